@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dataplane's global state: read-mostly after start-up.  Everything a
+ * worker lcore mutates lives in its own struct rb_lcore (rb_lcore.h).
+ * Tables that change at run time (the FIB) are reached through a pointer
+ * that is swapped whole and retired after an RCU grace period
+ * (rte_rcu_qsbr; each worker reports a quiescent state once per loop).
+ */
+#ifndef RB_DP_H
+#define RB_DP_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <rte_ether.h>
+#include <rte_rcu_qsbr.h>
+#include "../config/rb_config.h"
+#include "rb_stats.h"
+
+#define RB_MAX_WORKERS RB_MAX_LCORES
+#define RB_MAX_QUEUES  16
+
+struct rb_lcore;
+struct rte_mempool;
+struct rte_lpm;
+struct rte_lpm6;
+
+/* One address configured on a port. */
+struct rb_port_addr {
+	uint8_t family;
+	uint8_t plen;
+	uint8_t addr[16];
+};
+
+struct rb_port {
+	uint16_t port_id;                    /* DPDK port id */
+	uint16_t index;                      /* index in the config */
+	char name[RB_NAME_LEN];
+	struct rte_ether_addr mac;
+	uint16_t mtu;
+	uint16_t vlan;                       /* 0 = untagged */
+	uint16_t nb_rxq, nb_txq;
+	bool rss;                            /* more than one rx queue, RSS on */
+	uint64_t tx_offloads;                /* enabled TX offloads */
+	uint8_t rss_key[64];                 /* Toeplitz key when rss */
+	uint8_t rss_key_len;
+	uint16_t reta_size;
+	uint16_t rxq_owner[RB_MAX_QUEUES];   /* worker index polling rx queue q */
+	uint16_t txq_owner[RB_MAX_QUEUES];   /* worker index owning tx queue q */
+	int n_addrs;
+	struct rb_port_addr addrs[RB_MAX_ADDRS];
+	uint8_t ll6[16];                     /* IPv6 link-local (EUI-64) */
+};
+
+enum rb_nh_kind {
+	RB_NH_LOCAL = 0,     /* one of our addresses: deliver locally */
+	RB_NH_CONNECTED,     /* on-link: resolve the destination itself */
+	RB_NH_GATEWAY,       /* via a gateway: resolve the gateway */
+	RB_NH_BLACKHOLE,
+};
+
+struct rb_nexthop {
+	uint8_t kind;        /* enum rb_nh_kind */
+	uint8_t family;      /* of gw */
+	uint16_t port;       /* index into dp->ports */
+	uint8_t gw[16];
+};
+
+/* A FIB version.  Immutable once published. */
+struct rb_fib {
+	struct rte_lpm *lpm4;
+	struct rte_lpm6 *lpm6;
+	uint32_t generation;
+	uint32_t n_nh;
+	struct rb_nexthop nh[];
+};
+
+struct rb_dp {
+	const struct rb_config *cfg;
+	int n_ports;
+	struct rb_port ports[RB_MAX_PORTS];
+	int n_workers;
+	struct rb_lcore *workers[RB_MAX_WORKERS];
+	struct rte_mempool *pool;
+	struct rb_fib *volatile fib;         /* RCU-published */
+	struct rte_rcu_qsbr *qsbr;
+	uint64_t tsc_hz;
+	uint32_t flow_hash_seed;
+	volatile int quit;
+	void *shm;                           /* struct rb_shm * (dataplane/shm) */
+};
+
+extern struct rb_dp rb_dp;
+
+/* FIB (dataplane/net/fib.c): build a FIB from config routes and port addresses. */
+struct rb_fib *rb_fib_build(const struct rb_dp *dp, const struct rb_cfg_route *routes, int n_routes,
+			    uint32_t generation, char *err, size_t errlen);
+void rb_fib_free(struct rb_fib *fib);
+/* Publish a new FIB and free the old one after a grace period. Main thread only. */
+void rb_fib_publish(struct rb_dp *dp, struct rb_fib *fib);
+/* Lookups: return the nexthop or NULL. addr in network byte order. */
+const struct rb_nexthop *rb_fib_lookup4(const struct rb_fib *fib, uint32_t addr);
+const struct rb_nexthop *rb_fib_lookup6(const struct rb_fib *fib, const uint8_t addr[16]);
+
+/* Is addr one of the port's IPv4 addresses? (network byte order) */
+bool rb_port_has_addr4(const struct rb_port *p, uint32_t addr);
+bool rb_port_has_addr6(const struct rb_port *p, const uint8_t addr[16]);
+/* Pick our source address on port p for a destination (0 if none). */
+uint32_t rb_port_src4(const struct rb_port *p, uint32_t dst);
+bool rb_port_src6(const struct rb_port *p, const uint8_t dst[16], uint8_t out[16]);
+
+#endif
