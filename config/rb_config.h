@@ -88,6 +88,18 @@ struct rb_cfg_dataplane {
 	struct rb_cfg_neigh neighbors[RB_MAX_NEIGHBORS];
 };
 
+#define RB_MAX_SERVICES 16
+/* services: ({ type = "diag"; listen = "10.0.0.1"; echo = 7; discard = 9; chargen = 19; }) */
+struct rb_cfg_service {
+	char type[16];              /* "diag" */
+	char tag[RB_NAME_LEN];
+	struct rb_cidr listen;      /* address (full-length prefix); family 0 = any of ours */
+	uint16_t echo_port;         /* 0 = off (RFC 862) */
+	uint16_t discard_port;      /* 0 = off (RFC 863) */
+	uint16_t chargen_port;      /* 0 = off (RFC 864) */
+	int line;
+};
+
 struct rb_cfg_control {
 	char ctl_socket[108];
 	char metrics_listen[64];    /* "127.0.0.1:9273" */
@@ -102,6 +114,8 @@ struct rb_config {
 	} log;
 	struct rb_cfg_dataplane dp;
 	struct rb_cfg_control control;
+	int n_services;
+	struct rb_cfg_service services[RB_MAX_SERVICES];
 	/* Sections owned by later modules keep their parsed libconfig tree. */
 	void *tree;                 /* config_t *, owned by the rb_config */
 };

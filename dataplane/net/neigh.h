@@ -47,4 +47,29 @@ struct rb_neigh_table {
 	struct rb_neigh_entry e[RB_NEIGH_SLOTS];
 };
 
+struct rb_lcore;
+struct rte_mbuf;
+
+/* Find an entry (NULL if none). ip is 4 or 16 bytes per family. */
+struct rb_neigh_entry *rb_neigh_lookup(struct rb_lcore *lc, uint16_t port, int family,
+				       const uint8_t *ip);
+/* Learn or confirm ip -> mac on port.  create: add an entry if missing (a
+ * solicitation or reply addressed to us); otherwise only refresh an existing
+ * one (RFC 826 merge rule, RFC 4861 7.2.5).  Flushes packets pending on it. */
+void rb_neigh_update(struct rb_lcore *lc, uint16_t port, int family, const uint8_t *ip,
+		     const uint8_t mac[6], int create);
+/* Add a static entry from config. */
+int rb_neigh_add_static(struct rb_lcore *lc, uint16_t port, int family, const uint8_t *ip,
+			const uint8_t mac[6]);
+/* Send m (data at its IP header) to next hop ip on port: fill in the
+ * Ethernet header if resolved, else queue (bounded) and solicit. */
+void rb_neigh_output(struct rb_lcore *lc, uint16_t port, int family, const uint8_t *ip,
+		     struct rte_mbuf *m);
+/* Age entries and retransmit solicitations; called from housekeeping. */
+void rb_neigh_timer(struct rb_lcore *lc);
+/* Family-specific solicitation senders (arp.c, nd.c). */
+void rb_arp_solicit(struct rb_lcore *lc, uint16_t port, uint32_t target);
+void rb_nd_solicit(struct rb_lcore *lc, uint16_t port, const uint8_t target[16], int unicast,
+		   const uint8_t dmac[6]);
+
 #endif
