@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Dataplane glue for the segment: port descriptions from struct rb_dp and
+ * rb_shm_service(), which applies route tables through the FIB
+ * (rb_fib_build / rb_fib_publish) and sets the log level.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rb_shm.h"
+#include "../rb_dp.h"
+#include "../rb_log.h"
+
+void rb_shm_set_ports(struct rb_shm *s, const struct rb_dp *dp)
+{
+	struct rb_shm_hdr *h = s->hdr;
+	int i, j, n = dp->n_ports > RB_MAX_PORTS ? RB_MAX_PORTS : dp->n_ports;
+
+	__atomic_store_n(&h->ports_seq, h->ports_seq + 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	for (i = 0; i < n; i++) {
+		const struct rb_port *p = &dp->ports[i];
+		struct rb_shm_port *o = &h->ports[i];
+
+		memset(o, 0, sizeof(*o));
+		snprintf(o->name, sizeof(o->name), "%s", p->name);
+		memcpy(o->mac, p->mac.addr_bytes, 6);
+		o->mtu = p->mtu;
+		o->dpdk_port_id = p->port_id;
+		o->nb_rxq = p->nb_rxq;
+		o->nb_txq = p->nb_txq;
+		o->vlan = p->vlan;
+		o->n_addrs = (uint16_t)(p->n_addrs > RB_MAX_ADDRS ? RB_MAX_ADDRS : p->n_addrs);
+		for (j = 0; j < o->n_addrs; j++) {
+			o->addrs[j].family = p->addrs[j].family;
+			o->addrs[j].plen = p->addrs[j].plen;
+			memcpy(o->addrs[j].addr, p->addrs[j].addr, 16);
+		}
+	}
+	h->n_ports = (uint32_t)n;
+	__atomic_store_n(&h->ports_seq, h->ports_seq + 1, __ATOMIC_RELEASE);
+}
+
+static int dp_apply_routes(void *ctx, const struct rb_cfg_route *r, uint32_t n, uint32_t gen,
+			   char *err, size_t errlen)
+{
+	struct rb_dp *dp = ctx;
+	struct rb_fib *fib = rb_fib_build(dp, r, (int)n, gen, err, errlen);
+
+	if (!fib)
+		return -1;
+	rb_fib_publish(dp, fib);
+	RB_INFO("routes: generation %u applied (%u routes)", gen, n);
+	return 0;
+}
+
+static void dp_set_log_level(void *ctx, int level)
+{
+	(void)ctx;
+	rb_log_level = level;
+	rb_log(RB_LOG_INFO, "log level set to %s", rb_log_level_name(level));
+}
+
+static uint32_t dp_fib_generation(void *ctx)
+{
+	struct rb_dp *dp = ctx;
+	struct rb_fib *fib = dp->fib;
+
+	return fib ? fib->generation : 0;
+}
+
+static const struct rb_shm_ops dp_ops = {
+	.apply_routes = dp_apply_routes,
+	.set_log_level = dp_set_log_level,
+	.fib_generation = dp_fib_generation,
+};
+
+void rb_shm_service(struct rb_shm *s, struct rb_dp *dp)
+{
+	if (!s)
+		return;
+	s->hdr->log_level = rb_log_level;
+	if (dp->fib)
+		s->hdr->fib_generation = dp->fib->generation;
+	rb_shm_poll(s, &dp_ops, dp, dp->tsc_hz, 32);
+}
