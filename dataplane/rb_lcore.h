@@ -10,7 +10,9 @@
 #define RB_LCORE_H
 
 #include <stdint.h>
+#include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 #include <rte_ip_frag.h>
 #include <rte_timer.h>
@@ -62,6 +64,7 @@ struct rb_lcore {
 	struct tcp_stack *tcp;           /* dataplane/tcp */
 	struct udp_stack *udp;           /* dataplane/udp */
 	uint64_t rng;                    /* xorshift state for non-crypto jitter */
+	uint16_t ip_id;                  /* IPv4 identification for packets we originate */
 } __rte_cache_aligned;
 
 /* ---- mbuf metadata (a registered dynfield) ---- */
@@ -126,6 +129,15 @@ void rb_tx_l2(struct rb_lcore *lc, uint16_t port, struct rte_mbuf *m);
 void rb_ip4_tx(struct rb_lcore *lc, uint16_t port, uint32_t nexthop, struct rte_mbuf *m);
 void rb_ip6_tx(struct rb_lcore *lc, uint16_t port, const uint8_t nexthop[16], struct rte_mbuf *m);
 void rb_tx_flush(struct rb_lcore *lc);
+/* Drain the inter-lcore rings; return how many packets were handled. */
+unsigned rb_txring_drain(struct rb_lcore *lc);
+unsigned rb_handoff_drain(struct rb_lcore *lc);
+/* Send learn-only copies of an ARP (l3 = 0) or ND (l3 = 6) packet, data at
+ * its ARP/IPv6 header, to every other worker.  m is not consumed. */
+void rb_l2_broadcast_learn(struct rb_lcore *lc, struct rte_mbuf *m, uint8_t l3);
+/* ICMP/ICMPv6 error token bucket (dataplane.icmp_rate per second per
+ * lcore): returns 1 if an error may be sent now, else counts ICMP_RATELIMIT. */
+int rb_icmp_ratelimit(struct rb_lcore *lc);
 
 /*
  * L4 output used by TCP/UDP: m's data starts at the L4 header and there is

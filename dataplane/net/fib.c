@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The forwarding table: rte_lpm (IPv4) and rte_lpm6 (IPv6) whose next hops
+ * index an array of struct rb_nexthop.  Our own addresses are /32 and /128
+ * LOCAL routes, so one lookup decides between local delivery and
+ * forwarding; each port subnet is a CONNECTED route; configured routes are
+ * GATEWAY (with via) or CONNECTED (without).
+ *
+ * A FIB is immutable once built.  rb_fib_publish swaps dp->fib and frees the
+ * old version after every worker has reported a quiescent state.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <rte_errno.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_malloc.h>
+#include "../rb_dp.h"
+#include "../rb_log.h"
+
+#define FIB_TBL8S 1024
+
+static int nh_add(struct rb_fib *fib, uint32_t cap, const struct rb_nexthop *nh)
+{
+	for (uint32_t i = 0; i < fib->n_nh; i++)
+		if (memcmp(&fib->nh[i], nh, sizeof(*nh)) == 0)
+			return (int)i;
+	if (fib->n_nh == cap)
+		return -1;
+	fib->nh[fib->n_nh] = *nh;
+	return (int)fib->n_nh++;
+}
+
+static int fib_add(struct rb_fib *fib, uint32_t cap, const struct rb_cidr *pfx,
+		   const struct rb_nexthop *nh, char *err, size_t errlen)
+{
+	int idx = nh_add(fib, cap, nh);
+	int rc;
+	char buf[64];
+
+	if (idx < 0) {
+		snprintf(err, errlen, "too many next hops");
+		return -1;
+	}
+	if (pfx->family == AF_INET) {
+		uint32_t a;
+
+		memcpy(&a, pfx->addr, 4);
+		rc = rte_lpm_add(fib->lpm4, rte_be_to_cpu_32(a), pfx->plen, (uint32_t)idx);
+	} else {
+		rc = rte_lpm6_add(fib->lpm6, pfx->addr, pfx->plen, (uint32_t)idx);
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot add route %s: %s", rb_cidr_format(pfx, buf, sizeof(buf)),
+			 rte_strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* The network of an address/prefix. */
+static struct rb_cidr cidr_net(const struct rb_port_addr *a)
+{
+	struct rb_cidr c = {.family = a->family, .plen = a->plen};
+	int bytes = a->family == AF_INET ? 4 : 16;
+
+	memcpy(c.addr, a->addr, bytes);
+	for (int b = a->plen; b < bytes * 8; b++)
+		c.addr[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
+	return c;
+}
+
+struct rb_fib *rb_fib_build(const struct rb_dp *dp, const struct rb_cfg_route *routes, int n_routes,
+			    uint32_t generation, char *err, size_t errlen)
+{
+	uint32_t cap = (uint32_t)(n_routes + dp->n_ports * (RB_MAX_ADDRS * 2 + 1) + 8);
+	struct rte_lpm_config c4 = {
+		.max_rules = cap + 64, .number_tbl8s = FIB_TBL8S, .flags = 0};
+	struct rte_lpm6_config c6 = {.max_rules = cap + 64, .number_tbl8s = FIB_TBL8S, .flags = 0};
+	struct rb_fib *fib;
+	char name[RTE_LPM_NAMESIZE];
+
+	fib = rte_zmalloc("rb_fib", sizeof(*fib) + cap * sizeof(struct rb_nexthop), 64);
+	if (fib == NULL) {
+		snprintf(err, errlen, "out of memory for FIB");
+		return NULL;
+	}
+	fib->generation = generation;
+	snprintf(name, sizeof(name), "fib4_%u", generation);
+	fib->lpm4 = rte_lpm_create(name, SOCKET_ID_ANY, &c4);
+	snprintf(name, sizeof(name), "fib6_%u", generation);
+	fib->lpm6 = rte_lpm6_create(name, SOCKET_ID_ANY, &c6);
+	if (fib->lpm4 == NULL || fib->lpm6 == NULL) {
+		snprintf(err, errlen, "cannot create LPM tables: %s", rte_strerror(rte_errno));
+		goto fail;
+	}
+	for (int p = 0; p < dp->n_ports; p++) {
+		const struct rb_port *port = &dp->ports[p];
+
+		for (int a = 0; a < port->n_addrs; a++) {
+			const struct rb_port_addr *pa = &port->addrs[a];
+			struct rb_cidr host = {.family = pa->family,
+					       .plen = (uint8_t)(pa->family == AF_INET ? 32 : 128)};
+			struct rb_cidr net = cidr_net(pa);
+			struct rb_nexthop local = {.kind = RB_NH_LOCAL, .port = (uint16_t)p};
+			struct rb_nexthop conn = {.kind = RB_NH_CONNECTED, .port = (uint16_t)p};
+
+			memcpy(host.addr, pa->addr, 16);
+			if (fib_add(fib, cap, &net, &conn, err, errlen) < 0 ||
+			    fib_add(fib, cap, &host, &local, err, errlen) < 0)
+				goto fail;
+		}
+		{
+			struct rb_cidr ll = {.family = AF_INET6, .plen = 128};
+			struct rb_nexthop local = {.kind = RB_NH_LOCAL, .port = (uint16_t)p};
+
+			memcpy(ll.addr, port->ll6, 16);
+			if (fib_add(fib, cap, &ll, &local, err, errlen) < 0)
+				goto fail;
+		}
+	}
+	for (int r = 0; r < n_routes; r++) {
+		const struct rb_cfg_route *rt = &routes[r];
+		struct rb_nexthop nh = {.kind = rt->has_via ? RB_NH_GATEWAY : RB_NH_CONNECTED,
+					.family = rt->prefix.family,
+					.port = (uint16_t)rt->port};
+
+		if (rt->port < 0 || rt->port >= dp->n_ports) {
+			snprintf(err, errlen, "route through unknown port %d", rt->port);
+			goto fail;
+		}
+		if (rt->has_via)
+			memcpy(nh.gw, rt->via.addr, 16);
+		else
+			nh.family = 0;
+		if (fib_add(fib, cap, &rt->prefix, &nh, err, errlen) < 0)
+			goto fail;
+	}
+	return fib;
+fail:
+	rb_fib_free(fib);
+	return NULL;
+}
+
+void rb_fib_free(struct rb_fib *fib)
+{
+	if (fib == NULL)
+		return;
+	rte_lpm_free(fib->lpm4);
+	rte_lpm6_free(fib->lpm6);
+	rte_free(fib);
+}
+
+void rb_fib_publish(struct rb_dp *dp, struct rb_fib *fib)
+{
+	struct rb_fib *old = dp->fib;
+
+	__atomic_store_n(&dp->fib, fib, __ATOMIC_RELEASE);
+	if (old == NULL)
+		return;
+	/* Wait until no worker can still hold the old version. */
+	if (dp->qsbr != NULL)
+		rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+	rb_fib_free(old);
+}
+
+const struct rb_nexthop *rb_fib_lookup4(const struct rb_fib *fib, uint32_t addr)
+{
+	uint32_t idx;
+
+	if (rte_lpm_lookup(fib->lpm4, rte_be_to_cpu_32(addr), &idx) != 0)
+		return NULL;
+	return &fib->nh[idx];
+}
+
+const struct rb_nexthop *rb_fib_lookup6(const struct rb_fib *fib, const uint8_t addr[16])
+{
+	uint32_t idx;
+
+	if (rte_lpm6_lookup(fib->lpm6, addr, &idx) != 0)
+		return NULL;
+	return &fib->nh[idx];
+}
+
+/* ---- port addresses ---- */
+
+bool rb_port_has_addr4(const struct rb_port *p, uint32_t addr)
+{
+	for (int i = 0; i < p->n_addrs; i++)
+		if (p->addrs[i].family == AF_INET && memcmp(p->addrs[i].addr, &addr, 4) == 0)
+			return true;
+	return false;
+}
+
+bool rb_port_has_addr6(const struct rb_port *p, const uint8_t addr[16])
+{
+	if (memcmp(p->ll6, addr, 16) == 0)
+		return true;
+	for (int i = 0; i < p->n_addrs; i++)
+		if (p->addrs[i].family == AF_INET6 && memcmp(p->addrs[i].addr, addr, 16) == 0)
+			return true;
+	return false;
+}
+
+static bool prefix_match(const uint8_t *a, const uint8_t *b, int plen)
+{
+	int full = plen / 8, rest = plen % 8;
+
+	if (memcmp(a, b, full) != 0)
+		return false;
+	return rest == 0 || ((a[full] ^ b[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+uint32_t rb_port_src4(const struct rb_port *p, uint32_t dst)
+{
+	uint32_t first = 0;
+
+	for (int i = 0; i < p->n_addrs; i++) {
+		const struct rb_port_addr *a = &p->addrs[i];
+
+		if (a->family != AF_INET)
+			continue;
+		if (prefix_match(a->addr, (const uint8_t *)&dst, a->plen)) {
+			uint32_t v;
+
+			memcpy(&v, a->addr, 4);
+			return v;
+		}
+		if (first == 0)
+			memcpy(&first, a->addr, 4);
+	}
+	return first;
+}
+
+bool rb_port_src6(const struct rb_port *p, const uint8_t dst[16], uint8_t out[16])
+{
+	const uint8_t *first = NULL;
+
+	if (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) {
+		memcpy(out, p->ll6, 16);
+		return true;
+	}
+	for (int i = 0; i < p->n_addrs; i++) {
+		const struct rb_port_addr *a = &p->addrs[i];
+
+		if (a->family != AF_INET6)
+			continue;
+		if (prefix_match(a->addr, dst, a->plen)) {
+			memcpy(out, a->addr, 16);
+			return true;
+		}
+		if (first == NULL)
+			first = a->addr;
+	}
+	memcpy(out, first ? first : p->ll6, 16);
+	return true;
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Transmit side of a worker: per-port TX buffers drained when full or on a
+ * TSC deadline (l3fwd style), 802.1Q insertion, and the two inter-lcore
+ * rings: `txring` for ports whose tx queue another worker owns, `handoff`
+ * for packets whose flow another worker owns.
+ */
+#include <rte_ethdev.h>
+#include "../rb_lcore.h"
+
+static void txbuf_flush(struct rb_lcore *lc, uint16_t port)
+{
+	struct rb_txbuf *tb = &lc->tx[port];
+	struct rb_port_counters *pc = &lc->stats->port[port];
+	uint16_t sent, i;
+	uint64_t bytes = 0;
+
+	if (tb->n == 0)
+		return;
+	for (i = 0; i < tb->n; i++)
+		bytes += tb->m[i]->pkt_len;
+	sent = rte_eth_tx_burst(lc->dp->ports[port].port_id, tb->queue, tb->m, tb->n);
+	for (i = sent; i < tb->n; i++) {
+		bytes -= tb->m[i]->pkt_len;
+		rb_drop(lc, tb->m[i], RB_DROP_TX_FULL);
+	}
+	pc->tx_packets += sent;
+	pc->tx_bytes += bytes;
+	tb->n = 0;
+}
+
+void rb_tx_flush(struct rb_lcore *lc)
+{
+	for (int p = 0; p < lc->dp->n_ports; p++)
+		txbuf_flush(lc, (uint16_t)p);
+}
+
+/* Queue a finished frame on our own tx queue of `port`. */
+static inline void txbuf_add(struct rb_lcore *lc, uint16_t port, struct rte_mbuf *m)
+{
+	struct rb_txbuf *tb = &lc->tx[port];
+
+	tb->m[tb->n++] = m;
+	if (tb->n == RB_TXBUF_SIZE)
+		txbuf_flush(lc, port);
+}
+
+void rb_tx_l2(struct rb_lcore *lc, uint16_t port, struct rte_mbuf *m)
+{
+	const struct rb_port *p = &lc->dp->ports[port];
+	struct rb_txbuf *tb = &lc->tx[port];
+
+	if (p->vlan) {
+		m->vlan_tci = p->vlan;
+		if (rte_vlan_insert(&m) != 0) {
+			rb_drop(lc, m, RB_DROP_NO_MBUF);
+			return;
+		}
+	}
+	m->port = port;
+	if (likely(tb->queue != RB_TXQ_NONE)) {
+		txbuf_add(lc, port, m);
+		return;
+	}
+	/* The tx queue belongs to another worker: hand the frame over. */
+	if (rte_ring_mp_enqueue(lc->dp->workers[tb->owner]->txring, m) != 0)
+		rb_drop(lc, m, RB_DROP_HANDOFF_FULL);
+}
+
+/* Frames other workers queued for our tx queues. */
+unsigned rb_txring_drain(struct rb_lcore *lc)
+{
+	struct rte_mbuf *m[RB_BURST_MAX];
+	unsigned n, i;
+
+	n = rte_ring_sc_dequeue_burst(lc->txring, (void **)m, RB_BURST_MAX, NULL);
+	for (i = 0; i < n; i++)
+		txbuf_add(lc, m[i]->port, m[i]);
+	return n;
+}
+
+void rb_handoff(struct rb_lcore *lc, unsigned owner, struct rte_mbuf *m)
+{
+	rb_meta(m)->kind = RB_MK_L3;
+	if (rte_ring_mp_enqueue(lc->dp->workers[owner]->handoff, m) != 0) {
+		rb_drop(lc, m, RB_DROP_HANDOFF_FULL);
+		return;
+	}
+	rb_count(lc, RB_EV_HANDOFF_TX);
+}
+
+/* Send a learn-only copy of an ARP/ND packet (data at its L3 header) to
+ * every other worker so that all neighbor tables converge. */
+void rb_l2_broadcast_learn(struct rb_lcore *lc, struct rte_mbuf *m, uint8_t l3)
+{
+	struct rb_dp *dp = lc->dp;
+
+	for (int w = 0; w < dp->n_workers; w++) {
+		struct rte_mbuf *c;
+
+		if ((unsigned)w == lc->worker)
+			continue;
+		c = rte_pktmbuf_copy(m, dp->pool, 0, UINT32_MAX);
+		if (c == NULL) {
+			rb_drop_count(lc, RB_DROP_NO_MBUF);
+			continue;
+		}
+		c->port = m->port;
+		rb_meta(c)->kind = RB_MK_LEARN;
+		rb_meta(c)->l3 = l3;
+		if (rte_ring_mp_enqueue(dp->workers[w]->handoff, c) != 0)
+			rb_drop(lc, c, RB_DROP_HANDOFF_FULL);
+	}
+}
+
+/* Packets handed to us by other workers. */
+unsigned rb_handoff_drain(struct rb_lcore *lc)
+{
+	struct rte_mbuf *m[RB_BURST_MAX];
+	unsigned n, i;
+
+	n = rte_ring_sc_dequeue_burst(lc->handoff, (void **)m, RB_BURST_MAX, NULL);
+	for (i = 0; i < n; i++) {
+		struct rb_mbuf_meta *mt = rb_meta(m[i]);
+
+		if (mt->kind == RB_MK_LEARN) {
+			if (mt->l3 == 6)
+				rb_nd_input(lc, m[i], 1);
+			else
+				rb_arp_input(lc, m[i], 1);
+			continue;
+		}
+		rb_count(lc, RB_EV_HANDOFF_RX);
+		if (mt->l3 == 6)
+			rb_ip6_local(lc, m[i]);
+		else
+			rb_ip4_local(lc, m[i]);
+	}
+	return n;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker loop, run to completion on each worker lcore:
+ *   rx burst per queue -> rb_eth_input -> ... -> TX buffers
+ *   handoff ring (flows we own, learn-only ARP/ND copies)
+ *   tx ring (frames for tx queues we own)
+ *   TCP timers; TX drain on a TSC deadline; housekeeping every 10 ms;
+ *   an RCU quiescent state per iteration.
+ */
+#include <time.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include "rb_lcore.h"
+#include "net/neigh.h"
+#include "worker.h"
+
+static void housekeeping(struct rb_lcore *lc)
+{
+	uint32_t before = lc->frag_dr.cnt;
+
+	rb_neigh_timer(lc);
+	if (lc->frag != NULL) {
+		rte_ip_frag_table_del_expired_entries(lc->frag, &lc->frag_dr, lc->now);
+		for (uint32_t k = before; k < lc->frag_dr.cnt; k++)
+			rb_drop_count(lc, RB_DROP_FRAG_TIMEOUT);
+		rte_ip_frag_free_death_row(&lc->frag_dr, 0);
+	}
+}
+
+/* One iteration; returns the number of packets moved. Exposed for bench. */
+unsigned rb_worker_iter(struct rb_lcore *lc)
+{
+	struct rte_mbuf *pkts[RB_BURST_MAX];
+	unsigned moved = 0;
+
+	lc->now = rte_rdtsc();
+	for (uint16_t i = 0; i < lc->n_rxq; i++) {
+		const struct rb_rxq *q = &lc->rxq[i];
+		struct rb_port_counters *pc = &lc->stats->port[q->port];
+		uint16_t n = rte_eth_rx_burst(q->port_id, q->queue, pkts, lc->burst);
+		uint64_t bytes = 0;
+
+		if (n == 0)
+			continue;
+		for (uint16_t k = 0; k < n; k++) {
+			pkts[k]->port = q->port;
+			bytes += pkts[k]->pkt_len;
+		}
+		pc->rx_packets += n;
+		pc->rx_bytes += bytes;
+		rb_eth_input(lc, pkts, n);
+		moved += n;
+	}
+	moved += rb_handoff_drain(lc);
+	moved += rb_txring_drain(lc);
+	if (lc->tcp != NULL)
+		tcp_lcore_poll(lc);
+	if (lc->now >= lc->tx_deadline || moved) {
+		rb_tx_flush(lc);
+		lc->tx_deadline = lc->now + lc->tx_drain_tsc;
+	}
+	if (lc->now >= lc->housekeep_deadline) {
+		housekeeping(lc);
+		lc->housekeep_deadline = lc->now + lc->dp->tsc_hz / 100;
+	}
+	return moved;
+}
+
+int rb_worker_main(void *arg)
+{
+	struct rb_lcore *lc = arg;
+	struct rb_dp *dp = lc->dp;
+	uint32_t sleep_us = dp->cfg->dp.idle_sleep_us;
+	unsigned idle = 0;
+
+	rte_rcu_qsbr_thread_register(dp->qsbr, lc->worker);
+	rte_rcu_qsbr_thread_online(dp->qsbr, lc->worker);
+	while (!dp->quit) {
+		unsigned moved = rb_worker_iter(lc);
+
+		lc->stats->loops++;
+		rte_rcu_qsbr_quiescent(dp->qsbr, lc->worker);
+		if (moved) {
+			lc->stats->busy_loops++;
+			idle = 0;
+		} else if (sleep_us && ++idle > 64) {
+			/* Adaptive: after a run of empty polls, yield the CPU briefly. */
+			struct timespec ts = {0, (long)sleep_us * 1000};
+
+			rte_rcu_qsbr_thread_offline(dp->qsbr, lc->worker);
+			nanosleep(&ts, NULL);
+			rte_rcu_qsbr_thread_online(dp->qsbr, lc->worker);
+		}
+	}
+	rb_tx_flush(lc);
+	rte_rcu_qsbr_thread_offline(dp->qsbr, lc->worker);
+	rte_rcu_qsbr_thread_unregister(dp->qsbr, lc->worker);
+	return 0;
+}

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <ctype.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <rte_ethdev.h>
+#include <rte_bus_vdev.h>
+#include "rb_port.h"
+#include "../dataplane/rb_log.h"
+
+#define RX_DESC 1024
+#define TX_DESC 1024
+
+int rb_dev_is_pci(const char *dev)
+{
+	unsigned a, b, c, d;
+	char tail;
+
+	if (sscanf(dev, "%x:%x:%x.%x%c", &a, &b, &c, &d, &tail) == 4)
+		return 1;
+	return sscanf(dev, "%x:%x.%x%c", &b, &c, &d, &tail) == 3;
+}
+
+void rb_dev_name(const char *dev, char *out, size_t len)
+{
+	size_t n = strcspn(dev, ",");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, dev, n);
+	out[n] = '\0';
+}
+
+/* Value of key= in a vdev argument string, or "" */
+static void dev_arg(const char *dev, const char *key, char *out, size_t len)
+{
+	size_t kl = strlen(key);
+	const char *p = strchr(dev, ',');
+
+	out[0] = '\0';
+	while (p != NULL) {
+		p++;
+		if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
+			size_t n = strcspn(p + kl + 1, ",");
+
+			if (n >= len)
+				n = len - 1;
+			memcpy(out, p + kl + 1, n);
+			out[n] = '\0';
+			return;
+		}
+		p = strchr(p, ',');
+	}
+}
+
+static const char *const known_vdevs[] = {
+	"net_af_xdp", "net_af_packet", "net_tap", "net_tun", "net_memif",
+	"net_ring", "net_null", "net_pcap", NULL,
+};
+
+int rb_dev_precheck(const struct rb_cfg_port *p, char *err, size_t len)
+{
+	char name[64], iface[IF_NAMESIZE + 8];
+	int i;
+
+	if (rb_dev_is_pci(p->device))
+		return 0;
+	rb_dev_name(p->device, name, sizeof(name));
+	for (i = 0; known_vdevs[i]; i++) {
+		size_t kl = strlen(known_vdevs[i]);
+
+		if (strncmp(name, known_vdevs[i], kl) == 0 &&
+		    (name[kl] == '\0' || isdigit((unsigned char)name[kl])))
+			break;
+	}
+	if (known_vdevs[i] == NULL) {
+		snprintf(err, len, "port %s: device '%s' is neither a PCI address nor a known vdev",
+			 p->name, p->device);
+		return -1;
+	}
+	if (strncmp(name, "net_af_xdp", 10) == 0 || strncmp(name, "net_af_packet", 13) == 0) {
+		dev_arg(p->device, "iface", iface, sizeof(iface));
+		if (iface[0] == '\0') {
+			snprintf(err, len, "port %s: device '%s' needs iface=<interface>", p->name,
+				 p->device);
+			return -1;
+		}
+		if (if_nametoindex(iface) == 0) {
+			snprintf(err, len, "port %s: interface '%s' (device '%s') does not exist",
+				 p->name, iface, p->device);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int rb_dev_eal_args(const struct rb_config *cfg, char **argv, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < cfg->dp.n_ports && n + 2 <= max; i++) {
+		const char *dev = cfg->dp.ports[i].device;
+
+		argv[n++] = strdup(rb_dev_is_pci(dev) ? "-a" : "--vdev");
+		argv[n++] = strdup(dev);
+	}
+	return n;
+}
+
+static uint16_t min3(unsigned a, unsigned b, unsigned c)
+{
+	unsigned m = a < b ? a : b;
+
+	return (uint16_t)(m < c ? m : c);
+}
+
+/* Assign rx queues round-robin over workers, continuing across ports so
+ * that single-queue ports spread over workers too. */
+static unsigned next_worker;
+
+int rb_port_start(struct rb_dp *dp, int idx, const struct rb_cfg_port *cp, char *err, size_t len)
+{
+	struct rb_port *p = &dp->ports[idx];
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	char name[64];
+	uint16_t pid;
+	int rc, socket;
+
+	memset(&conf, 0, sizeof(conf));
+	rb_dev_name(cp->device, name, sizeof(name));
+	if (rte_eth_dev_get_port_by_name(name, &pid) != 0) {
+		snprintf(err, len, "port %s: device '%s' was not probed (see EAL messages above)",
+			 cp->name, cp->device);
+		return -1;
+	}
+	rc = rte_eth_dev_info_get(pid, &info);
+	if (rc != 0) {
+		snprintf(err, len, "port %s: cannot get device info: %s", cp->name, rte_strerror(-rc));
+		return -1;
+	}
+	p->port_id = pid;
+	p->index = (uint16_t)idx;
+	snprintf(p->name, sizeof(p->name), "%s", cp->name);
+	p->mtu = cp->mtu;
+	p->vlan = cp->vlan;
+	p->nb_rxq = min3(cp->queues, info.max_rx_queues, RB_MAX_QUEUES);
+	p->nb_txq = min3((unsigned)dp->n_workers, info.max_tx_queues, RB_MAX_QUEUES);
+	if (p->nb_rxq == 0 || p->nb_txq == 0) {
+		snprintf(err, len, "port %s: device offers no queues", cp->name);
+		return -1;
+	}
+	if (p->nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+		p->rss = true;
+	}
+	conf.txmode.offloads = info.tx_offload_capa & (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
+						       RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+						       RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
+						       RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+	p->tx_offloads = conf.txmode.offloads;
+	if (cp->mtu > RTE_ETHER_MTU)
+		conf.rxmode.mtu = cp->mtu;
+	rc = rte_eth_dev_configure(pid, p->nb_rxq, p->nb_txq, &conf);
+	if (rc != 0) {
+		snprintf(err, len, "port %s: configure failed: %s", cp->name, rte_strerror(-rc));
+		return -1;
+	}
+	rc = rte_eth_dev_set_mtu(pid, cp->mtu);
+	if (rc != 0 && rc != -ENOTSUP)
+		RB_WARN("port %s: cannot set MTU %u: %s", cp->name, cp->mtu, rte_strerror(-rc));
+	socket = rte_eth_dev_socket_id(pid);
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	for (uint16_t q = 0; q < p->nb_rxq; q++) {
+		rc = rte_eth_rx_queue_setup(pid, q, RX_DESC, (unsigned)socket, NULL, dp->pool);
+		if (rc != 0) {
+			snprintf(err, len, "port %s: rx queue %u: %s", cp->name, q, rte_strerror(-rc));
+			return -1;
+		}
+		p->rxq_owner[q] = (uint16_t)(next_worker++ % (unsigned)dp->n_workers);
+	}
+	for (uint16_t q = 0; q < p->nb_txq; q++) {
+		struct rte_eth_txconf txc = info.default_txconf;
+
+		txc.offloads = conf.txmode.offloads;
+		rc = rte_eth_tx_queue_setup(pid, q, TX_DESC, (unsigned)socket, &txc);
+		if (rc != 0) {
+			snprintf(err, len, "port %s: tx queue %u: %s", cp->name, q, rte_strerror(-rc));
+			return -1;
+		}
+		p->txq_owner[q] = q;
+	}
+	rc = rte_eth_dev_start(pid);
+	if (rc != 0) {
+		snprintf(err, len, "port %s: start failed: %s", cp->name, rte_strerror(-rc));
+		return -1;
+	}
+	rte_eth_macaddr_get(pid, &p->mac);
+	rte_eth_allmulticast_enable(pid);
+	if (p->rss) {
+		struct rte_eth_rss_conf rc_conf = {.rss_key = p->rss_key,
+						   .rss_key_len = sizeof(p->rss_key)};
+
+		p->reta_size = info.reta_size ? info.reta_size : 128;
+		if (rte_eth_dev_rss_hash_conf_get(pid, &rc_conf) == 0)
+			p->rss_key_len = rc_conf.rss_key_len;
+		if (info.reta_size) {
+			struct rte_eth_rss_reta_entry64 reta[info.reta_size / RTE_ETH_RETA_GROUP_SIZE];
+
+			memset(reta, 0, sizeof(reta));
+			for (unsigned i = 0; i < info.reta_size; i++) {
+				reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |=
+					1ULL << (i % RTE_ETH_RETA_GROUP_SIZE);
+				reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] =
+					(uint16_t)(i % p->nb_rxq);
+			}
+			if (rte_eth_dev_rss_reta_update(pid, reta, info.reta_size) != 0)
+				RB_WARN("port %s: cannot program the RSS redirection table",
+					cp->name);
+		}
+	}
+	/* Addresses, and the EUI-64 link-local address (RFC 4291 2.5.6, App. A). */
+	p->n_addrs = cp->n_addrs;
+	for (int i = 0; i < cp->n_addrs; i++) {
+		p->addrs[i].family = cp->addrs[i].family;
+		p->addrs[i].plen = cp->addrs[i].plen;
+		memcpy(p->addrs[i].addr, cp->addrs[i].addr, 16);
+	}
+	memset(p->ll6, 0, 16);
+	p->ll6[0] = 0xfe;
+	p->ll6[1] = 0x80;
+	p->ll6[8] = p->mac.addr_bytes[0] ^ 0x02;
+	p->ll6[9] = p->mac.addr_bytes[1];
+	p->ll6[10] = p->mac.addr_bytes[2];
+	p->ll6[11] = 0xff;
+	p->ll6[12] = 0xfe;
+	p->ll6[13] = p->mac.addr_bytes[3];
+	p->ll6[14] = p->mac.addr_bytes[4];
+	p->ll6[15] = p->mac.addr_bytes[5];
+	RB_INFO("port %s: %s id %u mac " RTE_ETHER_ADDR_PRT_FMT " mtu %u rxq %u txq %u%s",
+		p->name, cp->device, pid, RTE_ETHER_ADDR_BYTES(&p->mac), p->mtu, p->nb_rxq,
+		p->nb_txq, p->rss ? " rss" : "");
+	return 0;
+}
+
+void rb_port_stop_all(struct rb_dp *dp)
+{
+	for (int i = 0; i < dp->n_ports; i++) {
+		uint16_t pid = dp->ports[i].port_id;
+
+		rte_eth_dev_stop(pid);
+		rte_eth_dev_close(pid);
+	}
+}

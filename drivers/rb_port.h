@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port bring-up: PCI NICs and the virtual devices used in tests
+ * (net_af_xdp, net_af_packet, net_tap, net_memif, net_ring, net_null).
+ */
+#ifndef RB_PORT_H
+#define RB_PORT_H
+
+#include <stddef.h>
+#include "../config/rb_config.h"
+#include "../dataplane/rb_dp.h"
+
+/* Is the device string a PCI address ("0000:3b:00.0" or "3b:00.0")? */
+int rb_dev_is_pci(const char *dev);
+/* The EAL device name: the PCI address, or the vdev name before the first ','. */
+void rb_dev_name(const char *dev, char *out, size_t len);
+/* Check that a device can work before EAL starts: the kernel interface named
+ * by iface= exists for af_xdp/af_packet, the vdev driver is known.  Returns 0
+ * or -1 with a message naming the port and the device. */
+int rb_dev_precheck(const struct rb_cfg_port *p, char *err, size_t len);
+/* Add the EAL arguments (--vdev, -a) for all ports; returns the count added. */
+int rb_dev_eal_args(const struct rb_config *cfg, char **argv, int max);
+/* Configure and start port `idx`, assigning its queues to workers. */
+int rb_port_start(struct rb_dp *dp, int idx, const struct rb_cfg_port *cp, char *err, size_t len);
+/* Stop and close every port (releases XDP programs and sockets). */
+void rb_port_stop_all(struct rb_dp *dp);
+
+#endif
