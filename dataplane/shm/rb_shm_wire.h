@@ -87,6 +87,7 @@ struct rb_shm_hdr {
 	volatile uint32_t fib_generation; /* generation of the FIB in use */
 	uint32_t n_workers;
 	uint32_t ring_slots;
+	uint16_t worker_lcore[RB_MAX_LCORES]; /* lcore id of each worker */
 	/* ports, set once by rb_shm_set_ports (ports_seq odd while writing) */
 	volatile uint32_t ports_seq;
 	uint32_t n_ports;

@@ -160,6 +160,8 @@ struct rb_shm *rb_shm_create_named(const char *name, unsigned n_workers, char *e
 	s->hdr->start_ns = rb_shm_real_ns();
 	s->hdr->n_workers = n_workers;
 	s->hdr->ring_slots = RB_SHM_RING_SLOTS;
+	for (unsigned w = 0; w < n_workers; w++)
+		s->hdr->worker_lcore[w] = (uint16_t)(w + 1); /* until rb_shm_set_ports */
 	s->hdr->log_level = RB_LOG_INFO;
 	if (rte_ring_init((struct rte_ring *)((char *)s->base + s->hdr->c2d_off), "rb_c2d",
 			  RB_SHM_RING_SLOTS, RING_F_SP_ENQ | RING_F_SC_DEQ) < 0 ||

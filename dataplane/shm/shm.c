@@ -9,6 +9,7 @@
 
 #include "rb_shm.h"
 #include "../rb_dp.h"
+#include "../rb_lcore.h"
 #include "../rb_log.h"
 
 void rb_shm_set_ports(struct rb_shm *s, const struct rb_dp *dp)
@@ -38,6 +39,9 @@ void rb_shm_set_ports(struct rb_shm *s, const struct rb_dp *dp)
 		}
 	}
 	h->n_ports = (uint32_t)n;
+	for (i = 0; i < dp->n_workers && i < (int)h->n_workers; i++)
+		if (dp->workers[i])
+			h->worker_lcore[i] = (uint16_t)dp->workers[i]->lcore_id;
 	__atomic_store_n(&h->ports_seq, h->ports_seq + 1, __ATOMIC_RELEASE);
 }
 
