@@ -305,7 +305,8 @@ void rb_shm_destroy(struct rb_shm *s)
 	if (!s)
 		return;
 	__atomic_store_n(&s->hdr->state, RB_SHM_STATE_DOWN, __ATOMIC_RELEASE);
-	if (s->owner)
+	/* Unlink only our own segment, not a successor's under the same name. */
+	if (s->owner && rb_shm_same_boot(s, s->name))
 		shm_unlink(s->name);
 	munmap(s->base, s->size);
 	free(s);
