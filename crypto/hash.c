@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* MD5/SHA, HMAC, HKDF via OpenSSL 3 EVP; algorithm objects are fetched once. */
+/* MD5/SHA via OpenSSL 3 EVP (digests fetched once); HMAC and HKDF on top. */
 #include <pthread.h>
 #include <string.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 
 #include "rb_hash.h"
 
@@ -21,15 +18,11 @@ static const struct {
 
 static pthread_once_t hash_once = PTHREAD_ONCE_INIT;
 static EVP_MD *mds[RB_HASH_ALG_COUNT];
-static EVP_MAC *hmac;
-static EVP_KDF *hkdf;
 
 static void hash_global_init(void)
 {
 	for (int i = 0; i < RB_HASH_ALG_COUNT; i++)
 		mds[i] = EVP_MD_fetch(NULL, hash_tab[i].name, NULL);
-	hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
 }
 
 static const EVP_MD *get_md(enum rb_hash_alg alg)
@@ -109,82 +102,163 @@ void rb_hash_free(struct rb_hash_ctx *c)
 	c->md = NULL;
 }
 
+/*
+ * HMAC (RFC 2104) straight on EVP_MD_CTX: the key's inner and outer pad
+ * blocks are hashed once and the states copied per message, which HKDF-Expand
+ * reuses for every output block.  Much cheaper than an EVP_MAC/EVP_KDF
+ * context per call (Shadowsocks runs HKDF per UDP packet).
+ */
+struct hmac_key {
+	const EVP_MD *md;
+	EVP_MD_CTX *in, *out, *tmp;
+	size_t hl;
+};
+
+static void hmac_free(struct hmac_key *h)
+{
+	EVP_MD_CTX_free(h->in); /* cleanses the pad states */
+	EVP_MD_CTX_free(h->out);
+	EVP_MD_CTX_free(h->tmp);
+	h->in = h->out = h->tmp = NULL;
+}
+
+static int hmac_init(struct hmac_key *h, enum rb_hash_alg alg, const uint8_t *key, size_t klen)
+{
+	uint8_t k[128] = {0}, pad[128];
+	size_t bl;
+	int rc = -1;
+
+	h->md = get_md(alg);
+	h->in = h->out = h->tmp = NULL;
+	if (h->md == NULL)
+		return -1;
+	h->hl = hash_tab[alg].len;
+	bl = (size_t)EVP_MD_get_block_size(h->md);
+	if (bl > sizeof(k) || bl < h->hl)
+		return -1;
+	h->in = EVP_MD_CTX_new();
+	h->out = EVP_MD_CTX_new();
+	h->tmp = EVP_MD_CTX_new();
+	if (h->in == NULL || h->out == NULL || h->tmp == NULL)
+		goto out;
+	if (klen > bl) {
+		if (EVP_Digest(key, klen, k, NULL, h->md, NULL) != 1)
+			goto out;
+	} else if (klen > 0) {
+		memcpy(k, key, klen);
+	}
+	for (size_t i = 0; i < bl; i++)
+		pad[i] = k[i] ^ 0x36;
+	if (EVP_DigestInit_ex2(h->in, h->md, NULL) != 1 || EVP_DigestUpdate(h->in, pad, bl) != 1)
+		goto out;
+	for (size_t i = 0; i < bl; i++)
+		pad[i] = k[i] ^ 0x5c;
+	if (EVP_DigestInit_ex2(h->out, h->md, NULL) != 1 || EVP_DigestUpdate(h->out, pad, bl) != 1)
+		goto out;
+	rc = 0;
+out:
+	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	if (rc != 0)
+		hmac_free(h);
+	return rc;
+}
+
+/* out = HMAC(key, a || b || c); any part may be empty. */
+static int hmac_run(struct hmac_key *h, const void *a, size_t al, const void *b, size_t bl,
+		    const void *c, size_t cl, uint8_t *out)
+{
+	uint8_t ih[EVP_MAX_MD_SIZE];
+	int ok;
+
+	ok = EVP_MD_CTX_copy_ex(h->tmp, h->in) == 1 && (al == 0 || EVP_DigestUpdate(h->tmp, a, al) == 1) &&
+	     (bl == 0 || EVP_DigestUpdate(h->tmp, b, bl) == 1) &&
+	     (cl == 0 || EVP_DigestUpdate(h->tmp, c, cl) == 1) &&
+	     EVP_DigestFinal_ex(h->tmp, ih, NULL) == 1 && EVP_MD_CTX_copy_ex(h->tmp, h->out) == 1 &&
+	     EVP_DigestUpdate(h->tmp, ih, h->hl) == 1 && EVP_DigestFinal_ex(h->tmp, out, NULL) == 1;
+	OPENSSL_cleanse(ih, sizeof(ih));
+	return ok ? 0 : -1;
+}
+
 int rb_hmac(enum rb_hash_alg alg, const uint8_t *key, size_t key_len, const void *data,
 	    size_t len, uint8_t *out)
 {
-	static const uint8_t empty[1];
-	size_t outl = 0;
+	struct hmac_key h;
+	int rc;
 
-	if (get_md(alg) == NULL || hmac == NULL || out == NULL || (key == NULL && key_len > 0) ||
-	    (data == NULL && len > 0))
+	if (out == NULL || (key == NULL && key_len > 0) || (data == NULL && len > 0) ||
+	    hmac_init(&h, alg, key, key_len) != 0)
 		return -1;
-	if (EVP_Q_mac(NULL, "HMAC", NULL, hash_tab[alg].name, NULL, key_len ? key : empty,
-		      key_len, len ? data : empty, len, out, hash_tab[alg].len, &outl) == NULL ||
-	    outl != hash_tab[alg].len) {
-		memset(out, 0, hash_tab[alg].len);
-		return -1;
-	}
-	return 0;
+	rc = hmac_run(&h, data, len, NULL, 0, NULL, 0, out);
+	if (rc != 0)
+		memset(out, 0, h.hl);
+	hmac_free(&h);
+	return rc;
 }
 
-static int hkdf_run(enum rb_hash_alg alg, int mode, const uint8_t *salt, size_t salt_len,
-		    const uint8_t *key, size_t key_len, const uint8_t *info, size_t info_len,
-		    uint8_t *out, size_t out_len)
+int rb_hkdf_extract(enum rb_hash_alg alg, const uint8_t *salt, size_t salt_len,
+		    const uint8_t *ikm, size_t ikm_len, uint8_t *prk)
 {
-	OSSL_PARAM p[6], *q = p;
-	EVP_KDF_CTX *kc;
-	int rc = -1;
+	static const uint8_t zeros[RB_HASH_MAX_LEN];
 
-	if (get_md(alg) == NULL || hkdf == NULL || out == NULL || out_len == 0 ||
-	    (key == NULL && key_len > 0) || (salt == NULL && salt_len > 0) ||
-	    (info == NULL && info_len > 0))
+	if ((unsigned)alg >= RB_HASH_ALG_COUNT)
 		return -1;
-	if (mode != EVP_KDF_HKDF_MODE_EXTRACT_ONLY && out_len > 255u * hash_tab[alg].len)
+	/* RFC 5869 2.2: no salt = HashLen zero octets */
+	if (salt == NULL || salt_len == 0) {
+		if (salt == NULL && salt_len > 0)
+			return -1;
+		salt = zeros;
+		salt_len = hash_tab[alg].len;
+	}
+	return rb_hmac(alg, salt, salt_len, ikm, ikm_len, prk);
+}
+
+int rb_hkdf_expand(enum rb_hash_alg alg, const uint8_t *prk, size_t prk_len, const uint8_t *info,
+		   size_t info_len, uint8_t *out, size_t out_len)
+{
+	uint8_t t[RB_HASH_MAX_LEN];
+	struct hmac_key h;
+	size_t tl = 0, done = 0;
+	int rc = 0;
+
+	if (out == NULL || out_len == 0 || (info == NULL && info_len > 0) || prk == NULL ||
+	    (unsigned)alg >= RB_HASH_ALG_COUNT || prk_len < hash_tab[alg].len ||
+	    out_len > 255u * hash_tab[alg].len || hmac_init(&h, alg, prk, prk_len) != 0)
 		return -1;
-	kc = EVP_KDF_CTX_new(hkdf);
-	if (kc == NULL)
-		return -1;
-	*q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-						(char *)(uintptr_t)hash_tab[alg].name, 0);
-	*q++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-	*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)(uintptr_t)key,
-						 key_len);
-	if (salt_len > 0)
-		*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-							 (void *)(uintptr_t)salt, salt_len);
-	if (info_len > 0)
-		*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-							 (void *)(uintptr_t)info, info_len);
-	*q = OSSL_PARAM_construct_end();
-	if (EVP_KDF_derive(kc, out, out_len, p) == 1)
-		rc = 0;
-	else
+	/* RFC 5869 2.3: T(i) = HMAC(PRK, T(i-1) || info || i) */
+	for (uint8_t i = 1; done < out_len; i++) {
+		size_t n = out_len - done < h.hl ? out_len - done : h.hl;
+
+		if (hmac_run(&h, t, tl, info, info_len, &i, 1, t) != 0) {
+			rc = -1;
+			break;
+		}
+		tl = h.hl;
+		memcpy(out + done, t, n);
+		done += n;
+	}
+	if (rc != 0)
 		OPENSSL_cleanse(out, out_len);
-	EVP_KDF_CTX_free(kc);
+	OPENSSL_cleanse(t, sizeof(t));
+	hmac_free(&h);
 	return rc;
 }
 
 int rb_hkdf(enum rb_hash_alg alg, const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
 	    size_t ikm_len, const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
 {
-	return hkdf_run(alg, EVP_KDF_HKDF_MODE_EXTRACT_AND_EXPAND, salt, salt_len, ikm, ikm_len,
-			info, info_len, out, out_len);
-}
+	uint8_t prk[RB_HASH_MAX_LEN];
+	int rc;
 
-int rb_hkdf_extract(enum rb_hash_alg alg, const uint8_t *salt, size_t salt_len,
-		    const uint8_t *ikm, size_t ikm_len, uint8_t *prk)
-{
-	return hkdf_run(alg, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, salt, salt_len, ikm, ikm_len, NULL,
-			0, prk, rb_hash_len(alg));
-}
-
-int rb_hkdf_expand(enum rb_hash_alg alg, const uint8_t *prk, size_t prk_len, const uint8_t *info,
-		   size_t info_len, uint8_t *out, size_t out_len)
-{
-	if (prk == NULL || prk_len < rb_hash_len(alg))
+	if (out == NULL || (unsigned)alg >= RB_HASH_ALG_COUNT || (ikm == NULL && ikm_len > 0))
 		return -1;
-	return hkdf_run(alg, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, prk, prk_len, info,
-			info_len, out, out_len);
+	rc = rb_hkdf_extract(alg, salt, salt_len, ikm, ikm_len, prk);
+	if (rc == 0)
+		rc = rb_hkdf_expand(alg, prk, hash_tab[alg].len, info, info_len, out, out_len);
+	else if (out_len > 0)
+		OPENSSL_cleanse(out, out_len);
+	OPENSSL_cleanse(prk, sizeof(prk));
+	return rc;
 }
 
 int rb_bytes_to_key_md5(const void *password, size_t pw_len, uint8_t *key, size_t key_len)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Hashes, HMAC and HKDF over OpenSSL 3 (algorithm objects fetched once).
+ * Hashes over OpenSSL 3 EVP (digests fetched once); HMAC and HKDF built on
+ * them (the tests cross-check HKDF against OpenSSL's EVP_KDF).
  *  - MD5 (RFC 1321), SHA-1/224/256/384/512 (FIPS 180-4)
  *  - HMAC (RFC 2104), HKDF (RFC 5869), EVP_BytesToKey-MD5 (Shadowsocks
  *    password -> master key).

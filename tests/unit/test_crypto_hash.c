@@ -182,6 +182,56 @@ static void test_hkdf(void)
 	CU_ASSERT_EQUAL(rb_hkdf_expand(RB_HASH_SHA256, k, 16, NULL, 0, big, 32), -1);
 }
 
+/* rb_hkdf against OpenSSL's EVP_KDF "HKDF" on random inputs. */
+static void test_hkdf_cross(void)
+{
+	static const enum rb_hash_alg algs[] = {RB_HASH_SHA1, RB_HASH_SHA256, RB_HASH_SHA384,
+						RB_HASH_MD5};
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(kdf);
+	for (size_t a = 0; a < 4; a++) {
+		for (uint32_t n = 1; n < 200; n += 11) {
+			uint8_t ikm[200], salt[200], info[200], mine[400], ref[400];
+			size_t sl = (n * 3) % 150, il = (n * 5) % 120, ol = 1 + (n * 7) % 400;
+			EVP_KDF_CTX *kc = EVP_KDF_CTX_new(kdf);
+			OSSL_PARAM p[5], *q = p;
+
+			tc_fill(ikm, n, n);
+			tc_fill(salt, sl, n + 1);
+			tc_fill(info, il, n + 2);
+			*q++ = OSSL_PARAM_construct_utf8_string(
+				OSSL_KDF_PARAM_DIGEST, (char *)(uintptr_t)rb_hash_name(algs[a]), 0);
+			*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, ikm, n);
+			if (sl > 0)
+				*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt,
+									 sl);
+			if (il > 0)
+				*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info,
+									 il);
+			*q = OSSL_PARAM_construct_end();
+			if (ol > 255 * rb_hash_len(algs[a]))
+				ol = 255 * rb_hash_len(algs[a]);
+			CU_ASSERT_EQUAL(EVP_KDF_derive(kc, ref, ol, p), 1);
+			EVP_KDF_CTX_free(kc);
+			CU_ASSERT_EQUAL(rb_hkdf(algs[a], salt, sl, ikm, n, info, il, mine, ol), 0);
+			CU_ASSERT_EQUAL(memcmp(mine, ref, ol), 0);
+		}
+	}
+	EVP_KDF_free(kdf);
+	/* long HMAC keys are hashed first (RFC 2104) */
+	uint8_t key[200], mine[64], ref[64];
+	unsigned rl = 0;
+
+	tc_fill(key, sizeof(key), 9);
+	CU_ASSERT_EQUAL(rb_hmac(RB_HASH_SHA512, key, sizeof(key), "x", 1, mine), 0);
+	HMAC(EVP_sha512(), key, sizeof(key), (const uint8_t *)"x", 1, ref, &rl);
+	CU_ASSERT_EQUAL(memcmp(mine, ref, 64), 0);
+	CU_ASSERT_EQUAL(rb_hmac(RB_HASH_SHA1, NULL, 0, "", 0, mine), 0);
+	HMAC(EVP_sha1(), "", 0, (const uint8_t *)"", 0, ref, &rl);
+	CU_ASSERT_EQUAL(memcmp(mine, ref, 20), 0);
+}
+
 /* Shadowsocks' password -> key, against OpenSSL's own EVP_BytesToKey. */
 static void test_bytes_to_key(void)
 {
@@ -412,6 +462,7 @@ int tc_register_hash(void)
 	CU_add_test(s, "md5/sha vectors", test_hash);
 	CU_add_test(s, "hmac rfc2202/4231", test_hmac);
 	CU_add_test(s, "hkdf rfc5869 cases 1-7", test_hkdf);
+	CU_add_test(s, "hkdf/hmac vs openssl EVP_KDF", test_hkdf_cross);
 	CU_add_test(s, "EVP_BytesToKey md5", test_bytes_to_key);
 	CU_add_test(s, "blake2s rfc7693 + openssl", test_blake2s);
 	CU_add_test(s, "hmac-blake2s, wireguard kdf", test_blake2s_hmac_kdf);
