@@ -142,5 +142,12 @@ int rb_cidr_parse(const char *s, struct rb_cidr *out);
 const char *rb_cidr_format(const struct rb_cidr *c, char *buf, size_t len);
 /* Does prefix a contain address b (b's plen ignored)? */
 int rb_cidr_contains(const struct rb_cidr *a, const struct rb_cidr *b);
+/* Why s does not parse (a static string), or NULL when it does. */
+const char *rb_cidr_error(const char *s);
+/* Are all bits after plen zero (a network prefix) / all one (broadcast)? */
+int rb_cidr_host_bits_zero(const struct rb_cidr *c);
+int rb_cidr_host_bits_ones(const struct rb_cidr *c);
+/* c with the host bits cleared. */
+void rb_cidr_network(const struct rb_cidr *c, struct rb_cidr *net);
 
 #endif
