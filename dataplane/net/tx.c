@@ -5,6 +5,7 @@
  * rings: `txring` for ports whose tx queue another worker owns, `handoff`
  * for packets whose flow another worker owns.
  */
+#include <string.h>
 #include <rte_ethdev.h>
 #include "../rb_lcore.h"
 
@@ -45,10 +46,43 @@ static inline void txbuf_add(struct rb_lcore *lc, uint16_t port, struct rte_mbuf
 		txbuf_flush(lc, port);
 }
 
+/* Copy a chained frame into one segment for ports without multi-segment
+ * TX (AF_XDP, AF_PACKET copy mode).  Returns NULL after counting a drop. */
+static struct rte_mbuf *tx_linearize(struct rb_lcore *lc, struct rte_mbuf *m)
+{
+	struct rte_mbuf *c;
+	const void *src;
+	void *dst;
+
+	if (rte_pktmbuf_linearize(m) == 0)
+		return m;
+	c = rte_pktmbuf_alloc(lc->dp->pool);
+	if (c == NULL || rte_pktmbuf_tailroom(c) < rte_pktmbuf_pkt_len(m)) {
+		rte_pktmbuf_free(c);
+		rb_drop(lc, m, RB_DROP_NO_MBUF);
+		return NULL;
+	}
+	dst = rte_pktmbuf_append(c, (uint16_t)rte_pktmbuf_pkt_len(m));
+	src = rte_pktmbuf_read(m, 0, rte_pktmbuf_pkt_len(m), dst);
+	if (src != dst)
+		memcpy(dst, src, rte_pktmbuf_pkt_len(m));
+	c->port = m->port;
+	c->ol_flags = m->ol_flags;
+	c->vlan_tci = m->vlan_tci;
+	rte_pktmbuf_free(m);
+	return c;
+}
+
 void rb_tx_l2(struct rb_lcore *lc, uint16_t port, struct rte_mbuf *m)
 {
 	const struct rb_port *p = &lc->dp->ports[port];
 	struct rb_txbuf *tb = &lc->tx[port];
+
+	if (unlikely(m->nb_segs > 1) && !(p->tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)) {
+		m = tx_linearize(lc, m);
+		if (m == NULL)
+			return;
+	}
 
 	if (p->vlan) {
 		m->vlan_tci = p->vlan;
