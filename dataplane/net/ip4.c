@@ -48,6 +48,24 @@ static int ip4_check_options(const uint8_t *opt, int len)
 	return 0;
 }
 
+/* One's-complement sum of a header, folded: 0xffff when the checksum is right.
+ * The common 20-byte header is summed as five 32-bit words. */
+static inline uint16_t ip4_hdr_sum(const struct rte_ipv4_hdr *ih, uint32_t hl)
+{
+	uint32_t w[5];
+	uint64_t s;
+
+	if (unlikely(hl != sizeof(*ih)))
+		return rte_raw_cksum(ih, hl);
+	memcpy(w, ih, sizeof(w));
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
 /* Validate one packet (data at the IPv4 header). Returns 0 or -reason. */
 static inline int ip4_validate(struct rte_mbuf *m)
 {
@@ -67,7 +85,7 @@ static inline int ip4_validate(struct rte_mbuf *m)
 		return -RB_DROP_IP4_BAD_LEN;
 	if (!(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD)) {
 		if (unlikely(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_BAD) ||
-		    unlikely(rte_raw_cksum(ih, hl) != 0xffff))
+		    unlikely(ip4_hdr_sum(ih, hl) != 0xffff))
 			return -RB_DROP_IP4_BAD_CSUM;
 	}
 	src = rte_be_to_cpu_32(ih->src_addr);

@@ -25,14 +25,28 @@ static inline int ip_len(int family)
 
 static inline uint32_t neigh_hash(uint16_t port, int family, const uint8_t *ip)
 {
-	return rte_hash_crc(ip, ip_len(family), port * 2654435761u + family);
+	uint32_t v4;
+
+	if (likely(family == AF_INET)) {
+		memcpy(&v4, ip, 4);
+		return rte_hash_crc_4byte(v4, port);
+	}
+	return rte_hash_crc(ip, 16, port * 2654435761u + (uint32_t)family);
 }
 
 static inline bool neigh_match(const struct rb_neigh_entry *e, uint16_t port, int family,
 			       const uint8_t *ip)
 {
-	return e->state != RB_NEIGH_FREE && e->port == port && e->family == family &&
-	       memcmp(e->ip, ip, ip_len(family)) == 0;
+	if (e->state == RB_NEIGH_FREE || e->port != port || e->family != family)
+		return false;
+	if (likely(family == AF_INET)) {
+		uint32_t a, b;
+
+		memcpy(&a, e->ip, 4);
+		memcpy(&b, ip, 4);
+		return a == b;
+	}
+	return memcmp(e->ip, ip, 16) == 0;
 }
 
 static inline void w_begin(struct rb_neigh_entry *e)
