@@ -128,6 +128,16 @@ def b_arp_not_for_us(c):
             ARP(op=1, hwsrc=c.a.src_mac, psrc=c.a.src4, pdst=other)] * 50
 
 
+def b_arp_many_senders(c):
+    # Requests for a host that is not us, from 100 different senders.  RFC 826
+    # merges the sender only when it is already known or we are the target,
+    # so none of them may enter the neighbor table.
+    net = c.a.dp4.rsplit(".", 1)[0]
+    return [c.eth(dst="ff:ff:ff:ff:ff:ff") /
+            ARP(op=1, hwsrc="02:aa:00:00:00:%02x" % i, psrc="%s.%d" % (net, 100 + i),
+                pdst=net + ".99") for i in range(100)]
+
+
 def b_arp_garp_ours(c):
     # Gratuitous ARP claiming the appliance's own address.
     return [c.eth(dst="ff:ff:ff:ff:ff:ff") /
@@ -324,10 +334,13 @@ def b_icmp_error_flood(c):
     return [bytes(c.ip4() / ICMP(type=3, code=3) / Raw(inner)) for _ in range(500)]
 
 
-# (name, builder, accepted counters, minimum total delta over them)
+# (name, builder, accepted counters, minimum total delta over them
+#  [, counters that must not grow])
 # "drop.X" / "event.X" are the dataplane's stats keys.  A case passes when
-# the frames reached the port (rx_packets) and the accepted counters grew
-# by at least the minimum in sum.
+# the frames reached the port (rx_packets), the accepted counters grew by at
+# least the minimum in sum, and none of the forbidden counters grew.  The
+# test makes cli's neighbor entries permanent first, so that its kernel
+# sends no ARP/ND of its own meanwhile.
 CASES = [
     ("eth_short_vlan", b_eth_short, ["drop.eth_short"], 1),
     ("eth_src_multicast", b_eth_bad_src_mcast, ["drop.eth_bad_src"], 1),
@@ -339,7 +352,9 @@ CASES = [
     ("arp_bad_ptype", b_arp_bad_ptype, ["drop.arp_malformed"], 1),
     ("arp_bad_hwlen", b_arp_bad_hwlen, ["drop.arp_malformed"], 1),
     ("arp_request_other_host", b_arp_not_for_us, ["drop.arp_not_for_us"], 50),
-    ("garp_claims_our_ip", b_arp_garp_ours, ["drop.arp_bad_sender"], 1),
+    ("arp_other_host_100_senders", b_arp_many_senders, ["drop.arp_not_for_us"], 100,
+     ["event.neigh_learned"]),
+    ("garp_claims_our_ip", b_arp_garp_ours, ["drop.arp_bad_sender"], 1, ["event.neigh_learned"]),
     ("garp_garbage_bcast_mac", b_arp_garp_bcast_mac, ["drop.arp_bad_sender"], 1),
     ("ip4_truncated_header", b_ip4_short, ["drop.ip4_short"], 1),
     ("ip4_version_6_in_4", b_ip4_bad_version, ["drop.ip4_bad_version"], 1),
@@ -448,8 +463,10 @@ def main():
     a = ap.parse_args()
 
     if a.list:
-        for name, _, keys, n in CASES:
-            print("%-30s %-45s >= %d" % (name, " | ".join(keys) or "(survive)", n))
+        for name, _, keys, n, *forbid in CASES:
+            print("%-30s %-45s >= %d%s" % (name, " | ".join(keys) or "(survive)", n,
+                                           "".join("  %s +0" % f
+                                                   for f in (forbid[0] if forbid else []))))
         return 0
     for req in ("iface", "src_mac", "dst_mac", "src4", "dp4", "far4", "src6", "dp6",
                 "far6", "dp_pid", "dp_out"):
@@ -460,12 +477,15 @@ def main():
     dp = Dataplane(a.dp_pid, a.dp_out)
     rx_key = "port.%s.rx_packets" % a.port
     failed = []
-    cases = [cs for cs in CASES if not a.only or cs[0] in a.only]
-    if a.only and len(cases) != len(a.only):
-        print("unknown case in --only", file=sys.stderr)
+    byname = {cs[0]: cs for cs in CASES}
+    unknown = [n for n in a.only if n not in byname]
+    if unknown:
+        print("unknown case(s): %s" % " ".join(unknown), file=sys.stderr)
         return 2
+    cases = [byname[n] for n in a.only] if a.only else CASES
     before = dp.stats()
-    for name, build, keys, need in cases:
+    for name, build, keys, need, *forbid in cases:
+        forbid = forbid[0] if forbid else []
         frames = build(c)
         sendp(frames, iface=a.iface, verbose=0)
         # Settle: all frames polled and counted.  Floods take longer.
@@ -487,6 +507,10 @@ def main():
         elif got < need:
             print("FAIL %s: expected %s >= %d, got %d [%s]"
                   % (name, " | ".join(keys), need, got, detail))
+            failed.append(name)
+        elif any(d.get(k, 0) for k in forbid):
+            print("FAIL %s: %s must not grow [%s]"
+                  % (name, " ".join("%s+%d" % (k, d.get(k, 0)) for k in forbid), detail))
             failed.append(name)
         else:
             print("ok   %s: %s +%d (%d frames) [%s]"

@@ -358,6 +358,7 @@ log = {
 
 dataplane = {
   lcores = $RB_LCORES;
+  shm_name = "/$RB_ID";
   ports = (
     {
       name = "cli";
