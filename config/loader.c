@@ -514,9 +514,13 @@ static void check_ports(const struct rb_config *cfg, const config_t *c, struct r
 						continue;
 					rb_cidr_format(b, obuf, sizeof(obuf));
 					if (addr_equal(a, b)) {
+						struct rb_cidr h = *a;
+
+						h.plen = a->family == AF_INET ? 32 : 128;
+						rb_cidr_format(&h, obuf, sizeof(obuf));
 						rb_cfg_error(e, as, path,
 							     "duplicate address %s (also on port "
-							     "'%s')", buf, q->name);
+							     "'%s')", obuf, q->name);
 						reported = 1;
 					} else if (j != i && prefixes_overlap(a, b)) {
 						rb_cfg_error(e, as, path,
@@ -939,12 +943,14 @@ static int load_text(struct rb_config *cfg, const char *text, const char *name,
 	config_init(c);
 	if (include_dir)
 		config_set_include_dir(c, include_dir);
+	e.include_dir = include_dir;
 	if (config_read_string(c, text) != CONFIG_TRUE) {
 		const char *f = config_error_file(c);
+		int rel = f && f[0] != '/' && include_dir && strcmp(include_dir, ".") != 0;
 
 		if (err)
-			fprintf(err, "%s:%d: %s\n", f ? f : name, config_error_line(c),
-				config_error_text(c));
+			fprintf(err, "%s%s%s:%d: %s\n", rel ? include_dir : "", rel ? "/" : "",
+				f ? f : name, config_error_line(c), config_error_text(c));
 		config_destroy(c);
 		free(c);
 		return -1;

@@ -24,6 +24,8 @@ static void verror(struct rb_cfg_err *e, const char *file, unsigned line, const 
 		return;
 	if (file == NULL)
 		file = e->file ? e->file : "<config>";
+	else if (file[0] != '/' && e->include_dir && strcmp(e->include_dir, ".") != 0)
+		fprintf(e->out, "%s/", e->include_dir);
 	if (line)
 		fprintf(e->out, "%s:%u: ", file, line);
 	else

@@ -35,8 +35,10 @@ struct rb_cfg_err {
 	const char *file; /* file name used in messages (settings from an @include use theirs) */
 	int count;        /* errors reported so far */
 	void *ctx;        /* for handlers: e.g. the struct rb_config being filled */
+	const char *include_dir; /* prefixed to relative @include names in messages */
 };
-#define RB_CFG_ERR_INIT(out_, file_) { .out = (out_), .file = (file_), .count = 0, .ctx = NULL }
+#define RB_CFG_ERR_INIT(out_, file_)                                                      \
+	{ .out = (out_), .file = (file_), .count = 0, .ctx = NULL, .include_dir = NULL }
 
 enum rb_schema_type {
 	RB_SCHEMA_END = 0, /* ends a table */

@@ -1,0 +1,869 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the configuration loader (config/): a table of bad configs
+ * with the error lines each must produce (and how many), good configs
+ * checked field by field, every file in config/examples (argv[1]) and the
+ * embedded default, the CIDR helpers and the exported schema walker.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <CUnit/Basic.h>
+
+#include "config/rb_config.h"
+#include "config/schema.h"
+
+static const char *examples_dir = "config/examples";
+
+/* Load text as "t.cfg"; return rc and the error output (caller frees). */
+static int load(const char *text, struct rb_config *cfg, char **errs)
+{
+	size_t len = 0;
+	FILE *f = open_memstream(errs, &len);
+	int rc;
+
+	rc = rb_config_load_string(cfg, text, "t.cfg", f);
+	fclose(f);
+	return rc;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Every line is "t.cfg:LINE: ..." or "t.cfg: ...". */
+static int lines_well_formed(const char *s)
+{
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+
+		if (strncmp(s, "t.cfg:", 6) != 0 || nl == NULL)
+			return 0;
+		s = nl + 1;
+	}
+	return 1;
+}
+
+#define PORT_LAN "{ name = \"lan\"; device = \"net_null0\"; addresses = [\"10.0.0.1/24\", \"fd00::1/64\"]; }"
+#define PORT_WAN "{ name = \"wan\"; device = \"net_null1\"; addresses = [\"192.0.2.2/29\"]; }"
+#define DP(x)    "dataplane = { ports = ( " PORT_LAN " ); " x " };\n"
+#define DP2(x)   "dataplane = { ports = ( " PORT_LAN ", " PORT_WAN " ); " x " };\n"
+#define PORTS(x) "dataplane = { ports = ( " x " ); };\n"
+#define ROUTE(x) DP2("routes = ( " x " );")
+#define NEIGH(x) DP2("neighbors = ( " x " );")
+
+static const struct bad_case {
+	const char *text;
+	int n_lines;            /* exact number of error lines */
+	const char *want[4];    /* substrings that must appear */
+} bad[] = {
+	/* top level, types, required keys */
+	{ DP("") "foo = 1;\n", 1, { "t.cfg:2: foo: unknown key" } },
+	{ "log = { levle = \"info\"; };\n" DP(""), 1,
+	  { "t.cfg:1: log.levle: unknown key (did you mean 'level'?)" } },
+	{ "log = { level = \"loud\"; };\n" DP(""), 1,
+	  { "log.level: 'loud' is not one of: error, warn, info, debug, trace" } },
+	{ "log = { timestamp = \"yes\"; };\n" DP(""), 1,
+	  { "log.timestamp: expected a boolean (true or false), got a string" } },
+	{ "log = { output = \"a\\tb\"; };\n" DP(""), 1, { "log.output: 'a?b' contains a control character" } },
+	{ "log = { level = \"info\"; };\n", 1, { "t.cfg: dataplane: missing required key" } },
+	{ "dataplane = { lcores = 1; };\n", 1, { "t.cfg:1: dataplane.ports: missing required key" } },
+	{ "dataplane = { ports = (); };\n", 1, { "dataplane.ports: must not be empty" } },
+	{ "dataplane = { ports = { name = \"x\"; }; };\n", 1,
+	  { "dataplane.ports: expected a list ( ... ), got a group" } },
+	{ "dataplane = { ports = ( \"lan\" ); };\n", 1,
+	  { "dataplane.ports.[0]: expected a group { ... }, got a string" } },
+	{ DP("burst = 1.5;"), 1, { "dataplane.burst: expected an integer, got a float" } },
+	{ "log = 3;\n" DP(""), 1, { "t.cfg:1: log: expected a group { ... }, got an integer" } },
+	/* syntax */
+	{ "log = {\n  level = ;\n};\n", 1, { "t.cfg:2: syntax error" } },
+	{ "log = { level = \"info\"; level = \"warn\"; };\n", 1, { "t.cfg:1: duplicate setting name" } },
+	/* ranges */
+	{ "dataplane = {\n ports = (\n " PORT_LAN ",\n { name = \"wan\"; device = \"net_null1\"; mtu = 70000; }\n );\n};\n",
+	  1, { "t.cfg:4: dataplane.ports.[1].mtu: 70000 is out of range 68..9216" } },
+	{ PORTS("{ name = \"a\"; device = \"d\"; mtu = 67; queues = 0; vlan = 4095; }"), 3,
+	  { "dataplane.ports.[0].mtu: 67 is out of range 68..9216",
+	    "dataplane.ports.[0].queues: 0 is out of range 1..16",
+	    "dataplane.ports.[0].vlan: 4095 is out of range 1..4094" } },
+	{ PORTS("{ name = \"a\"; device = \"d\"; queues = 17; vlan = 0; }"), 2,
+	  { "queues: 17 is out of range 1..16", "vlan: 0 is out of range 1..4094" } },
+	{ DP("lcores = 0;"), 1, { "dataplane.lcores: 0 is out of range 1..16" } },
+	{ DP("lcores = 17;"), 1, { "dataplane.lcores: 17 is out of range 1..16" } },
+	{ DP("lcores = [1, 1, 2000];"), 2,
+	  { "dataplane.lcores.[1]: CPU 1 is listed twice",
+	    "dataplane.lcores.[2]: CPU 2000 is out of range 0..1023" } },
+	{ DP("lcores = \"all\";"), 1,
+	  { "dataplane.lcores: expected a worker count or an array of CPU ids, got a string" } },
+	{ DP("lcores = [];"), 1, { "dataplane.lcores: has 0 CPU ids, want 1..16" } },
+	{ DP("burst = 0; tx_drain_us = 0; idle_sleep_us = 10001; neigh_timeout_s = 0;"), 4,
+	  { "burst: 0 is out of range 1..64", "tx_drain_us: 0 is out of range 1..100000",
+	    "idle_sleep_us: 10001 is out of range 0..10000",
+	    "neigh_timeout_s: 0 is out of range 1..86400" } },
+	{ DP("burst = 65; frag_max_flows = 0; frag_timeout_ms = 60001; icmp_rate = 0;"), 4,
+	  { "burst: 65 is out of range 1..64", "frag_max_flows: 0 is out of range",
+	    "frag_timeout_ms: 60001 is out of range", "icmp_rate: 0 is out of range" } },
+	{ DP("main_cpu = -1;"), 1, { "dataplane.main_cpu: -1 is out of range 0..1023" } },
+	{ DP("mbufs = 100;"), 1, { "dataplane.mbufs: 100 is too small (0 = derived, or at least 1024)" } },
+	/* libconfig 1.5 would read 4294968796 as 1500: must be caught in the text */
+	{ "dataplane = {\n ports = ( { name = \"a\"; device = \"d\";\n mtu = 4294968796; } );\n};\n", 1,
+	  { "t.cfg:3: integer 4294968796 does not fit in 32 bits" } },
+	{ DP("mbufs = 0x100000000;"), 1, { "integer 0x100000000 does not fit in 32 bits" } },
+	/* strings and names */
+	{ DP("shm_name = \"ringbox\";"), 1, { "dataplane.shm_name: 'ringbox' is not a POSIX shm name" } },
+	{ DP("shm_name = \"/a/b\";"), 1, { "'/a/b' is not a POSIX shm name" } },
+	{ DP("eal_args = [ \"--log-level=8\", \"-l\", \"--lcores=0@0\" ];"), 2,
+	  { "dataplane.eal_args.[1]: '-l' conflicts with", "dataplane.eal_args.[2]: '--lcores' conflicts" } },
+	{ DP("eal_args = [ 1 ];"), 1, { "dataplane.eal_args.[0]: expected a string, got an integer" } },
+	{ DP("eal_args = [ \"\" ];"), 1, { "dataplane.eal_args.[0]: must not be empty" } },
+	{ PORTS("{ name = \"Bad Name\"; device = \"d\"; }"), 1,
+	  { "dataplane.ports.[0].name: 'Bad Name' is not a valid name (use a-z, 0-9, '_' and '-')" } },
+	{ PORTS("{ name = \"abcdefghijklmnopqrstuvwxyz012345\"; device = \"d\"; }"), 1,
+	  { "is too long (32 characters, at most 31)" } },
+	{ PORTS("{ name = \"a\"; }"), 1, { "dataplane.ports.[0].device: missing required key" } },
+	{ PORTS("{ name = \"a\"; device = \"net null\"; }"), 1,
+	  { "dataplane.ports.[0].device: 'net null' contains white space" } },
+	{ PORTS(PORT_LAN ", { name = \"lan\"; device = \"net_null1\"; }"), 1,
+	  { "dataplane.ports.[1].name: duplicate port name 'lan' (also dataplane.ports.[0])" } },
+	{ PORTS(PORT_LAN ", { name = \"b\"; device = \"net_null0\"; }"), 1,
+	  { "dataplane.ports.[1].device: device 'net_null0' is already used by port 'lan'" } },
+	{ PORTS("{name=\"p0\";device=\"d0\";},{name=\"p1\";device=\"d1\";},{name=\"p2\";device=\"d2\";},"
+		"{name=\"p3\";device=\"d3\";},{name=\"p4\";device=\"d4\";},{name=\"p5\";device=\"d5\";},"
+		"{name=\"p6\";device=\"d6\";},{name=\"p7\";device=\"d7\";},{name=\"p8\";device=\"d8\";}"), 1,
+	  { "dataplane.ports: has 9 entries, at most 8 allowed" } },
+	/* addresses */
+	{ PORTS("{ name = \"a\"; device = \"d\"; addresses = [\"10.0.0.1/33\", \"10.0.0.1/24x\", \"\", \"fd00::1/129\"]; }"),
+	  4, { "addresses.[0]: '10.0.0.1/33' is not a valid address/prefix: prefix length exceeds 32",
+	       "addresses.[1]: '10.0.0.1/24x' is not a valid address/prefix: prefix length is not a decimal number",
+	       "addresses.[2]: '' is not a valid address/prefix: empty address",
+	       "addresses.[3]: 'fd00::1/129' is not a valid address/prefix: prefix length exceeds 128" } },
+	{ PORTS("{ name = \"a\"; device = \"d\"; addresses = [\"10.0.0.1 /24\", \"10.0.0.1/024\", \"10.0.0.256\", \"/24\"]; }"),
+	  4, { "'10.0.0.1 /24' is not a valid address/prefix: not an IPv4 or IPv6 address",
+	       "'10.0.0.1/024' is not a valid address/prefix: prefix length has a leading zero",
+	       "'10.0.0.256' is not a valid", "'/24' is not a valid address/prefix: missing address" } },
+	{ PORTS(PORT_LAN ", { name = \"b\"; device = \"d\"; addresses = [\"10.0.0.2/24\"]; }"), 1,
+	  { "dataplane.ports.[1].addresses.[0]: 10.0.0.2/24 overlaps 10.0.0.1/24 on port 'lan'" } },
+	{ PORTS(PORT_LAN ", { name = \"b\"; device = \"d\"; addresses = [\"10.0.0.2/8\", \"fd00::1:2/112\"]; }"), 2,
+	  { "addresses.[0]: 10.0.0.2/8 overlaps 10.0.0.1/24 on port 'lan'",
+	    "addresses.[1]: fd00::1:2/112 overlaps fd00::1/64 on port 'lan'" } },
+	{ PORTS("{ name = \"a\"; device = \"d\"; addresses = [\"10.0.0.1/24\", \"10.0.0.1/25\"]; }"), 1,
+	  { "dataplane.ports.[0].addresses.[1]: duplicate address 10.0.0.1 (also on port 'a')" } },
+	{ PORTS("{ name = \"a\"; device = \"d\"; addresses = [\"10.1.0.0/24\", \"10.2.0.255/24\", \"224.0.0.1/24\", \"::1/128\"]; }"),
+	  4, { "addresses.[0]: 10.1.0.0/24 is the network address of its subnet",
+	       "addresses.[1]: 10.2.0.255/24 is the broadcast address of its subnet",
+	       "addresses.[2]: 224.0.0.1/24 is a multicast or reserved address",
+	       "addresses.[3]: ::1 is the loopback address" } },
+	{ PORTS("{ name = \"a\"; device = \"d\"; addresses = [\"127.0.0.1/8\", \"ff02::1/64\", \"fd00::/64\", \"::/0\"]; }"),
+	  4, { "127.0.0.1/8 is a loopback address", "ff02::1/64 is a multicast address",
+	       "fd00::/64 is the subnet-router anycast address", "::/0 is the unspecified address" } },
+	{ PORTS("{ name = \"a\"; device = \"d\"; addresses = [\"10.0.0.1/30\",\"10.0.1.1/30\",\"10.0.2.1/30\","
+		"\"10.0.3.1/30\",\"10.0.4.1/30\",\"10.0.5.1/30\",\"10.0.6.1/30\",\"10.0.7.1/30\",\"10.0.8.1/30\"]; }"),
+	  1, { "dataplane.ports.[0].addresses: has 9 entries, at most 8 allowed" } },
+	/* routes */
+	{ ROUTE("{ prefix = \"10.1.0.0/16\"; via = \"10.0.0.9\"; port = \"nope\"; }"), 1,
+	  { "dataplane.routes.[0].port: unknown port 'nope' (ports: lan, wan)" } },
+	{ ROUTE("{ prefix = \"10.1.0.0/16\"; via = \"10.9.9.9\"; port = \"lan\"; }"), 1,
+	  { "dataplane.routes.[0].via: 10.9.9.9 is not on-link for port 'lan' (its subnets: 10.0.0.0/24)" } },
+	{ ROUTE("{ prefix = \"10.1.0.0/16\"; via = \"192.0.2.1\"; port = \"lan\"; }"), 1,
+	  { "192.0.2.1 is not on-link for port 'lan'" } },
+	{ ROUTE("{ prefix = \"10.1.0.1/16\"; port = \"lan\"; }"), 1,
+	  { "dataplane.routes.[0].prefix: '10.1.0.1/16' has host bits set (the prefix is 10.1.0.0/16)" } },
+	{ ROUTE("{ via = \"10.0.0.9\"; }"), 2,
+	  { "dataplane.routes.[0].prefix: missing required key",
+	    "dataplane.routes.[0].port: missing required key" } },
+	{ ROUTE("{ prefix = \"::/0\"; via = \"10.0.0.9\"; port = \"lan\"; }"), 1,
+	  { "dataplane.routes.[0].via: 10.0.0.9 is IPv4 but the prefix is IPv6" } },
+	{ ROUTE("{ prefix = \"0.0.0.0/0\"; via = \"10.0.0.1\"; port = \"lan\"; }"), 1,
+	  { "via: 10.0.0.1 is one of our own addresses" } },
+	{ ROUTE("{ prefix = \"10.1.0.0/16\"; port = \"lan\"; },\n{ prefix = \"10.1.0.0/16\"; port = \"wan\"; }"), 1,
+	  { "t.cfg:2: dataplane.routes.[1].prefix: duplicate route 10.1.0.0/16 (also dataplane.routes.[0], line 1)" } },
+	{ ROUTE("{ prefix = \"10.1.0.0/16\"; via = \"10.0.0.9/32\"; port = \"lan\"; }"), 1,
+	  { "dataplane.routes.[0].via: '10.0.0.9/32': expected an address without a prefix length" } },
+	{ ROUTE("{ prefix = \"10.1.0.0/16\"; port = \"lan\"; gateway = \"10.0.0.9\"; }"), 1,
+	  { "dataplane.routes.[0].gateway: unknown key" } },
+	/* neighbors */
+	{ NEIGH("{ ip = \"10.0.0.5\"; mac = \"02:00:00:00:00:05\"; port = \"x\"; }"), 1,
+	  { "dataplane.neighbors.[0].port: unknown port 'x' (ports: lan, wan)" } },
+	{ NEIGH("{ ip = \"10.0.0.5\"; mac = \"aa:bb:cc:dd:ee\"; port = \"lan\"; },"
+		"{ ip = \"10.0.0.6\"; mac = \"aa-bb-cc-dd-ee-ff\"; port = \"lan\"; },"
+		"{ ip = \"10.0.0.7\"; mac = \"gg:bb:cc:dd:ee:ff\"; port = \"lan\"; }"), 3,
+	  { "neighbors.[0].mac: 'aa:bb:cc:dd:ee' is not a MAC address (want aa:bb:cc:dd:ee:ff)",
+	    "neighbors.[1].mac: 'aa-bb-cc-dd-ee-ff' is not a MAC address",
+	    "neighbors.[2].mac: 'gg:bb:cc:dd:ee:ff' is not a MAC address" } },
+	{ NEIGH("{ ip = \"10.0.0.5\"; mac = \"01:00:5e:00:00:01\"; port = \"lan\"; },"
+		"{ ip = \"10.0.0.6\"; mac = \"00:00:00:00:00:00\"; port = \"lan\"; }"), 2,
+	  { "neighbors.[0].mac: '01:00:5e:00:00:01' is not a unicast MAC address",
+	    "neighbors.[1].mac: '00:00:00:00:00:00' is not a unicast MAC address" } },
+	{ NEIGH("{ ip = \"192.0.2.3\"; mac = \"02:00:00:00:00:05\"; port = \"lan\"; }"), 1,
+	  { "neighbors.[0].ip: 192.0.2.3 is not on-link for port 'lan' (its subnets: 10.0.0.0/24)" } },
+	{ NEIGH("{ ip = \"10.0.0.5\"; mac = \"02:00:00:00:00:05\"; port = \"lan\"; },"
+		"{ ip = \"10.0.0.5\"; mac = \"02:00:00:00:00:06\"; port = \"lan\"; }"), 1,
+	  { "neighbors.[1].ip: duplicate neighbor 10.0.0.5 on port 'lan' (also dataplane.neighbors.[0])" } },
+	{ NEIGH("{ ip = \"10.0.0.5/24\"; mac = \"02:00:00:00:00:05\"; port = \"lan\"; }"), 1,
+	  { "neighbors.[0].ip: '10.0.0.5/24': expected an address without a prefix length" } },
+	/* control */
+	{ DP("") "control = { metrics_listen = \"localhost:9273\"; };\n", 1,
+	  { "control.metrics_listen: 'localhost:9273': bad IPv4 address" } },
+	{ DP("") "control = { metrics_listen = \"[::1]:0\"; };\n", 1,
+	  { "control.metrics_listen: '[::1]:0': port is out of range 1..65535" } },
+	{ DP("") "control = { metrics_listen = \"127.0.0.1\"; ctl_socket = \"\"; };\n", 2,
+	  { "metrics_listen: '127.0.0.1': missing ':PORT'", "control.ctl_socket: must not be empty" } },
+	{ DP("") "control = { ctl_socket = \"/run/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"; };\n",
+	  1, { "control.ctl_socket: '/run/xxx", "is too long (110 characters, at most 107)" } },
+	/* services */
+	{ DP("") "services = ( { type = \"dig\"; echo = 7; } );\n", 1,
+	  { "services.[0].type: 'dig' is not one of: diag" } },
+	{ DP("") "services = ( { type = \"diag\"; listen = \"10.0.0.99\"; echo = 7; } );\n", 1,
+	  { "services.[0].listen: 10.0.0.99 is not an address of any port" } },
+	{ DP("") "services = ( { type = \"diag\"; } );\n", 1,
+	  { "services.[0]: enables none of echo, discard, chargen" } },
+	{ DP("") "services = ( { type = \"diag\"; echo = 7; discard = 7; chargen = 70000; } );\n", 2,
+	  { "services.[0].discard: port 7 is also used by echo",
+	    "services.[0].chargen: 70000 is out of range 0..65535" } },
+	{ DP("") "services = ( { type = \"diag\"; echo = 7; }, { type = \"diag\"; listen = \"10.0.0.1\"; discard = 7; } );\n",
+	  1, { "services.[1].discard: port 7 is also used by services.[0]" } },
+	/* inbounds / outbounds / endpoints / route / dns */
+	{ DP("") "inbounds = ( { type = \"socks\"; listen = \"x\"; }, { tag = \"b\"; } );\n", 2,
+	  { "inbounds.[0].tag: missing required key", "inbounds.[1].type: missing required key" } },
+	{ DP("") "inbounds = ( { type = \"socks\"; tag = \"a\"; } );\noutbounds = ( { type = \"direct\"; tag = \"a\"; } );\n",
+	  1, { "t.cfg:3: outbounds.[0].tag: duplicate tag 'a' (also inbounds.[0])" } },
+	{ DP("") "endpoints = ( { type = \"wireguard\"; tag = \"diag-x\"; } );\nservices = ( { type = \"diag\"; tag = \"diag-x\"; echo = 7; } );\n",
+	  1, { "services.[0].tag: duplicate tag 'diag-x' (also endpoints.[0])" } },
+	{ DP("") "inbounds = { type = \"socks\"; };\n", 1, { "inbounds: expected a list ( ... ), got a group" } },
+	{ DP("") "outbounds = ( \"direct\" );\n", 1, { "outbounds.[0]: expected a group { ... }, got a string" } },
+	{ DP("") "route = ( );\ndns = 1;\n", 2,
+	  { "t.cfg:2: route: expected a group { ... }, got a list", "t.cfg:3: dns: expected a group { ... }, got an integer" } },
+	/* all errors, in line order */
+	{ "log = { level = \"x\"; };\n"
+	  "dataplane = {\n"
+	  "  lcores = 99;\n"
+	  "  ports = ( { name = \"lan\"; device = \"d\"; mtu = 1; addresses = [\"10.0.0.1/24\"]; } );\n"
+	  "  routes = ( { prefix = \"10.1.0.0/16\"; via = \"10.2.0.1\"; port = \"lan\"; } );\n"
+	  "};\n"
+	  "bogus = true;\n", 5,
+	  { "t.cfg:1: log.level:", "t.cfg:3: dataplane.lcores: 99 is out of range 1..16",
+	    "t.cfg:4: dataplane.ports.[0].mtu: 1 is out of range 68..9216",
+	    "t.cfg:5: dataplane.routes.[0].via: 10.2.0.1 is not on-link" } },
+};
+
+static void test_bad_table(void)
+{
+	int nbad = (int)(sizeof(bad) / sizeof(bad[0]));
+
+	CU_ASSERT(nbad >= 25);
+	for (int i = 0; i < nbad; i++) {
+		struct rb_config cfg;
+		char *errs = NULL;
+		int rc = load(bad[i].text, &cfg, &errs);
+		int ok = rc == -1 && count_lines(errs) == bad[i].n_lines && lines_well_formed(errs);
+
+		for (int k = 0; k < 4 && bad[i].want[k]; k++)
+			ok &= strstr(errs, bad[i].want[k]) != NULL;
+		/* A failed load leaves nothing to free, and free is harmless. */
+		ok &= cfg.tree == NULL && cfg.dp.routes == NULL && cfg.dp.n_eal_args == 0;
+		if (!ok)
+			fprintf(stderr, "\nbad[%d]: rc %d, want %d line(s), got:\n%s", i, rc,
+				bad[i].n_lines, errs);
+		CU_ASSERT(ok);
+		rb_config_free(&cfg);
+		free(errs);
+	}
+}
+
+/* The last error case must come out in line order. */
+static void test_error_order(void)
+{
+	const struct bad_case *b = &bad[sizeof(bad) / sizeof(bad[0]) - 1];
+	struct rb_config cfg;
+	char *errs = NULL;
+	const char *prev = NULL;
+
+	CU_ASSERT_EQUAL(load(b->text, &cfg, &errs), -1);
+	for (int k = 0; k < 4 && b->want[k]; k++) {
+		const char *p = strstr(errs, b->want[k]);
+
+		CU_ASSERT_PTR_NOT_NULL(p);
+		if (p && prev)
+			CU_ASSERT(p > prev);
+		prev = p;
+	}
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "t.cfg:7: bogus: unknown key\n"));
+	free(errs);
+}
+
+static int cidr_is(const struct rb_cidr *c, const char *text)
+{
+	char b[64];
+
+	return strcmp(rb_cidr_format(c, b, sizeof(b)), text) == 0;
+}
+
+static void test_defaults(void)
+{
+	struct rb_config cfg;
+	char *errs = NULL;
+	const struct rb_cfg_dataplane *d = &cfg.dp;
+
+	CU_ASSERT_EQUAL_FATAL(load(DP(""), &cfg, &errs), 0);
+	CU_ASSERT_STRING_EQUAL(errs, "");
+	CU_ASSERT_STRING_EQUAL(cfg.path, "t.cfg");
+	CU_ASSERT_EQUAL(cfg.log.level, RB_LOG_INFO);
+	CU_ASSERT_EQUAL(cfg.log.timestamp, 0);
+	CU_ASSERT_STRING_EQUAL(cfg.log.output, "");
+	CU_ASSERT_EQUAL(d->n_lcores, 1);
+	CU_ASSERT_EQUAL(d->lcores[0], 1);
+	CU_ASSERT_EQUAL(d->main_cpu, 0);
+	CU_ASSERT_EQUAL(d->n_eal_args, 0);
+	CU_ASSERT_EQUAL(d->mbufs, 0);
+	CU_ASSERT_EQUAL(d->burst, 32);
+	CU_ASSERT_EQUAL(d->tx_drain_us, 100);
+	CU_ASSERT_EQUAL(d->neigh_timeout_s, 300);
+	CU_ASSERT_EQUAL(d->frag_max_flows, 4096);
+	CU_ASSERT_EQUAL(d->frag_timeout_ms, 2000);
+	CU_ASSERT_EQUAL(d->icmp_rate, 100);
+	CU_ASSERT_EQUAL(d->idle_sleep_us, 0);
+	CU_ASSERT_STRING_EQUAL(d->shm_name, "/ringbox");
+	CU_ASSERT_EQUAL(d->n_ports, 1);
+	CU_ASSERT_STRING_EQUAL(d->ports[0].name, "lan");
+	CU_ASSERT_STRING_EQUAL(d->ports[0].device, "net_null0");
+	CU_ASSERT_EQUAL(d->ports[0].queues, 1);
+	CU_ASSERT_EQUAL(d->ports[0].mtu, 1500);
+	CU_ASSERT_EQUAL(d->ports[0].vlan, 0);
+	CU_ASSERT_EQUAL(d->ports[0].line, 1);
+	CU_ASSERT_EQUAL(d->ports[0].n_addrs, 2);
+	CU_ASSERT(cidr_is(&d->ports[0].addrs[0], "10.0.0.1/24"));
+	CU_ASSERT_EQUAL(d->ports[0].addrs[0].family, AF_INET);
+	CU_ASSERT(cidr_is(&d->ports[0].addrs[1], "fd00::1/64"));
+	CU_ASSERT_EQUAL(d->ports[0].addrs[1].family, AF_INET6);
+	CU_ASSERT_EQUAL(d->n_routes, 0);
+	CU_ASSERT_PTR_NULL(d->routes);
+	CU_ASSERT_EQUAL(d->n_neighbors, 0);
+	CU_ASSERT_STRING_EQUAL(cfg.control.ctl_socket, "/run/ringbox/ctl.sock");
+	CU_ASSERT_STRING_EQUAL(cfg.control.metrics_listen, "127.0.0.1:9273");
+	CU_ASSERT_EQUAL(cfg.n_services, 0);
+	CU_ASSERT_PTR_NOT_NULL(cfg.tree);
+	rb_config_free(&cfg);
+	CU_ASSERT_PTR_NULL(cfg.tree);
+	rb_config_free(&cfg); /* twice is harmless */
+	free(errs);
+}
+
+static const char full_cfg[] =
+	"log = { level = \"trace\"; timestamp = true; output = \"/var/log/ringbox.log\"; };\n"
+	"dataplane = {\n"
+	"  lcores = [3, 5, 7];\n"
+	"  main_cpu = 2;\n"
+	"  eal_args = [\"--file-prefix=rb\", \"--log-level=lib.eal:8\"];\n"
+	"  mbufs = 65535L;\n"
+	"  burst = 64; tx_drain_us = 50; neigh_timeout_s = 60; frag_max_flows = 1024;\n"
+	"  frag_timeout_ms = 500; icmp_rate = 10; idle_sleep_us = 20; shm_name = \"/rb-test\";\n"
+	"  ports = (\n"
+	"    { name = \"lan\"; device = \"net_null0\"; queues = 4; mtu = 9000; addresses = [\"10.0.0.1/24\", \"fd00::1/64\"]; },\n"
+	"    { name = \"wan-1\"; device = \"0000:3b:00.1\"; vlan = 4094; mtu = 68; addresses = [\"192.0.2.2/31\"]; }\n"
+	"  );\n"
+	"  routes = (\n"
+	"    { prefix = \"0.0.0.0/0\"; via = \"192.0.2.3\"; port = \"wan-1\"; },\n"
+	"    { prefix = \"fd01::/48\"; via = \"fe80::1\"; port = \"lan\"; },\n"
+	"    { prefix = \"198.51.100.0/24\"; port = \"lan\"; }\n"
+	"  );\n"
+	"  neighbors = ( { ip = \"10.0.0.9\"; mac = \"02:AB:cd:00:00:09\"; port = \"lan\"; },\n"
+	"                { ip = \"fe80::1\"; mac = \"02:00:00:00:00:01\"; port = \"lan\"; } );\n"
+	"};\n"
+	"control = { ctl_socket = \"/tmp/rb.sock\"; metrics_listen = \"[::1]:9100\"; };\n"
+	"services = ( { type = \"diag\"; echo = 7; discard = 9; chargen = 19; },\n"
+	"             { type = \"diag\"; tag = \"d2\"; listen = \"fd00::1\"; echo = 1007; } );\n"
+	"inbounds = ( { type = \"socks\"; tag = \"socks-in\"; listen = \"0.0.0.0\"; listen_port = 1080; } );\n"
+	"outbounds = ( { type = \"direct\"; tag = \"direct\"; }, { type = \"block\"; tag = \"block\"; } );\n"
+	"endpoints = ();\n"
+	"route = { final = \"direct\"; rules = ( { ip_cidr = [\"10.0.0.0/8\"]; outbound = \"block\"; } ); };\n"
+	"dns = { servers = (); };\n";
+
+static void test_full(void)
+{
+	struct rb_config cfg;
+	const struct rb_cfg_dataplane *d = &cfg.dp;
+	const uint8_t mac0[6] = {0x02, 0xab, 0xcd, 0, 0, 9};
+	char *errs = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(load(full_cfg, &cfg, &errs), 0);
+	CU_ASSERT_STRING_EQUAL(errs, "");
+	CU_ASSERT_EQUAL(cfg.log.level, RB_LOG_TRACE);
+	CU_ASSERT_EQUAL(cfg.log.timestamp, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.log.output, "/var/log/ringbox.log");
+	CU_ASSERT_EQUAL(d->n_lcores, 3);
+	CU_ASSERT(d->lcores[0] == 3 && d->lcores[1] == 5 && d->lcores[2] == 7);
+	CU_ASSERT_EQUAL(d->main_cpu, 2);
+	CU_ASSERT_EQUAL_FATAL(d->n_eal_args, 2);
+	CU_ASSERT_STRING_EQUAL(d->eal_args[0], "--file-prefix=rb");
+	CU_ASSERT_STRING_EQUAL(d->eal_args[1], "--log-level=lib.eal:8");
+	CU_ASSERT_EQUAL(d->mbufs, 65535);
+	CU_ASSERT_EQUAL(d->burst, 64);
+	CU_ASSERT_EQUAL(d->tx_drain_us, 50);
+	CU_ASSERT_EQUAL(d->neigh_timeout_s, 60);
+	CU_ASSERT_EQUAL(d->frag_max_flows, 1024);
+	CU_ASSERT_EQUAL(d->frag_timeout_ms, 500);
+	CU_ASSERT_EQUAL(d->icmp_rate, 10);
+	CU_ASSERT_EQUAL(d->idle_sleep_us, 20);
+	CU_ASSERT_STRING_EQUAL(d->shm_name, "/rb-test");
+	CU_ASSERT_EQUAL_FATAL(d->n_ports, 2);
+	CU_ASSERT_EQUAL(d->ports[0].queues, 4);
+	CU_ASSERT_EQUAL(d->ports[0].mtu, 9000);
+	CU_ASSERT_EQUAL(d->ports[0].line, 10);
+	CU_ASSERT_STRING_EQUAL(d->ports[1].name, "wan-1");
+	CU_ASSERT_STRING_EQUAL(d->ports[1].device, "0000:3b:00.1");
+	CU_ASSERT_EQUAL(d->ports[1].vlan, 4094);
+	CU_ASSERT_EQUAL(d->ports[1].mtu, 68);
+	CU_ASSERT_EQUAL(d->ports[1].n_addrs, 1);
+	CU_ASSERT(cidr_is(&d->ports[1].addrs[0], "192.0.2.2/31"));
+	CU_ASSERT_EQUAL(d->ports[1].line, 11);
+	CU_ASSERT_EQUAL_FATAL(d->n_routes, 3);
+	CU_ASSERT(cidr_is(&d->routes[0].prefix, "0.0.0.0/0"));
+	CU_ASSERT(d->routes[0].has_via && cidr_is(&d->routes[0].via, "192.0.2.3"));
+	CU_ASSERT_EQUAL(d->routes[0].via.plen, 32);
+	CU_ASSERT_EQUAL(d->routes[0].port, 1);
+	CU_ASSERT_EQUAL(d->routes[0].line, 14);
+	CU_ASSERT(cidr_is(&d->routes[1].prefix, "fd01::/48"));
+	CU_ASSERT(d->routes[1].has_via && cidr_is(&d->routes[1].via, "fe80::1"));
+	CU_ASSERT_EQUAL(d->routes[1].via.plen, 128);
+	CU_ASSERT_EQUAL(d->routes[1].port, 0);
+	CU_ASSERT_EQUAL(d->routes[2].has_via, 0);
+	CU_ASSERT_EQUAL(d->routes[2].port, 0);
+	CU_ASSERT_EQUAL_FATAL(d->n_neighbors, 2);
+	CU_ASSERT(cidr_is(&d->neighbors[0].ip, "10.0.0.9"));
+	CU_ASSERT_EQUAL(memcmp(d->neighbors[0].mac, mac0, 6), 0);
+	CU_ASSERT_EQUAL(d->neighbors[0].port, 0);
+	CU_ASSERT_EQUAL(d->neighbors[1].ip.family, AF_INET6);
+	CU_ASSERT_STRING_EQUAL(cfg.control.ctl_socket, "/tmp/rb.sock");
+	CU_ASSERT_STRING_EQUAL(cfg.control.metrics_listen, "[::1]:9100");
+	CU_ASSERT_EQUAL_FATAL(cfg.n_services, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.services[0].type, "diag");
+	CU_ASSERT_STRING_EQUAL(cfg.services[0].tag, "diag0");
+	CU_ASSERT_EQUAL(cfg.services[0].listen.family, 0);
+	CU_ASSERT(cfg.services[0].echo_port == 7 && cfg.services[0].discard_port == 9 &&
+		  cfg.services[0].chargen_port == 19);
+	CU_ASSERT_STRING_EQUAL(cfg.services[1].tag, "d2");
+	CU_ASSERT(cidr_is(&cfg.services[1].listen, "fd00::1"));
+	CU_ASSERT(cfg.services[1].echo_port == 1007 && cfg.services[1].discard_port == 0);
+	CU_ASSERT_EQUAL(cfg.services[1].line, 23);
+	/* The later modules' sections are kept in the tree. */
+	CU_ASSERT_PTR_NOT_NULL(config_lookup(cfg.tree, "route.rules.[0].outbound"));
+	CU_ASSERT_PTR_NOT_NULL(config_lookup(cfg.tree, "inbounds.[0].listen_port"));
+	rb_config_free(&cfg);
+	free(errs);
+}
+
+/* Many routes: exactly RB_MAX_ROUTES is fine, one more is an error. */
+static char *routes_cfg(int n)
+{
+	size_t cap = 256 + (size_t)n * 80, off;
+	char *t = malloc(cap);
+
+	off = (size_t)snprintf(t, cap, "dataplane = { ports = ( " PORT_LAN " ); routes = (\n");
+	for (int i = 0; i < n; i++)
+		off += (size_t)snprintf(t + off, cap - off,
+					"{ prefix = \"172.%d.%d.0/24\"; via = \"10.0.0.%d\"; port = \"lan\"; }%s\n",
+					16 + i / 256, i % 256, 2 + i % 200, i + 1 < n ? "," : "");
+	snprintf(t + off, cap - off, "); };\n");
+	return t;
+}
+
+static void test_route_limit(void)
+{
+	struct rb_config cfg;
+	char *errs = NULL, *t = routes_cfg(RB_MAX_ROUTES);
+
+	CU_ASSERT_EQUAL(load(t, &cfg, &errs), 0);
+	CU_ASSERT_EQUAL(cfg.dp.n_routes, RB_MAX_ROUTES);
+	CU_ASSERT(cidr_is(&cfg.dp.routes[RB_MAX_ROUTES - 1].prefix, "172.19.255.0/24"));
+	rb_config_free(&cfg);
+	free(errs);
+	free(t);
+	t = routes_cfg(RB_MAX_ROUTES + 1);
+	CU_ASSERT_EQUAL(load(t, &cfg, &errs), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "dataplane.routes: has 1025 entries, at most 1024 allowed"));
+	CU_ASSERT_EQUAL(count_lines(errs), 1);
+	free(errs);
+	free(t);
+}
+
+static int load_file(const char *path, struct rb_config *cfg, char **errs)
+{
+	size_t len = 0;
+	FILE *f = open_memstream(errs, &len);
+	int rc = rb_config_load(cfg, path, f);
+
+	fclose(f);
+	return rc;
+}
+
+static void test_examples(void)
+{
+	char path[1024], *errs;
+	struct dirent *de;
+	struct rb_config cfg;
+	DIR *dir = opendir(examples_dir);
+	int n = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	while ((de = readdir(dir)) != NULL) {
+		size_t l = strlen(de->d_name);
+
+		if (l < 5 || strcmp(de->d_name + l - 4, ".cfg") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", examples_dir, de->d_name);
+		errs = NULL;
+		if (load_file(path, &cfg, &errs) != 0)
+			fprintf(stderr, "\n%s:\n%s", path, errs);
+		else
+			n++;
+		CU_ASSERT_STRING_EQUAL(errs, "");
+		CU_ASSERT_STRING_EQUAL(cfg.path, path);
+		rb_config_free(&cfg);
+		free(errs);
+	}
+	closedir(dir);
+	CU_ASSERT(n >= 3);
+
+	/* router.cfg, field by field */
+	snprintf(path, sizeof(path), "%s/router.cfg", examples_dir);
+	errs = NULL;
+	CU_ASSERT_EQUAL_FATAL(load_file(path, &cfg, &errs), 0);
+	CU_ASSERT_EQUAL(cfg.dp.n_ports, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.dp.ports[1].name, "wan");
+	CU_ASSERT_EQUAL(cfg.dp.ports[1].vlan, 100);
+	CU_ASSERT_EQUAL(cfg.dp.n_lcores, 2);
+	CU_ASSERT(cfg.dp.lcores[0] == 1 && cfg.dp.lcores[1] == 2);
+	CU_ASSERT_EQUAL(cfg.dp.n_routes, 5);
+	CU_ASSERT_EQUAL(cfg.dp.routes[2].port, 1);
+	CU_ASSERT_EQUAL(cfg.dp.n_neighbors, 2);
+	CU_ASSERT_EQUAL(cfg.n_services, 1);
+	CU_ASSERT_EQUAL(cfg.services[0].chargen_port, 19);
+	rb_config_free(&cfg);
+	free(errs);
+
+	snprintf(path, sizeof(path), "%s/multicore.cfg", examples_dir);
+	errs = NULL;
+	CU_ASSERT_EQUAL_FATAL(load_file(path, &cfg, &errs), 0);
+	CU_ASSERT_EQUAL(cfg.dp.n_lcores, 4);
+	CU_ASSERT(cfg.dp.lcores[0] == 2 && cfg.dp.lcores[3] == 5 && cfg.dp.main_cpu == 1);
+	CU_ASSERT_EQUAL(cfg.dp.ports[0].queues, 4);
+	CU_ASSERT_STRING_EQUAL(cfg.dp.ports[0].device, "0000:3b:00.0");
+	rb_config_free(&cfg);
+	free(errs);
+}
+
+static void test_default(void)
+{
+	struct rb_config cfg;
+	size_t len = 0;
+	char *errs = NULL;
+	FILE *f = open_memstream(&errs, &len);
+
+	CU_ASSERT_EQUAL_FATAL(rb_config_load_string(&cfg, rb_config_default, "<default>", f), 0);
+	fclose(f);
+	CU_ASSERT_STRING_EQUAL(errs, "");
+	CU_ASSERT_STRING_EQUAL(cfg.path, "<default>");
+	CU_ASSERT_EQUAL(cfg.dp.n_ports, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.dp.ports[0].name, "lan");
+	CU_ASSERT_PTR_NOT_NULL(strstr(cfg.dp.ports[0].device, "iface=rbdemo-dp"));
+	CU_ASSERT_EQUAL(cfg.dp.ports[0].n_addrs, 2);
+	CU_ASSERT(cidr_is(&cfg.dp.ports[0].addrs[0], "10.77.0.1/24"));
+	CU_ASSERT(cidr_is(&cfg.dp.ports[0].addrs[1], "fd77::1/64"));
+	rb_config_free(&cfg);
+	free(errs);
+	/* rb_config_load(NULL) is the default too */
+	CU_ASSERT_EQUAL(rb_config_load(&cfg, NULL, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.path, "<default>");
+	rb_config_free(&cfg);
+}
+
+static void write_file(const char *path, const char *text, size_t len)
+{
+	if (len == 0)
+		len = strlen(text);
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fwrite(text, 1, len, f);
+	fclose(f);
+}
+
+static void test_files(void)
+{
+	char dir[] = "/tmp/rb_test_config.XXXXXX", p[256], q[256], want[512], *errs = NULL;
+	static const char nul[] = "log = {};\0dataplane = {};\n";
+	struct rb_config cfg;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/missing.cfg", dir);
+	CU_ASSERT_EQUAL(load_file(p, &cfg, &errs), -1);
+	snprintf(want, sizeof(want), "%s: cannot open: No such file or directory\n", p);
+	CU_ASSERT_STRING_EQUAL(errs, want);
+	free(errs);
+
+	/* @include is relative to the including file; errors name the included file */
+	snprintf(q, sizeof(q), "%s/ports.inc", dir);
+	write_file(q, "ports = (\n  { name = \"lan\"; device = \"d\"; mtu = 5; }\n);\n", 0);
+	snprintf(p, sizeof(p), "%s/main.cfg", dir);
+	write_file(p, "dataplane = {\n@include \"ports.inc\"\n};\n", 0);
+	CU_ASSERT_EQUAL(load_file(p, &cfg, &errs), -1);
+	snprintf(want, sizeof(want), "%s:2: dataplane.ports.[0].mtu: 5 is out of range 68..9216\n", q);
+	CU_ASSERT_STRING_EQUAL(errs, want);
+	free(errs);
+	unlink(q);
+
+	write_file(p, nul, sizeof(nul) - 1);
+	CU_ASSERT_EQUAL(load_file(p, &cfg, &errs), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "contains a NUL byte"));
+	free(errs);
+
+	write_file(p, "dataplane = {\n  ports = (\n", 0);
+	CU_ASSERT_EQUAL(load_file(p, &cfg, &errs), -1);
+	snprintf(want, sizeof(want), "%s:3: syntax error\n", p);
+	CU_ASSERT_STRING_EQUAL(errs, want);
+	free(errs);
+	unlink(p);
+
+	CU_ASSERT_EQUAL(load_file(dir, &cfg, &errs), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "cannot"));
+	free(errs);
+	rmdir(dir);
+}
+
+static void test_cidr(void)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		const char *out;
+		int family, plen;
+	} t[] = {
+		{ "10.0.0.1/24", 0, "10.0.0.1/24", AF_INET, 24 },
+		{ "10.0.0.1", 0, "10.0.0.1", AF_INET, 32 },
+		{ "0.0.0.0/0", 0, "0.0.0.0/0", AF_INET, 0 },
+		{ "10.0.0.1/32", 0, "10.0.0.1", AF_INET, 32 },
+		{ "fd00::1/64", 0, "fd00::1/64", AF_INET6, 64 },
+		{ "FD00:0::1/64", 0, "fd00::1/64", AF_INET6, 64 },
+		{ "::/0", 0, "::/0", AF_INET6, 0 },
+		{ "::ffff:10.0.0.1/128", 0, "::ffff:10.0.0.1", AF_INET6, 128 },
+		{ "10.0.0.1/33", -1, NULL, 0, 0 },
+		{ "fd00::/129", -1, NULL, 0, 0 },
+		{ "10.0.0.1/", -1, NULL, 0, 0 },
+		{ "/8", -1, NULL, 0, 0 },
+		{ "", -1, NULL, 0, 0 },
+		{ "10.0.0.1/24 ", -1, NULL, 0, 0 },
+		{ " 10.0.0.1", -1, NULL, 0, 0 },
+		{ "10.0.0.1/+8", -1, NULL, 0, 0 },
+		{ "10.0.0.1/08", -1, NULL, 0, 0 },
+		{ "10.0.0.1/99999999999", -1, NULL, 0, 0 },
+		{ "10.0.0", -1, NULL, 0, 0 },
+		{ "010.0.0.1", -1, NULL, 0, 0 },
+		{ "fe80::1%eth0", -1, NULL, 0, 0 },
+		{ "10.0.0.1/24/24", -1, NULL, 0, 0 },
+		{ "hello", -1, NULL, 0, 0 },
+	};
+	struct rb_cidr c, a, b;
+	char buf[64];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int rc = rb_cidr_parse(t[i].in, &c);
+
+		CU_ASSERT_EQUAL(rc, t[i].rc);
+		CU_ASSERT_EQUAL(rb_cidr_error(t[i].in) == NULL, t[i].rc == 0);
+		if (rc == 0) {
+			CU_ASSERT_STRING_EQUAL(rb_cidr_format(&c, buf, sizeof(buf)), t[i].out);
+			CU_ASSERT_EQUAL(c.family, t[i].family);
+			CU_ASSERT_EQUAL(c.plen, t[i].plen);
+		} else {
+			CU_ASSERT_EQUAL(c.family, 0);
+		}
+	}
+	CU_ASSERT_EQUAL(rb_cidr_parse(NULL, &c), -1);
+	rb_cidr_parse("10.0.0.0/8", &a);
+	rb_cidr_parse("10.255.1.2", &b);
+	CU_ASSERT(rb_cidr_contains(&a, &b));
+	rb_cidr_parse("11.0.0.1", &b);
+	CU_ASSERT(!rb_cidr_contains(&a, &b));
+	rb_cidr_parse("10.0.0.0/9", &a);
+	rb_cidr_parse("10.128.0.1", &b);
+	CU_ASSERT(!rb_cidr_contains(&a, &b));
+	rb_cidr_parse("0.0.0.0/0", &a);
+	CU_ASSERT(rb_cidr_contains(&a, &b));
+	rb_cidr_parse("::/0", &a);
+	CU_ASSERT(!rb_cidr_contains(&a, &b)); /* family differs */
+	rb_cidr_parse("fd00::/63", &a);
+	rb_cidr_parse("fd00:0:0:1::5", &b);
+	CU_ASSERT(rb_cidr_contains(&a, &b));
+	rb_cidr_parse("fd00:0:0:2::5", &b);
+	CU_ASSERT(!rb_cidr_contains(&a, &b));
+	rb_cidr_parse("10.1.2.3/16", &a);
+	CU_ASSERT(!rb_cidr_host_bits_zero(&a));
+	rb_cidr_network(&a, &b);
+	CU_ASSERT(cidr_is(&b, "10.1.0.0/16") && rb_cidr_host_bits_zero(&b));
+	rb_cidr_parse("10.1.255.255/16", &a);
+	CU_ASSERT(rb_cidr_host_bits_ones(&a));
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_STRING_EQUAL(rb_cidr_format(&c, buf, sizeof(buf)), "-");
+}
+
+static void test_log_level(void)
+{
+	enum rb_log_level l;
+
+	for (int i = RB_LOG_ERROR; i <= RB_LOG_TRACE; i++) {
+		CU_ASSERT_EQUAL(rb_log_level_parse(rb_log_level_name((enum rb_log_level)i), &l), 0);
+		CU_ASSERT_EQUAL(l, i);
+	}
+	CU_ASSERT_EQUAL(rb_log_level_parse("DEBUG", &l), 0);
+	CU_ASSERT_EQUAL(l, RB_LOG_DEBUG);
+	CU_ASSERT_EQUAL(rb_log_level_parse("verbose", &l), -1);
+	CU_ASSERT_EQUAL(rb_log_level_parse("", &l), -1);
+	CU_ASSERT_EQUAL(rb_log_level_parse(NULL, &l), -1);
+	CU_ASSERT_STRING_EQUAL(rb_log_level_name(RB_LOG_WARN), "warn");
+	CU_ASSERT_STRING_EQUAL(rb_log_level_name((enum rb_log_level)42), "unknown");
+}
+
+/* The exported walker, as a later module would use it on its own section. */
+struct t_item {
+	char *name;
+	int64_t weight;
+	int line;
+};
+struct t_sect {
+	int mode;
+	uint8_t small;
+	char label[8];
+	int n_items;
+	struct t_item *items;
+	int n_tags;
+	char *tags[4];
+	struct rb_cidr net;
+};
+
+static const char *const t_modes[] = {"off", "on", "auto", NULL};
+static const struct rb_schema_field t_tag_el[] = {
+	{ .type = RB_SCHEMA_STRING, .flags = RB_SF_DUP | RB_SF_NONEMPTY, .size = sizeof(char *) },
+};
+static const struct rb_schema_field t_item_tbl[] = {
+	{ .key = "name", .type = RB_SCHEMA_STRING, .flags = RB_SF_REQUIRED | RB_SF_DUP,
+	  .offset = offsetof(struct t_item, name), .size = sizeof(char *), .def_str = NULL },
+	RB_SCHEMA_INT("weight", struct t_item, weight, -5, 5000000000LL, 1, 0),
+	RB_SCHEMA_LINE_F(struct t_item, line),
+	RB_SCHEMA_TABLE_END,
+};
+static const struct rb_schema_field t_tbl[] = {
+	RB_SCHEMA_ENUM("mode", struct t_sect, mode, t_modes, 2, 0),
+	RB_SCHEMA_INT("small", struct t_sect, small, 0, 255, 7, 0),
+	RB_SCHEMA_STR("label", struct t_sect, label, 0, 0, "none", 0),
+	{ .key = "items", .type = RB_SCHEMA_LIST, .flags = RB_SF_ALLOC, .max = 3,
+	  .offset = offsetof(struct t_sect, items), .size = sizeof(struct t_item),
+	  .count_off = offsetof(struct t_sect, n_items), .sub = t_item_tbl },
+	{ .key = "tags", .type = RB_SCHEMA_ARRAY, .max = 4, .offset = offsetof(struct t_sect, tags),
+	  .count_off = offsetof(struct t_sect, n_tags), .sub = t_tag_el },
+	RB_SCHEMA_CIDR_F("net", struct t_sect, net, RB_SF_NET),
+	RB_SCHEMA_TABLE_END,
+};
+
+static int t_schema(const char *text, struct t_sect *out, char **errs)
+{
+	config_t c;
+	size_t len = 0;
+	FILE *f = open_memstream(errs, &len);
+	struct rb_cfg_err e = RB_CFG_ERR_INIT(f, "m.cfg"), e2 = RB_CFG_ERR_INIT(NULL, "m.cfg");
+	int n;
+
+	config_init(&c);
+	CU_ASSERT_FATAL(config_read_string(&c, text) == CONFIG_TRUE);
+	memset(out, 0, sizeof(*out));
+	n = rb_schema_load(config_lookup(&c, "sect"), t_tbl, out, "sect", &e);
+	CU_ASSERT_EQUAL(n, e.count);
+	/* check-only finds the same problems (and stores nothing) */
+	CU_ASSERT_EQUAL(rb_schema_check(config_lookup(&c, "sect"), t_tbl, "sect", &e2), n);
+	CU_ASSERT_EQUAL(e2.count, n);
+	config_destroy(&c);
+	fclose(f);
+	return n;
+}
+
+static void test_schema_api(void)
+{
+	struct t_sect s;
+	char *errs = NULL;
+
+	/* absent section: all defaults */
+	CU_ASSERT_EQUAL(t_schema("other = 1;", &s, &errs), 0);
+	CU_ASSERT(s.mode == 2 && s.small == 7 && strcmp(s.label, "none") == 0);
+	CU_ASSERT(s.n_items == 0 && s.items == NULL && s.n_tags == 0 && s.net.family == 0);
+	free(errs);
+	rb_schema_free(t_tbl, &s);
+
+	CU_ASSERT_EQUAL(t_schema("sect = { mode = \"on\"; small = 255; label = \"abcdefg\";\n"
+				 " items = ( { name = \"x\"; weight = 4000000000L; },\n { name = \"y\"; } );\n"
+				 " tags = [\"a\", \"b\"]; net = \"10.0.0.0/8\"; };", &s, &errs), 0);
+	CU_ASSERT_STRING_EQUAL(errs, "");
+	CU_ASSERT(s.mode == 1 && s.small == 255 && strcmp(s.label, "abcdefg") == 0);
+	CU_ASSERT_EQUAL_FATAL(s.n_items, 2);
+	CU_ASSERT(strcmp(s.items[0].name, "x") == 0 && s.items[0].weight == 4000000000LL);
+	CU_ASSERT(strcmp(s.items[1].name, "y") == 0 && s.items[1].weight == 1 && s.items[1].line == 3);
+	CU_ASSERT(s.n_tags == 2 && strcmp(s.tags[1], "b") == 0);
+	CU_ASSERT(cidr_is(&s.net, "10.0.0.0/8"));
+	rb_schema_free(t_tbl, &s);
+	CU_ASSERT(s.items == NULL && s.tags[0] == NULL);
+	free(errs);
+
+	CU_ASSERT_EQUAL(t_schema("sect = { mode = \"maybe\"; small = 256; label = \"abcdefgh\";\n"
+				 " items = ( { weight = -6; }, {name=\"a\";}, {name=\"b\";}, {name=\"c\";} );\n"
+				 " tags = [\"\"]; net = \"10.0.0.1/8\"; extra = 1; };", &s, &errs), 9);
+	CU_ASSERT(lines_well_formed(errs) == 0); /* "m.cfg", not "t.cfg" */
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "m.cfg:1: sect.mode: 'maybe' is not one of: off, on, auto\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "m.cfg:1: sect.small: 256 is out of range 0..255\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "sect.label: 'abcdefgh' is too long (8 characters, at most 7)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "m.cfg:2: sect.items.[0].name: missing required key"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "sect.items.[0].weight: -6 is out of range -5..5000000000"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "sect.items: has 4 entries, at most 3 allowed"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "sect.tags.[0]: must not be empty"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "sect.net: '10.0.0.1/8' has host bits set"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "sect.extra: unknown key"));
+	CU_ASSERT(s.n_items <= 3);
+	rb_schema_free(t_tbl, &s);
+	free(errs);
+}
+
+int main(int argc, char **argv)
+{
+	CU_pSuite s;
+	unsigned fails;
+
+	if (argc > 1)
+		examples_dir = argv[1];
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	s = CU_add_suite("config", NULL, NULL);
+	if (s == NULL || !CU_add_test(s, "bad configs (table)", test_bad_table) ||
+	    !CU_add_test(s, "errors in line order", test_error_order) ||
+	    !CU_add_test(s, "defaults", test_defaults) ||
+	    !CU_add_test(s, "every field set", test_full) ||
+	    !CU_add_test(s, "route limit", test_route_limit) ||
+	    !CU_add_test(s, "config/examples", test_examples) ||
+	    !CU_add_test(s, "embedded default", test_default) ||
+	    !CU_add_test(s, "files: missing, include, NUL, syntax", test_files) ||
+	    !CU_add_test(s, "cidr", test_cidr) || !CU_add_test(s, "log level", test_log_level) ||
+	    !CU_add_test(s, "schema API", test_schema_api)) {
+		CU_cleanup_registry();
+		return 2;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails ? 1 : 0;
+}
