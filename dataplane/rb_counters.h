@@ -34,6 +34,8 @@
 	X(IP6_BAD_EXTHDR, ip6_bad_exthdr, "IPv6 extension header chain malformed")         \
 	X(IP6_EXTHDR_LIMIT, ip6_exthdr_limit, "IPv6 extension header chain too long")      \
 	X(IP6_NOT_FOR_US, ip6_not_for_us, "IPv6 packet to another host")                   \
+	X(IP6_BAD_DST, ip6_bad_dst, "IPv6 destination is unspecified or loopback")         \
+	X(IP6_SCOPE, ip6_scope, "IPv6 link-local source cannot be forwarded off-link")     \
 	X(TTL_EXPIRED, ttl_expired, "TTL or hop limit reached zero while forwarding")      \
 	X(NO_ROUTE, no_route, "no route to the destination")                               \
 	X(NO_NEIGHBOR, no_neighbor, "neighbor resolution failed or timed out")             \
@@ -50,6 +52,7 @@
 	X(ICMP6_UNHANDLED, icmp6_unhandled, "ICMPv6 type not handled locally")             \
 	X(ND_MALFORMED, nd_malformed, "Neighbor Discovery message invalid (RFC 4861 7.1)") \
 	X(ND_NOT_FOR_US, nd_not_for_us, "Neighbor Solicitation for an address not ours")   \
+	X(ND_DUP_ADDR, nd_dup_addr, "ND message from or claiming one of our addresses")    \
 	X(PROTO_UNREACH, proto_unreach, "IP protocol not handled locally")                 \
 	X(PORT_UNREACH, port_unreach, "no listener on the destination port")               \
 	X(HANDOFF_FULL, handoff_full, "handoff ring to the owning lcore was full")         \
