@@ -84,15 +84,7 @@ static int h_lcores(const config_setting_t *s, void *dst, const struct rb_schema
 			bad = -1;
 			continue;
 		}
-		for (int j = 0; j < i; j++) {
-			const config_setting_t *o = config_setting_get_elem(s, (unsigned)j);
-
-			if (config_setting_get_int64(o) == v) {
-				rb_cfg_error(e, el, ep, "CPU %lld is listed twice", (long long)v);
-				bad = -1;
-				break;
-			}
-		}
+		/* A CPU may carry several workers (lcore mapping, e.g. tests on 2 CPUs). */
 		if (d)
 			d->lcores[i] = (int)v;
 	}

@@ -38,6 +38,11 @@ int rb_workers_init(struct rb_dp *dp, char *err, size_t len)
 		lc->icmp_tokens = lc->icmp_rate;
 		lc->rng = rte_rdtsc() ^ ((uint64_t)w << 32) ^ 0x9e3779b97f4a7c15ULL;
 		lc->ip_id = (uint16_t)lc->rng;
+		lc->aead = rb_aead_ctx_create(RB_AEAD_BACKEND_AUTO);
+		if (lc->aead == NULL || rb_rand_init(&lc->rand) != 0) {
+			snprintf(err, len, "worker %d: cannot create the crypto context", w);
+			return -1;
+		}
 		if (dp->shm != NULL) {
 			lc->stats = rb_shm_lcore_stats(dp->shm, (unsigned)w);
 			lc->neigh = rb_shm_lcore_neigh(dp->shm, (unsigned)w);
@@ -125,6 +130,8 @@ void rb_workers_fini(struct rb_dp *dp)
 				rte_pktmbuf_free((struct rte_mbuf *)(uintptr_t)e->pending[k]);
 			e->n_pending = 0;
 		}
+		rb_aead_ctx_free(lc->aead);
+		rb_rand_wipe(&lc->rand);
 		if (dp->shm == NULL) {
 			rte_free(lc->stats);
 			rte_free(lc->neigh);

@@ -17,6 +17,8 @@
 #include <rte_ip_frag.h>
 #include <rte_timer.h>
 #include "rb_dp.h"
+#include "../crypto/rb_aead.h"
+#include "../crypto/rb_rand.h"
 
 #define RB_BURST_MAX  64
 #define RB_TXBUF_SIZE 64
@@ -65,6 +67,8 @@ struct rb_lcore {
 	struct udp_stack *udp;           /* dataplane/udp */
 	uint64_t rng;                    /* xorshift state for non-crypto jitter */
 	uint16_t ip_id;                  /* IPv4 identification for packets we originate */
+	struct rb_aead_ctx *aead;        /* burst AEAD (crypto/): one per worker */
+	struct rb_rand rand;             /* per-lcore CSPRNG for nonces, salts, ISNs */
 } __rte_cache_aligned;
 
 /* ---- mbuf metadata (a registered dynfield) ---- */
