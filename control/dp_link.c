@@ -4,7 +4,7 @@
  * while the segment is absent), liveness (boot id, pid, heartbeat older
  * than 2 s), reattach after a dataplane restart, route-table publication
  * and request/reply over the message rings.  Nothing here ever blocks
- * for longer than RB_CTL_WAIT_MS.
+ * for longer than RB_CTL_WAIT_MS (RB_CTL_ACK_WAIT_MS for a route table).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -150,7 +150,7 @@ int rb_ctl_dp_request(struct rb_ctl *c, struct rb_msg *req, struct rb_msg *rep)
 
 int rb_ctl_publish_routes(struct rb_ctl *c)
 {
-	uint64_t deadline = rb_shm_mono_ns() + RB_CTL_WAIT_MS * 1000000ull;
+	uint64_t deadline = rb_shm_mono_ns() + RB_CTL_ACK_WAIT_MS * 1000000ull;
 	int st;
 
 	c->publish_wanted = 1;

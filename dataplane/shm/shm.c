@@ -49,12 +49,21 @@ static int dp_apply_routes(void *ctx, const struct rb_cfg_route *r, uint32_t n, 
 			   char *err, size_t errlen)
 {
 	struct rb_dp *dp = ctx;
-	struct rb_fib *fib = rb_fib_build(dp, r, (int)n, gen, err, errlen);
+	/* FIB generations are the dataplane's own sequence (its start-up FIB
+	 * is one of them, and the LPM tables are named after it); the table
+	 * generation is control's and only travels in the ack. */
+	uint32_t fgen = (dp->fib ? dp->fib->generation : 0) + 1;
+	uint64_t t0 = rb_shm_mono_ns(), t1;
+	struct rb_fib *fib = rb_fib_build(dp, r, (int)n, fgen, err, errlen);
 
-	if (!fib)
+	if (!fib) {
+		RB_WARN("routes: table %u rejected: %s", gen, err);
 		return -1;
+	}
+	t1 = rb_shm_mono_ns();
 	rb_fib_publish(dp, fib);
-	RB_INFO("routes: generation %u applied (%u routes)", gen, n);
+	RB_INFO("routes: table %u applied as FIB %u (%u routes; build %.1f ms, publish %.1f ms)",
+		gen, fgen, n, (double)(t1 - t0) / 1e6, (double)(rb_shm_mono_ns() - t1) / 1e6);
 	return 0;
 }
 

@@ -16,7 +16,8 @@ PPORT=$((MPORT + 1))
 SOCK=$RB_TMP/run/ctl.sock
 RB_CFG_EXTRA="control = { ctl_socket = \"$SOCK\"; metrics_listen = \"127.0.0.1:$MPORT\"; };"
 rb_topo_two_hosts
-rb_dp_start
+# Two FIBs coexist while control's table replaces the start-up one.
+rb_dp_start --eal "-m 768"
 
 rbctl() { "$RB_CTLCLI" -s "$SOCK" "$@"; }
 rb_bg "$RB_TMP/ctl.log" "$RB_CTL_BIN" -c "$RB_CFG"
@@ -30,7 +31,8 @@ rb_assert_match "$RB_OUT" "ports +cli, srv" "status lists the ports"
 rb_assert_match "$RB_OUT" "config_sha256 +$(sha256sum "$RB_CFG" | cut -d' ' -f1)" "config hash"
 rb_expect_ok "ports" rbctl ports
 rb_assert_match "$RB_OUT" "cli .*$RB_DP_CLI_MAC .*$RB_DP_CLI_IP4/24" "ports shows cli MAC and address"
-rb_expect_ok "routes acked" sh -c "'$RB_CTLCLI' -s '$SOCK' --json routes | grep -q '\"acked\":true'"
+rb_wait_for 10 sh -c "'$RB_CTLCLI' -s '$SOCK' --json routes | grep -q '\"acked\":true,\"status\":0'" ||
+	rb_fail "route table not applied: $("$RB_CTLCLI" -s "$SOCK" --json routes)"
 rb_expect_ok "ping through the rings" rbctl ping
 
 # Traffic: forwarded echo cli -> srv; the counters and the neighbor table move.
