@@ -16,8 +16,9 @@
 #define PATH_MAX_LEN 256
 #define SHOW_MAX     64 /* characters of a string value quoted in messages */
 
-static void verror(struct rb_cfg_err *e, const char *file, unsigned line, const char *path,
-		   const char *fmt, va_list ap)
+static void __attribute__((format(printf, 5, 0)))
+verror(struct rb_cfg_err *e, const char *file, unsigned line, const char *path, const char *fmt,
+       va_list ap)
 {
 	e->count++;
 	if (e->out == NULL)

@@ -88,6 +88,10 @@ static const struct bad_case {
 	/* syntax */
 	{ "log = {\n  level = ;\n};\n", 1, { "t.cfg:2: syntax error" } },
 	{ "log = { level = \"info\"; level = \"warn\"; };\n", 1, { "t.cfg:1: duplicate setting name" } },
+	/* strings where libconfig 1.5 would leak them are refused up front */
+	{ DP("") "\"stray\";\n", 1, { "t.cfg:2: syntax error (unexpected string)" } },
+	{ DP("") "log = { output = \"/x\", \"y\"; };\n", 1, { "t.cfg:2: syntax error (unexpected string)" } },
+	{ DP("routes = ( {} \"x\" );"), 1, { "t.cfg:1: syntax error (unexpected string)" } },
 	/* ranges */
 	{ "dataplane = {\n ports = (\n " PORT_LAN ",\n { name = \"wan\"; device = \"net_null1\"; mtu = 70000; }\n );\n};\n",
 	  1, { "t.cfg:4: dataplane.ports.[1].mtu: 70000 is out of range 68..9216" } },
