@@ -20,9 +20,9 @@
 #define SVC_PORT(k, m) RB_SCHEMA_INT(k, struct rb_cfg_service, m, 0, 65535, 0, 0)
 
 static const struct rb_schema_field diag_ports[] = {
-	SVC_PORT("echo", echo_port),
-	SVC_PORT("discard", discard_port),
-	SVC_PORT("chargen", chargen_port),
+    SVC_PORT("echo", echo_port),
+    SVC_PORT("discard", discard_port),
+    SVC_PORT("chargen", chargen_port),
 };
 /* ------------------------------------------------------------ cross checks */
 
@@ -142,13 +142,15 @@ static void check_ports(const struct rb_config *cfg, const config_t *c, struct r
 						rb_cidr_format(&h, obuf, sizeof(obuf));
 						rb_cfg_error(e, as, path,
 							     "duplicate address %s (also on port "
-							     "'%s')", obuf, q->name);
+							     "'%s')",
+							     obuf, q->name);
 						reported = 1;
 					} else if (j != i && prefixes_overlap(a, b)) {
-						rb_cfg_error(e, as, path,
-							     "%s overlaps %s on port '%s' (a subnet "
-							     "belongs to one port)", buf, obuf,
-							     q->name);
+						rb_cfg_error(
+						    e, as, path,
+						    "%s overlaps %s on port '%s' (a subnet "
+						    "belongs to one port)",
+						    buf, obuf, q->name);
 						reported = 1;
 					}
 				}
@@ -218,12 +220,14 @@ static void check_routes(struct rb_config *cfg, const config_t *c, struct rb_cfg
 		for (int j = 0; j < i; j++) {
 			const struct rb_cfg_route *o = &d->routes[j];
 
-			if (o->prefix.family == r->prefix.family && o->prefix.plen == r->prefix.plen &&
+			if (o->prefix.family == r->prefix.family &&
+			    o->prefix.plen == r->prefix.plen &&
 			    addr_equal(&o->prefix, &r->prefix)) {
 				snprintf(path, sizeof(path), "dataplane.routes.[%d].prefix", i);
-				rb_cfg_error(e, at(c, "dataplane.routes", i, "prefix"), path,
-					     "duplicate route %s (also dataplane.routes.[%d], line %d)",
-					     rb_cidr_format(&r->prefix, buf, sizeof(buf)), j, o->line);
+				rb_cfg_error(
+				    e, at(c, "dataplane.routes", i, "prefix"), path,
+				    "duplicate route %s (also dataplane.routes.[%d], line %d)",
+				    rb_cidr_format(&r->prefix, buf, sizeof(buf)), j, o->line);
 				break;
 			}
 		}
@@ -281,7 +285,8 @@ static void check_neighbors(const struct rb_config *cfg, const config_t *c, stru
 			if (o->port == n->port && addr_equal(&o->ip, &n->ip)) {
 				rb_cfg_error(e, at(c, "dataplane.neighbors", i, "ip"), path,
 					     "duplicate neighbor %s on port '%s' (also "
-					     "dataplane.neighbors.[%d])", buf, p->name, j);
+					     "dataplane.neighbors.[%d])",
+					     buf, p->name, j);
 				break;
 			}
 		}
@@ -342,10 +347,10 @@ static void check_services(struct rb_config *cfg, const config_t *c, struct rb_c
 					if (svc_port(o, m) == v) {
 						snprintf(path, sizeof(path), "services.[%d].%s", i,
 							 diag_ports[k].key);
-						rb_cfg_error(e,
-							     at(c, "services", i, diag_ports[k].key),
-							     path, "port %u is also used by services.[%d]",
-							     v, j);
+						rb_cfg_error(
+						    e, at(c, "services", i, diag_ports[k].key),
+						    path, "port %u is also used by services.[%d]",
+						    v, j);
 					}
 			}
 		}
@@ -365,7 +370,7 @@ static void check_tags(const struct rb_config *cfg, const config_t *c, struct rb
 		const char *tag;
 		const config_setting_t *s;
 		char where[48];
-	} *tags;
+	} * tags;
 	int n = 0, cap = 0;
 	char path[PATHLEN];
 
@@ -388,9 +393,9 @@ static void check_tags(const struct rb_config *cfg, const config_t *c, struct rb
 
 		for (int i = 0; i < len; i++) {
 			const config_setting_t *el = config_setting_get_elem(ls, (unsigned)i);
-			const config_setting_t *ts =
-				config_setting_is_group(el) ? config_setting_get_member(el, "tag")
-							    : NULL;
+			const config_setting_t *ts = config_setting_is_group(el)
+							 ? config_setting_get_member(el, "tag")
+							 : NULL;
 			const char *t;
 
 			if (ts == NULL || (t = config_setting_get_string(ts)) == NULL || !*t)

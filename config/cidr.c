@@ -13,8 +13,8 @@
 #include "rb_config.h"
 
 static const char *const level_names[] = {
-	[RB_LOG_ERROR] = "error", [RB_LOG_WARN] = "warn",   [RB_LOG_INFO] = "info",
-	[RB_LOG_DEBUG] = "debug", [RB_LOG_TRACE] = "trace",
+    [RB_LOG_ERROR] = "error", [RB_LOG_WARN] = "warn",	[RB_LOG_INFO] = "info",
+    [RB_LOG_DEBUG] = "debug", [RB_LOG_TRACE] = "trace",
 };
 
 const char *rb_log_level_name(enum rb_log_level l)
@@ -109,10 +109,7 @@ int rb_cidr_parse(const char *s, struct rb_cidr *out)
 	return 0;
 }
 
-static unsigned full_len(const struct rb_cidr *c)
-{
-	return c->family == AF_INET ? 32 : 128;
-}
+static unsigned full_len(const struct rb_cidr *c) { return c->family == AF_INET ? 32 : 128; }
 
 const char *rb_cidr_format(const struct rb_cidr *c, char *buf, size_t len)
 {

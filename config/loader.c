@@ -81,7 +81,8 @@ static int scan_text(const char *t, struct rb_cfg_err *e, int strings, int ints)
 		if (*t == '"') {
 			unsigned sline = line;
 			int ok = prev == '=' || prev == ':' || prev == 's' || prev == '[' ||
-				 prev == '(' || (prev == ',' && (ctx[depth] == '(' || ctx[depth] == '['));
+				 prev == '(' ||
+				 (prev == ',' && (ctx[depth] == '(' || ctx[depth] == '['));
 
 			for (t++; *t && *t != '"'; t++) {
 				if (*t == '\\' && t[1])
@@ -90,7 +91,8 @@ static int scan_text(const char *t, struct rb_cfg_err *e, int strings, int ints)
 			}
 			t += *t ? 1 : 0;
 			if (strings && !ok) {
-				rb_cfg_error_at(e, NULL, sline, "", "syntax error (unexpected string)");
+				rb_cfg_error_at(e, NULL, sline, "",
+						"syntax error (unexpected string)");
 				return e->count - before;
 			}
 			prev = 's';
@@ -136,13 +138,15 @@ static int scan_text(const char *t, struct rb_cfg_err *e, int strings, int ints)
 					big = errno == ERANGE || (!l64 && u > INT32_MAX);
 				} else {
 					v = strtoll(tok, NULL, 10);
-					big = errno == ERANGE || (!l64 && (v > INT32_MAX || v < INT32_MIN));
+					big = errno == ERANGE ||
+					      (!l64 && (v > INT32_MAX || v < INT32_MIN));
 				}
 			}
 			if (big)
 				rb_cfg_error_at(e, NULL, line, "",
 						"integer %.*s does not fit in 32 bits (libconfig "
-						"would truncate it)", (int)(n > 40 ? 40 : n), s);
+						"would truncate it)",
+						(int)(n > 40 ? 40 : n), s);
 			continue;
 		}
 		if (*t == '{' || *t == '(' || *t == '[') {
@@ -316,8 +320,8 @@ int rb_config_load(struct rb_config *cfg, const char *path, FILE *err)
 			cap = cap ? cap * 2 : 8192;
 			if (cap > MAX_FILE_SIZE + 8192 || (nb = realloc(buf, cap)) == NULL) {
 				if (err)
-					fprintf(err, "%s: file is too large (over %u bytes)\n", path,
-						MAX_FILE_SIZE);
+					fprintf(err, "%s: file is too large (over %u bytes)\n",
+						path, MAX_FILE_SIZE);
 				goto fail;
 			}
 			buf = nb;

@@ -76,15 +76,23 @@ const char *rb_schema_path_idx(char *buf, size_t len, const char *parent, int i)
 const char *rb_schema_type_name(int t)
 {
 	switch (t) {
-	case CONFIG_TYPE_GROUP: return "a group";
+	case CONFIG_TYPE_GROUP:
+		return "a group";
 	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64: return "an integer";
-	case CONFIG_TYPE_FLOAT: return "a float";
-	case CONFIG_TYPE_STRING: return "a string";
-	case CONFIG_TYPE_BOOL: return "a boolean";
-	case CONFIG_TYPE_ARRAY: return "an array";
-	case CONFIG_TYPE_LIST: return "a list";
-	default: return "nothing";
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a float";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "a boolean";
+	case CONFIG_TYPE_ARRAY:
+		return "an array";
+	case CONFIG_TYPE_LIST:
+		return "a list";
+	default:
+		return "nothing";
 	}
 }
 
@@ -106,16 +114,24 @@ static const char *show(const char *s, char *buf, size_t len)
 static const char *want_name(enum rb_schema_type t)
 {
 	switch (t) {
-	case RB_SCHEMA_INT: return "an integer";
-	case RB_SCHEMA_BOOL: return "a boolean (true or false)";
+	case RB_SCHEMA_INT:
+		return "an integer";
+	case RB_SCHEMA_BOOL:
+		return "a boolean (true or false)";
 	case RB_SCHEMA_STRING:
 	case RB_SCHEMA_ENUM:
-	case RB_SCHEMA_NAME: return "a string";
-	case RB_SCHEMA_CIDR: return "an address string";
-	case RB_SCHEMA_GROUP: return "a group { ... }";
-	case RB_SCHEMA_LIST: return "a list ( ... )";
-	case RB_SCHEMA_ARRAY: return "an array [ ... ]";
-	default: return "a value";
+	case RB_SCHEMA_NAME:
+		return "a string";
+	case RB_SCHEMA_CIDR:
+		return "an address string";
+	case RB_SCHEMA_GROUP:
+		return "a group { ... }";
+	case RB_SCHEMA_LIST:
+		return "a list ( ... )";
+	case RB_SCHEMA_ARRAY:
+		return "an array [ ... ]";
+	default:
+		return "a value";
 	}
 }
 
@@ -124,30 +140,51 @@ static int type_ok(const config_setting_t *s, enum rb_schema_type t)
 	int ct = config_setting_type(s);
 
 	switch (t) {
-	case RB_SCHEMA_INT: return ct == CONFIG_TYPE_INT || ct == CONFIG_TYPE_INT64;
-	case RB_SCHEMA_BOOL: return ct == CONFIG_TYPE_BOOL;
+	case RB_SCHEMA_INT:
+		return ct == CONFIG_TYPE_INT || ct == CONFIG_TYPE_INT64;
+	case RB_SCHEMA_BOOL:
+		return ct == CONFIG_TYPE_BOOL;
 	case RB_SCHEMA_STRING:
 	case RB_SCHEMA_ENUM:
 	case RB_SCHEMA_NAME:
-	case RB_SCHEMA_CIDR: return ct == CONFIG_TYPE_STRING;
-	case RB_SCHEMA_GROUP: return ct == CONFIG_TYPE_GROUP;
+	case RB_SCHEMA_CIDR:
+		return ct == CONFIG_TYPE_STRING;
+	case RB_SCHEMA_GROUP:
+		return ct == CONFIG_TYPE_GROUP;
 	/* "()" and "[]" both parse; an empty array is an empty list. */
 	case RB_SCHEMA_LIST:
 		return ct == CONFIG_TYPE_LIST ||
 		       (ct == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0);
-	case RB_SCHEMA_ARRAY: return ct == CONFIG_TYPE_ARRAY || ct == CONFIG_TYPE_LIST;
-	default: return 1;
+	case RB_SCHEMA_ARRAY:
+		return ct == CONFIG_TYPE_ARRAY || ct == CONFIG_TYPE_LIST;
+	default:
+		return 1;
 	}
 }
 
 static void store_int(void *dst, size_t size, int64_t v)
 {
 	switch (size) {
-	case 1: { uint8_t x = (uint8_t)v; memcpy(dst, &x, 1); break; }
-	case 2: { uint16_t x = (uint16_t)v; memcpy(dst, &x, 2); break; }
-	case 4: { uint32_t x = (uint32_t)v; memcpy(dst, &x, 4); break; }
-	case 8: memcpy(dst, &v, 8); break;
-	default: break;
+	case 1: {
+		uint8_t x = (uint8_t)v;
+		memcpy(dst, &x, 1);
+		break;
+	}
+	case 2: {
+		uint16_t x = (uint16_t)v;
+		memcpy(dst, &x, 2);
+		break;
+	}
+	case 4: {
+		uint32_t x = (uint32_t)v;
+		memcpy(dst, &x, 4);
+		break;
+	}
+	case 8:
+		memcpy(dst, &v, 8);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -196,8 +233,8 @@ static int check_string(const config_setting_t *s, const struct rb_schema_field 
 		lo = 1;
 	if (hi == 0)
 		hi = (f->flags & RB_SF_DUP) || f->size == 0 || f->type == RB_SCHEMA_ENUM
-			     ? 4095
-			     : (int64_t)f->size - 1;
+			 ? 4095
+			 : (int64_t)f->size - 1;
 	for (size_t i = 0; i < n; i++)
 		if (iscntrl((unsigned char)v[i])) {
 			rb_cfg_error(e, s, path, "'%s' contains a control character",
@@ -372,10 +409,17 @@ static int check_value(const config_setting_t *s, const struct rb_schema_field *
 		break;
 	case RB_SCHEMA_STRING:
 	case RB_SCHEMA_ENUM:
-	case RB_SCHEMA_NAME: rc = check_string(s, f, dst, path, e); break;
-	case RB_SCHEMA_CIDR: rc = check_cidr(s, f, dst, path, e); break;
-	case RB_SCHEMA_GROUP: rc = rb_schema_load(s, f->sub, dst, path, e) ? -1 : 0; break;
-	default: break;
+	case RB_SCHEMA_NAME:
+		rc = check_string(s, f, dst, path, e);
+		break;
+	case RB_SCHEMA_CIDR:
+		rc = check_cidr(s, f, dst, path, e);
+		break;
+	case RB_SCHEMA_GROUP:
+		rc = rb_schema_load(s, f->sub, dst, path, e) ? -1 : 0;
+		break;
+	default:
+		break;
 	}
 	if (rc == 0 && f->handler)
 		rc = f->handler(s, dst, f, path, e);
@@ -389,9 +433,13 @@ static void fill_default(const struct rb_schema_field *f, void *base, void *dst,
 	switch (f->type) {
 	case RB_SCHEMA_INT:
 	case RB_SCHEMA_BOOL:
-	case RB_SCHEMA_ENUM: store_int(dst, f->size, f->def); break;
+	case RB_SCHEMA_ENUM:
+		store_int(dst, f->size, f->def);
+		break;
 	case RB_SCHEMA_STRING:
-	case RB_SCHEMA_NAME: store_str(f, dst, f->def_str); break;
+	case RB_SCHEMA_NAME:
+		store_str(f, dst, f->def_str);
+		break;
 	case RB_SCHEMA_CIDR: {
 		struct rb_cidr c;
 
@@ -401,7 +449,9 @@ static void fill_default(const struct rb_schema_field *f, void *base, void *dst,
 		memcpy(dst, &c, sizeof(c));
 		break;
 	}
-	case RB_SCHEMA_GROUP: rb_schema_load(NULL, f->sub, dst, path, e); break;
+	case RB_SCHEMA_GROUP:
+		rb_schema_load(NULL, f->sub, dst, path, e);
+		break;
 	case RB_SCHEMA_LIST:
 	case RB_SCHEMA_ARRAY:
 		if (f->flags & RB_SF_ALLOC) {
@@ -414,7 +464,8 @@ static void fill_default(const struct rb_schema_field *f, void *base, void *dst,
 		if (f->handler)
 			f->handler(NULL, dst, f, path, e);
 		break;
-	default: break;
+	default:
+		break;
 	}
 }
 
@@ -486,8 +537,9 @@ int rb_schema_load(const config_setting_t *s, const struct rb_schema_field *tbl,
 				if (f->key && name && strcmp(f->key, name) == 0)
 					break;
 			if (f->type == RB_SCHEMA_END)
-				unknown_key(c, tbl, rb_schema_path(cp, sizeof(cp), path,
-								   name ? name : "?"), e);
+				unknown_key(c, tbl,
+					    rb_schema_path(cp, sizeof(cp), path, name ? name : "?"),
+					    e);
 		}
 	}
 	for (const struct rb_schema_field *f = tbl; f->type != RB_SCHEMA_END; f++) {
@@ -524,8 +576,8 @@ int rb_schema_load(const config_setting_t *s, const struct rb_schema_field *tbl,
 	return e->count - before;
 }
 
-int rb_schema_check(const config_setting_t *s, const struct rb_schema_field *tbl,
-		    const char *path, struct rb_cfg_err *e)
+int rb_schema_check(const config_setting_t *s, const struct rb_schema_field *tbl, const char *path,
+		    struct rb_cfg_err *e)
 {
 	return rb_schema_load(s, tbl, NULL, path, e);
 }
@@ -552,7 +604,9 @@ void rb_schema_free(const struct rb_schema_field *tbl, void *base)
 				*(char **)dst = NULL;
 			}
 			break;
-		case RB_SCHEMA_GROUP: rb_schema_free(f->sub, dst); break;
+		case RB_SCHEMA_GROUP:
+			rb_schema_free(f->sub, dst);
+			break;
 		case RB_SCHEMA_ARRAY:
 			memcpy(&n, (uint8_t *)base + f->count_off, sizeof(n));
 			if (f->sub->type == RB_SCHEMA_STRING && (f->sub->flags & RB_SF_DUP))
@@ -575,7 +629,8 @@ void rb_schema_free(const struct rb_schema_field *tbl, void *base)
 			}
 			break;
 		}
-		default: break;
+		default:
+			break;
 		}
 	}
 }

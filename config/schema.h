@@ -31,33 +31,35 @@
 
 /* Where error lines go and how many there were. */
 struct rb_cfg_err {
-	FILE *out;        /* one line per error; NULL = only count */
+	FILE *out;	  /* one line per error; NULL = only count */
 	const char *file; /* file name used in messages (settings from an @include use theirs) */
-	int count;        /* errors reported so far */
-	void *ctx;        /* for handlers: e.g. the struct rb_config being filled */
+	int count;	  /* errors reported so far */
+	void *ctx;	  /* for handlers: e.g. the struct rb_config being filled */
 	const char *include_dir; /* prefixed to relative @include names in messages */
 };
-#define RB_CFG_ERR_INIT(out_, file_)                                                      \
-	{ .out = (out_), .file = (file_), .count = 0, .ctx = NULL, .include_dir = NULL }
+#define RB_CFG_ERR_INIT(out_, file_)                                                               \
+	{                                                                                          \
+		.out = (out_), .file = (file_), .count = 0, .ctx = NULL, .include_dir = NULL       \
+	}
 
 enum rb_schema_type {
 	RB_SCHEMA_END = 0, /* ends a table */
-	RB_SCHEMA_INT,     /* integer in min..max; stored in an integer of `size` bytes */
-	RB_SCHEMA_BOOL,    /* true/false; stored as int */
+	RB_SCHEMA_INT,	   /* integer in min..max; stored in an integer of `size` bytes */
+	RB_SCHEMA_BOOL,	   /* true/false; stored as int */
 	RB_SCHEMA_STRING,  /* length min..max (max 0: size - 1), optional enums[]; stored
 			    * into char[size], or strdup()ed into a char * with RB_SF_DUP */
-	RB_SCHEMA_ENUM,    /* string, one of enums[]; stored as the int index */
-	RB_SCHEMA_NAME,    /* identifier [a-z0-9_-], 1..size-1 characters; stored as STRING */
-	RB_SCHEMA_CIDR,    /* "addr" or "addr/len" (see RB_SF_NET, RB_SF_HOST); struct rb_cidr */
+	RB_SCHEMA_ENUM,	   /* string, one of enums[]; stored as the int index */
+	RB_SCHEMA_NAME,	   /* identifier [a-z0-9_-], 1..size-1 characters; stored as STRING */
+	RB_SCHEMA_CIDR,	   /* "addr" or "addr/len" (see RB_SF_NET, RB_SF_HOST); struct rb_cidr */
 	RB_SCHEMA_GROUP,   /* a group checked against sub; its struct lies at offset */
-	RB_SCHEMA_LIST,    /* a list of groups, each checked against sub; min..max entries;
+	RB_SCHEMA_LIST,	   /* a list of groups, each checked against sub; min..max entries;
 			    * entries are `size` bytes apart from offset (RB_SF_ALLOC: offset
 			    * holds a pointer to calloc()ed entries); count in int at count_off */
 	RB_SCHEMA_ARRAY,   /* an array (or list) of scalars, each checked against sub[0]
 			    * (key NULL, offset 0, size = entry stride); min..max entries */
 	RB_SCHEMA_CUSTOM,  /* any type: the handler checks and stores (called with s = NULL
 			    * when the key is absent, to fill a default) */
-	RB_SCHEMA_LINE,    /* not a key: stores the group's source line into an int */
+	RB_SCHEMA_LINE,	   /* not a key: stores the group's source line into an int */
 	RB_SCHEMA_OTHER,   /* key "*": any other key is accepted (left to a later module) */
 };
 
@@ -83,6 +85,7 @@ typedef int (*rb_schema_handler)(const config_setting_t *s, void *dst,
 				 const struct rb_schema_field *f, const char *path,
 				 struct rb_cfg_err *e);
 
+/* clang-format off */
 struct rb_schema_field {
 	const char *key;
 	enum rb_schema_type type;
@@ -97,9 +100,11 @@ struct rb_schema_field {
 	const struct rb_schema_field *sub;  /* GROUP/LIST: member table; ARRAY: element */
 	rb_schema_handler handler;
 };
+/* clang-format on */
 
 #define RB_SCHEMA_MEMBER_SIZE(type, m) sizeof(((type *)0)->m)
 
+/* clang-format off */
 /* Table entry helpers (designated initialisers, so any field may be added). */
 #define RB_SCHEMA_INT(k, T, m, lo, hi, dflt, fl)                                          \
 	{ .key = (k), .type = RB_SCHEMA_INT, .flags = (fl), .min = (lo), .max = (hi),      \
@@ -122,6 +127,7 @@ struct rb_schema_field {
 #define RB_SCHEMA_LINE_F(T, m) { .key = NULL, .type = RB_SCHEMA_LINE, .offset = offsetof(T, m) }
 #define RB_SCHEMA_OTHER_KEYS { .key = "*", .type = RB_SCHEMA_OTHER }
 #define RB_SCHEMA_TABLE_END { .key = NULL, .type = RB_SCHEMA_END }
+/* clang-format on */
 
 /*
  * Check the group s (NULL: absent, only defaults are filled) against tbl and
@@ -132,8 +138,8 @@ int rb_schema_load(const config_setting_t *s, const struct rb_schema_field *tbl,
 		   const char *path, struct rb_cfg_err *e);
 
 /* Check only: rb_schema_load(s, tbl, NULL, path, e). */
-int rb_schema_check(const config_setting_t *s, const struct rb_schema_field *tbl,
-		    const char *path, struct rb_cfg_err *e);
+int rb_schema_check(const config_setting_t *s, const struct rb_schema_field *tbl, const char *path,
+		    struct rb_cfg_err *e);
 
 /* Fill base with the defaults of tbl (absent keys everywhere). */
 void rb_schema_defaults(const struct rb_schema_field *tbl, void *base);

@@ -70,7 +70,8 @@ static int h_lcores(const config_setting_t *s, void *dst, const struct rb_schema
 		rb_schema_path_idx(ep, sizeof(ep), path, i);
 		t = config_setting_type(el);
 		if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
-			rb_cfg_error(e, el, ep, "expected a CPU id, got %s", rb_schema_type_name(t));
+			rb_cfg_error(e, el, ep, "expected a CPU id, got %s",
+				     rb_schema_type_name(t));
 			bad = -1;
 			continue;
 		}
@@ -115,14 +116,15 @@ static int h_eal_arg(const config_setting_t *s, void *dst, const struct rb_schem
 	(void)f;
 	for (int i = 0; owned[i]; i++) {
 		size_t n = strlen(owned[i]);
-		int clash = owned[i][1] == '-' ? strncmp(v, owned[i], n) == 0 &&
-							 (v[n] == '\0' || v[n] == '=')
-					       : strncmp(v, owned[i], n) == 0;
+		int clash = owned[i][1] == '-'
+				? strncmp(v, owned[i], n) == 0 && (v[n] == '\0' || v[n] == '=')
+				: strncmp(v, owned[i], n) == 0;
 
 		if (clash) {
 			rb_cfg_error(e, s, path,
 				     "'%s' conflicts with dataplane.lcores/main_cpu "
-				     "(ringbox passes --lcores itself)", owned[i]);
+				     "(ringbox passes --lcores itself)",
+				     owned[i]);
 			return -1;
 		}
 	}
@@ -142,9 +144,9 @@ static int h_shm_name(const config_setting_t *s, void *dst, const struct rb_sche
 	const char *v = config_setting_get_string(s);
 
 	if (v[0] != '/' || v[1] == '\0' || strchr(v + 1, '/')) {
-		rb_cfg_error(e, s, path,
-			     "'%s' is not a POSIX shm name ('/' then 1..30 characters, no other '/')",
-			     v);
+		rb_cfg_error(
+		    e, s, path,
+		    "'%s' is not a POSIX shm name ('/' then 1..30 characters, no other '/')", v);
 		return -1;
 	}
 	if (dst)
@@ -231,6 +233,7 @@ static int h_mac(const config_setting_t *s, void *dst, const struct rb_schema_fi
 	return 0;
 }
 
+/* clang-format off */
 /* ------------------------------------------------------------------ tables */
 
 static const struct rb_schema_field log_tbl[] = { /* base: struct rb_config */
@@ -384,3 +387,4 @@ const struct rb_schema_field rb_cfg_root_tbl[] = {
 };
 
 /* The per-service-type port keys that must be enabled / distinct. */
+/* clang-format on */

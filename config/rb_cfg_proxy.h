@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The `inbounds` and `outbounds` sections (sing-box field names), validated
+ * by config/cfg_proxy.c into the structs below.  Unknown keys are errors;
+ * the keys allowed depend on `type`.
+ *
+ *   inbounds = ( { type = "mixed"; tag = "mixed-in"; listen = "10.0.1.1";
+ *                  listen_port = 1080; users = ( { username = "u"; password = "p"; } ); } );
+ *   outbounds = ( { type = "direct"; tag = "direct"; },
+ *                 { type = "socks"; tag = "up"; server = "10.0.2.2"; server_port = 1080;
+ *                   version = "5"; detour = "direct"; } );
+ */
+#ifndef RB_CFG_PROXY_H
+#define RB_CFG_PROXY_H
+
+#include <stdint.h>
+#include "rb_config.h"
+
+#define RB_MAX_INBOUNDS   64
+#define RB_MAX_OUTBOUNDS  64
+#define RB_MAX_USERS      1024      /* per inbound */
+#define RB_CFG_USER_LEN   64        /* RFC 1929: 1..255; we keep 64 */
+#define RB_CFG_PASS_LEN   255
+#define RB_CFG_HOST_LEN   255
+
+enum rb_in_type {
+	RB_IN_SOCKS = 0,
+	RB_IN_HTTP,
+	RB_IN_MIXED,
+	RB_IN_DIRECT,
+	RB_IN_TYPE_MAX,
+};
+
+enum rb_out_type {
+	RB_OUT_DIRECT = 0,
+	RB_OUT_BLOCK,
+	RB_OUT_SOCKS,
+	RB_OUT_HTTP,
+	RB_OUT_TYPE_MAX,
+};
+
+/* `network` of a listener or an outbound: both when empty. */
+enum rb_cfg_network {
+	RB_CFG_NET_BOTH = 0,
+	RB_CFG_NET_TCP,
+	RB_CFG_NET_UDP,
+};
+
+enum rb_socks_version {
+	RB_SOCKS_V5 = 0,
+	RB_SOCKS_V4,
+	RB_SOCKS_V4A,
+};
+
+struct rb_cfg_user {
+	char username[RB_CFG_USER_LEN + 1];
+	char password[RB_CFG_PASS_LEN + 1];
+};
+
+/* A host given as an IP literal or a domain name. */
+struct rb_cfg_host {
+	uint8_t family;                     /* AF_INET/AF_INET6, or 0 = domain */
+	uint8_t addr[16];
+	char name[RB_CFG_HOST_LEN + 1];     /* as written; "" when absent */
+};
+
+struct rb_cfg_inbound {
+	int type;                           /* enum rb_in_type */
+	char type_name[16];
+	char tag[RB_NAME_LEN];
+	struct rb_cidr listen;              /* full-length; family 0 = any of ours */
+	uint16_t listen_port;
+	int network;                        /* enum rb_cfg_network (direct, socks UDP) */
+	int n_users;
+	struct rb_cfg_user *users;
+	struct rb_cfg_host override_address; /* direct: destination */
+	uint16_t override_port;
+	uint32_t udp_timeout_s;             /* UDP session idle timeout (default 300) */
+	uint32_t handshake_timeout_ms;      /* request must arrive within (default 10000) */
+	uint32_t max_header;                /* http/mixed: request head limit (default 8192) */
+	int line;
+};
+
+struct rb_cfg_outbound {
+	int type;                           /* enum rb_out_type */
+	char type_name[16];
+	char tag[RB_NAME_LEN];
+	struct rb_cfg_host server;          /* socks/http */
+	uint16_t server_port;
+	int version;                        /* socks: enum rb_socks_version */
+	char username[RB_CFG_USER_LEN + 1];
+	char password[RB_CFG_PASS_LEN + 1];
+	int network;                        /* enum rb_cfg_network */
+	char detour[RB_NAME_LEN];           /* "" = dial directly */
+	int detour_idx;                     /* index into outbounds, -1 = none */
+	struct rb_cfg_host override_address; /* direct: rewrite the destination */
+	uint16_t override_port;
+	uint32_t connect_timeout_ms;        /* default 5000 */
+	int line;
+};
+
+struct rb_cfg_proxy {
+	int n_inbounds;
+	struct rb_cfg_inbound *inbounds;
+	int n_outbounds;
+	struct rb_cfg_outbound *outbounds;
+};
+
+struct rb_cfg_err;
+
+/*
+ * Validate and convert `inbounds` / `outbounds` of the tree c into
+ * cfg->proxy (allocated; NULL when both sections are absent).  Errors go to
+ * e, one line each.  Called by rb_config_load (config/loader.c).
+ */
+void rb_cfg_proxy_load(struct rb_config *cfg, const void *c, struct rb_cfg_err *e);
+void rb_cfg_proxy_free(struct rb_config *cfg);
+
+/* Index of the inbound/outbound with this tag, or -1. */
+int rb_cfg_outbound_find(const struct rb_cfg_proxy *p, const char *tag);
+int rb_cfg_inbound_find(const struct rb_cfg_proxy *p, const char *tag);
+
+/* "5m", "10s", "1h30m", "250ms" or a plain number of seconds -> milliseconds;
+ * 0 on success, -1 when malformed or over a day. */
+int rb_cfg_duration_ms(const char *s, uint64_t *ms);
+
+#endif
