@@ -151,7 +151,7 @@ static int cmd_stats(struct rb_ctl *c, const struct rb_ctl_req *req, struct rb_j
 		}
 		all = 1;
 	}
-	if (!c->shm) {
+	if (!c->shm || !c->dp_up) {
 		error_reply(j, "/stats", c->dp_why[0] ? c->dp_why : "dataplane not attached", NULL);
 		return -1;
 	}
@@ -240,7 +240,7 @@ static int cmd_ports(struct rb_ctl *c, struct rb_json *j)
 	char b[64];
 	int i, k, np;
 
-	if (!c->shm) {
+	if (!c->shm || !c->dp_up) {
 		error_reply(j, "/ports", c->dp_why[0] ? c->dp_why : "dataplane not attached", NULL);
 		return -1;
 	}
@@ -281,7 +281,7 @@ static int cmd_neigh(struct rb_ctl *c, struct rb_json *j)
 	int w, i, np, nw = n_workers(c);
 	uint64_t hz, now;
 
-	if (!c->shm) {
+	if (!c->shm || !c->dp_up) {
 		error_reply(j, "/neigh", c->dp_why[0] ? c->dp_why : "dataplane not attached", NULL);
 		return -1;
 	}
@@ -434,7 +434,7 @@ static int cmd_log_level(struct rb_ctl *c, const struct rb_ctl_req *req, struct 
 	int rc;
 
 	if (req->argc == 0) {
-		if (!c->shm) {
+		if (!c->shm || !c->dp_up) {
 			error_reply(j, "/log/level", "dataplane not attached", NULL);
 			return -1;
 		}

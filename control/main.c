@@ -147,10 +147,13 @@ int main(int argc, char **argv)
 				struct signalfd_siginfo si;
 
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGHUP)
+					if (si.ssi_signo == SIGHUP) {
 						do_reload(c);
-					else
+					} else {
+						fprintf(stderr, "ringbox-control: signal %u from pid %u\n",
+							si.ssi_signo, si.ssi_pid);
 						c->quit = 1;
+					}
 				}
 			} else if (tag == &tfd) {
 				uint64_t x;
