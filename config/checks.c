@@ -4,6 +4,9 @@
  * overlapping addresses, routes and neighbors against their ports, the
  * services' addresses and ports, tags unique across sections.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* qsort_r */
+#endif
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <libconfig.h>
@@ -205,11 +208,60 @@ static void subnets(const struct rb_cfg_port *p, int family, char *out, size_t l
 		snprintf(out, len, "none of this family");
 }
 
+static int route_cmp(const void *a, const void *b, void *arg)
+{
+	const struct rb_cfg_route *r = arg, *x = &r[*(const int *)a], *y = &r[*(const int *)b];
+	int c = memcmp(x->prefix.addr, y->prefix.addr, sizeof(x->prefix.addr));
+
+	if (x->prefix.family != y->prefix.family)
+		return x->prefix.family < y->prefix.family ? -1 : 1;
+	if (x->prefix.plen != y->prefix.plen)
+		return x->prefix.plen < y->prefix.plen ? -1 : 1;
+	if (c)
+		return c;
+	return *(const int *)a - *(const int *)b; /* the first occurrence first */
+}
+
+/* Duplicate prefixes, by sorting (a table of RB_MAX_ROUTES is checked in O(n log n)). */
+static void check_route_dups(const struct rb_cfg_dataplane *d, const config_t *c,
+			     struct rb_cfg_err *e)
+{
+	char path[PATHLEN], buf[64];
+	int *idx, first = 0;
+
+	if (d->n_routes < 2)
+		return;
+	idx = malloc((size_t)d->n_routes * sizeof(*idx));
+	if (idx == NULL) {
+		rb_cfg_error(e, NULL, "dataplane.routes", "out of memory");
+		return;
+	}
+	for (int i = 0; i < d->n_routes; i++)
+		idx[i] = i;
+	qsort_r(idx, (size_t)d->n_routes, sizeof(*idx), route_cmp, d->routes);
+	for (int k = 1; k < d->n_routes; k++) {
+		const struct rb_cfg_route *o = &d->routes[idx[first]], *r = &d->routes[idx[k]];
+		int i = idx[k];
+
+		if (r->prefix.family == 0 || r->prefix.family != o->prefix.family ||
+		    r->prefix.plen != o->prefix.plen || !addr_equal(&r->prefix, &o->prefix)) {
+			first = k;
+			continue;
+		}
+		snprintf(path, sizeof(path), "dataplane.routes.[%d].prefix", i);
+		rb_cfg_error(e, at(c, "dataplane.routes", i, "prefix"), path,
+			     "duplicate route %s (also dataplane.routes.[%d], line %d)",
+			     rb_cidr_format(&r->prefix, buf, sizeof(buf)), idx[first], o->line);
+	}
+	free(idx);
+}
+
 static void check_routes(struct rb_config *cfg, const config_t *c, struct rb_cfg_err *e)
 {
 	struct rb_cfg_dataplane *d = &cfg->dp;
 	char path[PATHLEN], buf[64], list[512];
 
+	check_route_dups(d, c, e);
 	for (int i = 0; i < d->n_routes; i++) {
 		struct rb_cfg_route *r = &d->routes[i];
 		const struct rb_cfg_port *p;
@@ -217,20 +269,6 @@ static void check_routes(struct rb_config *cfg, const config_t *c, struct rb_cfg
 		r->has_via = r->via.family != 0;
 		if (r->prefix.family == 0)
 			continue;
-		for (int j = 0; j < i; j++) {
-			const struct rb_cfg_route *o = &d->routes[j];
-
-			if (o->prefix.family == r->prefix.family &&
-			    o->prefix.plen == r->prefix.plen &&
-			    addr_equal(&o->prefix, &r->prefix)) {
-				snprintf(path, sizeof(path), "dataplane.routes.[%d].prefix", i);
-				rb_cfg_error(
-				    e, at(c, "dataplane.routes", i, "prefix"), path,
-				    "duplicate route %s (also dataplane.routes.[%d], line %d)",
-				    rb_cidr_format(&r->prefix, buf, sizeof(buf)), j, o->line);
-				break;
-			}
-		}
 		if (!r->has_via || r->port < 0 || r->port >= d->n_ports)
 			continue;
 		p = &d->ports[r->port];
