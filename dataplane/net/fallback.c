@@ -1,32 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TEMPORARY link-time fallbacks (weak) while the IPv6 and TCP/UDP modules
- * land in parallel; each counts a drop.  To be deleted once ip6.c, nd.c,
- * icmp6.c and dataplane/tcp, dataplane/udp provide the strong symbols.
+ * TEMPORARY link-time fallbacks (weak) while the TCP/UDP modules land in
+ * parallel; each counts a drop.  To be deleted once dataplane/tcp and
+ * dataplane/udp provide the strong symbols.
  */
 #include "../rb_lcore.h"
 
-__attribute__((weak)) uint16_t rb_ip6_input(struct rb_lcore *lc, struct rte_mbuf **m, uint16_t n)
-{
-	for (uint16_t i = 0; i < n; i++)
-		rb_drop(lc, m[i], RB_DROP_ETH_UNKNOWN_TYPE);
-	return n;
-}
-__attribute__((weak)) void rb_ip6_local(struct rb_lcore *lc, struct rte_mbuf *m)
-{
-	rb_drop(lc, m, RB_DROP_ETH_UNKNOWN_TYPE);
-}
-__attribute__((weak)) void rb_nd_input(struct rb_lcore *lc, struct rte_mbuf *m, int learn_only)
-{
-	(void)learn_only;
-	rb_drop(lc, m, RB_DROP_ETH_UNKNOWN_TYPE);
-}
-__attribute__((weak)) void rb_nd_solicit(struct rb_lcore *lc, uint16_t port,
-					 const uint8_t target[16], int unicast,
-					 const uint8_t dmac[6])
-{
-	(void)lc, (void)port, (void)target, (void)unicast, (void)dmac;
-}
 __attribute__((weak)) uint16_t tcp_input(struct rb_lcore *lc, struct rte_mbuf **m, uint16_t n)
 {
 	for (uint16_t i = 0; i < n; i++)
