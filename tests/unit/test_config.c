@@ -189,6 +189,12 @@ static const struct bad_case {
 	  { "via: 10.0.0.1 is one of our own addresses" } },
 	{ ROUTE("{ prefix = \"10.1.0.0/16\"; port = \"lan\"; },\n{ prefix = \"10.1.0.0/16\"; port = \"wan\"; }"), 1,
 	  { "t.cfg:2: dataplane.routes.[1].prefix: duplicate route 10.1.0.0/16 (also dataplane.routes.[0], line 1)" } },
+	{ ROUTE("{ prefix = \"10.1.0.0/16\"; port = \"lan\"; }, { prefix = \"10.1.0.0/17\"; port = \"lan\"; },"
+		"{ prefix = \"10.1.0.0/16\"; port = \"wan\"; }, { prefix = \"fd01::/64\"; port = \"lan\"; },"
+		"{ prefix = \"10.1.0.0/16\"; port = \"lan\"; }, { prefix = \"fd01:0::/64\"; port = \"lan\"; }"), 3,
+	  { "dataplane.routes.[2].prefix: duplicate route 10.1.0.0/16 (also dataplane.routes.[0]",
+	    "dataplane.routes.[4].prefix: duplicate route 10.1.0.0/16 (also dataplane.routes.[0]",
+	    "dataplane.routes.[5].prefix: duplicate route fd01::/64 (also dataplane.routes.[3]" } },
 	{ ROUTE("{ prefix = \"10.1.0.0/16\"; via = \"10.0.0.9/32\"; port = \"lan\"; }"), 1,
 	  { "dataplane.routes.[0].via: '10.0.0.9/32': expected an address without a prefix length" } },
 	{ ROUTE("{ prefix = \"10.1.0.0/16\"; port = \"lan\"; gateway = \"10.0.0.9\"; }"), 1,
