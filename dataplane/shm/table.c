@@ -72,7 +72,8 @@ int64_t rb_shm_table_publish(struct rb_shm *s, const struct rb_cfg_route *r, uin
 	next = gen ? (cur + 1) % RB_TBL_SLOTS : 0;
 	t = slot(s, next);
 	memset(t, 0, sizeof(*t));
-	memcpy(t + 1, r, (size_t)n * sizeof(*r));
+	if (n)
+		memcpy(t + 1, r, (size_t)n * sizeof(*r));
 	t->generation = ngen;
 	t->count = n;
 	t->route_size = sizeof(*r);
