@@ -146,6 +146,7 @@ int main(int argc, char **argv)
 	while (!rb_shm_request(s, &m))
 		rte_pause();
 	waitpid(pid, &st, 0);
+	s->owner = 1; /* unlink it */
 	rb_shm_destroy(s);
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
 }
