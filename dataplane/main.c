@@ -202,8 +202,8 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0}};
 	struct rb_config cfg;
 	const char *path = NULL, *eal_extra = NULL, *level = NULL;
-	char *eal_argv[128], err[512];
-	int opt, check = 0, eal_argc, rc = 1;
+	char *eal_argv[128], *eal_owned[128], err[512];
+	int opt, check = 0, eal_argc = 0, rc = 1;
 	struct rb_dp *dp = &rb_dp;
 	struct rb_fib *fib;
 	size_t qsz;
@@ -249,6 +249,8 @@ int main(int argc, char **argv)
 		}
 
 	eal_argc = build_eal_args(&cfg, eal_extra, eal_argv, 120);
+	/* EAL's getopt permutes argv: free from our own copy of the pointers. */
+	memcpy(eal_owned, eal_argv, sizeof(eal_owned[0]) * (size_t)eal_argc);
 	if (rb_log_level >= RB_LOG_DEBUG) {
 		fprintf(stderr, "ringbox-dataplane: EAL:");
 		for (int i = 1; i < eal_argc; i++)
@@ -372,7 +374,7 @@ out_eal:
 	rte_eal_cleanup();
 out_cfg:
 	for (int i = 0; i < eal_argc; i++)
-		free(eal_argv[i]);
+		free(eal_owned[i]);
 	rb_config_free(&cfg);
 	return rc;
 }
