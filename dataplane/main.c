@@ -81,6 +81,22 @@ static int have_hugepages(void)
 	return mounted && free_pages >= 64;
 }
 
+static unsigned mempool_size(const struct rb_config *cfg);
+
+/*
+ * EAL memory without hugepages (-m, MB): the mbuf pool, two FIBs (the live
+ * one and the next during a swap; rte_lpm's tbl24 alone is 64 MB), and per
+ * worker the reassembly table, rings and TCP/UDP state, plus slack.
+ */
+static unsigned eal_memory_mb(const struct rb_config *cfg)
+{
+	uint64_t pool = (uint64_t)mempool_size(cfg) * (2048 + RTE_PKTMBUF_HEADROOM + 256);
+	uint64_t fib = 2 * (72ull << 20);
+	uint64_t worker = (uint64_t)cfg->dp.n_lcores * (48ull << 20);
+
+	return (unsigned)((pool + fib + worker) >> 20) + 96;
+}
+
 /* Split a string on spaces into argv (no quoting). */
 static int split_args(const char *s, char **argv, int max)
 {
@@ -114,8 +130,7 @@ static int build_eal_args(const struct rb_config *cfg, const char *extra, char *
 	} else {
 		argv[n++] = strdup("--no-huge");
 		argv[n++] = strdup("-m");
-		snprintf(buf, sizeof(buf), "%u", 128 + 64 * (unsigned)d->n_lcores +
-					       (d->mbufs ? d->mbufs / 256 : 96));
+		snprintf(buf, sizeof(buf), "%u", eal_memory_mb(cfg));
 		argv[n++] = strdup(buf);
 		argv[n++] = strdup("--no-shconf");
 	}
@@ -347,6 +362,7 @@ int main(int argc, char **argv)
 		struct timespec ts = {0, 1000000};
 
 		rb_shm_service(dp->shm, dp);
+		rb_fib_reclaim(dp, 0);
 		if (sig_stats) {
 			sig_stats = 0;
 			stats_print(dp, stdout);
@@ -364,6 +380,7 @@ out_ports:
 	rb_port_stop_all(dp);
 out_workers:
 	rb_workers_fini(dp);
+	rb_fib_reclaim(dp, 1);
 	rb_fib_free(dp->fib);
 	dp->fib = NULL;
 	rb_shm_destroy(dp->shm);

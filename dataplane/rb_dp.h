@@ -95,8 +95,12 @@ extern struct rb_dp rb_dp;
 struct rb_fib *rb_fib_build(const struct rb_dp *dp, const struct rb_cfg_route *routes, int n_routes,
 			    uint32_t generation, char *err, size_t errlen);
 void rb_fib_free(struct rb_fib *fib);
-/* Publish a new FIB and free the old one after a grace period. Main thread only. */
-void rb_fib_publish(struct rb_dp *dp, struct rb_fib *fib);
+/* Publish a new FIB; the old one is retired and freed by rb_fib_reclaim
+ * after its RCU grace period.  Main lcore only.  Returns 0, or -1 when too
+ * many retired versions still wait (nothing changed; retry later). */
+int rb_fib_publish(struct rb_dp *dp, struct rb_fib *fib);
+/* Free retired FIBs whose grace period ended (wait: block until all have). */
+void rb_fib_reclaim(struct rb_dp *dp, int wait);
 /* Lookups: return the nexthop or NULL. addr in network byte order. */
 const struct rb_nexthop *rb_fib_lookup4(const struct rb_fib *fib, uint32_t addr);
 const struct rb_nexthop *rb_fib_lookup6(const struct rb_fib *fib, const uint8_t addr[16]);

@@ -6,8 +6,9 @@
  * forwarding; each port subnet is a CONNECTED route; configured routes are
  * GATEWAY (with via) or CONNECTED (without).
  *
- * A FIB is immutable once built.  rb_fib_publish swaps dp->fib and frees the
- * old version after every worker has reported a quiescent state.
+ * A FIB is immutable once built.  rb_fib_publish swaps dp->fib; the old
+ * version is freed by rb_fib_reclaim once every worker has reported a
+ * quiescent state (rte_rcu_qsbr tokens, never a blocking wait).
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #include "../rb_log.h"
 
 #define FIB_TBL8S 1024
+
+static uint32_t fib_serial;
 
 static int nh_add(struct rb_fib *fib, uint32_t cap, const struct rb_nexthop *nh)
 {
@@ -80,6 +83,7 @@ struct rb_fib *rb_fib_build(const struct rb_dp *dp, const struct rb_cfg_route *r
 	struct rte_lpm6_config c6 = {.max_rules = cap + 64, .number_tbl8s = FIB_TBL8S, .flags = 0};
 	struct rb_fib *fib;
 	char name[RTE_LPM_NAMESIZE];
+	uint32_t serial;
 
 	fib = rte_zmalloc("rb_fib", sizeof(*fib) + cap * sizeof(struct rb_nexthop), 64);
 	if (fib == NULL) {
@@ -87,9 +91,11 @@ struct rb_fib *rb_fib_build(const struct rb_dp *dp, const struct rb_cfg_route *r
 		return NULL;
 	}
 	fib->generation = generation;
-	snprintf(name, sizeof(name), "fib4_%u", generation);
+	/* LPM names must be unique while old versions wait for reclaim. */
+	serial = __atomic_add_fetch(&fib_serial, 1, __ATOMIC_RELAXED);
+	snprintf(name, sizeof(name), "fib4_%u", serial);
 	fib->lpm4 = rte_lpm_create(name, SOCKET_ID_ANY, &c4);
-	snprintf(name, sizeof(name), "fib6_%u", generation);
+	snprintf(name, sizeof(name), "fib6_%u", serial);
 	fib->lpm6 = rte_lpm6_create(name, SOCKET_ID_ANY, &c6);
 	if (fib->lpm4 == NULL || fib->lpm6 == NULL) {
 		snprintf(err, errlen, "cannot create LPM tables: %s", rte_strerror(rte_errno));
@@ -152,17 +158,49 @@ void rb_fib_free(struct rb_fib *fib)
 	rte_free(fib);
 }
 
-void rb_fib_publish(struct rb_dp *dp, struct rb_fib *fib)
+/*
+ * Retired FIBs wait here for their grace period: the main lcore never blocks
+ * on the workers (its heartbeat must keep ticking); rb_fib_reclaim() frees
+ * each one once every worker has passed a quiescent state after the swap.
+ */
+#define FIB_RETIRED_MAX 8
+static struct {
+	struct rb_fib *fib;
+	uint64_t token;
+} retired[FIB_RETIRED_MAX];
+static int n_retired;
+
+void rb_fib_reclaim(struct rb_dp *dp, int wait)
+{
+	int keep = 0;
+
+	for (int i = 0; i < n_retired; i++) {
+		if (dp->qsbr == NULL || rte_rcu_qsbr_check(dp->qsbr, retired[i].token, wait) == 1)
+			rb_fib_free(retired[i].fib);
+		else
+			retired[keep++] = retired[i];
+	}
+	n_retired = keep;
+}
+
+int rb_fib_publish(struct rb_dp *dp, struct rb_fib *fib)
 {
 	struct rb_fib *old = dp->fib;
 
+	rb_fib_reclaim(dp, 0);
+	if (n_retired == FIB_RETIRED_MAX) {
+		/* Too many swaps in flight: refuse this one, the caller retries. */
+		rb_fib_reclaim(dp, 0);
+		if (n_retired == FIB_RETIRED_MAX)
+			return -1;
+	}
 	__atomic_store_n(&dp->fib, fib, __ATOMIC_RELEASE);
-	if (old == NULL)
-		return;
-	/* Wait until no worker can still hold the old version. */
-	if (dp->qsbr != NULL)
-		rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
-	rb_fib_free(old);
+	if (old != NULL) {
+		retired[n_retired].fib = old;
+		retired[n_retired].token = dp->qsbr ? rte_rcu_qsbr_start(dp->qsbr) : 0;
+		n_retired++;
+	}
+	return 0;
 }
 
 const struct rb_nexthop *rb_fib_lookup4(const struct rb_fib *fib, uint32_t addr)

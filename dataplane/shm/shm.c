@@ -61,7 +61,12 @@ static int dp_apply_routes(void *ctx, const struct rb_cfg_route *r, uint32_t n, 
 		return -1;
 	}
 	t1 = rb_shm_mono_ns();
-	rb_fib_publish(dp, fib);
+	if (rb_fib_publish(dp, fib) != 0) {
+		rb_fib_free(fib);
+		snprintf(err, errlen, "too many FIB versions still in their grace period");
+		RB_WARN("routes: table %u deferred: %s", gen, err);
+		return -1;
+	}
 	RB_INFO("routes: table %u applied as FIB %u (%u routes; build %.1f ms, publish %.1f ms)",
 		gen, fgen, n, (double)(t1 - t0) / 1e6, (double)(rb_shm_mono_ns() - t1) / 1e6);
 	return 0;
