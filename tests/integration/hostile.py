@@ -291,13 +291,38 @@ def b_icmp6_bad_csum(c):
     return [c.ip6() / ICMPv6EchoRequest(cksum=0x1234)]
 
 
+def _ns(c, dst, tgt, dst_mac=None):
+    return (c.eth(dst=dst_mac or c.a.dst_mac) / IPv6(src=c.a.src6, dst=dst, hlim=255) /
+            ICMPv6ND_NS(tgt=tgt) / ICMPv6NDOptSrcLLAddr(lladdr=c.a.src_mac))
+
+
+def _v6(s):
+    return inet_ntop(socket.AF_INET6, inet_pton(socket.AF_INET6, s))
+
+
+def _nsma(addr):
+    return _v6(inet_ntop(socket.AF_INET6, in6_getnsma(inet_pton(socket.AF_INET6, addr))))
+
+
 def b_nd_not_for_us(c):
-    tgt = c.a.dp6.rsplit(":", 1)[0] + ":99"
-    tgt = inet_ntop(socket.AF_INET6, inet_pton(socket.AF_INET6, tgt))
-    ns = inet_ntop(socket.AF_INET6, in6_getnsma(inet_pton(socket.AF_INET6, tgt)))
-    return [c.eth(dst=in6_getnsmac(inet_pton(socket.AF_INET6, ns))) /
-            IPv6(src=c.a.src6, dst=ns, hlim=255) / ICMPv6ND_NS(tgt=tgt) /
-            ICMPv6NDOptSrcLLAddr(lladdr=c.a.src_mac)]
+    # NS for a target that is not ours, sent (a) to the solicited-node group
+    # we have joined for our own address (the foreign target collides in its
+    # low 24 bits, RFC 4291 2.7.1), and (b) unicast to our address.
+    net = c.a.dp6.rsplit(":", 1)[0]
+    ours = _v6(c.a.dp6)
+    low = int.from_bytes(inet_pton(socket.AF_INET6, ours)[13:], "big")
+    tgt = _v6("%s:ab%02x:%x" % (net, low >> 16, low & 0xffff))
+    assert _nsma(tgt) == _nsma(ours)
+    grp = _nsma(ours)
+    return [_ns(c, grp, tgt, in6_getnsmac(inet_pton(socket.AF_INET6, grp))),
+            _ns(c, ours, _v6(net + ":99"))]
+
+
+def b_nd_foreign_group(c):
+    # NS to a solicited-node group we have not joined: not for us at IPv6.
+    tgt = _v6(c.a.dp6.rsplit(":", 1)[0] + ":99")
+    grp = _nsma(tgt)
+    return [_ns(c, grp, tgt, in6_getnsmac(inet_pton(socket.AF_INET6, grp)))]
 
 
 def b_nd_bad_hlim(c):
@@ -386,7 +411,8 @@ CASES = [
     ("ip6_hop_limit_expired", b_hlim_expired, ["drop.ttl_expired"], 1),
     ("ip6_no_route", b_no_route6, ["drop.no_route"], 1),
     ("icmp6_bad_checksum", b_icmp6_bad_csum, ["drop.icmp6_malformed"], 1),
-    ("nd_ns_other_target", b_nd_not_for_us, ["drop.nd_not_for_us"], 1),
+    ("nd_ns_other_target", b_nd_not_for_us, ["drop.nd_not_for_us"], 2, ["event.nd_na_tx"]),
+    ("nd_ns_foreign_group", b_nd_foreign_group, ["drop.ip6_not_for_us"], 1, ["event.nd_na_tx"]),
     ("nd_ns_hop_limit_64", b_nd_bad_hlim, ["drop.nd_malformed"], 1),
     ("frag6_overlapping", b_frag6_overlap, ["drop.frag_bad"], 1),
     ("frag6_past_65535", b_frag6_oversized, ["drop.frag_bad"], 1),
