@@ -17,6 +17,7 @@
 #include "cfg_priv.h"
 #include "rb_config.h"
 #include "schema.h"
+#include "rb_cfg_proxy.h"
 
 #define MAX_FILE_SIZE (16u << 20)
 
@@ -271,6 +272,7 @@ static int load_text(struct rb_config *cfg, const char *text, const char *name,
 	scan_text(text, &e, 0, 1);
 	rb_schema_load(config_root_setting(c), rb_cfg_root_tbl, cfg, "", &e);
 	rb_cfg_cross_check(cfg, c, &e);
+	rb_cfg_proxy_load(cfg, c, &e); /* inbounds, outbounds: cfg_proxy.c */
 	rc = e.count ? -1 : 0;
 	if (e.out && e.out != err) {
 		fclose(e.out);
@@ -372,6 +374,7 @@ void rb_config_free(struct rb_config *cfg)
 	if (cfg == NULL)
 		return;
 	rb_schema_free(rb_cfg_root_tbl, cfg);
+	rb_cfg_proxy_free(cfg);
 	if (cfg->tree) {
 		config_destroy(cfg->tree);
 		free(cfg->tree);

@@ -105,6 +105,8 @@ struct rb_cfg_control {
 	char metrics_listen[64];    /* "127.0.0.1:9273" */
 };
 
+struct rb_cfg_proxy;
+
 struct rb_config {
 	char path[RB_PATH_LEN];
 	struct {
@@ -116,6 +118,7 @@ struct rb_config {
 	struct rb_cfg_control control;
 	int n_services;
 	struct rb_cfg_service services[RB_MAX_SERVICES];
+	struct rb_cfg_proxy *proxy;  /* inbounds/outbounds (config/rb_cfg_proxy.h) */
 	/* Sections owned by later modules keep their parsed libconfig tree. */
 	void *tree;                 /* config_t *, owned by the rb_config */
 };

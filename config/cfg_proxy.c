@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * `inbounds` and `outbounds`: one schema table per type (sing-box field
+ * names, plus a few ringbox extensions documented in config/README.md),
+ * selected by the entry's `type`, then the cross checks (detour targets and
+ * cycles, listener clashes).
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <libconfig.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "rb_cfg_proxy.h"
+#include "rb_config.h"
+#include "schema.h"
+
+#define PATHLEN 256
+
+static const char *const in_types[] = {"socks", "http", "mixed", "direct", NULL};
+static const char *const out_types[] = {"direct", "block", "socks", "http", NULL};
+static const char *const net_names[] = {"", "tcp", "udp", NULL};
+static const char *const socks_versions[] = {"5", "4", "4a", NULL};
+
+/* ------------------------------------------------------------------ values */
+
+int rb_cfg_duration_ms(const char *s, uint64_t *ms)
+{
+	uint64_t total = 0;
+	int any = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	while (*s) {
+		uint64_t v = 0, mul;
+		int digits = 0;
+
+		while (isdigit((unsigned char)*s)) {
+			v = v * 10 + (uint64_t)(*s++ - '0');
+			if (v > 86400000ULL)
+				return -1;
+			digits++;
+		}
+		if (!digits)
+			return -1;
+		if (*s == '\0' && !any) {
+			mul = 1000; /* a bare number: seconds */
+		} else if (s[0] == 'm' && s[1] == 's') {
+			mul = 1;
+			s += 2;
+		} else if (*s == 'h') {
+			mul = 3600000;
+			s++;
+		} else if (*s == 'm') {
+			mul = 60000;
+			s++;
+		} else if (*s == 's') {
+			mul = 1000;
+			s++;
+		} else {
+			return -1;
+		}
+		total += v * mul;
+		if (total > 86400000ULL)
+			return -1;
+		any = 1;
+	}
+	*ms = total;
+	return 0;
+}
+
+/* A duration: an integer number of seconds or a string ("10s", "5m");
+ * stored as uint32_t seconds (f->max == 0) or milliseconds (f->max == 1). */
+static int h_duration(const config_setting_t *s, void *dst, const struct rb_schema_field *f,
+		      const char *path, struct rb_cfg_err *e)
+{
+	uint64_t ms;
+	int t;
+
+	if (s == NULL) {
+		if (dst)
+			*(uint32_t *)dst = (uint32_t)f->def;
+		return 0;
+	}
+	t = config_setting_type(s);
+	if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
+		int64_t v = config_setting_get_int64(s);
+
+		if (v < 1 || v > 86400) {
+			rb_cfg_error(e, s, path, "%lld seconds is out of range 1..86400",
+				     (long long)v);
+			return -1;
+		}
+		ms = (uint64_t)v * 1000;
+	} else if (t == CONFIG_TYPE_STRING) {
+		if (rb_cfg_duration_ms(config_setting_get_string(s), &ms) != 0 || ms == 0) {
+			rb_cfg_error(e, s, path,
+				     "'%s' is not a duration (e.g. \"10s\", \"5m\", \"1h\", "
+				     "\"500ms\"; at most a day)", config_setting_get_string(s));
+			return -1;
+		}
+	} else {
+		rb_cfg_error(e, s, path, "expected a duration (seconds or \"5m\"), got %s",
+			     rb_schema_type_name(t));
+		return -1;
+	}
+	if (f->max == 0 && ms % 1000) {
+		rb_cfg_error(e, s, path, "must be whole seconds");
+		return -1;
+	}
+	if (dst)
+		*(uint32_t *)dst = (uint32_t)(f->max ? ms : ms / 1000);
+	return 0;
+}
+
+static int domain_ok(const char *s)
+{
+	size_t n = strlen(s), label = 0;
+
+	if (n == 0 || n > 253)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!isalnum(ch) && ch != '-' && ch != '_')
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return 1;
+}
+
+/* A host: IPv4/IPv6 literal or a domain name, into struct rb_cfg_host. */
+static int h_host(const config_setting_t *s, void *dst, const struct rb_schema_field *f,
+		  const char *path, struct rb_cfg_err *e)
+{
+	struct rb_cfg_host *h = dst;
+	const char *v;
+
+	(void)f;
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		rb_cfg_error(e, s, path, "expected an address or a domain name, got %s",
+			     rb_schema_type_name(config_setting_type(s)));
+		return -1;
+	}
+	v = config_setting_get_string(s);
+	if (h)
+		memset(h, 0, sizeof(*h));
+	if (inet_pton(AF_INET, v, h ? h->addr : (uint8_t[16]){0}) == 1) {
+		if (h)
+			h->family = AF_INET;
+	} else if (inet_pton(AF_INET6, v, h ? h->addr : (uint8_t[16]){0}) == 1) {
+		if (h)
+			h->family = AF_INET6;
+	} else if (!domain_ok(v)) {
+		rb_cfg_error(e, s, path, "'%s' is neither an IP address nor a domain name", v);
+		return -1;
+	}
+	if (h)
+		snprintf(h->name, sizeof(h->name), "%s", v);
+	return 0;
+}
+
+/* listen: an address of ours, "0.0.0.0" (any IPv4), "::" (any). */
+static int h_listen(const config_setting_t *s, void *dst, const struct rb_schema_field *f,
+		    const char *path, struct rb_cfg_err *e)
+{
+	struct rb_cidr *c = dst;
+	const char *v;
+	struct rb_cidr tmp;
+
+	(void)f;
+	if (s == NULL) {
+		if (c)
+			memset(c, 0, sizeof(*c));
+		return 0;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		rb_cfg_error(e, s, path, "expected an address, got %s",
+			     rb_schema_type_name(config_setting_type(s)));
+		return -1;
+	}
+	v = config_setting_get_string(s);
+	if (strchr(v, '/') || rb_cidr_parse(v, &tmp) != 0) {
+		rb_cfg_error(e, s, path, "'%s' is not an IP address", v);
+		return -1;
+	}
+	if (strcmp(v, "::") == 0)
+		memset(&tmp, 0, sizeof(tmp)); /* any, both families */
+	if (c)
+		*c = tmp;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ tables */
+
+#define USER_TBL(T)                                                                       \
+	{.key = "users", .type = RB_SCHEMA_LIST, .flags = RB_SF_ALLOC, .max = RB_MAX_USERS,  \
+	 .offset = offsetof(T, users), .size = sizeof(struct rb_cfg_user),                   \
+	 .count_off = offsetof(T, n_users), .sub = user_tbl}
+#define DUR(k, T, m, dflt, is_ms)                                                         \
+	{.key = (k), .type = RB_SCHEMA_CUSTOM, .offset = offsetof(T, m), .def = (dflt),      \
+	 .max = (is_ms), .handler = h_duration}
+#define HOST(k, T, m, fl)                                                                 \
+	{.key = (k), .type = RB_SCHEMA_CUSTOM, .flags = (fl), .offset = offsetof(T, m),      \
+	 .handler = h_host}
+#define IN_COMMON                                                                         \
+	RB_SCHEMA_STR("type", struct rb_cfg_inbound, type_name, 1, 0, NULL, RB_SF_REQUIRED), \
+	RB_SCHEMA_STR("tag", struct rb_cfg_inbound, tag, 1, 0, NULL, RB_SF_REQUIRED),        \
+	{.key = "listen", .type = RB_SCHEMA_CUSTOM,                                          \
+	 .offset = offsetof(struct rb_cfg_inbound, listen), .handler = h_listen},            \
+	RB_SCHEMA_INT("listen_port", struct rb_cfg_inbound, listen_port, 1, 65535, 0,         \
+		      RB_SF_REQUIRED),                                                       \
+	DUR("handshake_timeout", struct rb_cfg_inbound, handshake_timeout_ms, 10000, 1),     \
+	RB_SCHEMA_LINE_F(struct rb_cfg_inbound, line)
+#define OUT_COMMON                                                                        \
+	RB_SCHEMA_STR("type", struct rb_cfg_outbound, type_name, 1, 0, NULL, RB_SF_REQUIRED),\
+	RB_SCHEMA_STR("tag", struct rb_cfg_outbound, tag, 1, 0, NULL, RB_SF_REQUIRED),       \
+	RB_SCHEMA_LINE_F(struct rb_cfg_outbound, line)
+#define OUT_DIAL                                                                          \
+	RB_SCHEMA_STR("detour", struct rb_cfg_outbound, detour, 1, 0, "", 0),                \
+	DUR("connect_timeout", struct rb_cfg_outbound, connect_timeout_ms, 5000, 1)
+
+static const struct rb_schema_field user_tbl[] = {
+	RB_SCHEMA_STR("username", struct rb_cfg_user, username, 1, 0, NULL, RB_SF_REQUIRED),
+	RB_SCHEMA_STR("password", struct rb_cfg_user, password, 1, 0, NULL, RB_SF_REQUIRED),
+	RB_SCHEMA_TABLE_END,
+};
+
+static const struct rb_schema_field in_socks_tbl[] = {
+	IN_COMMON,
+	USER_TBL(struct rb_cfg_inbound),
+	DUR("udp_timeout", struct rb_cfg_inbound, udp_timeout_s, 300, 0),
+	RB_SCHEMA_TABLE_END,
+};
+
+static const struct rb_schema_field in_http_tbl[] = {
+	IN_COMMON,
+	USER_TBL(struct rb_cfg_inbound),
+	RB_SCHEMA_INT("max_header_size", struct rb_cfg_inbound, max_header, 256, 65536, 8192, 0),
+	RB_SCHEMA_TABLE_END,
+};
+
+static const struct rb_schema_field in_mixed_tbl[] = {
+	IN_COMMON,
+	USER_TBL(struct rb_cfg_inbound),
+	DUR("udp_timeout", struct rb_cfg_inbound, udp_timeout_s, 300, 0),
+	RB_SCHEMA_INT("max_header_size", struct rb_cfg_inbound, max_header, 256, 65536, 8192, 0),
+	RB_SCHEMA_TABLE_END,
+};
+
+static const struct rb_schema_field in_direct_tbl[] = {
+	IN_COMMON,
+	RB_SCHEMA_ENUM("network", struct rb_cfg_inbound, network, net_names, 0, 0),
+	HOST("override_address", struct rb_cfg_inbound, override_address, RB_SF_REQUIRED),
+	RB_SCHEMA_INT("override_port", struct rb_cfg_inbound, override_port, 1, 65535, 0, 0),
+	DUR("udp_timeout", struct rb_cfg_inbound, udp_timeout_s, 300, 0),
+	RB_SCHEMA_TABLE_END,
+};
+
+static const struct rb_schema_field out_direct_tbl[] = {
+	OUT_COMMON,
+	HOST("override_address", struct rb_cfg_outbound, override_address, 0),
+	RB_SCHEMA_INT("override_port", struct rb_cfg_outbound, override_port, 1, 65535, 0, 0),
+	DUR("connect_timeout", struct rb_cfg_outbound, connect_timeout_ms, 5000, 1),
+	RB_SCHEMA_TABLE_END,
+};
+
+static const struct rb_schema_field out_block_tbl[] = {
+	OUT_COMMON,
+	RB_SCHEMA_TABLE_END,
+};
+
+static const struct rb_schema_field out_socks_tbl[] = {
+	OUT_COMMON,
+	OUT_DIAL,
+	HOST("server", struct rb_cfg_outbound, server, RB_SF_REQUIRED),
+	RB_SCHEMA_INT("server_port", struct rb_cfg_outbound, server_port, 1, 65535, 0,
+		      RB_SF_REQUIRED),
+	RB_SCHEMA_ENUM("version", struct rb_cfg_outbound, version, socks_versions, 0, 0),
+	RB_SCHEMA_STR("username", struct rb_cfg_outbound, username, 1, 0, "", 0),
+	RB_SCHEMA_STR("password", struct rb_cfg_outbound, password, 1, 0, "", 0),
+	RB_SCHEMA_ENUM("network", struct rb_cfg_outbound, network, net_names, 0, 0),
+	RB_SCHEMA_TABLE_END,
+};
+
+static const struct rb_schema_field out_http_tbl[] = {
+	OUT_COMMON,
+	OUT_DIAL,
+	HOST("server", struct rb_cfg_outbound, server, RB_SF_REQUIRED),
+	RB_SCHEMA_INT("server_port", struct rb_cfg_outbound, server_port, 1, 65535, 0,
+		      RB_SF_REQUIRED),
+	RB_SCHEMA_STR("username", struct rb_cfg_outbound, username, 1, 0, "", 0),
+	RB_SCHEMA_STR("password", struct rb_cfg_outbound, password, 1, 0, "", 0),
+	RB_SCHEMA_TABLE_END,
+};
+
+static const struct rb_schema_field *const in_tbls[RB_IN_TYPE_MAX] = {
+	in_socks_tbl, in_http_tbl, in_mixed_tbl, in_direct_tbl,
+};
+static const struct rb_schema_field *const out_tbls[RB_OUT_TYPE_MAX] = {
+	out_direct_tbl, out_block_tbl, out_socks_tbl, out_http_tbl,
+};
+
+/* ------------------------------------------------------------------ loading */
+
+static int type_index(const config_setting_t *el, const char *const *names)
+{
+	const config_setting_t *t = config_setting_is_group(el)
+					    ? config_setting_get_member(el, "type") : NULL;
+	const char *v = t ? config_setting_get_string(t) : NULL;
+
+	for (int i = 0; v && names[i]; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void type_error(struct rb_cfg_err *e, const config_setting_t *el, const char *path,
+		       const char *what, const char *const *names)
+{
+	const config_setting_t *t = config_setting_get_member(el, "type");
+	char list[128] = "", tp[PATHLEN];
+	size_t off = 0;
+
+	if (t == NULL || config_setting_type(t) != CONFIG_TYPE_STRING)
+		return; /* reported by the loader's generic check */
+	for (int i = 0; names[i]; i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "",
+					names[i]);
+	rb_schema_path(tp, sizeof(tp), path, "type");
+	rb_cfg_error(e, t, tp, "unknown %s type '%s' (known: %s)", what,
+		     config_setting_get_string(t), list);
+}
+
+/* Load one list; returns the count stored (entries with a bad type are skipped). */
+static int load_list(const config_setting_t *ls, const char *name, const char *what,
+		     const char *const *names, const struct rb_schema_field *const *tbls,
+		     void *arr, size_t stride, int *types, struct rb_cfg_err *e)
+{
+	int len, n = 0;
+	char path[PATHLEN];
+
+	if (ls == NULL || !config_setting_is_list(ls))
+		return 0;
+	len = config_setting_length(ls);
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *el = config_setting_get_elem(ls, (unsigned)i);
+		int t;
+
+		rb_schema_path_idx(path, sizeof(path), name, i);
+		if (!config_setting_is_group(el))
+			continue; /* reported by the loader's generic check */
+		t = type_index(el, names);
+		if (t < 0) {
+			type_error(e, el, path, what, names);
+			types[i] = -1;
+			continue;
+		}
+		types[i] = t;
+		rb_schema_load(el, tbls[t], (uint8_t *)arr + stride * (size_t)i, path, e);
+		n++;
+	}
+	return n;
+}
+
+static const config_setting_t *elem_member(const config_setting_t *ls, int i, const char *key)
+{
+	const config_setting_t *el = config_setting_get_elem(ls, (unsigned)i);
+	const config_setting_t *m = el && key ? config_setting_get_member(el, key) : NULL;
+
+	return m ? m : el;
+}
+
+static void check_inbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
+			   struct rb_cfg_err *e)
+{
+	char path[PATHLEN];
+
+	for (int i = 0; i < p->n_inbounds; i++) {
+		struct rb_cfg_inbound *in = &p->inbounds[i];
+
+		if (in->type < 0)
+			continue;
+		if (in->type == RB_IN_DIRECT && in->override_port == 0)
+			in->override_port = in->listen_port;
+		for (int u = 0; u < in->n_users; u++)
+			if ((in->type == RB_IN_HTTP || in->type == RB_IN_MIXED) &&
+			    strchr(in->users[u].username, ':')) {
+				snprintf(path, sizeof(path), "inbounds.[%d].users.[%d].username", i,
+					 u);
+				rb_cfg_error(e, elem_member(ls, i, "users"), path,
+					     "a ':' cannot appear in an HTTP Basic user name "
+					     "(RFC 7617 2)");
+			}
+		for (int j = 0; j < i; j++) {
+			const struct rb_cfg_inbound *o = &p->inbounds[j];
+			int same_addr = in->listen.family == 0 || o->listen.family == 0 ||
+					(in->listen.family == o->listen.family &&
+					 memcmp(in->listen.addr, o->listen.addr, 16) == 0);
+
+			if (o->type >= 0 && same_addr && o->listen_port == in->listen_port) {
+				snprintf(path, sizeof(path), "inbounds.[%d].listen_port", i);
+				rb_cfg_error(e, elem_member(ls, i, "listen_port"), path,
+					     "port %u is also used by inbounds.[%d] ('%s')",
+					     in->listen_port, j, o->tag);
+				break;
+			}
+		}
+	}
+}
+
+static void check_outbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
+			    struct rb_cfg_err *e)
+{
+	char path[PATHLEN];
+
+	for (int i = 0; i < p->n_outbounds; i++) {
+		struct rb_cfg_outbound *o = &p->outbounds[i];
+
+		o->detour_idx = -1;
+		if (o->type < 0 || o->detour[0] == '\0')
+			continue;
+		snprintf(path, sizeof(path), "outbounds.[%d].detour", i);
+		o->detour_idx = rb_cfg_outbound_find(p, o->detour);
+		if (o->detour_idx < 0) {
+			rb_cfg_error(e, elem_member(ls, i, "detour"), path,
+				     "no outbound is tagged '%s'", o->detour);
+		} else if (o->detour_idx == i) {
+			rb_cfg_error(e, elem_member(ls, i, "detour"), path,
+				     "an outbound cannot detour through itself");
+			o->detour_idx = -1;
+		} else if (p->outbounds[o->detour_idx].type == RB_OUT_BLOCK) {
+			rb_cfg_error(e, elem_member(ls, i, "detour"), path,
+				     "'%s' is a block outbound: nothing can be dialled through it",
+				     o->detour);
+		}
+	}
+	/* cycles: follow each chain at most n steps */
+	for (int i = 0; i < p->n_outbounds; i++) {
+		int k = i, steps = 0;
+
+		while (k >= 0 && steps <= p->n_outbounds) {
+			k = p->outbounds[k].detour_idx;
+			steps++;
+		}
+		if (k >= 0) {
+			snprintf(path, sizeof(path), "outbounds.[%d].detour", i);
+			rb_cfg_error(e, elem_member(ls, i, "detour"), path,
+				     "detour chain of '%s' loops", p->outbounds[i].tag);
+			p->outbounds[i].detour_idx = -1;
+		}
+	}
+}
+
+void rb_cfg_proxy_load(struct rb_config *cfg, const void *tree, struct rb_cfg_err *e)
+{
+	const config_t *c = tree;
+	const config_setting_t *in = config_lookup(c, "inbounds");
+	const config_setting_t *out = config_lookup(c, "outbounds");
+	int n_in = in && config_setting_is_list(in) ? config_setting_length(in) : 0;
+	int n_out = out && config_setting_is_list(out) ? config_setting_length(out) : 0;
+	struct rb_cfg_proxy *p;
+	int *types;
+
+	cfg->proxy = NULL;
+	if (n_in > RB_MAX_INBOUNDS) {
+		rb_cfg_error(e, in, "inbounds", "has %d entries, at most %d", n_in,
+			     RB_MAX_INBOUNDS);
+		return;
+	}
+	if (n_out > RB_MAX_OUTBOUNDS) {
+		rb_cfg_error(e, out, "outbounds", "has %d entries, at most %d", n_out,
+			     RB_MAX_OUTBOUNDS);
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	types = calloc((size_t)(n_in > n_out ? n_in : n_out) + 1, sizeof(int));
+	if (n_in)
+		p->inbounds = calloc((size_t)n_in, sizeof(*p->inbounds));
+	if (n_out)
+		p->outbounds = calloc((size_t)n_out, sizeof(*p->outbounds));
+	if (p == NULL || types == NULL || (n_in && !p->inbounds) || (n_out && !p->outbounds)) {
+		rb_cfg_error(e, NULL, "", "out of memory");
+		if (p) {
+			free(p->inbounds);
+			free(p->outbounds);
+		}
+		free(p);
+		free(types);
+		return;
+	}
+	p->n_inbounds = n_in;
+	p->n_outbounds = n_out;
+	cfg->proxy = p;
+	load_list(in, "inbounds", "inbound", in_types, in_tbls, p->inbounds,
+		  sizeof(*p->inbounds), types, e);
+	for (int i = 0; i < n_in; i++)
+		p->inbounds[i].type = types[i];
+	load_list(out, "outbounds", "outbound", out_types, out_tbls, p->outbounds,
+		  sizeof(*p->outbounds), types, e);
+	for (int i = 0; i < n_out; i++)
+		p->outbounds[i].type = types[i];
+	free(types);
+	check_inbounds(p, in, e);
+	check_outbounds(p, out, e);
+}
+
+void rb_cfg_proxy_free(struct rb_config *cfg)
+{
+	struct rb_cfg_proxy *p = cfg ? cfg->proxy : NULL;
+
+	if (p == NULL)
+		return;
+	for (int i = 0; i < p->n_inbounds; i++) {
+		if (p->inbounds[i].users) {
+			explicit_bzero(p->inbounds[i].users,
+				       sizeof(struct rb_cfg_user) * (size_t)p->inbounds[i].n_users);
+			free(p->inbounds[i].users);
+		}
+	}
+	if (p->outbounds)
+		explicit_bzero(p->outbounds, sizeof(*p->outbounds) * (size_t)p->n_outbounds);
+	free(p->inbounds);
+	free(p->outbounds);
+	free(p);
+	cfg->proxy = NULL;
+}
+
+int rb_cfg_outbound_find(const struct rb_cfg_proxy *p, const char *tag)
+{
+	for (int i = 0; p && i < p->n_outbounds; i++)
+		if (p->outbounds[i].type >= 0 && strcmp(p->outbounds[i].tag, tag) == 0)
+			return i;
+	return -1;
+}
+
+int rb_cfg_inbound_find(const struct rb_cfg_proxy *p, const char *tag)
+{
+	for (int i = 0; p && i < p->n_inbounds; i++)
+		if (p->inbounds[i].type >= 0 && strcmp(p->inbounds[i].tag, tag) == 0)
+			return i;
+	return -1;
+}
