@@ -38,6 +38,8 @@ enum rb_sniff_proto {
 	RB_SNIFF_HTTP,          /* "http" */
 	RB_SNIFF_QUIC,          /* "quic" (later) */
 	RB_SNIFF_DNS,           /* "dns" (later) */
+	RB_SNIFF_UNKNOWN = 15,  /* sniffed (or timed out), nothing recognised: a rule's
+				 * `sniff` action is then not asked for again */
 };
 
 struct rb_sniff_result {

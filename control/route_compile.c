@@ -1,0 +1,937 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The rule compiler: struct rb_cfg_routing (config/rb_cfg_route.h) into
+ * the flat table of dataplane/route/rt_wire.h.  Nodes are numbered top
+ * level first, sub-rules after their parent; every index (domain hash,
+ * keyword automaton, address interval maps) maps a key to the sorted
+ * list of nodes that carry it, so the matcher visits candidates in rule
+ * order.  O(n log n) in the number of items.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "rb_route_ctl.h"
+#include "../dataplane/route/rb_route.h"
+
+/* ------------------------------------------------------------ buffers */
+
+struct vec {
+	void *p;
+	size_t n, cap, sz;
+};
+
+static int vgrow(struct vec *v, size_t add)
+{
+	if (v->n + add > v->cap) {
+		size_t nc = v->cap ? v->cap * 2 : 256;
+		void *np;
+
+		while (nc < v->n + add)
+			nc *= 2;
+		np = realloc(v->p, nc * v->sz);
+		if (!np)
+			return -1;
+		v->p = np;
+		v->cap = nc;
+	}
+	return 0;
+}
+
+static void *vpush(struct vec *v)
+{
+	if (vgrow(v, 1))
+		return NULL;
+	return (char *)v->p + v->sz * v->n++;
+}
+
+struct cc {
+	const struct rb_cfg_routing *r;
+	struct vec nodes;            /* struct rb_rt_node */
+	struct vec cfgn;             /* const struct rb_cfg_rule * per node */
+	struct vec pool;             /* uint32_t */
+	struct vec strs;             /* char */
+	struct vec doms;             /* struct dkey */
+	struct vec kws;              /* struct kkey */
+	struct vec pfx[RB_RT_NIMAP]; /* struct pkey */
+	struct vec rx;               /* struct rb_rt_rx */
+	int oom;
+	char *err;
+	size_t errlen;
+};
+
+struct dkey {
+	const char *s;
+	uint32_t len, kind, node;
+};
+
+struct kkey {
+	const char *s;
+	uint32_t node;
+};
+
+struct pkey {
+	unsigned __int128 start;
+	uint32_t plen, node;
+};
+
+static uint32_t pool_add(struct cc *c, const uint32_t *v, size_t n)
+{
+	uint32_t off = (uint32_t)c->pool.n;
+
+	if (vgrow(&c->pool, n)) {
+		c->oom = 1;
+		return 0;
+	}
+	memcpy((uint32_t *)c->pool.p + c->pool.n, v, n * 4);
+	c->pool.n += n;
+	return off;
+}
+
+static uint32_t str_add(struct cc *c, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	uint32_t off = (uint32_t)c->strs.n;
+
+	if (vgrow(&c->strs, n)) {
+		c->oom = 1;
+		return 0;
+	}
+	memcpy((char *)c->strs.p + c->strs.n, s, n);
+	c->strs.n += n;
+	return off;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sort and dedupe n ids in place; returns the new count. */
+static size_t uniq(uint32_t *v, size_t n)
+{
+	size_t k = 0;
+
+	qsort(v, n, 4, cmp_u32);
+	for (size_t i = 0; i < n; i++)
+		if (!k || v[k - 1] != v[i])
+			v[k++] = v[i];
+	return k;
+}
+
+static int find_tag(char (*tags)[RB_NAME_LEN], int n, const char *t)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(tags[i], t) == 0)
+			return i;
+	return -1;
+}
+
+/* ------------------------------------------------------------ nodes */
+
+static void prefix_add(struct cc *c, const struct rb_cidr *p, int src, uint32_t node)
+{
+	int v6 = p->family == AF_INET6;
+	struct pkey *k = vpush(&c->pfx[(src ? RB_RT_SRC4 : RB_RT_DST4) + v6]);
+	unsigned __int128 a = 0;
+
+	if (!k) {
+		c->oom = 1;
+		return;
+	}
+	for (int i = 0; i < (v6 ? 16 : 4); i++)
+		a = a << 8 | p->addr[i];
+	k->start = a;
+	k->plen = p->plen;
+	k->node = node;
+}
+
+static uint32_t ports_add(struct cc *c, const struct rb_cfg_ports *a, const struct rb_cfg_ports *b,
+			  uint32_t *n)
+{
+	uint32_t off = (uint32_t)c->pool.n;
+
+	*n = 0;
+	for (int k = 0; k < 2; k++) {
+		const struct rb_cfg_ports *p = k ? b : a;
+
+		for (int i = 0; i < p->n; i++) {
+			uint32_t r = (uint32_t)p->v[i][0] << 16 | p->v[i][1];
+
+			pool_add(c, &r, 1);
+			(*n)++;
+		}
+	}
+	return off;
+}
+
+static int build_node(struct cc *c, uint32_t id, const struct rb_cfg_rule *x)
+{
+	struct rb_rt_node *n = (struct rb_rt_node *)c->nodes.p + id;
+	const struct rb_cfg_routing *r = c->r;
+	uint32_t tmp;
+
+	n->kind = x->type == RB_RULE_LOGICAL ? RB_RT_LOGICAL : RB_RT_DEFAULT;
+	n->mode = (uint8_t)x->mode;
+	n->invert = (uint8_t)!!x->invert;
+	n->action = (uint8_t)x->action;
+	n->line = (uint32_t)x->line;
+	if (x->inbound.n) {
+		uint32_t *v = calloc((size_t)x->inbound.n, 4);
+		size_t k;
+
+		if (!v)
+			return -1;
+		for (int i = 0; i < x->inbound.n; i++) {
+			int t = find_tag(r->inbounds, r->n_inbounds, x->inbound.v[i]);
+
+			if (t < 0) {
+				snprintf(c->err, c->errlen, "rule at line %d: no inbound '%s'", x->line,
+					 x->inbound.v[i]);
+				free(v);
+				return -2;
+			}
+			v[i] = (uint32_t)t;
+		}
+		k = uniq(v, (size_t)x->inbound.n);
+		n->inbound.off = pool_add(c, v, k);
+		n->inbound.n = (uint32_t)k;
+		n->items |= RB_RTI_INBOUND;
+		free(v);
+	}
+	if (x->network) {
+		n->network = (uint8_t)x->network;
+		n->items |= RB_RTI_NETWORK;
+	}
+	if (x->auth_user.n) {
+		n->auth_user.off = (uint32_t)c->pool.n;
+		for (int i = 0; i < x->auth_user.n; i++) {
+			tmp = str_add(c, x->auth_user.v[i]);
+			pool_add(c, &tmp, 1);
+		}
+		n->auth_user.n = (uint32_t)x->auth_user.n;
+		n->items |= RB_RTI_AUTH_USER;
+	}
+	if (x->protocol.n) {
+		for (int i = 0; i < x->protocol.n; i++)
+			for (int k = 1; rb_rule_protocol_names[k]; k++)
+				if (strcmp(rb_rule_protocol_names[k], x->protocol.v[i]) == 0 && k < 15)
+					n->protocol |= (uint16_t)(1u << k);
+		n->items |= RB_RTI_PROTOCOL;
+	}
+	for (int i = 0; i < x->domain.n; i++) {
+		struct dkey *k = vpush(&c->doms);
+
+		if (!k)
+			return -1;
+		*k = (struct dkey){x->domain.v[i], (uint32_t)strlen(x->domain.v[i]),
+				   RB_RT_DOM_EXACT, id};
+		n->items |= RB_RTI_DOMAIN;
+	}
+	for (int i = 0; i < x->domain_suffix.n; i++) {
+		struct dkey *k = vpush(&c->doms);
+		const char *s = x->domain_suffix.v[i];
+
+		if (!k)
+			return -1;
+		*k = (struct dkey){s, (uint32_t)strlen(s),
+				   s[0] == '.' ? RB_RT_DOM_DOTSUF : RB_RT_DOM_SUFFIX, id};
+		n->items |= RB_RTI_SUFFIX;
+	}
+	if (x->domain_keyword.n) {
+		n->keyword.off = (uint32_t)c->pool.n;
+		for (int i = 0; i < x->domain_keyword.n; i++) {
+			struct kkey *k = vpush(&c->kws);
+
+			if (!k)
+				return -1;
+			*k = (struct kkey){x->domain_keyword.v[i], id};
+			tmp = str_add(c, x->domain_keyword.v[i]);
+			pool_add(c, &tmp, 1);
+		}
+		n->keyword.n = (uint32_t)x->domain_keyword.n;
+		n->items |= RB_RTI_KEYWORD;
+	}
+	if (x->domain_regex.n) {
+		n->regex.off = (uint32_t)c->pool.n;
+		for (int i = 0; i < x->domain_regex.n; i++) {
+			struct rb_rt_rx *rx = vpush(&c->rx);
+
+			if (!rx)
+				return -1;
+			rx->node = id;
+			rx->pattern = str_add(c, x->domain_regex.v[i]);
+			tmp = (uint32_t)c->rx.n - 1;
+			pool_add(c, &tmp, 1);
+		}
+		n->regex.n = (uint32_t)x->domain_regex.n;
+		n->items |= RB_RTI_REGEX;
+	}
+	for (int i = 0; i < x->ip_cidr.n; i++) {
+		prefix_add(c, &x->ip_cidr.v[i], 0, id);
+		n->items |= RB_RTI_IP_CIDR;
+	}
+	if (x->ip_is_private)
+		n->items |= RB_RTI_IP_PRIVATE;
+	for (int i = 0; i < x->source_ip_cidr.n; i++) {
+		prefix_add(c, &x->source_ip_cidr.v[i], 1, id);
+		n->items |= RB_RTI_SRC_CIDR;
+	}
+	if (x->source_ip_is_private)
+		n->items |= RB_RTI_SRC_PRIVATE;
+	if (x->port.n || x->port_range.n) {
+		n->port.off = ports_add(c, &x->port, &x->port_range, &n->port.n);
+		n->items |= RB_RTI_PORT;
+	}
+	if (x->source_port.n || x->source_port_range.n) {
+		n->src_port.off = ports_add(c, &x->source_port, &x->source_port_range,
+					    &n->src_port.n);
+		n->items |= RB_RTI_SRC_PORT;
+	}
+	if (x->ip_version) {
+		n->ip_version = (uint8_t)x->ip_version;
+		n->items |= RB_RTI_IP_VERSION;
+	}
+	/* action */
+	n->outbound = RB_RT_NO_OUTBOUND;
+	if (x->action == RB_RA_ROUTE) {
+		int t = find_tag(r->outbounds, r->n_outbounds, x->outbound);
+
+		if (t < 0) {
+			snprintf(c->err, c->errlen, "rule at line %d: no outbound '%s'", x->line,
+				 x->outbound);
+			return -2;
+		}
+		n->outbound = (uint16_t)t;
+	}
+	n->reject_method = (uint8_t)x->method;
+	n->strategy = (uint8_t)x->strategy;
+	n->sniffers = (uint16_t)x->sniffers;
+	n->sniff_timeout_ms = x->timeout_ms;
+	if (x->override_address.family) {
+		n->override_family = x->override_address.family;
+		memcpy(n->override_addr, x->override_address.addr, 16);
+	}
+	n->override_port = x->override_port;
+	return 0;
+}
+
+/* Number the rules (top level first, sub-rules after their parents) and
+ * build every node. */
+static int build_nodes(struct cc *c)
+{
+	const struct rb_cfg_routing *r = c->r;
+	size_t i;
+	int rc;
+
+	for (int k = 0; k < r->n_rules; k++) {
+		const struct rb_cfg_rule **p = vpush(&c->cfgn);
+
+		if (!p)
+			return -1;
+		*p = &r->rules[k];
+	}
+	for (i = 0; i < c->cfgn.n; i++) {
+		const struct rb_cfg_rule *x = ((const struct rb_cfg_rule **)c->cfgn.p)[i];
+		struct rb_rt_node *n;
+		uint32_t first = (uint32_t)c->cfgn.n;
+
+		for (int k = 0; k < x->n_rules; k++) {
+			const struct rb_cfg_rule **p = vpush(&c->cfgn);
+
+			if (!p)
+				return -1;
+			*p = &x->rules[k];
+		}
+		if (!vpush(&c->nodes))
+			return -1;
+		n = (struct rb_rt_node *)c->nodes.p + i;
+		memset(n, 0, sizeof(*n));
+		n->parent = (uint32_t)i;
+		rc = build_node(c, (uint32_t)i, x);
+		if (rc)
+			return rc;
+		n = (struct rb_rt_node *)c->nodes.p + i;
+		if (x->n_rules) {
+			n->children.off = (uint32_t)c->pool.n;
+			n->children.n = (uint32_t)x->n_rules;
+			for (uint32_t k = 0; k < (uint32_t)x->n_rules; k++) {
+				uint32_t ch = first + k;
+
+				pool_add(c, &ch, 1);
+			}
+		}
+	}
+	/* parents of sub-rules */
+	for (i = 0; i < c->nodes.n; i++) {
+		struct rb_rt_node *n = (struct rb_rt_node *)c->nodes.p + i;
+
+		for (uint32_t k = 0; k < n->children.n; k++) {
+			uint32_t ch = ((uint32_t *)c->pool.p)[n->children.off + k];
+
+			((struct rb_rt_node *)c->nodes.p)[ch].parent = (uint32_t)i;
+		}
+	}
+	return c->oom ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ domain hash */
+
+static int cmp_dkey(const void *a, const void *b)
+{
+	const struct dkey *x = a, *y = b;
+	int d;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	d = memcmp(x->s, y->s, x->len);
+	if (d)
+		return d;
+	return x->node < y->node ? -1 : x->node > y->node;
+}
+
+static struct rb_rt_dom *build_domhash(struct cc *c, uint64_t seed, uint32_t *mask_out)
+{
+	struct dkey *d = c->doms.p;
+	size_t n = c->doms.n, keys = 0, cap = 16;
+	struct rb_rt_dom *t;
+
+	qsort(d, n, sizeof(*d), cmp_dkey);
+	for (size_t i = 0; i < n; i++)
+		if (!i || d[i - 1].kind != d[i].kind || d[i - 1].len != d[i].len ||
+		    memcmp(d[i - 1].s, d[i].s, d[i].len))
+			keys++;
+	while (cap < keys * 2 + 1)
+		cap *= 2;
+	t = calloc(cap, sizeof(*t));
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		uint64_t h = rb_rt_dom_hash(seed, d[i].s, d[i].len, (int)d[i].kind);
+		uint32_t slot = (uint32_t)h & (uint32_t)(cap - 1);
+		uint32_t off = (uint32_t)c->pool.n, cnt = 0;
+
+		while (j < n && d[j].kind == d[i].kind && d[j].len == d[i].len &&
+		       memcmp(d[j].s, d[i].s, d[i].len) == 0) {
+			if (!cnt || ((uint32_t *)c->pool.p)[off + cnt - 1] != d[j].node) {
+				pool_add(c, &d[j].node, 1);
+				cnt++;
+			}
+			j++;
+		}
+		while (t[slot].hash)
+			slot = (slot + 1) & (uint32_t)(cap - 1);
+		t[slot].hash = h;
+		t[slot].str = str_add(c, d[i].s);
+		t[slot].len = (uint16_t)d[i].len;
+		t[slot].kind = (uint8_t)d[i].kind;
+		t[slot].ids.off = off;
+		t[slot].ids.n = cnt;
+		i = j;
+	}
+	*mask_out = (uint32_t)(cap - 1);
+	return t;
+}
+
+/* ------------------------------------------------------------ keywords (Aho-Corasick) */
+
+struct acb {                      /* build-time state */
+	uint32_t *edges;          /* byte << 24 | target, sorted */
+	uint32_t n_edges, cap;
+	uint32_t fail, out_next, depth;
+	uint32_t *ids;
+	uint32_t n_ids, cap_ids;
+};
+
+static int u32_append(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t x)
+{
+	if (*n == *cap) {
+		uint32_t nc = *cap ? *cap * 2 : 2;
+		uint32_t *p = realloc(*v, nc * 4);
+
+		if (!p)
+			return -1;
+		*v = p;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+static int64_t ac_find(const struct acb *s, unsigned char ch)
+{
+	uint32_t lo = 0, hi = s->n_edges;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if ((s->edges[mid] >> 24) < ch)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->n_edges && (s->edges[lo] >> 24) == ch)
+		return s->edges[lo] & 0xffffff;
+	return -1 - (int64_t)lo;
+}
+
+static struct rb_rt_ac *build_ac(struct cc *c, uint32_t *n_out)
+{
+	struct kkey *kw = c->kws.p;
+	struct vec st = {.sz = sizeof(struct acb)};
+	struct rb_rt_ac *out = NULL;
+	uint32_t *order = NULL, *newid = NULL, nq = 0;
+
+	*n_out = 0;
+	if (!c->kws.n)
+		return NULL;
+	if (!vpush(&st))
+		goto oom;
+	memset(st.p, 0, sizeof(struct acb));
+	for (size_t i = 0; i < c->kws.n; i++) {
+		uint32_t s = 0;
+
+		for (const unsigned char *p = (const unsigned char *)kw[i].s; *p; p++) {
+			struct acb *cur = (struct acb *)st.p + s;
+			int64_t f = ac_find(cur, *p);
+
+			if (f >= 0) {
+				s = (uint32_t)f;
+				continue;
+			}
+			{
+				uint32_t pos = (uint32_t)(-1 - f), ns = (uint32_t)st.n;
+				struct acb *nn;
+
+				if (ns >= (1u << 24) || !vpush(&st))
+					goto oom;
+				nn = (struct acb *)st.p + ns;
+				memset(nn, 0, sizeof(*nn));
+				cur = (struct acb *)st.p + s;
+				nn->depth = cur->depth + 1;
+				if (u32_append(&cur->edges, &cur->n_edges, &cur->cap, 0))
+					goto oom;
+				memmove(cur->edges + pos + 1, cur->edges + pos,
+					(cur->n_edges - 1 - pos) * 4);
+				cur->edges[pos] = (uint32_t)*p << 24 | ns;
+				s = ns;
+			}
+		}
+		{
+			struct acb *end = (struct acb *)st.p + s;
+
+			if (u32_append(&end->ids, &end->n_ids, &end->cap_ids, kw[i].node))
+				goto oom;
+		}
+	}
+	/* BFS: order, fail links, output links */
+	order = malloc(st.n * 4);
+	newid = malloc(st.n * 4);
+	if (!order || !newid)
+		goto oom;
+	order[nq++] = 0;
+	for (uint32_t qi = 0; qi < nq; qi++) {
+		uint32_t s = order[qi];
+		struct acb *S = (struct acb *)st.p + s;
+
+		for (uint32_t e = 0; e < S->n_edges; e++) {
+			uint32_t ch = S->edges[e] >> 24, t = S->edges[e] & 0xffffff, f;
+			struct acb *T = (struct acb *)st.p + t;
+
+			order[nq++] = t;
+			if (s == 0) {
+				f = 0;
+			} else {
+				uint32_t x = S->fail;
+				int64_t g;
+
+				for (;;) {
+					g = ac_find((struct acb *)st.p + x, (unsigned char)ch);
+					if (g >= 0 || x == 0)
+						break;
+					x = ((struct acb *)st.p)[x].fail;
+				}
+				f = g >= 0 ? (uint32_t)g : 0;
+			}
+			T->fail = f;
+			{
+				struct acb *F = (struct acb *)st.p + f;
+
+				T->out_next = F->n_ids ? f : F->out_next;
+			}
+		}
+	}
+	for (uint32_t i = 0; i < nq; i++)
+		newid[order[i]] = i;
+	out = calloc(st.n, sizeof(*out));
+	if (!out)
+		goto oom;
+	for (uint32_t i = 0; i < nq; i++) {
+		struct acb *S = (struct acb *)st.p + order[i];
+		struct rb_rt_ac *o = &out[i];
+
+		for (uint32_t e = 0; e < S->n_edges; e++)
+			S->edges[e] = (S->edges[e] & 0xff000000u) | newid[S->edges[e] & 0xffffff];
+		o->edge_off = pool_add(c, S->edges, S->n_edges);
+		o->n_edges = S->n_edges;
+		o->fail = newid[S->fail];
+		o->out_next = S->out_next ? newid[S->out_next] : 0;
+		if (S->n_ids) {
+			size_t k = uniq(S->ids, S->n_ids);
+
+			o->ids.off = pool_add(c, S->ids, k);
+			o->ids.n = (uint32_t)k;
+		}
+	}
+	*n_out = (uint32_t)st.n;
+oom:
+	if (!out)
+		c->oom = 1;
+	for (size_t i = 0; i < st.n; i++) {
+		free(((struct acb *)st.p)[i].edges);
+		free(((struct acb *)st.p)[i].ids);
+	}
+	free(st.p);
+	free(order);
+	free(newid);
+	return out;
+}
+
+/* ------------------------------------------------------------ address interval maps */
+
+static int cmp_pkey(const void *a, const void *b)
+{
+	const struct pkey *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->plen != y->plen)
+		return x->plen < y->plen ? -1 : 1;
+	return x->node < y->node ? -1 : x->node > y->node;
+}
+
+struct ivb {
+	unsigned __int128 start;
+	struct rb_rt_list ids;
+};
+
+static int iv_emit(struct vec *iv, unsigned __int128 start, struct rb_rt_list ids)
+{
+	struct ivb *last = iv->n ? (struct ivb *)iv->p + iv->n - 1 : NULL, *e;
+
+	if (last && last->start == start) {
+		last->ids = ids;
+		return 0;
+	}
+	if (last && last->ids.off == ids.off && last->ids.n == ids.n)
+		return 0;
+	e = vpush(iv);
+	if (!e)
+		return -1;
+	e->start = start;
+	e->ids = ids;
+	return 0;
+}
+
+/* A new pool list: the union of list a and the ids v[0..n). */
+static struct rb_rt_list list_union(struct cc *c, struct rb_rt_list a, const uint32_t *v, size_t n)
+{
+	struct rb_rt_list r = {0, 0};
+	uint32_t *tmp = malloc((a.n + n) * 4 + 4);
+	size_t k;
+
+	if (!tmp) {
+		c->oom = 1;
+		return r;
+	}
+	memcpy(tmp, (uint32_t *)c->pool.p + a.off, a.n * 4);
+	memcpy(tmp + a.n, v, n * 4);
+	k = uniq(tmp, a.n + n);
+	r.off = pool_add(c, tmp, k);
+	r.n = (uint32_t)k;
+	free(tmp);
+	return r;
+}
+
+static int build_imap(struct cc *c, int m, struct vec *iv_out, uint32_t *idx_off)
+{
+	struct vec *pv = &c->pfx[m];
+	struct pkey *p = pv->p;
+	int bits = m == RB_RT_DST6 || m == RB_RT_SRC6 ? 128 : 32;
+	unsigned __int128 maxv = bits == 128 ? ~(unsigned __int128)0
+					     : (((unsigned __int128)1 << 32) - 1);
+	struct stk {
+		unsigned __int128 end;
+		struct rb_rt_list ids;
+	} *stack;
+	struct rb_rt_list empty = {0, 0};
+	uint32_t *ids;
+	int sp = 0;
+	struct vec *iv = iv_out;
+
+	iv->sz = sizeof(struct ivb);
+	if (!pv->n)
+		return 0;
+	qsort(p, pv->n, sizeof(*p), cmp_pkey);
+	stack = malloc(sizeof(*stack) * 130);
+	ids = malloc(pv->n * 4);
+	if (!stack || !ids) {
+		free(stack);
+		free(ids);
+		return -1;
+	}
+	iv_emit(iv, 0, empty);
+	for (size_t i = 0; i < pv->n;) {
+		size_t j = i, n = 0;
+		unsigned __int128 start = p[i].start, end;
+		unsigned plen = p[i].plen;
+
+		end = plen == 0 ? maxv : start | (maxv >> plen);
+		while (j < pv->n && p[j].start == start && p[j].plen == plen)
+			ids[n++] = p[j++].node;
+		/* close the prefixes that end before this one */
+		while (sp && stack[sp - 1].end < start) {
+			unsigned __int128 e = stack[--sp].end;
+
+			if (e != maxv)
+				iv_emit(iv, e + 1, sp ? stack[sp - 1].ids : empty);
+		}
+		stack[sp].end = end;
+		stack[sp].ids = list_union(c, sp ? stack[sp - 1].ids : empty, ids, n);
+		iv_emit(iv, start, stack[sp].ids);
+		sp++;
+		i = j;
+	}
+	while (sp) {
+		unsigned __int128 e = stack[--sp].end;
+
+		if (e != maxv)
+			iv_emit(iv, e + 1, sp ? stack[sp - 1].ids : empty);
+	}
+	free(stack);
+	free(ids);
+	/* index by the top 16 bits: last interval starting at or before t << (bits - 16) */
+	{
+		uint32_t idx[65537], k = 0;
+		struct ivb *v = iv->p;
+
+		for (uint32_t t = 0; t <= 65536; t++) {
+			if (t == 65536) {
+				idx[t] = (uint32_t)iv->n - 1;
+				break;
+			}
+			{
+				unsigned __int128 key = (unsigned __int128)t << (bits - 16);
+
+				while (k + 1 < iv->n && v[k + 1].start <= key)
+					k++;
+				idx[t] = k;
+			}
+		}
+		*idx_off = pool_add(c, idx, 65537);
+	}
+	return c->oom ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ layout */
+
+static size_t al8(size_t x)
+{
+	return (x + 7) & ~(size_t)7;
+}
+
+static int gated(const struct rb_rt_node *n)
+{
+	return n->kind == RB_RT_DEFAULT && !n->invert && (n->items & RB_RTI_DST_INDEXED) &&
+	       !(n->items & (RB_RTI_REGEX | RB_RTI_IP_PRIVATE));
+}
+
+int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64_t seed,
+		     void **blob_out, size_t *len_out, char *err, size_t errlen)
+{
+	struct cc c = {
+		.r = r, .nodes = {.sz = sizeof(struct rb_rt_node)},
+		.cfgn = {.sz = sizeof(void *)}, .pool = {.sz = 4}, .strs = {.sz = 1},
+		.doms = {.sz = sizeof(struct dkey)}, .kws = {.sz = sizeof(struct kkey)},
+		.rx = {.sz = sizeof(struct rb_rt_rx)}, .err = err, .errlen = errlen,
+	};
+	struct vec iv[RB_RT_NIMAP];
+	uint32_t idx_off[RB_RT_NIMAP] = {0}, dom_mask = 0, n_ac = 0, lin_off, n_lin = 0;
+	uint32_t tags_off, final = 0;
+	struct rb_rt_dom *dom = NULL;
+	struct rb_rt_ac *ac = NULL;
+	struct rb_rt_hdr *h;
+	size_t off, size, o_nodes, o_pool, o_str, o_dom = 0, o_ac = 0, o_rx, o_iv[RB_RT_NIMAP];
+	uint8_t *b = NULL;
+	int rc = -ENOMEM;
+
+	err[0] = 0;
+	memset(iv, 0, sizeof(iv));
+	for (int m = 0; m < RB_RT_NIMAP; m++)
+		c.pfx[m].sz = sizeof(struct pkey);
+	str_add(&c, ""); /* offset 0: the empty string */
+	rc = build_nodes(&c);
+	if (rc) {
+		rc = rc == -2 ? -EINVAL : -ENOMEM;
+		goto out;
+	}
+	rc = -ENOMEM;
+	if (c.doms.n && !(dom = build_domhash(&c, seed, &dom_mask)))
+		goto out;
+	ac = build_ac(&c, &n_ac);
+	if (c.kws.n && !ac)
+		goto out;
+	for (int m = 0; m < RB_RT_NIMAP; m++)
+		if (build_imap(&c, m, &iv[m], &idx_off[m]))
+			goto out;
+	/* linear list: top-level rules no index can gate */
+	lin_off = (uint32_t)c.pool.n;
+	for (uint32_t i = 0; i < (uint32_t)r->n_rules; i++)
+		if (!gated((struct rb_rt_node *)c.nodes.p + i)) {
+			pool_add(&c, &i, 1);
+			n_lin++;
+		}
+	/* tags: inbounds then outbounds ("direct" when there are none, as
+	 * sing-box adds a direct outbound when none is configured) */
+	tags_off = (uint32_t)c.pool.n;
+	for (int i = 0; i < r->n_inbounds; i++) {
+		uint32_t s = str_add(&c, r->inbounds[i]);
+
+		pool_add(&c, &s, 1);
+	}
+	for (int i = 0; i < (r->n_outbounds ? r->n_outbounds : 1); i++) {
+		uint32_t s = str_add(&c, r->n_outbounds ? r->outbounds[i] : "direct");
+
+		pool_add(&c, &s, 1);
+	}
+	if (r->final[0]) {
+		int t = find_tag(r->outbounds, r->n_outbounds, r->final);
+
+		if (t < 0) {
+			snprintf(err, errlen, "route.final: no outbound '%s'", r->final);
+			rc = -EINVAL;
+			goto out;
+		}
+		final = (uint32_t)t;
+	}
+	if (c.oom)
+		goto out;
+	/* layout */
+	off = al8(sizeof(struct rb_rt_hdr));
+	o_nodes = off;
+	off = al8(off + c.nodes.n * sizeof(struct rb_rt_node));
+	o_pool = off;
+	off = al8(off + c.pool.n * 4);
+	o_str = off;
+	off = al8(off + c.strs.n);
+	if (dom) {
+		o_dom = off;
+		off = al8(off + ((size_t)dom_mask + 1) * sizeof(*dom));
+	}
+	if (ac) {
+		o_ac = off;
+		off = al8(off + (size_t)n_ac * sizeof(*ac));
+	}
+	for (int m = 0; m < RB_RT_NIMAP; m++) {
+		o_iv[m] = off;
+		off = al8(off + iv[m].n * (m == RB_RT_DST6 || m == RB_RT_SRC6
+						  ? sizeof(struct rb_rt_iv6)
+						  : sizeof(struct rb_rt_iv4)));
+	}
+	o_rx = off;
+	off = al8(off + c.rx.n * sizeof(struct rb_rt_rx));
+	size = off;
+	if (size >= UINT32_MAX) {
+		snprintf(err, errlen, "compiled rule table is too large (%zu bytes)", size);
+		rc = -E2BIG;
+		goto out;
+	}
+	b = calloc(1, size);
+	if (!b)
+		goto out;
+	h = (struct rb_rt_hdr *)b;
+	memcpy(b + o_nodes, c.nodes.p, c.nodes.n * sizeof(struct rb_rt_node));
+	memcpy(b + o_pool, c.pool.p, c.pool.n * 4);
+	memcpy(b + o_str, c.strs.p, c.strs.n);
+	if (dom)
+		memcpy(b + o_dom, dom, ((size_t)dom_mask + 1) * sizeof(*dom));
+	if (ac)
+		memcpy(b + o_ac, ac, (size_t)n_ac * sizeof(*ac));
+	for (int m = 0; m < RB_RT_NIMAP; m++) {
+		struct ivb *v = iv[m].p;
+
+		for (size_t i = 0; i < iv[m].n; i++) {
+			if (m == RB_RT_DST6 || m == RB_RT_SRC6) {
+				struct rb_rt_iv6 *o = (struct rb_rt_iv6 *)(b + o_iv[m]) + i;
+
+				o->hi = (uint64_t)(v[i].start >> 64);
+				o->lo = (uint64_t)v[i].start;
+				o->ids = v[i].ids;
+			} else {
+				struct rb_rt_iv4 *o = (struct rb_rt_iv4 *)(b + o_iv[m]) + i;
+
+				o->start = (uint32_t)v[i].start;
+				o->ids = v[i].ids;
+			}
+		}
+		h->imap[m].idx_off = idx_off[m];
+		h->imap[m].iv_off = (uint32_t)o_iv[m];
+		h->imap[m].n_iv = (uint32_t)iv[m].n;
+	}
+	memcpy(b + o_rx, c.rx.p, c.rx.n * sizeof(struct rb_rt_rx));
+	h->magic = RB_RT_MAGIC;
+	h->version = RB_RT_VERSION;
+	h->size = (uint32_t)size;
+	h->generation = generation;
+	h->seed = seed;
+	h->n_rules = (uint32_t)r->n_rules;
+	h->n_nodes = (uint32_t)c.nodes.n;
+	h->nodes_off = (uint32_t)o_nodes;
+	h->pool_off = (uint32_t)o_pool;
+	h->pool_n = (uint32_t)c.pool.n;
+	h->str_off = (uint32_t)o_str;
+	h->str_len = (uint32_t)c.strs.n;
+	h->dom_off = (uint32_t)o_dom;
+	h->dom_mask = dom_mask;
+	h->ac_off = (uint32_t)o_ac;
+	h->n_ac = n_ac;
+	h->linear_off = lin_off;
+	h->n_linear = n_lin;
+	h->rx_off = (uint32_t)o_rx;
+	h->n_rx = (uint32_t)c.rx.n;
+	h->final_outbound = final;
+	h->n_inbounds = (uint32_t)r->n_inbounds;
+	h->n_outbounds = (uint32_t)(r->n_outbounds ? r->n_outbounds : 1);
+	h->tags_off = tags_off;
+	h->has_src_cidr = c.pfx[RB_RT_SRC4].n || c.pfx[RB_RT_SRC6].n;
+	h->checksum = rb_rt_checksum(b, size);
+	*blob_out = b;
+	*len_out = size;
+	b = NULL;
+	rc = 0;
+out:
+	if (rc == -ENOMEM && !err[0])
+		snprintf(err, errlen, "rule compiler: out of memory");
+	free(b);
+	free(dom);
+	free(ac);
+	free(c.nodes.p);
+	free(c.cfgn.p);
+	free(c.pool.p);
+	free(c.strs.p);
+	free(c.doms.p);
+	free(c.kws.p);
+	free(c.rx.p);
+	for (int m = 0; m < RB_RT_NIMAP; m++) {
+		free(c.pfx[m].p);
+		free(iv[m].p);
+	}
+	return rc;
+}

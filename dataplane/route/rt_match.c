@@ -1,0 +1,624 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The matcher over a compiled rule table (rb_route.h, rt_wire.h).
+ *
+ * One lookup: the destination domain is lower-cased and hashed right to
+ * left once, probing the domain hash for the full name and every label
+ * suffix; the Aho-Corasick automaton runs over it for keywords; the
+ * destination address is looked up in the interval map.  Each hit is a
+ * sorted list of node ids.  Candidates are the union of those lists
+ * (top-level ids only) merged with the "linear" rules (those an index
+ * cannot gate: no indexed destination item, invert, logical, regex or
+ * ip_is_private), visited in rule order; the first full match with a
+ * final action wins.  Nothing allocates; the per-lookup state is on the
+ * stack.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "rb_route.h"
+#include "../../config/rb_cfg_route.h"
+
+#define MAX_REFS     320  /* domain: 1 + 2 x 127 label suffixes; + keywords + 1 ip */
+#define MAX_KW_REFS  48
+
+struct ctx {
+	struct rb_rt_view *v;
+	const struct rb_route_req *req;
+	const uint32_t *pool;
+	char dom[RB_DOMAIN_MAX + 1];
+	uint32_t dlen;
+	int fam;                     /* destination address family, 0 none */
+	const uint8_t *ip;
+	int kw_overflow;
+	int src_done;
+	struct rb_rt_list src;       /* source interval hit */
+	uint32_t n_refs;
+	struct rb_rt_list refs[MAX_REFS];
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static inline const void *at(const struct rb_rt_view *v, uint32_t off)
+{
+	return v->base + off;
+}
+
+static inline const struct rb_rt_node *node(const struct rb_rt_view *v, uint32_t i)
+{
+	return (const struct rb_rt_node *)at(v, v->h->nodes_off) + i;
+}
+
+static inline const char *str(const struct rb_rt_view *v, uint32_t off)
+{
+	return (const char *)at(v, v->h->str_off) + off;
+}
+
+static int in_list(const uint32_t *pool, struct rb_rt_list l, uint32_t x)
+{
+	const uint32_t *a = pool + l.off;
+	uint32_t lo = 0, hi = l.n;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (a[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l.n && a[lo] == x;
+}
+
+static inline uint64_t fmix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ULL;
+	k ^= k >> 33;
+	return k;
+}
+
+static inline uint64_t hstep(uint64_t h, unsigned char c)
+{
+	return (h ^ c) * 0x100000001b3ULL;
+}
+
+static inline uint64_t hfinal(uint64_t h, int kind, size_t len)
+{
+	uint64_t x = fmix64(h ^ ((uint64_t)kind << 56) ^ len);
+
+	return x ? x : 1; /* 0 marks an empty slot */
+}
+
+uint64_t rb_rt_dom_hash(uint64_t seed, const char *s, size_t len, int kind)
+{
+	uint64_t h = seed;
+
+	for (size_t i = len; i-- > 0;)
+		h = hstep(h, (unsigned char)s[i]);
+	return hfinal(h, kind, len);
+}
+
+int rb_rt_ip_is_private(int family, const uint8_t *a)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (family == AF_INET6 && memcmp(a, mapped, 12) == 0) {
+		family = AF_INET;
+		a += 12;
+	}
+	if (family == AF_INET) {
+		/* Go netip: IsPrivate, IsLoopback, IsMulticast, IsLinkLocalUnicast,
+		 * IsUnspecified (sing's N.IsPublicAddr is the negation). */
+		return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+		       (a[0] == 192 && a[1] == 168) || a[0] == 127 || (a[0] & 0xf0) == 224 ||
+		       (a[0] == 169 && a[1] == 254) ||
+		       (a[0] == 0 && a[1] == 0 && a[2] == 0 && a[3] == 0);
+	}
+	if (family == AF_INET6) {
+		static const uint8_t zero[16], loop[16] = {[15] = 1};
+
+		return (a[0] & 0xfe) == 0xfc || a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
+		       memcmp(a, zero, 16) == 0 || memcmp(a, loop, 16) == 0;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ lookups */
+
+static void add_ref(struct ctx *c, struct rb_rt_list l)
+{
+	if (l.n && c->n_refs < MAX_REFS)
+		c->refs[c->n_refs++] = l;
+}
+
+static void probe(struct ctx *c, uint64_t hash, int kind, const char *key, uint32_t len)
+{
+	const struct rb_rt_hdr *h = c->v->h;
+	const struct rb_rt_dom *t = at(c->v, h->dom_off);
+	uint32_t mask = h->dom_mask, i = (uint32_t)hash & mask;
+
+	if (!h->dom_off)
+		return;
+	for (uint32_t n = 0; n <= mask; n++, i = (i + 1) & mask) {
+		const struct rb_rt_dom *d = &t[i];
+
+		if (d->hash == 0)
+			return;
+		if (d->hash == hash && d->kind == kind && d->len == len &&
+		    memcmp(str(c->v, d->str), key, len) == 0) {
+			add_ref(c, d->ids);
+			return;
+		}
+	}
+}
+
+static void domain_lookup(struct ctx *c)
+{
+	uint64_t h = c->v->h->seed;
+	uint32_t n = c->dlen;
+
+	for (uint32_t i = n; i-- > 0;) {
+		h = hstep(h, (unsigned char)c->dom[i]);
+		if (c->dom[i] == '.' && i + 1 < n)
+			probe(c, hfinal(h, RB_RT_DOM_DOTSUF, n - i), RB_RT_DOM_DOTSUF, c->dom + i,
+			      n - i);
+		if (i == 0 || c->dom[i - 1] == '.')
+			probe(c, hfinal(h, RB_RT_DOM_SUFFIX, n - i), RB_RT_DOM_SUFFIX, c->dom + i,
+			      n - i);
+	}
+	if (n)
+		probe(c, hfinal(h, RB_RT_DOM_EXACT, n), RB_RT_DOM_EXACT, c->dom, n);
+}
+
+static uint32_t ac_next(const struct ctx *c, const struct rb_rt_ac *ac, uint32_t s,
+			unsigned char ch)
+{
+	for (;;) {
+		const uint32_t *e = c->pool + ac[s].edge_off;
+		uint32_t lo = 0, hi = ac[s].n_edges;
+
+		while (lo < hi) {
+			uint32_t mid = (lo + hi) / 2;
+
+			if ((e[mid] >> 24) < ch)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < ac[s].n_edges && (e[lo] >> 24) == ch)
+			return e[lo] & 0xffffff;
+		if (s == 0)
+			return 0;
+		s = ac[s].fail;
+	}
+}
+
+static void keyword_lookup(struct ctx *c)
+{
+	const struct rb_rt_hdr *h = c->v->h;
+	const struct rb_rt_ac *ac = at(c->v, h->ac_off);
+	uint32_t s = 0, kw = 0;
+
+	if (!h->n_ac)
+		return;
+	for (uint32_t i = 0; i < c->dlen; i++) {
+		s = ac_next(c, ac, s, (unsigned char)c->dom[i]);
+		for (uint32_t o = ac[s].ids.n ? s : ac[s].out_next; o; o = ac[o].out_next) {
+			if (kw++ >= MAX_KW_REFS) {
+				c->kw_overflow = 1;
+				return;
+			}
+			add_ref(c, ac[o].ids);
+		}
+	}
+}
+
+static struct rb_rt_list imap_lookup(const struct rb_rt_view *v, int map, int fam,
+				     const uint8_t *a)
+{
+	const struct rb_rt_imap *m = &v->h->imap[map];
+	const uint32_t *idx = (const uint32_t *)at(v, v->h->pool_off) + m->idx_off;
+	struct rb_rt_list none = {0, 0};
+	uint32_t top, lo, hi;
+
+	if (!m->n_iv)
+		return none;
+	top = (uint32_t)a[0] << 8 | a[1];
+	lo = idx[top];
+	hi = idx[top + 1];
+	if (fam == AF_INET) {
+		const struct rb_rt_iv4 *iv = at(v, m->iv_off);
+		uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+
+		/* last interval with start <= x, in [lo, hi] */
+		while (lo < hi) {
+			uint32_t mid = (lo + hi + 1) / 2;
+
+			if (iv[mid].start <= x)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		return iv[lo].ids;
+	} else {
+		const struct rb_rt_iv6 *iv = at(v, m->iv_off);
+		uint64_t xh = 0, xl = 0;
+
+		for (int i = 0; i < 8; i++) {
+			xh = xh << 8 | a[i];
+			xl = xl << 8 | a[8 + i];
+		}
+		while (lo < hi) {
+			uint32_t mid = (lo + hi + 1) / 2;
+
+			if (iv[mid].hi < xh || (iv[mid].hi == xh && iv[mid].lo <= xl))
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		return iv[lo].ids;
+	}
+}
+
+static void ctx_init(struct ctx *c, struct rb_rt_view *v, const struct rb_route_req *req)
+{
+	const char *d = req->sniff.domain[0] ? req->sniff.domain : req->dst.domain;
+	uint32_t n = 0;
+
+	c->v = v;
+	c->req = req;
+	c->pool = at(v, v->h->pool_off);
+	c->kw_overflow = 0;
+	c->src_done = 0;
+	c->n_refs = 0;
+	while (n < RB_DOMAIN_MAX && d[n]) {
+		char ch = d[n];
+
+		c->dom[n++] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
+	}
+	if (n && c->dom[n - 1] == '.')
+		n--;
+	c->dom[n] = 0;
+	c->dlen = n;
+	c->fam = req->dst.family == AF_INET || req->dst.family == AF_INET6 ? req->dst.family : 0;
+	c->ip = req->dst.addr;
+	if (n) {
+		domain_lookup(c);
+		keyword_lookup(c);
+	}
+	if (c->fam)
+		add_ref(c, imap_lookup(v, c->fam == AF_INET ? RB_RT_DST4 : RB_RT_DST6, c->fam,
+				       c->ip));
+}
+
+/* ------------------------------------------------------------ evaluation */
+
+static int regex_hit(struct ctx *c, const struct rb_rt_node *n)
+{
+	static __thread pcre2_match_data *md;
+	static __thread pcre2_match_context *mc;
+
+	if (!c->dlen)
+		return 0;
+	if (!md) {
+		md = pcre2_match_data_create(1, NULL);
+		mc = pcre2_match_context_create(NULL);
+		if (!md || !mc)
+			return 0;
+		/* PCRE2 backtracks; bound it (RE2 would be linear). */
+		pcre2_set_match_limit(mc, 100000);
+		pcre2_set_depth_limit(mc, 10000);
+	}
+	for (uint32_t k = 0; k < n->regex.n; k++) {
+		uint32_t r = c->pool[n->regex.off + k];
+		pcre2_code *re = r < c->v->n_rx ? c->v->rx[r] : NULL;
+		int rc;
+
+		if (!re)
+			continue;
+		rc = pcre2_match(re, (PCRE2_SPTR)c->dom, c->dlen, 0, 0, md, mc);
+		if (rc >= 0)
+			return 1;
+		if (rc != PCRE2_ERROR_NOMATCH)
+			__atomic_fetch_add(&c->v->rx_errors, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+static int keyword_direct(struct ctx *c, const struct rb_rt_node *n)
+{
+	for (uint32_t k = 0; k < n->keyword.n; k++)
+		if (strstr(c->dom, str(c->v, c->pool[n->keyword.off + k])))
+			return 1;
+	return 0;
+}
+
+static int dst_indexed(struct ctx *c, uint32_t id, const struct rb_rt_node *n)
+{
+	for (uint32_t k = 0; k < c->n_refs; k++)
+		if (in_list(c->pool, c->refs[k], id))
+			return 1;
+	return c->kw_overflow && (n->items & RB_RTI_KEYWORD) && keyword_direct(c, n);
+}
+
+static int port_in(const uint32_t *pool, struct rb_rt_list l, uint16_t p)
+{
+	for (uint32_t k = 0; k < l.n; k++) {
+		uint32_t r = pool[l.off + k];
+
+		if (p >= (r >> 16) && p <= (r & 0xffff))
+			return 1;
+	}
+	return 0;
+}
+
+static int user_in(struct ctx *c, struct rb_rt_list l)
+{
+	for (uint32_t k = 0; k < l.n; k++)
+		if (strcmp(str(c->v, c->pool[l.off + k]), c->req->user) == 0)
+			return 1;
+	return 0;
+}
+
+static int src_hit(struct ctx *c, uint32_t id)
+{
+	const struct rb_route_req *r = c->req;
+
+	if (!c->src_done) {
+		c->src_done = 1;
+		c->src.n = 0;
+		if (r->src_family == AF_INET || r->src_family == AF_INET6)
+			c->src = imap_lookup(c->v, r->src_family == AF_INET ? RB_RT_SRC4 : RB_RT_SRC6,
+					     r->src_family, r->src_addr);
+	}
+	return in_list(c->pool, c->src, id);
+}
+
+/* Group verdicts of a default rule: bit g set when group g fails. */
+enum { G_INBOUND, G_NETWORK, G_USER, G_PROTO, G_IPVER, G_DST, G_PORT, G_SRC, G_SRCPORT, G_N };
+static const char *const group_names[G_N] = {
+	"inbound", "network", "auth_user", "protocol", "ip_version",
+	"destination address (domain/domain_suffix/domain_keyword/domain_regex/ip_cidr/ip_is_private)",
+	"port/port_range", "source address (source_ip_cidr/source_ip_is_private)",
+	"source_port/source_port_range",
+};
+
+static unsigned eval_groups(struct ctx *c, uint32_t id, const struct rb_rt_node *n, int all)
+{
+	const struct rb_route_req *r = c->req;
+	unsigned fail = 0;
+	uint32_t it = n->items;
+
+#define FAIL(g)                                                                            \
+	do {                                                                               \
+		fail |= 1u << (g);                                                         \
+		if (!all)                                                                  \
+			return fail;                                                       \
+	} while (0)
+	if ((it & RB_RTI_INBOUND) && !in_list(c->pool, n->inbound, r->inbound))
+		FAIL(G_INBOUND);
+	if ((it & RB_RTI_NETWORK) && !(n->network & r->network))
+		FAIL(G_NETWORK);
+	if ((it & RB_RTI_AUTH_USER) && !user_in(c, n->auth_user))
+		FAIL(G_USER);
+	if ((it & RB_RTI_PROTOCOL) && (r->sniff.proto >= 16 || !(n->protocol & (1u << r->sniff.proto))))
+		FAIL(G_PROTO);
+	if ((it & RB_RTI_IP_VERSION) &&
+	    !(c->fam && (c->fam == AF_INET6) == (n->ip_version == 6)))
+		FAIL(G_IPVER);
+	if ((it & RB_RTI_PORT) && !port_in(c->pool, n->port, r->dst.port))
+		FAIL(G_PORT);
+	if ((it & RB_RTI_SRC_PORT) && !port_in(c->pool, n->src_port, r->src_port))
+		FAIL(G_SRCPORT);
+	if ((it & RB_RTI_SRC_ADDR) &&
+	    !(((it & RB_RTI_SRC_CIDR) && src_hit(c, id)) ||
+	      ((it & RB_RTI_SRC_PRIVATE) && rb_rt_ip_is_private(r->src_family, r->src_addr))))
+		FAIL(G_SRC);
+	if ((it & RB_RTI_DST_ADDR) &&
+	    !(((it & RB_RTI_DST_INDEXED) && dst_indexed(c, id, n)) ||
+	      ((it & RB_RTI_IP_PRIVATE) && c->fam && rb_rt_ip_is_private(c->fam, c->ip)) ||
+	      ((it & RB_RTI_REGEX) && regex_hit(c, n))))
+		FAIL(G_DST);
+#undef FAIL
+	return fail;
+}
+
+static int eval(struct ctx *c, uint32_t id, int depth)
+{
+	const struct rb_rt_node *n = node(c->v, id);
+
+	if (n->kind == RB_RT_LOGICAL) {
+		int and = n->mode == 0, r = and;
+
+		if (depth > RB_RULE_MAX_DEPTH + 1)
+			return 0;
+		for (uint32_t k = 0; k < n->children.n; k++) {
+			int x = eval(c, c->pool[n->children.off + k], depth + 1);
+
+			if (and && !x) {
+				r = 0;
+				break;
+			}
+			if (!and && x) {
+				r = 1;
+				break;
+			}
+		}
+		return r ^ n->invert;
+	}
+	if (n->items == 0)
+		return 1; /* sing-box: a rule without items matches (invert ignored) */
+	return (eval_groups(c, id, n, 0) == 0) ^ n->invert;
+}
+
+static void apply_overrides(const struct rb_rt_node *n, struct rb_route_result *res)
+{
+	if (n->override_family) {
+		res->override_family = n->override_family;
+		memcpy(res->override_addr, n->override_addr, 16);
+	}
+	if (n->override_port)
+		res->override_port = n->override_port;
+}
+
+/* Next candidate (smallest top-level id > last) from the refs and the linear list. */
+static uint32_t next_candidate(struct ctx *c, uint32_t *cur, uint32_t lin_cur, uint32_t *lin_pos)
+{
+	const struct rb_rt_hdr *h = c->v->h;
+	uint32_t best = UINT32_MAX;
+
+	(void)lin_cur;
+	for (uint32_t k = 0; k < c->n_refs; k++) {
+		if (cur[k] < c->refs[k].n) {
+			uint32_t x = c->pool[c->refs[k].off + cur[k]];
+
+			if (x < h->n_rules && x < best)
+				best = x;
+		}
+	}
+	if (*lin_pos < h->n_linear) {
+		uint32_t x = c->pool[h->linear_off + *lin_pos];
+
+		if (x < best)
+			best = x;
+	}
+	if (best == UINT32_MAX)
+		return best;
+	for (uint32_t k = 0; k < c->n_refs; k++)
+		if (cur[k] < c->refs[k].n && c->pool[c->refs[k].off + cur[k]] == best)
+			cur[k]++;
+	if (*lin_pos < h->n_linear && c->pool[h->linear_off + *lin_pos] == best)
+		(*lin_pos)++;
+	return best;
+}
+
+int rb_rt_match(struct rb_rt_view *v, const struct rb_route_req *req,
+		struct rb_route_result *res)
+{
+	struct ctx c;
+	uint32_t cur[MAX_REFS], lin = 0, id;
+	int dst_is_domain_only = !(req->dst.family == AF_INET || req->dst.family == AF_INET6);
+
+	if (!v || !v->h)
+		return -EINVAL;
+	ctx_init(&c, v, req);
+	memset(cur, 0, sizeof(uint32_t) * c.n_refs);
+	while ((id = next_candidate(&c, cur, 0, &lin)) != UINT32_MAX) {
+		const struct rb_rt_node *n = node(v, id);
+
+		if (!eval(&c, id, 0))
+			continue;
+		switch (n->action) {
+		case RB_RA_ROUTE:
+			res->action = RB_ACT_ROUTE;
+			res->outbound = n->outbound;
+			res->rule = id < 0xfffe ? (uint16_t)id : 0xfffe;
+			apply_overrides(n, res);
+			return 0;
+		case RB_RA_REJECT:
+			res->action = RB_ACT_REJECT;
+			res->reject = n->reject_method;
+			res->rule = id < 0xfffe ? (uint16_t)id : 0xfffe;
+			return 0;
+		case RB_RA_SNIFF:
+			if (req->sniff.proto != RB_SNIFF_NONE)
+				continue; /* sniffed already (or tried): go on */
+			res->need_sniff = 1;
+			res->rule = id < 0xfffe ? (uint16_t)id : 0xfffe;
+			return 0;
+		case RB_RA_RESOLVE:
+			if (!dst_is_domain_only || !req->dst.domain[0])
+				continue;
+			res->need_resolve = 1;
+			res->resolve_strategy = n->strategy;
+			res->rule = id < 0xfffe ? (uint16_t)id : 0xfffe;
+			return 0;
+		case RB_RA_ROUTE_OPTIONS:
+			apply_overrides(n, res);
+			continue;
+		default:
+			continue;
+		}
+	}
+	res->action = RB_ACT_ROUTE;
+	res->outbound = (uint16_t)v->h->final_outbound;
+	res->rule = RB_RULE_FINAL;
+	return 0;
+}
+
+int rb_rt_explain(struct rb_rt_view *v, const struct rb_route_req *req, uint32_t id, char *buf,
+		  size_t len)
+{
+	struct ctx c;
+	const struct rb_rt_node *n;
+	size_t o = 0;
+	unsigned fail;
+	int r;
+
+	buf[0] = 0;
+	if (!v || !v->h || id >= v->h->n_nodes)
+		return 0;
+	ctx_init(&c, v, req);
+	n = node(v, id);
+	r = eval(&c, id, 0);
+	if (n->kind == RB_RT_LOGICAL) {
+		o += (size_t)snprintf(buf + o, len - o, "logical %s of %u rules%s: %s",
+				      n->mode ? "or" : "and", n->children.n,
+				      n->invert ? " (inverted)" : "", r ? "matches" : "no match");
+		for (uint32_t k = 0; k < n->children.n && o < len; k++) {
+			uint32_t ch = c.pool[n->children.off + k];
+
+			o += (size_t)snprintf(buf + o, len - o, "; rule %u %s", k,
+					      eval(&c, ch, 1) ? "matches" : "does not match");
+		}
+		return r;
+	}
+	if (n->items == 0) {
+		snprintf(buf, len, "no items: matches everything");
+		return 1;
+	}
+	fail = eval_groups(&c, id, n, 1);
+	for (int g = 0; g < G_N && o < len; g++) {
+		static const uint32_t gitems[G_N] = {
+			RB_RTI_INBOUND, RB_RTI_NETWORK, RB_RTI_AUTH_USER, RB_RTI_PROTOCOL,
+			RB_RTI_IP_VERSION, RB_RTI_DST_ADDR, RB_RTI_PORT, RB_RTI_SRC_ADDR,
+			RB_RTI_SRC_PORT,
+		};
+
+		if (!(n->items & gitems[g]))
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%s%s %s", o ? "; " : "", group_names[g],
+				      fail & (1u << g) ? "does not match" : "matches");
+	}
+	if (n->invert && o < len)
+		snprintf(buf + o, len - o, "; inverted: %s", r ? "matches" : "no match");
+	return r;
+}
+
+const char *rb_rt_inbound_tag(const struct rb_rt_view *v, uint32_t i)
+{
+	const uint32_t *t = (const uint32_t *)at(v, v->h->pool_off) + v->h->tags_off;
+
+	return i < v->h->n_inbounds ? str(v, t[i]) : "";
+}
+
+const char *rb_rt_outbound_tag(const struct rb_rt_view *v, uint32_t i)
+{
+	const uint32_t *t = (const uint32_t *)at(v, v->h->pool_off) + v->h->tags_off;
+
+	return i < v->h->n_outbounds ? str(v, t[v->h->n_inbounds + i]) : "";
+}
+
+int rb_rt_find_inbound(const struct rb_rt_view *v, const char *tag)
+{
+	for (uint32_t i = 0; i < v->h->n_inbounds; i++)
+		if (strcmp(rb_rt_inbound_tag(v, i), tag) == 0)
+			return (int)i;
+	return -1;
+}

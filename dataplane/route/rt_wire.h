@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The compiled rule table: one flat, pointer-free blob (offsets from its
+ * start only), written by control (control/route_compile.c) into the
+ * route segment and read in place by the dataplane and by control's
+ * `route test` (rt_match.c).  Nothing in it is trusted before
+ * rb_rt_validate() has checked every offset and length.
+ *
+ *   struct rb_rt_hdr
+ *   nodes      struct rb_rt_node[n_nodes]: top-level rules are nodes
+ *              0..n_rules-1, sub-rules of logical rules follow
+ *   pool       uint32_t[]: node-id lists (sorted), values of items
+ *   strtab     NUL-terminated strings (tags, keys, regex patterns)
+ *   domhash    struct rb_rt_dom[dom_mask + 1]: open addressing, keys are
+ *              full domains (EXACT), root suffixes (SUFFIX: "a.com" matches
+ *              a.com and *.a.com) and dot suffixes (DOTSUF: ".a.com"
+ *              matches *.a.com); hashed right to left so one pass over
+ *              the query yields the hash of every label suffix
+ *   ac         Aho-Corasick automaton of domain_keyword strings
+ *   imap[4]    dst v4, dst v6, src v4, src v6: disjoint sorted intervals
+ *              covering the address space, each with the sorted list of
+ *              nodes whose CIDR contains it, plus a 65536-entry index by
+ *              the top 16 bits
+ *   regex      struct rb_rt_rx[n_rx]: node and pattern (each process
+ *              compiles them with PCRE2 + JIT when it adopts the table)
+ */
+#ifndef RB_RT_WIRE_H
+#define RB_RT_WIRE_H
+
+#include <stdint.h>
+
+#define RB_RT_MAGIC    0x31425452u   /* "RTB1" */
+#define RB_RT_VERSION  1
+#define RB_RT_NO_OUTBOUND 0xffffu
+
+enum rb_rt_dom_kind { RB_RT_DOM_EXACT = 1, RB_RT_DOM_SUFFIX = 2, RB_RT_DOM_DOTSUF = 3 };
+
+enum rb_rt_imap_id { RB_RT_DST4 = 0, RB_RT_DST6, RB_RT_SRC4, RB_RT_SRC6, RB_RT_NIMAP };
+
+/* A list in the pool: n uint32_t at pool[off]. */
+struct rb_rt_list {
+	uint32_t off, n;
+};
+
+/* node.items bits: which items a rule has (for `route test` and checks) */
+enum rb_rt_item {
+	RB_RTI_INBOUND = 1u << 0,
+	RB_RTI_NETWORK = 1u << 1,
+	RB_RTI_AUTH_USER = 1u << 2,
+	RB_RTI_PROTOCOL = 1u << 3,
+	RB_RTI_DOMAIN = 1u << 4,
+	RB_RTI_SUFFIX = 1u << 5,
+	RB_RTI_KEYWORD = 1u << 6,
+	RB_RTI_REGEX = 1u << 7,
+	RB_RTI_IP_CIDR = 1u << 8,
+	RB_RTI_IP_PRIVATE = 1u << 9,
+	RB_RTI_SRC_CIDR = 1u << 10,
+	RB_RTI_SRC_PRIVATE = 1u << 11,
+	RB_RTI_PORT = 1u << 12,        /* port or port_range */
+	RB_RTI_SRC_PORT = 1u << 13,    /* source_port or source_port_range */
+	RB_RTI_IP_VERSION = 1u << 14,
+};
+#define RB_RTI_DST_ADDR (RB_RTI_DOMAIN | RB_RTI_SUFFIX | RB_RTI_KEYWORD | RB_RTI_REGEX |   \
+			 RB_RTI_IP_CIDR | RB_RTI_IP_PRIVATE)
+#define RB_RTI_DST_INDEXED (RB_RTI_DOMAIN | RB_RTI_SUFFIX | RB_RTI_KEYWORD | RB_RTI_IP_CIDR)
+#define RB_RTI_SRC_ADDR (RB_RTI_SRC_CIDR | RB_RTI_SRC_PRIVATE)
+
+enum rb_rt_node_kind { RB_RT_DEFAULT = 0, RB_RT_LOGICAL = 1 };
+
+struct rb_rt_node {
+	uint8_t kind;               /* enum rb_rt_node_kind */
+	uint8_t mode;               /* logical: 0 and, 1 or */
+	uint8_t invert;
+	uint8_t action;             /* enum rb_rule_action (config/rb_cfg_route.h) */
+	uint32_t items;             /* RB_RTI_* */
+	uint8_t network;            /* RB_RULE_NET_* bits */
+	uint8_t ip_version;         /* 4 / 6 */
+	uint16_t protocol;          /* bit (1 << enum rb_sniff_proto) */
+	struct rb_rt_list inbound;  /* inbound indexes */
+	struct rb_rt_list auth_user; /* strtab offsets */
+	struct rb_rt_list port;     /* lo << 16 | hi */
+	struct rb_rt_list src_port;
+	struct rb_rt_list keyword;  /* strtab offsets (direct check on AC overflow) */
+	struct rb_rt_list regex;    /* indexes into the regex table */
+	struct rb_rt_list children; /* logical: node ids */
+	/* action */
+	uint16_t outbound;          /* route: outbound index */
+	uint8_t reject_method;      /* 0 default, 1 drop */
+	uint8_t strategy;           /* resolve: enum rb_resolve_strategy */
+	uint16_t sniffers;          /* sniff: protocol bits, 0 = all */
+	uint16_t override_port;     /* route / route-options: 0 = keep */
+	uint32_t sniff_timeout_ms;
+	uint8_t override_family;    /* 0 = keep */
+	uint8_t pad[3];
+	uint8_t override_addr[16];
+	uint32_t line;              /* in the config file */
+	uint32_t parent;            /* sub-rule: parent node id; top level: itself */
+};
+
+struct rb_rt_dom {
+	uint64_t hash;              /* 0 = empty slot */
+	uint32_t str;               /* key, strtab offset */
+	uint16_t len;
+	uint8_t kind;               /* enum rb_rt_dom_kind */
+	uint8_t pad;
+	struct rb_rt_list ids;
+};
+
+/* Aho-Corasick state: sorted edges (byte << 24 | target), fail link,
+ * output: this state's keyword nodes and the next state with output. */
+struct rb_rt_ac {
+	uint32_t edge_off;          /* into pool */
+	uint32_t n_edges;
+	uint32_t fail;
+	uint32_t out_next;          /* next state on the fail chain with output, 0 none */
+	struct rb_rt_list ids;      /* nodes whose keyword ends here */
+};
+
+struct rb_rt_iv4 {
+	uint32_t start;             /* host order */
+	struct rb_rt_list ids;
+};
+
+struct rb_rt_iv6 {
+	uint64_t hi, lo;            /* host order */
+	struct rb_rt_list ids;
+};
+
+struct rb_rt_imap {
+	uint32_t idx_off;           /* uint32_t[65537] in the pool: first interval of each /16 */
+	uint32_t iv_off;            /* byte offset of the interval array */
+	uint32_t n_iv;
+	uint32_t pad;
+};
+
+struct rb_rt_rx {
+	uint32_t node;
+	uint32_t pattern;           /* strtab offset */
+};
+
+struct rb_rt_hdr {
+	uint32_t magic;             /* RB_RT_MAGIC */
+	uint32_t version;           /* RB_RT_VERSION */
+	uint32_t size;              /* of the whole blob */
+	uint32_t generation;
+	uint64_t checksum;          /* FNV-1a 64 of the bytes after the header */
+	uint64_t seed;              /* domain hash key */
+	uint32_t n_rules, n_nodes;
+	uint32_t nodes_off;
+	uint32_t pool_off, pool_n;  /* uint32_t entries */
+	uint32_t str_off, str_len;
+	uint32_t dom_off, dom_mask;
+	uint32_t ac_off, n_ac;
+	uint32_t linear_off, n_linear; /* pool: top-level nodes evaluated always */
+	uint32_t rx_off, n_rx;
+	uint32_t final_outbound;
+	uint32_t n_inbounds, n_outbounds;
+	uint32_t tags_off;          /* pool: strtab offsets, inbounds then outbounds */
+	uint32_t has_src_cidr;
+	uint32_t pad;
+	struct rb_rt_imap imap[RB_RT_NIMAP];
+};
+
+#endif
