@@ -391,7 +391,9 @@ rb_dp_start() {
 	fi
 	: >"$RB_TMP/dp.out"
 	: >"$RB_TMP/dp.err"
-	ip netns exec "$RB_NS_DP" "$RB_DP_BIN" -c "$RB_CFG" "$@" \
+	# Sanitizer builds: known third-party leaks only (lsan.supp).
+	LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$RB_LIB_DIR/lsan.supp:print_suppressions=0} \
+		ip netns exec "$RB_NS_DP" "$RB_DP_BIN" -c "$RB_CFG" "$@" \
 		>"$RB_TMP/dp.out" 2>"$RB_TMP/dp.err" </dev/null &
 	RB_DP_PID=$!
 	RB_PIDS+=("$RB_DP_PID")
