@@ -6,8 +6,50 @@
 #define RB_DROP_TCP(X)                                                                     \
 	X(TCP_SHORT, tcp_short, "TCP segment shorter than its header")                     \
 	X(TCP_BAD_CSUM, tcp_bad_csum, "TCP checksum mismatch")                             \
-	X(TCP_NO_LISTENER, tcp_no_listener, "TCP segment for no connection or listener")
+	X(TCP_NO_LISTENER, tcp_no_listener, "TCP segment for no connection or listener")   \
+	X(TCP_BAD_OPTS, tcp_bad_opts, "TCP option list malformed")                         \
+	X(TCP_BAD_FLAGS, tcp_bad_flags, "TCP flag combination invalid (SYN+FIN, none...)") \
+	X(TCP_BAD_ADDR, tcp_bad_addr, "TCP segment from/to a broadcast or multicast addr") \
+	X(TCP_OUT_OF_WINDOW, tcp_out_of_window, "TCP segment outside the receive window")  \
+	X(TCP_PAWS, tcp_paws, "TCP segment failed PAWS (RFC 7323 5)")                      \
+	X(TCP_BAD_ACK, tcp_bad_ack, "TCP ACK for data never sent (RFC 9293 3.10.7.4)")     \
+	X(TCP_RST_IGNORED, tcp_rst_ignored, "TCP RST outside the window, ignored")         \
+	X(TCP_SYN_IGNORED, tcp_syn_ignored, "TCP SYN on a synchronised connection")        \
+	X(TCP_LISTEN_NOT_SYN, tcp_listen_not_syn, "TCP segment to a listener not a SYN")   \
+	X(TCP_COOKIE_BAD, tcp_cookie_bad, "TCP ACK to a listener with an invalid cookie")  \
+	X(TCP_CONN_LIMIT, tcp_conn_limit, "TCP connection refused: lcore connection limit")\
+	X(TCP_SYN_QUEUE_FULL, tcp_syn_queue_full, "TCP SYN dropped: SYN queue full")       \
+	X(TCP_MEM_LIMIT, tcp_mem_limit, "TCP data dropped: lcore buffer memory limit")     \
+	X(TCP_RCVBUF_FULL, tcp_rcvbuf_full, "TCP data beyond the receive buffer")          \
+	X(TCP_OOO_FULL, tcp_ooo_full, "TCP out-of-order segment dropped: too many holes")  \
+	X(TCP_DUPLICATE, tcp_duplicate, "TCP segment carried only duplicate data")         \
+	X(TCP_AFTER_CLOSE, tcp_after_close, "TCP data after the application closed")       \
+	X(TCP_NO_ACK, tcp_no_ack, "TCP segment without ACK on a synchronised state")       \
+	X(TCP_STATE_DROP, tcp_state_drop, "TCP segment not acceptable in this state")
 
-#define RB_EVENT_TCP(X)
+#define RB_EVENT_TCP(X)                                                                    \
+	X(TCP_SEG_IN, tcp_seg_in, "TCP segments received")                                 \
+	X(TCP_SEG_OUT, tcp_seg_out, "TCP segments sent")                                   \
+	X(TCP_ACTIVE_OPEN, tcp_active_open, "TCP active opens started")                    \
+	X(TCP_PASSIVE_OPEN, tcp_passive_open, "TCP connections accepted")                  \
+	X(TCP_ESTABLISHED, tcp_established, "TCP connections reaching ESTABLISHED")        \
+	X(TCP_ACCEPT_REFUSED, tcp_accept_refused, "TCP connections refused by the app")    \
+	X(TCP_RST_RX, tcp_rst_rx, "TCP resets accepted")                                   \
+	X(TCP_RST_TX, tcp_rst_tx, "TCP resets sent")                                       \
+	X(TCP_CHALLENGE_ACK, tcp_challenge_ack, "TCP challenge ACKs sent (RFC 5961)")      \
+	X(TCP_RETRANSMIT, tcp_retransmit, "TCP segments retransmitted")                    \
+	X(TCP_RTO, tcp_rto, "TCP retransmission timeouts")                                 \
+	X(TCP_FAST_RECOVERY, tcp_fast_recovery, "TCP fast recovery episodes")              \
+	X(TCP_SACK_RECOVERY, tcp_sack_recovery, "TCP recoveries driven by SACK")           \
+	X(TCP_DUPACK_RX, tcp_dupack_rx, "TCP duplicate ACKs received")                     \
+	X(TCP_OOO_QUEUED, tcp_ooo_queued, "TCP segments queued out of order")              \
+	X(TCP_SYNCOOKIE_SENT, tcp_syncookie_sent, "TCP SYN cookies sent")                  \
+	X(TCP_SYNCOOKIE_OK, tcp_syncookie_ok, "TCP SYN cookies validated")                 \
+	X(TCP_ZWP, tcp_zwp, "TCP zero-window probes sent")                                 \
+	X(TCP_KEEPALIVE, tcp_keepalive, "TCP keepalive probes sent")                       \
+	X(TCP_TIMEOUT, tcp_timeout, "TCP connections dropped by a timeout")                \
+	X(TCP_TW_REUSE, tcp_tw_reuse, "TCP TIME_WAIT entries reused by a new SYN")         \
+	X(TCP_TW_OVERFLOW, tcp_tw_overflow, "TCP closes without TIME_WAIT: table full")    \
+	X(TCP_CLOSED, tcp_closed, "TCP connections freed")
 
 #endif

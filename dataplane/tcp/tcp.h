@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-lcore TCP stack: a socket-like API for protocol code running on a
+ * worker lcore.  Every call takes or returns objects of the calling lcore
+ * only; nothing here is thread-safe, nothing needs to be.
+ *
+ * Lifetime: a connection handed to the application (accept callback or
+ * tcp_connect) stays valid until the application calls tcp_close() or
+ * tcp_abort(), or until the stack calls on_closed() -- after on_closed
+ * returns the connection is gone.  Callbacks run from tcp_input() and
+ * tcp_lcore_poll(); inside them every call below may be used, including
+ * tcp_close() on the connection itself.
+ *
+ * Data moves as mbuf chains: tcp_read() hands received mbufs out without a
+ * copy, and tcp_write_mbuf() queues a chain without a copy, so a proxy can
+ * splice two connections with tcp_read(a, tcp_send_space(b)) ->
+ * tcp_write_mbuf(b, m).  Writes issued during one loop iteration are
+ * coalesced and sent at the end of it (or at once with tcp_flush()).
+ */
+#ifndef TCP_H
+#define TCP_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <rte_mbuf.h>
+
+struct rb_lcore;
+struct tcp_conn;
+struct tcp_listener;
+
+struct tcp_callbacks {
+	/* Active open finished: err 0, or -ECONNREFUSED / -ETIMEDOUT /
+	 * -ECONNRESET (then on_closed follows). */
+	void (*on_connected)(struct tcp_conn *c, int err);
+	/* Data is readable, or the peer's FIN arrived (tcp_eof()). */
+	void (*on_readable)(struct tcp_conn *c);
+	/* Send space grew after tcp_write/tcp_write_mbuf could not take all. */
+	void (*on_writable)(struct tcp_conn *c);
+	/* The connection ended without tcp_close: err 0 (orderly, both FINs
+	 * exchanged and acknowledged), -ECONNRESET, -ETIMEDOUT.  The
+	 * connection is freed when this returns. */
+	void (*on_closed)(struct tcp_conn *c, int err);
+};
+
+enum tcp_cookie_mode {
+	TCP_COOKIES_AUTO = 0, /* when the SYN queue passes the backlog */
+	TCP_COOKIES_ALWAYS,
+	TCP_COOKIES_NEVER,
+};
+
+struct tcp_listen_params {
+	int family;             /* AF_INET, AF_INET6, or 0 for both */
+	uint8_t addr[16];       /* all zero: any of our addresses */
+	uint16_t port;          /* host order */
+	/* A handshake completed: set callbacks and user data with
+	 * tcp_set_callbacks() and return 0, or return < 0 to refuse (RST). */
+	int (*on_accept)(struct tcp_conn *c, void *arg);
+	void *arg;
+	const char *cc;         /* congestion control: "cubic" (default), "newreno" */
+	uint8_t cookies;        /* enum tcp_cookie_mode */
+	uint32_t backlog;       /* SYN_RECEIVED connections before cookies; 0 = default */
+};
+
+struct tcp_connect_params {
+	int family;             /* AF_INET or AF_INET6 */
+	uint8_t raddr[16];
+	uint16_t rport;         /* host order */
+	uint8_t laddr[16];      /* all zero: pick by route */
+	uint16_t lport;         /* host order; 0 = pick one whose flow this lcore owns */
+	const struct tcp_callbacks *cb;
+	void *user;
+	const char *cc;
+};
+
+enum tcp_state {
+	TCPS_CLOSED = 0,
+	TCPS_LISTEN,
+	TCPS_SYN_SENT,
+	TCPS_SYN_RECEIVED,
+	TCPS_ESTABLISHED,
+	TCPS_FIN_WAIT_1,
+	TCPS_FIN_WAIT_2,
+	TCPS_CLOSE_WAIT,
+	TCPS_CLOSING,
+	TCPS_LAST_ACK,
+	TCPS_TIME_WAIT,
+};
+
+struct tcp_info {
+	uint8_t state;
+	uint8_t snd_wscale, rcv_wscale;
+	uint8_t sack, timestamps;
+	uint16_t mss;
+	uint32_t srtt_us, rttvar_us, rto_us;
+	uint32_t cwnd, ssthresh;       /* bytes */
+	uint32_t snd_wnd, rcv_wnd;     /* bytes */
+	uint32_t inflight;             /* bytes */
+	uint64_t bytes_sent;           /* incl. retransmissions */
+	uint64_t bytes_acked;
+	uint64_t bytes_received;       /* in-order payload delivered */
+	uint64_t segs_out, segs_in;
+	uint32_t retransmits;          /* segments retransmitted */
+	uint32_t rto_count;
+	uint32_t fast_recoveries;
+	const char *cc;
+};
+
+/* Stack-wide parameters of one lcore; change them before opening. */
+struct tcp_params {
+	uint32_t max_conns;            /* connections incl. SYN_RECEIVED and TIME_WAIT */
+	uint32_t max_time_wait;        /* TIME_WAIT entries; beyond, closed at once */
+	uint64_t mem_limit;            /* bytes queued in all send+receive buffers */
+	uint32_t sndbuf, rcvbuf;       /* per connection */
+	uint32_t backlog;              /* default SYN queue threshold for cookies */
+	uint32_t rto_min_ms, rto_max_ms, rto_init_ms;
+	uint32_t delack_ms;
+	uint32_t msl_ms;               /* TIME_WAIT lasts 2 MSL */
+	uint32_t fin_wait2_ms;         /* orphaned FIN_WAIT_2 timeout */
+	uint32_t syn_retries, retries; /* before giving up with -ETIMEDOUT */
+	uint32_t keepalive_ms;         /* 0 = off */
+	uint32_t keepalive_intvl_ms, keepalive_probes;
+	uint16_t mss_default;          /* our MSS when the port MTU is unknown */
+	uint8_t sack, timestamps, wscale; /* offer these options */
+};
+
+struct tcp_params *tcp_params(struct rb_lcore *lc);
+
+struct tcp_listener *tcp_listen(struct rb_lcore *lc, const struct tcp_listen_params *p, int *err);
+void tcp_unlisten(struct tcp_listener *l);
+
+/* Returns the connection in SYN_SENT, or NULL with *err set (-EADDRNOTAVAIL
+ * when no local port maps to this lcore, -ENOMEM, -ENETUNREACH). */
+struct tcp_conn *tcp_connect(struct rb_lcore *lc, const struct tcp_connect_params *p, int *err);
+
+void tcp_set_callbacks(struct tcp_conn *c, const struct tcp_callbacks *cb, void *user);
+void *tcp_user(const struct tcp_conn *c);
+struct rb_lcore *tcp_lcore(const struct tcp_conn *c);
+
+/* Bytes readable now; tcp_eof() once the FIN arrived and all was read. */
+uint32_t tcp_readable(const struct tcp_conn *c);
+int tcp_eof(const struct tcp_conn *c);
+/* Up to max bytes of in-order data as one mbuf chain (pkt_len <= max), or
+ * NULL.  Opens the receive window as a side effect. */
+struct rte_mbuf *tcp_read(struct tcp_conn *c, uint32_t max);
+size_t tcp_read_copy(struct tcp_conn *c, void *buf, size_t len);
+
+/* Send space now (0 when not writable or full). */
+uint32_t tcp_send_space(const struct tcp_conn *c);
+/* Copy up to len bytes; returns how many it took (0 when full). */
+size_t tcp_write(struct tcp_conn *c, const void *buf, size_t len);
+/* Queue the whole chain without a copy when send space > 0: returns 0 (m
+ * taken), -EAGAIN (no space), -EPIPE (after shutdown/close or reset) or
+ * -ENOBUFS (lcore memory limit); m is not taken on error. */
+int tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m);
+void tcp_flush(struct tcp_conn *c);
+/* Half-close: FIN after the queued data (SHUT_WR). */
+int tcp_shutdown(struct tcp_conn *c);
+/* Release: FIN after queued data (RST if unread data is left). */
+void tcp_close(struct tcp_conn *c);
+/* Reset now and release. */
+void tcp_abort(struct tcp_conn *c);
+
+void tcp_get_info(const struct tcp_conn *c, struct tcp_info *info);
+/* Addresses in network order, ports in host order. */
+void tcp_get_addrs(const struct tcp_conn *c, int *family, uint8_t laddr[16], uint16_t *lport,
+		   uint8_t raddr[16], uint16_t *rport);
+const char *tcp_state_name(int state);
+
+#endif

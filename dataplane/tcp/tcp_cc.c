@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Congestion controllers: NewReno (RFC 5681 3.1, RFC 6582) and CUBIC
+ * (RFC 9438).  Window sizes are bytes; the initial window is RFC 6928's.
+ */
+#include <math.h>
+#include <string.h>
+#include "tcp_priv.h"
+
+static uint32_t cc_smss(const struct tcp_conn *c)
+{
+	return c->mss - ((c->flags & TF_TS) ? 12 : 0);
+}
+
+static void iw_init(struct tcp_conn *c)
+{
+	uint32_t s = cc_smss(c), hi = RTE_MAX(2 * s, 14600u);
+
+	/* RFC 6928 2: min(10*MSS, max(2*MSS, 14600)) */
+	c->cwnd = RTE_MIN(10 * s, hi);
+	c->ssthresh = UINT32_MAX / 2;
+}
+
+/* RFC 5681 eq. 4 */
+static uint32_t half_flight(const struct tcp_conn *c)
+{
+	uint32_t flight = c->snd_max - c->snd_una;
+
+	return RTE_MAX(flight / 2, 2 * cc_smss(c));
+}
+
+static void slow_start(struct tcp_conn *c, uint32_t acked)
+{
+	/* RFC 5681 eq. 2 with RFC 3465 L = 2 SMSS */
+	c->cwnd += RTE_MIN(acked, 2 * cc_smss(c));
+}
+
+/* ---- NewReno ---- */
+struct reno_priv {
+	uint32_t acc; /* bytes acked since the last cwnd increase */
+};
+
+static void reno_init(struct tcp_conn *c)
+{
+	iw_init(c);
+	memset(c->cc_priv, 0, sizeof(c->cc_priv));
+}
+
+static void reno_cong_avoid(struct tcp_conn *c, const struct tcp_ack_sample *s)
+{
+	struct reno_priv *p = (struct reno_priv *)c->cc_priv;
+
+	if (c->cwnd < c->ssthresh) {
+		slow_start(c, s->acked);
+		return;
+	}
+	/* RFC 5681 3.1: one SMSS per RTT, by byte counting (RFC 3465) */
+	p->acc += s->acked;
+	if (p->acc >= c->cwnd) {
+		p->acc -= c->cwnd;
+		c->cwnd += cc_smss(c);
+	}
+}
+
+static uint32_t reno_ssthresh(struct tcp_conn *c)
+{
+	return half_flight(c);
+}
+
+static void reno_exit_recovery(struct tcp_conn *c)
+{
+	c->cwnd = c->ssthresh;
+}
+
+static void reno_on_rto(struct tcp_conn *c)
+{
+	c->ssthresh = half_flight(c);
+	c->cwnd = cc_smss(c);
+}
+
+const struct tcp_cc_ops tcp_cc_newreno = {
+	.name = "newreno",
+	.init = reno_init,
+	.cong_avoid = reno_cong_avoid,
+	.ssthresh = reno_ssthresh,
+	.exit_recovery = reno_exit_recovery,
+	.on_rto = reno_on_rto,
+};
+
+/* ---- CUBIC (RFC 9438) ---- */
+#define CUBIC_C    0.4
+#define CUBIC_BETA 0.7
+
+struct cubic_priv {
+	double w_max;      /* segments */
+	double w_last_max; /* for fast convergence (RFC 9438 4.7) */
+	double k;          /* seconds */
+	double w_est;      /* Reno-friendly estimate, segments (4.3) */
+	double cwnd_epoch; /* segments */
+	double frac;       /* fractional bytes of increase */
+	uint64_t epoch_us; /* congestion avoidance epoch start; 0 = none */
+};
+
+_Static_assert(sizeof(struct cubic_priv) <= TCP_CC_PRIV_SIZE, "cubic state too large");
+
+static void cubic_init(struct tcp_conn *c)
+{
+	iw_init(c);
+	memset(c->cc_priv, 0, sizeof(c->cc_priv));
+}
+
+static double w_cubic(const struct cubic_priv *p, double t)
+{
+	double d = t - p->k;
+
+	return CUBIC_C * d * d * d + p->w_max;
+}
+
+static void cubic_cong_avoid(struct tcp_conn *c, const struct tcp_ack_sample *s)
+{
+	struct cubic_priv *p = (struct cubic_priv *)c->cc_priv;
+	double smss = cc_smss(c), cwnd, t, target, rtt, inc;
+
+	if (c->cwnd < c->ssthresh) {
+		slow_start(c, s->acked);
+		return;
+	}
+	cwnd = c->cwnd / smss;
+	if (p->epoch_us == 0) {
+		/* RFC 9438 4.2: start of a congestion avoidance epoch */
+		p->epoch_us = s->now_us ? s->now_us : 1;
+		p->cwnd_epoch = cwnd;
+		p->w_est = cwnd;
+		if (p->w_max < cwnd) {
+			p->w_max = cwnd;
+			p->k = 0;
+		} else {
+			p->k = cbrt((p->w_max - cwnd) / CUBIC_C); /* eq. 2 */
+		}
+	}
+	t = (double)(s->now_us - p->epoch_us) / 1e6;
+	rtt = (c->srtt ? c->srtt : 100000) / 1e6;
+	target = w_cubic(p, t + rtt);
+	if (target < cwnd)
+		target = cwnd;
+	if (target > 1.5 * cwnd)
+		target = 1.5 * cwnd;
+	/* RFC 9438 4.3 eq. 4: alpha = 3(1-beta)/(1+beta) */
+	p->w_est += 3.0 * (1 - CUBIC_BETA) / (1 + CUBIC_BETA) * ((double)s->acked / smss) / cwnd;
+	if (w_cubic(p, t) < p->w_est) {
+		/* Reno-friendly region */
+		if (p->w_est > cwnd) {
+			inc = (p->w_est - cwnd) * smss + p->frac;
+		} else {
+			inc = p->frac;
+		}
+	} else {
+		/* concave / convex region (4.4, 4.5) */
+		inc = (target - cwnd) / cwnd * (double)s->acked + p->frac;
+	}
+	if (inc >= 1) {
+		uint32_t add = (uint32_t)RTE_MIN(inc, (double)(4u * (uint32_t)smss));
+
+		c->cwnd += add;
+		p->frac = inc - add;
+		if (p->frac > smss)
+			p->frac = 0;
+	} else {
+		p->frac = inc > 0 ? inc : 0;
+	}
+}
+
+static uint32_t cubic_ssthresh(struct tcp_conn *c)
+{
+	struct cubic_priv *p = (struct cubic_priv *)c->cc_priv;
+	double smss = cc_smss(c), cwnd = c->cwnd / smss;
+	uint32_t th;
+
+	/* RFC 9438 4.7 fast convergence */
+	if (cwnd < p->w_last_max)
+		p->w_max = cwnd * (1 + CUBIC_BETA) / 2;
+	else
+		p->w_max = cwnd;
+	p->w_last_max = cwnd;
+	p->epoch_us = 0;
+	/* RFC 9438 4.6: ssthresh = cwnd * beta */
+	th = (uint32_t)(c->cwnd * CUBIC_BETA);
+	return RTE_MAX(th, 2 * (uint32_t)smss);
+}
+
+static void cubic_exit_recovery(struct tcp_conn *c)
+{
+	struct cubic_priv *p = (struct cubic_priv *)c->cc_priv;
+
+	c->cwnd = c->ssthresh;
+	p->epoch_us = 0;
+}
+
+static void cubic_on_rto(struct tcp_conn *c)
+{
+	struct cubic_priv *p = (struct cubic_priv *)c->cc_priv;
+
+	c->ssthresh = cubic_ssthresh(c);
+	c->cwnd = cc_smss(c);
+	p->epoch_us = 0;
+}
+
+const struct tcp_cc_ops tcp_cc_cubic = {
+	.name = "cubic",
+	.init = cubic_init,
+	.cong_avoid = cubic_cong_avoid,
+	.ssthresh = cubic_ssthresh,
+	.exit_recovery = cubic_exit_recovery,
+	.on_rto = cubic_on_rto,
+};
+
+const struct tcp_cc_ops *tcp_cc_find(const char *name)
+{
+	if (name == NULL || name[0] == '\0' || strcmp(name, "cubic") == 0)
+		return &tcp_cc_cubic;
+	if (strcmp(name, "newreno") == 0 || strcmp(name, "reno") == 0)
+		return &tcp_cc_newreno;
+	return NULL;
+}

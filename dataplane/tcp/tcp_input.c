@@ -1,0 +1,1244 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP input: segment validation, demultiplexing, the listener (RFC 9293
+ * 3.10.7.2, SYN cookies) and the state machine of RFC 9293 3.10.7.3-4 with
+ * RFC 5961 (challenge ACKs), RFC 7323 (PAWS, timestamps), RFC 6298 (RTT),
+ * RFC 5681/6582 (fast retransmit, NewReno) and RFC 6675 (SACK recovery).
+ */
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <rte_ip.h>
+#include "tcp_priv.h"
+
+struct tcp_seg {
+	uint32_t seq, ack, len;  /* len: payload bytes */
+	uint16_t wnd;            /* raw window field */
+	uint8_t flags;
+	struct tcp_opts o;
+};
+
+static uint32_t seg_seqlen(const struct tcp_seg *sg)
+{
+	return sg->len + !!(sg->flags & TCP_SYN) + !!(sg->flags & TCP_FIN);
+}
+
+/* ---- mbuf segment lists ---- */
+static uint32_t segs_truesize(const struct rte_mbuf *m)
+{
+	uint32_t t = 0;
+
+	for (; m != NULL; m = m->next)
+		t += m->buf_len;
+	return t;
+}
+
+/* Drop n bytes from the front; returns the new first segment. */
+static struct rte_mbuf *segs_trim_front(struct rte_mbuf *m, uint32_t n)
+{
+	while (m != NULL && n > 0) {
+		if (n < m->data_len) {
+			m->data_off = (uint16_t)(m->data_off + n);
+			m->data_len = (uint16_t)(m->data_len - n);
+			return m;
+		}
+		n -= m->data_len;
+		struct rte_mbuf *next = m->next;
+
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+		m = next;
+	}
+	return m;
+}
+
+/* Keep the first keep bytes; returns the first segment (NULL if keep 0). */
+static struct rte_mbuf *segs_trim_back(struct rte_mbuf *m, uint32_t keep)
+{
+	struct rte_mbuf *h = m, *prev = NULL;
+
+	while (m != NULL && keep >= m->data_len) {
+		keep -= m->data_len;
+		prev = m;
+		m = m->next;
+	}
+	if (m != NULL && keep > 0) {
+		m->data_len = (uint16_t)keep;
+		prev = m;
+		m = m->next;
+	}
+	if (prev)
+		prev->next = NULL;
+	else
+		h = NULL;
+	while (m != NULL) {
+		struct rte_mbuf *next = m->next;
+
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+		m = next;
+	}
+	return h;
+}
+
+static struct rte_mbuf *segs_last(struct rte_mbuf *m)
+{
+	while (m->next != NULL)
+		m = m->next;
+	return m;
+}
+
+/* Append a list of segments to q; small segments are copied into the
+ * tail's room so that 1-byte writes do not pin 2 KB buffers. */
+static void mbq_append(struct tcp_stack *st, struct tcp_mbq *q, struct rte_mbuf *m)
+{
+	while (m != NULL) {
+		struct rte_mbuf *next = m->next;
+		struct rte_mbuf *t = q->tail;
+
+		m->next = NULL;
+		if (m->data_len == 0) {
+			rte_pktmbuf_free_seg(m);
+		} else if (t != NULL && m->data_len <= 512 && RTE_MBUF_DIRECT(t) &&
+			   rte_mbuf_refcnt_read(t) == 1 && rte_pktmbuf_tailroom(t) >= m->data_len) {
+			memcpy(rte_pktmbuf_mtod_offset(t, char *, t->data_len),
+			       rte_pktmbuf_mtod(m, char *), m->data_len);
+			t->data_len = (uint16_t)(t->data_len + m->data_len);
+			q->bytes += m->data_len;
+			rte_pktmbuf_free_seg(m);
+		} else {
+			if (t != NULL)
+				t->next = m;
+			else
+				q->head = m;
+			q->tail = m;
+			q->bytes += m->data_len;
+			q->truesize += m->buf_len;
+			st->mem += m->buf_len;
+		}
+		m = next;
+	}
+}
+
+/* ---- RTT (RFC 6298 2) ---- */
+void tcp_rtt_sample(struct tcp_conn *c, uint32_t r)
+{
+	const struct tcp_params *prm = &c->st->prm;
+	uint64_t rto;
+
+	if (r == 0)
+		r = 1;
+	if (c->srtt == 0) {
+		c->srtt = r;
+		c->rttvar = r / 2;
+	} else {
+		uint32_t delta = c->srtt > r ? c->srtt - r : r - c->srtt;
+
+		c->rttvar = (3 * c->rttvar + delta) / 4;
+		c->srtt = (7 * c->srtt + r) / 8;
+	}
+	rto = (uint64_t)c->srtt + RTE_MAX(1000u, 4 * c->rttvar);
+	rto = RTE_MAX(rto, (uint64_t)prm->rto_min_ms * 1000);
+	rto = RTE_MIN(rto, (uint64_t)prm->rto_max_ms * 1000);
+	c->rto = (uint32_t)rto;
+}
+
+/* ---- connection set-up ---- */
+static uint16_t tcp_local_mss(struct tcp_stack *st, uint16_t port, int family)
+{
+	const struct rb_port *p = port < RB_MAX_PORTS ? &st->lc->dp->ports[port] : NULL;
+	unsigned iph = family == AF_INET ? 20 : 40;
+
+	if (p == NULL || p->mtu <= iph + TCP_HDR_LEN + 64)
+		return st->prm.mss_default;
+	return (uint16_t)(p->mtu - iph - TCP_HDR_LEN);
+}
+
+/* Apply the options of the peer's SYN (RFC 9293 3.7.1, RFC 7323, RFC 2018). */
+static void tcp_negotiate(struct tcp_conn *c, const struct tcp_opts *o)
+{
+	struct tcp_stack *st = c->st;
+	uint16_t peer = o->has_mss ? o->mss : (c->key.family == AF_INET ? 536 : 1220);
+	uint16_t mss = RTE_MIN(peer, c->rcv_mss);
+
+	c->mss = RTE_MAX(mss, 88); /* floor against tiny-MSS resource attacks */
+	if (st->prm.wscale && o->has_ws) {
+		c->flags |= TF_WS;
+		c->snd_ws = o->ws;
+		c->rcv_ws = tcp_wscale_for(c->rcvbuf);
+	} else {
+		c->flags &= ~TF_WS;
+		c->snd_ws = c->rcv_ws = 0;
+	}
+	if (st->prm.sack && o->sack_perm)
+		c->flags |= TF_SACK;
+	if (st->prm.timestamps && o->has_ts) {
+		c->flags |= TF_TS;
+		c->ts_recent = o->tsval;
+		c->ts_recent_age = tcp_now(st);
+	}
+}
+
+void tcp_conn_init_vars(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+	uint64_t k2[2] = {c->st->isn_key[1], c->st->isn_key[0]};
+
+	c->rcv_mss = tcp_local_mss(st, c->port, c->key.family);
+	c->mss = c->rcv_mss;
+	c->rto = st->prm.rto_init_ms * 1000;
+	c->ts_offset = (uint32_t)tcp_siphash(k2, &c->key, sizeof(c->key));
+	c->snd_una = c->iss;
+	c->snd_nxt = c->iss;
+	c->snd_max = c->iss;
+	c->sndq_seq = c->iss + 1;
+	c->recover = c->iss;
+	c->high_rxt = c->iss + 1;
+	c->snd_wl2 = c->iss;
+}
+
+static struct tcp_conn *tcp_conn_passive(struct tcp_stack *st, struct tcp_listener *l,
+					 const struct tcp_key *k, uint16_t port, uint32_t irs,
+					 uint32_t iss, const struct tcp_opts *o)
+{
+	struct tcp_conn *c = tcp_conn_alloc(st);
+
+	if (c == NULL)
+		return NULL;
+	c->key = *k;
+	c->port = port;
+	c->iss = iss;
+	c->cc = l->cc;
+	tcp_conn_init_vars(c);
+	c->irs = irs;
+	c->rcv_nxt = irs + 1;
+	c->rcv_adv = c->rcv_nxt;
+	tcp_negotiate(c, o);
+	c->cc->init(c);
+	c->last_rcv = tcp_now(st);
+	return c;
+}
+
+static void tcp_keep_arm(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+
+	if (st->prm.keepalive_ms)
+		c->t_keep = tcp_now(st) + tcp_ms2tsc(st, st->prm.keepalive_ms);
+}
+
+/* A passive open completed: hand it to the application. */
+static int tcp_accept(struct tcp_conn *c, struct tcp_listener *l)
+{
+	struct tcp_stack *st = c->st;
+
+	c->flags |= TF_APP | TF_ACCEPTED;
+	tcp_keep_arm(c);
+	rb_count(st->lc, RB_EV_TCP_PASSIVE_OPEN);
+	if (l->on_accept(c, l->arg) < 0) {
+		if (c->flags & TF_REAP)
+			return -1;
+		c->flags &= ~TF_APP;
+		rb_count(st->lc, RB_EV_TCP_ACCEPT_REFUSED);
+		tcp_send_rst(c);
+		tcp_conn_drop(c, -ECONNREFUSED);
+		return -1;
+	}
+	return (c->flags & TF_REAP) ? -1 : 0;
+}
+
+/* ---- listener (RFC 9293 3.10.7.2) ---- */
+static int tcp_use_cookies(struct tcp_stack *st, struct tcp_listener *l)
+{
+	if (l->cookies == TCP_COOKIES_ALWAYS)
+		return 1;
+	if (l->cookies == TCP_COOKIES_NEVER)
+		return 0;
+	return l->n_synrcvd >= l->backlog || st->n_conns >= st->prm.max_conns;
+}
+
+static void tcp_cookie_synack(struct tcp_stack *st, const struct tcp_key *k, uint16_t port,
+			      const struct tcp_seg *sg)
+{
+	uint64_t k2[2] = {st->isn_key[1], st->isn_key[0]};
+	uint16_t rcv_mss = tcp_local_mss(st, port, k->family);
+	uint16_t peer = sg->o.has_mss ? sg->o.mss : (k->family == AF_INET ? 536 : 1220);
+	int ts = st->prm.timestamps && sg->o.has_ts;
+	int ws = ts && st->prm.wscale && sg->o.has_ws;
+	int sack = ts && st->prm.sack && sg->o.sack_perm;
+	uint32_t now_ts = tcp_now_ms(st) + (uint32_t)tcp_siphash(k2, k, sizeof(*k)), tsval = now_ts;
+	uint32_t cookie;
+	struct tcp_opts eff = sg->o;
+	uint8_t opt[40];
+	unsigned n;
+
+	eff.has_ws = (uint8_t)ws;
+	eff.sack_perm = (uint8_t)sack;
+	cookie = tcp_cookie_make(st, k, sg->seq, RTE_MIN(peer, rcv_mss), ts ? &tsval : NULL, &eff);
+	if (ts && seq_gt(tsval, now_ts))
+		tsval -= 64; /* never ahead of the clock the connection will use */
+	n = tcp_syn_opts_raw(opt, rcv_mss, sack, ts, tsval, sg->o.tsval, ws,
+			     tcp_wscale_for(st->prm.rcvbuf));
+	tcp_send_bare(st->lc, port, k, cookie, sg->seq + 1, TCP_SYN | TCP_ACK,
+		      (uint16_t)RTE_MIN(st->prm.rcvbuf, 65535u), opt, n);
+	rb_count(st->lc, RB_EV_TCP_SYNCOOKIE_SENT);
+}
+
+static void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg);
+
+static void tcp_listen_input(struct tcp_stack *st, struct tcp_listener *l, struct rte_mbuf *m,
+			     struct tcp_seg *sg, const struct tcp_key *k, uint16_t port)
+{
+	struct rb_lcore *lc = st->lc;
+	struct tcp_conn *c;
+
+	if (sg->flags & TCP_RST) {
+		rb_drop(lc, m, RB_DROP_TCP_LISTEN_NOT_SYN);
+		return;
+	}
+	if (sg->flags & TCP_ACK) {
+		struct tcp_opts o;
+
+		if ((sg->flags & TCP_SYN) || l->cookies == TCP_COOKIES_NEVER ||
+		    tcp_cookie_check(st, k, sg->seq - 1, sg->ack - 1, sg->o.tsecr, sg->o.has_ts,
+				     &o) < 0) {
+			tcp_reply_rst(lc, port, k, sg->seq, sg->ack, sg->flags, seg_seqlen(sg));
+			rb_drop(lc, m,
+				(sg->flags & TCP_SYN) || l->cookies == TCP_COOKIES_NEVER
+					? RB_DROP_TCP_LISTEN_NOT_SYN
+					: RB_DROP_TCP_COOKIE_BAD);
+			return;
+		}
+		/* RFC 4987 3.6: rebuild the connection from the cookie. */
+		if (o.has_ts)
+			o.tsval = sg->o.tsval;
+		c = tcp_conn_passive(st, l, k, port, sg->seq - 1, sg->ack - 1, &o);
+		if (c == NULL) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		rb_count(lc, RB_EV_TCP_SYNCOOKIE_OK);
+		c->flags |= TF_COOKIE;
+		c->snd_una = c->snd_nxt = c->snd_max = sg->ack;
+		c->snd_wnd = (uint32_t)sg->wnd << c->snd_ws;
+		c->max_snd_wnd = c->snd_wnd;
+		c->snd_wl1 = sg->seq;
+		c->snd_wl2 = sg->ack;
+		c->rcv_adv = c->rcv_nxt + RTE_MIN(st->prm.rcvbuf, 65535u);
+		tcp_conn_set_state(c, TCPS_ESTABLISHED);
+		tcp_conn_hash(c);
+		if (tcp_accept(c, l) < 0) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		tcp_conn_input(c, m, sg);
+		return;
+	}
+	if (!(sg->flags & TCP_SYN)) {
+		rb_drop(lc, m, RB_DROP_TCP_LISTEN_NOT_SYN);
+		return;
+	}
+	if (tcp_use_cookies(st, l)) {
+		tcp_cookie_synack(st, k, port, sg);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (l->n_synrcvd >= l->backlog) {
+		rb_drop(lc, m, RB_DROP_TCP_SYN_QUEUE_FULL);
+		return;
+	}
+	c = tcp_conn_passive(st, l, k, port, sg->seq, tcp_isn(st, k), &sg->o);
+	if (c == NULL) {
+		rb_drop(lc, m, RB_DROP_TCP_CONN_LIMIT);
+		return;
+	}
+	c->snd_wnd = sg->wnd; /* RFC 7323 2.2: not scaled in a SYN */
+	c->max_snd_wnd = c->snd_wnd;
+	c->snd_wl1 = sg->seq;
+	tcp_conn_set_state(c, TCPS_SYN_RECEIVED);
+	c->lst = l;
+	l->n_synrcvd++;
+	tcp_conn_hash(c);
+	c->rtt_start = tcp_now(st);
+	tcp_send_syn(c);
+	tcp_rexmt_arm(c);
+	tcp_timer_update(c);
+	rte_pktmbuf_free(m);
+}
+
+/* ---- TIME_WAIT ---- */
+static void tcp_enter_time_wait(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+
+	tcp_conn_set_state(c, TCPS_TIME_WAIT);
+	c->t_rexmt = c->t_persist = c->t_keep = 0;
+	if (st->n_tw > st->prm.max_time_wait) {
+		rb_count(st->lc, RB_EV_TCP_TW_OVERFLOW);
+		tcp_send_ack(c);
+		tcp_conn_drop(c, 0);
+		return;
+	}
+	c->t_conn = tcp_now(st) + tcp_ms2tsc(st, 2ull * st->prm.msl_ms);
+	tcp_timer_update(c);
+}
+
+/* RFC 9293 3.10.7.4 (TIME-WAIT) and RFC 6191: a new SYN may reuse the
+ * tuple when its sequence number (or timestamp) is beyond the old one. */
+static int tcp_tw_reusable(const struct tcp_conn *c, const struct tcp_seg *sg)
+{
+	if ((c->flags & TF_TS) && sg->o.has_ts)
+		return seq_gt(sg->o.tsval, c->ts_recent);
+	return seq_gt(sg->seq, c->rcv_nxt);
+}
+
+/* ---- receiving data ---- */
+static void tcp_fin_in(struct tcp_conn *c)
+{
+	c->rcv_nxt++;
+	c->flags |= TF_FIN_RCVD | TF_ACK_NOW | TF_NOTIFY_READ;
+	c->flags &= ~TF_RFIN_OOO;
+	switch (c->state) {
+	case TCPS_SYN_RECEIVED:
+	case TCPS_ESTABLISHED:
+		tcp_conn_set_state(c, TCPS_CLOSE_WAIT);
+		break;
+	case TCPS_FIN_WAIT_1:
+		if ((c->flags & TF_FIN_SENT) && seq_gt(c->snd_una, c->fin_seq)) {
+			tcp_send_ack(c);
+			tcp_enter_time_wait(c);
+		} else {
+			tcp_conn_set_state(c, TCPS_CLOSING);
+		}
+		break;
+	case TCPS_FIN_WAIT_2:
+		tcp_send_ack(c);
+		tcp_enter_time_wait(c);
+		break;
+	default:
+		break;
+	}
+}
+
+static void ooo_remove(struct tcp_conn *c, int i)
+{
+	memmove(&c->ooo[i], &c->ooo[i + 1], (size_t)(c->n_ooo - i - 1) * sizeof(c->ooo[0]));
+	c->n_ooo--;
+}
+
+static void ooo_free(struct tcp_conn *c, int i)
+{
+	struct tcp_mbq q = {.head = c->ooo[i].head, .truesize = c->ooo[i].truesize};
+
+	tcp_mbq_free(c->st, &q);
+	ooo_remove(c, i);
+}
+
+/* Queue an out-of-order segment [seq, seq+len) (RFC 9293 3.10.7.4 seventh,
+ * RFC 5681 4.2: ACK at once). */
+static void tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
+{
+	struct tcp_stack *st = c->st;
+	uint32_t end = seq + len;
+	int i;
+
+	/* Islands wholly inside the new segment are superseded by it. */
+	for (i = 0; i < c->n_ooo;) {
+		uint32_t os = c->ooo[i].seq, oe = os + c->ooo[i].len;
+
+		if (seq_le(seq, os) && seq_le(oe, end))
+			ooo_free(c, i);
+		else
+			i++;
+	}
+	/* Trim against partial overlaps. */
+	for (i = 0; i < c->n_ooo; i++) {
+		uint32_t os = c->ooo[i].seq, oe = os + c->ooo[i].len;
+
+		if (seq_le(os, seq) && seq_lt(seq, oe)) {
+			if (seq_ge(oe, end)) {
+				rb_drop(st->lc, m, RB_DROP_TCP_DUPLICATE);
+				tcp_rsack_update(c, os, oe);
+				return;
+			}
+			m = segs_trim_front(m, oe - seq);
+			len -= oe - seq;
+			seq = oe;
+		}
+		if (seq_lt(os, end) && seq_le(end, oe)) {
+			m = segs_trim_back(m, os - seq);
+			len = os - seq;
+			end = os;
+		}
+	}
+	if (m == NULL || len == 0) {
+		if (m)
+			rte_pktmbuf_free(m);
+		return;
+	}
+	/* Find the position; merge with neighbours that touch. */
+	for (i = 0; i < c->n_ooo && seq_lt(c->ooo[i].seq, seq); i++)
+		;
+	if (i > 0 && c->ooo[i - 1].seq + c->ooo[i - 1].len == seq) {
+		struct tcp_ooo *p = &c->ooo[i - 1];
+		uint32_t ts = segs_truesize(m);
+
+		p->tail->next = m;
+		p->tail = segs_last(m);
+		p->len += len;
+		p->truesize += ts;
+		st->mem += ts;
+		if (i < c->n_ooo && p->seq + p->len == c->ooo[i].seq) {
+			p->tail->next = c->ooo[i].head;
+			p->tail = c->ooo[i].tail;
+			p->len += c->ooo[i].len;
+			p->truesize += c->ooo[i].truesize;
+			ooo_remove(c, i);
+		}
+	} else if (i < c->n_ooo && end == c->ooo[i].seq) {
+		struct tcp_ooo *n = &c->ooo[i];
+		uint32_t ts = segs_truesize(m);
+
+		segs_last(m)->next = n->head;
+		n->head = m;
+		n->seq = seq;
+		n->len += len;
+		n->truesize += ts;
+		st->mem += ts;
+	} else {
+		if (c->n_ooo >= TCP_OOO_MAX) {
+			rb_drop(st->lc, m, RB_DROP_TCP_OOO_FULL);
+			return;
+		}
+		memmove(&c->ooo[i + 1], &c->ooo[i], (size_t)(c->n_ooo - i) * sizeof(c->ooo[0]));
+		c->ooo[i] = (struct tcp_ooo){.seq = seq, .len = len, .head = m, .tail = segs_last(m),
+					     .truesize = segs_truesize(m)};
+		st->mem += c->ooo[i].truesize;
+		c->n_ooo++;
+	}
+	rb_count(st->lc, RB_EV_TCP_OOO_QUEUED);
+	tcp_rsack_update(c, seq, end);
+}
+
+/* In-window payload at seq (>= rcv_nxt); consumes m. */
+static void tcp_data_in(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
+{
+	struct tcp_stack *st = c->st;
+	int had_ooo = c->n_ooo > 0;
+
+	if (st->mem + segs_truesize(m) > st->prm.mem_limit) {
+		rb_drop(st->lc, m, RB_DROP_TCP_MEM_LIMIT);
+		c->flags |= TF_ACK_NOW;
+		return;
+	}
+	if (seq != c->rcv_nxt) {
+		tcp_ooo_insert(c, m, seq, len);
+		c->flags |= TF_ACK_NOW;
+		tcp_send_ack(c); /* a duplicate ACK per out-of-order segment */
+		return;
+	}
+	mbq_append(st, &c->rcvq, m);
+	c->rcv_nxt += len;
+	c->bytes_received += len;
+	while (c->n_ooo && seq_le(c->ooo[0].seq, c->rcv_nxt)) {
+		struct tcp_ooo *o = &c->ooo[0];
+		uint32_t oe = o->seq + o->len;
+
+		if (seq_le(oe, c->rcv_nxt)) {
+			ooo_free(c, 0);
+			continue;
+		}
+		m = segs_trim_front(o->head, c->rcv_nxt - o->seq);
+		tcp_mem_uncharge(st, o->truesize);
+		c->bytes_received += oe - c->rcv_nxt;
+		c->rcv_nxt = oe;
+		ooo_remove(c, 0);
+		mbq_append(st, &c->rcvq, m);
+	}
+	if (had_ooo) {
+		tcp_rsack_trim(c);
+		c->flags |= TF_ACK_NOW; /* RFC 5681 4.2: a gap was filled */
+	}
+	/* RFC 9293 3.8.6.3 / RFC 5681 4.2: ACK at least every second
+	 * full-sized segment, else delay. */
+	if (c->rcv_nxt - c->last_ack_sent >= 2u * c->rcv_mss)
+		c->flags |= TF_ACK_NOW;
+	else
+		c->flags |= TF_DELACK;
+	c->flags |= TF_NOTIFY_READ;
+}
+
+/* ---- ACK processing (RFC 9293 3.10.7.4 fifth) ---- */
+static void tcp_notify_writable(struct tcp_conn *c)
+{
+	if ((c->flags & (TF_WANT_WRITE | TF_APP)) == (TF_WANT_WRITE | TF_APP) &&
+	    tcp_send_space(c) > 0) {
+		c->flags &= ~TF_WANT_WRITE;
+		if (c->cb && c->cb->on_writable)
+			c->cb->on_writable(c);
+	}
+}
+
+static void sndq_trim(struct tcp_conn *c, uint32_t n)
+{
+	struct tcp_stack *st = c->st;
+
+	c->sndq.bytes -= n;
+	c->sndq_seq += n;
+	c->sndq_off += n;
+	while (c->sndq.head != NULL && c->sndq_off >= c->sndq.head->data_len &&
+	       (c->sndq_off > 0 || c->sndq.head->data_len == 0)) {
+		struct rte_mbuf *h = c->sndq.head;
+
+		c->sndq_off -= h->data_len;
+		if (c->scur == h)
+			c->scur = NULL;
+		else if (c->scur != NULL)
+			c->scur_pos -= h->data_len;
+		c->sndq.head = h->next;
+		c->sndq.truesize -= h->buf_len;
+		tcp_mem_uncharge(st, h->buf_len);
+		h->next = NULL;
+		rte_pktmbuf_free_seg(h);
+	}
+	if (c->sndq.head == NULL) {
+		c->sndq.tail = NULL;
+		c->sndq_off = 0;
+		c->scur = NULL;
+	}
+}
+
+static uint32_t smss(const struct tcp_conn *c)
+{
+	return c->mss - ((c->flags & TF_TS) ? 12 : 0);
+}
+
+static void tcp_enter_recovery(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+	uint32_t len = RTE_MIN(smss(c), c->snd_max - c->snd_una);
+
+	c->ssthresh = c->cc->ssthresh(c);
+	c->recover = c->snd_max;
+	c->flags |= TF_RECOVERY;
+	c->flags &= ~TF_RTT_TIMING;
+	c->n_recoveries++;
+	rb_count(st->lc, RB_EV_TCP_FAST_RECOVERY);
+	if (c->flags & TF_SACK) {
+		/* RFC 6675 5 (4): cwnd = ssthresh, retransmit HighACK+1 */
+		rb_count(st->lc, RB_EV_TCP_SACK_RECOVERY);
+		c->cwnd = c->ssthresh;
+		c->high_rxt = c->snd_una;
+		if (c->n_sb && seq_lt(c->sb[0].start, c->snd_una + len))
+			len = c->sb[0].start - c->snd_una;
+	} else {
+		/* RFC 6582 3.2 (2)-(3) */
+		c->cwnd = c->ssthresh + 3 * smss(c);
+	}
+	if (len) {
+		uint8_t fl = TCP_ACK;
+		uint32_t dl = len;
+
+		if ((c->flags & TF_FIN_SENT) && c->snd_una + len == c->fin_seq + 1) {
+			fl |= TCP_FIN;
+			dl--;
+		}
+		tcp_send_segment(c, c->snd_una, dl, fl);
+		c->high_rxt = c->snd_una + len;
+	}
+	tcp_pending_add(c);
+}
+
+/* New data acknowledged: snd_una < ack <= snd_max. */
+static void tcp_ack_new(struct tcp_conn *c, const struct tcp_seg *sg, uint32_t newly_sacked)
+{
+	struct tcp_stack *st = c->st;
+	uint32_t ack = sg->ack, acked = ack - c->snd_una, rtt_us = 0, data_end;
+	struct tcp_ack_sample s;
+	uint64_t now = tcp_now(st);
+
+	/* RTT: timestamps (RFC 7323 4) or Karn's algorithm (RFC 6298 3) */
+	if ((c->flags & TF_TS) && sg->o.has_ts && sg->o.tsecr) {
+		uint32_t ms = tcp_now_ms(st) + c->ts_offset - sg->o.tsecr;
+
+		if (ms < 3600 * 1000)
+			rtt_us = ms ? ms * 1000 : 500;
+	} else if ((c->flags & TF_RTT_TIMING) && seq_gt(ack, c->rtt_seq)) {
+		rtt_us = (uint32_t)RTE_MIN((now - c->rtt_start) / st->tsc_us, (uint64_t)UINT32_MAX);
+		c->flags &= ~TF_RTT_TIMING;
+	}
+	if (rtt_us)
+		tcp_rtt_sample(c, rtt_us);
+
+	data_end = c->sndq_seq + c->sndq.bytes;
+	{
+		uint32_t e = seq_min(ack, data_end);
+
+		if (seq_gt(e, c->sndq_seq))
+			sndq_trim(c, e - c->sndq_seq);
+	}
+	s = (struct tcp_ack_sample){.acked = acked,
+				    .sacked = newly_sacked,
+				    .rtt_us = rtt_us,
+				    .inflight = c->snd_max - c->snd_una,
+				    .now_us = tcp_now_us(st)};
+	c->bytes_acked += acked;
+	c->delivered += acked;
+	s.delivered = c->delivered;
+	c->snd_una = ack;
+	if (seq_lt(c->snd_nxt, c->snd_una))
+		c->snd_nxt = c->snd_una;
+	if (seq_lt(c->high_rxt, c->snd_una))
+		c->high_rxt = c->snd_una;
+	c->backoff = 0;
+	tcp_sb_advance(c);
+	if (c->flags & TF_RECOVERY) {
+		if (seq_ge(ack, c->recover)) {
+			c->flags &= ~TF_RECOVERY;
+			c->cc->exit_recovery(c);
+		} else if (!(c->flags & TF_SACK)) {
+			/* RFC 6582 3.2 (5): partial ACK */
+			uint32_t len = RTE_MIN(smss(c), c->snd_max - c->snd_una);
+			uint8_t fl = TCP_ACK;
+
+			if ((c->flags & TF_FIN_SENT) && c->snd_una + len == c->fin_seq + 1) {
+				fl |= TCP_FIN;
+				len--;
+			}
+			tcp_send_segment(c, c->snd_una, len, fl);
+			c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
+			if (acked >= smss(c))
+				c->cwnd += smss(c);
+			c->cwnd = RTE_MAX(c->cwnd, smss(c));
+		}
+	} else {
+		c->cc->cong_avoid(c, &s);
+	}
+	if (c->cc->on_ack)
+		c->cc->on_ack(c, &s);
+	c->dupacks = 0;
+	/* RFC 6298 5.2/5.3 */
+	if (c->snd_una == c->snd_max)
+		c->t_rexmt = 0;
+	else if (!c->t_persist)
+		tcp_rexmt_arm(c);
+	tcp_pending_add(c);
+}
+
+/* Returns 0 to go on with the segment, -1 when it was consumed. */
+static int tcp_ack_in(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
+{
+	struct tcp_stack *st = c->st;
+	uint32_t ack = sg->ack, newly = 0, wnd;
+	uint32_t old_una = c->snd_una;
+
+	if (seq_gt(ack, c->snd_max)) {
+		tcp_send_ack(c);
+		rb_drop(st->lc, m, RB_DROP_TCP_BAD_ACK);
+		return -1;
+	}
+	/* RFC 5961 5.2 */
+	if (seq_lt(ack, c->snd_una - c->max_snd_wnd)) {
+		tcp_challenge_ack(c);
+		rb_drop(st->lc, m, RB_DROP_TCP_BAD_ACK);
+		return -1;
+	}
+	if ((c->flags & TF_SACK) && sg->o.n_sack)
+		tcp_sb_update(c, &sg->o, &newly);
+	wnd = (uint32_t)sg->wnd << c->snd_ws;
+	if (seq_gt(ack, c->snd_una)) {
+		tcp_ack_new(c, sg, newly);
+	} else if (ack == c->snd_una && sg->len == 0 && !(sg->flags & (TCP_SYN | TCP_FIN)) &&
+		   c->snd_max != c->snd_una && (wnd == c->snd_wnd || newly)) {
+		/* RFC 5681 2: a duplicate ACK */
+		c->dupacks++;
+		rb_count(st->lc, RB_EV_TCP_DUPACK_RX);
+		if (!(c->flags & TF_RECOVERY)) {
+			int lost = (c->flags & TF_SACK) && seq_lt(c->snd_una, tcp_sb_lost_edge(c));
+
+			if ((c->dupacks >= TCP_DUPTHRESH || lost) &&
+			    ((c->flags & TF_SACK) || seq_gt(ack, c->recover)))
+				tcp_enter_recovery(c);
+		} else {
+			if (!(c->flags & TF_SACK))
+				c->cwnd += smss(c); /* RFC 5681 3.2 (4) */
+			tcp_pending_add(c);
+		}
+	}
+	/* RFC 9293 3.10.7.4: window update */
+	if (seq_le(old_una, ack) &&
+	    (seq_lt(c->snd_wl1, sg->seq) || (c->snd_wl1 == sg->seq && seq_le(c->snd_wl2, ack)))) {
+		uint32_t old = c->snd_wnd;
+
+		c->snd_wnd = wnd;
+		c->snd_wl1 = sg->seq;
+		c->snd_wl2 = ack;
+		if (wnd > c->max_snd_wnd)
+			c->max_snd_wnd = wnd;
+		if (wnd > 0 && c->t_persist) {
+			c->t_persist = 0;
+			c->persist_backoff = 0;
+			if (c->snd_max != c->snd_una)
+				tcp_rexmt_arm(c);
+		}
+		if (wnd > old)
+			tcp_pending_add(c);
+	}
+	/* Our FIN acknowledged? */
+	if ((c->flags & TF_FIN_SENT) && seq_gt(c->snd_una, c->fin_seq)) {
+		switch (c->state) {
+		case TCPS_FIN_WAIT_1:
+			tcp_conn_set_state(c, TCPS_FIN_WAIT_2);
+			if (!(c->flags & TF_APP))
+				c->t_conn = tcp_now(st) + tcp_ms2tsc(st, st->prm.fin_wait2_ms);
+			break;
+		case TCPS_CLOSING:
+			tcp_enter_time_wait(c);
+			break;
+		case TCPS_LAST_ACK:
+			tcp_conn_drop(c, 0);
+			rte_pktmbuf_free(m);
+			return -1;
+		default:
+			break;
+		}
+	}
+	tcp_notify_writable(c);
+	if (c->flags & TF_REAP) {
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- SYN-SENT (RFC 9293 3.10.7.3) ---- */
+static void tcp_synsent_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
+{
+	struct tcp_stack *st = c->st;
+	struct rb_lcore *lc = st->lc;
+
+	if ((sg->flags & TCP_ACK) && (seq_le(sg->ack, c->iss) || seq_gt(sg->ack, c->snd_max))) {
+		tcp_reply_rst(lc, c->port, &c->key, sg->seq, sg->ack, sg->flags, seg_seqlen(sg));
+		rb_drop(lc, m, RB_DROP_TCP_BAD_ACK);
+		return;
+	}
+	if (sg->flags & TCP_RST) {
+		if (sg->flags & TCP_ACK) {
+			rb_count(lc, RB_EV_TCP_RST_RX);
+			rte_pktmbuf_free(m);
+			tcp_conn_drop(c, -ECONNREFUSED);
+		} else {
+			rb_drop(lc, m, RB_DROP_TCP_RST_IGNORED);
+		}
+		return;
+	}
+	if (!(sg->flags & TCP_SYN)) {
+		rb_drop(lc, m, RB_DROP_TCP_STATE_DROP);
+		return;
+	}
+	c->irs = sg->seq;
+	c->rcv_nxt = sg->seq + 1;
+	c->rcv_adv = c->rcv_nxt;
+	c->rcv_ws = st->prm.wscale ? tcp_wscale_for(c->rcvbuf) : 0;
+	tcp_negotiate(c, &sg->o);
+	c->cc->init(c);
+	c->snd_wnd = sg->wnd; /* not scaled in a SYN (RFC 7323 2.2) */
+	c->max_snd_wnd = c->snd_wnd;
+	c->snd_wl1 = sg->seq;
+	if (sg->flags & TCP_ACK) {
+		uint32_t rtt = 0;
+
+		if ((c->flags & TF_TS) && sg->o.tsecr)
+			rtt = (tcp_now_ms(st) + c->ts_offset - sg->o.tsecr) * 1000;
+		else if (c->backoff == 0)
+			rtt = (uint32_t)((tcp_now(st) - c->rtt_start) / st->tsc_us);
+		if (rtt || c->backoff == 0)
+			tcp_rtt_sample(c, rtt ? rtt : 500);
+		c->snd_una = sg->ack;
+		c->snd_wl2 = sg->ack;
+		c->backoff = 0;
+		c->t_rexmt = 0;
+		tcp_conn_set_state(c, TCPS_ESTABLISHED);
+		tcp_keep_arm(c);
+		c->flags |= TF_ACK_NOW;
+		tcp_send_ack(c);
+		rte_pktmbuf_free(m);
+		if (c->flags & TF_CONNECTING) {
+			c->flags &= ~TF_CONNECTING;
+			if ((c->flags & TF_APP) && c->cb && c->cb->on_connected)
+				c->cb->on_connected(c, 0);
+		}
+		tcp_pending_add(c);
+		tcp_timer_update(c);
+		return;
+	}
+	/* simultaneous open */
+	c->flags |= TF_SIMUL;
+	tcp_conn_set_state(c, TCPS_SYN_RECEIVED);
+	tcp_send_syn(c);
+	tcp_rexmt_arm(c);
+	tcp_timer_update(c);
+	rte_pktmbuf_free(m);
+}
+
+/* RFC 9293 3.10.7.4 first: is the segment acceptable? */
+static int tcp_acceptable(uint32_t seq, uint32_t seqlen, uint32_t rcv_nxt, uint32_t wnd)
+{
+	if (seqlen == 0) {
+		if (wnd == 0)
+			return seq == rcv_nxt;
+		return seq_le(rcv_nxt, seq) && seq_lt(seq, rcv_nxt + wnd);
+	}
+	if (wnd == 0)
+		return 0;
+	return (seq_le(rcv_nxt, seq) && seq_lt(seq, rcv_nxt + wnd)) ||
+	       (seq_le(rcv_nxt, seq + seqlen - 1) && seq_lt(seq + seqlen - 1, rcv_nxt + wnd));
+}
+
+static void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
+{
+	struct tcp_stack *st = c->st;
+	struct rb_lcore *lc = st->lc;
+	uint32_t wnd, seqlen;
+
+	c->segs_in++;
+	c->last_rcv = tcp_now(st);
+	c->keep_probes = 0;
+	if (c->state == TCPS_SYN_SENT) {
+		tcp_synsent_input(c, m, sg);
+		return;
+	}
+	/* A retransmitted SYN while our SYN-ACK is outstanding. */
+	if (c->state == TCPS_SYN_RECEIVED && (sg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
+	    sg->seq == c->irs) {
+		tcp_send_syn(c);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* PAWS (RFC 7323 5.3 R1) */
+	if ((c->flags & TF_TS) && sg->o.has_ts && !(sg->flags & TCP_RST) &&
+	    seq_lt(sg->o.tsval, c->ts_recent)) {
+		if (tcp_now(st) - c->ts_recent_age > tcp_ms2tsc(st, 24ull * 86400 * 1000)) {
+			c->ts_recent = sg->o.tsval;
+		} else {
+			tcp_send_ack(c);
+			rb_drop(lc, m, RB_DROP_TCP_PAWS);
+			return;
+		}
+	}
+	seqlen = seg_seqlen(sg);
+	wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	if (!tcp_acceptable(sg->seq, seqlen, c->rcv_nxt, wnd)) {
+		if (wnd == 0 && sg->seq == c->rcv_nxt && !(sg->flags & (TCP_SYN | TCP_RST))) {
+			/* Zero window: take the ACK, not the data (3.10.7.4). */
+			m = segs_trim_back(m, 0);
+			sg->len = 0;
+			sg->flags &= (uint8_t)~TCP_FIN;
+			c->flags |= TF_ACK_NOW;
+			rb_drop_count(lc, RB_DROP_TCP_RCVBUF_FULL);
+		} else {
+			if (sg->flags & TCP_RST) {
+				rb_drop(lc, m, RB_DROP_TCP_RST_IGNORED);
+				return;
+			}
+			if (sg->flags & TCP_SYN)
+				tcp_challenge_ack(c);
+			else
+				tcp_send_ack(c);
+			rb_drop(lc, m,
+				seq_le(sg->seq + seqlen, c->rcv_nxt) ? RB_DROP_TCP_DUPLICATE
+								      : RB_DROP_TCP_OUT_OF_WINDOW);
+			return;
+		}
+	}
+	/* Trim to the window. */
+	if (seq_lt(sg->seq, c->rcv_nxt)) {
+		uint32_t d = c->rcv_nxt - sg->seq;
+
+		if (sg->flags & TCP_SYN) {
+			sg->flags &= (uint8_t)~TCP_SYN;
+			sg->seq++;
+			d--;
+		}
+		if (d > sg->len)
+			d = sg->len;
+		if (d) {
+			m = segs_trim_front(m, d);
+			sg->len -= d;
+			sg->seq += d;
+		}
+	}
+	if (sg->len && seq_gt(sg->seq + sg->len, c->rcv_nxt + wnd)) {
+		uint32_t keep = seq_gt(c->rcv_nxt + wnd, sg->seq) ? c->rcv_nxt + wnd - sg->seq : 0;
+
+		m = segs_trim_back(m, keep);
+		sg->len = keep;
+		sg->flags &= (uint8_t)~TCP_FIN;
+		rb_drop_count(lc, RB_DROP_TCP_RCVBUF_FULL);
+	}
+	/* RST (RFC 5961 3.2) */
+	if (sg->flags & TCP_RST) {
+		if (sg->seq == c->rcv_nxt) {
+			rb_count(lc, RB_EV_TCP_RST_RX);
+			if (m)
+				rte_pktmbuf_free(m);
+			tcp_conn_drop(c, c->state == TCPS_SYN_RECEIVED ? -ECONNREFUSED : -ECONNRESET);
+		} else {
+			tcp_challenge_ack(c);
+			if (m)
+				rb_drop(lc, m, RB_DROP_TCP_RST_IGNORED);
+			else
+				rb_drop_count(lc, RB_DROP_TCP_RST_IGNORED);
+		}
+		return;
+	}
+	/* SYN on a synchronised connection (RFC 5961 4.2) */
+	if (sg->flags & TCP_SYN) {
+		tcp_challenge_ack(c);
+		if (m)
+			rb_drop(lc, m, RB_DROP_TCP_SYN_IGNORED);
+		else
+			rb_drop_count(lc, RB_DROP_TCP_SYN_IGNORED);
+		return;
+	}
+	if (!(sg->flags & TCP_ACK)) {
+		if (m)
+			rb_drop(lc, m, RB_DROP_TCP_NO_ACK);
+		else
+			rb_drop_count(lc, RB_DROP_TCP_NO_ACK);
+		return;
+	}
+	/* RFC 7323 4.3: remember the timestamp to echo */
+	if ((c->flags & TF_TS) && sg->o.has_ts && seq_le(sg->seq, c->last_ack_sent) &&
+	    seq_ge(sg->o.tsval, c->ts_recent)) {
+		c->ts_recent = sg->o.tsval;
+		c->ts_recent_age = tcp_now(st);
+	}
+	if (c->state == TCPS_SYN_RECEIVED) {
+		struct tcp_listener *l = c->lst;
+
+		if (!seq_lt(c->snd_una, sg->ack) || seq_gt(sg->ack, c->snd_max)) {
+			tcp_reply_rst(lc, c->port, &c->key, sg->seq, sg->ack, sg->flags, seqlen);
+			if (m)
+				rb_drop(lc, m, RB_DROP_TCP_BAD_ACK);
+			else
+				rb_drop_count(lc, RB_DROP_TCP_BAD_ACK);
+			return;
+		}
+		if (c->backoff == 0 && !(c->flags & TF_TS))
+			tcp_rtt_sample(c, (uint32_t)((tcp_now(st) - c->rtt_start) / st->tsc_us));
+		c->snd_una = sg->ack;
+		c->snd_wnd = (uint32_t)sg->wnd << c->snd_ws;
+		c->max_snd_wnd = RTE_MAX(c->max_snd_wnd, c->snd_wnd);
+		c->snd_wl1 = sg->seq;
+		c->snd_wl2 = sg->ack;
+		c->backoff = 0;
+		c->t_rexmt = 0;
+		tcp_conn_set_state(c, TCPS_ESTABLISHED);
+		if (c->flags & TF_SIMUL) {
+			tcp_keep_arm(c);
+			if (c->flags & TF_CONNECTING) {
+				c->flags &= ~TF_CONNECTING;
+				if ((c->flags & TF_APP) && c->cb && c->cb->on_connected)
+					c->cb->on_connected(c, 0);
+			}
+		} else if (l == NULL || tcp_accept(c, l) < 0) {
+			if (!(c->flags & TF_REAP)) {
+				tcp_send_rst(c);
+				tcp_conn_drop(c, -ECONNABORTED);
+			}
+		}
+		if (c->flags & TF_REAP) {
+			if (m)
+				rte_pktmbuf_free(m);
+			return;
+		}
+	}
+	if (tcp_ack_in(c, m, sg) < 0)
+		return;
+	/* text (seventh) */
+	if (sg->len) {
+		switch (c->state) {
+		case TCPS_ESTABLISHED:
+		case TCPS_FIN_WAIT_1:
+		case TCPS_FIN_WAIT_2:
+			if (!(c->flags & TF_APP)) {
+				/* The application closed: RFC 9293 3.10.4 / RFC 2525 2.17 */
+				rb_drop(lc, m, RB_DROP_TCP_AFTER_CLOSE);
+				tcp_send_rst(c);
+				tcp_conn_drop(c, -ECONNRESET);
+				return;
+			}
+			tcp_data_in(c, m, sg->seq, sg->len);
+			m = NULL;
+			break;
+		default:
+			rb_drop(lc, m, RB_DROP_TCP_STATE_DROP);
+			m = NULL;
+			break;
+		}
+	}
+	if (m)
+		rte_pktmbuf_free(m);
+	if (c->flags & TF_REAP)
+		return;
+	/* FIN (eighth) */
+	if (sg->flags & TCP_FIN) {
+		uint32_t fs = sg->seq + sg->len;
+
+		if (fs == c->rcv_nxt && !(c->flags & TF_FIN_RCVD)) {
+			tcp_fin_in(c);
+		} else if (seq_gt(fs, c->rcv_nxt)) {
+			c->flags |= TF_RFIN_OOO;
+			c->rfin_seq = fs;
+		} else if (c->state == TCPS_TIME_WAIT) {
+			/* retransmitted FIN: ACK it, restart 2 MSL */
+			c->flags |= TF_ACK_NOW;
+			c->t_conn = tcp_now(st) + tcp_ms2tsc(st, 2ull * st->prm.msl_ms);
+			tcp_send_ack(c);
+		}
+	}
+	if ((c->flags & TF_RFIN_OOO) && c->rfin_seq == c->rcv_nxt && !(c->flags & TF_FIN_RCVD))
+		tcp_fin_in(c);
+	if (c->flags & TF_REAP)
+		return;
+	if (c->flags & TF_NOTIFY_READ) {
+		c->flags &= ~TF_NOTIFY_READ;
+		tcp_notify_readable(c);
+		if (c->flags & TF_REAP)
+			return;
+	}
+	if (c->flags & (TF_ACK_NOW | TF_DELACK))
+		tcp_pending_add(c);
+	tcp_timer_update(c);
+}
+
+/* ---- demultiplexing ---- */
+static int tcp_bad_addr(int family, const uint8_t *src, const uint8_t *dst)
+{
+	if (family == AF_INET) {
+		uint8_t s0 = src[0], d0 = dst[0];
+
+		return (s0 & 0xf0) == 0xe0 || (d0 & 0xf0) == 0xe0 ||
+		       (dst[0] == 255 && dst[1] == 255 && dst[2] == 255 && dst[3] == 255) ||
+		       (src[0] == 255 && src[1] == 255 && src[2] == 255 && src[3] == 255);
+	}
+	return src[0] == 0xff || dst[0] == 0xff;
+}
+
+static void tcp_input_one(struct tcp_stack *st, struct rte_mbuf *m)
+{
+	struct rb_lcore *lc = st->lc;
+	int family = rb_meta(m)->l3 == 6 ? AF_INET6 : AF_INET;
+	const uint8_t *src, *dst;
+	uint32_t l4len = rte_pktmbuf_pkt_len(m), iplen, hlen;
+	const struct tcp_hdr *th;
+	struct tcp_seg sg;
+	struct tcp_key k;
+	struct tcp_conn *c;
+	struct tcp_listener *l;
+	uint16_t port = m->port;
+
+	rb_count(lc, RB_EV_TCP_SEG_IN);
+	if (family == AF_INET) {
+		const struct rte_ipv4_hdr *ih =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, -(int)m->l3_len);
+
+		src = (const uint8_t *)&ih->src_addr;
+		dst = (const uint8_t *)&ih->dst_addr;
+		iplen = rte_be_to_cpu_16(ih->total_length);
+		iplen = iplen > m->l3_len ? iplen - (uint32_t)m->l3_len : 0;
+	} else {
+		const struct rte_ipv6_hdr *ih =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, -(int)m->l3_len);
+		uint32_t ext = (uint32_t)m->l3_len - sizeof(*ih);
+
+		src = ih->src_addr;
+		dst = ih->dst_addr;
+		iplen = rte_be_to_cpu_16(ih->payload_len);
+		iplen = iplen > ext ? iplen - ext : 0;
+	}
+	if (iplen < l4len) {
+		rte_pktmbuf_trim(m, (uint16_t)(l4len - iplen));
+		l4len = iplen;
+	}
+	if (l4len < TCP_HDR_LEN || iplen > l4len || rte_pktmbuf_data_len(m) < TCP_HDR_LEN) {
+		rb_drop(lc, m, RB_DROP_TCP_SHORT);
+		return;
+	}
+	th = rte_pktmbuf_mtod(m, const struct tcp_hdr *);
+	hlen = (uint32_t)(th->off >> 4) * 4;
+	if (hlen < TCP_HDR_LEN || hlen > l4len || hlen > rte_pktmbuf_data_len(m)) {
+		rb_drop(lc, m, RB_DROP_TCP_SHORT);
+		return;
+	}
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
+		if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+		    tcp_cksum_verify(family, src, dst, m, l4len) != 0xffff) {
+			rb_drop(lc, m, RB_DROP_TCP_BAD_CSUM);
+			return;
+		}
+	}
+	if (tcp_bad_addr(family, src, dst)) {
+		rb_drop(lc, m, RB_DROP_TCP_BAD_ADDR);
+		return;
+	}
+	sg.flags = th->flags;
+	if ((sg.flags & (TCP_SYN | TCP_FIN)) == (TCP_SYN | TCP_FIN) ||
+	    (sg.flags & (TCP_SYN | TCP_RST)) == (TCP_SYN | TCP_RST)) {
+		rb_drop(lc, m, RB_DROP_TCP_BAD_FLAGS);
+		return;
+	}
+	if (tcp_opts_parse((const uint8_t *)(th + 1), hlen - TCP_HDR_LEN, sg.flags & TCP_SYN,
+			   &sg.o) < 0) {
+		rb_drop(lc, m, RB_DROP_TCP_BAD_OPTS);
+		return;
+	}
+	sg.seq = rte_be_to_cpu_32(th->seq);
+	sg.ack = rte_be_to_cpu_32(th->ack);
+	sg.wnd = rte_be_to_cpu_16(th->win);
+	sg.len = l4len - hlen;
+	memset(&k, 0, sizeof(k));
+	k.family = (uint8_t)family;
+	memcpy(k.laddr, dst, family == AF_INET ? 4 : 16);
+	memcpy(k.raddr, src, family == AF_INET ? 4 : 16);
+	k.lport = th->dport;
+	k.rport = th->sport;
+	rte_pktmbuf_adj(m, (uint16_t)hlen);
+	c = tcp_conn_lookup(st, &k);
+	if (c != NULL && c->state == TCPS_TIME_WAIT &&
+	    (sg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && tcp_tw_reusable(c, &sg) &&
+	    tcp_listener_lookup(st, family, k.laddr, k.lport) != NULL) {
+		rb_count(lc, RB_EV_TCP_TW_REUSE);
+		tcp_conn_drop(c, 0);
+		c = NULL;
+	}
+	if (c != NULL) {
+		tcp_conn_input(c, m, &sg);
+		return;
+	}
+	l = tcp_listener_lookup(st, family, k.laddr, k.lport);
+	if (l != NULL) {
+		tcp_listen_input(st, l, m, &sg, &k, port);
+		return;
+	}
+	tcp_reply_rst(lc, port, &k, sg.seq, sg.ack, sg.flags, seg_seqlen(&sg));
+	rb_drop(lc, m, RB_DROP_TCP_NO_LISTENER);
+}
+
+uint16_t tcp_input(struct rb_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct tcp_stack *st = lc->tcp;
+
+	if (st == NULL) {
+		for (uint16_t i = 0; i < n; i++)
+			rb_drop(lc, pkts[i], RB_DROP_TCP_NO_LISTENER);
+		return n;
+	}
+	st->in_input++;
+	for (uint16_t i = 0; i < n; i++)
+		tcp_input_one(st, pkts[i]);
+	if (--st->in_input == 0)
+		tcp_deferred_run(st);
+	return n;
+}

@@ -1,0 +1,677 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP output: segment building (header, options, payload copied out of the
+ * send queue), checksums (software, or offloaded when the port offers it),
+ * the send loop with sender SWS avoidance (RFC 9293 3.8.6.2.1), SACK-based
+ * recovery transmissions (RFC 6675 5), retransmission timeout (RFC 6298)
+ * and zero-window probing (RFC 9293 3.8.6.1).
+ */
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <rte_ip.h>
+#include <rte_ethdev.h>
+#include "tcp_priv.h"
+
+/* ---- checksums ---- */
+static uint32_t tcp_phdr_sum(int family, const uint8_t *src, const uint8_t *dst, uint32_t len)
+{
+	if (family == AF_INET) {
+		struct tcp_phdr4 ph;
+
+		memcpy(&ph.src, src, 4);
+		memcpy(&ph.dst, dst, 4);
+		ph.zero = 0;
+		ph.proto = IPPROTO_TCP;
+		ph.len = rte_cpu_to_be_16((uint16_t)len);
+		return rte_raw_cksum(&ph, sizeof(ph));
+	}
+	struct tcp_phdr6 ph6;
+
+	memcpy(ph6.src, src, 16);
+	memcpy(ph6.dst, dst, 16);
+	ph6.len = rte_cpu_to_be_32(len);
+	memset(ph6.zero, 0, sizeof(ph6.zero));
+	ph6.proto = IPPROTO_TCP;
+	return rte_raw_cksum(&ph6, sizeof(ph6));
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* Sum of the pseudo header and the segment: 0xffff when the checksum holds. */
+uint16_t tcp_cksum_verify(int family, const uint8_t *src, const uint8_t *dst,
+			  const struct rte_mbuf *m, uint32_t len)
+{
+	uint16_t s = 0;
+
+	if (rte_raw_cksum_mbuf(m, 0, len, &s) < 0)
+		return 0;
+	return fold(tcp_phdr_sum(family, src, dst, len) + s);
+}
+
+/* Transmit a finished segment (data at the TCP header). */
+int tcp_xmit(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, struct rte_mbuf *m)
+{
+	struct tcp_hdr *th = rte_pktmbuf_mtod(m, struct tcp_hdr *);
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	uint64_t offl = port < RB_MAX_PORTS ? lc->dp->ports[port].tx_offloads : 0;
+
+	th->cksum = 0;
+	if ((offl & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) && m->nb_segs == 1) {
+		/* The NIC finishes it from the pseudo-header sum. */
+		th->cksum = fold(tcp_phdr_sum(k->family, k->laddr, k->raddr, len));
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM |
+			       (k->family == AF_INET ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
+		m->l4_len = (uint64_t)(th->off >> 4) * 4;
+	} else {
+		uint16_t s = 0;
+
+		rte_raw_cksum_mbuf(m, 0, len, &s);
+		th->cksum = (uint16_t)~fold(tcp_phdr_sum(k->family, k->laddr, k->raddr, len) + s);
+	}
+	rb_count(lc, RB_EV_TCP_SEG_OUT);
+	if (k->family == AF_INET) {
+		uint32_t src, dst;
+
+		memcpy(&src, k->laddr, 4);
+		memcpy(&dst, k->raddr, 4);
+		return rb_ip4_output(lc, m, src, dst, IPPROTO_TCP, 0, 1);
+	}
+	return rb_ip6_output(lc, m, k->laddr, k->raddr, IPPROTO_TCP, 0);
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void tcp_fill_hdr(struct tcp_hdr *th, const struct tcp_key *k, uint32_t seq, uint32_t ack,
+			 uint8_t flags, uint16_t win, unsigned hlen)
+{
+	th->sport = k->lport;
+	th->dport = k->rport;
+	th->seq = rte_cpu_to_be_32(seq);
+	th->ack = rte_cpu_to_be_32(flags & TCP_ACK ? ack : 0);
+	th->off = (uint8_t)((hlen / 4) << 4);
+	th->flags = flags;
+	th->win = rte_cpu_to_be_16(win);
+	th->cksum = 0;
+	th->urp = 0;
+}
+
+void tcp_send_bare(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, uint32_t seq,
+		   uint32_t ack, uint8_t flags, uint16_t win, const uint8_t *opt, unsigned optlen)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->dp->pool);
+	struct tcp_hdr *th;
+
+	if (m == NULL) {
+		rb_drop_count(lc, RB_DROP_NO_MBUF);
+		return;
+	}
+	th = (struct tcp_hdr *)rte_pktmbuf_append(m, (uint16_t)(TCP_HDR_LEN + optlen));
+	if (th == NULL) {
+		rb_drop(lc, m, RB_DROP_NO_MBUF);
+		return;
+	}
+	tcp_fill_hdr(th, k, seq, ack, flags, win, TCP_HDR_LEN + optlen);
+	if (optlen)
+		memcpy(th + 1, opt, optlen);
+	m->port = port;
+	if (flags & TCP_RST)
+		rb_count(lc, RB_EV_TCP_RST_TX);
+	tcp_xmit(lc, port, k, m);
+}
+
+void tcp_reply_rst(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, uint32_t seq,
+		   uint32_t ack, uint8_t flags, uint32_t seglen)
+{
+	if (flags & TCP_RST)
+		return;
+	if (flags & TCP_ACK)
+		tcp_send_bare(lc, port, k, ack, 0, TCP_RST, 0, NULL, 0);
+	else
+		tcp_send_bare(lc, port, k, 0, seq + seglen, TCP_RST | TCP_ACK, 0, NULL, 0);
+}
+
+/* ---- receive window (RFC 9293 3.8.6.2.2, RFC 7323 2) ---- */
+uint8_t tcp_wscale_for(uint32_t rcvbuf)
+{
+	uint8_t ws = 0;
+
+	while (ws < TCP_WSCALE_MAX && (rcvbuf >> ws) > 65535)
+		ws++;
+	return ws;
+}
+
+uint32_t tcp_rcv_space(const struct tcp_conn *c)
+{
+	uint32_t q = c->rcvq.bytes;
+
+	for (int i = 0; i < c->n_ooo; i++)
+		q += c->ooo[i].len;
+	return c->rcvbuf > q ? c->rcvbuf - q : 0;
+}
+
+static uint32_t tcp_rcv_edge(const struct tcp_conn *c)
+{
+	uint32_t space = tcp_rcv_space(c), lim = 65535u << c->rcv_ws;
+
+	return c->rcv_nxt + (space < lim ? space : lim);
+}
+
+int tcp_rcv_wnd_update_due(const struct tcp_conn *c)
+{
+	uint32_t edge = tcp_rcv_edge(c), thr = RTE_MIN(c->rcvbuf / 2, (uint32_t)c->rcv_mss);
+
+	return seq_gt(edge, c->rcv_adv) && edge - c->rcv_adv >= thr;
+}
+
+uint16_t tcp_rcv_wnd_field(struct tcp_conn *c, int syn)
+{
+	uint32_t edge = tcp_rcv_edge(c), wnd;
+
+	if (seq_lt(c->rcv_adv, c->rcv_nxt))
+		c->rcv_adv = c->rcv_nxt;
+	if (tcp_rcv_wnd_update_due(c) || (c->rcv_adv == c->rcv_nxt && seq_gt(edge, c->rcv_adv) &&
+					  edge - c->rcv_adv >= c->rcvbuf / 2))
+		c->rcv_adv = edge;
+	wnd = c->rcv_adv - c->rcv_nxt;
+	if (syn)
+		return (uint16_t)RTE_MIN(wnd, 65535u);
+	wnd >>= c->rcv_ws;
+	return (uint16_t)RTE_MIN(wnd, 65535u);
+}
+
+/* ---- options ---- */
+uint32_t tcp_tsval(const struct tcp_conn *c)
+{
+	return tcp_now_ms(c->st) + c->ts_offset;
+}
+
+unsigned tcp_syn_opts_raw(uint8_t *p, uint16_t mss, int sack, int ts, uint32_t tsval,
+			  uint32_t tsecr, int ws, uint8_t wsval)
+{
+	unsigned n = 0;
+
+	p[n++] = TCPOPT_MSS;
+	p[n++] = 4;
+	wr16(p + n, mss);
+	n += 2;
+	if (sack && ts) {
+		p[n++] = TCPOPT_SACK_PERM;
+		p[n++] = 2;
+	} else if (ts) {
+		p[n++] = TCPOPT_NOP;
+		p[n++] = TCPOPT_NOP;
+	} else if (sack) {
+		p[n++] = TCPOPT_NOP;
+		p[n++] = TCPOPT_NOP;
+		p[n++] = TCPOPT_SACK_PERM;
+		p[n++] = 2;
+	}
+	if (ts) {
+		p[n++] = TCPOPT_TS;
+		p[n++] = 10;
+		wr32(p + n, tsval);
+		wr32(p + n + 4, tsecr);
+		n += 8;
+	}
+	if (ws) {
+		p[n++] = TCPOPT_NOP;
+		p[n++] = TCPOPT_WSCALE;
+		p[n++] = 3;
+		p[n++] = wsval;
+	}
+	return n;
+}
+
+/* Options of our SYN (offer what the parameters allow) or SYN-ACK (echo
+ * what the peer's SYN offered, RFC 7323 2.2/3.2, RFC 2018 2). */
+unsigned tcp_syn_opts(struct tcp_conn *c, uint8_t *p)
+{
+	const struct tcp_params *prm = &c->st->prm;
+	int active = c->state == TCPS_SYN_SENT || (c->flags & TF_SIMUL);
+	int sack = active ? prm->sack : (c->flags & TF_SACK) != 0;
+	int ts = active ? prm->timestamps : (c->flags & TF_TS) != 0;
+	int ws = active ? prm->wscale : (c->flags & TF_WS) != 0;
+
+	return tcp_syn_opts_raw(p, c->rcv_mss, sack, ts, tcp_tsval(c),
+				c->state == TCPS_SYN_SENT ? 0 : c->ts_recent, ws, c->rcv_ws);
+}
+
+static unsigned tcp_data_opts(struct tcp_conn *c, uint8_t *p, uint8_t flags)
+{
+	unsigned n = 0, nblk;
+
+	if (c->flags & TF_TS) {
+		p[n++] = TCPOPT_NOP;
+		p[n++] = TCPOPT_NOP;
+		p[n++] = TCPOPT_TS;
+		p[n++] = 10;
+		wr32(p + n, tcp_tsval(c));
+		wr32(p + n + 4, c->ts_recent);
+		n += 8;
+	}
+	if ((c->flags & TF_SACK) && c->n_rsack && (flags & TCP_ACK) && !(flags & TCP_RST)) {
+		nblk = RTE_MIN((unsigned)c->n_rsack, (c->flags & TF_TS) ? 3u : 4u);
+		p[n++] = TCPOPT_NOP;
+		p[n++] = TCPOPT_NOP;
+		p[n++] = TCPOPT_SACK;
+		p[n++] = (uint8_t)(2 + 8 * nblk);
+		for (unsigned i = 0; i < nblk; i++) {
+			wr32(p + n, c->rsack[i].start);
+			wr32(p + n + 4, c->rsack[i].end);
+			n += 8;
+		}
+	}
+	return n;
+}
+
+/* ---- payload ---- */
+/* Copy len bytes of the send queue starting at seq into m (appending,
+ * chaining new segments when m is full). */
+static int tcp_copy_out(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
+{
+	struct rte_mempool *mp = c->st->lc->dp->pool;
+	uint32_t pos = c->sndq_off + (seq - c->sndq_seq), base;
+	struct rte_mbuf *s, *last = rte_pktmbuf_lastseg(m);
+
+	if (c->scur != NULL && c->scur_pos <= pos) {
+		s = c->scur;
+		base = c->scur_pos;
+	} else {
+		s = c->sndq.head;
+		base = 0;
+	}
+	while (s != NULL && base + s->data_len <= pos) {
+		base += s->data_len;
+		s = s->next;
+	}
+	while (len > 0 && s != NULL) {
+		uint32_t off = pos - base, n = RTE_MIN(len, (uint32_t)s->data_len - off);
+		uint32_t room = rte_pktmbuf_tailroom(last);
+		char *dst;
+
+		if (room == 0) {
+			struct rte_mbuf *nm = rte_pktmbuf_alloc(mp);
+
+			if (nm == NULL)
+				return -1;
+			last->next = nm;
+			m->nb_segs++;
+			last = nm;
+			room = rte_pktmbuf_tailroom(nm);
+		}
+		n = RTE_MIN(n, room);
+		dst = rte_pktmbuf_mtod_offset(last, char *, last->data_len);
+		memcpy(dst, rte_pktmbuf_mtod_offset(s, char *, off), n);
+		last->data_len = (uint16_t)(last->data_len + n);
+		m->pkt_len += n;
+		pos += n;
+		len -= n;
+		if (pos - base == s->data_len) {
+			c->scur = s;
+			c->scur_pos = base;
+			base += s->data_len;
+			s = s->next;
+		}
+	}
+	if (s != NULL) {
+		c->scur = s;
+		c->scur_pos = base;
+	}
+	return len == 0 ? 0 : -1;
+}
+
+/* Build and send one segment of our connection.  len is payload bytes. */
+int tcp_send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	struct tcp_stack *st = c->st;
+	struct rb_lcore *lc = st->lc;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->dp->pool);
+	uint8_t opt[40];
+	unsigned optlen;
+	struct tcp_hdr *th;
+	uint16_t win;
+
+	if (m == NULL) {
+		rb_drop_count(lc, RB_DROP_NO_MBUF);
+		return -1;
+	}
+	if (flags & TCP_SYN) {
+		optlen = tcp_syn_opts(c, opt);
+		win = tcp_rcv_wnd_field(c, 1);
+	} else {
+		optlen = tcp_data_opts(c, opt, flags);
+		win = tcp_rcv_wnd_field(c, 0);
+	}
+	th = (struct tcp_hdr *)rte_pktmbuf_append(m, (uint16_t)(TCP_HDR_LEN + optlen));
+	if (th == NULL)
+		goto fail;
+	tcp_fill_hdr(th, &c->key, seq, c->rcv_nxt, flags, win, TCP_HDR_LEN + optlen);
+	memcpy(th + 1, opt, optlen);
+	if (len && tcp_copy_out(c, m, seq, len) < 0)
+		goto fail;
+	m->port = c->port;
+	if (flags & TCP_ACK) {
+		c->last_ack_sent = c->rcv_nxt;
+		c->flags &= ~(TF_ACK_NOW | TF_DELACK);
+		c->t_delack = 0;
+	}
+	if (len && seq_lt(seq, c->snd_max)) {
+		c->n_retrans++;
+		rb_count(lc, RB_EV_TCP_RETRANSMIT);
+	}
+	if (flags & TCP_RST)
+		rb_count(lc, RB_EV_TCP_RST_TX);
+	c->bytes_sent += len;
+	c->segs_out++;
+	tcp_xmit(lc, c->port, &c->key, m);
+	return 0;
+fail:
+	rb_drop(lc, m, RB_DROP_NO_MBUF);
+	return -1;
+}
+
+void tcp_send_ack(struct tcp_conn *c)
+{
+	tcp_send_segment(c, c->snd_max, 0, TCP_ACK);
+}
+
+/* RFC 5961 3.2/4.2/5.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
+void tcp_challenge_ack(struct tcp_conn *c)
+{
+	rb_count(c->st->lc, RB_EV_TCP_CHALLENGE_ACK);
+	tcp_send_ack(c);
+}
+
+void tcp_send_syn(struct tcp_conn *c)
+{
+	uint8_t flags = c->state == TCPS_SYN_SENT ? TCP_SYN : TCP_SYN | TCP_ACK;
+
+	tcp_send_segment(c, c->iss, 0, flags);
+	if (seq_lt(c->snd_max, c->iss + 1))
+		c->snd_max = c->iss + 1;
+	c->snd_nxt = c->iss + 1;
+}
+
+void tcp_send_rst(struct tcp_conn *c)
+{
+	if (c->state == TCPS_SYN_SENT || c->state == TCPS_CLOSED || c->state == TCPS_LISTEN)
+		return;
+	tcp_send_segment(c, c->snd_max, 0, TCP_RST | TCP_ACK);
+}
+
+/* ---- timers ---- */
+static uint64_t tcp_rto_tsc(const struct tcp_conn *c, unsigned backoff)
+{
+	const struct tcp_params *prm = &c->st->prm;
+	uint64_t us = (uint64_t)c->rto << RTE_MIN(backoff, 16u);
+
+	if (us > (uint64_t)prm->rto_max_ms * 1000)
+		us = (uint64_t)prm->rto_max_ms * 1000;
+	return tcp_us2tsc(c->st, us);
+}
+
+void tcp_rexmt_arm(struct tcp_conn *c)
+{
+	c->t_rexmt = tcp_now(c->st) + tcp_rto_tsc(c, c->backoff);
+}
+
+static void tcp_persist_arm(struct tcp_conn *c)
+{
+	if (c->t_persist)
+		return;
+	c->t_persist = tcp_now(c->st) + tcp_rto_tsc(c, c->persist_backoff);
+}
+
+/* Send [seq, seq+seqlen) of sequence space again, FIN included when the
+ * range covers it. */
+static int tcp_xmit_range(struct tcp_conn *c, uint32_t seq, uint32_t seqlen)
+{
+	uint8_t flags = TCP_ACK;
+	uint32_t data_end = c->sndq_seq + c->sndq.bytes;
+
+	if ((c->flags & TF_FIN_SENT) && seq_gt(seq + seqlen, c->fin_seq)) {
+		flags |= TCP_FIN;
+		seqlen = c->fin_seq - seq;
+	}
+	if (seq_gt(seq + seqlen, data_end))
+		seqlen = seq_gt(data_end, seq) ? data_end - seq : 0;
+	return tcp_send_segment(c, seq, seqlen, flags | (seqlen ? TCP_PSH : 0));
+}
+
+static uint32_t tcp_smss(const struct tcp_conn *c)
+{
+	return c->mss - ((c->flags & TF_TS) ? 12 : 0);
+}
+
+/* Send one segment of data from snd_nxt if windows and SWS rules allow;
+ * returns bytes of sequence space sent (0 = nothing to do). */
+static uint32_t tcp_send_new(struct tcp_conn *c, uint32_t usable, int force)
+{
+	uint32_t data_end = c->sndq_seq + c->sndq.bytes, smss = tcp_smss(c);
+	uint32_t avail = seq_gt(data_end, c->snd_nxt) ? data_end - c->snd_nxt : 0;
+	uint32_t len = RTE_MIN(avail, smss);
+	int fin = 0;
+	uint8_t flags = TCP_ACK;
+
+	if (len > usable) {
+		/* Sender SWS avoidance: a full segment, all queued data, or
+		 * half the largest window seen (RFC 9293 3.8.6.2.1). */
+		if (!force && usable < c->max_snd_wnd / 2)
+			return 0;
+		len = usable;
+	}
+	if ((c->flags & TF_FIN_QUEUED) && c->snd_nxt + len == data_end &&
+	    (!(c->flags & TF_FIN_SENT) || c->snd_nxt + len == c->fin_seq))
+		fin = 1;
+	if (len == 0 && !fin)
+		return 0;
+	if (fin)
+		flags |= TCP_FIN;
+	if (len && c->snd_nxt + len == data_end)
+		flags |= TCP_PSH;
+	if (!(c->flags & (TF_TS | TF_RTT_TIMING)) && seq_ge(c->snd_nxt, c->snd_max) && len) {
+		c->flags |= TF_RTT_TIMING;
+		c->rtt_seq = c->snd_nxt;
+		c->rtt_start = tcp_now(c->st);
+	}
+	if (tcp_send_segment(c, c->snd_nxt, len, flags) < 0)
+		return 0;
+	if (fin && !(c->flags & TF_FIN_SENT)) {
+		c->flags |= TF_FIN_SENT;
+		c->fin_seq = c->snd_nxt + len;
+	}
+	c->snd_nxt += len + fin;
+	if (seq_gt(c->snd_nxt, c->snd_max))
+		c->snd_max = c->snd_nxt;
+	if (c->t_rexmt == 0 && c->t_persist == 0)
+		tcp_rexmt_arm(c);
+	return len + fin;
+}
+
+static int tcp_can_send_data(const struct tcp_conn *c)
+{
+	switch (c->state) {
+	case TCPS_ESTABLISHED:
+	case TCPS_CLOSE_WAIT:
+	case TCPS_FIN_WAIT_1:
+	case TCPS_CLOSING:
+	case TCPS_LAST_ACK:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int tcp_output(struct tcp_conn *c)
+{
+	uint32_t sent = 0, n, data_end;
+
+	if (c->flags & TF_REAP)
+		return 0;
+	if (!tcp_can_send_data(c)) {
+		if ((c->flags & TF_ACK_NOW) &&
+		    (c->state == TCPS_TIME_WAIT || c->state == TCPS_FIN_WAIT_2))
+			tcp_send_ack(c);
+		goto out;
+	}
+	if ((c->flags & (TF_RECOVERY | TF_SACK)) == (TF_RECOVERY | TF_SACK)) {
+		/* RFC 6675 5 (C): while cwnd - pipe >= 1 SMSS, NextSeg() */
+		uint32_t pipe = tcp_pipe(c), smss = tcp_smss(c);
+
+		while (pipe + smss <= c->cwnd) {
+			uint32_t s, l;
+			int rule = tcp_sb_next_seg(c, &s, &l);
+			uint32_t wnd_end = c->snd_una + c->snd_wnd;
+
+			if (rule == 1) {
+				if (tcp_xmit_range(c, s, l) < 0)
+					break;
+				c->high_rxt = s + l;
+				pipe += l;
+				sent++;
+				continue;
+			}
+			/* rule 2: new data */
+			n = seq_gt(wnd_end, c->snd_nxt) ? wnd_end - c->snd_nxt : 0;
+			n = tcp_send_new(c, n, 0);
+			if (n) {
+				pipe += n;
+				sent++;
+				continue;
+			}
+			if (rule == 3) {
+				if (tcp_xmit_range(c, s, l) < 0)
+					break;
+				c->high_rxt = s + l;
+				pipe += l;
+				sent++;
+				continue;
+			}
+			break;
+		}
+		goto ack;
+	}
+	for (;;) {
+		uint32_t wnd = RTE_MIN(c->snd_wnd, c->cwnd);
+		uint32_t lim = c->snd_una + wnd;
+		uint32_t usable = seq_gt(lim, c->snd_nxt) ? lim - c->snd_nxt : 0;
+
+		n = tcp_send_new(c, usable, 0);
+		if (n == 0)
+			break;
+		sent++;
+	}
+ack:
+	data_end = c->sndq_seq + c->sndq.bytes;
+	/* Nothing in flight but data waiting on the peer's window: probe. */
+	if (c->snd_max == c->snd_una && c->t_rexmt == 0 &&
+	    (seq_lt(c->snd_nxt, data_end) ||
+	     ((c->flags & TF_FIN_QUEUED) && !(c->flags & TF_FIN_SENT))))
+		tcp_persist_arm(c);
+	if (!sent && (c->flags & TF_ACK_NOW))
+		tcp_send_ack(c);
+out:
+	if ((c->flags & TF_DELACK) && c->t_delack == 0)
+		c->t_delack = tcp_now(c->st) + tcp_ms2tsc(c->st, c->st->prm.delack_ms);
+	tcp_timer_update(c);
+	return (int)sent;
+}
+
+/* RFC 6298 5.4-5.7 with RFC 5681 3.1 (cwnd = 1 SMSS) and RFC 6582 4. */
+void tcp_rexmt_timeout(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+
+	if (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED) {
+		if (++c->backoff > st->prm.syn_retries) {
+			rb_count(st->lc, RB_EV_TCP_TIMEOUT);
+			tcp_conn_drop(c, -ETIMEDOUT);
+			return;
+		}
+		c->flags &= ~TF_RTT_TIMING;
+		rb_count(st->lc, RB_EV_TCP_RTO);
+		c->n_rto++;
+		tcp_send_syn(c);
+		tcp_rexmt_arm(c);
+		tcp_timer_update(c);
+		return;
+	}
+	if (c->snd_una == c->snd_max)
+		return;
+	if (++c->backoff > st->prm.retries) {
+		rb_count(st->lc, RB_EV_TCP_TIMEOUT);
+		tcp_send_rst(c);
+		tcp_conn_drop(c, -ETIMEDOUT);
+		return;
+	}
+	rb_count(st->lc, RB_EV_TCP_RTO);
+	c->n_rto++;
+	if (c->backoff == 1 || !(c->flags & TF_RECOVERY))
+		c->cc->on_rto(c);
+	c->flags &= ~(TF_RECOVERY | TF_RTT_TIMING);
+	c->dupacks = 0;
+	c->recover = c->snd_max;
+	/* RFC 2018 8: forget SACKed state after a timeout */
+	c->n_sb = 0;
+	c->sacked_bytes = 0;
+	c->high_rxt = c->snd_una;
+	c->snd_nxt = c->snd_una;
+	tcp_rexmt_arm(c);
+	tcp_output(c);
+}
+
+/* Zero-window probe, or SWS override (RFC 9293 3.8.6.1, 3.8.6.2.1). */
+void tcp_persist_timeout(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+	uint32_t data_end = c->sndq_seq + c->sndq.bytes;
+	uint32_t lim = c->snd_una + c->snd_wnd;
+	uint32_t usable = seq_gt(lim, c->snd_nxt) ? lim - c->snd_nxt : 0;
+
+	if (!tcp_can_send_data(c))
+		return;
+	if (usable > 0 || (seq_ge(c->snd_nxt, data_end) && !(c->flags & TF_FIN_QUEUED))) {
+		c->persist_backoff = 0;
+		tcp_send_new(c, usable, 1);
+		tcp_output(c);
+		return;
+	}
+	rb_count(st->lc, RB_EV_TCP_ZWP);
+	if (c->snd_max == c->snd_una) {
+		/* one byte of new data beyond the window */
+		uint32_t len = seq_lt(c->snd_nxt, data_end) ? 1 : 0;
+		int fin = len == 0 && (c->flags & TF_FIN_QUEUED);
+
+		tcp_send_segment(c, c->snd_nxt, len, TCP_ACK | (fin ? TCP_FIN : 0));
+		if (fin && !(c->flags & TF_FIN_SENT)) {
+			c->flags |= TF_FIN_SENT;
+			c->fin_seq = c->snd_nxt;
+		}
+		c->snd_nxt += len + fin;
+		c->snd_max = c->snd_nxt;
+	} else {
+		tcp_xmit_range(c, c->snd_una, 1);
+	}
+	if (c->persist_backoff < 16)
+		c->persist_backoff++;
+	c->t_persist = tcp_now(st) + tcp_rto_tsc(c, c->persist_backoff);
+	tcp_timer_update(c);
+}

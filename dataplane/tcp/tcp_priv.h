@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internal structures of the per-lcore TCP stack. */
+#ifndef TCP_PRIV_H
+#define TCP_PRIV_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+#include <rte_mbuf.h>
+#include "../rb_lcore.h"
+#include "tcp.h"
+#include "tcp_cc.h"
+#include "tcp_wire.h"
+
+#define TCP_WHEEL_SLOTS 1024   /* 1 ms ticks: one turn is ~1 s */
+#define TCP_OOO_MAX     16     /* out-of-order islands kept per connection */
+#define TCP_SB_MAX      16     /* SACK scoreboard ranges */
+#define TCP_MAX_LISTENERS 64
+#define TCP_HDR_ROOM    (RTE_PKTMBUF_HEADROOM) /* IP + Ethernet go in front */
+#define TCP_DUPTHRESH   3      /* RFC 5681 3.2, RFC 6675 2 */
+#define TCP_EPH_LO      32768
+#define TCP_EPH_HI      60999
+
+/* A queue of mbuf segments linked through m->next (the head's pkt_len and
+ * nb_segs are not maintained). */
+struct tcp_mbq {
+	struct rte_mbuf *head, *tail;
+	uint32_t bytes;     /* payload bytes */
+	uint32_t truesize;  /* buffer bytes held (memory accounting) */
+};
+
+struct tcp_range {
+	uint32_t start, end;  /* [start, end) */
+};
+
+/* An out-of-order island of received data. */
+struct tcp_ooo {
+	uint32_t seq, len;
+	struct rte_mbuf *head, *tail;
+	uint32_t truesize;
+};
+
+struct tcp_key {
+	uint8_t laddr[16], raddr[16];
+	uint16_t lport, rport;  /* network order */
+	uint8_t family;         /* AF_INET / AF_INET6 */
+	uint8_t pad[3];
+};
+
+enum {
+	TF_ACK_NOW = 1 << 0,     /* send an ACK at the end of this input */
+	TF_DELACK = 1 << 1,      /* an ACK is owed, delayed */
+	TF_SACK = 1 << 2,        /* SACK negotiated */
+	TF_TS = 1 << 3,          /* timestamps negotiated */
+	TF_WS = 1 << 4,          /* window scaling negotiated */
+	TF_FIN_QUEUED = 1 << 5,  /* send FIN after the queued data */
+	TF_FIN_SENT = 1 << 6,
+	TF_FIN_RCVD = 1 << 7,
+	TF_APP = 1 << 8,         /* the application holds the connection */
+	TF_REAP = 1 << 9,        /* on the reap list */
+	TF_PENDING = 1 << 10,    /* on the output-pending list */
+	TF_RECOVERY = 1 << 11,   /* in fast recovery */
+	TF_WANT_WRITE = 1 << 12, /* application was refused: call on_writable */
+	TF_ACCEPTED = 1 << 13,   /* passive open was handed to the application */
+	TF_RTT_TIMING = 1 << 14, /* Karn timing of rtt_seq in progress */
+	TF_PERSIST = 1 << 15,    /* zero-window probing */
+	TF_HASHED = 1 << 16,
+	TF_CONNECTING = 1 << 17, /* active open: on_connected pending */
+	TF_COOKIE = 1 << 18,     /* created from a SYN cookie */
+	TF_NOTIFY_READ = 1 << 19,
+	TF_SIMUL = 1 << 20,      /* simultaneous open */
+	TF_FREED = 1 << 21,
+	TF_RFIN_OOO = 1 << 22,   /* rfin_seq valid */
+};
+
+struct tcp_conn {
+	LIST_ENTRY(tcp_conn) hlink;     /* connection hash */
+	LIST_ENTRY(tcp_conn) wlink;     /* timer wheel slot */
+	TAILQ_ENTRY(tcp_conn) plink;    /* pending output / reap */
+	struct tcp_stack *st;
+	struct tcp_listener *lst;       /* SYN_RECEIVED: the listener to account to */
+	struct tcp_key key;
+	uint64_t wheel_expire;          /* tick the wheel entry fires; 0 = off */
+	uint32_t flags;
+	uint8_t state;
+	uint8_t snd_ws, rcv_ws;         /* shift counts */
+	uint8_t backoff;                /* RTO exponential backoff */
+	uint8_t dupacks;
+	uint8_t n_ooo, n_sb, n_rsack;
+	uint8_t keep_probes;
+	uint8_t persist_backoff;
+	uint16_t port;                  /* rb port index for output */
+	uint16_t mss;                   /* send MSS (payload, without options) */
+	uint16_t rcv_mss;               /* the MSS we announced */
+	uint16_t opt_len;               /* bytes of options on data segments */
+
+	/* RFC 9293 3.3.1 send sequence variables */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+	uint32_t max_snd_wnd;
+	/* receive sequence variables */
+	uint32_t irs, rcv_nxt, rcv_wnd, rcv_adv;   /* rcv_adv: right edge announced */
+	uint32_t fin_seq;               /* our FIN's sequence number when sent */
+
+	/* RFC 7323 timestamps */
+	uint32_t ts_recent, ts_offset;
+	uint64_t ts_recent_age;         /* tsc */
+	uint32_t last_ack_sent;
+
+	/* buffers */
+	struct tcp_mbq sndq;            /* unacknowledged and unsent data */
+	uint32_t sndq_seq;              /* sequence number of the first byte of sndq */
+	uint32_t sndq_off;              /* bytes at the front of sndq.head already acked */
+	struct rte_mbuf *scur;          /* copy cursor into sndq (NULL = none) */
+	uint32_t scur_pos;              /* position of scur's first byte from sndq.head's */
+	uint32_t rfin_seq;              /* peer FIN seen out of order at this seq */
+	struct tcp_mbq rcvq;            /* in-order, not yet read */
+	struct tcp_ooo ooo[TCP_OOO_MAX];
+	uint32_t sndbuf, rcvbuf;
+
+	/* SACK: scoreboard of what the peer holds above snd_una (RFC 6675),
+	 * and the blocks we report (RFC 2018 4, most recent first). */
+	struct tcp_range sb[TCP_SB_MAX];
+	uint32_t sacked_bytes;
+	struct tcp_range rsack[TCP_SACK_MAX_BLOCKS];
+	uint32_t high_rxt, rescue_rxt, recover;
+
+	/* RTT (RFC 6298), microseconds */
+	uint32_t srtt, rttvar, rto;
+	uint32_t rtt_seq;
+	uint64_t rtt_start;             /* tsc */
+
+	/* congestion control */
+	uint32_t cwnd, ssthresh;
+	uint32_t prior_cwnd;
+	uint64_t pacing_rate;           /* bytes/s, 0 = unpaced (for rate-based CCs) */
+	uint64_t delivered;
+	const struct tcp_cc_ops *cc;
+	uint64_t cc_priv[TCP_CC_PRIV_SIZE / 8];
+
+	/* timers: absolute tsc deadlines, 0 = off */
+	uint64_t t_rexmt, t_persist, t_delack, t_keep, t_conn;
+	uint64_t last_rcv;              /* tsc of the last segment received */
+
+	/* application */
+	const struct tcp_callbacks *cb;
+	void *user;
+	int err;                        /* pending error for on_closed */
+
+	/* statistics */
+	uint64_t bytes_sent, bytes_acked, bytes_received, segs_out, segs_in;
+	uint32_t n_retrans, n_rto, n_recoveries;
+};
+
+struct tcp_listener {
+	struct tcp_stack *st;
+	int family;
+	uint8_t addr[16];
+	uint16_t port;        /* network order */
+	uint8_t cookies;
+	uint8_t in_use;
+	uint32_t backlog;
+	uint32_t n_synrcvd;
+	const struct tcp_cc_ops *cc;
+	int (*on_accept)(struct tcp_conn *c, void *arg);
+	void *arg;
+};
+
+struct tcp_slab;
+
+struct tcp_stack {
+	struct rb_lcore *lc;
+	struct tcp_params prm;
+	uint64_t hz, tsc_ms, tsc_us;
+	/* connection table */
+	LIST_HEAD(tcp_hbucket, tcp_conn) *htab;
+	uint32_t hmask, hseed;
+	uint32_t n_conns, n_tw, n_synrcvd;
+	uint64_t mem;                   /* bytes of queued buffers */
+	/* listeners */
+	struct tcp_listener lst[TCP_MAX_LISTENERS];
+	/* timer wheel */
+	LIST_HEAD(tcp_wslot, tcp_conn) wheel[TCP_WHEEL_SLOTS];
+	uint64_t wheel_tick;            /* last tick processed */
+	/* deferred work */
+	TAILQ_HEAD(, tcp_conn) pending, reap;
+	int in_input;
+	/* free connections */
+	struct tcp_conn *free_list;
+	struct tcp_slab *slabs;
+	/* secrets: ISN (RFC 6528) and SYN cookies */
+	uint64_t isn_key[2], cookie_key[2];
+	uint16_t eph_next;
+	void *diag;                     /* tcp_diag.c state */
+};
+
+/* ---- helpers ---- */
+static inline uint32_t tcp_inflight_raw(const struct tcp_conn *c)
+{
+	return c->snd_max - c->snd_una;
+}
+
+static inline uint64_t tcp_now(const struct tcp_stack *st)
+{
+	return st->lc->now;
+}
+
+static inline uint32_t tcp_now_ms(const struct tcp_stack *st)
+{
+	return (uint32_t)(st->lc->now / st->tsc_ms);
+}
+
+static inline uint64_t tcp_now_us(const struct tcp_stack *st)
+{
+	return st->lc->now / st->tsc_us;
+}
+
+static inline uint64_t tcp_ms2tsc(const struct tcp_stack *st, uint64_t ms)
+{
+	return ms * st->tsc_ms;
+}
+
+static inline uint64_t tcp_us2tsc(const struct tcp_stack *st, uint64_t us)
+{
+	return us * st->tsc_us;
+}
+
+static inline int tcp_have_fin_rcvd(const struct tcp_conn *c)
+{
+	return (c->flags & TF_FIN_RCVD) != 0;
+}
+
+/* tcp_siphash.c */
+uint64_t tcp_siphash(const uint64_t key[2], const void *data, size_t len);
+
+/* tcp_stack.c */
+struct tcp_conn *tcp_conn_alloc(struct tcp_stack *st);
+void tcp_conn_hash(struct tcp_conn *c);
+struct tcp_conn *tcp_conn_lookup(struct tcp_stack *st, const struct tcp_key *k);
+void tcp_conn_set_state(struct tcp_conn *c, int state);
+void tcp_conn_drop(struct tcp_conn *c, int err);   /* terminate: to CLOSED, notify, reap */
+void tcp_conn_init_vars(struct tcp_conn *c);
+void tcp_timer_update(struct tcp_conn *c);
+void tcp_pending_add(struct tcp_conn *c);
+void tcp_deferred_run(struct tcp_stack *st);
+struct tcp_listener *tcp_listener_lookup(struct tcp_stack *st, int family, const uint8_t *addr,
+					 uint16_t port);
+uint32_t tcp_isn(struct tcp_stack *st, const struct tcp_key *k);
+int tcp_mem_charge(struct tcp_stack *st, uint32_t truesize);
+void tcp_mem_uncharge(struct tcp_stack *st, uint32_t truesize);
+void tcp_mbq_free(struct tcp_stack *st, struct tcp_mbq *q);
+void tcp_notify_readable(struct tcp_conn *c);
+
+/* tcp_opt.c */
+int tcp_opts_parse(const uint8_t *p, unsigned len, int syn, struct tcp_opts *o);
+
+/* tcp_output.c */
+int tcp_output(struct tcp_conn *c);                     /* send what window and cwnd allow */
+void tcp_send_ack(struct tcp_conn *c);
+void tcp_send_syn(struct tcp_conn *c);                  /* SYN or SYN-ACK by state */
+int tcp_send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags);
+void tcp_send_rst(struct tcp_conn *c);
+/* A segment without a connection (RST replies, SYN-cookie SYN-ACKs); k is
+ * as seen from us (l = local).  opt/optlen: ready-made options. */
+void tcp_send_bare(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, uint32_t seq,
+		   uint32_t ack, uint8_t flags, uint16_t win, const uint8_t *opt, unsigned optlen);
+/* RFC 9293 3.10.7.1: the reset for a segment that has no connection. */
+void tcp_reply_rst(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, uint32_t seq,
+		   uint32_t ack, uint8_t flags, uint32_t seglen);
+int tcp_xmit(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, struct rte_mbuf *m);
+unsigned tcp_syn_opts(struct tcp_conn *c, uint8_t *p);
+unsigned tcp_syn_opts_raw(uint8_t *p, uint16_t mss, int sack, int ts, uint32_t tsval,
+			  uint32_t tsecr, int ws, uint8_t wsval);
+uint32_t tcp_tsval(const struct tcp_conn *c);
+uint16_t tcp_cksum_verify(int family, const uint8_t *src, const uint8_t *dst,
+			  const struct rte_mbuf *m, uint32_t len);
+void tcp_challenge_ack(struct tcp_conn *c);
+uint8_t tcp_wscale_for(uint32_t rcvbuf);
+uint32_t tcp_rcv_space(const struct tcp_conn *c);
+uint16_t tcp_rcv_wnd_field(struct tcp_conn *c, int syn);
+/* Would reading have opened the window enough for an update (SWS rule)? */
+int tcp_rcv_wnd_update_due(const struct tcp_conn *c);
+void tcp_rexmt_arm(struct tcp_conn *c);
+void tcp_rexmt_timeout(struct tcp_conn *c);
+void tcp_persist_timeout(struct tcp_conn *c);
+uint32_t tcp_pipe(const struct tcp_conn *c);
+
+/* tcp_input.c */
+void tcp_rtt_sample(struct tcp_conn *c, uint32_t rtt_us);
+
+/* tcp_sack.c */
+void tcp_sb_update(struct tcp_conn *c, const struct tcp_opts *o, uint32_t *newly);
+void tcp_sb_advance(struct tcp_conn *c);                /* drop ranges below snd_una */
+int tcp_sb_is_sacked(const struct tcp_conn *c, uint32_t seq, uint32_t *end);
+int tcp_sb_next_seg(struct tcp_conn *c, uint32_t *seq, uint32_t *len);
+uint32_t tcp_sb_lost_edge(const struct tcp_conn *c);
+void tcp_rsack_update(struct tcp_conn *c, uint32_t start, uint32_t end);
+void tcp_rsack_trim(struct tcp_conn *c);
+
+/* tcp_cookie.c */
+uint32_t tcp_cookie_make(struct tcp_stack *st, const struct tcp_key *k, uint32_t peer_isn,
+			 uint16_t mss, uint32_t *tsval, const struct tcp_opts *o);
+int tcp_cookie_check(struct tcp_stack *st, const struct tcp_key *k, uint32_t peer_isn,
+		     uint32_t cookie, uint32_t tsecr, int has_ts, struct tcp_opts *o);
+
+/* tcp_diag.c */
+int tcp_diag_start(struct rb_lcore *lc);
+void tcp_diag_stop(struct rb_lcore *lc);
+
+#endif

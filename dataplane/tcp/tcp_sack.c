@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SACK: the sender's scoreboard and RFC 6675 loss recovery helpers
+ * (IsLost, SetPipe, NextSeg), and the receiver's SACK blocks (RFC 2018 4).
+ */
+#include <string.h>
+#include "tcp_priv.h"
+
+static void sb_recount(struct tcp_conn *c)
+{
+	c->sacked_bytes = 0;
+	for (int i = 0; i < c->n_sb; i++)
+		c->sacked_bytes += c->sb[i].end - c->sb[i].start;
+}
+
+static void sb_insert(struct tcp_conn *c, uint32_t s, uint32_t e)
+{
+	struct tcp_range out[TCP_SB_MAX + 1];
+	int n = 0, placed = 0;
+
+	for (int i = 0; i < c->n_sb; i++) {
+		struct tcp_range r = c->sb[i];
+
+		if (seq_lt(r.end, s)) {
+			out[n++] = r;
+		} else if (seq_lt(e, r.start)) {
+			if (!placed) {
+				out[n++] = (struct tcp_range){s, e};
+				placed = 1;
+			}
+			out[n++] = r;
+		} else {
+			s = seq_min(s, r.start);
+			e = seq_max(e, r.end);
+		}
+		if (n > TCP_SB_MAX)
+			n = TCP_SB_MAX; /* forget the highest range */
+	}
+	if (!placed && n < TCP_SB_MAX + 1)
+		out[n++] = (struct tcp_range){s, e};
+	if (n > TCP_SB_MAX)
+		n = TCP_SB_MAX;
+	memcpy(c->sb, out, (size_t)n * sizeof(out[0]));
+	c->n_sb = (uint8_t)n;
+}
+
+void tcp_sb_update(struct tcp_conn *c, const struct tcp_opts *o, uint32_t *newly)
+{
+	uint32_t before = c->sacked_bytes;
+
+	for (int i = 0; i < o->n_sack; i++) {
+		uint32_t s = o->sack[i].start, e = o->sack[i].end;
+
+		/* RFC 2018 3 / RFC 2883: ignore blocks at or below the cumulative
+		 * ACK (D-SACK) and blocks for data never sent. */
+		if (!seq_lt(s, e) || seq_le(e, c->snd_una) || seq_gt(e, c->snd_max))
+			continue;
+		if (seq_lt(s, c->snd_una))
+			s = c->snd_una;
+		sb_insert(c, s, e);
+	}
+	sb_recount(c);
+	*newly = c->sacked_bytes > before ? c->sacked_bytes - before : 0;
+}
+
+void tcp_sb_advance(struct tcp_conn *c)
+{
+	int j = 0;
+
+	for (int i = 0; i < c->n_sb; i++) {
+		struct tcp_range r = c->sb[i];
+
+		if (seq_le(r.end, c->snd_una))
+			continue;
+		if (seq_lt(r.start, c->snd_una))
+			r.start = c->snd_una;
+		c->sb[j++] = r;
+	}
+	c->n_sb = (uint8_t)j;
+	sb_recount(c);
+}
+
+int tcp_sb_is_sacked(const struct tcp_conn *c, uint32_t seq, uint32_t *end)
+{
+	for (int i = 0; i < c->n_sb; i++)
+		if (seq_ge(seq, c->sb[i].start) && seq_lt(seq, c->sb[i].end)) {
+			if (end)
+				*end = c->sb[i].end;
+			return 1;
+		}
+	return 0;
+}
+
+static uint32_t smss(const struct tcp_conn *c)
+{
+	return c->mss - ((c->flags & TF_TS) ? 12 : 0);
+}
+
+/* RFC 6675 4 IsLost(): every un-SACKed byte below the returned edge has
+ * DupThresh discontiguous SACKed ranges or more than (DupThresh-1)*SMSS
+ * SACKed bytes above it. */
+uint32_t tcp_sb_lost_edge(const struct tcp_conn *c)
+{
+	uint32_t acc = 0;
+	int cnt = 0;
+
+	for (int i = c->n_sb - 1; i >= 0; i--) {
+		acc += c->sb[i].end - c->sb[i].start;
+		cnt++;
+		if (cnt >= TCP_DUPTHRESH || acc > (TCP_DUPTHRESH - 1) * smss(c))
+			return c->sb[i].start;
+	}
+	return c->snd_una;
+}
+
+/* Bytes in [a, b) not SACKed. */
+static uint32_t holes(const struct tcp_conn *c, uint32_t a, uint32_t b)
+{
+	uint32_t n;
+
+	if (!seq_lt(a, b))
+		return 0;
+	n = b - a;
+	for (int i = 0; i < c->n_sb; i++) {
+		uint32_t s = seq_max(a, c->sb[i].start), e = seq_min(b, c->sb[i].end);
+
+		if (seq_lt(s, e))
+			n -= e - s;
+	}
+	return n;
+}
+
+/* RFC 6675 4 SetPipe(). Outside SACK recovery: the flight size. */
+uint32_t tcp_pipe(const struct tcp_conn *c)
+{
+	uint32_t unsacked, lost, rxt;
+
+	if ((c->flags & (TF_SACK | TF_RECOVERY)) != (TF_SACK | TF_RECOVERY))
+		return c->snd_max - c->snd_una;
+	unsacked = (c->snd_max - c->snd_una) - c->sacked_bytes;
+	lost = holes(c, c->snd_una, tcp_sb_lost_edge(c));
+	rxt = holes(c, c->snd_una, seq_min(c->high_rxt, c->snd_max));
+	return unsacked - lost + rxt;
+}
+
+/* RFC 6675 4 NextSeg(): returns 1 (rule 1: a lost segment), 3 (rule 3: an
+ * un-SACKed segment below the highest SACK) or 0; rule 2 (new data) is
+ * the caller's. */
+int tcp_sb_next_seg(struct tcp_conn *c, uint32_t *seq, uint32_t *len)
+{
+	uint32_t s = seq_max(c->high_rxt, c->snd_una), edge, next, end;
+	int again = 1;
+
+	while (again) {
+		again = 0;
+		if (tcp_sb_is_sacked(c, s, &end)) {
+			s = end;
+			again = 1;
+		}
+	}
+	if (!seq_lt(s, c->snd_max) || c->n_sb == 0)
+		return 0;
+	next = c->snd_max;
+	for (int i = 0; i < c->n_sb; i++)
+		if (seq_gt(c->sb[i].start, s)) {
+			next = c->sb[i].start;
+			break;
+		}
+	*seq = s;
+	*len = RTE_MIN(next - s, smss(c));
+	edge = tcp_sb_lost_edge(c);
+	if (seq_lt(s, edge))
+		return 1;
+	if (seq_lt(s, c->sb[c->n_sb - 1].end))
+		return 3;
+	return 0;
+}
+
+/* ---- receiver: SACK blocks to report (RFC 2018 4) ---- */
+static int ooo_find(const struct tcp_conn *c, uint32_t s, uint32_t e)
+{
+	for (int i = 0; i < c->n_ooo; i++) {
+		uint32_t os = c->ooo[i].seq, oe = os + c->ooo[i].len;
+
+		if (seq_lt(s, oe) && seq_lt(os, e))
+			return i;
+	}
+	return -1;
+}
+
+static void rsack_rebuild(struct tcp_conn *c, int first)
+{
+	struct tcp_range out[TCP_SACK_MAX_BLOCKS];
+	uint8_t used[TCP_OOO_MAX] = {0};
+	int n = 0;
+
+	if (first >= 0) {
+		out[n++] = (struct tcp_range){c->ooo[first].seq, c->ooo[first].seq + c->ooo[first].len};
+		used[first] = 1;
+	}
+	for (int i = 0; i < c->n_rsack && n < TCP_SACK_MAX_BLOCKS; i++) {
+		int k = ooo_find(c, c->rsack[i].start, c->rsack[i].end);
+
+		if (k < 0 || used[k])
+			continue;
+		used[k] = 1;
+		out[n++] = (struct tcp_range){c->ooo[k].seq, c->ooo[k].seq + c->ooo[k].len};
+	}
+	for (int k = 0; k < c->n_ooo && n < TCP_SACK_MAX_BLOCKS; k++) {
+		if (used[k])
+			continue;
+		used[k] = 1;
+		out[n++] = (struct tcp_range){c->ooo[k].seq, c->ooo[k].seq + c->ooo[k].len};
+	}
+	memcpy(c->rsack, out, (size_t)n * sizeof(out[0]));
+	c->n_rsack = (uint8_t)n;
+}
+
+void tcp_rsack_update(struct tcp_conn *c, uint32_t start, uint32_t end)
+{
+	rsack_rebuild(c, ooo_find(c, start, end));
+}
+
+void tcp_rsack_trim(struct tcp_conn *c)
+{
+	rsack_rebuild(c, -1);
+}

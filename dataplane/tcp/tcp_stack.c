@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-lcore TCP stack object: connection table, listeners, connection
+ * memory, the timer wheel and deferred work (coalesced output, frees).
+ *
+ * Timers: each connection keeps absolute TSC deadlines for retransmission,
+ * persist, delayed ACK, keepalive and the connection timer (TIME_WAIT,
+ * FIN_WAIT_2, handshake) and sits once in a hashed wheel of 1 ms ticks at
+ * the earliest of them.  tcp_lcore_poll() advances the wheel once per loop.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+#include <rte_hash_crc.h>
+#include "tcp_priv.h"
+
+#define TCP_SLAB_CONNS 64
+
+struct tcp_slab {
+	struct tcp_slab *next;
+	struct tcp_conn conns[TCP_SLAB_CONNS];
+};
+
+static const struct tcp_params tcp_params_default = {
+	.max_conns = 65536,
+	.max_time_wait = 16384,
+	.mem_limit = 256ull << 20,
+	.sndbuf = 512 * 1024,
+	.rcvbuf = 512 * 1024,
+	.backlog = 1024,
+	.rto_min_ms = 200,   /* RFC 6298 2.4 says 1 s; 200 ms as deployed stacks */
+	.rto_max_ms = 60000, /* RFC 6298 2.5 */
+	.rto_init_ms = 1000, /* RFC 6298 2.1 */
+	.delack_ms = 40,
+	.msl_ms = 30000,
+	.fin_wait2_ms = 60000,
+	.syn_retries = 6,
+	.retries = 15,
+	.keepalive_ms = 0,
+	.keepalive_intvl_ms = 75000,
+	.keepalive_probes = 9,
+	.mss_default = 1460,
+	.sack = 1,
+	.timestamps = 1,
+	.wscale = 1,
+};
+
+struct tcp_params *tcp_params(struct rb_lcore *lc)
+{
+	return lc->tcp ? &lc->tcp->prm : NULL;
+}
+
+const char *tcp_state_name(int state)
+{
+	static const char *const names[] = {
+		"CLOSED",     "LISTEN",     "SYN-SENT",   "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
+		"FIN-WAIT-2", "CLOSE-WAIT", "CLOSING",    "LAST-ACK",     "TIME-WAIT",
+	};
+
+	if (state < 0 || state >= (int)RTE_DIM(names))
+		return "?";
+	return names[state];
+}
+
+static void tcp_secret(uint64_t k[2])
+{
+	if (getrandom(k, 2 * sizeof(uint64_t), 0) != (ssize_t)(2 * sizeof(uint64_t))) {
+		k[0] = rte_rand();
+		k[1] = rte_rand();
+	}
+}
+
+int tcp_lcore_init(struct rb_lcore *lc)
+{
+	struct tcp_stack *st;
+	uint32_t nb = 1;
+	int socket = (int)rte_lcore_to_socket_id(lc->lcore_id);
+
+	if (socket < 0)
+		socket = SOCKET_ID_ANY;
+	st = rte_zmalloc_socket("tcp_stack", sizeof(*st), RTE_CACHE_LINE_SIZE, socket);
+	if (st == NULL)
+		return -ENOMEM;
+	st->lc = lc;
+	st->prm = tcp_params_default;
+	st->hz = lc->dp->tsc_hz;
+	st->tsc_ms = st->hz / 1000 ? st->hz / 1000 : 1;
+	st->tsc_us = st->hz / 1000000 ? st->hz / 1000000 : 1;
+	while (nb < st->prm.max_conns && nb < (1u << 22))
+		nb <<= 1;
+	st->htab = rte_zmalloc_socket("tcp_htab", nb * sizeof(*st->htab), RTE_CACHE_LINE_SIZE,
+				      socket);
+	if (st->htab == NULL) {
+		rte_free(st);
+		return -ENOMEM;
+	}
+	st->hmask = nb - 1;
+	for (uint32_t i = 0; i < nb; i++)
+		LIST_INIT(&st->htab[i]);
+	for (int i = 0; i < TCP_WHEEL_SLOTS; i++)
+		LIST_INIT(&st->wheel[i]);
+	st->wheel_tick = lc->now / st->tsc_ms;
+	TAILQ_INIT(&st->pending);
+	TAILQ_INIT(&st->reap);
+	tcp_secret(st->isn_key);
+	tcp_secret(st->cookie_key);
+	st->hseed = (uint32_t)st->isn_key[0] ^ (uint32_t)rte_rand();
+	st->eph_next = (uint16_t)(TCP_EPH_LO + rte_rand() % (TCP_EPH_HI - TCP_EPH_LO + 1));
+	lc->tcp = st;
+	if (tcp_diag_start(lc) < 0) {
+		tcp_lcore_fini(lc);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void tcp_conn_release(struct tcp_stack *st, struct tcp_conn *c);
+
+void tcp_lcore_fini(struct rb_lcore *lc)
+{
+	struct tcp_stack *st = lc->tcp;
+	struct tcp_slab *s;
+
+	if (st == NULL)
+		return;
+	tcp_diag_stop(lc);
+	for (uint32_t i = 0; i <= st->hmask; i++) {
+		struct tcp_conn *c;
+
+		while ((c = LIST_FIRST(&st->htab[i])) != NULL) {
+			c->flags &= ~TF_APP;
+			tcp_conn_drop(c, -ECONNABORTED);
+		}
+	}
+	tcp_deferred_run(st);
+	while ((s = st->slabs) != NULL) {
+		st->slabs = s->next;
+		rte_free(s);
+	}
+	explicit_bzero(st->isn_key, sizeof(st->isn_key));
+	explicit_bzero(st->cookie_key, sizeof(st->cookie_key));
+	rte_free(st->htab);
+	rte_free(st);
+	lc->tcp = NULL;
+}
+
+/* ---- connection memory ---- */
+struct tcp_conn *tcp_conn_alloc(struct tcp_stack *st)
+{
+	struct tcp_conn *c;
+
+	if (st->n_conns >= st->prm.max_conns) {
+		rb_drop_count(st->lc, RB_DROP_TCP_CONN_LIMIT);
+		return NULL;
+	}
+	if (st->free_list == NULL) {
+		struct tcp_slab *s = rte_zmalloc("tcp_slab", sizeof(*s), RTE_CACHE_LINE_SIZE);
+
+		if (s == NULL) {
+			rb_drop_count(st->lc, RB_DROP_TCP_CONN_LIMIT);
+			return NULL;
+		}
+		s->next = st->slabs;
+		st->slabs = s;
+		for (int i = TCP_SLAB_CONNS - 1; i >= 0; i--) {
+			s->conns[i].hlink.le_next = st->free_list;
+			st->free_list = &s->conns[i];
+		}
+	}
+	c = st->free_list;
+	st->free_list = c->hlink.le_next;
+	memset(c, 0, sizeof(*c));
+	c->st = st;
+	c->sndbuf = st->prm.sndbuf;
+	c->rcvbuf = st->prm.rcvbuf;
+	st->n_conns++;
+	return c;
+}
+
+static void tcp_conn_release(struct tcp_stack *st, struct tcp_conn *c)
+{
+	c->flags = TF_FREED;
+	c->hlink.le_next = st->free_list;
+	st->free_list = c;
+	st->n_conns--;
+	rb_count(st->lc, RB_EV_TCP_CLOSED);
+}
+
+/* ---- memory accounting of queued buffers ---- */
+int tcp_mem_charge(struct tcp_stack *st, uint32_t truesize)
+{
+	if (st->mem + truesize > st->prm.mem_limit)
+		return -1;
+	st->mem += truesize;
+	return 0;
+}
+
+void tcp_mem_uncharge(struct tcp_stack *st, uint32_t truesize)
+{
+	st->mem = st->mem > truesize ? st->mem - truesize : 0;
+}
+
+void tcp_mbq_free(struct tcp_stack *st, struct tcp_mbq *q)
+{
+	struct rte_mbuf *m = q->head, *n;
+
+	while (m != NULL) {
+		n = m->next;
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+		m = n;
+	}
+	tcp_mem_uncharge(st, q->truesize);
+	memset(q, 0, sizeof(*q));
+}
+
+/* ---- connection table ---- */
+static uint32_t tcp_key_hash(const struct tcp_stack *st, const struct tcp_key *k)
+{
+	return rte_hash_crc(k, sizeof(*k), st->hseed);
+}
+
+void tcp_conn_hash(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+
+	LIST_INSERT_HEAD(&st->htab[tcp_key_hash(st, &c->key) & st->hmask], c, hlink);
+	c->flags |= TF_HASHED;
+}
+
+struct tcp_conn *tcp_conn_lookup(struct tcp_stack *st, const struct tcp_key *k)
+{
+	struct tcp_conn *c;
+
+	LIST_FOREACH(c, &st->htab[tcp_key_hash(st, k) & st->hmask], hlink)
+		if (memcmp(&c->key, k, sizeof(*k)) == 0)
+			return c;
+	return NULL;
+}
+
+void tcp_conn_set_state(struct tcp_conn *c, int state)
+{
+	struct tcp_stack *st = c->st;
+
+	if (c->state == state)
+		return;
+	if (c->state == TCPS_TIME_WAIT)
+		st->n_tw--;
+	if (c->state == TCPS_SYN_RECEIVED) {
+		st->n_synrcvd--;
+		if (c->lst != NULL) {
+			c->lst->n_synrcvd--;
+			c->lst = NULL;
+		}
+	}
+	if (state == TCPS_TIME_WAIT)
+		st->n_tw++;
+	if (state == TCPS_SYN_RECEIVED)
+		st->n_synrcvd++;
+	if (state == TCPS_ESTABLISHED)
+		rb_count(st->lc, RB_EV_TCP_ESTABLISHED);
+	c->state = (uint8_t)state;
+}
+
+static void tcp_wheel_remove(struct tcp_conn *c)
+{
+	if (c->wheel_expire) {
+		LIST_REMOVE(c, wlink);
+		c->wheel_expire = 0;
+	}
+}
+
+/* Terminate: free the buffers, leave the table, tell the application. */
+void tcp_conn_drop(struct tcp_conn *c, int err)
+{
+	struct tcp_stack *st = c->st;
+
+	if (c->flags & TF_REAP)
+		return;
+	tcp_conn_set_state(c, TCPS_CLOSED);
+	if (c->flags & TF_HASHED) {
+		LIST_REMOVE(c, hlink);
+		c->flags &= ~TF_HASHED;
+	}
+	tcp_wheel_remove(c);
+	c->t_rexmt = c->t_persist = c->t_delack = c->t_keep = c->t_conn = 0;
+	tcp_mbq_free(st, &c->sndq);
+	tcp_mbq_free(st, &c->rcvq);
+	for (int i = 0; i < c->n_ooo; i++) {
+		struct tcp_mbq q = {.head = c->ooo[i].head, .truesize = c->ooo[i].truesize};
+
+		tcp_mbq_free(st, &q);
+	}
+	c->n_ooo = 0;
+	if (c->flags & TF_PENDING) {
+		TAILQ_REMOVE(&st->pending, c, plink);
+		c->flags &= ~TF_PENDING;
+	}
+	c->flags |= TF_REAP;
+	TAILQ_INSERT_TAIL(&st->reap, c, plink);
+	if (c->flags & TF_APP) {
+		c->flags &= ~TF_APP;
+		if ((c->flags & TF_CONNECTING) && c->cb && c->cb->on_connected) {
+			c->flags &= ~TF_CONNECTING;
+			c->cb->on_connected(c, err ? err : -ECONNRESET);
+		}
+		if (c->cb && c->cb->on_closed)
+			c->cb->on_closed(c, err);
+	}
+}
+
+void tcp_pending_add(struct tcp_conn *c)
+{
+	if (c->flags & (TF_PENDING | TF_REAP))
+		return;
+	c->flags |= TF_PENDING;
+	TAILQ_INSERT_TAIL(&c->st->pending, c, plink);
+}
+
+void tcp_deferred_run(struct tcp_stack *st)
+{
+	struct tcp_conn *c;
+
+	while ((c = TAILQ_FIRST(&st->pending)) != NULL) {
+		TAILQ_REMOVE(&st->pending, c, plink);
+		c->flags &= ~TF_PENDING;
+		tcp_output(c);
+	}
+	while ((c = TAILQ_FIRST(&st->reap)) != NULL) {
+		TAILQ_REMOVE(&st->reap, c, plink);
+		tcp_conn_release(st, c);
+	}
+}
+
+void tcp_notify_readable(struct tcp_conn *c)
+{
+	if ((c->flags & TF_APP) && c->cb && c->cb->on_readable)
+		c->cb->on_readable(c);
+}
+
+/* ---- timers ---- */
+void tcp_timer_update(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+	uint64_t t = 0, tick;
+	const uint64_t d[] = {c->t_rexmt, c->t_persist, c->t_delack, c->t_keep, c->t_conn};
+
+	if (c->flags & TF_REAP)
+		return;
+	for (unsigned i = 0; i < RTE_DIM(d); i++)
+		if (d[i] && (t == 0 || d[i] < t))
+			t = d[i];
+	if (t == 0) {
+		tcp_wheel_remove(c);
+		return;
+	}
+	tick = (t + st->tsc_ms - 1) / st->tsc_ms;
+	if (tick <= st->wheel_tick)
+		tick = st->wheel_tick + 1;
+	if (tick == c->wheel_expire)
+		return;
+	tcp_wheel_remove(c);
+	c->wheel_expire = tick;
+	LIST_INSERT_HEAD(&st->wheel[tick % TCP_WHEEL_SLOTS], c, wlink);
+}
+
+static void tcp_keepalive_timeout(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+	uint64_t now = tcp_now(st);
+
+	c->t_keep = 0;
+	if (c->state != TCPS_ESTABLISHED && c->state != TCPS_CLOSE_WAIT)
+		return;
+	if (now - c->last_rcv < tcp_ms2tsc(st, st->prm.keepalive_ms)) {
+		c->t_keep = c->last_rcv + tcp_ms2tsc(st, st->prm.keepalive_ms);
+		c->keep_probes = 0;
+		return;
+	}
+	if (c->keep_probes >= st->prm.keepalive_probes) {
+		rb_count(st->lc, RB_EV_TCP_TIMEOUT);
+		tcp_send_rst(c);
+		tcp_conn_drop(c, -ETIMEDOUT);
+		return;
+	}
+	/* RFC 9293 3.8.4: <SEQ=SND.UNA-1><ACK=RCV.NXT>, no data */
+	c->keep_probes++;
+	rb_count(st->lc, RB_EV_TCP_KEEPALIVE);
+	tcp_send_segment(c, c->snd_una - 1, 0, TCP_ACK);
+	c->t_keep = now + tcp_ms2tsc(st, st->prm.keepalive_intvl_ms);
+}
+
+static void tcp_conn_timeout(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+
+	c->t_conn = 0;
+	switch (c->state) {
+	case TCPS_TIME_WAIT:
+		tcp_conn_drop(c, 0);
+		break;
+	case TCPS_FIN_WAIT_2:
+		rb_count(st->lc, RB_EV_TCP_TIMEOUT);
+		tcp_conn_drop(c, -ETIMEDOUT);
+		break;
+	default:
+		break;
+	}
+}
+
+static void tcp_timers_fire(struct tcp_conn *c)
+{
+	uint64_t now = tcp_now(c->st);
+
+	if (c->t_conn && c->t_conn <= now)
+		tcp_conn_timeout(c);
+	if ((c->flags & TF_REAP) == 0 && c->t_rexmt && c->t_rexmt <= now) {
+		c->t_rexmt = 0;
+		tcp_rexmt_timeout(c);
+	}
+	if ((c->flags & TF_REAP) == 0 && c->t_persist && c->t_persist <= now) {
+		c->t_persist = 0;
+		tcp_persist_timeout(c);
+	}
+	if ((c->flags & TF_REAP) == 0 && c->t_keep && c->t_keep <= now)
+		tcp_keepalive_timeout(c);
+	if ((c->flags & TF_REAP) == 0 && c->t_delack && c->t_delack <= now) {
+		c->t_delack = 0;
+		if (c->flags & TF_DELACK)
+			tcp_send_ack(c);
+	}
+	tcp_timer_update(c);
+}
+
+static void tcp_wheel_slot(struct tcp_stack *st, unsigned slot, uint64_t upto)
+{
+	struct tcp_wslot local;
+	struct tcp_conn *c;
+
+	LIST_INIT(&local);
+	while ((c = LIST_FIRST(&st->wheel[slot])) != NULL) {
+		LIST_REMOVE(c, wlink);
+		LIST_INSERT_HEAD(&local, c, wlink);
+	}
+	while ((c = LIST_FIRST(&local)) != NULL) {
+		LIST_REMOVE(c, wlink);
+		if (c->wheel_expire > upto) {
+			LIST_INSERT_HEAD(&st->wheel[slot], c, wlink);
+			continue;
+		}
+		c->wheel_expire = 0;
+		tcp_timers_fire(c);
+	}
+}
+
+void tcp_lcore_poll(struct rb_lcore *lc)
+{
+	struct tcp_stack *st = lc->tcp;
+	uint64_t target;
+
+	if (st == NULL)
+		return;
+	st->in_input++;
+	target = lc->now / st->tsc_ms;
+	if (target > st->wheel_tick + TCP_WHEEL_SLOTS) {
+		st->wheel_tick = target;
+		for (unsigned s = 0; s < TCP_WHEEL_SLOTS; s++)
+			tcp_wheel_slot(st, s, target);
+	} else {
+		while (st->wheel_tick < target) {
+			st->wheel_tick++;
+			tcp_wheel_slot(st, st->wheel_tick % TCP_WHEEL_SLOTS, st->wheel_tick);
+		}
+	}
+	if (--st->in_input == 0)
+		tcp_deferred_run(st);
+}
+
+/* ---- listeners ---- */
+struct tcp_listener *tcp_listener_lookup(struct tcp_stack *st, int family, const uint8_t *addr,
+					 uint16_t port)
+{
+	struct tcp_listener *wild = NULL;
+	static const uint8_t zero[16];
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	for (int i = 0; i < TCP_MAX_LISTENERS; i++) {
+		struct tcp_listener *l = &st->lst[i];
+
+		if (!l->in_use || l->port != port || (l->family && l->family != family))
+			continue;
+		if (memcmp(l->addr, addr, alen) == 0)
+			return l;
+		if (memcmp(l->addr, zero, 16) == 0)
+			wild = l;
+	}
+	return wild;
+}
+
+struct tcp_listener *tcp_listen(struct rb_lcore *lc, const struct tcp_listen_params *p, int *err)
+{
+	struct tcp_stack *st = lc->tcp;
+	struct tcp_listener *l = NULL;
+	const struct tcp_cc_ops *cc;
+	int e = 0;
+
+	if (st == NULL || p == NULL || p->on_accept == NULL || p->port == 0 ||
+	    (p->family != 0 && p->family != AF_INET && p->family != AF_INET6)) {
+		e = -EINVAL;
+		goto out;
+	}
+	cc = tcp_cc_find(p->cc);
+	if (cc == NULL) {
+		e = -ENOENT;
+		goto out;
+	}
+	for (int i = 0; i < TCP_MAX_LISTENERS; i++) {
+		struct tcp_listener *o = &st->lst[i];
+
+		if (o->in_use && o->port == rte_cpu_to_be_16(p->port) &&
+		    (o->family == 0 || p->family == 0 || o->family == p->family) &&
+		    memcmp(o->addr, p->addr, 16) == 0) {
+			e = -EADDRINUSE;
+			goto out;
+		}
+		if (!o->in_use && l == NULL)
+			l = o;
+	}
+	if (l == NULL) {
+		e = -ENOSPC;
+		goto out;
+	}
+	memset(l, 0, sizeof(*l));
+	l->st = st;
+	l->family = p->family;
+	memcpy(l->addr, p->addr, 16);
+	l->port = rte_cpu_to_be_16(p->port);
+	l->cookies = p->cookies;
+	l->backlog = p->backlog ? p->backlog : st->prm.backlog;
+	l->cc = cc;
+	l->on_accept = p->on_accept;
+	l->arg = p->arg;
+	l->in_use = 1;
+out:
+	if (err)
+		*err = e;
+	return e ? NULL : l;
+}
+
+void tcp_unlisten(struct tcp_listener *l)
+{
+	struct tcp_stack *st;
+
+	if (l == NULL || !l->in_use)
+		return;
+	st = l->st;
+	/* Half-open connections of this listener go away with it. */
+	for (uint32_t i = 0; i <= st->hmask && l->n_synrcvd; i++) {
+		struct tcp_conn *c, *n;
+
+		for (c = LIST_FIRST(&st->htab[i]); c != NULL; c = n) {
+			n = LIST_NEXT(c, hlink);
+			if (c->lst == l) {
+				tcp_send_rst(c);
+				tcp_conn_drop(c, -ECONNABORTED);
+			}
+		}
+	}
+	l->in_use = 0;
+	if (!st->in_input)
+		tcp_deferred_run(st);
+}

@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP data transfer tests over the simulated wire: echo through the diag
+ * service under loss/duplication/reordering, deterministic SACK and
+ * NewReno recovery, window scaling, zero-window probing, RTO backoff and
+ * give-up, keepalive, half-close, chargen/discard, IPv6.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <CUnit/CUnit.h>
+#include "test_tcp_harness.h"
+#include "test_tcp_app.h"
+#include "dataplane/tcp/tcp_priv.h"
+
+#define MS 1000000ull
+#define SEC 1000000000ull
+
+static bool app_done(void *arg)
+{
+	struct app *a = arg;
+
+	return a->closed || (a->eof && a->tx_off == a->tx_len);
+}
+
+static void set_opts(int host, bool sack, bool ts, bool ws)
+{
+	struct tcp_params *p = tcp_params(&th.h[host].lc);
+
+	p->sack = sack;
+	p->timestamps = ts;
+	p->wscale = ws;
+}
+
+/* ---- echo through the diag service under impairments ---- */
+struct echo_case {
+	const char *name;
+	uint32_t loss_ppm, dup_ppm, reorder_ppm;
+	bool sack, ts;
+	const char *cc;
+	size_t size;
+	int family;
+	bool expect_rexmit;
+};
+
+static const struct echo_case echo_cases[] = {
+	{"clean cubic", 0, 0, 0, true, true, "cubic", 1 << 20, AF_INET, false},
+	{"clean newreno v6", 0, 0, 0, true, true, "newreno", 1 << 20, AF_INET6, false},
+	{"1% loss sack", 10000, 0, 0, true, true, "cubic", 1 << 20, AF_INET, true},
+	{"5% loss sack", 50000, 0, 0, true, true, "cubic", 512 << 10, AF_INET, true},
+	{"5% loss newreno no sack", 50000, 0, 0, false, true, "newreno", 512 << 10, AF_INET, true},
+	{"3% loss no sack no ts", 30000, 0, 0, false, false, "cubic", 512 << 10, AF_INET, true},
+	{"5% reorder", 0, 0, 50000, true, true, "cubic", 1 << 20, AF_INET, false},
+	{"5% duplication", 0, 50000, 0, true, true, "cubic", 1 << 20, AF_INET, false},
+	{"2% loss+dup+reorder", 20000, 20000, 20000, true, true, "cubic", 512 << 10, AF_INET,
+	 true},
+	{"2% loss+dup+reorder v6 nosack", 20000, 20000, 20000, false, true, "newreno", 256 << 10,
+	 AF_INET6, true},
+};
+
+static void test_echo_table(void)
+{
+	for (unsigned i = 0; i < RTE_DIM(echo_cases); i++) {
+		const struct echo_case *ec = &echo_cases[i];
+		struct app a;
+		struct tcp_info info;
+		uint8_t *data = pattern(ec->size, i + 1);
+		bool ok;
+
+		th_setup(2, true);
+		th.loss_ppm = ec->loss_ppm;
+		th.dup_ppm = ec->dup_ppm;
+		th.reorder_ppm = ec->reorder_ppm;
+		th.rng += i;
+		set_opts(0, ec->sack, ec->ts, true);
+		app_init(&a);
+		a.tx = data;
+		a.tx_len = ec->size;
+		a.shut_after_tx = true;
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, ec->family, 7, 0, ec->cc));
+		ok = th_run_until(app_done, &a, 900 * SEC);
+		if (!ok || a.rx_len != ec->size)
+			fprintf(stderr, "\n  echo case '%s': done %d rx %zu/%zu closed %d err %d\n",
+				ec->name, ok, a.rx_len, ec->size, a.closed, a.close_err);
+		CU_ASSERT(ok);
+		CU_ASSERT_EQUAL(a.connected, 1);
+		CU_ASSERT_EQUAL(a.rx_len, ec->size);
+		CU_ASSERT(a.rx_len == ec->size && memcmp(a.rx, data, ec->size) == 0);
+		CU_ASSERT(a.eof);
+		if (a.c) {
+			tcp_get_info(a.c, &info);
+			CU_ASSERT_EQUAL(info.sack, ec->sack);
+			CU_ASSERT_EQUAL(info.timestamps, ec->ts);
+			CU_ASSERT_STRING_EQUAL(info.cc, ec->cc);
+			if (ec->expect_rexmit)
+				CU_ASSERT(info.retransmits > 0);
+			tcp_close(a.c);
+		}
+		th.loss_ppm = th.dup_ppm = th.reorder_ppm = 0;
+		th_run(200 * SEC);
+		if (ec->expect_rexmit)
+			CU_ASSERT(th_counter_ev(0, RB_EV_TCP_RETRANSMIT) +
+					  th_counter_ev(1, RB_EV_TCP_RETRANSMIT) >
+				  0);
+		if (ec->dup_ppm)
+			CU_ASSERT(th_counter_drop(1, RB_DROP_TCP_DUPLICATE) +
+					  th_counter_drop(0, RB_DROP_TCP_DUPLICATE) >
+				  0);
+		/* everything closed and freed on both sides */
+		CU_ASSERT_EQUAL(th.h[0].lc.tcp->n_conns, 0);
+		CU_ASSERT_EQUAL(th.h[1].lc.tcp->n_conns, 0);
+		CU_ASSERT_EQUAL(th.h[0].lc.tcp->mem, 0);
+		CU_ASSERT_EQUAL(th.h[1].lc.tcp->mem, 0);
+		app_free(&a);
+		free(data);
+		CU_ASSERT_EQUAL(th_teardown(), 0);
+	}
+}
+
+/* ---- deterministic loss: drop chosen data segments once ---- */
+struct drop_plan {
+	uint32_t iss;
+	bool have_iss;
+	uint32_t offs[8];
+	int n;
+	bool done[8];
+	int dropped;
+};
+
+static bool drop_filter(int from, struct rte_mbuf *m, void *arg)
+{
+	struct drop_plan *dp = arg;
+	struct th_tcp_view v;
+
+	if (from != 0 || !th_tcp_parse(m, &v))
+		return false;
+	if (v.flags & TCP_SYN) {
+		dp->iss = v.seq;
+		dp->have_iss = true;
+		return false;
+	}
+	if (!dp->have_iss || v.len == 0)
+		return false;
+	for (int i = 0; i < dp->n; i++)
+		if (!dp->done[i] && v.seq - dp->iss - 1 == dp->offs[i]) {
+			dp->done[i] = true;
+			dp->dropped++;
+			return true;
+		}
+	return false;
+}
+
+struct recov_case {
+	const char *name;
+	bool sack;
+	const char *cc;
+	int n;
+	uint32_t segs[8];
+	bool expect_no_rto;
+};
+
+static const struct recov_case recov_cases[] = {
+	{"sack one loss", true, "cubic", 1, {20}, true},
+	{"sack three losses one window", true, "cubic", 3, {20, 22, 24}, true},
+	{"sack burst of four", true, "newreno", 4, {30, 31, 32, 33}, true},
+	{"newreno one loss", false, "newreno", 1, {20}, true},
+	{"newreno two losses (partial ack)", false, "newreno", 2, {20, 25}, true},
+};
+
+static void test_recovery_table(void)
+{
+	for (unsigned i = 0; i < RTE_DIM(recov_cases); i++) {
+		const struct recov_case *rc = &recov_cases[i];
+		struct drop_plan plan = {0};
+		const size_t size = 400 * 1448;
+		uint8_t *data = pattern(size, 77);
+		struct tcp_info info;
+		struct app a;
+		bool ok;
+
+		th_setup(2, true);
+		set_opts(0, rc->sack, true, true);
+		plan.n = rc->n;
+		for (int k = 0; k < rc->n; k++)
+			plan.offs[k] = rc->segs[k] * 1448;
+		th.filter = drop_filter;
+		th.filter_arg = &plan;
+		th.delay_ns = 10 * MS;
+		app_init(&a);
+		a.tx = data;
+		a.tx_len = size;
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 9, 0, rc->cc));
+		ok = false;
+		for (int t = 0; t < 3000 && !ok; t++) {
+			th_run(10 * MS);
+			tcp_get_info(a.c, &info);
+			ok = info.bytes_acked >= size;
+		}
+		CU_ASSERT(ok);
+		CU_ASSERT_EQUAL(plan.dropped, rc->n);
+		tcp_get_info(a.c, &info);
+		if (!ok || info.rto_count || info.fast_recoveries == 0)
+			fprintf(stderr, "\n  recovery '%s': acked %lu rto %u fr %u rexmit %u\n",
+				rc->name, (unsigned long)info.bytes_acked, info.rto_count,
+				info.fast_recoveries, info.retransmits);
+		CU_ASSERT(info.fast_recoveries >= 1);
+		CU_ASSERT(info.retransmits >= (uint32_t)rc->n);
+		if (rc->expect_no_rto)
+			CU_ASSERT_EQUAL(info.rto_count, 0);
+		if (rc->sack)
+			CU_ASSERT(th_counter_ev(0, RB_EV_TCP_SACK_RECOVERY) >= 1);
+		CU_ASSERT(info.ssthresh < UINT32_MAX / 2);
+		tcp_abort(a.c);
+		th_run(SEC);
+		app_free(&a);
+		free(data);
+		CU_ASSERT_EQUAL(th_teardown(), 0);
+	}
+}
+
+/* ---- window scaling: more than 64 KB in flight ---- */
+static void test_window_scaling(void)
+{
+	const size_t size = 8 << 20;
+	uint8_t *data = pattern(size, 5);
+	struct tcp_info info;
+	uint32_t max_inflight = 0;
+	struct app a;
+
+	th_setup(2, true);
+	tcp_params(&th.h[0].lc)->sndbuf = 4 << 20;
+	tcp_params(&th.h[1].lc)->rcvbuf = 4 << 20;
+	th.delay_ns = 20 * MS;
+	app_init(&a);
+	a.tx = data;
+	a.tx_len = size;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 9, 0, NULL));
+	for (int t = 0; t < 2000; t++) {
+		th_run(5 * MS);
+		tcp_get_info(a.c, &info);
+		if (info.inflight > max_inflight)
+			max_inflight = info.inflight;
+		if (info.bytes_acked >= size)
+			break;
+	}
+	tcp_get_info(a.c, &info);
+	CU_ASSERT_EQUAL(info.bytes_acked, size);
+	CU_ASSERT_EQUAL(info.snd_wscale, 7); /* 4 MB >> 7 fits 16 bits */
+	CU_ASSERT(info.rcv_wscale > 0);
+	CU_ASSERT(max_inflight > 4 * 65535);
+	CU_ASSERT(info.srtt_us >= 39000 && info.srtt_us <= 60000);
+	tcp_abort(a.c);
+	th_run(SEC);
+	app_free(&a);
+	free(data);
+	CU_ASSERT_EQUAL(th_teardown(), 0);
+}
+
+/* ---- zero window: probes while the reader stalls, then recovery ---- */
+static void test_zero_window(void)
+{
+	const size_t size = 300 << 10;
+	uint8_t *data = pattern(size, 9);
+	struct app_server srv = {0};
+	struct tcp_info info;
+	struct app a;
+	uint64_t zwp;
+
+	th_setup(2, false);
+	tcp_params(&th.h[1].lc)->rcvbuf = 64 << 10;
+	srv.tmpl.no_read = true;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_listen(&srv, 1, 5000, TCP_COOKIES_NEVER, 0, NULL));
+	app_init(&a);
+	a.tx = data;
+	a.tx_len = size;
+	a.shut_after_tx = true;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 5000, 0, NULL));
+	th_run(20 * SEC);
+	tcp_get_info(a.c, &info);
+	CU_ASSERT_EQUAL(info.snd_wnd, 0);
+	CU_ASSERT(info.bytes_acked >= (60 << 10) && info.bytes_acked <= (66 << 10));
+	zwp = th_counter_ev(0, RB_EV_TCP_ZWP);
+	CU_ASSERT(zwp >= 3);
+	CU_ASSERT(th_counter_drop(1, RB_DROP_TCP_RCVBUF_FULL) >= 1);
+	CU_ASSERT(!a.closed);
+	/* the reader wakes up: the window opens and the transfer completes */
+	CU_ASSERT_EQUAL_FATAL(srv.n, 1);
+	srv.apps[0].no_read = false;
+	app_read(&srv.apps[0]);
+	for (int t = 0; t < 600 && !srv.apps[0].eof; t++) {
+		th_run(100 * MS);
+		app_read(&srv.apps[0]);
+	}
+	CU_ASSERT(srv.apps[0].eof);
+	CU_ASSERT(srv.apps[0].rx_len == size && memcmp(srv.apps[0].rx, data, size) == 0);
+	tcp_abort(a.c);
+	if (srv.apps[0].c)
+		tcp_abort(srv.apps[0].c);
+	th_run(SEC);
+	app_free(&a);
+	app_free(&srv.apps[0]);
+	free(data);
+	CU_ASSERT_EQUAL(th_teardown(), 0);
+}
+
+/* ---- RTO backoff and giving up ---- */
+static void test_rto_timeout(void)
+{
+	struct app a;
+	uint8_t buf[4000] = {1};
+	uint64_t rto1;
+
+	th_setup(2, true);
+	tcp_params(&th.h[0].lc)->retries = 5;
+	app_init(&a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 9, 0, NULL));
+	th_run(100 * MS);
+	CU_ASSERT_EQUAL_FATAL(a.connected, 1);
+	th.h[1].blackhole_rx = true;
+	CU_ASSERT_EQUAL(tcp_write(a.c, buf, sizeof(buf)), sizeof(buf));
+	th_run(1500 * MS);
+	rto1 = th_counter_ev(0, RB_EV_TCP_RTO);
+	/* 200 ms, then 400, 800: about three timeouts in 1.5 s, not seven */
+	CU_ASSERT(rto1 >= 2 && rto1 <= 4);
+	th_run(60 * SEC);
+	CU_ASSERT(a.closed);
+	CU_ASSERT_EQUAL(a.close_err, -ETIMEDOUT);
+	CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_RTO), 5);
+	CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_TIMEOUT), 1);
+	CU_ASSERT_EQUAL(th.h[0].lc.tcp->n_conns, 0);
+	th.h[1].blackhole_rx = false;
+	th_run(100 * SEC);
+	CU_ASSERT_EQUAL(th_teardown(), 0);
+	app_free(&a);
+}
+
+/* ---- keepalive on a dead peer ---- */
+static void test_keepalive(void)
+{
+	struct tcp_params *p;
+	struct app a;
+
+	th_setup(2, true);
+	p = tcp_params(&th.h[0].lc);
+	p->keepalive_ms = 2000;
+	p->keepalive_intvl_ms = 500;
+	p->keepalive_probes = 3;
+	app_init(&a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 9, 0, NULL));
+	th_run(3 * SEC);
+	/* a live peer answers the probes */
+	CU_ASSERT(th_counter_ev(0, RB_EV_TCP_KEEPALIVE) >= 1);
+	CU_ASSERT(!a.closed);
+	th.h[1].blackhole_rx = true;
+	th_run(10 * SEC);
+	CU_ASSERT(a.closed);
+	CU_ASSERT_EQUAL(a.close_err, -ETIMEDOUT);
+	th.h[1].blackhole_rx = false;
+	th_run(100 * SEC);
+	CU_ASSERT_EQUAL(th_teardown(), 0);
+	app_free(&a);
+}
+
+/* ---- half-close: data keeps flowing towards the side that sent FIN ---- */
+static void test_half_close(void)
+{
+	const size_t up = 10000, down = 200000;
+	uint8_t *d_up = pattern(up, 1), *d_down = pattern(down, 2);
+	struct app_server srv = {0};
+	struct app a;
+	struct tcp_info info;
+
+	th_setup(2, false);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_listen(&srv, 1, 6000, TCP_COOKIES_NEVER, 0, NULL));
+	app_init(&a);
+	a.tx = d_up;
+	a.tx_len = up;
+	a.shut_after_tx = true;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 6000, 0, NULL));
+	th_run(2 * SEC);
+	CU_ASSERT_EQUAL_FATAL(srv.n, 1);
+	CU_ASSERT(srv.apps[0].eof);
+	CU_ASSERT(srv.apps[0].rx_len == up && memcmp(srv.apps[0].rx, d_up, up) == 0);
+	tcp_get_info(a.c, &info);
+	CU_ASSERT_EQUAL(info.state, TCPS_FIN_WAIT_2);
+	tcp_get_info(srv.apps[0].c, &info);
+	CU_ASSERT_EQUAL(info.state, TCPS_CLOSE_WAIT);
+	/* now the server answers on its half and closes */
+	srv.apps[0].tx = d_down;
+	srv.apps[0].tx_len = down;
+	srv.apps[0].shut_after_tx = true;
+	app_pump(&srv.apps[0]);
+	th_run(5 * SEC);
+	CU_ASSERT(a.eof);
+	CU_ASSERT(a.rx_len == down && memcmp(a.rx, d_down, down) == 0);
+	/* the active closer is in TIME_WAIT, the passive one is gone */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a.c);
+	tcp_get_info(a.c, &info);
+	CU_ASSERT_EQUAL(info.state, TCPS_TIME_WAIT);
+	CU_ASSERT(srv.apps[0].closed);
+	CU_ASSERT_EQUAL(srv.apps[0].close_err, 0);
+	tcp_close(a.c);
+	CU_ASSERT_EQUAL(th.h[0].lc.tcp->n_tw, 1);
+	th_run(61 * SEC);
+	CU_ASSERT_EQUAL(th.h[0].lc.tcp->n_tw, 0);
+	CU_ASSERT_EQUAL(th.h[0].lc.tcp->n_conns, 0);
+	app_free(&a);
+	app_free(&srv.apps[0]);
+	free(d_up);
+	free(d_down);
+	CU_ASSERT_EQUAL(th_teardown(), 0);
+}
+
+/* ---- chargen and discard ---- */
+static void test_chargen_discard(void)
+{
+	struct app a, b;
+	uint8_t *data = pattern(100000, 3);
+	struct tcp_info info;
+
+	th_setup(2, true);
+	app_init(&a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 19, 0, NULL));
+	th_run(500 * MS);
+	CU_ASSERT_FATAL(a.rx_len >= 74 * 95);
+	/* RFC 864: 72 printable characters and CR LF, each line shifted by one */
+	for (size_t i = 0; i < 74 * 95; i++) {
+		size_t line = i / 74, col = i % 74;
+		char want = col == 72 ? '\r' : col == 73 ? '\n' : (char)(' ' + (line + col) % 95);
+
+		if (a.rx[i] != (uint8_t)want) {
+			CU_FAIL("chargen pattern");
+			break;
+		}
+	}
+	tcp_abort(a.c);
+	app_init(&b);
+	b.tx = data;
+	b.tx_len = 100000;
+	b.shut_after_tx = true;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&b, 0, 1, AF_INET, 9, 0, NULL));
+	th_run(2 * SEC);
+	CU_ASSERT(b.eof);
+	CU_ASSERT_EQUAL(b.rx_len, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b.c);
+	tcp_get_info(b.c, &info);
+	CU_ASSERT_EQUAL(info.bytes_acked, 100001); /* data + FIN */
+	tcp_close(b.c);
+	th_run(100 * SEC);
+	app_free(&a);
+	app_free(&b);
+	free(data);
+	CU_ASSERT_EQUAL(th_teardown(), 0);
+}
+
+void test_tcp_data_register(CU_pSuite s);
+
+void test_tcp_data_register(CU_pSuite s)
+{
+	CU_add_test(s, "echo under loss/dup/reorder (table)", test_echo_table);
+	CU_add_test(s, "SACK and NewReno recovery (table)", test_recovery_table);
+	CU_add_test(s, "window scaling", test_window_scaling);
+	CU_add_test(s, "zero window probing", test_zero_window);
+	CU_add_test(s, "RTO backoff and timeout", test_rto_timeout);
+	CU_add_test(s, "keepalive", test_keepalive);
+	CU_add_test(s, "half-close", test_half_close);
+	CU_add_test(s, "chargen and discard", test_chargen_discard);
+}

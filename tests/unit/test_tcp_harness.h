@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * In-process network for the TCP/UDP unit tests: N hosts, each a struct
+ * rb_lcore with its own struct rb_dp, joined by a simulated wire with
+ * delay, loss, duplication and reordering.  The harness provides the IP
+ * layer the stacks call (rb_ip4_output, rb_ip6_output, rb_flow_owner4/6,
+ * rb_icmp4_error/6, FIB lookups, source selection); time is simulated
+ * (tsc_hz = 1e9, lc->now advanced by the harness).
+ */
+#ifndef TEST_TCP_HARNESS_H
+#define TEST_TCP_HARNESS_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <rte_mbuf.h>
+#include "dataplane/rb_lcore.h"
+#include "dataplane/tcp/tcp.h"
+#include "dataplane/udp/udp.h"
+
+#define TH_MAX_HOSTS 4
+#define TH_WIRE_MAX  65536
+
+struct th_host {
+	struct rb_lcore lc;
+	struct rb_dp dp;
+	struct rb_lcore_stats stats;
+	struct rb_config cfg;
+	uint8_t addr4[4];
+	uint8_t addr6[16];
+	bool blackhole_rx;     /* drop everything addressed to this host */
+	bool blackhole_tx;     /* drop everything this host sends */
+	bool capture;          /* queue this host's output in th.captured instead */
+};
+
+/* A packet on the wire, data at the IP header. */
+struct th_pkt {
+	struct rte_mbuf *m;
+	uint64_t at;           /* delivery time (ns) */
+	uint64_t seq;          /* send order, for stable ordering */
+};
+
+/* Return true to drop a packet (data at its IP header) sent by host `from`. */
+typedef bool (*th_filter_fn)(int from, struct rte_mbuf *m, void *arg);
+
+struct th_net {
+	struct rte_mempool *pool;
+	int n_hosts;
+	struct th_host h[TH_MAX_HOSTS];
+	uint64_t now;          /* ns */
+	uint64_t delay_ns;     /* one-way */
+	uint32_t loss_ppm, dup_ppm, reorder_ppm;
+	uint64_t reorder_ns;   /* extra delay of a reordered packet */
+	uint64_t rate_bps;     /* 0 = infinite; else serialisation delay */
+	uint64_t link_free_at;
+	uint64_t rng;
+	th_filter_fn filter;
+	void *filter_arg;
+	uint64_t sent, lost, dups, delivered, pkt_seq;
+	/* wire (a binary heap by (at, seq)) */
+	struct th_pkt wire[TH_WIRE_MAX];
+	int n_wire;
+	/* captured output of hosts in capture mode */
+	struct rte_mbuf *captured[1024];
+	int n_captured;
+	/* ICMP errors the stacks asked for */
+	int icmp_errors;
+	uint8_t icmp_type, icmp_code;
+	/* a fake worker count for flow ownership (1 = everything owned) */
+	unsigned n_workers;
+};
+
+extern struct th_net th;
+
+int th_eal_init(void);
+/* Fresh network of n hosts (10.0.0.1.., fd00::1..); host i gets the diag
+ * services when diag is true. */
+void th_setup(int n, bool diag);
+/* Tear down; returns the number of mbufs still in use (leaks). */
+int th_teardown(void);
+/* Advance simulated time by ns, delivering packets and polling timers. */
+void th_run(uint64_t ns);
+/* Run until cond(arg) or ns elapsed; returns cond's last value. */
+bool th_run_until(bool (*cond)(void *), void *arg, uint64_t ns);
+uint64_t th_counter_drop(int host, enum rb_drop d);
+uint64_t th_counter_ev(int host, enum rb_event e);
+/* Deliver m (data at the IP header) to host i now. */
+void th_deliver(int host, struct rte_mbuf *m);
+/* Build a TCP segment from (src, sport) to host `to`, IPv4. */
+struct rte_mbuf *th_tcp_seg(int to, const uint8_t src[4], uint16_t sport, uint16_t dport,
+			    uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+			    const uint8_t *opts, unsigned optlen, const void *data, unsigned len);
+/* Parse a captured IPv4 TCP segment. */
+struct th_tcp_view {
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t win, sport, dport;
+	uint32_t len;
+	const uint8_t *opts;
+	unsigned optlen;
+};
+bool th_tcp_parse(struct rte_mbuf *m, struct th_tcp_view *v);
+void th_captured_free(void);
+uint64_t th_rand(void);
+
+#endif
