@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "rb_ctl.h"
+#include "rb_route_ctl.h"
 
 static const char *const neigh_state_names[] = {
 	"free", "incomplete", "reachable", "stale", "static", "failed",
@@ -534,6 +535,7 @@ int rb_ctl_exec(struct rb_ctl *c, const struct rb_ctl_req *req, struct rb_json *
 	case RB_CTL_LOG_LEVEL: return cmd_log_level(c, req, j);
 	case RB_CTL_PING: return cmd_ping(c, j);
 	case RB_CTL_HELP: return cmd_help(req, j);
+	case RB_CTL_ROUTE_TEST: return rb_route_cmd_test(c, req, j);
 	default: break;
 	}
 	error_reply(j, "", "unknown command", NULL);

@@ -21,6 +21,9 @@ const struct rb_ctl_cmd_desc rb_ctl_cmds[RB_CTL_CMD_MAX] = {
 			       "show or set the dataplane log level (error warn info debug trace)" },
 	[RB_CTL_PING] = { "/ping", 0, 0, "ping", "round trip through the dataplane's command ring" },
 	[RB_CTL_HELP] = { "/help", 0, 1, "help [CMD]", "list commands, or describe one" },
+	[RB_CTL_ROUTE_TEST] = { "/route/test", 4, 12,
+				"route test --inbound TAG --dst HOST:PORT [--src IP:PORT] [--network tcp|udp] [--user U] [--protocol P]",
+				"which rule and outbound the dataplane picks for a connection, and why" },
 };
 
 int rb_ctl_lookup(const char *path)

@@ -17,6 +17,7 @@
 #include <sys/timerfd.h>
 
 #include "rb_ctl.h"
+#include "rb_route_ctl.h"
 
 #define TICK_MS 100
 
@@ -161,6 +162,7 @@ int main(int argc, char **argv)
 				if (read(tfd, &x, sizeof(x)) < 0)
 					(void)0;
 				rb_ctl_link_tick(c);
+				rb_route_ctl_tick(c); /* router: compile, publish, resolver */
 				rb_ctl_server_tick(srv);
 			} else if (tag == met) {
 				rb_metrics_run(met);
@@ -174,6 +176,7 @@ int main(int argc, char **argv)
 	rb_metrics_stop(met);
 	rb_ctl_server_close(srv);
 	rb_ctl_link_close(c);
+	rb_route_ctl_close();
 	rb_config_free(&c->cfg);
 	close(tfd);
 	close(sfd);

@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #define RB_CTL_MAX_REQ  1024
-#define RB_CTL_MAX_ARGS 4
+#define RB_CTL_MAX_ARGS 12
 
 enum rb_ctl_cmd {
 	RB_CTL_STATUS = 0,
@@ -26,6 +26,7 @@ enum rb_ctl_cmd {
 	RB_CTL_LOG_LEVEL,
 	RB_CTL_PING,
 	RB_CTL_HELP,
+	RB_CTL_ROUTE_TEST,      /* control/route_cmds.c */
 	RB_CTL_CMD_MAX,
 };
 

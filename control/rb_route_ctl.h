@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../config/rb_cfg_route.h"
+#include "../dataplane/route/rb_route.h"
 
 /*
  * Compile r into a flat table (dataplane/route/rt_wire.h).  Returns 0 with
@@ -18,5 +19,43 @@
  */
 int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64_t seed,
 		     void **blob, size_t *len, char *err, size_t errlen);
+
+/* ---- route_link.c ---- */
+struct rb_ctl;
+struct rb_rts;
+struct rb_json;
+struct rb_ctl_req;
+
+struct rb_route_state {
+	char sha[65];                   /* config compiled last */
+	void *blob;                     /* compiled table */
+	size_t len;
+	int have_view;
+	struct rb_rt_view view;         /* of blob, for `route test` */
+	uint32_t gen, published_gen;
+	int publish_wanted;
+	int apply_status;
+	char apply_err[160];
+	char compile_err[1024];
+	double compile_ms;
+	struct rb_rts *rts;
+	uint64_t boot, attaches;
+};
+
+/* Main loop (every tick) and after a reload: compile on config change,
+ * attach, publish, resolver. */
+void rb_route_ctl_tick(struct rb_ctl *c);
+void rb_route_ctl_close(void);
+const struct rb_route_state *rb_route_ctl_state(void);
+/* The compiled table of the running config (NULL: none / invalid). */
+struct rb_rt_view *rb_route_ctl_view(void);
+struct rb_rts *rb_route_ctl_rts(void);
+
+/* ---- resolver.c ---- */
+void rb_resolver_configure(const struct rb_cfg_routing *r);
+void rb_resolver_tick(struct rb_rts *s);
+
+/* ---- route_cmds.c: ctl commands ---- */
+int rb_route_cmd_test(struct rb_ctl *c, const struct rb_ctl_req *req, struct rb_json *j);
 
 #endif

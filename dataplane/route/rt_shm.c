@@ -240,7 +240,7 @@ void rb_rts_ack(struct rb_rts *s, uint32_t gen, int slot_in_use, int status, con
 
 int rb_rts_send(struct rb_rts *s, const struct rb_rts_msg *m)
 {
-	return rte_ring_enqueue_elem(s->tx, m, sizeof(*m)) == 0 ? 0 : -ENOBUFS;
+	return rte_ring_enqueue_elem(s->tx, (void *)(uintptr_t)m, sizeof(*m)) == 0 ? 0 : -ENOBUFS;
 }
 
 int rb_rts_recv(struct rb_rts *s, struct rb_rts_msg *m)

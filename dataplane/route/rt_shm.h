@@ -97,7 +97,7 @@ struct rb_rts_hdr {
 	char ack_err[160];
 	/* counters written by the dataplane (sum over workers) */
 	volatile uint64_t matches, match_errors, sniff_tls, sniff_http, sniff_none;
-	volatile uint64_t dns_hits, dns_misses, dns_sent, dns_ring_full;
+	volatile uint64_t dns_hits, dns_misses, dns_sent, dns_ring_full, udp_unsupported;
 } __attribute__((aligned(64)));
 
 struct rb_rts {

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The router in the dataplane: the route segment (rt_shm.h), adoption of
+ * rule tables published by control (validate, compile regexes, swap the
+ * view pointer, RCU grace period, ack), and the proxy contract
+ * (dataplane/proxy/rb_route_api.h): rb_route_match() and the resolver's
+ * dataplane half, rb_resolve_start() / rb_resolve_cancel() /
+ * rb_resolve_poll().
+ *
+ * Hooks (called by the dataplane's main, see dataplane/route/README.md):
+ *   rb_route_dp_init(dp)      after the main segment exists
+ *   rb_route_dp_service(dp)   main lcore, about every millisecond
+ *   rb_route_dp_fini()        at exit, after the workers stopped
+ * and by the proxy on each worker: rb_resolve_poll(lc) once per loop.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <rte_cycles.h>
+#include <rte_rcu_qsbr.h>
+
+#include "rb_route.h"
+#include "rb_route_dp.h"
+#include "rt_shm.h"
+#include "../rb_dp.h"
+#include "../rb_lcore.h"
+#include "../rb_log.h"
+
+#define RESOLVE_PENDING_MAX 256          /* per worker */
+#define RESOLVE_TIMEOUT_NS  (8ull * 1000000000ull)
+#define RESOLVE_POLL_NS     (200ull * 1000)
+
+static struct rb_rts *rts;
+static uint64_t rts_seen;
+static struct rb_rt_view *rt_cur;        /* RCU-published */
+
+struct pending {
+	rb_resolve_cb cb;
+	void *arg;
+	uint64_t deadline_ns;
+	uint8_t strategy;
+	uint8_t used;
+	char name[RB_DOMAIN_MAX + 1];
+};
+
+struct resolver_lc {
+	uint32_t n;
+	uint64_t next_poll_ns;
+	struct pending p[RESOLVE_PENDING_MAX];
+};
+
+static struct resolver_lc *res_lc[RB_MAX_WORKERS];
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int rb_route_dp_init(struct rb_dp *dp, char *err, size_t errlen)
+{
+	char name[64];
+
+	rb_rts_name(dp->cfg->dp.shm_name, name, sizeof(name));
+	rts = rb_rts_create(name, err, errlen);
+	if (!rts)
+		return -1;
+	for (int w = 0; w < dp->n_workers && w < RB_MAX_WORKERS; w++) {
+		res_lc[w] = calloc(1, sizeof(*res_lc[w]));
+		if (!res_lc[w]) {
+			snprintf(err, errlen, "route: out of memory");
+			return -1;
+		}
+	}
+	RB_INFO("route: segment %s ready (rule tables, resolver cache)", name);
+	return 0;
+}
+
+static void adopt(struct rb_dp *dp)
+{
+	char err[160] = "";
+	struct rb_rt_view *v, *old;
+	uint32_t gen = 0;
+	int slot = -1, rc;
+	size_t len = 0;
+	const void *blob = rb_rts_acquire(rts, &rts_seen, &gen, &slot, &len);
+
+	if (!blob) {
+		if (gen && slot > 1)
+			rb_rts_ack(rts, gen, rts->hdr->active_slot, -EBADMSG, "bad slot");
+		return;
+	}
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		rb_rts_ack(rts, gen, rts->hdr->active_slot, -ENOMEM, "out of memory");
+		return;
+	}
+	rc = rb_rt_view_init(v, blob, len, err, sizeof(err));
+	if (rc == 0 && v->h->generation != gen) {
+		rc = -EBADMSG;
+		snprintf(err, sizeof(err), "rule table generation %u, published %u",
+			 v->h->generation, gen);
+		rb_rt_view_fini(v);
+	}
+	if (rc) {
+		free(v);
+		RB_WARN("route: rule table %u refused: %s", gen, err);
+		rb_rts_ack(rts, gen, rts->hdr->active_slot, rc, err);
+		return;
+	}
+	old = __atomic_exchange_n(&rt_cur, v, __ATOMIC_ACQ_REL);
+	if (old) {
+		/* workers load rt_cur once per lookup and report a quiescent
+		 * state every loop: after this no one reads the old view/slot */
+		if (dp->qsbr)
+			rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+		rb_rt_view_fini(old);
+		free(old);
+	}
+	RB_INFO("route: rule table %u applied (%u rules, %u bytes)", gen, v->h->n_rules,
+		v->h->size);
+	rb_rts_ack(rts, gen, slot, 0, NULL);
+}
+
+void rb_route_dp_service(struct rb_dp *dp)
+{
+	struct rb_rts_msg m;
+	int n = 0;
+
+	if (!rts)
+		return;
+	adopt(dp);
+	while (n++ < 32 && rb_rts_recv(rts, &m)) {
+		switch (m.type) {
+		case RB_RTS_UDP_SEND:
+			/* needs the UDP socket API of dataplane/udp (not there
+			 * yet): counted, the resolver times out with a clear error */
+			__atomic_fetch_add(&rts->hdr->udp_unsupported, 1, __ATOMIC_RELAXED);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void rb_route_dp_fini(void)
+{
+	struct rb_rt_view *v = __atomic_exchange_n(&rt_cur, NULL, __ATOMIC_ACQ_REL);
+
+	if (v) {
+		rb_rt_view_fini(v);
+		free(v);
+	}
+	for (int w = 0; w < RB_MAX_WORKERS; w++) {
+		free(res_lc[w]);
+		res_lc[w] = NULL;
+	}
+	rb_rts_close(rts);
+	rts = NULL;
+}
+
+int rb_route_match(struct rb_lcore *lc, const struct rb_route_req *req,
+		   struct rb_route_result *res)
+{
+	struct rb_rt_view *v = __atomic_load_n(&rt_cur, __ATOMIC_ACQUIRE);
+	int rc;
+
+	(void)lc;
+	if (!v)
+		return -ENOENT;
+	rc = rb_rt_match(v, req, res);
+	if (rts)
+		__atomic_fetch_add(rc ? &rts->hdr->match_errors : &rts->hdr->matches, 1,
+				   __ATOMIC_RELAXED);
+	return rc;
+}
+
+/* ------------------------------------------------------------ resolver (dataplane half) */
+
+/* Pick an address from a cached answer per strategy: 0 ok, -ENOENT none. */
+static int pick(const struct rb_rts_dns *e, int strategy, int *fam, uint8_t addr[16])
+{
+	int want6 = strategy == RB_RESOLVE_PREFER_IPV6 || strategy == RB_RESOLVE_IPV6_ONLY;
+
+	if (e->rcode)
+		return -ENOENT;
+	for (int pass = 0; pass < 2; pass++) {
+		int six = pass ? !want6 : want6;
+
+		if (pass && (strategy == RB_RESOLVE_IPV4_ONLY || strategy == RB_RESOLVE_IPV6_ONLY))
+			break;
+		if (six && e->n6) {
+			*fam = AF_INET6;
+			memcpy(addr, e->a6[0], 16);
+			return 0;
+		}
+		if (!six && e->n4) {
+			*fam = AF_INET;
+			memset(addr, 0, 16);
+			memcpy(addr, e->a4[0], 4);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static void lower(char *d, const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] && n < RB_DOMAIN_MAX; n++)
+		d[n] = s[n] >= 'A' && s[n] <= 'Z' ? (char)(s[n] + 32) : s[n];
+	if (n && d[n - 1] == '.')
+		n--;
+	d[n] = 0;
+}
+
+int rb_resolve_start(struct rb_lcore *lc, const char *domain, int strategy, rb_resolve_cb cb,
+		     void *arg)
+{
+	struct resolver_lc *r = lc && lc->worker < RB_MAX_WORKERS ? res_lc[lc->worker] : NULL;
+	struct rb_rts_dns e;
+	struct rb_rts_msg m;
+	char name[RB_DOMAIN_MAX + 1];
+	uint8_t addr[16];
+	uint64_t now = mono_ns();
+	int fam, i;
+
+	if (!rts || !r || !cb)
+		return -EHOSTUNREACH;
+	if (!domain || !domain[0] || strlen(domain) > RB_DOMAIN_MAX)
+		return -EINVAL;
+	lower(name, domain);
+	if (rb_rts_dns_get(rts, name, now, &e)) {
+		__atomic_fetch_add(&rts->hdr->dns_hits, 1, __ATOMIC_RELAXED);
+		if (pick(&e, strategy, &fam, addr) == 0)
+			cb(arg, fam, addr, 0);
+		else
+			cb(arg, 0, NULL, -ENOENT);
+		return 0;
+	}
+	__atomic_fetch_add(&rts->hdr->dns_misses, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < RESOLVE_PENDING_MAX && r->p[i].used; i++)
+		;
+	if (i == RESOLVE_PENDING_MAX)
+		return -EBUSY;
+	memset(&m, 0, sizeof(m));
+	m.type = RB_RTS_RESOLVE;
+	m.strategy = (uint8_t)strategy;
+	m.id = lc->worker;
+	snprintf(m.name, sizeof(m.name), "%s", name);
+	if (rb_rts_send(rts, &m) < 0) {
+		__atomic_fetch_add(&rts->hdr->dns_ring_full, 1, __ATOMIC_RELAXED);
+		return -ENOBUFS;
+	}
+	r->p[i] = (struct pending){cb, arg, now + RESOLVE_TIMEOUT_NS, (uint8_t)strategy, 1, ""};
+	memcpy(r->p[i].name, name, sizeof(name));
+	r->n++;
+	return 0;
+}
+
+void rb_resolve_cancel(struct rb_lcore *lc, rb_resolve_cb cb, void *arg)
+{
+	struct resolver_lc *r = lc && lc->worker < RB_MAX_WORKERS ? res_lc[lc->worker] : NULL;
+
+	for (int i = 0; r && i < RESOLVE_PENDING_MAX; i++)
+		if (r->p[i].used && r->p[i].cb == cb && r->p[i].arg == arg) {
+			r->p[i].used = 0;
+			r->n--;
+		}
+}
+
+void rb_resolve_poll(struct rb_lcore *lc)
+{
+	struct resolver_lc *r = lc && lc->worker < RB_MAX_WORKERS ? res_lc[lc->worker] : NULL;
+	uint64_t now;
+
+	if (!r || !r->n || !rts)
+		return;
+	now = mono_ns();
+	if (now < r->next_poll_ns)
+		return;
+	r->next_poll_ns = now + RESOLVE_POLL_NS;
+	for (int i = 0; i < RESOLVE_PENDING_MAX; i++) {
+		struct pending *p = &r->p[i];
+		struct rb_rts_dns e;
+		uint8_t addr[16];
+		int fam;
+
+		if (!p->used)
+			continue;
+		if (rb_rts_dns_get(rts, p->name, now, &e)) {
+			p->used = 0;
+			r->n--;
+			if (pick(&e, p->strategy, &fam, addr) == 0)
+				p->cb(p->arg, fam, addr, 0);
+			else
+				p->cb(p->arg, 0, NULL, e.rcode == 2 ? -ETIMEDOUT : -ENOENT);
+		} else if (now >= p->deadline_ns) {
+			p->used = 0;
+			r->n--;
+			p->cb(p->arg, 0, NULL, -ETIMEDOUT);
+		}
+	}
+}
