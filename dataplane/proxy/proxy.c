@@ -1,0 +1,637 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The proxy framework on one worker lcore: listeners for every inbound,
+ * the session table, the relay (splicing two TCP connections with flow
+ * control and half-close), timeouts, the shared connections table and
+ * close requests from control.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "../rb_log.h"
+#include "proxy_priv.h"
+#include "rb_proxy.h"
+
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)                                        \
+	for ((var) = TAILQ_FIRST((head)); (var) && ((tvar) = TAILQ_NEXT((var), field), 1);   \
+	     (var) = (tvar))
+#endif
+
+#define PROXY_SESS_PER_LCORE 16384
+
+static struct proxy_lcore *proxy_lcores[RB_MAX_LCORES];
+static struct rb_conn_shm conn_shm;
+static unsigned conn_shm_users;
+
+static void cli_readable(struct tcp_conn *c);
+static void cli_writable(struct tcp_conn *c);
+static void cli_closed(struct tcp_conn *c, int err);
+static void up_readable(struct tcp_conn *c);
+static void up_writable(struct tcp_conn *c);
+static void up_closed(struct tcp_conn *c, int err);
+
+static const struct tcp_callbacks cli_cb = {
+	.on_readable = cli_readable,
+	.on_writable = cli_writable,
+	.on_closed = cli_closed,
+};
+const struct tcp_callbacks proxy_up_cb = {
+	.on_connected = proxy_up_connected,
+	.on_readable = up_readable,
+	.on_writable = up_writable,
+	.on_closed = up_closed,
+};
+
+uint64_t proxy_ms_tsc(const struct proxy_lcore *pl, uint32_t ms)
+{
+	return pl->lc->dp->tsc_hz / 1000 * ms;
+}
+
+int proxy_send(struct tcp_conn *c, const void *buf, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (c == NULL || tcp_write(c, buf, len) != len)
+		return -ENOBUFS;
+	return 0;
+}
+
+/* ---------------------------------------------------------- conn table */
+
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void info_begin(struct rb_conn_info *i)
+{
+	__atomic_store_n(&i->seq, i->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void info_end(struct rb_conn_info *i)
+{
+	__atomic_store_n(&i->seq, i->seq + 1, __ATOMIC_RELEASE);
+}
+
+void proxy_info_update(struct psess *s, uint8_t state)
+{
+	struct rb_conn_info *i = s->info;
+	const struct rb_cfg_proxy *p = s->pl->cfg;
+
+	if (i == NULL)
+		return;
+	info_begin(i);
+	i->state = state;
+	i->network = s->req.cmd == RB_CMD_UDP_ASSOCIATE ? RB_NET_UDP : RB_NET_TCP;
+	snprintf(i->domain, sizeof(i->domain), "%s", s->req.dst.domain);
+	snprintf(i->user, sizeof(i->user), "%s", s->req.user);
+	if (s->target.family) {
+		i->dst_family = s->target.family;
+		memcpy(i->dst, s->target.addr, 16);
+		i->dst_port = s->target.port;
+	} else {
+		i->dst_family = s->req.dst.family;
+		memcpy(i->dst, s->req.dst.addr, 16);
+		i->dst_port = s->req.dst.port;
+	}
+	if (state >= RB_CONN_DIALING) {
+		i->outbound = s->outbound;
+		i->rule = s->route.rule;
+		snprintf(i->out_tag, sizeof(i->out_tag), "%s",
+			 s->outbound < p->n_outbounds ? p->outbounds[s->outbound].tag : "");
+	}
+	info_end(i);
+}
+
+/* ---------------------------------------------------------- sessions */
+
+static struct psess *sess_alloc(struct proxy_lcore *pl)
+{
+	struct psess *s;
+
+	if (pl->n_free == 0)
+		return NULL;
+	s = &pl->sess[pl->free_list[--pl->n_free]];
+	memset((uint8_t *)s + sizeof(s->link), 0, sizeof(*s) - sizeof(s->link));
+	s->pl = pl;
+	s->idx = (uint32_t)(s - pl->sess);
+	s->id = ((uint64_t)pl->lc->worker << 48) | ++pl->seq;
+	s->outbound = 0xffff;
+	s->route.rule = 0xfffe;
+	s->info = rb_conn_shm_slot(&conn_shm, pl->lc->worker, s->idx);
+	TAILQ_INSERT_TAIL(&pl->active, s, link);
+	pl->wk->active++;
+	pl->wk->total++;
+	return s;
+}
+
+void proxy_sess_free(struct psess *s)
+{
+	struct proxy_lcore *pl = s->pl;
+	struct rb_proxy_tag_counters *ic = &pl->wk->in[s->inbound];
+
+	if (s->state == PS_FREE)
+		return;
+	if (s->resolving)
+		rb_resolve_cancel(pl->lc, proxy_resolved, s);
+	if (s->cli) {
+		tcp_set_callbacks(s->cli, NULL, NULL);
+		tcp_abort(s->cli);
+	}
+	if (s->up) {
+		tcp_set_callbacks(s->up, NULL, NULL);
+		tcp_abort(s->up);
+	}
+	rte_pktmbuf_free(s->pend_up);
+	rte_pktmbuf_free(s->pend_down);
+	if (s->buf) {
+		explicit_bzero(s->buf, s->blen);
+		free(s->buf);
+	}
+	free(s->early);
+	ic->active--;
+	ic->bytes_up += s->bytes_up;
+	ic->bytes_down += s->bytes_down;
+	if (s->outbound < RB_CONN_MAX_TAGS && s->state >= PS_DIAL) {
+		pl->wk->out[s->outbound].active--;
+		pl->wk->out[s->outbound].bytes_up += s->bytes_up;
+		pl->wk->out[s->outbound].bytes_down += s->bytes_down;
+	}
+	if (s->info) {
+		info_begin(s->info);
+		s->info->state = RB_CONN_FREE;
+		info_end(s->info);
+	}
+	rb_count(pl->lc, RB_EV_PROXY_CLOSED);
+	explicit_bzero(&s->in, sizeof(s->in));
+	s->state = PS_FREE;
+	TAILQ_REMOVE(&pl->active, s, link);
+	pl->wk->active--;
+	pl->free_list[pl->n_free++] = s->idx;
+}
+
+void proxy_fail(struct psess *s, enum rb_proxy_err why)
+{
+	static const enum rb_event ev[RB_PERR_MAX] = {
+		[RB_PERR_NONE] = RB_EV_PROXY_DIAL_FAIL,
+		[RB_PERR_MALFORMED] = RB_EV_PROXY_ERR_MALFORMED,
+		[RB_PERR_VERSION] = RB_EV_PROXY_ERR_MALFORMED,
+		[RB_PERR_AUTH] = RB_EV_PROXY_ERR_AUTH,
+		[RB_PERR_NO_METHOD] = RB_EV_PROXY_ERR_AUTH,
+		[RB_PERR_COMMAND] = RB_EV_PROXY_ERR_COMMAND,
+		[RB_PERR_ADDRESS] = RB_EV_PROXY_ERR_MALFORMED,
+		[RB_PERR_TOO_LARGE] = RB_EV_PROXY_ERR_TOO_LARGE,
+		[RB_PERR_TIMEOUT] = RB_EV_PROXY_ERR_TIMEOUT,
+	};
+
+	if (why != RB_PERR_NONE) {
+		s->pl->wk->in[s->inbound].errors[why]++;
+		rb_count(s->pl->lc, ev[why]);
+	}
+	/* Let the error reply leave: close (FIN after queued data) rather
+	 * than abort, unless unread data forces a reset. */
+	if (s->cli) {
+		tcp_set_callbacks(s->cli, NULL, NULL);
+		tcp_close(s->cli);
+		s->cli = NULL;
+	}
+	proxy_sess_free(s);
+}
+
+/* ---------------------------------------------------------- relay */
+
+static void relay_finish_check(struct psess *s)
+{
+	if (s->shut_up && s->shut_down && !s->pend_up && !s->pend_down) {
+		tcp_set_callbacks(s->cli, NULL, NULL);
+		tcp_close(s->cli);
+		s->cli = NULL;
+		tcp_set_callbacks(s->up, NULL, NULL);
+		tcp_close(s->up);
+		s->up = NULL;
+		proxy_sess_free(s);
+	}
+}
+
+/* Move what src has and dst can take; propagate EOF.  Returns -1 when the
+ * session was freed. */
+static int pump(struct psess *s, int upward)
+{
+	struct tcp_conn *src = upward ? s->cli : s->up, *dst = upward ? s->up : s->cli;
+	struct rte_mbuf **pend = upward ? &s->pend_up : &s->pend_down;
+	uint8_t *shut = upward ? &s->shut_up : &s->shut_down;
+	uint64_t *ctr = upward ? &s->bytes_up : &s->bytes_down;
+	uint32_t moved = 0;
+
+	if (src == NULL || dst == NULL)
+		return 0;
+	for (;;) {
+		struct rte_mbuf *m;
+		uint32_t space, len;
+		int rc;
+
+		if (*pend) {
+			m = *pend;
+			*pend = NULL;
+		} else {
+			space = tcp_send_space(dst);
+			if (space == 0)
+				break;
+			m = tcp_read(src, space);
+			if (m == NULL)
+				break;
+		}
+		len = m->pkt_len;
+		rc = tcp_write_mbuf(dst, m);
+		if (rc == -EAGAIN || rc == -ENOBUFS) {
+			*pend = m; /* retried on on_writable or the next poll */
+			if (rc == -ENOBUFS)
+				rb_count(s->pl->lc, RB_EV_PROXY_ENOBUFS);
+			break;
+		}
+		if (rc < 0) {
+			rte_pktmbuf_free(m);
+			proxy_sess_free(s);
+			return -1;
+		}
+		moved += len;
+	}
+	*ctr += moved;
+	if (moved && s->info) {
+		if (upward)
+			s->info->bytes_up = s->bytes_up;
+		else
+			s->info->bytes_down = s->bytes_down;
+	}
+	if (!*pend && !*shut && tcp_eof(src)) {
+		*shut = 1;
+		tcp_shutdown(dst);
+	}
+	relay_finish_check(s);
+	return s->state == PS_FREE ? -1 : 0;
+}
+
+void proxy_start_relay(struct psess *s)
+{
+	if (s->buf) {
+		explicit_bzero(s->buf, s->blen);
+		free(s->buf);
+		s->buf = NULL;
+		s->blen = s->bcap = s->parsed = 0;
+	}
+	s->state = PS_RELAY;
+	s->deadline = 0;
+	rb_count(s->pl->lc, RB_EV_PROXY_RELAY);
+	proxy_info_update(s, RB_CONN_RELAY);
+	if (s->early) {
+		if (proxy_send(s->up, s->early, s->elen) != 0) {
+			proxy_sess_free(s);
+			return;
+		}
+		s->bytes_up += s->elen;
+		free(s->early);
+		s->early = NULL;
+		s->elen = 0;
+	}
+	if (pump(s, 1) == 0)
+		pump(s, 0);
+}
+
+/* ---------------------------------------------------------- callbacks */
+
+static void cli_handshake(struct psess *s)
+{
+	for (;;) {
+		size_t n, used = 0;
+		int rc;
+
+		if (s->blen == s->bcap) {
+			/* the request does not fit the handshake buffer */
+			rc = s->in_ops->feed(s, s->buf + s->parsed, s->blen - s->parsed, &used);
+			if (rc == RB_PARSE_MORE || rc == RB_PARSE_ERR) {
+				if (rc == RB_PARSE_MORE)
+					proxy_fail(s, RB_PERR_TOO_LARGE);
+				return;
+			}
+		} else {
+			n = tcp_read_copy(s->cli, s->buf + s->blen, s->bcap - s->blen);
+			if (n == 0) {
+				if (tcp_eof(s->cli))
+					proxy_fail(s, RB_PERR_MALFORMED); /* EOF mid-request */
+				return;
+			}
+			s->blen += (uint32_t)n;
+			if (s->in_ops->incremental)
+				rc = s->in_ops->feed(s, s->buf + s->parsed, s->blen - s->parsed,
+						     &used);
+			else
+				rc = s->in_ops->feed(s, s->buf, s->blen, &used);
+		}
+		if (rc == RB_PARSE_ERR)
+			return; /* the inbound replied and failed the session */
+		s->parsed = s->in_ops->incremental ? s->parsed + (uint32_t)used : (uint32_t)used;
+		if (rc == RB_PARSE_DONE) {
+			/* bytes after the request travel upstream first */
+			if (s->blen > s->parsed) {
+				uint32_t extra = s->blen - s->parsed;
+				uint8_t *e = realloc(s->early, s->elen + extra);
+
+				if (e == NULL) {
+					proxy_fail(s, RB_PERR_NONE);
+					return;
+				}
+				memcpy(e + s->elen, s->buf + s->parsed, extra);
+				s->early = e;
+				s->elen += extra;
+			}
+			proxy_route_and_dial(s);
+			return;
+		}
+	}
+}
+
+static void cli_readable(struct tcp_conn *c)
+{
+	struct psess *s = tcp_user(c);
+
+	if (s == NULL)
+		return;
+	if (s->state == PS_HANDSHAKE)
+		cli_handshake(s);
+	else if (s->state == PS_RELAY)
+		pump(s, 1);
+	else if (tcp_eof(c) && tcp_readable(c) == 0 && s->state != PS_RELAY) {
+		/* the client gave up while we dial: abandon */
+		tcp_set_callbacks(c, NULL, NULL);
+		tcp_close(c);
+		s->cli = NULL;
+		proxy_sess_free(s);
+	}
+}
+
+static void cli_writable(struct tcp_conn *c)
+{
+	struct psess *s = tcp_user(c);
+
+	if (s && s->state == PS_RELAY)
+		pump(s, 0);
+}
+
+static void cli_closed(struct tcp_conn *c, int err)
+{
+	struct psess *s = tcp_user(c);
+
+	if (s == NULL)
+		return;
+	if (s->state == PS_RELAY && err == 0) {
+		/* orderly: flush what is left of it, then end the other side */
+		if (pump(s, 1) < 0)
+			return;
+	}
+	s->cli = NULL;
+	if (err == 0 && s->up && s->state == PS_RELAY) {
+		tcp_set_callbacks(s->up, NULL, NULL);
+		tcp_close(s->up);
+		s->up = NULL;
+	}
+	proxy_sess_free(s);
+}
+
+static void up_readable(struct tcp_conn *c)
+{
+	struct psess *s = tcp_user(c);
+
+	if (s == NULL)
+		return;
+	if (s->state == PS_RELAY)
+		pump(s, 0);
+	else if (s->state == PS_OUT_HS)
+		proxy_up_handshake_readable(s);
+}
+
+static void up_writable(struct tcp_conn *c)
+{
+	struct psess *s = tcp_user(c);
+
+	if (s && s->state == PS_RELAY)
+		pump(s, 1);
+}
+
+static void up_closed(struct tcp_conn *c, int err)
+{
+	struct psess *s = tcp_user(c);
+
+	if (s == NULL)
+		return;
+	if (s->state == PS_RELAY && err == 0 && pump(s, 0) < 0)
+		return;
+	s->up = NULL;
+	if (s->state != PS_RELAY && s->in_ops && s->cli) {
+		/* the upstream died during its handshake */
+		s->pl->wk->out[s->outbound < RB_CONN_MAX_TAGS ? s->outbound : 0].dial_fail++;
+		if (s->in_ops->reply(s, err ? err : -ECONNRESET) == 0) {
+			proxy_fail(s, RB_PERR_NONE);
+			return;
+		}
+		proxy_fail(s, RB_PERR_NONE);
+		return;
+	}
+	if (err == 0 && s->cli) {
+		tcp_set_callbacks(s->cli, NULL, NULL);
+		tcp_close(s->cli);
+		s->cli = NULL;
+	}
+	proxy_sess_free(s);
+}
+
+static int on_accept(struct tcp_conn *c, void *arg)
+{
+	struct proxy_lcore *pl = proxy_lcores[tcp_lcore(c)->worker];
+	uint16_t inbound = (uint16_t)(uintptr_t)arg;
+	const struct rb_cfg_inbound *in = &pl->cfg->inbounds[inbound];
+	struct psess *s = sess_alloc(pl);
+	int family;
+	uint8_t laddr[16];
+	uint16_t lport;
+
+	if (s == NULL) {
+		rb_count(pl->lc, RB_EV_PROXY_SESS_FULL);
+		return -1;
+	}
+	rb_count(pl->lc, RB_EV_PROXY_ACCEPT);
+	s->cli = c;
+	s->inbound = inbound;
+	s->in_type = (uint8_t)in->type;
+	s->state = PS_HANDSHAKE;
+	s->deadline = pl->lc->now + proxy_ms_tsc(pl, in->handshake_timeout_ms);
+	pl->wk->in[inbound].conns++;
+	pl->wk->in[inbound].active++;
+	tcp_set_callbacks(c, &cli_cb, s);
+	info_begin(s->info);
+	memset((uint8_t *)s->info + sizeof(s->info->seq), 0,
+	       sizeof(*s->info) - sizeof(s->info->seq));
+	s->info->state = RB_CONN_HANDSHAKE;
+	s->info->id = s->id;
+	s->info->start_ns = real_ns();
+	s->info->inbound = inbound;
+	s->info->outbound = 0xffff;
+	s->info->rule = 0xfffe;
+	tcp_get_addrs(c, &family, laddr, &lport, s->info->src, &s->info->src_port);
+	s->info->src_family = (uint8_t)family;
+	snprintf(s->info->in_tag, sizeof(s->info->in_tag), "%s", in->tag);
+	info_end(s->info);
+	if (proxy_in_accept(s) != 0) {
+		/* the session is already failed and freed; the conn is ours to refuse */
+		return 0;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------- lcore */
+
+static void close_requests(struct proxy_lcore *pl)
+{
+	for (int i = 0; i < RB_CONN_CLOSE_SLOTS; i++) {
+		uint64_t id = __atomic_load_n(&pl->wk->close_req[i], __ATOMIC_ACQUIRE);
+		struct psess *s, *t;
+
+		if (id == 0)
+			continue;
+		TAILQ_FOREACH_SAFE(s, &pl->active, link, t)
+			if (id == RB_CONN_CLOSE_ALL || s->id == id) {
+				rb_count(pl->lc, RB_EV_PROXY_CLOSED_BY_CTL);
+				proxy_sess_free(s);
+			}
+		__atomic_store_n(&pl->wk->close_req[i], 0, __ATOMIC_RELEASE);
+	}
+}
+
+void proxy_lcore_poll(struct rb_lcore *lc)
+{
+	struct proxy_lcore *pl = lc->worker < RB_MAX_LCORES ? proxy_lcores[lc->worker] : NULL;
+	struct psess *s, *t;
+
+	if (pl == NULL)
+		return;
+	close_requests(pl);
+	TAILQ_FOREACH_SAFE(s, &pl->active, link, t) {
+		if (s->deadline && lc->now > s->deadline) {
+			if (s->state == PS_HANDSHAKE) {
+				proxy_fail(s, RB_PERR_TIMEOUT);
+			} else if (s->in_ops && s->cli) {
+				if (s->state >= PS_DIAL && s->outbound < RB_CONN_MAX_TAGS)
+					pl->wk->out[s->outbound].dial_fail++;
+				s->in_ops->reply(s, -ETIMEDOUT);
+				proxy_fail(s, RB_PERR_NONE);
+			} else {
+				proxy_sess_free(s);
+			}
+			continue;
+		}
+		if (s->state == PS_RELAY && (s->pend_up || s->pend_down)) {
+			if (pump(s, 1) == 0)
+				pump(s, 0);
+		}
+	}
+}
+
+int proxy_lcore_init(struct rb_lcore *lc)
+{
+	const struct rb_cfg_proxy *p = lc->dp->cfg->proxy;
+	struct proxy_lcore *pl;
+	int err;
+
+	if (p == NULL || p->n_inbounds == 0 || lc->worker >= RB_MAX_LCORES)
+		return 0;
+	if (conn_shm_users++ == 0) {
+		char name[64];
+
+		rb_conn_shm_name(lc->dp->cfg->dp.shm_name, name, sizeof(name));
+		err = rb_conn_shm_create(&conn_shm, name, (unsigned)lc->dp->n_workers,
+					 PROXY_SESS_PER_LCORE);
+		if (err != 0) {
+			RB_ERR("proxy: cannot create %s: %s", name, strerror(-err));
+			conn_shm_users = 0;
+			return -1;
+		}
+		conn_shm.hdr->n_inbounds = (uint32_t)p->n_inbounds;
+		conn_shm.hdr->n_outbounds = (uint32_t)p->n_outbounds;
+		for (int i = 0; i < p->n_inbounds && i < RB_CONN_MAX_TAGS; i++)
+			snprintf(conn_shm.hdr->in_tags[i], RB_CONN_TAG_LEN, "%s",
+				 p->inbounds[i].tag);
+		for (int i = 0; i < p->n_outbounds && i < RB_CONN_MAX_TAGS; i++)
+			snprintf(conn_shm.hdr->out_tags[i], RB_CONN_TAG_LEN, "%s",
+				 p->outbounds[i].tag);
+	}
+	pl = rte_zmalloc_socket("proxy_lcore", sizeof(*pl), RTE_CACHE_LINE_SIZE,
+				(int)rte_lcore_to_socket_id(lc->lcore_id));
+	if (pl == NULL)
+		return -1;
+	pl->lc = lc;
+	pl->cfg = p;
+	pl->n_sess = PROXY_SESS_PER_LCORE;
+	pl->sess = calloc(pl->n_sess, sizeof(*pl->sess));
+	pl->free_list = calloc(pl->n_sess, sizeof(*pl->free_list));
+	if (pl->sess == NULL || pl->free_list == NULL)
+		goto fail;
+	for (uint32_t i = 0; i < pl->n_sess; i++)
+		pl->free_list[i] = pl->n_sess - 1 - i;
+	pl->n_free = pl->n_sess;
+	TAILQ_INIT(&pl->active);
+	pl->wk = rb_conn_shm_worker(&conn_shm, lc->worker);
+	proxy_lcores[lc->worker] = pl;
+	for (int i = 0; i < p->n_inbounds; i++) {
+		const struct rb_cfg_inbound *in = &p->inbounds[i];
+		struct tcp_listen_params lp = {
+			.family = in->listen.family,
+			.port = in->listen_port,
+			.on_accept = on_accept,
+			.arg = (void *)(uintptr_t)i,
+		};
+
+		if (in->type == RB_IN_DIRECT && in->network == RB_CFG_NET_UDP)
+			continue;
+		memcpy(lp.addr, in->listen.addr, 16);
+		pl->lis[i] = tcp_listen(lc, &lp, &err);
+		if (pl->lis[i] == NULL) {
+			RB_ERR("proxy: inbound '%s': cannot listen on port %u: %s", in->tag,
+			       in->listen_port, strerror(-err));
+			goto fail;
+		}
+	}
+	if (lc->worker == 0)
+		RB_INFO("proxy: %d inbound(s), %d outbound(s)", p->n_inbounds, p->n_outbounds);
+	return 0;
+fail:
+	proxy_lcore_fini(lc);
+	return -1;
+}
+
+void proxy_lcore_fini(struct rb_lcore *lc)
+{
+	struct proxy_lcore *pl = lc->worker < RB_MAX_LCORES ? proxy_lcores[lc->worker] : NULL;
+
+	if (pl == NULL)
+		return;
+	while (!TAILQ_EMPTY(&pl->active))
+		proxy_sess_free(TAILQ_FIRST(&pl->active));
+	for (int i = 0; i < RB_MAX_INBOUNDS; i++)
+		if (pl->lis[i])
+			tcp_unlisten(pl->lis[i]);
+	free(pl->sess);
+	free(pl->free_list);
+	proxy_lcores[lc->worker] = NULL;
+	rte_free(pl);
+	if (conn_shm_users && --conn_shm_users == 0)
+		rb_conn_shm_close(&conn_shm);
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Outbounds: routing a complete request, building the detour chain, dialling
+ * the first hop (direct: tcp_connect from the egress address the FIB picks),
+ * and the client handshakes of the socks and http outbounds, hop by hop on
+ * the one upstream stream.
+ *
+ * A chain: route -> outbound O; O.detour -> O2; ... until a `direct` or an
+ * outbound without detour.  The protocol outbounds of the chain, innermost
+ * first, are s->hops[]; the TCP connection goes to hops[0]'s server, hop i
+ * speaks its handshake toward hops[i + 1]'s server, the last toward the
+ * destination.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "proxy_priv.h"
+#include "socks_wire.h"
+
+static void cfg_host_dest(const struct rb_cfg_host *h, uint16_t port, struct rb_dest *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->family = h->family;
+	memcpy(d->addr, h->addr, 16);
+	if (h->family == 0)
+		snprintf(d->domain, sizeof(d->domain), "%s", h->name);
+	d->port = port;
+}
+
+/* ------------------------------------------------------- protocol clients */
+
+static int socks_out_start(struct psess *s, int hop, const struct rb_dest *dst, uint8_t *out)
+{
+	const struct rb_cfg_outbound *o = &s->pl->cfg->outbounds[s->hops[hop]];
+	static const int ver[] = {[RB_SOCKS_V5] = 5, [RB_SOCKS_V4] = 4, [RB_SOCKS_V4A] = 0x4a};
+	size_t n = rb_socks_cli_start(&s->out.socks, ver[o->version], SOCKS5_CMD_CONNECT,
+				      o->username, o->password, dst, out);
+
+	return n ? (int)n : -EAFNOSUPPORT;
+}
+
+static int socks_out_feed(struct psess *s, int hop, const uint8_t *buf, size_t len, size_t *used,
+			  uint8_t *out, size_t *outlen)
+{
+	(void)hop;
+	return rb_socks_cli_feed(&s->out.socks, buf, len, used, out, outlen);
+}
+
+static int http_out_start(struct psess *s, int hop, const struct rb_dest *dst, uint8_t *out)
+{
+	const struct rb_cfg_outbound *o = &s->pl->cfg->outbounds[s->hops[hop]];
+	size_t n = rb_http_cli_start(&s->out.http, dst, o->username, o->password, out,
+				     PROXY_HS_OUT_MAX);
+
+	return n ? (int)n : -EINVAL;
+}
+
+static int http_out_feed(struct psess *s, int hop, const uint8_t *buf, size_t len, size_t *used,
+			 uint8_t *out, size_t *outlen)
+{
+	(void)hop;
+	(void)out;
+	*outlen = 0;
+	return rb_http_cli_parse(&s->out.http, buf, len, used);
+}
+
+static const struct rb_outbound_ops socks_out_ops = {
+	.name = "socks",
+	.start = socks_out_start,
+	.feed = socks_out_feed,
+};
+static const struct rb_outbound_ops http_out_ops = {
+	.name = "http",
+	.start = http_out_start,
+	.feed = http_out_feed,
+};
+
+const struct rb_outbound_ops *const proxy_outbound_ops[RB_OUT_TYPE_MAX] = {
+	[RB_OUT_SOCKS] = &socks_out_ops,
+	[RB_OUT_HTTP] = &http_out_ops,
+};
+
+/* ------------------------------------------------------------- failures */
+
+static void dial_failed(struct psess *s, int err)
+{
+	struct proxy_lcore *pl = s->pl;
+
+	rb_count(pl->lc, RB_EV_PROXY_DIAL_FAIL);
+	if (s->outbound < RB_CONN_MAX_TAGS)
+		pl->wk->out[s->outbound].dial_fail++;
+	if (s->cli)
+		s->in_ops->reply(s, err);
+	proxy_fail(s, RB_PERR_NONE);
+}
+
+static void rejected(struct psess *s)
+{
+	rb_count(s->pl->lc, RB_EV_PROXY_REJECT);
+	s->pl->wk->in[s->inbound].rejected++;
+	if (s->route.reject == RB_REJECT_DROP) {
+		proxy_sess_free(s); /* say nothing: reset */
+		return;
+	}
+	s->in_ops->reply(s, -EACCES);
+	proxy_fail(s, RB_PERR_NONE);
+}
+
+/* --------------------------------------------------------------- relay */
+
+static void upstream_ready(struct psess *s)
+{
+	uint32_t left = s->blen - s->parsed;
+
+	if (s->in_ops->reply(s, 0) != 0) {
+		proxy_fail(s, RB_PERR_NONE);
+		return;
+	}
+	/* what the last hop's server sent after its reply belongs to the client */
+	if (left && proxy_send(s->cli, s->buf + s->parsed, left) != 0) {
+		proxy_fail(s, RB_PERR_NONE);
+		return;
+	}
+	s->bytes_down += left;
+	proxy_start_relay(s);
+}
+
+static void hop_start(struct psess *s)
+{
+	const struct rb_cfg_proxy *p = s->pl->cfg;
+	const struct rb_cfg_outbound *o = &p->outbounds[s->hops[s->hop]];
+	struct rb_dest dst;
+	uint8_t out[PROXY_HS_OUT_MAX];
+	int n;
+
+	if (s->hop + 1 < s->n_hops) {
+		const struct rb_cfg_outbound *next = &p->outbounds[s->hops[s->hop + 1]];
+
+		cfg_host_dest(&next->server, next->server_port, &dst);
+	} else {
+		dst = s->target;
+	}
+	n = proxy_outbound_ops[o->type]->start(s, s->hop, &dst, out);
+	if (n < 0 || proxy_send(s->up, out, (size_t)n) != 0) {
+		dial_failed(s, n < 0 ? n : -ENOBUFS);
+		return;
+	}
+}
+
+void proxy_up_handshake_readable(struct psess *s)
+{
+	const struct rb_cfg_proxy *p = s->pl->cfg;
+
+	for (;;) {
+		const struct rb_outbound_ops *ops = proxy_outbound_ops[p->outbounds[s->hops[s->hop]].type];
+		uint8_t out[PROXY_HS_OUT_MAX];
+		size_t n, used = 0, outlen = 0;
+		int rc;
+
+		if (s->blen < s->bcap) {
+			n = tcp_read_copy(s->up, s->buf + s->blen, s->bcap - s->blen);
+			s->blen += (uint32_t)n;
+		}
+		do {
+			rc = ops->feed(s, s->hop, s->buf + s->parsed, s->blen - s->parsed, &used,
+				       out, &outlen);
+			s->parsed += (uint32_t)used;
+			if (outlen && proxy_send(s->up, out, outlen) != 0)
+				rc = RB_PARSE_ERR;
+		} while (rc == RB_PARSE_MORE && used > 0);
+		if (rc == RB_PARSE_ERR) {
+			dial_failed(s, -ECONNREFUSED);
+			return;
+		}
+		if (rc == RB_PARSE_MORE) {
+			if (s->blen == s->bcap) {
+				dial_failed(s, -EPROTO);
+				return;
+			}
+			if (tcp_eof(s->up) && tcp_readable(s->up) == 0) {
+				dial_failed(s, -ECONNRESET);
+				return;
+			}
+			if (tcp_readable(s->up) == 0)
+				return;
+			continue;
+		}
+		/* this hop is through: keep the rest for the next one (or the client) */
+		memmove(s->buf, s->buf + s->parsed, s->blen - s->parsed);
+		s->blen -= s->parsed;
+		s->parsed = 0;
+		if (++s->hop == s->n_hops) {
+			upstream_ready(s);
+			return;
+		}
+		hop_start(s);
+		if (s->state == PS_FREE || (s->blen == 0 && tcp_readable(s->up) == 0))
+			return;
+	}
+}
+
+void proxy_up_connected(struct tcp_conn *c, int err)
+{
+	struct psess *s = tcp_user(c);
+
+	if (s == NULL)
+		return;
+	if (err != 0) {
+		tcp_set_callbacks(c, NULL, NULL); /* on_closed follows: not ours any more */
+		s->up = NULL;
+		dial_failed(s, err);
+		return;
+	}
+	if (s->n_hops == 0) {
+		upstream_ready(s);
+		return;
+	}
+	s->state = PS_OUT_HS;
+	if (s->bcap < PROXY_UP_BUF) {
+		uint8_t *b = realloc(s->buf, PROXY_UP_BUF);
+
+		if (b == NULL) {
+			dial_failed(s, -ENOMEM);
+			return;
+		}
+		s->buf = b;
+		s->bcap = PROXY_UP_BUF;
+	}
+	explicit_bzero(s->buf, s->blen);
+	s->blen = s->parsed = 0;
+	s->hop = 0;
+	hop_start(s);
+}
+
+/* ------------------------------------------------------------- dialling */
+
+static void dial(struct psess *s, const struct rb_dest *to)
+{
+	struct tcp_connect_params cp = {
+		.family = to->family,
+		.rport = to->port,
+		.cb = &proxy_up_cb,
+		.user = s,
+	};
+	int err = 0;
+
+	memcpy(cp.raddr, to->addr, 16);
+	s->state = PS_DIAL;
+	s->up = tcp_connect(s->pl->lc, &cp, &err);
+	if (s->up == NULL)
+		dial_failed(s, err ? err : -ENOMEM);
+}
+
+void proxy_resolved(void *arg, int family, const uint8_t *addr, int err)
+{
+	struct psess *s = arg;
+	struct rb_dest to;
+
+	s->resolving = 0;
+	if (err != 0 || (family != AF_INET && family != AF_INET6)) {
+		dial_failed(s, err ? err : -EHOSTUNREACH);
+		return;
+	}
+	if (s->n_hops) {
+		const struct rb_cfg_outbound *o = &s->pl->cfg->outbounds[s->hops[0]];
+
+		cfg_host_dest(&o->server, o->server_port, &to);
+	} else {
+		to = s->target;
+		s->target.family = (uint8_t)family;
+		memcpy(s->target.addr, addr, family == AF_INET ? 4 : 16);
+	}
+	to.family = (uint8_t)family;
+	memset(to.addr, 0, 16);
+	memcpy(to.addr, addr, family == AF_INET ? 4 : 16);
+	proxy_info_update(s, RB_CONN_DIALING);
+	dial(s, &to);
+}
+
+void proxy_route_and_dial(struct psess *s)
+{
+	struct proxy_lcore *pl = s->pl;
+	const struct rb_cfg_proxy *p = pl->cfg;
+	struct rb_route_req rq;
+	struct rb_dest to;
+	const struct rb_cfg_outbound *o, *term = NULL;
+	uint16_t chain[PROXY_MAX_HOPS];
+	int n = 0, k, rc;
+
+	s->state = PS_ROUTE;
+	memset(&rq, 0, sizeof(rq));
+	rq.inbound = s->inbound;
+	rq.network = s->req.cmd == RB_CMD_UDP_ASSOCIATE ? RB_NET_UDP : RB_NET_TCP;
+	memcpy(rq.user, s->req.user, sizeof(rq.user));
+	if (s->info) {
+		rq.src_family = s->info->src_family;
+		memcpy(rq.src_addr, s->info->src, 16);
+		rq.src_port = s->info->src_port;
+	}
+	rq.dst = s->req.dst;
+	memset(&s->route, 0, sizeof(s->route));
+	rc = rb_route_match(pl->lc, &rq, &s->route);
+	if (rc < 0 || s->route.action == RB_ACT_REJECT || s->route.outbound >= p->n_outbounds ||
+	    p->outbounds[s->route.outbound].type == RB_OUT_BLOCK) {
+		rejected(s);
+		return;
+	}
+	s->outbound = s->route.outbound;
+	s->target = s->req.dst;
+	if (s->route.override_family) {
+		s->target.family = s->route.override_family;
+		memcpy(s->target.addr, s->route.override_addr, 16);
+		s->target.domain[0] = '\0';
+	}
+	if (s->route.override_port)
+		s->target.port = s->route.override_port;
+	/* the chain, outermost (the routed outbound) first */
+	for (k = s->outbound; k >= 0; k = o->detour_idx) {
+		o = &p->outbounds[k];
+		if (o->type == RB_OUT_DIRECT) {
+			term = o;
+			break;
+		}
+		if (o->type == RB_OUT_BLOCK || n == PROXY_MAX_HOPS) {
+			rejected(s);
+			return;
+		}
+		chain[n++] = (uint16_t)k;
+	}
+	s->n_hops = (uint8_t)n;
+	for (int i = 0; i < n; i++)
+		s->hops[i] = chain[n - 1 - i];
+	pl->wk->out[s->outbound].conns++;
+	pl->wk->out[s->outbound].active++;
+	o = &p->outbounds[s->outbound];
+	s->deadline = pl->lc->now + proxy_ms_tsc(pl, o->connect_timeout_ms ? o->connect_timeout_ms
+									    : 5000);
+	if (n == 0 && term) {
+		/* direct: its own override_address / override_port */
+		if (term->override_address.name[0]) {
+			cfg_host_dest(&term->override_address, s->target.port, &s->target);
+		}
+		if (term->override_port)
+			s->target.port = term->override_port;
+	}
+	if (n)
+		cfg_host_dest(&p->outbounds[s->hops[0]].server, p->outbounds[s->hops[0]].server_port,
+			      &to);
+	else
+		to = s->target;
+	proxy_info_update(s, RB_CONN_DIALING);
+	if (to.family == 0) {
+		s->state = PS_DIAL;
+		s->resolving = 1;
+		rc = rb_resolve_start(pl->lc, to.domain, s->route.resolve_strategy, proxy_resolved, s);
+		if (rc < 0) {
+			s->resolving = 0;
+			dial_failed(s, rc == -ENOSYS ? -EHOSTUNREACH : rc);
+		}
+		return;
+	}
+	dial(s, &to);
+}

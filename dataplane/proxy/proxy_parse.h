@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Request parsers of the proxy protocols, free of DPDK and of the TCP stack
+ * so the unit tests and the fuzzers drive them directly.  Each is an
+ * incremental state machine over the bytes a client (server side) or an
+ * upstream proxy (client side) sent: feed it what arrived, it says how much
+ * it used, what to answer, and whether the request is complete.
+ */
+#ifndef PROXY_PARSE_H
+#define PROXY_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "rb_route_api.h"
+
+enum rb_parse_rc {
+	RB_PARSE_ERR = -1,      /* malformed / refused: see ->err, send out[] then close */
+	RB_PARSE_MORE = 0,      /* consumed what it could, needs more bytes */
+	RB_PARSE_DONE = 1,      /* request (or handshake) complete */
+};
+
+/* Why a request failed (counted per inbound; names in proxy_err_names). */
+enum rb_proxy_err {
+	RB_PERR_NONE = 0,
+	RB_PERR_MALFORMED,      /* bytes that are not the protocol */
+	RB_PERR_VERSION,        /* unsupported protocol version */
+	RB_PERR_AUTH,           /* wrong or missing credentials */
+	RB_PERR_NO_METHOD,      /* SOCKS5: no acceptable auth method */
+	RB_PERR_COMMAND,        /* unsupported command (BIND, ...) */
+	RB_PERR_ADDRESS,        /* bad address type / domain */
+	RB_PERR_TOO_LARGE,      /* request head over the limit */
+	RB_PERR_TIMEOUT,        /* handshake did not finish in time */
+	RB_PERR_MAX,
+};
+extern const char *const rb_proxy_err_names[RB_PERR_MAX];
+
+enum rb_req_cmd {
+	RB_CMD_CONNECT = 1,     /* a TCP stream to dst */
+	RB_CMD_UDP_ASSOCIATE,   /* SOCKS5 UDP relay */
+	RB_CMD_HTTP_FORWARD,    /* HTTP absolute-URI request: out[] holds the rewritten head */
+};
+
+/* The result of an inbound handshake. */
+struct rb_proxy_request {
+	uint8_t cmd;                        /* enum rb_req_cmd */
+	uint8_t socks_version;              /* 4 or 5 (SOCKS inbounds) */
+	struct rb_dest dst;
+	char user[RB_USER_MAX + 1];         /* authenticated user, "" = none */
+};
+
+/* Checks credentials: 1 = accepted (and copies the user name), 0 = refused.
+ * pass is NULL for SOCKS4 (user id only). */
+typedef int (*rb_auth_fn)(void *arg, const char *user, size_t ulen, const char *pass,
+			  size_t plen);
+
+/* ---- SOCKS server (inbound): 4, 4a, 5 ---- */
+struct rb_socks_srv {
+	uint8_t phase;          /* internal */
+	uint8_t need_auth;      /* users configured */
+	uint8_t err;            /* enum rb_proxy_err after RB_PARSE_ERR */
+	uint8_t allow_udp;
+	rb_auth_fn auth;
+	void *auth_arg;
+};
+void rb_socks_srv_init(struct rb_socks_srv *s, int need_auth, int allow_udp, rb_auth_fn auth,
+		       void *arg);
+/*
+ * Feed buf[0..len).  *used: bytes consumed.  Bytes to send back are written
+ * to out (room: RB_SOCKS_OUT_MAX), their count to *outlen.  On DONE, req
+ * holds the request; the SOCKS reply is sent later with rb_socks_reply().
+ */
+#define RB_SOCKS_OUT_MAX 32
+int rb_socks_srv_feed(struct rb_socks_srv *s, const uint8_t *buf, size_t len, size_t *used,
+		      uint8_t *out, size_t *outlen, struct rb_proxy_request *req);
+/* The final reply (RFC 1928 6 / SOCKS4 reply); rep is a SOCKS5 REP code,
+ * mapped for SOCKS4.  bnd: the bound address (family 0: 0.0.0.0:0).
+ * Returns its length (<= 22). */
+size_t rb_socks_reply(int version, uint8_t rep, int family, const uint8_t *addr, uint16_t port,
+		      uint8_t *out);
+/* Map an errno of a failed dial to a SOCKS5 REP code. */
+uint8_t rb_socks_rep_from_errno(int err);
+
+/* SOCKS5 UDP request header (RFC 1928 7): parse; returns header length or -1. */
+int rb_socks5_udp_parse(const uint8_t *buf, size_t len, struct rb_dest *dst);
+/* Write the header for dst into out (>= 262 bytes); returns its length. */
+size_t rb_socks5_udp_header(const struct rb_dest *dst, uint8_t *out);
+
+/* ---- SOCKS client (outbound) ---- */
+struct rb_socks_cli {
+	uint8_t phase, version, err;        /* version: 5, 4 or 0x4a */
+	uint8_t cmd;                        /* SOCKS5_CMD_CONNECT / _UDP */
+	const char *user, *pass;
+	struct rb_dest dst;
+	struct rb_dest bound;               /* BND.ADDR/PORT from the final reply */
+};
+/* Prepare and write the first message (greeting / SOCKS4 request) to out
+ * (>= 600 bytes); returns its length, or 0 when dst cannot be expressed
+ * (SOCKS4 without an IPv4 address). */
+size_t rb_socks_cli_start(struct rb_socks_cli *c, int version, int cmd, const char *user,
+			  const char *pass, const struct rb_dest *dst, uint8_t *out);
+/* Feed the server's bytes; like rb_socks_srv_feed (out >= 600 bytes). */
+int rb_socks_cli_feed(struct rb_socks_cli *c, const uint8_t *buf, size_t len, size_t *used,
+		      uint8_t *out, size_t *outlen);
+
+/* ---- HTTP proxy server (inbound) ---- */
+struct rb_http_srv {
+	uint8_t need_auth, err;
+	uint16_t status;        /* HTTP status to answer on error */
+	uint32_t max_head;
+	rb_auth_fn auth;
+	void *auth_arg;
+};
+void rb_http_srv_init(struct rb_http_srv *h, int need_auth, uint32_t max_head, rb_auth_fn auth,
+		      void *arg);
+/*
+ * Parse one request head from buf[0..len) (it is re-parsed from the start
+ * on each call until complete; len is all buffered bytes).  DONE: *used is
+ * the head length; req filled; for RB_CMD_HTTP_FORWARD the rewritten head
+ * (origin-form target, Proxy-* headers removed, Connection: close) is put in
+ * fwd (room fwd_max) with its length in *fwd_len.  ERR: h->status and
+ * h->err say why; rb_http_error() writes the answer.
+ */
+int rb_http_srv_parse(struct rb_http_srv *h, const uint8_t *buf, size_t len, size_t *used,
+		      struct rb_proxy_request *req, uint8_t *fwd, size_t fwd_max, size_t *fwd_len);
+/* An error answer (407 with Proxy-Authenticate, 400, 431, 502, ...); returns length. */
+size_t rb_http_error(int status, uint8_t *out, size_t max);
+/* "HTTP/1.1 200 Connection established\r\n\r\n" */
+size_t rb_http_connect_ok(uint8_t *out, size_t max);
+
+/* ---- HTTP CONNECT client (outbound) ---- */
+struct rb_http_cli {
+	uint8_t err;
+	uint16_t status;
+};
+/* Write "CONNECT host:port HTTP/1.1" with Host and optional Basic auth. */
+size_t rb_http_cli_start(struct rb_http_cli *c, const struct rb_dest *dst, const char *user,
+			 const char *pass, uint8_t *out, size_t max);
+/* Parse the response head (re-parsed from the start); DONE when 2xx. */
+int rb_http_cli_parse(struct rb_http_cli *c, const uint8_t *buf, size_t len, size_t *used);
+
+/* ---- helpers ---- */
+/* A domain that is an IP literal ("10.0.0.1", "fd00::1") becomes the address. */
+void rb_dest_literal(struct rb_dest *d);
+/* Format dst as "host:port" / "[v6]:port" into out; returns length. */
+size_t rb_dest_format(const struct rb_dest *d, char *out, size_t max);
+/* Parse "host:port" / "[v6]:port" (port required when def_port is 0). */
+int rb_dest_parse(const char *s, size_t len, uint16_t def_port, struct rb_dest *d);
+size_t rb_base64_encode(const uint8_t *in, size_t len, char *out, size_t max);
+/* Decode (padding optional); returns length or -1. */
+long rb_base64_decode(const char *in, size_t len, uint8_t *out, size_t max);
+
+#endif

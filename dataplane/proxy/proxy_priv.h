@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internal to dataplane/proxy: the per-lcore proxy state and a proxied
+ * session (one client connection, its request, its route, its upstream).
+ *
+ * A session moves HANDSHAKE (inbound protocol reads the request) -> ROUTE
+ * (rb_route_match, maybe resolve) -> DIAL (tcp_connect to the first hop) ->
+ * OUT_HS (each protocol outbound of the chain speaks its handshake on the
+ * same stream) -> RELAY (splice both ways) -> freed.
+ *
+ * Protocol plug-ins: an inbound is a struct rb_inbound_ops, an outbound a
+ * struct rb_outbound_ops.  Handshakes are byte-level (feed what arrived,
+ * get back what to send); protocols that transform the stream after the
+ * handshake (Shadowsocks, VMess, ...) set wrap/unwrap, which the relay then
+ * applies to every chain it moves (identity for SOCKS/HTTP: NULL).
+ */
+#ifndef PROXY_PRIV_H
+#define PROXY_PRIV_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+#include <rte_mbuf.h>
+
+#include "../rb_lcore.h"
+#include "../tcp/tcp.h"
+#include "../../config/rb_cfg_proxy.h"
+#include "proxy_parse.h"
+#include "rb_conn_info.h"
+#include "rb_route_api.h"
+
+#define PROXY_MAX_HOPS     8
+#define PROXY_HS_OUT_MAX   640      /* one handshake message we send */
+#define PROXY_UP_BUF       1024     /* outbound handshake replies */
+
+struct psess;
+struct proxy_lcore;
+
+/* ---- protocol plug-in interfaces ---- */
+struct rb_inbound_ops {
+	const char *name;
+	/* A client connected: set up the handshake state. */
+	int (*start)(struct psess *s);
+	/* Bytes buf[0..len) arrived (all so far, or the unparsed rest, per
+	 * `incremental`).  Returns RB_PARSE_MORE / DONE / ERR; sends replies
+	 * itself; on DONE fills s->req and sets *used. */
+	int (*feed)(struct psess *s, const uint8_t *buf, size_t len, size_t *used);
+	/* The upstream is ready (err 0) or failed (err < 0, rep from the router /
+	 * dialer): answer the client.  Returns 0 to relay, < 0 to close. */
+	int (*reply)(struct psess *s, int err);
+	/* Stream transform for encrypting inbounds (later): NULL = identity. */
+	struct rte_mbuf *(*unwrap)(struct psess *s, struct rte_mbuf *m);
+	struct rte_mbuf *(*wrap)(struct psess *s, struct rte_mbuf *m);
+	uint8_t incremental;                /* feed gets only the unparsed rest */
+};
+
+struct rb_outbound_ops {
+	const char *name;
+	/* Begin the handshake toward dst over the stream: write the first
+	 * message into out, return its length (0: nothing to send yet, < 0 error). */
+	int (*start)(struct psess *s, int hop, const struct rb_dest *dst, uint8_t *out);
+	/* Upstream bytes; like rb_inbound_ops.feed, messages to send in out. */
+	int (*feed)(struct psess *s, int hop, const uint8_t *buf, size_t len, size_t *used,
+		    uint8_t *out, size_t *outlen);
+	struct rte_mbuf *(*wrap)(struct psess *s, struct rte_mbuf *m);
+	struct rte_mbuf *(*unwrap)(struct psess *s, struct rte_mbuf *m);
+};
+
+enum psess_state {
+	PS_FREE = 0,
+	PS_HANDSHAKE,
+	PS_ROUTE,
+	PS_DIAL,
+	PS_OUT_HS,
+	PS_RELAY,
+};
+
+struct psess {
+	TAILQ_ENTRY(psess) link;        /* active list (timeouts, close requests) */
+	struct proxy_lcore *pl;
+	uint32_t idx;
+	uint8_t state;                  /* enum psess_state */
+	uint8_t in_type;                /* enum rb_in_type after mixed decided */
+	uint8_t shut_up, shut_down;     /* EOF propagated client->up / up->client */
+	uint8_t resolving;              /* a rb_resolve_start() callback is pending */
+	uint16_t inbound;
+	uint8_t n_hops, hop;            /* protocol outbounds in the chain, current one */
+	uint16_t hops[PROXY_MAX_HOPS];  /* innermost (dialled first) .. routed outbound */
+	uint16_t outbound;              /* the routed outbound */
+	struct tcp_conn *cli, *up;
+	struct rte_mbuf *pend_up, *pend_down;
+	uint64_t deadline;              /* TSC; 0 = none */
+	uint64_t id;
+	struct rb_conn_info *info;
+	const struct rb_inbound_ops *in_ops;
+	union {
+		struct rb_socks_srv socks;
+		struct rb_http_srv http;
+	} in;
+	union {
+		struct rb_socks_cli socks;
+		struct rb_http_cli http;
+	} out;
+	struct rb_proxy_request req;
+	struct rb_route_result route;
+	struct rb_dest target;          /* final destination after overrides */
+	uint8_t *buf;                   /* handshake bytes (freed on RELAY) */
+	uint32_t blen, bcap, parsed;
+	uint8_t *early;                 /* bytes for upstream once it is ready */
+	uint32_t elen;
+	uint64_t bytes_up, bytes_down;
+};
+
+struct proxy_lcore {
+	struct rb_lcore *lc;
+	const struct rb_cfg_proxy *cfg;
+	struct tcp_listener *lis[RB_MAX_INBOUNDS];
+	struct psess *sess;
+	uint32_t n_sess;
+	uint32_t *free_list, n_free;
+	TAILQ_HEAD(, psess) active;
+	struct rb_conn_worker *wk;
+	uint64_t seq;
+	uint64_t next_scan;
+};
+
+/* proxy.c */
+void proxy_sess_free(struct psess *s);
+void proxy_fail(struct psess *s, enum rb_proxy_err why);
+void proxy_start_relay(struct psess *s);
+int proxy_send(struct tcp_conn *c, const void *buf, size_t len);
+void proxy_info_update(struct psess *s, uint8_t state);
+uint64_t proxy_ms_tsc(const struct proxy_lcore *pl, uint32_t ms);
+extern const struct tcp_callbacks proxy_up_cb;
+
+/* proxy_in.c */
+extern const struct rb_inbound_ops *const proxy_inbound_ops[RB_IN_TYPE_MAX];
+int proxy_in_accept(struct psess *s);
+
+/* proxy_out.c */
+extern const struct rb_outbound_ops *const proxy_outbound_ops[RB_OUT_TYPE_MAX];
+/* The request is complete: route it and open the upstream. */
+void proxy_route_and_dial(struct psess *s);
+void proxy_up_connected(struct tcp_conn *c, int err);
+void proxy_up_handshake_readable(struct psess *s);
+void proxy_resolved(void *arg, int family, const uint8_t *addr, int err);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target: the HTTP proxy request parser (CONNECT, absolute-form
+ * forwarding with the head rewrite, Basic auth), re-parsed on growing
+ * prefixes as the session does, the CONNECT response parser and the
+ * host:port / base64 helpers.
+ */
+#include <stdint.h>
+#include <string.h>
+#include "dataplane/proxy/proxy_parse.h"
+
+static int auth(void *arg, const char *u, size_t ul, const char *p, size_t pl)
+{
+	(void)arg;
+	return ul == 1 && u[0] == 'u' && p && pl == 1 && p[0] == 'p';
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct rb_http_srv h;
+	struct rb_http_cli c;
+	struct rb_proxy_request req;
+	struct rb_dest d;
+	uint8_t fwd[1400], dec[64];
+	size_t used, flen;
+	int rc;
+
+	if (size < 1)
+		return 0;
+	for (size_t avail = size > 64 ? size - 64 : 1; avail <= size; avail += 16) {
+		rb_http_srv_init(&h, data[0] & 1, 1024, auth, NULL);
+		rc = rb_http_srv_parse(&h, data + 1, avail - 1, &used, &req, fwd, sizeof(fwd),
+				       &flen);
+		if (rc == RB_PARSE_DONE && (used > avail - 1 || flen > sizeof(fwd)))
+			__builtin_trap();
+		if (rc == RB_PARSE_ERR && h.status < 400)
+			__builtin_trap();
+	}
+	rb_http_cli_parse(&c, data, size, &used);
+	rb_dest_parse((const char *)data, size, data[0], &d);
+	rb_base64_decode((const char *)data, size, dec, sizeof(dec));
+	return 0;
+}

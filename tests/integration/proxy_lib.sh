@@ -1,0 +1,61 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Helpers shared by tests/integration/test_proxy_*.sh (sourced after lib.sh):
+# an nginx origin in the srv namespace, curl through the appliance's proxy
+# inbounds, upstream proxies.
+
+# nginx-light in srv on $RB_SRV_IP4:8080 (HTTP) serving $RB_TMP/www.
+# PX_BIG: size in MiB of www/big.bin (default 0 = none).
+px_nginx_start() {
+	rb_require_cmd nginx
+	mkdir -p "$RB_TMP/www" "$RB_TMP/nginx"
+	echo "hello from srv" >"$RB_TMP/www/index.html"
+	if [ "${PX_BIG:-0}" -gt 0 ]; then
+		head -c "$((PX_BIG << 20))" /dev/urandom >"$RB_TMP/www/big.bin"
+		PX_BIG_SHA=$(sha256sum "$RB_TMP/www/big.bin" | cut -d' ' -f1)
+	fi
+	cat >"$RB_TMP/nginx/nginx.conf" <<EOF
+daemon off;
+user root root;
+worker_processes 1;
+pid $RB_TMP/nginx/nginx.pid;
+error_log $RB_TMP/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log $RB_TMP/nginx/access.log;
+  client_body_temp_path $RB_TMP/nginx/body;
+  proxy_temp_path $RB_TMP/nginx/proxy;
+  fastcgi_temp_path $RB_TMP/nginx/fastcgi;
+  uwsgi_temp_path $RB_TMP/nginx/uwsgi;
+  scgi_temp_path $RB_TMP/nginx/scgi;
+  server {
+    listen $RB_SRV_IP4:8080 backlog=4096;
+    listen [$RB_SRV_IP6]:8080;
+    root $RB_TMP/www;
+    keepalive_requests 100000;
+  }
+}
+EOF
+	rb_bg "$RB_TMP/nginx.out" ip netns exec "$RB_NS_SRV" nginx -c "$RB_TMP/nginx/nginx.conf" \
+		-e "$RB_TMP/nginx/error.log"
+	rb_wait_for 5 ip netns exec "$RB_NS_SRV" curl -sf -o /dev/null "http://$RB_SRV_IP4:8080/" ||
+		rb_fail "nginx did not come up: $(tail -3 "$RB_TMP/nginx/error.log" 2>/dev/null)"
+}
+
+# curl in the cli namespace; output in PX_OUT, status returned.
+px_curl() {
+	PX_OUT=$(ip netns exec "$RB_NS_CLI" curl -sS --max-time "${PX_TIMEOUT:-20}" "$@" 2>&1)
+}
+
+# Rewrite the config with RB_CFG_EXTRA (inbounds/outbounds) now that the
+# topology's addresses are known.
+px_config() { # extra-config-text
+	RB_CFG_EXTRA=$1
+	rb_dp_config "$RB_CFG"
+}
+
+# Wait until the proxy port answers (ARP warm-up, listeners up).
+px_wait_proxy() { # url
+	rb_wait_for 10 ip netns exec "$RB_NS_CLI" curl -s -o /dev/null --max-time 2 -x "$1" \
+		"http://$RB_SRV_IP4:8080/" || rb_fail "proxy $1 never answered"
+}
