@@ -50,6 +50,10 @@ static inline uint16_t eth_classify(struct rb_lcore *lc, struct rte_mbuf *m)
 		rb_drop(lc, m, RB_DROP_VLAN_UNKNOWN);
 		return 0;
 	}
+	if (unlikely(type == 0)) { /* 0 means "dropped" to the caller */
+		rb_drop(lc, m, RB_DROP_ETH_UNKNOWN_TYPE);
+		return 0;
+	}
 	rb_meta(m)->vlan = vid;
 	m->l2_len = 0;
 	rte_pktmbuf_adj(m, l2);
