@@ -94,6 +94,13 @@ static const struct eth_case eth_cases[] = {
 	 RB_DROP_ETH_UNKNOWN_TYPE, 0, 0},
 	{"unknown EtherType in a tag", NET_P_C, 10, DST_OURS, SRC_PEER, 0x88b5, 0,
 	 RB_DROP_ETH_UNKNOWN_TYPE, 0, 0},
+	/* Found by fuzz_packet: type 0 was taken for "already dropped" and leaked. */
+	{"EtherType 0", NET_P_A, FX_NO_VLAN, DST_OURS, SRC_PEER, 0, 0, RB_DROP_ETH_UNKNOWN_TYPE, 0,
+	 0},
+	{"EtherType 0 in a tag", NET_P_C, 10, DST_OURS, SRC_PEER, 0, 0, RB_DROP_ETH_UNKNOWN_TYPE, 0,
+	 0},
+	{"802.3 length field", NET_P_A, FX_NO_VLAN, DST_OURS, SRC_PEER, 46, 0,
+	 RB_DROP_ETH_UNKNOWN_TYPE, 0, 0},
 	{"tag on an untagged port", NET_P_A, 10, DST_OURS, SRC_PEER, RTE_ETHER_TYPE_IPV4, 0,
 	 RB_DROP_VLAN_UNKNOWN, 0, 0},
 	{"priority tag (VID 0) on an untagged port is accepted", NET_P_A, 0, DST_OURS, SRC_PEER,

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target: frames through the dataplane's whole L2/L3 path
+ * (Ethernet, 802.1Q, ARP, IPv4/IPv6, ICMP, reassembly, forwarding,
+ * fragmentation, neighbor resolution, handoff between two workers) on the
+ * in-process dataplane of tests/unit/net_fixture.c.
+ *
+ * Input: a sequence of records, at most FUZZ_MAX_RECORDS:
+ *   ctl (1 byte): op = ctl >> 4, port = ctl & 3, rx = ctl & 4, worker = (ctl >> 3) & 1
+ *   op 0..11  a frame: 2-byte big-endian length, then that many bytes
+ *             (cut at the end of the input); op & 3 picks rx offload flags:
+ *             0 none, 1 IP checksum good, 2 VLAN stripped (tag 10 or 11),
+ *             3 IP checksum bad.  rx set: queued on the port's RX ring
+ *             (read by the next worker iteration); else given to
+ *             rb_eth_input on `worker`.
+ *   op 12     clock: 1 signed byte d, every worker's now = TSC + d * 100 ms
+ *   op 13     one rb_worker_iter on each worker (real clock, housekeeping due)
+ *   op 14     rb_neigh_timer on each worker
+ *   op 15     drain handoff rings and transmitted frames
+ * After the input every queue is drained, the neighbor and reassembly
+ * tables are aged out, and the mempool must be back to zero mbufs in use
+ * (anything else is a leak: abort).
+ *
+ * The default routes are written as two /1 halves: rte_lpm/rte_lpm6 reject
+ * a depth of 0 (see the "default route" test in test_net_fib.c).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <rte_cycles.h>
+#include <rte_ip_frag.h>
+#include "dataplane/net/neigh.h"
+#include "dataplane/worker.h"
+#include "tests/unit/net_fixture.h"
+
+#define FUZZ_MAX_RECORDS 64
+#define FUZZ_FRAME_MAX   2048
+
+static const char fuzz_cfg[] =
+	"dataplane = { lcores = 2; neigh_timeout_s = 1; frag_max_flows = 16;\n"
+	" frag_timeout_ms = 1000;\n"
+	" ports = (\n"
+	"  { name = \"a\"; device = \"net_ring_fx0\"; addresses = [\"10.1.0.1/24\", \"fd01::1/64\"]; },\n"
+	"  { name = \"b\"; device = \"net_ring_fx1\"; mtu = 1280;\n"
+	"    addresses = [\"10.2.0.1/24\", \"fd02::1/64\"]; },\n"
+	"  { name = \"c\"; device = \"net_ring_fx2\"; vlan = 10;\n"
+	"    addresses = [\"10.3.0.1/24\", \"fd03::1/64\"]; } );\n"
+	" routes = (\n"
+	"  { prefix = \"0.0.0.0/1\"; via = \"10.2.0.2\"; port = \"b\"; },\n"
+	"  { prefix = \"128.0.0.0/1\"; via = \"10.2.0.2\"; port = \"b\"; },\n"
+	"  { prefix = \"20.1.0.0/16\"; port = \"b\"; },\n"
+	"  { prefix = \"::/1\"; via = \"fd02::2\"; port = \"b\"; },\n"
+	"  { prefix = \"8000::/1\"; via = \"fd02::2\"; port = \"b\"; } );\n"
+	" neighbors = (\n"
+	"  { ip = \"10.2.0.2\"; mac = \"02:00:00:00:01:02\"; port = \"b\"; },\n"
+	"  { ip = \"fd02::2\"; mac = \"02:00:00:00:01:02\"; port = \"b\"; },\n"
+	"  { ip = \"10.1.0.2\"; mac = \"02:00:00:00:00:02\"; port = \"a\"; } );\n"
+	"};\n";
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int verbose;      /* FUZZ_PACKET_STATS=1: counters after each input */
+
+static void fuzz_exit(void)
+{
+	fx_teardown();
+	fx_fini();
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	if (fx_eal_init((*argv)[0]) != 0 || fx_setup(fuzz_cfg) != 0) {
+		fprintf(stderr, "fuzz_packet: cannot set up the dataplane\n");
+		abort();
+	}
+	atexit(fuzz_exit);
+	verbose = getenv("FUZZ_PACKET_STATS") != NULL;
+	return 0;
+}
+
+static void drain(void)
+{
+	for (int round = 0; round < 4; round++) {
+		unsigned moved = 0;
+
+		for (int w = 0; w < fx_dp->n_workers; w++)
+			moved += rb_handoff_drain(fx_lc((unsigned)w));
+		moved += (unsigned)fx_collect_all();
+		if (moved == 0)
+			break;
+	}
+}
+
+static void run_workers(void)
+{
+	for (int w = 0; w < fx_dp->n_workers; w++) {
+		fx_lc((unsigned)w)->housekeep_deadline = 0;
+		rb_worker_iter(fx_lc((unsigned)w));
+	}
+	fx_collect_all();
+}
+
+/* Bring the dataplane back to its initial state between inputs. */
+static void settle(void)
+{
+	uint64_t t = rte_rdtsc();
+
+	/* Frames still on RX rings, handoffs, TX buffers. */
+	run_workers();
+	drain();
+	/* Learned and unresolved neighbors age out (lifetime 1 s, 3 probes). */
+	for (int k = 1; k <= 8; k++) {
+		fx_set_now(t + (uint64_t)k * 10 * fx_dp->tsc_hz);
+		for (int w = 0; w < fx_dp->n_workers; w++)
+			rb_neigh_timer(fx_lc((unsigned)w));
+		drain();
+	}
+	/* Incomplete datagrams. */
+	for (int w = 0; w < fx_dp->n_workers; w++) {
+		struct rb_lcore *lc = fx_lc((unsigned)w);
+		uint32_t n;
+
+		do {
+			rte_ip_frag_table_del_expired_entries(lc->frag, &lc->frag_dr, UINT64_MAX);
+			n = lc->frag_dr.cnt;
+			rte_ip_frag_free_death_row(&lc->frag_dr, 0);
+		} while (n != 0);
+	}
+	fx_set_now(rte_rdtsc());
+	if (fx_mbufs_in_use() != 0) {
+		fprintf(stderr, "fuzz_packet: %u mbufs still in use after the input\n",
+			fx_mbufs_in_use());
+		fx_stats_dump("fuzz_packet");
+		abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t off = 0;
+
+	fx_set_now(rte_rdtsc());
+	for (int rec = 0; rec < FUZZ_MAX_RECORDS && off < size; rec++) {
+		uint8_t ctl = data[off++];
+		unsigned op = ctl >> 4, worker = (ctl >> 3) & 1;
+		uint16_t port = (uint16_t)((ctl & 3) % fx_dp->n_ports);
+
+		if (op <= 11) {
+			size_t len;
+			struct rte_mbuf *m;
+
+			if (off + 2 > size)
+				break;
+			len = (size_t)data[off] << 8 | data[off + 1];
+			off += 2;
+			if (len > size - off)
+				len = size - off;
+			if (len > FUZZ_FRAME_MAX)
+				len = FUZZ_FRAME_MAX;
+			m = fx_mbuf(port, data + off, (uint16_t)len);
+			off += len;
+			if (m == NULL)
+				continue;
+			switch (op & 3) {
+			case 1: m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD; break;
+			case 2:
+				m->ol_flags |= RTE_MBUF_F_RX_VLAN_STRIPPED;
+				m->vlan_tci = (op & 8) ? 11 : 10;
+				break;
+			case 3: m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_BAD; break;
+			default: break;
+			}
+			if (ctl & 4)
+				fx_rx_mbuf(port, m);
+			else
+				fx_inject_mbuf(worker % (unsigned)fx_dp->n_workers, m);
+		} else if (op == 12) {
+			int8_t d;
+
+			if (off >= size)
+				break;
+			d = (int8_t)data[off++];
+			fx_set_now(rte_rdtsc() + (uint64_t)((int64_t)d * (int64_t)fx_dp->tsc_hz / 10));
+		} else if (op == 13) {
+			run_workers();
+		} else if (op == 14) {
+			for (int w = 0; w < fx_dp->n_workers; w++)
+				rb_neigh_timer(fx_lc((unsigned)w));
+		} else {
+			drain();
+		}
+	}
+	settle();
+	if (verbose)
+		fx_stats_dump("fuzz_packet");
+	return 0;
+}
