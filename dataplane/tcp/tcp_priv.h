@@ -44,7 +44,7 @@ struct tcp_key {
 	uint16_t lport, rport;  /* network order */
 	uint8_t family;         /* AF_INET / AF_INET6 */
 	uint8_t pad[3];
-};
+} __attribute__((aligned(8))); /* hashed with 8-byte CRC loads */
 
 enum {
 	TF_ACK_NOW = 1 << 0,     /* send an ACK at the end of this input */

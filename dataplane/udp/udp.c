@@ -247,7 +247,9 @@ struct udp_sock *udp_open(struct rb_lcore *lc, int family, const uint8_t *raddr,
 {
 	struct udp_stack *us = lc->udp;
 	struct udp_sock *s = NULL;
-	uint8_t laddr[16];
+	/* 8-byte aligned: the flow hash loads 8 bytes at a time */
+	uint8_t laddr[16] __attribute__((aligned(8)));
+	uint8_t ra[16] __attribute__((aligned(8))) = {0};
 	uint16_t port = 0, rp = rte_cpu_to_be_16(rport);
 	int e;
 
@@ -256,6 +258,8 @@ struct udp_sock *udp_open(struct rb_lcore *lc, int family, const uint8_t *raddr,
 		e = -EINVAL;
 		goto out;
 	}
+	memcpy(ra, raddr, alen(family));
+	raddr = ra;
 	e = udp_route(lc, family, raddr, &port, laddr);
 	if (e < 0)
 		goto out;

@@ -404,10 +404,14 @@ unsigned rb_flow_owner4(const struct rb_dp *dp, uint16_t port, uint32_t raddr, u
 unsigned rb_flow_owner6(const struct rb_dp *dp, uint16_t port, const uint8_t raddr[16],
 			const uint8_t laddr[16], uint16_t rport, uint16_t lport)
 {
-	(void)dp, (void)port;
-	uint32_t h = rte_hash_crc(raddr, 16, 7);
+	uint64_t r[2], l[2]; /* aligned copies for the 8-byte CRC loads */
+	uint32_t h;
 
-	h = rte_hash_crc(laddr, 16, h);
+	(void)dp, (void)port;
+	memcpy(r, raddr, 16);
+	memcpy(l, laddr, 16);
+	h = rte_hash_crc(r, 16, 7);
+	h = rte_hash_crc(l, 16, h);
 	return owner_hash(rte_hash_crc_4byte((uint32_t)rport << 16 | lport, h));
 }
 
