@@ -230,6 +230,51 @@ static void test_fib_rcu_publish(void)
 	}
 }
 
+/*
+ * Default routes (config/README.md: "0.0.0.0/0 / ::/0 for default routes").
+ * rte_lpm_add and rte_lpm6_add reject a depth of 0 with -EINVAL, so
+ * rb_fib_build must handle /0 itself (e.g. as two /1 halves).
+ */
+static void test_fib_default_route(void)
+{
+	const struct rb_config *cfg = fx_dp->cfg;
+	int n = cfg->dp.n_routes;
+	struct rb_cfg_route *rt = calloc((size_t)n + 2, sizeof(*rt));
+	struct rb_fib *fib;
+	const struct rb_nexthop *nh;
+	uint32_t gw4 = rte_cpu_to_be_32(fx_ip("10.2.0.2"));
+	uint8_t gw6[16], any6[16];
+	char err[256] = "";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
+	memcpy(rt, cfg->dp.routes, sizeof(*rt) * (size_t)n);
+	a6("fd02::2", gw6);
+	rt[n] = (struct rb_cfg_route){.prefix = {.family = AF_INET, .plen = 0}, .has_via = 1,
+				      .via = {.family = AF_INET, .plen = 32}, .port = NET_P_B};
+	memcpy(rt[n].via.addr, &gw4, 4);
+	rt[n + 1] = (struct rb_cfg_route){.prefix = {.family = AF_INET6, .plen = 0}, .has_via = 1,
+					  .via = {.family = AF_INET6, .plen = 128},
+					  .port = NET_P_B};
+	memcpy(rt[n + 1].via.addr, gw6, 16);
+	fib = rb_fib_build(fx_dp, rt, n + 2, 3, err, sizeof(err));
+	free(rt);
+	if (fib == NULL)
+		fprintf(stderr, "  rb_fib_build: %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fib);
+	nh = rb_fib_lookup4(fib, rte_cpu_to_be_32(fx_ip("99.1.2.3")));
+	CU_ASSERT(nh != NULL && nh->kind == RB_NH_GATEWAY && memcmp(nh->gw, &gw4, 4) == 0);
+	nh = rb_fib_lookup4(fib, rte_cpu_to_be_32(fx_ip("200.1.2.3")));
+	CU_ASSERT(nh != NULL && nh->kind == RB_NH_GATEWAY && memcmp(nh->gw, &gw4, 4) == 0);
+	nh = rb_fib_lookup4(fib, rte_cpu_to_be_32(fx_ip("20.1.2.3")));   /* longer match wins */
+	CU_ASSERT(nh != NULL && nh->gw[3] == 5);
+	a6("3fff::1", any6);
+	nh = rb_fib_lookup6(fib, any6);
+	CU_ASSERT(nh != NULL && nh->kind == RB_NH_GATEWAY && memcmp(nh->gw, gw6, 16) == 0);
+	a6("ffff::1", any6);
+	CU_ASSERT_PTR_NOT_NULL(rb_fib_lookup6(fib, any6));
+	rb_fib_free(fib);
+}
+
 static void test_flow_one_worker(void)
 {
 	for (int i = 0; i < 1000; i++) {
@@ -248,6 +293,7 @@ static CU_TestInfo fib_tests[] = {
 	{"forwarding follows the longest match", test_fib4_forward},
 	{"IPv6 longest prefix match", test_fib6_lpm},
 	{"RCU publication while a reader holds the FIB", test_fib_rcu_publish},
+	{"default routes 0.0.0.0/0 and ::/0", test_fib_default_route},
 	{"one worker owns every flow", test_flow_one_worker},
 	{"mbufs back in the pool", net_test_no_leak},
 	CU_TEST_INFO_NULL,
