@@ -58,6 +58,7 @@ struct cc {
 	struct vec pfx[RB_RT_NIMAP]; /* struct pkey */
 	struct vec rx;               /* struct rb_rt_rx */
 	int oom;
+	uint32_t ac_root_off;
 	char *err;
 	size_t errlen;
 };
@@ -590,6 +591,17 @@ static struct rb_rt_ac *build_ac(struct cc *c, uint32_t *n_out)
 			o->ids.n = (uint32_t)k;
 		}
 	}
+	{
+		uint32_t root[256] = {0};
+		const struct rb_rt_ac *r0 = &out[0];
+
+		for (uint32_t e = 0; e < r0->n_edges; e++) {
+			uint32_t x = ((uint32_t *)c->pool.p)[r0->edge_off + e];
+
+			root[x >> 24] = x & 0xffffff;
+		}
+		c->ac_root_off = pool_add(c, root, 256);
+	}
 	*n_out = (uint32_t)st.n;
 oom:
 	if (!out)
@@ -910,6 +922,7 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	h->n_inbounds = (uint32_t)r->n_inbounds;
 	h->n_outbounds = (uint32_t)(r->n_outbounds ? r->n_outbounds : 1);
 	h->tags_off = tags_off;
+	h->ac_root_off = c.ac_root_off;
 	h->has_src_cidr = c.pfx[RB_RT_SRC4].n || c.pfx[RB_RT_SRC6].n;
 	h->checksum = rb_rt_checksum(b, size);
 	*blob_out = b;

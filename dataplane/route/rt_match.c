@@ -158,22 +158,40 @@ static void probe(struct ctx *c, uint64_t hash, int kind, const char *key, uint3
 	}
 }
 
+/* Hash every key first and prefetch its home slot, then probe: the cache
+ * misses of the (large) hash table overlap instead of adding up. */
 static void domain_lookup(struct ctx *c)
 {
-	uint64_t h = c->v->h->seed;
-	uint32_t n = c->dlen;
+	const struct rb_rt_dom *t = at(c->v, c->v->h->dom_off);
+	uint32_t mask = c->v->h->dom_mask, n = c->dlen, k = 0;
+	uint64_t h = c->v->h->seed, hs[2 * RB_DOMAIN_MAX + 2];
+	uint32_t at_[2 * RB_DOMAIN_MAX + 2];
+	uint8_t kind[2 * RB_DOMAIN_MAX + 2];
 
+	if (!c->v->h->dom_off)
+		return;
 	for (uint32_t i = n; i-- > 0;) {
 		h = hstep(h, (unsigned char)c->dom[i]);
-		if (c->dom[i] == '.' && i + 1 < n)
-			probe(c, hfinal(h, RB_RT_DOM_DOTSUF, n - i), RB_RT_DOM_DOTSUF, c->dom + i,
-			      n - i);
-		if (i == 0 || c->dom[i - 1] == '.')
-			probe(c, hfinal(h, RB_RT_DOM_SUFFIX, n - i), RB_RT_DOM_SUFFIX, c->dom + i,
-			      n - i);
+		if (c->dom[i] == '.' && i + 1 < n) {
+			hs[k] = hfinal(h, RB_RT_DOM_DOTSUF, n - i);
+			kind[k] = RB_RT_DOM_DOTSUF;
+			at_[k++] = i;
+		}
+		if (i == 0 || c->dom[i - 1] == '.') {
+			hs[k] = hfinal(h, RB_RT_DOM_SUFFIX, n - i);
+			kind[k] = RB_RT_DOM_SUFFIX;
+			at_[k++] = i;
+		}
 	}
-	if (n)
-		probe(c, hfinal(h, RB_RT_DOM_EXACT, n), RB_RT_DOM_EXACT, c->dom, n);
+	if (n) {
+		hs[k] = hfinal(h, RB_RT_DOM_EXACT, n);
+		kind[k] = RB_RT_DOM_EXACT;
+		at_[k++] = 0;
+	}
+	for (uint32_t j = 0; j < k; j++)
+		__builtin_prefetch(&t[(uint32_t)hs[j] & mask]);
+	for (uint32_t j = 0; j < k; j++)
+		probe(c, hs[j], kind[j], c->dom + at_[j], n - at_[j]);
 }
 
 static uint32_t ac_next(const struct ctx *c, const struct rb_rt_ac *ac, uint32_t s,
@@ -182,6 +200,16 @@ static uint32_t ac_next(const struct ctx *c, const struct rb_rt_ac *ac, uint32_t
 	for (;;) {
 		const uint32_t *e = c->pool + ac[s].edge_off;
 		uint32_t lo = 0, hi = ac[s].n_edges;
+
+		if (s == 0)
+			return c->pool[c->v->h->ac_root_off + ch];
+		if (hi <= 4) {
+			for (uint32_t k = 0; k < hi; k++)
+				if ((e[k] >> 24) == ch)
+					return e[k] & 0xffffff;
+			s = ac[s].fail;
+			continue;
+		}
 
 		while (lo < hi) {
 			uint32_t mid = (lo + hi) / 2;
@@ -468,12 +496,11 @@ static void apply_overrides(const struct rb_rt_node *n, struct rb_route_result *
 }
 
 /* Next candidate (smallest top-level id > last) from the refs and the linear list. */
-static uint32_t next_candidate(struct ctx *c, uint32_t *cur, uint32_t lin_cur, uint32_t *lin_pos)
+static uint32_t next_candidate(struct ctx *c, uint32_t *cur, int *from_ref, uint32_t *lin_pos)
 {
 	const struct rb_rt_hdr *h = c->v->h;
 	uint32_t best = UINT32_MAX;
 
-	(void)lin_cur;
 	for (uint32_t k = 0; k < c->n_refs; k++) {
 		if (cur[k] < c->refs[k].n) {
 			uint32_t x = c->pool[c->refs[k].off + cur[k]];
@@ -490,9 +517,12 @@ static uint32_t next_candidate(struct ctx *c, uint32_t *cur, uint32_t lin_cur, u
 	}
 	if (best == UINT32_MAX)
 		return best;
+	*from_ref = 0;
 	for (uint32_t k = 0; k < c->n_refs; k++)
-		if (cur[k] < c->refs[k].n && c->pool[c->refs[k].off + cur[k]] == best)
+		if (cur[k] < c->refs[k].n && c->pool[c->refs[k].off + cur[k]] == best) {
 			cur[k]++;
+			*from_ref = 1;
+		}
 	if (*lin_pos < h->n_linear && c->pool[h->linear_off + *lin_pos] == best)
 		(*lin_pos)++;
 	return best;
@@ -503,16 +533,21 @@ int rb_rt_match(struct rb_rt_view *v, const struct rb_route_req *req,
 {
 	struct ctx c;
 	uint32_t cur[MAX_REFS], lin = 0, id;
+	int from_ref = 0;
 	int dst_is_domain_only = !(req->dst.family == AF_INET || req->dst.family == AF_INET6);
 
 	if (!v || !v->h)
 		return -EINVAL;
 	ctx_init(&c, v, req);
 	memset(cur, 0, sizeof(uint32_t) * c.n_refs);
-	while ((id = next_candidate(&c, cur, 0, &lin)) != UINT32_MAX) {
+	while ((id = next_candidate(&c, cur, &from_ref, &lin)) != UINT32_MAX) {
 		const struct rb_rt_node *n = node(v, id);
 
-		if (!eval(&c, id, 0))
+		/* a node with only indexed destination items that an index
+		 * produced has matched: no need to evaluate it again */
+		if (!(from_ref && (n->items & ~RB_RTI_DST_INDEXED) == 0 && n->kind == RB_RT_DEFAULT &&
+		      !n->invert && n->items) &&
+		    !eval(&c, id, 0))
 			continue;
 		switch (n->action) {
 		case RB_RA_ROUTE:

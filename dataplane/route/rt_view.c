@@ -172,6 +172,15 @@ static int check_ac(struct vctx *v)
 		return 0;
 	if (h->n_ac >= (1u << 24) || !span(v, h->ac_off, h->n_ac, sizeof(*a), 4))
 		return bad(v, "keyword automaton out of bounds");
+	{
+		struct rb_rt_list root = {h->ac_root_off, 256};
+
+		if (!list_ok(v, root))
+			return bad(v, "keyword root table out of bounds");
+		for (uint32_t k = 0; k < 256; k++)
+			if (pool(v)[h->ac_root_off + k] >= h->n_ac)
+				return bad(v, "keyword root table: state out of bounds");
+	}
 	for (uint32_t i = 0; i < h->n_ac; i++) {
 		struct rb_rt_list e = {a[i].edge_off, a[i].n_edges};
 

@@ -157,7 +157,7 @@ struct rb_rt_hdr {
 	uint32_t n_inbounds, n_outbounds;
 	uint32_t tags_off;          /* pool: strtab offsets, inbounds then outbounds */
 	uint32_t has_src_cidr;
-	uint32_t pad;
+	uint32_t ac_root_off;       /* pool: uint32_t[256], the root's transitions */
 	struct rb_rt_imap imap[RB_RT_NIMAP];
 };
 
