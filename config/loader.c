@@ -18,6 +18,7 @@
 #include "rb_config.h"
 #include "schema.h"
 #include "rb_cfg_proxy.h"
+#include "rb_cfg_wg.h"
 #include "rb_cfg_route.h"
 
 #define MAX_FILE_SIZE (16u << 20)
@@ -274,6 +275,7 @@ static int load_text(struct rb_config *cfg, const char *text, const char *name,
 	rb_schema_load(config_root_setting(c), rb_cfg_root_tbl, cfg, "", &e);
 	rb_cfg_cross_check(cfg, c, &e);
 	rb_cfg_proxy_load(cfg, c, &e); /* inbounds, outbounds: cfg_proxy.c */
+	rb_cfg_wg_load(cfg, c, &e); /* endpoints (wireguard): cfg_wg.c */
 	rb_cfg_route_check(c, &e); /* route and dns: cfg_route.c */
 	rc = e.count ? -1 : 0;
 	if (e.out && e.out != err) {
@@ -377,6 +379,7 @@ void rb_config_free(struct rb_config *cfg)
 		return;
 	rb_schema_free(rb_cfg_root_tbl, cfg);
 	rb_cfg_proxy_free(cfg);
+	rb_cfg_wg_free(cfg);
 	if (cfg->tree) {
 		config_destroy(cfg->tree);
 		free(cfg->tree);

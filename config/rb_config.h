@@ -106,6 +106,7 @@ struct rb_cfg_control {
 };
 
 struct rb_cfg_proxy;
+struct rb_cfg_wgs;
 
 struct rb_config {
 	char path[RB_PATH_LEN];
@@ -119,6 +120,7 @@ struct rb_config {
 	int n_services;
 	struct rb_cfg_service services[RB_MAX_SERVICES];
 	struct rb_cfg_proxy *proxy;  /* inbounds/outbounds (config/rb_cfg_proxy.h) */
+	struct rb_cfg_wgs *wg;       /* wireguard endpoints (config/rb_cfg_wg.h) */
 	/* Sections owned by later modules keep their parsed libconfig tree. */
 	void *tree;                 /* config_t *, owned by the rb_config */
 };
