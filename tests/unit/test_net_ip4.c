@@ -21,13 +21,17 @@ static int csum_ok(const void *p, size_t len)
 	return rte_raw_cksum(p, len) == 0xffff;
 }
 
-/* Header checksum valid, and the value rte_ipv4_cksum computes. */
+/* Header checksum valid, and the value rte_ipv4_cksum computes (which
+ * covers the options too). */
 static int ip_csum_exact(const struct rte_ipv4_hdr *ih)
 {
-	struct rte_ipv4_hdr copy = *ih;
+	size_t hl = (size_t)(ih->version_ihl & 0xf) * 4;
+	uint8_t copy[60];
 
-	copy.hdr_checksum = 0;
-	return csum_ok(ih, sizeof(*ih)) && rte_ipv4_cksum(&copy) == ih->hdr_checksum;
+	memcpy(copy, ih, hl);
+	((struct rte_ipv4_hdr *)copy)->hdr_checksum = 0;
+	return csum_ok(ih, hl) &&
+	       rte_ipv4_cksum((const struct rte_ipv4_hdr *)copy) == ih->hdr_checksum;
 }
 
 /* ------------------------------------------------------------------ */
@@ -371,6 +375,23 @@ static void test_fwd_fragment(void)
 	check_fragments(buf + 14, (uint16_t)(len - 14), 0, 0);
 	CU_ASSERT_EQUAL(fx_collect_all(), 0);
 
+	/* With options: record route (not copied, RFC 791) stays in the first
+	 * fragment only. */
+	{
+		static const uint8_t rr[] = {7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+		uint8_t l4[2048], data[1400];
+		struct fx_ip4 ip = {.src = A_PEER, .dst = fx_ip("20.1.2.3"), .proto = IPPROTO_UDP,
+				    .id = 83, .opt = rr, .opt_len = sizeof(rr)};
+
+		for (size_t i = 0; i < sizeof(data); i++)
+			data[i] = (uint8_t)(i * 3);
+		len = fx_frame_ip4(buf, NET_P_A, 2, &ip, l4,
+				   fx_put_udp4(l4, A_PEER, ip.dst, 1, 2, data, sizeof(data)));
+		fx_snap_take(&s);
+		fx_inject(NET_P_A, buf, len);
+		CU_ASSERT_EQUAL(fx_snap_drops(&s), 0);
+		check_fragments(buf + 14, (uint16_t)(len - 14), 0, 0);
+	}
 	/* A fragment (offset 1480, MF) is fragmented again: offsets continue
 	 * from its own and every piece keeps MF. */
 	len = udp_frame(buf, A_PEER, fx_ip("20.1.2.3"), 64, 82, RTE_IPV4_HDR_MF_FLAG | 185, 1392,
