@@ -56,6 +56,7 @@ enum rb_nh_kind {
 	RB_NH_CONNECTED,     /* on-link: resolve the destination itself */
 	RB_NH_GATEWAY,       /* via a gateway: resolve the gateway */
 	RB_NH_BLACKHOLE,
+	RB_NH_ENDPOINT,      /* a WireGuard endpoint (dataplane/wireguard): port = its index */
 };
 
 struct rb_nexthop {
@@ -70,8 +71,17 @@ struct rb_fib {
 	struct rte_lpm *lpm4;
 	struct rte_lpm6 *lpm6;
 	uint32_t generation;
+	int32_t def4, def6;  /* next hop of 0.0.0.0/0 and ::/0, or -1 */
 	uint32_t n_nh;
 	struct rb_nexthop nh[];
+};
+
+/* A FIB route to a tunnel endpoint (dataplane/wireguard fills rb_dp.ep_routes;
+ * rb_fib_build adds them): ENDPOINT, or LOCAL for the endpoint's own address. */
+struct rb_ep_route {
+	struct rb_cidr prefix;
+	uint8_t local;
+	uint16_t ep;
 };
 
 struct rb_dp {
@@ -87,6 +97,16 @@ struct rb_dp {
 	uint32_t flow_hash_seed;
 	volatile int quit;
 	void *shm;                           /* struct rb_shm * (dataplane/shm) */
+	/* WireGuard (dataplane/wireguard/wg_dp.c); NULL when no endpoint.
+	 * wg_rx: a UDP datagram to us (data at the IP header, l3_len set);
+	 * returns 1 when it took it.  wg_tx: a packet routed to an ENDPOINT
+	 * next hop.  wg_poll: once per worker loop (batches, timers). */
+	void *wg;
+	int (*wg_rx)(struct rb_lcore *lc, struct rte_mbuf *m);
+	void (*wg_tx)(struct rb_lcore *lc, struct rte_mbuf *m, const struct rb_nexthop *nh);
+	unsigned (*wg_poll)(struct rb_lcore *lc);
+	int n_ep_routes;
+	struct rb_ep_route *ep_routes;
 };
 
 extern struct rb_dp rb_dp;

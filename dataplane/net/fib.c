@@ -46,6 +46,14 @@ static int fib_add(struct rb_fib *fib, uint32_t cap, const struct rb_cidr *pfx,
 		snprintf(err, errlen, "too many next hops");
 		return -1;
 	}
+	if (pfx->plen == 0) {
+		/* rte_lpm takes depths from 1: the default route lives beside it. */
+		if (pfx->family == AF_INET)
+			fib->def4 = idx;
+		else
+			fib->def6 = idx;
+		return 0;
+	}
 	if (pfx->family == AF_INET) {
 		uint32_t a;
 
@@ -77,7 +85,8 @@ static struct rb_cidr cidr_net(const struct rb_port_addr *a)
 struct rb_fib *rb_fib_build(const struct rb_dp *dp, const struct rb_cfg_route *routes, int n_routes,
 			    uint32_t generation, char *err, size_t errlen)
 {
-	uint32_t cap = (uint32_t)(n_routes + dp->n_ports * (RB_MAX_ADDRS * 2 + 1) + 8);
+	uint32_t cap = (uint32_t)(n_routes + dp->n_ports * (RB_MAX_ADDRS * 2 + 1) + 8 +
+				  dp->n_ep_routes);
 	struct rte_lpm_config c4 = {
 		.max_rules = cap + 64, .number_tbl8s = FIB_TBL8S, .flags = 0};
 	struct rte_lpm6_config c6 = {.max_rules = cap + 64, .number_tbl8s = FIB_TBL8S, .flags = 0};
@@ -91,6 +100,7 @@ struct rb_fib *rb_fib_build(const struct rb_dp *dp, const struct rb_cfg_route *r
 		return NULL;
 	}
 	fib->generation = generation;
+	fib->def4 = fib->def6 = -1;
 	/* LPM names must be unique while old versions wait for reclaim. */
 	serial = __atomic_add_fetch(&fib_serial, 1, __ATOMIC_RELAXED);
 	snprintf(name, sizeof(name), "fib4_%u", serial);
@@ -141,6 +151,15 @@ struct rb_fib *rb_fib_build(const struct rb_dp *dp, const struct rb_cfg_route *r
 		else
 			nh.family = 0;
 		if (fib_add(fib, cap, &rt->prefix, &nh, err, errlen) < 0)
+			goto fail;
+	}
+	/* WireGuard endpoints (dataplane/wireguard): address prefixes, allowed IPs. */
+	for (int r = 0; r < dp->n_ep_routes; r++) {
+		const struct rb_ep_route *er = &dp->ep_routes[r];
+		struct rb_nexthop nh = {.kind = er->local ? RB_NH_LOCAL : RB_NH_ENDPOINT,
+					.port = er->local ? 0 : er->ep};
+
+		if (fib_add(fib, cap, &er->prefix, &nh, err, errlen) < 0)
 			goto fail;
 	}
 	return fib;
@@ -207,8 +226,8 @@ const struct rb_nexthop *rb_fib_lookup4(const struct rb_fib *fib, uint32_t addr)
 {
 	uint32_t idx;
 
-	if (rte_lpm_lookup(fib->lpm4, rte_be_to_cpu_32(addr), &idx) != 0)
-		return NULL;
+	if (unlikely(rte_lpm_lookup(fib->lpm4, rte_be_to_cpu_32(addr), &idx) != 0))
+		return fib->def4 >= 0 ? &fib->nh[fib->def4] : NULL;
 	return &fib->nh[idx];
 }
 
@@ -217,7 +236,7 @@ const struct rb_nexthop *rb_fib_lookup6(const struct rb_fib *fib, const uint8_t 
 	uint32_t idx;
 
 	if (rte_lpm6_lookup(fib->lpm6, addr, &idx) != 0)
-		return NULL;
+		return fib->def6 >= 0 ? &fib->nh[fib->def6] : NULL;
 	return &fib->nh[idx];
 }
 

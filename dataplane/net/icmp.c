@@ -11,6 +11,7 @@
 #include <rte_ip.h>
 #include "../rb_lcore.h"
 #include "ip4.h"
+#include "cksum.h"
 
 #define ICMP4_ERR_MAX 576
 
@@ -36,7 +37,7 @@ static uint16_t cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 {
 	uint16_t c;
 
-	if (rte_raw_cksum_mbuf(m, off, len, &c) != 0)
+	if (rb_cksum_mbuf(m, off, len, &c) != 0)
 		return 0;
 	return c;
 }

@@ -20,6 +20,7 @@
 #include "../rb_lcore.h"
 #include "neigh.h"
 #include "ip6.h"
+#include "cksum.h"
 
 /* ---- addresses ---- */
 
@@ -78,35 +79,14 @@ uint16_t rb_ip6_sum_buf(const uint8_t src[16], const uint8_t dst[16], uint8_t nh
 	return sum_fold(rb_ip6_phdr_sum(src, dst, len, nh), __rte_raw_cksum(buf, len, 0));
 }
 
-/*
- * rte_raw_cksum_mbuf of DPDK 22.11 truncates a segment's unreduced sum to
- * 16 bits before byte-swapping it after an odd-length segment, so this
- * walks the segments itself.
- */
+/* Pseudo-header + chain sum; rb_cksum_mbuf avoids DPDK 22.11's odd-segment bug. */
 uint16_t rb_ip6_sum_mbuf(const uint8_t src[16], const uint8_t dst[16], uint8_t nh,
 			 const struct rte_mbuf *m, uint32_t off, uint32_t len)
 {
-	const struct rte_mbuf *seg = m;
-	uint32_t sum = 0, done = 0;
+	uint16_t sum;
 
-	while (seg != NULL && off >= rte_pktmbuf_data_len(seg)) {
-		off -= rte_pktmbuf_data_len(seg);
-		seg = seg->next;
-	}
-	for (; done < len; seg = seg->next, off = 0) {
-		uint32_t n;
-		uint16_t s;
-
-		if (seg == NULL)
-			return 0; /* shorter than len: never a valid sum */
-		n = RTE_MIN((uint32_t)rte_pktmbuf_data_len(seg) - off, len - done);
-		s = __rte_raw_cksum_reduce(
-			__rte_raw_cksum(rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), n, 0));
-		if (done & 1)
-			s = rte_bswap16(s);
-		sum = sum_fold(sum, s);
-		done += n;
-	}
+	if (rb_cksum_mbuf(m, off, len, &sum) != 0)
+		return 0; /* shorter than len: never a valid sum */
 	return sum_fold(rb_ip6_phdr_sum(src, dst, len, nh), sum);
 }
 
@@ -309,6 +289,13 @@ static void ip6_forward(struct rb_lcore *lc, struct rte_mbuf *m, const struct rb
 	if (unlikely(ip->hop_limits <= 1)) {
 		rb_icmp6_error(lc, m, RB_ICMP6_TIME_EXCEEDED, RB_ICMP6_TE_HOPLIMIT, 0);
 		rb_drop(lc, m, RB_DROP_TTL_EXPIRED);
+		return;
+	}
+	if (nh->kind == RB_NH_ENDPOINT) {
+		/* Into a WireGuard tunnel (dataplane/wireguard). */
+		ip->hop_limits--;
+		rb_count(lc, RB_EV_IP6_FORWARD);
+		lc->dp->wg_tx(lc, m, nh);
 		return;
 	}
 	if (unlikely(rte_pktmbuf_pkt_len(m) > out->mtu)) {
@@ -570,6 +557,9 @@ static void ip6_deliver_l4(struct rb_lcore *lc, struct rte_mbuf *m, const struct
 		return;
 	}
 	ports = rte_pktmbuf_mtod_offset(m, const uint16_t *, RB_IP6_HDR_LEN);
+	/* WireGuard listen ports: per-peer ownership, before flow handoff. */
+	if (w->proto == RB_IP6_NH_UDP && lc->dp->wg_rx != NULL && lc->dp->wg_rx(lc, m))
+		return;
 	owner = rb_flow_owner6(lc->dp, m->port, ip->src_addr, ip->dst_addr, ports[0], ports[1]);
 	if (owner != lc->worker && mt->kind != RB_MK_L3) {
 		rb_handoff(lc, owner, m);
@@ -779,6 +769,7 @@ static void ip6_xmit(struct rb_lcore *lc, struct rte_mbuf *m, uint16_t port,
 
 struct ip6_route {
 	bool local;
+	bool endpoint;       /* a WireGuard endpoint: port is its index */
 	uint16_t port;
 	uint8_t nexthop[16];
 };
@@ -810,6 +801,7 @@ static int ip6_route(struct rb_lcore *lc, const uint8_t src[16], const uint8_t d
 		return -RB_DROP_NO_ROUTE;
 	r->port = nh->port;
 	r->local = nh->kind == RB_NH_LOCAL;
+	r->endpoint = nh->kind == RB_NH_ENDPOINT;
 	memcpy(r->nexthop, nh->kind == RB_NH_GATEWAY ? nh->gw : dst, 16);
 	return 0;
 }
@@ -859,6 +851,10 @@ int rb_ip6_output_port(struct rb_lcore *lc, struct rte_mbuf *m, int port, const 
 		return -1;
 	}
 	memcpy(s, src, 16);
+	if (unlikely(r.endpoint && rb_ip6_is_unspec(s))) {
+		rb_drop(lc, m, RB_DROP_NO_ROUTE);
+		return -1;
+	}
 	if (rb_ip6_is_unspec(s)) {
 		rb_port_src6(&lc->dp->ports[r.port], dst, s);
 		ip6_fix_l4_cksum(m, proto, s);
@@ -886,6 +882,13 @@ int rb_ip6_output_port(struct rb_lcore *lc, struct rte_mbuf *m, int port, const 
 		m->port = r.port;
 		rb_meta(m)->kind = RB_MK_RX;
 		rb_ip6_local(lc, m);
+		return 0;
+	}
+	if (unlikely(r.endpoint)) {
+		/* Into a WireGuard tunnel (dataplane/wireguard). */
+		const struct rb_nexthop enh = {.kind = RB_NH_ENDPOINT, .port = r.port};
+
+		lc->dp->wg_tx(lc, m, &enh);
 		return 0;
 	}
 	ip6_xmit(lc, m, r.port, r.nexthop);
