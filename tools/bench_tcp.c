@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bench_tcp: CPU cost of the TCP stack on one core, in-process.
+ *
+ *  1. bulk: cycles per byte to move data between two stacks over the
+ *     simulated wire of tests/unit/test_tcp_harness.c (no loss), both
+ *     directions of processing included (sender: segmentation, copy,
+ *     software checksum; receiver: checksum, queueing, ACKs), plus the
+ *     harness wire (IP header, heap).  Reported with and without
+ *     timestamps.
+ *  2. input: cycles per segment of tcp_input() on in-order 1448-byte data
+ *     segments of an established connection (bursts of 32, the reader
+ *     consuming), with software checksum and with RX checksum offload
+ *     flagged good.
+ *
+ * Usage: bench_tcp [MB for the bulk run, default 256]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <time.h>
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include "../tests/unit/test_tcp_harness.h"
+#include "dataplane/tcp/tcp_priv.h"
+
+static int sink_accept(struct tcp_conn *c, void *arg);
+
+/* Cycles of CPU time this thread used (TSC rate), so that time the
+ * shared machine gives to other processes is not counted. */
+static uint64_t cpu_cycles(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)((ts.tv_sec * 1e9 + ts.tv_nsec) * (rte_get_tsc_hz() / 1e9));
+}
+
+static void sink_read(struct tcp_conn *c)
+{
+	struct rte_mbuf *m;
+
+	while ((m = tcp_read(c, UINT32_MAX)) != NULL)
+		rte_pktmbuf_free(m);
+}
+
+static const struct tcp_callbacks sink_cb = {.on_readable = sink_read};
+
+static int sink_accept(struct tcp_conn *c, void *arg)
+{
+	*(struct tcp_conn **)arg = c;
+	tcp_set_callbacks(c, &sink_cb, NULL);
+	return 0;
+}
+
+static struct tcp_conn *setup_pair(struct tcp_conn **server, int ts)
+{
+	struct tcp_listen_params lp = {0};
+	struct tcp_connect_params cp = {0};
+	struct tcp_conn *a;
+	int err;
+
+	th_setup(2, false);
+	for (int i = 0; i < 2; i++) {
+		struct tcp_params *p = tcp_params(&th.h[i].lc);
+
+		p->sndbuf = p->rcvbuf = 4 << 20;
+		p->timestamps = (uint8_t)ts;
+		p->mem_limit = 1ull << 30;
+	}
+	th.delay_ns = 20000;
+	lp.port = 9;
+	lp.on_accept = sink_accept;
+	lp.arg = server;
+	if (tcp_listen(&th.h[1].lc, &lp, &err) == NULL)
+		exit(1);
+	cp.family = AF_INET;
+	memcpy(cp.raddr, th.h[1].addr4, 4);
+	cp.rport = 9;
+	a = tcp_connect(&th.h[0].lc, &cp, &err);
+	if (a == NULL)
+		exit(1);
+	th_run(1000000);
+	if (*server == NULL)
+		exit(1);
+	return a;
+}
+
+static void bench_bulk(size_t bytes, int ts)
+{
+	static char buf[1 << 16];
+	struct tcp_conn *srv = NULL, *a = setup_pair(&srv, ts);
+	struct tcp_info info;
+	size_t written = 0;
+	uint64_t t0, t1;
+
+	t0 = cpu_cycles();
+	while (1) {
+		while (written < bytes) {
+			size_t n = tcp_write(a, buf, RTE_MIN(sizeof(buf), bytes - written));
+
+			if (n == 0)
+				break;
+			written += n;
+		}
+		th_run(100000);
+		tcp_get_info(a, &info);
+		if (info.bytes_acked >= bytes)
+			break;
+	}
+	t1 = cpu_cycles();
+	printf("bulk %s: %zu MB in %lu segments: %.3f cycles/byte (%.0f cycles/segment, "
+	       "both ends + wire)\n",
+	       ts ? "with timestamps   " : "without timestamps", bytes >> 20,
+	       (unsigned long)info.segs_out, (double)(t1 - t0) / (double)bytes,
+	       (double)(t1 - t0) / (double)info.segs_out);
+	tcp_abort(a);
+	th_teardown();
+}
+
+static void bench_input(int offload)
+{
+	enum { N = 32, ROUNDS = 20000, LEN = 1448 };
+	struct tcp_conn *srv = NULL, *a = setup_pair(&srv, 1);
+	static uint8_t payload[LEN];
+	uint8_t opt[12] = {1, 1, 8, 10};
+	struct rte_mbuf *m[N];
+	uint64_t cyc = 0, segs = 0;
+	uint16_t lport;
+	uint32_t seq = srv->rcv_nxt;
+
+	tcp_get_addrs(a, NULL, NULL, &lport, NULL, NULL);
+	th.h[1].capture = true; /* ACKs go to a list, not the wire */
+	for (int r = 0; r < ROUNDS; r++) {
+		for (int i = 0; i < N; i++) {
+			uint32_t tv = srv->ts_recent + 1;
+
+			opt[4] = (uint8_t)(tv >> 24);
+			opt[5] = (uint8_t)(tv >> 16);
+			opt[6] = (uint8_t)(tv >> 8);
+			opt[7] = (uint8_t)tv;
+			m[i] = th_tcp_seg(1, th.h[0].addr4, lport, 9, seq, srv->snd_una,
+					  TCP_ACK, 65535, opt, sizeof(opt), payload, LEN);
+			seq += LEN;
+			rb_meta(m[i])->l3 = 4;
+			m[i]->l3_len = 20;
+			m[i]->port = 0;
+			m[i]->ol_flags = offload ? RTE_MBUF_F_RX_L4_CKSUM_GOOD : 0;
+			rte_pktmbuf_adj(m[i], 20);
+		}
+		uint64_t t0 = cpu_cycles();
+
+		tcp_input(&th.h[1].lc, m, N);
+		cyc += cpu_cycles() - t0;
+		segs += N;
+		th_captured_free();
+	}
+	printf("input, %s: %.0f cycles/segment (%d-byte in-order segments, reader "
+	       "consuming, ACK every 2nd)\n",
+	       offload ? "RX checksum offloaded" : "software checksum   ",
+	       (double)cyc / (double)segs, LEN);
+	th.h[1].capture = false;
+	tcp_abort(a);
+	th_teardown();
+}
+
+int main(int argc, char **argv)
+{
+	size_t mb = argc > 1 ? strtoul(argv[1], NULL, 0) : 256;
+
+	if (th_eal_init() < 0)
+		return 1;
+	printf("TSC %.2f GHz\n", rte_get_tsc_hz() / 1e9);
+	bench_bulk(mb << 20, 1);
+	bench_bulk(mb << 20, 0);
+	bench_input(0);
+	bench_input(1);
+	return 0;
+}
