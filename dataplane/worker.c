@@ -9,10 +9,38 @@
  */
 #include <time.h>
 #include <rte_cycles.h>
+#include <netinet/in.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
 #include "rb_lcore.h"
 #include "net/neigh.h"
 #include "worker.h"
+
+/*
+ * An expired reassembly whose first fragment arrived gets a "fragment
+ * reassembly time exceeded" error (RFC 792 type 11 code 1, RFC 8200 4.5
+ * type 3 code 1); fragments wait in the table with data at the IP header.
+ */
+static void frag_expired(struct rb_lcore *lc, struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	rb_drop_count(lc, RB_DROP_FRAG_TIMEOUT);
+	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ipv4_hdr))
+		return;
+	if ((p[0] >> 4) == 4) {
+		const struct rte_ipv4_hdr *ih = (const struct rte_ipv4_hdr *)p;
+
+		if ((ih->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) == 0)
+			rb_icmp4_error(lc, m, 11, 1, 0);
+	} else if ((p[0] >> 4) == 6 && rte_pktmbuf_data_len(m) >= 48 &&
+		   p[6] == IPPROTO_FRAGMENT) {
+		uint16_t off = (uint16_t)((p[42] << 8 | p[43]) & 0xfff8);
+
+		if (off == 0)
+			rb_icmp6_error(lc, m, 3, 1, 0);
+	}
+}
 
 static void housekeeping(struct rb_lcore *lc)
 {
@@ -22,7 +50,7 @@ static void housekeeping(struct rb_lcore *lc)
 	if (lc->frag != NULL) {
 		rte_ip_frag_table_del_expired_entries(lc->frag, &lc->frag_dr, lc->now);
 		for (uint32_t k = before; k < lc->frag_dr.cnt; k++)
-			rb_drop_count(lc, RB_DROP_FRAG_TIMEOUT);
+			frag_expired(lc, lc->frag_dr.row[k]);
 		rte_ip_frag_free_death_row(&lc->frag_dr, 0);
 	}
 }
@@ -53,6 +81,8 @@ unsigned rb_worker_iter(struct rb_lcore *lc)
 	}
 	moved += rb_handoff_drain(lc);
 	moved += rb_txring_drain(lc);
+	if (lc->dp->wg_poll != NULL)
+		moved += lc->dp->wg_poll(lc);   /* WireGuard batches and timers */
 	if (lc->tcp != NULL)
 		tcp_lcore_poll(lc);
 	if (lc->now >= lc->tx_deadline || moved) {
