@@ -32,6 +32,7 @@
 #include "shm/rb_shm.h"
 #include "worker.h"
 #include "../drivers/rb_port.h"
+#include "wireguard/wg_dp.h"
 
 #define EXIT_CONFIG 2
 
@@ -334,6 +335,10 @@ int main(int argc, char **argv)
 			goto out_ports;
 		}
 	rb_workers_bind_ports(dp);
+	if (rb_wg_init(dp, &cfg, err, sizeof(err)) != 0) { /* WireGuard endpoints */
+		RB_ERR("%s", err);
+		goto out_ports;
+	}
 	fib = rb_fib_build(dp, cfg.dp.routes, cfg.dp.n_routes, 1, err, sizeof(err));
 	if (fib == NULL) {
 		RB_ERR("FIB: %s", err);
@@ -378,6 +383,7 @@ out_ports:
 	dp->quit = 1;
 	rte_eal_mp_wait_lcore();
 	rb_port_stop_all(dp);
+	rb_wg_fini(dp);
 out_workers:
 	rb_workers_fini(dp);
 	rb_fib_reclaim(dp, 1);

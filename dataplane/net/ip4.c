@@ -125,6 +125,13 @@ static void ip4_forward(struct rb_lcore *lc, struct rte_mbuf *m, const struct rb
 		rb_drop(lc, m, RB_DROP_TTL_EXPIRED);
 		return;
 	}
+	if (nh->kind == RB_NH_ENDPOINT) {
+		/* Into a WireGuard tunnel (dataplane/wireguard). */
+		ip4_dec_ttl(ih);
+		rb_count(lc, RB_EV_IP4_FORWARD);
+		lc->dp->wg_tx(lc, m, nh);
+		return;
+	}
 	if (unlikely(rte_pktmbuf_pkt_len(m) > out->mtu) &&
 	    (ih->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))) {
 		rb_icmp4_error(lc, m, RB_ICMP_DEST_UNREACH, RB_ICMP_FRAG_NEEDED, out->mtu);
@@ -250,6 +257,10 @@ void rb_ip4_local(struct rb_lcore *lc, struct rte_mbuf *m)
 			return;
 		}
 		ports = rte_pktmbuf_mtod_offset(m, const uint16_t *, m->l3_len);
+		/* WireGuard listen ports: per-peer ownership, before flow handoff. */
+		if (ih->next_proto_id == IPPROTO_UDP && lc->dp->wg_rx != NULL &&
+		    lc->dp->wg_rx(lc, m))
+			return;
 		owner = rb_flow_owner4(lc->dp, m->port, ih->src_addr, ih->dst_addr, ports[0],
 				       ports[1]);
 		if (owner != lc->worker && mt->kind != RB_MK_L3) {
@@ -319,6 +330,16 @@ int rb_ip4_route_out(struct rb_lcore *lc, struct rte_mbuf *m)
 	if (unlikely(nh == NULL || nh->kind == RB_NH_BLACKHOLE)) {
 		rb_drop(lc, m, RB_DROP_NO_ROUTE);
 		return -1;
+	}
+	if (unlikely(nh->kind == RB_NH_ENDPOINT)) {
+		/* Originated into a WireGuard tunnel (dataplane/wireguard). */
+		if (ih->src_addr == 0) {
+			rb_drop(lc, m, RB_DROP_NO_ROUTE);
+			return -1;
+		}
+		ip4_set_cksum(m);
+		lc->dp->wg_tx(lc, m, nh);
+		return 0;
 	}
 	if (ih->src_addr == 0)
 		ih->src_addr = rb_port_src4(&lc->dp->ports[nh->port], ih->dst_addr);

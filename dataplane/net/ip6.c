@@ -782,6 +782,7 @@ static int ip6_route(struct rb_lcore *lc, const uint8_t src[16], const uint8_t d
 	const struct rb_nexthop *nh;
 
 	r->local = false;
+	r->endpoint = false;
 	if (rb_ip6_is_mcast(dst) || rb_ip6_is_linklocal(dst)) {
 		/* Link scope: the caller's port, or the one src belongs to. */
 		for (int i = 0; port < 0 && i < lc->dp->n_ports; i++)

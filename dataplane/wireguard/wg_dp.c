@@ -1,0 +1,1015 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * WireGuard on the packet path (routed mode).
+ *
+ * Receive: rb_ip4_local/rb_ip6_local hand every UDP datagram to wg_rx
+ * first; datagrams to an endpoint's listen_port are ours.  Data messages
+ * are looked up by receiver index; a peer's packets are decrypted on its
+ * owner worker (handed over its inbox ring otherwise), queued, and opened
+ * in one rb_aead_batch_run per burst; only failed ops are looked at one by
+ * one.  Authenticated inner packets (allowed-IPs source check) enter
+ * rb_ip4_input/rb_ip6_input as if received on the outer packet's port.
+ * Handshake messages are checked statelessly where they arrive (mac1,
+ * cookie mode, rate limit) and consumed on the peer's owner.
+ *
+ * Transmit: a FIB route of kind RB_NH_ENDPOINT (the endpoint's address
+ * prefixes and every peer's allowed IPs) calls wg_tx; the peer is the
+ * longest allowed-IPs match.  Any worker encrypts with the peer's current
+ * keypair (RCU-read, nonces reserved atomically), again one batch per
+ * burst, and sends UDP through rb_ip4_output/rb_ip6_output.  Without a
+ * usable keypair packets are staged on the owner, which starts a handshake.
+ *
+ * Timers run on the owner every millisecond (wg_poll).  Retired keypairs,
+ * peer arrays and allowed-IPs tries are freed after an RCU grace period
+ * (rb_dp.qsbr tokens, checked without blocking).
+ */
+#include <errno.h>
+#include <string.h>
+#include <endian.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_udp.h>
+#include <openssl/crypto.h>
+#include "../rb_log.h"
+#include "../net/ip4.h"
+#include "../net/nd_wire.h"
+#include "wg_dp.h"
+#include "wg_counters.h"
+
+enum { TAG_RX = 0, TAG_HS = 1, TAG_TX = 2, TAG_REMOVE = 3 };
+
+struct wg_staged {
+	uint16_t head, n;
+	struct rte_mbuf *m[WG_MAX_STAGED];
+};
+
+static __thread struct wg_lc *cur;       /* the worker running WireGuard code now */
+
+uint64_t wg_dp_now(const struct rb_dp *dp)
+{
+	uint64_t t = rte_rdtsc(), hz = dp->tsc_hz;
+
+	return (t / hz) * WG_NSEC + (t % hz) * WG_NSEC / hz;
+}
+
+static inline struct rb_wg *WG(const struct rb_lcore *lc)
+{
+	return lc->dp->wg;
+}
+
+/* ---- retire (RCU) ---- */
+
+static void reclaim(struct rb_wg *wg, int wait)
+{
+	uint32_t keep = 0;
+
+	rte_spinlock_lock(&wg->retire_lock);
+	for (uint32_t i = 0; i < wg->n_retired; i++) {
+		struct wg_retired *r = &wg->retired[i];
+
+		if (wg->dp->qsbr == NULL || rte_rcu_qsbr_check(wg->dp->qsbr, r->token, wait) == 1)
+			r->fn(r->ptr);
+		else
+			wg->retired[keep++] = *r;
+	}
+	wg->n_retired = keep;
+	rte_spinlock_unlock(&wg->retire_lock);
+}
+
+/* env.retire wants the rb_wg: the endpoint is inside it. */
+static struct rb_wg *wg_of_ep(struct wg_ep *ep)
+{
+	return (struct rb_wg *)((char *)(ep - ep->index) - offsetof(struct rb_wg, ep));
+}
+
+static void env_retire(void *ctx, void *ptr, void (*fn)(void *))
+{
+	struct rb_wg *wg = wg_of_ep(ctx);
+
+	rte_spinlock_lock(&wg->retire_lock);
+	if (wg->n_retired < WG_RETIRE_MAX) {
+		wg->retired[wg->n_retired].ptr = ptr;
+		wg->retired[wg->n_retired].fn = fn;
+		wg->retired[wg->n_retired].token = rte_rcu_qsbr_start(wg->dp->qsbr);
+		wg->n_retired++;
+		rte_spinlock_unlock(&wg->retire_lock);
+		return;
+	}
+	rte_spinlock_unlock(&wg->retire_lock);
+	/* Full (should not happen): wait for a grace period here. */
+	rte_rcu_qsbr_synchronize(wg->dp->qsbr, cur ? cur->lc->worker : RTE_QSBR_THRID_INVALID);
+	fn(ptr);
+}
+
+/* ---- output ---- */
+
+static uint32_t src4_for(struct rb_lcore *lc, uint32_t dst)
+{
+	const struct rb_fib *fib = __atomic_load_n(&lc->dp->fib, __ATOMIC_ACQUIRE);
+	const struct rb_nexthop *nh = fib ? rb_fib_lookup4(fib, dst) : NULL;
+
+	if (nh == NULL || nh->kind == RB_NH_ENDPOINT || nh->kind == RB_NH_BLACKHOLE)
+		return 0;
+	return rb_port_src4(&lc->dp->ports[nh->port], dst);
+}
+
+static bool src6_for(struct rb_lcore *lc, const uint8_t dst[16], uint8_t out[16])
+{
+	const struct rb_fib *fib = __atomic_load_n(&lc->dp->fib, __ATOMIC_ACQUIRE);
+	const struct rb_nexthop *nh = fib ? rb_fib_lookup6(fib, dst) : NULL;
+
+	if (nh == NULL || nh->kind == RB_NH_ENDPOINT || nh->kind == RB_NH_BLACKHOLE)
+		return false;
+	return rb_port_src6(&lc->dp->ports[nh->port], dst, out);
+}
+
+static bool zero16(const uint8_t *a)
+{
+	static const uint8_t z[16];
+
+	return memcmp(a, z, 16) == 0;
+}
+
+/* m holds a WireGuard message (data at its first byte): add UDP and IP. */
+static void send_udp(struct rb_lcore *lc, const struct wg_ep *ep, const struct wg_endpoint *to,
+		     struct rte_mbuf *m)
+{
+	struct rte_udp_hdr *u;
+	uint16_t len = (uint16_t)(rte_pktmbuf_pkt_len(m) + sizeof(*u));
+
+	if (to->family == 0) {
+		rb_drop(lc, m, RB_DROP_WG_NO_ENDPOINT);
+		return;
+	}
+	u = (struct rte_udp_hdr *)rte_pktmbuf_prepend(m, sizeof(*u));
+	if (u == NULL) {
+		rb_drop(lc, m, RB_DROP_NO_MBUF);
+		return;
+	}
+	u->src_port = rte_cpu_to_be_16(ep->listen_port);
+	u->dst_port = rte_cpu_to_be_16(to->port);
+	u->dgram_len = rte_cpu_to_be_16(len);
+	u->dgram_cksum = 0;
+	if (to->family == AF_INET) {
+		uint32_t src, dst;
+
+		memcpy(&dst, to->addr, 4);
+		memcpy(&src, to->laddr, 4);
+		if (src == 0)
+			src = src4_for(lc, dst);
+		/* RFC 768: a zero checksum is "none"; the AEAD covers the payload. */
+		rb_ip4_output(lc, m, src, dst, IPPROTO_UDP, 0, 0);
+	} else {
+		struct rte_ipv6_hdr ph;
+
+		memcpy(ph.src_addr, to->laddr, 16);
+		if (zero16(ph.src_addr) && !src6_for(lc, to->addr, ph.src_addr)) {
+			rb_drop(lc, m, RB_DROP_NO_ROUTE);
+			return;
+		}
+		memcpy(ph.dst_addr, to->addr, 16);
+		ph.payload_len = rte_cpu_to_be_16(len);
+		ph.proto = IPPROTO_UDP;
+		if (rte_pktmbuf_is_contiguous(m))
+			u->dgram_cksum = rte_ipv6_udptcp_cksum(&ph, u);
+		else
+			u->dgram_cksum = rte_ipv6_udptcp_cksum_mbuf(m, &ph, 0);
+		rb_ip6_output(lc, m, ph.src_addr, to->addr, IPPROTO_UDP, 0);
+	}
+}
+
+static struct wg_ep *ep_of(struct wg_device *d)
+{
+	return (struct wg_ep *)((char *)d - offsetof(struct wg_ep, dev));
+}
+
+/* env.send: handshake, cookie and keepalive messages from the core. */
+static void env_send(void *ctx, struct wg_peer *peer, const struct wg_endpoint *to, const void *buf,
+		     size_t len)
+{
+	struct wg_ep *ep = ctx;
+	struct rb_lcore *lc = cur ? cur->lc : NULL;
+	struct rte_mbuf *m;
+	void *d;
+
+	(void)peer;
+	if (lc == NULL)
+		return;
+	m = rte_pktmbuf_alloc(lc->dp->pool);
+	if (m == NULL) {
+		rb_drop_count(lc, RB_DROP_NO_MBUF);
+		return;
+	}
+	d = rte_pktmbuf_append(m, (uint16_t)len);
+	if (d == NULL) {
+		rb_drop(lc, m, RB_DROP_NO_MBUF);
+		return;
+	}
+	memcpy(d, buf, len);
+	rb_count(lc, RB_EV_WG_TX_HANDSHAKE);
+	send_udp(lc, ep, to, m);
+}
+
+/* ---- staging (owner only) ---- */
+
+static void stage(struct rb_lcore *lc, struct wg_peer *p, struct rte_mbuf *m)
+{
+	struct wg_staged *s = p->staged;
+
+	if (s->n == WG_MAX_STAGED) {
+		/* Full: the oldest goes (as the kernel). */
+		rb_drop(lc, s->m[s->head], RB_DROP_WG_NO_KEY);
+		s->head = (uint16_t)((s->head + 1) % WG_MAX_STAGED);
+		s->n--;
+	}
+	s->m[(s->head + s->n) % WG_MAX_STAGED] = m;
+	s->n++;
+	rb_count(lc, RB_EV_WG_STAGED);
+	wg_send_initiation(p, &cur->x, false);
+}
+
+static void tx_queue(struct wg_lc *w, struct wg_peer *p, struct rte_mbuf *m, unsigned ep);
+static void tx_flush(struct wg_lc *w);
+
+static int env_keys_ready(void *ctx, struct wg_peer *p)
+{
+	struct wg_staged *s = p->staged;
+	int n = 0;
+
+	(void)ctx;
+	if (cur == NULL || s == NULL)
+		return 0;
+	while (s->n) {
+		struct rte_mbuf *m = s->m[s->head];
+
+		s->head = (uint16_t)((s->head + 1) % WG_MAX_STAGED);
+		s->n--;
+		tx_queue(cur, p, m, ep_of(p->dev)->index);
+		n++;
+	}
+	return n;
+}
+
+static void env_clear_staged(void *ctx, struct wg_peer *p)
+{
+	struct wg_staged *s = p->staged;
+
+	(void)ctx;
+	while (s && s->n) {
+		if (cur)
+			rb_drop(cur->lc, s->m[s->head], RB_DROP_WG_NO_KEY);
+		else
+			rte_pktmbuf_free(s->m[s->head]);
+		s->head = (uint16_t)((s->head + 1) % WG_MAX_STAGED);
+		s->n--;
+	}
+}
+
+void wg_dp_peer_init(struct rb_wg *wg, struct wg_peer *p)
+{
+	(void)wg;
+	p->staged = calloc(1, sizeof(struct wg_staged));
+}
+
+/* ---- handoff ---- */
+
+static void handoff(struct rb_lcore *lc, unsigned owner, void *ptr, unsigned tag)
+{
+	struct rb_wg *wg = WG(lc);
+
+	if (rte_ring_mp_enqueue(wg->lcs[owner].inbox, (void *)((uintptr_t)ptr | tag)) != 0) {
+		if (tag != TAG_REMOVE)
+			rb_drop(lc, ptr, RB_DROP_HANDOFF_FULL);
+		return;
+	}
+	rb_count(lc, RB_EV_WG_HANDOFF);
+}
+
+/* ---- receive ---- */
+
+struct outer {
+	struct wg_endpoint from;
+	uint16_t off, len;       /* WireGuard message: offset from the IP header, length */
+	int ep;
+};
+
+/* Parse IP + UDP (data at the IP header); -1 when not to a WG port. */
+static int parse_outer(struct rb_wg *wg, struct rte_mbuf *m, struct outer *o, int *bad)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t l3 = (uint32_t)m->l3_len, dlen;
+	const struct rte_udp_hdr *u;
+	uint16_t dport, ulen;
+
+	*bad = 0;
+	if (rte_pktmbuf_data_len(m) < l3 + sizeof(*u))
+		return -1;
+	u = (const struct rte_udp_hdr *)(ip + l3);
+	dport = rte_be_to_cpu_16(u->dst_port);
+	o->ep = -1;
+	for (int i = 0; i < wg->n_eps; i++)
+		if (wg->ep[i].listen_port == dport) {
+			o->ep = i;
+			break;
+		}
+	if (o->ep < 0)
+		return -1;
+	ulen = rte_be_to_cpu_16(u->dgram_len);
+	dlen = rte_pktmbuf_data_len(m) - l3;
+	*bad = 1;
+	if (!rte_pktmbuf_is_contiguous(m) || ulen < sizeof(*u) + 4 || ulen > dlen)
+		return 0;
+	memset(&o->from, 0, sizeof(o->from));
+	if ((ip[0] >> 4) == 4) {
+		const struct rte_ipv4_hdr *ih = (const struct rte_ipv4_hdr *)ip;
+
+		if (u->dgram_cksum && rte_ipv4_udptcp_cksum_verify(ih, u) != 0)
+			return 0;
+		o->from.family = AF_INET;
+		memcpy(o->from.addr, &ih->src_addr, 4);
+		memcpy(o->from.laddr, &ih->dst_addr, 4);
+	} else {
+		const struct rte_ipv6_hdr *ih = (const struct rte_ipv6_hdr *)ip;
+
+		if (rte_ipv6_udptcp_cksum_verify(ih, u) != 0)
+			return 0;
+		o->from.family = AF_INET6;
+		memcpy(o->from.addr, ih->src_addr, 16);
+		memcpy(o->from.laddr, ih->dst_addr, 16);
+	}
+	o->from.port = rte_be_to_cpu_16(u->src_port);
+	o->off = (uint16_t)(l3 + sizeof(*u));
+	o->len = (uint16_t)(ulen - sizeof(*u));
+	*bad = 0;
+	return 0;
+}
+
+/* Which drop a failed handshake message counts as (from the stats delta). */
+static enum rb_drop hs_drop(const struct wg_device_stats *a, const struct wg_device_stats *b)
+{
+	if (b->hs_fail_mac != a->hs_fail_mac)
+		return RB_DROP_WG_BAD_MAC;
+	if (b->cookies_sent != a->cookies_sent)
+		return RB_DROP_WG_COOKIE_REPLIED;
+	if (b->hs_fail_ratelimit != a->hs_fail_ratelimit)
+		return RB_DROP_WG_RATELIMIT;
+	if (b->hs_fail_unknown_peer != a->hs_fail_unknown_peer)
+		return RB_DROP_WG_HS_UNKNOWN_PEER;
+	if (b->hs_fail_replay != a->hs_fail_replay)
+		return RB_DROP_WG_HS_REPLAY;
+	if (b->hs_fail_flood != a->hs_fail_flood)
+		return RB_DROP_WG_HS_FLOOD;
+	if (b->hs_fail_decrypt != a->hs_fail_decrypt || b->cookie_bad != a->cookie_bad)
+		return RB_DROP_WG_HS_DECRYPT;
+	if (b->hs_fail_index != a->hs_fail_index)
+		return RB_DROP_WG_UNKNOWN_INDEX;
+	return RB_DROP_WG_HS_STATE;
+}
+
+static bool under_load(struct wg_lc *w, const struct wg_ep *ep)
+{
+	uint64_t now = w->x.now;
+
+	if (now - w->hs_window >= WG_NSEC) {
+		w->hs_window = now;
+		w->hs_count = 0;
+	}
+	if (++w->hs_count > ep->cookie_threshold) {
+		if (w->last_under_load == 0 || now - w->last_under_load >= WG_NSEC)
+			rb_count(w->lc, RB_EV_WG_UNDER_LOAD);
+		w->last_under_load = now;
+	}
+	return w->last_under_load && now - w->last_under_load < WG_NSEC;
+}
+
+static void rx_handshake(struct wg_lc *w, struct rte_mbuf *m, const struct outer *o, bool owner_side)
+{
+	struct rb_lcore *lc = w->lc;
+	struct wg_ep *ep = &WG(lc)->ep[o->ep];
+	uint8_t *msg = rte_pktmbuf_mtod_offset(m, uint8_t *, o->off);
+	struct wg_device_stats before = w->st;
+	struct wg_peer *p;
+	enum wg_rx_verdict v;
+	bool load = owner_side ? false : under_load(w, ep);
+
+	v = wg_rx_classify(&ep->dev, &w->x, &w->cc[o->ep], &w->rl, msg, o->len, &o->from, load,
+			   &p);
+	if (v != WG_RX_PEER) {
+		rb_drop(lc, m, hs_drop(&before, &w->st));
+		return;
+	}
+	if (p->owner != lc->worker) {
+		handoff(lc, p->owner, m, TAG_HS);
+		return;
+	}
+	if (wg_rx_handshake(p, &w->x, msg, o->len, &o->from) != 0) {
+		rb_drop(lc, m, hs_drop(&before, &w->st));
+		return;
+	}
+	rte_pktmbuf_free(m);
+}
+
+static void rx_flush(struct wg_lc *w);
+
+static void rx_one(struct wg_lc *w, struct rte_mbuf *m, bool from_inbox)
+{
+	struct rb_lcore *lc = w->lc;
+	struct rb_wg *wg = WG(lc);
+	struct outer o;
+	const uint8_t *msg;
+	struct wg_keypair *kp;
+	struct wg_pend *pd;
+	int bad;
+
+	if (parse_outer(wg, m, &o, &bad) < 0 || bad) {
+		rb_drop(lc, m, RB_DROP_WG_BAD_MSG);
+		return;
+	}
+	msg = rte_pktmbuf_mtod_offset(m, const uint8_t *, o.off);
+	if (!wg_msg_len_ok(msg, o.len)) {
+		rb_drop(lc, m, RB_DROP_WG_BAD_MSG);
+		return;
+	}
+	if (msg[0] != WG_MSG_DATA) {
+		rx_handshake(w, m, &o, from_inbox);
+		return;
+	}
+	kp = wg_index_lookup(&wg->ep[o.ep].dev, le32toh(((const struct wg_msg_data *)msg)->receiver),
+			     WG_IDX_KEYPAIR);
+	if (kp == NULL) {
+		rb_drop(lc, m, RB_DROP_WG_UNKNOWN_INDEX);
+		return;
+	}
+	if (kp->peer->owner != lc->worker) {
+		handoff(lc, kp->peer->owner, m, TAG_RX);
+		return;
+	}
+	if (!wg_keypair_rx_valid(&wg->ep[o.ep].dev, kp, w->x.now)) {
+		rb_drop(lc, m, RB_DROP_WG_KEY_EXPIRED);
+		return;
+	}
+	pd = &w->rx[w->nrx++];
+	pd->m = m;
+	pd->obj = kp;
+	pd->off = o.off;
+	pd->len = o.len;
+	pd->ep = (uint8_t)o.ep;
+	pd->ctr = le64toh(((const struct wg_msg_data *)msg)->counter);
+	if (w->nrx == RB_AEAD_BATCH_MAX)
+		rx_flush(w);
+}
+
+static int hook_rx(struct rb_lcore *lc, struct rte_mbuf *m)
+{
+	struct rb_wg *wg = WG(lc);
+	struct wg_lc *w = &wg->lcs[lc->worker];
+	const struct rte_udp_hdr *u;
+	uint16_t dport;
+	int i;
+
+	if (rte_pktmbuf_data_len(m) < m->l3_len + sizeof(*u))
+		return 0;
+	u = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, m->l3_len);
+	dport = rte_be_to_cpu_16(u->dst_port);
+	for (i = 0; i < wg->n_eps; i++)
+		if (wg->ep[i].listen_port == dport)
+			break;
+	if (i == wg->n_eps)
+		return 0;
+	cur = w;
+	w->x.now = wg_dp_now(lc->dp);
+	rx_one(w, m, false);
+	return 1;
+}
+
+static void rx_flush(struct wg_lc *w)
+{
+	struct rb_lcore *lc = w->lc;
+	struct rb_wg *wg = WG(lc);
+	struct rb_aead_batch *b = &w->batch;
+	struct rte_mbuf *in4[RB_AEAD_BATCH_MAX], *in6[RB_AEAD_BATCH_MAX];
+	uint16_t n4 = 0, n6 = 0, n = w->nrx;
+
+	if (n == 0)
+		return;
+	w->nrx = 0;
+	rb_aead_batch_reset(b);
+	for (uint16_t i = 0; i < n; i++) {
+		struct wg_pend *pd = &w->rx[i];
+		struct wg_keypair *kp = pd->obj;
+		uint8_t *pl = rte_pktmbuf_mtod_offset(pd->m, uint8_t *, pd->off + WG_DATA_HDR_LEN);
+		uint32_t plen = pd->len - WG_DATA_MIN_LEN;
+
+		wg_counter_nonce(w->nonce[i], pd->ctr);
+		rb_aead_batch_add_open(b, &kp->recv, w->nonce[i], NULL, 0, pl, pl, plen, pl + plen,
+				       pd);
+	}
+	rb_aead_batch_run(lc->aead, b);
+	for (uint16_t i = 0; i < n; i++) {
+		struct wg_pend *pd = &w->rx[i];
+		struct wg_keypair *kp = pd->obj;
+		struct wg_peer *p = kp->peer;
+		struct rte_mbuf *m = pd->m;
+		struct outer o;
+		uint32_t plen = pd->len - WG_DATA_MIN_LEN;
+		const uint8_t *pl;
+		int bad, r;
+
+		if (unlikely(b->op[i].status != RB_AEAD_OK)) {
+			rb_drop(lc, m, RB_DROP_WG_DECRYPT);
+			continue;
+		}
+		parse_outer(wg, m, &o, &bad);
+		if (wg_data_post(p, kp, &w->x, pd->ctr, &o.from, plen) != 0) {
+			rb_drop(lc, m, RB_DROP_WG_REPLAY);
+			continue;
+		}
+		if (plen == 0) {
+			rb_count(lc, RB_EV_WG_RX_KEEPALIVE);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		pl = rte_pktmbuf_mtod_offset(m, const uint8_t *, pd->off + WG_DATA_HDR_LEN);
+		r = wg_inner_check(&wg->ep[pd->ep].dev, p, pl, plen);
+		if (r < 0) {
+			rb_drop(lc, m, r == -1 ? RB_DROP_WG_INNER_BAD : RB_DROP_WG_SRC_NOT_ALLOWED);
+			continue;
+		}
+		p->st.rx_packets++;
+		p->st.rx_bytes += (uint64_t)r;
+		rb_count(lc, RB_EV_WG_RX_DATA);
+		rte_pktmbuf_adj(m, (uint16_t)(pd->off + WG_DATA_HDR_LEN));
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - (uint32_t)r));
+		m->l2_len = 0;
+		m->ol_flags = 0;
+		rb_meta(m)->kind = RB_MK_RX;
+		if ((pl[0] >> 4) == 4) {
+			rb_meta(m)->l3 = 4;
+			in4[n4++] = m;
+		} else {
+			rb_meta(m)->l3 = 6;
+			in6[n6++] = m;
+		}
+	}
+	if (n4)
+		rb_ip4_input(lc, in4, n4);
+	if (n6)
+		rb_ip6_input(lc, in6, n6);
+}
+
+/* ---- transmit ---- */
+
+static void tx_queue(struct wg_lc *w, struct wg_peer *p, struct rte_mbuf *m, unsigned ep)
+{
+	struct wg_pend *pd = &w->tx[w->ntx++];
+
+	pd->m = m;
+	pd->obj = p;
+	pd->ep = (uint8_t)ep;
+	if (w->ntx == RB_AEAD_BATCH_MAX)
+		tx_flush(w);
+}
+
+static void hook_tx(struct rb_lcore *lc, struct rte_mbuf *m, const struct rb_nexthop *nh)
+{
+	struct rb_wg *wg = WG(lc);
+	struct wg_lc *w = &wg->lcs[lc->worker];
+	struct wg_ep *ep = &wg->ep[nh->port];
+	const struct wg_allowedips *a = __atomic_load_n(&ep->dev.aips, __ATOMIC_ACQUIRE);
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct wg_peer *p;
+	int v4 = (ip[0] >> 4) == 4;
+
+	cur = w;
+	p = wg_aip_lookup(a, v4 ? AF_INET : AF_INET6, v4 ? ip + 16 : ip + 24);
+	if (p == NULL) {
+		if (v4)
+			rb_icmp4_error(lc, m, RB_ICMP_DEST_UNREACH, RB_ICMP_HOST_UNREACH, 0);
+		else
+			rb_icmp6_error(lc, m, RB_ICMP6_DEST_UNREACH, RB_ICMP6_DU_ADDR, 0);
+		rb_drop(lc, m, RB_DROP_WG_NO_PEER);
+		return;
+	}
+	if (rte_pktmbuf_pkt_len(m) > ep->mtu) {
+		if (!v4)
+			rb_icmp6_error(lc, m, RB_ICMP6_PACKET_TOO_BIG, 0, ep->mtu);
+		else if (((const struct rte_ipv4_hdr *)ip)->fragment_offset &
+			 rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
+			rb_icmp4_error(lc, m, RB_ICMP_DEST_UNREACH, RB_ICMP_FRAG_NEEDED, ep->mtu);
+		rb_drop(lc, m, RB_DROP_WG_MTU);
+		return;
+	}
+	tx_queue(w, p, m, nh->port);
+}
+
+static void tx_flush(struct wg_lc *w)
+{
+	struct rb_lcore *lc = w->lc;
+	struct rb_wg *wg = WG(lc);
+	struct rb_aead_batch *b = &w->batch;
+	uint16_t n = w->ntx, ok = 0;
+	struct wg_pend *pend = w->tx;
+	struct wg_peer *lastp = NULL;
+	uint64_t acc_n = 0, acc_b = 0;
+
+	if (n == 0)
+		return;
+	w->ntx = 0;
+	rb_aead_batch_reset(b);
+	for (uint16_t i = 0; i < n; i++) {
+		struct wg_pend *pd = &pend[i];
+		struct wg_peer *p = pd->obj;
+		struct rte_mbuf *m = pd->m;
+		struct wg_ep *ep = &wg->ep[pd->ep];
+		struct wg_keypair *kp;
+		struct wg_msg_data *h;
+		uint32_t len, plen;
+		uint8_t *pl, *pad;
+		uint64_t ctr;
+
+		kp = wg_keypair_reserve(p, w->x.now, 1, &ctr);
+		if (kp == NULL) {
+			if (p->owner == lc->worker) {
+				stage(lc, p, m);
+			} else {
+				m->hash.usr = pd->ep;
+				handoff(lc, p->owner, m, TAG_TX);
+			}
+			continue;
+		}
+		if (!rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_linearize(m) != 0) {
+			rb_drop(lc, m, RB_DROP_WG_ENCRYPT);
+			continue;
+		}
+		len = rte_pktmbuf_pkt_len(m);
+		plen = (uint32_t)wg_padded_len(len, ep->mtu);
+		pad = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(plen - len + WG_TAG_LEN));
+		h = (struct wg_msg_data *)rte_pktmbuf_prepend(m, WG_DATA_HDR_LEN);
+		if (pad == NULL || h == NULL) {
+			rb_drop(lc, m, RB_DROP_WG_ENCRYPT);
+			continue;
+		}
+		memset(pad, 0, plen - len);
+		h->h.type = WG_MSG_DATA;
+		memcpy(h->h.reserved, p->reserved, 3);
+		h->receiver = htole32(kp->remote_index);
+		h->counter = htole64(ctr);
+		pl = (uint8_t *)(h + 1);
+		pend[ok] = *pd;
+		pend[ok].len = (uint16_t)len;
+		wg_counter_nonce(w->nonce[ok], ctr);
+		rb_aead_batch_add_seal(b, &kp->send, w->nonce[ok], NULL, 0, pl, pl, plen, pl + plen,
+				       NULL);
+		ok++;
+	}
+	if (ok == 0)
+		return;
+	rb_aead_batch_run(lc->aead, b);
+	for (uint16_t i = 0; i < ok; i++) {
+		struct wg_pend *pd = &pend[i];
+		struct wg_peer *p = pd->obj;
+		struct wg_endpoint to;
+
+		if (unlikely(b->op[i].status != RB_AEAD_OK)) {
+			rb_drop(lc, pd->m, RB_DROP_WG_ENCRYPT);
+			continue;
+		}
+		if (p != lastp) {
+			if (lastp)
+				wg_note_sent(lastp, w->x.now, 1, acc_n, acc_b);
+			lastp = p;
+			acc_n = acc_b = 0;
+		}
+		acc_n++;
+		acc_b += pd->len;
+		rb_count(lc, RB_EV_WG_TX_DATA);
+		wg_peer_get_endpoint(p, &to);
+		send_udp(lc, &wg->ep[pd->ep], &to, pd->m);
+	}
+	if (lastp)
+		wg_note_sent(lastp, w->x.now, 1, acc_n, acc_b);
+}
+
+/* ---- the per-loop poll ---- */
+
+static void inbox_one(struct wg_lc *w, void *e)
+{
+	unsigned tag = (unsigned)((uintptr_t)e & 3);
+	void *ptr = (void *)((uintptr_t)e & ~(uintptr_t)3);
+	struct rb_wg *wg = WG(w->lc);
+
+	switch (tag) {
+	case TAG_RX:
+	case TAG_HS:
+		rx_one(w, ptr, true);
+		break;
+	case TAG_TX: {
+		struct rte_mbuf *m = ptr;
+		unsigned ep = m->hash.usr;
+		const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+		int v4 = (ip[0] >> 4) == 4;
+		struct wg_peer *p = ep < (unsigned)wg->n_eps
+					    ? wg_aip_lookup(wg->ep[ep].dev.aips, v4 ? AF_INET : AF_INET6,
+							    v4 ? ip + 16 : ip + 24)
+					    : NULL;
+
+		if (p == NULL) {
+			rb_drop(w->lc, m, RB_DROP_WG_NO_PEER);
+			break;
+		}
+		tx_queue(w, p, m, ep);
+		break;
+	}
+	case TAG_REMOVE: {
+		struct wg_peer *p = ptr;
+
+		env_clear_staged(NULL, p);
+		free(p->staged);
+		p->staged = NULL;
+		wg_peer_release(p);
+		break;
+	}
+	}
+}
+
+static void sync_counters(struct wg_lc *w)
+{
+	struct rb_lcore *lc = w->lc;
+	uint64_t *ev = lc->stats->events;
+
+	ev[RB_EV_WG_HS_INITIATED] = w->st.hs_initiated;
+	ev[RB_EV_WG_HS_COMPLETED] = w->st.hs_completed;
+	ev[RB_EV_WG_HS_RESPONDED] = w->st.hs_resp_sent;
+	ev[RB_EV_WG_COOKIES_SENT] = w->st.cookies_sent;
+	ev[RB_EV_WG_COOKIES_RECEIVED] = w->st.cookies_received;
+}
+
+static unsigned hook_poll(struct rb_lcore *lc)
+{
+	struct rb_wg *wg = WG(lc);
+	struct wg_lc *w = &wg->lcs[lc->worker];
+	void *e[RB_BURST_MAX];
+	unsigned n;
+
+	cur = w;
+	w->x.now = wg_dp_now(lc->dp);
+	n = rte_ring_sc_dequeue_burst(w->inbox, e, RB_BURST_MAX, NULL);
+	for (unsigned i = 0; i < n; i++)
+		inbox_one(w, e[i]);
+	rx_flush(w);
+	tx_flush(w);
+	if (w->x.now >= w->next_tick) {
+		w->next_tick = w->x.now + WG_NSEC / 1000;
+		for (int i = 0; i < wg->n_eps; i++) {
+			const struct wg_peer_set *s =
+				__atomic_load_n(&wg->ep[i].dev.set, __ATOMIC_ACQUIRE);
+
+			for (uint32_t k = 0; k < s->n; k++)
+				if (s->p[k]->owner == lc->worker)
+					wg_timers_tick(s->p[k], &w->x);
+		}
+		tx_flush(w);     /* staged packets a tick may have released */
+		sync_counters(w);
+		if (lc->worker == 0)
+			reclaim(wg, 0);
+	}
+	return n;
+}
+
+/* ---- set-up ---- */
+
+int wg_dp_post_remove(struct rb_wg *wg, struct wg_peer *p)
+{
+	if (rte_ring_mp_enqueue(wg->lcs[p->owner].inbox, (void *)((uintptr_t)p | TAG_REMOVE)) != 0)
+		return -1;
+	return 0;
+}
+
+static void add_route(struct rb_ep_route *r, int *n, const struct rb_cidr *c, int local,
+		      unsigned ep)
+{
+	r[*n].prefix = *c;
+	r[*n].local = (uint8_t)local;
+	r[*n].ep = (uint16_t)ep;
+	(*n)++;
+}
+
+int wg_dp_build_routes(struct rb_wg *wg)
+{
+	struct rb_dp *dp = wg->dp;
+	int cap = 0, n = 0;
+	struct rb_ep_route *r;
+
+	for (int e = 0; e < wg->n_eps; e++) {
+		const struct wg_peer_set *s = wg->ep[e].dev.set;
+
+		cap += wg->ep[e].n_addrs * 2;
+		for (uint32_t k = 0; k < s->n; k++)
+			cap += s->p[k]->n_aips;
+	}
+	r = calloc((size_t)cap + 1, sizeof(*r));
+	if (r == NULL)
+		return -1;
+	for (int e = 0; e < wg->n_eps; e++) {
+		const struct wg_ep *ep = &wg->ep[e];
+		const struct wg_peer_set *s = ep->dev.set;
+
+		for (int a = 0; a < ep->n_addrs; a++) {
+			struct rb_cidr net, host = ep->addrs[a];
+			unsigned full = host.family == AF_INET ? 32 : 128;
+
+			rb_cidr_network(&ep->addrs[a], &net);
+			if (net.plen < full)
+				add_route(r, &n, &net, 0, (unsigned)e);
+			host.plen = (uint8_t)full;
+			add_route(r, &n, &host, 1, (unsigned)e);
+		}
+		for (uint32_t k = 0; k < s->n; k++)
+			for (int a = 0; a < s->p[k]->n_aips; a++) {
+				const struct wg_aip_cfg *ac = &s->p[k]->aips[a];
+				struct rb_cidr c = {.family = ac->family, .plen = ac->plen};
+
+				memcpy(c.addr, ac->addr, 16);
+				add_route(r, &n, &c, 0, (unsigned)e);
+			}
+	}
+	free(dp->ep_routes);
+	dp->ep_routes = r;
+	dp->n_ep_routes = n;
+	return 0;
+}
+
+static void cfg_peer(struct wg_peer_cfg *pc, const struct rb_cfg_wg_peer *c)
+{
+	memset(pc, 0, sizeof(*pc));
+	memcpy(pc->pub, c->public_key, 32);
+	memcpy(pc->psk, c->psk, 32);
+	if (c->address.family) {
+		pc->ep.family = c->address.family;
+		memcpy(pc->ep.addr, c->address.addr, 16);
+		pc->ep.port = c->port;
+	}
+	pc->keepalive_interval = c->keepalive;
+	for (int i = 0; i < 3 && i < c->n_reserved; i++)
+		pc->reserved[i] = (uint8_t)c->reserved[i];
+	pc->n_aips = c->n_allowed;
+	for (int i = 0; i < c->n_allowed; i++) {
+		pc->aips[i].family = c->allowed_ips[i].family;
+		pc->aips[i].plen = c->allowed_ips[i].plen;
+		memcpy(pc->aips[i].addr, c->allowed_ips[i].addr, 16);
+	}
+}
+
+int rb_wg_peer_add_cfg(struct rb_wg *wg, int e, const struct rb_cfg_wg_peer *c, char *err,
+		       size_t errlen);
+int rb_wg_peer_add_cfg(struct rb_wg *wg, int e, const struct rb_cfg_wg_peer *c, char *err,
+		       size_t errlen)
+{
+	struct wg_ep *ep = &wg->ep[e];
+	struct wg_peer_cfg pc;
+	struct wg_peer *p;
+	int rc;
+
+	cfg_peer(&pc, c);
+	p = wg_peer_add(&ep->dev, &pc, ep->dev.next_peer_id % (unsigned)wg->dp->n_workers, &rc);
+	OPENSSL_cleanse(&pc, sizeof(pc));
+	if (p == NULL) {
+		snprintf(err, errlen, "endpoint %s: cannot add peer: %s", ep->tag, strerror(-rc));
+		return -1;
+	}
+	wg_dp_peer_init(wg, p);
+	return 0;
+}
+
+int rb_wg_init(struct rb_dp *dp, const struct rb_config *cfg, char *err, size_t errlen)
+{
+	const struct rb_cfg_wgs *cw = cfg->wg;
+	struct rb_wg *wg;
+
+	if (cw == NULL || cw->n == 0)
+		return 0;
+	wg = rte_zmalloc("rb_wg", sizeof(*wg), RTE_CACHE_LINE_SIZE);
+	if (wg == NULL) {
+		snprintf(err, errlen, "wireguard: out of memory");
+		return -1;
+	}
+	wg->dp = dp;
+	rte_spinlock_init(&wg->retire_lock);
+	rb_rand_init(&wg->main_rand);
+	dp->wg = wg;
+	for (int e = 0; e < cw->n; e++) {
+		const struct rb_cfg_wg *c = &cw->ep[e];
+		struct wg_ep *ep = &wg->ep[e];
+		struct wg_env env = {.send = env_send, .retire = env_retire,
+				     .keys_ready = env_keys_ready,
+				     .clear_staged = env_clear_staged, .ctx = ep};
+
+		if (wg_device_init(&ep->dev, c->private_key, &env, c->time_divisor) != 0) {
+			snprintf(err, errlen, "wireguard %s: bad private key", c->tag);
+			goto fail;
+		}
+		ep->dev.mtu = c->mtu;
+		snprintf(ep->tag, sizeof(ep->tag), "%s", c->tag);
+		ep->listen_port = c->listen_port;
+		ep->mtu = c->mtu;
+		ep->cookie_threshold = c->cookie_threshold;
+		ep->n_addrs = c->n_addrs;
+		memcpy(ep->addrs, c->address, sizeof(ep->addrs));
+		ep->index = (unsigned)e;
+		ep->dev.env.ctx = ep;
+		wg->n_eps = e + 1;
+		for (int k = 0; k < c->n_peers; k++)
+			if (rb_wg_peer_add_cfg(wg, e, &c->peers[k], err, errlen) != 0)
+				goto fail;
+	}
+	for (int w = 0; w < dp->n_workers; w++) {
+		struct wg_lc *l = &wg->lcs[w];
+		char name[RTE_RING_NAMESIZE];
+
+		l->lc = dp->workers[w];
+		l->x.rand = &l->lc->rand;
+		l->x.aead = l->lc->aead;
+		l->x.worker = (unsigned)w;
+		l->x.st = &l->st;
+		for (int e = 0; e < wg->n_eps; e++) {
+			l->cc[e] = wg->ep[e].dev.cookie;
+			l->cc[e].have_secret = 0;
+		}
+		wg_rl_init(&l->rl, rb_rand_u64(&wg->main_rand));
+		snprintf(name, sizeof(name), "rb_wg_inbox_%d", w);
+		l->inbox = rte_ring_create(name, 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
+		if (l->inbox == NULL) {
+			snprintf(err, errlen, "wireguard: cannot create rings");
+			goto fail;
+		}
+	}
+	if (wg_dp_build_routes(wg) != 0) {
+		snprintf(err, errlen, "wireguard: out of memory");
+		goto fail;
+	}
+	dp->wg_rx = hook_rx;
+	dp->wg_tx = hook_tx;
+	dp->wg_poll = hook_poll;
+	for (int e = 0; e < wg->n_eps; e++) {
+		char pub[45];
+
+		wg_key_to_base64(pub, wg->ep[e].dev.pub);
+		RB_INFO("wireguard %s: listening on UDP %u, public key %s, %u peers", wg->ep[e].tag,
+			wg->ep[e].listen_port, pub, wg->ep[e].dev.set->n);
+	}
+	return 0;
+fail:
+	rb_wg_fini(dp);
+	return -1;
+}
+
+void rb_wg_fini(struct rb_dp *dp)
+{
+	struct rb_wg *wg = dp->wg;
+
+	if (wg == NULL)
+		return;
+	dp->wg_rx = NULL;
+	dp->wg_tx = NULL;
+	dp->wg_poll = NULL;
+	reclaim(wg, 1);
+	for (int w = 0; w < RB_MAX_WORKERS; w++) {
+		void *e;
+
+		cur = NULL;
+		if (wg->lcs[w].inbox == NULL)
+			continue;
+		while (rte_ring_dequeue(wg->lcs[w].inbox, &e) == 0) {
+			unsigned tag = (unsigned)((uintptr_t)e & 3);
+
+			if (tag != TAG_REMOVE)
+				rte_pktmbuf_free((void *)((uintptr_t)e & ~(uintptr_t)3));
+		}
+		rte_ring_free(wg->lcs[w].inbox);
+		for (uint16_t i = 0; i < wg->lcs[w].nrx; i++)
+			rte_pktmbuf_free(wg->lcs[w].rx[i].m);
+		for (uint16_t i = 0; i < wg->lcs[w].ntx; i++)
+			rte_pktmbuf_free(wg->lcs[w].tx[i].m);
+	}
+	for (int e = 0; e < wg->n_eps; e++) {
+		const struct wg_peer_set *s = wg->ep[e].dev.set;
+
+		for (uint32_t k = 0; s && k < s->n; k++) {
+			env_clear_staged(NULL, s->p[k]);
+			free(s->p[k]->staged);
+			s->p[k]->staged = NULL;
+		}
+		wg->ep[e].dev.env.retire = NULL;
+		wg_device_fini(&wg->ep[e].dev);
+	}
+	free(dp->ep_routes);
+	dp->ep_routes = NULL;
+	dp->n_ep_routes = 0;
+	rb_rand_wipe(&wg->main_rand);
+	OPENSSL_cleanse(wg, sizeof(*wg));
+	rte_free(wg);
+	dp->wg = NULL;
+}
