@@ -283,8 +283,30 @@ void tcp_rexmt_timeout(struct tcp_conn *c);
 void tcp_persist_timeout(struct tcp_conn *c);
 uint32_t tcp_pipe(const struct tcp_conn *c);
 
+/* A parsed incoming segment. */
+struct tcp_seg {
+	uint32_t seq, ack, len;  /* len: payload bytes */
+	uint16_t wnd;            /* raw window field */
+	uint8_t flags;
+	struct tcp_opts o;
+};
+
+static inline uint32_t seg_seqlen(const struct tcp_seg *sg)
+{
+	return sg->len + !!(sg->flags & TCP_SYN) + !!(sg->flags & TCP_FIN);
+}
+
 /* tcp_input.c */
 void tcp_rtt_sample(struct tcp_conn *c, uint32_t rtt_us);
+void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg);
+
+/* tcp_open.c */
+uint16_t tcp_local_mss(struct tcp_stack *st, uint16_t port, int family);
+void tcp_negotiate(struct tcp_conn *c, const struct tcp_opts *o);
+void tcp_keep_arm(struct tcp_conn *c);
+int tcp_accept(struct tcp_conn *c, struct tcp_listener *l);
+void tcp_listen_input(struct tcp_stack *st, struct tcp_listener *l, struct rte_mbuf *m,
+		      struct tcp_seg *sg, const struct tcp_key *k, uint16_t port);
 
 /* tcp_sack.c */
 void tcp_sb_update(struct tcp_conn *c, const struct tcp_opts *o, uint32_t *newly);
