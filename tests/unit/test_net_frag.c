@@ -189,6 +189,24 @@ static void test_frag_timeout(void)
 	lc->housekeep_deadline = 0;
 	rb_worker_iter(lc);
 	NET_ASSERT_ONLY_DROP(&s, RB_DROP_FRAG_TIMEOUT, 2);
+	/* The first fragment had arrived: "fragment reassembly time exceeded"
+	 * (RFC 792 type 11 code 1) quoting it. */
+	{
+		struct fx_frame out[2];
+		const uint8_t *ip, *ic;
+
+		CU_ASSERT_EQUAL_FATAL(fx_collect(NET_P_A, out, 2), 1);
+		ip = out[0].data + 14;
+		ic = ip + 20;
+		CU_ASSERT_EQUAL(ip[9], IPPROTO_ICMP);
+		CU_ASSERT_EQUAL(ic[0], 11);
+		CU_ASSERT_EQUAL(ic[1], 1);
+		CU_ASSERT_EQUAL(rte_raw_cksum(ic, out[0].len - 34u), 0xffff);
+		/* quoted: the fragment's header (offset 0, MF) and its first bytes */
+		CU_ASSERT_EQUAL(ic[8 + 6] & 0x3f, 0x20);
+		CU_ASSERT_EQUAL(ic[8 + 7], 0);
+		CU_ASSERT_EQUAL(memcmp(ic + 8 + 20, echo_msg, 8), 0);
+	}
 	CU_ASSERT_EQUAL(fx_collect_all(), 0);
 	/* The missing middle now starts a new, incomplete datagram. */
 	send_pieces(2000, (const struct piece[]){{400, 400, 1}}, 1);
