@@ -10,7 +10,10 @@
  *   op 0..11  a frame: 2-byte big-endian length, then that many bytes
  *             (cut at the end of the input); op & 3 picks rx offload flags:
  *             0 none, 1 IP checksum good, 2 VLAN stripped (tag 10 or 11),
- *             3 IP checksum bad.  rx set: queued on the port's RX ring
+ *             3 IP checksum bad; op & 4: the IPv4 header checksum and the
+ *             ICMP/ICMPv6/UDP/TCP checksums are made correct first (so that
+ *             mutations reach past checksum checks).  rx set: queued on the
+ *             port's RX ring
  *             (read by the next worker iteration); else given to
  *             rb_eth_input on `worker`.
  *   op 12     clock: 1 signed byte d, every worker's now = TSC + d * 100 ms
@@ -20,14 +23,14 @@
  * After the input every queue is drained, the neighbor and reassembly
  * tables are aged out, and the mempool must be back to zero mbufs in use
  * (anything else is a leak: abort).
- *
- * The default routes are written as two /1 halves: rte_lpm/rte_lpm6 reject
- * a depth of 0 (see the "default route" test in test_net_fib.c).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
 #include <rte_cycles.h>
+#include <rte_ip.h>
 #include <rte_ip_frag.h>
 #include "dataplane/net/neigh.h"
 #include "dataplane/worker.h"
@@ -46,11 +49,9 @@ static const char fuzz_cfg[] =
 	"  { name = \"c\"; device = \"net_ring_fx2\"; vlan = 10;\n"
 	"    addresses = [\"10.3.0.1/24\", \"fd03::1/64\"]; } );\n"
 	" routes = (\n"
-	"  { prefix = \"0.0.0.0/1\"; via = \"10.2.0.2\"; port = \"b\"; },\n"
-	"  { prefix = \"128.0.0.0/1\"; via = \"10.2.0.2\"; port = \"b\"; },\n"
+	"  { prefix = \"0.0.0.0/0\"; via = \"10.2.0.2\"; port = \"b\"; },\n"
 	"  { prefix = \"20.1.0.0/16\"; port = \"b\"; },\n"
-	"  { prefix = \"::/1\"; via = \"fd02::2\"; port = \"b\"; },\n"
-	"  { prefix = \"8000::/1\"; via = \"fd02::2\"; port = \"b\"; } );\n"
+	"  { prefix = \"::/0\"; via = \"fd02::2\"; port = \"b\"; } );\n"
 	" neighbors = (\n"
 	"  { ip = \"10.2.0.2\"; mac = \"02:00:00:00:01:02\"; port = \"b\"; },\n"
 	"  { ip = \"fd02::2\"; mac = \"02:00:00:00:01:02\"; port = \"b\"; },\n"
@@ -59,6 +60,90 @@ static const char fuzz_cfg[] =
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put_csum(uint8_t *at, uint32_t sum, int udp)
+{
+	uint16_t c = (uint16_t)~__rte_raw_cksum_reduce(sum);
+
+	if (udp && c == 0)
+		c = 0xffff;
+	memcpy(at, &c, 2);
+}
+
+/* Offset of the checksum field in an L4 header of proto, or -1. */
+static int l4_csum_off(uint8_t proto, size_t l4len)
+{
+	if ((proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) && l4len >= 4)
+		return 2;
+	if (proto == IPPROTO_UDP && l4len >= 8)
+		return 6;
+	if (proto == IPPROTO_TCP && l4len >= 20)
+		return 16;
+	return -1;
+}
+
+/* Make the checksums of a frame right (as far as its headers go). */
+static void fix_checksums(uint8_t *f, size_t len)
+{
+	size_t off = 14, hl, l4len;
+	uint16_t type;
+	int co;
+
+	if (len < 14)
+		return;
+	type = be16(f + 12);
+	if (type == RTE_ETHER_TYPE_VLAN && len >= 18) {
+		type = be16(f + 16);
+		off = 18;
+	}
+	if (type == RTE_ETHER_TYPE_IPV4 && len >= off + 20) {
+		uint8_t *ip = f + off;
+		uint32_t sum;
+
+		hl = (size_t)(ip[0] & 0xf) * 4;
+		if (hl < 20 || off + hl > len)
+			return;
+		memset(ip + 10, 0, 2);
+		put_csum(ip + 10, __rte_raw_cksum(ip, hl, 0), 0);
+		if (be16(ip + 2) < hl || (be16(ip + 6) & 0x3fff) != 0)
+			return; /* bad length, or a fragment: header only */
+		l4len = RTE_MIN((size_t)be16(ip + 2), len - off) - hl;
+		co = l4_csum_off(ip[9], l4len);
+		if (co < 0)
+			return;
+		memset(ip + hl + co, 0, 2);
+		sum = 0;
+		if (ip[9] != IPPROTO_ICMP) {
+			uint8_t ph[12] = {0};
+
+			memcpy(ph, ip + 12, 8);
+			ph[9] = ip[9];
+			ph[10] = (uint8_t)(l4len >> 8);
+			ph[11] = (uint8_t)l4len;
+			sum = __rte_raw_cksum(ph, sizeof(ph), 0);
+		}
+		put_csum(ip + hl + co, __rte_raw_cksum(ip + hl, l4len, sum), ip[9] == IPPROTO_UDP);
+	} else if (type == RTE_ETHER_TYPE_IPV6 && len >= off + 40) {
+		uint8_t *ip = f + off, ph[40] = {0};
+
+		l4len = RTE_MIN((size_t)be16(ip + 4), len - off - 40);
+		co = l4_csum_off(ip[6], l4len);
+		if (co < 0)
+			return;
+		memcpy(ph, ip + 8, 32);
+		ph[34] = (uint8_t)(l4len >> 8);
+		ph[35] = (uint8_t)l4len;
+		ph[39] = ip[6];
+		memset(ip + 40 + co, 0, 2);
+		put_csum(ip + 40 + co, __rte_raw_cksum(ip + 40, l4len, __rte_raw_cksum(ph, 40, 0)),
+			 ip[6] == IPPROTO_UDP);
+	}
+}
 
 static int verbose;      /* FUZZ_PACKET_STATS=1: counters after each input */
 
@@ -163,6 +248,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			off += len;
 			if (m == NULL)
 				continue;
+			if (op & 4)
+				fix_checksums(rte_pktmbuf_mtod(m, uint8_t *), len);
 			switch (op & 3) {
 			case 1: m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD; break;
 			case 2:
