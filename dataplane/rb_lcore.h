@@ -82,7 +82,9 @@ struct rb_mbuf_meta {
 	uint8_t l3;          /* 4 or 6 */
 	uint16_t vlan;
 	uint32_t hash;
+	uint8_t flags;       /* RB_MF_* */
 };
+#define RB_MF_L2_MCAST 0x01  /* arrived as an Ethernet multicast/broadcast frame */
 extern int rb_meta_offset;
 static inline struct rb_mbuf_meta *rb_meta(struct rte_mbuf *m)
 {

@@ -55,6 +55,7 @@ static inline uint16_t eth_classify(struct rb_lcore *lc, struct rte_mbuf *m)
 		return 0;
 	}
 	rb_meta(m)->vlan = vid;
+	rb_meta(m)->flags = rte_is_multicast_ether_addr(&eh->dst_addr) ? RB_MF_L2_MCAST : 0;
 	m->l2_len = 0;
 	rte_pktmbuf_adj(m, l2);
 	return type;

@@ -100,7 +100,7 @@ void rb_icmp4_error(struct rb_lcore *lc, struct rte_mbuf *m, uint8_t type, uint8
 	/* RFC 1812 4.3.2.7: when not to send an ICMP error. */
 	if ((ih->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) != 0 ||
 	    (dst >> 28) == 0xe || dst == 0xffffffff || src == 0 || (src >> 28) == 0xe ||
-	    src == 0xffffffff || icmp4_is_error(m, ih))
+	    src == 0xffffffff || (rb_meta(m)->flags & RB_MF_L2_MCAST) || icmp4_is_error(m, ih))
 		return;
 	if (!rb_icmp_ratelimit(lc))
 		return;

@@ -48,7 +48,8 @@ void rb_icmp6_error(struct rb_lcore *lc, struct rte_mbuf *m, uint8_t type, uint8
 	 * asks for it; never to a source that is no single node. */
 	if (rb_ip6_is_unspec(ip->src_addr) || rb_ip6_is_mcast(ip->src_addr))
 		return;
-	if (rb_ip6_is_mcast(ip->dst_addr) && type != RB_ICMP6_PACKET_TOO_BIG &&
+	if ((rb_ip6_is_mcast(ip->dst_addr) || (rb_meta(m)->flags & RB_MF_L2_MCAST)) &&
+	    type != RB_ICMP6_PACKET_TOO_BIG &&
 	    !(type == RB_ICMP6_PARAM_PROBLEM && code == RB_ICMP6_PP_OPTION))
 		return;
 	if (icmp6_is_error(m)) /* 2.4(e.1) */

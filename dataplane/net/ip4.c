@@ -348,6 +348,7 @@ int rb_ip4_route_out(struct rb_lcore *lc, struct rte_mbuf *m)
 		/* To ourselves: deliver without touching a wire. */
 		m->port = nh->port;
 		rb_meta(m)->kind = RB_MK_RX;
+		rb_meta(m)->flags = 0;
 		rb_ip4_local(lc, m);
 		return 0;
 	}

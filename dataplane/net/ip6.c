@@ -882,6 +882,7 @@ int rb_ip6_output_port(struct rb_lcore *lc, struct rte_mbuf *m, int port, const 
 		/* To ourselves: deliver without touching a wire. */
 		m->port = r.port;
 		rb_meta(m)->kind = RB_MK_RX;
+		rb_meta(m)->flags = 0;
 		rb_ip6_local(lc, m);
 		return 0;
 	}
