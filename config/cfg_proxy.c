@@ -215,7 +215,8 @@ static int h_listen(const config_setting_t *s, void *dst, const struct rb_schema
 	 .handler = h_host}
 #define IN_COMMON                                                                         \
 	RB_SCHEMA_STR("type", struct rb_cfg_inbound, type_name, 1, 0, NULL, RB_SF_REQUIRED), \
-	RB_SCHEMA_STR("tag", struct rb_cfg_inbound, tag, 1, 0, NULL, RB_SF_REQUIRED),        \
+	/* type and tag presence: the loader's generic check (config/tables.c) */         \
+	RB_SCHEMA_STR("tag", struct rb_cfg_inbound, tag, 1, 0, NULL, 0),                     \
 	{.key = "listen", .type = RB_SCHEMA_CUSTOM,                                          \
 	 .offset = offsetof(struct rb_cfg_inbound, listen), .handler = h_listen},            \
 	RB_SCHEMA_INT("listen_port", struct rb_cfg_inbound, listen_port, 1, 65535, 0,         \
@@ -224,7 +225,7 @@ static int h_listen(const config_setting_t *s, void *dst, const struct rb_schema
 	RB_SCHEMA_LINE_F(struct rb_cfg_inbound, line)
 #define OUT_COMMON                                                                        \
 	RB_SCHEMA_STR("type", struct rb_cfg_outbound, type_name, 1, 0, NULL, RB_SF_REQUIRED),\
-	RB_SCHEMA_STR("tag", struct rb_cfg_outbound, tag, 1, 0, NULL, RB_SF_REQUIRED),       \
+	RB_SCHEMA_STR("tag", struct rb_cfg_outbound, tag, 1, 0, NULL, 0),                    \
 	RB_SCHEMA_LINE_F(struct rb_cfg_outbound, line)
 #define OUT_DIAL                                                                          \
 	RB_SCHEMA_STR("detour", struct rb_cfg_outbound, detour, 1, 0, "", 0),                \

@@ -96,7 +96,7 @@ static const struct rb_schema_field peer_tbl[] = {
 
 static const struct rb_schema_field wg_tbl[] = {
 	{.key = "type", .type = RB_SCHEMA_STRING, .flags = RB_SF_NOSTORE, .max = 63},
-	RB_SCHEMA_STR("tag", struct rb_cfg_wg, tag, 1, 0, NULL, RB_SF_REQUIRED),
+	RB_SCHEMA_STR("tag", struct rb_cfg_wg, tag, 1, 0, NULL, 0), /* presence: config/tables.c */
 	{.key = "address", .type = RB_SCHEMA_ARRAY, .max = RB_MAX_ADDRS,
 	 .offset = offsetof(struct rb_cfg_wg, address),
 	 .count_off = offsetof(struct rb_cfg_wg, n_addrs), .sub = cidr_el},
@@ -179,8 +179,9 @@ void rb_cfg_wg_load(struct rb_config *cfg, const void *tree, struct rb_cfg_err *
 		rb_schema_path_idx(path, sizeof(path), "endpoints", i);
 		if (!config_setting_is_group(el))
 			continue; /* reported by the loader's generic check */
-		config_setting_lookup_string(el, "type", &type);
-		if (type == NULL || strcmp(type, "wireguard") != 0) {
+		if (!config_setting_lookup_string(el, "type", &type))
+			continue; /* missing or not a string: the loader's generic check */
+		if (strcmp(type, "wireguard") != 0) {
 			rb_cfg_error(e, el, path, "endpoint type '%s' is not supported (types: wireguard)",
 				     type ? type : "");
 			continue;
