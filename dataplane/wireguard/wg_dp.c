@@ -541,8 +541,21 @@ static void rx_flush(struct wg_lc *w)
 		p->st.rx_packets++;
 		p->st.rx_bytes += (uint64_t)r;
 		rb_count(lc, RB_EV_WG_RX_DATA);
-		rte_pktmbuf_adj(m, (uint16_t)(pd->off + WG_DATA_HDR_LEN));
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - (uint32_t)r));
+		{
+			/* Keep the inner header at the outer one's alignment (mod 8),
+			 * as a received frame's would be: the L3 path hashes and
+			 * loads addresses in place. */
+			uint16_t o0 = m->data_off, shift = (uint16_t)((pd->off + WG_DATA_HDR_LEN) & 7);
+
+			rte_pktmbuf_adj(m, (uint16_t)(pd->off + WG_DATA_HDR_LEN));
+			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - (uint32_t)r));
+			if (shift && m->data_off - shift >= o0) {
+				memmove(rte_pktmbuf_mtod(m, uint8_t *) - shift,
+					rte_pktmbuf_mtod(m, uint8_t *), (size_t)r);
+				m->data_off = (uint16_t)(m->data_off - shift);
+			}
+			pl = rte_pktmbuf_mtod(m, const uint8_t *);
+		}
 		m->l2_len = 0;
 		m->ol_flags = 0;
 		rb_meta(m)->kind = RB_MK_RX;
