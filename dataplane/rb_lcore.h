@@ -76,6 +76,7 @@ enum rb_mkind {
 	RB_MK_RX = 0,        /* a received frame, data at the Ethernet header */
 	RB_MK_LEARN,         /* copy of an ARP/ND packet: learn only, never answer */
 	RB_MK_L3,            /* handed off after L2/L3 processing, data at L3 header */
+	RB_MK_LOOP,          /* originated to one of our own addresses, data at L3 header */
 };
 struct rb_mbuf_meta {
 	uint8_t kind;
@@ -175,6 +176,10 @@ unsigned rb_flow_owner6(const struct rb_dp *dp, uint16_t port, const uint8_t rad
 			const uint8_t laddr[16], uint16_t rport, uint16_t lport);
 /* Hand m (data at the L3 header) to worker `owner`. Consumes m. */
 void rb_handoff(struct rb_lcore *lc, unsigned owner, struct rte_mbuf *m);
+/* A packet we originated to our own address (l3 = 4 or 6, data at the IP
+ * header): delivered on the next loop iteration through our own handoff
+ * ring, never re-entering the L4 code that is sending it. Consumes m. */
+void rb_loopback(struct rb_lcore *lc, struct rte_mbuf *m, uint8_t l3);
 
 /* ---- L4 entry points (dataplane/tcp, dataplane/udp) ----
  * Data at the L4 header; the IP header is at -m->l3_len; m->l2_len = 0;

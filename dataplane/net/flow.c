@@ -70,9 +70,13 @@ unsigned rb_flow_owner6(const struct rb_dp *dp, uint16_t port, const uint8_t rad
 		t.dport = rte_be_to_cpu_16(lport);
 		return rss_owner(p, rte_softrss((uint32_t *)&t, RTE_THASH_V6_L4_LEN, p->rss_key));
 	}
-	uint32_t h = rte_hash_crc(raddr, 16, dp->flow_hash_seed);
+	uint64_t r[2], l[2]; /* aligned copies: addresses may sit unaligned in a packet */
+	uint32_t h;
 
-	h = rte_hash_crc(laddr, 16, h);
+	memcpy(r, raddr, 16);
+	memcpy(l, laddr, 16);
+	h = rte_hash_crc(r, 16, dp->flow_hash_seed);
+	h = rte_hash_crc(l, 16, h);
 	h = rte_hash_crc_4byte(((uint32_t)rport << 16) | lport, h);
 	return h % (uint32_t)dp->n_workers;
 }

@@ -347,9 +347,7 @@ int rb_ip4_route_out(struct rb_lcore *lc, struct rte_mbuf *m)
 	if (unlikely(nh->kind == RB_NH_LOCAL)) {
 		/* To ourselves: deliver without touching a wire. */
 		m->port = nh->port;
-		rb_meta(m)->kind = RB_MK_RX;
-		rb_meta(m)->flags = 0;
-		rb_ip4_local(lc, m);
+		rb_loopback(lc, m, 4);
 		return 0;
 	}
 	if (nh->kind == RB_NH_GATEWAY)

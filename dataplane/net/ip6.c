@@ -881,9 +881,7 @@ int rb_ip6_output_port(struct rb_lcore *lc, struct rte_mbuf *m, int port, const 
 	if (unlikely(r.local)) {
 		/* To ourselves: deliver without touching a wire. */
 		m->port = r.port;
-		rb_meta(m)->kind = RB_MK_RX;
-		rb_meta(m)->flags = 0;
-		rb_ip6_local(lc, m);
+		rb_loopback(lc, m, 6);
 		return 0;
 	}
 	if (unlikely(r.endpoint)) {

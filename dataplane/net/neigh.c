@@ -31,7 +31,10 @@ static inline uint32_t neigh_hash(uint16_t port, int family, const uint8_t *ip)
 		memcpy(&v4, ip, 4);
 		return rte_hash_crc_4byte(v4, port);
 	}
-	return rte_hash_crc(ip, 16, port * 2654435761u + (uint32_t)family);
+	uint64_t a[2]; /* aligned copy: the address may sit unaligned in a packet */
+
+	memcpy(a, ip, 16);
+	return rte_hash_crc(a, 16, port * 2654435761u + (uint32_t)family);
 }
 
 static inline bool neigh_match(const struct rb_neigh_entry *e, uint16_t port, int family,

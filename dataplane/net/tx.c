@@ -123,6 +123,17 @@ void rb_handoff(struct rb_lcore *lc, unsigned owner, struct rte_mbuf *m)
 	rb_count(lc, RB_EV_HANDOFF_TX);
 }
 
+void rb_loopback(struct rb_lcore *lc, struct rte_mbuf *m, uint8_t l3)
+{
+	struct rb_mbuf_meta *mt = rb_meta(m);
+
+	mt->kind = RB_MK_LOOP;
+	mt->l3 = l3;
+	mt->flags = 0;
+	if (rte_ring_mp_enqueue(lc->handoff, m) != 0)
+		rb_drop(lc, m, RB_DROP_HANDOFF_FULL);
+}
+
 /* Send a learn-only copy of an ARP/ND packet (data at its L3 header) to
  * every other worker so that all neighbor tables converge. */
 void rb_l2_broadcast_learn(struct rb_lcore *lc, struct rte_mbuf *m, uint8_t l3)
@@ -164,7 +175,10 @@ unsigned rb_handoff_drain(struct rb_lcore *lc)
 				rb_arp_input(lc, m[i], 1);
 			continue;
 		}
-		rb_count(lc, RB_EV_HANDOFF_RX);
+		if (mt->kind == RB_MK_LOOP)
+			mt->kind = RB_MK_RX; /* full local processing, owner check included */
+		else
+			rb_count(lc, RB_EV_HANDOFF_RX);
 		if (mt->l3 == 6)
 			rb_ip6_local(lc, m[i]);
 		else
