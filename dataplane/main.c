@@ -30,6 +30,7 @@
 #include "rb_log.h"
 #include "net/neigh.h"
 #include "shm/rb_shm.h"
+#include "route/rb_route_dp.h"
 #include "worker.h"
 #include "../drivers/rb_port.h"
 #include "wireguard/wg_dp.h"
@@ -324,6 +325,10 @@ int main(int argc, char **argv)
 		RB_ERR("shared memory: %s", err);
 		goto out_eal;
 	}
+	if (rb_route_dp_init(dp, err, sizeof(err)) != 0) { /* rule tables, DNS cache */
+		RB_ERR("route segment: %s", err);
+		goto out_workers;
+	}
 	if (rb_workers_init(dp, err, sizeof(err)) != 0) {
 		RB_ERR("%s", err);
 		goto out_workers;
@@ -367,6 +372,7 @@ int main(int argc, char **argv)
 		struct timespec ts = {0, 1000000};
 
 		rb_shm_service(dp->shm, dp);
+		rb_route_dp_service(dp);
 		rb_fib_reclaim(dp, 0);
 		if (sig_stats) {
 			sig_stats = 0;
@@ -386,6 +392,7 @@ out_ports:
 	rb_wg_fini(dp);
 out_workers:
 	rb_workers_fini(dp);
+	rb_route_dp_fini();
 	rb_fib_reclaim(dp, 1);
 	rb_fib_free(dp->fib);
 	dp->fib = NULL;

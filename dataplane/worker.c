@@ -15,6 +15,7 @@
 #include "rb_lcore.h"
 #include "net/neigh.h"
 #include "worker.h"
+#include "route/rb_route_dp.h"
 
 /*
  * An expired reassembly whose first fragment arrived gets a "fragment
@@ -85,6 +86,7 @@ unsigned rb_worker_iter(struct rb_lcore *lc)
 		moved += lc->dp->wg_poll(lc);   /* WireGuard batches and timers */
 	if (lc->tcp != NULL)
 		tcp_lcore_poll(lc);
+	rb_resolve_poll(lc);
 	if (lc->now >= lc->tx_deadline || moved) {
 		rb_tx_flush(lc);
 		lc->tx_deadline = lc->now + lc->tx_drain_tsc;
