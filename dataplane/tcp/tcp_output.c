@@ -12,6 +12,7 @@
 #include <rte_ip.h>
 #include <rte_ethdev.h>
 #include "tcp_priv.h"
+#include "../net/cksum.h"
 
 /* ---- checksums ---- */
 static uint32_t tcp_phdr_sum(int family, const uint8_t *src, const uint8_t *dst, uint32_t len)
@@ -49,7 +50,7 @@ uint16_t tcp_cksum_verify(int family, const uint8_t *src, const uint8_t *dst,
 {
 	uint16_t s = 0;
 
-	if (rte_raw_cksum_mbuf(m, 0, len, &s) < 0)
+	if (rb_cksum_mbuf(m, 0, len, &s) < 0)
 		return 0;
 	return fold(tcp_phdr_sum(family, src, dst, len) + s);
 }
@@ -71,7 +72,7 @@ int tcp_xmit(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, struct
 	} else {
 		uint16_t s = 0;
 
-		rte_raw_cksum_mbuf(m, 0, len, &s);
+		rb_cksum_mbuf(m, 0, len, &s);
 		th->cksum = (uint16_t)~fold(tcp_phdr_sum(k->family, k->laddr, k->raddr, len) + s);
 	}
 	rb_count(lc, RB_EV_TCP_SEG_OUT);

@@ -9,6 +9,7 @@
 #include <rte_ethdev.h>
 #include <rte_random.h>
 #include "../rb_lcore.h"
+#include "../net/cksum.h"
 #include "udp.h"
 #include "udp_wire.h"
 
@@ -419,7 +420,7 @@ static void udp_input_one(struct rb_lcore *lc, struct rte_mbuf *m)
 		uint16_t sum = 0;
 
 		if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
-		    rte_raw_cksum_mbuf(m, 0, ulen, &sum) < 0 ||
+		    rb_cksum_mbuf(m, 0, ulen, &sum) < 0 ||
 		    fold(phdr_sum(family, src, dst, ulen) + sum) != 0xffff) {
 			rb_drop(lc, m, RB_DROP_UDP_BAD_CSUM);
 			return;
@@ -523,7 +524,7 @@ int udp_send(struct udp_sock *s, struct rte_mbuf *m, const struct udp_peer *to)
 	} else {
 		uint16_t sum = 0;
 
-		rte_raw_cksum_mbuf(m, 0, len, &sum);
+		rb_cksum_mbuf(m, 0, len, &sum);
 		uh->cksum = (uint16_t)~fold(phdr_sum(family, laddr, raddr, len) + sum);
 		if (uh->cksum == 0)
 			uh->cksum = 0xffff; /* RFC 768: 0 means "no checksum" */
