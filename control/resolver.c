@@ -272,9 +272,9 @@ void rb_resolver_tick(struct rb_rts *s)
 		R.timeouts++;
 		fprintf(stderr,
 			"ringbox-control: resolver: %s: no answer after %u attempts of %u ms "
-			"(servers %d, dataplane UDP send unsupported %llu)\n",
+			"(servers %d; dataplane sent %llu, send errors %llu, queue full %llu)\n",
 			q->name, q->attempt, R.timeout_ms, R.n_servers,
-			(unsigned long long)s->hdr->udp_unsupported);
+			(unsigned long long)s->hdr->udp_sent, (unsigned long long)s->hdr->udp_send_errors, (unsigned long long)s->hdr->udp_queue_full);
 		if (q->n4 || q->n6)
 			finish(s, q);
 		else {

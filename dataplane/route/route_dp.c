@@ -14,12 +14,16 @@
  * and by the proxy on each worker: rb_resolve_poll(lc) once per loop.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "rb_route.h"
 #include "rb_route_dp.h"
@@ -27,6 +31,7 @@
 #include "../rb_dp.h"
 #include "../rb_lcore.h"
 #include "../rb_log.h"
+#include "../udp/udp.h"
 
 #define RESOLVE_PENDING_MAX 256          /* per worker */
 #define RESOLVE_TIMEOUT_NS  (8ull * 1000000000ull)
@@ -53,6 +58,29 @@ struct resolver_lc {
 
 static struct resolver_lc *res_lc[RB_MAX_WORKERS];
 
+/*
+ * Control's "send this datagram" (RB_RTS_UDP_SEND) arrives on the main
+ * lcore, which owns no UDP socket: it is queued (udp_q, SP/SC) to one
+ * worker (UDP_OWNER), which sends it from a client socket per server
+ * (udp_open: local address by route, so from the data port toward the
+ * server, and a local port whose replies the flow hash gives back to this
+ * worker).  Replies go back to control as RB_RTS_UDP_RECV on the d2c ring.
+ */
+#define UDP_OWNER   0
+#define UDP_SOCKS   8                    /* distinct servers kept open */
+#define UDP_Q_SLOTS 64
+
+struct udp_srv {
+	struct udp_sock *s;
+	int family;
+	uint16_t port;
+	uint8_t addr[16];
+};
+
+static struct rte_ring *udp_q;
+static struct udp_srv udp_srv[UDP_SOCKS];
+static unsigned udp_srv_next;
+
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -75,6 +103,13 @@ int rb_route_dp_init(struct rb_dp *dp, char *err, size_t errlen)
 			snprintf(err, errlen, "route: out of memory");
 			return -1;
 		}
+	}
+	udp_q = rte_ring_create_elem("rb_rt_udpq", sizeof(struct rb_rts_msg), UDP_Q_SLOTS,
+				     SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!udp_q) {
+		snprintf(err, errlen, "route: cannot create the resolver UDP queue: %s",
+			 rte_strerror(rte_errno));
+		return -1;
 	}
 	RB_INFO("route: segment %s ready (rule tables, resolver cache)", name);
 	return 0;
@@ -137,9 +172,12 @@ void rb_route_dp_service(struct rb_dp *dp)
 	while (n++ < 32 && rb_rts_recv(rts, &m)) {
 		switch (m.type) {
 		case RB_RTS_UDP_SEND:
-			/* needs the UDP socket API of dataplane/udp (not there
-			 * yet): counted, the resolver times out with a clear error */
-			__atomic_fetch_add(&rts->hdr->udp_unsupported, 1, __ATOMIC_RELAXED);
+			/* to the owning worker; a full queue is a counted drop
+			 * (control's resolver retries after dns.timeout_ms) */
+			if (m.len > sizeof(m.data) || !udp_q || dp->n_workers <= UDP_OWNER ||
+			    rte_ring_enqueue_elem(udp_q, &m, sizeof(m)) != 0)
+				__atomic_fetch_add(&rts->hdr->udp_queue_full, 1,
+						   __ATOMIC_RELAXED);
 			break;
 		default:
 			break;
@@ -159,6 +197,10 @@ void rb_route_dp_fini(void)
 		free(res_lc[w]);
 		res_lc[w] = NULL;
 	}
+	/* the sockets went with the workers' UDP stacks (udp_lcore_fini) */
+	memset(udp_srv, 0, sizeof(udp_srv));
+	rte_ring_free(udp_q);
+	udp_q = NULL;
 	rb_rts_close(rts);
 	rts = NULL;
 }
@@ -274,11 +316,105 @@ void rb_resolve_cancel(struct rb_lcore *lc, rb_resolve_cb cb, void *arg)
 		}
 }
 
+/* ------------------------------------------------------------ resolver datagrams (owner worker) */
+
+static void udp_reply(struct udp_sock *s, struct rte_mbuf *mb, const struct udp_peer *from,
+		      void *arg)
+{
+	struct rb_rts_msg m;
+	uint32_t n = rte_pktmbuf_pkt_len(mb);
+	const void *p;
+
+	(void)arg;
+	if (!rts) {
+		rte_pktmbuf_free(mb);
+		return;
+	}
+	if (n > sizeof(m.data) || n < 12) {
+		/* larger than the EDNS(0) size we advertise (RFC 6891 6.2.5) or
+		 * shorter than a DNS header (RFC 1035 4.1.1) */
+		__atomic_fetch_add(&rts->hdr->udp_recv_dropped, 1, __ATOMIC_RELAXED);
+		rte_pktmbuf_free(mb);
+		return;
+	}
+	memset(&m, 0, offsetof(struct rb_rts_msg, data));
+	m.type = RB_RTS_UDP_RECV;
+	m.len = (uint16_t)n;
+	m.family = (uint8_t)from->family;
+	memcpy(m.addr, from->addr, 16);
+	m.port = from->port;
+	m.sport = udp_sock_port(s);
+	p = rte_pktmbuf_read(mb, 0, n, m.data);
+	if (p && p != m.data)
+		memcpy(m.data, p, n);
+	rte_pktmbuf_free(mb);
+	if (rb_rts_send(rts, &m) < 0)
+		__atomic_fetch_add(&rts->hdr->udp_recv_dropped, 1, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_add(&rts->hdr->udp_recv, 1, __ATOMIC_RELAXED);
+}
+
+static struct udp_sock *udp_sock_for(struct rb_lcore *lc, const struct rb_rts_msg *m, int *err)
+{
+	size_t al = m->family == AF_INET ? 4 : 16;
+	struct udp_srv *u;
+
+	for (unsigned i = 0; i < UDP_SOCKS; i++) {
+		u = &udp_srv[i];
+		if (u->s && u->family == m->family && u->port == m->port &&
+		    memcmp(u->addr, m->addr, al) == 0)
+			return u->s;
+	}
+	/* a new server: reuse the oldest slot */
+	u = &udp_srv[udp_srv_next++ % UDP_SOCKS];
+	if (u->s) {
+		udp_close(u->s);
+		u->s = NULL;
+	}
+	u->s = udp_open(lc, m->family, m->addr, m->port, udp_reply, NULL, err);
+	if (!u->s)
+		return NULL;
+	u->family = m->family;
+	u->port = m->port;
+	memset(u->addr, 0, sizeof(u->addr));
+	memcpy(u->addr, m->addr, al);
+	return u->s;
+}
+
+static void udp_drain(struct rb_lcore *lc)
+{
+	struct rb_rts_msg m;
+	int n = 0;
+
+	while (n++ < 16 && rte_ring_dequeue_elem(udp_q, &m, sizeof(m)) == 0) {
+		struct udp_sock *s;
+		int err = 0;
+
+		if ((m.family != AF_INET && m.family != AF_INET6) || m.port == 0 ||
+		    m.len == 0 || m.len > sizeof(m.data)) {
+			__atomic_fetch_add(&rts->hdr->udp_send_errors, 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		s = udp_sock_for(lc, &m, &err);
+		if (s)
+			err = udp_send_buf(s, m.data, m.len, NULL);
+		if (!s || err < 0) {
+			__atomic_fetch_add(&rts->hdr->udp_send_errors, 1, __ATOMIC_RELAXED);
+			RB_DEBUG("route: resolver datagram to port %u not sent: %s", m.port,
+				 strerror(-err));
+		} else {
+			__atomic_fetch_add(&rts->hdr->udp_sent, 1, __ATOMIC_RELAXED);
+		}
+	}
+}
+
 void rb_resolve_poll(struct rb_lcore *lc)
 {
 	struct resolver_lc *r = lc && lc->worker < RB_MAX_WORKERS ? res_lc[lc->worker] : NULL;
 	uint64_t now;
 
+	if (lc && lc->worker == UDP_OWNER && udp_q && rts && rte_ring_count(udp_q))
+		udp_drain(lc);
 	if (!r || !r->n || !rts)
 		return;
 	now = mono_ns();

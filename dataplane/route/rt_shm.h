@@ -98,6 +98,8 @@ struct rb_rts_hdr {
 	/* counters written by the dataplane (sum over workers) */
 	volatile uint64_t matches, match_errors, sniff_tls, sniff_http, sniff_none;
 	volatile uint64_t dns_hits, dns_misses, dns_sent, dns_ring_full, udp_unsupported;
+	/* resolver datagrams relayed by the owning worker (route_dp.c) */
+	volatile uint64_t udp_sent, udp_recv, udp_send_errors, udp_queue_full, udp_recv_dropped;
 } __attribute__((aligned(64)));
 
 struct rb_rts {
