@@ -134,6 +134,9 @@ struct rb_shm_ops {
 	void (*set_log_level)(void *ctx, int level);
 	/* FIB generation in use, after apply. */
 	uint32_t (*fib_generation)(void *ctx);
+	/* Optional: a command of a module (WireGuard...); fill rep and
+	 * return 1 if handled, 0 to answer RB_MSG_ST_UNSUPPORTED. */
+	int (*module_msg)(void *ctx, const struct rb_msg *req, struct rb_msg *rep);
 };
 /* Heartbeat, table publication, up to `budget` commands. Returns commands handled. */
 int rb_shm_poll(struct rb_shm *s, const struct rb_shm_ops *ops, void *ctx, uint64_t tsc_hz,

@@ -130,6 +130,9 @@ enum rb_msg_type {
 	RB_MSG_DUMP,            /* payload.dump: what to dump */
 	RB_MSG_CLOSE_CONN,      /* placeholder: answered RB_MSG_ST_UNSUPPORTED */
 	RB_MSG_START_CAPTURE,   /* placeholder: answered RB_MSG_ST_UNSUPPORTED */
+	RB_MSG_WG_GET,          /* payload.wg_get: one endpoint or peer (dataplane/wireguard) */
+	RB_MSG_WG_PEER_ADD,     /* payload.wg_add: add a peer at run time */
+	RB_MSG_WG_PEER_REMOVE,  /* payload.wg_add (ep, pub): remove a peer */
 	RB_MSG_C2D_MAX,
 	/* dataplane -> control */
 	RB_MSG_REPLY = 64,      /* reply to the request with the same seq */
@@ -163,6 +166,49 @@ struct rb_msg_info {
 	uint64_t hb_count;
 };
 
+/* WireGuard (dataplane/wireguard/README.md, "ctl").  Addresses in network
+ * order, ports in host order. */
+#define RB_WG_MSG_AIPS_ADD  7   /* allowed IPs in one add message */
+#define RB_WG_MSG_AIPS_GET  5   /* allowed IPs in one get reply (paged) */
+#define RB_WG_GET_ENDPOINT  0xffffffffu  /* wg_get.peer: the endpoint itself */
+struct rb_msg_wg_aip {
+	uint8_t family, plen;
+	uint8_t addr[16];
+};
+struct rb_msg_wg_get {
+	uint32_t ep;            /* endpoint index (config order) */
+	uint32_t peer;          /* peer position, or RB_WG_GET_ENDPOINT */
+	uint32_t aip_off;       /* first allowed IP wanted */
+};
+/* Reply to RB_MSG_WG_GET.  For the endpoint: pub, listen_port, n_peers,
+ * n_eps and its MTU in keepalive; for a peer: every field. */
+struct rb_msg_wg_peer {
+	uint32_t n_eps, n_peers;
+	uint32_t id;
+	uint16_t listen_port, keepalive;
+	uint8_t pub[32];
+	uint8_t ep_family, n_aips_here;
+	uint16_t ep_port;
+	uint8_t ep_addr[16];
+	uint16_t n_aips, aip_off;
+	uint64_t last_handshake;        /* CLOCK_REALTIME s, 0 = never */
+	uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
+	uint64_t hs_initiated, hs_completed, hs_failed;
+	struct rb_msg_wg_aip aips[RB_WG_MSG_AIPS_GET];
+};
+struct rb_msg_wg_add {
+	uint32_t ep;
+	uint16_t keepalive;
+	uint8_t n_aips, has_psk;
+	uint8_t reserved[3], ep_family;
+	uint16_t ep_port;
+	uint16_t pad;
+	uint8_t ep_addr[16];
+	uint8_t pub[32];
+	uint8_t psk[32];
+	struct rb_msg_wg_aip aips[RB_WG_MSG_AIPS_ADD];
+};
+
 struct rb_msg {
 	uint16_t type;          /* enum rb_msg_type */
 	uint16_t version;       /* RB_MSG_VERSION */
@@ -176,6 +222,9 @@ struct rb_msg {
 		struct { uint32_t generation; } table;
 		struct { uint32_t what; } dump;
 		struct rb_msg_info info;
+		struct rb_msg_wg_get wg_get;
+		struct rb_msg_wg_peer wg_peer;
+		struct rb_msg_wg_add wg_add;
 		struct {
 			uint32_t code;      /* enum rb_event_code */
 			uint32_t arg;

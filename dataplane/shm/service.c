@@ -99,6 +99,8 @@ static void handle(struct rb_shm *s, const struct rb_shm_ops *ops, void *ctx,
 	case RB_MSG_CLOSE_CONN:
 	case RB_MSG_START_CAPTURE:
 	default:
+		if (ops->module_msg && ops->module_msg(ctx, req, &rep))
+			break;
 		rb_msg_reply(&rep, req, RB_MSG_ST_UNSUPPORTED, "not supported by this dataplane");
 		break;
 	}

@@ -11,6 +11,7 @@
 #include "../rb_dp.h"
 #include "../rb_lcore.h"
 #include "../rb_log.h"
+#include "../wireguard/wg_ctl.h"
 
 void rb_shm_set_ports(struct rb_shm *s, const struct rb_dp *dp)
 {
@@ -87,7 +88,13 @@ static uint32_t dp_fib_generation(void *ctx)
 	return fib ? fib->generation : 0;
 }
 
+static int dp_module_msg(void *ctx, const struct rb_msg *req, struct rb_msg *rep)
+{
+	return rb_wg_ctl_msg(ctx, req, rep);
+}
+
 static const struct rb_shm_ops dp_ops = {
+	.module_msg = dp_module_msg,
 	.apply_routes = dp_apply_routes,
 	.set_log_level = dp_set_log_level,
 	.fib_generation = dp_fib_generation,
