@@ -48,7 +48,6 @@
 	X(FRAG_TIMEOUT, frag_timeout, "fragments expired before reassembly completed")     \
 	X(ICMP_MALFORMED, icmp_malformed, "ICMP message short or bad checksum")            \
 	X(ICMP_UNHANDLED, icmp_unhandled, "ICMP type not handled locally")                 \
-	X(ICMP_RATELIMIT, icmp_ratelimit, "ICMP error suppressed by the rate limit")       \
 	X(ICMP6_MALFORMED, icmp6_malformed, "ICMPv6 message short or bad checksum")        \
 	X(ICMP6_UNHANDLED, icmp6_unhandled, "ICMPv6 type not handled locally")             \
 	X(ND_MALFORMED, nd_malformed, "Neighbor Discovery message invalid (RFC 4861 7.1)") \
@@ -74,6 +73,7 @@
 	X(ICMP_ECHO_REPLY, icmp_echo_reply, "ICMP echo replies sent")                      \
 	X(ICMP6_ECHO_REPLY, icmp6_echo_reply, "ICMPv6 echo replies sent")                  \
 	X(ICMP_ERROR_TX, icmp_error_tx, "ICMP/ICMPv6 errors sent")                         \
+	X(ICMP_RATELIMIT, icmp_ratelimit, "ICMP/ICMPv6 errors suppressed by the rate limit")\
 	X(IP4_FORWARD, ip4_forward, "IPv4 packets forwarded")                              \
 	X(IP6_FORWARD, ip6_forward, "IPv6 packets forwarded")                              \
 	X(IP4_LOCAL, ip4_local, "IPv4 packets delivered locally")                          \

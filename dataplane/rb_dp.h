@@ -128,6 +128,8 @@ const struct rb_nexthop *rb_fib_lookup6(const struct rb_fib *fib, const uint8_t 
 /* Is addr one of the port's IPv4 addresses? (network byte order) */
 bool rb_port_has_addr4(const struct rb_port *p, uint32_t addr);
 bool rb_port_has_addr6(const struct rb_port *p, const uint8_t addr[16]);
+/* Is addr the subnet broadcast or network address of one of p's IPv4 prefixes? */
+bool rb_port_is_bcast4(const struct rb_port *p, uint32_t addr);
 /* Pick our source address on port p for a destination (0 if none). */
 uint32_t rb_port_src4(const struct rb_port *p, uint32_t dst);
 bool rb_port_src6(const struct rb_port *p, const uint8_t dst[16], uint8_t out[16]);

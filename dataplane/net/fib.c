@@ -269,6 +269,25 @@ static bool prefix_match(const uint8_t *a, const uint8_t *b, int plen)
 	return rest == 0 || ((a[full] ^ b[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
+bool rb_port_is_bcast4(const struct rb_port *p, uint32_t addr)
+{
+	uint32_t a = rte_be_to_cpu_32(addr);
+
+	for (int i = 0; i < p->n_addrs; i++) {
+		const struct rb_port_addr *pa = &p->addrs[i];
+		uint32_t net, host_mask;
+
+		if (pa->family != AF_INET || pa->plen >= 31) /* RFC 3021: /31 has none */
+			continue;
+		memcpy(&net, pa->addr, 4);
+		host_mask = 0xffffffffu >> pa->plen;
+		net = rte_be_to_cpu_32(net) & ~host_mask;
+		if ((a & ~host_mask) == net && ((a & host_mask) == host_mask || (a & host_mask) == 0))
+			return true;
+	}
+	return false;
+}
+
 uint32_t rb_port_src4(const struct rb_port *p, uint32_t dst)
 {
 	uint32_t first = 0;

@@ -18,7 +18,11 @@
 int rb_icmp_ratelimit(struct rb_lcore *lc)
 {
 	uint64_t hz = lc->dp->tsc_hz, elapsed = lc->now - lc->icmp_tokens_tsc;
-	uint64_t add = elapsed * lc->icmp_rate / hz;
+	uint64_t add;
+
+	if (elapsed > hz) /* a full bucket after a second; no overflow after long idle */
+		elapsed = hz;
+	add = elapsed * lc->icmp_rate / hz;
 
 	if (add > 0) {
 		lc->icmp_tokens = (uint32_t)RTE_MIN((uint64_t)lc->icmp_rate,
@@ -26,7 +30,8 @@ int rb_icmp_ratelimit(struct rb_lcore *lc)
 		lc->icmp_tokens_tsc = lc->now;
 	}
 	if (lc->icmp_tokens == 0) {
-		rb_drop_count(lc, RB_DROP_ICMP_RATELIMIT);
+		/* The offending packet is counted under its own drop reason. */
+		rb_count(lc, RB_EV_ICMP_RATELIMIT);
 		return 0;
 	}
 	lc->icmp_tokens--;

@@ -89,7 +89,9 @@ static inline int ip4_validate(struct rte_mbuf *m)
 			return -RB_DROP_IP4_BAD_CSUM;
 	}
 	src = rte_be_to_cpu_32(ih->src_addr);
-	if (unlikely((src >> 28) == 0xe || src == 0xffffffff || (src >> 24) == 127))
+	/* RFC 1812 5.3.7: never multicast, broadcast, loopback or "this network". */
+	if (unlikely((src >> 28) == 0xe || src == 0xffffffff || (src >> 24) == 127 ||
+		     (src >> 24) == 0))
 		return -RB_DROP_IP4_BAD_SRC;
 	if (unlikely(hl > sizeof(*ih))) {
 		int rc = ip4_check_options((const uint8_t *)(ih + 1), (int)(hl - sizeof(*ih)));
@@ -187,6 +189,13 @@ uint16_t rb_ip4_input(struct rb_lcore *lc, struct rte_mbuf **m, uint16_t n)
 		}
 		if (unlikely(nh->kind == RB_NH_BLACKHOLE)) {
 			rb_drop(lc, pkt, RB_DROP_NO_ROUTE);
+			continue;
+		}
+		/* RFC 1812 5.3.5.2: directed broadcasts are not forwarded (nor
+		 * resolved: a broadcast address never gets an ARP request). */
+		if (nh->kind == RB_NH_CONNECTED &&
+		    unlikely(rb_port_is_bcast4(&lc->dp->ports[nh->port], ih->dst_addr))) {
+			rb_drop(lc, pkt, RB_DROP_IP4_NOT_FOR_US);
 			continue;
 		}
 		ip4_forward(lc, pkt, nh);

@@ -55,7 +55,7 @@ void reset(void)
 int rb_icmp_ratelimit(struct rb_lcore *l)
 {
 	if (l->icmp_tokens == 0) {
-		rb_drop_count(l, RB_DROP_ICMP_RATELIMIT);
+		rb_count(l, RB_EV_ICMP_RATELIMIT);
 		return 0;
 	}
 	l->icmp_tokens--;

@@ -123,7 +123,7 @@ void test_error_suppression(void)
 		rte_pktmbuf_free(m);
 	}
 	CU_ASSERT(n_caps == 2);
-	CU_ASSERT(DROPS(ICMP_RATELIMIT) == 3);
+	CU_ASSERT(EVENTS(ICMP_RATELIMIT) == 3);
 	reset();
 }
 

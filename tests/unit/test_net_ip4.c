@@ -291,6 +291,27 @@ static void test_fwd_no_route(void)
 	CU_ASSERT_EQUAL(fx_collect_all(), 0);
 }
 
+/* RFC 1812 5.3.5.2: directed broadcasts (and network addresses) of a
+ * connected subnet are not forwarded, and never resolved with ARP. */
+static void test_fwd_directed_broadcast(void)
+{
+	static const char *const dst[] = {"10.2.0.255", "10.2.0.0", "10.3.0.255"};
+
+	for (size_t i = 0; i < RTE_DIM(dst); i++) {
+		uint8_t buf[256];
+		struct fx_snap s;
+		uint16_t len = udp_frame(buf, A_PEER, fx_ip(dst[i]), 64, 79, 0, 32, 2);
+
+		NET_CASE_START();
+		fx_snap_take(&s);
+		fx_inject(NET_P_A, buf, len);
+		NET_ASSERT_ONLY_DROP(&s, RB_DROP_IP4_NOT_FOR_US, 1);
+		CU_ASSERT_EQUAL(fx_snap_event(&s, RB_EV_ARP_REQUEST_TX), 0);
+		CU_ASSERT_EQUAL(fx_collect_all(), 0);
+		NET_CASE_END(dst[i]);
+	}
+}
+
 static void test_fwd_df_too_big(void)
 {
 	uint8_t buf[2048];
@@ -438,7 +459,9 @@ static void test_no_icmp_about_icmp(void)
 			ip.ttl = 1;
 		fx_snap_take(&s);
 		fx_inject(NET_P_A, buf, fx_frame_ip4(buf, NET_P_A, 2, &ip, l4, l4len));
-		NET_ASSERT_ONLY_DROP(&s, c[i].dst == 50 ? RB_DROP_NO_ROUTE : RB_DROP_TTL_EXPIRED, 1);
+		/* A 0.0.0.0 source is refused at input (RFC 1812 5.3.7), before routing. */
+		NET_ASSERT_ONLY_DROP(&s, c[i].src ? RB_DROP_IP4_BAD_SRC
+					 : c[i].dst == 50 ? RB_DROP_NO_ROUTE : RB_DROP_TTL_EXPIRED, 1);
 		CU_ASSERT_EQUAL(fx_collect_all(), c[i].errors);
 		CU_ASSERT_EQUAL(fx_snap_event(&s, RB_EV_ICMP_ERROR_TX), (uint64_t)c[i].errors);
 		NET_CASE_END(c[i].name);
@@ -460,17 +483,17 @@ static void test_icmp_ratelimit(void)
 		fx_inject(NET_P_A, buf, udp_frame(buf, A_PEER, fx_ip("50.0.0.1"), 64,
 						  (uint16_t)i, 0, 8, 6));
 	CU_ASSERT_EQUAL(fx_collect(NET_P_A, NULL, 0), 3);
-	/* Every packet is one no_route drop; each suppressed error is counted too. */
+	/* Every packet is one no_route drop; each suppressed error is an event. */
 	CU_ASSERT_EQUAL(fx_snap_drop(&s, RB_DROP_NO_ROUTE), 5);
-	CU_ASSERT_EQUAL(fx_snap_drop(&s, RB_DROP_ICMP_RATELIMIT), 2);
-	CU_ASSERT_EQUAL(fx_snap_drops(&s), 7);
+	CU_ASSERT_EQUAL(fx_snap_event(&s, RB_EV_ICMP_RATELIMIT), 2);
+	CU_ASSERT_EQUAL(fx_snap_drops(&s), 5);
 	/* A second later the bucket is full again, but not fuller. */
 	fx_advance_ms(1000);
 	for (int i = 0; i < 5; i++)
 		fx_inject(NET_P_A, buf, udp_frame(buf, A_PEER, fx_ip("50.0.0.1"), 64,
 						  (uint16_t)i, 0, 8, 6));
 	CU_ASSERT_EQUAL(fx_collect(NET_P_A, NULL, 0), 3);
-	CU_ASSERT_EQUAL(fx_snap_drop(&s, RB_DROP_ICMP_RATELIMIT), 4);
+	CU_ASSERT_EQUAL(fx_snap_event(&s, RB_EV_ICMP_RATELIMIT), 4);
 	/* A third of a second gives one token. */
 	fx_advance_ms(334);
 	fx_inject(NET_P_A, buf, udp_frame(buf, A_PEER, fx_ip("50.0.0.1"), 64, 9, 0, 8, 6));
@@ -525,6 +548,7 @@ static CU_TestInfo ip4_tests[] = {
 	{"forward: fragmentation", test_fwd_fragment},
 	{"no ICMP error about ICMP errors", test_no_icmp_about_icmp},
 	{"ICMP error rate limit", test_icmp_ratelimit},
+	{"directed broadcast not forwarded", test_fwd_directed_broadcast},
 	{"protocol unreachable", test_proto_unreach},
 	{"UDP port unreachable", test_udp_port_unreach},
 	{"mbufs back in the pool", net_test_no_leak},
