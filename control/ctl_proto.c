@@ -24,6 +24,17 @@ const struct rb_ctl_cmd_desc rb_ctl_cmds[RB_CTL_CMD_MAX] = {
 	[RB_CTL_ROUTE_TEST] = { "/route/test", 4, 12,
 				"route test --inbound TAG --dst HOST:PORT [--src IP:PORT] [--network tcp|udp] [--user U] [--protocol P]",
 				"which rule and outbound the dataplane picks for a connection, and why" },
+	[RB_CTL_WG_SHOW] = { "/wg/show", 0, 1, "wg show [TAG]",
+			     "WireGuard endpoints and peers: endpoints, latest handshake, transfer, allowed IPs" },
+	[RB_CTL_WG_ADD] = { "/wg/add", 4, 12,
+			    "wg add TAG PUBKEY allowed-ips CIDR[,CIDR] [endpoint IP:PORT] [psk KEY] [keepalive S] [reserved A,B,C]",
+			    "add a WireGuard peer at run time (other peers untouched; routes rebuilt)" },
+	[RB_CTL_WG_REMOVE] = { "/wg/remove", 2, 2, "wg remove TAG PUBKEY",
+			       "remove a WireGuard peer at run time" },
+	[RB_CTL_GEN_WG_KEYPAIR] = { "/generate/wg-keypair", 0, 0, "generate wg-keypair",
+				    "a new WireGuard (X25519) private/public key pair in base64" },
+	[RB_CTL_ROUTE_RESOLVE] = { "/route/resolve", 1, 1, "route resolve NAME",
+				   "the resolver's cached answer for NAME, or start a query through the dataplane" },
 };
 
 int rb_ctl_lookup(const char *path)
