@@ -54,8 +54,17 @@ struct rb_rts *rb_route_ctl_rts(void);
 /* ---- resolver.c ---- */
 void rb_resolver_configure(const struct rb_cfg_routing *r);
 void rb_resolver_tick(struct rb_rts *s);
+/* Start a query for name (lower-case, no trailing dot) as a worker's
+ * request would: 0 (started or already under way), -1 invalid name. */
+int rb_resolver_request(struct rb_rts *s, const char *name);
+struct rb_resolver_stats {
+	uint64_t queries, failures, timeouts, sent, ring_full;
+};
+void rb_resolver_stats(struct rb_resolver_stats *out);
 
 /* ---- route_cmds.c: ctl commands ---- */
 int rb_route_cmd_test(struct rb_ctl *c, const struct rb_ctl_req *req, struct rb_json *j);
+/* resolve_cmd.c */
+int rb_route_cmd_resolve(struct rb_ctl *c, const struct rb_ctl_req *req, struct rb_json *j);
 
 #endif

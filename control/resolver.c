@@ -11,6 +11,7 @@
  * clear -ETIMEDOUT / -ENOENT.  Wire format: RFC 1035 4.1.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +243,29 @@ static void on_request(struct rb_rts *s, const struct rb_rts_msg *m)
 	q->want[0] = strat != RB_RESOLVE_IPV6_ONLY;
 	q->want[1] = strat != RB_RESOLVE_IPV4_ONLY;
 	send_attempt(s, q);
+}
+
+int rb_resolver_request(struct rb_rts *s, const char *name)
+{
+	struct rb_rts_msg m;
+	size_t n = name ? strlen(name) : 0;
+
+	if (!s || n == 0 || n > 253)
+		return -1;
+	memset(&m, 0, offsetof(struct rb_rts_msg, data));
+	m.type = RB_RTS_RESOLVE;
+	memcpy(m.name, name, n + 1);
+	on_request(s, &m);
+	return 0;
+}
+
+void rb_resolver_stats(struct rb_resolver_stats *out)
+{
+	out->queries = R.queries;
+	out->failures = R.failures;
+	out->timeouts = R.timeouts;
+	out->sent = R.sent;
+	out->ring_full = R.ring_full;
 }
 
 void rb_resolver_tick(struct rb_rts *s)
