@@ -11,15 +11,18 @@
  *              decoded in pieces of `piece` bytes: with flip 0 the output
  *              must equal the input (checked), else the decoder must fail
  *              cleanly or produce a prefix.
+ * In mode even the data is also opened as one UDP packet (ss_udp.c).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dataplane/ss/ss_aead.h"
+#include "dataplane/ss/ss_udp.h"
 
 static struct rb_aead_ctx *ctx;
 static struct ss_cipher enc, dec;
+static struct ss_udp_burst udp;
 static uint8_t ct[1 << 17], pt[1 << 17];
 
 static size_t decode(const struct ss_method *m, const uint8_t *master, const uint8_t *in,
@@ -59,7 +62,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pos = (size_t)data[3] | (size_t)data[4] << 8;
 	ss_master_key(m, "fuzz", master);
 	if ((data[1] & 1) == 0) {
+		struct ss_udp_pkt p = {.in = data + 6, .len = (uint32_t)(size - 6), .out = pt};
+
 		decode(m, master, data + 6, size - 6, piece, &rc);
+		/* the same bytes as a UDP packet: must fail cleanly */
+		if (size - 6 <= sizeof(pt) && ss_udp_open(ctx, &udp, m, master, &p, 1) == 0 &&
+		    size - 6 >= (size_t)m->key_len + SS_TAG_LEN)
+			abort(); /* a forged UDP packet verified */
 		return 0;
 	}
 	if (size - 6 > 60000)
