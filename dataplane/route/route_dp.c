@@ -2,7 +2,7 @@
 /*
  * The router in the dataplane: the route segment (rt_shm.h), adoption of
  * rule tables published by control (validate, compile regexes, swap the
- * view pointer, RCU grace period, ack), and the proxy contract
+ * view pointer, RCU grace period by token, never waited for, then ack), and the proxy contract
  * (dataplane/proxy/rb_route_api.h): rb_route_match() and the resolver's
  * dataplane half, rb_resolve_start() / rb_resolve_cancel() /
  * rb_resolve_poll().
@@ -115,6 +115,34 @@ int rb_route_dp_init(struct rb_dp *dp, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The view replaced by the last adoption, freed (and the adoption acked,
+ * which lets control write its slot again) once every worker has reported
+ * a quiescent state since the swap: an rte_rcu_qsbr token checked without
+ * waiting, as rb_fib_publish/rb_fib_reclaim do, so the main lcore's
+ * heartbeat never stalls behind a busy worker.
+ */
+static struct {
+	struct rb_rt_view *v;
+	uint64_t token;
+	uint32_t gen;
+	int slot;
+} retired;
+
+/* 1 when no retired view is left (acked), 0 still in its grace period. */
+static int reclaim(struct rb_dp *dp)
+{
+	if (!retired.v)
+		return 1;
+	if (dp->qsbr && rte_rcu_qsbr_check(dp->qsbr, retired.token, false) != 1)
+		return 0;
+	rb_rt_view_fini(retired.v);
+	free(retired.v);
+	retired.v = NULL;
+	rb_rts_ack(rts, retired.gen, retired.slot, 0, NULL);
+	return 1;
+}
+
 static void adopt(struct rb_dp *dp)
 {
 	char err[160] = "";
@@ -122,8 +150,13 @@ static void adopt(struct rb_dp *dp)
 	uint32_t gen = 0;
 	int slot = -1, rc;
 	size_t len = 0;
-	const void *blob = rb_rts_acquire(rts, &rts_seen, &gen, &slot, &len);
+	const void *blob;
 
+	/* control publishes the next table only after the ack: while a grace
+	 * period runs there is nothing new to look at */
+	if (!reclaim(dp))
+		return;
+	blob = rb_rts_acquire(rts, &rts_seen, &gen, &slot, &len);
 	if (!blob) {
 		if (gen && slot > 1)
 			rb_rts_ack(rts, gen, rts->hdr->active_slot, -EBADMSG, "bad slot");
@@ -148,17 +181,19 @@ static void adopt(struct rb_dp *dp)
 		return;
 	}
 	old = __atomic_exchange_n(&rt_cur, v, __ATOMIC_ACQ_REL);
-	if (old) {
-		/* workers load rt_cur once per lookup and report a quiescent
-		 * state every loop: after this no one reads the old view/slot */
-		if (dp->qsbr)
-			rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
-		rb_rt_view_fini(old);
-		free(old);
-	}
 	RB_INFO("route: rule table %u applied (%u rules, %u bytes)", gen, v->h->n_rules,
 		v->h->size);
-	rb_rts_ack(rts, gen, slot, 0, NULL);
+	if (!old) {
+		rb_rts_ack(rts, gen, slot, 0, NULL);
+		return;
+	}
+	/* workers load rt_cur once per lookup and report a quiescent state
+	 * every loop: once the token is reached no one reads the old view */
+	retired.v = old;
+	retired.token = dp->qsbr ? rte_rcu_qsbr_start(dp->qsbr) : 0;
+	retired.gen = gen;
+	retired.slot = slot;
+	reclaim(dp);
 }
 
 void rb_route_dp_service(struct rb_dp *dp)
@@ -189,6 +224,11 @@ void rb_route_dp_fini(void)
 {
 	struct rb_rt_view *v = __atomic_exchange_n(&rt_cur, NULL, __ATOMIC_ACQ_REL);
 
+	if (retired.v) { /* the workers have stopped: no reader is left */
+		rb_rt_view_fini(retired.v);
+		free(retired.v);
+		retired.v = NULL;
+	}
 	if (v) {
 		rb_rt_view_fini(v);
 		free(v);

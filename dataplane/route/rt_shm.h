@@ -17,8 +17,9 @@
  * control waits until the generation it published last is acked, writes
  * the slot the dataplane is not using (active_slot), then stores
  * pub = generation << 8 | slot (release).  The dataplane validates the
- * slot, swaps its view pointer, waits an RCU grace period for readers of
- * the old view, sets active_slot and acks.  A slot being read is never
+ * slot, swaps its view pointer, lets an RCU grace period pass for readers of
+ * the old view (a token checked on each service tick, never waited for),
+ * then sets active_slot and acks.  A slot being read is never
  * written, and a half-written slot is never read (pub is stored last; the
  * checksum catches anything else).
  */

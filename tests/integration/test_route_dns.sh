@@ -92,5 +92,17 @@ rb_assert_match "$RB_OUT" '"timeouts":[1-9]' "timeout counted"
 rb_wait_for 5 grep -q "resolver: gone.example.test: no answer after 2 attempts of 500 ms" "$RB_TMP/ctl.log" ||
 	rb_fail "no clear resolver error in the control log: $(tail -n 5 "$RB_TMP/ctl.log" | tr '\n' ' ')"
 rb_note "$(grep 'resolver: gone' "$RB_TMP/ctl.log" | head -1)"
+
+# 3. rule tables replaced at run time: each new table is acked only after
+# the grace period of the one it replaced (non-blocking token check), so a
+# third table can only be applied once the second's predecessor was freed
+for g in 2 3; do
+	sed -i "s|route = { final = \\\"direct\\\"; };|route = { rules = ( { domain_suffix = [\\\"t$g.example\\\"]; action = \\\"reject\\\"; } ); final = \\\"direct\\\"; };|; s|t[0-9].example|t$g.example|" "$RB_CFG"
+	rb_expect_ok "reload $g" rbctl reload
+	rb_wait_for 5 grep -q "route: rule table $g applied" "$RB_TMP/dp.out" "$RB_TMP/dp.err" ||
+		rb_fail "rule table $g not applied: $(grep 'rule table' "$RB_TMP/dp.out" "$RB_TMP/dp.err" | tail -2)"
+done
+rb_expect_ok "route test" rbctl route test --inbound socks-in --dst a.t3.example:80
+rb_assert_match "$RB_OUT" "reject" "the third table decides"
 rb_dp_stop
 rb_pass "resolved through the dataplane's UDP (seen by dnsmasq from $RB_DP_SRV_IP4), cached, timeout reported and counted"
