@@ -66,6 +66,7 @@ RB_NETNS=()       # every namespace this script created
 RB_DONE=0         # a result line has been printed
 RB_DP_PID=
 RB_DP_RC=
+RB_STREAM_N=0
 RB_TMP=
 declare -gA RB_STATS=()
 declare -gA RB_STATS_MARK=()
@@ -257,7 +258,10 @@ rb_netns_add() { # name
 rb_bg() { # outfile cmd args...
 	local out=$1
 	shift
-	"$@" >"$out" 2>&1 &
+	# Truncate here, not in the background job: a caller polling $out must
+	# never see a previous run's lines.
+	: >"$out"
+	"$@" >>"$out" 2>&1 &
 	RB_BG_PID=$!
 	RB_PIDS+=("$RB_BG_PID")
 }
@@ -628,9 +632,11 @@ rb_check_forward() {
 # Send $2 random bytes over TCP cli -> srv:5001 and compare SHA-256 digests.
 rb_check_tcp_stream() { # srv_addr bytes
 	local dst=$1 bytes=$2 sum_tx sum_rx i
+	local rx=$RB_TMP/stream.$RB_STREAM_N.rx tx=$RB_TMP/stream.$RB_STREAM_N.tx
+	RB_STREAM_N=$((RB_STREAM_N + 1))
 	head -c "$bytes" /dev/urandom >"$RB_TMP/stream.bin"
 	sum_tx=$(sha256sum <"$RB_TMP/stream.bin" | cut -d' ' -f1)
-	rb_bg "$RB_TMP/stream.rx" ip netns exec "$RB_NS_SRV" "$RB_PY" -c '
+	rb_bg "$rx" ip netns exec "$RB_NS_SRV" "$RB_PY" -c '
 import hashlib, socket, sys
 fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_STREAM)
@@ -644,7 +650,7 @@ while True:
     h.update(b); n += len(b)
 print("got", n, h.hexdigest(), flush=True)
 ' "$dst"
-	rb_wait_for 5 grep -q listening "$RB_TMP/stream.rx" || rb_fail "TCP sink did not start"
+	rb_wait_for 5 grep -q listening "$rx" || rb_fail "TCP sink did not start"
 	rb_ns "$RB_NS_CLI" timeout 30 "$RB_PY" -c '
 import socket, sys
 fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
@@ -652,12 +658,12 @@ s = socket.create_connection((sys.argv[1], 5001), timeout=20)
 with open(sys.argv[2], "rb") as f:
     s.sendall(f.read())
 s.close()
-' "$dst" "$RB_TMP/stream.bin" >"$RB_TMP/stream.tx" 2>&1 ||
-		rb_fail "TCP stream to $dst failed: $(tail -n 2 "$RB_TMP/stream.tx" | tr '\n' ' ')"
+' "$dst" "$RB_TMP/stream.bin" >"$tx" 2>&1 ||
+		rb_fail "TCP stream to $dst failed: $(tail -n 2 "$tx" | tr '\n' ' ')"
 	for ((i = 0; i < 100; i++)); do
-		grep -q '^got' "$RB_TMP/stream.rx" && break
+		grep -q '^got' "$rx" && break
 		sleep 0.1
 	done
-	sum_rx=$(awk '/^got/ { print $3 }' "$RB_TMP/stream.rx")
+	sum_rx=$(awk '/^got/ { print $3 }' "$rx")
 	rb_assert_eq "$sum_rx" "$sum_tx" "SHA-256 of $bytes bytes over TCP to $dst"
 }
