@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <rte_cycles.h>
 #include <rte_ip.h>
+#include <rte_ip_frag.h>
 #include <rte_malloc.h>
 #include <rte_udp.h>
 #include <openssl/crypto.h>
@@ -586,6 +587,39 @@ static void tx_queue(struct wg_lc *w, struct wg_peer *p, struct rte_mbuf *m, uns
 		tx_flush(w);
 }
 
+/*
+ * IPv4 without DF above the endpoint MTU: fragment the inner packet and
+ * encrypt each fragment, as Linux does in front of a WireGuard device
+ * (ip_finish_output -> ip_fragment at the device MTU).  Fragments are made
+ * flat so the in-place AEAD sees one buffer.
+ */
+static void tx_fragment4(struct rb_lcore *lc, struct wg_lc *w, struct wg_peer *p,
+			 struct rte_mbuf *m, const struct wg_ep *ep, unsigned epi)
+{
+	struct rte_mbuf *frags[RB_IP4_MAX_FRAGS];
+	int n = rte_ipv4_fragment_packet(m, frags, RB_IP4_MAX_FRAGS, ep->mtu, lc->dp->pool,
+					 lc->dp->pool);
+
+	if (n < 0) {
+		rb_drop(lc, m, n == -ENOMEM ? RB_DROP_NO_MBUF : RB_DROP_WG_MTU);
+		return;
+	}
+	rte_pktmbuf_free(m);
+	for (int i = 0; i < n; i++) {
+		struct rte_ipv4_hdr *ih;
+
+		if (rte_pktmbuf_linearize(frags[i]) != 0) {
+			rb_drop(lc, frags[i], RB_DROP_NO_MBUF);
+			continue;
+		}
+		ih = rte_pktmbuf_mtod(frags[i], struct rte_ipv4_hdr *);
+		ih->hdr_checksum = 0;
+		ih->hdr_checksum = rte_ipv4_cksum(ih);
+		rb_count(lc, RB_EV_FRAG_TX);
+		tx_queue(w, p, frags[i], epi);
+	}
+}
+
 static void hook_tx(struct rb_lcore *lc, struct rte_mbuf *m, const struct rb_nexthop *nh)
 {
 	struct rb_wg *wg = WG(lc);
@@ -607,6 +641,11 @@ static void hook_tx(struct rb_lcore *lc, struct rte_mbuf *m, const struct rb_nex
 		return;
 	}
 	if (rte_pktmbuf_pkt_len(m) > ep->mtu) {
+		if (v4 && !(((const struct rte_ipv4_hdr *)ip)->fragment_offset &
+			    rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))) {
+			tx_fragment4(lc, w, p, m, ep, nh->port);
+			return;
+		}
 		if (!v4)
 			rb_icmp6_error(lc, m, RB_ICMP6_PACKET_TOO_BIG, 0, ep->mtu);
 		else if (((const struct rte_ipv4_hdr *)ip)->fragment_offset &

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # WireGuard routed mode against wireguard-go (the peer initiates): handshake,
 # ping to the endpoint address and to srv through the tunnel (IPv4 and IPv6
-# inner), an iperf3 TCP transfer, roaming (the peer's source address moves),
+# inner), oversize IPv4 without DF fragmented into the tunnel, an iperf3 TCP transfer, roaming (the peer's source address moves),
 # and a peer with an unknown key (no handshake, counted).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../../dataplane/wireguard/wg_itest.sh"
@@ -20,6 +20,12 @@ rb_check_ping "$RB_NS_CLI" "$RB_SRV_IP4" 3
 rb_check_ping "$RB_NS_CLI" "$RB_SRV_IP6" 3
 rb_check_ping "$RB_NS_SRV" 10.99.0.2 3
 [ "$(wg_peer_handshake)" != 0 ] || rb_fail "wireguard-go saw no handshake"
+# Above the endpoint MTU (1408) without DF: fragmented inside the tunnel.
+rb_stats_mark
+rb_check_ping "$RB_NS_SRV" 10.99.0.2 3 -M dont -s 1450
+rb_dp_stats
+rb_assert_stat_delta_ge event.frag_tx 6
+rb_assert_eq "$(rb_stat_delta drop.wg_mtu)" 0 "oversize IPv4 without DF dropped"
 rb_dp_stats
 rb_assert_stat_ge event.wg_hs_completed 1
 rb_assert_stat_ge event.wg_rx_data 12
