@@ -64,6 +64,8 @@ void rb_resolver_stats(struct rb_resolver_stats *out);
 
 /* ---- route_cmds.c: ctl commands ---- */
 int rb_route_cmd_test(struct rb_ctl *c, const struct rb_ctl_req *req, struct rb_json *j);
+/* route_metrics.c: the router's families in control's /metrics */
+void rb_route_metrics_render(struct rb_ctl *c, struct rb_json *o);
 /* resolve_cmd.c */
 int rb_route_cmd_resolve(struct rb_ctl *c, const struct rb_ctl_req *req, struct rb_json *j);
 

@@ -255,9 +255,17 @@ int rb_route_match(struct rb_lcore *lc, const struct rb_route_req *req,
 	if (!v)
 		return -ENOENT;
 	rc = rb_rt_match(v, req, res);
-	if (rts)
+	if (rts) {
 		__atomic_fetch_add(rc ? &rts->hdr->match_errors : &rts->hdr->matches, 1,
 				   __ATOMIC_RELAXED);
+		/* sniff results as the matcher sees them (after a sniff rule) */
+		if (req->sniff.proto == RB_SNIFF_TLS)
+			__atomic_fetch_add(&rts->hdr->sniff_tls, 1, __ATOMIC_RELAXED);
+		else if (req->sniff.proto == RB_SNIFF_HTTP)
+			__atomic_fetch_add(&rts->hdr->sniff_http, 1, __ATOMIC_RELAXED);
+		else if (req->sniff.proto == RB_SNIFF_UNKNOWN)
+			__atomic_fetch_add(&rts->hdr->sniff_none, 1, __ATOMIC_RELAXED);
+	}
 	return rc;
 }
 

@@ -17,9 +17,10 @@ RB_CTL_BIN=${RB_CTL_BIN:-$RB_BUILD/control/ringbox-control}
 RB_CTLCLI=${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}
 [ -x "$RB_CTL_BIN" ] && [ -x "$RB_CTLCLI" ] || rb_fail "ringbox-control/ringboxctl not built in $RB_BUILD"
 SOCK=$RB_TMP/run/ctl.sock
+MPORT=$((20000 + RANDOM % 20000))
 rb_topo_two_hosts
 px_config "
-control = { ctl_socket = \"$SOCK\"; metrics_listen = \"127.0.0.1:$((20000 + RANDOM % 20000))\"; };
+control = { ctl_socket = \"$SOCK\"; metrics_listen = \"127.0.0.1:$MPORT\"; };
 inbounds = (
   { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; }
 );
@@ -92,6 +93,15 @@ rb_assert_match "$RB_OUT" '"timeouts":[1-9]' "timeout counted"
 rb_wait_for 5 grep -q "resolver: gone.example.test: no answer after 2 attempts of 500 ms" "$RB_TMP/ctl.log" ||
 	rb_fail "no clear resolver error in the control log: $(tail -n 5 "$RB_TMP/ctl.log" | tr '\n' ' ')"
 rb_note "$(grep 'resolver: gone' "$RB_TMP/ctl.log" | head -1)"
+# the same counters in /metrics, which stays valid exposition format
+curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics" >"$RB_TMP/metrics.txt" || rb_fail "GET /metrics"
+if command -v promtool >/dev/null; then
+	rb_expect_ok "promtool check metrics" sh -c "promtool check metrics <'$RB_TMP/metrics.txt'"
+fi
+grep -qE '^ringbox_resolver_timeouts_total [1-9]' "$RB_TMP/metrics.txt" ||
+	rb_fail "no resolver timeout in /metrics: $(grep resolver "$RB_TMP/metrics.txt" | head -5)"
+grep -qE '^ringbox_resolver_datagrams_total\{direction="received"\} [1-9]' "$RB_TMP/metrics.txt" ||
+	rb_fail "no received resolver datagram in /metrics"
 
 # 3. rule tables replaced at run time: each new table is acked only after
 # the grace period of the one it replaced (non-blocking token check), so a
