@@ -14,6 +14,7 @@
 
 #include "rb_ctl.h"
 #include "rb_route_ctl.h"
+#include "rb_wg_ctl.h"
 
 static const char *const neigh_state_names[] = {
 	"free", "incomplete", "reachable", "stale", "static", "failed",
@@ -537,6 +538,10 @@ int rb_ctl_exec(struct rb_ctl *c, const struct rb_ctl_req *req, struct rb_json *
 	case RB_CTL_HELP: return cmd_help(req, j);
 	case RB_CTL_ROUTE_TEST: return rb_route_cmd_test(c, req, j);
 	case RB_CTL_ROUTE_RESOLVE: return rb_route_cmd_resolve(c, req, j);
+	case RB_CTL_WG_SHOW: return rb_wg_cmd_show(c, req, j);
+	case RB_CTL_WG_ADD: return rb_wg_cmd_add(c, req, j);
+	case RB_CTL_WG_REMOVE: return rb_wg_cmd_remove(c, req, j);
+	case RB_CTL_GEN_WG_KEYPAIR: return rb_wg_cmd_keypair(j);
 	default: break;
 	}
 	error_reply(j, "", "unknown command", NULL);

@@ -19,6 +19,7 @@
 
 #include "rb_ctl.h"
 #include "rb_route_ctl.h"
+#include "rb_wg_ctl.h"
 
 struct rb_metrics {
 	struct rb_ctl *c;
@@ -203,6 +204,7 @@ void rb_ctl_metrics_render(struct rb_ctl *c, struct rb_json *o)
 				n++;
 		out(o, "ringbox_neighbors{lcore=\"%u\"} %u\n", h->worker_lcore[w], n);
 	}
+	rb_wg_metrics_render(c, o);
 	rb_route_metrics_render(c, o);
 }
 

@@ -27,6 +27,10 @@ enum rb_ctl_cmd {
 	RB_CTL_PING,
 	RB_CTL_HELP,
 	RB_CTL_ROUTE_TEST,      /* control/route_cmds.c */
+	RB_CTL_WG_SHOW,         /* control/wg_cmds.c */
+	RB_CTL_WG_ADD,
+	RB_CTL_WG_REMOVE,
+	RB_CTL_GEN_WG_KEYPAIR,
 	RB_CTL_ROUTE_RESOLVE,   /* control/resolve_cmd.c */
 	RB_CTL_CMD_MAX,
 };

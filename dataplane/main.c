@@ -29,6 +29,7 @@
 #include "rb_lcore.h"
 #include "rb_log.h"
 #include "net/neigh.h"
+#include "proxy/rb_proxy.h"
 #include "shm/rb_shm.h"
 #include "route/rb_route_dp.h"
 #include "worker.h"
@@ -361,6 +362,8 @@ int main(int argc, char **argv)
 			RB_ERR("worker %d: cannot initialise TCP/UDP", w);
 			goto out_ports;
 		}
+		if (proxy_lcore_init(lc) != 0)
+			goto out_ports;
 	}
 	rb_shm_set_ports(dp->shm, dp);
 	for (int w = 0; w < dp->n_workers; w++)
@@ -388,6 +391,8 @@ int main(int argc, char **argv)
 out_ports:
 	dp->quit = 1;
 	rte_eal_mp_wait_lcore();
+	for (int w = 0; w < dp->n_workers; w++)
+		proxy_lcore_fini(dp->workers[w]);
 	rb_port_stop_all(dp);
 	rb_wg_fini(dp);
 out_workers:

@@ -10,6 +10,7 @@
 #include "tcp/tcp_counters.h"
 #include "udp/udp_counters.h"
 #include "wireguard/wg_counters.h"
+#include "proxy/proxy_counters.h"
 
 #define RB_DROP_L2L3(X)                                                                    \
 	X(ETH_SHORT, eth_short, "frame shorter than its Ethernet/802.1Q header")           \
@@ -59,7 +60,7 @@
 	X(TX_FULL, tx_full, "NIC transmit queue full")                                     \
 	X(NO_MBUF, no_mbuf, "mbuf allocation failed")
 
-#define RB_DROP_LIST(X) RB_DROP_L2L3(X) RB_DROP_TCP(X) RB_DROP_UDP(X) RB_DROP_WG(X)
+#define RB_DROP_LIST(X) RB_DROP_L2L3(X) RB_DROP_TCP(X) RB_DROP_UDP(X) RB_DROP_WG(X) RB_DROP_PROXY(X)
 
 #define RB_EVENT_L2L3(X)                                                                   \
 	X(ARP_REQUEST_RX, arp_request_rx, "ARP requests received for our addresses")       \
@@ -84,7 +85,7 @@
 	X(HANDOFF_RX, handoff_rx, "packets received from another lcore")                   \
 	X(NEIGH_LEARNED, neigh_learned, "neighbor entries learned or refreshed")
 
-#define RB_EVENT_LIST(X) RB_EVENT_L2L3(X) RB_EVENT_TCP(X) RB_EVENT_UDP(X) RB_EVENT_WG(X)
+#define RB_EVENT_LIST(X) RB_EVENT_L2L3(X) RB_EVENT_TCP(X) RB_EVENT_UDP(X) RB_EVENT_WG(X) RB_EVENT_PROXY(X)
 
 enum rb_drop {
 #define X(e, n, h) RB_DROP_##e,

@@ -14,6 +14,7 @@
 #include <rte_ip.h>
 #include "rb_lcore.h"
 #include "net/neigh.h"
+#include "proxy/rb_proxy.h"
 #include "worker.h"
 #include "route/rb_route_dp.h"
 
@@ -48,6 +49,7 @@ static void housekeeping(struct rb_lcore *lc)
 	uint32_t before = lc->frag_dr.cnt;
 
 	rb_neigh_timer(lc);
+	proxy_lcore_poll(lc);
 	if (lc->frag != NULL) {
 		rte_ip_frag_table_del_expired_entries(lc->frag, &lc->frag_dr, lc->now);
 		for (uint32_t k = before; k < lc->frag_dr.cnt; k++)

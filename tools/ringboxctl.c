@@ -329,8 +329,14 @@ int main(int argc, char **argv)
 			if (es->kid[i].type == RB_JSTR)
 				fprintf(stderr, "  %s\n", es->kid[i].s);
 	} else {
+		const struct rb_jv *text;
+
 		data = rb_jv_get(v, "data");
-		if (data)
+		/* `wg show` prints as wg(8) does: the reply's preformatted text */
+		text = data && data->type == RB_JOBJ ? rb_jv_get(data, "text") : NULL;
+		if (text && text->type == RB_JSTR && !strcmp(argv[0], "wg"))
+			fputs(text->s, stdout);
+		else if (data)
 			render(data, 0);
 		else
 			printf("ok\n");

@@ -245,8 +245,15 @@ static int pump(struct psess *s, int upward)
 			*pend = NULL;
 		} else {
 			space = tcp_send_space(dst);
-			if (space == 0)
+			if (space == 0) {
+				/* Workaround: only a short write arms on_writable (tcp.h
+				 * says "after tcp_write/tcp_write_mbuf could not take
+				 * all"); a zero-length probe that cannot be taken. */
+				static const uint8_t probe;
+
+				tcp_write(dst, &probe, 1);
 				break;
+			}
 			m = tcp_read(src, space);
 			if (m == NULL)
 				break;

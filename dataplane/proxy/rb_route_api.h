@@ -4,10 +4,9 @@
  * and the router (rule engine, sniffers, domain resolver; owner "router").
  *
  * The proxy calls these three functions on the worker lcore that owns the
- * connection.  The ROUTER IMPLEMENTS THEM.  Until the router's
- * implementation lands, dataplane/proxy/route_fallback.c provides a minimal
- * one (route.final = outbound 0, no sniffing, no resolver); that file is
- * deleted when the router's lands.
+ * connection.  The router implements them (dataplane/route/route_dp.c,
+ * sniff.c); without a route table published by ringbox-control,
+ * rb_route_match() fails and the proxy rejects the request.
  *
  * Conventions: addresses in network byte order (IPv4 in the first 4 bytes),
  * ports in host order, indexes into the proxy config (struct rb_cfg_proxy,

@@ -2,11 +2,11 @@
 /*
  * Shadowsocks SIP004 AEAD stream codec: see ss_aead.h and ss_wire.h.
  */
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <arpa/inet.h>
-#include <openssl/crypto.h>
 
 #include "../../crypto/rb_hash.h"
 #include "ss_aead.h"
@@ -14,12 +14,11 @@
 enum { ST_SALT = 0, ST_LEN, ST_PAYLOAD };
 
 static const struct ss_method methods[SS_M_COUNT] = {
-	[SS_M_AES_128_GCM] = {"aes-128-gcm", RB_AEAD_AES_128_GCM, 16, 12},
-	[SS_M_AES_256_GCM] = {"aes-256-gcm", RB_AEAD_AES_256_GCM, 32, 12},
-	[SS_M_CHACHA20_IETF_POLY1305] = {"chacha20-ietf-poly1305", RB_AEAD_CHACHA20_POLY1305,
-					 32, 12},
-	[SS_M_XCHACHA20_IETF_POLY1305] = {"xchacha20-ietf-poly1305",
-					  RB_AEAD_XCHACHA20_POLY1305, 32, 24},
+    [SS_M_AES_128_GCM] = {"aes-128-gcm", RB_AEAD_AES_128_GCM, 16, 12},
+    [SS_M_AES_256_GCM] = {"aes-256-gcm", RB_AEAD_AES_256_GCM, 32, 12},
+    [SS_M_CHACHA20_IETF_POLY1305] = {"chacha20-ietf-poly1305", RB_AEAD_CHACHA20_POLY1305, 32, 12},
+    [SS_M_XCHACHA20_IETF_POLY1305] = {"xchacha20-ietf-poly1305", RB_AEAD_XCHACHA20_POLY1305, 32,
+				      24},
 };
 
 const struct ss_method *ss_method_find(const char *name)
@@ -85,10 +84,7 @@ void ss_dec_init(struct ss_cipher *c, const struct ss_method *m, const uint8_t *
 	c->st = ST_SALT;
 }
 
-void ss_cipher_wipe(struct ss_cipher *c)
-{
-	OPENSSL_cleanse(c, sizeof(*c));
-}
+void ss_cipher_wipe(struct ss_cipher *c) { OPENSSL_cleanse(c, sizeof(*c)); }
 
 /* The next nonce into slot, then increment (little endian, SIP004). */
 static const uint8_t *nonce_take(struct ss_cipher *c, unsigned slot)
@@ -178,8 +174,8 @@ static int dec_fail(struct ss_cipher *c, int err)
 }
 
 /* One complete unit at src (salt, length, or payload + tag). */
-static int dec_unit(struct rb_aead_ctx *ctx, struct ss_cipher *c, const uint8_t *src,
-		    uint8_t *out, size_t *produced)
+static int dec_unit(struct rb_aead_ctx *ctx, struct ss_cipher *c, const uint8_t *src, uint8_t *out,
+		    size_t *produced)
 {
 	uint8_t lb[SS_LEN_LEN];
 	int rc;
@@ -229,9 +225,9 @@ int ss_dec(struct rb_aead_ctx *ctx, struct ss_cipher *c, const uint8_t *in, size
 		return SS_ERR_AUTH;
 	rb_aead_batch_reset(&c->batch);
 	for (;;) {
-		size_t need = c->st == ST_SALT ? c->m->key_len
-			    : c->st == ST_LEN  ? (size_t)SS_LEN_LEN + SS_TAG_LEN
-					       : (size_t)c->plen + SS_TAG_LEN;
+		size_t need = c->st == ST_SALT	? c->m->key_len
+			      : c->st == ST_LEN ? (size_t)SS_LEN_LEN + SS_TAG_LEN
+						: (size_t)c->plen + SS_TAG_LEN;
 		const uint8_t *src;
 
 		if (c->st == ST_PAYLOAD && *produced + c->plen > outcap)
@@ -318,8 +314,7 @@ int ss_addr_parse(const uint8_t *b, size_t len, int *family, uint8_t addr[16], c
 	return (int)(n + 2);
 }
 
-int ss_addr_write(uint8_t *out, int family, const uint8_t addr[16], const char *host,
-		  uint16_t port)
+int ss_addr_write(uint8_t *out, int family, const uint8_t addr[16], const char *host, uint16_t port)
 {
 	size_t n;
 

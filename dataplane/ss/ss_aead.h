@@ -25,9 +25,9 @@ enum ss_method_id {
 };
 
 struct ss_method {
-	const char *name;       /* config name, as shadowsocks-libev */
-	uint8_t alg;            /* enum rb_aead_alg */
-	uint8_t key_len;        /* = salt length */
+	const char *name; /* config name, as shadowsocks-libev */
+	uint8_t alg;	  /* enum rb_aead_alg */
+	uint8_t key_len;  /* = salt length */
 	uint8_t nonce_len;
 };
 
@@ -40,28 +40,28 @@ int ss_master_key(const struct ss_method *m, const char *password, uint8_t *key)
 
 enum ss_err {
 	SS_OK = 0,
-	SS_ERR_AUTH = -1,       /* a tag did not verify (first chunk: probe) */
-	SS_ERR_LEN = -2,        /* payload length 0 or over 0x3FFF */
-	SS_ERR_INTERNAL = -3,   /* key derivation / backend failure */
+	SS_ERR_AUTH = -1,     /* a tag did not verify (first chunk: probe) */
+	SS_ERR_LEN = -2,      /* payload length 0 or over 0x3FFF */
+	SS_ERR_INTERNAL = -3, /* key derivation / backend failure */
 };
 
 #define SS_BATCH_CHUNKS (RB_AEAD_BATCH_MAX / 2)
 
 /* One direction of one connection. */
 struct ss_cipher {
-	struct rb_aead_key key;             /* the subkey */
+	struct rb_aead_key key; /* the subkey */
 	const struct ss_method *m;
 	uint8_t master[SS_MAX_KEY];
 	uint8_t salt[SS_MAX_SALT];
-	uint8_t nonce[SS_MAX_NONCE];        /* next nonce (little-endian counter) */
-	uint8_t keyed;                      /* the salt is known, subkey ready */
-	uint8_t salt_sent;                  /* encoder: the salt went out */
+	uint8_t nonce[SS_MAX_NONCE]; /* next nonce (little-endian counter) */
+	uint8_t keyed;		     /* the salt is known, subkey ready */
+	uint8_t salt_sent;	     /* encoder: the salt went out */
 	/* decoder state */
-	uint8_t st;                         /* SALT, LEN, PAYLOAD */
+	uint8_t st; /* SALT, LEN, PAYLOAD */
 	uint8_t failed;
-	uint16_t plen;                      /* payload length of the current chunk */
+	uint16_t plen; /* payload length of the current chunk */
 	uint32_t pend_len;
-	uint64_t chunks;                    /* chunks opened/sealed so far */
+	uint64_t chunks; /* chunks opened/sealed so far */
 	uint8_t pend[SS_MAX_PAYLOAD + SS_TAG_LEN];
 	uint8_t nonces[RB_AEAD_BATCH_MAX][SS_MAX_NONCE];
 	struct rb_aead_batch batch;

@@ -3,9 +3,9 @@
  * Rotating double Bloom filter of salts: see ss_replay.h.
  */
 #include <math.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/crypto.h>
 
 #include "../../crypto/rb_blake3.h"
 #include "ss_replay.h"
@@ -46,10 +46,7 @@ void ss_replay_free(struct ss_replay *r)
 	OPENSSL_cleanse(r, sizeof(*r));
 }
 
-size_t ss_replay_mem(const struct ss_replay *r)
-{
-	return (size_t)(2 * r->nbits / 8);
-}
+size_t ss_replay_mem(const struct ss_replay *r) { return (size_t)(2 * r->nbits / 8); }
 
 static int has(const uint64_t *b, const uint64_t *pos, uint32_t k)
 {

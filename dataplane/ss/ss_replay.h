@@ -18,11 +18,11 @@
 #include <stdint.h>
 
 struct ss_replay {
-	uint64_t *bits[2];          /* [cur], [cur ^ 1] = previous */
-	uint64_t nbits;             /* per filter, a power of two */
-	uint32_t k;                 /* probes per salt */
+	uint64_t *bits[2]; /* [cur], [cur ^ 1] = previous */
+	uint64_t nbits;	   /* per filter, a power of two */
+	uint32_t k;	   /* probes per salt */
 	uint32_t cur;
-	uint64_t capacity, count;   /* salts in the current filter */
+	uint64_t capacity, count; /* salts in the current filter */
 	uint64_t replays, rotations;
 	uint8_t key[32];
 };

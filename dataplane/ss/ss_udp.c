@@ -2,8 +2,8 @@
 /*
  * Shadowsocks SIP004 AEAD UDP packets, in bursts: see ss_udp.h.
  */
-#include <string.h>
 #include <openssl/crypto.h>
+#include <string.h>
 
 #include "ss_udp.h"
 
@@ -57,9 +57,9 @@ unsigned ss_udp_seal(struct rb_aead_ctx *ctx, struct ss_udp_burst *w, const stru
 			continue;
 		}
 		memcpy(p[i].out, p[i].salt, sl);
-		slot[i] = rb_aead_batch_add_seal(&w->b, &w->key[i], zero_nonce, NULL, 0, p[i].in,
-						 p[i].out + sl, p[i].len, p[i].out + sl + p[i].len,
-						 NULL);
+		slot[i] =
+		    rb_aead_batch_add_seal(&w->b, &w->key[i], zero_nonce, NULL, 0, p[i].in,
+					   p[i].out + sl, p[i].len, p[i].out + sl + p[i].len, NULL);
 		p[i].out_len = (int32_t)(sl + p[i].len + SS_TAG_LEN);
 	}
 	return finish(ctx, w, p, n, bad, slot);
@@ -89,15 +89,12 @@ unsigned ss_udp_open(struct rb_aead_ctx *ctx, struct ss_udp_burst *w, const stru
 			continue;
 		}
 		clen = p[i].len - sl - SS_TAG_LEN;
-		slot[i] = rb_aead_batch_add_open(&w->b, &w->key[i], zero_nonce, NULL, 0,
-						 p[i].in + sl, p[i].out, clen,
-						 p[i].in + sl + clen, NULL);
+		slot[i] =
+		    rb_aead_batch_add_open(&w->b, &w->key[i], zero_nonce, NULL, 0, p[i].in + sl,
+					   p[i].out, clen, p[i].in + sl + clen, NULL);
 		p[i].out_len = (int32_t)clen;
 	}
 	return finish(ctx, w, p, n, bad, slot);
 }
 
-void ss_udp_burst_wipe(struct ss_udp_burst *w)
-{
-	OPENSSL_cleanse(w, sizeof(*w));
-}
+void ss_udp_burst_wipe(struct ss_udp_burst *w) { OPENSSL_cleanse(w, sizeof(*w)); }

@@ -13,11 +13,11 @@
 #define SS_UDP_BURST 32
 
 struct ss_udp_pkt {
-	const uint8_t *in;      /* seal: plaintext (address + payload); open: packet */
+	const uint8_t *in; /* seal: plaintext (address + payload); open: packet */
 	uint32_t len;
-	uint8_t *out;           /* seal: salt + len + 16 bytes; open: len - salt - 16 */
-	const uint8_t *salt;    /* seal only: m->key_len fresh random bytes */
-	int32_t out_len;        /* result: bytes written, or SS_ERR_* */
+	uint8_t *out;	     /* seal: salt + len + 16 bytes; open: len - salt - 16 */
+	const uint8_t *salt; /* seal only: m->key_len fresh random bytes */
+	int32_t out_len;     /* result: bytes written, or SS_ERR_* */
 };
 
 /* Scratch for one burst (keys are ~1.1 KB each: keep it per lcore). */

@@ -23,19 +23,19 @@
 #ifndef SS_WIRE_H
 #define SS_WIRE_H
 
-#define SS_TAG_LEN          16
-#define SS_LEN_LEN          2
-#define SS_MAX_PAYLOAD      0x3FFF
-#define SS_MAX_SALT         32
-#define SS_MAX_KEY          32
-#define SS_MAX_NONCE        24
-#define SS_SUBKEY_INFO      "ss-subkey"
-#define SS_CHUNK_OVERHEAD   (SS_LEN_LEN + SS_TAG_LEN + SS_TAG_LEN)
-#define SS_MAX_CHUNK        (SS_CHUNK_OVERHEAD + SS_MAX_PAYLOAD)
+#define SS_TAG_LEN	  16
+#define SS_LEN_LEN	  2
+#define SS_MAX_PAYLOAD	  0x3FFF
+#define SS_MAX_SALT	  32
+#define SS_MAX_KEY	  32
+#define SS_MAX_NONCE	  24
+#define SS_SUBKEY_INFO	  "ss-subkey"
+#define SS_CHUNK_OVERHEAD (SS_LEN_LEN + SS_TAG_LEN + SS_TAG_LEN)
+#define SS_MAX_CHUNK	  (SS_CHUNK_OVERHEAD + SS_MAX_PAYLOAD)
 
 /* SOCKS5 address types used in the Shadowsocks target address. */
-#define SS_ATYP_IPV4        1
-#define SS_ATYP_DOMAIN      3
-#define SS_ATYP_IPV6        4
+#define SS_ATYP_IPV4   1
+#define SS_ATYP_DOMAIN 3
+#define SS_ATYP_IPV6   4
 
 #endif

@@ -386,7 +386,8 @@ static void tcp_enter_recovery(struct tcp_conn *c)
 	c->ssthresh = c->cc->ssthresh(c);
 	c->recover = c->snd_max;
 	c->flags |= TF_RECOVERY;
-	c->flags &= ~TF_RTT_TIMING;
+	c->flags &= ~(TF_RTT_TIMING | TF_TLP_OUT);
+	c->rxt_una_ts = tcp_now(st);
 	c->n_recoveries++;
 	rb_count(st->lc, RB_EV_TCP_FAST_RECOVERY);
 	if (c->flags & TF_SACK) {
@@ -457,8 +458,12 @@ static void tcp_ack_new(struct tcp_conn *c, const struct tcp_seg *sg, uint32_t n
 		c->high_rxt = c->snd_una;
 	c->backoff = 0;
 	tcp_sb_advance(c);
+	if ((c->flags & TF_TLP_OUT) && seq_ge(ack, c->tlp_high))
+		c->flags &= ~TF_TLP_OUT; /* RFC 8985 7.4: the probe episode is over */
 	if (c->flags & TF_RECOVERY) {
+		c->rxt_una_ts = now; /* snd_una's hole: retransmitted by now at the latest */
 		if (seq_ge(ack, c->recover)) {
+			c->rxt_una_ts = 0;
 			c->flags &= ~TF_RECOVERY;
 			c->cc->exit_recovery(c);
 		} else if (!(c->flags & TF_SACK)) {
@@ -486,7 +491,7 @@ static void tcp_ack_new(struct tcp_conn *c, const struct tcp_seg *sg, uint32_t n
 	if (c->snd_una == c->snd_max)
 		c->t_rexmt = 0;
 	else if (!c->t_persist)
-		tcp_rexmt_arm(c);
+		tcp_pto_arm(c);
 	tcp_pending_add(c);
 }
 
@@ -519,7 +524,11 @@ static int tcp_ack_in(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg
 		c->dupacks++;
 		rb_count(st->lc, RB_EV_TCP_DUPACK_RX);
 		if (!(c->flags & TF_RECOVERY)) {
-			int lost = (c->flags & TF_SACK) && seq_lt(c->snd_una, tcp_sb_lost_edge(c));
+			/* RFC 8985 7.4: a SACK for the tail loss probe reveals the
+			 * loss of what lies below it. */
+			int lost = (c->flags & TF_SACK) &&
+				   (seq_lt(c->snd_una, tcp_sb_lost_edge(c)) ||
+				    ((c->flags & TF_TLP_OUT) && newly));
 
 			if ((c->dupacks >= TCP_DUPTHRESH || lost) &&
 			    ((c->flags & TF_SACK) || seq_gt(ack, c->recover)))
@@ -527,6 +536,8 @@ static int tcp_ack_in(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg
 		} else {
 			if (!(c->flags & TF_SACK))
 				c->cwnd += smss(c); /* RFC 5681 3.2 (4) */
+			else if (newly)
+				tcp_rack_rxt_check(c);
 			tcp_pending_add(c);
 		}
 	}

@@ -429,9 +429,37 @@ static uint64_t tcp_rto_tsc(const struct tcp_conn *c, unsigned backoff)
 	return tcp_us2tsc(c->st, us);
 }
 
+static int tcp_can_send_data(const struct tcp_conn *c);
+
 void tcp_rexmt_arm(struct tcp_conn *c)
 {
+	c->flags &= ~TF_TLP_ARMED;
 	c->t_rexmt = tcp_now(c->st) + tcp_rto_tsc(c, c->backoff);
+}
+
+/* RFC 8985 7.2: schedule a tail loss probe instead of the RTO when SACK is
+ * on, an RTT is known, no recovery, backoff or probe is under way:
+ * PTO = 2 * SRTT, plus the peer's delayed-ACK allowance when a single
+ * segment is in flight, never beyond the RTO. */
+void tcp_pto_arm(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+	uint64_t pto, rto;
+
+	if (!(c->flags & TF_SACK) || (c->flags & (TF_RECOVERY | TF_TLP_OUT)) || c->srtt == 0 ||
+	    c->backoff || !tcp_can_send_data(c)) {
+		tcp_rexmt_arm(c);
+		return;
+	}
+	pto = 2 * (uint64_t)c->srtt;
+	if (c->snd_max - c->snd_una <= c->mss)
+		pto += (uint64_t)st->prm.delack_ms * 1000;
+	pto = RTE_MAX(pto, 2000u); /* timer granularity: 1 ms ticks */
+	rto = (uint64_t)c->rto;
+	if (pto > rto)
+		pto = rto;
+	c->t_rexmt = tcp_now(st) + tcp_us2tsc(st, pto);
+	c->flags |= TF_TLP_ARMED;
 }
 
 static void tcp_persist_arm(struct tcp_conn *c)
@@ -503,7 +531,7 @@ static uint32_t tcp_send_new(struct tcp_conn *c, uint32_t usable, int force)
 	if (seq_gt(c->snd_nxt, c->snd_max))
 		c->snd_max = c->snd_nxt;
 	if (c->t_rexmt == 0 && c->t_persist == 0)
-		tcp_rexmt_arm(c);
+		tcp_pto_arm(c);
 	return len + fin;
 }
 
@@ -596,6 +624,52 @@ out:
 	return (int)sent;
 }
 
+/* RFC 8985 7.3: the probe timeout fired.  Send one new segment when the
+ * windows allow, else the last segment again; then the RTO takes over.
+ * The probe's ACK (its SACK block) starts recovery in tcp_input.c. */
+static void tcp_tlp_send(struct tcp_conn *c)
+{
+	uint32_t data_end = c->sndq_seq + c->sndq.bytes, smss = tcp_smss(c);
+	uint32_t lim = c->snd_una + RTE_MIN(c->snd_wnd, c->cwnd + smss);
+	uint32_t usable = seq_gt(lim, c->snd_nxt) ? lim - c->snd_nxt : 0;
+	uint32_t n = 0;
+
+	c->flags &= ~TF_TLP_ARMED;
+	c->flags |= TF_TLP_OUT;
+	c->n_tlp++;
+	if (seq_lt(c->snd_nxt, data_end) && usable)
+		n = tcp_send_new(c, RTE_MIN(usable, smss), 1);
+	if (n == 0) {
+		uint32_t len = RTE_MIN(smss, c->snd_max - c->snd_una);
+
+		tcp_xmit_range(c, c->snd_max - len, len);
+	}
+	c->tlp_high = c->snd_max;
+	tcp_rexmt_arm(c);
+	tcp_timer_update(c);
+}
+
+/* RACK-style detection of a lost retransmission (RFC 8985 6.2, simplified
+ * to the segment at snd_una): in SACK recovery, when SACKs for later data
+ * keep arriving more than SRTT + SRTT/4 after snd_una's segment was
+ * retransmitted, that retransmission is lost: send it again now rather
+ * than waiting for the RTO. */
+void tcp_rack_rxt_check(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+	uint32_t len = RTE_MIN(tcp_smss(c), c->snd_max - c->snd_una);
+
+	if (c->rxt_una_ts == 0 || c->srtt == 0 || len == 0 ||
+	    tcp_now(st) - c->rxt_una_ts < tcp_us2tsc(st, (uint64_t)c->srtt * 5 / 4))
+		return;
+	if (c->n_sb && seq_lt(c->sb[0].start, c->snd_una + len))
+		len = c->sb[0].start - c->snd_una;
+	if (len == 0)
+		return;
+	tcp_xmit_range(c, c->snd_una, len);
+	c->rxt_una_ts = tcp_now(st);
+}
+
 /* RFC 6298 5.4-5.7 with RFC 5681 3.1 (cwnd = 1 SMSS) and RFC 6582 4. */
 void tcp_rexmt_timeout(struct tcp_conn *c)
 {
@@ -617,6 +691,10 @@ void tcp_rexmt_timeout(struct tcp_conn *c)
 	}
 	if (c->snd_una == c->snd_max)
 		return;
+	if (c->flags & TF_TLP_ARMED) {
+		tcp_tlp_send(c);
+		return;
+	}
 	if (++c->backoff > st->prm.retries) {
 		rb_count(st->lc, RB_EV_TCP_TIMEOUT);
 		tcp_send_rst(c);
@@ -627,8 +705,9 @@ void tcp_rexmt_timeout(struct tcp_conn *c)
 	c->n_rto++;
 	if (c->backoff == 1 || !(c->flags & TF_RECOVERY))
 		c->cc->on_rto(c);
-	c->flags &= ~(TF_RECOVERY | TF_RTT_TIMING);
+	c->flags &= ~(TF_RECOVERY | TF_RTT_TIMING | TF_TLP_OUT);
 	c->dupacks = 0;
+	c->rxt_una_ts = 0;
 	c->recover = c->snd_max;
 	/* RFC 2018 8: forget SACKed state after a timeout */
 	c->n_sb = 0;

@@ -70,6 +70,8 @@ enum {
 	TF_SIMUL = 1 << 20,      /* simultaneous open */
 	TF_FREED = 1 << 21,
 	TF_RFIN_OOO = 1 << 22,   /* rfin_seq valid */
+	TF_TLP_ARMED = 1 << 23,  /* t_rexmt holds a probe timeout (RFC 8985 7.2) */
+	TF_TLP_OUT = 1 << 24,    /* a tail loss probe is outstanding (RFC 8985 7.3) */
 };
 
 struct tcp_conn {
@@ -122,6 +124,8 @@ struct tcp_conn {
 	uint32_t sacked_bytes;
 	struct tcp_range rsack[TCP_SACK_MAX_BLOCKS];
 	uint32_t high_rxt, rescue_rxt, recover;
+	uint32_t tlp_high;              /* snd_max when the last probe went out */
+	uint64_t rxt_una_ts;            /* tsc: snd_una's segment last retransmitted; 0 = not */
 
 	/* RTT (RFC 6298), microseconds */
 	uint32_t srtt, rttvar, rto;
@@ -147,7 +151,7 @@ struct tcp_conn {
 
 	/* statistics */
 	uint64_t bytes_sent, bytes_acked, bytes_received, segs_out, segs_in;
-	uint32_t n_retrans, n_rto, n_recoveries;
+	uint32_t n_retrans, n_rto, n_recoveries, n_tlp;
 };
 
 struct tcp_listener {
@@ -279,6 +283,8 @@ uint16_t tcp_rcv_wnd_field(struct tcp_conn *c, int syn);
 /* Would reading have opened the window enough for an update (SWS rule)? */
 int tcp_rcv_wnd_update_due(const struct tcp_conn *c);
 void tcp_rexmt_arm(struct tcp_conn *c);
+void tcp_pto_arm(struct tcp_conn *c);                   /* PTO where TLP applies, else RTO */
+void tcp_rack_rxt_check(struct tcp_conn *c);            /* lost retransmission at snd_una */
 void tcp_rexmt_timeout(struct tcp_conn *c);
 void tcp_persist_timeout(struct tcp_conn *c);
 uint32_t tcp_pipe(const struct tcp_conn *c);

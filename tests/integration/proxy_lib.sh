@@ -59,3 +59,17 @@ px_wait_proxy() { # url
 	rb_wait_for 10 ip netns exec "$RB_NS_CLI" curl -s -o /dev/null --max-time 2 -x "$1" \
 		"http://$RB_SRV_IP4:8080/" || rb_fail "proxy $1 never answered"
 }
+
+# ringbox-control beside the dataplane: it compiles route.* and publishes the
+# route table the proxy needs (without one every request is rejected).
+# The config must carry: control = { ctl_socket = "$PX_SOCK"; };
+PX_SOCK=${PX_SOCK:-}
+px_control_start() {
+	local bin=${RB_CTL_BIN:-$RB_BUILD/control/ringbox-control}
+	local cli=${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}
+
+	[ -x "$bin" ] && [ -x "$cli" ] || rb_fail "ringbox-control/ringboxctl not built in $RB_BUILD"
+	rb_bg "$RB_TMP/ctl.log" "$bin" -c "$RB_CFG"
+	rb_wait_for 10 sh -c "'$cli' -s '$PX_SOCK' --json status | grep -q '\"dataplane_up\":true'" ||
+		rb_fail "control did not see the dataplane up: $(tail -n 5 "$RB_TMP/ctl.log" | tr '\n' ' ')"
+}

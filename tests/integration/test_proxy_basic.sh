@@ -12,7 +12,9 @@ rb_init
 rb_require_cmd curl
 PX_BIG=${PX_BIG:-100}
 rb_topo_two_hosts
+PX_SOCK=$RB_TMP/run/ctl.sock
 px_config "
+control = { ctl_socket = \"$PX_SOCK\"; };
 inbounds = (
   { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
   { type = \"http\"; tag = \"http-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 3128; },
@@ -21,6 +23,7 @@ inbounds = (
 outbounds = ( { type = \"direct\"; tag = \"direct\"; } );
 "
 rb_dp_start
+px_control_start
 px_nginx_start
 P=$RB_DP_CLI_IP4
 URL=http://$RB_SRV_IP4:8080/index.html

@@ -5,14 +5,14 @@
  * HKDF, EVP AEAD), decoding at every split point, coalesced streams, tag
  * and length failures, output limits and the address form.
  */
+#include <CUnit/Basic.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <CUnit/Basic.h>
-#include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/core_names.h>
 
 #include "dataplane/ss/ss_aead.h"
 #include "dataplane/ss/ss_udp.h"
@@ -25,8 +25,8 @@ static void ref_master(const char *pw, int klen, uint8_t *key)
 {
 	uint8_t iv[16];
 
-	EVP_BytesToKey(EVP_aes_256_cbc(), EVP_md5(), NULL, (const uint8_t *)pw, (int)strlen(pw),
-		       1, key, iv);
+	EVP_BytesToKey(EVP_aes_256_cbc(), EVP_md5(), NULL, (const uint8_t *)pw, (int)strlen(pw), 1,
+		       key, iv);
 	/* aes-256-cbc yields 32 bytes; shorter keys are its prefix */
 	(void)klen;
 }
@@ -36,11 +36,11 @@ static void ref_hkdf(const uint8_t *master, const uint8_t *salt, int klen, uint8
 	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
 	EVP_KDF_CTX *k = EVP_KDF_CTX_new(kdf);
 	OSSL_PARAM p[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA1", 0),
-		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)master, (size_t)klen),
-		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, (size_t)klen),
-		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, "ss-subkey", 9),
-		OSSL_PARAM_construct_end(),
+	    OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA1", 0),
+	    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)master, (size_t)klen),
+	    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, (size_t)klen),
+	    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, "ss-subkey", 9),
+	    OSSL_PARAM_construct_end(),
 	};
 
 	CU_ASSERT_FATAL(EVP_KDF_derive(k, sub, (size_t)klen, p) == 1);
@@ -142,7 +142,8 @@ static int decode_all(struct rb_aead_ctx *ctx, const struct ss_method *m, const 
 		size_t n = piece && ctlen - off > piece ? piece : ctlen - off, used, prod;
 
 		while (n) {
-			rc = ss_dec(ctx, &d, ct + off, n, &used, pt + *ptlen, SS_MAX_PAYLOAD, &prod);
+			rc =
+			    ss_dec(ctx, &d, ct + off, n, &used, pt + *ptlen, SS_MAX_PAYLOAD, &prod);
 			if (rc != SS_OK)
 				goto out;
 			*ptlen += prod;
@@ -165,10 +166,10 @@ static void test_methods(void)
 		const char *name;
 		int key, nonce;
 	} t[] = {
-		{"aes-128-gcm", 16, 12},
-		{"aes-256-gcm", 32, 12},
-		{"chacha20-ietf-poly1305", 32, 12},
-		{"xchacha20-ietf-poly1305", 32, 24},
+	    {"aes-128-gcm", 16, 12},
+	    {"aes-256-gcm", 32, 12},
+	    {"chacha20-ietf-poly1305", 32, 12},
+	    {"xchacha20-ietf-poly1305", 32, 24},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -200,9 +201,16 @@ static void test_master_key(void)
 	}
 }
 
-static const size_t sizes[] = {1, 2, 100, 1400, SS_MAX_PAYLOAD - 1, SS_MAX_PAYLOAD,
-			       SS_MAX_PAYLOAD + 1, 2 * SS_MAX_PAYLOAD + 5,
-			       33 * SS_MAX_PAYLOAD + 7 /* over one batch */, 1 << 20};
+static const size_t sizes[] = {1,
+			       2,
+			       100,
+			       1400,
+			       SS_MAX_PAYLOAD - 1,
+			       SS_MAX_PAYLOAD,
+			       SS_MAX_PAYLOAD + 1,
+			       2 * SS_MAX_PAYLOAD + 5,
+			       33 * SS_MAX_PAYLOAD + 7 /* over one batch */,
+			       1 << 20};
 
 /* Encoder output equals the EVP reference byte for byte (GCM, ChaCha). */
 static void test_enc_reference(void)
@@ -224,13 +232,16 @@ static void test_enc_reference(void)
 
 			for (int be = 0; be < 2; be++) {
 				CU_ASSERT_EQUAL_FATAL(ss_enc_init(&e, m, master, salt), 0);
-				CU_ASSERT_EQUAL(ss_enc_size(&e, len), cap - 34 * (len / SS_MAX_PAYLOAD + 1) +
-						34 * ((len + SS_MAX_PAYLOAD - 1) / SS_MAX_PAYLOAD));
+				CU_ASSERT_EQUAL(
+				    ss_enc_size(&e, len),
+				    cap - 34 * (len / SS_MAX_PAYLOAD + 1) +
+					34 * ((len + SS_MAX_PAYLOAD - 1) / SS_MAX_PAYLOAD));
 				n = ss_enc(be ? ctx_ossl : ctx_mb, &e, pt, len, a);
 				rn = ref_stream(m, master, salt, pt, len, SS_MAX_PAYLOAD, -1, b);
 				CU_ASSERT_EQUAL(n, (long)rn);
 				CU_ASSERT_EQUAL(n > 0 && memcmp(a, b, rn), 0);
-				CU_ASSERT_EQUAL(e.chunks, (len + SS_MAX_PAYLOAD - 1) / SS_MAX_PAYLOAD);
+				CU_ASSERT_EQUAL(e.chunks,
+						(len + SS_MAX_PAYLOAD - 1) / SS_MAX_PAYLOAD);
 			}
 			/* a second call continues the nonce and sends no salt */
 			CU_ASSERT_EQUAL(ss_enc_size(&e, 1), 35u);
@@ -278,12 +289,13 @@ static void test_roundtrip_splits(void)
 			size_t used, prod, got = 0;
 
 			ss_dec_init(&d, m, master);
-			CU_ASSERT_EQUAL(ss_dec(ctx_ossl, &d, ct, cut, &used, out, sizeof(out), &prod),
-					SS_OK);
+			CU_ASSERT_EQUAL(
+			    ss_dec(ctx_ossl, &d, ct, cut, &used, out, sizeof(out), &prod), SS_OK);
 			CU_ASSERT_EQUAL(used, cut);
 			got += prod;
-			CU_ASSERT_EQUAL(ss_dec(ctx_ossl, &d, ct + cut, ctlen - cut, &used, out + got,
-					       sizeof(out) - got, &prod), SS_OK);
+			CU_ASSERT_EQUAL(ss_dec(ctx_ossl, &d, ct + cut, ctlen - cut, &used,
+					       out + got, sizeof(out) - got, &prod),
+					SS_OK);
 			CU_ASSERT_EQUAL(used, ctlen - cut);
 			got += prod;
 			CU_ASSERT_EQUAL(got, ptlen);
@@ -352,8 +364,9 @@ static void test_tag_failures(void)
 			ss_dec_init(&d, m, master);
 			rc = ss_dec(ctx_mb, &d, bad, ctlen, &used, out, sizeof(out), &prod);
 			CU_ASSERT_EQUAL(rc, SS_ERR_AUTH);
-			CU_ASSERT_EQUAL(ss_dec(ctx_mb, &d, ct, ctlen, &used, out, sizeof(out), &prod),
-					SS_ERR_AUTH);
+			CU_ASSERT_EQUAL(
+			    ss_dec(ctx_mb, &d, ct, ctlen, &used, out, sizeof(out), &prod),
+			    SS_ERR_AUTH);
 		}
 		/* wrong password */
 		ss_master_key(m, "flop", master);
@@ -446,15 +459,15 @@ static void test_addr(void)
 		const char *host;
 		uint16_t port;
 	} t[] = {
-		{"010a000002 0050", 7, AF_INET, "10.0.0.2", 80},
-		{"010a0000", 0, 0, NULL, 0},
-		{"010a000002 00", 0, 0, NULL, 0},
-		{"030b6578616d706c652e636f6d 01bb", 15, 0, "example.com", 443},
-		{"0300 0050", -1, 0, NULL, 0},
-		{"03036100 62 0050", -1, 0, NULL, 0},
-		{"04 20010db8000000000000000000000001 1f90", 19, AF_INET6, "2001:db8::1", 8080},
-		{"05 00", -1, 0, NULL, 0},
-		{"", 0, 0, NULL, 0},
+	    {"010a000002 0050", 7, AF_INET, "10.0.0.2", 80},
+	    {"010a0000", 0, 0, NULL, 0},
+	    {"010a000002 00", 0, 0, NULL, 0},
+	    {"030b6578616d706c652e636f6d 01bb", 15, 0, "example.com", 443},
+	    {"0300 0050", -1, 0, NULL, 0},
+	    {"03036100 62 0050", -1, 0, NULL, 0},
+	    {"04 20010db8000000000000000000000001 1f90", 19, AF_INET6, "2001:db8::1", 8080},
+	    {"05 00", -1, 0, NULL, 0},
+	    {"", 0, 0, NULL, 0},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -504,8 +517,8 @@ static void test_udp(void)
 		ss_master_key(m, "udp", master);
 		for (unsigned i = 0; i < n; i++) {
 			fixed_salt(salts[i], 100 + i);
-			p[i] = (struct ss_udp_pkt){.in = pt, .len = i * 47, .out = ct[i],
-						   .salt = salts[i]};
+			p[i] = (struct ss_udp_pkt){
+			    .in = pt, .len = i * 47, .out = ct[i], .salt = salts[i]};
 		}
 		CU_ASSERT_EQUAL(ss_udp_seal(ctx_mb, &w, m, master, p, n), 0u);
 		for (unsigned i = 0; i < n; i++) {

@@ -5,10 +5,10 @@
  * forgotten (bounded memory), false positives near the configured rate,
  * argument checks.
  */
+#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <CUnit/Basic.h>
 
 #include "dataplane/ss/ss_replay.h"
 
@@ -43,7 +43,8 @@ static void test_window(void)
 
 	for (size_t ti = 0; ti < sizeof(t) / sizeof(t[0]); ti++) {
 		struct ss_replay r;
-		uint64_t cap = t[ti].cap, total = cap * 7 / 2, fresh_fp = 0, old_hits = 0, missed = 0;
+		uint64_t cap = t[ti].cap, total = cap * 7 / 2, fresh_fp = 0, old_hits = 0,
+			 missed = 0;
 		uint8_t s[32];
 
 		CU_ASSERT_EQUAL_FATAL(ss_replay_init(&r, cap, t[ti].fp, key), 0);

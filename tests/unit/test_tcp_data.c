@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <inttypes.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <CUnit/CUnit.h>
@@ -66,6 +67,7 @@ static void test_echo_table(void)
 		struct app a;
 		struct tcp_info info;
 		uint8_t *data = pattern(ec->size, i + 1);
+		uint64_t t0;
 		bool ok;
 
 		th_setup(2, true);
@@ -79,7 +81,15 @@ static void test_echo_table(void)
 		a.tx_len = ec->size;
 		a.shut_after_tx = true;
 		CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, ec->family, 7, 0, ec->cc));
+		t0 = th.now;
 		ok = th_run_until(app_done, &a, 900 * SEC);
+		/* simulated goodput of the echo (both directions share the wire) */
+		fprintf(stderr, "\n  echo '%s': %zu B in %.3f s simulated, %.2f MB/s, RTOs %" PRIu64
+			", recoveries %" PRIu64, ec->name, ec->size, (double)(th.now - t0) / 1e9,
+			(double)ec->size / ((double)(th.now - t0) / 1e9) / 1e6,
+			th_counter_ev(0, RB_EV_TCP_RTO) + th_counter_ev(1, RB_EV_TCP_RTO),
+			th_counter_ev(0, RB_EV_TCP_FAST_RECOVERY) +
+				th_counter_ev(1, RB_EV_TCP_FAST_RECOVERY));
 		if (!ok || a.rx_len != ec->size)
 			fprintf(stderr, "\n  echo case '%s': done %d rx %zu/%zu closed %d err %d\n",
 				ec->name, ok, a.rx_len, ec->size, a.closed, a.close_err);
