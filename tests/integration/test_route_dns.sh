@@ -5,7 +5,7 @@
 # it.  `ringboxctl route resolve NAME` starts a query as a worker would and
 # shows the cached answer: checked at the server (dnsmasq's log sees the
 # appliance's srv data-port address as the client), then served from the
-# cache.  When the proxy's socks inbound listens, curl through socks5://
+# cache.  Then curl in cli through socks5h://
 # fetches http://img.cdn.example.test:8080/ from nginx in srv, resolved the
 # same way.  Then dnsmasq is stopped and a new name times out: a "failed"
 # answer, control's timeout counter, and a clear log line.
@@ -71,19 +71,13 @@ rb_assert_match "$RB_OUT" '"state":"answer"' "cached answer (case and trailing d
 n2=$(grep -c "query\[A\] www.example.test" "$RB_TMP/dnsmasq.log")
 rb_assert_eq "$n2" "$n1" "queries for a cached name"
 
-# 1b. through the proxy (socks5h: the domain goes to the appliance), when
-# the proxy framework's listeners are wired into the dataplane
-if px_curl -x "socks5://$RB_DP_CLI_IP4:1080" "http://$RB_SRV_IP4:8080/" ||
-	[[ $PX_OUT != *"Couldn't connect"* ]]; then
-	px_wait_proxy "socks5://$RB_DP_CLI_IP4:1080"
-	PX_TIMEOUT=10 px_curl -x "socks5h://$RB_DP_CLI_IP4:1080" "http://img.cdn.example.test:8080/index.html" ||
-		rb_fail "curl socks5h://.../img.cdn.example.test: $PX_OUT"
-	[ "$PX_OUT" = "hello from srv" ] || rb_fail "img.cdn.example.test: got '$PX_OUT'"
-	grep -q "query\[A\] img.cdn.example.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
-		rb_fail "dnsmasq did not see the proxy's query"
-else
-	rb_note "the socks inbound is not listening (proxy not wired into the dataplane): socks5h part not run"
-fi
+# 1b. through the proxy (socks5h: the domain goes to the appliance)
+px_wait_proxy "socks5://$RB_DP_CLI_IP4:1080"
+PX_TIMEOUT=10 px_curl -x "socks5h://$RB_DP_CLI_IP4:1080" "http://img.cdn.example.test:8080/index.html" ||
+	rb_fail "curl socks5h://.../img.cdn.example.test: $PX_OUT"
+[ "$PX_OUT" = "hello from srv" ] || rb_fail "img.cdn.example.test: got '$PX_OUT'"
+grep -q "query\[A\] img.cdn.example.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
+	rb_fail "dnsmasq did not see the proxy's query"
 
 # 2. the server stops answering: a clear error, counted
 rb__kill_pid "$DNS_PID"
@@ -115,4 +109,4 @@ done
 rb_expect_ok "route test" rbctl route test --inbound socks-in --dst a.t3.example:80
 rb_assert_match "$RB_OUT" "reject" "the third table decides"
 rb_dp_stop
-rb_pass "resolved through the dataplane's UDP (seen by dnsmasq from $RB_DP_SRV_IP4), cached, timeout reported and counted"
+rb_pass "resolved through the dataplane's UDP (seen by dnsmasq from $RB_DP_SRV_IP4), cached, socks5h curl by name, timeout reported and counted"
