@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "crypto/rb_aead.h"
 #include "rb_ctl.h"
 #include "rb_route_ctl.h"
 #include "rb_wg_ctl.h"
@@ -133,7 +134,8 @@ static int cmd_status(struct rb_ctl *c, struct rb_json *j)
 	rb_json_i64(j, "routes_status", c->last_apply_status);
 	if (c->last_apply_err[0])
 		rb_json_str(j, "routes_error", c->last_apply_err);
-	rb_json_str(j, "crypto_backend", "not reported (placeholder)");
+	/* The dataplane picks the same backend from the same CPU flags at start-up. */
+	rb_json_str(j, "crypto_backend", rb_aead_backend_name());
 	rb_json_obj_end(j);
 	rb_json_obj_end(j);
 	return 0;
