@@ -86,7 +86,8 @@ static uint32_t pool_add(struct cc *c, const uint32_t *v, size_t n)
 		c->oom = 1;
 		return 0;
 	}
-	memcpy((uint32_t *)c->pool.p + c->pool.n, v, n * 4);
+	if (n) /* v may be NULL for an empty list */
+		memcpy((uint32_t *)c->pool.p + c->pool.n, v, n * 4);
 	c->pool.n += n;
 	return off;
 }
@@ -117,7 +118,8 @@ static size_t uniq(uint32_t *v, size_t n)
 {
 	size_t k = 0;
 
-	qsort(v, n, 4, cmp_u32);
+	if (n > 1)
+		qsort(v, n, 4, cmp_u32);
 	for (size_t i = 0; i < n; i++)
 		if (!k || v[k - 1] != v[i])
 			v[k++] = v[i];
@@ -403,7 +405,8 @@ static struct rb_rt_dom *build_domhash(struct cc *c, uint64_t seed, uint32_t *ma
 	size_t n = c->doms.n, keys = 0, cap = 16;
 	struct rb_rt_dom *t;
 
-	qsort(d, n, sizeof(*d), cmp_dkey);
+	if (n > 1)
+		qsort(d, n, sizeof(*d), cmp_dkey);
 	for (size_t i = 0; i < n; i++)
 		if (!i || d[i - 1].kind != d[i].kind || d[i - 1].len != d[i].len ||
 		    memcmp(d[i - 1].s, d[i].s, d[i].len))
@@ -663,8 +666,10 @@ static struct rb_rt_list list_union(struct cc *c, struct rb_rt_list a, const uin
 		c->oom = 1;
 		return r;
 	}
-	memcpy(tmp, (uint32_t *)c->pool.p + a.off, a.n * 4);
-	memcpy(tmp + a.n, v, n * 4);
+	if (a.n)
+		memcpy(tmp, (uint32_t *)c->pool.p + a.off, a.n * 4);
+	if (n)
+		memcpy(tmp + a.n, v, n * 4);
 	k = uniq(tmp, a.n + n);
 	r.off = pool_add(c, tmp, k);
 	r.n = (uint32_t)k;
@@ -691,7 +696,8 @@ static int build_imap(struct cc *c, int m, struct vec *iv_out, uint32_t *idx_off
 	iv->sz = sizeof(struct ivb);
 	if (!pv->n)
 		return 0;
-	qsort(p, pv->n, sizeof(*p), cmp_pkey);
+	if (pv->n > 1)
+		qsort(p, pv->n, sizeof(*p), cmp_pkey);
 	stack = malloc(sizeof(*stack) * 130);
 	ids = malloc(pv->n * 4);
 	if (!stack || !ids) {
@@ -869,9 +875,13 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	if (!b)
 		goto out;
 	h = (struct rb_rt_hdr *)b;
-	memcpy(b + o_nodes, c.nodes.p, c.nodes.n * sizeof(struct rb_rt_node));
-	memcpy(b + o_pool, c.pool.p, c.pool.n * 4);
-	memcpy(b + o_str, c.strs.p, c.strs.n);
+	/* Empty vectors may have no storage (memcpy from NULL is undefined). */
+	if (c.nodes.n)
+		memcpy(b + o_nodes, c.nodes.p, c.nodes.n * sizeof(struct rb_rt_node));
+	if (c.pool.n)
+		memcpy(b + o_pool, c.pool.p, c.pool.n * 4);
+	if (c.strs.n)
+		memcpy(b + o_str, c.strs.p, c.strs.n);
 	if (dom)
 		memcpy(b + o_dom, dom, ((size_t)dom_mask + 1) * sizeof(*dom));
 	if (ac)
@@ -897,7 +907,8 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 		h->imap[m].iv_off = (uint32_t)o_iv[m];
 		h->imap[m].n_iv = (uint32_t)iv[m].n;
 	}
-	memcpy(b + o_rx, c.rx.p, c.rx.n * sizeof(struct rb_rt_rx));
+	if (c.rx.n) /* no regexes: nothing to copy (and c.rx.p may be NULL) */
+		memcpy(b + o_rx, c.rx.p, c.rx.n * sizeof(struct rb_rt_rx));
 	h->magic = RB_RT_MAGIC;
 	h->version = RB_RT_VERSION;
 	h->size = (uint32_t)size;
