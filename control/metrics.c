@@ -30,8 +30,11 @@ struct rb_metrics {
 
 static uint64_t scrapes_total;
 
-static void out(struct rb_json *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void out(struct rb_json *o, const char *fmt, ...)
+
+/* Append printf output to the exposition buffer (rb_json used as a plain
+ * growing buffer: a string member would quote it).  Lines are at most 511
+ * bytes; allocation failure sets o->err.  Shared by every metrics module. */
+void rb_metrics_out(struct rb_json *o, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -40,9 +43,10 @@ static void out(struct rb_json *o, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0 || o->err)
 		return;
-	/* rb_json as a plain growing buffer: a string member would quote it. */
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
 	if (o->len + (size_t)n + 1 > o->cap) {
 		size_t cap = o->cap ? o->cap : 4096;
 		char *b;
@@ -57,14 +61,14 @@ static void out(struct rb_json *o, const char *fmt, ...)
 		o->buf = b;
 		o->cap = cap;
 	}
-	memcpy(o->buf + o->len, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-	o->len += (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
+	memcpy(o->buf + o->len, buf, (size_t)n);
+	o->len += (size_t)n;
 	o->buf[o->len] = 0;
 }
 
 static void family(struct rb_json *o, const char *name, const char *type, const char *help)
 {
-	out(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	rb_metrics_out(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* Label values: escape backslash, quote and newline (exposition format). */
@@ -110,53 +114,53 @@ void rb_ctl_metrics_render(struct rb_ctl *c, struct rb_json *o)
 	}
 
 	family(o, "ringbox_build_info", "gauge", "Build information of ringbox-control and the dataplane");
-	out(o, "ringbox_build_info{version=\"%s\",dataplane_version=\"%s\"} 1\n", RB_VERSION, dpv);
+	rb_metrics_out(o, "ringbox_build_info{version=\"%s\",dataplane_version=\"%s\"} 1\n", RB_VERSION, dpv);
 	family(o, "ringbox_dataplane_up", "gauge", "1 when the dataplane is attached and its heartbeat is fresh");
-	out(o, "ringbox_dataplane_up %d\n", up);
+	rb_metrics_out(o, "ringbox_dataplane_up %d\n", up);
 	family(o, "ringbox_control_uptime_seconds", "gauge", "Seconds since ringbox-control started");
-	out(o, "ringbox_control_uptime_seconds %.3f\n",
+	rb_metrics_out(o, "ringbox_control_uptime_seconds %.3f\n",
 	    (double)(rb_shm_mono_ns() - c->start_mono_ns) / 1e9);
 	family(o, "ringbox_config_reloads_total", "counter", "Config reloads attempted (SIGHUP or ctl reload)");
-	out(o, "ringbox_config_reloads_total %llu\n", (unsigned long long)c->reloads);
+	rb_metrics_out(o, "ringbox_config_reloads_total %llu\n", (unsigned long long)c->reloads);
 	family(o, "ringbox_config_reload_failures_total", "counter", "Config reloads rejected as invalid");
-	out(o, "ringbox_config_reload_failures_total %llu\n", (unsigned long long)c->reload_failures);
+	rb_metrics_out(o, "ringbox_config_reload_failures_total %llu\n", (unsigned long long)c->reload_failures);
 	family(o, "ringbox_dataplane_attaches_total", "counter", "Times control attached to a dataplane segment");
-	out(o, "ringbox_dataplane_attaches_total %llu\n", (unsigned long long)c->attaches);
+	rb_metrics_out(o, "ringbox_dataplane_attaches_total %llu\n", (unsigned long long)c->attaches);
 	family(o, "ringbox_route_table_generation", "gauge", "Generation of the route table last published by control");
-	out(o, "ringbox_route_table_generation %u\n", c->published_gen);
+	rb_metrics_out(o, "ringbox_route_table_generation %u\n", c->published_gen);
 	family(o, "ringbox_metrics_scrapes_total", "counter", "Scrapes of this endpoint");
-	out(o, "ringbox_metrics_scrapes_total %llu\n", (unsigned long long)scrapes_total);
+	rb_metrics_out(o, "ringbox_metrics_scrapes_total %llu\n", (unsigned long long)scrapes_total);
 	family(o, "ringbox_ring_full_total", "counter", "Messages dropped because the shm ring was full, by sending side");
-	out(o, "ringbox_ring_full_total{side=\"control\"} %llu\n",
+	rb_metrics_out(o, "ringbox_ring_full_total{side=\"control\"} %llu\n",
 	    (unsigned long long)(c->shm ? c->shm->local.ring_full : 0));
 	if (up)
-		out(o, "ringbox_ring_full_total{side=\"dataplane\"} %llu\n",
+		rb_metrics_out(o, "ringbox_ring_full_total{side=\"dataplane\"} %llu\n",
 		    (unsigned long long)h->dp_msgs.ring_full);
 	family(o, "ringbox_messages_invalid_total", "counter", "Received shm messages dropped as invalid, by receiving side and reason");
 	if (c->shm) {
 		const struct rb_shm_msg_counters *mc = &c->shm->local;
 
-		out(o, "ringbox_messages_invalid_total{side=\"control\",reason=\"bad_type\"} %llu\n", (unsigned long long)mc->bad_type);
-		out(o, "ringbox_messages_invalid_total{side=\"control\",reason=\"bad_version\"} %llu\n", (unsigned long long)mc->bad_version);
-		out(o, "ringbox_messages_invalid_total{side=\"control\",reason=\"bad_length\"} %llu\n", (unsigned long long)mc->bad_length);
+		rb_metrics_out(o, "ringbox_messages_invalid_total{side=\"control\",reason=\"bad_type\"} %llu\n", (unsigned long long)mc->bad_type);
+		rb_metrics_out(o, "ringbox_messages_invalid_total{side=\"control\",reason=\"bad_version\"} %llu\n", (unsigned long long)mc->bad_version);
+		rb_metrics_out(o, "ringbox_messages_invalid_total{side=\"control\",reason=\"bad_length\"} %llu\n", (unsigned long long)mc->bad_length);
 	}
 	if (up) {
 		const struct rb_shm_msg_counters *mc = &h->dp_msgs;
 
-		out(o, "ringbox_messages_invalid_total{side=\"dataplane\",reason=\"bad_type\"} %llu\n", (unsigned long long)mc->bad_type);
-		out(o, "ringbox_messages_invalid_total{side=\"dataplane\",reason=\"bad_version\"} %llu\n", (unsigned long long)mc->bad_version);
-		out(o, "ringbox_messages_invalid_total{side=\"dataplane\",reason=\"bad_length\"} %llu\n", (unsigned long long)mc->bad_length);
+		rb_metrics_out(o, "ringbox_messages_invalid_total{side=\"dataplane\",reason=\"bad_type\"} %llu\n", (unsigned long long)mc->bad_type);
+		rb_metrics_out(o, "ringbox_messages_invalid_total{side=\"dataplane\",reason=\"bad_version\"} %llu\n", (unsigned long long)mc->bad_version);
+		rb_metrics_out(o, "ringbox_messages_invalid_total{side=\"dataplane\",reason=\"bad_length\"} %llu\n", (unsigned long long)mc->bad_length);
 	}
 	if (!up)
 		return;
 
 	family(o, "ringbox_dataplane_uptime_seconds", "gauge", "Seconds since the dataplane created its segment");
-	out(o, "ringbox_dataplane_uptime_seconds %.3f\n",
+	rb_metrics_out(o, "ringbox_dataplane_uptime_seconds %.3f\n",
 	    now > h->start_ns ? (double)(now - h->start_ns) / 1e9 : 0.0);
 	family(o, "ringbox_dataplane_heartbeats_total", "counter", "Dataplane main-lcore service iterations");
-	out(o, "ringbox_dataplane_heartbeats_total %llu\n", (unsigned long long)h->hb_count);
+	rb_metrics_out(o, "ringbox_dataplane_heartbeats_total %llu\n", (unsigned long long)h->hb_count);
 	family(o, "ringbox_fib_generation", "gauge", "Generation of the FIB the dataplane uses");
-	out(o, "ringbox_fib_generation %u\n", h->fib_generation);
+	rb_metrics_out(o, "ringbox_fib_generation %u\n", h->fib_generation);
 
 	static const struct {
 		const char *name, *help;
@@ -171,27 +175,27 @@ void rb_ctl_metrics_render(struct rb_ctl *c, struct rb_json *o)
 		family(o, pc[i].name, "counter", pc[i].help);
 		for (p = 0; p < np; p++)
 			for (w = 0; w < nw; w++)
-				out(o, "%s{port=\"%s\",lcore=\"%u\"} %llu\n", pc[i].name, pn[p],
+				rb_metrics_out(o, "%s{port=\"%s\",lcore=\"%u\"} %llu\n", pc[i].name, pn[p],
 				    h->worker_lcore[w],
 				    (unsigned long long)*(const uint64_t *)((const char *)&st[w].port[p] + pc[i].off));
 	}
 	family(o, "ringbox_lcore_loops_total", "counter", "Worker loop iterations, by lcore");
 	for (w = 0; w < nw; w++)
-		out(o, "ringbox_lcore_loops_total{lcore=\"%u\"} %llu\n", h->worker_lcore[w],
+		rb_metrics_out(o, "ringbox_lcore_loops_total{lcore=\"%u\"} %llu\n", h->worker_lcore[w],
 		    (unsigned long long)st[w].loops);
 	family(o, "ringbox_lcore_busy_loops_total", "counter", "Worker loop iterations that moved packets, by lcore");
 	for (w = 0; w < nw; w++)
-		out(o, "ringbox_lcore_busy_loops_total{lcore=\"%u\"} %llu\n", h->worker_lcore[w],
+		rb_metrics_out(o, "ringbox_lcore_busy_loops_total{lcore=\"%u\"} %llu\n", h->worker_lcore[w],
 		    (unsigned long long)st[w].busy_loops);
 	family(o, "ringbox_drops_total", "counter", "Packets dropped, by reason (ringboxctl help stats) and lcore");
 	for (i = 0; i < RB_DROP_MAX; i++)
 		for (w = 0; w < nw; w++)
-			out(o, "ringbox_drops_total{reason=\"%s\",lcore=\"%u\"} %llu\n", rb_drop_names[i],
+			rb_metrics_out(o, "ringbox_drops_total{reason=\"%s\",lcore=\"%u\"} %llu\n", rb_drop_names[i],
 			    h->worker_lcore[w], (unsigned long long)st[w].drops[i]);
 	family(o, "ringbox_events_total", "counter", "Dataplane events, by event and lcore");
 	for (i = 0; i < RB_EV_MAX; i++)
 		for (w = 0; w < nw; w++)
-			out(o, "ringbox_events_total{event=\"%s\",lcore=\"%u\"} %llu\n", rb_event_names[i],
+			rb_metrics_out(o, "ringbox_events_total{event=\"%s\",lcore=\"%u\"} %llu\n", rb_event_names[i],
 			    h->worker_lcore[w], (unsigned long long)st[w].events[i]);
 	family(o, "ringbox_neighbors", "gauge", "Neighbor (ARP/ND) entries in use, by lcore");
 	for (w = 0; w < nw; w++) {
@@ -202,7 +206,7 @@ void rb_ctl_metrics_render(struct rb_ctl *c, struct rb_json *o)
 			if (rb_shm_read_neigh(c->shm, (unsigned)w, k, &e) == 0 &&
 			    e.state != RB_NEIGH_FREE)
 				n++;
-		out(o, "ringbox_neighbors{lcore=\"%u\"} %u\n", h->worker_lcore[w], n);
+		rb_metrics_out(o, "ringbox_neighbors{lcore=\"%u\"} %u\n", h->worker_lcore[w], n);
 	}
 	rb_wg_metrics_render(c, o);
 	rb_route_metrics_render(c, o);
@@ -228,10 +232,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	rb_json_init(&o);
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		code = MHD_HTTP_METHOD_NOT_ALLOWED;
-		out(&o, "method not allowed\n");
+		rb_metrics_out(&o, "method not allowed\n");
 	} else if (strcmp(url, "/metrics")) {
 		code = MHD_HTTP_NOT_FOUND;
-		out(&o, "not found: try /metrics\n");
+		rb_metrics_out(&o, "not found: try /metrics\n");
 	} else {
 		m->scrapes++;
 		rb_ctl_metrics_render(m->c, &o);

@@ -84,4 +84,7 @@ void rb_metrics_run(struct rb_metrics *m);
 int rb_metrics_timeout_ms(struct rb_metrics *m);
 void rb_metrics_stop(struct rb_metrics *m);
 
+/* metrics.c: append a line (printf) to a /metrics exposition buffer. */
+void rb_metrics_out(struct rb_json *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

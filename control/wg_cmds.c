@@ -581,37 +581,6 @@ int rb_wg_cmd_keypair(struct rb_json *j)
 
 /* ---- metrics ---- */
 
-static void mo(struct rb_json *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void mo(struct rb_json *o, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || o->err)
-		return;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
-	if (o->len + (size_t)n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 4096;
-		char *b;
-
-		while (cap < o->len + (size_t)n + 1)
-			cap *= 2;
-		b = realloc(o->buf, cap);
-		if (!b) {
-			o->err = 1;
-			return;
-		}
-		o->buf = b;
-		o->cap = cap;
-	}
-	memcpy(o->buf + o->len, line, (size_t)n + 1);
-	o->len += (size_t)n;
-}
 
 static const struct {
 	const char *name, *type, *help;
@@ -648,13 +617,13 @@ void rb_wg_metrics_render(struct rb_ctl *c, struct rb_json *o)
 	n = collect(c, &eps, err, sizeof(err));
 	if (n <= 0)
 		return;
-	mo(o, "# HELP ringbox_wg_peers Peers of the WireGuard endpoint\n"
+	rb_metrics_out(o, "# HELP ringbox_wg_peers Peers of the WireGuard endpoint\n"
 	      "# TYPE ringbox_wg_peers gauge\n");
 	for (int e = 0; e < n; e++)
-		mo(o, "ringbox_wg_peers{endpoint=\"%s\"} %d\n", ep_tag(c, e, tb, sizeof(tb)),
+		rb_metrics_out(o, "ringbox_wg_peers{endpoint=\"%s\"} %d\n", ep_tag(c, e, tb, sizeof(tb)),
 		   eps[e].n);
 	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
-		mo(o, "# HELP %s %s\n# TYPE %s %s\n", fams[f].name, fams[f].help, fams[f].name,
+		rb_metrics_out(o, "# HELP %s %s\n# TYPE %s %s\n", fams[f].name, fams[f].help, fams[f].name,
 		   fams[f].type);
 		for (int e = 0; e < n; e++)
 			for (int k = 0; k < eps[e].n; k++) {
@@ -662,7 +631,7 @@ void rb_wg_metrics_render(struct rb_ctl *c, struct rb_json *o)
 
 				memcpy(&v, (const char *)&eps[e].peers[k].p + fams[f].off, 8);
 				key_b64(pub, eps[e].peers[k].p.pub);
-				mo(o, "%s{endpoint=\"%s\",peer=\"%s\"} %llu\n", fams[f].name,
+				rb_metrics_out(o, "%s{endpoint=\"%s\",peer=\"%s\"} %llu\n", fams[f].name,
 				   ep_tag(c, e, tb, sizeof(tb)), pub, (unsigned long long)v);
 			}
 	}
