@@ -13,6 +13,7 @@
 #include <time.h>
 #include <sys/socket.h>
 #include <openssl/crypto.h>
+#include "config/rb_cfg_wg.h"
 #include "crypto/rb_x25519.h"
 #include "wg.h"
 
@@ -607,37 +608,15 @@ void wg_key_to_base64(char out[45], const uint8_t key[WG_KEY_LEN])
 	out[o] = '\0';
 }
 
-static int b64val(char c)
-{
-	const char *p = c ? strchr(b64, c) : NULL;
-
-	return p ? (int)(p - b64) : -1;
-}
-
+/* One decoder for WireGuard keys: the config loader's (strict, canonical as
+ * wg(8)); the key is staged and wiped so a failed parse leaves key untouched. */
 int wg_key_from_base64(uint8_t key[WG_KEY_LEN], const char *s)
 {
-	uint8_t out[33];
-	int o = 0;
+	uint8_t out[WG_KEY_LEN];
+	int rc = rb_cfg_wg_key(s, out);
 
-	if (s == NULL || strlen(s) != 44 || s[43] != '=')
-		return -1;
-	for (int i = 0; i < 44; i += 4) {
-		int a = b64val(s[i]), b = b64val(s[i + 1]), c = b64val(s[i + 2]);
-		int d = i == 40 ? 0 : b64val(s[i + 3]);
-		uint32_t v;
-
-		if (a < 0 || b < 0 || c < 0 || d < 0)
-			return -1;
-		v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
-		out[o++] = (uint8_t)(v >> 16);
-		out[o++] = (uint8_t)(v >> 8);
-		if (i != 40)
-			out[o++] = (uint8_t)v;
-	}
-	/* The last character's low 2 bits must be zero (canonical, as wg(8)). */
-	if (b64val(s[42]) & 3)
-		return -1;
-	memcpy(key, out, WG_KEY_LEN);
+	if (rc == 0)
+		memcpy(key, out, WG_KEY_LEN);
 	OPENSSL_cleanse(out, sizeof(out));
-	return 0;
+	return rc;
 }
