@@ -14,6 +14,8 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
+#include <sys/socket.h>
+#include <rte_ip.h>
 #include <rte_ip_frag.h>
 #include <rte_timer.h>
 #include "rb_dp.h"
@@ -185,6 +187,33 @@ void rb_loopback(struct rb_lcore *lc, struct rte_mbuf *m, uint8_t l3);
  * Data at the L4 header; the IP header is at -m->l3_len; m->l2_len = 0;
  * rb_meta(m)->l3 says 4 or 6.  Called only on the owning worker. */
 uint16_t tcp_input(struct rb_lcore *lc, struct rte_mbuf **m, uint16_t n);
+/* For an L4 entry point: the IP source and destination (pointers into the
+ * header at -m->l3_len) and the L4 length the IP header announces (0 when
+ * shorter than the header itself). */
+static inline uint32_t rb_l4_addrs(const struct rte_mbuf *m, int family, const uint8_t **src,
+				   const uint8_t **dst)
+{
+	uint32_t len;
+
+	if (family == AF_INET) {
+		const struct rte_ipv4_hdr *ih =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, -(int)m->l3_len);
+
+		*src = (const uint8_t *)&ih->src_addr;
+		*dst = (const uint8_t *)&ih->dst_addr;
+		len = rte_be_to_cpu_16(ih->total_length);
+		return len > m->l3_len ? len - (uint32_t)m->l3_len : 0;
+	} else {
+		const struct rte_ipv6_hdr *ih =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, -(int)m->l3_len);
+		uint32_t ext = (uint32_t)m->l3_len - sizeof(*ih);
+
+		*src = ih->src_addr;
+		*dst = ih->dst_addr;
+		len = rte_be_to_cpu_16(ih->payload_len);
+		return len > ext ? len - ext : 0;
+	}
+}
 uint16_t udp_input(struct rb_lcore *lc, struct rte_mbuf **m, uint16_t n);
 int tcp_lcore_init(struct rb_lcore *lc);
 void tcp_lcore_fini(struct rb_lcore *lc);

@@ -916,24 +916,7 @@ static void tcp_input_one(struct tcp_stack *st, struct rte_mbuf *m)
 	uint16_t port = m->port;
 
 	rb_count(lc, RB_EV_TCP_SEG_IN);
-	if (family == AF_INET) {
-		const struct rte_ipv4_hdr *ih =
-			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, -(int)m->l3_len);
-
-		src = (const uint8_t *)&ih->src_addr;
-		dst = (const uint8_t *)&ih->dst_addr;
-		iplen = rte_be_to_cpu_16(ih->total_length);
-		iplen = iplen > m->l3_len ? iplen - (uint32_t)m->l3_len : 0;
-	} else {
-		const struct rte_ipv6_hdr *ih =
-			rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, -(int)m->l3_len);
-		uint32_t ext = (uint32_t)m->l3_len - sizeof(*ih);
-
-		src = ih->src_addr;
-		dst = ih->dst_addr;
-		iplen = rte_be_to_cpu_16(ih->payload_len);
-		iplen = iplen > ext ? iplen - ext : 0;
-	}
+	iplen = rb_l4_addrs(m, family, &src, &dst);
 	if (iplen < l4len) {
 		rte_pktmbuf_trim(m, (uint16_t)(l4len - iplen));
 		l4len = iplen;

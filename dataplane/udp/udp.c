@@ -380,24 +380,7 @@ static void udp_input_one(struct rb_lcore *lc, struct rte_mbuf *m)
 	struct udp_peer from;
 	struct udp_sock *s;
 
-	if (family == AF_INET) {
-		const struct rte_ipv4_hdr *ih =
-			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, -(int)m->l3_len);
-
-		src = (const uint8_t *)&ih->src_addr;
-		dst = (const uint8_t *)&ih->dst_addr;
-		iplen = rte_be_to_cpu_16(ih->total_length);
-		iplen = iplen > m->l3_len ? iplen - (uint32_t)m->l3_len : 0;
-	} else {
-		const struct rte_ipv6_hdr *ih =
-			rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, -(int)m->l3_len);
-		uint32_t ext = (uint32_t)m->l3_len - sizeof(*ih);
-
-		src = ih->src_addr;
-		dst = ih->dst_addr;
-		iplen = rte_be_to_cpu_16(ih->payload_len);
-		iplen = iplen > ext ? iplen - ext : 0;
-	}
+	iplen = rb_l4_addrs(m, family, &src, &dst);
 	if (plen < UDP_HDR_LEN || rte_pktmbuf_data_len(m) < UDP_HDR_LEN || iplen < UDP_HDR_LEN) {
 		rb_drop(lc, m, RB_DROP_UDP_SHORT);
 		return;
