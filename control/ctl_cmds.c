@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "crypto/rb_aead.h"
+#include "rb_conns.h"
 #include "rb_ctl.h"
 #include "rb_route_ctl.h"
 #include "rb_wg_ctl.h"
@@ -544,6 +545,8 @@ int rb_ctl_exec(struct rb_ctl *c, const struct rb_ctl_req *req, struct rb_json *
 	case RB_CTL_WG_ADD: return rb_wg_cmd_add(c, req, j);
 	case RB_CTL_WG_REMOVE: return rb_wg_cmd_remove(c, req, j);
 	case RB_CTL_GEN_WG_KEYPAIR: return rb_wg_cmd_keypair(j);
+	case RB_CTL_CONNS: return rb_conns_cmd(c, req, j);
+	case RB_CTL_CONNS_CLOSE: return rb_conns_cmd_close(c, req, 0, j);
 	default: break;
 	}
 	error_reply(j, "", "unknown command", NULL);

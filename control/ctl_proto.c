@@ -35,6 +35,11 @@ const struct rb_ctl_cmd_desc rb_ctl_cmds[RB_CTL_CMD_MAX] = {
 				    "a new WireGuard (X25519) private/public key pair in base64" },
 	[RB_CTL_ROUTE_RESOLVE] = { "/route/resolve", 1, 1, "route resolve NAME",
 				   "the resolver's cached answer for NAME, or start a query through the dataplane" },
+	[RB_CTL_CONNS] = { "/conns", 0, 10,
+			   "conns [--inbound TAG] [--outbound TAG] [--user U] [--dst SUBSTR] [--network tcp|udp]",
+			   "the proxy's connections: inbound, user, source, destination, rule, outbound, bytes" },
+	[RB_CTL_CONNS_CLOSE] = { "/conns/close", 1, 1, "conns close ID|--all",
+				 "close one proxied connection (or all of them) and wait until the worker has" },
 };
 
 int rb_ctl_lookup(const char *path)

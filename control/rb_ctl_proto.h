@@ -32,6 +32,8 @@ enum rb_ctl_cmd {
 	RB_CTL_WG_REMOVE,
 	RB_CTL_GEN_WG_KEYPAIR,
 	RB_CTL_ROUTE_RESOLVE,   /* control/resolve_cmd.c */
+	RB_CTL_CONNS,           /* control/conns_cmds.c */
+	RB_CTL_CONNS_CLOSE,
 	RB_CTL_CMD_MAX,
 };
 

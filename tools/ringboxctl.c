@@ -3,7 +3,7 @@
  * ringboxctl: the command-line client of ringbox-control's ctl socket
  * (control/README.md, "ctl protocol" and "ctl commands").
  *
- *   ringboxctl [-s SOCK] [--json] [-a] CMD [ARGS]
+ *   ringboxctl [-s SOCK] [--json] [-a] CMD [ARGS] [--json]
  *
  * Sends one request line, reads one JSON reply line, prints it as tables
  * (or raw with --json).  Exit status: 0 ok, 1 error reply, 2 usage or
@@ -298,6 +298,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* --json after the command words ("conns --json ...") */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+			memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
+			argc--;
+			i--;
+		}
 	if (!strcmp(argv[0], "help") && !json)
 		return help_cmd(argc, argv);
 	/* Trailing -a after the command ("stats -a"). */
