@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# `ringboxctl conns` and `conns close` on the real dataplane: two slow
+# (rate-limited) downloads from nginx in srv, one through socks5h:// as
+# user alice to a name (resolved through the dataplane by dnsmasq in srv,
+# matched by a domain_suffix rule), one through the http inbound to an IP
+# (route.final).  `conns` shows each with inbound, user, source,
+# destination (domain and IP), rule, outbound and moving byte counts; the
+# filters select them; `conns close ID` cuts the first (its curl fails)
+# while the second keeps going; `conns close --all` ends the second.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+rb_init
+rb_require_cmd curl dnsmasq
+PX_BIG=${PX_BIG:-16}
+rb_topo_two_hosts
+PX_SOCK=$RB_TMP/run/ctl.sock
+px_config "
+control = { ctl_socket = \"$PX_SOCK\"; };
+inbounds = (
+  { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080;
+    users = ( { username = \"alice\"; password = \"wonder\"; } ); },
+  { type = \"http\"; tag = \"http-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 3128; }
+);
+outbounds = ( { type = \"direct\"; tag = \"direct\"; }, { type = \"direct\"; tag = \"direct2\"; } );
+route = {
+  rules = ( { domain_suffix = [\"example.test\"]; outbound = \"direct2\"; } );
+  final = \"direct\";
+};
+dns = {
+  servers = ( { tag = \"lan\"; type = \"udp\"; server = \"$RB_SRV_IP4\"; server_port = 53; } );
+  strategy = \"ipv4_only\";
+};
+"
+rb_dp_start --eal "-m 768"
+px_control_start
+px_nginx_start
+rb_bg "$RB_TMP/dnsmasq.log" ip netns exec "$RB_NS_SRV" dnsmasq --no-daemon --user=root \
+	--no-resolv --no-hosts --bind-interfaces --listen-address="$RB_SRV_IP4" --port=53 \
+	--pid-file="$RB_TMP/dnsmasq.pid" --log-facility=- --address=/example.test/"$RB_SRV_IP4"
+rb_wait_for 5 grep -q "started" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did not start"
+P=$RB_DP_CLI_IP4
+px_wait_proxy "http://$P:3128"
+rbctl() { "${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}" -s "$PX_SOCK" "$@"; }
+# one connection's field (JSON) from `conns --json FILTERS`: jfield KEY FILTERS...
+jfield() {
+	local key=$1
+	shift
+	rbctl conns --json "$@" | "$RB_PY" -c "
+import json, sys
+d = json.load(sys.stdin)['data']
+print(len(d), d[0]['$key'] if d else '')"
+}
+
+# empty table first
+rb_expect_ok "conns (idle)" rbctl conns
+rb_assert_match "$RB_OUT" "none" "no connection yet"
+
+rb_bg "$RB_TMP/curl_a.log" ip netns exec "$RB_NS_CLI" curl -sS --limit-rate 200k -o /dev/null \
+	-x "socks5h://alice:wonder@$P:1080" "http://big.example.test:8080/big.bin"
+A_PID=$RB_BG_PID
+rb_bg "$RB_TMP/curl_b.log" ip netns exec "$RB_NS_CLI" curl -sS --limit-rate 200k -o /dev/null \
+	-x "http://$P:3128" "http://$RB_SRV_IP4:8080/big.bin"
+B_PID=$RB_BG_PID
+rb_wait_for 10 sh -c "'${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}' -s '$PX_SOCK' --json conns | grep -o '\"state\":\"relay\"' | wc -l | grep -qx 2" ||
+	rb_fail "two relayed connections never showed: $(rbctl conns 2>&1)"
+sleep 1
+
+# the table
+rb_expect_ok "conns" rbctl conns
+rb_note "$RB_OUT"
+for col in id inbound user src dst dst_ip rule outbound up down; do
+	rb_assert_match "$(echo "$RB_OUT" | head -1)" "\\b$col\\b" "table column $col"
+done
+# A: socks5h as alice, by name, through the domain rule
+JA=$(rbctl conns --json --user alice) || rb_fail "conns --user alice: $JA"
+read -r n a_id a_in a_user a_src a_dst a_ip a_rule a_out a_down <<<"$(echo "$JA" | "$RB_PY" -c "
+import json, sys
+d = json.load(sys.stdin)['data']
+c = d[0]
+print(len(d), c['id'], c['inbound'], c['user'], c['src'], c['dst'], c['dst_ip'], c['rule'], c['outbound'], c['down'])")"
+rb_assert_eq "$n" 1 "connections of alice"
+rb_assert_eq "$a_in" socks-in "A inbound"
+rb_assert_eq "$a_user" alice "A user"
+rb_assert_match "$a_src" "^$RB_CLI_IP4:[0-9]+$" "A source"
+rb_assert_eq "$a_dst" "big.example.test:8080" "A destination (domain)"
+rb_assert_eq "$a_ip" "$RB_SRV_IP4" "A destination (resolved IP)"
+rb_assert_eq "$a_rule" 0 "A rule"
+rb_assert_eq "$a_out" direct2 "A outbound"
+rb_assert_ge "$a_down" 1 "A bytes down"
+# B: http inbound, by IP, route.final
+read -r n b_rule <<<"$(jfield rule --inbound http-in)"
+rb_assert_eq "$n" 1 "connections on http-in"
+rb_assert_eq "$b_rule" final "B rule"
+read -r n b_out <<<"$(jfield outbound --dst "$RB_SRV_IP4:8080" --inbound http-in)"
+rb_assert_eq "$b_out" direct "B outbound (--dst filter)"
+read -r n _ <<<"$(jfield id --dst example.test)"
+rb_assert_eq "$n" 1 "--dst example.test"
+read -r n _ <<<"$(jfield id --outbound direct2)"
+rb_assert_eq "$n" 1 "--outbound direct2"
+read -r n _ <<<"$(jfield id --inbound nosuch)"
+rb_assert_eq "$n" 0 "--inbound nosuch"
+# bytes move
+sleep 1
+read -r _ a_down2 <<<"$(jfield down --user alice)"
+[ "$a_down2" -gt "$a_down" ] || rb_fail "A's byte count did not move ($a_down -> $a_down2)"
+
+# close A only
+rb_expect_ok "conns close $a_id" rbctl conns close "$a_id"
+for ((i = 0; i < 50; i++)); do kill -0 "$A_PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$A_PID" 2>/dev/null && rb_fail "curl A still running after conns close"
+wait "$A_PID"
+a_rc=$?
+[ "$a_rc" -ne 0 ] || rb_fail "curl A exited 0 after its connection was closed"
+rb_note "curl A exit $a_rc: $(cat "$RB_TMP/curl_a.log")"
+rb_expect_fail "close A again" rbctl conns close "$a_id"
+rb_assert_match "$RB_OUT" "no connection" "A is gone"
+kill -0 "$B_PID" 2>/dev/null || rb_fail "curl B died with A: $(cat "$RB_TMP/curl_b.log")"
+read -r n b_down <<<"$(jfield down)"
+rb_assert_eq "$n" 1 "connections left"
+sleep 1
+read -r n b_down2 <<<"$(jfield down)"
+[ "$b_down2" -gt "$b_down" ] || rb_fail "B stalled after A was closed ($b_down -> $b_down2)"
+rb_expect_fail "close a bad id" rbctl conns close nonsense
+rb_expect_ok "conns close --all" rbctl conns close --all
+rb_assert_match "$RB_OUT" "closed +1" "one closed by --all"
+wait "$B_PID"
+[ $? -ne 0 ] || rb_fail "curl B exited 0 after close --all"
+read -r n _ <<<"$(jfield id)"
+rb_assert_eq "$n" 0 "connections after close --all"
+
+rb_dp_stats
+rb_assert_stat_ge event.proxy_closed_by_ctl 2
+rb_dp_stop
+rb_pass "conns table and filters, close ID cut one transfer, the other kept going, close --all"
