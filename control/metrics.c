@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <microhttpd.h>
 
+#include "rb_conns.h"
 #include "rb_ctl.h"
 #include "rb_route_ctl.h"
 #include "rb_wg_ctl.h"
@@ -72,7 +73,7 @@ static void family(struct rb_json *o, const char *name, const char *type, const 
 }
 
 /* Label values: escape backslash, quote and newline (exposition format). */
-static void esc(char *dst, size_t n, const char *s)
+void rb_metrics_esc(char *dst, size_t n, const char *s)
 {
 	size_t k = 0;
 
@@ -109,8 +110,8 @@ void rb_ctl_metrics_render(struct rb_ctl *c, struct rb_json *o)
 		if (np < 0)
 			np = 0;
 		for (p = 0; p < np; p++)
-			esc(pn[p], sizeof(pn[p]), ports[p].name);
-		esc(dpv, sizeof(dpv), h->version);
+			rb_metrics_esc(pn[p], sizeof(pn[p]), ports[p].name);
+		rb_metrics_esc(dpv, sizeof(dpv), h->version);
 	}
 
 	family(o, "ringbox_build_info", "gauge", "Build information of ringbox-control and the dataplane");
@@ -210,6 +211,7 @@ void rb_ctl_metrics_render(struct rb_ctl *c, struct rb_json *o)
 	}
 	rb_wg_metrics_render(c, o);
 	rb_route_metrics_render(c, o);
+	rb_proxy_metrics_render(c, o);
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,

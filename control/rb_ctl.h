@@ -86,5 +86,7 @@ void rb_metrics_stop(struct rb_metrics *m);
 
 /* metrics.c: append a line (printf) to a /metrics exposition buffer. */
 void rb_metrics_out(struct rb_json *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* metrics.c: a label value escaped for the exposition format. */
+void rb_metrics_esc(char *dst, size_t n, const char *s);
 
 #endif

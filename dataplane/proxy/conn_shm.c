@@ -13,6 +13,15 @@
 
 #include "rb_conn_info.h"
 
+/* Label values of enum rb_proxy_err (metrics, logs). */
+const char *const rb_proxy_err_names[RB_PERR_MAX] = {
+	[RB_PERR_NONE] = "none",           [RB_PERR_MALFORMED] = "malformed",
+	[RB_PERR_VERSION] = "version",     [RB_PERR_AUTH] = "auth",
+	[RB_PERR_NO_METHOD] = "no_method", [RB_PERR_COMMAND] = "command",
+	[RB_PERR_ADDRESS] = "address",     [RB_PERR_TOO_LARGE] = "too_large",
+	[RB_PERR_TIMEOUT] = "timeout",
+};
+
 #define ALIGN64(x) (((x) + 63) & ~(uint64_t)63)
 
 void rb_conn_shm_name(const char *shm_name, char *out, size_t len)

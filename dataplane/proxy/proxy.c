@@ -113,6 +113,45 @@ void proxy_info_update(struct psess *s, uint8_t state)
 	info_end(i);
 }
 
+void proxy_count_routed(struct psess *s)
+{
+	struct rb_conn_worker *wk = s->pl->wk;
+
+	if (s->routed || s->outbound >= RB_CONN_MAX_TAGS)
+		return;
+	s->routed = 1;
+	s->rule_slot = (uint16_t)rb_conn_rule_slot(s->route.rule);
+	wk->out[s->outbound].conns++;
+	wk->out[s->outbound].active++;
+	wk->rules[s->rule_slot].conns++;
+	wk->rules[s->rule_slot].active++;
+}
+
+void proxy_count_bytes(struct psess *s, int upward, uint32_t n)
+{
+	struct rb_conn_worker *wk = s->pl->wk;
+
+	if (upward) {
+		s->bytes_up += n;
+		wk->in[s->inbound].bytes_up += n;
+		if (s->routed) {
+			wk->out[s->outbound].bytes_up += n;
+			wk->rules[s->rule_slot].bytes_up += n;
+		}
+		if (s->info)
+			s->info->bytes_up = s->bytes_up;
+	} else {
+		s->bytes_down += n;
+		wk->in[s->inbound].bytes_down += n;
+		if (s->routed) {
+			wk->out[s->outbound].bytes_down += n;
+			wk->rules[s->rule_slot].bytes_down += n;
+		}
+		if (s->info)
+			s->info->bytes_down = s->bytes_down;
+	}
+}
+
 /* ---------------------------------------------------------- sessions */
 
 static struct psess *sess_alloc(struct proxy_lcore *pl)
@@ -160,12 +199,9 @@ void proxy_sess_free(struct psess *s)
 	}
 	free(s->early);
 	ic->active--;
-	ic->bytes_up += s->bytes_up;
-	ic->bytes_down += s->bytes_down;
-	if (s->outbound < RB_CONN_MAX_TAGS && s->state >= PS_DIAL) {
+	if (s->routed) {
 		pl->wk->out[s->outbound].active--;
-		pl->wk->out[s->outbound].bytes_up += s->bytes_up;
-		pl->wk->out[s->outbound].bytes_down += s->bytes_down;
+		pl->wk->rules[s->rule_slot].active--;
 	}
 	if (s->info) {
 		info_begin(s->info);
@@ -230,7 +266,6 @@ static int pump(struct psess *s, int upward)
 	struct tcp_conn *src = upward ? s->cli : s->up, *dst = upward ? s->up : s->cli;
 	struct rte_mbuf **pend = upward ? &s->pend_up : &s->pend_down;
 	uint8_t *shut = upward ? &s->shut_up : &s->shut_down;
-	uint64_t *ctr = upward ? &s->bytes_up : &s->bytes_down;
 	uint32_t moved = 0;
 
 	if (src == NULL || dst == NULL)
@@ -273,13 +308,8 @@ static int pump(struct psess *s, int upward)
 		}
 		moved += len;
 	}
-	*ctr += moved;
-	if (moved && s->info) {
-		if (upward)
-			s->info->bytes_up = s->bytes_up;
-		else
-			s->info->bytes_down = s->bytes_down;
-	}
+	if (moved)
+		proxy_count_bytes(s, upward, moved);
 	if (!*pend && !*shut && tcp_eof(src)) {
 		*shut = 1;
 		tcp_shutdown(dst);
@@ -305,7 +335,7 @@ void proxy_start_relay(struct psess *s)
 			proxy_sess_free(s);
 			return;
 		}
-		s->bytes_up += s->elen;
+		proxy_count_bytes(s, 1, s->elen);
 		free(s->early);
 		s->early = NULL;
 		s->elen = 0;

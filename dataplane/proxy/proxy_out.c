@@ -123,7 +123,8 @@ static void upstream_ready(struct psess *s)
 		proxy_fail(s, RB_PERR_NONE);
 		return;
 	}
-	s->bytes_down += left;
+	if (left)
+		proxy_count_bytes(s, 0, left);
 	proxy_start_relay(s);
 }
 
@@ -302,6 +303,9 @@ void proxy_route_and_dial(struct psess *s)
 	rq.dst = s->req.dst;
 	memset(&s->route, 0, sizeof(s->route));
 	rc = rb_route_match(pl->lc, &rq, &s->route);
+	if (rc == 0 && (s->route.action == RB_ACT_REJECT || s->route.outbound >= p->n_outbounds ||
+			p->outbounds[s->route.outbound].type == RB_OUT_BLOCK))
+		pl->wk->rules[rb_conn_rule_slot(s->route.rule)].conns++; /* matched, refused */
 	if (rc < 0 || s->route.action == RB_ACT_REJECT || s->route.outbound >= p->n_outbounds ||
 	    p->outbounds[s->route.outbound].type == RB_OUT_BLOCK) {
 		rejected(s);
@@ -332,8 +336,7 @@ void proxy_route_and_dial(struct psess *s)
 	s->n_hops = (uint8_t)n;
 	for (int i = 0; i < n; i++)
 		s->hops[i] = chain[n - 1 - i];
-	pl->wk->out[s->outbound].conns++;
-	pl->wk->out[s->outbound].active++;
+	proxy_count_routed(s);
 	o = &p->outbounds[s->outbound];
 	s->deadline = pl->lc->now + proxy_ms_tsc(pl, o->connect_timeout_ms ? o->connect_timeout_ms
 									    : 5000);

@@ -82,6 +82,8 @@ struct psess {
 	uint8_t in_type;                /* enum rb_in_type after mixed decided */
 	uint8_t shut_up, shut_down;     /* EOF propagated client->up / up->client */
 	uint8_t resolving;              /* a rb_resolve_start() callback is pending */
+	uint8_t routed;                 /* counted in out[outbound] and rules[rule_slot] */
+	uint16_t rule_slot;             /* rb_conn_rule_slot(route.rule) once routed */
 	uint16_t inbound;
 	uint8_t n_hops, hop;            /* protocol outbounds in the chain, current one */
 	uint16_t hops[PROXY_MAX_HOPS];  /* innermost (dialled first) .. routed outbound */
@@ -129,6 +131,11 @@ void proxy_fail(struct psess *s, enum rb_proxy_err why);
 void proxy_start_relay(struct psess *s);
 int proxy_send(struct tcp_conn *c, const void *buf, size_t len);
 void proxy_info_update(struct psess *s, uint8_t state);
+/* The session is routed: count it on its outbound and rule. */
+void proxy_count_routed(struct psess *s);
+/* n bytes relayed up (client -> upstream) or down: session, inbound,
+ * outbound, rule and the connections table. */
+void proxy_count_bytes(struct psess *s, int upward, uint32_t n);
 uint64_t proxy_ms_tsc(const struct proxy_lcore *pl, uint32_t ms);
 extern const struct tcp_callbacks proxy_up_cb;
 

@@ -27,11 +27,14 @@
 #include "proxy_parse.h"
 
 #define RB_CONN_SHM_MAGIC    0x314e4e4f43425252ULL /* "RRBCONN1" */
-#define RB_CONN_SHM_VER      1
+#define RB_CONN_SHM_VER      2
 #define RB_CONN_TAG_LEN      32
 #define RB_CONN_CLOSE_SLOTS  16
 #define RB_CONN_CLOSE_ALL    UINT64_MAX
 #define RB_CONN_MAX_TAGS     64     /* = RB_MAX_INBOUNDS = RB_MAX_OUTBOUNDS */
+#define RB_CONN_MAX_RULES    256    /* rules counted one by one; later ones share "other" */
+#define RB_CONN_RULE_FINAL   RB_CONN_MAX_RULES        /* rules[] index of route.final */
+#define RB_CONN_RULE_OTHER   (RB_CONN_MAX_RULES + 1)  /* rules[] index of rules >= MAX */
 
 enum rb_conn_state {
 	RB_CONN_FREE = 0,
@@ -60,14 +63,23 @@ struct rb_conn_info {
 	char in_tag[RB_CONN_TAG_LEN], out_tag[RB_CONN_TAG_LEN];
 } __attribute__((aligned(64)));
 
-/* Counters of one inbound or outbound on one worker. */
+/* Counters of one inbound or outbound on one worker.  Plain stores by the
+ * owning worker (no atomics); control sums the workers. */
 struct rb_proxy_tag_counters {
 	uint64_t conns;                 /* accepted (inbound) / dialled (outbound) */
 	uint64_t active;
-	uint64_t bytes_up, bytes_down;  /* of finished + running connections */
+	uint64_t bytes_up, bytes_down;  /* relayed so far, running connections included */
 	uint64_t errors[RB_PERR_MAX];   /* inbound: handshake failures by reason */
 	uint64_t dial_fail;             /* outbound: upstream could not be opened */
 	uint64_t rejected;              /* inbound: refused by the router */
+};
+
+/* Counters of one route rule (index: the rule, RB_CONN_RULE_FINAL,
+ * RB_CONN_RULE_OTHER) on one worker. */
+struct rb_proxy_rule_counters {
+	uint64_t conns;                 /* sessions routed by the rule */
+	uint64_t active;
+	uint64_t bytes_up, bytes_down;
 };
 
 struct rb_conn_worker {
@@ -78,6 +90,7 @@ struct rb_conn_worker {
 	uint64_t pad[5];
 	struct rb_proxy_tag_counters in[RB_CONN_MAX_TAGS];
 	struct rb_proxy_tag_counters out[RB_CONN_MAX_TAGS];
+	struct rb_proxy_rule_counters rules[RB_CONN_MAX_RULES + 2];
 } __attribute__((aligned(64)));
 
 struct rb_conn_shm_hdr {
@@ -120,5 +133,12 @@ int rb_conn_read(const struct rb_conn_info *slot, struct rb_conn_info *out);
 /* Ask the owning worker to close id (or all with RB_CONN_CLOSE_ALL on
  * worker w).  Returns 0, -EBUSY (mailbox full), -EINVAL. */
 int rb_conn_request_close(struct rb_conn_shm *s, unsigned w, uint64_t id);
+/* rules[] index of a route result's rule (RB_RULE_FINAL, an index, ...). */
+static inline unsigned rb_conn_rule_slot(uint16_t rule)
+{
+	if (rule == RB_RULE_FINAL)
+		return RB_CONN_RULE_FINAL;
+	return rule < RB_CONN_MAX_RULES ? rule : RB_CONN_RULE_OTHER;
+}
 
 #endif

@@ -12,14 +12,6 @@
 #include "proxy_parse.h"
 #include "socks_wire.h"
 
-const char *const rb_proxy_err_names[RB_PERR_MAX] = {
-	[RB_PERR_NONE] = "none",           [RB_PERR_MALFORMED] = "malformed",
-	[RB_PERR_VERSION] = "version",     [RB_PERR_AUTH] = "auth",
-	[RB_PERR_NO_METHOD] = "no_method", [RB_PERR_COMMAND] = "command",
-	[RB_PERR_ADDRESS] = "address",     [RB_PERR_TOO_LARGE] = "too_large",
-	[RB_PERR_TIMEOUT] = "timeout",
-};
-
 enum {
 	SP_FIRST = 0,
 	SP5_METHODS,
