@@ -14,6 +14,7 @@
 #include <rte_malloc.h>
 
 #include "../rb_log.h"
+#include "../wireguard/wg_term.h"
 #include "proxy_priv.h"
 #include "rb_proxy.h"
 
@@ -183,6 +184,7 @@ void proxy_sess_free(struct psess *s)
 		return;
 	if (s->resolving)
 		rb_resolve_cancel(pl->lc, proxy_resolved, s);
+	proxy_udp_free(s);
 	if (s->cli) {
 		tcp_set_callbacks(s->cli, NULL, NULL);
 		tcp_abort(s->cli);
@@ -397,6 +399,22 @@ static void cli_handshake(struct psess *s)
 	}
 }
 
+/* A UDP association's TCP connection carries nothing more (RFC 1928 7):
+ * discard what comes; its end ends the association. */
+static void udp_ctl_readable(struct psess *s)
+{
+	struct rte_mbuf *m;
+
+	while ((m = tcp_read(s->cli, UINT32_MAX)) != NULL)
+		rte_pktmbuf_free(m);
+	if (tcp_eof(s->cli)) {
+		tcp_set_callbacks(s->cli, NULL, NULL);
+		tcp_close(s->cli);
+		s->cli = NULL;
+		proxy_sess_free(s);
+	}
+}
+
 static void cli_readable(struct tcp_conn *c)
 {
 	struct psess *s = tcp_user(c);
@@ -407,6 +425,8 @@ static void cli_readable(struct tcp_conn *c)
 		cli_handshake(s);
 	else if (s->state == PS_RELAY)
 		pump(s, 1);
+	else if (s->state == PS_UDP)
+		udp_ctl_readable(s);
 	else if (tcp_eof(c) && tcp_readable(c) == 0 && s->state != PS_RELAY) {
 		/* the client gave up while we dial: abandon */
 		tcp_set_callbacks(c, NULL, NULL);
@@ -575,6 +595,8 @@ void proxy_lcore_poll(struct rb_lcore *lc)
 			}
 			continue;
 		}
+		if (s->state == PS_UDP)
+			proxy_udp_poll(s);
 		if (s->state == PS_RELAY && (s->pend_up || s->pend_down)) {
 			if (pump(s, 1) == 0)
 				pump(s, 0);
@@ -638,8 +660,11 @@ int proxy_lcore_init(struct rb_lcore *lc)
 
 		if (in->type == RB_IN_DIRECT && in->network == RB_CFG_NET_UDP)
 			continue;
+		lp.foreign = in->type == RB_IN_WIREGUARD; /* the endpoint's flows */
 		memcpy(lp.addr, in->listen.addr, 16);
 		pl->lis[i] = tcp_listen(lc, &lp, &err);
+		if (pl->lis[i] && lp.foreign)
+			rb_wg_term_listen(lc, in->tag, pl->lis[i]);
 		if (pl->lis[i] == NULL) {
 			RB_ERR("proxy: inbound '%s': cannot listen on port %u: %s", in->tag,
 			       in->listen_port, strerror(-err));
@@ -663,8 +688,11 @@ void proxy_lcore_fini(struct rb_lcore *lc)
 	while (!TAILQ_EMPTY(&pl->active))
 		proxy_sess_free(TAILQ_FIRST(&pl->active));
 	for (int i = 0; i < RB_MAX_INBOUNDS; i++)
-		if (pl->lis[i])
+		if (pl->lis[i]) {
+			if (i < pl->cfg->n_inbounds && pl->cfg->inbounds[i].type == RB_IN_WIREGUARD)
+				rb_wg_term_listen(lc, pl->cfg->inbounds[i].tag, NULL);
 			tcp_unlisten(pl->lis[i]);
+		}
 	free(pl->sess);
 	free(pl->free_list);
 	proxy_lcores[lc->worker] = NULL;

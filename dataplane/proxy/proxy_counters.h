@@ -4,7 +4,23 @@
 #ifndef PROXY_COUNTERS_H
 #define PROXY_COUNTERS_H
 
-#define RB_DROP_PROXY(X)
+#define RB_DROP_PROXY(X)                                                                   \
+	X(PROXY_UDP_MALFORMED, proxy_udp_malformed,                                        \
+	  "proxy: SOCKS5 UDP datagrams with a bad header (RFC 1928 7)")                     \
+	X(PROXY_UDP_FRAGMENT, proxy_udp_fragment,                                          \
+	  "proxy: SOCKS5 UDP fragments (FRAG != 0, not supported)")                         \
+	X(PROXY_UDP_FOREIGN, proxy_udp_foreign,                                            \
+	  "proxy: datagrams to a UDP association from another address than its client")     \
+	X(PROXY_UDP_TABLE_FULL, proxy_udp_table_full,                                      \
+	  "proxy: datagrams refused, the lcore's UDP session table is full")               \
+	X(PROXY_UDP_REJECTED, proxy_udp_rejected,                                          \
+	  "proxy: datagrams to a destination the router rejects or blocks")                 \
+	X(PROXY_UDP_UNSUPPORTED, proxy_udp_unsupported,                                    \
+	  "proxy: datagrams routed to an outbound without UDP relay (only direct has it)")  \
+	X(PROXY_UDP_NO_ROUTE, proxy_udp_no_route,                                          \
+	  "proxy: datagrams whose destination could not be resolved or opened")           \
+	X(PROXY_UDP_PENDING, proxy_udp_pending,                                            \
+	  "proxy: datagrams over the queue of a session still resolving its destination")
 
 #define RB_EVENT_PROXY(X)                                                                  \
 	X(PROXY_ACCEPT, proxy_accept, "proxy: client connections accepted")                \
@@ -19,6 +35,12 @@
 	X(PROXY_ERR_TIMEOUT, proxy_err_timeout, "proxy: handshakes timed out")             \
 	X(PROXY_DIAL_FAIL, proxy_dial_fail, "proxy: upstreams that could not be opened")   \
 	X(PROXY_REJECT, proxy_reject, "proxy: requests rejected by the router")            \
-	X(PROXY_ENOBUFS, proxy_enobufs, "proxy: relay writes deferred, lcore buffer limit")
+	X(PROXY_ENOBUFS, proxy_enobufs, "proxy: relay writes deferred, lcore buffer limit") \
+	X(PROXY_UDP_ASSOC, proxy_udp_assoc, "proxy: SOCKS5 UDP associations opened")        \
+	X(PROXY_UDP_SESSION, proxy_udp_session, "proxy: UDP NAT sessions opened")           \
+	X(PROXY_UDP_TIMEOUT, proxy_udp_timeout, "proxy: UDP NAT sessions ended by idle timeout") \
+	X(PROXY_UDP_UP, proxy_udp_up, "proxy: UDP datagrams relayed client to destination") \
+	X(PROXY_UDP_DOWN, proxy_udp_down, "proxy: UDP datagrams relayed destination to client") \
+	X(PROXY_UDP_SEND_FAIL, proxy_udp_send_fail, "proxy: UDP relay sends that failed")
 
 #endif

@@ -19,7 +19,7 @@
 #include "proxy_priv.h"
 #include "socks_wire.h"
 
-static void cfg_host_dest(const struct rb_cfg_host *h, uint16_t port, struct rb_dest *d)
+void proxy_cfg_host_dest(const struct rb_cfg_host *h, uint16_t port, struct rb_dest *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->family = h->family;
@@ -139,7 +139,7 @@ static void hop_start(struct psess *s)
 	if (s->hop + 1 < s->n_hops) {
 		const struct rb_cfg_outbound *next = &p->outbounds[s->hops[s->hop + 1]];
 
-		cfg_host_dest(&next->server, next->server_port, &dst);
+		proxy_cfg_host_dest(&next->server, next->server_port, &dst);
 	} else {
 		dst = s->target;
 	}
@@ -237,6 +237,31 @@ void proxy_up_connected(struct tcp_conn *c, int err)
 
 /* ------------------------------------------------------------- dialling */
 
+/* The chain ends in a wireguard outbound: dial from the endpoint's tunnel
+ * address of that family (-1 when it has none).  0 otherwise. */
+static int dial_bind(const struct psess *s, int family, uint8_t laddr[16])
+{
+	static const uint8_t zero[16];
+	const struct rb_cfg_proxy *p = s->pl->cfg;
+	int k = s->outbound;
+
+	for (int n = 0; k >= 0 && k < p->n_outbounds && n <= PROXY_MAX_HOPS; n++) {
+		const struct rb_cfg_outbound *o = &p->outbounds[k];
+
+		if (o->type == RB_OUT_WIREGUARD) {
+			const uint8_t *b = family == AF_INET ? o->inet4_bind : o->inet6_bind;
+			size_t len = family == AF_INET ? 4 : 16;
+
+			memcpy(laddr, b, len);
+			return memcmp(b, zero, len) == 0 ? -1 : 0;
+		}
+		if (o->type == RB_OUT_DIRECT)
+			return 0;
+		k = o->detour_idx;
+	}
+	return 0;
+}
+
 static void dial(struct psess *s, const struct rb_dest *to)
 {
 	struct tcp_connect_params cp = {
@@ -248,6 +273,10 @@ static void dial(struct psess *s, const struct rb_dest *to)
 	int err = 0;
 
 	memcpy(cp.raddr, to->addr, 16);
+	if (dial_bind(s, to->family, cp.laddr) != 0) {
+		dial_failed(s, -EADDRNOTAVAIL);
+		return;
+	}
 	s->state = PS_DIAL;
 	s->up = tcp_connect(s->pl->lc, &cp, &err);
 	if (s->up == NULL)
@@ -267,7 +296,7 @@ void proxy_resolved(void *arg, int family, const uint8_t *addr, int err)
 	if (s->n_hops) {
 		const struct rb_cfg_outbound *o = &s->pl->cfg->outbounds[s->hops[0]];
 
-		cfg_host_dest(&o->server, o->server_port, &to);
+		proxy_cfg_host_dest(&o->server, o->server_port, &to);
 	} else {
 		to = s->target;
 		s->target.family = (uint8_t)family;
@@ -290,6 +319,10 @@ void proxy_route_and_dial(struct psess *s)
 	uint16_t chain[PROXY_MAX_HOPS];
 	int n = 0, k, rc;
 
+	if (s->req.cmd == RB_CMD_UDP_ASSOCIATE) {
+		proxy_udp_associate(s); /* routed per UDP session (udp_relay.c) */
+		return;
+	}
 	s->state = PS_ROUTE;
 	memset(&rq, 0, sizeof(rq));
 	rq.inbound = s->inbound;
@@ -323,7 +356,7 @@ void proxy_route_and_dial(struct psess *s)
 	/* the chain, outermost (the routed outbound) first */
 	for (k = s->outbound; k >= 0; k = o->detour_idx) {
 		o = &p->outbounds[k];
-		if (o->type == RB_OUT_DIRECT) {
+		if (o->type == RB_OUT_DIRECT || o->type == RB_OUT_WIREGUARD) {
 			term = o;
 			break;
 		}
@@ -343,13 +376,13 @@ void proxy_route_and_dial(struct psess *s)
 	if (n == 0 && term) {
 		/* direct: its own override_address / override_port */
 		if (term->override_address.name[0]) {
-			cfg_host_dest(&term->override_address, s->target.port, &s->target);
+			proxy_cfg_host_dest(&term->override_address, s->target.port, &s->target);
 		}
 		if (term->override_port)
 			s->target.port = term->override_port;
 	}
 	if (n)
-		cfg_host_dest(&p->outbounds[s->hops[0]].server, p->outbounds[s->hops[0]].server_port,
+		proxy_cfg_host_dest(&p->outbounds[s->hops[0]].server, p->outbounds[s->hops[0]].server_port,
 			      &to);
 	else
 		to = s->target;

@@ -72,7 +72,10 @@ enum psess_state {
 	PS_DIAL,
 	PS_OUT_HS,
 	PS_RELAY,
+	PS_UDP,                         /* a SOCKS5 UDP association (udp_relay.c) */
 };
+
+struct proxy_udp_assoc;
 
 struct psess {
 	TAILQ_ENTRY(psess) link;        /* active list (timeouts, close requests) */
@@ -110,6 +113,7 @@ struct psess {
 	uint8_t *early;                 /* bytes for upstream once it is ready */
 	uint32_t elen;
 	uint64_t bytes_up, bytes_down;
+	struct proxy_udp_assoc *udp;    /* PS_UDP: the association */
 };
 
 struct proxy_lcore {
@@ -123,6 +127,7 @@ struct proxy_lcore {
 	struct rb_conn_worker *wk;
 	uint64_t seq;
 	uint64_t next_scan;
+	uint32_t n_udp;                 /* UDP NAT sessions on this lcore */
 };
 
 /* proxy.c */
@@ -150,5 +155,16 @@ void proxy_route_and_dial(struct psess *s);
 void proxy_up_connected(struct tcp_conn *c, int err);
 void proxy_up_handshake_readable(struct psess *s);
 void proxy_resolved(void *arg, int family, const uint8_t *addr, int err);
+void proxy_cfg_host_dest(const struct rb_cfg_host *h, uint16_t port, struct rb_dest *d);
+
+/* udp_relay.c: SOCKS5 UDP ASSOCIATE (RFC 1928 7) and the lcore's UDP NAT
+ * sessions.  The request is complete: bind the relay port, answer the
+ * client, enter PS_UDP.  The association ends with its TCP connection. */
+#define PROXY_UDP_SESS_PER_LCORE 4096
+void proxy_udp_associate(struct psess *s);
+/* Idle timeouts (from proxy_lcore_poll). */
+void proxy_udp_poll(struct psess *s);
+/* Close the association's sockets and sessions (from proxy_sess_free). */
+void proxy_udp_free(struct psess *s);
 
 #endif

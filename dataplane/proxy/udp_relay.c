@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SOCKS5 UDP ASSOCIATE (RFC 1928 section 7) and the UDP NAT sessions behind
+ * it, on the worker lcore that owns the association's TCP connection.
+ *
+ *   client --TCP--> socks/mixed inbound: UDP ASSOCIATE
+ *          <-TCP--  reply: BND.ADDR:BND.PORT = the relay port bound here
+ *   client --UDP--> relay port: RSV RSV FRAG ATYP DST.ADDR DST.PORT DATA
+ *                   -> NAT session (client port, destination): routed once
+ *                      (network udp), its own socket from udp_open() (a local
+ *                      port whose replies hash back to this lcore) -> DATA
+ *   client <-UDP--  relay port: header with the replying address + DATA
+ *
+ * Sessions are bounded per lcore (PROXY_UDP_SESS_PER_LCORE; refusals
+ * counted), end after an idle time like sing-box's (destination port 53:
+ * 10 s, 443: 30 s, otherwise the inbound's udp_timeout, default 5 min; the
+ * inbound's value wins when shorter), and all end with the association's
+ * TCP connection.  Only datagrams from the client's address (and, when the
+ * request announced one, its port) are accepted.  Fragments (FRAG != 0) are
+ * dropped and counted; the outbound must be `direct` (or the datagram is
+ * dropped and counted).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <rte_mbuf.h>
+
+#include "../rb_log.h"
+#include "../udp/udp.h"
+#include "proxy_priv.h"
+#include "socks_wire.h"
+
+#define UDP_PENDING_MAX   4       /* datagrams held while the destination resolves */
+#define UDP_HDR_MAX       (4 + 1 + RB_DOMAIN_MAX + 2)
+#define UDP_DNS_IDLE_S    10
+#define UDP_QUIC_IDLE_S   30
+#define UDP_DEFAULT_IDLE_S 300
+
+struct udp_nat {
+	LIST_ENTRY(udp_nat) link;       /* in its association */
+	struct proxy_udp_assoc *a;
+	struct udp_sock *sock;          /* toward the destination; NULL while resolving */
+	uint16_t cport;                 /* the client's UDP source port */
+	uint16_t outbound, rule_slot;
+	uint8_t resolving;
+	uint8_t n_pend;
+	struct rb_dest dst;             /* as the client asked */
+	struct rb_dest to;              /* where datagrams go (overrides, resolution) */
+	uint64_t last, idle;            /* TSC */
+	struct rte_mbuf *pend[UDP_PENDING_MAX];
+};
+
+struct proxy_udp_assoc {
+	struct psess *s;
+	struct udp_sock *sock;          /* the relay port, toward the client */
+	int family;
+	uint8_t caddr[16];              /* the client's address */
+	uint16_t cport;                 /* announced source port, 0 = any */
+	uint8_t laddr[16];              /* ours (the TCP connection's local address) */
+	uint16_t ifport;                /* port the client's datagrams arrive on */
+	LIST_HEAD(, udp_nat) nats;
+};
+
+static unsigned alen(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+/* ------------------------------------------------------------ counters */
+
+static void nat_count(struct udp_nat *n, int upward, uint32_t len)
+{
+	struct psess *s = n->a->s;
+	struct rb_conn_worker *wk = s->pl->wk;
+
+	rb_count(s->pl->lc, upward ? RB_EV_PROXY_UDP_UP : RB_EV_PROXY_UDP_DOWN);
+	if (upward) {
+		s->bytes_up += len;
+		wk->in[s->inbound].bytes_up += len;
+		wk->out[n->outbound].bytes_up += len;
+		wk->rules[n->rule_slot].bytes_up += len;
+		if (s->info)
+			s->info->bytes_up = s->bytes_up;
+	} else {
+		s->bytes_down += len;
+		wk->in[s->inbound].bytes_down += len;
+		wk->out[n->outbound].bytes_down += len;
+		wk->rules[n->rule_slot].bytes_down += len;
+		if (s->info)
+			s->info->bytes_down = s->bytes_down;
+	}
+}
+
+/* ------------------------------------------------------------ sessions */
+
+static void nat_resolved(void *arg, int family, const uint8_t *addr, int err);
+
+static void nat_free(struct udp_nat *n)
+{
+	struct psess *s = n->a->s;
+	struct proxy_lcore *pl = s->pl;
+
+	if (n->resolving)
+		rb_resolve_cancel(pl->lc, nat_resolved, n);
+	udp_close(n->sock);
+	for (int i = 0; i < n->n_pend; i++)
+		rte_pktmbuf_free(n->pend[i]);
+	LIST_REMOVE(n, link);
+	pl->wk->out[n->outbound].active--;
+	pl->wk->rules[n->rule_slot].active--;
+	pl->wk->udp_sessions--;
+	pl->n_udp--;
+	free(n);
+}
+
+static uint64_t idle_tsc(const struct psess *s, uint16_t port)
+{
+	const struct rb_cfg_inbound *in = &s->pl->cfg->inbounds[s->inbound];
+	uint32_t sec = in->udp_timeout_s ? in->udp_timeout_s : UDP_DEFAULT_IDLE_S;
+
+	if (port == 53 && sec > UDP_DNS_IDLE_S)
+		sec = UDP_DNS_IDLE_S;
+	else if (port == 443 && sec > UDP_QUIC_IDLE_S)
+		sec = UDP_QUIC_IDLE_S;
+	return s->pl->lc->dp->tsc_hz * sec;
+}
+
+static void nat_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
+		     void *arg);
+
+/* Send m (payload only) toward the session's destination. */
+static void nat_send(struct udp_nat *n, struct rte_mbuf *m)
+{
+	struct rb_lcore *lc = n->a->s->pl->lc;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+
+	n->last = lc->now;
+	if (udp_send(n->sock, m, NULL) != 0) {
+		rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
+		return;
+	}
+	nat_count(n, 1, len);
+}
+
+/* The destination is known: open the session's socket, flush what waited.
+ * Returns 0, or < 0 with the session freed. */
+static int nat_open(struct udp_nat *n)
+{
+	struct rb_lcore *lc = n->a->s->pl->lc;
+	int err = 0;
+
+	n->sock = udp_open(lc, n->to.family, n->to.addr, n->to.port, nat_recv, n, &err);
+	if (n->sock == NULL) {
+		for (int i = 0; i < n->n_pend; i++)
+			rb_drop(lc, n->pend[i], RB_DROP_PROXY_UDP_NO_ROUTE);
+		n->n_pend = 0;
+		nat_free(n);
+		return err ? err : -ENOMEM;
+	}
+	for (int i = 0; i < n->n_pend; i++)
+		nat_send(n, n->pend[i]);
+	n->n_pend = 0;
+	return 0;
+}
+
+static void nat_resolved(void *arg, int family, const uint8_t *addr, int err)
+{
+	struct udp_nat *n = arg;
+
+	n->resolving = 0;
+	if (err != 0 || (family != AF_INET && family != AF_INET6)) {
+		for (int i = 0; i < n->n_pend; i++)
+			rb_drop(n->a->s->pl->lc, n->pend[i], RB_DROP_PROXY_UDP_NO_ROUTE);
+		n->n_pend = 0;
+		nat_free(n);
+		return;
+	}
+	n->to.family = (uint8_t)family;
+	memset(n->to.addr, 0, 16);
+	memcpy(n->to.addr, addr, alen(family));
+	if (LIST_FIRST(&n->a->nats) == n) { /* the one the connections table shows */
+		n->a->s->target = n->to;
+		proxy_info_update(n->a->s, RB_CONN_UDP);
+	}
+	nat_open(n);
+}
+
+/* Route a new session (network udp); 0, or the drop reason. */
+static int nat_route(struct udp_nat *n, struct rb_route_result *res)
+{
+	struct psess *s = n->a->s;
+	const struct rb_cfg_proxy *p = s->pl->cfg;
+	const struct rb_cfg_outbound *o;
+	struct rb_route_req rq;
+
+	memset(&rq, 0, sizeof(rq));
+	memset(res, 0, sizeof(*res));
+	rq.inbound = s->inbound;
+	rq.network = RB_NET_UDP;
+	memcpy(rq.user, s->req.user, sizeof(rq.user));
+	rq.src_family = (uint8_t)n->a->family;
+	memcpy(rq.src_addr, n->a->caddr, 16);
+	rq.src_port = n->cport;
+	rq.dst = n->dst;
+	if (rb_route_match(s->pl->lc, &rq, res) < 0)
+		return RB_DROP_PROXY_UDP_REJECTED;
+	if (res->action == RB_ACT_REJECT || res->outbound >= p->n_outbounds ||
+	    res->outbound >= RB_CONN_MAX_TAGS ||
+	    p->outbounds[res->outbound].type == RB_OUT_BLOCK) {
+		s->pl->wk->rules[rb_conn_rule_slot(res->rule)].conns++;
+		return RB_DROP_PROXY_UDP_REJECTED;
+	}
+	o = &p->outbounds[res->outbound];
+	if (o->type != RB_OUT_DIRECT)
+		return RB_DROP_PROXY_UDP_UNSUPPORTED;
+	n->outbound = res->outbound;
+	n->rule_slot = (uint16_t)rb_conn_rule_slot(res->rule);
+	n->to = n->dst;
+	if (res->override_family) {
+		n->to.family = res->override_family;
+		memcpy(n->to.addr, res->override_addr, 16);
+		n->to.domain[0] = '\0';
+	}
+	if (res->override_port)
+		n->to.port = res->override_port;
+	if (o->override_address.name[0])
+		proxy_cfg_host_dest(&o->override_address, n->to.port, &n->to);
+	if (o->override_port)
+		n->to.port = o->override_port;
+	return 0;
+}
+
+/* A new session for (client port, dst); NULL when refused (m dropped). */
+static struct udp_nat *nat_new(struct proxy_udp_assoc *a, uint16_t cport,
+			       const struct rb_dest *dst, struct rte_mbuf *m)
+{
+	struct psess *s = a->s;
+	struct proxy_lcore *pl = s->pl;
+	struct rb_route_result res;
+	struct udp_nat *n;
+	int why;
+
+	if (pl->n_udp >= PROXY_UDP_SESS_PER_LCORE) {
+		rb_drop(pl->lc, m, RB_DROP_PROXY_UDP_TABLE_FULL);
+		return NULL;
+	}
+	n = calloc(1, sizeof(*n));
+	if (n == NULL) {
+		rb_drop(pl->lc, m, RB_DROP_PROXY_UDP_TABLE_FULL);
+		return NULL;
+	}
+	n->a = a;
+	n->cport = cport;
+	n->dst = *dst;
+	why = nat_route(n, &res);
+	if (why) {
+		free(n);
+		rb_drop(pl->lc, m, (enum rb_drop)why);
+		return NULL;
+	}
+	n->idle = idle_tsc(s, n->to.port);
+	n->last = pl->lc->now;
+	LIST_INSERT_HEAD(&a->nats, n, link);
+	pl->n_udp++;
+	pl->wk->udp_sessions++;
+	pl->wk->out[n->outbound].conns++;
+	pl->wk->out[n->outbound].active++;
+	pl->wk->rules[n->rule_slot].conns++;
+	pl->wk->rules[n->rule_slot].active++;
+	rb_count(pl->lc, RB_EV_PROXY_UDP_SESSION);
+	/* the connections table shows the association's latest session */
+	s->req.dst = n->dst;
+	s->target = n->to;
+	s->outbound = n->outbound;
+	s->route.rule = res.rule;
+	proxy_info_update(s, RB_CONN_UDP);
+	return n;
+}
+
+static int dest_equal(const struct rb_dest *x, const struct rb_dest *y)
+{
+	if (x->port != y->port || x->family != y->family)
+		return 0;
+	if (x->family == 0)
+		return strcmp(x->domain, y->domain) == 0;
+	return memcmp(x->addr, y->addr, alen(x->family)) == 0;
+}
+
+/* ------------------------------------------------------------ datagrams */
+
+/* From a destination: prepend the header naming it, send to the client. */
+static void nat_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
+		     void *arg)
+{
+	struct udp_nat *n = arg;
+	struct proxy_udp_assoc *a = n->a;
+	struct rb_lcore *lc = a->s->pl->lc;
+	uint8_t hdr[UDP_HDR_MAX];
+	struct rb_dest src;
+	struct udp_peer to;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	size_t hl;
+	char *p;
+
+	(void)sock;
+	memset(&src, 0, sizeof(src));
+	src.family = (uint8_t)from->family;
+	memcpy(src.addr, from->addr, alen(from->family));
+	src.port = from->port;
+	hl = rb_socks5_udp_header(&src, hdr);
+	p = rte_pktmbuf_prepend(m, (uint16_t)hl);
+	if (p == NULL) {
+		rb_drop(lc, m, RB_DROP_PROXY_UDP_NO_ROUTE);
+		return;
+	}
+	memcpy(p, hdr, hl);
+	memset(&to, 0, sizeof(to));
+	to.family = a->family;
+	memcpy(to.addr, a->caddr, 16);
+	to.port = n->cport;
+	memcpy(to.laddr, a->laddr, 16);
+	to.ifport = a->ifport;
+	n->last = lc->now;
+	if (udp_send(a->sock, m, &to) != 0) {
+		rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
+		return;
+	}
+	nat_count(n, 0, len);
+}
+
+/* From the client: check, parse, find or make the session, forward. */
+static void assoc_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
+		       void *arg)
+{
+	struct proxy_udp_assoc *a = arg;
+	struct rb_lcore *lc = a->s->pl->lc;
+	uint8_t hb[UDP_HDR_MAX];
+	const uint8_t *h;
+	uint32_t len = rte_pktmbuf_pkt_len(m), hlen = len < UDP_HDR_MAX ? len : UDP_HDR_MAX;
+	struct rb_dest dst;
+	struct udp_nat *n;
+	int hl;
+
+	(void)sock;
+	if (from->family != a->family || memcmp(from->addr, a->caddr, alen(a->family)) != 0 ||
+	    (a->cport && from->port != a->cport)) {
+		rb_drop(lc, m, RB_DROP_PROXY_UDP_FOREIGN);
+		return;
+	}
+	h = rte_pktmbuf_read(m, 0, hlen, hb);
+	if (h == NULL) {
+		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
+		return;
+	}
+	if (hlen >= 3 && h[0] == 0 && h[1] == 0 && h[2] != 0) {
+		rb_drop(lc, m, RB_DROP_PROXY_UDP_FRAGMENT);
+		return;
+	}
+	hl = rb_socks5_udp_parse(h, hlen, &dst);
+	if (hl < 0 || dst.port == 0) {
+		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
+		return;
+	}
+	a->ifport = from->ifport;
+	memcpy(a->laddr, from->laddr, 16);
+	rte_pktmbuf_adj(m, (uint16_t)hl);
+	LIST_FOREACH(n, &a->nats, link)
+		if (n->cport == from->port && dest_equal(&n->dst, &dst))
+			break;
+	if (n == NULL) {
+		n = nat_new(a, from->port, &dst, m);
+		if (n == NULL)
+			return;
+		if (n->to.family == 0) {
+			n->pend[n->n_pend++] = m;
+			n->resolving = 1;
+			if (rb_resolve_start(lc, n->to.domain, RB_RESOLVE_DEFAULT, nat_resolved, n) < 0) {
+				n->resolving = 0;
+				n->n_pend = 0;
+				rb_drop(lc, m, RB_DROP_PROXY_UDP_NO_ROUTE);
+				nat_free(n);
+			}
+			return;
+		}
+		if (nat_open(n) < 0) {
+			rb_drop(lc, m, RB_DROP_PROXY_UDP_NO_ROUTE);
+			return;
+		}
+	} else if (n->resolving) {
+		if (n->n_pend == UDP_PENDING_MAX)
+			rb_drop(lc, m, RB_DROP_PROXY_UDP_PENDING);
+		else
+			n->pend[n->n_pend++] = m;
+		return;
+	}
+	nat_send(n, m);
+}
+
+/* ------------------------------------------------------------ association */
+
+void proxy_udp_associate(struct psess *s)
+{
+	struct proxy_lcore *pl = s->pl;
+	struct proxy_udp_assoc *a;
+	uint8_t out[32], raddr[16] = { 0 };
+	uint16_t lport, rport;
+	int family = 0, err = 0;
+	size_t n;
+
+	a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		goto fail;
+	LIST_INIT(&a->nats);
+	a->s = s;
+	tcp_get_addrs(s->cli, &family, a->laddr, &lport, raddr, &rport);
+	a->family = family;
+	memcpy(a->caddr, raddr, 16);
+	/* RFC 1928 7: DST.ADDR/DST.PORT of the request name the client's own
+	 * UDP source; zeros mean "not known yet". */
+	if (s->req.dst.family == family && s->req.dst.port)
+		a->cport = s->req.dst.port;
+	a->sock = udp_bind(pl->lc, family, a->laddr, 0, assoc_recv, a, &err);
+	if (a->sock == NULL) {
+		RB_DEBUG("proxy: UDP ASSOCIATE: cannot bind: %s", strerror(-err));
+		free(a);
+		goto fail;
+	}
+	s->udp = a;
+	n = rb_socks_reply(5, SOCKS5_REP_OK, family, a->laddr, udp_sock_port(a->sock), out);
+	if (proxy_send(s->cli, out, n) != 0) {
+		proxy_fail(s, RB_PERR_NONE);
+		return;
+	}
+	if (s->buf) {
+		explicit_bzero(s->buf, s->blen);
+		free(s->buf);
+		s->buf = NULL;
+		s->blen = s->bcap = s->parsed = 0;
+	}
+	free(s->early); /* bytes after the request on the TCP connection mean nothing */
+	s->early = NULL;
+	s->elen = 0;
+	s->state = PS_UDP;
+	s->deadline = 0;
+	memset(&s->req.dst, 0, sizeof(s->req.dst));
+	rb_count(pl->lc, RB_EV_PROXY_UDP_ASSOC);
+	proxy_info_update(s, RB_CONN_UDP);
+	return;
+fail:
+	n = rb_socks_reply(5, SOCKS5_REP_FAILURE, 0, NULL, 0, out);
+	proxy_send(s->cli, out, n);
+	proxy_fail(s, RB_PERR_NONE);
+}
+
+void proxy_udp_poll(struct psess *s)
+{
+	struct proxy_udp_assoc *a = s->udp;
+	uint64_t now = s->pl->lc->now;
+	struct udp_nat *n, *t;
+
+	if (a == NULL)
+		return;
+	for (n = LIST_FIRST(&a->nats); n; n = t) {
+		t = LIST_NEXT(n, link);
+		if (!n->resolving && now - n->last > n->idle) {
+			rb_count(s->pl->lc, RB_EV_PROXY_UDP_TIMEOUT);
+			nat_free(n);
+		}
+	}
+}
+
+void proxy_udp_free(struct psess *s)
+{
+	struct proxy_udp_assoc *a = s->udp;
+
+	if (a == NULL)
+		return;
+	while (!LIST_EMPTY(&a->nats))
+		nat_free(LIST_FIRST(&a->nats));
+	udp_close(a->sock);
+	s->udp = NULL;
+	free(a);
+}

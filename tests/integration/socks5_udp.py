@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""A SOCKS5 UDP ASSOCIATE client (RFC 1928 sections 4-7) for the tests:
+asks a DNS server, through the proxy's UDP relay, for A records.
+
+  socks5_udp.py PROXY_IP PROXY_PORT STEP...
+
+Steps, run in order over one association (one TCP connection):
+  dns:SERVER:PORT:NAME:WANT   A query for NAME to SERVER (an IP, or a name
+                              the proxy resolves); the answer must hold WANT
+  bad:HEX                     send raw datagram bytes (no answer expected)
+  sleep:SECONDS
+  close                       close the TCP connection, then check that the
+                              relay port no longer answers
+Prints one line per step; exits 1 at the first failed step.
+"""
+import os
+import socket
+import struct
+import sys
+import time
+
+
+def fail(msg):
+    print("FAIL " + msg)
+    sys.exit(1)
+
+
+def recv_exact(s, n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            fail("proxy closed the TCP connection")
+        b += c
+    return b
+
+
+def associate(ip, port):
+    t = socket.create_connection((ip, port), timeout=5)
+    t.sendall(b"\x05\x01\x00")
+    if recv_exact(t, 2) != b"\x05\x00":
+        fail("method selection refused")
+    t.sendall(b"\x05\x03\x00\x01" + socket.inet_aton("0.0.0.0") + b"\x00\x00")
+    rep = recv_exact(t, 4)
+    if rep[1] != 0:
+        fail("UDP ASSOCIATE refused, REP=%d" % rep[1])
+    if rep[3] == 1:
+        addr = socket.inet_ntoa(recv_exact(t, 4))
+    elif rep[3] == 4:
+        addr = socket.inet_ntop(socket.AF_INET6, recv_exact(t, 16))
+    else:
+        fail("unexpected ATYP %d in the reply" % rep[3])
+    (bport,) = struct.unpack("!H", recv_exact(t, 2))
+    return t, addr, bport
+
+
+def header(host, port):
+    try:
+        return b"\x00\x00\x00\x01" + socket.inet_aton(host) + struct.pack("!H", port)
+    except OSError:
+        h = host.encode()
+        return b"\x00\x00\x00\x03" + bytes([len(h)]) + h + struct.pack("!H", port)
+
+
+def dns_query(name, qid):
+    q = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    return q + b"\x00" + struct.pack("!HH", 1, 1)
+
+
+def dns_answers(msg):
+    qd, an = struct.unpack("!HH", msg[4:8])
+    off = 12
+    for _ in range(qd):
+        while msg[off]:
+            off += msg[off] + 1
+        off += 5
+    out = []
+    for _ in range(an):
+        if msg[off] & 0xC0 == 0xC0:
+            off += 2
+        else:
+            while msg[off]:
+                off += msg[off] + 1
+            off += 1
+        typ, _cls, _ttl, rdlen = struct.unpack("!HHIH", msg[off:off + 10])
+        off += 10
+        if typ == 1:
+            out.append(socket.inet_ntoa(msg[off:off + 4]))
+        off += rdlen
+    return out
+
+
+def main():
+    ip, port = sys.argv[1], int(sys.argv[2])
+    t, raddr, rport = associate(ip, port)
+    print("associated: relay %s:%d" % (raddr, rport))
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.settimeout(3)
+    relay = (raddr, rport)
+    qid = os.getpid() & 0xFFFF
+    for step in sys.argv[3:]:
+        kind, _, arg = step.partition(":")
+        if kind == "dns":
+            server, sport, name, want = arg.split(":")
+            qid = (qid + 1) & 0xFFFF
+            u.sendto(header(server, int(sport)) + dns_query(name, qid), relay)
+            try:
+                d, frm = u.recvfrom(4096)
+            except socket.timeout:
+                fail("dns %s via %s: no answer" % (name, server))
+            if frm != relay:
+                fail("answer from %s, not the relay" % (frm,))
+            if d[:3] != b"\x00\x00\x00" or d[3] != 1:
+                fail("reply header %r" % d[:10])
+            src = socket.inet_ntoa(d[4:8])
+            (sp,) = struct.unpack("!H", d[8:10])
+            body = d[10:]
+            (rid,) = struct.unpack("!H", body[:2])
+            if rid != qid:
+                fail("DNS id %d, expected %d" % (rid, qid))
+            ans = dns_answers(body)
+            if want not in ans:
+                fail("dns %s: answers %s, expected %s" % (name, ans, want))
+            print("dns %s -> %s (reply from %s:%d)" % (name, ",".join(ans), src, sp))
+        elif kind == "bad":
+            u.sendto(bytes.fromhex(arg), relay)
+            print("sent %d bad bytes" % (len(arg) // 2))
+        elif kind == "sleep":
+            time.sleep(float(arg))
+            print("slept %s s" % arg)
+        elif kind == "close":
+            t.close()
+            time.sleep(0.3)
+            u.sendto(header("127.0.0.1", 53) + dns_query("x.test", 1), relay)
+            try:
+                u.recvfrom(4096)
+                fail("the relay still answers after the TCP connection closed")
+            except (socket.timeout, ConnectionRefusedError):
+                print("closed: the relay port is gone")
+        else:
+            fail("unknown step " + step)
+    print("OK")
+
+
+if __name__ == "__main__":
+    main()

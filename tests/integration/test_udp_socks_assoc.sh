@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# SOCKS5 UDP ASSOCIATE (RFC 1928 7) through the socks and mixed inbounds:
+# a python client in cli (tests/integration/socks5_udp.py) sends DNS
+# queries through ringbox's UDP relay to dnsmasq in srv and checks the
+# answers -- to an IP destination, and to a domain destination the
+# appliance resolves itself.  dnsmasq sees the appliance's srv address as
+# the client.  `conns` lists the association (network udp).  Malformed and
+# fragmented datagrams are dropped and counted; a second session idles out
+# after the inbound's udp_timeout (2 s, shorter than DNS's 10 s); the relay
+# port goes away with the TCP connection; a reject rule for udp is counted.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+rb_init
+rb_require_cmd dnsmasq
+rb_topo_two_hosts
+PX_SOCK=$RB_TMP/run/ctl.sock
+px_config "
+control = { ctl_socket = \"$PX_SOCK\"; };
+inbounds = (
+  { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080;
+    udp_timeout = \"2s\"; },
+  { type = \"mixed\"; tag = \"mixed-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 2080; }
+);
+outbounds = ( { type = \"direct\"; tag = \"direct\"; } );
+route = {
+  rules = ( { network = \"udp\"; port = 5353; action = \"reject\"; } );
+  final = \"direct\";
+};
+dns = {
+  servers = ( { tag = \"lan\"; type = \"udp\"; server = \"$RB_SRV_IP4\"; server_port = 53; } );
+  strategy = \"ipv4_only\";
+};
+"
+rb_dp_start --eal "-m 768"
+px_control_start
+rb_bg "$RB_TMP/dnsmasq.log" ip netns exec "$RB_NS_SRV" dnsmasq --no-daemon --user=root \
+	--no-resolv --no-hosts --bind-interfaces --listen-address="$RB_SRV_IP4" --port=53 \
+	--pid-file="$RB_TMP/dnsmasq.pid" --log-queries --log-facility=- \
+	--address=/example.test/"$RB_SRV_IP4"
+rb_wait_for 5 grep -q "started" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did not start"
+# the route table must be in before the first session is routed
+rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out' '$RB_TMP/dp.err'" ||
+	rb_fail "no rule table applied"
+# ARP warm-up toward the server from the dataplane
+ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
+rbctl() { "${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}" -s "$PX_SOCK" "$@"; }
+udp_client() { # port steps...
+	ip netns exec "$RB_NS_CLI" timeout 40 "$RB_PY" "$RB_LIB_DIR/socks5_udp.py" "$RB_DP_CLI_IP4" "$@"
+}
+
+# 1. socks inbound: IP destination (twice: the second reuses the session),
+# a domain destination resolved by the appliance, bad datagrams, idle
+# timeout, then the association ends with its TCP connection
+rb_bg "$RB_TMP/udp1.log" udp_client 1080 \
+	"dns:$RB_SRV_IP4:53:www.example.test:$RB_SRV_IP4" \
+	"dns:$RB_SRV_IP4:53:www2.example.test:$RB_SRV_IP4" \
+	"dns:ns.example.test:53:www3.example.test:$RB_SRV_IP4" \
+	"bad:000000090102" "bad:0000" "bad:0000010100000000ffff00" "bad:000000030000350000" \
+	"dns:$RB_SRV_IP4:5353:rejected.example.test:x" \
+	sleep:3 close
+C1=$RB_BG_PID
+# while it runs: the association is in the connections table
+rb_wait_for 10 sh -c "'${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}' -s '$PX_SOCK' --json conns --network udp | grep -q '\"network\":\"udp\"'" ||
+	rb_fail "no udp association in conns: $(rbctl conns 2>&1)"
+rb_expect_ok "conns --network udp" rbctl conns --network udp
+rb_note "$RB_OUT"
+rb_assert_match "$RB_OUT" "socks-in" "association on socks-in"
+wait "$C1"
+rc=$?
+out=$(cat "$RB_TMP/udp1.log")
+rb_note "$out"
+# the rejected destination gets no answer: the client stops there (exit 1)
+rb_assert_match "$out" "dns www.example.test -> $RB_SRV_IP4 \\(reply from $RB_SRV_IP4:53\\)" "IP destination answered"
+rb_assert_match "$out" "dns www2.example.test -> $RB_SRV_IP4" "second query on the same session"
+rb_assert_match "$out" "dns www3.example.test -> $RB_SRV_IP4" "domain destination resolved by the appliance"
+rb_assert_match "$out" "FAIL dns rejected.example.test via $RB_SRV_IP4: no answer" "udp reject rule"
+rb_assert_eq "$rc" 1 "client exit status at the rejected step"
+grep -q "query\[A\] www.example.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
+	rb_fail "dnsmasq did not see the query from $RB_DP_SRV_IP4: $(grep query "$RB_TMP/dnsmasq.log" | tail -3)"
+grep -q "rejected.example.test" "$RB_TMP/dnsmasq.log" && rb_fail "the rejected query reached dnsmasq"
+
+# 2. mixed inbound: idle timeout (2 s from socks-in does not apply: mixed
+# keeps DNS's 10 s, so the session lives), and the close
+rb_expect_ok "mixed UDP ASSOCIATE" udp_client 2080 \
+	"dns:$RB_SRV_IP4:53:m.example.test:$RB_SRV_IP4" "bad:00000001" close
+rb_note "$RB_OUT"
+
+# 3. socks inbound: the session idles out after udp_timeout (2 s)
+rb_expect_ok "idle timeout run" udp_client 1080 \
+	"dns:$RB_SRV_IP4:53:t1.example.test:$RB_SRV_IP4" sleep:3 \
+	"dns:$RB_SRV_IP4:53:t2.example.test:$RB_SRV_IP4" close
+rb_wait_for 5 sh -c "! '${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}' -s '$PX_SOCK' --json conns --network udp | grep -q '\"network\"'" ||
+	rb_fail "associations left after their TCP connections closed: $(rbctl conns)"
+
+rb_dp_stats
+rb_assert_stat_ge event.proxy_udp_assoc 3
+rb_assert_stat_ge event.proxy_udp_session 5
+rb_assert_stat_ge event.proxy_udp_up 6
+rb_assert_stat_ge event.proxy_udp_down 6
+rb_assert_stat_ge event.proxy_udp_timeout 1
+rb_assert_stat_ge drop.proxy_udp_malformed 4
+rb_assert_stat_ge drop.proxy_udp_fragment 1
+rb_assert_stat_ge drop.proxy_udp_rejected 1
+rb_dp_stop
+rb_pass "DNS through SOCKS5 UDP ASSOCIATE (IP and domain destinations, socks and mixed), bad datagrams counted, idle timeout, association ends with TCP"
