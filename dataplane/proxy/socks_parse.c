@@ -334,6 +334,8 @@ int rb_socks5_udp_parse(const uint8_t *b, size_t len, struct rb_dest *dst)
 	switch (b[3]) {
 	case SOCKS5_ATYP_IPV4:
 		need = 4 + 4 + 2;
+		if (len < need)
+			return -1;
 		dst->family = AF_INET;
 		memcpy(dst->addr, b + 4, 4);
 		break;

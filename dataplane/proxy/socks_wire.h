@@ -50,6 +50,6 @@
 #define SOCKS5_REP_ATYP_UNSUPPORTED 8
 
 /* RFC 1928 7: UDP request header: RSV(2) FRAG ATYP DST.ADDR DST.PORT DATA */
-#define SOCKS5_UDP_HDR_MIN  10
+#define SOCKS5_UDP_HDR_MIN  8   /* RFC 1928 7: RSV FRAG ATYP, a 1-octet domain (2), PORT */
 
 #endif
