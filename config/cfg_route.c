@@ -15,6 +15,7 @@
 #include <pcre2.h>
 
 #include "rb_cfg_route.h"
+#include "rb_cfg_wg.h"
 #include "schema.h"
 
 #define PATHLEN 256
@@ -659,6 +660,33 @@ static void collect_tags(const config_t *c, const char *list, char (**out)[RB_NA
 	}
 }
 
+struct tag_list {
+	char (**v)[RB_NAME_LEN];
+	int *n;
+};
+
+static void tag_append(void *arg, const char *tag)
+{
+	struct tag_list *l = arg;
+	char(*nv)[RB_NAME_LEN] = realloc(*l->v, (size_t)(*l->n + 1) * RB_NAME_LEN);
+
+	if (nv == NULL)
+		return;
+	*l->v = nv;
+	snprintf(nv[(*l->n)++], RB_NAME_LEN, "%s", tag);
+}
+
+/* WireGuard endpoints are inbounds (terminated) and outbounds too, after the
+ * configured ones (config/rb_cfg_wg.h). */
+static void collect_endpoint_tags(const config_t *c, struct rb_cfg_routing *out)
+{
+	struct tag_list in = {&out->inbounds, &out->n_inbounds};
+	struct tag_list ob = {&out->outbounds, &out->n_outbounds};
+
+	rb_cfg_wg_proxy_tags(c, 1, out->n_inbounds, tag_append, &in);
+	rb_cfg_wg_proxy_tags(c, 0, out->n_outbounds, tag_append, &ob);
+}
+
 static const config_setting_t *rule_setting(const config_setting_t *rules, int i)
 {
 	return rules ? config_setting_get_elem(rules, (unsigned)i) : NULL;
@@ -786,6 +814,7 @@ int rb_cfg_route_load(const void *tree, struct rb_cfg_routing *out, struct rb_cf
 	}
 	collect_tags(c, "inbounds", &out->inbounds, &out->n_inbounds);
 	collect_tags(c, "outbounds", &out->outbounds, &out->n_outbounds);
+	collect_endpoint_tags(c, out);
 	rb_schema_load(config_lookup(c, "route"), route_tbl, out, "route", e);
 	rb_schema_load(config_lookup(c, "dns"), dns_tbl, out, "dns", e);
 	check_all(out, c, e);

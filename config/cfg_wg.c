@@ -5,10 +5,12 @@
  * keys; a peer's own key is not ours).
  */
 #include <libconfig.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "rb_cfg_proxy.h"
 #include "rb_cfg_wg.h"
 #include "rb_config.h"
 #include "schema.h"
@@ -76,6 +78,8 @@ static const struct rb_schema_field byte_el[] = {
 	{.type = RB_SCHEMA_INT, .min = 0, .max = 255, .size = sizeof(int)},
 };
 
+static const char *const wg_modes[] = {"routed", "terminated", NULL};
+
 /* clang-format off */
 static const struct rb_schema_field peer_tbl[] = {
 	RB_SCHEMA_CIDR_F("address", struct rb_cfg_wg_peer, address, RB_SF_HOST),
@@ -105,6 +109,7 @@ static const struct rb_schema_field wg_tbl[] = {
 	RB_SCHEMA_INT("mtu", struct rb_cfg_wg, mtu, 576, 9000, 1408, 0),
 	RB_SCHEMA_INT("time_divisor", struct rb_cfg_wg, time_divisor, 1, 10000, 1, 0),
 	RB_SCHEMA_INT("cookie_threshold", struct rb_cfg_wg, cookie_threshold, 1, 1000000, 1000, 0),
+	RB_SCHEMA_ENUM("mode", struct rb_cfg_wg, mode, wg_modes, 0, 0),
 	{.key = "peers", .type = RB_SCHEMA_LIST, .flags = RB_SF_ALLOC, .max = RB_WG_MAX_PEERS,
 	 .offset = offsetof(struct rb_cfg_wg, peers), .size = sizeof(struct rb_cfg_wg_peer),
 	 .count_off = offsetof(struct rb_cfg_wg, n_peers), .sub = peer_tbl},
@@ -155,8 +160,132 @@ static void check_endpoint(struct rb_cfg_wgs *w, int i, const config_setting_t *
 	}
 }
 
+/* The wireguard endpoints of the tree, in order, as rb_cfg_wg_load keeps
+ * them (groups of type "wireguard", at most RB_WG_MAX_ENDPOINTS). */
+static int wg_elems(const config_t *c, const config_setting_t *out[RB_WG_MAX_ENDPOINTS])
+{
+	const config_setting_t *ls = c ? config_lookup(c, "endpoints") : NULL;
+	int len = ls && config_setting_is_list(ls) ? config_setting_length(ls) : 0, n = 0;
+
+	for (int i = 0; i < len && n < RB_WG_MAX_ENDPOINTS; i++) {
+		const config_setting_t *el = config_setting_get_elem(ls, (unsigned)i);
+		const char *type = NULL;
+
+		if (config_setting_is_group(el) && config_setting_lookup_string(el, "type", &type) &&
+		    strcmp(type, "wireguard") == 0)
+			out[n++] = el;
+	}
+	return n;
+}
+
+static int elem_terminated(const config_setting_t *el)
+{
+	const char *m = NULL;
+
+	return config_setting_lookup_string(el, "mode", &m) && strcmp(m, "terminated") == 0;
+}
+
+int rb_cfg_wg_proxy_tags(const void *tree, int inbound, int n_cfg,
+			 void (*fn)(void *arg, const char *tag), void *arg)
+{
+	const config_setting_t *el[RB_WG_MAX_ENDPOINTS];
+	int n = wg_elems(tree, el), k = 0;
+
+	for (int i = 0; i < n; i++) {
+		const char *tag = "";
+
+		if (inbound && !elem_terminated(el[i]))
+			continue;
+		if (!inbound && n_cfg == 0 && k == 0) {
+			fn(arg, "direct");
+			k++;
+		}
+		config_setting_lookup_string(el[i], "tag", &tag);
+		fn(arg, tag);
+		k++;
+	}
+	return k;
+}
+
+/* The endpoints as proxy inbounds (terminated ones) and outbounds (all). */
+static void add_proxy_entries(struct rb_config *cfg, const struct rb_cfg_wgs *w,
+			      struct rb_cfg_err *e)
+{
+	struct rb_cfg_proxy *p = cfg->proxy;
+	int n_in = 0, n_out = w->n, direct;
+	struct rb_cfg_inbound *ins;
+	struct rb_cfg_outbound *outs;
+
+	if (p == NULL) {
+		p = calloc(1, sizeof(*p));
+		if (p == NULL)
+			goto oom;
+		cfg->proxy = p;
+	}
+	for (int i = 0; i < w->n; i++)
+		n_in += w->ep[i].mode == RB_WG_MODE_TERMINATED;
+	direct = p->n_outbounds == 0;
+	if (p->n_inbounds + n_in > RB_MAX_INBOUNDS ||
+	    p->n_outbounds + n_out + direct > RB_MAX_OUTBOUNDS) {
+		rb_cfg_error(e, NULL, "endpoints", "inbounds or outbounds with the endpoints exceed %d",
+			     RB_MAX_INBOUNDS);
+		return;
+	}
+	ins = realloc(p->inbounds, sizeof(*ins) * (size_t)(p->n_inbounds + n_in + 1));
+	if (ins == NULL)
+		goto oom;
+	p->inbounds = ins;
+	outs = realloc(p->outbounds, sizeof(*outs) * (size_t)(p->n_outbounds + n_out + direct));
+	if (outs == NULL)
+		goto oom;
+	p->outbounds = outs;
+	if (direct) {
+		struct rb_cfg_outbound *o = &outs[p->n_outbounds++];
+
+		memset(o, 0, sizeof(*o));
+		o->type = RB_OUT_DIRECT;
+		snprintf(o->type_name, sizeof(o->type_name), "direct");
+		snprintf(o->tag, sizeof(o->tag), "direct");
+		o->detour_idx = -1;
+		o->connect_timeout_ms = 5000;
+	}
+	for (int i = 0; i < w->n; i++) {
+		const struct rb_cfg_wg *ep = &w->ep[i];
+		struct rb_cfg_outbound *o = &outs[p->n_outbounds++];
+
+		memset(o, 0, sizeof(*o));
+		o->type = RB_OUT_WIREGUARD;
+		snprintf(o->type_name, sizeof(o->type_name), "wireguard");
+		snprintf(o->tag, sizeof(o->tag), "%s", ep->tag);
+		o->detour_idx = -1;
+		o->connect_timeout_ms = 5000;
+		o->line = ep->line;
+		for (int a = ep->n_addrs - 1; a >= 0; a--) /* the first of each family */
+			if (ep->address[a].family == AF_INET)
+				memcpy(o->inet4_bind, ep->address[a].addr, 4);
+			else
+				memcpy(o->inet6_bind, ep->address[a].addr, 16);
+		if (ep->mode == RB_WG_MODE_TERMINATED) {
+			struct rb_cfg_inbound *in = &ins[p->n_inbounds++];
+
+			memset(in, 0, sizeof(*in));
+			in->type = RB_IN_WIREGUARD;
+			snprintf(in->type_name, sizeof(in->type_name), "wireguard");
+			snprintf(in->tag, sizeof(in->tag), "%s", ep->tag);
+			in->handshake_timeout_ms = 10000;
+			in->udp_timeout_s = 300;
+			in->line = ep->line;
+		}
+	}
+	return;
+oom:
+	rb_cfg_error(e, NULL, "endpoints", "out of memory");
+}
+
 void rb_cfg_wg_load(struct rb_config *cfg, const void *tree, struct rb_cfg_err *e)
 {
+	int before = e->count;
+
 	const config_setting_t *ls = config_lookup((const config_t *)tree, "endpoints");
 	struct rb_cfg_wgs *w;
 	char path[PATHLEN];
@@ -195,6 +324,8 @@ void rb_cfg_wg_load(struct rb_config *cfg, const void *tree, struct rb_cfg_err *
 			check_endpoint(w, w->n, el, path, e);
 		w->n++;
 	}
+	if (e->count == before)
+		add_proxy_entries(cfg, w, e);
 }
 
 void rb_cfg_wg_free(struct rb_config *cfg)

@@ -28,6 +28,7 @@ enum rb_in_type {
 	RB_IN_HTTP,
 	RB_IN_MIXED,
 	RB_IN_DIRECT,
+	RB_IN_WIREGUARD,    /* a terminated wireguard endpoint (config/cfg_wg.c adds it) */
 	RB_IN_TYPE_MAX,
 };
 
@@ -36,6 +37,7 @@ enum rb_out_type {
 	RB_OUT_BLOCK,
 	RB_OUT_SOCKS,
 	RB_OUT_HTTP,
+	RB_OUT_WIREGUARD,   /* dial inside a wireguard endpoint (config/cfg_wg.c adds it) */
 	RB_OUT_TYPE_MAX,
 };
 
@@ -96,6 +98,10 @@ struct rb_cfg_outbound {
 	struct rb_cfg_host override_address; /* direct: rewrite the destination */
 	uint16_t override_port;
 	uint32_t connect_timeout_ms;        /* default 5000 */
+	/* wireguard: source addresses of dials (the endpoint's own tunnel
+	 * addresses, as sing-box's inet4/inet6_bind_address); zero = none */
+	uint8_t inet4_bind[4];
+	uint8_t inet6_bind[16];
 	int line;
 };
 

@@ -13,8 +13,16 @@
  *                               reserved = [ 0, 0, 0 ]; } ); } );
  *
  * ringbox additions: `time_divisor` (debug: every protocol timer divided
- * by it, for tests) and `cookie_threshold` (handshake messages per second
- * per lcore above which cookie mode is on).
+ * by it, for tests), `cookie_threshold` (handshake messages per second
+ * per lcore above which cookie mode is on) and `mode`: "routed" (default:
+ * decrypted packets are forwarded by the FIB) or "terminated" (sing-box's
+ * endpoint: inner TCP to addresses that are not ours is terminated and
+ * proxied, the endpoint's tag is an inbound for route rules).
+ *
+ * Every endpoint is also an outbound (type RB_OUT_WIREGUARD, its tag) and a
+ * terminated one an inbound (RB_IN_WIREGUARD): rb_cfg_wg_load appends them
+ * to cfg->proxy after the configured ones, in endpoint order, and
+ * rb_cfg_wg_proxy_tags() lists the same tags for the route compiler.
  */
 #ifndef RB_CFG_WG_H
 #define RB_CFG_WG_H
@@ -48,9 +56,15 @@ struct rb_cfg_wg {
 	uint16_t mtu;
 	uint32_t time_divisor;
 	uint32_t cookie_threshold;
+	int mode;                   /* enum rb_wg_mode */
 	int n_peers;
 	struct rb_cfg_wg_peer *peers;
 	int line;
+};
+
+enum rb_wg_mode {
+	RB_WG_MODE_ROUTED = 0,
+	RB_WG_MODE_TERMINATED,
 };
 
 struct rb_cfg_wgs {
@@ -65,5 +79,11 @@ void rb_cfg_wg_load(struct rb_config *cfg, const void *tree, struct rb_cfg_err *
 void rb_cfg_wg_free(struct rb_config *cfg);
 /* Decode a base64 WireGuard key (44 characters); 0 or -1. */
 int rb_cfg_wg_key(const char *s, uint8_t key[32]);
+/* The tags endpoints add after n_cfg configured inbounds (inbound = 1:
+ * terminated endpoints) or outbounds (inbound = 0: every endpoint, after an
+ * implicit "direct" when n_cfg is 0), in the order rb_cfg_wg_load appends
+ * them to cfg->proxy; fn is called once per tag.  Returns the count. */
+int rb_cfg_wg_proxy_tags(const void *tree, int inbound, int n_cfg,
+			 void (*fn)(void *arg, const char *tag), void *arg);
 
 #endif

@@ -14,6 +14,7 @@
 #include <rte_malloc.h>
 
 #include "../rb_log.h"
+#include "../wireguard/wg_term.h"
 #include "proxy_priv.h"
 #include "rb_proxy.h"
 
@@ -659,8 +660,11 @@ int proxy_lcore_init(struct rb_lcore *lc)
 
 		if (in->type == RB_IN_DIRECT && in->network == RB_CFG_NET_UDP)
 			continue;
+		lp.foreign = in->type == RB_IN_WIREGUARD; /* the endpoint's flows */
 		memcpy(lp.addr, in->listen.addr, 16);
 		pl->lis[i] = tcp_listen(lc, &lp, &err);
+		if (pl->lis[i] && lp.foreign)
+			rb_wg_term_listen(lc, in->tag, pl->lis[i]);
 		if (pl->lis[i] == NULL) {
 			RB_ERR("proxy: inbound '%s': cannot listen on port %u: %s", in->tag,
 			       in->listen_port, strerror(-err));
@@ -684,8 +688,11 @@ void proxy_lcore_fini(struct rb_lcore *lc)
 	while (!TAILQ_EMPTY(&pl->active))
 		proxy_sess_free(TAILQ_FIRST(&pl->active));
 	for (int i = 0; i < RB_MAX_INBOUNDS; i++)
-		if (pl->lis[i])
+		if (pl->lis[i]) {
+			if (i < pl->cfg->n_inbounds && pl->cfg->inbounds[i].type == RB_IN_WIREGUARD)
+				rb_wg_term_listen(lc, pl->cfg->inbounds[i].tag, NULL);
 			tcp_unlisten(pl->lis[i]);
+		}
 	free(pl->sess);
 	free(pl->free_list);
 	proxy_lcores[lc->worker] = NULL;

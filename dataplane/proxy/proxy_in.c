@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../wireguard/wg_term.h"
 #include "proxy_priv.h"
 #include "socks_wire.h"
 
@@ -255,6 +256,7 @@ const struct rb_inbound_ops *const proxy_inbound_ops[RB_IN_TYPE_MAX] = {
 	[RB_IN_HTTP] = &http_ops,
 	[RB_IN_MIXED] = &mixed_ops,
 	[RB_IN_DIRECT] = &direct_ops,
+	[RB_IN_WIREGUARD] = &rb_wg_inbound_ops, /* dataplane/wireguard/wg_term.c */
 };
 
 int proxy_in_accept(struct psess *s)
@@ -264,7 +266,7 @@ int proxy_in_accept(struct psess *s)
 		proxy_fail(s, RB_PERR_NONE);
 		return -1;
 	}
-	if (s->in_type == RB_IN_DIRECT) {
+	if (s->in_type == RB_IN_DIRECT || s->in_type == RB_IN_WIREGUARD) {
 		/* nothing to parse: route and dial at once */
 		proxy_route_and_dial(s);
 		return 0;

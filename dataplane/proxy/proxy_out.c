@@ -237,6 +237,31 @@ void proxy_up_connected(struct tcp_conn *c, int err)
 
 /* ------------------------------------------------------------- dialling */
 
+/* The chain ends in a wireguard outbound: dial from the endpoint's tunnel
+ * address of that family (-1 when it has none).  0 otherwise. */
+static int dial_bind(const struct psess *s, int family, uint8_t laddr[16])
+{
+	static const uint8_t zero[16];
+	const struct rb_cfg_proxy *p = s->pl->cfg;
+	int k = s->outbound;
+
+	for (int n = 0; k >= 0 && k < p->n_outbounds && n <= PROXY_MAX_HOPS; n++) {
+		const struct rb_cfg_outbound *o = &p->outbounds[k];
+
+		if (o->type == RB_OUT_WIREGUARD) {
+			const uint8_t *b = family == AF_INET ? o->inet4_bind : o->inet6_bind;
+			size_t len = family == AF_INET ? 4 : 16;
+
+			memcpy(laddr, b, len);
+			return memcmp(b, zero, len) == 0 ? -1 : 0;
+		}
+		if (o->type == RB_OUT_DIRECT)
+			return 0;
+		k = o->detour_idx;
+	}
+	return 0;
+}
+
 static void dial(struct psess *s, const struct rb_dest *to)
 {
 	struct tcp_connect_params cp = {
@@ -248,6 +273,10 @@ static void dial(struct psess *s, const struct rb_dest *to)
 	int err = 0;
 
 	memcpy(cp.raddr, to->addr, 16);
+	if (dial_bind(s, to->family, cp.laddr) != 0) {
+		dial_failed(s, -EADDRNOTAVAIL);
+		return;
+	}
 	s->state = PS_DIAL;
 	s->up = tcp_connect(s->pl->lc, &cp, &err);
 	if (s->up == NULL)
@@ -327,7 +356,7 @@ void proxy_route_and_dial(struct psess *s)
 	/* the chain, outermost (the routed outbound) first */
 	for (k = s->outbound; k >= 0; k = o->detour_idx) {
 		o = &p->outbounds[k];
-		if (o->type == RB_OUT_DIRECT) {
+		if (o->type == RB_OUT_DIRECT || o->type == RB_OUT_WIREGUARD) {
 			term = o;
 			break;
 		}

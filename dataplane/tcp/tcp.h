@@ -59,6 +59,10 @@ struct tcp_listen_params {
 	const char *cc;         /* congestion control: "cubic" (default), "newreno" */
 	uint8_t cookies;        /* enum tcp_cookie_mode */
 	uint32_t backlog;       /* SYN_RECEIVED connections before cookies; 0 = default */
+	/* Any destination address and port, whether ours or not, but only for
+	 * segments passed to tcp_input_foreign() (a tunnel's terminated flows);
+	 * addr and port are ignored and the normal lookup never sees it. */
+	uint8_t foreign;
 };
 
 struct tcp_connect_params {
@@ -127,6 +131,13 @@ struct tcp_params *tcp_params(struct rb_lcore *lc);
 
 struct tcp_listener *tcp_listen(struct rb_lcore *lc, const struct tcp_listen_params *p, int *err);
 void tcp_unlisten(struct tcp_listener *l);
+
+/* Segments (data at the TCP header, l3_len and rb_meta l3 set, as for
+ * tcp_input) whose destination need not be ours: existing connections by
+ * 4-tuple as usual, anything else goes to l, a `foreign` listener.  The
+ * caller must own the flows (all of one tunnel peer's on one lcore). */
+uint16_t tcp_input_foreign(struct rb_lcore *lc, struct rte_mbuf **pkts, uint16_t n,
+			   struct tcp_listener *l);
 
 /* Returns the connection in SYN_SENT, or NULL with *err set (-EADDRNOTAVAIL
  * when no local port maps to this lcore, -ENOMEM, -ENETUNREACH). */

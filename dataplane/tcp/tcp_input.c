@@ -902,7 +902,8 @@ static int tcp_bad_addr(int family, const uint8_t *src, const uint8_t *dst)
 	return src[0] == 0xff || dst[0] == 0xff;
 }
 
-static void tcp_input_one(struct tcp_stack *st, struct rte_mbuf *m)
+/* fl: the foreign listener of tcp_input_foreign(), or NULL. */
+static void tcp_input_one(struct tcp_stack *st, struct rte_mbuf *m, struct tcp_listener *fl)
 {
 	struct rb_lcore *lc = st->lc;
 	int family = rb_meta(m)->l3 == 6 ? AF_INET6 : AF_INET;
@@ -967,7 +968,7 @@ static void tcp_input_one(struct tcp_stack *st, struct rte_mbuf *m)
 	c = tcp_conn_lookup(st, &k);
 	if (c != NULL && c->state == TCPS_TIME_WAIT &&
 	    (sg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && tcp_tw_reusable(c, &sg) &&
-	    tcp_listener_lookup(st, family, k.laddr, k.lport) != NULL) {
+	    (fl != NULL || tcp_listener_lookup(st, family, k.laddr, k.lport) != NULL)) {
 		rb_count(lc, RB_EV_TCP_TW_REUSE);
 		tcp_conn_drop(c, 0);
 		c = NULL;
@@ -976,7 +977,7 @@ static void tcp_input_one(struct tcp_stack *st, struct rte_mbuf *m)
 		tcp_conn_input(c, m, &sg);
 		return;
 	}
-	l = tcp_listener_lookup(st, family, k.laddr, k.lport);
+	l = fl != NULL ? fl : tcp_listener_lookup(st, family, k.laddr, k.lport);
 	if (l != NULL) {
 		tcp_listen_input(st, l, m, &sg, &k, port);
 		return;
@@ -996,7 +997,25 @@ uint16_t tcp_input(struct rb_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	}
 	st->in_input++;
 	for (uint16_t i = 0; i < n; i++)
-		tcp_input_one(st, pkts[i]);
+		tcp_input_one(st, pkts[i], NULL);
+	if (--st->in_input == 0)
+		tcp_deferred_run(st);
+	return n;
+}
+
+uint16_t tcp_input_foreign(struct rb_lcore *lc, struct rte_mbuf **pkts, uint16_t n,
+			   struct tcp_listener *l)
+{
+	struct tcp_stack *st = lc->tcp;
+
+	if (st == NULL || l == NULL || !l->foreign || l->st != st) {
+		for (uint16_t i = 0; i < n; i++)
+			rb_drop(lc, pkts[i], RB_DROP_TCP_NO_LISTENER);
+		return n;
+	}
+	st->in_input++;
+	for (uint16_t i = 0; i < n; i++)
+		tcp_input_one(st, pkts[i], l);
 	if (--st->in_input == 0)
 		tcp_deferred_run(st);
 	return n;

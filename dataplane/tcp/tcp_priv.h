@@ -161,6 +161,7 @@ struct tcp_listener {
 	uint16_t port;        /* network order */
 	uint8_t cookies;
 	uint8_t in_use;
+	uint8_t foreign;      /* tcp_input_foreign() only */
 	uint32_t backlog;
 	uint32_t n_synrcvd;
 	const struct tcp_cc_ops *cc;

@@ -489,7 +489,8 @@ struct tcp_listener *tcp_listener_lookup(struct tcp_stack *st, int family, const
 	for (int i = 0; i < TCP_MAX_LISTENERS; i++) {
 		struct tcp_listener *l = &st->lst[i];
 
-		if (!l->in_use || l->port != port || (l->family && l->family != family))
+		if (!l->in_use || l->foreign || l->port != port ||
+		    (l->family && l->family != family))
 			continue;
 		if (memcmp(l->addr, addr, alen) == 0)
 			return l;
@@ -506,7 +507,7 @@ struct tcp_listener *tcp_listen(struct rb_lcore *lc, const struct tcp_listen_par
 	const struct tcp_cc_ops *cc;
 	int e = 0;
 
-	if (st == NULL || p == NULL || p->on_accept == NULL || p->port == 0 ||
+	if (st == NULL || p == NULL || p->on_accept == NULL || (p->port == 0 && !p->foreign) ||
 	    (p->family != 0 && p->family != AF_INET && p->family != AF_INET6)) {
 		e = -EINVAL;
 		goto out;
@@ -519,7 +520,7 @@ struct tcp_listener *tcp_listen(struct rb_lcore *lc, const struct tcp_listen_par
 	for (int i = 0; i < TCP_MAX_LISTENERS; i++) {
 		struct tcp_listener *o = &st->lst[i];
 
-		if (o->in_use && o->port == rte_cpu_to_be_16(p->port) &&
+		if (o->in_use && !o->foreign && !p->foreign && o->port == rte_cpu_to_be_16(p->port) &&
 		    (o->family == 0 || p->family == 0 || o->family == p->family) &&
 		    memcmp(o->addr, p->addr, 16) == 0) {
 			e = -EADDRINUSE;
@@ -542,6 +543,7 @@ struct tcp_listener *tcp_listen(struct rb_lcore *lc, const struct tcp_listen_par
 	l->cc = cc;
 	l->on_accept = p->on_accept;
 	l->arg = p->arg;
+	l->foreign = p->foreign;
 	l->in_use = 1;
 out:
 	if (err)

@@ -40,6 +40,9 @@
 	X(WG_COOKIES_RECEIVED, wg_cookies_received, "WireGuard: cookie replies taken")         \
 	X(WG_UNDER_LOAD, wg_under_load, "WireGuard: times cookie mode switched on")             \
 	X(WG_HANDOFF, wg_handoff, "WireGuard: messages handed to the peer's owner lcore")      \
-	X(WG_STAGED, wg_staged, "WireGuard: packets queued waiting for a handshake")
+	X(WG_STAGED, wg_staged, "WireGuard: packets queued waiting for a handshake")        \
+	X(WG_TERMINATED, wg_terminated,                                                     \
+	  "WireGuard: inner TCP segments terminated by the proxy (terminated mode)")         \
+	X(WG_MSS_CLAMPED, wg_mss_clamped, "WireGuard: TCP SYNs whose MSS was lowered to the MTU")
 
 #endif

@@ -39,6 +39,7 @@
 #include "../net/nd_wire.h"
 #include "wg_dp.h"
 #include "wg_counters.h"
+#include "wg_term.h"
 
 enum { TAG_RX = 0, TAG_HS = 1, TAG_TX = 2, TAG_REMOVE = 3 };
 
@@ -560,6 +561,10 @@ static void rx_flush(struct wg_lc *w)
 		m->l2_len = 0;
 		m->ol_flags = 0;
 		rb_meta(m)->kind = RB_MK_RX;
+		if (wg_mss_clamp(m, wg->ep[pd->ep].mtu))
+			rb_count(lc, RB_EV_WG_MSS_CLAMPED);
+		if (wg_term_input(lc, pd->ep, m))
+			continue;
 		if ((pl[0] >> 4) == 4) {
 			rb_meta(m)->l3 = 4;
 			in4[n4++] = m;
@@ -640,6 +645,8 @@ static void hook_tx(struct rb_lcore *lc, struct rte_mbuf *m, const struct rb_nex
 		rb_drop(lc, m, RB_DROP_WG_NO_PEER);
 		return;
 	}
+	if (wg_mss_clamp(m, ep->mtu))
+		rb_count(lc, RB_EV_WG_MSS_CLAMPED);
 	if (rte_pktmbuf_pkt_len(m) > ep->mtu) {
 		if (v4 && !(((const struct rte_ipv4_hdr *)ip)->fragment_offset &
 			    rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))) {

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Terminated mode: a WireGuard endpoint as a proxy inbound (see wg_term.h
+ * and README.md "Terminated mode").
+ *
+ * A decrypted inner TCP segment of a terminated endpoint whose destination
+ * is not one of our addresses is handed to the lcore's TCP stack through
+ * the endpoint's `foreign` listener (tcp_input_foreign): the connection's
+ * local address and port are the ones the peer dialled, so the proxy session
+ * takes them as its destination and routes it like any inbound (inbound tag
+ * = the endpoint tag).  Replies leave from that address and the FIB routes
+ * them back into the tunnel (the peer's allowed IPs).  A peer's packets are
+ * all decrypted on its owner lcore, so its flows live there.
+ *
+ * Not terminated (left to the routed path): segments to our own addresses,
+ * IPv4 fragments, IPv6 with extension headers, and every non-TCP packet.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <rte_ip.h>
+
+#include "../proxy/proxy_priv.h"
+#include "../tcp/tcp.h"
+#include "../tcp/tcp_wire.h"
+#include "wg_dp.h"
+#include "wg_term.h"
+
+/* Per worker and endpoint (the config's endpoint order = rb_wg's). */
+static struct tcp_listener *term_lis[RB_MAX_WORKERS][RB_WG_MAX_ENDPOINTS];
+
+int rb_wg_term_listen(struct rb_lcore *lc, const char *tag, struct tcp_listener *l)
+{
+	const struct rb_cfg_wgs *w = lc->dp->cfg->wg;
+
+	for (int i = 0; w && i < w->n; i++)
+		if (strcmp(w->ep[i].tag, tag) == 0) {
+			term_lis[lc->worker][i] = l;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* ------------------------------------------------------------- inbound */
+
+static int term_start(struct psess *s)
+{
+	int family;
+	uint8_t raddr[16];
+	uint16_t rport;
+
+	memset(&s->req, 0, sizeof(s->req));
+	s->req.cmd = RB_CMD_CONNECT;
+	tcp_get_addrs(s->cli, &family, s->req.dst.addr, &s->req.dst.port, raddr, &rport);
+	s->req.dst.family = (uint8_t)family;
+	return 0;
+}
+
+static int term_feed(struct psess *s, const uint8_t *buf, size_t len, size_t *used)
+{
+	(void)s;
+	(void)buf;
+	*used = len;
+	return RB_PARSE_DONE;
+}
+
+/* A failed dial resets the client, as the destination itself would. */
+static int term_reply(struct psess *s, int err)
+{
+	if (err == 0)
+		return 0;
+	if (s->cli) {
+		tcp_set_callbacks(s->cli, NULL, NULL);
+		tcp_abort(s->cli);
+		s->cli = NULL;
+	}
+	return -1;
+}
+
+const struct rb_inbound_ops rb_wg_inbound_ops = {
+	.name = "wireguard",
+	.start = term_start,
+	.feed = term_feed,
+	.reply = term_reply,
+	.incremental = 1,
+};
+
+/* ------------------------------------------------------------ packets */
+
+static bool dst_is_ours(struct rb_lcore *lc, int v4, const uint8_t *ip)
+{
+	const struct rb_fib *fib = __atomic_load_n(&lc->dp->fib, __ATOMIC_ACQUIRE);
+	const struct rb_nexthop *nh;
+	uint32_t d4;
+
+	if (fib == NULL)
+		return true;
+	if (v4) {
+		memcpy(&d4, ip + 16, 4);
+		nh = rb_fib_lookup4(fib, d4);
+	} else {
+		nh = rb_fib_lookup6(fib, ip + 24);
+	}
+	return nh != NULL && nh->kind == RB_NH_LOCAL;
+}
+
+bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
+{
+	struct tcp_listener *l = ep < RB_WG_MAX_ENDPOINTS ? term_lis[lc->worker][ep] : NULL;
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	int v4 = (ip[0] >> 4) == 4;
+	uint32_t hl;
+
+	if (l == NULL)
+		return false;
+	if (v4) {
+		const struct rte_ipv4_hdr *ih = (const struct rte_ipv4_hdr *)ip;
+
+		hl = (uint32_t)(ip[0] & 0xf) * 4;
+		if (ih->next_proto_id != IPPROTO_TCP || hl < 20 ||
+		    (ih->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
+							    RTE_IPV4_HDR_OFFSET_MASK)))
+			return false;
+	} else {
+		hl = 40;
+		if (ip[6] != IPPROTO_TCP)
+			return false;
+	}
+	if (rte_pktmbuf_data_len(m) < hl + TCP_HDR_LEN || dst_is_ours(lc, v4, ip))
+		return false;
+	if (v4 && rte_raw_cksum(ip, hl) != 0xffff) {
+		rb_drop(lc, m, RB_DROP_IP4_BAD_CSUM);
+		return true;
+	}
+	rb_count(lc, RB_EV_WG_TERMINATED);
+	m->l3_len = hl;
+	rb_meta(m)->l3 = v4 ? 4 : 6;
+	rte_pktmbuf_adj(m, (uint16_t)hl);
+	tcp_input_foreign(lc, &m, 1, l);
+	return true;
+}
+
+/* ------------------------------------------------------------ MSS clamp */
+
+int wg_mss_clamp(struct rte_mbuf *m, uint16_t mtu)
+{
+	uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t dlen = rte_pktmbuf_data_len(m), hl, thl, mss;
+	int v4 = (ip[0] >> 4) == 4;
+	struct tcp_hdr *th;
+	uint8_t *o;
+
+	if (v4) {
+		const struct rte_ipv4_hdr *ih = (const struct rte_ipv4_hdr *)ip;
+
+		hl = (uint32_t)(ip[0] & 0xf) * 4;
+		if (dlen < 20 || ih->next_proto_id != IPPROTO_TCP ||
+		    (ih->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)))
+			return 0;
+	} else {
+		hl = 40;
+		if (dlen < 40 || ip[6] != IPPROTO_TCP)
+			return 0;
+	}
+	if (dlen < hl + TCP_HDR_LEN || dlen != rte_pktmbuf_pkt_len(m) || mtu <= hl + TCP_HDR_LEN)
+		return 0;
+	th = (struct tcp_hdr *)(ip + hl);
+	thl = (uint32_t)(th->off >> 4) * 4;
+	if (!(th->flags & TCP_SYN) || thl < TCP_HDR_LEN || hl + thl > dlen)
+		return 0;
+	mss = mtu - hl - TCP_HDR_LEN;
+	o = (uint8_t *)(th + 1);
+	for (uint32_t i = 0; i < thl - TCP_HDR_LEN;) {
+		uint32_t left = thl - TCP_HDR_LEN - i;
+
+		if (o[i] == TCPOPT_EOL)
+			break;
+		if (o[i] == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (left < 2 || o[i + 1] < 2 || o[i + 1] > left)
+			break;
+		if (o[i] == TCPOPT_MSS && o[i + 1] == 4) {
+			if (((uint32_t)o[i + 2] << 8 | o[i + 3]) <= mss)
+				return 0;
+			o[i + 2] = (uint8_t)(mss >> 8);
+			o[i + 3] = (uint8_t)mss;
+			th->cksum = 0;
+			th->cksum = v4 ? rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)ip, th)
+				       : rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)ip, th);
+			return 1;
+		}
+		i += o[i + 1];
+	}
+	return 0;
+}

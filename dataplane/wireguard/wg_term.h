@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Terminated mode (sing-box's endpoint semantics, wg_term.c): a terminated
+ * endpoint's decrypted TCP to addresses that are not ours goes to the
+ * lcore's TCP stack through a `foreign` listener, whose connections the
+ * proxy treats as an inbound tagged like the endpoint.  Also the TCP MSS
+ * clamp to the endpoint MTU, applied to SYNs in both directions.
+ */
+#ifndef WG_TERM_H
+#define WG_TERM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_mbuf.h>
+
+struct rb_lcore;
+struct tcp_listener;
+struct rb_inbound_ops;
+
+/* From proxy_lcore_init: l (a foreign listener, or NULL when it goes) takes
+ * the terminated flows of the endpoint tagged tag on this lcore.  0, or
+ * -ENOENT when no endpoint has the tag. */
+int rb_wg_term_listen(struct rb_lcore *lc, const char *tag, struct tcp_listener *l);
+
+/* The proxy's inbound type "wireguard": the destination is the connection's
+ * local address and port, routed at once. */
+extern const struct rb_inbound_ops rb_wg_inbound_ops;
+
+/* wg_dp.c: a decrypted packet of endpoint ep (data at its IP header, which
+ * wg_inner_check accepted).  true when it was terminated (consumed). */
+bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m);
+
+/* Lower the MSS option of a TCP SYN in the IP packet m (data at the IP
+ * header) to what fits mtu, fixing the TCP checksum.  Anything else is left
+ * alone.  Returns 1 when it changed the packet. */
+int wg_mss_clamp(struct rte_mbuf *m, uint16_t mtu);
+
+#endif

@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# WireGuard terminated mode (sing-box's endpoint semantics) against
+# wireguard-go:
+#  (1) inbound: the wireguard-go peer in cli fetches from nginx in srv
+#      through the tunnel; ringbox terminates the inner TCP (the endpoint
+#      tag "wg0" is the inbound of a route rule) and dials direct, so
+#      nginx's access log shows ringbox's srv-side address, never the
+#      peer's tunnel address; IPv4 and IPv6 inner; a closed port resets;
+#  (2) outbound: curl in srv -> ringbox socks inbound -> route rule ->
+#      outbound "wg0" -> wireguard-go in cli -> nginx on the peer's tunnel
+#      address, which sees ringbox's tunnel address 10.99.0.1.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+. "$(dirname "$0")/../../dataplane/wireguard/wg_itest.sh"
+rb_init
+rb_require_cmd curl
+rb_require_cmd nginx
+wg_keys
+rb_topo_two_hosts
+PX_SOCK=$RB_TMP/run/ctl.sock
+MPORT=$((20000 + RANDOM % 20000))
+wg_endpoint_cfg "" 'mode = "terminated";'
+px_config "$RB_CFG_EXTRA
+control = { ctl_socket = \"$PX_SOCK\"; metrics_listen = \"127.0.0.1:$MPORT\"; };
+inbounds = ( { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 1080; } );
+outbounds = ( { type = \"direct\"; tag = \"direct\"; } );
+route = { rules = ( { inbound = [ \"wg0\" ]; outbound = \"direct\"; },
+                    { inbound = [ \"socks-in\" ]; outbound = \"wg0\"; } );
+          final = \"direct\"; };
+"
+rb_dp_start
+px_control_start
+px_nginx_start
+wg_peer_up 1
+
+# (1) through the tunnel to srv, terminated and dialled direct
+rb_wait_for 10 ip netns exec "$RB_NS_CLI" curl -s -o /dev/null --max-time 2 \
+	"http://$RB_SRV_IP4:8080/" || rb_fail "no answer through the terminated tunnel"
+rb_dp_stats
+rb_stats_mark
+for url in "http://$RB_SRV_IP4:8080/index.html" "http://[$RB_SRV_IP6]:8080/index.html"; do
+	px_curl -g "$url" || rb_fail "curl $url through the tunnel: $PX_OUT"
+	[ "$PX_OUT" = "hello from srv" ] || rb_fail "curl $url through the tunnel: got '$PX_OUT'"
+done
+rb_dp_stats
+rb_assert_stat_delta_ge event.wg_terminated 8
+rb_assert_stat_delta_ge event.proxy_accept 2
+grep -q "^$RB_DP_SRV_IP4 " "$RB_TMP/nginx/access.log" ||
+	rb_fail "nginx never saw ringbox's $RB_DP_SRV_IP4: $(tail -2 "$RB_TMP/nginx/access.log")"
+grep -q "^$RB_DP_SRV_IP6 " "$RB_TMP/nginx/access.log" ||
+	rb_fail "nginx never saw ringbox's $RB_DP_SRV_IP6: $(tail -2 "$RB_TMP/nginx/access.log")"
+grep -q "^10\.99\.0\.2 \|^fd99::2 " "$RB_TMP/nginx/access.log" &&
+	rb_fail "nginx saw the peer's tunnel address: the flow was forwarded, not terminated"
+# wireguard-go's MTU is 1420, the endpoint's 1408: SYNs are clamped
+rb_assert_stat_ge event.wg_mss_clamped 2
+# 4 MiB byte-exact through the tunnel
+head -c 4194304 /dev/urandom >"$RB_TMP/www/blob.bin"
+want=$(sha256sum <"$RB_TMP/www/blob.bin" | cut -d' ' -f1)
+got=$(ip netns exec "$RB_NS_CLI" curl -sS --max-time 60 "http://$RB_SRV_IP4:8080/blob.bin" |
+	sha256sum | cut -d' ' -f1)
+rb_assert_eq "$got" "$want" "sha256 of 4 MiB through the terminated tunnel"
+rb_dp_stats
+rb_assert_eq "$(rb_stat drop.wg_mtu)" 0 "inner packets above the endpoint MTU"
+# a closed port: the dial fails and the peer's connection is reset quickly
+t0=$(date +%s)
+px_curl "http://$RB_SRV_IP4:8099/" && rb_fail "curl to a closed port through the tunnel worked"
+[ $(($(date +%s) - t0)) -le 8 ] || rb_fail "a refused dial took more than 8 s to reach the peer"
+rb_dp_stats
+rb_assert_stat_ge event.proxy_dial_fail 1
+
+# (2) socks inbound -> wireguard outbound -> nginx on the peer's tunnel address
+mkdir -p "$RB_TMP/ng2/www"
+echo "hello from the peer" >"$RB_TMP/ng2/www/index.html"
+cat >"$RB_TMP/ng2/nginx.conf" <<NG
+daemon off;
+user root root;
+worker_processes 1;
+pid $RB_TMP/ng2/nginx.pid;
+error_log $RB_TMP/ng2/error.log;
+events { worker_connections 64; }
+http {
+  access_log $RB_TMP/ng2/access.log;
+  client_body_temp_path $RB_TMP/ng2/body;
+  proxy_temp_path $RB_TMP/ng2/proxy;
+  fastcgi_temp_path $RB_TMP/ng2/fastcgi;
+  uwsgi_temp_path $RB_TMP/ng2/uwsgi;
+  scgi_temp_path $RB_TMP/ng2/scgi;
+  server { listen 10.99.0.2:8081; root $RB_TMP/ng2/www; }
+}
+NG
+rb_bg "$RB_TMP/ng2.out" ip netns exec "$RB_NS_CLI" nginx -c "$RB_TMP/ng2/nginx.conf" \
+	-e "$RB_TMP/ng2/error.log"
+rb_wait_for 5 ip netns exec "$RB_NS_CLI" curl -sf -o /dev/null "http://10.99.0.2:8081/" ||
+	rb_fail "peer-side nginx did not come up"
+rb_dp_stats
+rb_stats_mark
+out=$(ip netns exec "$RB_NS_SRV" curl -sS --max-time 10 -x "socks5://$RB_DP_SRV_IP4:1080" \
+	http://10.99.0.2:8081/index.html 2>&1) || rb_fail "socks -> wg0 -> peer: $out"
+[ "$out" = "hello from the peer" ] || rb_fail "socks -> wg0 -> peer: got '$out'"
+grep -q "^10\.99\.0\.1 " "$RB_TMP/ng2/access.log" ||
+	rb_fail "peer nginx did not see ringbox's tunnel address: $(tail -2 "$RB_TMP/ng2/access.log")"
+rb_dp_stats
+rb_assert_stat_delta_ge event.wg_tx_data 4
+rb_assert_stat_delta_ge event.wg_rx_data 4
+
+rb_dp_stop
+rb_pass
