@@ -24,6 +24,7 @@
 #include "../proxy/proxy_priv.h"
 #include "../tcp/tcp.h"
 #include "../tcp/tcp_wire.h"
+#include "mss_clamp.h"
 #include "wg_dp.h"
 #include "wg_term.h"
 
@@ -145,54 +146,8 @@ bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 
 int wg_mss_clamp(struct rte_mbuf *m, uint16_t mtu)
 {
-	uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
-	uint32_t dlen = rte_pktmbuf_data_len(m), hl, thl, mss;
-	int v4 = (ip[0] >> 4) == 4;
-	struct tcp_hdr *th;
-	uint8_t *o;
-
-	if (v4) {
-		const struct rte_ipv4_hdr *ih = (const struct rte_ipv4_hdr *)ip;
-
-		hl = (uint32_t)(ip[0] & 0xf) * 4;
-		if (dlen < 20 || ih->next_proto_id != IPPROTO_TCP ||
-		    (ih->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)))
-			return 0;
-	} else {
-		hl = 40;
-		if (dlen < 40 || ip[6] != IPPROTO_TCP)
-			return 0;
-	}
-	if (dlen < hl + TCP_HDR_LEN || dlen != rte_pktmbuf_pkt_len(m) || mtu <= hl + TCP_HDR_LEN)
+	/* SYNs carry no data: one segment holds the headers */
+	if (rte_pktmbuf_data_len(m) != rte_pktmbuf_pkt_len(m))
 		return 0;
-	th = (struct tcp_hdr *)(ip + hl);
-	thl = (uint32_t)(th->off >> 4) * 4;
-	if (!(th->flags & TCP_SYN) || thl < TCP_HDR_LEN || hl + thl > dlen)
-		return 0;
-	mss = mtu - hl - TCP_HDR_LEN;
-	o = (uint8_t *)(th + 1);
-	for (uint32_t i = 0; i < thl - TCP_HDR_LEN;) {
-		uint32_t left = thl - TCP_HDR_LEN - i;
-
-		if (o[i] == TCPOPT_EOL)
-			break;
-		if (o[i] == TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (left < 2 || o[i + 1] < 2 || o[i + 1] > left)
-			break;
-		if (o[i] == TCPOPT_MSS && o[i + 1] == 4) {
-			if (((uint32_t)o[i + 2] << 8 | o[i + 3]) <= mss)
-				return 0;
-			o[i + 2] = (uint8_t)(mss >> 8);
-			o[i + 3] = (uint8_t)mss;
-			th->cksum = 0;
-			th->cksum = v4 ? rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)ip, th)
-				       : rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)ip, th);
-			return 1;
-		}
-		i += o[i + 1];
-	}
-	return 0;
+	return wg_mss_clamp_buf(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), mtu);
 }
