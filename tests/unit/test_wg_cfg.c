@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <CUnit/Basic.h>
+#include <sys/socket.h>
+#include "config/rb_cfg_proxy.h"
+#include "config/rb_cfg_route.h"
 #include "config/rb_cfg_wg.h"
 #include "config/rb_config.h"
 
@@ -63,7 +66,97 @@ static const struct {
 	{"mtu", DP "endpoints = ( { type = \"wireguard\"; tag = \"a\"; private_key = \"" K1
 		   "\"; listen_port = 5; mtu = 100; } );",
 	 "mtu"},
+	{"bad mode", DP "endpoints = ( { type = \"wireguard\"; tag = \"a\"; private_key = \"" K1
+			"\"; listen_port = 5; mode = \"tun\"; } );",
+	 "mode"},
+	{"routed endpoint is no inbound", DP "endpoints = ( { type = \"wireguard\"; tag = \"wg0\"; "
+	 "private_key = \"" K1 "\"; listen_port = 5; } );\n"
+	 "route = { rules = ( { inbound = [\"wg0\"]; outbound = \"direct\"; } ); };",
+	 "inbound 'wg0' is not the tag of any inbound"},
+	{"terminated endpoint in rules", DP "endpoints = ( { type = \"wireguard\"; tag = \"wg0\"; "
+	 "private_key = \"" K1 "\"; listen_port = 5; mode = \"terminated\"; } );\n"
+	 "outbounds = ( { type = \"direct\"; tag = \"direct\"; } );\n"
+	 "route = { rules = ( { inbound = [\"wg0\"]; outbound = \"direct\"; },\n"
+	 "                    { ip_cidr = [\"10.99.0.0/24\"]; outbound = \"wg0\"; } ); };",
+	 NULL},
 };
+
+/* Endpoints as proxy inbounds/outbounds: what rb_cfg_wg_load appends, and
+ * that the route compiler's tag lists (rb_cfg_wg_proxy_tags) agree. */
+static const struct {
+	const char *name, *text;
+	const char *in[4], *out[4];   /* tags in order, NULL-ended */
+	int in_type_last, out_type_last;
+} pcases[] = {
+	{"terminated after configured",
+	 DP "inbounds = ( { type = \"socks\"; tag = \"s\"; listen_port = 1080; } );\n"
+	 "outbounds = ( { type = \"direct\"; tag = \"d\"; } );\n"
+	 "endpoints = ( { type = \"wireguard\"; tag = \"wg0\"; address = [\"10.99.0.1/24\", "
+	 "\"fd99::1/64\"]; private_key = \"" K1 "\"; listen_port = 5; mode = \"terminated\"; } );",
+	 {"s", "wg0", NULL}, {"d", "wg0", NULL}, RB_IN_WIREGUARD, RB_OUT_WIREGUARD},
+	{"routed: outbound only, implicit direct first",
+	 DP "endpoints = ( { type = \"wireguard\"; tag = \"wg0\"; address = [\"10.99.0.1/24\"]; "
+	 "private_key = \"" K1 "\"; listen_port = 5; } );",
+	 {NULL}, {"direct", "wg0", NULL}, -1, RB_OUT_WIREGUARD},
+	{"two endpoints, one terminated",
+	 DP "endpoints = ( { type = \"wireguard\"; tag = \"a\"; private_key = \"" K1 "\"; "
+	 "listen_port = 5; },\n { type = \"wireguard\"; tag = \"b\"; private_key = \"" K2 "\"; "
+	 "listen_port = 6; mode = \"terminated\"; } );\n"
+	 "outbounds = ( { type = \"direct\"; tag = \"d\"; } );",
+	 {"b", NULL}, {"d", "a", "b", NULL}, RB_IN_WIREGUARD, RB_OUT_WIREGUARD},
+};
+
+static void test_proxy_entries(void)
+{
+	for (unsigned i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++) {
+		struct rb_config cfg;
+		struct rb_cfg_routing r;
+		int rc = rb_config_load_string(&cfg, pcases[i].text, pcases[i].name, stderr), n;
+
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(cfg.proxy);
+		CU_ASSERT_EQUAL(rb_cfg_routing_from(&cfg, &r, stderr), 0);
+		for (n = 0; pcases[i].in[n]; n++) {
+			CU_ASSERT(n < cfg.proxy->n_inbounds && n < r.n_inbounds);
+			if (n >= cfg.proxy->n_inbounds || n >= r.n_inbounds)
+				break;
+			CU_ASSERT_STRING_EQUAL(cfg.proxy->inbounds[n].tag, pcases[i].in[n]);
+			CU_ASSERT_STRING_EQUAL(r.inbounds[n], pcases[i].in[n]);
+		}
+		CU_ASSERT_EQUAL(cfg.proxy->n_inbounds, n);
+		CU_ASSERT_EQUAL(r.n_inbounds, n);
+		if (n && pcases[i].in_type_last >= 0)
+			CU_ASSERT_EQUAL(cfg.proxy->inbounds[n - 1].type, pcases[i].in_type_last);
+		for (n = 0; pcases[i].out[n]; n++) {
+			CU_ASSERT(n < cfg.proxy->n_outbounds && n < r.n_outbounds);
+			if (n >= cfg.proxy->n_outbounds || n >= r.n_outbounds)
+				break;
+			CU_ASSERT_STRING_EQUAL(cfg.proxy->outbounds[n].tag, pcases[i].out[n]);
+			CU_ASSERT_STRING_EQUAL(r.outbounds[n], pcases[i].out[n]);
+		}
+		CU_ASSERT_EQUAL(cfg.proxy->n_outbounds, n);
+		CU_ASSERT_EQUAL(r.n_outbounds, n);
+		if (n) {
+			const struct rb_cfg_outbound *o = &cfg.proxy->outbounds[n - 1];
+
+			CU_ASSERT_EQUAL(o->type, pcases[i].out_type_last);
+			CU_ASSERT_EQUAL(o->detour_idx, -1);
+		}
+		if (i == 0) { /* the dial sources: the endpoint's own addresses */
+			const struct rb_cfg_outbound *o = &cfg.proxy->outbounds[1];
+
+			CU_ASSERT_EQUAL(o->inet4_bind[0], 10);
+			CU_ASSERT_EQUAL(o->inet4_bind[1], 99);
+			CU_ASSERT_EQUAL(o->inet4_bind[3], 1);
+			CU_ASSERT_EQUAL(o->inet6_bind[0], 0xfd);
+			CU_ASSERT_EQUAL(o->inet6_bind[15], 1);
+		}
+		if (i == 1) /* no IPv6 address: no IPv6 source */
+			CU_ASSERT_EQUAL(cfg.proxy->outbounds[1].inet6_bind[0], 0);
+		rb_cfg_route_free(&r);
+		rb_config_free(&cfg);
+	}
+}
 
 static void test_cases(void)
 {
@@ -120,6 +213,7 @@ int main(void)
 		return 1;
 	s = CU_add_suite("wg_cfg", NULL, NULL);
 	CU_add_test(s, "endpoints: wireguard", test_cases);
+	CU_add_test(s, "endpoints as proxy inbounds/outbounds", test_proxy_entries);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
