@@ -236,6 +236,47 @@ static int check_basic(struct rb_http_srv *h, const char *v, size_t vl,
 	return ok;
 }
 
+/* Connection / Proxy-Connection options: "close" or "keep-alive" (RFC 9112 9.3, 9.6). */
+static void conn_tokens(struct rb_http_srv *h, const char *v, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t b, e;
+
+		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		b = i;
+		while (i < n && v[i] != ',')
+			i++;
+		e = i;
+		while (e > b && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (e - b == 5 && strncasecmp(v + b, "close", 5) == 0)
+			h->keep_alive = 0;
+		else if (e - b == 10 && strncasecmp(v + b, "keep-alive", 10) == 0)
+			h->keep_alive = 1;
+	}
+}
+
+/* Content-Length of the request (digits; repeated values must agree): 0 or -1. */
+static int body_length(struct rb_http_srv *h, const char *v, size_t n)
+{
+	uint64_t x = 0;
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)v[i]))
+			return -1;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (h->body_len && h->body_len != x)
+		return -1;
+	h->body_len = x;
+	return 0;
+}
+
 static int put(uint8_t *fwd, size_t max, size_t *off, const void *p, size_t n)
 {
 	if (*off + n > max)
@@ -278,6 +319,10 @@ int rb_http_srv_parse(struct rb_http_srv *h, const uint8_t *buf, size_t len, siz
 	}
 	end = s + head;
 	memset(req, 0, sizeof(*req));
+	h->keep_alive = 0;
+	h->head_method = 0;
+	h->body_unknown = 0;
+	h->body_len = 0;
 	/* request-line = method SP request-target SP HTTP-version CRLF (RFC 9112 3) */
 	eol = memchr(s, '\r', head);
 	sp1 = memchr(s, ' ', (size_t)(eol - s));
@@ -296,6 +341,8 @@ int rb_http_srv_parse(struct rb_http_srv *h, const uint8_t *buf, size_t len, siz
 			return http_fail(h, RB_PERR_MALFORMED, 400);
 	tl = (size_t)(sp2 - target);
 	connect = sp1 - s == 7 && strncmp(s, "CONNECT", 7) == 0;
+	h->head_method = sp1 - s == 4 && strncmp(s, "HEAD", 4) == 0;
+	h->keep_alive = sp2[8] == '1'; /* HTTP/1.1 persists by default (RFC 9112 9.3) */
 	if (connect) {
 		/* authority-form (RFC 9112 3.2.3): port required */
 		if (rb_dest_parse(target, tl, 0, &req->dst) != 0)
@@ -355,6 +402,14 @@ int rb_http_srv_parse(struct rb_http_srv *h, const uint8_t *buf, size_t len, siz
 		}
 		if (colon - line == 4 && strncasecmp(line, "host", 4) == 0)
 			has_host = 1;
+		if ((colon - line == 10 && strncasecmp(line, "connection", 10) == 0) ||
+		    (colon - line == 16 && strncasecmp(line, "proxy-connection", 16) == 0))
+			conn_tokens(h, v, (size_t)(ve - v));
+		if (colon - line == 17 && strncasecmp(line, "transfer-encoding", 17) == 0)
+			h->body_unknown = 1;
+		if (colon - line == 14 && strncasecmp(line, "content-length", 14) == 0 &&
+		    body_length(h, v, (size_t)(ve - v)) != 0)
+			h->body_unknown = 1;
 		if (!connect && !hop_header(line, (size_t)(colon - line)) &&
 		    put(fwd, fwd_max, &off, line, (size_t)(eol - line) + 2))
 			return http_fail(h, RB_PERR_TOO_LARGE, 431);

@@ -109,6 +109,11 @@ struct rb_http_srv {
 	uint32_t max_head;
 	rb_auth_fn auth;
 	void *auth_arg;
+	/* of the request parsed last (absolute-form forwarding): */
+	uint8_t keep_alive;     /* the client keeps its connection (RFC 9112 9.3) */
+	uint8_t head_method;    /* HEAD: the response has no body */
+	uint8_t body_unknown;   /* Transfer-Encoding or a bad Content-Length: no keep-alive */
+	uint64_t body_len;      /* Content-Length of the request body (0 = none) */
 };
 void rb_http_srv_init(struct rb_http_srv *h, int need_auth, uint32_t max_head, rb_auth_fn auth,
 		      void *arg);
@@ -122,6 +127,26 @@ void rb_http_srv_init(struct rb_http_srv *h, int need_auth, uint32_t max_head, r
  */
 int rb_http_srv_parse(struct rb_http_srv *h, const uint8_t *buf, size_t len, size_t *used,
 		      struct rb_proxy_request *req, uint8_t *fwd, size_t fwd_max, size_t *fwd_len);
+/* An origin's response head (http_resp.c). */
+struct rb_http_resp {
+	uint16_t status;
+	uint8_t minor;          /* HTTP/1.minor */
+	uint8_t framed;         /* the client can find the end (no body, chunked, Content-Length) */
+	uint8_t interim;        /* 1xx other than 101: the final response follows */
+	uint8_t keep_alive;     /* passed on with "Connection: keep-alive" */
+};
+/*
+ * Parse a response head from buf[0..len) (re-parsed from the start until
+ * complete).  DONE: *used = head length, r filled, out[0..*out_len) = the
+ * head without Connection / Keep-Alive / Proxy-Connection fields, plus
+ * "Connection: keep-alive" when keep_alive (the client asked for it) and
+ * the response is framed, else "Connection: close" (interim heads get
+ * neither).  MORE: incomplete.  ERR: not HTTP/1.x, malformed, over max_head
+ * or over out_max.
+ */
+int rb_http_resp_parse(const uint8_t *buf, size_t len, size_t max_head, int head_request,
+		       int keep_alive, struct rb_http_resp *r, uint8_t *out, size_t out_max,
+		       size_t *out_len, size_t *used);
 /* An error answer (407 with Proxy-Authenticate, 400, 431, 502, ...); returns length. */
 size_t rb_http_error(int status, uint8_t *out, size_t max);
 /* "HTTP/1.1 200 Connection established\r\n\r\n" */
