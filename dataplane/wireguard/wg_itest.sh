@@ -63,3 +63,37 @@ wg_peer_up() {
 wg_peer_handshake() {
 	rb_ns "$RB_NS_CLI" wg show "$RB_WG_IF" latest-handshakes | awk '{print $2}'
 }
+
+# nginx in namespace $1 serving $RB_TMP/$2/www on the listen lines $3...
+# (ADDR:PORT each); its access log is $RB_TMP/$2/access.log.
+wg_nginx_start() { # ns name listen...
+	local ns=$1 d=$RB_TMP/$2 l lines=
+	shift 2
+	rb_require_cmd nginx
+	mkdir -p "$d/www"
+	for l in "$@"; do lines="$lines  listen $l;
+"; done
+	cat >"$d/nginx.conf" <<NG
+daemon off;
+user root root;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log;
+events { worker_connections 256; }
+http {
+  access_log $d/access.log;
+  client_body_temp_path $d/body;
+  proxy_temp_path $d/proxy;
+  fastcgi_temp_path $d/fastcgi;
+  uwsgi_temp_path $d/uwsgi;
+  scgi_temp_path $d/scgi;
+  server {
+$lines    root $d/www;
+  }
+}
+NG
+	rb_bg "$d.out" ip netns exec "$ns" nginx -c "$d/nginx.conf" -e "$d/error.log"
+	echo "hello from $ns" >"$d/www/index.html"
+	rb_wait_for 5 ip netns exec "$ns" curl -sf -o /dev/null "http://$1/" ||
+		rb_fail "nginx in $ns did not come up: $(tail -2 "$d/error.log" 2>/dev/null)"
+}
