@@ -200,6 +200,7 @@ void proxy_sess_free(struct psess *s)
 		free(s->buf);
 	}
 	free(s->early);
+	proxy_http_ka_free(s);
 	ic->active--;
 	if (s->routed) {
 		pl->wk->out[s->outbound].active--;
@@ -272,6 +273,12 @@ static int pump(struct psess *s, int upward)
 
 	if (src == NULL || dst == NULL)
 		return 0;
+	if (!upward && s->ka) {
+		int k = proxy_http_ka_head(s); /* the response head first (http_ka.c) */
+
+		if (k)
+			return k < 0 ? -1 : 0;
+	}
 	for (;;) {
 		struct rte_mbuf *m;
 		uint32_t space, len;
@@ -291,9 +298,17 @@ static int pump(struct psess *s, int upward)
 				tcp_write(dst, &probe, 1);
 				break;
 			}
+			if (upward && s->ka) {
+				/* only the request's own body: the next request waits */
+				space = proxy_http_ka_up_room(s, space);
+				if (space == 0)
+					break;
+			}
 			m = tcp_read(src, space);
 			if (m == NULL)
 				break;
+			if (upward && s->ka)
+				proxy_http_ka_up_moved(s, m->pkt_len);
 		}
 		len = m->pkt_len;
 		rc = tcp_write_mbuf(dst, m);
@@ -313,6 +328,8 @@ static int pump(struct psess *s, int upward)
 	if (moved)
 		proxy_count_bytes(s, upward, moved);
 	if (!*pend && !*shut && tcp_eof(src)) {
+		if (!upward && proxy_http_ka_eof(s))
+			return -1; /* the response ended: next request, or freed */
 		*shut = 1;
 		tcp_shutdown(dst);
 	}
@@ -332,6 +349,7 @@ void proxy_start_relay(struct psess *s)
 	s->deadline = 0;
 	rb_count(s->pl->lc, RB_EV_PROXY_RELAY);
 	proxy_info_update(s, RB_CONN_RELAY);
+	proxy_http_ka_relay(s);
 	if (s->early) {
 		if (proxy_send(s->up, s->early, s->elen) != 0) {
 			proxy_sess_free(s);
@@ -347,6 +365,13 @@ void proxy_start_relay(struct psess *s)
 }
 
 /* ---------------------------------------------------------- callbacks */
+
+static void cli_handshake(struct psess *s);
+
+void proxy_handshake_input(struct psess *s)
+{
+	cli_handshake(s);
+}
 
 static void cli_handshake(struct psess *s)
 {

@@ -138,6 +138,7 @@ static int http_feed(struct psess *s, const uint8_t *buf, size_t len, size_t *us
 	if (rc == RB_PARSE_DONE) {
 		if (s->req.cmd == RB_CMD_HTTP_FORWARD) {
 			s->elen = (uint32_t)flen;
+			proxy_http_ka_begin(s, &s->in.http, (uint32_t)flen); /* none on ENOMEM */
 		} else {
 			free(s->early);
 			s->early = NULL;

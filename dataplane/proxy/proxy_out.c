@@ -112,7 +112,10 @@ static void rejected(struct psess *s)
 
 static void upstream_ready(struct psess *s)
 {
-	uint32_t left = s->blen - s->parsed;
+	/* With protocol hops the buffer holds the last hop's reply; without,
+	 * it still holds the client's request, whose extra bytes already went
+	 * to s->early: they must not be echoed to the client. */
+	uint32_t left = s->n_hops ? s->blen - s->parsed : 0;
 
 	if (s->in_ops->reply(s, 0) != 0) {
 		proxy_fail(s, RB_PERR_NONE);

@@ -76,6 +76,7 @@ enum psess_state {
 };
 
 struct proxy_udp_assoc;
+struct proxy_http_ka;
 
 struct psess {
 	TAILQ_ENTRY(psess) link;        /* active list (timeouts, close requests) */
@@ -114,6 +115,7 @@ struct psess {
 	uint32_t elen;
 	uint64_t bytes_up, bytes_down;
 	struct proxy_udp_assoc *udp;    /* PS_UDP: the association */
+	struct proxy_http_ka *ka;       /* plain-HTTP keep-alive (http_ka.c); NULL = none */
 };
 
 struct proxy_lcore {
@@ -142,6 +144,8 @@ void proxy_count_routed(struct psess *s);
  * outbound, rule and the connections table. */
 void proxy_count_bytes(struct psess *s, int upward, uint32_t n);
 uint64_t proxy_ms_tsc(const struct proxy_lcore *pl, uint32_t ms);
+/* More client bytes for a session in PS_HANDSHAKE. */
+void proxy_handshake_input(struct psess *s);
 extern const struct tcp_callbacks proxy_up_cb;
 
 /* proxy_in.c */
@@ -166,5 +170,19 @@ void proxy_udp_associate(struct psess *s);
 void proxy_udp_poll(struct psess *s);
 /* Close the association's sockets and sessions (from proxy_sess_free). */
 void proxy_udp_free(struct psess *s);
+
+/* http_ka.c: keep-alive and per-request routing of the plain-HTTP proxy.
+ * begin: a forwarded request was parsed (fwd_len: its rewritten head in
+ * s->early); relay: the relay starts (may fall back to one request per
+ * connection); up_room/up_moved: only the request's body goes up; head:
+ * read and pass on the response head (0 done, 1 wait, -1 freed); eof: the
+ * upstream ended, 1 when it took over (next request, or freed). */
+int proxy_http_ka_begin(struct psess *s, const struct rb_http_srv *h, uint32_t fwd_len);
+void proxy_http_ka_relay(struct psess *s);
+uint32_t proxy_http_ka_up_room(const struct psess *s, uint32_t space);
+void proxy_http_ka_up_moved(struct psess *s, uint32_t n);
+int proxy_http_ka_head(struct psess *s);
+int proxy_http_ka_eof(struct psess *s);
+void proxy_http_ka_free(struct psess *s);
 
 #endif

@@ -13,10 +13,11 @@
 rb_init
 rb_require_cmd curl dnsmasq
 PX_BIG=${PX_BIG:-16}
+MPORT=$((20000 + RANDOM % 20000))
 rb_topo_two_hosts
 PX_SOCK=$RB_TMP/run/ctl.sock
 px_config "
-control = { ctl_socket = \"$PX_SOCK\"; };
+control = { ctl_socket = \"$PX_SOCK\"; metrics_listen = \"127.0.0.1:$MPORT\"; };
 inbounds = (
   { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080;
     users = ( { username = \"alice\"; password = \"wonder\"; } ); },
