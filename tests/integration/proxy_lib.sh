@@ -6,6 +6,8 @@
 
 # nginx-light in srv on $RB_SRV_IP4:8080 (HTTP) serving $RB_TMP/www.
 # PX_BIG: size in MiB of www/big.bin (default 0 = none).
+# PX_NGINX_VHOSTS: "NAME=ADDR ..." extra servers on ADDR:8080 (same root),
+# each logging to $RB_TMP/nginx/NAME.log; px_hit NAME PATH counts its hits.
 px_nginx_start() {
 	rb_require_cmd nginx
 	mkdir -p "$RB_TMP/www" "$RB_TMP/nginx"
@@ -34,12 +36,26 @@ http {
     root $RB_TMP/www;
     keepalive_requests 100000;
   }
+$(px__vhosts)
 }
 EOF
 	rb_bg "$RB_TMP/nginx.out" ip netns exec "$RB_NS_SRV" nginx -c "$RB_TMP/nginx/nginx.conf" \
 		-e "$RB_TMP/nginx/error.log"
 	rb_wait_for 5 ip netns exec "$RB_NS_SRV" curl -sf -o /dev/null "http://$RB_SRV_IP4:8080/" ||
 		rb_fail "nginx did not come up: $(tail -3 "$RB_TMP/nginx/error.log" 2>/dev/null)"
+}
+
+px__vhosts() {
+	local v
+	for v in ${PX_NGINX_VHOSTS:-}; do
+		printf '  server { listen %s:8080; root %s; access_log %s; }\n' \
+			"${v#*=}" "$RB_TMP/www" "$RB_TMP/nginx/${v%%=*}.log"
+	done
+}
+
+# Requests for PATH (exact) in vhost NAME's access log ("access" = main).
+px_hit() { # name path
+	awk -v p="$2" '$7 == p { n++ } END { print n + 0 }' "$RB_TMP/nginx/$1.log" 2>/dev/null || echo 0
 }
 
 # curl in the cli namespace; output in PX_OUT, status returned.
@@ -72,4 +88,13 @@ px_control_start() {
 	rb_bg "$RB_TMP/ctl.log" "$bin" -c "$RB_CFG"
 	rb_wait_for 10 sh -c "'$cli' -s '$PX_SOCK' --json status | grep -q '\"dataplane_up\":true'" ||
 		rb_fail "control did not see the dataplane up: $(tail -n 5 "$RB_TMP/ctl.log" | tr '\n' ' ')"
+}
+
+# The control group for px_config: ctl socket in RB_TMP, and a random
+# metrics port (control runs in the root namespace, where other tests'
+# controls may hold 9273).
+px_control_cfg() {
+	PX_SOCK=$RB_TMP/run/ctl.sock
+	PX_MPORT=${PX_MPORT:-$((20000 + RANDOM % 20000))}
+	echo "control = { ctl_socket = \"$PX_SOCK\"; metrics_listen = \"127.0.0.1:$PX_MPORT\"; };"
 }
