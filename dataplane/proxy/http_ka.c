@@ -176,6 +176,7 @@ int proxy_http_ka_eof(struct psess *s)
 	proxy_http_ka_free(s);
 	in = &pl->cfg->inbounds[s->inbound];
 	s->state = PS_HANDSHAKE;
+	s->ka_idle = 1;
 	s->shut_up = s->shut_down = 0;
 	s->outbound = 0xffff;
 	s->n_hops = s->hop = 0;

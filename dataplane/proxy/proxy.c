@@ -390,8 +390,9 @@ static void cli_handshake(struct psess *s)
 		} else {
 			n = tcp_read_copy(s->cli, s->buf + s->blen, s->bcap - s->blen);
 			if (n == 0) {
-				if (tcp_eof(s->cli))
-					proxy_fail(s, RB_PERR_MALFORMED); /* EOF mid-request */
+				if (tcp_eof(s->cli)) /* EOF mid-request; or a keep-alive client left */
+					proxy_fail(s, s->ka_idle && s->blen == 0 ? RB_PERR_NONE
+										 : RB_PERR_MALFORMED);
 				return;
 			}
 			s->blen += (uint32_t)n;
@@ -609,7 +610,9 @@ void proxy_lcore_poll(struct rb_lcore *lc)
 	TAILQ_FOREACH_SAFE(s, &pl->active, link, t) {
 		if (s->deadline && lc->now > s->deadline) {
 			if (s->state == PS_HANDSHAKE) {
-				proxy_fail(s, RB_PERR_TIMEOUT);
+				/* an idle keep-alive connection ends quietly */
+				proxy_fail(s, s->ka_idle && s->blen == 0 ? RB_PERR_NONE
+									  : RB_PERR_TIMEOUT);
 			} else if (s->in_ops && s->cli) {
 				if (s->state >= PS_DIAL && s->outbound < RB_CONN_MAX_TAGS)
 					pl->wk->out[s->outbound].dial_fail++;

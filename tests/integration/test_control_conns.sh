@@ -42,6 +42,9 @@ rb_bg "$RB_TMP/dnsmasq.log" ip netns exec "$RB_NS_SRV" dnsmasq --no-daemon --use
 rb_wait_for 5 grep -q "started" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did not start"
 P=$RB_DP_CLI_IP4
 px_wait_proxy "http://$P:3128"
+# px_wait_proxy passes on a 403 too: wait until the rule table is in
+rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out' '$RB_TMP/dp.err'" ||
+	rb_fail "no rule table applied"
 rbctl() { "${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}" -s "$PX_SOCK" "$@"; }
 # one connection's field (JSON) from `conns --json FILTERS`: jfield KEY FILTERS...
 jfield() {

@@ -36,9 +36,20 @@ px_control_start
 px_nginx_start
 P=$RB_DP_CLI_IP4
 px_wait_proxy "http://$P:3128"
+# px_wait_proxy passes on a 403 too: wait until the rule table is in
+rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out' '$RB_TMP/dp.err'" ||
+	rb_fail "no rule table applied"
 
+# /metrics with the proxy families (absent while control sees the dataplane
+# down, e.g. a late heartbeat on a loaded machine: retried)
 scrape() { # file
-	curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics" >"$1" || rb_fail "GET /metrics"
+	local i
+	for ((i = 0; i < 20; i++)); do
+		curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics" >"$1" || rb_fail "GET /metrics"
+		grep -q '^ringbox_proxy_conns_total' "$1" && return 0
+		sleep 0.25
+	done
+	rb_fail "no proxy families in /metrics: $(grep -c proxy "$1") proxy lines"
 }
 # value of one series (exact name{labels}); 0 when absent
 val() { # file series
@@ -60,8 +71,6 @@ same() { # series
 }
 
 scrape "$RB_TMP/m1.txt"
-grep -q '^ringbox_proxy_conns_total{inbound="socks-in"}' "$RB_TMP/m1.txt" ||
-	rb_fail "no proxy families in /metrics: $(grep -c proxy "$RB_TMP/m1.txt") proxy lines"
 SIZE=$((PX_BIG << 20))
 px_curl -o /dev/null -x "socks5://alice:wonder@$P:1080" "http://$RB_SRV_IP4:8080/big.bin" ||
 	rb_fail "socks as alice: $PX_OUT"
@@ -71,8 +80,12 @@ px_curl -o /dev/null -x "socks5://alice:nope@$P:1080" "http://$RB_SRV_IP4:8080/"
 	rb_fail "a wrong password was accepted"
 px_curl -f -o /dev/null -x "http://$P:3128" "http://$RB_SRV_IP4:8081/" &&
 	rb_fail "the reject rule did not reject"
-sleep 0.2
-scrape "$RB_TMP/m2.txt"
+# the last FINs may still be on their way: wait for the gauge
+for ((i = 0; i < 20; i++)); do
+	scrape "$RB_TMP/m2.txt"
+	[ "$(val "$RB_TMP/m2.txt" 'ringbox_proxy_sessions_active')" = 0 ] && break
+	sleep 0.25
+done
 
 moved 'ringbox_proxy_conns_total{inbound="socks-in"}' 2
 moved 'ringbox_proxy_conns_total{inbound="http-in"}' 2
