@@ -421,7 +421,13 @@ void proxy_udp_associate(struct psess *s)
 	 * UDP source; zeros mean "not known yet". */
 	if (s->req.dst.family == family && s->req.dst.port)
 		a->cport = s->req.dst.port;
-	a->sock = udp_bind(pl->lc, family, a->laddr, 0, assoc_recv, a, &err);
+	/* A known source port lets the relay port be one whose datagrams
+	 * hash to this lcore; otherwise any port (see README: several workers). */
+	if (a->cport)
+		a->sock = udp_bind_owned(pl->lc, family, a->laddr, a->caddr, a->cport, assoc_recv,
+					 a, &err);
+	else
+		a->sock = udp_bind(pl->lc, family, a->laddr, 0, assoc_recv, a, &err);
 	if (a->sock == NULL) {
 		RB_DEBUG("proxy: UDP ASSOCIATE: cannot bind: %s", strerror(-err));
 		free(a);

@@ -301,6 +301,59 @@ out:
 	return e ? NULL : s;
 }
 
+struct udp_sock *udp_bind_owned(struct rb_lcore *lc, int family, const uint8_t *laddr,
+				const uint8_t *raddr, uint16_t rport, udp_recv_cb cb, void *arg,
+				int *err)
+{
+	struct udp_stack *us = lc->udp;
+	struct udp_sock *s = NULL;
+	/* 8-byte aligned: the flow hash loads 8 bytes at a time */
+	uint8_t la[16] __attribute__((aligned(8))) = {0};
+	uint8_t ra[16] __attribute__((aligned(8))) = {0};
+	uint8_t rl[16];
+	uint16_t port = 0, rp = rte_cpu_to_be_16(rport);
+	int e;
+
+	if (us == NULL || cb == NULL || laddr == NULL || raddr == NULL || rport == 0 ||
+	    (family != AF_INET && family != AF_INET6)) {
+		e = -EINVAL;
+		goto out;
+	}
+	memcpy(ra, raddr, alen(family));
+	memcpy(la, laddr, alen(family));
+	/* the port the peer's datagrams arrive on: the one that routes to it */
+	e = udp_route(lc, family, ra, &port, rl);
+	if (e < 0)
+		goto out;
+	e = -EADDRNOTAVAIL;
+	for (unsigned i = 0; i <= UDP_EPH_HI - UDP_EPH_LO; i++) {
+		uint16_t lport = rte_cpu_to_be_16(us->eph_next);
+		unsigned owner;
+
+		us->eph_next = us->eph_next >= UDP_EPH_HI ? UDP_EPH_LO : (uint16_t)(us->eph_next + 1);
+		if (port_in_use(us, lport))
+			continue;
+		if (family == AF_INET) {
+			uint32_t r, l;
+
+			memcpy(&r, ra, 4);
+			memcpy(&l, la, 4);
+			owner = rb_flow_owner4(lc->dp, port, r, l, rp, lport);
+		} else {
+			owner = rb_flow_owner6(lc->dp, port, ra, la, rp, lport);
+		}
+		if (owner != lc->worker)
+			continue;
+		s = sock_new(us, family, la, lport, cb, arg);
+		e = s ? 0 : -ENOMEM;
+		break;
+	}
+out:
+	if (err)
+		*err = e;
+	return e ? NULL : s;
+}
+
 void udp_close(struct udp_sock *s)
 {
 	if (s == NULL)

@@ -39,6 +39,12 @@ struct udp_sock *udp_bind(struct rb_lcore *lc, int family, const uint8_t *addr, 
  * are delivered. */
 struct udp_sock *udp_open(struct rb_lcore *lc, int family, const uint8_t *raddr, uint16_t rport,
 			  udp_recv_cb cb, void *arg, int *err);
+/* Bound (any remote delivered) on laddr, with a local port picked so that
+ * datagrams from (raddr, rport) hash to this lcore: a relay port for a
+ * peer whose source port is known in advance (SOCKS5 UDP ASSOCIATE). */
+struct udp_sock *udp_bind_owned(struct rb_lcore *lc, int family, const uint8_t *laddr,
+				const uint8_t *raddr, uint16_t rport, udp_recv_cb cb, void *arg,
+				int *err);
 void udp_close(struct udp_sock *s);
 
 /* Send the payload in m (consumed in every case) to `to` (NULL on a

@@ -5,6 +5,10 @@ asks a DNS server, through the proxy's UDP relay, for A records.
 
   socks5_udp.py PROXY_IP PROXY_PORT STEP...
 
+With SOCKS5_UDP_ANNOUNCE=1 in the environment the request names the UDP
+source port the client will use (RFC 1928 7: DST.ADDR/DST.PORT), instead of
+0.0.0.0:0.
+
 Steps, run in order over one association (one TCP connection):
   dns:SERVER:PORT:NAME:WANT   A query for NAME to SERVER (an IP, or a name
                               the proxy resolves); the answer must hold WANT
@@ -36,12 +40,16 @@ def recv_exact(s, n):
     return b
 
 
-def associate(ip, port):
+def associate(ip, port, u):
     t = socket.create_connection((ip, port), timeout=5)
     t.sendall(b"\x05\x01\x00")
     if recv_exact(t, 2) != b"\x05\x00":
         fail("method selection refused")
-    t.sendall(b"\x05\x03\x00\x01" + socket.inet_aton("0.0.0.0") + b"\x00\x00")
+    uport = 0
+    if os.environ.get("SOCKS5_UDP_ANNOUNCE") == "1":
+        u.bind((t.getsockname()[0], 0))
+        uport = u.getsockname()[1]
+    t.sendall(b"\x05\x03\x00\x01" + socket.inet_aton("0.0.0.0") + struct.pack("!H", uport))
     rep = recv_exact(t, 4)
     if rep[1] != 0:
         fail("UDP ASSOCIATE refused, REP=%d" % rep[1])
@@ -95,9 +103,9 @@ def dns_answers(msg):
 
 def main():
     ip, port = sys.argv[1], int(sys.argv[2])
-    t, raddr, rport = associate(ip, port)
-    print("associated: relay %s:%d" % (raddr, rport))
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    t, raddr, rport = associate(ip, port, u)
+    print("associated: relay %s:%d" % (raddr, rport))
     u.settimeout(3)
     relay = (raddr, rport)
     qid = os.getpid() & 0xFFFF
