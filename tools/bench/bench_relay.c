@@ -1,0 +1,777 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bench_relay: the SOCKS5 relay of the real dataplane (dataplane/proxy over
+ * dataplane/tcp, socks inbound + direct outbound) on one core, with no
+ * kernel in the path.
+ *
+ * One process, one thread, two dataplanes:
+ *   - "gen", the load generator: ringbox's own TCP stack as clients
+ *     (10.1.0.2) and as origin servers (10.2.0.2:80), driven by the small
+ *     applications below;
+ *   - "relay", the system under test: a full worker (rb_worker_iter: rx
+ *     burst, Ethernet, IP, TCP, the proxy, TX) with a socks inbound on
+ *     10.1.0.1:1080 and the direct outbound from 10.2.0.1, its route table
+ *     compiled and published as ringbox-control does.
+ * The two are joined by two pairs of rte_rings behind net_ring ports (the
+ * gen's "c" port faces the relay's "cli" port, "s" faces "srv").  Both
+ * worker iterations alternate on this thread; only the relay's iterations
+ * are timed (rte_rdtsc around rb_worker_iter), so the figures are the
+ * relay core's cost.  "Relay-core Gbps/CPS" are what that core sustains if
+ * it had a core to itself: bytes or connections per relay-core second.
+ *
+ * Modes (each a fresh pair of dataplanes):
+ *   bulk   N clients, each downloads from its origin through the relay;
+ *          relay cycles per relayed byte, Gbps.
+ *   cps    connect, SOCKS5 greeting + CONNECT, one 100-byte request and a
+ *          100-byte response, client close; W at a time.
+ *   idle   K relayed connections after one request/response, then idle:
+ *          the relay's memory per connection.
+ *   tcp-*  the same applications against a server on the relay's own TCP
+ *          stack (no proxy): the TCP-only figures of issue 4.
+ *
+ *   bench_relay [-m MB per bulk run] [-n CONNS for cps] [-k CONNS for idle]
+ *               [-c bulk clients] [-w cps window]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include "config/rb_cfg_route.h"
+#include "control/rb_route_ctl.h"
+#include "dataplane/net/neigh.h"
+#include "dataplane/proxy/proxy_priv.h"
+#include "dataplane/proxy/rb_proxy.h"
+#include "dataplane/rb_lcore.h"
+#include "dataplane/rb_log.h"
+#include "dataplane/route/rb_route_dp.h"
+#include "dataplane/route/rt_shm.h"
+#include "dataplane/shm/rb_shm.h"
+#include "dataplane/tcp/tcp_priv.h"
+#include "dataplane/worker.h"
+#include "drivers/rb_port.h"
+
+#define REQ_LEN   100
+#define RESP_LEN  100
+#define SOCKS_PORT 1080
+#define ORIGIN_PORT 80
+#define TCPSRV_PORT 7
+#define MAX_APPS  (1u << 17)
+
+static const uint8_t ip_gen_c[4] = {10, 1, 0, 2}, ip_relay_c[4] = {10, 1, 0, 1};
+static const uint8_t ip_gen_s[4] = {10, 2, 0, 2}, ip_relay_s[4] = {10, 2, 0, 1};
+
+enum mode { M_BULK, M_CPS, M_IDLE };
+
+/* ---- the two dataplanes ---- */
+struct side {
+	struct rb_dp dp;
+	struct rb_config cfg;
+	struct rb_lcore *lc;
+};
+
+static struct side gen, relay;
+static struct rte_ring *wire[4];      /* gen c->relay cli, back, gen s->relay srv, back */
+static unsigned run_no;
+static int with_proxy;
+static enum mode mode;
+
+/* ---- load-generating applications (on gen's stack, or on relay's for tcp-*) ---- */
+enum phase { P_CONN, P_GREET, P_REPLY, P_RESP, P_BULK, P_IDLE, P_SREQ, P_SBULK, P_SDONE };
+
+struct app {
+	struct tcp_conn *c;
+	uint8_t phase, server;
+	uint32_t got;
+	uint8_t buf[16];
+	struct app *next_free;
+};
+
+static struct app *apps, *app_free;
+static struct {
+	uint64_t started, done, failed, opened_idle, bytes;
+	uint64_t live;
+} st;
+static uint8_t chunk[1 << 16];
+
+static struct app *app_get(void)
+{
+	struct app *a = app_free;
+
+	if (a == NULL)
+		return NULL;
+	app_free = a->next_free;
+	memset(a, 0, sizeof(*a));
+	st.live++;
+	return a;
+}
+
+static void app_put(struct app *a)
+{
+	a->c = NULL;
+	a->next_free = app_free;
+	app_free = a;
+	st.live--;
+}
+
+static void on_closed(struct tcp_conn *c, int err)
+{
+	struct app *a = tcp_user(c);
+
+	if (a == NULL)
+		return;
+	/* a client whose exchange had not finished failed; servers end on
+	 * their own (the client's close, or the end of a bulk run) */
+	if (!a->server && a->phase != P_RESP && a->phase != P_IDLE && a->phase != P_BULK)
+		st.failed++;
+	else if (!a->server && err != 0 && a->phase == P_RESP)
+		st.failed++;
+	app_put(a);
+}
+
+static void srv_fill(struct app *a)
+{
+	while (tcp_write(a->c, chunk, sizeof(chunk)) == sizeof(chunk))
+		;
+}
+
+static void srv_readable(struct tcp_conn *c)
+{
+	struct app *a = tcp_user(c);
+	uint8_t tmp[REQ_LEN];
+	size_t n;
+
+	while ((n = tcp_read_copy(c, tmp, sizeof(tmp))) > 0)
+		a->got += (uint32_t)n;
+	if (a->phase == P_SREQ && a->got >= REQ_LEN) {
+		if (mode == M_BULK) {
+			a->phase = P_SBULK;
+			srv_fill(a);
+		} else {
+			a->phase = P_SDONE;
+			tcp_write(c, chunk, RESP_LEN);
+		}
+	}
+	if (tcp_eof(c)) {
+		tcp_set_callbacks(c, NULL, NULL);
+		app_put(a);
+		tcp_close(c);
+	}
+}
+
+static void srv_writable(struct tcp_conn *c)
+{
+	struct app *a = tcp_user(c);
+
+	if (a->phase == P_SBULK)
+		srv_fill(a);
+}
+
+static const struct tcp_callbacks srv_cb = {
+	.on_readable = srv_readable, .on_writable = srv_writable, .on_closed = on_closed};
+
+static int srv_accept(struct tcp_conn *c, void *arg)
+{
+	struct app *a = app_get();
+
+	(void)arg;
+	if (a == NULL)
+		return -1;
+	a->c = c;
+	a->server = 1;
+	a->phase = P_SREQ;
+	tcp_set_callbacks(c, &srv_cb, a);
+	return 0;
+}
+
+static void cli_request(struct app *a)
+{
+	a->phase = P_RESP;
+	a->got = 0;
+	tcp_write(a->c, chunk, REQ_LEN);
+}
+
+static void cli_connected(struct tcp_conn *c, int err)
+{
+	struct app *a = tcp_user(c);
+
+	if (err != 0)
+		return;                 /* on_closed follows */
+	if (with_proxy) {
+		static const uint8_t greet[3] = {5, 1, 0};  /* RFC 1928 3: no auth */
+
+		a->phase = P_GREET;
+		tcp_write(c, greet, sizeof(greet));
+	} else {
+		cli_request(a);
+	}
+}
+
+/* Bytes of the current SOCKS message, gathered in a->buf. */
+static int cli_gather(struct app *a, uint32_t need)
+{
+	a->got += (uint32_t)tcp_read_copy(a->c, a->buf + a->got, need - a->got);
+	return a->got == need;
+}
+
+static void cli_done(struct app *a)
+{
+	st.done++;
+	tcp_set_callbacks(a->c, NULL, NULL);
+	tcp_close(a->c);
+	app_put(a);
+}
+
+static void cli_readable(struct tcp_conn *c)
+{
+	struct app *a = tcp_user(c);
+	struct rte_mbuf *m;
+
+	switch (a->phase) {
+	case P_GREET:
+		if (!cli_gather(a, 2))
+			break;
+		if (a->buf[0] != 5 || a->buf[1] != 0) {
+			st.failed++;
+			tcp_set_callbacks(c, NULL, NULL);
+			tcp_abort(c);
+			app_put(a);
+			return;
+		} else {
+			/* RFC 1928 4: CONNECT to the origin by IPv4 address */
+			uint8_t req[10] = {5, 1, 0, 1, ip_gen_s[0], ip_gen_s[1], ip_gen_s[2],
+					   ip_gen_s[3], ORIGIN_PORT >> 8, ORIGIN_PORT & 0xff};
+
+			a->phase = P_REPLY;
+			a->got = 0;
+			tcp_write(c, req, sizeof(req));
+		}
+		/* the reply may be here already */
+		__attribute__((fallthrough));
+	case P_REPLY:
+		if (!cli_gather(a, 10))
+			break;
+		if (a->buf[1] != 0) {
+			st.failed++;
+			tcp_set_callbacks(c, NULL, NULL);
+			tcp_abort(c);
+			app_put(a);
+			return;
+		}
+		cli_request(a);
+		break;
+	case P_RESP:
+		while ((m = tcp_read(c, UINT32_MAX)) != NULL) {
+			a->got += m->pkt_len;
+			rte_pktmbuf_free(m);
+		}
+		if (mode == M_CPS && a->got >= RESP_LEN) {
+			cli_done(a);
+			return;
+		}
+		if (mode == M_IDLE && a->got >= RESP_LEN) {
+			a->phase = P_IDLE;
+			st.opened_idle++;
+		} else if (mode == M_BULK) {
+			a->phase = P_BULK;
+			st.bytes += a->got;
+		}
+		break;
+	case P_BULK:
+		while ((m = tcp_read(c, UINT32_MAX)) != NULL) {
+			st.bytes += m->pkt_len;
+			rte_pktmbuf_free(m);
+		}
+		break;
+	default:
+		break;
+	}
+	if (a->c != NULL && tcp_eof(c) && a->phase != P_IDLE) {
+		st.failed++;
+		tcp_set_callbacks(c, NULL, NULL);
+		tcp_close(c);
+		app_put(a);
+	}
+}
+
+static const struct tcp_callbacks cli_cb = {
+	.on_connected = cli_connected, .on_readable = cli_readable, .on_closed = on_closed};
+
+static int cli_open(void)
+{
+	struct tcp_connect_params cp = {.family = AF_INET, .cb = &cli_cb};
+	struct app *a = app_get();
+	int err;
+
+	if (a == NULL)
+		return -1;
+	memcpy(cp.raddr, ip_relay_c, 4);
+	cp.rport = with_proxy ? SOCKS_PORT : TCPSRV_PORT;
+	cp.user = a;
+	a->phase = P_CONN;
+	a->c = tcp_connect(gen.lc, &cp, &err);
+	if (a->c == NULL) {
+		app_put(a);
+		st.failed++;
+		return -1;
+	}
+	st.started++;
+	return 0;
+}
+
+/* ---- set-up ---- */
+static void cfg_text(char *out, size_t len, int is_relay)
+{
+	int n = snprintf(out, len,
+		"dataplane = { lcores = 1; shm_name = \"/rb_bench_%s_%d_%u\"; ports = ("
+		" { name = \"cli\"; device = \"net_ring_%s_c%u\"; addresses = [\"%s/24\"]; },"
+		" { name = \"srv\"; device = \"net_ring_%s_s%u\"; addresses = [\"%s/24\"]; } ); };",
+		is_relay ? "relay" : "gen", (int)getpid(), run_no,
+		is_relay ? "r" : "g", run_no, is_relay ? "10.1.0.1" : "10.1.0.2",
+		is_relay ? "r" : "g", run_no, is_relay ? "10.2.0.1" : "10.2.0.2");
+
+	if (is_relay && with_proxy)
+		snprintf(out + n, len - (size_t)n,
+			 " inbounds = ( { type = \"socks\"; tag = \"socks-in\"; listen = \"10.1.0.1\";"
+			 " listen_port = %d; } );"
+			 " outbounds = ( { type = \"direct\"; tag = \"direct\"; } );", SOCKS_PORT);
+}
+
+static int side_init(struct side *s, int is_relay, char *err, size_t elen)
+{
+	char text[1024], name[64];
+	struct rb_dp *dp = &s->dp;
+
+	cfg_text(text, sizeof(text), is_relay);
+	if (rb_config_load_string(&s->cfg, text, "<bench_relay>", stderr) != 0)
+		return -1;
+	memset(dp, 0, sizeof(*dp));
+	dp->cfg = &s->cfg;
+	dp->tsc_hz = rte_get_tsc_hz();
+	dp->n_workers = 1;
+	dp->n_ports = 2;
+	dp->flow_hash_seed = 1;
+	snprintf(name, sizeof(name), "bench_%s_pool%u", is_relay ? "r" : "g", run_no);
+	dp->pool = rte_pktmbuf_pool_create(name, 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	dp->qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
+	if (dp->pool == NULL || dp->qsbr == NULL) {
+		snprintf(err, elen, "no mbuf pool or RCU memory");
+		return -1;
+	}
+	rte_rcu_qsbr_init(dp->qsbr, 1);
+	if (is_relay) {
+		dp->shm = rb_shm_create(&s->cfg, 1, err, elen);
+		if (dp->shm == NULL || rb_route_dp_init(dp, err, elen) != 0)
+			return -1;
+	}
+	if (rb_workers_init(dp, err, elen) != 0)
+		return -1;
+	s->lc = dp->workers[0];
+	if (!is_relay) {
+		/* the rings rb_workers_init names per worker index: rename gen's,
+		 * so that the relay's (also worker 0) can be created */
+		rte_ring_free(s->lc->handoff);
+		rte_ring_free(s->lc->txring);
+		snprintf(name, sizeof(name), "bench_g_ho%u", run_no);
+		s->lc->handoff = rte_ring_create(name, 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "bench_g_tx%u", run_no);
+		s->lc->txring = rte_ring_create(name, 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
+		if (s->lc->handoff == NULL || s->lc->txring == NULL) {
+			snprintf(err, elen, "gen rings: %s", rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		/* gen port i transmits into wire[2i] and receives wire[2i+1] */
+		struct rte_ring *rx = wire[2 * i + (is_relay ? 0 : 1)];
+		struct rte_ring *tx = wire[2 * i + (is_relay ? 1 : 0)];
+		char dev[64];
+
+		/* rte_eth_from_rings(X) probes "net_ring_X", the config's device */
+		rb_dev_name(s->cfg.dp.ports[i].device, dev, sizeof(dev));
+		struct rte_ether_addr mac = {{0x02, 0, 0, 0, (uint8_t)is_relay, (uint8_t)i}};
+		int pid = rte_eth_from_rings(dev + strlen("net_ring_"), &rx, 1, &tx, 1,
+					     (unsigned)rte_socket_id());
+
+		if (pid < 0) {
+			snprintf(err, elen, "%s: %s", dev, rte_strerror(rte_errno));
+			return -1;
+		}
+		/* net_ring ports come up with 00:00:00:00:00:00, a source the
+		 * Ethernet input refuses: give each a unicast address */
+		rte_eth_dev_default_mac_addr_set((uint16_t)pid, &mac);
+		if (rb_port_start(dp, i, &s->cfg.dp.ports[i], err, elen) != 0)
+			return -1;
+		dp->ports[i].mac = mac;
+	}
+	rb_workers_bind_ports(dp);
+	{
+		struct rb_fib *fib = rb_fib_build(dp, NULL, 0, 1, err, elen);
+
+		if (fib == NULL || rb_fib_publish(dp, fib) != 0)
+			return -1;
+	}
+	rte_rcu_qsbr_thread_register(dp->qsbr, 0);
+	rte_rcu_qsbr_thread_online(dp->qsbr, 0);
+	if (tcp_lcore_init(s->lc) != 0 || udp_lcore_init(s->lc) != 0) {
+		snprintf(err, elen, "TCP/UDP init");
+		return -1;
+	}
+	return 0;
+}
+
+static void neigh_link(void)
+{
+	for (int i = 0; i < 2; i++) {
+		const uint8_t *gip = i ? ip_gen_s : ip_gen_c, *rip = i ? ip_relay_s : ip_relay_c;
+
+		rb_neigh_add_static(gen.lc, (uint16_t)i, AF_INET, rip,
+				    relay.dp.ports[i].mac.addr_bytes);
+		rb_neigh_add_static(relay.lc, (uint16_t)i, AF_INET, gip,
+				    gen.dp.ports[i].mac.addr_bytes);
+	}
+}
+
+/* Compile the relay's (default) route table and publish it through its
+ * route segment, as ringbox-control does; the dataplane adopts it. */
+static int publish_routes(char *err, size_t elen)
+{
+	struct rb_cfg_routing r;
+	struct rb_rts *rts;
+	char name[80];
+	void *blob = NULL;
+	size_t len = 0;
+	int rc, stt = -1;
+
+	if (rb_cfg_routing_from(&relay.cfg, &r, stderr) != 0)
+		return -1;
+	/* a new generation per run: the router remembers the last one it saw
+	 * across rb_route_dp_fini/init */
+	rc = rb_route_compile(&r, run_no, 0x5eed, &blob, &len, err, elen);
+	rb_cfg_route_free(&r);
+	if (rc != 0)
+		return -1;
+	rb_rts_name(relay.cfg.dp.shm_name, name, sizeof(name));
+	rc = rb_rts_attach(name, &rts, err, elen);
+	if (rc == 0)
+		rc = rb_rts_publish(rts, blob, len, run_no);
+	free(blob);
+	if (rc != 0) {
+		snprintf(err, elen, "route publish failed (%d)", rc);
+		return -1;
+	}
+	for (int i = 0; i < 100000 && !rb_rts_acked(rts, run_no, &stt); i++) {
+		rb_route_dp_service(&relay.dp);
+		rb_worker_iter(relay.lc);
+		rte_rcu_qsbr_quiescent(relay.dp.qsbr, 0);
+	}
+	rb_rts_close(rts);
+	if (stt != 0) {
+		snprintf(err, elen, "route table not adopted (%d)", stt);
+		return -1;
+	}
+	return 0;
+}
+
+static int setup(int proxy, enum mode md)
+{
+	char err[256] = "", name[64];
+	struct tcp_listen_params lp = {.family = AF_INET, .on_accept = srv_accept};
+	struct tcp_params *gp;
+
+	run_no++;
+	with_proxy = proxy;
+	mode = md;
+	memset(&st, 0, sizeof(st));
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "bench_w%u_%d", run_no, i);
+		wire[i] = rte_ring_create(name, 8192, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (wire[i] == NULL)
+			return -1;
+	}
+	if (side_init(&gen, 0, err, sizeof(err)) != 0 ||
+	    side_init(&relay, 1, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bench_relay: set-up: %s\n", err);
+		return -1;
+	}
+	neigh_link();
+	/* the generator must not be the limit: no TIME_WAIT, room for all */
+	gp = tcp_params(gen.lc);
+	gp->max_time_wait = 0;
+	gp->max_conns = 1u << 20;
+	gp->mem_limit = 4ull << 30;
+	if (proxy) {
+		if (proxy_lcore_init(relay.lc) != 0 || publish_routes(err, sizeof(err)) != 0) {
+			fprintf(stderr, "bench_relay: proxy set-up: %s\n", err);
+			return -1;
+		}
+		memcpy(lp.addr, ip_gen_s, 4);
+		lp.port = ORIGIN_PORT;
+		return tcp_listen(gen.lc, &lp, (int[1]){0}) ? 0 : -1;
+	}
+	memcpy(lp.addr, ip_relay_c, 4);
+	lp.port = TCPSRV_PORT;
+	return tcp_listen(relay.lc, &lp, (int[1]){0}) ? 0 : -1;
+}
+
+static void side_fini(struct side *s, int is_relay)
+{
+	struct rb_dp *dp = &s->dp;
+
+	if (is_relay && with_proxy)
+		proxy_lcore_fini(s->lc);
+	rte_rcu_qsbr_thread_offline(dp->qsbr, 0);
+	rte_rcu_qsbr_thread_unregister(dp->qsbr, 0);
+	rb_workers_fini(dp);
+	for (int i = 0; i < dp->n_ports; i++) {
+		rte_eth_dev_stop(dp->ports[i].port_id);
+		rte_eth_dev_close(dp->ports[i].port_id);
+	}
+	if (is_relay)
+		rb_route_dp_fini();
+	rb_fib_reclaim(dp, 1);
+	rb_fib_free(dp->fib);
+	if (dp->shm != NULL)
+		rb_shm_destroy(dp->shm);
+	rte_mempool_free(dp->pool);
+	rte_free(dp->qsbr);
+	rb_config_free(&s->cfg);
+}
+
+static void teardown(void)
+{
+	void *m = NULL;
+
+	/* frames in flight first: they belong to either side's pool */
+	for (int i = 0; i < 4; i++)
+		while (rte_ring_dequeue(wire[i], &m) == 0)
+			rte_pktmbuf_free(m);
+	side_fini(&relay, 1);
+	side_fini(&gen, 0);
+	for (int i = 0; i < 4; i++)
+		rte_ring_free(wire[i]);
+	app_free = NULL;
+	for (unsigned i = 0; i < MAX_APPS; i++)
+		app_put(&apps[i]);
+	st.live = 0;
+}
+
+/* What went wrong: the applications' state and the relay's non-zero drops. */
+static void diag(const char *what)
+{
+	fprintf(stderr, "bench_relay: %s: started %lu done %lu failed %lu live %lu bytes %lu\n",
+		what, (unsigned long)st.started, (unsigned long)st.done,
+		(unsigned long)st.failed, (unsigned long)st.live, (unsigned long)st.bytes);
+	for (int d = 0; d < RB_DROP_MAX; d++) {
+		if (relay.lc->stats->drops[d] || gen.lc->stats->drops[d])
+			fprintf(stderr, "  drop %s: relay %lu gen %lu\n", rb_drop_names[d],
+				(unsigned long)relay.lc->stats->drops[d],
+				(unsigned long)gen.lc->stats->drops[d]);
+	}
+}
+
+/* ---- the loop ---- */
+static uint64_t relay_cyc, relay_iters, relay_busy_cyc;
+
+static void step(void)
+{
+	uint64_t t0, t1;
+	unsigned moved;
+
+	rb_worker_iter(gen.lc);
+	t0 = rte_rdtsc();
+	moved = rb_worker_iter(relay.lc);
+	t1 = rte_rdtsc();
+	relay_cyc += t1 - t0;
+	relay_busy_cyc += moved ? t1 - t0 : 0;
+	relay_iters++;
+	rte_rcu_qsbr_quiescent(relay.dp.qsbr, 0);
+}
+
+static void counters_zero(void)
+{
+	relay_cyc = relay_iters = relay_busy_cyc = 0;
+}
+
+static double hz(void)
+{
+	return (double)rte_get_tsc_hz();
+}
+
+static int run_bulk(int proxy, unsigned clients, uint64_t bytes)
+{
+	uint64_t warm = 8u << 20, t0, b0, deadline;
+	double secs, cpb;
+
+	if (setup(proxy, M_BULK) != 0)
+		return -2;
+	for (unsigned i = 0; i < clients; i++)
+		cli_open();
+	deadline = rte_rdtsc() + (uint64_t)(20 * hz());
+	while (st.bytes < warm && rte_rdtsc() < deadline && st.failed == 0)
+		step();
+	counters_zero();
+	b0 = st.bytes;
+	t0 = rte_rdtsc();
+	while (st.bytes - b0 < bytes && rte_rdtsc() < deadline && st.failed == 0)
+		step();
+	secs = (double)(rte_rdtsc() - t0) / hz();
+	b0 = st.bytes - b0;
+	if (b0 == 0)
+		diag("bulk");
+	cpb = (double)relay_cyc / (double)b0;
+	printf("%s bulk, %u connection%s, %.0f MiB%s: %.3f cycles/byte on the relay core "
+	       "(%.3f in busy iterations), relay-core %.1f Gbps; wall %.2f Gbps (gen + relay "
+	       "on one thread)%s\n",
+	       proxy ? "relay" : "tcp  ", clients, clients > 1 ? "s" : "", (double)b0 / 1048576,
+	       proxy ? " down through socks" : " down from the relay's stack",
+	       cpb, (double)relay_busy_cyc / (double)b0, 8.0 * hz() / cpb / 1e9,
+	       8.0 * (double)b0 / secs / 1e9,
+	       st.failed ? " [FAILED connections]" : "");
+	printf("RESULT %s_bulk_cpb %.3f\n", proxy ? "relay" : "tcp", cpb);
+	teardown();
+	return st.failed || b0 < bytes ? -1 : 0;
+}
+
+static int run_cps(int proxy, uint64_t total, unsigned window)
+{
+	uint64_t t0, deadline, warm = RTE_MIN(total / 10, 5000u);
+	double secs, cps;
+
+	if (setup(proxy, M_CPS) != 0)
+		return -2;
+	deadline = rte_rdtsc() + (uint64_t)(30 * hz());
+	for (int phase = 0; phase < 2; phase++) {
+		uint64_t goal = phase ? total : warm;
+
+		st.done = st.started = 0;
+		counters_zero();
+		t0 = rte_rdtsc();
+		while (st.done < goal && rte_rdtsc() < deadline && st.failed < 100) {
+			while (st.started < goal && st.started - st.done - st.failed < window &&
+			       cli_open() == 0)
+				;
+			step();
+		}
+		secs = (double)(rte_rdtsc() - t0) / hz();
+	}
+	cps = (double)st.done / ((double)relay_cyc / hz());
+	printf("%s cps: %lu connections (%u in flight, %s, %d-byte request and response, "
+	       "client close): %.0f cycles/connection on the relay core, relay-core %.0f k CPS; "
+	       "wall %.0f k CPS; %lu failed\n",
+	       proxy ? "relay" : "tcp  ", (unsigned long)st.done, window,
+	       proxy ? "SOCKS5 greeting + CONNECT" : "plain TCP", REQ_LEN,
+	       (double)relay_cyc / (double)st.done, cps / 1e3,
+	       (double)st.done / secs / 1e3, (unsigned long)st.failed);
+	printf("RESULT %s_cps %.0f\n", proxy ? "relay" : "tcp", cps);
+	teardown();
+	return st.failed || st.done < total ? -1 : 0;
+}
+
+static int run_idle(int proxy, unsigned k)
+{
+	uint64_t deadline, mem0, conns0, heap0;
+	struct tcp_stack *ts;
+	struct rte_malloc_socket_stats hs;
+	double per_conn, per_heap, bufs;
+	size_t sess;
+
+	if (setup(proxy, M_IDLE) != 0)
+		return -2;
+	ts = relay.lc->tcp;
+	/* let the relay's lazily grown state settle with one connection */
+	cli_open();
+	deadline = rte_rdtsc() + (uint64_t)(20 * hz());
+	while (st.opened_idle < 1 && rte_rdtsc() < deadline && st.failed == 0)
+		step();
+	mem0 = ts->mem;
+	conns0 = ts->n_conns;
+	rte_malloc_get_socket_stats((int)rte_socket_id(), &hs);
+	heap0 = hs.heap_allocsz_bytes;
+	for (unsigned i = 0; i < k; i++)
+		cli_open();
+	while (st.opened_idle < k + 1 && rte_rdtsc() < deadline && st.failed == 0)
+		step();
+	/* idle: delayed ACKs and the last window updates go out */
+	for (uint64_t end = rte_rdtsc() + (uint64_t)(hz() / 5); rte_rdtsc() < end;)
+		step();
+	rte_malloc_get_socket_stats((int)rte_socket_id(), &hs);
+	sess = proxy ? sizeof(struct psess) + sizeof(struct rb_conn_info) : 0;
+	bufs = ((double)ts->mem - (double)mem0) / k;
+	per_conn = (double)((ts->n_conns - conns0) * sizeof(struct tcp_conn)) / k + bufs +
+		   (double)sess;
+	/* the heap also holds the generator's slabs (two ends per connection
+	 * when proxied, one for tcp-only), grown on demand */
+	per_heap = (double)(hs.heap_allocsz_bytes - heap0) / k;
+	printf("%s idle: %u connections after one request each: %.0f tcp_conns on the relay "
+	       "(%zu B each), %.0f B of queued buffers, %zu B of session (psess %zu + conn "
+	       "info %zu): %.0f B per idle %s connection; rte heap grew %.0f B/conn (both "
+	       "dataplanes)%s\n",
+	       proxy ? "relay" : "tcp  ", k, (double)(ts->n_conns - conns0), sizeof(struct tcp_conn),
+	       bufs, sess, proxy ? sizeof(struct psess) : 0,
+	       proxy ? sizeof(struct rb_conn_info) : 0, per_conn,
+	       proxy ? "relayed" : "established", per_heap,
+	       st.opened_idle < k + 1 ? " [NOT ALL OPENED]" : "");
+	printf("RESULT %s_idle_bytes %.0f\n", proxy ? "relay" : "tcp", per_conn);
+	teardown();
+	return st.opened_idle < k + 1 ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	char *eal[] = {"bench_relay", "--no-pci", "--no-telemetry", "--lcores=0@0,1@0",
+		       "--no-huge", "-m", "2048", "--no-shconf", "--log-level=error", NULL};
+	uint64_t mb = 256, cps_n = 100000;
+	unsigned idle_k = 2000, clients = 1, window = 64;
+	int opt, rc = 0;
+
+	while ((opt = getopt(argc, argv, "m:n:k:c:w:")) != -1) {
+		if (opt == 'm')
+			mb = strtoull(optarg, NULL, 0);
+		else if (opt == 'n')
+			cps_n = strtoull(optarg, NULL, 0);
+		else if (opt == 'k')
+			idle_k = (unsigned)atoi(optarg);
+		else if (opt == 'c')
+			clients = (unsigned)atoi(optarg);
+		else if (opt == 'w')
+			window = (unsigned)atoi(optarg);
+		else
+			return 2;
+	}
+	if (idle_k == 0 || idle_k > MAX_APPS / 4 || clients == 0 || window == 0)
+		return 2;
+	rb_log_level = RB_LOG_WARN;
+	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0)
+		return 1;
+	rb_meta_register();
+	apps = calloc(MAX_APPS, sizeof(*apps));
+	if (apps == NULL)
+		return 1;
+	for (unsigned i = 0; i < MAX_APPS; i++)
+		app_put(&apps[i]);
+	printf("bench_relay: TSC %.2f GHz, one thread; relay = rb_worker_iter of a dataplane "
+	       "with a socks inbound and the direct outbound over net_ring ports (software "
+	       "checksums: net_ring offers no offloads)\n", hz() / 1e9);
+	/* a failed set-up (-2) leaves half-built state behind: stop there */
+	for (int i = 0; i < 6 && rc != -2; i++) {
+		int proxy = i < 3, r;
+
+		r = i % 3 == 0 ? run_bulk(proxy, clients, mb << 20)
+		  : i % 3 == 1 ? run_cps(proxy, cps_n, window) : run_idle(proxy, idle_k);
+		rc = r == -2 ? -2 : (r != 0 ? -1 : rc);
+		fflush(stdout);
+	}
+	rte_eal_cleanup();
+	return rc ? 1 : 0;
+}
