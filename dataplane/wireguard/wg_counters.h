@@ -26,7 +26,11 @@
 	X(WG_NO_ENDPOINT, wg_no_endpoint, "WireGuard: peer has no known endpoint")             \
 	X(WG_NO_KEY, wg_no_key, "WireGuard: staged packet dropped (no session, queue full)")   \
 	X(WG_MTU, wg_mtu, "WireGuard: inner packet larger than the endpoint MTU")              \
-	X(WG_ENCRYPT, wg_encrypt, "WireGuard: encryption failed (no room or crypto error)")
+	X(WG_ENCRYPT, wg_encrypt, "WireGuard: encryption failed (no room or crypto error)")   \
+	X(WG_UDP_BAD, wg_udp_bad, "WireGuard terminated UDP: bad length, checksum or port 0")  \
+	X(WG_UDP_REJECTED, wg_udp_rejected,                                                 \
+	  "WireGuard terminated UDP: rejected by the route, not direct, or no socket")         \
+	X(WG_UDP_FULL, wg_udp_full, "WireGuard terminated UDP: NAT session table full")
 
 #define RB_EVENT_WG(X)                                                                      \
 	X(WG_RX_DATA, wg_rx_data, "WireGuard: data messages decrypted and delivered")          \
@@ -43,6 +47,10 @@
 	X(WG_STAGED, wg_staged, "WireGuard: packets queued waiting for a handshake")        \
 	X(WG_TERMINATED, wg_terminated,                                                     \
 	  "WireGuard: inner TCP segments terminated by the proxy (terminated mode)")         \
-	X(WG_MSS_CLAMPED, wg_mss_clamped, "WireGuard: TCP SYNs whose MSS was lowered to the MTU")
+	X(WG_MSS_CLAMPED, wg_mss_clamped, "WireGuard: TCP SYNs whose MSS was lowered to the MTU") \
+	X(WG_UDP_SESSIONS, wg_udp_sessions, "WireGuard terminated UDP: NAT sessions opened")   \
+	X(WG_UDP_FORWARDED, wg_udp_forwarded, "WireGuard terminated UDP: datagrams sent on")   \
+	X(WG_UDP_REPLY, wg_udp_reply, "WireGuard terminated UDP: replies sent into the tunnel") \
+	X(WG_UDP_EXPIRED, wg_udp_expired, "WireGuard terminated UDP: idle NAT sessions ended")
 
 #endif

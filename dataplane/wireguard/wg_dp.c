@@ -820,6 +820,7 @@ static unsigned hook_poll(struct rb_lcore *lc)
 		inbox_one(w, e[i]);
 	rx_flush(w);
 	tx_flush(w);
+	wg_term_udp_poll(lc);
 	if (w->x.now >= w->next_tick) {
 		w->next_tick = w->x.now + WG_NSEC / 1000;
 		for (int i = 0; i < wg->n_eps; i++) {

@@ -12,8 +12,9 @@
  * them back into the tunnel (the peer's allowed IPs).  A peer's packets are
  * all decrypted on its owner lcore, so its flows live there.
  *
- * Not terminated (left to the routed path): segments to our own addresses,
- * IPv4 fragments, IPv6 with extension headers, and every non-TCP packet.
+ * UDP goes to NAT sessions (wg_term_udp.c).  Not terminated (left to the
+ * routed path): packets to our own addresses, IPv4 fragments, IPv6 with
+ * extension headers, and everything but TCP and UDP.
  */
 #include <errno.h>
 #include <string.h>
@@ -38,7 +39,7 @@ int rb_wg_term_listen(struct rb_lcore *lc, const char *tag, struct tcp_listener 
 	for (int i = 0; w && i < w->n; i++)
 		if (strcmp(w->ep[i].tag, tag) == 0) {
 			term_lis[lc->worker][i] = l;
-			return 0;
+			return wg_term_udp_enable(lc, (unsigned)i, l != NULL);
 		}
 	return -ENOENT;
 }
@@ -113,27 +114,32 @@ bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 	int v4 = (ip[0] >> 4) == 4;
 	uint32_t hl;
 
+	uint8_t proto;
+
 	if (l == NULL)
 		return false;
 	if (v4) {
 		const struct rte_ipv4_hdr *ih = (const struct rte_ipv4_hdr *)ip;
 
 		hl = (uint32_t)(ip[0] & 0xf) * 4;
-		if (ih->next_proto_id != IPPROTO_TCP || hl < 20 ||
-		    (ih->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
-							    RTE_IPV4_HDR_OFFSET_MASK)))
+		proto = ih->next_proto_id;
+		if (hl < 20 || (ih->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
+								       RTE_IPV4_HDR_OFFSET_MASK)))
 			return false;
 	} else {
 		hl = 40;
-		if (ip[6] != IPPROTO_TCP)
-			return false;
+		proto = ip[6];
 	}
-	if (rte_pktmbuf_data_len(m) < hl + TCP_HDR_LEN || dst_is_ours(lc, v4, ip))
+	if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) || dst_is_ours(lc, v4, ip))
 		return false;
-	if (v4 && rte_raw_cksum(ip, hl) != 0xffff) {
+	if (v4 && (rte_pktmbuf_data_len(m) < hl || rte_raw_cksum(ip, hl) != 0xffff)) {
 		rb_drop(lc, m, RB_DROP_IP4_BAD_CSUM);
 		return true;
 	}
+	if (proto == IPPROTO_UDP)
+		return wg_term_udp_input(lc, ep, m, v4, hl);
+	if (rte_pktmbuf_data_len(m) < hl + TCP_HDR_LEN)
+		return false;
 	rb_count(lc, RB_EV_WG_TERMINATED);
 	m->l3_len = hl;
 	rb_meta(m)->l3 = v4 ? 4 : 6;

@@ -3,7 +3,8 @@
  * Terminated mode (sing-box's endpoint semantics, wg_term.c): a terminated
  * endpoint's decrypted TCP to addresses that are not ours goes to the
  * lcore's TCP stack through a `foreign` listener, whose connections the
- * proxy treats as an inbound tagged like the endpoint.  Also the TCP MSS
+ * proxy treats as an inbound tagged like the endpoint; UDP goes to NAT
+ * sessions routed the same way (wg_term_udp.c).  Also the TCP MSS
  * clamp to the endpoint MTU, applied to SYNs in both directions.
  */
 #ifndef WG_TERM_H
@@ -29,6 +30,16 @@ extern const struct rb_inbound_ops rb_wg_inbound_ops;
 /* wg_dp.c: a decrypted packet of endpoint ep (data at its IP header, which
  * wg_inner_check accepted).  true when it was terminated (consumed). */
 bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m);
+
+/* wg_term_udp.c: UDP NAT sessions of terminated endpoint ep on this worker
+ * on (on = 1, from rb_wg_term_listen) or off (its sessions end when no
+ * endpoint is left); 0 or -errno. */
+int wg_term_udp_enable(struct rb_lcore *lc, unsigned ep, int on);
+/* A decrypted UDP datagram (IP header of hl bytes, destination not ours):
+ * true when taken (forwarded or dropped and counted). */
+bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m, int v4, uint32_t hl);
+/* From the WireGuard poll: idle sessions end. */
+void wg_term_udp_poll(struct rb_lcore *lc);
 
 /* Lower the MSS option of a TCP SYN in the IP packet m (data at the IP
  * header) to what fits mtu, fixing the TCP checksum.  Anything else is left

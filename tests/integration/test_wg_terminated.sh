@@ -7,6 +7,7 @@
 #      tag "wg0" is the inbound of a route rule) and dials direct, so
 #      nginx's access log shows ringbox's srv-side address, never the
 #      peer's tunnel address; IPv4 and IPv6 inner; a closed port resets;
+#      UDP through NAT sessions (the srv side sees ringbox's address);
 #  (2) outbound: curl in srv -> ringbox socks inbound -> route rule ->
 #      outbound "wg0" -> wireguard-go in cli -> nginx on the peer's tunnel
 #      address, which sees ringbox's tunnel address 10.99.0.1.
@@ -68,6 +69,27 @@ px_curl "http://$RB_SRV_IP4:8099/" && rb_fail "curl to a closed port through the
 [ $(($(date +%s) - t0)) -le 8 ] || rb_fail "a refused dial took more than 8 s to reach the peer"
 rb_dp_stats
 rb_assert_stat_ge event.proxy_dial_fail 1
+
+# (1b) UDP through the tunnel: a NAT session per flow, routed like TCP
+# (inbound wg0 -> direct); the srv side answers with the source it saw.
+if command -v socat >/dev/null; then
+	rb_bg "$RB_TMP/udpecho.out" ip netns exec "$RB_NS_SRV" socat \
+		"UDP4-RECVFROM:7000,bind=$RB_SRV_IP4,fork" 'SYSTEM:echo from $SOCAT_PEERADDR'
+	sleep 0.3
+	rb_dp_stats
+	rb_stats_mark
+	for i in 1 2 3; do
+		out=$(echo "q$i" | ip netns exec "$RB_NS_CLI" timeout 3 socat -T 2 - \
+			"UDP4:$RB_SRV_IP4:7000,sourceport=4500$i" 2>&1)
+		rb_assert_eq "$out" "from $RB_DP_SRV_IP4" "UDP reply through the tunnel ($i)"
+	done
+	rb_dp_stats
+	rb_assert_stat_delta_ge event.wg_udp_sessions 3
+	rb_assert_stat_delta_ge event.wg_udp_forwarded 3
+	rb_assert_stat_delta_ge event.wg_udp_reply 3
+else
+	rb_note "socat missing: UDP through the tunnel not checked"
+fi
 
 # (2) socks inbound -> wireguard outbound -> nginx on the peer's tunnel address
 mkdir -p "$RB_TMP/ng2/www"

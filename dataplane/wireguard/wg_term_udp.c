@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Terminated mode, UDP (wg_term.h): a decrypted UDP datagram of a
+ * terminated endpoint to an address that is not ours opens (or reuses) a
+ * NAT session keyed by its 4-tuple, on the worker that decrypted it (the
+ * peer's owner).  A session is routed once (route rules see inbound = the
+ * endpoint tag, network udp) and must end in the `direct` outbound; it
+ * sends from its own socket (udp_open: a local port whose replies hash back
+ * to this worker).  A reply is rebuilt as a UDP datagram from the original
+ * destination to the peer's address and handed to IP output, which routes
+ * it into the tunnel (the peer's allowed IPs).
+ *
+ * Bounded: WG_UNAT_MAX sessions per worker (refusals counted); idle
+ * sessions end like sing-box's UDP (destination port 53: 10 s, 443: 30 s,
+ * else 5 min), checked every 500 ms from the WireGuard poll.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "../proxy/proxy_priv.h"
+#include "../udp/udp.h"
+#include "wg_dp.h"
+#include "wg_term.h"
+
+#define WG_UNAT_MAX     2048          /* sessions per worker */
+#define WG_UNAT_BUCKETS 1024
+#define WG_UNAT_SCAN_MS 500
+
+struct wg_unat {
+	struct wg_unat *next;             /* hash chain; free list when unused */
+	struct wg_unat_lc *u;
+	struct udp_sock *sock;            /* toward the destination */
+	uint8_t used, family;
+	uint8_t src[16], dst[16];         /* the peer's inner address, the destination */
+	uint16_t sport, dport;            /* host order */
+	uint64_t last, idle;              /* TSC */
+};
+
+struct wg_unat_lc {
+	struct rb_lcore *lc;
+	struct wg_unat *bucket[WG_UNAT_BUCKETS];
+	struct wg_unat *free;
+	uint64_t next_scan;
+	uint16_t inbound[RB_WG_MAX_ENDPOINTS]; /* proxy inbound index per endpoint, 0xffff none */
+	struct wg_unat sess[WG_UNAT_MAX];
+};
+
+static struct wg_unat_lc *unat[RB_MAX_WORKERS];
+
+static unsigned alen(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static unsigned bucket_of(int family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+			  uint16_t dport)
+{
+	uint32_t h = (uint32_t)sport * 2654435761u ^ (uint32_t)dport * 40503u ^ (uint32_t)family;
+
+	for (unsigned i = 0; i < alen(family); i++)
+		h = (h ^ src[i]) * 16777619u ^ dst[i];
+	return h % WG_UNAT_BUCKETS;
+}
+
+int wg_term_udp_enable(struct rb_lcore *lc, unsigned ep, int on)
+{
+	const struct rb_cfg_proxy *p = lc->dp->cfg->proxy;
+	const struct rb_cfg_wgs *w = lc->dp->cfg->wg;
+	struct wg_unat_lc *u = unat[lc->worker];
+
+	if (lc->worker >= RB_MAX_WORKERS || ep >= RB_WG_MAX_ENDPOINTS || w == NULL)
+		return -EINVAL;
+	if (u == NULL && on) {
+		u = calloc(1, sizeof(*u));
+		if (u == NULL)
+			return -ENOMEM;
+		u->lc = lc;
+		for (int i = 0; i < RB_WG_MAX_ENDPOINTS; i++)
+			u->inbound[i] = 0xffff;
+		for (int i = WG_UNAT_MAX - 1; i >= 0; i--) {
+			u->sess[i].u = u;
+			u->sess[i].next = u->free;
+			u->free = &u->sess[i];
+		}
+		unat[lc->worker] = u;
+	}
+	if (u == NULL)
+		return 0;
+	if (on) {
+		int in = rb_cfg_inbound_find(p, w->ep[ep].tag);
+
+		u->inbound[ep] = in < 0 ? 0xffff : (uint16_t)in;
+		return in < 0 ? -ENOENT : 0;
+	}
+	u->inbound[ep] = 0xffff;
+	for (int i = 0; i < RB_WG_MAX_ENDPOINTS; i++)
+		if (u->inbound[i] != 0xffff)
+			return 0;
+	/* the last endpoint went: every session ends */
+	for (int i = 0; i < WG_UNAT_MAX; i++)
+		if (u->sess[i].used)
+			udp_close(u->sess[i].sock);
+	unat[lc->worker] = NULL;
+	free(u);
+	return 0;
+}
+
+static void unat_free(struct wg_unat_lc *u, struct wg_unat *s)
+{
+	struct wg_unat **pp = &u->bucket[bucket_of(s->family, s->src, s->dst, s->sport, s->dport)];
+
+	while (*pp && *pp != s)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = s->next;
+	udp_close(s->sock);
+	memset(s, 0, sizeof(*s));
+	s->u = u;
+	s->next = u->free;
+	u->free = s;
+}
+
+/* A reply from the destination: back to the peer from the address it sent to. */
+static void unat_reply(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
+		       void *arg)
+{
+	struct wg_unat *s = arg;
+	struct rb_lcore *lc = s->u->lc;
+	uint16_t len = (uint16_t)(rte_pktmbuf_pkt_len(m) + sizeof(struct rte_udp_hdr));
+	struct rte_udp_hdr *uh;
+
+	(void)sock;
+	(void)from;
+	if (rte_pktmbuf_pkt_len(m) > 65507 || rte_pktmbuf_linearize(m) != 0) {
+		rb_drop(lc, m, RB_DROP_NO_MBUF);
+		return;
+	}
+	uh = (struct rte_udp_hdr *)rte_pktmbuf_prepend(m, sizeof(*uh));
+	if (uh == NULL) {
+		rb_drop(lc, m, RB_DROP_NO_MBUF);
+		return;
+	}
+	s->last = lc->now;
+	uh->src_port = rte_cpu_to_be_16(s->dport);
+	uh->dst_port = rte_cpu_to_be_16(s->sport);
+	uh->dgram_len = rte_cpu_to_be_16(len);
+	uh->dgram_cksum = 0;
+	rb_count(lc, RB_EV_WG_UDP_REPLY);
+	if (s->family == AF_INET) {
+		struct rte_ipv4_hdr ph = {.total_length = rte_cpu_to_be_16((uint16_t)(len + 20)),
+					  .next_proto_id = IPPROTO_UDP, .version_ihl = 0x45};
+		uint32_t a, b;
+
+		memcpy(&ph.src_addr, s->dst, 4);
+		memcpy(&ph.dst_addr, s->src, 4);
+		uh->dgram_cksum = rte_ipv4_udptcp_cksum(&ph, uh);
+		memcpy(&a, s->dst, 4);
+		memcpy(&b, s->src, 4);
+		rb_ip4_output(lc, m, a, b, IPPROTO_UDP, 0, 0);
+	} else {
+		struct rte_ipv6_hdr ph = {.payload_len = rte_cpu_to_be_16(len), .proto = IPPROTO_UDP};
+
+		memcpy(ph.src_addr, s->dst, 16);
+		memcpy(ph.dst_addr, s->src, 16);
+		uh->dgram_cksum = rte_ipv6_udptcp_cksum(&ph, uh);
+		rb_ip6_output(lc, m, s->dst, s->src, IPPROTO_UDP, 0);
+	}
+}
+
+/* Route a new session: 0, or the drop reason. */
+static int unat_route(struct wg_unat_lc *u, unsigned ep, struct wg_unat *s, struct rb_dest *to)
+{
+	const struct rb_cfg_proxy *p = u->lc->dp->cfg->proxy;
+	struct rb_route_result res;
+	struct rb_route_req rq;
+	const struct rb_cfg_inbound *in;
+
+	memset(&rq, 0, sizeof(rq));
+	memset(&res, 0, sizeof(res));
+	rq.inbound = u->inbound[ep];
+	rq.network = RB_NET_UDP;
+	rq.src_family = s->family;
+	memcpy(rq.src_addr, s->src, 16);
+	rq.src_port = s->sport;
+	rq.dst.family = s->family;
+	memcpy(rq.dst.addr, s->dst, 16);
+	rq.dst.port = s->dport;
+	if (rb_route_match(u->lc, &rq, &res) < 0 || res.action == RB_ACT_REJECT ||
+	    res.outbound >= p->n_outbounds || p->outbounds[res.outbound].type != RB_OUT_DIRECT)
+		return RB_DROP_WG_UDP_REJECTED;
+	*to = rq.dst;
+	if (res.override_family) {
+		to->family = res.override_family;
+		memcpy(to->addr, res.override_addr, 16);
+	}
+	if (res.override_port)
+		to->port = res.override_port;
+	if (to->family != s->family)
+		return RB_DROP_WG_UDP_REJECTED;
+	in = &p->inbounds[u->inbound[ep]];
+	s->idle = u->lc->dp->tsc_hz *
+		  (s->dport == 53 ? 10 : s->dport == 443 ? 30 : (in->udp_timeout_s ? in->udp_timeout_s : 300));
+	return 0;
+}
+
+bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m, int v4, uint32_t hl)
+{
+	struct wg_unat_lc *u = lc->worker < RB_MAX_WORKERS ? unat[lc->worker] : NULL;
+	uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
+	int family = v4 ? AF_INET : AF_INET6;
+	const uint8_t *src = v4 ? ip + 12 : ip + 8, *dst = v4 ? ip + 16 : ip + 24;
+	uint32_t tot = rte_pktmbuf_pkt_len(m), ulen;
+	const struct rte_udp_hdr *uh;
+	uint16_t sport, dport;
+	struct wg_unat *s;
+	struct rb_dest to;
+	unsigned b;
+	int err, why;
+
+	if (u == NULL || ep >= RB_WG_MAX_ENDPOINTS || u->inbound[ep] == 0xffff)
+		return false;
+	if (rte_pktmbuf_linearize(m) != 0) {
+		rb_drop(lc, m, RB_DROP_NO_MBUF);
+		return true;
+	}
+	ip = rte_pktmbuf_mtod(m, uint8_t *);
+	src = v4 ? ip + 12 : ip + 8;
+	dst = v4 ? ip + 16 : ip + 24;
+	uh = (const struct rte_udp_hdr *)(ip + hl);
+	ulen = tot >= hl + sizeof(*uh) ? rte_be_to_cpu_16(uh->dgram_len) : 0;
+	if (ulen < sizeof(*uh) || hl + ulen > tot ||
+	    (v4 ? uh->dgram_cksum != 0 &&
+			  rte_ipv4_udptcp_cksum_verify((const struct rte_ipv4_hdr *)ip, uh) != 0
+		: rte_ipv6_udptcp_cksum_verify((const struct rte_ipv6_hdr *)ip, uh) != 0)) {
+		rb_drop(lc, m, RB_DROP_WG_UDP_BAD);
+		return true;
+	}
+	sport = rte_be_to_cpu_16(uh->src_port);
+	dport = rte_be_to_cpu_16(uh->dst_port);
+	if (sport == 0 || dport == 0) {
+		rb_drop(lc, m, RB_DROP_WG_UDP_BAD);
+		return true;
+	}
+	b = bucket_of(family, src, dst, sport, dport);
+	for (s = u->bucket[b]; s; s = s->next)
+		if (s->family == family && s->sport == sport && s->dport == dport &&
+		    memcmp(s->src, src, alen(family)) == 0 && memcmp(s->dst, dst, alen(family)) == 0)
+			break;
+	if (s == NULL) {
+		if (u->free == NULL) {
+			rb_drop(lc, m, RB_DROP_WG_UDP_FULL);
+			return true;
+		}
+		s = u->free;
+		u->free = s->next;
+		memset(s, 0, sizeof(*s));
+		s->u = u;
+		s->family = (uint8_t)family;
+		memcpy(s->src, src, alen(family));
+		memcpy(s->dst, dst, alen(family));
+		s->sport = sport;
+		s->dport = dport;
+		why = unat_route(u, ep, s, &to);
+		if (why == 0) {
+			s->sock = udp_open(lc, family, to.addr, to.port, unat_reply, s, &err);
+			if (s->sock == NULL)
+				why = RB_DROP_WG_UDP_REJECTED;
+		}
+		if (why != 0) {
+			s->next = u->free;
+			u->free = s;
+			rb_drop(lc, m, (enum rb_drop)why);
+			return true;
+		}
+		s->used = 1;
+		s->next = u->bucket[b];
+		u->bucket[b] = s;
+		rb_count(lc, RB_EV_WG_UDP_SESSIONS);
+	}
+	s->last = lc->now;
+	rte_pktmbuf_adj(m, (uint16_t)(hl + sizeof(*uh)));
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - (ulen - sizeof(*uh))));
+	rb_count(lc, RB_EV_WG_UDP_FORWARDED);
+	udp_send(s->sock, m, NULL);
+	return true;
+}
+
+void wg_term_udp_poll(struct rb_lcore *lc)
+{
+	struct wg_unat_lc *u = lc->worker < RB_MAX_WORKERS ? unat[lc->worker] : NULL;
+
+	if (u == NULL || lc->now < u->next_scan)
+		return;
+	u->next_scan = lc->now + lc->dp->tsc_hz / 1000 * WG_UNAT_SCAN_MS;
+	for (int i = 0; i < WG_UNAT_MAX; i++) {
+		struct wg_unat *s = &u->sess[i];
+
+		if (s->used && lc->now - s->last > s->idle) {
+			rb_count(lc, RB_EV_WG_UDP_EXPIRED);
+			unat_free(u, s);
+		}
+	}
+}
