@@ -13,6 +13,8 @@ Steps, run in order over one association (one TCP connection):
   dns:SERVER:PORT:NAME:WANT   A query for NAME to SERVER (an IP, or a name
                               the proxy resolves); the answer must hold WANT
   bad:HEX                     send raw datagram bytes (no answer expected)
+  foreign:IP:SERVER:PORT:NAME a valid query sent from another local address
+                              IP: the relay must not answer it
   sleep:SECONDS
   close                       close the TCP connection, then check that the
                               relay port no longer answers
@@ -136,6 +138,18 @@ def main():
         elif kind == "bad":
             u.sendto(bytes.fromhex(arg), relay)
             print("sent %d bad bytes" % (len(arg) // 2))
+        elif kind == "foreign":
+            fip, server, sport, name = arg.split(":")
+            f = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            f.bind((fip, 0))
+            f.settimeout(1.5)
+            f.sendto(header(server, int(sport)) + dns_query(name, 7), relay)
+            try:
+                f.recvfrom(4096)
+                fail("the relay answered a datagram from %s" % fip)
+            except socket.timeout:
+                print("foreign %s: no answer" % fip)
+            f.close()
         elif kind == "sleep":
             time.sleep(float(arg))
             print("slept %s s" % arg)

@@ -8,7 +8,8 @@
 # the client.  `conns` lists the association (network udp).  Malformed and
 # fragmented datagrams are dropped and counted; a second session idles out
 # after the inbound's udp_timeout (2 s, shorter than DNS's 10 s); the relay
-# port goes away with the TCP connection; a reject rule for udp is counted.
+# port goes away with the TCP connection; a reject rule for udp is counted,
+# and so is a datagram from another address of the client's host.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
@@ -43,6 +44,9 @@ rb_wait_for 5 grep -q "started" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did no
 # the route table must be in before the first session is routed
 rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out' '$RB_TMP/dp.err'" ||
 	rb_fail "no rule table applied"
+# a second client address: datagrams from it to an association are foreign
+FOREIGN_IP=${RB_CLI_IP4%.*}.77
+ip -n "$RB_NS_CLI" addr add "$FOREIGN_IP/24" dev "$RB_IF_CLI" || rb_fail "cannot add $FOREIGN_IP"
 # ARP warm-up toward the server from the dataplane
 ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
 rbctl() { "${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}" -s "$PX_SOCK" "$@"; }
@@ -58,6 +62,7 @@ rb_bg "$RB_TMP/udp1.log" udp_client 1080 \
 	"dns:$RB_SRV_IP4:53:www2.example.test:$RB_SRV_IP4" \
 	"dns:ns.example.test:53:www3.example.test:$RB_SRV_IP4" \
 	"bad:000000090102" "bad:0000" "bad:0000010100000000ffff00" "bad:000000030000350000" \
+	"foreign:$FOREIGN_IP:$RB_SRV_IP4:53:foreign.example.test" \
 	"dns:$RB_SRV_IP4:5353:rejected.example.test:x" \
 	sleep:3 close
 C1=$RB_BG_PID
@@ -75,6 +80,8 @@ rb_note "$out"
 rb_assert_match "$out" "dns www.example.test -> $RB_SRV_IP4 \\(reply from $RB_SRV_IP4:53\\)" "IP destination answered"
 rb_assert_match "$out" "dns www2.example.test -> $RB_SRV_IP4" "second query on the same session"
 rb_assert_match "$out" "dns www3.example.test -> $RB_SRV_IP4" "domain destination resolved by the appliance"
+rb_assert_match "$out" "foreign $FOREIGN_IP: no answer" "a datagram from another address"
+grep -q "foreign.example.test" "$RB_TMP/dnsmasq.log" && rb_fail "the foreign datagram reached dnsmasq"
 rb_assert_match "$out" "FAIL dns rejected.example.test via $RB_SRV_IP4: no answer" "udp reject rule"
 rb_assert_eq "$rc" 1 "client exit status at the rejected step"
 grep -q "query\[A\] www.example.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
@@ -103,5 +110,6 @@ rb_assert_stat_ge event.proxy_udp_timeout 1
 rb_assert_stat_ge drop.proxy_udp_malformed 4
 rb_assert_stat_ge drop.proxy_udp_fragment 1
 rb_assert_stat_ge drop.proxy_udp_rejected 1
+rb_assert_stat_ge drop.proxy_udp_foreign 1
 rb_dp_stop
 rb_pass "DNS through SOCKS5 UDP ASSOCIATE (IP and domain destinations, socks and mixed), bad datagrams counted, idle timeout, association ends with TCP"
