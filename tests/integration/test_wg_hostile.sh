@@ -25,10 +25,21 @@ rss() { awk '/VmRSS/ {print $2}' "/proc/$RB_DP_PID/status"; }
 rb_dp_stats
 rb_stats_mark
 rb_ns "$RB_NS_CLI" /usr/bin/python3 "$HOSTILE" random "$RB_DP_CLI_IP4" "$WG_PORT" 3000 >/dev/null
-rb_dp_stats
-bad=$(($(rb_stat_delta drop.wg_bad_msg) + $(rb_stat_delta drop.wg_bad_mac) + \
-	$(rb_stat_delta drop.wg_unknown_index)))
-rb_assert_ge "$bad" 2900 "random datagrams dropped as bad message/mac/index"
+# On a loaded machine the last datagrams are still queued when the sender
+# exits: read the counters until they settle (at most 5 s).
+for _ in $(seq 1 10); do
+	rb_dp_stats
+	bad=$(($(rb_stat_delta drop.wg_bad_msg) + $(rb_stat_delta drop.wg_bad_mac) + \
+		$(rb_stat_delta drop.wg_unknown_index)))
+	[ "$bad" -ge 2900 ] && break
+	sleep 0.5
+done
+rx=$(rb_stat_delta port.cli.rx_packets)
+rb_note "random datagrams counted: $bad of 3000 (port rx $rx)"
+# every datagram the port received is counted (the kernel may lose some
+# before the port when the machine is loaded), and most arrived
+rb_assert_ge "$bad" "$((rx - 5))" "random datagrams received and dropped as bad message/mac/index"
+rb_assert_ge "$bad" 2400 "random datagrams dropped as bad message/mac/index"
 rb_check_ping "$RB_NS_CLI" "$RB_SRV_IP4" 2
 
 # Replays of captured data messages: authenticated, then refused.
