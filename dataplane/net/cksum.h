@@ -11,6 +11,10 @@
 #define RB_CKSUM_H
 
 #include <stdint.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -22,6 +26,70 @@ static inline uint16_t rb_cksum_fold(uint64_t s)
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)s;
+}
+
+/*
+ * Unfolded ones-complement sum of buf as native 16-bit words (what
+ * __rte_raw_cksum(buf, len, 0) gives once folded): 32-bit words summed
+ * into 64-bit accumulators (2^16 == 1 mod 0xffff, so 32-bit words fold to
+ * the same sum), 32 bytes per SSE2 step, then 16 per scalar step.  DPDK
+ * 22.11's loop takes 2 bytes per step; this is the software checksum of
+ * every TCP segment without offload.
+ */
+static inline uint64_t rb_raw_sum(const void *buf, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)buf;
+	uint64_t s0 = 0, s1 = 0;
+
+#ifdef __SSE2__
+	/* 32 bytes per step: 32-bit lanes widened to 64-bit sums */
+	if (len >= 32) {
+		__m128i z = _mm_setzero_si128(), a0 = z, a1 = z;
+
+		for (; len >= 32; p += 32, len -= 32) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			__m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+
+			a0 = _mm_add_epi64(a0, _mm_unpacklo_epi32(v, z));
+			a1 = _mm_add_epi64(a1, _mm_unpackhi_epi32(v, z));
+			a0 = _mm_add_epi64(a0, _mm_unpacklo_epi32(w, z));
+			a1 = _mm_add_epi64(a1, _mm_unpackhi_epi32(w, z));
+		}
+		a0 = _mm_add_epi64(a0, a1);
+		s0 = (uint64_t)_mm_cvtsi128_si64(a0) +
+		     (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(a0, a0));
+	}
+#endif
+	for (; len >= 16; p += 16, len -= 16) {
+		uint64_t a, b;
+
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, 8);
+		s0 += (a & 0xffffffff) + (a >> 32);
+		s1 += (b & 0xffffffff) + (b >> 32);
+	}
+	s0 += s1;
+	for (; len >= 4; p += 4, len -= 4) {
+		uint32_t w;
+
+		memcpy(&w, p, 4);
+		s0 += w;
+	}
+	if (len >= 2) {
+		uint16_t w;
+
+		memcpy(&w, p, 2);
+		s0 += w;
+		p += 2;
+		len -= 2;
+	}
+	if (len) { /* the odd byte is the first of a 16-bit word */
+		uint16_t w = 0;
+
+		memcpy(&w, p, 1);
+		s0 += w;
+	}
+	return s0;
 }
 
 /* Sum of [off, off + len) of m, folded, not inverted, in *out.
@@ -46,8 +114,7 @@ static inline int rb_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t
 		n = rte_pktmbuf_data_len(seg) - off;
 		if (n > len - done)
 			n = len - done;
-		s = rb_cksum_fold(__rte_raw_cksum(rte_pktmbuf_mtod_offset(seg, const uint8_t *, off),
-						  n, 0));
+		s = rb_cksum_fold(rb_raw_sum(rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), n));
 		if (done & 1) /* this segment's bytes sit at odd offsets: swap */
 			s = rte_bswap16(s);
 		sum += s;
