@@ -31,6 +31,7 @@
  *
  *   bench_relay [-m MB per bulk run] [-n CONNS for cps] [-k CONNS for idle]
  *               [-c bulk clients] [-w cps window]
+ *               [-t bulk,cps,idle,tcp-bulk,tcp-cps,tcp-idle (default all)]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -758,6 +759,17 @@ static int run_idle(int proxy, unsigned k)
 	return st.opened_idle < k + 1 ? -1 : 0;
 }
 
+/* name is one of the comma-separated items of list */
+static int listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p != NULL; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char *eal[] = {"bench_relay", "--no-pci", "--no-telemetry", "--lcores=0@0,1@0",
@@ -765,8 +777,9 @@ int main(int argc, char **argv)
 	uint64_t mb = 256, cps_n = 100000;
 	unsigned idle_k = 2000, clients = 1, window = 64;
 	int opt, rc = 0;
+	const char *only = NULL;
 
-	while ((opt = getopt(argc, argv, "m:n:k:c:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:k:c:w:t:")) != -1) {
 		if (opt == 'm')
 			mb = strtoull(optarg, NULL, 0);
 		else if (opt == 'n')
@@ -777,6 +790,8 @@ int main(int argc, char **argv)
 			clients = (unsigned)atoi(optarg);
 		else if (opt == 'w')
 			window = (unsigned)atoi(optarg);
+		else if (opt == 't')
+			only = optarg;
 		else
 			return 2;
 	}
@@ -796,8 +811,12 @@ int main(int argc, char **argv)
 	       "checksums: net_ring offers no offloads)\n", hz() / 1e9);
 	/* a failed set-up (-2) leaves half-built state behind: stop there */
 	for (int i = 0; i < 6 && rc != -2; i++) {
+		static const char *const names[6] = {"bulk", "cps", "idle", "tcp-bulk", "tcp-cps",
+						     "tcp-idle"};
 		int proxy = i < 3, r;
 
+		if (only != NULL && !listed(only, names[i]))
+			continue;
 		r = i % 3 == 0 ? run_bulk(proxy, clients, mb << 20)
 		  : i % 3 == 1 ? run_cps(proxy, cps_n, window) : run_idle(proxy, idle_k);
 		rc = r == -2 ? -2 : (r != 0 ? -1 : rc);
