@@ -339,6 +339,22 @@ void proxy_route_and_dial(struct psess *s)
 	rq.dst = s->req.dst;
 	memset(&s->route, 0, sizeof(s->route));
 	rc = rb_route_match(pl->lc, &rq, &s->route);
+	/* The relay does not sniff yet: go on past a sniff rule as after a
+	 * sniff that found nothing (sing-box does the same), instead of taking
+	 * the unset outbound 0.  A resolve rule is not done here either: refuse
+	 * (counted dial failure) rather than route by a rule that never
+	 * matched. */
+	if (rc == 0 && s->route.need_sniff) {
+		rq.sniff.proto = RB_SNIFF_UNKNOWN;
+		memset(&s->route, 0, sizeof(s->route));
+		rc = rb_route_match(pl->lc, &rq, &s->route);
+	}
+	if (rc == 0 && s->route.need_resolve) {
+		rb_count(pl->lc, RB_EV_PROXY_DIAL_FAIL);
+		s->in_ops->reply(s, -EHOSTUNREACH);
+		proxy_fail(s, RB_PERR_NONE);
+		return;
+	}
 	if (rc == 0 && (s->route.action == RB_ACT_REJECT || s->route.outbound >= p->n_outbounds ||
 			p->outbounds[s->route.outbound].type == RB_OUT_BLOCK))
 		pl->wk->rules[rb_conn_rule_slot(s->route.rule)].conns++; /* matched, refused */

@@ -86,7 +86,7 @@ px_control_start() {
 
 	[ -x "$bin" ] && [ -x "$cli" ] || rb_fail "ringbox-control/ringboxctl not built in $RB_BUILD"
 	rb_bg "$RB_TMP/ctl.log" "$bin" -c "$RB_CFG"
-	rb_wait_for 10 sh -c "'$cli' -s '$PX_SOCK' --json status | grep -q '\"dataplane_up\":true'" ||
+	rb_wait_for 30 sh -c "'$cli' -s '$PX_SOCK' --json status | grep -q '\"dataplane_up\":true'" ||
 		rb_fail "control did not see the dataplane up: $(tail -n 5 "$RB_TMP/ctl.log" | tr '\n' ' ')"
 }
 

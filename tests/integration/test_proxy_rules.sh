@@ -8,6 +8,10 @@
 # invert, route.final, reject (default: a refusal the client reads; drop:
 # the connection is reset without an answer), through socks5h and http
 # inbounds; then `ringboxctl route test` agrees for the same requests.
+# A leading sniff rule must not change any decision (the relay does not
+# sniff yet: it goes on as after a sniff that found nothing), and a resolve
+# rule, not done by the relay yet, refuses with a counted dial failure
+# instead of routing to the first outbound.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
@@ -30,6 +34,8 @@ inbounds = (
 outbounds = ( $(out a $N.3), $(out b $N.4), $(out c $N.5), $(out d $N.6) );
 route = {
   rules = (
+    { action = \"sniff\"; },
+    { domain_suffix = \"res.test\"; action = \"resolve\"; },
     { domain = \"rej.test\"; action = \"reject\"; },
     { domain = [\"drop.test\"]; action = \"reject\"; method = \"drop\"; },
     { domain = [\"exact.test\", \"exact2.test\"]; outbound = \"a\"; },
@@ -120,20 +126,26 @@ refused drop.test:8080 "(Unable to receive|Recv failure|reset|Empty reply|Failed
 refused drop.test:8080 "(Recv failure|reset|Empty reply|http=000)" "http://$P:3128"
 rb_dp_stats
 rb_assert_stat_delta_ge event.proxy_reject 4
+rb_stats_mark
+refused x.res.test:8080 "(unreachable|\\(4\\)|refused)"
+refused x.res.test:8080 "http=502" "http://$P:3128"
+rb_dp_stats
+rb_assert_stat_delta_ge event.proxy_dial_fail 2
 
 # ringboxctl route test agrees
-rt() { # inbound host:port expected-regex
+rt() { # inbound host:port expected-regex [options]: after sniffing (--protocol http)
 	local o
-	o=$("$CTL" -s "$PX_SOCK" --json route test --inbound "$1" --dst "$2" 2>&1) ||
+	o=$("$CTL" -s "$PX_SOCK" --json route test --inbound "$1" --dst "$2" "${@:4}" 2>&1) ||
 		rb_fail "route test $2: $o"
 	[[ $o =~ $3 ]] || rb_fail "route test $1 $2: '$o' does not match /$3/"
 }
-rt socks-in exact.test:8080 '"outbound": ?"a"'
-rt socks-in a.b.suf.test:8080 '"outbound": ?"b"'
-rt socks-in "$N.9:80" '"outbound": ?"b"'
-rt http-in any.test:9050 '"outbound": ?"a"'
-rt socks-in x.and.test:8080 '"rule": ?"final"'
-rt socks-in rej.test:80 '"result": ?"reject"'
-rt socks-in drop.test:80 '"result": ?"reject \(drop\)"'
+rt socks-in exact.test:8080 '"result": ?"sniff"'
+rt socks-in exact.test:8080 '"outbound": ?"a"' --protocol http
+rt socks-in a.b.suf.test:8080 '"outbound": ?"b"' --protocol http
+rt socks-in "$N.9:80" '"outbound": ?"b"' --protocol http
+rt http-in any.test:9050 '"outbound": ?"a"' --protocol http
+rt socks-in x.and.test:8080 '"rule": ?"final"' --protocol http
+rt socks-in rej.test:80 '"result": ?"reject"' --protocol http
+rt socks-in drop.test:80 '"result": ?"reject \(drop\)"' --protocol http
 rb_dp_stop
 rb_pass "$CASES requests routed/refused as the rules say, route test agrees"
