@@ -46,6 +46,7 @@ struct udp_nat {
 	uint16_t outbound, rule_slot;
 	uint8_t resolving;
 	uint8_t n_pend;
+	uint8_t strategy;               /* enum rb_resolve_strategy of the route */
 	struct rb_dest dst;             /* as the client asked */
 	struct rb_dest to;              /* where datagrams go (overrides, resolution) */
 	uint64_t last, idle;            /* TSC */
@@ -217,6 +218,7 @@ static int nat_route(struct udp_nat *n, struct rb_route_result *res)
 		return RB_DROP_PROXY_UDP_UNSUPPORTED;
 	n->outbound = res->outbound;
 	n->rule_slot = (uint16_t)rb_conn_rule_slot(res->rule);
+	n->strategy = res->resolve_strategy;
 	n->to = n->dst;
 	if (res->override_family) {
 		n->to.family = res->override_family;
@@ -376,7 +378,7 @@ static void assoc_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct u
 		if (n->to.family == 0) {
 			n->pend[n->n_pend++] = m;
 			n->resolving = 1;
-			if (rb_resolve_start(lc, n->to.domain, RB_RESOLVE_DEFAULT, nat_resolved, n) < 0) {
+			if (rb_resolve_start(lc, n->to.domain, n->strategy, nat_resolved, n) < 0) {
 				n->resolving = 0;
 				n->n_pend = 0;
 				rb_drop(lc, m, RB_DROP_PROXY_UDP_NO_ROUTE);
