@@ -15,9 +15,10 @@ rb_require_cmd curl
 # open bug is recorded in the notes on issues 4 and 5.
 PX_BIG=${PX_BIG:-10}
 rb_topo_two_hosts
+PX_CTL=$(px_control_cfg)
 PX_SOCK=$RB_TMP/run/ctl.sock
 px_config "
-control = { ctl_socket = \"$PX_SOCK\"; };
+$PX_CTL
 inbounds = (
   { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
   { type = \"http\"; tag = \"http-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 3128; },
