@@ -74,17 +74,28 @@ rb_assert_stat_ge event.proxy_dial_fail 1
 # (inbound wg0 -> direct); the srv side answers with the source it saw.
 if command -v socat >/dev/null; then
 	rb_bg "$RB_TMP/udpecho.out" ip netns exec "$RB_NS_SRV" socat \
-		"UDP4-RECVFROM:7000,bind=$RB_SRV_IP4,fork" 'SYSTEM:echo from $SOCAT_PEERADDR'
+		"UDP4-RECVFROM:7000,bind=$RB_SRV_IP4,fork" 'SYSTEM:read l; echo from $SOCAT_PEERADDR'
 	sleep 0.3
 	rb_dp_stats
 	rb_stats_mark
 	for i in 1 2 3; do
-		out=$(echo "q$i" | ip netns exec "$RB_NS_CLI" timeout 3 socat -T 2 - \
+		out=$(echo "q$i" | ip netns exec "$RB_NS_CLI" timeout 5 socat -t 3 -T 3 - \
 			"UDP4:$RB_SRV_IP4:7000,sourceport=4500$i" 2>&1)
 		rb_assert_eq "$out" "from $RB_DP_SRV_IP4" "UDP reply through the tunnel ($i)"
 	done
+	rb_bg "$RB_TMP/udpecho6.out" ip netns exec "$RB_NS_SRV" socat \
+		"UDP6-RECVFROM:7001,bind=[$RB_SRV_IP6],fork" 'SYSTEM:read l; echo from $SOCAT_PEERADDR'
+	sleep 0.3
+	out=$(echo q6 | ip netns exec "$RB_NS_CLI" timeout 5 socat -t 3 -T 3 - \
+		"UDP6:[$RB_SRV_IP6]:7001" 2>&1)
+	# socat prints the IPv6 peer in full: compare the expanded forms
+	want6=$(/usr/bin/python3 -c "import ipaddress,sys; print(ipaddress.ip_address(sys.argv[1]).exploded)" "$RB_DP_SRV_IP6")
+	got6=${out#from [}
+	got6=${got6%]}
+	got6=$(/usr/bin/python3 -c "import ipaddress,sys; print(ipaddress.ip_address(sys.argv[1]).exploded)" "$got6" 2>/dev/null)
+	rb_assert_eq "$got6" "$want6" "UDP over IPv6 through the tunnel: the source srv saw"
 	rb_dp_stats
-	rb_assert_stat_delta_ge event.wg_udp_sessions 3
+	rb_assert_stat_delta_ge event.wg_udp_sessions 4
 	rb_assert_stat_delta_ge event.wg_udp_forwarded 3
 	rb_assert_stat_delta_ge event.wg_udp_reply 3
 else
