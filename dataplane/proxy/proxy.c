@@ -200,6 +200,8 @@ void proxy_sess_free(struct psess *s)
 		free(s->buf);
 	}
 	free(s->early);
+	free(s->out);
+	s->out = NULL;
 	proxy_http_ka_free(s);
 	ic->active--;
 	if (s->routed) {

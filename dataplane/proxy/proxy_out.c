@@ -31,13 +31,25 @@ void proxy_cfg_host_dest(const struct rb_cfg_host *h, uint16_t port, struct rb_d
 
 /* ------------------------------------------------------- protocol clients */
 
+/* The session's outbound client state (one per session, reused hop by hop). */
+static union proxy_out_state *out_state(struct psess *s)
+{
+	if (s->out == NULL)
+		s->out = calloc(1, sizeof(*s->out));
+	return s->out;
+}
+
 static int socks_out_start(struct psess *s, int hop, const struct rb_dest *dst, uint8_t *out)
 {
 	const struct rb_cfg_outbound *o = &s->pl->cfg->outbounds[s->hops[hop]];
 	static const int ver[] = {[RB_SOCKS_V5] = 5, [RB_SOCKS_V4] = 4, [RB_SOCKS_V4A] = 0x4a};
-	size_t n = rb_socks_cli_start(&s->out.socks, ver[o->version], SOCKS5_CMD_CONNECT,
-				      o->username, o->password, dst, out);
+	union proxy_out_state *st = out_state(s);
+	size_t n;
 
+	if (st == NULL)
+		return -ENOMEM;
+	n = rb_socks_cli_start(&st->socks, ver[o->version], SOCKS5_CMD_CONNECT, o->username,
+			       o->password, dst, out);
 	return n ? (int)n : -EAFNOSUPPORT;
 }
 
@@ -45,15 +57,18 @@ static int socks_out_feed(struct psess *s, int hop, const uint8_t *buf, size_t l
 			  uint8_t *out, size_t *outlen)
 {
 	(void)hop;
-	return rb_socks_cli_feed(&s->out.socks, buf, len, used, out, outlen);
+	return rb_socks_cli_feed(&s->out->socks, buf, len, used, out, outlen);
 }
 
 static int http_out_start(struct psess *s, int hop, const struct rb_dest *dst, uint8_t *out)
 {
 	const struct rb_cfg_outbound *o = &s->pl->cfg->outbounds[s->hops[hop]];
-	size_t n = rb_http_cli_start(&s->out.http, dst, o->username, o->password, out,
-				     PROXY_HS_OUT_MAX);
+	union proxy_out_state *st = out_state(s);
+	size_t n;
 
+	if (st == NULL)
+		return -ENOMEM;
+	n = rb_http_cli_start(&st->http, dst, o->username, o->password, out, PROXY_HS_OUT_MAX);
 	return n ? (int)n : -EINVAL;
 }
 
@@ -63,7 +78,7 @@ static int http_out_feed(struct psess *s, int hop, const uint8_t *buf, size_t le
 	(void)hop;
 	(void)out;
 	*outlen = 0;
-	return rb_http_cli_parse(&s->out.http, buf, len, used);
+	return rb_http_cli_parse(&s->out->http, buf, len, used);
 }
 
 static const struct rb_outbound_ops socks_out_ops = {

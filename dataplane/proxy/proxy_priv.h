@@ -78,6 +78,14 @@ enum psess_state {
 struct proxy_udp_assoc;
 struct proxy_http_ka;
 
+/* A protocol outbound's client state, allocated by its start() only for
+ * sessions that dial through one (proxy_out.c) and freed with the session:
+ * direct sessions do not carry it (memory per idle relayed connection). */
+union proxy_out_state {
+	struct rb_socks_cli socks;
+	struct rb_http_cli http;
+};
+
 struct psess {
 	TAILQ_ENTRY(psess) link;        /* active list (timeouts, close requests) */
 	struct proxy_lcore *pl;
@@ -103,10 +111,7 @@ struct psess {
 		struct rb_socks_srv socks;
 		struct rb_http_srv http;
 	} in;
-	union {
-		struct rb_socks_cli socks;
-		struct rb_http_cli http;
-	} out;
+	union proxy_out_state *out;     /* protocol outbound client; NULL for direct */
 	struct rb_proxy_request req;
 	struct rb_route_result route;
 	struct rb_dest target;          /* final destination after overrides */
