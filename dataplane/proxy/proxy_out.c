@@ -308,7 +308,21 @@ void proxy_resolved(void *arg, int family, const uint8_t *addr, int err)
 
 	s->resolving = 0;
 	if (err != 0 || (family != AF_INET && family != AF_INET6)) {
-		dial_failed(s, err ? err : -EHOSTUNREACH);
+		/* a name a resolve rule could not resolve: host unreachable */
+		int by_rule = s->route_resolving;
+
+		s->route_resolving = 0;
+		dial_failed(s, by_rule || !err ? -EHOSTUNREACH : err);
+		return;
+	}
+	if (s->route_resolving) {
+		/* a resolve rule's answer: the destination keeps its domain and
+		 * gets the address, and the rules are matched again */
+		s->route_resolving = 0;
+		s->req.dst.family = (uint8_t)family;
+		memset(s->req.dst.addr, 0, 16);
+		memcpy(s->req.dst.addr, addr, family == AF_INET ? 4 : 16);
+		proxy_route_and_dial(s);
 		return;
 	}
 	if (s->n_hops) {
@@ -354,20 +368,29 @@ void proxy_route_and_dial(struct psess *s)
 	rq.dst = s->req.dst;
 	memset(&s->route, 0, sizeof(s->route));
 	rc = rb_route_match(pl->lc, &rq, &s->route);
-	/* The relay does not sniff yet: go on past a sniff rule as after a
-	 * sniff that found nothing (sing-box does the same), instead of taking
-	 * the unset outbound 0.  A resolve rule is not done here either: refuse
-	 * (counted dial failure) rather than route by a rule that never
-	 * matched. */
+	/* A sniff rule: sniff the client bytes already here (the forwarded
+	 * request of an http inbound, data that came with a request).  The
+	 * relay does not wait for more yet: without any it goes on past the
+	 * rule as after a sniff that found nothing (as sing-box does). */
 	if (rc == 0 && s->route.need_sniff) {
-		rq.sniff.proto = RB_SNIFF_UNKNOWN;
+		if (s->elen == 0 || rb_sniff(s->early, s->elen, &rq.sniff) != 0) {
+			memset(&rq.sniff, 0, sizeof(rq.sniff));
+			rq.sniff.proto = RB_SNIFF_UNKNOWN;
+		}
 		memset(&s->route, 0, sizeof(s->route));
 		rc = rb_route_match(pl->lc, &rq, &s->route);
 	}
+	/* A resolve rule: resolve the domain, then match again with its
+	 * address (proxy_resolved -> here, dst now has both). */
 	if (rc == 0 && s->route.need_resolve) {
-		rb_count(pl->lc, RB_EV_PROXY_DIAL_FAIL);
-		s->in_ops->reply(s, -EHOSTUNREACH);
-		proxy_fail(s, RB_PERR_NONE);
+		s->resolving = 1;
+		s->route_resolving = 1;
+		rc = rb_resolve_start(pl->lc, s->req.dst.domain, s->route.resolve_strategy,
+				      proxy_resolved, s);
+		if (rc < 0) {
+			s->resolving = s->route_resolving = 0;
+			dial_failed(s, rc == -ENOSYS ? -EHOSTUNREACH : rc);
+		}
 		return;
 	}
 	if (rc == 0 && (s->route.action == RB_ACT_REJECT || s->route.outbound >= p->n_outbounds ||

@@ -94,6 +94,7 @@ struct psess {
 	uint8_t in_type;                /* enum rb_in_type after mixed decided */
 	uint8_t shut_up, shut_down;     /* EOF propagated client->up / up->client */
 	uint8_t resolving;              /* a rb_resolve_start() callback is pending */
+	uint8_t route_resolving;        /* for a resolve rule (then match again) */
 	uint8_t routed;                 /* counted in out[outbound] and rules[rule_slot] */
 	uint16_t rule_slot;             /* rb_conn_rule_slot(route.rule) once routed */
 	uint8_t ka_idle;                /* HTTP keep-alive: waiting for a next request */

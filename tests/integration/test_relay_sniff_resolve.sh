@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The relay carries out the router's `sniff` and `resolve` actions:
+#   rules: 0 sniff · 1 domain sniffed.example -> direct3 · 2 resolve ·
+#          3 ip_cidr <srv>/32 -> direct2 · final direct
+# A: socks5h to www.example.test: nothing to sniff, rule 2 resolves the name
+#    through the dataplane (dnsmasq in srv), rule 3 matches the address.
+# B: the http inbound forwarding http://<srv ip>/ with "Host: sniffed.example":
+#    the forwarded request is sniffed (HTTP Host), rule 1 matches.
+# C: socks5 to the IP: nothing to sniff, nothing to resolve, rule 3.
+# Each is checked by the body at the client, nginx's log, and the per-rule
+# and per-outbound counters in /metrics.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+rb_init
+rb_require_cmd curl dnsmasq nginx
+MPORT=$((20000 + RANDOM % 20000))
+rb_topo_two_hosts
+PX_SOCK=$RB_TMP/run/ctl.sock
+px_config "
+control = { ctl_socket = \"$PX_SOCK\"; metrics_listen = \"127.0.0.1:$MPORT\"; };
+inbounds = (
+  { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
+  { type = \"http\"; tag = \"http-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 3128; }
+);
+outbounds = ( { type = \"direct\"; tag = \"direct\"; }, { type = \"direct\"; tag = \"direct2\"; },
+              { type = \"direct\"; tag = \"direct3\"; } );
+route = {
+  rules = (
+    { action = \"sniff\"; },
+    { domain = [\"sniffed.example\"]; outbound = \"direct3\"; },
+    { action = \"resolve\"; strategy = \"ipv4_only\"; },
+    { ip_cidr = [\"$RB_SRV_IP4/32\"]; outbound = \"direct2\"; }
+  );
+  final = \"direct\";
+};
+dns = {
+  servers = ( { tag = \"lan\"; type = \"udp\"; server = \"$RB_SRV_IP4\"; server_port = 53; } );
+  strategy = \"ipv4_only\";
+};
+"
+rb_dp_start --eal "-m 768"
+px_control_start
+px_nginx_start
+rb_bg "$RB_TMP/dnsmasq.log" ip netns exec "$RB_NS_SRV" dnsmasq --no-daemon --user=root \
+	--no-resolv --no-hosts --bind-interfaces --listen-address="$RB_SRV_IP4" --port=53 \
+	--pid-file="$RB_TMP/dnsmasq.pid" --log-queries --log-facility=- \
+	--address=/example.test/"$RB_SRV_IP4"
+rb_wait_for 5 grep -q "started" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did not start"
+rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out' '$RB_TMP/dp.err'" ||
+	rb_fail "no rule table applied"
+P=$RB_DP_CLI_IP4
+px_wait_proxy "socks5://$P:1080"
+
+scrape() {
+	local i
+	for ((i = 0; i < 20; i++)); do
+		curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics" >"$1" || rb_fail "GET /metrics"
+		grep -q '^ringbox_proxy_conns_total' "$1" && return 0
+		sleep 0.25
+	done
+	rb_fail "no proxy families in /metrics"
+}
+val() { awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' "$1"; }
+delta() { echo $(($(val "$RB_TMP/m2.txt" "$1") - $(val "$RB_TMP/m1.txt" "$1"))); }
+check() { # what rule outbound
+	rb_assert_eq "$(delta "ringbox_proxy_rule_conns_total{rule=\"$2\"}")" 1 "$1: rule $2"
+	rb_assert_eq "$(delta "ringbox_proxy_outbound_conns_total{outbound=\"$3\"}")" 1 "$1: outbound $3"
+}
+
+# A: resolve rule
+scrape "$RB_TMP/m1.txt"
+PX_TIMEOUT=10 px_curl -x "socks5h://$P:1080" "http://www.example.test:8080/index.html" ||
+	rb_fail "A: $PX_OUT"
+scrape "$RB_TMP/m2.txt"
+rb_assert_eq "$PX_OUT" "hello from srv" "A: body"
+check A 3 direct2
+grep -q "query\[A\] www.example.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
+	rb_fail "A: the name was not resolved through the dataplane"
+
+# B: sniffed Host of a forwarded request
+scrape "$RB_TMP/m1.txt"
+px_curl -x "http://$P:3128" -H "Host: sniffed.example" "http://$RB_SRV_IP4:8080/index.html" ||
+	rb_fail "B: $PX_OUT"
+scrape "$RB_TMP/m2.txt"
+rb_assert_eq "$PX_OUT" "hello from srv" "B: body"
+check B 1 direct3
+
+# C: an address, nothing to sniff or resolve
+scrape "$RB_TMP/m1.txt"
+px_curl -x "socks5://$P:1080" "http://$RB_SRV_IP4:8080/index.html" || rb_fail "C: $PX_OUT"
+scrape "$RB_TMP/m2.txt"
+rb_assert_eq "$PX_OUT" "hello from srv" "C: body"
+check C 3 direct2
+rb_assert_eq "$(delta 'ringbox_proxy_outbound_conns_total{outbound="direct"}')" 0 "C: not route.final"
+rb_dp_stop
+rb_pass "resolve rule (name resolved through the dataplane, then an ip_cidr rule), HTTP Host sniffed from a forwarded request, plain address"
