@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "rb_cfg_proxy.h"
+#include "rb_cfg_wg.h"
 #include "rb_config.h"
 #include "schema.h"
 
@@ -420,6 +421,33 @@ static void check_inbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 	}
 }
 
+/* A wireguard endpoint tagged tag: the index its outbound gets once
+ * config/cfg_wg.c appends the endpoints after these outbounds, or -1. */
+struct ep_find {
+	const char *tag;
+	int i, found;
+};
+
+static void ep_find_tag(void *arg, const char *tag)
+{
+	struct ep_find *f = arg;
+
+	if (f->found < 0 && strcmp(tag, f->tag) == 0)
+		f->found = f->i;
+	f->i++;
+}
+
+static int endpoint_outbound(const struct rb_cfg_proxy *p, const config_setting_t *ls,
+			     const char *tag)
+{
+	struct ep_find f = {tag, p->n_outbounds, -1};
+
+	if (ls == NULL || p->n_outbounds == 0)
+		return -1;
+	rb_cfg_wg_proxy_tags(ls->config, 0, p->n_outbounds, ep_find_tag, &f);
+	return f.found;
+}
+
 static void check_outbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 			    struct rb_cfg_err *e)
 {
@@ -433,7 +461,11 @@ static void check_outbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 			continue;
 		snprintf(path, sizeof(path), "outbounds.[%d].detour", i);
 		o->detour_idx = rb_cfg_outbound_find(p, o->detour);
-		if (o->detour_idx < 0) {
+		if (o->detour_idx < 0)
+			o->detour_idx = endpoint_outbound(p, ls, o->detour); /* dial in a tunnel */
+		if (o->detour_idx >= p->n_outbounds) {
+			continue;
+		} else if (o->detour_idx < 0) {
 			rb_cfg_error(e, elem_member(ls, i, "detour"), path,
 				     "no outbound is tagged '%s'", o->detour);
 		} else if (o->detour_idx == i) {
@@ -450,11 +482,11 @@ static void check_outbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 	for (int i = 0; i < p->n_outbounds; i++) {
 		int k = i, steps = 0;
 
-		while (k >= 0 && steps <= p->n_outbounds) {
+		while (k >= 0 && k < p->n_outbounds && steps <= p->n_outbounds) {
 			k = p->outbounds[k].detour_idx;
 			steps++;
 		}
-		if (k >= 0) {
+		if (k >= 0 && k < p->n_outbounds) {
 			snprintf(path, sizeof(path), "outbounds.[%d].detour", i);
 			rb_cfg_error(e, elem_member(ls, i, "detour"), path,
 				     "detour chain of '%s' loops", p->outbounds[i].tag);

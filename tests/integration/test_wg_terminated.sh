@@ -10,7 +10,9 @@
 #      UDP through NAT sessions (the srv side sees ringbox's address);
 #  (2) outbound: curl in srv -> ringbox socks inbound -> route rule ->
 #      outbound "wg0" -> wireguard-go in cli -> nginx on the peer's tunnel
-#      address, which sees ringbox's tunnel address 10.99.0.1.
+#      address, which sees ringbox's tunnel address 10.99.0.1;
+#  (3) a socks outbound with detour = "wg0": dialled inside the tunnel to
+#      microsocks on the peer's tunnel address.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 . "$(dirname "$0")/../../dataplane/wireguard/wg_itest.sh"
@@ -25,8 +27,11 @@ wg_endpoint_cfg "" 'mode = "terminated";'
 px_config "$RB_CFG_EXTRA
 control = { ctl_socket = \"$PX_SOCK\"; metrics_listen = \"127.0.0.1:$MPORT\"; };
 inbounds = ( { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 1080; } );
-outbounds = ( { type = \"direct\"; tag = \"direct\"; } );
+outbounds = ( { type = \"direct\"; tag = \"direct\"; },
+              { type = \"socks\"; tag = \"via-wg\"; server = \"10.99.0.2\"; server_port = 1081;
+                detour = \"wg0\"; } );
 route = { rules = ( { inbound = [ \"wg0\" ]; outbound = \"direct\"; },
+                    { inbound = [ \"socks-in\" ]; port = [ 8084 ]; outbound = \"via-wg\"; },
                     { inbound = [ \"socks-in\" ]; outbound = \"wg0\"; } );
           final = \"direct\"; };
 "
@@ -119,7 +124,7 @@ http {
   fastcgi_temp_path $RB_TMP/ng2/fastcgi;
   uwsgi_temp_path $RB_TMP/ng2/uwsgi;
   scgi_temp_path $RB_TMP/ng2/scgi;
-  server { listen 10.99.0.2:8081; root $RB_TMP/ng2/www; }
+  server { listen 10.99.0.2:8081; listen 10.99.0.2:8084; root $RB_TMP/ng2/www; }
 }
 NG
 rb_bg "$RB_TMP/ng2.out" ip netns exec "$RB_NS_CLI" nginx -c "$RB_TMP/ng2/nginx.conf" \
@@ -136,6 +141,22 @@ grep -q "^10\.99\.0\.1 " "$RB_TMP/ng2/access.log" ||
 rb_dp_stats
 rb_assert_stat_delta_ge event.wg_tx_data 3
 rb_assert_stat_delta_ge event.wg_rx_data 2
+
+# (3) an outbound that detours through the endpoint: socks "via-wg" is
+# dialled inside the tunnel (microsocks on the peer's tunnel address), and
+# microsocks fetches from nginx next to it.
+if command -v microsocks >/dev/null; then
+	rb_bg "$RB_TMP/msocks.out" ip netns exec "$RB_NS_CLI" microsocks -i 10.99.0.2 -p 1081
+	rb_wait_for 5 ip netns exec "$RB_NS_CLI" curl -sf -o /dev/null -x socks5://10.99.0.2:1081 \
+		http://10.99.0.2:8081/ || rb_fail "microsocks did not come up"
+	out=$(ip netns exec "$RB_NS_SRV" curl -sS --max-time 10 -x "socks5://$RB_DP_SRV_IP4:1080" \
+		"http://10.99.0.2:8084/index.html?via" 2>&1) || rb_fail "socks -> via-wg (detour wg0): $out"
+	[ "$out" = "hello from the peer" ] || rb_fail "socks -> via-wg (detour wg0): got '$out'"
+	grep -q '^10\.99\.0\.2 .*GET /index.html?via ' "$RB_TMP/ng2/access.log" ||
+		rb_fail "the detour did not go through microsocks: $(grep 'via' "$RB_TMP/ng2/access.log")"
+else
+	rb_note "microsocks missing: the detour through the endpoint not checked"
+fi
 
 rb_dp_stop
 rb_pass

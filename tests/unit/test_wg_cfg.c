@@ -73,6 +73,11 @@ static const struct {
 	 "private_key = \"" K1 "\"; listen_port = 5; } );\n"
 	 "route = { rules = ( { inbound = [\"wg0\"]; outbound = \"direct\"; } ); };",
 	 "inbound 'wg0' is not the tag of any inbound"},
+	{"detour to no outbound or endpoint", DP "endpoints = ( { type = \"wireguard\"; tag = \"wg0\"; "
+	 "private_key = \"" K1 "\"; listen_port = 5; } );\n"
+	 "outbounds = ( { type = \"socks\"; tag = \"up\"; server = \"10.0.0.2\"; server_port = 1; "
+	 "detour = \"wg1\"; } );",
+	 "no outbound is tagged 'wg1'"},
 	{"terminated endpoint in rules", DP "endpoints = ( { type = \"wireguard\"; tag = \"wg0\"; "
 	 "private_key = \"" K1 "\"; listen_port = 5; mode = \"terminated\"; } );\n"
 	 "outbounds = ( { type = \"direct\"; tag = \"direct\"; } );\n"
@@ -104,6 +109,13 @@ static const struct {
 	 "listen_port = 6; mode = \"terminated\"; } );\n"
 	 "outbounds = ( { type = \"direct\"; tag = \"d\"; } );",
 	 {"b", NULL}, {"d", "a", "b", NULL}, RB_IN_WIREGUARD, RB_OUT_WIREGUARD},
+	{"socks outbound detours through an endpoint",
+	 DP "endpoints = ( { type = \"wireguard\"; tag = \"wg0\"; address = [\"10.99.0.1/24\"]; "
+	 "private_key = \"" K1 "\"; listen_port = 5; } );\n"
+	 "outbounds = ( { type = \"direct\"; tag = \"d\"; },\n"
+	 "  { type = \"socks\"; tag = \"up\"; server = \"10.99.0.2\"; server_port = 1080; "
+	 "detour = \"wg0\"; } );",
+	 {NULL}, {"d", "up", "wg0", NULL}, -1, RB_OUT_WIREGUARD},
 };
 
 static void test_proxy_entries(void)
@@ -153,6 +165,8 @@ static void test_proxy_entries(void)
 		}
 		if (i == 1) /* no IPv6 address: no IPv6 source */
 			CU_ASSERT_EQUAL(cfg.proxy->outbounds[1].inet6_bind[0], 0);
+		if (i == 3) /* the detour resolves to the endpoint's outbound */
+			CU_ASSERT_EQUAL(cfg.proxy->outbounds[1].detour_idx, 2);
 		rb_cfg_route_free(&r);
 		rb_config_free(&cfg);
 	}
