@@ -710,6 +710,14 @@ static int run_cps(int proxy, uint64_t total, unsigned window)
 	return 0;
 }
 
+/* Idle for 200 ms: delayed ACKs and the last window updates go out, the
+ * acknowledged send buffers are freed. */
+static void idle_wait(void)
+{
+	for (uint64_t end = rte_rdtsc() + (uint64_t)(hz() / 5); rte_rdtsc() < end;)
+		step();
+}
+
 static int run_idle(int proxy, unsigned k)
 {
 	uint64_t deadline, mem0, conns0, heap0;
@@ -726,6 +734,7 @@ static int run_idle(int proxy, unsigned k)
 	deadline = rte_rdtsc() + (uint64_t)(20 * hz());
 	while (st.opened_idle < 1 && rte_rdtsc() < deadline && st.failed == 0)
 		step();
+	idle_wait();
 	mem0 = ts->mem;
 	conns0 = ts->n_conns;
 	rte_malloc_get_socket_stats((int)rte_socket_id(), &hs);
@@ -734,9 +743,7 @@ static int run_idle(int proxy, unsigned k)
 		cli_open();
 	while (st.opened_idle < k + 1 && rte_rdtsc() < deadline && st.failed == 0)
 		step();
-	/* idle: delayed ACKs and the last window updates go out */
-	for (uint64_t end = rte_rdtsc() + (uint64_t)(hz() / 5); rte_rdtsc() < end;)
-		step();
+	idle_wait();
 	rte_malloc_get_socket_stats((int)rte_socket_id(), &hs);
 	sess = proxy ? sizeof(struct psess) + sizeof(struct rb_conn_info) : 0;
 	bufs = ((double)ts->mem - (double)mem0) / k;
