@@ -455,6 +455,8 @@ static void cli_readable(struct tcp_conn *c)
 		pump(s, 1);
 	else if (s->state == PS_UDP)
 		udp_ctl_readable(s);
+	else if (s->state == PS_SNIFF)
+		proxy_sniff_input(s, 0);
 	else if (tcp_eof(c) && tcp_readable(c) == 0 && s->state != PS_RELAY) {
 		/* the client gave up while we dial: abandon */
 		tcp_set_callbacks(c, NULL, NULL);
@@ -524,7 +526,7 @@ static void up_closed(struct tcp_conn *c, int err)
 	if (s->state != PS_RELAY && s->in_ops && s->cli) {
 		/* the upstream died during its handshake */
 		s->pl->wk->out[s->outbound < RB_CONN_MAX_TAGS ? s->outbound : 0].dial_fail++;
-		if (s->in_ops->reply(s, err ? err : -ECONNRESET) == 0) {
+		if (proxy_reply(s, err ? err : -ECONNRESET) == 0) {
 			proxy_fail(s, RB_PERR_NONE);
 			return;
 		}
@@ -611,14 +613,17 @@ void proxy_lcore_poll(struct rb_lcore *lc)
 	close_requests(pl);
 	TAILQ_FOREACH_SAFE(s, &pl->active, link, t) {
 		if (s->deadline && lc->now > s->deadline) {
-			if (s->state == PS_HANDSHAKE) {
+			if (s->state == PS_SNIFF) {
+				s->deadline = 0;
+				proxy_sniff_input(s, 1); /* sniff time over: route as it is */
+			} else if (s->state == PS_HANDSHAKE) {
 				/* an idle keep-alive connection ends quietly */
 				proxy_fail(s, s->ka_idle && s->blen == 0 ? RB_PERR_NONE
 									  : RB_PERR_TIMEOUT);
 			} else if (s->in_ops && s->cli) {
 				if (s->state >= PS_DIAL && s->outbound < RB_CONN_MAX_TAGS)
 					pl->wk->out[s->outbound].dial_fail++;
-				s->in_ops->reply(s, -ETIMEDOUT);
+				proxy_reply(s, -ETIMEDOUT);
 				proxy_fail(s, RB_PERR_NONE);
 			} else {
 				proxy_sess_free(s);

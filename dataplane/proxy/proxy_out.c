@@ -99,6 +99,16 @@ const struct rb_outbound_ops *const proxy_outbound_ops[RB_OUT_TYPE_MAX] = {
 
 /* ------------------------------------------------------------- failures */
 
+#define PROXY_SNIFF_MAX   2048     /* client bytes read for sniffing */
+#define PROXY_SNIFF_MS    300      /* sing-box's default sniff timeout */
+
+int proxy_reply(struct psess *s, int err)
+{
+	if (s->replied)
+		return err == 0 ? 0 : -1; /* answered already: the close says it */
+	return s->in_ops->reply(s, err);
+}
+
 static void dial_failed(struct psess *s, int err)
 {
 	struct proxy_lcore *pl = s->pl;
@@ -107,7 +117,7 @@ static void dial_failed(struct psess *s, int err)
 	if (s->outbound < RB_CONN_MAX_TAGS)
 		pl->wk->out[s->outbound].dial_fail++;
 	if (s->cli)
-		s->in_ops->reply(s, err);
+		proxy_reply(s, err);
 	proxy_fail(s, RB_PERR_NONE);
 }
 
@@ -119,7 +129,7 @@ static void rejected(struct psess *s)
 		proxy_sess_free(s); /* say nothing: reset */
 		return;
 	}
-	s->in_ops->reply(s, -EACCES);
+	proxy_reply(s, -EACCES);
 	proxy_fail(s, RB_PERR_NONE);
 }
 
@@ -132,7 +142,7 @@ static void upstream_ready(struct psess *s)
 	 * to s->early: they must not be echoed to the client. */
 	uint32_t left = s->n_hops ? s->blen - s->parsed : 0;
 
-	if (s->in_ops->reply(s, 0) != 0) {
+	if (proxy_reply(s, 0) != 0) {
 		proxy_fail(s, RB_PERR_NONE);
 		return;
 	}
@@ -341,6 +351,49 @@ void proxy_resolved(void *arg, int family, const uint8_t *addr, int err)
 	dial(s, &to);
 }
 
+/* Would the rules refuse this request if the sniff found nothing, or need
+ * a resolve first?  Then it is decided at once, with an answer the client
+ * can read, rather than answered early for a sniff (after which a refusal
+ * or a failed resolve can only close the connection). */
+static int refused_unsniffed(struct psess *s, const struct rb_route_req *rq)
+{
+	const struct rb_cfg_proxy *p = s->pl->cfg;
+	struct rb_route_req q = *rq;
+	struct rb_route_result r;
+
+	memset(&r, 0, sizeof(r));
+	q.sniff.proto = RB_SNIFF_UNKNOWN;
+	if (rb_route_match(s->pl->lc, &q, &r) < 0)
+		return 1;
+	return r.need_resolve || r.action == RB_ACT_REJECT || r.outbound >= p->n_outbounds ||
+	       p->outbounds[r.outbound].type == RB_OUT_BLOCK;
+}
+
+void proxy_sniff_input(struct psess *s, int timeout)
+{
+	struct rb_sniff_result r;
+	int rc = -ENOENT;
+
+	if (!timeout && s->elen < PROXY_SNIFF_MAX) {
+		uint8_t *e = realloc(s->early, PROXY_SNIFF_MAX);
+		size_t n;
+
+		if (e == NULL) {
+			proxy_fail(s, RB_PERR_NONE);
+			return;
+		}
+		s->early = e;
+		n = tcp_read_copy(s->cli, s->early + s->elen, PROXY_SNIFF_MAX - s->elen);
+		s->elen += (uint32_t)n;
+		rc = s->elen ? rb_sniff(s->early, s->elen, &r) : -EAGAIN;
+		if (rc == -EAGAIN && s->elen < PROXY_SNIFF_MAX && !tcp_eof(s->cli))
+			return; /* more bytes, or the timeout */
+	}
+	/* decided (sniffed, not a known protocol, full, EOF or timeout):
+	 * match again; the bytes go upstream first */
+	proxy_route_and_dial(s);
+}
+
 void proxy_route_and_dial(struct psess *s)
 {
 	struct proxy_lcore *pl = s->pl;
@@ -372,6 +425,21 @@ void proxy_route_and_dial(struct psess *s)
 	 * request of an http inbound, data that came with a request).  The
 	 * relay does not wait for more yet: without any it goes on past the
 	 * rule as after a sniff that found nothing (as sing-box does). */
+	if (rc == 0 && s->route.need_sniff && s->elen == 0 && !s->sniff_waited &&
+	    s->req.cmd == RB_CMD_CONNECT && s->cli && !refused_unsniffed(s, &rq)) {
+		/* a tunnel: answer now, sniff the client's first bytes (PS_SNIFF) */
+		s->sniff_waited = 1;
+		if (s->in_ops->reply(s, 0) != 0) {
+			proxy_fail(s, RB_PERR_NONE);
+			return;
+		}
+		s->replied = 1;
+		s->state = PS_SNIFF;
+		s->deadline = pl->lc->now + proxy_ms_tsc(pl, PROXY_SNIFF_MS);
+		if (tcp_readable(s->cli) || tcp_eof(s->cli))
+			proxy_sniff_input(s, 0);
+		return;
+	}
 	if (rc == 0 && s->route.need_sniff) {
 		if (s->elen == 0 || rb_sniff(s->early, s->elen, &rq.sniff) != 0) {
 			memset(&rq.sniff, 0, sizeof(rq.sniff));

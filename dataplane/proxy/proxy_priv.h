@@ -73,6 +73,7 @@ enum psess_state {
 	PS_OUT_HS,
 	PS_RELAY,
 	PS_UDP,                         /* a SOCKS5 UDP association (udp_relay.c) */
+	PS_SNIFF,                       /* answered early; reading the first bytes to sniff */
 };
 
 struct proxy_udp_assoc;
@@ -95,6 +96,8 @@ struct psess {
 	uint8_t shut_up, shut_down;     /* EOF propagated client->up / up->client */
 	uint8_t resolving;              /* a rb_resolve_start() callback is pending */
 	uint8_t route_resolving;        /* for a resolve rule (then match again) */
+	uint8_t replied;                /* the client got its success answer (sniffing) */
+	uint8_t sniff_waited;           /* the first bytes were waited for */
 	uint8_t routed;                 /* counted in out[outbound] and rules[rule_slot] */
 	uint16_t rule_slot;             /* rb_conn_rule_slot(route.rule) once routed */
 	uint8_t ka_idle;                /* HTTP keep-alive: waiting for a next request */
@@ -166,6 +169,10 @@ void proxy_route_and_dial(struct psess *s);
 void proxy_up_connected(struct tcp_conn *c, int err);
 void proxy_up_handshake_readable(struct psess *s);
 void proxy_resolved(void *arg, int family, const uint8_t *addr, int err);
+/* Answer the client (in_ops->reply) unless it was answered early to sniff. */
+int proxy_reply(struct psess *s, int err);
+/* PS_SNIFF: client bytes arrived, or the sniff time is over (timeout). */
+void proxy_sniff_input(struct psess *s, int timeout);
 void proxy_cfg_host_dest(const struct rb_cfg_host *h, uint16_t port, struct rb_dest *d);
 
 /* udp_relay.c: SOCKS5 UDP ASSOCIATE (RFC 1928 7) and the lcore's UDP NAT

@@ -8,6 +8,9 @@
 # B: the http inbound forwarding http://<srv ip>/ with "Host: sniffed.example":
 #    the forwarded request is sniffed (HTTP Host), rule 1 matches.
 # C: socks5 to the IP: nothing to sniff, nothing to resolve, rule 3.
+# D: a socks5 tunnel: answered early, the first bytes (HTTP Host) sniffed.
+# E: an HTTP CONNECT tunnel carrying TLS: the ClientHello's SNI sniffed.
+# F: a tunnel whose client waits 1 s: the sniff times out, the address decides.
 # Each is checked by the body at the client, nginx's log, and the per-rule
 # and per-outbound counters in /metrics.
 . "$(dirname "$0")/lib.sh"
@@ -86,12 +89,58 @@ scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$PX_OUT" "hello from srv" "B: body"
 check B 1 direct3
 
-# C: an address, nothing to sniff or resolve
+# C: an address, nothing to sniff or resolve (curl sends its request only
+# after the answer: the tunnel sniff sees HTTP without a known Host)
 scrape "$RB_TMP/m1.txt"
 px_curl -x "socks5://$P:1080" "http://$RB_SRV_IP4:8080/index.html" || rb_fail "C: $PX_OUT"
 scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$PX_OUT" "hello from srv" "C: body"
 check C 3 direct2
 rb_assert_eq "$(delta 'ringbox_proxy_outbound_conns_total{outbound="direct"}')" 0 "C: not route.final"
+
+# D: a SOCKS5 tunnel to the IP: answered at once, the client's first bytes
+# (HTTP, Host: sniffed.example) are sniffed, rule 1 decides
+scrape "$RB_TMP/m1.txt"
+px_curl -x "socks5://$P:1080" -H "Host: sniffed.example" "http://$RB_SRV_IP4:8080/index.html" ||
+	rb_fail "D: $PX_OUT"
+scrape "$RB_TMP/m2.txt"
+rb_assert_eq "$PX_OUT" "hello from srv" "D: body"
+check D 1 direct3
+
+# E: TLS through an HTTP CONNECT tunnel: the ClientHello's SNI decides (the
+# origin speaks plain HTTP, so the TLS handshake itself fails)
+scrape "$RB_TMP/m1.txt"
+px_curl -p -x "http://$P:3128" --connect-to "sniffed.example:443:$RB_SRV_IP4:8080" \
+	-k "https://sniffed.example/" && rb_fail "E: TLS to a plain-HTTP origin succeeded"
+scrape "$RB_TMP/m2.txt"
+check E 1 direct3
+
+# F: a tunnel whose client says nothing for 1 s: the sniff times out
+# (300 ms) and the address decides (rule 3); the bytes sent later still go
+# through
+scrape "$RB_TMP/m1.txt"
+out=$(ip netns exec "$RB_NS_CLI" "$RB_PY" - "$P" "$RB_SRV_IP4" <<'PY'
+import socket, sys, time
+t = socket.create_connection((sys.argv[1], 1080), timeout=5)
+t.sendall(b"\x05\x01\x00")
+assert t.recv(2) == b"\x05\x00"
+t.sendall(b"\x05\x01\x00\x01" + socket.inet_aton(sys.argv[2]) + (8080).to_bytes(2, "big"))
+rep = t.recv(10)
+assert rep[1] == 0, rep
+time.sleep(1)
+t.sendall(b"GET /index.html HTTP/1.0\r\nHost: sniffed.example\r\n\r\n")
+d = b""
+while True:
+    c = t.recv(4096)
+    if not c:
+        break
+    d += c
+print(d.split(b"\r\n\r\n", 1)[1].decode().strip())
+PY
+) || rb_fail "F: $out"
+scrape "$RB_TMP/m2.txt"
+rb_assert_eq "$out" "hello from srv" "F: body"
+check F 3 direct2
+
 rb_dp_stop
-rb_pass "resolve rule (name resolved through the dataplane, then an ip_cidr rule), HTTP Host sniffed from a forwarded request, plain address"
+rb_pass "resolve rule, HTTP Host sniffed from a forwarded request and from a SOCKS tunnel, TLS SNI from a CONNECT tunnel, sniff timeout"
