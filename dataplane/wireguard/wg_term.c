@@ -26,6 +26,7 @@
 #include "../tcp/tcp.h"
 #include "../tcp/tcp_wire.h"
 #include "mss_clamp.h"
+#include "term_parse.h"
 #include "wg_dp.h"
 #include "wg_term.h"
 
@@ -110,40 +111,36 @@ static bool dst_is_ours(struct rb_lcore *lc, int v4, const uint8_t *ip)
 bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 {
 	struct tcp_listener *l = ep < RB_WG_MAX_ENDPOINTS ? term_lis[lc->worker][ep] : NULL;
-	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
-	int v4 = (ip[0] >> 4) == 4;
-	uint32_t hl;
-
-	uint8_t proto;
+	struct wg_term_pkt p;
+	enum wg_term_kind k;
+	const uint8_t *ip;
 
 	if (l == NULL)
 		return false;
-	if (v4) {
-		const struct rte_ipv4_hdr *ih = (const struct rte_ipv4_hdr *)ip;
-
-		hl = (uint32_t)(ip[0] & 0xf) * 4;
-		proto = ih->next_proto_id;
-		if (hl < 20 || (ih->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
-								       RTE_IPV4_HDR_OFFSET_MASK)))
-			return false;
-	} else {
-		hl = 40;
-		proto = ip[6];
-	}
-	if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) || dst_is_ours(lc, v4, ip))
-		return false;
-	if (v4 && (rte_pktmbuf_data_len(m) < hl || rte_raw_cksum(ip, hl) != 0xffff)) {
-		rb_drop(lc, m, RB_DROP_IP4_BAD_CSUM);
+	if (!rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_linearize(m) != 0) {
+		rb_drop(lc, m, RB_DROP_NO_MBUF);
 		return true;
 	}
-	if (proto == IPPROTO_UDP)
-		return wg_term_udp_input(lc, ep, m, v4, hl);
-	if (rte_pktmbuf_data_len(m) < hl + TCP_HDR_LEN)
+	ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	k = wg_term_classify(ip, rte_pktmbuf_data_len(m), &p);
+	if (k == WG_TERM_PASS || ((k == WG_TERM_TCP || k == WG_TERM_UDP) && dst_is_ours(lc, p.v4, ip)))
 		return false;
+	switch (k) {
+	case WG_TERM_BAD_IP:
+		rb_drop(lc, m, RB_DROP_IP4_BAD_CSUM);
+		return true;
+	case WG_TERM_BAD_L4:
+		rb_drop(lc, m, p.proto == IPPROTO_UDP ? RB_DROP_WG_UDP_BAD : RB_DROP_TCP_SHORT);
+		return true;
+	case WG_TERM_UDP:
+		return wg_term_udp_input(lc, ep, m, &p);
+	default:
+		break;
+	}
 	rb_count(lc, RB_EV_WG_TERMINATED);
-	m->l3_len = hl;
-	rb_meta(m)->l3 = v4 ? 4 : 6;
-	rte_pktmbuf_adj(m, (uint16_t)hl);
+	m->l3_len = p.hl;
+	rb_meta(m)->l3 = p.v4 ? 4 : 6;
+	rte_pktmbuf_adj(m, p.hl);
 	tcp_input_foreign(lc, &m, 1, l);
 	return true;
 }

@@ -35,9 +35,12 @@ bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m);
  * on (on = 1, from rb_wg_term_listen) or off (its sessions end when no
  * endpoint is left); 0 or -errno. */
 int wg_term_udp_enable(struct rb_lcore *lc, unsigned ep, int on);
-/* A decrypted UDP datagram (IP header of hl bytes, destination not ours):
- * true when taken (forwarded or dropped and counted). */
-bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m, int v4, uint32_t hl);
+/* A decrypted UDP datagram that wg_term_classify accepted (p; one
+ * contiguous segment, destination not ours): true when taken (forwarded
+ * or dropped and counted). */
+struct wg_term_pkt;
+bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
+		       const struct wg_term_pkt *p);
 /* From the WireGuard poll: idle sessions end. */
 void wg_term_udp_poll(struct rb_lcore *lc);
 

@@ -24,6 +24,7 @@
 
 #include "../proxy/proxy_priv.h"
 #include "../udp/udp.h"
+#include "term_parse.h"
 #include "wg_dp.h"
 #include "wg_term.h"
 
@@ -208,15 +209,14 @@ static int unat_route(struct wg_unat_lc *u, unsigned ep, struct wg_unat *s, stru
 	return 0;
 }
 
-bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m, int v4, uint32_t hl)
+bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
+		       const struct wg_term_pkt *p)
 {
 	struct wg_unat_lc *u = lc->worker < RB_MAX_WORKERS ? unat[lc->worker] : NULL;
-	uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
-	int family = v4 ? AF_INET : AF_INET6;
-	const uint8_t *src = v4 ? ip + 12 : ip + 8, *dst = v4 ? ip + 16 : ip + 24;
-	uint32_t tot = rte_pktmbuf_pkt_len(m), ulen;
-	const struct rte_udp_hdr *uh;
-	uint16_t sport, dport;
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	int family = p->v4 ? AF_INET : AF_INET6;
+	const uint8_t *src = p->v4 ? ip + 12 : ip + 8, *dst = p->v4 ? ip + 16 : ip + 24;
+	uint16_t sport = p->sport, dport = p->dport;
 	struct wg_unat *s;
 	struct rb_dest to;
 	unsigned b;
@@ -224,28 +224,6 @@ bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m, int
 
 	if (u == NULL || ep >= RB_WG_MAX_ENDPOINTS || u->inbound[ep] == 0xffff)
 		return false;
-	if (rte_pktmbuf_linearize(m) != 0) {
-		rb_drop(lc, m, RB_DROP_NO_MBUF);
-		return true;
-	}
-	ip = rte_pktmbuf_mtod(m, uint8_t *);
-	src = v4 ? ip + 12 : ip + 8;
-	dst = v4 ? ip + 16 : ip + 24;
-	uh = (const struct rte_udp_hdr *)(ip + hl);
-	ulen = tot >= hl + sizeof(*uh) ? rte_be_to_cpu_16(uh->dgram_len) : 0;
-	if (ulen < sizeof(*uh) || hl + ulen > tot ||
-	    (v4 ? uh->dgram_cksum != 0 &&
-			  rte_ipv4_udptcp_cksum_verify((const struct rte_ipv4_hdr *)ip, uh) != 0
-		: rte_ipv6_udptcp_cksum_verify((const struct rte_ipv6_hdr *)ip, uh) != 0)) {
-		rb_drop(lc, m, RB_DROP_WG_UDP_BAD);
-		return true;
-	}
-	sport = rte_be_to_cpu_16(uh->src_port);
-	dport = rte_be_to_cpu_16(uh->dst_port);
-	if (sport == 0 || dport == 0) {
-		rb_drop(lc, m, RB_DROP_WG_UDP_BAD);
-		return true;
-	}
 	b = bucket_of(family, src, dst, sport, dport);
 	for (s = u->bucket[b]; s; s = s->next)
 		if (s->family == family && s->sport == sport && s->dport == dport &&
@@ -283,8 +261,9 @@ bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m, int
 		rb_count(lc, RB_EV_WG_UDP_SESSIONS);
 	}
 	s->last = lc->now;
-	rte_pktmbuf_adj(m, (uint16_t)(hl + sizeof(*uh)));
-	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - (ulen - sizeof(*uh))));
+	rte_pktmbuf_adj(m, (uint16_t)(p->hl + sizeof(struct rte_udp_hdr)));
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) -
+				       (p->ulen - sizeof(struct rte_udp_hdr))));
 	rb_count(lc, RB_EV_WG_UDP_FORWARDED);
 	udp_send(s->sock, m, NULL);
 	return true;

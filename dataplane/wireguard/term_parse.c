@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Terminated mode: classify a decrypted inner packet; see term_parse.h. */
+#include <string.h>
+#include <netinet/in.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "../tcp/tcp_wire.h"
+#include "term_parse.h"
+
+static enum wg_term_kind udp_check(const uint8_t *ip, struct wg_term_pkt *p)
+{
+	const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(ip + p->hl);
+
+	if ((uint32_t)p->tot < (uint32_t)p->hl + sizeof(*uh))
+		return WG_TERM_BAD_L4;
+	p->ulen = rte_be_to_cpu_16(uh->dgram_len);
+	p->sport = rte_be_to_cpu_16(uh->src_port);
+	p->dport = rte_be_to_cpu_16(uh->dst_port);
+	/* RFC 768: the length covers header and data, within the IP payload */
+	if (p->ulen < sizeof(*uh) || (uint32_t)p->hl + p->ulen > p->tot || p->sport == 0 ||
+	    p->dport == 0)
+		return WG_TERM_BAD_L4;
+	if (p->v4) {
+		/* a zero checksum is "none" over IPv4 */
+		if (uh->dgram_cksum != 0 &&
+		    rte_ipv4_udptcp_cksum_verify((const struct rte_ipv4_hdr *)ip, uh) != 0)
+			return WG_TERM_BAD_L4;
+	} else if (rte_ipv6_udptcp_cksum_verify((const struct rte_ipv6_hdr *)ip, uh) != 0) {
+		return WG_TERM_BAD_L4;
+	}
+	return WG_TERM_UDP;
+}
+
+enum wg_term_kind wg_term_classify(const uint8_t *ip, uint32_t len, struct wg_term_pkt *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (len < 20)
+		return WG_TERM_PASS;
+	if ((ip[0] >> 4) == 4) {
+		const struct rte_ipv4_hdr *ih = (const struct rte_ipv4_hdr *)ip;
+
+		p->v4 = 1;
+		p->hl = (uint16_t)((ip[0] & 0xf) * 4);
+		p->tot = rte_be_to_cpu_16(ih->total_length);
+		p->proto = ih->next_proto_id;
+		if (p->hl < 20 || p->hl > p->tot || p->tot > len)
+			return WG_TERM_BAD_IP;
+		if (ih->fragment_offset &
+		    rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
+			return WG_TERM_PASS;
+		if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+			return WG_TERM_PASS;
+		if (rte_raw_cksum(ip, p->hl) != 0xffff)
+			return WG_TERM_BAD_IP;
+	} else if ((ip[0] >> 4) == 6 && len >= 40) {
+		p->hl = 40;
+		p->tot = (uint16_t)(40 + (ip[4] << 8 | ip[5]));
+		p->proto = ip[6];
+		if (40u + (uint32_t)(ip[4] << 8 | ip[5]) > len)
+			return WG_TERM_BAD_IP;
+		if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+			return WG_TERM_PASS;
+	} else {
+		return WG_TERM_PASS;
+	}
+	if (p->proto == IPPROTO_UDP)
+		return udp_check(ip, p);
+	return (uint32_t)p->tot < (uint32_t)p->hl + TCP_HDR_LEN ? WG_TERM_BAD_L4 : WG_TERM_TCP;
+}

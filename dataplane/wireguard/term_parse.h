@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Terminated mode's look at a decrypted inner packet (term_parse.c): which
+ * ones the TCP stack or the UDP NAT takes, with the header checks (IPv4
+ * RFC 791 3.1 header checksum; UDP RFC 768 length and checksum, RFC 8200
+ * 8.1 for IPv6).  Pure: no DPDK state, unit-tested and fuzzed alone.
+ */
+#ifndef WG_TERM_PARSE_H
+#define WG_TERM_PARSE_H
+
+#include <stdint.h>
+
+enum wg_term_kind {
+	WG_TERM_PASS = 0,   /* not for termination: fragments, IPv6 extension headers, not TCP/UDP */
+	WG_TERM_TCP,
+	WG_TERM_UDP,
+	WG_TERM_BAD_IP,     /* IPv4 header checksum or lengths wrong */
+	WG_TERM_BAD_L4,     /* TCP header cut short; UDP length, checksum or port 0 */
+};
+
+struct wg_term_pkt {
+	uint8_t v4;
+	uint8_t proto;
+	uint16_t hl;        /* IP header length */
+	uint16_t tot;       /* IP packet length (header + payload) */
+	uint16_t sport, dport;  /* UDP, host order */
+	uint16_t ulen;      /* UDP length (header + data) */
+};
+
+/* ip[0..len): the contiguous bytes of one decrypted packet. */
+enum wg_term_kind wg_term_classify(const uint8_t *ip, uint32_t len, struct wg_term_pkt *p);
+
+#endif
