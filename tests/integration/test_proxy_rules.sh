@@ -8,10 +8,10 @@
 # invert, route.final, reject (default: a refusal the client reads; drop:
 # the connection is reset without an answer), through socks5h and http
 # inbounds; then `ringboxctl route test` agrees for the same requests.
-# A leading sniff rule must not change any decision (the relay does not
-# sniff yet: it goes on as after a sniff that found nothing), and a resolve
-# rule, not done by the relay yet, refuses with a counted dial failure
-# instead of routing to the first outbound.
+# A leading sniff rule must not change any decision (curl's Host header
+# names the same domain), and a resolve rule whose name cannot resolve (no
+# dns configured) refuses with a counted dial failure, never routing to
+# the first outbound.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
