@@ -106,6 +106,7 @@ px_curl -x "socks5://$P:1080" -H "Host: sniffed.example" "http://$RB_SRV_IP4:808
 scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$PX_OUT" "hello from srv" "D: body"
 check D 1 direct3
+[ "$(delta 'ringbox_sniff_results_total{protocol="http"}')" -ge 1 ] || rb_fail "D: no http sniff result in /metrics"
 
 # E: TLS through an HTTP CONNECT tunnel: the ClientHello's SNI decides (the
 # origin speaks plain HTTP, so the TLS handshake itself fails)
@@ -114,6 +115,7 @@ px_curl -p -x "http://$P:3128" --connect-to "sniffed.example:443:$RB_SRV_IP4:808
 	-k "https://sniffed.example/" && rb_fail "E: TLS to a plain-HTTP origin succeeded"
 scrape "$RB_TMP/m2.txt"
 check E 1 direct3
+[ "$(delta 'ringbox_sniff_results_total{protocol="tls"}')" -ge 1 ] || rb_fail "E: no tls sniff result in /metrics"
 
 # F: a tunnel whose client says nothing for 1 s: the sniff times out
 # (300 ms) and the address decides (rule 3); the bytes sent later still go
