@@ -100,7 +100,7 @@ const struct rb_outbound_ops *const proxy_outbound_ops[RB_OUT_TYPE_MAX] = {
 /* ------------------------------------------------------------- failures */
 
 #define PROXY_SNIFF_MAX   2048     /* client bytes read for sniffing */
-#define PROXY_SNIFF_MS    300      /* sing-box's default sniff timeout */
+#define PROXY_SNIFF_MS    300      /* sing-box's default sniff timeout (rule: `timeout`) */
 
 int proxy_reply(struct psess *s, int err)
 {
@@ -435,7 +435,9 @@ void proxy_route_and_dial(struct psess *s)
 		}
 		s->replied = 1;
 		s->state = PS_SNIFF;
-		s->deadline = pl->lc->now + proxy_ms_tsc(pl, PROXY_SNIFF_MS);
+		s->deadline = pl->lc->now +
+			      proxy_ms_tsc(pl, s->route.sniff_timeout_ms ? s->route.sniff_timeout_ms
+									 : PROXY_SNIFF_MS);
 		if (tcp_readable(s->cli) || tcp_eof(s->cli))
 			proxy_sniff_input(s, 0);
 		return;

@@ -103,6 +103,7 @@ struct rb_route_result {
 	 * fills dst.addr and matches again. */
 	uint8_t need_resolve;
 	uint8_t resolve_strategy;           /* enum rb_resolve_strategy */
+	uint32_t sniff_timeout_ms;          /* need_sniff: the rule's timeout (0 = default) */
 };
 
 /*

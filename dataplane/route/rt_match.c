@@ -565,6 +565,7 @@ int rb_rt_match(struct rb_rt_view *v, const struct rb_route_req *req,
 			if (req->sniff.proto != RB_SNIFF_NONE)
 				continue; /* sniffed already (or tried): go on */
 			res->need_sniff = 1;
+			res->sniff_timeout_ms = n->sniff_timeout_ms;
 			res->rule = id < 0xfffe ? (uint16_t)id : 0xfffe;
 			return 0;
 		case RB_RA_RESOLVE:

@@ -10,7 +10,8 @@
 # C: socks5 to the IP: nothing to sniff, nothing to resolve, rule 3.
 # D: a socks5 tunnel: answered early, the first bytes (HTTP Host) sniffed.
 # E: an HTTP CONNECT tunnel carrying TLS: the ClientHello's SNI sniffed.
-# F: a tunnel whose client waits 1 s: the sniff times out, the address decides.
+# F: tunnels whose client waits: within the rule's timeout (1.5 s) still
+#    sniffed; after it the address decides.
 # Each is checked by the body at the client, nginx's log, and the per-rule
 # and per-outbound counters in /metrics.
 . "$(dirname "$0")/lib.sh"
@@ -30,7 +31,7 @@ outbounds = ( { type = \"direct\"; tag = \"direct\"; }, { type = \"direct\"; tag
               { type = \"direct\"; tag = \"direct3\"; } );
 route = {
   rules = (
-    { action = \"sniff\"; },
+    { action = \"sniff\"; timeout = \"1500ms\"; },
     { domain = [\"sniffed.example\"]; outbound = \"direct3\"; },
     { action = \"resolve\"; strategy = \"ipv4_only\"; },
     { ip_cidr = [\"$RB_SRV_IP4/32\"]; outbound = \"direct2\"; }
@@ -117,11 +118,11 @@ scrape "$RB_TMP/m2.txt"
 check E 1 direct3
 [ "$(delta 'ringbox_sniff_results_total{protocol="tls"}')" -ge 1 ] || rb_fail "E: no tls sniff result in /metrics"
 
-# F: a tunnel whose client says nothing for 1 s: the sniff times out
-# (300 ms) and the address decides (rule 3); the bytes sent later still go
-# through
-scrape "$RB_TMP/m1.txt"
-out=$(ip netns exec "$RB_NS_CLI" "$RB_PY" - "$P" "$RB_SRV_IP4" <<'PY'
+# F: tunnels whose client says nothing at first: within the rule's sniff
+# timeout (1.5 s) the late bytes are still sniffed (rule 1); after it the
+# address decides (rule 3); the bytes go through in both cases
+late_tunnel() { # seconds to wait before the request
+	ip netns exec "$RB_NS_CLI" "$RB_PY" - "$P" "$RB_SRV_IP4" "$1" <<'PY'
 import socket, sys, time
 t = socket.create_connection((sys.argv[1], 1080), timeout=5)
 t.sendall(b"\x05\x01\x00")
@@ -129,7 +130,7 @@ assert t.recv(2) == b"\x05\x00"
 t.sendall(b"\x05\x01\x00\x01" + socket.inet_aton(sys.argv[2]) + (8080).to_bytes(2, "big"))
 rep = t.recv(10)
 assert rep[1] == 0, rep
-time.sleep(1)
+time.sleep(float(sys.argv[3]))
 t.sendall(b"GET /index.html HTTP/1.0\r\nHost: sniffed.example\r\n\r\n")
 d = b""
 while True:
@@ -139,10 +140,17 @@ while True:
     d += c
 print(d.split(b"\r\n\r\n", 1)[1].decode().strip())
 PY
-) || rb_fail "F: $out"
+}
+scrape "$RB_TMP/m1.txt"
+out=$(late_tunnel 0.7) || rb_fail "F (0.7 s): $out"
 scrape "$RB_TMP/m2.txt"
-rb_assert_eq "$out" "hello from srv" "F: body"
-check F 3 direct2
+rb_assert_eq "$out" "hello from srv" "F (0.7 s): body"
+check "F (0.7 s, within the timeout)" 1 direct3
+scrape "$RB_TMP/m1.txt"
+out=$(late_tunnel 2.2) || rb_fail "F (2.2 s): $out"
+scrape "$RB_TMP/m2.txt"
+rb_assert_eq "$out" "hello from srv" "F (2.2 s): body"
+check "F (2.2 s, after the timeout)" 3 direct2
 
 rb_dp_stop
 rb_pass "resolve rule, HTTP Host sniffed from a forwarded request and from a SOCKS tunnel, TLS SNI from a CONNECT tunnel, sniff timeout"
