@@ -264,6 +264,51 @@ static void relay_finish_check(struct psess *s)
 	}
 }
 
+/* The chain's stream transforms (proxy_priv.h): upward the inbound's unwrap,
+ * then the routed outbound's wrap and its detours' (hops[] is innermost
+ * first); downward the reverse.  A transform returns NULL when it keeps a
+ * partial chunk (nothing to send yet) or, having set s->xform_err, failed. */
+static int relay_has_xform(const struct psess *s)
+{
+	const struct rb_cfg_proxy *p = s->pl->cfg;
+
+	if (s->in_ops->unwrap || s->in_ops->wrap)
+		return 1;
+	for (unsigned i = 0; i < s->n_hops; i++) {
+		const struct rb_outbound_ops *o = proxy_outbound_ops[p->outbounds[s->hops[i]].type];
+
+		if (o->wrap || o->unwrap)
+			return 1;
+	}
+	return 0;
+}
+
+static struct rte_mbuf *relay_xform(struct psess *s, int upward, struct rte_mbuf *m)
+{
+	const struct rb_cfg_proxy *p = s->pl->cfg;
+
+	if (upward) {
+		if (s->in_ops->unwrap && (m = s->in_ops->unwrap(s, m)) == NULL)
+			return NULL;
+		for (int i = s->n_hops - 1; i >= 0; i--) {
+			const struct rb_outbound_ops *o = proxy_outbound_ops[p->outbounds[s->hops[i]].type];
+
+			if (o->wrap && (m = o->wrap(s, m)) == NULL)
+				return NULL;
+		}
+		return m;
+	}
+	for (unsigned i = 0; i < s->n_hops; i++) {
+		const struct rb_outbound_ops *o = proxy_outbound_ops[p->outbounds[s->hops[i]].type];
+
+		if (o->unwrap && (m = o->unwrap(s, m)) == NULL)
+			return NULL;
+	}
+	if (s->in_ops->wrap)
+		m = s->in_ops->wrap(s, m);
+	return m;
+}
+
 /* Move what src has and dst can take; propagate EOF.  Returns -1 when the
  * session was freed. */
 static int pump(struct psess *s, int upward)
@@ -272,9 +317,11 @@ static int pump(struct psess *s, int upward)
 	struct rte_mbuf **pend = upward ? &s->pend_up : &s->pend_down;
 	uint8_t *shut = upward ? &s->shut_up : &s->shut_down;
 	uint32_t moved = 0;
+	int xf;
 
 	if (src == NULL || dst == NULL)
 		return 0;
+	xf = relay_has_xform(s);
 	if (!upward && s->ka) {
 		int k = proxy_http_ka_head(s); /* the response head first (http_ka.c) */
 
@@ -311,6 +358,13 @@ static int pump(struct psess *s, int upward)
 				break;
 			if (upward && s->ka)
 				proxy_http_ka_up_moved(s, m->pkt_len);
+			if (xf && (m = relay_xform(s, upward, m)) == NULL) {
+				if (!s->xform_err)
+					continue; /* a partial chunk stays in the codec */
+				rb_count(s->pl->lc, RB_EV_PROXY_XFORM_ERR);
+				proxy_sess_free(s);
+				return -1;
+			}
 		}
 		len = m->pkt_len;
 		rc = tcp_write_mbuf(dst, m);

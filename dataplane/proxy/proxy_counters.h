@@ -41,6 +41,7 @@
 	X(PROXY_UDP_TIMEOUT, proxy_udp_timeout, "proxy: UDP NAT sessions ended by idle timeout") \
 	X(PROXY_UDP_UP, proxy_udp_up, "proxy: UDP datagrams relayed client to destination") \
 	X(PROXY_UDP_DOWN, proxy_udp_down, "proxy: UDP datagrams relayed destination to client") \
-	X(PROXY_UDP_SEND_FAIL, proxy_udp_send_fail, "proxy: UDP relay sends that failed")
+	X(PROXY_UDP_SEND_FAIL, proxy_udp_send_fail, "proxy: UDP relay sends that failed") \
+	X(PROXY_XFORM_ERR, proxy_xform_err, "proxy: relayed connections closed, stream transform failed")
 
 #endif

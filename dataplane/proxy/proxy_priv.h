@@ -94,6 +94,7 @@ struct psess {
 	uint8_t state;                  /* enum psess_state */
 	uint8_t in_type;                /* enum rb_in_type after mixed decided */
 	uint8_t shut_up, shut_down;     /* EOF propagated client->up / up->client */
+	uint8_t xform_err;              /* a wrap/unwrap failed: close (proxy.c relay_xform) */
 	uint8_t resolving;              /* a rb_resolve_start() callback is pending */
 	uint8_t route_resolving;        /* for a resolve rule (then match again) */
 	uint8_t replied;                /* the client got its success answer (sniffing) */
