@@ -243,28 +243,14 @@ static int udp_route(struct rb_lcore *lc, int family, const uint8_t *raddr, uint
 	return 0;
 }
 
-struct udp_sock *udp_open(struct rb_lcore *lc, int family, const uint8_t *raddr, uint16_t rport,
-			  udp_recv_cb cb, void *arg, int *err)
+/* The next free ephemeral port (network order) whose datagrams from raddr:rp,
+ * arriving on ifport for laddr, hash to this lcore; 0 when none is left.
+ * raddr and laddr are 8-byte aligned (the flow hash loads 8 bytes at a time). */
+static uint16_t owned_port(struct rb_lcore *lc, int family, uint16_t ifport,
+			   const uint8_t *raddr, const uint8_t *laddr, uint16_t rp)
 {
 	struct udp_stack *us = lc->udp;
-	struct udp_sock *s = NULL;
-	/* 8-byte aligned: the flow hash loads 8 bytes at a time */
-	uint8_t laddr[16] __attribute__((aligned(8)));
-	uint8_t ra[16] __attribute__((aligned(8))) = {0};
-	uint16_t port = 0, rp = rte_cpu_to_be_16(rport);
-	int e;
 
-	if (us == NULL || cb == NULL || raddr == NULL || rport == 0 ||
-	    (family != AF_INET && family != AF_INET6)) {
-		e = -EINVAL;
-		goto out;
-	}
-	memcpy(ra, raddr, alen(family));
-	raddr = ra;
-	e = udp_route(lc, family, raddr, &port, laddr);
-	if (e < 0)
-		goto out;
-	e = -EADDRNOTAVAIL;
 	for (unsigned i = 0; i <= UDP_EPH_HI - UDP_EPH_LO; i++) {
 		uint16_t lport = rte_cpu_to_be_16(us->eph_next);
 		unsigned owner;
@@ -277,24 +263,51 @@ struct udp_sock *udp_open(struct rb_lcore *lc, int family, const uint8_t *raddr,
 
 			memcpy(&r, raddr, 4);
 			memcpy(&l, laddr, 4);
-			owner = rb_flow_owner4(lc->dp, port, r, l, rp, lport);
+			owner = rb_flow_owner4(lc->dp, ifport, r, l, rp, lport);
 		} else {
-			owner = rb_flow_owner6(lc->dp, port, raddr, laddr, rp, lport);
+			owner = rb_flow_owner6(lc->dp, ifport, raddr, laddr, rp, lport);
 		}
-		if (owner != lc->worker)
-			continue;
-		s = sock_new(us, family, laddr, lport, cb, arg);
-		if (s == NULL) {
-			e = -ENOMEM;
-			goto out;
-		}
-		s->connected = 1;
-		memcpy(s->raddr, raddr, alen(family));
-		s->rport = rp;
-		s->ifport = port;
-		e = 0;
-		break;
+		if (owner == lc->worker)
+			return lport;
 	}
+	return 0;
+}
+
+struct udp_sock *udp_open(struct rb_lcore *lc, int family, const uint8_t *raddr, uint16_t rport,
+			  udp_recv_cb cb, void *arg, int *err)
+{
+	struct udp_stack *us = lc->udp;
+	struct udp_sock *s = NULL;
+	/* 8-byte aligned: the flow hash loads 8 bytes at a time */
+	uint8_t laddr[16] __attribute__((aligned(8)));
+	uint8_t ra[16] __attribute__((aligned(8))) = {0};
+	uint16_t port = 0, lport, rp = rte_cpu_to_be_16(rport);
+	int e;
+
+	if (us == NULL || cb == NULL || raddr == NULL || rport == 0 ||
+	    (family != AF_INET && family != AF_INET6)) {
+		e = -EINVAL;
+		goto out;
+	}
+	memcpy(ra, raddr, alen(family));
+	raddr = ra;
+	e = udp_route(lc, family, raddr, &port, laddr);
+	if (e < 0)
+		goto out;
+	lport = owned_port(lc, family, port, raddr, laddr, rp);
+	if (lport == 0) {
+		e = -EADDRNOTAVAIL;
+		goto out;
+	}
+	s = sock_new(us, family, laddr, lport, cb, arg);
+	if (s == NULL) {
+		e = -ENOMEM;
+		goto out;
+	}
+	s->connected = 1;
+	memcpy(s->raddr, raddr, alen(family));
+	s->rport = rp;
+	s->ifport = port;
 out:
 	if (err)
 		*err = e;
@@ -311,7 +324,7 @@ struct udp_sock *udp_bind_owned(struct rb_lcore *lc, int family, const uint8_t *
 	uint8_t la[16] __attribute__((aligned(8))) = {0};
 	uint8_t ra[16] __attribute__((aligned(8))) = {0};
 	uint8_t rl[16];
-	uint16_t port = 0, rp = rte_cpu_to_be_16(rport);
+	uint16_t port = 0, lport, rp = rte_cpu_to_be_16(rport);
 	int e;
 
 	if (us == NULL || cb == NULL || laddr == NULL || raddr == NULL || rport == 0 ||
@@ -325,29 +338,13 @@ struct udp_sock *udp_bind_owned(struct rb_lcore *lc, int family, const uint8_t *
 	e = udp_route(lc, family, ra, &port, rl);
 	if (e < 0)
 		goto out;
-	e = -EADDRNOTAVAIL;
-	for (unsigned i = 0; i <= UDP_EPH_HI - UDP_EPH_LO; i++) {
-		uint16_t lport = rte_cpu_to_be_16(us->eph_next);
-		unsigned owner;
-
-		us->eph_next = us->eph_next >= UDP_EPH_HI ? UDP_EPH_LO : (uint16_t)(us->eph_next + 1);
-		if (port_in_use(us, lport))
-			continue;
-		if (family == AF_INET) {
-			uint32_t r, l;
-
-			memcpy(&r, ra, 4);
-			memcpy(&l, la, 4);
-			owner = rb_flow_owner4(lc->dp, port, r, l, rp, lport);
-		} else {
-			owner = rb_flow_owner6(lc->dp, port, ra, la, rp, lport);
-		}
-		if (owner != lc->worker)
-			continue;
-		s = sock_new(us, family, la, lport, cb, arg);
-		e = s ? 0 : -ENOMEM;
-		break;
+	lport = owned_port(lc, family, port, ra, la, rp);
+	if (lport == 0) {
+		e = -EADDRNOTAVAIL;
+		goto out;
 	}
+	s = sock_new(us, family, la, lport, cb, arg);
+	e = s ? 0 : -ENOMEM;
 out:
 	if (err)
 		*err = e;
