@@ -10,9 +10,10 @@
 #include "ss2022.h"
 
 static const struct ss_method methods2022[] = {
-    {"2022-blake3-aes-128-gcm", RB_AEAD_AES_128_GCM, 16, 12},
-    {"2022-blake3-aes-256-gcm", RB_AEAD_AES_256_GCM, 32, 12},
-    {"2022-blake3-chacha20-poly1305", RB_AEAD_CHACHA20_POLY1305, 32, 12},
+    {"2022-blake3-aes-128-gcm", RB_AEAD_AES_128_GCM, 16, 12, SS2022_MAX_PAYLOAD},
+    {"2022-blake3-aes-256-gcm", RB_AEAD_AES_256_GCM, 32, 12, SS2022_MAX_PAYLOAD},
+    {"2022-blake3-chacha20-poly1305", RB_AEAD_CHACHA20_POLY1305, 32, 12,
+     SS2022_MAX_PAYLOAD},
 };
 
 const struct ss_method *ss2022_method_find(const char *name)

@@ -14,11 +14,12 @@
 enum { ST_SALT = 0, ST_LEN, ST_PAYLOAD };
 
 static const struct ss_method methods[SS_M_COUNT] = {
-    [SS_M_AES_128_GCM] = {"aes-128-gcm", RB_AEAD_AES_128_GCM, 16, 12},
-    [SS_M_AES_256_GCM] = {"aes-256-gcm", RB_AEAD_AES_256_GCM, 32, 12},
-    [SS_M_CHACHA20_IETF_POLY1305] = {"chacha20-ietf-poly1305", RB_AEAD_CHACHA20_POLY1305, 32, 12},
+    [SS_M_AES_128_GCM] = {"aes-128-gcm", RB_AEAD_AES_128_GCM, 16, 12, SS_MAX_PAYLOAD},
+    [SS_M_AES_256_GCM] = {"aes-256-gcm", RB_AEAD_AES_256_GCM, 32, 12, SS_MAX_PAYLOAD},
+    [SS_M_CHACHA20_IETF_POLY1305] = {"chacha20-ietf-poly1305", RB_AEAD_CHACHA20_POLY1305, 32, 12,
+				     SS_MAX_PAYLOAD},
     [SS_M_XCHACHA20_IETF_POLY1305] = {"xchacha20-ietf-poly1305", RB_AEAD_XCHACHA20_POLY1305, 32,
-				      24},
+				      24, SS_MAX_PAYLOAD},
 };
 
 const struct ss_method *ss_method_find(const char *name)
@@ -66,9 +67,11 @@ static int set_salt(struct ss_cipher *c, const uint8_t *salt)
 
 static void cipher_init(struct ss_cipher *c, const struct ss_method *m, const uint8_t *master)
 {
-	memset(c, 0, offsetof(struct ss_cipher, pend));
+	memset(c, 0, offsetof(struct ss_cipher, pend_buf));
 	c->m = m;
-	memcpy(c->master, master, m->key_len);
+	c->pend = c->pend_buf;
+	if (master)
+		memcpy(c->master, master, m->key_len);
 }
 
 int ss_enc_init(struct ss_cipher *c, const struct ss_method *m, const uint8_t *master,
@@ -84,7 +87,30 @@ void ss_dec_init(struct ss_cipher *c, const struct ss_method *m, const uint8_t *
 	c->st = ST_SALT;
 }
 
-void ss_cipher_wipe(struct ss_cipher *c) { OPENSSL_cleanse(c, sizeof(*c)); }
+void ss_cipher_wipe(struct ss_cipher *c)
+{
+	if (c->pend && c->pend != c->pend_buf)
+		OPENSSL_cleanse(c->pend, (size_t)c->m->max_payload + SS_TAG_LEN);
+	OPENSSL_cleanse(c, sizeof(*c));
+}
+
+int ss_cipher_init_keyed(struct ss_cipher *c, const struct ss_method *m, const uint8_t *subkey,
+			 uint64_t nonce, uint8_t *pend)
+{
+	if (pend == NULL && m->max_payload > SS_MAX_PAYLOAD)
+		return SS_ERR_INTERNAL;
+	cipher_init(c, m, NULL);
+	if (pend)
+		c->pend = pend;
+	if (rb_aead_key_init(&c->key, (enum rb_aead_alg)m->alg, subkey, m->key_len) != 0)
+		return SS_ERR_INTERNAL;
+	for (unsigned i = 0; i < 8; i++, nonce >>= 8)
+		c->nonce[i] = (uint8_t)nonce;
+	c->keyed = 1;
+	c->salt_sent = 1;
+	c->st = ST_LEN;
+	return SS_OK;
+}
 
 /* The next nonce into slot, then increment (little endian, SIP004). */
 static const uint8_t *nonce_take(struct ss_cipher *c, unsigned slot)
@@ -98,7 +124,7 @@ static const uint8_t *nonce_take(struct ss_cipher *c, unsigned slot)
 
 size_t ss_enc_size(const struct ss_cipher *c, size_t len)
 {
-	size_t n = (len + SS_MAX_PAYLOAD - 1) / SS_MAX_PAYLOAD;
+	size_t n = (len + c->m->max_payload - 1) / c->m->max_payload;
 
 	if (len == 0)
 		return 0;
@@ -140,7 +166,7 @@ long ss_enc(struct rb_aead_ctx *ctx, struct ss_cipher *c, const uint8_t *in, siz
 		c->salt_sent = 1;
 	}
 	while (len) {
-		uint32_t n = len > SS_MAX_PAYLOAD ? SS_MAX_PAYLOAD : (uint32_t)len;
+		uint32_t n = len > c->m->max_payload ? c->m->max_payload : (uint32_t)len;
 		unsigned slot = c->batch.n;
 		uint8_t *h = out + off;
 
@@ -193,7 +219,7 @@ static int dec_unit(struct rb_aead_ctx *ctx, struct ss_cipher *c, const uint8_t 
 		if (rc != RB_AEAD_OK)
 			return rc == RB_AEAD_EAUTH ? SS_ERR_AUTH : SS_ERR_INTERNAL;
 		c->plen = (uint16_t)((lb[0] << 8) | lb[1]);
-		if (c->plen == 0 || c->plen > SS_MAX_PAYLOAD)
+		if (c->plen == 0 || c->plen > c->m->max_payload)
 			return SS_ERR_LEN;
 		c->st = ST_PAYLOAD;
 		return SS_OK;

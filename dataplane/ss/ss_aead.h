@@ -29,6 +29,7 @@ struct ss_method {
 	uint8_t alg;	  /* enum rb_aead_alg */
 	uint8_t key_len;  /* = salt length */
 	uint8_t nonce_len;
+	uint16_t max_payload; /* chunk payload limit: 0x3FFF (SIP004), 0xFFFF (SIP022) */
 };
 
 /* NULL for an unknown name. */
@@ -41,7 +42,7 @@ int ss_master_key(const struct ss_method *m, const char *password, uint8_t *key)
 enum ss_err {
 	SS_OK = 0,
 	SS_ERR_AUTH = -1,     /* a tag did not verify (first chunk: probe) */
-	SS_ERR_LEN = -2,      /* payload length 0 or over 0x3FFF */
+	SS_ERR_LEN = -2,      /* payload length 0 or over m->max_payload */
 	SS_ERR_INTERNAL = -3, /* key derivation / backend failure */
 };
 
@@ -62,17 +63,26 @@ struct ss_cipher {
 	uint16_t plen; /* payload length of the current chunk */
 	uint32_t pend_len;
 	uint64_t chunks; /* chunks opened/sealed so far */
-	uint8_t pend[SS_MAX_PAYLOAD + SS_TAG_LEN];
+	uint8_t *pend;	 /* reassembly buffer: pend_buf, or the layered codec's */
+	uint8_t pend_buf[SS_MAX_PAYLOAD + SS_TAG_LEN];
 	uint8_t nonces[RB_AEAD_BATCH_MAX][SS_MAX_NONCE];
 	struct rb_aead_batch batch;
 };
 
-/* Encoder: salt = m->key_len random bytes chosen by the caller (tests pass
+/* Chunks are at most m->max_payload bytes.
+ * Encoder: salt = m->key_len random bytes chosen by the caller (tests pass
  * fixed ones).  Decoder: the salt comes from the stream. */
 int ss_enc_init(struct ss_cipher *c, const struct ss_method *m, const uint8_t *master,
 		const uint8_t *salt);
 void ss_dec_init(struct ss_cipher *c, const struct ss_method *m, const uint8_t *master);
 void ss_cipher_wipe(struct ss_cipher *c);
+/* For a codec layered on this one (SIP022 after its headers): a cipher
+ * whose salt was handled elsewhere, keyed with subkey, nonce counter at
+ * `nonce`; the encoder writes no salt, the decoder expects a length chunk.
+ * pend: a reassembly buffer of m->max_payload + SS_TAG_LEN bytes, or NULL
+ * for the inline one (only when m->max_payload <= SS_MAX_PAYLOAD). */
+int ss_cipher_init_keyed(struct ss_cipher *c, const struct ss_method *m, const uint8_t *subkey,
+			 uint64_t nonce, uint8_t *pend);
 
 /* Bytes the encoder writes for len bytes of plaintext (salt included the
  * first time). */
@@ -86,7 +96,7 @@ long ss_enc(struct rb_aead_ctx *ctx, struct ss_cipher *c, const uint8_t *in, siz
  * plaintext to out (at most outcap; *produced).  Bytes of an incomplete
  * unit are kept inside.  Returns SS_OK or SS_ERR_* (then the stream is
  * dead: every later call fails too).  Stops early only when out is full;
- * outcap >= SS_MAX_PAYLOAD guarantees progress. */
+ * outcap >= m->max_payload guarantees progress. */
 int ss_dec(struct rb_aead_ctx *ctx, struct ss_cipher *c, const uint8_t *in, size_t len,
 	   size_t *used, uint8_t *out, size_t outcap, size_t *produced);
 
