@@ -619,6 +619,58 @@ oom:
 	return out;
 }
 
+/* The automaton as a full DFA over byte classes (bytes that occur in no
+ * keyword share class 0): row s holds the next state's row for each class,
+ * RB_RT_KW_OUT when that state has output.  BFS order puts every fail link
+ * before its state, so a missing edge copies the fail state's finished
+ * row.  NULL (no error) when the table would exceed RB_RT_KW_DFA_MAX. */
+static uint32_t *build_kw_dfa(struct cc *c, const struct rb_rt_ac *ac, uint32_t n_ac,
+			      uint8_t cls[256], uint32_t *n_cls_out)
+{
+	const uint32_t *pool = c->pool.p;
+	uint32_t n_cls = 1, *t;
+	unsigned char rep[256];
+
+	memset(cls, 0, 256);
+	for (uint32_t s = 0; s < n_ac; s++)
+		for (uint32_t e = 0; e < ac[s].n_edges; e++)
+			cls[pool[ac[s].edge_off + e] >> 24] = 1;
+	for (int b = 0; b < 256; b++)
+		if (cls[b]) {
+			rep[n_cls] = (unsigned char)b;
+			cls[b] = (uint8_t)n_cls++;
+		}
+	*n_cls_out = n_cls;
+	if ((uint64_t)n_ac * n_cls * 4 > RB_RT_KW_DFA_MAX)
+		return NULL;
+	t = calloc((size_t)n_ac * n_cls, 4);
+	if (!t) {
+		c->oom = 1;
+		return NULL;
+	}
+	for (uint32_t s = 0; s < n_ac; s++) {
+		uint32_t *row = t + (size_t)s * n_cls;
+		const uint32_t *e = pool + ac[s].edge_off;
+		uint32_t k = 0;
+
+		if (s)
+			memcpy(row, t + (size_t)ac[s].fail * n_cls, n_cls * 4);
+		else
+			for (uint32_t x = 0; x < n_cls; x++)
+				row[x] = 0;
+		/* edges are sorted by byte, classes are numbered in byte order */
+		for (uint32_t x = 1; x < n_cls && k < ac[s].n_edges; x++) {
+			uint32_t to;
+
+			if ((e[k] >> 24) != rep[x])
+				continue;
+			to = e[k++] & 0xffffff;
+			row[x] = to * n_cls | (ac[to].ids.n || ac[to].out_next ? RB_RT_KW_OUT : 0);
+		}
+	}
+	return t;
+}
+
 /* ------------------------------------------------------------ address interval maps */
 
 static int cmp_pkey(const void *a, const void *b)
@@ -785,8 +837,11 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	uint32_t tags_off, final = 0;
 	struct rb_rt_dom *dom = NULL;
 	struct rb_rt_ac *ac = NULL;
+	uint32_t *dfa = NULL, n_cls = 0;
+	uint8_t kw_cls[256];
 	struct rb_rt_hdr *h;
 	size_t off, size, o_nodes, o_pool, o_str, o_dom = 0, o_ac = 0, o_rx, o_iv[RB_RT_NIMAP];
+	size_t o_cls = 0, o_dfa = 0;
 	uint8_t *b = NULL;
 	int rc = -ENOMEM;
 
@@ -805,6 +860,8 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 		goto out;
 	ac = build_ac(&c, &n_ac);
 	if (c.kws.n && !ac)
+		goto out;
+	if (ac && !(dfa = build_kw_dfa(&c, ac, n_ac, kw_cls, &n_cls)) && c.oom)
 		goto out;
 	for (int m = 0; m < RB_RT_NIMAP; m++)
 		if (build_imap(&c, m, &iv[m], &idx_off[m]))
@@ -856,6 +913,12 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	if (ac) {
 		o_ac = off;
 		off = al8(off + (size_t)n_ac * sizeof(*ac));
+		o_cls = off;
+		off = al8(off + 256);
+	}
+	if (dfa) {
+		o_dfa = off;
+		off = al8(off + (size_t)n_ac * n_cls * 4);
 	}
 	for (int m = 0; m < RB_RT_NIMAP; m++) {
 		o_iv[m] = off;
@@ -884,8 +947,16 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 		memcpy(b + o_str, c.strs.p, c.strs.n);
 	if (dom)
 		memcpy(b + o_dom, dom, ((size_t)dom_mask + 1) * sizeof(*dom));
-	if (ac)
+	if (ac) {
 		memcpy(b + o_ac, ac, (size_t)n_ac * sizeof(*ac));
+		memcpy(b + o_cls, kw_cls, 256);
+		h->kw_cls_off = (uint32_t)o_cls;
+		h->n_kw_cls = n_cls;
+	}
+	if (dfa) {
+		memcpy(b + o_dfa, dfa, (size_t)n_ac * n_cls * 4);
+		h->kw_dfa_off = (uint32_t)o_dfa;
+	}
 	for (int m = 0; m < RB_RT_NIMAP; m++) {
 		struct ivb *v = iv[m].p;
 
@@ -946,6 +1017,7 @@ out:
 	free(b);
 	free(dom);
 	free(ac);
+	free(dfa);
 	free(c.nodes.p);
 	free(c.cfgn.p);
 	free(c.pool.p);

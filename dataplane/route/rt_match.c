@@ -227,6 +227,18 @@ static uint32_t ac_next(const struct ctx *c, const struct rb_rt_ac *ac, uint32_t
 	}
 }
 
+static int kw_emit(struct ctx *c, const struct rb_rt_ac *ac, uint32_t s, uint32_t *kw)
+{
+	for (uint32_t o = ac[s].ids.n ? s : ac[s].out_next; o; o = ac[o].out_next) {
+		if ((*kw)++ >= MAX_KW_REFS) {
+			c->kw_overflow = 1;
+			return -1;
+		}
+		add_ref(c, ac[o].ids);
+	}
+	return 0;
+}
+
 static void keyword_lookup(struct ctx *c)
 {
 	const struct rb_rt_hdr *h = c->v->h;
@@ -235,15 +247,24 @@ static void keyword_lookup(struct ctx *c)
 
 	if (!h->n_ac)
 		return;
+	if (h->kw_dfa_off) {
+		/* one dependent load per byte; output is rare (flag bit) */
+		const uint32_t *t = at(c->v, h->kw_dfa_off);
+		const uint8_t *cls = at(c->v, h->kw_cls_off);
+		uint32_t nc = h->n_kw_cls;
+
+		for (uint32_t i = 0; i < c->dlen; i++) {
+			s = t[(s & ~RB_RT_KW_OUT) + cls[(unsigned char)c->dom[i]]];
+			if (__builtin_expect(s & RB_RT_KW_OUT, 0) &&
+			    kw_emit(c, ac, (s & ~RB_RT_KW_OUT) / nc, &kw))
+				return;
+		}
+		return;
+	}
 	for (uint32_t i = 0; i < c->dlen; i++) {
 		s = ac_next(c, ac, s, (unsigned char)c->dom[i]);
-		for (uint32_t o = ac[s].ids.n ? s : ac[s].out_next; o; o = ac[o].out_next) {
-			if (kw++ >= MAX_KW_REFS) {
-				c->kw_overflow = 1;
-				return;
-			}
-			add_ref(c, ac[o].ids);
-		}
+		if (kw_emit(c, ac, s, &kw))
+			return;
 	}
 }
 

@@ -195,6 +195,25 @@ static int check_ac(struct vctx *v)
 			if ((pool(v)[e.off + k] & 0xffffff) >= h->n_ac)
 				return bad(v, "keyword state %u: edge out of bounds", i);
 	}
+	/* byte classes and the DFA: every entry a row start inside the table */
+	if (h->n_kw_cls == 0 || h->n_kw_cls > 256 || !span(v, h->kw_cls_off, 256, 1, 8))
+		return bad(v, "keyword classes out of bounds");
+	for (uint32_t b = 0; b < 256; b++)
+		if (v->base[h->kw_cls_off + b] >= h->n_kw_cls)
+			return bad(v, "keyword class of byte %u out of range", b);
+	if (h->kw_dfa_off) {
+		uint64_t cells = (uint64_t)h->n_ac * h->n_kw_cls;
+		const uint32_t *t = (const void *)(v->base + h->kw_dfa_off);
+
+		if (cells * 4 > RB_RT_KW_DFA_MAX || !span(v, h->kw_dfa_off, cells, 4, 4))
+			return bad(v, "keyword DFA out of bounds");
+		for (uint64_t k = 0; k < cells; k++) {
+			uint32_t r = t[k] & ~RB_RT_KW_OUT;
+
+			if (r >= cells || r % h->n_kw_cls)
+				return bad(v, "keyword DFA entry %lu out of bounds", (unsigned long)k);
+		}
+	}
 	return 0;
 }
 

@@ -16,7 +16,9 @@
  *              a.com and *.a.com) and dot suffixes (DOTSUF: ".a.com"
  *              matches *.a.com); hashed right to left so one pass over
  *              the query yields the hash of every label suffix
- *   ac         Aho-Corasick automaton of domain_keyword strings
+ *   ac         Aho-Corasick automaton of domain_keyword strings, plus (when
+ *              it fits in RB_RT_KW_DFA_MAX bytes) its full transition
+ *              table over byte classes: one load per byte of the query
  *   imap[4]    dst v4, dst v6, src v4, src v6: disjoint sorted intervals
  *              covering the address space, each with the sorted list of
  *              nodes whose CIDR contains it, plus a 65536-entry index by
@@ -30,8 +32,13 @@
 #include <stdint.h>
 
 #define RB_RT_MAGIC    0x31425452u   /* "RTB1" */
-#define RB_RT_VERSION  1
+#define RB_RT_VERSION  2
 #define RB_RT_NO_OUTBOUND 0xffffu
+/* The keyword DFA is built only up to this size (else the sparse walk). */
+#define RB_RT_KW_DFA_MAX (8u << 20)
+/* A DFA entry: the target's row (state * n_kw_cls), this bit when the
+ * target state has keyword output (its own or on its fail chain). */
+#define RB_RT_KW_OUT 0x80000000u
 
 enum rb_rt_dom_kind { RB_RT_DOM_EXACT = 1, RB_RT_DOM_SUFFIX = 2, RB_RT_DOM_DOTSUF = 3 };
 
@@ -158,6 +165,10 @@ struct rb_rt_hdr {
 	uint32_t tags_off;          /* pool: strtab offsets, inbounds then outbounds */
 	uint32_t has_src_cidr;
 	uint32_t ac_root_off;       /* pool: uint32_t[256], the root's transitions */
+	uint32_t kw_cls_off;        /* uint8_t[256]: byte -> class (0: in no keyword) */
+	uint32_t kw_dfa_off;        /* uint32_t[n_ac * n_kw_cls] (RB_RT_KW_*), 0: none */
+	uint32_t n_kw_cls;
+	uint32_t pad2;
 	struct rb_rt_imap imap[RB_RT_NIMAP];
 };
 
