@@ -16,7 +16,7 @@
 	X(PROXY_UDP_REJECTED, proxy_udp_rejected,                                          \
 	  "proxy: datagrams to a destination the router rejects or blocks")                 \
 	X(PROXY_UDP_UNSUPPORTED, proxy_udp_unsupported,                                    \
-	  "proxy: datagrams routed to an outbound without UDP relay (only direct has it)")  \
+	  "proxy: datagrams routed to an outbound (or detour chain) without UDP relay")  \
 	X(PROXY_UDP_NO_ROUTE, proxy_udp_no_route,                                          \
 	  "proxy: datagrams whose destination could not be resolved or opened")           \
 	X(PROXY_UDP_PENDING, proxy_udp_pending,                                            \

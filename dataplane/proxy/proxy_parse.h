@@ -101,6 +101,12 @@ size_t rb_socks_cli_start(struct rb_socks_cli *c, int version, int cmd, const ch
 /* Feed the server's bytes; like rb_socks_srv_feed (out >= 600 bytes). */
 int rb_socks_cli_feed(struct rb_socks_cli *c, const uint8_t *buf, size_t len, size_t *used,
 		      uint8_t *out, size_t *outlen);
+/* After a UDP ASSOCIATE reply (RFC 1928 6, 7): where the datagrams go.
+ * BND.ADDR all zeros (0.0.0.0 or ::, "the address you reached") means the
+ * server's own address; a domain BND.ADDR, port 0 or a zero address
+ * without a server address of that family is refused (-1). */
+int rb_socks5_udp_relay_addr(const struct rb_dest *bound, const struct rb_dest *server,
+			     struct rb_dest *relay);
 
 /* ---- HTTP proxy server (inbound) ---- */
 struct rb_http_srv {

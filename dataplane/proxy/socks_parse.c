@@ -359,6 +359,25 @@ int rb_socks5_udp_parse(const uint8_t *b, size_t len, struct rb_dest *dst)
 	return (int)need;
 }
 
+int rb_socks5_udp_relay_addr(const struct rb_dest *bound, const struct rb_dest *server,
+			     struct rb_dest *relay)
+{
+	static const uint8_t zero[16];
+	size_t al;
+
+	if ((bound->family != AF_INET && bound->family != AF_INET6) || bound->port == 0)
+		return -1;
+	al = bound->family == AF_INET ? 4 : 16;
+	*relay = *bound;
+	relay->domain[0] = '\0';
+	if (memcmp(bound->addr, zero, al) != 0)
+		return 0;
+	if (server->family != bound->family || memcmp(server->addr, zero, al) == 0)
+		return -1;
+	memcpy(relay->addr, server->addr, 16);
+	return 0;
+}
+
 size_t rb_socks5_udp_header(const struct rb_dest *d, uint8_t *out)
 {
 	size_t n = 0, dl;

@@ -7,8 +7,8 @@
  *          <-TCP--  reply: BND.ADDR:BND.PORT = the relay port bound here
  *   client --UDP--> relay port: RSV RSV FRAG ATYP DST.ADDR DST.PORT DATA
  *                   -> NAT session (client port, destination): routed once
- *                      (network udp), its own socket from udp_open() (a local
- *                      port whose replies hash back to this lcore) -> DATA
+ *                      (network udp), then the routed outbound's UDP ops
+ *                      (udp_out.h: direct, socks, block, ...) carry DATA
  *   client <-UDP--  relay port: header with the replying address + DATA
  *
  * Sessions are bounded per lcore (PROXY_UDP_SESS_PER_LCORE; refusals
@@ -17,8 +17,7 @@
  * inbound's value wins when shorter), and all end with the association's
  * TCP connection.  Only datagrams from the client's address (and, when the
  * request announced one, its port) are accepted.  Fragments (FRAG != 0) are
- * dropped and counted; the outbound must be `direct` (or the datagram is
- * dropped and counted).
+ * dropped and counted; an outbound without UDP ops drops and counts them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 #include "../udp/udp.h"
 #include "proxy_priv.h"
 #include "socks_wire.h"
+#include "udp_out.h"
 
 #define UDP_PENDING_MAX   4       /* datagrams held while the destination resolves */
 #define UDP_HDR_MAX       (4 + 1 + RB_DOMAIN_MAX + 2)
@@ -41,15 +41,19 @@
 struct udp_nat {
 	LIST_ENTRY(udp_nat) link;       /* in its association */
 	struct proxy_udp_assoc *a;
-	struct udp_sock *sock;          /* toward the destination; NULL while resolving */
+	const struct rb_udp_outbound_ops *ops;
+	void *ostate;                   /* the outbound's (udp_out.h) */
 	uint16_t cport;                 /* the client's UDP source port */
 	uint16_t outbound, rule_slot;
 	uint8_t resolving;
+	uint8_t opening;                /* open() answered 1: waiting for ready */
+	uint8_t opened;                 /* open() succeeded: close() owed */
 	uint8_t n_pend;
 	uint8_t strategy;               /* enum rb_resolve_strategy of the route */
 	struct rb_dest dst;             /* as the client asked */
 	struct rb_dest to;              /* where datagrams go (overrides, resolution) */
 	uint64_t last, idle;            /* TSC */
+	uint64_t open_deadline;         /* TSC, while opening */
 	struct rte_mbuf *pend[UDP_PENDING_MAX];
 };
 
@@ -105,7 +109,9 @@ static void nat_free(struct udp_nat *n)
 
 	if (n->resolving)
 		rb_resolve_cancel(pl->lc, nat_resolved, n);
-	udp_close(n->sock);
+	if (n->opened || n->opening)
+		n->ops->close(n);
+	n->opened = n->opening = 0;
 	for (int i = 0; i < n->n_pend; i++)
 		rte_pktmbuf_free(n->pend[i]);
 	LIST_REMOVE(n, link);
@@ -128,9 +134,6 @@ static uint64_t idle_tsc(const struct psess *s, uint16_t port)
 	return s->pl->lc->dp->tsc_hz * sec;
 }
 
-static void nat_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
-		     void *arg);
-
 /* Send m (payload only) toward the session's destination. */
 static void nat_send(struct udp_nat *n, struct rte_mbuf *m)
 {
@@ -138,32 +141,111 @@ static void nat_send(struct udp_nat *n, struct rte_mbuf *m)
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 
 	n->last = lc->now;
-	if (udp_send(n->sock, m, NULL) != 0) {
+	if (n->ops->send(n, m, &n->to) != 0) {
 		rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
 		return;
 	}
 	nat_count(n, 1, len);
 }
 
-/* The destination is known: open the session's socket, flush what waited.
- * Returns 0, or < 0 with the session freed. */
-static int nat_open(struct udp_nat *n)
+static enum rb_drop open_drop_reason(int err)
 {
-	struct rb_lcore *lc = n->a->s->pl->lc;
-	int err = 0;
+	if (err == -EACCES)
+		return RB_DROP_PROXY_UDP_REJECTED;
+	if (err == -EOPNOTSUPP || err == -ENOTSUP)
+		return RB_DROP_PROXY_UDP_UNSUPPORTED;
+	return RB_DROP_PROXY_UDP_NO_ROUTE;
+}
 
-	n->sock = udp_open(lc, n->to.family, n->to.addr, n->to.port, nat_recv, n, &err);
-	if (n->sock == NULL) {
-		for (int i = 0; i < n->n_pend; i++)
-			rb_drop(lc, n->pend[i], RB_DROP_PROXY_UDP_NO_ROUTE);
-		n->n_pend = 0;
-		nat_free(n);
-		return err ? err : -ENOMEM;
+/* The session ends before it carried anything: drop what waited. */
+static void nat_abort(struct udp_nat *n, int err)
+{
+	struct proxy_lcore *pl = n->a->s->pl;
+
+	if (err != -EACCES && err != -EOPNOTSUPP && n->outbound < RB_CONN_MAX_TAGS) {
+		rb_count(pl->lc, RB_EV_PROXY_DIAL_FAIL);
+		pl->wk->out[n->outbound].dial_fail++;
 	}
 	for (int i = 0; i < n->n_pend; i++)
-		nat_send(n, n->pend[i]);
+		rb_drop(pl->lc, n->pend[i], open_drop_reason(err));
 	n->n_pend = 0;
+	nat_free(n);
+}
+
+static void nat_flush(struct udp_nat *n)
+{
+	int k = n->n_pend;
+
+	n->n_pend = 0;
+	for (int i = 0; i < k; i++)
+		nat_send(n, n->pend[i]);
+}
+
+/* The destination is known: open the session's upstream (its outbound's
+ * UDP ops), flush what waited.  Returns 0, or < 0 with the session freed. */
+static int nat_open(struct udp_nat *n)
+{
+	struct proxy_lcore *pl = n->a->s->pl;
+	const struct rb_cfg_outbound *o = &pl->cfg->outbounds[n->outbound];
+	int rc = n->ops->open(n, n->outbound);
+
+	if (rc < 0) {
+		nat_abort(n, rc);
+		return rc;
+	}
+	if (rc > 0) {
+		n->opening = 1;
+		n->open_deadline = pl->lc->now +
+				   proxy_ms_tsc(pl, o->connect_timeout_ms ? o->connect_timeout_ms : 5000);
+		return 0;
+	}
+	n->opened = 1;
+	nat_flush(n);
 	return 0;
+}
+
+void proxy_udp_out_ready(struct udp_nat *n, int err)
+{
+	if (!n->opening)
+		return;
+	n->opening = 0;
+	if (err < 0) {
+		n->opened = 1; /* close() frees what open() made */
+		nat_abort(n, err);
+		return;
+	}
+	n->opened = 1;
+	n->last = n->a->s->pl->lc->now;
+	nat_flush(n);
+}
+
+void proxy_udp_out_closed(struct udp_nat *n)
+{
+	if (n->opening) {
+		proxy_udp_out_ready(n, -ECONNRESET);
+		return;
+	}
+	nat_free(n);
+}
+
+struct rb_lcore *proxy_udp_nat_lcore(const struct udp_nat *n)
+{
+	return n->a->s->pl->lc;
+}
+
+const struct rb_cfg_proxy *proxy_udp_nat_cfg(const struct udp_nat *n)
+{
+	return n->a->s->pl->cfg;
+}
+
+const struct rb_dest *proxy_udp_nat_target(const struct udp_nat *n)
+{
+	return &n->to;
+}
+
+void **proxy_udp_nat_state(struct udp_nat *n)
+{
+	return &n->ostate;
 }
 
 static void nat_resolved(void *arg, int family, const uint8_t *addr, int err)
@@ -172,10 +254,7 @@ static void nat_resolved(void *arg, int family, const uint8_t *addr, int err)
 
 	n->resolving = 0;
 	if (err != 0 || (family != AF_INET && family != AF_INET6)) {
-		for (int i = 0; i < n->n_pend; i++)
-			rb_drop(n->a->s->pl->lc, n->pend[i], RB_DROP_PROXY_UDP_NO_ROUTE);
-		n->n_pend = 0;
-		nat_free(n);
+		nat_abort(n, -EHOSTUNREACH);
 		return;
 	}
 	n->to.family = (uint8_t)family;
@@ -208,13 +287,14 @@ static int nat_route(struct udp_nat *n, struct rb_route_result *res)
 	if (rb_route_match(s->pl->lc, &rq, res) < 0)
 		return RB_DROP_PROXY_UDP_REJECTED;
 	if (res->action == RB_ACT_REJECT || res->outbound >= p->n_outbounds ||
-	    res->outbound >= RB_CONN_MAX_TAGS ||
-	    p->outbounds[res->outbound].type == RB_OUT_BLOCK) {
+	    res->outbound >= RB_CONN_MAX_TAGS) {
 		s->pl->wk->rules[rb_conn_rule_slot(res->rule)].conns++;
 		return RB_DROP_PROXY_UDP_REJECTED;
 	}
 	o = &p->outbounds[res->outbound];
-	if (o->type != RB_OUT_DIRECT)
+	/* block's ops refuse at open (-EACCES): counted as routed there */
+	n->ops = o->type >= 0 && o->type < RB_OUT_TYPE_MAX ? proxy_udp_outbound_ops[o->type] : NULL;
+	if (n->ops == NULL || o->network == RB_CFG_NET_TCP)
 		return RB_DROP_PROXY_UDP_UNSUPPORTED;
 	n->outbound = res->outbound;
 	n->rule_slot = (uint16_t)rb_conn_rule_slot(res->rule);
@@ -227,9 +307,9 @@ static int nat_route(struct udp_nat *n, struct rb_route_result *res)
 	}
 	if (res->override_port)
 		n->to.port = res->override_port;
-	if (o->override_address.name[0])
+	if (o->type == RB_OUT_DIRECT && o->override_address.name[0])
 		proxy_cfg_host_dest(&o->override_address, n->to.port, &n->to);
-	if (o->override_port)
+	if (o->type == RB_OUT_DIRECT && o->override_port)
 		n->to.port = o->override_port;
 	return 0;
 }
@@ -292,26 +372,19 @@ static int dest_equal(const struct rb_dest *x, const struct rb_dest *y)
 
 /* ------------------------------------------------------------ datagrams */
 
-/* From a destination: prepend the header naming it, send to the client. */
-static void nat_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
-		     void *arg)
+/* From a destination (through the outbound): prepend the header naming
+ * it, send to the client. */
+void proxy_udp_out_recv(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *src)
 {
-	struct udp_nat *n = arg;
 	struct proxy_udp_assoc *a = n->a;
 	struct rb_lcore *lc = a->s->pl->lc;
 	uint8_t hdr[UDP_HDR_MAX];
-	struct rb_dest src;
 	struct udp_peer to;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 	size_t hl;
 	char *p;
 
-	(void)sock;
-	memset(&src, 0, sizeof(src));
-	src.family = (uint8_t)from->family;
-	memcpy(src.addr, from->addr, alen(from->family));
-	src.port = from->port;
-	hl = rb_socks5_udp_header(&src, hdr);
+	hl = rb_socks5_udp_header(src, hdr);
 	p = rte_pktmbuf_prepend(m, (uint16_t)hl);
 	if (p == NULL) {
 		rb_drop(lc, m, RB_DROP_PROXY_UDP_NO_ROUTE);
@@ -375,22 +448,18 @@ static void assoc_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct u
 		n = nat_new(a, from->port, &dst, m);
 		if (n == NULL)
 			return;
-		if (n->to.family == 0) {
-			n->pend[n->n_pend++] = m;
+		n->pend[n->n_pend++] = m;
+		if (n->to.family == 0 && n->ops->needs_ip) {
 			n->resolving = 1;
 			if (rb_resolve_start(lc, n->to.domain, n->strategy, nat_resolved, n) < 0) {
 				n->resolving = 0;
-				n->n_pend = 0;
-				rb_drop(lc, m, RB_DROP_PROXY_UDP_NO_ROUTE);
-				nat_free(n);
+				nat_abort(n, -EHOSTUNREACH);
 			}
 			return;
 		}
-		if (nat_open(n) < 0) {
-			rb_drop(lc, m, RB_DROP_PROXY_UDP_NO_ROUTE);
-			return;
-		}
-	} else if (n->resolving) {
+		nat_open(n);
+		return;
+	} else if (n->resolving || n->opening) {
 		if (n->n_pend == UDP_PENDING_MAX)
 			rb_drop(lc, m, RB_DROP_PROXY_UDP_PENDING);
 		else
@@ -472,7 +541,9 @@ void proxy_udp_poll(struct psess *s)
 		return;
 	for (n = LIST_FIRST(&a->nats); n; n = t) {
 		t = LIST_NEXT(n, link);
-		if (!n->resolving && now - n->last > n->idle) {
+		if (n->opening && now > n->open_deadline) {
+			nat_abort(n, -ETIMEDOUT);
+		} else if (!n->resolving && !n->opening && now - n->last > n->idle) {
 			rb_count(s->pl->lc, RB_EV_PROXY_UDP_TIMEOUT);
 			nat_free(n);
 		}

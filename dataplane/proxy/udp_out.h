@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * UDP outbounds: how a UDP NAT session (udp_relay.c) reaches its
+ * destination.  One struct rb_udp_outbound_ops per outbound type
+ * (proxy_udp_outbound_ops[], udp_out.c); a type without one carries no UDP
+ * (its datagrams are dropped, proxy_udp_unsupported).
+ *
+ *   direct  udp_out_direct.c   a socket per session from udp_open()
+ *   block   udp_out.c          refuses (proxy_udp_rejected)
+ *   socks   udp_out_socks.c    SOCKS5 UDP ASSOCIATE client (RFC 1928 4, 7)
+ *
+ * A protocol outbound (Shadowsocks, ...) plugs in by implementing the ops
+ * in its own file and adding itself to the table.  Everything runs on the
+ * lcore owning the session.  Contract:
+ *   - open() starts the upstream of session n through outbound `ob` (an
+ *     index into cfg->outbounds).  It returns 0 when send() may be called
+ *     at once, 1 when it will call proxy_udp_out_ready() later (the NAT
+ *     layer holds up to 4 datagrams meanwhile), or -errno (-EACCES: refused
+ *     by policy, counted as rejected; others: no route).
+ *   - send() takes the payload m (consumed in every case) toward dst (the
+ *     session's destination after overrides; an address when needs_ip,
+ *     else maybe a domain).  0 or -errno.
+ *   - Datagrams from upstream go to proxy_udp_out_recv() with the address
+ *     that sent them (what the client's header will name).
+ *   - proxy_udp_out_ready(n, err < 0) and proxy_udp_out_closed() end the
+ *     session: close() is called from inside them, so the outbound must not
+ *     touch its state after those calls return.
+ *   - close() frees the upstream state; no callbacks afterwards.
+ */
+#ifndef UDP_OUT_H
+#define UDP_OUT_H
+
+#include <stdint.h>
+#include <rte_mbuf.h>
+
+#include "../../config/rb_cfg_proxy.h"
+#include "proxy_parse.h"
+
+struct rb_lcore;
+struct udp_nat;
+
+struct rb_udp_outbound_ops {
+	const char *name;
+	uint8_t needs_ip;       /* domain destinations are resolved before open() */
+	int (*open)(struct udp_nat *n, uint16_t ob);
+	int (*send)(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *dst);
+	void (*close)(struct udp_nat *n);
+};
+
+extern const struct rb_udp_outbound_ops *const proxy_udp_outbound_ops[RB_OUT_TYPE_MAX];
+extern const struct rb_udp_outbound_ops proxy_udp_out_direct;
+extern const struct rb_udp_outbound_ops proxy_udp_out_socks;
+
+/* ---- what the NAT layer (udp_relay.c) offers the outbounds ---- */
+struct rb_lcore *proxy_udp_nat_lcore(const struct udp_nat *n);
+const struct rb_cfg_proxy *proxy_udp_nat_cfg(const struct udp_nat *n);
+/* The session's destination after overrides (address, or domain). */
+const struct rb_dest *proxy_udp_nat_target(const struct udp_nat *n);
+/* The outbound's own per-session pointer (NULL until it sets it). */
+void **proxy_udp_nat_state(struct udp_nat *n);
+/* The open() that returned 1 finished: err 0 (send what waited) or < 0
+ * (the session ends, counted as no route). */
+void proxy_udp_out_ready(struct udp_nat *n, int err);
+/* A datagram m (payload only, consumed) from `from`, for the client. */
+void proxy_udp_out_recv(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *from);
+/* The upstream is gone (a control connection closed): the session ends. */
+void proxy_udp_out_closed(struct udp_nat *n);
+
+#endif
