@@ -64,8 +64,8 @@ struct cc {
 };
 
 struct dkey {
-	const char *s;
-	uint32_t len, kind, node;
+	const char *s;               /* without the leading dot of ".a.com" */
+	uint32_t len, flags, node;   /* RB_RT_DOM_WHOLE / RB_RT_DOM_SUB */
 };
 
 struct kkey {
@@ -172,6 +172,27 @@ static uint32_t ports_add(struct cc *c, const struct rb_cfg_ports *a, const stru
 	return off;
 }
 
+/* A domain index key; an empty one (from ".") can match no query. */
+static int dom_key(struct cc *c, const struct rb_cfg_rule *x, const char *s, uint32_t flags,
+		   uint32_t id)
+{
+	size_t len = strlen(s);
+	struct dkey *k;
+
+	if (len > RB_RT_DOM_KEY_MAX || id >= (UINT32_MAX >> RB_RT_DOM_SHIFT)) {
+		snprintf(c->err, c->errlen, "rule at line %d: domain '%.40s...' is too long",
+			 x->line, s);
+		return -1;
+	}
+	if (!len)
+		return 0;
+	k = vpush(&c->doms);
+	if (!k)
+		return -1;
+	*k = (struct dkey){s, (uint32_t)len, flags, id};
+	return 0;
+}
+
 static int build_node(struct cc *c, uint32_t id, const struct rb_cfg_rule *x)
 {
 	struct rb_rt_node *n = (struct rb_rt_node *)c->nodes.p + id;
@@ -227,22 +248,17 @@ static int build_node(struct cc *c, uint32_t id, const struct rb_cfg_rule *x)
 		n->items |= RB_RTI_PROTOCOL;
 	}
 	for (int i = 0; i < x->domain.n; i++) {
-		struct dkey *k = vpush(&c->doms);
-
-		if (!k)
-			return -1;
-		*k = (struct dkey){x->domain.v[i], (uint32_t)strlen(x->domain.v[i]),
-				   RB_RT_DOM_EXACT, id};
+		if (dom_key(c, x, x->domain.v[i], RB_RT_DOM_WHOLE, id))
+			return c->err[0] ? -2 : -1;
 		n->items |= RB_RTI_DOMAIN;
 	}
 	for (int i = 0; i < x->domain_suffix.n; i++) {
-		struct dkey *k = vpush(&c->doms);
-		const char *s = x->domain_suffix.v[i];
+		const char *v = x->domain_suffix.v[i];
 
-		if (!k)
-			return -1;
-		*k = (struct dkey){s, (uint32_t)strlen(s),
-				   s[0] == '.' ? RB_RT_DOM_DOTSUF : RB_RT_DOM_SUFFIX, id};
+		/* sing-box: "a.com" matches a.com and *.a.com, ".a.com" only *.a.com */
+		if (v[0] == '.' ? dom_key(c, x, v + 1, RB_RT_DOM_SUB, id)
+				: dom_key(c, x, v, RB_RT_DOM_WHOLE | RB_RT_DOM_SUB, id))
+			return c->err[0] ? -2 : -1;
 		n->items |= RB_RTI_SUFFIX;
 	}
 	if (x->domain_keyword.n) {
@@ -389,8 +405,6 @@ static int cmp_dkey(const void *a, const void *b)
 	const struct dkey *x = a, *y = b;
 	int d;
 
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
 	if (x->len != y->len)
 		return x->len < y->len ? -1 : 1;
 	d = memcmp(x->s, y->s, x->len);
@@ -399,48 +413,70 @@ static int cmp_dkey(const void *a, const void *b)
 	return x->node < y->node ? -1 : x->node > y->node;
 }
 
-static struct rb_rt_dom *build_domhash(struct cc *c, uint64_t seed, uint32_t *mask_out)
+static int same_key(const struct dkey *a, const struct dkey *b)
+{
+	return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+}
+
+/* One entry per distinct key; its ids are node << RB_RT_DOM_SHIFT | the
+ * union of the flags that node gave the key. */
+static struct rb_rt_dom *build_domhash(struct cc *c, uint64_t seed, uint32_t *mask_out,
+				       uint8_t **tags_out)
 {
 	struct dkey *d = c->doms.p;
 	size_t n = c->doms.n, keys = 0, cap = 16;
 	struct rb_rt_dom *t;
+	uint8_t *tag;
 
 	if (n > 1)
 		qsort(d, n, sizeof(*d), cmp_dkey);
 	for (size_t i = 0; i < n; i++)
-		if (!i || d[i - 1].kind != d[i].kind || d[i - 1].len != d[i].len ||
-		    memcmp(d[i - 1].s, d[i].s, d[i].len))
+		if (!i || !same_key(&d[i - 1], &d[i]))
 			keys++;
 	while (cap < keys * 2 + 1)
 		cap *= 2;
 	t = calloc(cap, sizeof(*t));
-	if (!t)
+	tag = calloc(cap, 1);
+	if (!t || !tag) {
+		free(t);
+		free(tag);
 		return NULL;
+	}
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
-		uint64_t h = rb_rt_dom_hash(seed, d[i].s, d[i].len, (int)d[i].kind);
+		uint64_t h = rb_rt_dom_hash(seed, d[i].s, d[i].len);
 		uint32_t slot = (uint32_t)h & (uint32_t)(cap - 1);
-		uint32_t off = (uint32_t)c->pool.n, cnt = 0;
+		uint32_t off = (uint32_t)c->pool.n, cnt = 0, *ids;
 
-		while (j < n && d[j].kind == d[i].kind && d[j].len == d[i].len &&
-		       memcmp(d[j].s, d[i].s, d[i].len) == 0) {
-			if (!cnt || ((uint32_t *)c->pool.p)[off + cnt - 1] != d[j].node) {
-				pool_add(c, &d[j].node, 1);
-				cnt++;
+		for (; j < n && same_key(&d[j], &d[i]); j++) {
+			uint32_t x = d[j].node << RB_RT_DOM_SHIFT | d[j].flags;
+
+			ids = (uint32_t *)c->pool.p + off;
+			if (cnt && ids[cnt - 1] >> RB_RT_DOM_SHIFT == d[j].node) {
+				ids[cnt - 1] |= d[j].flags;
+				continue;
 			}
-			j++;
+			pool_add(c, &x, 1);
+			if (c->oom)
+				break;
+			cnt++;
 		}
-		while (t[slot].hash)
+		while (tag[slot])
 			slot = (slot + 1) & (uint32_t)(cap - 1);
-		t[slot].hash = h;
-		t[slot].str = str_add(c, d[i].s);
-		t[slot].len = (uint16_t)d[i].len;
-		t[slot].kind = (uint8_t)d[i].kind;
-		t[slot].ids.off = off;
-		t[slot].ids.n = cnt;
+		tag[slot] = RB_RT_DOM_TAG(h);
+		t[slot].chk = (uint32_t)(h >> 32);
+		t[slot].key = str_add(c, d[i].s);
+		t[slot].n = d[i].len << 24 | cnt;
+		if (cnt == 1) { /* inline: one id needs no pool read */
+			t[slot].ids = ((uint32_t *)c->pool.p)[off];
+			c->pool.n = off;
+		} else {
+			t[slot].ids = off;
+		}
 		i = j;
 	}
 	*mask_out = (uint32_t)(cap - 1);
+	*tags_out = tag;
 	return t;
 }
 
@@ -836,12 +872,13 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	uint32_t idx_off[RB_RT_NIMAP] = {0}, dom_mask = 0, n_ac = 0, lin_off, n_lin = 0;
 	uint32_t tags_off, final = 0;
 	struct rb_rt_dom *dom = NULL;
+	uint8_t *dom_tag = NULL;
 	struct rb_rt_ac *ac = NULL;
 	uint32_t *dfa = NULL, n_cls = 0;
 	uint8_t kw_cls[256];
 	struct rb_rt_hdr *h;
 	size_t off, size, o_nodes, o_pool, o_str, o_dom = 0, o_ac = 0, o_rx, o_iv[RB_RT_NIMAP];
-	size_t o_cls = 0, o_dfa = 0;
+	size_t o_cls = 0, o_dfa = 0, o_tag = 0;
 	uint8_t *b = NULL;
 	int rc = -ENOMEM;
 
@@ -856,7 +893,7 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 		goto out;
 	}
 	rc = -ENOMEM;
-	if (c.doms.n && !(dom = build_domhash(&c, seed, &dom_mask)))
+	if (c.doms.n && !(dom = build_domhash(&c, seed, &dom_mask, &dom_tag)))
 		goto out;
 	ac = build_ac(&c, &n_ac);
 	if (c.kws.n && !ac)
@@ -909,6 +946,8 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	if (dom) {
 		o_dom = off;
 		off = al8(off + ((size_t)dom_mask + 1) * sizeof(*dom));
+		o_tag = off;
+		off = al8(off + (size_t)dom_mask + 1);
 	}
 	if (ac) {
 		o_ac = off;
@@ -945,8 +984,11 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 		memcpy(b + o_pool, c.pool.p, c.pool.n * 4);
 	if (c.strs.n)
 		memcpy(b + o_str, c.strs.p, c.strs.n);
-	if (dom)
+	if (dom) {
 		memcpy(b + o_dom, dom, ((size_t)dom_mask + 1) * sizeof(*dom));
+		memcpy(b + o_tag, dom_tag, (size_t)dom_mask + 1);
+		h->dom_tag_off = (uint32_t)o_tag;
+	}
 	if (ac) {
 		memcpy(b + o_ac, ac, (size_t)n_ac * sizeof(*ac));
 		memcpy(b + o_cls, kw_cls, 256);
@@ -1016,6 +1058,7 @@ out:
 		snprintf(err, errlen, "rule compiler: out of memory");
 	free(b);
 	free(dom);
+	free(dom_tag);
 	free(ac);
 	free(dfa);
 	free(c.nodes.p);

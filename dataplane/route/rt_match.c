@@ -3,10 +3,12 @@
  * The matcher over a compiled rule table (rb_route.h, rt_wire.h).
  *
  * One lookup: the destination domain is lower-cased and hashed right to
- * left once, probing the domain hash for the full name and every label
- * suffix; the Aho-Corasick automaton runs over it for keywords; the
+ * left once, probing the domain hash once per label suffix (the tag bytes
+ * answer most misses; a hit is checked against the hash's top bits, the
+ * length and the key's bytes); the keyword DFA runs over it once; the
  * destination address is looked up in the interval map.  Each hit is a
- * sorted list of node ids.  Candidates are the union of those lists
+ * sorted list of node ids (domain ids carry WHOLE/SUB flags, and only the
+ * flag that fits the probe counts).  Candidates are the union of those lists
  * (top-level ids only) merged with the "linear" rules (those an index
  * cannot gate: no indexed destination item, invert, logical, regex or
  * ip_is_private), visited in rule order; the first full match with a
@@ -22,8 +24,16 @@
 #include "rb_route.h"
 #include "../../config/rb_cfg_route.h"
 
-#define MAX_REFS     320  /* domain: 1 + 2 x 127 label suffixes; + keywords + 1 ip */
 #define MAX_KW_REFS  48
+#define MAX_REFS     (RB_DOMAIN_MAX + MAX_KW_REFS + 2) /* label suffixes, keywords, ip */
+
+/* A sorted id list hit by a lookup.  want 0: plain node ids; else domain
+ * ids (node << RB_RT_DOM_SHIFT | flags), of which those with a want flag count. */
+struct ref {
+	const uint32_t *p;
+	uint32_t n;
+	uint32_t want;
+};
 
 struct ctx {
 	struct rb_rt_view *v;
@@ -37,7 +47,7 @@ struct ctx {
 	int src_done;
 	struct rb_rt_list src;       /* source interval hit */
 	uint32_t n_refs;
-	struct rb_rt_list refs[MAX_REFS];
+	struct ref refs[MAX_REFS];
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -88,20 +98,18 @@ static inline uint64_t hstep(uint64_t h, unsigned char c)
 	return (h ^ c) * 0x100000001b3ULL;
 }
 
-static inline uint64_t hfinal(uint64_t h, int kind, size_t len)
+static inline uint64_t hfinal(uint64_t h, size_t len)
 {
-	uint64_t x = fmix64(h ^ ((uint64_t)kind << 56) ^ len);
-
-	return x ? x : 1; /* 0 marks an empty slot */
+	return fmix64(h ^ len);
 }
 
-uint64_t rb_rt_dom_hash(uint64_t seed, const char *s, size_t len, int kind)
+uint64_t rb_rt_dom_hash(uint64_t seed, const char *s, size_t len)
 {
 	uint64_t h = seed;
 
 	for (size_t i = len; i-- > 0;)
 		h = hstep(h, (unsigned char)s[i]);
-	return hfinal(h, kind, len);
+	return hfinal(h, len);
 }
 
 int rb_rt_ip_is_private(int family, const uint8_t *a)
@@ -131,67 +139,91 @@ int rb_rt_ip_is_private(int family, const uint8_t *a)
 
 /* ------------------------------------------------------------ lookups */
 
-static void add_ref(struct ctx *c, struct rb_rt_list l)
+static inline uint32_t ref_id(const struct ref *r, uint32_t x)
 {
-	if (l.n && c->n_refs < MAX_REFS)
-		c->refs[c->n_refs++] = l;
+	return r->want ? x >> RB_RT_DOM_SHIFT : x;
 }
 
-static void probe(struct ctx *c, uint64_t hash, int kind, const char *key, uint32_t len)
+static inline int ref_pass(const struct ref *r, uint32_t x)
+{
+	return !r->want || (x & r->want);
+}
+
+/* Does the list hold node id (with a wanted flag)? */
+static int ref_has(const struct ref *r, uint32_t id)
+{
+	uint32_t key = r->want ? id << RB_RT_DOM_SHIFT : id, lo = 0, hi = r->n;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (r->p[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < r->n && ref_id(r, r->p[lo]) == id && ref_pass(r, r->p[lo]);
+}
+
+static void add_ref(struct ctx *c, const uint32_t *p, uint32_t n, uint32_t want)
+{
+	if (n && c->n_refs < MAX_REFS) {
+		c->refs[c->n_refs++] = (struct ref){p, n, want};
+		/* the first candidate's node is read next: start the miss now */
+		__builtin_prefetch(node(c->v, 0) + ref_id(&c->refs[c->n_refs - 1], p[0]));
+	}
+}
+
+static void add_list(struct ctx *c, struct rb_rt_list l)
+{
+	add_ref(c, c->pool + l.off, l.n, 0);
+}
+
+/* Hash every label suffix right to left in one pass, prefetch their tag
+ * bytes, then probe: a miss usually ends in the tag array; a hit reads
+ * one entry and the key's bytes (the node's line is prefetched first). */
+static void domain_lookup(struct ctx *c)
 {
 	const struct rb_rt_hdr *h = c->v->h;
 	const struct rb_rt_dom *t = at(c->v, h->dom_off);
-	uint32_t mask = h->dom_mask, i = (uint32_t)hash & mask;
+	const uint8_t *tag = at(c->v, h->dom_tag_off);
+	const char *strtab = at(c->v, h->str_off);
+	uint32_t mask = h->dom_mask, n = c->dlen, k = 0;
+	uint64_t x = h->seed, hs[RB_DOMAIN_MAX + 1];
+	uint32_t pos[RB_DOMAIN_MAX + 1];
 
 	if (!h->dom_off)
 		return;
-	for (uint32_t n = 0; n <= mask; n++, i = (i + 1) & mask) {
-		const struct rb_rt_dom *d = &t[i];
-
-		if (d->hash == 0)
-			return;
-		if (d->hash == hash && d->kind == kind && d->len == len &&
-		    memcmp(str(c->v, d->str), key, len) == 0) {
-			add_ref(c, d->ids);
-			return;
-		}
-	}
-}
-
-/* Hash every key first and prefetch its home slot, then probe: the cache
- * misses of the (large) hash table overlap instead of adding up. */
-static void domain_lookup(struct ctx *c)
-{
-	const struct rb_rt_dom *t = at(c->v, c->v->h->dom_off);
-	uint32_t mask = c->v->h->dom_mask, n = c->dlen, k = 0;
-	uint64_t h = c->v->h->seed, hs[2 * RB_DOMAIN_MAX + 2];
-	uint32_t at_[2 * RB_DOMAIN_MAX + 2];
-	uint8_t kind[2 * RB_DOMAIN_MAX + 2];
-
-	if (!c->v->h->dom_off)
-		return;
 	for (uint32_t i = n; i-- > 0;) {
-		h = hstep(h, (unsigned char)c->dom[i]);
-		if (c->dom[i] == '.' && i + 1 < n) {
-			hs[k] = hfinal(h, RB_RT_DOM_DOTSUF, n - i);
-			kind[k] = RB_RT_DOM_DOTSUF;
-			at_[k++] = i;
-		}
+		x = hstep(x, (unsigned char)c->dom[i]);
 		if (i == 0 || c->dom[i - 1] == '.') {
-			hs[k] = hfinal(h, RB_RT_DOM_SUFFIX, n - i);
-			kind[k] = RB_RT_DOM_SUFFIX;
-			at_[k++] = i;
+			hs[k] = hfinal(x, n - i);
+			pos[k++] = i;
 		}
 	}
-	if (n) {
-		hs[k] = hfinal(h, RB_RT_DOM_EXACT, n);
-		kind[k] = RB_RT_DOM_EXACT;
-		at_[k++] = 0;
+	for (uint32_t j = 0; j < k; j++)
+		__builtin_prefetch(&tag[(uint32_t)hs[j] & mask]);
+	for (uint32_t j = 0; j < k; j++) {
+		uint32_t slot = (uint32_t)hs[j] & mask, len = n - pos[j];
+		uint8_t want = RB_RT_DOM_TAG(hs[j]);
+
+		for (uint32_t m = 0; tag[slot] && m <= mask; m++, slot = (slot + 1) & mask) {
+			const struct rb_rt_dom *e = &t[slot];
+			const uint32_t *ids;
+			uint32_t cnt;
+
+			if (tag[slot] != want || e->chk != (uint32_t)(hs[j] >> 32) ||
+			    e->n >> 24 != len)
+				continue;
+			cnt = e->n & 0xffffff;
+			ids = cnt == 1 ? &e->ids : c->pool + e->ids;
+			__builtin_prefetch(node(c->v, ids[0] >> RB_RT_DOM_SHIFT));
+			if (memcmp(strtab + e->key, c->dom + pos[j], len) != 0)
+				continue;
+			add_ref(c, ids, cnt, pos[j] == 0 ? RB_RT_DOM_WHOLE : RB_RT_DOM_SUB);
+			break;
+		}
 	}
-	for (uint32_t j = 0; j < k; j++)
-		__builtin_prefetch(&t[(uint32_t)hs[j] & mask]);
-	for (uint32_t j = 0; j < k; j++)
-		probe(c, hs[j], kind[j], c->dom + at_[j], n - at_[j]);
 }
 
 static uint32_t ac_next(const struct ctx *c, const struct rb_rt_ac *ac, uint32_t s,
@@ -234,7 +266,7 @@ static int kw_emit(struct ctx *c, const struct rb_rt_ac *ac, uint32_t s, uint32_
 			c->kw_overflow = 1;
 			return -1;
 		}
-		add_ref(c, ac[o].ids);
+		add_list(c, ac[o].ids);
 	}
 	return 0;
 }
@@ -342,8 +374,8 @@ static void ctx_init(struct ctx *c, struct rb_rt_view *v, const struct rb_route_
 		keyword_lookup(c);
 	}
 	if (c->fam)
-		add_ref(c, imap_lookup(v, c->fam == AF_INET ? RB_RT_DST4 : RB_RT_DST6, c->fam,
-				       c->ip));
+		add_list(c, imap_lookup(v, c->fam == AF_INET ? RB_RT_DST4 : RB_RT_DST6, c->fam,
+					c->ip));
 }
 
 /* ------------------------------------------------------------ evaluation */
@@ -391,7 +423,7 @@ static int keyword_direct(struct ctx *c, const struct rb_rt_node *n)
 static int dst_indexed(struct ctx *c, uint32_t id, const struct rb_rt_node *n)
 {
 	for (uint32_t k = 0; k < c->n_refs; k++)
-		if (in_list(c->pool, c->refs[k], id))
+		if (ref_has(&c->refs[k], id))
 			return 1;
 	return c->kw_overflow && (n->items & RB_RTI_KEYWORD) && keyword_direct(c, n);
 }
@@ -516,6 +548,22 @@ static void apply_overrides(const struct rb_rt_node *n, struct rb_route_result *
 		res->override_port = n->override_port;
 }
 
+/* The next top-level id a ref offers at or after *cur (UINT32_MAX: none;
+ * sub-rule ids follow all top-level ones). */
+static inline uint32_t ref_head(const struct ctx *c, const struct ref *r, uint32_t *cur)
+{
+	for (; *cur < r->n; (*cur)++) {
+		uint32_t x = r->p[*cur];
+
+		if (ref_pass(r, x)) {
+			uint32_t id = ref_id(r, x);
+
+			return id < c->v->h->n_rules ? id : UINT32_MAX;
+		}
+	}
+	return UINT32_MAX;
+}
+
 /* Next candidate (smallest top-level id > last) from the refs and the linear list. */
 static uint32_t next_candidate(struct ctx *c, uint32_t *cur, int *from_ref, uint32_t *lin_pos)
 {
@@ -523,12 +571,10 @@ static uint32_t next_candidate(struct ctx *c, uint32_t *cur, int *from_ref, uint
 	uint32_t best = UINT32_MAX;
 
 	for (uint32_t k = 0; k < c->n_refs; k++) {
-		if (cur[k] < c->refs[k].n) {
-			uint32_t x = c->pool[c->refs[k].off + cur[k]];
+		uint32_t x = ref_head(c, &c->refs[k], &cur[k]);
 
-			if (x < h->n_rules && x < best)
-				best = x;
-		}
+		if (x < best)
+			best = x;
 	}
 	if (*lin_pos < h->n_linear) {
 		uint32_t x = c->pool[h->linear_off + *lin_pos];
@@ -540,7 +586,7 @@ static uint32_t next_candidate(struct ctx *c, uint32_t *cur, int *from_ref, uint
 		return best;
 	*from_ref = 0;
 	for (uint32_t k = 0; k < c->n_refs; k++)
-		if (cur[k] < c->refs[k].n && c->pool[c->refs[k].off + cur[k]] == best) {
+		if (ref_head(c, &c->refs[k], &cur[k]) == best) {
 			cur[k]++;
 			*from_ref = 1;
 		}

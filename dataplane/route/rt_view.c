@@ -138,24 +138,49 @@ static int check_nodes(struct vctx *v)
 	return 0;
 }
 
+static int dom_ids_ok(const struct vctx *v, const struct rb_rt_dom *d)
+{
+	uint32_t cnt = d->n & 0xffffff;
+	const uint32_t *p = &d->ids;
+	struct rb_rt_list l = {d->ids, cnt};
+
+	if (cnt == 0 || (cnt > 1 && !list_ok(v, l)))
+		return 0;
+	if (cnt > 1)
+		p = pool(v) + d->ids;
+	for (uint32_t i = 0; i < cnt; i++)
+		if ((p[i] >> RB_RT_DOM_SHIFT) >= v->h->n_nodes ||
+		    !(p[i] & (RB_RT_DOM_WHOLE | RB_RT_DOM_SUB)) ||
+		    (i && (p[i] >> RB_RT_DOM_SHIFT) <= (p[i - 1] >> RB_RT_DOM_SHIFT)))
+			return 0;
+	return 1;
+}
+
 static int check_dom(struct vctx *v)
 {
 	const struct rb_rt_hdr *h = v->h;
 	const struct rb_rt_dom *d = (const void *)(v->base + h->dom_off);
+	const uint8_t *tag = v->base + h->dom_tag_off;
+	const char *strtab = (const char *)v->base + h->str_off;
 	uint32_t empty = 0;
 
 	if (!h->dom_off)
 		return 0;
 	if ((h->dom_mask & (h->dom_mask + 1)) != 0 ||
-	    !span(v, h->dom_off, (uint64_t)h->dom_mask + 1, sizeof(*d), 8))
+	    !span(v, h->dom_off, (uint64_t)h->dom_mask + 1, sizeof(*d), 8) ||
+	    !span(v, h->dom_tag_off, (uint64_t)h->dom_mask + 1, 1, 8))
 		return bad(v, "domain hash out of bounds");
 	for (uint32_t i = 0; i <= h->dom_mask; i++) {
-		if (d[i].hash == 0) {
+		uint32_t len = d[i].n >> 24;
+
+		if (tag[i] == 0) {
 			empty++;
 			continue;
 		}
-		if (!str_ok(v, d[i].str) || d[i].len > h->str_len - d[i].str ||
-		    !ids_ok(v, d[i].ids, h->n_nodes, 1))
+		/* the key: len bytes then its NUL, inside the string table */
+		if (!(tag[i] & 0x80) || d[i].key >= h->str_len || len == 0 ||
+		    len >= h->str_len - d[i].key || strtab[d[i].key + len] != 0 ||
+		    !dom_ids_ok(v, &d[i]))
 			return bad(v, "domain hash entry %u out of bounds", i);
 	}
 	if (!empty)

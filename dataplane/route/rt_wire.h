@@ -11,11 +11,16 @@
  *              0..n_rules-1, sub-rules of logical rules follow
  *   pool       uint32_t[]: node-id lists (sorted), values of items
  *   strtab     NUL-terminated strings (tags, keys, regex patterns)
- *   domhash    struct rb_rt_dom[dom_mask + 1]: open addressing, keys are
- *              full domains (EXACT), root suffixes (SUFFIX: "a.com" matches
- *              a.com and *.a.com) and dot suffixes (DOTSUF: ".a.com"
- *              matches *.a.com); hashed right to left so one pass over
- *              the query yields the hash of every label suffix
+ *   domhash    struct rb_rt_dom[dom_mask + 1], linear probing, with a tag
+ *              byte per slot (uint8_t[dom_mask + 1] at dom_tag_off: 0
+ *              empty, else 0x80 | the hash's top 7 bits) that answers most
+ *              misses from a small array.  One key per distinct name
+ *              (without a leading dot); its ids carry flags: WHOLE (the
+ *              query is the key: `domain`, `domain_suffix` "a.com") and
+ *              SUB (the key is a label suffix of the query: `domain_suffix`
+ *              "a.com" and ".a.com").  Keys are hashed right to left, so
+ *              one pass over the query yields the hash of every label
+ *              suffix, and each suffix costs one probe.
  *   ac         Aho-Corasick automaton of domain_keyword strings, plus (when
  *              it fits in RB_RT_KW_DFA_MAX bytes) its full transition
  *              table over byte classes: one load per byte of the query
@@ -32,7 +37,7 @@
 #include <stdint.h>
 
 #define RB_RT_MAGIC    0x31425452u   /* "RTB1" */
-#define RB_RT_VERSION  2
+#define RB_RT_VERSION  3
 #define RB_RT_NO_OUTBOUND 0xffffu
 /* The keyword DFA is built only up to this size (else the sparse walk). */
 #define RB_RT_KW_DFA_MAX (8u << 20)
@@ -40,7 +45,12 @@
  * target state has keyword output (its own or on its fail chain). */
 #define RB_RT_KW_OUT 0x80000000u
 
-enum rb_rt_dom_kind { RB_RT_DOM_EXACT = 1, RB_RT_DOM_SUFFIX = 2, RB_RT_DOM_DOTSUF = 3 };
+/* A domain index id: node << RB_RT_DOM_SHIFT | flags. */
+#define RB_RT_DOM_WHOLE 1u   /* matches when the query is the key */
+#define RB_RT_DOM_SUB   2u   /* matches when the key is a proper label suffix of the query */
+#define RB_RT_DOM_SHIFT 2
+#define RB_RT_DOM_KEY_MAX 255 /* key length (rb_rt_dom.n's top byte) */
+#define RB_RT_DOM_TAG(h) ((uint8_t)(0x80u | (uint32_t)((uint64_t)(h) >> 57)))
 
 enum rb_rt_imap_id { RB_RT_DST4 = 0, RB_RT_DST6, RB_RT_SRC4, RB_RT_SRC6, RB_RT_NIMAP };
 
@@ -104,13 +114,12 @@ struct rb_rt_node {
 	uint32_t parent;            /* sub-rule: parent node id; top level: itself */
 };
 
+/* 16 bytes: a slot with tag 0 is empty and its entry is all zero. */
 struct rb_rt_dom {
-	uint64_t hash;              /* 0 = empty slot */
-	uint32_t str;               /* key, strtab offset */
-	uint16_t len;
-	uint8_t kind;               /* enum rb_rt_dom_kind */
-	uint8_t pad;
-	struct rb_rt_list ids;
+	uint32_t chk;               /* the hash's top 32 bits */
+	uint32_t key;               /* strtab offset of the key (NUL-terminated) */
+	uint32_t ids;               /* count 1: the flagged id itself, else pool offset */
+	uint32_t n;                 /* key length << 24 | count of flagged ids (sorted) */
 };
 
 /* Aho-Corasick state: sorted edges (byte << 24 | target), fail link,
@@ -168,7 +177,7 @@ struct rb_rt_hdr {
 	uint32_t kw_cls_off;        /* uint8_t[256]: byte -> class (0: in no keyword) */
 	uint32_t kw_dfa_off;        /* uint32_t[n_ac * n_kw_cls] (RB_RT_KW_*), 0: none */
 	uint32_t n_kw_cls;
-	uint32_t pad2;
+	uint32_t dom_tag_off;       /* uint8_t[dom_mask + 1] */
 	struct rb_rt_imap imap[RB_RT_NIMAP];
 };
 
