@@ -41,6 +41,9 @@ enum ss2022_err {
 	SS2022_ERR_ADDR = -13,	  /* malformed address */
 	SS2022_ERR_SALT = -14,	  /* response not bound to our request salt */
 	SS2022_ERR_SHORT = -15,	  /* fewer bytes than the header needs */
+	SS2022_ERR_REPLAY = -16,  /* salt seen within 60 s (SIP022 3.1.4) */
+	SS2022_ERR_FULL = -17,	  /* salt cache full of live salts: refused */
+	SS2022_ERR_USER = -18,	  /* identity header names no user (SIP023) */
 };
 
 /* "2022-blake3-aes-128-gcm" (16-byte PSK), "2022-blake3-aes-256-gcm",

@@ -97,11 +97,11 @@ void ss_cipher_wipe(struct ss_cipher *c)
 int ss_cipher_init_keyed(struct ss_cipher *c, const struct ss_method *m, const uint8_t *subkey,
 			 uint64_t nonce, uint8_t *pend)
 {
-	if (pend == NULL && m->max_payload > SS_MAX_PAYLOAD)
-		return SS_ERR_INTERNAL;
 	cipher_init(c, m, NULL);
 	if (pend)
 		c->pend = pend;
+	else if (m->max_payload > SS_MAX_PAYLOAD)
+		c->pend = NULL; /* an encoder: ss_dec refuses it */
 	if (rb_aead_key_init(&c->key, (enum rb_aead_alg)m->alg, subkey, m->key_len) != 0)
 		return SS_ERR_INTERNAL;
 	for (unsigned i = 0; i < 8; i++, nonce >>= 8)
@@ -249,6 +249,8 @@ int ss_dec(struct rb_aead_ctx *ctx, struct ss_cipher *c, const uint8_t *in, size
 	*produced = 0;
 	if (c->failed)
 		return SS_ERR_AUTH;
+	if (c->pend == NULL)
+		return SS_ERR_INTERNAL;
 	rb_aead_batch_reset(&c->batch);
 	for (;;) {
 		size_t need = c->st == ST_SALT	? c->m->key_len

@@ -79,8 +79,9 @@ void ss_cipher_wipe(struct ss_cipher *c);
 /* For a codec layered on this one (SIP022 after its headers): a cipher
  * whose salt was handled elsewhere, keyed with subkey, nonce counter at
  * `nonce`; the encoder writes no salt, the decoder expects a length chunk.
- * pend: a reassembly buffer of m->max_payload + SS_TAG_LEN bytes, or NULL
- * for the inline one (only when m->max_payload <= SS_MAX_PAYLOAD). */
+ * pend: a reassembly buffer of m->max_payload + SS_TAG_LEN bytes for a
+ * decoder, or NULL: the inline one when m->max_payload <= SS_MAX_PAYLOAD,
+ * else none (an encoder; ss_dec then fails with SS_ERR_INTERNAL). */
 int ss_cipher_init_keyed(struct ss_cipher *c, const struct ss_method *m, const uint8_t *subkey,
 			 uint64_t nonce, uint8_t *pend);
 
