@@ -12,6 +12,8 @@ source port the client will use (RFC 1928 7: DST.ADDR/DST.PORT), instead of
 Steps, run in order over one association (one TCP connection):
   dns:SERVER:PORT:NAME:WANT   A query for NAME to SERVER (an IP, or a name
                               the proxy resolves); the answer must hold WANT
+  echo:SERVER:PORT:SIZE       SIZE random bytes to a UDP echo server: the
+                              reply must be byte-exact, from SERVER:PORT
   bad:HEX                     send raw datagram bytes (no answer expected)
   foreign:IP:SERVER:PORT:NAME a valid query sent from another local address
                               IP: the relay must not answer it
@@ -135,6 +137,22 @@ def main():
             if want not in ans:
                 fail("dns %s: answers %s, expected %s" % (name, ans, want))
             print("dns %s -> %s (reply from %s:%d)" % (name, ",".join(ans), src, sp))
+        elif kind == "echo":
+            server, sport, size = arg.split(":")
+            data = os.urandom(int(size))
+            u.sendto(header(server, int(sport)) + data, relay)
+            try:
+                d, frm = u.recvfrom(65536)
+            except socket.timeout:
+                fail("echo %s bytes via %s: no answer" % (size, server))
+            if frm != relay:
+                fail("answer from %s, not the relay" % (frm,))
+            want = header(server, int(sport))
+            if d[:len(want)] != want:
+                fail("echo reply header %r, expected %r" % (d[:len(want)], want))
+            if d[len(want):] != data:
+                fail("echo %s bytes: %d bytes back, not the same" % (size, len(d) - len(want)))
+            print("echo %s bytes from %s:%s: byte-exact" % (size, server, sport))
         elif kind == "bad":
             u.sendto(bytes.fromhex(arg), relay)
             print("sent %d bad bytes" % (len(arg) // 2))

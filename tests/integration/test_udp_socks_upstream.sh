@@ -1,0 +1,165 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# UDP through a `socks` outbound: a SOCKS5 UDP ASSOCIATE client in cli
+# (socks5_udp.py) -> ringbox socks inbound -> ringbox socks outbound (its
+# own UDP ASSOCIATE, RFC 1928 7) -> danted in srv -> a UDP echo server in
+# srv.  Datagrams of 1 to 1400 bytes come back byte-exact, the echo server
+# sees dante's external address (so dante carried them), dante logs the
+# appliance's association, `conns` and /metrics show the session on the
+# `dante` outbound.  The `block` outbound refuses UDP sessions, a socks
+# outbound with network = "tcp" carries none (both counted).  When dante goes away, its control connection closes and the
+# session ends (the outbound's active gauge drops) while the client's own
+# association stays.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+rb_init
+rb_require_cmd danted curl
+rb_topo_two_hosts
+DANTE_EXT=10.$RB_NET.2.3
+ip -n "$RB_NS_SRV" addr add "$DANTE_EXT/24" dev "$RB_IF_SRV" || rb_fail "addr $DANTE_EXT"
+PX_MPORT=$((20000 + RANDOM % 20000))
+PX_CTL=$(px_control_cfg)
+PX_SOCK=$RB_TMP/run/ctl.sock
+px_config "
+$PX_CTL
+inbounds = (
+  { type = \"socks\"; tag = \"to-dante\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
+  { type = \"socks\"; tag = \"to-blocked\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; },
+  { type = \"socks\"; tag = \"to-tcponly\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1082; }
+);
+outbounds = (
+  { type = \"direct\"; tag = \"direct\"; },
+  { type = \"block\"; tag = \"blk\"; },
+  { type = \"socks\"; tag = \"dante\"; server = \"$RB_SRV_IP4\"; server_port = 1090; },
+  { type = \"socks\"; tag = \"dante-tcp\"; server = \"$RB_SRV_IP4\"; server_port = 1090;
+    network = \"tcp\"; }
+);
+route = {
+  rules = (
+    { inbound = \"to-dante\"; network = \"udp\"; outbound = \"dante\"; },
+    { inbound = \"to-blocked\"; network = \"udp\"; outbound = \"blk\"; },
+    { inbound = \"to-tcponly\"; network = \"udp\"; outbound = \"dante-tcp\"; }
+  );
+  final = \"direct\";
+};
+"
+rb_dp_start --eal "-m 768"
+px_control_start
+
+cat >"$RB_TMP/danted.conf" <<CONF
+logoutput: $RB_TMP/danted.log
+internal: $RB_SRV_IP4 port = 1090
+external: $DANTE_EXT
+clientmethod: none
+socksmethod: none
+user.privileged: root
+user.unprivileged: root
+client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }
+socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect disconnect error }
+CONF
+rb_bg "$RB_TMP/danted.out" ip netns exec "$RB_NS_SRV" danted -f "$RB_TMP/danted.conf" \
+	-p "$RB_TMP/danted.pid" -N 1
+DANTE_PID=$RB_BG_PID
+# the echo server logs each datagram's source
+cat >"$RB_TMP/echo.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+print("ready", flush=True)
+while True:
+    d, a = s.recvfrom(65536)
+    print("from %s:%d %d" % (a[0], a[1], len(d)), flush=True)
+    s.sendto(d, a)
+PY
+rb_bg "$RB_TMP/echo.log" ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_TMP/echo.py" "$RB_SRV_IP4" 7777
+rb_wait_for 5 grep -q ready "$RB_TMP/echo.log" || rb_fail "echo server did not start"
+rb_wait_for 5 ip netns exec "$RB_NS_SRV" bash -c "exec 3<>/dev/tcp/$RB_SRV_IP4/1090" ||
+	rb_fail "danted did not come up: $(tail -5 "$RB_TMP/danted.out" | tr '\n' ' ')"
+rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out' '$RB_TMP/dp.err'" ||
+	rb_fail "no rule table applied"
+ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
+rbctl() { "${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}" -s "$PX_SOCK" "$@"; }
+udp_client() { # port steps...
+	ip netns exec "$RB_NS_CLI" timeout 60 "$RB_PY" "$RB_LIB_DIR/socks5_udp.py" "$RB_DP_CLI_IP4" "$@"
+}
+scrape() { curl -sf --max-time 5 "http://127.0.0.1:$PX_MPORT/metrics"; }
+metric() { # name-and-labels
+	scrape | awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "none" }'
+}
+E=$RB_SRV_IP4:7777
+
+# 1. byte-exact echoes through dante (one session, then the same again),
+# then the association stays open while conns and /metrics are read
+rb_bg "$RB_TMP/udp1.log" udp_client 1080 "echo:$E:1" "echo:$E:512" "echo:$E:1000" \
+	"echo:$E:1400" "echo:$E:1400" "echo:$E:7" sleep:4 "echo:$E:100" close
+C1=$RB_BG_PID
+rb_wait_for 15 grep -q "echo 7 bytes" "$RB_TMP/udp1.log" ||
+	rb_fail "echo through dante: $(cat "$RB_TMP/udp1.log" | tr '\n' ' ')"
+J=$(rbctl conns --json --network udp) || rb_fail "conns: $J"
+read -r n c_in c_out c_dst c_up <<<"$(echo "$J" | "$RB_PY" -c "
+import json, sys
+d = json.load(sys.stdin)['data']
+c = d[0] if d else {}
+print(len(d), c.get('inbound'), c.get('outbound'), c.get('dst'), c.get('up'))")"
+rb_note "conns: $n association(s), inbound $c_in, outbound $c_out, dst $c_dst, up $c_up"
+rb_assert_eq "$n" 1 "UDP associations in conns"
+rb_assert_eq "$c_in" to-dante "association's inbound"
+rb_assert_eq "$c_out" dante "association's outbound"
+rb_assert_eq "$c_dst" "$E" "association's destination"
+rb_assert_ge "$c_up" 4320 "bytes up in conns (payloads 1+512+1000+1400+1400+7)"
+rb_assert_eq "$(metric 'ringbox_proxy_outbound_conns_total{outbound="dante"}')" 1 \
+	"dante outbound: sessions routed"
+rb_assert_eq "$(metric 'ringbox_proxy_outbound_conns_active{outbound="dante"}')" 1 \
+	"dante outbound: sessions open"
+rb_assert_ge "$(metric 'ringbox_proxy_outbound_bytes_total{outbound="dante",direction="down"}')" 4320 \
+	"dante outbound: bytes down"
+rb_assert_eq "$(metric 'ringbox_proxy_outbound_conns_total{outbound="direct"}')" 0 \
+	"direct outbound: nothing"
+wait "$C1" || rb_fail "client through dante: $(tail -3 "$RB_TMP/udp1.log" | tr '\n' ' ')"
+rb_note "$(cat "$RB_TMP/udp1.log")"
+# the echo server saw dante's external address only; dante logged the
+# appliance's association
+srcs=$(awk '/^from/ { split($2, a, ":"); print a[1] }' "$RB_TMP/echo.log" | sort -u | tr '\n' ' ')
+rb_assert_eq "$srcs" "$DANTE_EXT " "sources the echo server saw"
+rb_assert_eq "$(grep -c '^from' "$RB_TMP/echo.log")" 7 "datagrams the echo server saw"
+grep -qi "udp" "$RB_TMP/danted.log" && grep -q "$RB_DP_SRV_IP4" "$RB_TMP/danted.log" ||
+	rb_fail "dante's log shows no UDP association from $RB_DP_SRV_IP4: $(tail -3 "$RB_TMP/danted.log" | tr '\n' ' ')"
+rb_wait_for 5 sh -c "[ \"\$(curl -sf http://127.0.0.1:$PX_MPORT/metrics | awk '\$1 == \"ringbox_proxy_outbound_conns_active{outbound=\\\"dante\\\"}\" { print \$2 }')\" = 0 ]" ||
+	rb_fail "the dante session outlived its client's association"
+
+# 2. block, and a socks outbound limited to tcp: refused, counted, nothing sent
+rb_dp_stats
+rb_stats_mark
+udp_client 1081 "echo:$E:10" >"$RB_TMP/udp2.log" 2>&1 && rb_fail "UDP to block answered"
+rb_assert_match "$(cat "$RB_TMP/udp2.log")" "no answer" "block: no answer"
+udp_client 1082 "echo:$E:10" >"$RB_TMP/udp2.log" 2>&1 && rb_fail "UDP through a tcp-only outbound answered"
+rb_assert_match "$(cat "$RB_TMP/udp2.log")" "no answer" "tcp-only socks outbound: no answer"
+rb_assert_eq "$(grep -c '^from' "$RB_TMP/echo.log")" 7 "the refused datagrams reached nobody"
+rb_dp_stats
+rb_assert_stat_delta_ge drop.proxy_udp_rejected 1
+rb_assert_stat_delta_ge drop.proxy_udp_unsupported 1
+
+# 3. dante goes away while the client's association stays: the control
+# connection closes, the session ends (outbound gauge 0, association open)
+rb_bg "$RB_TMP/udp3.log" udp_client 1080 "echo:$E:300" sleep:10 close
+C3=$RB_BG_PID
+rb_wait_for 15 grep -q "echo 300 bytes" "$RB_TMP/udp3.log" ||
+	rb_fail "echo before dante stops: $(cat "$RB_TMP/udp3.log" | tr '\n' ' ')"
+rb_assert_eq "$(metric 'ringbox_proxy_outbound_conns_active{outbound="dante"}')" 1 "session open"
+# dante's children serve the associations and outlive their parent for a
+# while: stop them first (all are this test's processes), then the master
+for p in $(pgrep -P "$DANTE_PID"); do kill "$p"; done
+kill "$DANTE_PID"
+wait "$DANTE_PID" 2>/dev/null
+rb_wait_for 5 sh -c "[ \"\$(curl -sf http://127.0.0.1:$PX_MPORT/metrics | awk '\$1 == \"ringbox_proxy_outbound_conns_active{outbound=\\\"dante\\\"}\" { print \$2 }')\" = 0 ]" ||
+	rb_fail "the session outlived dante's control connection"
+rb_assert_eq "$(rbctl conns --json --network udp | "$RB_PY" -c 'import json,sys; print(len(json.load(sys.stdin)["data"]))')" 1 \
+	"the client's association is still open"
+wait "$C3" || rb_fail "client run 3: $(tail -3 "$RB_TMP/udp3.log" | tr '\n' ' ')"
+
+rb_dp_stats
+rb_assert_stat_ge event.proxy_udp_session 3
+rb_assert_stat_ge event.proxy_udp_up 8
+rb_assert_stat_ge event.proxy_udp_down 8
+rb_dp_stop
+rb_pass "UDP through a socks outbound to dante: byte-exact echoes (1..1400 B), conns/metrics on the dante outbound, block and tcp-only outbounds refused, session ends with dante's control connection"
