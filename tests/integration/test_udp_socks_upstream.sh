@@ -60,6 +60,12 @@ CONF
 rb_bg "$RB_TMP/danted.out" ip netns exec "$RB_NS_SRV" danted -f "$RB_TMP/danted.conf" \
 	-p "$RB_TMP/danted.pid" -N 1
 DANTE_PID=$RB_BG_PID
+# dante forks children that serve the associations and outlive the master
+# for a while: the cleanup stops those too (this test's processes, by PID)
+dante_children() {
+	local p
+	for p in $(pgrep -P "$DANTE_PID"); do RB_PIDS+=("$p"); done
+}
 # the echo server logs each datagram's source
 cat >"$RB_TMP/echo.py" <<'PY'
 import socket, sys
@@ -95,6 +101,7 @@ rb_bg "$RB_TMP/udp1.log" udp_client 1080 "echo:$E:1" "echo:$E:512" "echo:$E:1000
 C1=$RB_BG_PID
 rb_wait_for 15 grep -q "echo 7 bytes" "$RB_TMP/udp1.log" ||
 	rb_fail "echo through dante: $(cat "$RB_TMP/udp1.log" | tr '\n' ' ')"
+dante_children
 J=$(rbctl conns --json --network udp) || rb_fail "conns: $J"
 read -r n c_in c_out c_dst c_up <<<"$(echo "$J" | "$RB_PY" -c "
 import json, sys
@@ -146,8 +153,8 @@ C3=$RB_BG_PID
 rb_wait_for 15 grep -q "echo 300 bytes" "$RB_TMP/udp3.log" ||
 	rb_fail "echo before dante stops: $(cat "$RB_TMP/udp3.log" | tr '\n' ' ')"
 rb_assert_eq "$(metric 'ringbox_proxy_outbound_conns_active{outbound="dante"}')" 1 "session open"
-# dante's children serve the associations and outlive their parent for a
-# while: stop them first (all are this test's processes), then the master
+# dante's children first (they would keep the association), then the master
+dante_children
 for p in $(pgrep -P "$DANTE_PID"); do kill "$p"; done
 kill "$DANTE_PID"
 wait "$DANTE_PID" 2>/dev/null

@@ -3,7 +3,10 @@
  * Table-driven tests of the SOCKS5 UDP request header (RFC 1928 section 7)
  * parser and writer used by the UDP relay (dataplane/proxy/udp_relay.c):
  * every address type, truncation at each field, reserved bytes, fragments,
- * bad domains, literal IPs given as domains, and header round trips.
+ * bad domains, literal IPs given as domains, and header round trips; and
+ * the client side the socks UDP outbound uses (udp_out_socks.c): the UDP
+ * ASSOCIATE exchange of rb_socks_cli (whole and byte by byte) and where the
+ * datagrams go (rb_socks5_udp_relay_addr).
  */
 #include <stdio.h>
 #include <string.h>
@@ -139,6 +142,158 @@ static void test_long_domain(void)
 		CU_ASSERT_EQUAL(rb_socks5_udp_parse(in, n, &d), -1);
 }
 
+/* ---- the client side (the socks UDP outbound, udp_out_socks.c) ---- */
+
+static struct rb_dest dest4(const char *ip, uint16_t port)
+{
+	struct rb_dest d;
+
+	memset(&d, 0, sizeof(d));
+	d.family = AF_INET;
+	inet_pton(AF_INET, ip, d.addr);
+	d.port = port;
+	return d;
+}
+
+struct relay_case {
+	const char *name;
+	int bfamily;            /* BND.ADDR family (0: a domain reply) */
+	const char *baddr;      /* textual, for bfamily != 0 */
+	uint16_t bport;
+	int sfamily;            /* the server's address */
+	const char *saddr;
+	int rc;
+	const char *want;       /* the relay's address, rc == 0 */
+};
+
+static const struct relay_case relay_cases[] = {
+	{ "explicit v4", AF_INET, "192.0.2.9", 4000, AF_INET, "192.0.2.1", 0, "192.0.2.9" },
+	{ "zero v4 = server", AF_INET, "0.0.0.0", 4000, AF_INET, "192.0.2.1", 0, "192.0.2.1" },
+	{ "explicit v6", AF_INET6, "2001:db8::9", 4000, AF_INET, "192.0.2.1", 0, "2001:db8::9" },
+	{ "zero v6 = server", AF_INET6, "::", 4000, AF_INET6, "2001:db8::1", 0, "2001:db8::1" },
+	{ "zero v6, v4 server", AF_INET6, "::", 4000, AF_INET, "192.0.2.1", -1, NULL },
+	{ "zero v4, server unknown", AF_INET, "0.0.0.0", 4000, 0, NULL, -1, NULL },
+	{ "port 0", AF_INET, "192.0.2.9", 0, AF_INET, "192.0.2.1", -1, NULL },
+	{ "domain BND.ADDR", 0, NULL, 4000, AF_INET, "192.0.2.1", -1, NULL },
+};
+
+static void test_relay_addr(void)
+{
+	for (size_t i = 0; i < sizeof(relay_cases) / sizeof(relay_cases[0]); i++) {
+		const struct relay_case *c = &relay_cases[i];
+		struct rb_dest b, sv, r;
+		char got[INET6_ADDRSTRLEN] = "";
+		int rc;
+
+		memset(&b, 0, sizeof(b));
+		memset(&sv, 0, sizeof(sv));
+		b.family = (uint8_t)c->bfamily;
+		if (c->baddr)
+			inet_pton(c->bfamily, c->baddr, b.addr);
+		b.port = c->bport;
+		sv.family = (uint8_t)c->sfamily;
+		if (c->saddr)
+			inet_pton(c->sfamily, c->saddr, sv.addr);
+		sv.port = 1080;
+		rc = rb_socks5_udp_relay_addr(&b, &sv, &r);
+		if (rc == 0)
+			inet_ntop(r.family, r.addr, got, sizeof(got));
+		if (rc != c->rc || (rc == 0 && (strcmp(got, c->want) || r.port != c->bport)))
+			printf("\n  relay case '%s': rc %d (want %d), addr %s (want %s)", c->name, rc,
+			       c->rc, got, c->want ? c->want : "-");
+		CU_ASSERT_EQUAL(rc, c->rc);
+		if (rc == 0 && c->rc == 0) {
+			CU_ASSERT_STRING_EQUAL(got, c->want);
+			CU_ASSERT_EQUAL(r.port, c->bport);
+			CU_ASSERT_EQUAL(r.family, c->bfamily);
+		}
+	}
+}
+
+/* The UDP ASSOCIATE exchange of the client state machine: what it sends
+ * and how it reads each reply, fed whole and one byte at a time. */
+struct assoc_case {
+	const char *name;
+	const char *user;
+	const uint8_t *srv;     /* the server's bytes: method [auth] reply */
+	size_t srv_len;
+	int rc;                 /* final RB_PARSE_* */
+	const char *bnd;        /* BND.ADDR when DONE */
+	uint16_t bport;
+};
+
+static const struct assoc_case assoc_cases[] = {
+	{ "no auth", NULL, H("\x05\x00" "\x05\x00\x00\x01\xc0\x00\x02\x09\x0f\xa0"), RB_PARSE_DONE,
+	  "192.0.2.9", 4000 },
+	{ "user/pass", "u", H("\x05\x02" "\x01\x00" "\x05\x00\x00\x01\x00\x00\x00\x00\x30\x39"),
+	  RB_PARSE_DONE, "0.0.0.0", 12345 },
+	{ "refused REP=2", NULL, H("\x05\x00" "\x05\x02\x00\x01\x00\x00\x00\x00\x00\x00"),
+	  RB_PARSE_ERR, NULL, 0 },
+	{ "auth failed", "u", H("\x05\x02" "\x01\x01"), RB_PARSE_ERR, NULL, 0 },
+	{ "bad ATYP in reply", NULL, H("\x05\x00" "\x05\x00\x00\x07\x00\x00\x00\x00\x00\x00"),
+	  RB_PARSE_ERR, NULL, 0 },
+	{ "no acceptable method", NULL, H("\x05\xff"), RB_PARSE_ERR, NULL, 0 },
+	{ "truncated reply", NULL, H("\x05\x00" "\x05\x00\x00\x01\xc0\x00"), RB_PARSE_MORE, NULL,
+	  0 },
+};
+
+static int assoc_run(const struct assoc_case *c, size_t step, struct rb_socks_cli *cli,
+		     uint8_t *req, size_t *req_len)
+{
+	static const uint8_t want_req[] = { 5, 3, 0, 1, 0, 0, 0, 0, 0, 0 };
+	struct rb_dest zero = dest4("0.0.0.0", 0);
+	uint8_t out[600];
+	size_t have = 0, off = 0, used, outlen;
+	int rc = RB_PARSE_MORE;
+
+	*req_len = 0;
+	CU_ASSERT(rb_socks_cli_start(cli, 5, 3, c->user, "p", &zero, out) > 0);
+	while (off < c->srv_len && rc == RB_PARSE_MORE) {
+		size_t n = c->srv_len - off < step ? c->srv_len - off : step;
+
+		have += n;
+		off += n;
+		do {
+			rc = rb_socks_cli_feed(cli, c->srv + (off - have), have, &used, out, &outlen);
+			have -= used;
+			if (outlen && out[0] == 5 && out[1] == 3) {
+				memcpy(req, out, outlen);
+				*req_len = outlen;
+			}
+		} while (rc == RB_PARSE_MORE && used > 0);
+	}
+	if (rc != RB_PARSE_ERR && *req_len)
+		CU_ASSERT(*req_len == sizeof(want_req) && !memcmp(req, want_req, sizeof(want_req)));
+	return rc;
+}
+
+static void test_assoc_client(void)
+{
+	for (size_t i = 0; i < sizeof(assoc_cases) / sizeof(assoc_cases[0]); i++) {
+		const struct assoc_case *c = &assoc_cases[i];
+
+		for (size_t step = 1; step <= c->srv_len; step = step == 1 ? c->srv_len : step + 1) {
+			struct rb_socks_cli cli;
+			uint8_t req[600];
+			size_t rl;
+			char got[INET_ADDRSTRLEN] = "";
+			int rc = assoc_run(c, step, &cli, req, &rl);
+
+			if (rc == RB_PARSE_DONE)
+				inet_ntop(AF_INET, cli.bound.addr, got, sizeof(got));
+			if (rc != c->rc || (c->bnd && (strcmp(got, c->bnd) || cli.bound.port != c->bport)))
+				printf("\n  assoc case '%s' (step %zu): rc %d (want %d), bound %s:%u",
+				       c->name, step, rc, c->rc, got, cli.bound.port);
+			CU_ASSERT_EQUAL(rc, c->rc);
+			if (c->bnd && rc == RB_PARSE_DONE) {
+				CU_ASSERT_STRING_EQUAL(got, c->bnd);
+				CU_ASSERT_EQUAL(cli.bound.port, c->bport);
+				CU_ASSERT_EQUAL(rl, 10); /* the ASSOCIATE request went out */
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	CU_pSuite su;
@@ -150,6 +305,8 @@ int main(void)
 	CU_add_test(su, "parse table", test_parse_table);
 	CU_add_test(su, "round trip", test_round_trip);
 	CU_add_test(su, "255-octet domain", test_long_domain);
+	CU_add_test(su, "client: relay address from BND", test_relay_addr);
+	CU_add_test(su, "client: UDP ASSOCIATE exchange", test_assoc_client);
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
