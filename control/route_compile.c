@@ -264,8 +264,14 @@ static int build_node(struct cc *c, uint32_t id, const struct rb_cfg_rule *x)
 	if (x->domain_keyword.n) {
 		n->keyword.off = (uint32_t)c->pool.n;
 		for (int i = 0; i < x->domain_keyword.n; i++) {
-			struct kkey *k = vpush(&c->kws);
+			struct kkey *k;
 
+			if (!x->domain_keyword.v[i][0]) { /* the config refuses it too */
+				snprintf(c->err, c->errlen, "rule at line %d: empty domain_keyword",
+					 x->line);
+				return -2;
+			}
+			k = vpush(&c->kws);
 			if (!k)
 				return -1;
 			*k = (struct kkey){x->domain_keyword.v[i], id};
