@@ -148,12 +148,14 @@ int ss_eih_users_add(struct ss_eih_users *t, const uint8_t *upsk, uint32_t id)
 	struct ss_eih_user e;
 	size_t at;
 
+	memset(&e, 0, sizeof(e));
 	ss_eih_psk_hash(t->m, upsk, e.hash);
-	memset(e.psk, 0, sizeof(e.psk));
+	at = lower_bound(t, e.hash);
+	if (at < t->n && memcmp(t->u[at].hash, e.hash, 16) == 0)
+		return -1;
 	memcpy(e.psk, upsk, t->m->key_len);
 	e.id = id;
-	at = lower_bound(t, e.hash);
-	if ((at < t->n && memcmp(t->u[at].hash, e.hash, 16) == 0)) {
+	if (ss22_block_init(&e.blk, upsk, t->m->key_len) != 0) {
 		OPENSSL_cleanse(&e, sizeof(e));
 		return -1;
 	}
@@ -162,6 +164,7 @@ int ss_eih_users_add(struct ss_eih_users *t, const uint8_t *upsk, uint32_t id)
 		struct ss_eih_user *u = calloc(cap, sizeof(*u));
 
 		if (u == NULL) {
+			ss22_block_free(&e.blk);
 			OPENSSL_cleanse(&e, sizeof(e));
 			return -1;
 		}
@@ -182,6 +185,8 @@ int ss_eih_users_add(struct ss_eih_users *t, const uint8_t *upsk, uint32_t id)
 
 void ss_eih_users_free(struct ss_eih_users *t)
 {
+	for (uint32_t i = 0; i < t->n; i++)
+		ss22_block_free(&t->u[i].blk);
 	if (t->u)
 		OPENSSL_cleanse(t->u, (size_t)t->cap * sizeof(*t->u));
 	free(t->u);

@@ -59,7 +59,8 @@ int ss_eih_udp_build(const struct ss22_keys *k, const uint8_t sep[16], uint8_t *
 struct ss_eih_user {
 	uint8_t hash[16];
 	uint8_t psk[32];
-	uint32_t id; /* the caller's user index */
+	uint32_t id;		/* the caller's user index */
+	struct ss22_block blk; /* AES(uPSK): the user's UDP response separate headers */
 };
 
 struct ss_eih_users {
