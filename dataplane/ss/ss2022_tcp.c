@@ -160,6 +160,8 @@ long ss22_enc(struct rb_aead_ctx *ctx, struct ss22_enc *e, uint64_t now, const u
 	rb_aead_batch_reset(&e->c.batch);
 	e->hdr_sent = 1;
 	off = (size_t)(v + vlen + SS_TAG_LEN - out);
+	if (len == first)
+		return (long)off;
 	rest = ss_enc(ctx, &e->c, in + first, len - first, out + off);
 	return rest < 0 ? rest : (long)(off + (size_t)rest);
 }

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target for the Shadowsocks 2022 decoders
+ * (dataplane/ss/ss2022_tcp.c, ss2022_udp.c, ss_eih.c).
+ *
+ * Input: [method][mode][piece][pos lo][pos hi][flip][data...]
+ *   method % 3: 2022-blake3-aes-128-gcm, -aes-256-gcm, -chacha20-poly1305
+ *   mode % 4 == 0: data is ciphertext (no valid key): fed to the server
+ *        request decoder (single-user, and multi-user for AES), the client
+ *        response decoder, and as one UDP packet to the server and the
+ *        client.  Nothing may verify.
+ *   mode % 4 == 1: data is the payload of a request (bit 2 of mode: the
+ *        client sends an identity header, AES only), sealed with the right
+ *        key in calls whose sizes come from the data, one byte xor flip at
+ *        pos, decoded in pieces of `piece` bytes: flip 0 must round-trip,
+ *        a flip must fail, and what came out is always a prefix.
+ *   mode % 4 == 2: the same for a response stream.
+ *   mode % 4 == 3: data is one UDP payload, sealed by the client, flipped,
+ *        opened by the server: round trip, or failure when flipped.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataplane/ss/ss2022_udp.h"
+
+#define NOW 1700000000ull
+
+static struct rb_aead_ctx *ctx;
+static struct rb_aead_batch batch;
+static struct ss22_enc enc;
+static struct ss22_dec dec;
+static struct ss_eih_users users[2];
+static uint8_t ct[1 << 17], pt[1 << 17];
+static const char *names[] = {"2022-blake3-aes-128-gcm", "2022-blake3-aes-256-gcm",
+			      "2022-blake3-chacha20-poly1305"};
+static const uint8_t addr[] = {3, 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 80};
+static uint8_t ipsk[32], upsk[32], salt_c[32], salt_s[32];
+
+static void setup(void)
+{
+	ctx = rb_aead_ctx_create(RB_AEAD_BACKEND_AUTO);
+	for (int i = 0; i < 32; i++) {
+		ipsk[i] = (uint8_t)(i + 1);
+		upsk[i] = (uint8_t)(0x80 + i);
+		salt_c[i] = (uint8_t)(0x40 ^ i);
+		salt_s[i] = (uint8_t)(0x20 + 3 * i);
+	}
+	for (int mi = 0; mi < 2; mi++) {
+		const struct ss_method *m = ss2022_method_find(names[mi]);
+
+		if (ss_eih_users_init(&users[mi], m, ipsk) != 0 ||
+		    ss_eih_users_add(&users[mi], upsk, 1) != 0)
+			abort();
+	}
+}
+
+/* Decode in pieces; returns the bytes produced, *rc the last result. */
+static size_t decode(const uint8_t *in, size_t len, size_t piece, int *rc)
+{
+	size_t off = 0, got = 0;
+
+	*rc = SS_OK;
+	while (off < len) {
+		size_t n = len - off < piece ? len - off : piece, used, prod;
+
+		*rc = ss22_dec(ctx, &dec, NOW, in + off, n, &used, pt + got, sizeof(pt) - got, &prod);
+		if (*rc != SS_OK)
+			break;
+		if (used == 0 && prod == 0)
+			abort(); /* out has room: the decoder must make progress */
+		got += prod;
+		off += used;
+	}
+	return got;
+}
+
+static void raw_udp(const struct ss_method *m, struct ss22_udp *u, const uint8_t *data,
+		    size_t len)
+{
+	struct ss22_udp_in in = {.pkt = ct, .len = (uint32_t)len};
+	struct ss22_udp_rx rx;
+
+	memcpy(ct, data, len);
+	ss22_udp_open_hdr(u, &in, 1);
+	if (in.status == SS_OK && m->alg != RB_AEAD_CHACHA20_POLY1305) {
+		if (ss22_udp_rx_init(&rx, m, u->server ? ipsk : upsk, in.sid) != SS_OK)
+			abort();
+		in.rx = &rx;
+	}
+	if (ss22_udp_open_body(ctx, u, &batch, &in, 1, NOW) == 0)
+		abort(); /* a forged packet verified */
+}
+
+static void raw(const struct ss_method *m, int mi, const uint8_t *data, size_t len, size_t piece)
+{
+	struct ss22_keys k;
+	struct ss22_udp su, cu;
+	int rc;
+
+	ss22_dec_server_init(&dec, m, ipsk, NULL, NULL);
+	decode(data, len, piece, &rc);
+	if (rc == SS_OK && dec.hdr_done)
+		abort();
+	if (mi < 2) {
+		ss22_dec_server_init(&dec, m, NULL, &users[mi], NULL);
+		decode(data, len, piece, &rc);
+		if (rc == SS_OK && dec.hdr_done)
+			abort();
+	}
+	ss22_dec_client_init(&dec, m, upsk, salt_c, NULL);
+	decode(data, len, piece, &rc);
+	if (rc == SS_OK && dec.hdr_done)
+		abort();
+	if (len > 2048)
+		return;
+	if (ss22_udp_server_init(&su, m, ipsk, NULL) != SS_OK)
+		abort();
+	raw_udp(m, &su, data, len);
+	ss22_udp_free(&su);
+	if (ss22_keys_init(&k, m, upsk, 1) != 0 || ss22_udp_client_init(&cu, &k) != SS_OK)
+		abort();
+	raw_udp(m, &cu, data, len);
+	ss22_udp_free(&cu);
+	ss22_keys_free(&k);
+}
+
+static void stream(const struct ss_method *m, int mi, int response, int eih, const uint8_t *data,
+		   size_t len, size_t piece, size_t pos, uint8_t flip)
+{
+	uint8_t psks[64];
+	struct ss22_keys k;
+	size_t clen = 0, off, got;
+	int rc;
+
+	memcpy(psks, ipsk, m->key_len);
+	memcpy(psks + m->key_len, upsk, m->key_len);
+	if (response) {
+		if (ss22_enc_server_init(&enc, m, upsk, salt_s, salt_c) != SS_OK)
+			abort();
+	} else {
+		if (ss22_keys_init(&k, m, eih ? psks : psks + m->key_len, eih ? 2 : 1) != 0 ||
+		    ss22_enc_client_init(&enc, &k, salt_c, addr, sizeof(addr),
+					 (uint16_t)(1 + pos % 900)) != SS_OK)
+			abort();
+		ss22_keys_free(&k);
+		/* headers first, with padding only */
+		clen = (size_t)ss22_enc(ctx, &enc, NOW, NULL, 0, ct);
+	}
+	/* call sizes from the data itself: 1 + data byte * 300 */
+	for (off = 0; off < len;) {
+		size_t n = 1 + (size_t)data[off] * 300;
+		long w;
+
+		if (n > len - off)
+			n = len - off;
+		w = ss22_enc(ctx, &enc, NOW, data + off, n, ct + clen);
+		if (w <= 0)
+			abort();
+		clen += (size_t)w;
+		off += n;
+	}
+	if (clen == 0)
+		return;
+	if (flip)
+		ct[pos % clen] ^= flip;
+	if (response)
+		ss22_dec_client_init(&dec, m, upsk, salt_c, NULL);
+	else if (eih)
+		ss22_dec_server_init(&dec, m, NULL, &users[mi], NULL);
+	else
+		ss22_dec_server_init(&dec, m, upsk, NULL, NULL);
+	got = decode(ct, clen, piece, &rc);
+	if (flip == 0 && (rc != SS_OK || got != len || memcmp(pt, data, len) != 0 || !dec.hdr_done))
+		abort();
+	if (flip != 0 && rc == SS_OK)
+		abort(); /* a flipped byte went unnoticed */
+	if (got > len || memcmp(pt, data, got) != 0)
+		abort(); /* what came out is a prefix of what went in */
+}
+
+static void udp(const struct ss_method *m, const uint8_t *data, size_t len, size_t pos,
+		uint8_t flip)
+{
+	static const uint8_t sid[8] = {9, 8, 7, 6, 5, 4, 3, 2};
+	struct ss22_keys k;
+	struct ss22_udp cu, su;
+	struct ss22_udp_client c;
+	struct ss22_udp_rx rx;
+	uint8_t xn[24];
+	struct ss22_udp_out o = {.addr = addr, .alen = sizeof(addr), .payload = data,
+				 .len = (uint32_t)len, .pad_len = (uint16_t)(pos % 64),
+				 .xnonce = xn, .out = ct};
+	struct ss22_udp_in in = {.pkt = ct};
+
+	if (len > 4096)
+		return;
+	memset(xn, flip, sizeof(xn));
+	if (ss22_keys_init(&k, m, upsk, 1) != 0 || ss22_udp_client_init(&cu, &k) != SS_OK ||
+	    ss22_udp_client_session(&c, &k, sid) != SS_OK ||
+	    ss22_udp_server_init(&su, m, upsk, NULL) != SS_OK)
+		abort();
+	o.tx = &c.tx;
+	if (ss22_udp_seal(ctx, &cu, &batch, &o, 1, NOW) != 0)
+		abort();
+	if (flip)
+		ct[pos % (size_t)o.out_len] ^= flip;
+	in.len = (uint32_t)o.out_len;
+	ss22_udp_open_hdr(&su, &in, 1);
+	if (in.status == SS_OK && m->alg != RB_AEAD_CHACHA20_POLY1305) {
+		if (ss22_udp_rx_init(&rx, m, upsk, in.sid) != SS_OK)
+			abort();
+		in.rx = &rx;
+	}
+	ss22_udp_open_body(ctx, &su, &batch, &in, 1, NOW);
+	if (flip == 0 && (in.status != SS_OK || in.data_len != len ||
+			  (len && memcmp(in.data, data, len) != 0) || in.target.port != 80))
+		abort();
+	if (flip != 0 && in.status == SS_OK)
+		abort();
+	ss22_udp_free(&cu);
+	ss22_udp_free(&su);
+	ss22_keys_free(&k);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const struct ss_method *m;
+	size_t piece, pos;
+	int mi;
+
+	if (ctx == NULL)
+		setup();
+	if (size < 6 || ctx == NULL)
+		return 0;
+	mi = data[0] % 3;
+	m = ss2022_method_find(names[mi]);
+	piece = (size_t)data[2] * 7 + 1;
+	pos = (size_t)data[3] | (size_t)data[4] << 8;
+	data += 6;
+	size -= 6;
+	if (size > 100000)
+		return 0;
+	switch (data[-5] % 4) {
+	case 0:
+		raw(m, mi, data, size, piece);
+		break;
+	case 1:
+	case 2:
+		stream(m, mi, data[-5] % 4 == 2, mi < 2 && (data[-5] & 4), data, size, piece, pos,
+		       data[-1]);
+		break;
+	default:
+		udp(m, data, size, pos, data[-1]);
+	}
+	return 0;
+}
