@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bench_ss2022: the Shadowsocks 2022 codecs outside the dataplane, one
+ * core, in memory, with SIP004 aes-128-gcm in the same run as reference.
+ *
+ *   bench_ss2022 [seconds]
+ *     tcp: seal + open of 1 MiB per call (ss22_enc / ss22_dec after the
+ *          headers; ss_enc / ss_dec for SIP004): cycles/byte, GB/s.
+ *     udp: bursts of 32 packets of 1400 bytes, client seal + server open
+ *          (separate header, AEAD, window): cycles/packet, Mpps.
+ * Informational: no pass/fail.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <x86intrin.h>
+
+#include "dataplane/ss/ss2022_udp.h"
+
+#define NOW 1700000000ull
+
+static struct rb_aead_ctx *ctx;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void report(const char *what, double bytes, double units, unsigned long long cyc,
+		   double secs, const char *unit)
+{
+	printf("%-34s %8.3f cyc/byte %10.0f cyc/%s %6.2f GB/s\n", what, (double)cyc / bytes,
+	       (double)cyc / units, unit, bytes / secs / 1e9);
+}
+
+static void bench_tcp_sip004(double secs, uint8_t *pt, uint8_t *ct, uint8_t *out, size_t len)
+{
+	static struct ss_cipher e, d;
+	const struct ss_method *m = ss_method_find("aes-128-gcm");
+	uint8_t master[32] = {1}, salt[32] = {2};
+	unsigned long long c0, cyc = 0;
+	double t0 = now_s(), bytes = 0, t;
+
+	ss_enc_init(&e, m, master, salt);
+	ss_dec_init(&d, m, master);
+	while ((t = now_s()) - t0 < secs) {
+		size_t used, prod;
+		long n;
+
+		c0 = __rdtsc();
+		n = ss_enc(ctx, &e, pt, len, ct);
+		if (n < 0 || ss_dec(ctx, &d, ct, (size_t)n, &used, out, len + 0x4000, &prod) != 0 ||
+		    prod != len)
+			abort();
+		cyc += __rdtsc() - c0;
+		bytes += (double)len;
+	}
+	report("tcp aes-128-gcm (SIP004)", bytes, bytes / (double)len, cyc, now_s() - t0, "MiB");
+}
+
+static void bench_tcp(const char *name, double secs, uint8_t *pt, uint8_t *ct, uint8_t *out,
+		      size_t len)
+{
+	static struct ss22_enc e;
+	static struct ss22_dec d;
+	static const uint8_t addr[] = {1, 10, 0, 0, 1, 0, 80};
+	const struct ss_method *m = ss2022_method_find(name);
+	uint8_t psk[32] = {3}, salt[32] = {4};
+	struct ss22_keys k;
+	unsigned long long c0, cyc = 0;
+	double t0, bytes = 0, t;
+	size_t used, prod;
+	long n;
+
+	if (ss22_keys_init(&k, m, psk, 1) != 0 ||
+	    ss22_enc_client_init(&e, &k, salt, addr, sizeof(addr), 100) != 0 ||
+	    ss22_dec_server_init(&d, m, psk, NULL, NULL) != 0)
+		abort();
+	n = ss22_enc(ctx, &e, NOW, NULL, 0, ct); /* headers out of the way */
+	if (n <= 0 || ss22_dec(ctx, &d, NOW, ct, (size_t)n, &used, out, len, &prod) != 0)
+		abort();
+	t0 = now_s();
+	while ((t = now_s()) - t0 < secs) {
+		c0 = __rdtsc();
+		n = ss22_enc(ctx, &e, NOW, pt, len, ct);
+		if (n < 0 ||
+		    ss22_dec(ctx, &d, NOW, ct, (size_t)n, &used, out, len + 0x10000, &prod) != 0 ||
+		    prod != len)
+			abort();
+		cyc += __rdtsc() - c0;
+		bytes += (double)len;
+	}
+	{
+		char label[64];
+
+		snprintf(label, sizeof(label), "tcp %s", name);
+		report(label, bytes, bytes / (double)len, cyc, now_s() - t0, "MiB");
+	}
+	ss22_keys_free(&k);
+}
+
+static void bench_udp(const char *name, double secs)
+{
+	static uint8_t pkt[SS22_UDP_BURST][1600], pay[1400], xn[24];
+	static const uint8_t addr[] = {1, 10, 0, 0, 1, 0, 53}, sid[8] = {1, 2, 3};
+	static struct rb_aead_batch b;
+	static struct ss22_udp_client c;
+	static struct ss22_udp_rx rx;
+	const struct ss_method *m = ss2022_method_find(name);
+	struct ss22_udp_out o[SS22_UDP_BURST];
+	struct ss22_udp_in in[SS22_UDP_BURST];
+	struct ss22_udp cu, su;
+	struct ss22_keys k;
+	uint8_t psk[32] = {5};
+	unsigned long long c0, cyc = 0;
+	double t0, pkts = 0, t;
+	int cha = m->alg == RB_AEAD_CHACHA20_POLY1305;
+
+	if (ss22_keys_init(&k, m, psk, 1) != 0 || ss22_udp_client_init(&cu, &k) != 0 ||
+	    ss22_udp_server_init(&su, m, psk, NULL) != 0 ||
+	    ss22_udp_client_session(&c, &k, sid) != 0 || ss22_udp_rx_init(&rx, m, psk, sid) != 0)
+		abort();
+	memset(o, 0, sizeof(o));
+	for (int i = 0; i < SS22_UDP_BURST; i++) {
+		o[i].tx = &c.tx;
+		o[i].addr = addr;
+		o[i].alen = sizeof(addr);
+		o[i].payload = pay;
+		o[i].len = sizeof(pay);
+		o[i].xnonce = xn;
+		o[i].out = pkt[i];
+	}
+	t0 = now_s();
+	while ((t = now_s()) - t0 < secs) {
+		c0 = __rdtsc();
+		if (ss22_udp_seal(ctx, &cu, &b, o, SS22_UDP_BURST, NOW) != 0)
+			abort();
+		for (int i = 0; i < SS22_UDP_BURST; i++) {
+			in[i].pkt = pkt[i];
+			in[i].len = (uint32_t)o[i].out_len;
+		}
+		ss22_udp_open_hdr(&su, in, SS22_UDP_BURST);
+		for (int i = 0; i < SS22_UDP_BURST && !cha; i++)
+			in[i].rx = &rx;
+		if (ss22_udp_open_body(ctx, &su, &b, in, SS22_UDP_BURST, NOW) != 0)
+			abort();
+		for (int i = 0; i < SS22_UDP_BURST; i++)
+			if (ss22_udp_accept(&rx, &in[i], NOW) != 0)
+				abort();
+		cyc += __rdtsc() - c0;
+		pkts += SS22_UDP_BURST;
+	}
+	t = now_s() - t0;
+	printf("udp %-30s %8.3f cyc/byte %10.0f cyc/pkt %6.2f Mpps (1400 B)\n", name,
+	       (double)cyc / (pkts * 1400), (double)cyc / pkts, pkts / t / 1e6);
+	ss22_udp_free(&cu);
+	ss22_udp_free(&su);
+	ss22_keys_free(&k);
+}
+
+int main(int argc, char **argv)
+{
+	static const char *names[] = {"2022-blake3-aes-128-gcm", "2022-blake3-aes-256-gcm",
+				      "2022-blake3-chacha20-poly1305"};
+	double secs = argc > 1 ? atof(argv[1]) : 1.0;
+	size_t len = 1 << 20;
+	uint8_t *pt = calloc(1, len), *ct = malloc(len + len / 100 + 4096),
+		*out = malloc(len + 0x10000);
+
+	ctx = rb_aead_ctx_create(RB_AEAD_BACKEND_AUTO);
+	if (ctx == NULL || pt == NULL || ct == NULL || out == NULL)
+		return 1;
+	printf("backend: %s, %.1f s per line\n", rb_aead_ctx_backend_name(ctx), secs);
+	bench_tcp_sip004(secs, pt, ct, out, len);
+	for (int i = 0; i < 3; i++)
+		bench_tcp(names[i], secs, pt, ct, out, len);
+	for (int i = 0; i < 3; i++)
+		bench_udp(names[i], secs);
+	rb_aead_ctx_free(ctx);
+	free(pt);
+	free(ct);
+	free(out);
+	return 0;
+}
