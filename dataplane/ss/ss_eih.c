@@ -235,3 +235,17 @@ const struct ss_eih_user *ss_eih_udp_identify(struct ss_eih_users *t, const uint
 		h[j] ^= sep[j];
 	return found(t, h);
 }
+
+const struct ss_eih_user *ss_eih_udp_relay(struct ss_eih_users *t, uint8_t *pkt, size_t len)
+{
+	const struct ss_eih_user *u;
+	uint8_t sep[16];
+
+	if (len < 32 || ss22_block_decrypt(&t->iblk, pkt, sep) != 0)
+		return NULL;
+	u = ss_eih_udp_identify(t, sep, pkt + 16);
+	if (u == NULL || ss22_block_encrypt(&u->blk, sep, pkt + 16) != 0)
+		u = NULL;
+	OPENSSL_cleanse(sep, sizeof(sep));
+	return u;
+}

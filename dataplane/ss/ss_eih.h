@@ -85,4 +85,13 @@ const struct ss_eih_user *ss_eih_tcp_identify(struct ss_eih_users *t, const uint
 const struct ss_eih_user *ss_eih_udp_identify(struct ss_eih_users *t, const uint8_t sep[16],
 					      const uint8_t eih[16]);
 
+/* Relay ("destinations", SIP023 Scenarios), UDP request packets: decrypt
+ * the separate header with our iPSK, find the next hop from our identity
+ * header, re-encrypt the separate header with the hop's PSK into the place
+ * of our identity header.  The packet for the hop is pkt + 16 (len - 16).
+ * Returns the hop, or NULL (packet shorter than 32 bytes, or no such hop;
+ * pkt is then unchanged).  TCP needs no rewrite: the hop gets the salt and
+ * what follows our identity header (ss_eih_tcp_identify names the hop). */
+const struct ss_eih_user *ss_eih_udp_relay(struct ss_eih_users *t, uint8_t *pkt, size_t len);
+
 #endif

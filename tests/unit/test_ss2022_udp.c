@@ -525,6 +525,64 @@ static void test_eih(void)
 	}
 }
 
+/* client (iPSK0 : iPSK1 : uPSK) -> relay [iPSK0; hop iPSK1] -> server
+ * [iPSK1; users]: the relay rewrites the packet for the hop. */
+static void test_eih_relay(void)
+{
+	for (int mi = 0; mi < 2; mi++) {
+		const struct ss_method *m = ss2022_method_find(names[mi]);
+		size_t kl = m->key_len;
+		struct ss_eih_users relay, server;
+		const struct ss_eih_user *hop;
+		struct ss22_udp_in in[1];
+		uint8_t psks[96], other[32], before[2048];
+		uint32_t len[1];
+		int rc[1];
+
+		fill(psks, 96, 61 + (uint32_t)mi);
+		fill(other, 32, 62);
+		memmove(psks + kl, psks + 32, kl); /* iPSK1 */
+		memmove(psks + 2 * kl, psks + 64, kl); /* uPSK */
+		CU_ASSERT_FATAL(ss_eih_users_init(&relay, m, psks) == 0);
+		CU_ASSERT_FATAL(ss_eih_users_add(&relay, other, 1) == 0);
+		CU_ASSERT_FATAL(ss_eih_users_add(&relay, psks + kl, 2) == 0);
+		CU_ASSERT_FATAL(ss_eih_users_init(&server, m, psks + kl) == 0);
+		CU_ASSERT_FATAL(ss_eih_users_add(&server, other, 10) == 0);
+		CU_ASSERT_FATAL(ss_eih_users_add(&server, psks + 2 * kl, 20) == 0);
+		side_init(m, &server, psks, 3);
+		seal_requests(1, NOW, 5, len);
+		CU_ASSERT_EQUAL(len[0], ss22_udp_seal_size(&S.cli, sizeof(addr4), 0, 5));
+		CU_ASSERT_EQUAL(len[0], 16 + 32 + 11 + 7 + 5 + 16u);
+		/* the server cannot read it before the relay did its part */
+		memset(&S.srx, 0, sizeof(S.srx));
+		server_open(1, len, NOW, rc, in);
+		CU_ASSERT_EQUAL(rc[0], SS2022_ERR_USER);
+		memcpy(pkt[0], keep[0], len[0]);
+		hop = ss_eih_udp_relay(&relay, pkt[0], len[0]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(hop);
+		CU_ASSERT_EQUAL(hop->id, 2u);
+		memmove(pkt[0], pkt[0] + 16, len[0] - 16);
+		len[0] -= 16;
+		server_open(1, len, NOW, rc, in);
+		CU_ASSERT_EQUAL(rc[0], SS_OK);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(in[0].user);
+		CU_ASSERT_EQUAL(in[0].user->id, 20u);
+		CU_ASSERT_EQUAL(in[0].data_len, 5u);
+		CU_ASSERT_EQUAL(memcmp(in[0].data, pay[0], 5), 0);
+		/* a relay that does not know the hop leaves the packet alone */
+		side_free();
+		ss_eih_users_free(&relay);
+		CU_ASSERT_FATAL(ss_eih_users_init(&relay, m, psks) == 0);
+		CU_ASSERT_FATAL(ss_eih_users_add(&relay, other, 1) == 0);
+		memcpy(before, keep[0], len[0] + 16);
+		CU_ASSERT_PTR_NULL(ss_eih_udp_relay(&relay, keep[0], len[0] + 16));
+		CU_ASSERT_EQUAL(memcmp(before, keep[0], len[0] + 16), 0);
+		CU_ASSERT_PTR_NULL(ss_eih_udp_relay(&relay, keep[0], 31));
+		ss_eih_users_free(&relay);
+		ss_eih_users_free(&server);
+	}
+}
+
 /* -------------------------------------------- client session policy */
 
 static uint64_t next_pid[256]; /* per server session (first sid byte) */
@@ -623,6 +681,7 @@ int main(void)
 	CU_add_test(s, "burst round trips", test_roundtrip);
 	CU_add_test(s, "flips, short, replay, skew", test_bad_packets);
 	CU_add_test(s, "EIH users", test_eih);
+	CU_add_test(s, "EIH relay chain", test_eih_relay);
 	CU_add_test(s, "client server-session policy", test_client_sessions);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
