@@ -19,8 +19,8 @@
 
 #define PATHLEN 256
 
-static const char *const in_types[] = {"socks", "http", "mixed", "direct", NULL};
-static const char *const out_types[] = {"direct", "block", "socks", "http", NULL};
+static const char *const in_types[] = {"socks", "http", "mixed", "direct", "shadowsocks", NULL};
+static const char *const out_types[] = {"direct", "block", "socks", "http", "shadowsocks", NULL};
 static const char *const net_names[] = {"", "tcp", "udp", NULL};
 static const char *const socks_versions[] = {"5", "4", "4a", NULL};
 
@@ -202,6 +202,65 @@ static int h_listen(const config_setting_t *s, void *dst, const struct rb_schema
 	return 0;
 }
 
+/* Shadowsocks methods (sing-box names).  `ready`: wired in the dataplane
+ * (dataplane/ss); a method that is not is refused with a clear error.  A
+ * codec plugs in by setting ready here and adding its dataplane entry. */
+static const struct {
+	const char *name;
+	uint8_t ready;
+} ss_methods[RB_SS_METHOD_MAX] = {
+	[RB_SS_NONE] = {"none", 1},
+	[RB_SS_AES_128_GCM] = {"aes-128-gcm", 1},
+	[RB_SS_AES_256_GCM] = {"aes-256-gcm", 1},
+	[RB_SS_CHACHA20_IETF_POLY1305] = {"chacha20-ietf-poly1305", 1},
+	[RB_SS_XCHACHA20_IETF_POLY1305] = {"xchacha20-ietf-poly1305", 1},
+	[RB_SS_2022_BLAKE3_AES_128_GCM] = {"2022-blake3-aes-128-gcm", 0},
+	[RB_SS_2022_BLAKE3_AES_256_GCM] = {"2022-blake3-aes-256-gcm", 0},
+	[RB_SS_2022_BLAKE3_CHACHA20_POLY1305] = {"2022-blake3-chacha20-poly1305", 0},
+};
+
+const char *rb_cfg_ss_method_name(int method)
+{
+	return method >= 0 && method < RB_SS_METHOD_MAX ? ss_methods[method].name : "?";
+}
+
+static int h_ss_method(const config_setting_t *s, void *dst, const struct rb_schema_field *f,
+		       const char *path, struct rb_cfg_err *e)
+{
+	char list[256] = "";
+	size_t off = 0;
+	const char *v;
+
+	(void)f;
+	if (s == NULL)
+		return 0; /* required: its absence is reported by the schema */
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		rb_cfg_error(e, s, path, "expected a method name, got %s",
+			     rb_schema_type_name(config_setting_type(s)));
+		return -1;
+	}
+	v = config_setting_get_string(s);
+	for (int i = 0; i < RB_SS_METHOD_MAX; i++) {
+		if (strcmp(v, ss_methods[i].name) != 0)
+			continue;
+		if (!ss_methods[i].ready) {
+			rb_cfg_error(e, s, path,
+				     "method '%s' is not yet supported (Shadowsocks 2022 is not "
+				     "wired into the dataplane yet)", v);
+			return -1;
+		}
+		if (dst)
+			*(int *)dst = i;
+		return 0;
+	}
+	for (int i = 0; i < RB_SS_METHOD_MAX; i++)
+		if (ss_methods[i].ready)
+			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+						off ? ", " : "", ss_methods[i].name);
+	rb_cfg_error(e, s, path, "unknown method '%s' (known: %s)", v, list);
+	return -1;
+}
+
 /* ------------------------------------------------------------------ tables */
 
 #define USER_TBL(T)                                                                       \
@@ -269,6 +328,16 @@ static const struct rb_schema_field in_direct_tbl[] = {
 	RB_SCHEMA_TABLE_END,
 };
 
+static const struct rb_schema_field in_ss_tbl[] = {
+	IN_COMMON,
+	{.key = "method", .type = RB_SCHEMA_CUSTOM, .flags = RB_SF_REQUIRED,
+	 .offset = offsetof(struct rb_cfg_inbound, ss_method), .handler = h_ss_method},
+	RB_SCHEMA_STR("password", struct rb_cfg_inbound, password, 1, 0, "", 0),
+	RB_SCHEMA_ENUM("network", struct rb_cfg_inbound, network, net_names, 0, 0),
+	DUR("probe_timeout", struct rb_cfg_inbound, probe_timeout_ms, 30000, 1),
+	RB_SCHEMA_TABLE_END,
+};
+
 static const struct rb_schema_field out_direct_tbl[] = {
 	OUT_COMMON,
 	HOST("override_address", struct rb_cfg_outbound, override_address, 0),
@@ -306,11 +375,24 @@ static const struct rb_schema_field out_http_tbl[] = {
 	RB_SCHEMA_TABLE_END,
 };
 
+static const struct rb_schema_field out_ss_tbl[] = {
+	OUT_COMMON,
+	OUT_DIAL,
+	HOST("server", struct rb_cfg_outbound, server, RB_SF_REQUIRED),
+	RB_SCHEMA_INT("server_port", struct rb_cfg_outbound, server_port, 1, 65535, 0,
+		      RB_SF_REQUIRED),
+	{.key = "method", .type = RB_SCHEMA_CUSTOM, .flags = RB_SF_REQUIRED,
+	 .offset = offsetof(struct rb_cfg_outbound, ss_method), .handler = h_ss_method},
+	RB_SCHEMA_STR("password", struct rb_cfg_outbound, password, 1, 0, "", 0),
+	RB_SCHEMA_ENUM("network", struct rb_cfg_outbound, network, net_names, 0, 0),
+	RB_SCHEMA_TABLE_END,
+};
+
 static const struct rb_schema_field *const in_tbls[RB_IN_TYPE_MAX] = {
-	in_socks_tbl, in_http_tbl, in_mixed_tbl, in_direct_tbl,
+	in_socks_tbl, in_http_tbl, in_mixed_tbl, in_direct_tbl, in_ss_tbl,
 };
 static const struct rb_schema_field *const out_tbls[RB_OUT_TYPE_MAX] = {
-	out_direct_tbl, out_block_tbl, out_socks_tbl, out_http_tbl,
+	out_direct_tbl, out_block_tbl, out_socks_tbl, out_http_tbl, out_ss_tbl,
 };
 
 /* ------------------------------------------------------------------ loading */
@@ -383,6 +465,29 @@ static const config_setting_t *elem_member(const config_setting_t *ls, int i, co
 	return m ? m : el;
 }
 
+/* A shadowsocks inbound or outbound: a password unless the method is
+ * none; TCP only for now (UDP is not wired yet). */
+static void ss_check(int method, const char *password, int network, const char *what,
+		     const config_setting_t *ls, int i, const char *path, struct rb_cfg_err *e)
+{
+	char kp[PATHLEN];
+	const config_setting_t *el = ls ? config_setting_get_elem(ls, (unsigned)i) : NULL;
+
+	/* an empty password that is written was reported by the schema */
+	if (method != RB_SS_NONE && password[0] == '\0' &&
+	    !(el && config_setting_get_member(el, "password"))) {
+		snprintf(kp, sizeof(kp), "%s.password", path);
+		rb_cfg_error(e, elem_member(ls, i, "method"), kp,
+			     "missing required key (method '%s' needs a password)",
+			     rb_cfg_ss_method_name(method));
+	}
+	if (network == RB_CFG_NET_UDP) {
+		snprintf(kp, sizeof(kp), "%s.network", path);
+		rb_cfg_error(e, elem_member(ls, i, "network"), kp,
+			     "UDP on a shadowsocks %s is not yet supported (use \"tcp\")", what);
+	}
+}
+
 static void check_inbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 			   struct rb_cfg_err *e)
 {
@@ -395,6 +500,10 @@ static void check_inbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 			continue;
 		if (in->type == RB_IN_DIRECT && in->override_port == 0)
 			in->override_port = in->listen_port;
+		if (in->type == RB_IN_SHADOWSOCKS) {
+			snprintf(path, sizeof(path), "inbounds.[%d]", i);
+			ss_check(in->ss_method, in->password, in->network, "inbound", ls, i, path, e);
+		}
 		for (int u = 0; u < in->n_users; u++)
 			if ((in->type == RB_IN_HTTP || in->type == RB_IN_MIXED) &&
 			    strchr(in->users[u].username, ':')) {
@@ -476,6 +585,26 @@ static void check_outbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 			rb_cfg_error(e, elem_member(ls, i, "detour"), path,
 				     "'%s' is a block outbound: nothing can be dialled through it",
 				     o->detour);
+		}
+	}
+	for (int i = 0; i < p->n_outbounds; i++) {
+		const struct rb_cfg_outbound *o = &p->outbounds[i];
+		int d = o->detour_idx;
+
+		if (o->type == RB_OUT_SHADOWSOCKS) {
+			snprintf(path, sizeof(path), "outbounds.[%d]", i);
+			ss_check(o->ss_method, o->password, o->network, "outbound", ls, i, path, e);
+		}
+		/* a protocol outbound's handshake through a shadowsocks hop would
+		 * need that hop's encryption: not done yet */
+		if (d >= 0 && d < p->n_outbounds && p->outbounds[d].type == RB_OUT_SHADOWSOCKS &&
+		    (o->type == RB_OUT_SOCKS || o->type == RB_OUT_HTTP ||
+		     o->type == RB_OUT_SHADOWSOCKS)) {
+			snprintf(path, sizeof(path), "outbounds.[%d].detour", i);
+			rb_cfg_error(e, elem_member(ls, i, "detour"), path,
+				     "a %s outbound through the shadowsocks outbound '%s' is not "
+				     "yet supported (a shadowsocks outbound may itself detour "
+				     "through any outbound)", o->type_name, p->outbounds[d].tag);
 		}
 	}
 	/* cycles: follow each chain at most n steps */

@@ -28,6 +28,7 @@ enum rb_in_type {
 	RB_IN_HTTP,
 	RB_IN_MIXED,
 	RB_IN_DIRECT,
+	RB_IN_SHADOWSOCKS,  /* dataplane/ss/ss_in.c */
 	RB_IN_WIREGUARD,    /* a terminated wireguard endpoint (config/cfg_wg.c adds it) */
 	RB_IN_TYPE_MAX,
 };
@@ -37,6 +38,7 @@ enum rb_out_type {
 	RB_OUT_BLOCK,
 	RB_OUT_SOCKS,
 	RB_OUT_HTTP,
+	RB_OUT_SHADOWSOCKS, /* dataplane/ss/ss_out.c */
 	RB_OUT_WIREGUARD,   /* dial inside a wireguard endpoint (config/cfg_wg.c adds it) */
 	RB_OUT_TYPE_MAX,
 };
@@ -46,6 +48,20 @@ enum rb_cfg_network {
 	RB_CFG_NET_BOTH = 0,
 	RB_CFG_NET_TCP,
 	RB_CFG_NET_UDP,
+};
+
+/* Shadowsocks `method`.  config/cfg_proxy.c knows which are wired (its
+ * ss_methods[] table); the dataplane dispatches on this (dataplane/ss). */
+enum rb_ss_method {
+	RB_SS_NONE = 0,
+	RB_SS_AES_128_GCM,
+	RB_SS_AES_256_GCM,
+	RB_SS_CHACHA20_IETF_POLY1305,
+	RB_SS_XCHACHA20_IETF_POLY1305,
+	RB_SS_2022_BLAKE3_AES_128_GCM,
+	RB_SS_2022_BLAKE3_AES_256_GCM,
+	RB_SS_2022_BLAKE3_CHACHA20_POLY1305,
+	RB_SS_METHOD_MAX,
 };
 
 enum rb_socks_version {
@@ -80,6 +96,9 @@ struct rb_cfg_inbound {
 	uint32_t udp_timeout_s;             /* UDP session idle timeout (default 300) */
 	uint32_t handshake_timeout_ms;      /* request must arrive within (default 10000) */
 	uint32_t max_header;                /* http/mixed: request head limit (default 8192) */
+	int ss_method;                      /* shadowsocks: enum rb_ss_method */
+	char password[RB_CFG_PASS_LEN + 1]; /* shadowsocks */
+	uint32_t probe_timeout_ms;          /* shadowsocks: drain a failed client (default 30000) */
 	int line;
 };
 
@@ -87,11 +106,12 @@ struct rb_cfg_outbound {
 	int type;                           /* enum rb_out_type */
 	char type_name[16];
 	char tag[RB_NAME_LEN];
-	struct rb_cfg_host server;          /* socks/http */
+	struct rb_cfg_host server;          /* socks/http/shadowsocks */
 	uint16_t server_port;
 	int version;                        /* socks: enum rb_socks_version */
 	char username[RB_CFG_USER_LEN + 1];
-	char password[RB_CFG_PASS_LEN + 1];
+	char password[RB_CFG_PASS_LEN + 1];  /* socks/http credentials; shadowsocks key */
+	int ss_method;                      /* shadowsocks: enum rb_ss_method */
 	int network;                        /* enum rb_cfg_network */
 	char detour[RB_NAME_LEN];           /* "" = dial directly */
 	int detour_idx;                     /* index into outbounds, -1 = none */
@@ -129,5 +149,8 @@ int rb_cfg_inbound_find(const struct rb_cfg_proxy *p, const char *tag);
 /* "5m", "10s", "1h30m", "250ms" or a plain number of seconds -> milliseconds;
  * 0 on success, -1 when malformed or over a day. */
 int rb_cfg_duration_ms(const char *s, uint64_t *ms);
+
+/* The config name of a Shadowsocks method ("aes-128-gcm"), or "?". */
+const char *rb_cfg_ss_method_name(int method);
 
 #endif

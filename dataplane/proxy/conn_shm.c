@@ -19,7 +19,7 @@ const char *const rb_proxy_err_names[RB_PERR_MAX] = {
 	[RB_PERR_VERSION] = "version",     [RB_PERR_AUTH] = "auth",
 	[RB_PERR_NO_METHOD] = "no_method", [RB_PERR_COMMAND] = "command",
 	[RB_PERR_ADDRESS] = "address",     [RB_PERR_TOO_LARGE] = "too_large",
-	[RB_PERR_TIMEOUT] = "timeout",
+	[RB_PERR_TIMEOUT] = "timeout",     [RB_PERR_REPLAY] = "replay",
 };
 
 #define ALIGN64(x) (((x) + 63) & ~(uint64_t)63)

@@ -14,6 +14,7 @@
 #include <rte_malloc.h>
 
 #include "../rb_log.h"
+#include "../ss/ss_proxy.h"
 #include "../wireguard/wg_term.h"
 #include "proxy_priv.h"
 #include "rb_proxy.h"
@@ -202,6 +203,15 @@ void proxy_sess_free(struct psess *s)
 	free(s->early);
 	free(s->out);
 	s->out = NULL;
+	if (s->xin && s->in_ops && s->in_ops->release)
+		s->in_ops->release(s);
+	for (unsigned i = 0; s->xout && i < s->n_hops; i++) {
+		const struct rb_outbound_ops *o =
+			proxy_outbound_ops[pl->cfg->outbounds[s->hops[i]].type];
+
+		if (o->release)
+			o->release(s);
+	}
 	proxy_http_ka_free(s);
 	ic->active--;
 	if (s->routed) {
@@ -233,6 +243,7 @@ void proxy_fail(struct psess *s, enum rb_proxy_err why)
 		[RB_PERR_ADDRESS] = RB_EV_PROXY_ERR_MALFORMED,
 		[RB_PERR_TOO_LARGE] = RB_EV_PROXY_ERR_TOO_LARGE,
 		[RB_PERR_TIMEOUT] = RB_EV_PROXY_ERR_TIMEOUT,
+		[RB_PERR_REPLAY] = RB_EV_PROXY_ERR_AUTH,
 	};
 
 	if (why != RB_PERR_NONE) {
@@ -784,6 +795,7 @@ void proxy_lcore_fini(struct rb_lcore *lc)
 		}
 	free(pl->sess);
 	free(pl->free_list);
+	rb_ss_lcore_fini(lc);
 	proxy_lcores[lc->worker] = NULL;
 	rte_free(pl);
 	if (conn_shm_users && --conn_shm_users == 0)

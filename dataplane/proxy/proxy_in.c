@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../ss/ss_proxy.h"
 #include "../wireguard/wg_term.h"
 #include "proxy_priv.h"
 #include "socks_wire.h"
@@ -257,6 +258,7 @@ const struct rb_inbound_ops *const proxy_inbound_ops[RB_IN_TYPE_MAX] = {
 	[RB_IN_HTTP] = &http_ops,
 	[RB_IN_MIXED] = &mixed_ops,
 	[RB_IN_DIRECT] = &direct_ops,
+	[RB_IN_SHADOWSOCKS] = &rb_ss_inbound_ops, /* dataplane/ss/ss_in.c */
 	[RB_IN_WIREGUARD] = &rb_wg_inbound_ops, /* dataplane/wireguard/wg_term.c */
 };
 

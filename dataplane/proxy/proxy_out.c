@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../ss/ss_proxy.h"
 #include "proxy_priv.h"
 #include "socks_wire.h"
 
@@ -95,6 +96,7 @@ static const struct rb_outbound_ops http_out_ops = {
 const struct rb_outbound_ops *const proxy_outbound_ops[RB_OUT_TYPE_MAX] = {
 	[RB_OUT_SOCKS] = &socks_out_ops,
 	[RB_OUT_HTTP] = &http_out_ops,
+	[RB_OUT_SHADOWSOCKS] = &rb_ss_outbound_ops, /* dataplane/ss/ss_out.c */
 };
 
 /* ------------------------------------------------------------- failures */
@@ -178,6 +180,26 @@ static void hop_start(struct psess *s)
 	}
 }
 
+/* Start hop s->hop and every following one that waits for no reply
+ * (feed NULL).  Returns 1 when the chain is through (relaying) or the
+ * session failed, 0 to wait for the current hop's reply. */
+static int hops_start(struct psess *s)
+{
+	const struct rb_cfg_proxy *p = s->pl->cfg;
+
+	for (;;) {
+		hop_start(s);
+		if (s->state == PS_FREE)
+			return 1;
+		if (proxy_outbound_ops[p->outbounds[s->hops[s->hop]].type]->feed)
+			return 0;
+		if (++s->hop == s->n_hops) {
+			upstream_ready(s);
+			return 1;
+		}
+	}
+}
+
 void proxy_up_handshake_readable(struct psess *s)
 {
 	const struct rb_cfg_proxy *p = s->pl->cfg;
@@ -224,8 +246,7 @@ void proxy_up_handshake_readable(struct psess *s)
 			upstream_ready(s);
 			return;
 		}
-		hop_start(s);
-		if (s->state == PS_FREE || (s->blen == 0 && tcp_readable(s->up) == 0))
+		if (hops_start(s) || (s->blen == 0 && tcp_readable(s->up) == 0))
 			return;
 	}
 }
@@ -260,7 +281,7 @@ void proxy_up_connected(struct tcp_conn *c, int err)
 	explicit_bzero(s->buf, s->blen);
 	s->blen = s->parsed = 0;
 	s->hop = 0;
-	hop_start(s);
+	hops_start(s);
 }
 
 /* ------------------------------------------------------------- dialling */
@@ -426,7 +447,10 @@ void proxy_route_and_dial(struct psess *s)
 	 * relay does not wait for more yet: without any it goes on past the
 	 * rule as after a sniff that found nothing (as sing-box does). */
 	if (rc == 0 && s->route.need_sniff && s->elen == 0 && !s->sniff_waited &&
-	    s->req.cmd == RB_CMD_CONNECT && s->cli && !refused_unsniffed(s, &rq)) {
+	    s->req.cmd == RB_CMD_CONNECT && s->cli && !s->in_ops->unwrap &&
+	    !refused_unsniffed(s, &rq)) {
+		/* (not for an inbound that decodes the stream: the raw bytes are
+		 * not the client's) */
 		/* a tunnel: answer now, sniff the client's first bytes (PS_SNIFF) */
 		s->sniff_waited = 1;
 		if (s->in_ops->reply(s, 0) != 0) {

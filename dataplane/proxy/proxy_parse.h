@@ -30,6 +30,7 @@ enum rb_proxy_err {
 	RB_PERR_ADDRESS,        /* bad address type / domain */
 	RB_PERR_TOO_LARGE,      /* request head over the limit */
 	RB_PERR_TIMEOUT,        /* handshake did not finish in time */
+	RB_PERR_REPLAY,         /* Shadowsocks: a salt seen before (replayed stream) */
 	RB_PERR_MAX,
 };
 extern const char *const rb_proxy_err_names[RB_PERR_MAX];

@@ -50,6 +50,8 @@ struct rb_inbound_ops {
 	/* Stream transform for encrypting inbounds (later): NULL = identity. */
 	struct rte_mbuf *(*unwrap)(struct psess *s, struct rte_mbuf *m);
 	struct rte_mbuf *(*wrap)(struct psess *s, struct rte_mbuf *m);
+	/* Free the protocol's state (s->xin) with the session; NULL = none. */
+	void (*release)(struct psess *s);
 	uint8_t incremental;                /* feed gets only the unparsed rest */
 };
 
@@ -63,7 +65,11 @@ struct rb_outbound_ops {
 		    uint8_t *out, size_t *outlen);
 	struct rte_mbuf *(*wrap)(struct psess *s, struct rte_mbuf *m);
 	struct rte_mbuf *(*unwrap)(struct psess *s, struct rte_mbuf *m);
+	/* Free the protocol's state (s->xout) with the session; NULL = none. */
+	void (*release)(struct psess *s);
 };
+/* An outbound whose feed is NULL (Shadowsocks) waits for no reply: its hop
+ * is through once start() has sent its header. */
 
 enum psess_state {
 	PS_FREE = 0,
@@ -117,6 +123,8 @@ struct psess {
 		struct rb_http_srv http;
 	} in;
 	union proxy_out_state *out;     /* protocol outbound client; NULL for direct */
+	void *xin, *xout;               /* stream-transform state of the inbound / an
+					 * outbound hop (Shadowsocks), freed by release */
 	struct rb_proxy_request req;
 	struct rb_route_result route;
 	struct rb_dest target;          /* final destination after overrides */

@@ -249,6 +249,29 @@ static const struct bad_case {
 	  1, { "services.[0].tag: duplicate tag 'diag-x' (also outbounds.[0])" } },
 	{ DP("") "inbounds = { type = \"socks\"; };\n", 1, { "inbounds: expected a list ( ... ), got a group" } },
 	{ DP("") "outbounds = ( \"direct\" );\n", 1, { "outbounds.[0]: expected a group { ... }, got a string" } },
+	/* shadowsocks inbound / outbound (config/cfg_proxy.c ss_methods[]) */
+#define SSIN(x) "inbounds = ( { type = \"shadowsocks\"; tag = \"ss\"; listen_port = 8388; " x " } );\n"
+	{ DP("") SSIN("method = \"rc4-md5\"; password = \"p\";"), 1,
+	  { "t.cfg:2: inbounds.[0].method: unknown method 'rc4-md5' (known: none, aes-128-gcm, aes-256-gcm, chacha20-ietf-poly1305, xchacha20-ietf-poly1305)" } },
+	{ DP("") SSIN("method = \"2022-blake3-aes-128-gcm\"; password = \"p\";"), 1,
+	  { "inbounds.[0].method: method '2022-blake3-aes-128-gcm' is not yet supported" } },
+	{ DP("") SSIN("password = \"p\";"), 1, { "inbounds.[0].method: missing required key" } },
+	{ DP("") SSIN("method = \"aes-256-gcm\";"), 1,
+	  { "inbounds.[0].password: missing required key (method 'aes-256-gcm' needs a password)" } },
+	{ DP("") SSIN("method = \"chacha20-ietf-poly1305\"; password = \"p\"; network = \"udp\";"), 1,
+	  { "inbounds.[0].network: UDP on a shadowsocks inbound is not yet supported" } },
+	{ DP("") SSIN("method = \"aes-128-gcm\"; password = \"p\"; users = ( );"), 1,
+	  { "inbounds.[0].users: unknown key" } },
+	{ DP("") SSIN("method = 5; password = \"p\"; probe_timeout = \"soon\";"), 2,
+	  { "inbounds.[0].method: expected a method name, got an integer",
+	    "inbounds.[0].probe_timeout: 'soon' is not a duration" } },
+#undef SSIN
+	{ DP("") "outbounds = ( { type = \"shadowsocks\"; tag = \"ss\"; server = \"10.0.0.2\"; server_port = 8388; method = \"none\"; },\n"
+	  "  { type = \"socks\"; tag = \"s\"; server = \"10.0.0.3\"; server_port = 1080; detour = \"ss\"; },\n"
+	  "  { type = \"shadowsocks\"; tag = \"ss2\"; server = \"10.0.0.4\"; server_port = 8388; method = \"aes-128-gcm\"; password = \"p\"; detour = \"s\"; } );\n", 1,
+	  { "t.cfg:3: outbounds.[1].detour: a socks outbound through the shadowsocks outbound 'ss' is not yet supported" } },
+	{ DP("") "outbounds = ( { type = \"shadowsocks\"; tag = \"ss\"; server = \"10.0.0.2\"; method = \"aes-128-gcm\"; password = \"\"; } );\n", 2,
+	  { "outbounds.[0].server_port: missing required key", "outbounds.[0].password: must not be empty" } },
 	{ DP("") "route = ( );\ndns = 1;\n", 2,
 	  { "t.cfg:2: route: expected a group { ... }, got a list", "t.cfg:3: dns: expected a group { ... }, got an integer" } },
 	/* all errors, in line order */

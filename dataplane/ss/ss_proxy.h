@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Shadowsocks in the proxy framework (dataplane/proxy): the `shadowsocks`
+ * inbound (ss_in.c) and outbound (ss_out.c), TCP.  The relay applies their
+ * wrap/unwrap to every chain it moves (proxy.c relay_xform).
+ */
+#ifndef SS_PROXY_H
+#define SS_PROXY_H
+
+struct rb_inbound_ops;
+struct rb_outbound_ops;
+struct rb_lcore;
+
+extern const struct rb_inbound_ops rb_ss_inbound_ops;
+extern const struct rb_outbound_ops rb_ss_outbound_ops;
+
+/* Free the lcore's Shadowsocks state (pool, replay filter, cached keys);
+ * from proxy_lcore_fini.  A no-op when it never had any. */
+void rb_ss_lcore_fini(struct rb_lcore *lc);
+
+#endif

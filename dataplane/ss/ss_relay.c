@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Shared by the Shadowsocks inbound and outbound: method dispatch, the
+ * per-lcore state and the relay's mbuf seal/open (ss_relay.h).
+ *
+ * Records go through the codec's burst AEAD: a seal call takes up to
+ * SS_LIN_MAX bytes of plaintext (8 chunks, one rb_aead_batch_run); an open
+ * call takes what one mbuf segment holds and queues its payload opens into
+ * one batch.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../rb_log.h"
+#include "ss_proxy.h"
+#include "ss_relay.h"
+
+#define SS_REPLAY_CAP 1000000 /* salts remembered per lcore (two Bloom filters) */
+#define SS_REPLAY_FP  1e-6
+
+static struct ss_lcore *ss_lcores[RB_MAX_LCORES];
+
+/* The method table: config's enum rb_ss_method -> how the dataplane
+ * carries it.  SIP022 plugs in here (a kind and its codec) once wired. */
+static const struct {
+	uint8_t kind;
+	int8_t aead; /* enum ss_method_id for SS_KIND_AEAD */
+} ss_protos[RB_SS_METHOD_MAX] = {
+	[RB_SS_NONE] = {SS_KIND_NONE, -1},
+	[RB_SS_AES_128_GCM] = {SS_KIND_AEAD, SS_M_AES_128_GCM},
+	[RB_SS_AES_256_GCM] = {SS_KIND_AEAD, SS_M_AES_256_GCM},
+	[RB_SS_CHACHA20_IETF_POLY1305] = {SS_KIND_AEAD, SS_M_CHACHA20_IETF_POLY1305},
+	[RB_SS_XCHACHA20_IETF_POLY1305] = {SS_KIND_AEAD, SS_M_XCHACHA20_IETF_POLY1305},
+	[RB_SS_2022_BLAKE3_AES_128_GCM] = {SS_KIND_UNWIRED, -1},
+	[RB_SS_2022_BLAKE3_AES_256_GCM] = {SS_KIND_UNWIRED, -1},
+	[RB_SS_2022_BLAKE3_CHACHA20_POLY1305] = {SS_KIND_UNWIRED, -1},
+};
+
+enum ss_kind ss_kind_of(int rb_method, const struct ss_method **m)
+{
+	*m = NULL;
+	if (rb_method < 0 || rb_method >= RB_SS_METHOD_MAX)
+		return SS_KIND_UNWIRED;
+	if (ss_protos[rb_method].kind == SS_KIND_AEAD)
+		*m = ss_method_get((enum ss_method_id)ss_protos[rb_method].aead);
+	return (enum ss_kind)ss_protos[rb_method].kind;
+}
+
+static void *zalloc64(size_t n)
+{
+	void *p = aligned_alloc(64, (n + 63) & ~(size_t)63);
+
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+struct ss_lcore *ss_lcore_get(struct rb_lcore *lc, const struct rb_cfg_proxy *cfg)
+{
+	struct ss_lcore *sl;
+
+	if (lc->worker >= RB_MAX_LCORES)
+		return NULL;
+	sl = ss_lcores[lc->worker];
+	if (sl == NULL) {
+		sl = zalloc64(sizeof(*sl));
+		if (sl == NULL)
+			return NULL;
+		ss_lcores[lc->worker] = sl;
+	}
+	if (sl->cfg != cfg) {
+		/* another config: forget the cached keys */
+		explicit_bzero(sl->in_key, sizeof(sl->in_key));
+		explicit_bzero(sl->out_key, sizeof(sl->out_key));
+		memset(sl->in_key_ok, 0, sizeof(sl->in_key_ok));
+		memset(sl->out_key_ok, 0, sizeof(sl->out_key_ok));
+		sl->cfg = cfg;
+	}
+	return sl;
+}
+
+void rb_ss_lcore_fini(struct rb_lcore *lc)
+{
+	struct ss_lcore *sl = lc->worker < RB_MAX_LCORES ? ss_lcores[lc->worker] : NULL;
+
+	if (sl == NULL)
+		return;
+	while (sl->free) {
+		struct ss_conn *c = sl->free;
+
+		sl->free = c->next;
+		free(c);
+	}
+	if (sl->replay_ok)
+		ss_replay_free(&sl->replay);
+	explicit_bzero(sl, sizeof(*sl));
+	free(sl);
+	ss_lcores[lc->worker] = NULL;
+}
+
+struct ss_conn *ss_conn_get(struct ss_lcore *sl, int is_in, int idx)
+{
+	const struct rb_cfg_proxy *p = sl->cfg;
+	int method = is_in ? p->inbounds[idx].ss_method : p->outbounds[idx].ss_method;
+	const char *pw = is_in ? p->inbounds[idx].password : p->outbounds[idx].password;
+	uint8_t *key = is_in ? sl->in_key[idx] : sl->out_key[idx];
+	uint8_t *ok = is_in ? &sl->in_key_ok[idx] : &sl->out_key_ok[idx];
+	const struct ss_method *m;
+	struct ss_conn *c;
+
+	if (ss_kind_of(method, &m) == SS_KIND_UNWIRED)
+		return NULL;
+	if (m && !*ok) {
+		if (ss_master_key(m, pw, key) != 0)
+			return NULL;
+		*ok = 1;
+	}
+	c = sl->free;
+	if (c) {
+		sl->free = c->next;
+		sl->n_free--;
+	} else {
+		c = zalloc64(sizeof(*c));
+		if (c == NULL)
+			return NULL;
+	}
+	c->m = m;
+	c->next = NULL;
+	if (m) {
+		memcpy(c->master, key, m->key_len);
+		ss_dec_init(&c->dec, m, c->master);
+	}
+	return c;
+}
+
+void ss_conn_put(struct ss_lcore *sl, struct ss_conn *c)
+{
+	if (c == NULL)
+		return;
+	/* keys, salts, nonces, buffered plaintext: all of it */
+	ss_cipher_wipe(&c->dec);
+	ss_cipher_wipe(&c->enc);
+	explicit_bzero(c, sizeof(*c));
+	if (sl && sl->n_free < SS_POOL_KEEP) {
+		c->next = sl->free;
+		sl->free = c;
+		sl->n_free++;
+		return;
+	}
+	free(c);
+}
+
+int ss_replay_seen(struct ss_lcore *sl, const uint8_t *salt, size_t len)
+{
+	if (!sl->replay_ok) {
+		uint8_t key[32];
+		int rc = rb_getrandom(key, sizeof(key)) == 0
+				 ? ss_replay_init(&sl->replay, SS_REPLAY_CAP, SS_REPLAY_FP, key)
+				 : -1;
+
+		explicit_bzero(key, sizeof(key));
+		if (rc != 0)
+			return -1;
+		sl->replay_ok = 1;
+	}
+	return ss_replay_check_add(&sl->replay, salt, len);
+}
+
+int ss_conn_enc_ready(struct rb_lcore *lc, struct ss_conn *c)
+{
+	uint8_t salt[SS_MAX_SALT];
+	int rc;
+
+	if (c->enc_ready)
+		return 0;
+	if (rb_rand_bytes(&lc->rand, salt, c->m->key_len) != 0)
+		return -EIO;
+	rc = ss_enc_init(&c->enc, c->m, c->master, salt);
+	explicit_bzero(salt, sizeof(salt));
+	if (rc != SS_OK)
+		return -EIO;
+	c->enc_ready = 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ mbufs */
+
+struct obuf {
+	struct rte_mbuf *head, *tail;
+	uint32_t len;
+	uint16_t nseg;
+};
+
+static int obuf_put(struct rb_lcore *lc, struct obuf *o, const uint8_t *p, size_t n)
+{
+	while (n) {
+		struct rte_mbuf *t = o->tail;
+		uint32_t room = t ? (uint32_t)rte_pktmbuf_tailroom(t) : 0;
+		uint32_t k;
+
+		if (room == 0) {
+			t = rte_pktmbuf_alloc(lc->dp->pool);
+			if (t == NULL) {
+				rb_drop_count(lc, RB_DROP_NO_MBUF);
+				return -ENOBUFS;
+			}
+			if (o->tail)
+				o->tail->next = t;
+			else
+				o->head = t;
+			o->tail = t;
+			o->nseg++;
+			room = (uint32_t)rte_pktmbuf_tailroom(t);
+		}
+		k = n < room ? (uint32_t)n : room;
+		memcpy(rte_pktmbuf_mtod_offset(t, uint8_t *, t->data_len), p, k);
+		t->data_len = (uint16_t)(t->data_len + k);
+		o->len += k;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static struct rte_mbuf *obuf_done(struct obuf *o)
+{
+	if (o->head == NULL)
+		return NULL;
+	o->head->pkt_len = o->len;
+	o->head->nb_segs = o->nseg;
+	return o->head;
+}
+
+struct rte_mbuf *ss_mbuf_seal(struct rb_lcore *lc, struct ss_lcore *sl, struct ss_cipher *c,
+			      struct rte_mbuf *m, int *err)
+{
+	struct obuf o = {0};
+	const struct rte_mbuf *seg = m;
+	uint32_t off = 0;
+
+	*err = 0;
+	while (seg) {
+		size_t lin = 0;
+		long n;
+
+		/* gather up to SS_LIN_MAX bytes of plaintext */
+		while (seg && lin < SS_LIN_MAX) {
+			uint32_t k = seg->data_len - off;
+
+			if (k > SS_LIN_MAX - lin)
+				k = (uint32_t)(SS_LIN_MAX - lin);
+			memcpy(sl->tmp_in + lin, rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), k);
+			lin += k;
+			off += k;
+			if (off == seg->data_len) {
+				seg = seg->next;
+				off = 0;
+			}
+		}
+		if (lin == 0)
+			break;
+		n = ss_enc(lc->aead, c, sl->tmp_in, lin, sl->tmp_out);
+		if (n < 0) {
+			*err = -EIO;
+			goto fail;
+		}
+		if (obuf_put(lc, &o, sl->tmp_out, (size_t)n) != 0) {
+			*err = -ENOBUFS;
+			goto fail;
+		}
+	}
+	rte_pktmbuf_free(m);
+	return obuf_done(&o);
+fail:
+	rte_pktmbuf_free(m);
+	rte_pktmbuf_free(obuf_done(&o));
+	return NULL;
+}
+
+struct rte_mbuf *ss_mbuf_open(struct rb_lcore *lc, struct ss_lcore *sl, struct ss_cipher *c,
+			      struct rte_mbuf *m, int *err)
+{
+	struct obuf o = {0};
+
+	*err = 0;
+	for (const struct rte_mbuf *seg = m; seg; seg = seg->next) {
+		const uint8_t *p = rte_pktmbuf_mtod(seg, const uint8_t *);
+		size_t n = seg->data_len;
+
+		while (n) {
+			size_t used = 0, prod = 0;
+			int rc = ss_dec(lc->aead, c, p, n, &used, sl->tmp_out, sizeof(sl->tmp_out),
+					&prod);
+
+			if (rc != SS_OK) {
+				*err = rc == SS_ERR_INTERNAL ? -EIO : -EBADMSG;
+				goto fail;
+			}
+			if (prod && obuf_put(lc, &o, sl->tmp_out, prod) != 0) {
+				*err = -ENOBUFS;
+				goto fail;
+			}
+			if (used == 0 && prod == 0) {
+				*err = -EIO; /* cannot happen: tmp_out holds a whole chunk */
+				goto fail;
+			}
+			p += used;
+			n -= used;
+		}
+	}
+	rte_pktmbuf_free(m);
+	return obuf_done(&o);
+fail:
+	rte_pktmbuf_free(m);
+	rte_pktmbuf_free(obuf_done(&o));
+	return NULL;
+}
