@@ -50,6 +50,7 @@
 	X(TCP_TIMEOUT, tcp_timeout, "TCP connections dropped by a timeout")                \
 	X(TCP_TW_REUSE, tcp_tw_reuse, "TCP TIME_WAIT entries reused by a new SYN")         \
 	X(TCP_TW_OVERFLOW, tcp_tw_overflow, "TCP closes without TIME_WAIT: table full")    \
-	X(TCP_CLOSED, tcp_closed, "TCP connections freed")
+	X(TCP_CLOSED, tcp_closed, "TCP connections freed")                                 \
+	X(TCP_CONN_ALLOC, tcp_conn_alloc, "TCP connections allocated (open = this - closed)")
 
 #endif

@@ -176,6 +176,7 @@ struct tcp_conn *tcp_conn_alloc(struct tcp_stack *st)
 	c->sndbuf = st->prm.sndbuf;
 	c->rcvbuf = st->prm.rcvbuf;
 	st->n_conns++;
+	rb_count(st->lc, RB_EV_TCP_CONN_ALLOC);
 	return c;
 }
 

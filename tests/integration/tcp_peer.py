@@ -11,6 +11,7 @@ its name and the word "ok" or "FAIL", and exits 0 or 1.
   zwin-chargen ADDR PORT          read, stall with a small receive buffer, resume
   zwin-echo ADDR PORT BYTES       send while not reading, then read it all back
   halfclose-echo ADDR PORT BYTES  SHUT_WR with the echo unread, then drain it
+  halfclose-chargen ADDR PORT     SHUT_WR to chargen, stall, read to its FIN
   fetch ADDR PORT REQUEST         trigger a diag fetch, print its result line
   serve ADDR PORT DIR             file server for fetch: read the request to
                                   EOF (the dataplane's SHUT_WR), send DIR/name
@@ -193,14 +194,42 @@ def cmd_zwin_chargen(a):
     time.sleep(a.stall)
     rest = read_n(s, 2 << 20, deadline)
     s.close()
+    bad = chargen_check(first + rest)
     data = first + rest
-    # The pattern is periodic with 95 lines of 74 bytes: compare in blocks.
-    period = 95 * 74
-    ref = chargen_expect(0, period)
-    bad = next((i for i in range(0, len(data), period)
-                if data[i:i + period] != ref[:len(data[i:i + period])]), None)
     return result(bad is None, "zwin-chargen", "read %d bytes, stalled %.1fs%s" %
                   (len(data), a.stall, "" if bad is None else ", mismatch in block at %d" % bad))
+
+
+def chargen_check(data):
+    """Offset of the first 95-line block that is not the chargen pattern."""
+    period = 95 * 74
+    ref = chargen_expect(0, period)
+    return next((i for i in range(0, len(data), period)
+                 if data[i:i + period] != ref[:len(data[i:i + period])]), None)
+
+
+def cmd_halfclose_chargen(a):
+    """Read 64 KiB of chargen with a small receive buffer, SHUT_WR (the
+    dataplane sees EOF and closes: FIN after what it has queued), stall,
+    then read to EOF: the pattern runs on exactly up to the FIN."""
+    deadline = time.monotonic() + a.timeout
+    s = connect(a.addr, a.port, 20, rcvbuf=16384)
+    data = bytearray(read_n(s, 64 << 10, deadline))
+    s.shutdown(socket.SHUT_WR)
+    time.sleep(a.stall)
+    hr = hashlib.sha256()
+    while True:
+        if time.monotonic() > deadline:
+            raise TimeoutError("no FIN after %d bytes" % len(data))
+        b = s.recv(CHUNK)
+        if not b:
+            break
+        data.extend(b)
+    s.close()
+    bad = chargen_check(bytes(data))
+    ok = bad is None and len(data) > 64 << 10
+    return result(ok, "halfclose-chargen", "%d bytes then FIN%s" %
+                  (len(data), "" if bad is None else ", mismatch in block at %d" % bad))
 
 
 def cmd_zwin_echo(a):
@@ -377,6 +406,7 @@ def main():
             ("many", cmd_many, ["conns", "bytes"]),
             ("zwin-chargen", cmd_zwin_chargen, []),
             ("zwin-echo", cmd_zwin_echo, ["bytes"]),
+            ("halfclose-chargen", cmd_halfclose_chargen, []),
             ("halfclose-echo", cmd_halfclose_echo, ["bytes"]),
             ("fetch", cmd_fetch, ["request"]),
             ("serve", cmd_serve, ["dir"]),
