@@ -60,11 +60,11 @@ px_control_start
 PX_BIG=$BIG px_nginx_start
 head -c "$((SMALL << 20))" "$RB_TMP/www/big.bin" >"$RB_TMP/www/small.bin"
 SMALL_SHA=$(sha256sum <"$RB_TMP/www/small.bin" | cut -d' ' -f1)
-# nginx answers names in srv's /etc/hosts? No: a domain target is resolved by
-# ss-server; give it one in the srv namespace's view (netns /etc/hosts).
+# A domain target is resolved by ss-server: a name in the srv namespace's
+# /etc/hosts (ip netns exec bind-mounts /etc/netns/NS/hosts).
 mkdir -p "/etc/netns/$RB_NS_SRV"
 echo "$RB_SRV_IP4 origin.ss.test" >"/etc/netns/$RB_NS_SRV/hosts"
-trap 'rm -rf "/etc/netns/$RB_NS_SRV"; rb__on_exit' EXIT
+trap 'rc=$?; rm -rf "/etc/netns/$RB_NS_SRV"; (exit $rc); rb__on_exit' EXIT
 C() { ip netns exec "$RB_NS_CLI" "$@"; }
 
 for i in "${!METHODS[@]}"; do
