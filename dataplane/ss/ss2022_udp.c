@@ -180,12 +180,12 @@ unsigned ss22_udp_seal(struct rb_aead_ctx *ctx, struct ss22_udp *u, struct rb_ae
 	unsigned bad = 0;
 
 	rb_aead_batch_reset(b);
-	for (unsigned i = 0; i < n && i < SS22_UDP_BURST; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		struct ss22_udp_out *o = &p[i];
 		uint8_t *q, *start = NULL;
 		size_t alen;
 
-		if (o->tx == NULL || o->alen == 0 || (cha && o->xnonce == NULL) ||
+		if (i >= SS22_UDP_BURST || o->tx == NULL || o->alen == 0 || (cha && o->xnonce == NULL) ||
 		    (u->server && o->client_sid == NULL) || (!cha && o->tx->blk == NULL)) {
 			o->out_len = SS_ERR_INTERNAL;
 			bad++;
@@ -248,7 +248,7 @@ unsigned ss22_udp_seal(struct rb_aead_ctx *ctx, struct ss22_udp *u, struct rb_ae
 			}
 		}
 	rb_aead_batch_reset(b);
-	return bad + (n > SS22_UDP_BURST ? n - SS22_UDP_BURST : 0);
+	return bad;
 }
 
 /* ------------------------------------------------------------ open */

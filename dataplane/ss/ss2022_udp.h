@@ -105,7 +105,7 @@ struct ss22_udp_out {
 	uint64_t pid;		   /* result: the packet id used */
 };
 size_t ss22_udp_seal_size(const struct ss22_udp *u, size_t alen, size_t pad, size_t len);
-/* Returns how many failed. */
+/* Returns how many failed (out_len < 0; packets past SS22_UDP_BURST fail). */
 unsigned ss22_udp_seal(struct rb_aead_ctx *ctx, struct ss22_udp *u, struct rb_aead_batch *b,
 		       struct ss22_udp_out *p, unsigned n, uint64_t now);
 

@@ -442,6 +442,43 @@ static void test_bad_packets(void)
 	}
 }
 
+/* More than a burst: the extra packets fail, the others go through. */
+static void test_burst_limit(void)
+{
+	const struct ss_method *m = ss2022_method_find(names[0]);
+	static uint8_t big[SS22_UDP_BURST + 1][256];
+	struct ss22_udp_out o[SS22_UDP_BURST + 1];
+	struct ss22_udp_in in[SS22_UDP_BURST + 1];
+	uint8_t psk[32];
+
+	fill(psk, 32, 8);
+	side_init(m, NULL, psk, 1);
+	memset(o, 0, sizeof(o));
+	for (unsigned i = 0; i <= SS22_UDP_BURST; i++) {
+		o[i].tx = &S.cs.tx;
+		o[i].addr = addr4;
+		o[i].alen = sizeof(addr4);
+		o[i].out = big[i];
+	}
+	CU_ASSERT_EQUAL(ss22_udp_seal(ctx, &S.cli, &batch, o, SS22_UDP_BURST + 1, NOW), 1u);
+	CU_ASSERT(o[SS22_UDP_BURST].out_len < 0);
+	CU_ASSERT(o[SS22_UDP_BURST - 1].out_len > 0);
+	memset(in, 0, sizeof(in));
+	for (unsigned i = 0; i <= SS22_UDP_BURST; i++) {
+		in[i].pkt = big[i];
+		in[i].len = (uint32_t)o[SS22_UDP_BURST - 1].out_len;
+	}
+	CU_ASSERT_EQUAL(ss22_udp_open_hdr(&S.srv, in, SS22_UDP_BURST + 1), 1u);
+	CU_ASSERT_EQUAL(in[SS22_UDP_BURST].status, SS_ERR_LEN);
+	CU_ASSERT_FATAL(ss22_udp_rx_init(&S.srx, m, psk, S.cs.tx.sid) == 0);
+	for (unsigned i = 0; i < SS22_UDP_BURST; i++)
+		in[i].rx = &S.srx;
+	CU_ASSERT_EQUAL(ss22_udp_open_body(ctx, &S.srv, &batch, in, SS22_UDP_BURST + 1, NOW), 1u);
+	for (unsigned i = 0; i < SS22_UDP_BURST; i++)
+		CU_ASSERT_EQUAL(ss22_udp_accept(&S.srx, &in[i], NOW), SS_OK);
+	side_free();
+}
+
 /* ------------------------------------------------------ SIP023 users */
 
 static void test_eih(void)
@@ -680,6 +717,7 @@ int main(void)
 	CU_add_test(s, "layout vs OpenSSL", test_evp_layout);
 	CU_add_test(s, "burst round trips", test_roundtrip);
 	CU_add_test(s, "flips, short, replay, skew", test_bad_packets);
+	CU_add_test(s, "burst limit", test_burst_limit);
 	CU_add_test(s, "EIH users", test_eih);
 	CU_add_test(s, "EIH relay chain", test_eih_relay);
 	CU_add_test(s, "client server-session policy", test_client_sessions);
