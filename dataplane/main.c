@@ -304,8 +304,8 @@ int main(int argc, char **argv)
 
 		for (int i = 0; i < cfg.dp.n_ports; i++)
 			max_mtu = RTE_MAX(max_mtu, cfg.dp.ports[i].mtu);
-		dp->pool = rte_pktmbuf_pool_create(
-			"rb_pool", mempool_size(&cfg), 256, 0,
+		dp->pool = rb_pool_create(
+			&cfg, "rb_pool", mempool_size(&cfg), 256,
 			(uint16_t)(RTE_PKTMBUF_HEADROOM +
 				   RTE_MAX(2048, RTE_ALIGN_CEIL(max_mtu + 26, 1024))),
 			(int)rte_socket_id());

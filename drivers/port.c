@@ -130,6 +130,13 @@ int rb_port_start(struct rb_dp *dp, int idx, const struct rb_cfg_port *cp, char 
 
 	memset(&conf, 0, sizeof(conf));
 	rb_dev_name(cp->device, name, sizeof(name));
+	if (strncmp(name, "net_af_xdp", 10) == 0 && rb_pool_umem_check(dp->pool, err, len) != 0) {
+		char why[320];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, len, "port %s: device '%s': %s", cp->name, cp->device, why);
+		return -1;
+	}
 	if (rte_eth_dev_get_port_by_name(name, &pid) != 0) {
 		snprintf(err, len, "port %s: device '%s' was not probed (see EAL messages above)",
 			 cp->name, cp->device);

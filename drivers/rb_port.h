@@ -22,6 +22,14 @@ int rb_dev_precheck(const struct rb_cfg_port *p, char *err, size_t len);
 int rb_dev_eal_args(const struct rb_config *cfg, char **argv, int max);
 /* Configure and start port `idx`, assigning its queues to workers. */
 int rb_port_start(struct rb_dp *dp, int idx, const struct rb_cfg_port *cp, char *err, size_t len);
+/* The dataplane's mbuf pool (as rte_pktmbuf_pool_create, priv size 0);
+ * objects packed back to back (RTE_MEMPOOL_F_NO_IOVA_CONTIG) unless a port
+ * is a PCI device, so that net_af_xdp's UMEM covers them all (pool.c). */
+struct rte_mempool *rb_pool_create(const struct rb_config *cfg, const char *name, unsigned n,
+				   unsigned cache, uint16_t data_room, int socket);
+/* 0 if every mbuf of `mp` lies inside the UMEM net_af_xdp (DPDK 22.11)
+ * registers for it; else -1 and a message. */
+int rb_pool_umem_check(struct rte_mempool *mp, char *err, size_t len);
 /* Stop and close every port (releases XDP programs and sockets). */
 void rb_port_stop_all(struct rb_dp *dp);
 
