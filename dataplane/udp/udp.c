@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Per-lcore UDP: socket table, input demultiplexing, output. */
+/* Per-lcore UDP: socket table, input demultiplexing, output.
+ *
+ * Ephemeral bound ports (udp_bind with port 0) are unique across the
+ * workers: each is claimed in a directory shared by all of them (one byte
+ * per port: owning worker + 1).  A datagram whose flow hash gives it to
+ * another worker, for a port nobody bound there, goes to the claiming
+ * worker over its handoff ring, so such a port (a SOCKS5 UDP relay port
+ * whose clients' source ports are unknown) works from every worker. */
 #include <errno.h>
 #include <string.h>
 #include <stdlib.h>
@@ -24,6 +31,7 @@ struct udp_sock {
 	uint8_t laddr[16];        /* zero = any */
 	uint16_t lport;           /* network order */
 	int connected;
+	int claimed;              /* lport is claimed in us->claims */
 	uint8_t raddr[16];
 	uint16_t rport;           /* network order */
 	uint16_t ifport;          /* route port of a connected socket */
@@ -36,6 +44,8 @@ struct udp_stack {
 	LIST_HEAD(, udp_sock) h[UDP_HBUCKETS];
 	uint16_t eph_next;
 	void *diag;
+	uint8_t *claims;          /* [65536]: the workers' ephemeral bound ports */
+	int own_claims;           /* this stack allocated (and frees) claims */
 };
 
 int udp_diag_start(struct rb_lcore *lc);
@@ -69,6 +79,18 @@ int udp_lcore_init(struct rb_lcore *lc)
 	us->lc = lc;
 	for (int i = 0; i < UDP_HBUCKETS; i++)
 		LIST_INIT(&us->h[i]);
+	/* one directory per dataplane: worker 0's, shared by the others */
+	if (lc->dp && lc->worker > 0 && lc->dp->workers[0] && lc->dp->workers[0] != lc &&
+	    lc->dp->workers[0]->udp) {
+		us->claims = ((struct udp_stack *)lc->dp->workers[0]->udp)->claims;
+	} else {
+		us->claims = calloc(1, 65536);
+		us->own_claims = 1;
+		if (us->claims == NULL) {
+			free(us);
+			return -ENOMEM;
+		}
+	}
 	us->eph_next = (uint16_t)(UDP_EPH_LO + rte_rand() % (UDP_EPH_HI - UDP_EPH_LO + 1));
 	lc->udp = us;
 	if (udp_diag_start(lc) < 0) {
@@ -93,6 +115,8 @@ void udp_lcore_fini(struct rb_lcore *lc)
 			free(s);
 		}
 	}
+	if (us->own_claims)
+		free(us->claims);
 	free(us);
 	lc->udp = NULL;
 }
@@ -144,6 +168,23 @@ static int port_in_use(struct udp_stack *us, uint16_t lport)
 	return 0;
 }
 
+/* The worker that claimed lport (network order), or -1. */
+static int claim_owner(const struct udp_stack *us, uint16_t lport)
+{
+	uint8_t v = __atomic_load_n(&us->claims[rte_be_to_cpu_16(lport)], __ATOMIC_ACQUIRE);
+
+	return v ? v - 1 : -1;
+}
+
+static int claim(struct udp_stack *us, uint16_t lport)
+{
+	uint8_t expect = 0;
+
+	return __atomic_compare_exchange_n(&us->claims[rte_be_to_cpu_16(lport)], &expect,
+					   (uint8_t)(us->lc->worker + 1), 0, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+
 static struct udp_sock *sock_new(struct udp_stack *us, int family, const uint8_t *addr,
 				 uint16_t lport, udp_recv_cb cb, void *arg)
 {
@@ -182,7 +223,7 @@ struct udp_sock *udp_bind(struct rb_lcore *lc, int family, const uint8_t *addr, 
 			lport = rte_cpu_to_be_16(us->eph_next);
 			us->eph_next = us->eph_next >= UDP_EPH_HI ? UDP_EPH_LO
 								    : (uint16_t)(us->eph_next + 1);
-			if (!port_in_use(us, lport))
+			if (!port_in_use(us, lport) && claim(us, lport))
 				break;
 		}
 		if (i > UDP_EPH_HI - UDP_EPH_LO) {
@@ -203,8 +244,13 @@ struct udp_sock *udp_bind(struct rb_lcore *lc, int family, const uint8_t *addr, 
 			}
 	}
 	s = sock_new(us, family, addr, lport, cb, arg);
-	if (s == NULL)
+	if (s == NULL) {
+		if (port == 0)
+			__atomic_store_n(&us->claims[rte_be_to_cpu_16(lport)], 0, __ATOMIC_RELEASE);
 		e = -ENOMEM;
+	} else if (port == 0) {
+		s->claimed = 1;
+	}
 out:
 	if (err)
 		*err = e;
@@ -256,7 +302,7 @@ static uint16_t owned_port(struct rb_lcore *lc, int family, uint16_t ifport,
 		unsigned owner;
 
 		us->eph_next = us->eph_next >= UDP_EPH_HI ? UDP_EPH_LO : (uint16_t)(us->eph_next + 1);
-		if (port_in_use(us, lport))
+		if (port_in_use(us, lport) || claim_owner(us, lport) >= 0)
 			continue;
 		if (family == AF_INET) {
 			uint32_t r, l;
@@ -355,6 +401,8 @@ void udp_close(struct udp_sock *s)
 {
 	if (s == NULL)
 		return;
+	if (s->claimed)
+		__atomic_store_n(&s->us->claims[rte_be_to_cpu_16(s->lport)], 0, __ATOMIC_RELEASE);
 	LIST_REMOVE(s, link);
 	free(s);
 }
@@ -466,6 +514,17 @@ static void udp_input_one(struct rb_lcore *lc, struct rte_mbuf *m)
 		return;
 	}
 	s = us ? udp_lookup(us, family, dst, uh->dport, src, uh->sport) : NULL;
+	if (s == NULL && us && lc->dp) {
+		int owner = claim_owner(us, uh->dport);
+
+		/* another worker's ephemeral bound port: hand it over */
+		if (owner >= 0 && (unsigned)owner != lc->worker && owner < lc->dp->n_workers &&
+		    rte_pktmbuf_prepend(m, (uint16_t)m->l3_len) != NULL) {
+			rb_count(lc, RB_EV_UDP_CLAIM_HANDOFF);
+			rb_handoff(lc, (unsigned)owner, m);
+			return;
+		}
+	}
 	if (s == NULL) {
 		udp_unreachable(lc, m, family, dst);
 		rb_drop(lc, m, RB_DROP_UDP_NO_LISTENER);

@@ -13,6 +13,8 @@
 
 #define RB_EVENT_UDP(X)                                                                    \
 	X(UDP_RX, udp_rx, "UDP datagrams delivered to a socket")                           \
-	X(UDP_TX, udp_tx, "UDP datagrams sent")
+	X(UDP_TX, udp_tx, "UDP datagrams sent")                                           \
+	X(UDP_CLAIM_HANDOFF, udp_claim_handoff,                                            \
+	  "UDP datagrams to another worker's ephemeral bound port, handed to it")
 
 #endif

@@ -1,12 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # SOCKS5 UDP ASSOCIATE with three worker lcores (lcores = [1, 1, 1], all on
-# CPU 1: correctness only).  The client announces its UDP source port in the
-# request (RFC 1928 7), so the relay port is picked on the worker that owns
-# the TCP connection such that the client's datagrams hash to that worker
-# too.  Ten associations (their TCP connections spread over the workers):
-# every DNS query through the relay to dnsmasq in srv is answered, and the
-# associations were served by more than one worker.
+# CPU 1: correctness only).  Ten clients announce their UDP source port in
+# the request (RFC 1928 7), so the relay port is picked on the worker that
+# owns the TCP connection such that the client's datagrams hash to that
+# worker too.  Ten more send 0.0.0.0:0: their relay port is an ephemeral
+# port claimed for all workers, and a datagram that the flow hash gives to
+# another worker is handed to the association's owner (handoff ring).
+# Every DNS query through the relay to dnsmasq in srv is answered, the
+# associations were served by more than one worker, and datagrams were
+# handed over.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
@@ -34,10 +37,13 @@ rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out
 ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
 rbctl() { "${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}" -s "$PX_SOCK" "$@"; }
 
-for ((i = 1; i <= 10; i++)); do
-	rb_expect_ok "association $i" ip netns exec "$RB_NS_CLI" env SOCKS5_UDP_ANNOUNCE=1 \
+for ((i = 1; i <= 20; i++)); do
+	announce=$((i <= 10))
+	rb_expect_ok "association $i (announced source port: $announce)" \
+		ip netns exec "$RB_NS_CLI" env SOCKS5_UDP_ANNOUNCE=$announce \
 		timeout 20 "$RB_PY" "$RB_LIB_DIR/socks5_udp.py" "$RB_DP_CLI_IP4" 1080 \
-		"dns:$RB_SRV_IP4:53:q$i.example.test:$RB_SRV_IP4" close
+		"dns:$RB_SRV_IP4:53:q$i.example.test:$RB_SRV_IP4" \
+		"dns:$RB_SRV_IP4:53:r$i.example.test:$RB_SRV_IP4" close
 done
 # which workers served associations
 rb_expect_ok "stats" rbctl --json stats
@@ -48,7 +54,9 @@ print(len({e['lcore'] for e in ev if e['event'] == 'proxy_udp_assoc' and e['coun
 rb_note "associations served by $lcores worker(s)"
 rb_assert_ge "$lcores" 2 "workers that served associations"
 rb_dp_stats
-rb_assert_stat_ge event.proxy_udp_assoc 10
-rb_assert_stat_ge event.proxy_udp_down 10
+rb_assert_stat_ge event.proxy_udp_assoc 20
+rb_assert_stat_ge event.proxy_udp_down 40
+# unannounced clients: about 2 in 3 reach another worker first
+rb_assert_stat_ge event.udp_claim_handoff 1
 rb_dp_stop
-rb_pass "10 associations over 3 workers, every datagram answered ($lcores workers served them)"
+rb_pass "20 associations (10 announced, 10 with 0.0.0.0:0) over 3 workers, every datagram answered ($lcores workers served them, none lost)"

@@ -415,6 +415,14 @@ unsigned rb_flow_owner6(const struct rb_dp *dp, uint16_t port, const uint8_t rad
 	return owner_hash(rte_hash_crc_4byte((uint32_t)rport << 16 | lport, h));
 }
 
+/* udp.c hands a datagram for another worker's claimed ephemeral port to
+ * that worker; the harness runs one lcore per host: nothing to hand to. */
+void rb_handoff(struct rb_lcore *lc, unsigned owner, struct rte_mbuf *m)
+{
+	(void)owner;
+	rb_drop(lc, m, RB_DROP_HANDOFF_FULL);
+}
+
 const struct rb_nexthop *rb_fib_lookup4(const struct rb_fib *fib, uint32_t addr)
 {
 	(void)fib, (void)addr;
