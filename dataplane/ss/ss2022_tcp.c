@@ -256,6 +256,10 @@ static int var_header(struct ss22_dec *d, uint8_t *out, size_t *produced)
 	pay = vlen - (size_t)alen - 2 - plen;
 	if (plen == 0 && pay == 0)
 		return SS2022_ERR_PADDING;
+	if (d->emit_addr) {
+		memcpy(out + *produced, v, (size_t)alen);
+		*produced += (size_t)alen;
+	}
 	memcpy(out + *produced, v + alen + 2 + plen, pay);
 	*produced += pay;
 	d->hdr_done = 1;

@@ -74,6 +74,7 @@ struct ss22_dec {
 	struct ss_eih_users *users;
 	struct ss_salt_cache *salts;
 	uint8_t server, st, hdr_done, has_user;
+	uint8_t emit_addr; /* server: the address (SOCKS5 form) comes out before the payload */
 	int8_t err;	/* sticky */
 	uint32_t have;	/* bytes of the current header unit in buf */
 	uint32_t vlen;	/* var header / first payload length */

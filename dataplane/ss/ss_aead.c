@@ -89,6 +89,8 @@ void ss_dec_init(struct ss_cipher *c, const struct ss_method *m, const uint8_t *
 
 void ss_cipher_wipe(struct ss_cipher *c)
 {
+	if (c->layer)
+		c->layer->ops->destroy(c->layer);
 	if (c->pend && c->pend != c->pend_buf)
 		OPENSSL_cleanse(c->pend, (size_t)c->m->max_payload + SS_TAG_LEN);
 	OPENSSL_cleanse(c, sizeof(*c));
@@ -124,8 +126,11 @@ static const uint8_t *nonce_take(struct ss_cipher *c, unsigned slot)
 
 size_t ss_enc_size(const struct ss_cipher *c, size_t len)
 {
-	size_t n = (len + c->m->max_payload - 1) / c->m->max_payload;
+	size_t n;
 
+	if (c->layer)
+		return c->layer->ops->enc_size(c->layer, len);
+	n = (len + c->m->max_payload - 1) / c->m->max_payload;
 	if (len == 0)
 		return 0;
 	return (c->salt_sent ? 0 : c->m->key_len) + n * SS_CHUNK_OVERHEAD + len;
@@ -154,9 +159,12 @@ static int run_batch(struct rb_aead_ctx *ctx, struct ss_cipher *c)
 long ss_enc(struct rb_aead_ctx *ctx, struct ss_cipher *c, const uint8_t *in, size_t len,
 	    uint8_t *out)
 {
-	size_t off = 0, total = ss_enc_size(c, len);
+	size_t off = 0, total;
 	int rc;
 
+	if (c->layer)
+		return c->layer->ops->enc(ctx, c->layer, in, len, out);
+	total = ss_enc_size(c, len);
 	if (len == 0)
 		return 0;
 	rb_aead_batch_reset(&c->batch);
@@ -245,6 +253,8 @@ int ss_dec(struct rb_aead_ctx *ctx, struct ss_cipher *c, const uint8_t *in, size
 	size_t u = 0;
 	int rc = SS_OK;
 
+	if (c->layer)
+		return c->layer->ops->dec(ctx, c->layer, in, len, used, out, outcap, produced);
 	*used = 0;
 	*produced = 0;
 	if (c->failed)

@@ -48,6 +48,22 @@ enum ss_err {
 
 #define SS_BATCH_CHUNKS (RB_AEAD_BATCH_MAX / 2)
 
+/* A codec layered behind ss_enc / ss_dec / ss_enc_size / ss_cipher_wipe
+ * (SIP022: ss2022_compat.h).  A cipher with a layer hands every call to
+ * it: one branch per call, none per chunk. */
+struct ss_layer;
+struct ss_layer_ops {
+	long (*enc)(struct rb_aead_ctx *ctx, struct ss_layer *l, const uint8_t *in, size_t len,
+		    uint8_t *out);
+	size_t (*enc_size)(const struct ss_layer *l, size_t len);
+	int (*dec)(struct rb_aead_ctx *ctx, struct ss_layer *l, const uint8_t *in, size_t len,
+		   size_t *used, uint8_t *out, size_t outcap, size_t *produced);
+	void (*destroy)(struct ss_layer *l); /* wipe and free */
+};
+struct ss_layer {
+	const struct ss_layer_ops *ops;
+};
+
 /* One direction of one connection. */
 struct ss_cipher {
 	struct rb_aead_key key; /* the subkey */
@@ -63,6 +79,7 @@ struct ss_cipher {
 	uint16_t plen; /* payload length of the current chunk */
 	uint32_t pend_len;
 	uint64_t chunks; /* chunks opened/sealed so far */
+	struct ss_layer *layer; /* non-NULL: every call goes to it (ss_cipher_wipe frees it) */
 	uint8_t *pend;	 /* reassembly buffer: pend_buf, or the layered codec's */
 	uint8_t pend_buf[SS_MAX_PAYLOAD + SS_TAG_LEN];
 	uint8_t nonces[RB_AEAD_BATCH_MAX][SS_MAX_NONCE];

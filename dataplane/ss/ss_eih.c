@@ -20,7 +20,8 @@ void ss_eih_psk_hash(const struct ss_method *m, const uint8_t *psk, uint8_t out[
 	rb_blake3(psk, m->key_len, out, 16);
 }
 
-int ss22_keys_init(struct ss22_keys *k, const struct ss_method *m, const uint8_t *psks, unsigned n)
+static int keys_init(struct ss22_keys *k, const struct ss_method *m, const uint8_t *psks,
+		     unsigned n, int blocks)
 {
 	memset(k, 0, sizeof(*k));
 	if (n == 0 || n > SS_EIH_MAX_PSKS || (n > 1 && !is_aes(m)))
@@ -30,7 +31,7 @@ int ss22_keys_init(struct ss22_keys *k, const struct ss_method *m, const uint8_t
 	for (unsigned i = 0; i < n; i++) {
 		memcpy(k->psk[i], psks + (size_t)i * m->key_len, m->key_len);
 		ss_eih_psk_hash(m, k->psk[i], k->hash[i]);
-		if (is_aes(m) && ss22_block_init(&k->blk[i], k->psk[i], m->key_len) != 0) {
+		if (blocks && is_aes(m) && ss22_block_init(&k->blk[i], k->psk[i], m->key_len) != 0) {
 			ss22_keys_free(k);
 			return -1;
 		}
@@ -38,7 +39,13 @@ int ss22_keys_init(struct ss22_keys *k, const struct ss_method *m, const uint8_t
 	return 0;
 }
 
-int ss22_keys_decode(struct ss22_keys *k, const struct ss_method *m, const char *text)
+int ss22_keys_init(struct ss22_keys *k, const struct ss_method *m, const uint8_t *psks, unsigned n)
+{
+	return keys_init(k, m, psks, n, 1);
+}
+
+static int keys_decode(struct ss22_keys *k, const struct ss_method *m, const char *text,
+		       int blocks)
 {
 	uint8_t raw[SS_EIH_MAX_PSKS * 32];
 	char part[64];
@@ -62,11 +69,21 @@ int ss22_keys_decode(struct ss22_keys *k, const struct ss_method *m, const char 
 			break;
 		p = e + 1;
 	}
-	rc = ss22_keys_init(k, m, raw, n);
+	rc = keys_init(k, m, raw, n, blocks);
 out:
 	OPENSSL_cleanse(raw, sizeof(raw));
 	OPENSSL_cleanse(part, sizeof(part));
 	return rc;
+}
+
+int ss22_keys_decode(struct ss22_keys *k, const struct ss_method *m, const char *text)
+{
+	return keys_decode(k, m, text, 1);
+}
+
+int ss22_keys_decode_tcp(struct ss22_keys *k, const struct ss_method *m, const char *text)
+{
+	return keys_decode(k, m, text, 0);
 }
 
 void ss22_keys_free(struct ss22_keys *k)

@@ -43,6 +43,9 @@ struct ss22_keys {
 /* "base64[:base64...]" (at most SS_EIH_MAX_PSKS, each m->key_len bytes;
  * more than one only for AES methods).  0 or -1 (nothing held). */
 int ss22_keys_decode(struct ss22_keys *k, const struct ss_method *m, const char *text);
+/* The same without the UDP block ciphers (blk[] left empty): enough for
+ * TCP, no EVP context per call (per-connection use).  0 or -1. */
+int ss22_keys_decode_tcp(struct ss22_keys *k, const struct ss_method *m, const char *text);
 /* From raw keys (n PSKs of m->key_len bytes, concatenated).  0 or -1. */
 int ss22_keys_init(struct ss22_keys *k, const struct ss_method *m, const uint8_t *psks, unsigned n);
 void ss22_keys_free(struct ss22_keys *k);
