@@ -222,16 +222,16 @@ int ss22c_server_enc(struct ss_cipher *encc, const struct ss_cipher *decc, const
 
 /* ------------------------------------------------------------ salts */
 
-static __thread struct ss_salt_cache *tls_salts[2];
+static struct ss_salt_cache *worker_salts[SS22C_MAX_WORKERS][2];
 
-struct ss_salt_cache *ss22c_thread_salts(uint8_t salt_len)
+struct ss_salt_cache *ss22c_worker_salts(unsigned w, uint8_t salt_len)
 {
 	int i = salt_len == 32;
 	uint8_t key[32];
 
-	if (salt_len != 16 && salt_len != 32)
+	if (w >= SS22C_MAX_WORKERS || (salt_len != 16 && salt_len != 32))
 		return NULL;
-	if (tls_salts[i] == NULL) {
+	if (worker_salts[w][i] == NULL) {
 		struct ss_salt_cache *c = calloc(1, sizeof(*c));
 
 		if (c == NULL || rb_getrandom(key, sizeof(key)) != 0 ||
@@ -241,17 +241,19 @@ struct ss_salt_cache *ss22c_thread_salts(uint8_t salt_len)
 			return NULL;
 		}
 		OPENSSL_cleanse(key, sizeof(key));
-		tls_salts[i] = c;
+		worker_salts[w][i] = c;
 	}
-	return tls_salts[i];
+	return worker_salts[w][i];
 }
 
-void ss22c_thread_fini(void)
+void ss22c_worker_fini(unsigned w)
 {
+	if (w >= SS22C_MAX_WORKERS)
+		return;
 	for (int i = 0; i < 2; i++)
-		if (tls_salts[i]) {
-			ss_salt_cache_free(tls_salts[i]);
-			free(tls_salts[i]);
-			tls_salts[i] = NULL;
+		if (worker_salts[w][i]) {
+			ss_salt_cache_free(worker_salts[w][i]);
+			free(worker_salts[w][i]);
+			worker_salts[w][i] = NULL;
 		}
 }

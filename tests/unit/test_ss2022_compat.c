@@ -5,7 +5,7 @@
  * ss_cipher_wipe, as the inbound/outbound do: address-first plaintext both
  * ways, round trips for the three methods with and without identity
  * headers, the first-call output bound against SIP004's worst case, the
- * injected clock (skew), the per-thread salt cache (replay), and the
+ * injected clock (skew), the per-worker salt cache (replay), and the
  * layers freed by ss_cipher_wipe (ASan build: no leak).
  */
 #include <CUnit/Basic.h>
@@ -170,21 +170,23 @@ static void test_output_bound(void)
 }
 
 /* Clock and salts: the injected clock decides the timestamp window, the
- * thread's salt cache catches a replayed request. */
+ * worker's salt cache catches a replayed request. */
 static void test_clock_and_salts(void)
 {
 	const struct ss_method *m = ss2022_method_find(names[0]);
 	static const uint8_t addr[] = {1, 127, 0, 0, 1, 0, 80};
 	uint8_t psk[16], salt[32];
 	struct ss22_keys k;
-	struct ss_salt_cache *sc = ss22c_thread_salts(16);
+	struct ss_salt_cache *sc = ss22c_worker_salts(3, 16);
 	size_t got;
 	long n;
 	int rc;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-	CU_ASSERT_PTR_EQUAL(ss22c_thread_salts(16), sc);
-	CU_ASSERT_PTR_NULL(ss22c_thread_salts(24));
+	CU_ASSERT_PTR_EQUAL(ss22c_worker_salts(3, 16), sc);
+	CU_ASSERT_PTR_NOT_EQUAL(ss22c_worker_salts(4, 16), sc);
+	CU_ASSERT_PTR_NULL(ss22c_worker_salts(3, 24));
+	CU_ASSERT_PTR_NULL(ss22c_worker_salts(SS22C_MAX_WORKERS, 16));
 	fill(psk, 16, 1);
 	fill(salt, 32, 2);
 	CU_ASSERT_FATAL(ss22_keys_init(&k, m, psk, 1) == 0);
@@ -212,7 +214,8 @@ static void test_clock_and_salts(void)
 	ss_cipher_wipe(&cenc);
 	ss_cipher_wipe(&cdec);
 	ss22c_set_clock(NULL);
-	ss22c_thread_fini();
+	ss22c_worker_fini(3);
+	ss22c_worker_fini(4);
 	ss22_keys_free(&k);
 }
 
