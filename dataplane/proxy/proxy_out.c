@@ -406,7 +406,7 @@ void proxy_sniff_input(struct psess *s, int timeout)
 		s->early = e;
 		n = tcp_read_copy(s->cli, s->early + s->elen, PROXY_SNIFF_MAX - s->elen);
 		s->elen += (uint32_t)n;
-		rc = s->elen ? rb_sniff(s->early, s->elen, &r) : -EAGAIN;
+		rc = s->elen ? rb_sniff_only(s->early, s->elen, s->route.sniffers, &r) : -EAGAIN;
 		if (rc == -EAGAIN && s->elen < PROXY_SNIFF_MAX && !tcp_eof(s->cli))
 			return; /* more bytes, or the timeout */
 	}
@@ -448,7 +448,7 @@ void proxy_route_and_dial(struct psess *s)
 	 * rule as after a sniff that found nothing (as sing-box does). */
 	if (rc == 0 && s->route.need_sniff && s->elen == 0 && !s->sniff_waited &&
 	    s->req.cmd == RB_CMD_CONNECT && s->cli && !s->in_ops->unwrap &&
-	    !refused_unsniffed(s, &rq)) {
+	    rb_sniff_any(s->route.sniffers) && !refused_unsniffed(s, &rq)) {
 		/* (not for an inbound that decodes the stream: the raw bytes are
 		 * not the client's) */
 		/* a tunnel: answer now, sniff the client's first bytes (PS_SNIFF) */
@@ -467,7 +467,8 @@ void proxy_route_and_dial(struct psess *s)
 		return;
 	}
 	if (rc == 0 && s->route.need_sniff) {
-		if (s->elen == 0 || rb_sniff(s->early, s->elen, &rq.sniff) != 0) {
+		if (s->elen == 0 ||
+		    rb_sniff_only(s->early, s->elen, s->route.sniffers, &rq.sniff) != 0) {
 			memset(&rq.sniff, 0, sizeof(rq.sniff));
 			rq.sniff.proto = RB_SNIFF_UNKNOWN;
 		}

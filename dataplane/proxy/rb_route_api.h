@@ -104,6 +104,9 @@ struct rb_route_result {
 	uint8_t need_resolve;
 	uint8_t resolve_strategy;           /* enum rb_resolve_strategy */
 	uint32_t sniff_timeout_ms;          /* need_sniff: the rule's timeout (0 = default) */
+	/* need_sniff: the rule's `sniffer` list, bit (1 << enum rb_sniff_proto);
+	 * 0 = all (rb_sniff_only) */
+	uint16_t sniffers;
 };
 
 /*
@@ -138,5 +141,12 @@ void rb_resolve_cancel(struct rb_lcore *lc, rb_resolve_cb cb, void *arg);
  * unsniffed), or -ENOENT when the bytes are not a known protocol.
  */
 int rb_sniff(const uint8_t *data, size_t len, struct rb_sniff_result *out);
+/* The same with only the sniffers in `mask` (bit 1 << enum rb_sniff_proto,
+ * a sniff rule's `sniffer` list; 0 = all): -ENOENT when none of them
+ * recognises the bytes, whatever the others would say. */
+int rb_sniff_only(const uint8_t *data, size_t len, unsigned mask, struct rb_sniff_result *out);
+/* Does `mask` (as above) name any sniffer ringbox has?  0: sniffing with it
+ * can only find nothing, so nothing needs to be read for it. */
+int rb_sniff_any(unsigned mask);
 
 #endif

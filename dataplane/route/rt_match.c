@@ -633,6 +633,7 @@ int rb_rt_match(struct rb_rt_view *v, const struct rb_route_req *req,
 				continue; /* sniffed already (or tried): go on */
 			res->need_sniff = 1;
 			res->sniff_timeout_ms = n->sniff_timeout_ms;
+			res->sniffers = n->sniffers;
 			res->rule = id < 0xfffe ? (uint16_t)id : 0xfffe;
 			return 0;
 		case RB_RA_RESOLVE:

@@ -231,21 +231,46 @@ static int sniff_http(const uint8_t *d, size_t len, struct rb_sniff_result *out)
 	return len >= HTTP_HDR_MAX ? 0 : -EAGAIN;
 }
 
-int rb_sniff(const uint8_t *data, size_t len, struct rb_sniff_result *out)
+#define SNIFF_HAVE ((1u << RB_SNIFF_TLS) | (1u << RB_SNIFF_HTTP))
+
+int rb_sniff_any(unsigned mask)
 {
-	int rc;
+	return mask == 0 || (mask & SNIFF_HAVE) != 0;
+}
+
+int rb_sniff_only(const uint8_t *data, size_t len, unsigned mask, struct rb_sniff_result *out)
+{
+	int rc = -ENOENT, more = 0;
 
 	if (!data || !out)
 		return -EINVAL;
+	if (mask == 0)
+		mask = SNIFF_HAVE;
+	if (!(mask & SNIFF_HAVE))
+		return -ENOENT;
 	if (len == 0)
 		return -EAGAIN;
-	memset(out, 0, sizeof(*out));
-	rc = sniff_tls(data, len, out);
-	if (rc != -ENOENT)
-		return rc;
-	memset(out, 0, sizeof(*out));
-	rc = sniff_http(data, len, out);
-	if (rc != 0)
+	/* each sniffer in the list: a match wins; "need more" from any of
+	 * them means wait, unless another one matched */
+	if (mask & (1u << RB_SNIFF_TLS)) {
 		memset(out, 0, sizeof(*out));
-	return rc;
+		rc = sniff_tls(data, len, out);
+		if (rc == 0)
+			return 0;
+		more |= rc == -EAGAIN;
+	}
+	if (mask & (1u << RB_SNIFF_HTTP)) {
+		memset(out, 0, sizeof(*out));
+		rc = sniff_http(data, len, out);
+		if (rc == 0)
+			return 0;
+		more |= rc == -EAGAIN;
+	}
+	memset(out, 0, sizeof(*out));
+	return more ? -EAGAIN : -ENOENT;
+}
+
+int rb_sniff(const uint8_t *data, size_t len, struct rb_sniff_result *out)
+{
+	return rb_sniff_only(data, len, 0, out);
 }

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # The relay carries out the router's `sniff` and `resolve` actions:
-#   rules: 0 sniff · 1 domain sniffed.example -> direct3 · 2 resolve ·
-#          3 ip_cidr <srv>/32 -> direct2 · final direct
+#   rules: 0 socks-tls: sniff with sniffer [tls] · 1 sniff ·
+#          2 domain sniffed.example -> direct3 · 3 resolve ·
+#          4 ip_cidr <srv>/32 -> direct2 · final direct
 # A: socks5h to www.example.test: nothing to sniff, rule 2 resolves the name
 #    through the dataplane (dnsmasq in srv), rule 3 matches the address.
 # B: the http inbound forwarding http://<srv ip>/ with "Host: sniffed.example":
@@ -12,6 +13,9 @@
 # E: an HTTP CONNECT tunnel carrying TLS: the ClientHello's SNI sniffed.
 # F: tunnels whose client waits: within the rule's timeout (1.5 s) still
 #    sniffed; after it the address decides.
+# G: the sniffer list: a socks tunnel on socks-tls (rule 0 runs only the TLS
+#    sniffer) carrying HTTP with Host: sniffed.example is not sniffed (the
+#    address decides, no http sniff result), while TLS on it is.
 # Each is checked by the body at the client, nginx's log, and the per-rule
 # and per-outbound counters in /metrics.
 . "$(dirname "$0")/lib.sh"
@@ -25,12 +29,14 @@ px_config "
 control = { ctl_socket = \"$PX_SOCK\"; metrics_listen = \"127.0.0.1:$MPORT\"; };
 inbounds = (
   { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
+  { type = \"socks\"; tag = \"socks-tls\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; },
   { type = \"http\"; tag = \"http-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 3128; }
 );
 outbounds = ( { type = \"direct\"; tag = \"direct\"; }, { type = \"direct\"; tag = \"direct2\"; },
               { type = \"direct\"; tag = \"direct3\"; } );
 route = {
   rules = (
+    { inbound = [\"socks-tls\"]; action = \"sniff\"; sniffer = [\"tls\"]; },
     { action = \"sniff\"; timeout = \"1500ms\"; },
     { domain = [\"sniffed.example\"]; outbound = \"direct3\"; },
     { action = \"resolve\"; strategy = \"ipv4_only\"; },
@@ -78,7 +84,7 @@ PX_TIMEOUT=10 px_curl -x "socks5h://$P:1080" "http://www.example.test:8080/index
 	rb_fail "A: $PX_OUT"
 scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$PX_OUT" "hello from srv" "A: body"
-check A 3 direct2
+check A 4 direct2
 grep -q "query\[A\] www.example.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
 	rb_fail "A: the name was not resolved through the dataplane"
 
@@ -88,7 +94,7 @@ px_curl -x "http://$P:3128" -H "Host: sniffed.example" "http://$RB_SRV_IP4:8080/
 	rb_fail "B: $PX_OUT"
 scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$PX_OUT" "hello from srv" "B: body"
-check B 1 direct3
+check B 2 direct3
 
 # C: an address, nothing to sniff or resolve (curl sends its request only
 # after the answer: the tunnel sniff sees HTTP without a known Host)
@@ -96,7 +102,7 @@ scrape "$RB_TMP/m1.txt"
 px_curl -x "socks5://$P:1080" "http://$RB_SRV_IP4:8080/index.html" || rb_fail "C: $PX_OUT"
 scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$PX_OUT" "hello from srv" "C: body"
-check C 3 direct2
+check C 4 direct2
 rb_assert_eq "$(delta 'ringbox_proxy_outbound_conns_total{outbound="direct"}')" 0 "C: not route.final"
 
 # D: a SOCKS5 tunnel to the IP: answered at once, the client's first bytes
@@ -106,7 +112,7 @@ px_curl -x "socks5://$P:1080" -H "Host: sniffed.example" "http://$RB_SRV_IP4:808
 	rb_fail "D: $PX_OUT"
 scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$PX_OUT" "hello from srv" "D: body"
-check D 1 direct3
+check D 2 direct3
 [ "$(delta 'ringbox_sniff_results_total{protocol="http"}')" -ge 1 ] || rb_fail "D: no http sniff result in /metrics"
 
 # E: TLS through an HTTP CONNECT tunnel: the ClientHello's SNI decides (the
@@ -115,7 +121,7 @@ scrape "$RB_TMP/m1.txt"
 px_curl -p -x "http://$P:3128" --connect-to "sniffed.example:443:$RB_SRV_IP4:8080" \
 	-k "https://sniffed.example/" && rb_fail "E: TLS to a plain-HTTP origin succeeded"
 scrape "$RB_TMP/m2.txt"
-check E 1 direct3
+check E 2 direct3
 [ "$(delta 'ringbox_sniff_results_total{protocol="tls"}')" -ge 1 ] || rb_fail "E: no tls sniff result in /metrics"
 
 # F: tunnels whose client says nothing at first: within the rule's sniff
@@ -145,12 +151,29 @@ scrape "$RB_TMP/m1.txt"
 out=$(late_tunnel 0.7) || rb_fail "F (0.7 s): $out"
 scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$out" "hello from srv" "F (0.7 s): body"
-check "F (0.7 s, within the timeout)" 1 direct3
+check "F (0.7 s, within the timeout)" 2 direct3
 scrape "$RB_TMP/m1.txt"
 out=$(late_tunnel 2.2) || rb_fail "F (2.2 s): $out"
 scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$out" "hello from srv" "F (2.2 s): body"
-check "F (2.2 s, after the timeout)" 3 direct2
+check "F (2.2 s, after the timeout)" 4 direct2
+
+# G: sniffer = ["tls"] on socks-tls: the HTTP Host is not looked at (the
+# address decides, rule 4), TLS SNI still is (rule 2)
+scrape "$RB_TMP/m1.txt"
+px_curl -x "socks5://$P:1081" -H "Host: sniffed.example" "http://$RB_SRV_IP4:8080/index.html" ||
+	rb_fail "G: $PX_OUT"
+scrape "$RB_TMP/m2.txt"
+rb_assert_eq "$PX_OUT" "hello from srv" "G: body"
+check "G (http, sniffer [tls])" 4 direct2
+rb_assert_eq "$(delta 'ringbox_sniff_results_total{protocol="http"}')" 0 "G: no http sniff"
+rb_assert_eq "$(delta 'ringbox_proxy_rule_conns_total{rule="2"}')" 0 "G: the Host did not decide"
+scrape "$RB_TMP/m1.txt"
+px_curl -x "socks5h://$P:1081" --connect-to "sniffed.example:443:$RB_SRV_IP4:8080" \
+	-k "https://sniffed.example/" && rb_fail "G: TLS to a plain-HTTP origin succeeded"
+scrape "$RB_TMP/m2.txt"
+check "G (tls, sniffer [tls])" 2 direct3
+[ "$(delta 'ringbox_sniff_results_total{protocol="tls"}')" -ge 1 ] || rb_fail "G: no tls sniff result"
 
 rb_dp_stop
-rb_pass "resolve rule, HTTP Host sniffed from a forwarded request and from a SOCKS tunnel, TLS SNI from a CONNECT tunnel, sniff timeout"
+rb_pass "resolve rule, HTTP Host sniffed from a forwarded request and from a SOCKS tunnel, TLS SNI from a CONNECT tunnel, sniff timeout, sniffer list"

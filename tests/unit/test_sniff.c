@@ -6,7 +6,8 @@
  *    and re-framed into many small handshake records;
  *  - a hand-built ClientHello with GREASE and ECH extensions before SNI;
  *  - HTTP/1 requests (Host with port, IPv6 literal, no Host, split at
- *    every offset) and inputs that are neither (-ENOENT).
+ *    every offset) and inputs that are neither (-ENOENT);
+ *  - a sniff rule's `sniffer` list (rb_sniff_only), table-driven.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -262,6 +263,67 @@ static void t_random(void)
 	CU_PASS("no crash");
 }
 
+/* A sniff rule's `sniffer` list (rb_sniff_only): only the named sniffers
+ * run; a list without one ringbox has sniffs nothing. */
+#define M(p) (1u << (p))
+struct mask_case {
+	const char *name;
+	int input;              /* 0 TLS hello, 1 HTTP request, 2 TLS prefix, 3 HTTP prefix, 4 junk */
+	unsigned mask;
+	int rc;
+	int proto;
+	const char *domain;
+};
+
+static const struct mask_case mask_cases[] = {
+	{ "tls, all", 0, 0, 0, RB_SNIFF_TLS, "a.example" },
+	{ "tls, [tls]", 0, M(RB_SNIFF_TLS), 0, RB_SNIFF_TLS, "a.example" },
+	{ "tls, [http]", 0, M(RB_SNIFF_HTTP), -ENOENT, RB_SNIFF_NONE, "" },
+	{ "tls, [tls http]", 0, M(RB_SNIFF_TLS) | M(RB_SNIFF_HTTP), 0, RB_SNIFF_TLS, "a.example" },
+	{ "tls, [quic]", 0, M(RB_SNIFF_QUIC), -ENOENT, RB_SNIFF_NONE, "" },
+	{ "http, all", 1, 0, 0, RB_SNIFF_HTTP, "b.example" },
+	{ "http, [http]", 1, M(RB_SNIFF_HTTP), 0, RB_SNIFF_HTTP, "b.example" },
+	{ "http, [tls]", 1, M(RB_SNIFF_TLS), -ENOENT, RB_SNIFF_NONE, "" },
+	{ "http, [dns quic]", 1, M(RB_SNIFF_DNS) | M(RB_SNIFF_QUIC), -ENOENT, RB_SNIFF_NONE, "" },
+	{ "tls prefix, [tls]", 2, M(RB_SNIFF_TLS), -EAGAIN, RB_SNIFF_NONE, "" },
+	{ "tls prefix, [http]", 2, M(RB_SNIFF_HTTP), -ENOENT, RB_SNIFF_NONE, "" },
+	{ "tls prefix, all", 2, 0, -EAGAIN, RB_SNIFF_NONE, "" },
+	{ "http prefix, [http]", 3, M(RB_SNIFF_HTTP), -EAGAIN, RB_SNIFF_NONE, "" },
+	{ "http prefix, [tls]", 3, M(RB_SNIFF_TLS), -ENOENT, RB_SNIFF_NONE, "" },
+	{ "junk, all", 4, 0, -ENOENT, RB_SNIFF_NONE, "" },
+	{ "junk, [tls http]", 4, M(RB_SNIFF_TLS) | M(RB_SNIFF_HTTP), -ENOENT, RB_SNIFF_NONE, "" },
+};
+
+static void t_sniffer_mask(void)
+{
+	static const char http[] = "GET / HTTP/1.1\r\nHost: b.example\r\nAccept: */*\r\n\r\n";
+	static const uint8_t junk[] = { 0x00, 0x01, 0x02, 0xff, 0x10, 0x20, 0x30, 0x40 };
+	uint8_t hello[4096];
+	size_t hl = client_hello("a.example", TLS1_3_VERSION, hello, sizeof(hello));
+	const uint8_t *in[5] = { hello, (const uint8_t *)http, hello, (const uint8_t *)http, junk };
+	size_t len[5] = { hl, sizeof(http) - 1, 20, 12, sizeof(junk) };
+
+	CU_ASSERT_FATAL(hl > 100);
+	for (size_t i = 0; i < sizeof(mask_cases) / sizeof(mask_cases[0]); i++) {
+		const struct mask_case *c = &mask_cases[i];
+		struct rb_sniff_result r;
+		int rc = rb_sniff_only(in[c->input], len[c->input], c->mask, &r);
+
+		if (rc != c->rc || (rc == 0 && (r.proto != c->proto || strcmp(r.domain, c->domain))))
+			fprintf(stderr, "mask case '%s': rc %d (want %d), proto %d, domain '%s'\n",
+				c->name, rc, c->rc, rc == 0 ? r.proto : -1, rc == 0 ? r.domain : "");
+		CU_ASSERT_EQUAL(rc, c->rc);
+		if (rc == 0 && c->rc == 0) {
+			CU_ASSERT_EQUAL(r.proto, c->proto);
+			CU_ASSERT_STRING_EQUAL(r.domain, c->domain);
+		}
+	}
+	CU_ASSERT(rb_sniff_any(0));
+	CU_ASSERT(rb_sniff_any(M(RB_SNIFF_HTTP)));
+	CU_ASSERT(rb_sniff_any(M(RB_SNIFF_TLS) | M(RB_SNIFF_QUIC)));
+	CU_ASSERT(!rb_sniff_any(M(RB_SNIFF_QUIC) | M(RB_SNIFF_DNS)));
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -274,6 +336,7 @@ int main(void)
 	CU_add_test(s, "GREASE, ECH, bad names", t_handmade);
 	CU_add_test(s, "HTTP Host", t_http);
 	CU_add_test(s, "random input", t_random);
+	CU_add_test(s, "sniffer list (rb_sniff_only)", t_sniffer_mask);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
