@@ -805,7 +805,8 @@ static int build_imap(struct cc *c, int m, struct vec *iv_out, uint32_t *idx_off
 		unsigned __int128 start = p[i].start, end;
 		unsigned plen = p[i].plen;
 
-		end = plen == 0 ? maxv : start | (maxv >> plen);
+		/* host bits; a shift by 128 (an IPv6 /128) would be undefined */
+		end = plen >= (unsigned)bits ? start : start | (maxv >> plen);
 		while (j < pv->n && p[j].start == start && p[j].plen == plen)
 			ids[n++] = p[j++].node;
 		/* close the prefixes that end before this one */
@@ -876,7 +877,7 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	};
 	struct vec iv[RB_RT_NIMAP];
 	uint32_t idx_off[RB_RT_NIMAP] = {0}, dom_mask = 0, n_ac = 0, lin_off, n_lin = 0;
-	uint32_t tags_off, final = 0;
+	uint32_t tags_off, final = 0, kw_off, n_kw = 0;
 	struct rb_rt_dom *dom = NULL;
 	uint8_t *dom_tag = NULL;
 	struct rb_rt_ac *ac = NULL;
@@ -909,6 +910,17 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	for (int m = 0; m < RB_RT_NIMAP; m++)
 		if (build_imap(&c, m, &iv[m], &idx_off[m]))
 			goto out;
+	/* keyword rules (an index gates them): candidates when a name hits
+	 * more keyword states than the matcher tracks */
+	kw_off = (uint32_t)c.pool.n;
+	for (uint32_t i = 0; i < (uint32_t)r->n_rules; i++) {
+		const struct rb_rt_node *x = (struct rb_rt_node *)c.nodes.p + i;
+
+		if (gated(x) && (x->items & RB_RTI_KEYWORD)) {
+			pool_add(&c, &i, 1);
+			n_kw++;
+		}
+	}
 	/* linear list: top-level rules no index can gate */
 	lin_off = (uint32_t)c.pool.n;
 	for (uint32_t i = 0; i < (uint32_t)r->n_rules; i++)
@@ -1045,6 +1057,8 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	h->ac_off = (uint32_t)o_ac;
 	h->n_ac = n_ac;
 	h->linear_off = lin_off;
+	h->kw_nodes_off = kw_off;
+	h->n_kw_nodes = n_kw;
 	h->n_linear = n_lin;
 	h->rx_off = (uint32_t)o_rx;
 	h->n_rx = (uint32_t)c.rx.n;

@@ -24,8 +24,9 @@
 #include "rb_route.h"
 #include "../../config/rb_cfg_route.h"
 
-#define MAX_KW_REFS  48
-#define MAX_REFS     (RB_DOMAIN_MAX + MAX_KW_REFS + 2) /* label suffixes, keywords, ip */
+#define MAX_KW_REFS  64  /* distinct keyword states with output per lookup */
+/* label suffixes, keyword states, the keyword rules on overflow, ip */
+#define MAX_REFS     (RB_DOMAIN_MAX + 1 + MAX_KW_REFS + 2)
 
 /* A sorted id list hit by a lookup.  want 0: plain node ids; else domain
  * ids (node << RB_RT_DOM_SHIFT | flags), of which those with a want flag count. */
@@ -44,6 +45,8 @@ struct ctx {
 	int fam;                     /* destination address family, 0 none */
 	const uint8_t *ip;
 	int kw_overflow;
+	uint32_t n_kw;
+	uint32_t kw_seen[MAX_KW_REFS];
 	int src_done;
 	struct rb_rt_list src;       /* source interval hit */
 	uint32_t n_refs;
@@ -259,13 +262,24 @@ static uint32_t ac_next(const struct ctx *c, const struct rb_rt_ac *ac, uint32_t
 	}
 }
 
-static int kw_emit(struct ctx *c, const struct rb_rt_ac *ac, uint32_t s, uint32_t *kw)
+/* The keyword nodes of state s and of its output chain, each state once
+ * per lookup (a chain met again was emitted whole).  Past MAX_KW_REFS
+ * states every rule with a keyword becomes a candidate and its keywords
+ * are checked directly (kw_overflow). */
+static int kw_emit(struct ctx *c, const struct rb_rt_ac *ac, uint32_t s)
 {
 	for (uint32_t o = ac[s].ids.n ? s : ac[s].out_next; o; o = ac[o].out_next) {
-		if ((*kw)++ >= MAX_KW_REFS) {
+		for (uint32_t k = 0; k < c->n_kw; k++)
+			if (c->kw_seen[k] == o)
+				return 0;
+		if (c->n_kw == MAX_KW_REFS) {
+			const struct rb_rt_hdr *h = c->v->h;
+
 			c->kw_overflow = 1;
+			add_list(c, (struct rb_rt_list){h->kw_nodes_off, h->n_kw_nodes});
 			return -1;
 		}
+		c->kw_seen[c->n_kw++] = o;
 		add_list(c, ac[o].ids);
 	}
 	return 0;
@@ -275,7 +289,7 @@ static void keyword_lookup(struct ctx *c)
 {
 	const struct rb_rt_hdr *h = c->v->h;
 	const struct rb_rt_ac *ac = at(c->v, h->ac_off);
-	uint32_t s = 0, kw = 0;
+	uint32_t s = 0;
 
 	if (!h->n_ac)
 		return;
@@ -288,14 +302,14 @@ static void keyword_lookup(struct ctx *c)
 		for (uint32_t i = 0; i < c->dlen; i++) {
 			s = t[(s & ~RB_RT_KW_OUT) + cls[(unsigned char)c->dom[i]]];
 			if (__builtin_expect(s & RB_RT_KW_OUT, 0) &&
-			    kw_emit(c, ac, (s & ~RB_RT_KW_OUT) / nc, &kw))
+			    kw_emit(c, ac, (s & ~RB_RT_KW_OUT) / nc))
 				return;
 		}
 		return;
 	}
 	for (uint32_t i = 0; i < c->dlen; i++) {
 		s = ac_next(c, ac, s, (unsigned char)c->dom[i]);
-		if (kw_emit(c, ac, s, &kw))
+		if (kw_emit(c, ac, s))
 			return;
 	}
 }
@@ -356,6 +370,7 @@ static void ctx_init(struct ctx *c, struct rb_rt_view *v, const struct rb_route_
 	c->req = req;
 	c->pool = at(v, v->h->pool_off);
 	c->kw_overflow = 0;
+	c->n_kw = 0;
 	c->src_done = 0;
 	c->n_refs = 0;
 	while (n < RB_DOMAIN_MAX && d[n]) {

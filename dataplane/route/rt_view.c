@@ -292,6 +292,8 @@ int rb_rt_validate(const void *blob, size_t len, char *err, size_t errlen)
 		return bad(&v, "string table not terminated");
 	lin = (struct rb_rt_list){h->linear_off, h->n_linear};
 	tags = (struct rb_rt_list){h->tags_off, h->n_inbounds + h->n_outbounds};
+	if (!ids_ok(&v, (struct rb_rt_list){h->kw_nodes_off, h->n_kw_nodes}, h->n_rules, 1))
+		return bad(&v, "keyword rule list out of bounds");
 	if (!ids_ok(&v, lin, h->n_rules, 1) || !strs_ok(&v, tags))
 		return bad(&v, "linear list or tags out of bounds");
 	for (uint32_t i = 0; i < h->n_rx; i++) {

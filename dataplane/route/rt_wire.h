@@ -37,7 +37,7 @@
 #include <stdint.h>
 
 #define RB_RT_MAGIC    0x31425452u   /* "RTB1" */
-#define RB_RT_VERSION  3
+#define RB_RT_VERSION  4
 #define RB_RT_NO_OUTBOUND 0xffffu
 /* The keyword DFA is built only up to this size (else the sparse walk). */
 #define RB_RT_KW_DFA_MAX (8u << 20)
@@ -178,6 +178,8 @@ struct rb_rt_hdr {
 	uint32_t kw_dfa_off;        /* uint32_t[n_ac * n_kw_cls] (RB_RT_KW_*), 0: none */
 	uint32_t n_kw_cls;
 	uint32_t dom_tag_off;       /* uint8_t[dom_mask + 1] */
+	uint32_t kw_nodes_off;      /* pool: top-level indexed rules with a keyword, */
+	uint32_t n_kw_nodes;        /* the candidates when a name hits too many keywords */
 	struct rb_rt_imap imap[RB_RT_NIMAP];
 };
 
