@@ -88,13 +88,15 @@ static unsigned mempool_size(const struct rb_config *cfg);
 
 /*
  * EAL memory without hugepages (-m, MB): the mbuf pool, two FIBs (the live
- * one and the next during a swap; rte_lpm's tbl24 alone is 64 MB), and per
+ * one and the next during a swap; the tbl24s of rte_lpm and rte_lpm6 are 64 MB
+ * each: rb_fib_footprint), and per
  * worker the reassembly table, rings and TCP/UDP state, plus slack.
  */
 static unsigned eal_memory_mb(const struct rb_config *cfg)
 {
 	uint64_t pool = (uint64_t)mempool_size(cfg) * (2048 + RTE_PKTMBUF_HEADROOM + 256);
-	uint64_t fib = 2 * (72ull << 20);
+	/* the live FIB and the next one, built before the old is retired */
+	uint64_t fib = 2 * rb_fib_footprint(cfg->dp.n_routes);
 	uint64_t worker = (uint64_t)cfg->dp.n_lcores * (48ull << 20);
 
 	return (unsigned)((pool + fib + worker) >> 20) + 96;

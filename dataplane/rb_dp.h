@@ -115,6 +115,9 @@ extern struct rb_dp rb_dp;
 struct rb_fib *rb_fib_build(const struct rb_dp *dp, const struct rb_cfg_route *routes, int n_routes,
 			    uint32_t generation, char *err, size_t errlen);
 void rb_fib_free(struct rb_fib *fib);
+/* Heap bytes one FIB of n_routes config routes takes: two DIR-24-8 tbl24s
+ * (rte_lpm and rte_lpm6, 64 MiB each), their tbl8s and rule tables. */
+uint64_t rb_fib_footprint(int n_routes);
 /* Publish a new FIB; the old one is retired and freed by rb_fib_reclaim
  * after its RCU grace period.  Main lcore only.  Returns 0, or -1 when too
  * many retired versions still wait (nothing changed; retry later). */

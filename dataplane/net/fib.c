@@ -24,6 +24,15 @@
 
 static uint32_t fib_serial;
 
+uint64_t rb_fib_footprint(int n_routes)
+{
+	uint64_t tbl24 = (1ull << 24) * 4;	  /* 4-byte entries, lpm and lpm6 alike */
+	uint64_t tbl8s = (uint64_t)FIB_TBL8S * 256 * 4;
+	uint64_t rules = (uint64_t)(n_routes + 1024) * (8 + 64 + sizeof(struct rb_nexthop));
+
+	return 2 * (tbl24 + tbl8s) + rules + (1ull << 20);
+}
+
 static int nh_add(struct rb_fib *fib, uint32_t cap, const struct rb_nexthop *nh)
 {
 	for (uint32_t i = 0; i < fib->n_nh; i++)

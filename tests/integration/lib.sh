@@ -144,6 +144,11 @@ rb__diag() {
 }
 
 rb_pass() {
+	# the EAL heap is sized by eal_memory_mb (dataplane/main.c): a FIB that
+	# cannot be built there means the estimate is wrong, whatever else passed
+	if [ -n "$RB_TMP" ] && grep -qs 'cannot create LPM tables' "$RB_TMP/dp.err"; then
+		rb_fail "dataplane ran out of EAL memory for a FIB: $(grep -m1 'cannot create LPM' "$RB_TMP/dp.err")"
+	fi
 	rb_cleanup
 	RB_DONE=1
 	echo "PASS $RB_TEST_NAME${1:+ ($1)}"
