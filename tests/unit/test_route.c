@@ -1248,6 +1248,46 @@ static void t_seeded(void)
 	unbuild(&b);
 }
 
+/* ------------------------------------------------------------ many keywords in one name */
+
+/* A name that contains more keyword states than the matcher tracks per
+ * lookup: the keyword rules found after the limit must still win in rule
+ * order (all keyword rules become candidates, checked directly). */
+static void t_kw_overflow(void)
+{
+	static const char name[] = "abcdefghijklmnopqrstuvwxyz0123456789.bcdefghijklmnopqrstuvwxyz";
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *f = open_memstream(&text, &tlen);
+	struct built b;
+	int nkw = 0;
+
+	fprintf(f, TAGS "route = { final = \"direct\"; rules = (\n");
+	/* every 2- and 3-byte substring of the first label: 69 keywords, all
+	 * found in the name; only the last rule can match (port) */
+	for (int len = 2; len <= 3; len++)
+		for (int i = 0; i + len <= 36; i++, nkw++)
+			fprintf(f, "%s{ domain_keyword = \"%.*s\"; port = %d; outbound = \"up\"; }\n",
+				nkw ? "," : "", len, name + i, i == 36 - len && len == 3 ? 443 : 1);
+	fprintf(f, "); };\n");
+	fclose(f);
+	CU_ASSERT_EQUAL_FATAL(build(&b, text), 0);
+	free(text);
+	for (int run = 0; run < 2; run++) {
+		struct rb_route_req q;
+		struct rb_route_result res;
+
+		memset(&q, 0, sizeof(q));
+		memset(&res, 0, sizeof(res));
+		snprintf(q.dst.domain, sizeof(q.dst.domain), "%s", run ? "x789y" : name);
+		q.dst.port = 443;
+		q.network = RB_NET_TCP;
+		CU_ASSERT_EQUAL(rb_rt_match(&b.v, &q, &res), 0);
+		CU_ASSERT_EQUAL(res.rule, nkw - 1);  /* "789" */
+	}
+	unbuild(&b);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -1262,6 +1302,7 @@ int main(void)
 	CU_add_test(s, "corrupt tables", t_corrupt);
 	CU_add_test(s, "100k random rules vs reference", t_random);
 	CU_add_test(s, "seeded random rules vs naive reference", t_seeded);
+	CU_add_test(s, "more keyword hits than tracked", t_kw_overflow);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
