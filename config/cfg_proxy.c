@@ -335,6 +335,7 @@ static const struct rb_schema_field in_ss_tbl[] = {
 	RB_SCHEMA_STR("password", struct rb_cfg_inbound, password, 1, 0, "", 0),
 	RB_SCHEMA_ENUM("network", struct rb_cfg_inbound, network, net_names, 0, 0),
 	DUR("probe_timeout", struct rb_cfg_inbound, probe_timeout_ms, 30000, 1),
+	DUR("udp_timeout", struct rb_cfg_inbound, udp_timeout_s, 300, 0),
 	RB_SCHEMA_TABLE_END,
 };
 
@@ -466,7 +467,7 @@ static const config_setting_t *elem_member(const config_setting_t *ls, int i, co
 }
 
 /* A shadowsocks inbound or outbound: a password unless the method is
- * none; TCP only for now (UDP is not wired yet). */
+ * none; the outbound is TCP only for now (its UDP is not wired yet). */
 static void ss_check(int method, const char *password, int network, const char *what,
 		     const config_setting_t *ls, int i, const char *path, struct rb_cfg_err *e)
 {
@@ -481,7 +482,7 @@ static void ss_check(int method, const char *password, int network, const char *
 			     "missing required key (method '%s' needs a password)",
 			     rb_cfg_ss_method_name(method));
 	}
-	if (network == RB_CFG_NET_UDP) {
+	if (network == RB_CFG_NET_UDP && strcmp(what, "outbound") == 0) {
 		snprintf(kp, sizeof(kp), "%s.network", path);
 		rb_cfg_error(e, elem_member(ls, i, "network"), kp,
 			     "UDP on a shadowsocks %s is not yet supported (use \"tcp\")", what);

@@ -11,6 +11,7 @@
 #include "udp/udp_counters.h"
 #include "wireguard/wg_counters.h"
 #include "proxy/proxy_counters.h"
+#include "ss/ss_counters.h"
 
 #define RB_DROP_L2L3(X)                                                                    \
 	X(ETH_SHORT, eth_short, "frame shorter than its Ethernet/802.1Q header")           \
@@ -60,7 +61,8 @@
 	X(TX_FULL, tx_full, "NIC transmit queue full")                                     \
 	X(NO_MBUF, no_mbuf, "mbuf allocation failed")
 
-#define RB_DROP_LIST(X) RB_DROP_L2L3(X) RB_DROP_TCP(X) RB_DROP_UDP(X) RB_DROP_WG(X) RB_DROP_PROXY(X)
+#define RB_DROP_LIST(X) RB_DROP_L2L3(X) RB_DROP_TCP(X) RB_DROP_UDP(X) RB_DROP_WG(X) RB_DROP_PROXY(X) \
+	RB_DROP_SS(X)
 
 #define RB_EVENT_L2L3(X)                                                                   \
 	X(ARP_REQUEST_RX, arp_request_rx, "ARP requests received for our addresses")       \

@@ -676,6 +676,7 @@ void proxy_lcore_poll(struct rb_lcore *lc)
 	if (pl == NULL)
 		return;
 	close_requests(pl);
+	rb_ss_udp_lcore_poll(lc);
 	TAILQ_FOREACH_SAFE(s, &pl->active, link, t) {
 		if (s->deadline && lc->now > s->deadline) {
 			if (s->state == PS_SNIFF) {
@@ -758,7 +759,8 @@ int proxy_lcore_init(struct rb_lcore *lc)
 			.arg = (void *)(uintptr_t)i,
 		};
 
-		if (in->type == RB_IN_DIRECT && in->network == RB_CFG_NET_UDP)
+		if ((in->type == RB_IN_DIRECT || in->type == RB_IN_SHADOWSOCKS) &&
+		    in->network == RB_CFG_NET_UDP)
 			continue;
 		lp.foreign = in->type == RB_IN_WIREGUARD; /* the endpoint's flows */
 		memcpy(lp.addr, in->listen.addr, 16);
@@ -770,6 +772,11 @@ int proxy_lcore_init(struct rb_lcore *lc)
 			       in->listen_port, strerror(-err));
 			goto fail;
 		}
+	}
+	err = rb_ss_udp_lcore_init(lc, p, pl->wk); /* shadowsocks inbounds' UDP */
+	if (err != 0) {
+		RB_ERR("proxy: shadowsocks UDP: %s", strerror(-err));
+		goto fail;
 	}
 	if (lc->worker == 0)
 		RB_INFO("proxy: %d inbound(s), %d outbound(s)", p->n_inbounds, p->n_outbounds);
@@ -795,6 +802,7 @@ void proxy_lcore_fini(struct rb_lcore *lc)
 		}
 	free(pl->sess);
 	free(pl->free_list);
+	rb_ss_udp_lcore_fini(lc);
 	rb_ss_lcore_fini(lc);
 	proxy_lcores[lc->worker] = NULL;
 	rte_free(pl);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shadowsocks in the proxy framework (dataplane/proxy): the `shadowsocks`
- * inbound (ss_in.c) and outbound (ss_out.c), TCP.  The relay applies their
+ * inbound (ss_in.c, UDP: ss_udp_in.c) and outbound (ss_out.c, TCP).  The relay applies their
  * wrap/unwrap to every chain it moves (proxy.c relay_xform).
  */
 #ifndef SS_PROXY_H
@@ -10,6 +10,8 @@
 struct rb_inbound_ops;
 struct rb_outbound_ops;
 struct rb_lcore;
+struct rb_cfg_proxy;
+struct rb_conn_worker;
 
 extern const struct rb_inbound_ops rb_ss_inbound_ops;
 extern const struct rb_outbound_ops rb_ss_outbound_ops;
@@ -17,5 +19,13 @@ extern const struct rb_outbound_ops rb_ss_outbound_ops;
 /* Free the lcore's Shadowsocks state (pool, replay filter, cached keys);
  * from proxy_lcore_fini.  A no-op when it never had any. */
 void rb_ss_lcore_fini(struct rb_lcore *lc);
+
+/* UDP of the shadowsocks inbounds (ss_udp_in.c): bind their ports on this
+ * lcore (from proxy_lcore_init; 0 or -errno), idle timeouts (from
+ * proxy_lcore_poll), and the end (from proxy_lcore_fini). */
+int rb_ss_udp_lcore_init(struct rb_lcore *lc, const struct rb_cfg_proxy *p,
+			 struct rb_conn_worker *wk);
+void rb_ss_udp_lcore_poll(struct rb_lcore *lc);
+void rb_ss_udp_lcore_fini(struct rb_lcore *lc);
 
 #endif

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The `shadowsocks` inbound's UDP (SIP004 AEAD UDP, and `none`).
+ *
+ *   client --UDP--> listen_port: [salt][sealed: SOCKS5 address + payload][tag]
+ *                   -> session (client address and port, destination):
+ *                      routed once (network udp), then a socket from
+ *                      udp_open() to the destination carries the payload
+ *   client <-UDP--  listen_port: sealed (address that answered + payload),
+ *                   a fresh salt per packet
+ *
+ * Every datagram is opened/sealed through the burst AEAD (ss_udp_open /
+ * ss_udp_seal).  Sessions live on the lcore the client's datagrams hash to
+ * (the socket from udp_open() brings the replies back there), at most
+ * SS_UDP_SESS_MAX per lcore (more are refused, proxy_udp_table_full), and
+ * end after the idle time (destination port 53: 10 s as sing-box, else the
+ * inbound's udp_timeout, default 5 min; the shorter wins).
+ *
+ * Carried: `direct` outbounds and IP destinations.  Other outbounds drop
+ * and count (proxy_udp_unsupported), so do domain destinations
+ * (proxy_udp_no_route): not resolved on this path yet.  A packet that does
+ * not open (wrong key, tampered, short) is dropped without an answer and
+ * counted (ss_udp_auth, and the inbound's `auth` errors).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <rte_cycles.h>
+
+#include "../proxy/proxy_priv.h"
+#include "../udp/udp.h"
+#include "ss_proxy.h"
+#include "ss_relay.h"
+#include "ss_udp.h"
+
+#define SS_UDP_SESS_MAX  4096
+#define SS_UDP_BUCKETS   1024
+#define SS_UDP_DNS_IDLE  10          /* seconds, destination port 53 */
+#define SS_UDP_MAX       65535
+
+struct ss_uin;
+
+struct ss_usess {
+	struct ss_usess *next;          /* bucket chain, or free list */
+	struct ss_uin *in;
+	struct udp_sock *up;            /* toward the destination */
+	struct udp_peer cli;            /* the client, and our address it wrote to */
+	struct rb_dest dst;             /* as the client asked (hash key) */
+	uint16_t outbound, rule_slot;
+	uint32_t hash;
+	uint64_t last, idle;            /* TSC */
+};
+
+struct ss_uin {
+	struct ss_ulcore *ul;
+	struct udp_sock *sock;          /* the inbound's listen_port */
+	uint16_t inbound;
+	const struct ss_method *m;      /* NULL: none */
+	uint8_t master[SS_MAX_KEY];
+	uint32_t idle_s;
+};
+
+struct ss_ulcore {
+	struct rb_lcore *lc;
+	const struct rb_cfg_proxy *cfg;
+	struct rb_conn_worker *wk;
+	struct ss_uin in[RB_MAX_INBOUNDS];
+	struct ss_usess *bucket[SS_UDP_BUCKETS];
+	struct ss_usess *free;
+	uint64_t next_scan;
+	struct ss_udp_burst burst;
+	uint8_t plain[SS_UDP_MAX + 64];
+	uint8_t pkt[SS_UDP_MAX + 64];
+	struct ss_usess sess[SS_UDP_SESS_MAX];
+};
+
+static struct ss_ulcore *ss_ulcores[RB_MAX_LCORES];
+
+static uint32_t sess_hash(const struct udp_peer *cli, const struct rb_dest *d)
+{
+	uint32_t h = 2166136261u;
+	const uint8_t *parts[2] = {cli->addr, d->addr};
+
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < 16; i++)
+			h = (h ^ parts[k][i]) * 16777619u;
+	h = (h ^ cli->port) * 16777619u;
+	h = (h ^ d->port) * 16777619u;
+	return h;
+}
+
+static int sess_match(const struct ss_usess *s, const struct ss_uin *in, const struct udp_peer *cli,
+		      const struct rb_dest *d)
+{
+	return s->in == in && s->cli.family == cli->family && s->cli.port == cli->port &&
+	       memcmp(s->cli.addr, cli->addr, 16) == 0 && s->dst.family == d->family &&
+	       s->dst.port == d->port && memcmp(s->dst.addr, d->addr, 16) == 0;
+}
+
+static void sess_free(struct ss_ulcore *ul, struct ss_usess *s)
+{
+	struct ss_usess **pp = &ul->bucket[s->hash % SS_UDP_BUCKETS];
+
+	while (*pp && *pp != s)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = s->next;
+	if (s->up)
+		udp_close(s->up);
+	if (s->outbound < RB_CONN_MAX_TAGS)
+		ul->wk->out[s->outbound].active--;
+	ul->wk->in[s->in->inbound].active--;
+	memset(s, 0, sizeof(*s));
+	s->next = ul->free;
+	ul->free = s;
+}
+
+/* A datagram for the client: seal [address of `from` + payload] and send it
+ * from the inbound's port. */
+static void up_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
+		    void *arg)
+{
+	struct ss_usess *s = arg;
+	struct ss_uin *in = s->in;
+	struct ss_ulcore *ul = in->ul;
+	struct rb_lcore *lc = ul->lc;
+	uint32_t len = m->pkt_len;
+	uint8_t salt[SS_MAX_SALT];
+	struct rte_mbuf *o;
+	int alen;
+	size_t n;
+	const uint8_t *src;
+
+	(void)sock;
+	alen = ss_addr_write(ul->plain, from->family, from->addr, NULL, from->port);
+	if (alen < 0 || (size_t)alen + len + SS_MAX_SALT + SS_TAG_LEN > sizeof(ul->pkt)) {
+		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
+		return;
+	}
+	src = rte_pktmbuf_read(m, 0, len, ul->plain + alen);
+	if (src != ul->plain + alen)
+		memcpy(ul->plain + alen, src, len);
+	rte_pktmbuf_free(m);
+	n = (size_t)alen + len;
+	if (in->m) {
+		struct ss_udp_pkt p = {.in = ul->plain, .len = (uint32_t)n, .out = ul->pkt, .salt = salt};
+
+		if (rb_rand_bytes(&lc->rand, salt, in->m->key_len) != 0 ||
+		    ss_udp_seal(lc->aead, &ul->burst, in->m, in->master, &p, 1) != 0) {
+			rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
+			return;
+		}
+		n = (size_t)p.out_len;
+	} else {
+		memcpy(ul->pkt, ul->plain, n);
+	}
+	o = rte_pktmbuf_alloc(lc->dp->pool);
+	if (o == NULL) {
+		rb_drop_count(lc, RB_DROP_NO_MBUF);
+		return;
+	}
+	if (rte_pktmbuf_tailroom(o) < n) { /* over one mbuf: a chain */
+		rte_pktmbuf_free(o);
+		rb_drop_count(lc, RB_DROP_PROXY_UDP_MALFORMED);
+		return;
+	}
+	memcpy(rte_pktmbuf_append(o, (uint16_t)n), ul->pkt, n);
+	if (udp_send(in->sock, o, &s->cli) != 0) {
+		rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
+		return;
+	}
+	s->last = lc->now;
+	rb_count(lc, RB_EV_PROXY_UDP_DOWN);
+	ul->wk->in[in->inbound].bytes_down += len;
+	if (s->outbound < RB_CONN_MAX_TAGS)
+		ul->wk->out[s->outbound].bytes_down += len;
+}
+
+/* Route a new session; returns it, or NULL (dropped and counted). */
+static struct ss_usess *sess_new(struct ss_ulcore *ul, struct ss_uin *in,
+				 const struct udp_peer *cli, const struct rb_dest *d, uint32_t h)
+{
+	const struct rb_cfg_proxy *p = ul->cfg;
+	struct rb_lcore *lc = ul->lc;
+	struct rb_route_req rq;
+	struct rb_route_result r;
+	const struct rb_cfg_outbound *o;
+	struct rb_dest to = *d;
+	struct ss_usess *s;
+	int err = 0;
+
+	memset(&rq, 0, sizeof(rq));
+	memset(&r, 0, sizeof(r));
+	rq.inbound = in->inbound;
+	rq.network = RB_NET_UDP;
+	rq.src_family = (uint8_t)cli->family;
+	memcpy(rq.src_addr, cli->addr, 16);
+	rq.src_port = cli->port;
+	rq.dst = *d;
+	if (rb_route_match(lc, &rq, &r) == 0 && r.need_sniff) {
+		rq.sniff.proto = RB_SNIFF_UNKNOWN; /* datagrams are not sniffed here */
+		memset(&r, 0, sizeof(r));
+		if (rb_route_match(lc, &rq, &r) != 0)
+			r.action = RB_ACT_REJECT;
+	} else if (r.outbound >= p->n_outbounds && r.action == RB_ACT_ROUTE) {
+		r.action = RB_ACT_REJECT;
+	}
+	if (r.action == RB_ACT_REJECT || r.outbound >= p->n_outbounds ||
+	    p->outbounds[r.outbound].type == RB_OUT_BLOCK) {
+		ul->wk->in[in->inbound].rejected++;
+		rb_drop_count(lc, RB_DROP_PROXY_UDP_REJECTED);
+		return NULL;
+	}
+	o = &p->outbounds[r.outbound];
+	if (o->type != RB_OUT_DIRECT || o->network == RB_CFG_NET_TCP) {
+		rb_drop_count(lc, RB_DROP_PROXY_UDP_UNSUPPORTED);
+		return NULL;
+	}
+	if (r.override_family) {
+		to.family = r.override_family;
+		memcpy(to.addr, r.override_addr, 16);
+	}
+	if (r.override_port)
+		to.port = r.override_port;
+	if (o->override_address.family) {
+		to.family = o->override_address.family;
+		memcpy(to.addr, o->override_address.addr, 16);
+	}
+	if (o->override_port)
+		to.port = o->override_port;
+	if (to.family != AF_INET && to.family != AF_INET6) {
+		rb_drop_count(lc, RB_DROP_PROXY_UDP_NO_ROUTE); /* domains: not resolved here yet */
+		return NULL;
+	}
+	s = ul->free;
+	if (s == NULL) {
+		rb_drop_count(lc, RB_DROP_PROXY_UDP_TABLE_FULL);
+		return NULL;
+	}
+	ul->free = s->next;
+	memset(s, 0, sizeof(*s));
+	s->in = in;
+	s->up = udp_open(lc, to.family, to.addr, to.port, up_recv, s, &err);
+	if (s->up == NULL) {
+		s->next = ul->free;
+		ul->free = s;
+		rb_drop_count(lc, RB_DROP_PROXY_UDP_NO_ROUTE);
+		return NULL;
+	}
+	s->cli = *cli;
+	s->dst = *d;
+	s->hash = h;
+	s->outbound = r.outbound;
+	s->rule_slot = (uint16_t)rb_conn_rule_slot(r.rule);
+	s->idle = rte_get_tsc_hz() * (d->port == 53 && in->idle_s > SS_UDP_DNS_IDLE ? SS_UDP_DNS_IDLE
+										   : in->idle_s);
+	s->next = ul->bucket[h % SS_UDP_BUCKETS];
+	ul->bucket[h % SS_UDP_BUCKETS] = s;
+	rb_count(lc, RB_EV_PROXY_UDP_SESSION);
+	ul->wk->in[in->inbound].conns++;
+	ul->wk->in[in->inbound].active++;
+	if (s->outbound < RB_CONN_MAX_TAGS) {
+		ul->wk->out[s->outbound].conns++;
+		ul->wk->out[s->outbound].active++;
+	}
+	ul->wk->rules[s->rule_slot].conns++;
+	return s;
+}
+
+/* A datagram from a client on the inbound's port. */
+static void in_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
+		    void *arg)
+{
+	struct ss_uin *in = arg;
+	struct ss_ulcore *ul = in->ul;
+	struct rb_lcore *lc = ul->lc;
+	const uint8_t *plain;
+	uint32_t len = m->pkt_len;
+	struct rb_dest d;
+	struct ss_usess *s;
+	struct rte_mbuf *o;
+	char host[RB_DOMAIN_MAX + 1];
+	int family = 0, alen;
+	uint32_t h;
+
+	(void)sock;
+	if (len > SS_UDP_MAX) {
+		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
+		return;
+	}
+	plain = rte_pktmbuf_read(m, 0, len, ul->pkt);
+	if (in->m) {
+		struct ss_udp_pkt p = {.in = plain, .len = len, .out = ul->plain};
+
+		if (ss_udp_open(lc->aead, &ul->burst, in->m, in->master, &p, 1) != 0) {
+			ul->wk->in[in->inbound].errors[RB_PERR_AUTH]++;
+			rb_drop(lc, m, RB_DROP_SS_UDP_AUTH);
+			return;
+		}
+		plain = ul->plain;
+		len = (uint32_t)p.out_len;
+	}
+	memset(&d, 0, sizeof(d));
+	alen = ss_addr_parse(plain, len, &family, d.addr, host, sizeof(host), &d.port);
+	if (alen <= 0) {
+		ul->wk->in[in->inbound].errors[RB_PERR_ADDRESS]++;
+		rb_drop(lc, m, RB_DROP_SS_UDP_MALFORMED);
+		return;
+	}
+	d.family = (uint8_t)family;
+	if (family == 0)
+		snprintf(d.domain, sizeof(d.domain), "%s", host);
+	h = sess_hash(from, &d);
+	for (s = ul->bucket[h % SS_UDP_BUCKETS]; s; s = s->next)
+		if (s->hash == h && sess_match(s, in, from, &d))
+			break;
+	if (s == NULL && (s = sess_new(ul, in, from, &d, h)) == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* the payload into the mbuf we got (it fits: it came out of it) */
+	o = m;
+	if (rte_pktmbuf_trim(o, (uint16_t)(o->pkt_len - (len - (uint32_t)alen))) != 0 ||
+	    o->nb_segs != 1) {
+		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
+		return;
+	}
+	memmove(rte_pktmbuf_mtod(o, uint8_t *), plain + alen, len - (uint32_t)alen);
+	if (udp_send(s->up, o, NULL) != 0) {
+		rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
+		return;
+	}
+	s->last = lc->now;
+	rb_count(lc, RB_EV_PROXY_UDP_UP);
+	ul->wk->in[in->inbound].bytes_up += len - (uint32_t)alen;
+	if (s->outbound < RB_CONN_MAX_TAGS)
+		ul->wk->out[s->outbound].bytes_up += len - (uint32_t)alen;
+}
+
+int rb_ss_udp_lcore_init(struct rb_lcore *lc, const struct rb_cfg_proxy *p,
+			 struct rb_conn_worker *wk)
+{
+	struct ss_ulcore *ul = NULL;
+	int err = 0;
+
+	if (lc->worker >= RB_MAX_LCORES)
+		return 0;
+	for (int i = 0; i < p->n_inbounds; i++) {
+		const struct rb_cfg_inbound *c = &p->inbounds[i];
+		struct ss_uin *in;
+
+		if (c->type != RB_IN_SHADOWSOCKS || c->network == RB_CFG_NET_TCP)
+			continue;
+		if (ul == NULL) {
+			ul = aligned_alloc(64, (sizeof(*ul) + 63) & ~(size_t)63);
+			if (ul == NULL)
+				return -ENOMEM;
+			memset(ul, 0, sizeof(*ul));
+			ul->lc = lc;
+			ul->cfg = p;
+			ul->wk = wk;
+			for (int k = SS_UDP_SESS_MAX - 1; k >= 0; k--) {
+				ul->sess[k].next = ul->free;
+				ul->free = &ul->sess[k];
+			}
+			ss_ulcores[lc->worker] = ul;
+		}
+		in = &ul->in[i];
+		in->ul = ul;
+		in->inbound = (uint16_t)i;
+		in->idle_s = c->udp_timeout_s ? c->udp_timeout_s : 300;
+		if (ss_kind_of(c->ss_method, &in->m) == SS_KIND_UNWIRED)
+			return -EINVAL;
+		if (in->m && ss_master_key(in->m, c->password, in->master) != 0)
+			return -EINVAL;
+		in->sock = udp_bind(lc, c->listen.family, c->listen.family ? c->listen.addr : NULL,
+				    c->listen_port, in_recv, in, &err);
+		if (in->sock == NULL)
+			return err ? err : -ENOMEM;
+	}
+	return 0;
+}
+
+void rb_ss_udp_lcore_poll(struct rb_lcore *lc)
+{
+	struct ss_ulcore *ul = lc->worker < RB_MAX_LCORES ? ss_ulcores[lc->worker] : NULL;
+
+	if (ul == NULL || lc->now < ul->next_scan)
+		return;
+	ul->next_scan = lc->now + rte_get_tsc_hz() / 4;
+	for (unsigned k = 0; k < SS_UDP_SESS_MAX; k++) {
+		struct ss_usess *s = &ul->sess[k];
+
+		if (s->in && lc->now - s->last > s->idle) {
+			rb_count(lc, RB_EV_PROXY_UDP_TIMEOUT);
+			sess_free(ul, s);
+		}
+	}
+}
+
+void rb_ss_udp_lcore_fini(struct rb_lcore *lc)
+{
+	struct ss_ulcore *ul = lc->worker < RB_MAX_LCORES ? ss_ulcores[lc->worker] : NULL;
+
+	if (ul == NULL)
+		return;
+	for (unsigned k = 0; k < SS_UDP_SESS_MAX; k++)
+		if (ul->sess[k].in)
+			sess_free(ul, &ul->sess[k]);
+	for (int i = 0; i < RB_MAX_INBOUNDS; i++)
+		if (ul->in[i].sock)
+			udp_close(ul->in[i].sock);
+	ss_udp_burst_wipe(&ul->burst);
+	explicit_bzero(ul, sizeof(*ul));
+	free(ul);
+	ss_ulcores[lc->worker] = NULL;
+}

@@ -1,0 +1,109 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# UDP of the `shadowsocks` inbound (dataplane/ss/ss_udp_in.c) with
+# shadowsocks-libev's ss-tunnel as the client:
+#   DNS query -> ss-tunnel -U (cli ns, forwards to dnsmasq's address)
+#   -> ringbox shadowsocks inbound (UDP) -> direct -> dnsmasq (srv ns)
+# for each AEAD method and a UDP-only inbound (network = "udp", no TCP
+# listener).  A wrong password gets no answer, reaches nothing and is
+# counted (ss_udp_auth, ringbox_proxy_auth_failures_total); sessions show
+# in the per-inbound counters and end after the DNS idle time (10 s).
+RB_DRIVER=${RB_DRIVER:-af_packet}
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+rb_init
+rb_require_cmd dnsmasq ss-tunnel curl
+rb_topo_two_hosts
+METHODS=(aes-128-gcm aes-256-gcm chacha20-ietf-poly1305 xchacha20-ietf-poly1305)
+PW=()
+ins=
+for i in "${!METHODS[@]}"; do
+	PW[i]="pw-$i-$RANDOM$RANDOM"
+	net=
+	[ "$i" = 3 ] && net='network = "udp";'
+	ins+="{ type = \"shadowsocks\"; tag = \"ss$i\"; listen = \"$RB_DP_CLI_IP4\"; $net
+    listen_port = $((8388 + i)); method = \"${METHODS[i]}\"; password = \"${PW[i]}\"; },
+  "
+done
+PX_MPORT=$((20000 + RANDOM % 20000))
+PX_CTL=$(px_control_cfg)
+PX_SOCK=$RB_TMP/run/ctl.sock
+px_config "
+$PX_CTL
+inbounds = (
+  ${ins%,*}
+);
+outbounds = ( { type = \"direct\"; tag = \"direct\"; } );
+route = { final = \"direct\"; };
+"
+rb_dp_start --eal "-m 768"
+px_control_start
+rb_bg "$RB_TMP/dnsmasq.log" ip netns exec "$RB_NS_SRV" dnsmasq --no-daemon --user=root \
+	--no-resolv --no-hosts --bind-interfaces --listen-address="$RB_SRV_IP4" --port=53 \
+	--pid-file="$RB_TMP/dnsmasq.pid" --log-queries --log-facility=- \
+	--address=/example.test/10.9.8.7
+rb_wait_for 5 grep -q "started" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did not start"
+rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out' '$RB_TMP/dp.err'" ||
+	rb_fail "no rule table applied"
+ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
+metric() { curl -s "http://127.0.0.1:$PX_MPORT/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'; }
+cat >"$RB_TMP/dnsq.py" <<'EOF'
+# one A query for argv[2] to 127.0.0.1:argv[1]; prints the address or "none"
+import random, socket, struct, sys
+q = struct.pack(">HHHHHH", random.randrange(65536), 0x0100, 1, 0, 0, 0)
+q += b"".join(bytes([len(l)]) + l.encode() for l in sys.argv[2].split(".")) + b"\0"
+q += struct.pack(">HH", 1, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(float(sys.argv[3]) if len(sys.argv) > 3 else 2)
+for _ in range(int(sys.argv[4]) if len(sys.argv) > 4 else 3):
+    s.sendto(q, ("127.0.0.1", int(sys.argv[1])))
+    try:
+        d = s.recv(4096)
+    except socket.timeout:
+        continue
+    if d[:2] == q[:2] and struct.unpack(">H", d[6:8])[0] > 0:
+        print(socket.inet_ntoa(d[-4:]))
+        sys.exit(0)
+print("none")
+EOF
+dnsq() { ip netns exec "$RB_NS_CLI" "$RB_PY" "$RB_TMP/dnsq.py" "$@"; }
+tunnel() { # method password server-port local-port
+	rb_bg "$RB_TMP/ss-tunnel-$4.log" ip netns exec "$RB_NS_CLI" ss-tunnel -U -s "$RB_DP_CLI_IP4" \
+		-p "$3" -b 127.0.0.1 -l "$4" -m "$1" -k "$2" -L "$RB_SRV_IP4:53"
+	rb_wait_for 5 grep -q "listening" "$RB_TMP/ss-tunnel-$4.log" ||
+		rb_fail "ss-tunnel ($1) did not start: $(tail -2 "$RB_TMP/ss-tunnel-$4.log")"
+}
+
+for i in "${!METHODS[@]}"; do
+	m=${METHODS[i]}
+	tunnel "$m" "${PW[i]}" $((8388 + i)) $((5300 + i))
+	for n in 1 2; do
+		got=$(dnsq $((5300 + i)) "q$n-$i.example.test")
+		rb_assert_eq "$got" 10.9.8.7 "$m: DNS answer through the inbound (query $n)"
+	done
+	grep -q "query\[A\] q1-$i.example.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
+		rb_fail "$m: dnsmasq did not see the query from the appliance"
+	rb_note "$m: DNS over UDP ok"
+done
+# the UDP-only inbound has no TCP listener
+ip netns exec "$RB_NS_CLI" bash -c "exec 3<>/dev/tcp/$RB_DP_CLI_IP4/8391" 2>/dev/null &&
+	rb_fail "network = udp: a TCP listener answered"
+rb_assert_ge "$(metric 'ringbox_proxy_conns_total{inbound="ss0"}')" 2 "UDP sessions counted on ss0"
+
+# wrong password: no answer, nothing reaches dnsmasq, counted
+auth0=$(metric 'ringbox_proxy_auth_failures_total{inbound="ss1"}')
+tunnel aes-256-gcm "not-${PW[1]}" 8389 5310
+got=$(dnsq 5310 wrongpw.example.test 1 2)
+rb_assert_eq "$got" none "wrong password: answer"
+grep -q "wrongpw.example.test" "$RB_TMP/dnsmasq.log" && rb_fail "wrong password: the query reached dnsmasq"
+auth1=$(metric 'ringbox_proxy_auth_failures_total{inbound="ss1"}')
+[ "$auth1" -gt "$auth0" ] || rb_fail "wrong password: auth failures did not move ($auth0 -> $auth1)"
+
+# idle sessions end: DNS sessions after 10 s
+rb_wait_for 20 sh -c "'$RB_BUILD/tools/ringboxctl' -s '$PX_SOCK' stats | grep -q 'proxy_udp_timeout'" ||
+	rb_fail "no UDP session timed out"
+
+rb_dp_stop
+rb_assert_stat_ge drop.ss_udp_auth 1
+rb_assert_stat_ge event.proxy_udp_session 8
+rb_pass "${#METHODS[@]} methods, DNS through ss-tunnel"
