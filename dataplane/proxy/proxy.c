@@ -606,6 +606,50 @@ static void up_closed(struct tcp_conn *c, int err)
 	proxy_sess_free(s);
 }
 
+/* A new session of `inbound`: counted as accepted, its row in the
+ * connections table started (from family/src/sport). */
+static void sess_begin(struct psess *s, uint16_t inbound, int family, const uint8_t *src,
+		       uint16_t sport)
+{
+	struct proxy_lcore *pl = s->pl;
+
+	pl->wk->in[inbound].conns++;
+	pl->wk->in[inbound].active++;
+	info_begin(s->info);
+	memset((uint8_t *)s->info + sizeof(s->info->seq), 0,
+	       sizeof(*s->info) - sizeof(s->info->seq));
+	s->info->state = RB_CONN_HANDSHAKE;
+	s->info->id = s->id;
+	s->info->start_ns = real_ns();
+	s->info->inbound = inbound;
+	s->info->outbound = 0xffff;
+	s->info->rule = 0xfffe;
+	memcpy(s->info->src, src, family == AF_INET ? 4 : 16);
+	s->info->src_port = sport;
+	s->info->src_family = (uint8_t)family;
+	snprintf(s->info->in_tag, sizeof(s->info->in_tag), "%s", pl->cfg->inbounds[inbound].tag);
+	info_end(s->info);
+}
+
+struct psess *proxy_sess_open(struct rb_lcore *lc, uint16_t inbound, int family,
+			      const uint8_t *src, uint16_t sport)
+{
+	struct proxy_lcore *pl = lc->worker < RB_MAX_LCORES ? proxy_lcores[lc->worker] : NULL;
+	struct psess *s;
+
+	if (pl == NULL || inbound >= pl->cfg->n_inbounds)
+		return NULL;
+	s = sess_alloc(pl);
+	if (s == NULL) {
+		rb_count(lc, RB_EV_PROXY_SESS_FULL);
+		return NULL;
+	}
+	s->inbound = inbound;
+	s->in_type = (uint8_t)pl->cfg->inbounds[inbound].type;
+	sess_begin(s, inbound, family, src, sport);
+	return s;
+}
+
 static int on_accept(struct tcp_conn *c, void *arg)
 {
 	struct proxy_lcore *pl = proxy_lcores[tcp_lcore(c)->worker];
@@ -613,8 +657,8 @@ static int on_accept(struct tcp_conn *c, void *arg)
 	const struct rb_cfg_inbound *in = &pl->cfg->inbounds[inbound];
 	struct psess *s = sess_alloc(pl);
 	int family;
-	uint8_t laddr[16];
-	uint16_t lport;
+	uint8_t laddr[16], src[16];
+	uint16_t lport, sport;
 
 	if (s == NULL) {
 		rb_count(pl->lc, RB_EV_PROXY_SESS_FULL);
@@ -626,22 +670,9 @@ static int on_accept(struct tcp_conn *c, void *arg)
 	s->in_type = (uint8_t)in->type;
 	s->state = PS_HANDSHAKE;
 	s->deadline = pl->lc->now + proxy_ms_tsc(pl, in->handshake_timeout_ms);
-	pl->wk->in[inbound].conns++;
-	pl->wk->in[inbound].active++;
 	tcp_set_callbacks(c, &cli_cb, s);
-	info_begin(s->info);
-	memset((uint8_t *)s->info + sizeof(s->info->seq), 0,
-	       sizeof(*s->info) - sizeof(s->info->seq));
-	s->info->state = RB_CONN_HANDSHAKE;
-	s->info->id = s->id;
-	s->info->start_ns = real_ns();
-	s->info->inbound = inbound;
-	s->info->outbound = 0xffff;
-	s->info->rule = 0xfffe;
-	tcp_get_addrs(c, &family, laddr, &lport, s->info->src, &s->info->src_port);
-	s->info->src_family = (uint8_t)family;
-	snprintf(s->info->in_tag, sizeof(s->info->in_tag), "%s", in->tag);
-	info_end(s->info);
+	tcp_get_addrs(c, &family, laddr, &lport, src, &sport);
+	sess_begin(s, inbound, family, src, sport);
 	if (proxy_in_accept(s) != 0) {
 		/* the session is already failed and freed; the conn is ours to refuse */
 		return 0;

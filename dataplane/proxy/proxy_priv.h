@@ -157,6 +157,14 @@ void proxy_fail(struct psess *s, enum rb_proxy_err why);
 void proxy_start_relay(struct psess *s);
 int proxy_send(struct tcp_conn *c, const void *buf, size_t len);
 void proxy_info_update(struct psess *s, uint8_t state);
+/* A session that does not begin with a TCP accept (WireGuard's terminated
+ * UDP, wireguard/wg_term_udp.c): on lc's proxy lcore, counted as accepted on
+ * `inbound`, its connections-table row started from src; NULL when lc runs
+ * no proxy or its table is full (counted).  The caller sets state, req,
+ * route, target and in_ops (release: freed by proxy_sess_free, e.g. on
+ * `conns close`) and ends it with proxy_sess_free. */
+struct psess *proxy_sess_open(struct rb_lcore *lc, uint16_t inbound, int family,
+			      const uint8_t *src, uint16_t sport);
 /* The session is routed: count it on its outbound and rule. */
 void proxy_count_routed(struct psess *s);
 /* n bytes relayed up (client -> upstream) or down: session, inbound,

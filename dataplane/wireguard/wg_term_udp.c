@@ -10,6 +10,13 @@
  * destination to the peer's address and handed to IP output, which routes
  * it into the tunnel (the peer's allowed IPs).
  *
+ * Each session is also a proxy session (proxy_sess_open, state PS_UDP): a
+ * row in the connections table (`ringboxctl conns`: network udp, inbound =
+ * the endpoint tag, the rule and outbound that routed it, bytes both ways)
+ * and the proxy's per-inbound/outbound/rule counters and UDP session count
+ * (/metrics), like the SOCKS5 UDP relay's sessions.  `conns close` frees it
+ * through the inbound's release.
+ *
  * Bounded: WG_UNAT_MAX sessions per worker (refusals counted); idle
  * sessions end like sing-box's UDP (destination port 53: 10 s, 443: 30 s,
  * else 5 min), checked every 500 ms from the WireGuard poll.
@@ -36,6 +43,7 @@ struct wg_unat {
 	struct wg_unat *next;             /* hash chain; free list when unused */
 	struct wg_unat_lc *u;
 	struct udp_sock *sock;            /* toward the destination */
+	struct psess *ps;                 /* its proxy session (connections table) */
 	uint8_t used, family;
 	uint8_t src[16], dst[16];         /* the peer's inner address, the destination */
 	uint16_t sport, dport;            /* host order */
@@ -46,6 +54,7 @@ struct wg_unat_lc {
 	struct rb_lcore *lc;
 	struct wg_unat *bucket[WG_UNAT_BUCKETS];
 	struct wg_unat *free;
+	struct rb_conn_worker *wk;        /* the proxy's counters of this worker */
 	uint64_t next_scan;
 	uint16_t inbound[RB_WG_MAX_ENDPOINTS]; /* proxy inbound index per endpoint, 0xffff none */
 	struct wg_unat sess[WG_UNAT_MAX];
@@ -67,6 +76,8 @@ static unsigned bucket_of(int family, const uint8_t *src, const uint8_t *dst, ui
 		h = (h ^ src[i]) * 16777619u ^ dst[i];
 	return h % WG_UNAT_BUCKETS;
 }
+
+static void unat_free(struct wg_unat_lc *u, struct wg_unat *s);
 
 int wg_term_udp_enable(struct rb_lcore *lc, unsigned ep, int on)
 {
@@ -105,7 +116,7 @@ int wg_term_udp_enable(struct rb_lcore *lc, unsigned ep, int on)
 	/* the last endpoint went: every session ends */
 	for (int i = 0; i < WG_UNAT_MAX; i++)
 		if (u->sess[i].used)
-			udp_close(u->sess[i].sock);
+			unat_free(u, &u->sess[i]);
 	unat[lc->worker] = NULL;
 	free(u);
 	return 0;
@@ -114,17 +125,41 @@ int wg_term_udp_enable(struct rb_lcore *lc, unsigned ep, int on)
 static void unat_free(struct wg_unat_lc *u, struct wg_unat *s)
 {
 	struct wg_unat **pp = &u->bucket[bucket_of(s->family, s->src, s->dst, s->sport, s->dport)];
+	struct psess *ps = s->ps;
 
 	while (*pp && *pp != s)
 		pp = &(*pp)->next;
 	if (*pp)
 		*pp = s->next;
+	if (ps != NULL) {
+		ps->xin = NULL;           /* no release back into here */
+		proxy_sess_free(ps);
+	}
+	if (u->wk != NULL && u->wk->udp_sessions > 0)
+		u->wk->udp_sessions--;
 	udp_close(s->sock);
 	memset(s, 0, sizeof(*s));
 	s->u = u;
 	s->next = u->free;
 	u->free = s;
 }
+
+/* The proxy ends the session (`conns close`, proxy shutdown): the NAT entry goes. */
+static void unat_release(struct psess *ps)
+{
+	struct wg_unat *s = ps->xin;
+
+	ps->xin = NULL;
+	if (s == NULL || !s->used)
+		return;
+	s->ps = NULL;
+	unat_free(s->u, s);
+}
+
+static const struct rb_inbound_ops unat_ops = {
+	.name = "wireguard-udp",
+	.release = unat_release,
+};
 
 /* A reply from the destination: back to the peer from the address it sent to. */
 static void unat_reply(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
@@ -147,6 +182,8 @@ static void unat_reply(struct udp_sock *sock, struct rte_mbuf *m, const struct u
 		return;
 	}
 	s->last = lc->now;
+	if (s->ps != NULL)
+		proxy_count_bytes(s->ps, 0, (uint32_t)(len - sizeof(*uh)));
 	uh->src_port = rte_cpu_to_be_16(s->dport);
 	uh->dst_port = rte_cpu_to_be_16(s->sport);
 	uh->dgram_len = rte_cpu_to_be_16(len);
@@ -174,7 +211,8 @@ static void unat_reply(struct udp_sock *sock, struct rte_mbuf *m, const struct u
 }
 
 /* Route a new session: 0, or the drop reason. */
-static int unat_route(struct wg_unat_lc *u, unsigned ep, struct wg_unat *s, struct rb_dest *to)
+static int unat_route(struct wg_unat_lc *u, unsigned ep, struct wg_unat *s, struct rb_dest *to,
+		      struct rb_route_result *resp)
 {
 	const struct rb_cfg_proxy *p = u->lc->dp->cfg->proxy;
 	struct rb_route_result res;
@@ -203,10 +241,35 @@ static int unat_route(struct wg_unat_lc *u, unsigned ep, struct wg_unat *s, stru
 		to->port = res.override_port;
 	if (to->family != s->family)
 		return RB_DROP_WG_UDP_REJECTED;
+	*resp = res;
 	in = &p->inbounds[u->inbound[ep]];
 	s->idle = u->lc->dp->tsc_hz *
 		  (s->dport == 53 ? 10 : s->dport == 443 ? 30 : (in->udp_timeout_s ? in->udp_timeout_s : 300));
 	return 0;
+}
+
+/* The new session's proxy session: routed (counted on its outbound and
+ * rule), shown as a UDP row from the peer to the destination. */
+static void unat_attach(struct wg_unat *s, const struct rb_route_result *res,
+			const struct rb_dest *to)
+{
+	struct psess *ps = s->ps;
+	const unsigned al = alen(s->family);
+
+	ps->state = PS_UDP;
+	ps->in_ops = &unat_ops;
+	ps->xin = s;
+	ps->req.cmd = RB_CMD_UDP_ASSOCIATE;
+	ps->req.dst.family = s->family;
+	memcpy(ps->req.dst.addr, s->dst, al);
+	ps->req.dst.port = s->dport;
+	ps->target = *to;
+	ps->route = *res;
+	ps->outbound = res->outbound;
+	proxy_count_routed(ps);
+	proxy_info_update(ps, RB_CONN_UDP);
+	s->u->wk = ps->pl->wk;
+	s->u->wk->udp_sessions++;
 }
 
 bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
@@ -217,6 +280,7 @@ bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
 	int family = p->v4 ? AF_INET : AF_INET6;
 	const uint8_t *src = p->v4 ? ip + 12 : ip + 8, *dst = p->v4 ? ip + 16 : ip + 24;
 	uint16_t sport = p->sport, dport = p->dport;
+	struct rb_route_result res;
 	struct wg_unat *s;
 	struct rb_dest to;
 	unsigned b;
@@ -243,18 +307,28 @@ bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
 		memcpy(s->dst, dst, alen(family));
 		s->sport = sport;
 		s->dport = dport;
-		why = unat_route(u, ep, s, &to);
+		why = unat_route(u, ep, s, &to, &res);
+		if (why == 0) {
+			/* its row in the connections table; a full table refuses it */
+			s->ps = proxy_sess_open(lc, u->inbound[ep], family, src, sport);
+			if (s->ps == NULL)
+				why = RB_DROP_WG_UDP_FULL;
+		}
 		if (why == 0) {
 			s->sock = udp_open(lc, family, to.addr, to.port, unat_reply, s, &err);
 			if (s->sock == NULL)
 				why = RB_DROP_WG_UDP_REJECTED;
 		}
 		if (why != 0) {
+			if (s->ps != NULL)
+				proxy_sess_free(s->ps);
+			s->ps = NULL;
 			s->next = u->free;
 			u->free = s;
 			rb_drop(lc, m, (enum rb_drop)why);
 			return true;
 		}
+		unat_attach(s, &res, &to);
 		s->used = 1;
 		s->next = u->bucket[b];
 		u->bucket[b] = s;
@@ -265,6 +339,7 @@ bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) -
 				       (p->ulen - sizeof(struct rte_udp_hdr))));
 	rb_count(lc, RB_EV_WG_UDP_FORWARDED);
+	proxy_count_bytes(s->ps, 1, rte_pktmbuf_pkt_len(m));
 	udp_send(s->sock, m, NULL);
 	return true;
 }

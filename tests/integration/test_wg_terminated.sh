@@ -7,7 +7,8 @@
 #      tag "wg0" is the inbound of a route rule) and dials direct, so
 #      nginx's access log shows ringbox's srv-side address, never the
 #      peer's tunnel address; IPv4 and IPv6 inner; a closed port resets;
-#      UDP through NAT sessions (the srv side sees ringbox's address);
+#      UDP through NAT sessions (the srv side sees ringbox's address),
+#      listed in `conns` and counted in the proxy metrics of inbound wg0;
 #  (2) outbound: curl in srv -> ringbox socks inbound -> route rule ->
 #      outbound "wg0" -> wireguard-go in cli -> nginx on the peer's tunnel
 #      address, which sees ringbox's tunnel address 10.99.0.1;
@@ -81,6 +82,8 @@ if command -v socat >/dev/null; then
 	rb_bg "$RB_TMP/udpecho.out" ip netns exec "$RB_NS_SRV" socat \
 		"UDP4-RECVFROM:7000,bind=$RB_SRV_IP4,fork" 'SYSTEM:read l; echo from $SOCAT_PEERADDR'
 	sleep 0.3
+	curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics" >"$RB_TMP/metrics0.txt" ||
+		rb_fail "GET /metrics"
 	rb_dp_stats
 	rb_stats_mark
 	for i in 1 2 3; do
@@ -103,6 +106,57 @@ if command -v socat >/dev/null; then
 	rb_assert_stat_delta_ge event.wg_udp_sessions 4
 	rb_assert_stat_delta_ge event.wg_udp_forwarded 3
 	rb_assert_stat_delta_ge event.wg_udp_reply 3
+
+	# The sessions in `conns` (network udp, inbound wg0, routed direct by
+	# rule 0, bytes both ways: "qN\n" up, "from ADDR\n" down) ...
+	rbctl() { "${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}" -s "$PX_SOCK" "$@"; }
+	J=$(rbctl conns --json --network udp --inbound wg0) || rb_fail "conns --network udp: $J"
+	rows=$(echo "$J" | "$RB_PY" -c "
+import json, sys
+for c in json.load(sys.stdin)['data']:
+    print(c['id'], c['state'], c['network'], c['inbound'], c['src'], c['dst'], c['rule'],
+          c['outbound'], c['up'], c['down'])")
+	rb_note "udp sessions of wg0: $rows"
+	for i in 1 2 3; do
+		row=$(echo "$rows" | grep " 10\.99\.0\.2:4500$i $RB_SRV_IP4:7000 ") ||
+			rb_fail "UDP session from 10.99.0.2:4500$i not in conns: $rows"
+		read -r id st net in _ _ rule out up down <<<"$row"
+		rb_assert_eq "$st $net $in $rule $out" "udp udp wg0 0 direct" "conns row of 4500$i"
+		rb_assert_eq "$up" 3 "bytes up of session 4500$i"
+		rb_assert_eq "$down" $((${#RB_DP_SRV_IP4} + 6)) "bytes down of session 4500$i"
+		[ "$i" = 1 ] && id1=$id
+	done
+	echo "$rows" | grep -q " \[fd99::2\]:[0-9]* \[$RB_SRV_IP6\]:7001 " ||
+		rb_fail "IPv6 UDP session not in conns: $rows"
+	# ... and in the proxy metrics of inbound wg0 / outbound direct.
+	curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics" >"$RB_TMP/metrics1.txt" ||
+		rb_fail "GET /metrics"
+	mval() { # file metric-with-labels
+		awk -v k="$2" '$1 == k {print $2}' "$1"
+	}
+	for k in 'ringbox_proxy_conns_total{inbound="wg0"}' \
+		'ringbox_proxy_conns_active{inbound="wg0"}' \
+		'ringbox_proxy_outbound_conns_total{outbound="direct"}'; do
+		d=$(($(mval "$RB_TMP/metrics1.txt" "$k") - $(mval "$RB_TMP/metrics0.txt" "$k")))
+		rb_assert_ge "$d" 4 "$k grew by"
+	done
+	k='ringbox_proxy_bytes_total{inbound="wg0",direction="up"}'
+	d=$(($(mval "$RB_TMP/metrics1.txt" "$k") - $(mval "$RB_TMP/metrics0.txt" "$k")))
+	rb_assert_ge "$d" 12 "$k grew by"
+	k='ringbox_proxy_bytes_total{inbound="wg0",direction="down"}'
+	d=$(($(mval "$RB_TMP/metrics1.txt" "$k") - $(mval "$RB_TMP/metrics0.txt" "$k")))
+	rb_assert_ge "$d" $((3 * (${#RB_DP_SRV_IP4} + 6))) "$k grew by"
+	# `conns close` ends a session: its row goes, the flow opens a new one.
+	rb_dp_stats
+	rb_stats_mark
+	rb_expect_ok "conns close $id1" rbctl conns close "$id1"
+	rb_wait_for 5 sh -c "! '${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}' -s '$PX_SOCK' --json conns --network udp | grep -q '\"id\":$id1[,}]'" ||
+		rb_fail "UDP session $id1 still listed after conns close"
+	out=$(echo "q1" | ip netns exec "$RB_NS_CLI" timeout 5 socat -t 3 -T 3 - \
+		"UDP4:$RB_SRV_IP4:7000,sourceport=45001" 2>&1)
+	rb_assert_eq "$out" "from $RB_DP_SRV_IP4" "UDP reply after conns close"
+	rb_dp_stats
+	rb_assert_eq "$(rb_stat_delta event.wg_udp_sessions)" 1 "sessions opened after conns close"
 else
 	rb_note "socat missing: UDP through the tunnel not checked"
 fi
