@@ -31,7 +31,10 @@ typedef void (*udp_recv_cb)(struct udp_sock *s, struct rte_mbuf *m, const struct
 			    void *arg);
 
 /* Bind (family 0 = both, addr NULL/zero = any of ours, port host order,
- * 0 = pick an ephemeral port).  Returns NULL with *err (-EADDRINUSE...). */
+ * 0 = pick an ephemeral port).  Returns NULL with *err (-EADDRINUSE...).
+ * An ephemeral port is unique across the workers and reachable from all of
+ * them: a datagram the flow hash gives to another worker is handed to this
+ * one (its handoff ring; counted udp_claim_handoff). */
 struct udp_sock *udp_bind(struct rb_lcore *lc, int family, const uint8_t *addr, uint16_t port,
 			  udp_recv_cb cb, void *arg, int *err);
 /* A client flow to (raddr, rport): local address by route, local port

@@ -92,9 +92,115 @@ px_control_start() {
 
 # The control group for px_config: ctl socket in RB_TMP, and a random
 # metrics port (control runs in the root namespace, where other tests'
-# controls may hold 9273).
-px_control_cfg() {
+# controls may hold 9273).  px_control_init sets PX_SOCK, PX_MPORT and
+# PX_CTL (the group's text) in the caller's shell; px_control_cfg prints
+# the text (in $(...) the variables do not reach the caller: set PX_SOCK
+# yourself, or use px_control_init).
+px_control_init() {
 	PX_SOCK=$RB_TMP/run/ctl.sock
 	PX_MPORT=${PX_MPORT:-$((20000 + RANDOM % 20000))}
-	echo "control = { ctl_socket = \"$PX_SOCK\"; metrics_listen = \"127.0.0.1:$PX_MPORT\"; };"
+	PX_CTL="control = { ctl_socket = \"$PX_SOCK\"; metrics_listen = \"127.0.0.1:$PX_MPORT\"; };"
+}
+px_control_cfg() {
+	px_control_init
+	echo "$PX_CTL"
+}
+
+# ringboxctl against this test's control.
+px_rbctl() { "${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}" -s "$PX_SOCK" "$@"; }
+
+# The dataplane (768 MB, enough for the proxy tables) and control; with
+# "nginx", the origin too.
+px_start() { # [nginx]
+	rb_dp_start --eal "-m 768"
+	px_control_start
+	if [ "${1:-}" = nginx ]; then px_nginx_start; fi
+}
+
+# Until the route table control compiled is in the dataplane (a session
+# routed before it would be rejected).
+px_wait_rules() {
+	rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out' '$RB_TMP/dp.err'" ||
+		rb_fail "no rule table applied"
+}
+
+# The `dns` group: the router's resolver asks dnsmasq in srv (px_dnsmasq_start).
+px_dns_cfg() { # [strategy, default ipv4_only]
+	echo "dns = {
+  servers = ( { tag = \"lan\"; type = \"udp\"; server = \"$RB_SRV_IP4\"; server_port = 53; } );
+  strategy = \"${1:-ipv4_only}\";
+};"
+}
+
+# dnsmasq in srv on $RB_SRV_IP4:53: every name under example.test is
+# $RB_SRV_IP4; queries are logged in $RB_TMP/dnsmasq.log.
+px_dnsmasq_start() { # [extra dnsmasq args]
+	rb_require_cmd dnsmasq
+	rb_bg "$RB_TMP/dnsmasq.log" ip netns exec "$RB_NS_SRV" dnsmasq --no-daemon --user=root \
+		--no-resolv --no-hosts --bind-interfaces --listen-address="$RB_SRV_IP4" --port=53 \
+		--pid-file="$RB_TMP/dnsmasq.pid" --log-queries --log-facility=- \
+		--address=/example.test/"$RB_SRV_IP4" "$@"
+	rb_wait_for 5 grep -q "started" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did not start"
+}
+
+# /metrics (control's, PX_MPORT) into FILE, once it has the proxy families
+# (absent while control sees the dataplane down, e.g. a late heartbeat on a
+# loaded machine: retried).  px_val FILE KEY: a sample (0 when absent);
+# px_delta KEY: $RB_TMP/m2.txt minus $RB_TMP/m1.txt.
+px_scrape() { # file
+	local i
+	for ((i = 0; i < 20; i++)); do
+		curl -sf --max-time 5 "http://127.0.0.1:$PX_MPORT/metrics" >"$1" || rb_fail "GET /metrics"
+		grep -q '^ringbox_proxy_conns_total' "$1" && return 0
+		sleep 0.25
+	done
+	rb_fail "no proxy families in /metrics"
+}
+px_val() { awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' "$1"; }
+px_delta() { echo $(($(px_val "$RB_TMP/m2.txt" "$1") - $(px_val "$RB_TMP/m1.txt" "$1"))); }
+
+# The SOCKS5 UDP ASSOCIATE client (socks5_udp.py) in cli against the
+# dataplane's cli address; PX_UDP_ENV: extra environment (SOCKS5_UDP_ANNOUNCE=1).
+px_udp_client() { # port steps...
+	ip netns exec "$RB_NS_CLI" env ${PX_UDP_ENV:-} timeout "${PX_UDP_TIMEOUT:-40}" "$RB_PY" \
+		"$RB_LIB_DIR/socks5_udp.py" "$RB_DP_CLI_IP4" "$@"
+}
+
+# The socks, http and mixed inbounds on 1080, 3128 and 2080 (the
+# appliance's cli address), each with the extra fields given.
+px_inbounds_shm() { # socks-extra http-extra mixed-extra
+	echo "inbounds = (
+  { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; $1 },
+  { type = \"http\"; tag = \"http-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 3128; $2 },
+  { type = \"mixed\"; tag = \"mixed-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 2080; $3 }
+);"
+}
+
+# danted (dante-server) in srv on $RB_SRV_IP4:PORT, no auth, going out from
+# EXT (an address of srv); logs connects and errors in $RB_TMP/danted.log.
+# PX_DANTE_PID: the master.  It forks children that serve the sessions and
+# outlive the master for a while: px_dante_children adds those there now to
+# the processes the cleanup stops.
+px_dante_start() { # port external-address
+	rb_require_cmd danted
+	cat >"$RB_TMP/danted.conf" <<CONF
+logoutput: $RB_TMP/danted.log
+internal: $RB_SRV_IP4 port = $1
+external: $2
+clientmethod: none
+socksmethod: none
+user.privileged: root
+user.unprivileged: root
+client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }
+socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect disconnect error }
+CONF
+	rb_bg "$RB_TMP/danted.out" ip netns exec "$RB_NS_SRV" danted -f "$RB_TMP/danted.conf" \
+		-p "$RB_TMP/danted.pid" -N 1
+	PX_DANTE_PID=$RB_BG_PID
+	rb_wait_for 5 ip netns exec "$RB_NS_SRV" bash -c "exec 3<>/dev/tcp/$RB_SRV_IP4/$1" ||
+		rb_fail "danted did not come up: $(tail -5 "$RB_TMP/danted.out" | tr '\n' ' ')"
+}
+px_dante_children() {
+	local p
+	for p in $(pgrep -P "$PX_DANTE_PID"); do RB_PIDS+=("$p"); done
 }

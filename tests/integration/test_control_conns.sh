@@ -13,11 +13,10 @@
 rb_init
 rb_require_cmd curl dnsmasq
 PX_BIG=${PX_BIG:-16}
-MPORT=$((20000 + RANDOM % 20000))
 rb_topo_two_hosts
-PX_SOCK=$RB_TMP/run/ctl.sock
+px_control_init
 px_config "
-control = { ctl_socket = \"$PX_SOCK\"; metrics_listen = \"127.0.0.1:$MPORT\"; };
+$PX_CTL
 inbounds = (
   { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080;
     users = ( { username = \"alice\"; password = \"wonder\"; } ); },
@@ -28,24 +27,15 @@ route = {
   rules = ( { domain_suffix = [\"example.test\"]; outbound = \"direct2\"; } );
   final = \"direct\";
 };
-dns = {
-  servers = ( { tag = \"lan\"; type = \"udp\"; server = \"$RB_SRV_IP4\"; server_port = 53; } );
-  strategy = \"ipv4_only\";
-};
+$(px_dns_cfg)
 "
-rb_dp_start --eal "-m 768"
-px_control_start
-px_nginx_start
-rb_bg "$RB_TMP/dnsmasq.log" ip netns exec "$RB_NS_SRV" dnsmasq --no-daemon --user=root \
-	--no-resolv --no-hosts --bind-interfaces --listen-address="$RB_SRV_IP4" --port=53 \
-	--pid-file="$RB_TMP/dnsmasq.pid" --log-facility=- --address=/example.test/"$RB_SRV_IP4"
-rb_wait_for 5 grep -q "started" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did not start"
+px_start nginx
+px_dnsmasq_start
 P=$RB_DP_CLI_IP4
 px_wait_proxy "http://$P:3128"
 # px_wait_proxy passes on a 403 too: wait until the rule table is in
-rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out' '$RB_TMP/dp.err'" ||
-	rb_fail "no rule table applied"
-rbctl() { "${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}" -s "$PX_SOCK" "$@"; }
+px_wait_rules
+rbctl() { px_rbctl "$@"; }
 # one connection's field (JSON) from `conns --json FILTERS`: jfield KEY FILTERS...
 jfield() {
 	local key=$1

@@ -13,11 +13,10 @@
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
 rb_require_cmd curl dnsmasq nginx
-MPORT=$((20000 + RANDOM % 20000))
 rb_topo_two_hosts
-PX_SOCK=$RB_TMP/run/ctl.sock
+px_control_init
 px_config "
-control = { ctl_socket = \"$PX_SOCK\"; metrics_listen = \"127.0.0.1:$MPORT\"; };
+$PX_CTL
 inbounds = (
   { type = \"http\"; tag = \"http-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 3128; }
 );
@@ -26,65 +25,44 @@ route = {
   rules = ( { domain_suffix = [\"b.example.test\"]; outbound = \"direct2\"; } );
   final = \"direct\";
 };
-dns = {
-  servers = ( { tag = \"lan\"; type = \"udp\"; server = \"$RB_SRV_IP4\"; server_port = 53; } );
-  strategy = \"ipv4_only\";
-};
+$(px_dns_cfg)
 "
-rb_dp_start --eal "-m 768"
-px_control_start
-px_nginx_start
-rb_bg "$RB_TMP/dnsmasq.log" ip netns exec "$RB_NS_SRV" dnsmasq --no-daemon --user=root \
-	--no-resolv --no-hosts --bind-interfaces --listen-address="$RB_SRV_IP4" --port=53 \
-	--pid-file="$RB_TMP/dnsmasq.pid" --log-facility=- --address=/example.test/"$RB_SRV_IP4"
-rb_wait_for 5 grep -q "started" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did not start"
+px_start nginx
+px_dnsmasq_start
 P=http://$RB_DP_CLI_IP4:3128
 px_wait_proxy "$P"
 PX_TIMEOUT=10 px_curl -x "$P" "http://a.example.test:8080/index.html" ||
 	rb_fail "warm-up through the resolver: $PX_OUT"
 
-# /metrics with the proxy families (absent while control sees the dataplane
-# down, e.g. a late heartbeat on a loaded machine: retried)
-scrape() {
-	local i
-	for ((i = 0; i < 20; i++)); do
-		curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics" >"$1" || rb_fail "GET /metrics"
-		grep -q '^ringbox_proxy_conns_total' "$1" && return 0
-		sleep 0.25
-	done
-	rb_fail "no proxy families in /metrics"
-}
-val() { awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' "$1"; }
-delta() { echo $(($(val "$RB_TMP/m2.txt" "$1") - $(val "$RB_TMP/m1.txt" "$1"))); }
 : >"$RB_TMP/nginx/access.log"
 
 # 1. three GETs to two hosts on one connection
-scrape "$RB_TMP/m1.txt"
+px_scrape "$RB_TMP/m1.txt"
 ip netns exec "$RB_NS_CLI" curl -sS -v --max-time 20 -x "$P" \
 	"http://a.example.test:8080/index.html" "http://b.example.test:8080/index.html" \
 	"http://a.example.test:8080/index.html?again" >"$RB_TMP/out1" 2>"$RB_TMP/err1" ||
 	rb_fail "curl with three URLs: $(tail -5 "$RB_TMP/err1")"
-scrape "$RB_TMP/m2.txt"
+px_scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$(grep -c '^hello from srv$' "$RB_TMP/out1")" 3 "bodies received"
 rb_assert_eq "$(grep -c 'Re-using existing connection' "$RB_TMP/err1")" 2 "curl reused its proxy connection"
-rb_assert_eq "$(delta 'ringbox_proxy_conns_total{inbound="http-in"}')" 1 "client connections accepted"
-rb_assert_eq "$(delta 'ringbox_proxy_rule_conns_total{rule="0"}')" 1 "requests routed by the b.example.test rule"
-rb_assert_eq "$(delta 'ringbox_proxy_rule_conns_total{rule="final"}')" 2 "requests routed by route.final"
-rb_assert_eq "$(delta 'ringbox_proxy_outbound_conns_total{outbound="direct2"}')" 1 "requests through direct2"
+rb_assert_eq "$(px_delta 'ringbox_proxy_conns_total{inbound="http-in"}')" 1 "client connections accepted"
+rb_assert_eq "$(px_delta 'ringbox_proxy_rule_conns_total{rule="0"}')" 1 "requests routed by the b.example.test rule"
+rb_assert_eq "$(px_delta 'ringbox_proxy_rule_conns_total{rule="final"}')" 2 "requests routed by route.final"
+rb_assert_eq "$(px_delta 'ringbox_proxy_outbound_conns_total{outbound="direct2"}')" 1 "requests through direct2"
 rb_assert_eq "$(grep -c 'GET /index.html' "$RB_TMP/nginx/access.log")" 3 "requests at nginx"
 grep -q 'Connection: keep-alive' "$RB_TMP/err1" || rb_fail "no 'Connection: keep-alive' in the responses"
 
 # 2. HEAD, then a POST with a body, then a GET: still one connection
 head -c 3000 /dev/urandom >"$RB_TMP/body.bin"
-scrape "$RB_TMP/m1.txt"
+px_scrape "$RB_TMP/m1.txt"
 ip netns exec "$RB_NS_CLI" curl -sS -v --max-time 20 -x "$P" \
 	-I "http://a.example.test:8080/index.html" --next -x "$P" \
 	--data-binary @"$RB_TMP/body.bin" "http://b.example.test:8080/index.html" --next -x "$P" \
 	"http://b.example.test:8080/index.html" >"$RB_TMP/out2" 2>"$RB_TMP/err2" ||
 	rb_fail "HEAD, POST, GET: $(tail -5 "$RB_TMP/err2")"
-scrape "$RB_TMP/m2.txt"
-rb_assert_eq "$(delta 'ringbox_proxy_conns_total{inbound="http-in"}')" 1 "one connection for HEAD, POST, GET"
-rb_assert_eq "$(delta 'ringbox_proxy_rule_conns_total{rule="0"}')" 2 "POST and GET to b routed by rule 0"
+px_scrape "$RB_TMP/m2.txt"
+rb_assert_eq "$(px_delta 'ringbox_proxy_conns_total{inbound="http-in"}')" 1 "one connection for HEAD, POST, GET"
+rb_assert_eq "$(px_delta 'ringbox_proxy_rule_conns_total{rule="0"}')" 2 "POST and GET to b routed by rule 0"
 grep -q '^hello from srv$' "$RB_TMP/out2" || rb_fail "GET after the POST: $(tail -3 "$RB_TMP/out2")"
 grep -q '"POST /index.html' "$RB_TMP/nginx/access.log" || rb_fail "nginx never saw the POST"
 # the POST's body went up in full: nginx logs its request length
@@ -92,23 +70,23 @@ plen=$(awk '/"POST \/index.html/ { print $0 }' "$RB_TMP/nginx/access.log" | head
 rb_note "nginx: $plen"
 
 # 3. the client asks to close: the dataplane closes after the response
-scrape "$RB_TMP/m1.txt"
+px_scrape "$RB_TMP/m1.txt"
 ip netns exec "$RB_NS_CLI" curl -sS -v --max-time 20 -x "$P" -H "Connection: close" \
 	-H "Proxy-Connection: close" "http://a.example.test:8080/index.html" \
 	"http://a.example.test:8080/index.html" >"$RB_TMP/out3" 2>"$RB_TMP/err3" ||
 	rb_fail "Connection: close: $(tail -5 "$RB_TMP/err3")"
 # the client's FINs may still be on their way: wait for the gauge
 for ((i = 0; i < 20; i++)); do
-	scrape "$RB_TMP/m2.txt"
-	[ "$(val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" = 0 ] && break
+	px_scrape "$RB_TMP/m2.txt"
+	[ "$(px_val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" = 0 ] && break
 	sleep 0.25
 done
 rb_assert_eq "$(grep -c '^hello from srv$' "$RB_TMP/out3")" 2 "bodies with Connection: close"
-rb_assert_eq "$(delta 'ringbox_proxy_conns_total{inbound="http-in"}')" 2 "a new connection per request after close"
-rb_assert_eq "$(val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" 0 "nothing left open"
+rb_assert_eq "$(px_delta 'ringbox_proxy_conns_total{inbound="http-in"}')" 2 "a new connection per request after close"
+rb_assert_eq "$(px_val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" 0 "nothing left open"
 # clients that leave an idle keep-alive connection are not handshake errors
 for r in malformed timeout; do
-	rb_assert_eq "$(val "$RB_TMP/m2.txt" "ringbox_proxy_handshake_errors_total{inbound=\"http-in\",reason=\"$r\"}")" 0 \
+	rb_assert_eq "$(px_val "$RB_TMP/m2.txt" "ringbox_proxy_handshake_errors_total{inbound=\"http-in\",reason=\"$r\"}")" 0 \
 		"handshake errors ($r)"
 done
 rb_dp_stop

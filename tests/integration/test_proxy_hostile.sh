@@ -12,22 +12,14 @@
 rb_init
 rb_require_cmd curl
 rb_topo_two_hosts
-PX_CTL=$(px_control_cfg)
-PX_SOCK=$RB_TMP/run/ctl.sock
+px_control_init
 HS='handshake_timeout = "2s";'
 px_config "
 $PX_CTL
-inbounds = (
-  { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; $HS },
-  { type = \"http\"; tag = \"http-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 3128; $HS
-    max_header_size = 4096; },
-  { type = \"mixed\"; tag = \"mixed-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 2080; $HS }
-);
+$(px_inbounds_shm "$HS" "$HS max_header_size = 4096;" "$HS")
 outbounds = ( { type = \"direct\"; tag = \"direct\"; } );
 "
-rb_dp_start --eal "-m 768"
-px_control_start
-px_nginx_start
+px_start nginx
 P=$RB_DP_CLI_IP4
 CTL=$RB_BUILD/tools/ringboxctl
 px_wait_proxy "socks5://$P:1080"

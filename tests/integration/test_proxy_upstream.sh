@@ -57,19 +57,7 @@ px_control_start
 px_nginx_start
 
 # dante: no auth, logs each connect
-cat >"$RB_TMP/danted.conf" <<CONF
-logoutput: $RB_TMP/danted.log
-internal: $RB_SRV_IP4 port = 1090
-external: $DANTE_EXT
-clientmethod: none
-socksmethod: none
-user.privileged: root
-user.unprivileged: root
-client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }
-socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }
-CONF
-rb_bg "$RB_TMP/danted.out" ip netns exec "$RB_NS_SRV" danted -f "$RB_TMP/danted.conf" \
-	-p "$RB_TMP/danted.pid" -N 1
+px_dante_start 1090 "$DANTE_EXT"
 # microsocks: username/password, binds its outgoing sockets to MICRO_EXT
 rb_bg "$RB_TMP/micro.log" ip netns exec "$RB_NS_SRV" microsocks -i "$RB_SRV_IP4" -p 1091 \
 	-b "$MICRO_EXT" -u carol -P s3cret
@@ -116,6 +104,7 @@ via "http://$P:1082" "$TINY_EXT" "via tinyproxy (http outbound, CONNECT)" -p
 via "socks5h://$P:1083" "$MICRO_EXT" "chain micro<-tiny (socks)"
 via "http://$P:1083" "$MICRO_EXT" "chain micro<-tiny (http)" -p
 via "socks5://$P:1085" "$RB_DP_SRV_IP4" "direct"
+px_dante_children # stopped at cleanup too
 
 # the upstreams' logs: dante and tinyproxy saw the appliance's address as
 # their client; tinyproxy's CONNECT of the chain went to microsocks

@@ -4,11 +4,11 @@
 #   rules: 0 socks-tls: sniff with sniffer [tls] · 1 sniff ·
 #          2 domain sniffed.example -> direct3 · 3 resolve ·
 #          4 ip_cidr <srv>/32 -> direct2 · final direct
-# A: socks5h to www.example.test: nothing to sniff, rule 2 resolves the name
-#    through the dataplane (dnsmasq in srv), rule 3 matches the address.
+# A: socks5h to www.example.test: nothing to sniff, rule 3 resolves the name
+#    through the dataplane (dnsmasq in srv), rule 4 matches the address.
 # B: the http inbound forwarding http://<srv ip>/ with "Host: sniffed.example":
-#    the forwarded request is sniffed (HTTP Host), rule 1 matches.
-# C: socks5 to the IP: nothing to sniff, nothing to resolve, rule 3.
+#    the forwarded request is sniffed (HTTP Host), rule 2 matches.
+# C: socks5 to the IP: nothing to sniff, nothing to resolve, rule 4.
 # D: a socks5 tunnel: answered early, the first bytes (HTTP Host) sniffed.
 # E: an HTTP CONNECT tunnel carrying TLS: the ClientHello's SNI sniffed.
 # F: tunnels whose client waits: within the rule's timeout (1.5 s) still
@@ -22,11 +22,10 @@
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
 rb_require_cmd curl dnsmasq nginx
-MPORT=$((20000 + RANDOM % 20000))
 rb_topo_two_hosts
-PX_SOCK=$RB_TMP/run/ctl.sock
+px_control_init
 px_config "
-control = { ctl_socket = \"$PX_SOCK\"; metrics_listen = \"127.0.0.1:$MPORT\"; };
+$PX_CTL
 inbounds = (
   { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
   { type = \"socks\"; tag = \"socks-tls\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; },
@@ -44,89 +43,68 @@ route = {
   );
   final = \"direct\";
 };
-dns = {
-  servers = ( { tag = \"lan\"; type = \"udp\"; server = \"$RB_SRV_IP4\"; server_port = 53; } );
-  strategy = \"ipv4_only\";
-};
+$(px_dns_cfg)
 "
-rb_dp_start --eal "-m 768"
-px_control_start
-px_nginx_start
-rb_bg "$RB_TMP/dnsmasq.log" ip netns exec "$RB_NS_SRV" dnsmasq --no-daemon --user=root \
-	--no-resolv --no-hosts --bind-interfaces --listen-address="$RB_SRV_IP4" --port=53 \
-	--pid-file="$RB_TMP/dnsmasq.pid" --log-queries --log-facility=- \
-	--address=/example.test/"$RB_SRV_IP4"
-rb_wait_for 5 grep -q "started" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did not start"
-rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out' '$RB_TMP/dp.err'" ||
-	rb_fail "no rule table applied"
+px_start nginx
+px_dnsmasq_start
+px_wait_rules
 P=$RB_DP_CLI_IP4
 px_wait_proxy "socks5://$P:1080"
 
-scrape() {
-	local i
-	for ((i = 0; i < 20; i++)); do
-		curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics" >"$1" || rb_fail "GET /metrics"
-		grep -q '^ringbox_proxy_conns_total' "$1" && return 0
-		sleep 0.25
-	done
-	rb_fail "no proxy families in /metrics"
-}
-val() { awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' "$1"; }
-delta() { echo $(($(val "$RB_TMP/m2.txt" "$1") - $(val "$RB_TMP/m1.txt" "$1"))); }
 check() { # what rule outbound
-	rb_assert_eq "$(delta "ringbox_proxy_rule_conns_total{rule=\"$2\"}")" 1 "$1: rule $2"
-	rb_assert_eq "$(delta "ringbox_proxy_outbound_conns_total{outbound=\"$3\"}")" 1 "$1: outbound $3"
+	rb_assert_eq "$(px_delta "ringbox_proxy_rule_conns_total{rule=\"$2\"}")" 1 "$1: rule $2"
+	rb_assert_eq "$(px_delta "ringbox_proxy_outbound_conns_total{outbound=\"$3\"}")" 1 "$1: outbound $3"
 }
 
 # A: resolve rule
-scrape "$RB_TMP/m1.txt"
+px_scrape "$RB_TMP/m1.txt"
 PX_TIMEOUT=10 px_curl -x "socks5h://$P:1080" "http://www.example.test:8080/index.html" ||
 	rb_fail "A: $PX_OUT"
-scrape "$RB_TMP/m2.txt"
+px_scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$PX_OUT" "hello from srv" "A: body"
 check A 4 direct2
 grep -q "query\[A\] www.example.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
 	rb_fail "A: the name was not resolved through the dataplane"
 
 # B: sniffed Host of a forwarded request
-scrape "$RB_TMP/m1.txt"
+px_scrape "$RB_TMP/m1.txt"
 px_curl -x "http://$P:3128" -H "Host: sniffed.example" "http://$RB_SRV_IP4:8080/index.html" ||
 	rb_fail "B: $PX_OUT"
-scrape "$RB_TMP/m2.txt"
+px_scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$PX_OUT" "hello from srv" "B: body"
 check B 2 direct3
 
 # C: an address, nothing to sniff or resolve (curl sends its request only
 # after the answer: the tunnel sniff sees HTTP without a known Host)
-scrape "$RB_TMP/m1.txt"
+px_scrape "$RB_TMP/m1.txt"
 px_curl -x "socks5://$P:1080" "http://$RB_SRV_IP4:8080/index.html" || rb_fail "C: $PX_OUT"
-scrape "$RB_TMP/m2.txt"
+px_scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$PX_OUT" "hello from srv" "C: body"
 check C 4 direct2
-rb_assert_eq "$(delta 'ringbox_proxy_outbound_conns_total{outbound="direct"}')" 0 "C: not route.final"
+rb_assert_eq "$(px_delta 'ringbox_proxy_outbound_conns_total{outbound="direct"}')" 0 "C: not route.final"
 
 # D: a SOCKS5 tunnel to the IP: answered at once, the client's first bytes
-# (HTTP, Host: sniffed.example) are sniffed, rule 1 decides
-scrape "$RB_TMP/m1.txt"
+# (HTTP, Host: sniffed.example) are sniffed, rule 2 decides
+px_scrape "$RB_TMP/m1.txt"
 px_curl -x "socks5://$P:1080" -H "Host: sniffed.example" "http://$RB_SRV_IP4:8080/index.html" ||
 	rb_fail "D: $PX_OUT"
-scrape "$RB_TMP/m2.txt"
+px_scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$PX_OUT" "hello from srv" "D: body"
 check D 2 direct3
-[ "$(delta 'ringbox_sniff_results_total{protocol="http"}')" -ge 1 ] || rb_fail "D: no http sniff result in /metrics"
+[ "$(px_delta 'ringbox_sniff_results_total{protocol="http"}')" -ge 1 ] || rb_fail "D: no http sniff result in /metrics"
 
 # E: TLS through an HTTP CONNECT tunnel: the ClientHello's SNI decides (the
 # origin speaks plain HTTP, so the TLS handshake itself fails)
-scrape "$RB_TMP/m1.txt"
+px_scrape "$RB_TMP/m1.txt"
 px_curl -p -x "http://$P:3128" --connect-to "sniffed.example:443:$RB_SRV_IP4:8080" \
 	-k "https://sniffed.example/" && rb_fail "E: TLS to a plain-HTTP origin succeeded"
-scrape "$RB_TMP/m2.txt"
+px_scrape "$RB_TMP/m2.txt"
 check E 2 direct3
-[ "$(delta 'ringbox_sniff_results_total{protocol="tls"}')" -ge 1 ] || rb_fail "E: no tls sniff result in /metrics"
+[ "$(px_delta 'ringbox_sniff_results_total{protocol="tls"}')" -ge 1 ] || rb_fail "E: no tls sniff result in /metrics"
 
 # F: tunnels whose client says nothing at first: within the rule's sniff
-# timeout (1.5 s) the late bytes are still sniffed (rule 1); after it the
-# address decides (rule 3); the bytes go through in both cases
+# timeout (1.5 s) the late bytes are still sniffed (rule 2); after it the
+# address decides (rule 4); the bytes go through in both cases
 late_tunnel() { # seconds to wait before the request
 	ip netns exec "$RB_NS_CLI" "$RB_PY" - "$P" "$RB_SRV_IP4" "$1" <<'PY'
 import socket, sys, time
@@ -147,33 +125,33 @@ while True:
 print(d.split(b"\r\n\r\n", 1)[1].decode().strip())
 PY
 }
-scrape "$RB_TMP/m1.txt"
+px_scrape "$RB_TMP/m1.txt"
 out=$(late_tunnel 0.7) || rb_fail "F (0.7 s): $out"
-scrape "$RB_TMP/m2.txt"
+px_scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$out" "hello from srv" "F (0.7 s): body"
 check "F (0.7 s, within the timeout)" 2 direct3
-scrape "$RB_TMP/m1.txt"
+px_scrape "$RB_TMP/m1.txt"
 out=$(late_tunnel 2.2) || rb_fail "F (2.2 s): $out"
-scrape "$RB_TMP/m2.txt"
+px_scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$out" "hello from srv" "F (2.2 s): body"
 check "F (2.2 s, after the timeout)" 4 direct2
 
 # G: sniffer = ["tls"] on socks-tls: the HTTP Host is not looked at (the
 # address decides, rule 4), TLS SNI still is (rule 2)
-scrape "$RB_TMP/m1.txt"
+px_scrape "$RB_TMP/m1.txt"
 px_curl -x "socks5://$P:1081" -H "Host: sniffed.example" "http://$RB_SRV_IP4:8080/index.html" ||
 	rb_fail "G: $PX_OUT"
-scrape "$RB_TMP/m2.txt"
+px_scrape "$RB_TMP/m2.txt"
 rb_assert_eq "$PX_OUT" "hello from srv" "G: body"
 check "G (http, sniffer [tls])" 4 direct2
-rb_assert_eq "$(delta 'ringbox_sniff_results_total{protocol="http"}')" 0 "G: no http sniff"
-rb_assert_eq "$(delta 'ringbox_proxy_rule_conns_total{rule="2"}')" 0 "G: the Host did not decide"
-scrape "$RB_TMP/m1.txt"
+rb_assert_eq "$(px_delta 'ringbox_sniff_results_total{protocol="http"}')" 0 "G: no http sniff"
+rb_assert_eq "$(px_delta 'ringbox_proxy_rule_conns_total{rule="2"}')" 0 "G: the Host did not decide"
+px_scrape "$RB_TMP/m1.txt"
 px_curl -x "socks5h://$P:1081" --connect-to "sniffed.example:443:$RB_SRV_IP4:8080" \
 	-k "https://sniffed.example/" && rb_fail "G: TLS to a plain-HTTP origin succeeded"
-scrape "$RB_TMP/m2.txt"
+px_scrape "$RB_TMP/m2.txt"
 check "G (tls, sniffer [tls])" 2 direct3
-[ "$(delta 'ringbox_sniff_results_total{protocol="tls"}')" -ge 1 ] || rb_fail "G: no tls sniff result"
+[ "$(px_delta 'ringbox_sniff_results_total{protocol="tls"}')" -ge 1 ] || rb_fail "G: no tls sniff result"
 
 rb_dp_stop
 rb_pass "resolve rule, HTTP Host sniffed from a forwarded request and from a SOCKS tunnel, TLS SNI from a CONNECT tunnel, sniff timeout, sniffer list"

@@ -13,12 +13,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
-rb_require_cmd dnsmasq
-MPORT=$((20000 + RANDOM % 20000))
 rb_topo_two_hosts
-PX_SOCK=$RB_TMP/run/ctl.sock
+px_control_init
 px_config "
-control = { ctl_socket = \"$PX_SOCK\"; metrics_listen = \"127.0.0.1:$MPORT\"; };
+$PX_CTL
 inbounds = (
   { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080;
     udp_timeout = \"2s\"; },
@@ -29,30 +27,19 @@ route = {
   rules = ( { network = \"udp\"; port = 5353; action = \"reject\"; } );
   final = \"direct\";
 };
-dns = {
-  servers = ( { tag = \"lan\"; type = \"udp\"; server = \"$RB_SRV_IP4\"; server_port = 53; } );
-  strategy = \"ipv4_only\";
-};
+$(px_dns_cfg)
 "
-rb_dp_start --eal "-m 768"
-px_control_start
-rb_bg "$RB_TMP/dnsmasq.log" ip netns exec "$RB_NS_SRV" dnsmasq --no-daemon --user=root \
-	--no-resolv --no-hosts --bind-interfaces --listen-address="$RB_SRV_IP4" --port=53 \
-	--pid-file="$RB_TMP/dnsmasq.pid" --log-queries --log-facility=- \
-	--address=/example.test/"$RB_SRV_IP4"
-rb_wait_for 5 grep -q "started" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did not start"
+px_start
+px_dnsmasq_start
 # the route table must be in before the first session is routed
-rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out' '$RB_TMP/dp.err'" ||
-	rb_fail "no rule table applied"
+px_wait_rules
 # a second client address: datagrams from it to an association are foreign
 FOREIGN_IP=${RB_CLI_IP4%.*}.77
 ip -n "$RB_NS_CLI" addr add "$FOREIGN_IP/24" dev "$RB_IF_CLI" || rb_fail "cannot add $FOREIGN_IP"
 # ARP warm-up toward the server from the dataplane
 ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
-rbctl() { "${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}" -s "$PX_SOCK" "$@"; }
-udp_client() { # port steps...
-	ip netns exec "$RB_NS_CLI" timeout 40 "$RB_PY" "$RB_LIB_DIR/socks5_udp.py" "$RB_DP_CLI_IP4" "$@"
-}
+rbctl() { px_rbctl "$@"; }
+udp_client() { px_udp_client "$@"; }
 
 # 1. socks inbound: IP destination (twice: the second reuses the session),
 # a domain destination resolved by the appliance, bad datagrams, idle

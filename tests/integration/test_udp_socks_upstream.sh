@@ -13,13 +13,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
-rb_require_cmd danted curl
+rb_require_cmd curl
 rb_topo_two_hosts
 DANTE_EXT=10.$RB_NET.2.3
 ip -n "$RB_NS_SRV" addr add "$DANTE_EXT/24" dev "$RB_IF_SRV" || rb_fail "addr $DANTE_EXT"
-PX_MPORT=$((20000 + RANDOM % 20000))
-PX_CTL=$(px_control_cfg)
-PX_SOCK=$RB_TMP/run/ctl.sock
+px_control_init
 px_config "
 $PX_CTL
 inbounds = (
@@ -43,29 +41,9 @@ route = {
   final = \"direct\";
 };
 "
-rb_dp_start --eal "-m 768"
-px_control_start
+px_start
 
-cat >"$RB_TMP/danted.conf" <<CONF
-logoutput: $RB_TMP/danted.log
-internal: $RB_SRV_IP4 port = 1090
-external: $DANTE_EXT
-clientmethod: none
-socksmethod: none
-user.privileged: root
-user.unprivileged: root
-client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }
-socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect disconnect error }
-CONF
-rb_bg "$RB_TMP/danted.out" ip netns exec "$RB_NS_SRV" danted -f "$RB_TMP/danted.conf" \
-	-p "$RB_TMP/danted.pid" -N 1
-DANTE_PID=$RB_BG_PID
-# dante forks children that serve the associations and outlive the master
-# for a while: the cleanup stops those too (this test's processes, by PID)
-dante_children() {
-	local p
-	for p in $(pgrep -P "$DANTE_PID"); do RB_PIDS+=("$p"); done
-}
+px_dante_start 1090 "$DANTE_EXT"
 # the echo server logs each datagram's source
 cat >"$RB_TMP/echo.py" <<'PY'
 import socket, sys
@@ -79,19 +57,15 @@ while True:
 PY
 rb_bg "$RB_TMP/echo.log" ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_TMP/echo.py" "$RB_SRV_IP4" 7777
 rb_wait_for 5 grep -q ready "$RB_TMP/echo.log" || rb_fail "echo server did not start"
-rb_wait_for 5 ip netns exec "$RB_NS_SRV" bash -c "exec 3<>/dev/tcp/$RB_SRV_IP4/1090" ||
-	rb_fail "danted did not come up: $(tail -5 "$RB_TMP/danted.out" | tr '\n' ' ')"
-rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out' '$RB_TMP/dp.err'" ||
-	rb_fail "no rule table applied"
+px_wait_rules
 ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
-rbctl() { "${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}" -s "$PX_SOCK" "$@"; }
-udp_client() { # port steps...
-	ip netns exec "$RB_NS_CLI" timeout 60 "$RB_PY" "$RB_LIB_DIR/socks5_udp.py" "$RB_DP_CLI_IP4" "$@"
-}
-scrape() { curl -sf --max-time 5 "http://127.0.0.1:$PX_MPORT/metrics"; }
+rbctl() { px_rbctl "$@"; }
+udp_client() { PX_UDP_TIMEOUT=60 px_udp_client "$@"; }
 metric() { # name-and-labels
-	scrape | awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "none" }'
+	px_scrape "$RB_TMP/m.txt"
+	px_val "$RB_TMP/m.txt" "$1"
 }
+dante_idle() { [ "$(metric 'ringbox_proxy_outbound_conns_active{outbound="dante"}')" = 0 ]; }
 E=$RB_SRV_IP4:7777
 
 # 1. byte-exact echoes through dante (one session, then the same again),
@@ -101,7 +75,7 @@ rb_bg "$RB_TMP/udp1.log" udp_client 1080 "echo:$E:1" "echo:$E:512" "echo:$E:1000
 C1=$RB_BG_PID
 rb_wait_for 15 grep -q "echo 7 bytes" "$RB_TMP/udp1.log" ||
 	rb_fail "echo through dante: $(cat "$RB_TMP/udp1.log" | tr '\n' ' ')"
-dante_children
+px_dante_children
 J=$(rbctl conns --json --network udp) || rb_fail "conns: $J"
 read -r n c_in c_out c_dst c_up <<<"$(echo "$J" | "$RB_PY" -c "
 import json, sys
@@ -131,7 +105,7 @@ rb_assert_eq "$srcs" "$DANTE_EXT " "sources the echo server saw"
 rb_assert_eq "$(grep -c '^from' "$RB_TMP/echo.log")" 7 "datagrams the echo server saw"
 grep -qi "udp" "$RB_TMP/danted.log" && grep -q "$RB_DP_SRV_IP4" "$RB_TMP/danted.log" ||
 	rb_fail "dante's log shows no UDP association from $RB_DP_SRV_IP4: $(tail -3 "$RB_TMP/danted.log" | tr '\n' ' ')"
-rb_wait_for 5 sh -c "[ \"\$(curl -sf http://127.0.0.1:$PX_MPORT/metrics | awk '\$1 == \"ringbox_proxy_outbound_conns_active{outbound=\\\"dante\\\"}\" { print \$2 }')\" = 0 ]" ||
+rb_wait_for 5 dante_idle ||
 	rb_fail "the dante session outlived its client's association"
 
 # 2. block, and a socks outbound limited to tcp: refused, counted, nothing sent
@@ -154,11 +128,11 @@ rb_wait_for 15 grep -q "echo 300 bytes" "$RB_TMP/udp3.log" ||
 	rb_fail "echo before dante stops: $(cat "$RB_TMP/udp3.log" | tr '\n' ' ')"
 rb_assert_eq "$(metric 'ringbox_proxy_outbound_conns_active{outbound="dante"}')" 1 "session open"
 # dante's children first (they would keep the association), then the master
-dante_children
-for p in $(pgrep -P "$DANTE_PID"); do kill "$p"; done
-kill "$DANTE_PID"
-wait "$DANTE_PID" 2>/dev/null
-rb_wait_for 5 sh -c "[ \"\$(curl -sf http://127.0.0.1:$PX_MPORT/metrics | awk '\$1 == \"ringbox_proxy_outbound_conns_active{outbound=\\\"dante\\\"}\" { print \$2 }')\" = 0 ]" ||
+px_dante_children
+for p in $(pgrep -P "$PX_DANTE_PID"); do kill "$p"; done
+kill "$PX_DANTE_PID"
+wait "$PX_DANTE_PID" 2>/dev/null
+rb_wait_for 5 dante_idle ||
 	rb_fail "the session outlived dante's control connection"
 rb_assert_eq "$(rbctl conns --json --network udp | "$RB_PY" -c 'import json,sys; print(len(json.load(sys.stdin)["data"]))')" 1 \
 	"the client's association is still open"
