@@ -26,6 +26,7 @@ static const struct rb_schema_field diag_ports[] = {
     SVC_PORT("echo", echo_port),
     SVC_PORT("discard", discard_port),
     SVC_PORT("chargen", chargen_port),
+    SVC_PORT("fetch", fetch_port),
 };
 /* ------------------------------------------------------------ cross checks */
 
@@ -339,6 +340,25 @@ static uint16_t svc_port(const struct rb_cfg_service *s, int k)
 	return v;
 }
 
+/* fetch needs both fetch_server and fetch_server_port; they mean nothing without it. */
+static void check_fetch(const struct rb_cfg_service *s, const config_t *c, int i,
+			struct rb_cfg_err *e)
+{
+	int has_srv = s->fetch_server.family != 0, has_port = s->fetch_server_port != 0;
+	char path[PATHLEN];
+
+	if (s->fetch_port && (!has_srv || !has_port)) {
+		snprintf(path, sizeof(path), "services.[%d].fetch", i);
+		rb_cfg_error(e, at(c, "services", i, "fetch"), path,
+			     "needs fetch_server and fetch_server_port");
+	} else if (!s->fetch_port && (has_srv || has_port)) {
+		const char *k = has_srv ? "fetch_server" : "fetch_server_port";
+
+		snprintf(path, sizeof(path), "services.[%d].%s", i, k);
+		rb_cfg_error(e, at(c, "services", i, k), path, "set without fetch (the trigger port)");
+	}
+}
+
 static void check_services(struct rb_config *cfg, const config_t *c, struct rb_cfg_err *e)
 {
 	const int nk = (int)(sizeof(diag_ports) / sizeof(diag_ports[0]));
@@ -395,8 +415,9 @@ static void check_services(struct rb_config *cfg, const config_t *c, struct rb_c
 		if (!any && s->type[0]) {
 			snprintf(path, sizeof(path), "services.[%d]", i);
 			rb_cfg_error(e, at(c, "services", i, NULL), path,
-				     "enables none of echo, discard, chargen (set a port)");
+				     "enables none of echo, discard, chargen, fetch (set a port)");
 		}
+		check_fetch(s, c, i, e);
 	}
 }
 

@@ -89,7 +89,8 @@ struct rb_cfg_dataplane {
 };
 
 #define RB_MAX_SERVICES 16
-/* services: ({ type = "diag"; listen = "10.0.0.1"; echo = 7; discard = 9; chargen = 19; }) */
+/* services: ({ type = "diag"; listen = "10.0.0.1"; echo = 7; discard = 9; chargen = 19;
+ *              fetch = 8007; fetch_server = "10.0.2.2"; fetch_server_port = 8000; }) */
 struct rb_cfg_service {
 	char type[16];              /* "diag" */
 	char tag[RB_NAME_LEN];
@@ -97,6 +98,9 @@ struct rb_cfg_service {
 	uint16_t echo_port;         /* 0 = off (RFC 862) */
 	uint16_t discard_port;      /* 0 = off (RFC 863) */
 	uint16_t chargen_port;      /* 0 = off (RFC 864) */
+	uint16_t fetch_port;        /* 0 = off: trigger port of the client-mode fetch */
+	uint16_t fetch_server_port; /* where fetch connects (with fetch_server) */
+	struct rb_cidr fetch_server;
 	int line;
 };
 

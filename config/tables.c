@@ -345,6 +345,10 @@ static const struct rb_schema_field service_tbl[] = {
 	SVC_PORT("echo", echo_port),
 	SVC_PORT("discard", discard_port),
 	SVC_PORT("chargen", chargen_port),
+	SVC_PORT("fetch", fetch_port),
+	RB_SCHEMA_CIDR_F("fetch_server", struct rb_cfg_service, fetch_server, RB_SF_HOST),
+	RB_SCHEMA_INT("fetch_server_port", struct rb_cfg_service, fetch_server_port, 1, 65535, 0,
+		      0),
 	RB_SCHEMA_LINE_F(struct rb_cfg_service, line),
 	RB_SCHEMA_TABLE_END,
 };

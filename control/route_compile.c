@@ -542,9 +542,11 @@ static struct rb_rt_ac *build_ac(struct cc *c, uint32_t *n_out)
 		goto oom;
 	memset(st.p, 0, sizeof(struct acb));
 	for (size_t i = 0; i < c->kws.n; i++) {
+		const unsigned char *kb = (const unsigned char *)kw[i].s;
 		uint32_t s = 0;
 
-		for (const unsigned char *p = (const unsigned char *)kw[i].s; *p; p++) {
+		/* reversed: the matcher reads the name right to left */
+		for (const unsigned char *p = kb + strlen(kw[i].s); p-- > kb;) {
 			struct acb *cur = (struct acb *)st.p + s;
 			int64_t f = ac_find(cur, *p);
 

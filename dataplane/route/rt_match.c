@@ -182,53 +182,6 @@ static void add_list(struct ctx *c, struct rb_rt_list l)
 	add_ref(c, c->pool + l.off, l.n, 0);
 }
 
-/* Hash every label suffix right to left in one pass, prefetch their tag
- * bytes, then probe: a miss usually ends in the tag array; a hit reads
- * one entry and the key's bytes (the node's line is prefetched first). */
-static void domain_lookup(struct ctx *c)
-{
-	const struct rb_rt_hdr *h = c->v->h;
-	const struct rb_rt_dom *t = at(c->v, h->dom_off);
-	const uint8_t *tag = at(c->v, h->dom_tag_off);
-	const char *strtab = at(c->v, h->str_off);
-	uint32_t mask = h->dom_mask, n = c->dlen, k = 0;
-	uint64_t x = h->seed, hs[RB_DOMAIN_MAX + 1];
-	uint32_t pos[RB_DOMAIN_MAX + 1];
-
-	if (!h->dom_off)
-		return;
-	for (uint32_t i = n; i-- > 0;) {
-		x = hstep(x, (unsigned char)c->dom[i]);
-		if (i == 0 || c->dom[i - 1] == '.') {
-			hs[k] = hfinal(x, n - i);
-			pos[k++] = i;
-		}
-	}
-	for (uint32_t j = 0; j < k; j++)
-		__builtin_prefetch(&tag[(uint32_t)hs[j] & mask]);
-	for (uint32_t j = 0; j < k; j++) {
-		uint32_t slot = (uint32_t)hs[j] & mask, len = n - pos[j];
-		uint8_t want = RB_RT_DOM_TAG(hs[j]);
-
-		for (uint32_t m = 0; tag[slot] && m <= mask; m++, slot = (slot + 1) & mask) {
-			const struct rb_rt_dom *e = &t[slot];
-			const uint32_t *ids;
-			uint32_t cnt;
-
-			if (tag[slot] != want || e->chk != (uint32_t)(hs[j] >> 32) ||
-			    e->n >> 24 != len)
-				continue;
-			cnt = e->n & 0xffffff;
-			ids = cnt == 1 ? &e->ids : c->pool + e->ids;
-			__builtin_prefetch(node(c->v, ids[0] >> RB_RT_DOM_SHIFT));
-			if (memcmp(strtab + e->key, c->dom + pos[j], len) != 0)
-				continue;
-			add_ref(c, ids, cnt, pos[j] == 0 ? RB_RT_DOM_WHOLE : RB_RT_DOM_SUB);
-			break;
-		}
-	}
-}
-
 static uint32_t ac_next(const struct ctx *c, const struct rb_rt_ac *ac, uint32_t s,
 			unsigned char ch)
 {
@@ -285,33 +238,87 @@ static int kw_emit(struct ctx *c, const struct rb_rt_ac *ac, uint32_t s)
 	return 0;
 }
 
-static void keyword_lookup(struct ctx *c)
+/* Probe the domain index with the hash of every label suffix: their tag
+ * bytes are prefetched first; a miss usually ends in the tag array, a hit
+ * reads one entry and the key's bytes (the node's line is prefetched
+ * before the compare). */
+static void domain_probe(struct ctx *c, const uint64_t *hs, const uint32_t *pos, uint32_t k)
+{
+	const struct rb_rt_hdr *h = c->v->h;
+	const struct rb_rt_dom *t = at(c->v, h->dom_off);
+	const uint8_t *tag = at(c->v, h->dom_tag_off);
+	const char *strtab = at(c->v, h->str_off);
+	uint32_t mask = h->dom_mask, n = c->dlen;
+
+	for (uint32_t j = 0; j < k; j++)
+		__builtin_prefetch(&tag[(uint32_t)hs[j] & mask]);
+	for (uint32_t j = 0; j < k; j++) {
+		uint32_t slot = (uint32_t)hs[j] & mask, len = n - pos[j];
+		uint8_t want = RB_RT_DOM_TAG(hs[j]);
+
+		for (uint32_t m = 0; tag[slot] && m <= mask; m++, slot = (slot + 1) & mask) {
+			const struct rb_rt_dom *e = &t[slot];
+			const uint32_t *ids;
+			uint32_t cnt;
+
+			if (tag[slot] != want || e->chk != (uint32_t)(hs[j] >> 32) ||
+			    e->n >> 24 != len)
+				continue;
+			cnt = e->n & 0xffffff;
+			ids = cnt == 1 ? &e->ids : c->pool + e->ids;
+			__builtin_prefetch(node(c->v, ids[0] >> RB_RT_DOM_SHIFT));
+			if (memcmp(strtab + e->key, c->dom + pos[j], len) != 0)
+				continue;
+			add_ref(c, ids, cnt, pos[j] == 0 ? RB_RT_DOM_WHOLE : RB_RT_DOM_SUB);
+			break;
+		}
+	}
+}
+
+/* One pass over the name, right to left: lower-case it into c->dom, hash
+ * it (recording the hash of every label suffix), and run the keyword
+ * automaton (built over the reversed keywords).  The hash and the
+ * automaton are two independent dependency chains, so the CPU overlaps
+ * them.  Then the domain index is probed. */
+static void scan_name(struct ctx *c, const char *src, uint32_t n)
 {
 	const struct rb_rt_hdr *h = c->v->h;
 	const struct rb_rt_ac *ac = at(c->v, h->ac_off);
-	uint32_t s = 0;
+	const uint32_t *dfa = at(c->v, h->kw_dfa_off);
+	const uint8_t *cls = at(c->v, h->kw_cls_off);
+	uint32_t nc = h->n_kw_cls, k = 0, s = 0;
+	int kw = !h->n_ac ? 0 : h->kw_dfa_off ? 1 : 2; /* none, DFA, sparse walk */
+	uint64_t x = h->seed, hs[RB_DOMAIN_MAX + 1];
+	uint32_t pos[RB_DOMAIN_MAX + 1];
 
-	if (!h->n_ac)
-		return;
-	if (h->kw_dfa_off) {
-		/* one dependent load per byte; output is rare (flag bit) */
-		const uint32_t *t = at(c->v, h->kw_dfa_off);
-		const uint8_t *cls = at(c->v, h->kw_cls_off);
-		uint32_t nc = h->n_kw_cls;
+	c->dlen = n;
+	c->dom[n] = 0;
+	for (uint32_t i = n; i-- > 0;) {
+		unsigned char ch = (unsigned char)src[i];
 
-		for (uint32_t i = 0; i < c->dlen; i++) {
-			s = t[(s & ~RB_RT_KW_OUT) + cls[(unsigned char)c->dom[i]]];
+		ch = (unsigned char)(ch + ((unsigned)(ch - 'A') < 26u ? 32 : 0));
+		c->dom[i] = (char)ch;
+		if (ch == '.' && i + 1 < n) { /* a label starts at i + 1 */
+			hs[k] = hfinal(x, n - i - 1);
+			pos[k++] = i + 1;
+		}
+		x = hstep(x, ch);
+		if (kw == 1) {
+			/* one dependent load per byte; output is rare (flag bit) */
+			s = dfa[(s & ~RB_RT_KW_OUT) + cls[ch]];
 			if (__builtin_expect(s & RB_RT_KW_OUT, 0) &&
 			    kw_emit(c, ac, (s & ~RB_RT_KW_OUT) / nc))
-				return;
+				kw = 0;
+		} else if (kw == 2) {
+			s = ac_next(c, ac, s, ch);
+			if (kw_emit(c, ac, s))
+				kw = 0;
 		}
-		return;
 	}
-	for (uint32_t i = 0; i < c->dlen; i++) {
-		s = ac_next(c, ac, s, (unsigned char)c->dom[i]);
-		if (kw_emit(c, ac, s))
-			return;
-	}
+	hs[k] = hfinal(x, n);
+	pos[k++] = 0;
+	if (h->dom_off)
+		domain_probe(c, hs, pos, k);
 }
 
 static struct rb_rt_list imap_lookup(const struct rb_rt_view *v, int map, int fam,
@@ -373,21 +380,15 @@ static void ctx_init(struct ctx *c, struct rb_rt_view *v, const struct rb_route_
 	c->n_kw = 0;
 	c->src_done = 0;
 	c->n_refs = 0;
-	while (n < RB_DOMAIN_MAX && d[n]) {
-		char ch = d[n];
-
-		c->dom[n++] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
-	}
-	if (n && c->dom[n - 1] == '.')
+	n = (uint32_t)strnlen(d, RB_DOMAIN_MAX);
+	if (n && d[n - 1] == '.')
 		n--;
-	c->dom[n] = 0;
-	c->dlen = n;
+	c->dlen = 0;
+	c->dom[0] = 0;
+	if (n)
+		scan_name(c, d, n);
 	c->fam = req->dst.family == AF_INET || req->dst.family == AF_INET6 ? req->dst.family : 0;
 	c->ip = req->dst.addr;
-	if (n) {
-		domain_lookup(c);
-		keyword_lookup(c);
-	}
 	if (c->fam)
 		add_list(c, imap_lookup(v, c->fam == AF_INET ? RB_RT_DST4 : RB_RT_DST6, c->fam,
 					c->ip));

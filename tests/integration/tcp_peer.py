@@ -78,11 +78,15 @@ def cmd_echo(a):
         try:
             left = a.bytes
             while left > 0:
-                b = os.urandom(min(CHUNK, left))
+                b = os.urandom(min(CHUNK if not a.rate else 65536, left))
                 hs.update(b)
                 s.sendall(b)
                 left -= len(b)
                 sent[0] += len(b)
+                # --rate MB/s: stretch the transfer over a known time.
+                ahead = sent[0] / (a.rate * 1e6) - (time.monotonic() - t0) if a.rate else 0
+                if ahead > 0:
+                    time.sleep(ahead)
             s.shutdown(socket.SHUT_WR)
         except Exception as e:  # reported below
             err.append("send: %r after %d bytes" % (e, sent[0]))
@@ -400,6 +404,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--timeout", type=float, default=60.0)
     p.add_argument("--stall", type=float, default=2.0)
+    p.add_argument("--rate", type=float, default=0.0, help="echo: send at most this many MB/s")
     sub = p.add_subparsers(dest="cmd", required=True)
     for name, fn, extra in (
             ("echo", cmd_echo, ["bytes"]),

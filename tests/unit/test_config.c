@@ -240,6 +240,16 @@ static const struct bad_case {
 	    "services.[0].chargen: 70000 is out of range 0..65535" } },
 	{ DP("") "services = ( { type = \"diag\"; echo = 7; }, { type = \"diag\"; listen = \"10.0.0.1\"; discard = 7; } );\n",
 	  1, { "services.[1].discard: port 7 is also used by services.[0]" } },
+	{ DP("") "services = ( { type = \"diag\"; fetch = 8007; } );\n", 1,
+	  { "services.[0].fetch: needs fetch_server and fetch_server_port" } },
+	{ DP("") "services = ( { type = \"diag\"; echo = 7; fetch_server = \"10.0.0.9\"; }, { type = \"diag\"; echo = 8; fetch_server_port = 80; } );\n", 2,
+	  { "services.[0].fetch_server: set without fetch (the trigger port)",
+	    "services.[1].fetch_server_port: set without fetch (the trigger port)" } },
+	{ DP("") "services = ( { type = \"diag\"; echo = 7; fetch = 7; fetch_server = \"10.0.0.9/24\"; fetch_server_port = 0; } );\n", 4,
+	  { "services.[0].fetch: port 7 is also used by echo",
+	    "services.[0].fetch_server: '10.0.0.9/24': expected an address without a prefix length",
+	    "services.[0].fetch_server_port: 0 is out of range 1..65535",
+	    "services.[0].fetch: needs fetch_server and fetch_server_port" } },
 	/* inbounds / outbounds / endpoints / route / dns */
 	{ DP("") "inbounds = ( { type = \"socks\"; listen_port = 1080; }, { tag = \"b\"; } );\n", 2,
 	  { "inbounds.[0].tag: missing required key", "inbounds.[1].type: missing required key" } },
@@ -411,7 +421,7 @@ static const char full_cfg[] =
 	"                { ip = \"fe80::1\"; mac = \"02:00:00:00:00:01\"; port = \"lan\"; } );\n"
 	"};\n"
 	"control = { ctl_socket = \"/tmp/rb.sock\"; metrics_listen = \"[::1]:9100\"; };\n"
-	"services = ( { type = \"diag\"; echo = 7; discard = 9; chargen = 19; },\n"
+	"services = ( { type = \"diag\"; echo = 7; discard = 9; chargen = 19; fetch = 8007; fetch_server = \"192.0.2.9\"; fetch_server_port = 8000; },\n"
 	"             { type = \"diag\"; tag = \"d2\"; listen = \"fd00::1\"; echo = 1007; } );\n"
 	"inbounds = ( { type = \"socks\"; tag = \"socks-in\"; listen = \"0.0.0.0\"; listen_port = 1080; } );\n"
 	"outbounds = ( { type = \"direct\"; tag = \"direct\"; }, { type = \"block\"; tag = \"block\"; } );\n"
@@ -482,6 +492,9 @@ static void test_full(void)
 	CU_ASSERT_EQUAL(cfg.services[0].listen.family, 0);
 	CU_ASSERT(cfg.services[0].echo_port == 7 && cfg.services[0].discard_port == 9 &&
 		  cfg.services[0].chargen_port == 19);
+	CU_ASSERT(cfg.services[0].fetch_port == 8007 && cfg.services[0].fetch_server_port == 8000);
+	CU_ASSERT(cidr_is(&cfg.services[0].fetch_server, "192.0.2.9"));
+	CU_ASSERT(cfg.services[1].fetch_port == 0 && cfg.services[1].fetch_server.family == 0);
 	CU_ASSERT_STRING_EQUAL(cfg.services[1].tag, "d2");
 	CU_ASSERT(cidr_is(&cfg.services[1].listen, "fd00::1"));
 	CU_ASSERT(cfg.services[1].echo_port == 1007 && cfg.services[1].discard_port == 0);
