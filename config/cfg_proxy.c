@@ -466,10 +466,9 @@ static const config_setting_t *elem_member(const config_setting_t *ls, int i, co
 	return m ? m : el;
 }
 
-/* A shadowsocks inbound or outbound: a password unless the method is
- * none; the outbound is TCP only for now (its UDP is not wired yet). */
-static void ss_check(int method, const char *password, int network, const char *what,
-		     const config_setting_t *ls, int i, const char *path, struct rb_cfg_err *e)
+/* A shadowsocks inbound or outbound: a password unless the method is none. */
+static void ss_check(int method, const char *password, const config_setting_t *ls, int i,
+		     const char *path, struct rb_cfg_err *e)
 {
 	char kp[PATHLEN];
 	const config_setting_t *el = ls ? config_setting_get_elem(ls, (unsigned)i) : NULL;
@@ -481,11 +480,6 @@ static void ss_check(int method, const char *password, int network, const char *
 		rb_cfg_error(e, elem_member(ls, i, "method"), kp,
 			     "missing required key (method '%s' needs a password)",
 			     rb_cfg_ss_method_name(method));
-	}
-	if (network == RB_CFG_NET_UDP && strcmp(what, "outbound") == 0) {
-		snprintf(kp, sizeof(kp), "%s.network", path);
-		rb_cfg_error(e, elem_member(ls, i, "network"), kp,
-			     "UDP on a shadowsocks %s is not yet supported (use \"tcp\")", what);
 	}
 }
 
@@ -503,7 +497,7 @@ static void check_inbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 			in->override_port = in->listen_port;
 		if (in->type == RB_IN_SHADOWSOCKS) {
 			snprintf(path, sizeof(path), "inbounds.[%d]", i);
-			ss_check(in->ss_method, in->password, in->network, "inbound", ls, i, path, e);
+			ss_check(in->ss_method, in->password, ls, i, path, e);
 		}
 		for (int u = 0; u < in->n_users; u++)
 			if ((in->type == RB_IN_HTTP || in->type == RB_IN_MIXED) &&
@@ -594,7 +588,7 @@ static void check_outbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 
 		if (o->type == RB_OUT_SHADOWSOCKS) {
 			snprintf(path, sizeof(path), "outbounds.[%d]", i);
-			ss_check(o->ss_method, o->password, o->network, "outbound", ls, i, path, e);
+			ss_check(o->ss_method, o->password, ls, i, path, e);
 		}
 		/* a protocol outbound's handshake through a shadowsocks hop would
 		 * need that hop's encryption: not done yet */

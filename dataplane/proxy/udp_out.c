@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 
+#include "../ss/ss_proxy.h"
 #include "udp_out.h"
 
 static int block_open(struct udp_nat *n, uint16_t ob)
@@ -38,4 +39,5 @@ const struct rb_udp_outbound_ops *const proxy_udp_outbound_ops[RB_OUT_TYPE_MAX] 
 	[RB_OUT_DIRECT] = &proxy_udp_out_direct,
 	[RB_OUT_BLOCK] = &udp_out_block,
 	[RB_OUT_SOCKS] = &proxy_udp_out_socks,
+	[RB_OUT_SHADOWSOCKS] = &rb_ss_udp_outbound_ops, /* dataplane/ss/ss_udp_out.c */
 };

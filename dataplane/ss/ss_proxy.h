@@ -15,6 +15,9 @@ struct rb_conn_worker;
 
 extern const struct rb_inbound_ops rb_ss_inbound_ops;
 extern const struct rb_outbound_ops rb_ss_outbound_ops;
+/* The outbound's UDP (ss_udp_out.c), in proxy_udp_outbound_ops[]. */
+struct rb_udp_outbound_ops;
+extern const struct rb_udp_outbound_ops rb_ss_udp_outbound_ops;
 
 /* Free the lcore's Shadowsocks state (pool, replay filter, cached keys);
  * from proxy_lcore_fini.  A no-op when it never had any. */

@@ -15,6 +15,7 @@
 #include "../rb_lcore.h"
 #include "ss_aead.h"
 #include "ss_replay.h"
+#include "ss_udp.h"
 
 /* How a configured method is carried (ss_kind_of). */
 enum ss_kind {
@@ -52,6 +53,7 @@ struct ss_lcore {
 	uint8_t in_key_ok[RB_MAX_INBOUNDS], out_key_ok[RB_MAX_OUTBOUNDS];
 	uint8_t in_key[RB_MAX_INBOUNDS][SS_MAX_KEY];
 	uint8_t out_key[RB_MAX_OUTBOUNDS][SS_MAX_KEY];
+	struct ss_udp_burst ub;      /* UDP outbound packets (ss_udp_out.c) */
 	uint8_t tmp_in[SS_LIN_MAX];
 	uint8_t tmp_out[SS_LIN_OUT];
 };

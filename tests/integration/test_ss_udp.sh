@@ -8,11 +8,14 @@
 # listener).  A wrong password gets no answer, reaches nothing and is
 # counted (ss_udp_auth, ringbox_proxy_auth_failures_total); sessions show
 # in the per-inbound counters and end after the DNS idle time (10 s).
+# The outbound's UDP (dataplane/ss/ss_udp_out.c): a SOCKS5 UDP ASSOCIATE
+# client (socks5_udp.py) -> ringbox socks inbound -> shadowsocks outbound
+# -> ss-server -u (srv ns) -> dnsmasq, for two methods.
 RB_DRIVER=${RB_DRIVER:-af_packet}
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
-rb_require_cmd dnsmasq ss-tunnel curl
+rb_require_cmd dnsmasq ss-tunnel ss-server curl
 rb_topo_two_hosts
 METHODS=(aes-128-gcm aes-256-gcm chacha20-ietf-poly1305 xchacha20-ietf-poly1305)
 PW=()
@@ -31,10 +34,20 @@ PX_SOCK=$RB_TMP/run/ctl.sock
 px_config "
 $PX_CTL
 inbounds = (
-  ${ins%,*}
+  $ins{ type = \"socks\"; tag = \"sk0\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
+  { type = \"socks\"; tag = \"sk1\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; }
 );
-outbounds = ( { type = \"direct\"; tag = \"direct\"; } );
-route = { final = \"direct\"; };
+outbounds = (
+  { type = \"direct\"; tag = \"direct\"; },
+  { type = \"shadowsocks\"; tag = \"so0\"; server = \"$RB_SRV_IP4\"; server_port = 8488;
+    method = \"${METHODS[0]}\"; password = \"${PW[0]}\"; },
+  { type = \"shadowsocks\"; tag = \"so1\"; server = \"$RB_SRV_IP4\"; server_port = 8489;
+    method = \"${METHODS[2]}\"; password = \"${PW[2]}\"; }
+);
+route = {
+  rules = ( { inbound = \"sk0\"; outbound = \"so0\"; }, { inbound = \"sk1\"; outbound = \"so1\"; } );
+  final = \"direct\";
+};
 "
 rb_dp_start --eal "-m 768"
 px_control_start
@@ -99,6 +112,22 @@ grep -q "wrongpw.example.test" "$RB_TMP/dnsmasq.log" && rb_fail "wrong password:
 auth1=$(metric 'ringbox_proxy_auth_failures_total{inbound="ss1"}')
 [ "$auth1" -gt "$auth0" ] || rb_fail "wrong password: auth failures did not move ($auth0 -> $auth1)"
 
+# the outbound: SOCKS5 UDP through ringbox to ss-server
+for k in 0 1; do
+	mi=$((k * 2))
+	rb_bg "$RB_TMP/ss-server-$k.log" ip netns exec "$RB_NS_SRV" ss-server -U -s "$RB_SRV_IP4" \
+		-p $((8488 + k)) -m "${METHODS[mi]}" -k "${PW[mi]}"
+	rb_wait_for 5 grep -q "listening" "$RB_TMP/ss-server-$k.log" ||
+		rb_fail "ss-server -U (${METHODS[mi]}) did not start: $(tail -2 "$RB_TMP/ss-server-$k.log")"
+	out=$(ip netns exec "$RB_NS_CLI" timeout 30 "$RB_PY" "$RB_LIB_DIR/socks5_udp.py" "$RB_DP_CLI_IP4" \
+		$((1080 + k)) "dns:$RB_SRV_IP4:53:so$k-a.example.test:10.9.8.7" \
+		"dns:$RB_SRV_IP4:53:so$k-b.example.test:10.9.8.7" close 2>&1) ||
+		rb_fail "outbound ${METHODS[mi]}: $out"
+	grep -q "query\[A\] so$k-a.example.test from $RB_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
+		rb_fail "outbound ${METHODS[mi]}: dnsmasq did not see the query from ss-server"
+	rb_note "outbound ${METHODS[mi]}: DNS over SOCKS5 UDP -> shadowsocks -> ss-server ok"
+done
+
 # idle sessions end: DNS sessions after 10 s
 rb_wait_for 20 sh -c "'$RB_BUILD/tools/ringboxctl' -s '$PX_SOCK' stats | grep -q 'proxy_udp_timeout'" ||
 	rb_fail "no UDP session timed out"
@@ -106,4 +135,4 @@ rb_wait_for 20 sh -c "'$RB_BUILD/tools/ringboxctl' -s '$PX_SOCK' stats | grep -q
 rb_dp_stop
 rb_assert_stat_ge drop.ss_udp_auth 1
 rb_assert_stat_ge event.proxy_udp_session 8
-rb_pass "${#METHODS[@]} methods, DNS through ss-tunnel"
+rb_pass "${#METHODS[@]} methods in, 2 out, DNS"
