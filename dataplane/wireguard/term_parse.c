@@ -68,3 +68,10 @@ enum wg_term_kind wg_term_classify(const uint8_t *ip, uint32_t len, struct wg_te
 		return udp_check(ip, p);
 	return (uint32_t)p->tot < (uint32_t)p->hl + TCP_HDR_LEN ? WG_TERM_BAD_L4 : WG_TERM_TCP;
 }
+
+int wg_term_is_icmp(const struct wg_term_pkt *p)
+{
+	if (p->v4)
+		return p->hl >= 20 && p->proto == IPPROTO_ICMP;
+	return p->hl == 40 && p->proto == IPPROTO_ICMPV6;
+}

@@ -29,5 +29,8 @@ struct wg_term_pkt {
 
 /* ip[0..len): the contiguous bytes of one decrypted packet. */
 enum wg_term_kind wg_term_classify(const uint8_t *ip, uint32_t len, struct wg_term_pkt *p);
+/* After a WG_TERM_PASS: is it ICMP (IPv4, fragments too) or ICMPv6 right
+ * after the fixed IPv6 header?  (Terminated mode drops those not for us.) */
+int wg_term_is_icmp(const struct wg_term_pkt *p);
 
 #endif

@@ -30,7 +30,9 @@
 	X(WG_UDP_BAD, wg_udp_bad, "WireGuard terminated UDP: bad length, checksum or port 0")  \
 	X(WG_UDP_REJECTED, wg_udp_rejected,                                                 \
 	  "WireGuard terminated UDP: rejected by the route, not direct, or no socket")         \
-	X(WG_UDP_FULL, wg_udp_full, "WireGuard terminated UDP: NAT session table full")
+	X(WG_UDP_FULL, wg_udp_full, "WireGuard terminated UDP: NAT session table full")    \
+	X(WG_ICMP_DROPPED, wg_icmp_dropped,                                                 \
+	  "WireGuard terminated: ICMP/ICMPv6 to an address that is not ours (not relayed)")
 
 #define RB_EVENT_WG(X)                                                                      \
 	X(WG_RX_DATA, wg_rx_data, "WireGuard: data messages decrypted and delivered")          \

@@ -12,9 +12,14 @@
  * them back into the tunnel (the peer's allowed IPs).  A peer's packets are
  * all decrypted on its owner lcore, so its flows live there.
  *
- * UDP goes to NAT sessions (wg_term_udp.c).  Not terminated (left to the
- * routed path): packets to our own addresses, IPv4 fragments, IPv6 with
- * extension headers, and everything but TCP and UDP.
+ * UDP goes to NAT sessions (wg_term_udp.c).  ICMP and ICMPv6 to our own
+ * addresses take the routed path (echo requests to the endpoint address are
+ * answered through the tunnel); to any other address they are dropped and
+ * counted (wg_icmp_dropped): ringbox does not relay pings (sing-box 1.13
+ * routes ICMP echo as network "icmp" and pings from its outbound; not done
+ * here), and forwarding them raw would leak the peer's tunnel address.  Not
+ * terminated (left to the routed path): packets to our own addresses, IPv4
+ * fragments and IPv6 extension headers of TCP/UDP, other protocols.
  */
 #include <errno.h>
 #include <string.h>
@@ -123,6 +128,12 @@ bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 	}
 	ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	k = wg_term_classify(ip, rte_pktmbuf_data_len(m), &p);
+	if (k == WG_TERM_PASS && wg_term_is_icmp(&p) && !dst_is_ours(lc, p.v4, ip)) {
+		/* not terminated and not forwarded as it is (that would leak the
+		 * peer's tunnel address past the endpoint): counted */
+		rb_drop(lc, m, RB_DROP_WG_ICMP_DROPPED);
+		return true;
+	}
 	if (k == WG_TERM_PASS || ((k == WG_TERM_TCP || k == WG_TERM_UDP) && dst_is_ours(lc, p.v4, ip)))
 		return false;
 	switch (k) {

@@ -21,6 +21,7 @@ struct tcase {
 	unsigned flags;
 	int cut;               /* bytes of the buffer not passed */
 	enum wg_term_kind want;
+	int icmp;              /* PASS results: wg_term_is_icmp */
 };
 
 static const struct tcase cases[] = {
@@ -34,7 +35,9 @@ static const struct tcase cases[] = {
 	{"v4 UDP length past the packet", 0, IPPROTO_UDP, 40, F_ULEN_BIG, 0, WG_TERM_BAD_L4},
 	{"v4 UDP length below 8", 0, IPPROTO_UDP, 40, F_ULEN_SMALL, 0, WG_TERM_BAD_L4},
 	{"v4 UDP header cut short", 0, IPPROTO_UDP, 6, F_ZERO_UDPSUM, 0, WG_TERM_BAD_L4},
-	{"v4 ICMP passes", 0, IPPROTO_ICMP, 16, 0, 0, WG_TERM_PASS},
+	{"v4 ICMP passes", 0, IPPROTO_ICMP, 16, 0, 0, WG_TERM_PASS, 1},
+	{"v4 ICMP fragment passes", 0, IPPROTO_ICMP, 64, F_FRAG, 0, WG_TERM_PASS, 1},
+	{"v4 GRE passes, not ICMP", 0, 47, 16, 0, 0, WG_TERM_PASS, 0},
 	{"v4 fragment passes", 0, IPPROTO_TCP, 40, F_FRAG, 0, WG_TERM_PASS},
 	{"v4 bad header checksum", 0, IPPROTO_TCP, 20, F_BAD_IPSUM, 0, WG_TERM_BAD_IP},
 	{"v4 total length past the buffer", 0, IPPROTO_TCP, 20, F_TOT_BIG, 0, WG_TERM_BAD_IP},
@@ -44,9 +47,11 @@ static const struct tcase cases[] = {
 	{"v6 UDP", 1, IPPROTO_UDP, 30, 0, 0, WG_TERM_UDP},
 	{"v6 UDP zero checksum is bad", 1, IPPROTO_UDP, 30, F_ZERO_UDPSUM, 0, WG_TERM_BAD_L4},
 	{"v6 UDP bad checksum", 1, IPPROTO_UDP, 30, F_BAD_L4SUM, 0, WG_TERM_BAD_L4},
-	{"v6 extension header passes", 1, 0 /* hop-by-hop */, 16, 0, 0, WG_TERM_PASS},
+	{"v6 extension header passes", 1, 0 /* hop-by-hop */, 16, 0, 0, WG_TERM_PASS, 0},
+	{"v6 ICMPv6 passes", 1, IPPROTO_ICMPV6, 16, 0, 0, WG_TERM_PASS, 1},
+	{"v4 ICMPv6 number is not ICMP", 0, IPPROTO_ICMPV6, 16, 0, 0, WG_TERM_PASS, 0},
 	{"v6 payload past the buffer", 1, IPPROTO_TCP, 20, 0, 4, WG_TERM_BAD_IP},
-	{"too short for anything", 0, IPPROTO_TCP, 0, 0, 12, WG_TERM_PASS},
+	{"too short for anything", 0, IPPROTO_TCP, 0, 0, 12, WG_TERM_PASS, 0},
 };
 
 static uint32_t build(const struct tcase *c, uint8_t *buf)
@@ -117,6 +122,12 @@ static void test_cases(void)
 		if (k != c->want)
 			fprintf(stderr, "case '%s': got %d, want %d\n", c->name, k, c->want);
 		CU_ASSERT_EQUAL(k, c->want);
+		if (k == WG_TERM_PASS) {
+			if (wg_term_is_icmp(&p) != c->icmp)
+				fprintf(stderr, "case '%s': is_icmp %d, want %d\n", c->name,
+					wg_term_is_icmp(&p), c->icmp);
+			CU_ASSERT_EQUAL(wg_term_is_icmp(&p), c->icmp);
+		}
 		if (k == WG_TERM_TCP || k == WG_TERM_UDP) {
 			CU_ASSERT_EQUAL(p.v4, !c->v6);
 			CU_ASSERT_EQUAL(p.hl, c->v6 ? 40 : 20);
