@@ -321,6 +321,7 @@ size_t tcp_write(struct tcp_conn *c, const void *buf, size_t len)
 			if (tcp_mem_charge(st, st->lc->dp->pool->elt_size) < 0) {
 				rb_drop_count(st->lc, RB_DROP_TCP_MEM_LIMIT);
 				c->flags |= TF_WANT_WRITE;
+				tcp_mem_wait(c);
 				break;
 			}
 			tcp_mem_uncharge(st, st->lc->dp->pool->elt_size);
@@ -366,6 +367,8 @@ int tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m)
 		ts += s->buf_len;
 	if (st->mem + ts > st->prm.mem_limit) {
 		rb_drop_count(st->lc, RB_DROP_TCP_MEM_LIMIT);
+		c->flags |= TF_WANT_WRITE;
+		tcp_mem_wait(c);
 		return -ENOBUFS;
 	}
 	while (m != NULL) {

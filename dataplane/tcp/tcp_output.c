@@ -161,11 +161,14 @@ uint8_t tcp_wscale_for(uint32_t rcvbuf)
 
 uint32_t tcp_rcv_space(const struct tcp_conn *c)
 {
-	uint32_t q = c->rcvq.bytes;
+	uint32_t q = c->rcvq.bytes, space;
 
 	for (int i = 0; i < c->n_ooo; i++)
 		q += c->ooo[i].len;
-	return c->rcvbuf > q ? c->rcvbuf - q : 0;
+	space = c->rcvbuf > q ? c->rcvbuf - q : 0;
+	/* Do not offer what the lcore's memory could not take: data beyond
+	 * it would be dropped (tcp_mem_limit) and cost the peer an RTO. */
+	return RTE_MIN(space, tcp_mem_rcv_budget(c->st));
 }
 
 static uint32_t tcp_rcv_edge(const struct tcp_conn *c)

@@ -72,12 +72,14 @@ enum {
 	TF_RFIN_OOO = 1 << 22,   /* rfin_seq valid */
 	TF_TLP_ARMED = 1 << 23,  /* t_rexmt holds a probe timeout (RFC 8985 7.2) */
 	TF_TLP_OUT = 1 << 24,    /* a tail loss probe is outstanding (RFC 8985 7.3) */
+	TF_MEM_WAIT = 1 << 25,   /* a write was refused for lcore memory: on mem_wait */
 };
 
 struct tcp_conn {
 	LIST_ENTRY(tcp_conn) hlink;     /* connection hash */
 	LIST_ENTRY(tcp_conn) wlink;     /* timer wheel slot */
 	TAILQ_ENTRY(tcp_conn) plink;    /* pending output / reap */
+	TAILQ_ENTRY(tcp_conn) mlink;    /* mem_wait */
 	struct tcp_stack *st;
 	struct tcp_listener *lst;       /* SYN_RECEIVED: the listener to account to */
 	struct tcp_key key;
@@ -178,7 +180,7 @@ struct tcp_stack {
 	/* connection table */
 	LIST_HEAD(tcp_hbucket, tcp_conn) *htab;
 	uint32_t hmask, hseed;
-	uint32_t n_conns, n_tw, n_synrcvd;
+	uint32_t n_conns, n_tw, n_synrcvd, n_mem_wait;
 	uint64_t mem;                   /* bytes of queued buffers */
 	/* listeners */
 	struct tcp_listener lst[TCP_MAX_LISTENERS];
@@ -187,6 +189,8 @@ struct tcp_stack {
 	uint64_t wheel_tick;            /* last tick processed */
 	/* deferred work */
 	TAILQ_HEAD(, tcp_conn) pending, reap;
+	/* writers refused for memory: told on_writable once it is freed */
+	TAILQ_HEAD(, tcp_conn) mem_wait;
 	int in_input;
 	/* free connections */
 	struct tcp_conn *free_list;
@@ -251,6 +255,9 @@ struct tcp_listener *tcp_listener_lookup(struct tcp_stack *st, int family, const
 uint32_t tcp_isn(struct tcp_stack *st, const struct tcp_key *k);
 int tcp_mem_charge(struct tcp_stack *st, uint32_t truesize);
 void tcp_mem_uncharge(struct tcp_stack *st, uint32_t truesize);
+void tcp_mem_wait(struct tcp_conn *c);                 /* a write was refused for memory */
+/* Receive space the lcore's memory still allows (payload bytes). */
+uint32_t tcp_mem_rcv_budget(const struct tcp_stack *st);
 void tcp_mbq_free(struct tcp_stack *st, struct tcp_mbq *q);
 void tcp_notify_readable(struct tcp_conn *c);
 

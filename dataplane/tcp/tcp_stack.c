@@ -26,7 +26,7 @@ struct tcp_slab {
 static const struct tcp_params tcp_params_default = {
 	.max_conns = 65536,
 	.max_time_wait = 16384,
-	.mem_limit = 256ull << 20,
+	.mem_limit = 256ull << 20, /* at most; see tcp_mem_default() */
 	.sndbuf = 512 * 1024,
 	.rcvbuf = 512 * 1024,
 	.backlog = 1024,
@@ -72,6 +72,23 @@ static void tcp_secret(uint64_t k[2])
 	}
 }
 
+/* All queues of all lcores together may hold at most half of the mbuf
+ * pool: the rest is for the RX rings, packets in flight and headers.  A
+ * pool drained by TCP queues starves RX, so no ACK can come in to free
+ * them, and every connection of the port stalls for good. */
+static uint64_t tcp_mem_default(const struct rb_lcore *lc)
+{
+	const struct rte_mempool *mp = lc->dp->pool;
+	unsigned workers = lc->dp->n_workers ? lc->dp->n_workers : 1;
+	uint64_t share;
+
+	if (mp == NULL)
+		return tcp_params_default.mem_limit;
+	share = (uint64_t)mp->size * rte_pktmbuf_data_room_size((struct rte_mempool *)mp) / 2 /
+		workers;
+	return RTE_MIN(share, tcp_params_default.mem_limit);
+}
+
 int tcp_lcore_init(struct rb_lcore *lc)
 {
 	struct tcp_stack *st;
@@ -85,6 +102,7 @@ int tcp_lcore_init(struct rb_lcore *lc)
 		return -ENOMEM;
 	st->lc = lc;
 	st->prm = tcp_params_default;
+	st->prm.mem_limit = tcp_mem_default(lc);
 	st->hz = lc->dp->tsc_hz;
 	st->tsc_ms = st->hz / 1000 ? st->hz / 1000 : 1;
 	st->tsc_us = st->hz / 1000000 ? st->hz / 1000000 : 1;
@@ -104,6 +122,7 @@ int tcp_lcore_init(struct rb_lcore *lc)
 	st->wheel_tick = lc->now / st->tsc_ms;
 	TAILQ_INIT(&st->pending);
 	TAILQ_INIT(&st->reap);
+	TAILQ_INIT(&st->mem_wait);
 	tcp_secret(st->isn_key);
 	tcp_secret(st->cookie_key);
 	st->hseed = (uint32_t)st->isn_key[0] ^ (uint32_t)rte_rand();
@@ -203,6 +222,54 @@ void tcp_mem_uncharge(struct tcp_stack *st, uint32_t truesize)
 	st->mem = st->mem > truesize ? st->mem - truesize : 0;
 }
 
+uint32_t tcp_mem_rcv_budget(const struct tcp_stack *st)
+{
+	uint64_t free = st->prm.mem_limit > st->mem ? st->prm.mem_limit - st->mem : 0;
+
+	/* payload: a full-sized segment fills about 2/3 of its buffer */
+	return (uint32_t)RTE_MIN(free / 2, (uint64_t)UINT32_MAX);
+}
+
+void tcp_mem_wait(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+
+	if (c->flags & (TF_MEM_WAIT | TF_REAP))
+		return;
+	c->flags |= TF_MEM_WAIT;
+	TAILQ_INSERT_TAIL(&st->mem_wait, c, mlink);
+	st->n_mem_wait++;
+}
+
+static void tcp_mem_wait_remove(struct tcp_conn *c)
+{
+	if (!(c->flags & TF_MEM_WAIT))
+		return;
+	TAILQ_REMOVE(&c->st->mem_wait, c, mlink);
+	c->flags &= ~TF_MEM_WAIT;
+	c->st->n_mem_wait--;
+}
+
+/* Once 1/8 of the limit is free again, tell the writers that were refused
+ * (those refused again meanwhile wait for the next round). */
+static void tcp_mem_wake(struct tcp_stack *st)
+{
+	uint32_t n = st->n_mem_wait;
+
+	if (n == 0 || st->mem + st->prm.mem_limit / 8 > st->prm.mem_limit)
+		return;
+	while (n-- > 0 && !TAILQ_EMPTY(&st->mem_wait)) {
+		struct tcp_conn *c = TAILQ_FIRST(&st->mem_wait);
+
+		tcp_mem_wait_remove(c);
+		if ((c->flags & TF_APP) && tcp_send_space(c) > 0) {
+			c->flags &= ~TF_WANT_WRITE;
+			if (c->cb && c->cb->on_writable)
+				c->cb->on_writable(c);
+		}
+	}
+}
+
 void tcp_mbq_free(struct tcp_stack *st, struct tcp_mbq *q)
 {
 	struct rte_mbuf *m = q->head, *n;
@@ -295,6 +362,7 @@ void tcp_conn_drop(struct tcp_conn *c, int err)
 		tcp_mbq_free(st, &q);
 	}
 	c->n_ooo = 0;
+	tcp_mem_wait_remove(c);
 	if (c->flags & TF_PENDING) {
 		TAILQ_REMOVE(&st->pending, c, plink);
 		c->flags &= ~TF_PENDING;
@@ -475,6 +543,7 @@ void tcp_lcore_poll(struct rb_lcore *lc)
 			tcp_wheel_slot(st, st->wheel_tick % TCP_WHEEL_SLOTS, st->wheel_tick);
 		}
 	}
+	tcp_mem_wake(st);
 	if (--st->in_input == 0)
 		tcp_deferred_run(st);
 }
