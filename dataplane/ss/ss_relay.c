@@ -5,8 +5,8 @@
  *
  * Records go through the codec's burst AEAD: a seal call takes up to
  * SS_LIN_MAX bytes of plaintext (8 chunks, one rb_aead_batch_run); an open
- * call takes what one mbuf segment holds and queues its payload opens into
- * one batch.
+ * call takes up to SS_LIN_MAX bytes of the chain, gathered, and queues the
+ * payload opens of the whole chunks in it into one batch.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -282,16 +282,32 @@ struct rte_mbuf *ss_mbuf_open(struct rb_lcore *lc, struct ss_lcore *sl, struct s
 			      struct rte_mbuf *m, int *err)
 {
 	struct obuf o = {0};
+	const struct rte_mbuf *seg = m;
+	uint32_t off = 0;
 
 	*err = 0;
-	for (const struct rte_mbuf *seg = m; seg; seg = seg->next) {
-		const uint8_t *p = rte_pktmbuf_mtod(seg, const uint8_t *);
-		size_t n = seg->data_len;
+	while (seg) {
+		size_t lin = 0, done = 0;
 
-		while (n) {
+		/* gather up to SS_LIN_MAX bytes: whole chunks are then opened
+		 * in place, their payloads in one batch */
+		while (seg && lin < SS_LIN_MAX) {
+			uint32_t k = seg->data_len - off;
+
+			if (k > SS_LIN_MAX - lin)
+				k = (uint32_t)(SS_LIN_MAX - lin);
+			memcpy(sl->tmp_in + lin, rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), k);
+			lin += k;
+			off += k;
+			if (off == seg->data_len) {
+				seg = seg->next;
+				off = 0;
+			}
+		}
+		while (done < lin) {
 			size_t used = 0, prod = 0;
-			int rc = ss_dec(lc->aead, c, p, n, &used, sl->tmp_out, sizeof(sl->tmp_out),
-					&prod);
+			int rc = ss_dec(lc->aead, c, sl->tmp_in + done, lin - done, &used, sl->tmp_out,
+					sizeof(sl->tmp_out), &prod);
 
 			if (rc != SS_OK) {
 				*err = rc == SS_ERR_INTERNAL ? -EIO : -EBADMSG;
@@ -305,8 +321,7 @@ struct rte_mbuf *ss_mbuf_open(struct rb_lcore *lc, struct ss_lcore *sl, struct s
 				*err = -EIO; /* cannot happen: tmp_out holds a whole chunk */
 				goto fail;
 			}
-			p += used;
-			n -= used;
+			done += used;
 		}
 	}
 	rte_pktmbuf_free(m);
