@@ -664,15 +664,19 @@ oom:
 }
 
 /* The automaton as a full DFA over byte classes (bytes that occur in no
- * keyword share class 0): row s holds the next state's row for each class,
- * RB_RT_KW_OUT when that state has output.  BFS order puts every fail link
- * before its state, so a missing edge copies the fail state's finished
- * row.  NULL (no error) when the table would exceed RB_RT_KW_DFA_MAX. */
+ * keyword share class 0): row r holds the next state's row offset for
+ * each class.  The DFA numbers the states without output first, so "has
+ * output" is one compare (row >= out_row) and the next-state load is all
+ * that is on the critical path; map[] takes a DFA state back to its
+ * automaton state.  BFS order puts every fail link before its state, so a
+ * missing edge copies the fail state's finished row.  NULL (no error)
+ * when the table would exceed RB_RT_KW_DFA_MAX. */
 static uint32_t *build_kw_dfa(struct cc *c, const struct rb_rt_ac *ac, uint32_t n_ac,
-			      uint8_t cls[256], uint32_t *n_cls_out)
+			      uint8_t cls[256], uint32_t *n_cls_out, uint32_t **map_out,
+			      uint32_t *out_row)
 {
 	const uint32_t *pool = c->pool.p;
-	uint32_t n_cls = 1, *t;
+	uint32_t n_cls = 1, *t = NULL, *perm = NULL, *map = NULL, n_plain = 0, np = 0;
 	unsigned char rep[256];
 
 	memset(cls, 0, 256);
@@ -688,31 +692,44 @@ static uint32_t *build_kw_dfa(struct cc *c, const struct rb_rt_ac *ac, uint32_t 
 	if ((uint64_t)n_ac * n_cls * 4 > RB_RT_KW_DFA_MAX)
 		return NULL;
 	t = calloc((size_t)n_ac * n_cls, 4);
-	if (!t) {
-		c->oom = 1;
-		return NULL;
-	}
+	perm = malloc((size_t)n_ac * 4);
+	map = malloc((size_t)n_ac * 4);
+	if (!t || !perm || !map)
+		goto oom;
+	/* states without output (the root among them) first */
+	for (uint32_t s = 0; s < n_ac; s++)
+		if (!ac[s].ids.n && !ac[s].out_next)
+			n_plain++;
+	for (uint32_t pass = 0; pass < 2; pass++)
+		for (uint32_t s = 0; s < n_ac; s++)
+			if ((!ac[s].ids.n && !ac[s].out_next) == !pass) {
+				perm[s] = np;
+				map[np++] = s;
+			}
 	for (uint32_t s = 0; s < n_ac; s++) {
-		uint32_t *row = t + (size_t)s * n_cls;
+		uint32_t *row = t + (size_t)perm[s] * n_cls;
 		const uint32_t *e = pool + ac[s].edge_off;
 		uint32_t k = 0;
 
 		if (s)
-			memcpy(row, t + (size_t)ac[s].fail * n_cls, n_cls * 4);
-		else
-			for (uint32_t x = 0; x < n_cls; x++)
-				row[x] = 0;
+			memcpy(row, t + (size_t)perm[ac[s].fail] * n_cls, n_cls * 4);
 		/* edges are sorted by byte, classes are numbered in byte order */
 		for (uint32_t x = 1; x < n_cls && k < ac[s].n_edges; x++) {
-			uint32_t to;
-
 			if ((e[k] >> 24) != rep[x])
 				continue;
-			to = e[k++] & 0xffffff;
-			row[x] = to * n_cls | (ac[to].ids.n || ac[to].out_next ? RB_RT_KW_OUT : 0);
+			row[x] = perm[e[k++] & 0xffffff] * n_cls;
 		}
 	}
+	free(perm);
+	*map_out = map;
+	*out_row = n_plain * n_cls;
 	return t;
+oom:
+	c->oom = 1;
+	free(t);
+	free(perm);
+	free(map);
+	return NULL;
 }
 
 /* ------------------------------------------------------------ address interval maps */
@@ -883,11 +900,11 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	struct rb_rt_dom *dom = NULL;
 	uint8_t *dom_tag = NULL;
 	struct rb_rt_ac *ac = NULL;
-	uint32_t *dfa = NULL, n_cls = 0;
+	uint32_t *dfa = NULL, *dfa_map = NULL, n_cls = 0, out_row = 0;
 	uint8_t kw_cls[256];
 	struct rb_rt_hdr *h;
 	size_t off, size, o_nodes, o_pool, o_str, o_dom = 0, o_ac = 0, o_rx, o_iv[RB_RT_NIMAP];
-	size_t o_cls = 0, o_dfa = 0, o_tag = 0;
+	size_t o_cls = 0, o_dfa = 0, o_map = 0, o_tag = 0;
 	uint8_t *b = NULL;
 	int rc = -ENOMEM;
 
@@ -907,7 +924,7 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	ac = build_ac(&c, &n_ac);
 	if (c.kws.n && !ac)
 		goto out;
-	if (ac && !(dfa = build_kw_dfa(&c, ac, n_ac, kw_cls, &n_cls)) && c.oom)
+	if (ac && !(dfa = build_kw_dfa(&c, ac, n_ac, kw_cls, &n_cls, &dfa_map, &out_row)) && c.oom)
 		goto out;
 	for (int m = 0; m < RB_RT_NIMAP; m++)
 		if (build_imap(&c, m, &iv[m], &idx_off[m]))
@@ -978,6 +995,8 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	if (dfa) {
 		o_dfa = off;
 		off = al8(off + (size_t)n_ac * n_cls * 4);
+		o_map = off;
+		off = al8(off + (size_t)n_ac * 4);
 	}
 	for (int m = 0; m < RB_RT_NIMAP; m++) {
 		o_iv[m] = off;
@@ -1017,7 +1036,10 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	}
 	if (dfa) {
 		memcpy(b + o_dfa, dfa, (size_t)n_ac * n_cls * 4);
+		memcpy(b + o_map, dfa_map, (size_t)n_ac * 4);
 		h->kw_dfa_off = (uint32_t)o_dfa;
+		h->kw_map_off = (uint32_t)o_map;
+		h->kw_out_row = out_row;
 	}
 	for (int m = 0; m < RB_RT_NIMAP; m++) {
 		struct ivb *v = iv[m].p;
@@ -1083,6 +1105,7 @@ out:
 	free(dom_tag);
 	free(ac);
 	free(dfa);
+	free(dfa_map);
 	free(c.nodes.p);
 	free(c.cfgn.p);
 	free(c.pool.p);

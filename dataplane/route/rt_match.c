@@ -286,7 +286,8 @@ static void scan_name(struct ctx *c, const char *src, uint32_t n)
 	const struct rb_rt_ac *ac = at(c->v, h->ac_off);
 	const uint32_t *dfa = at(c->v, h->kw_dfa_off);
 	const uint8_t *cls = at(c->v, h->kw_cls_off);
-	uint32_t nc = h->n_kw_cls, k = 0, s = 0;
+	const uint32_t *map = at(c->v, h->kw_map_off);
+	uint32_t nc = h->n_kw_cls, out_row = h->kw_out_row, k = 0, s = 0;
 	int kw = !h->n_ac ? 0 : h->kw_dfa_off ? 1 : 2; /* none, DFA, sparse walk */
 	uint64_t x = h->seed, hs[RB_DOMAIN_MAX + 1];
 	uint32_t pos[RB_DOMAIN_MAX + 1];
@@ -304,10 +305,9 @@ static void scan_name(struct ctx *c, const char *src, uint32_t n)
 		}
 		x = hstep(x, ch);
 		if (kw == 1) {
-			/* one dependent load per byte; output is rare (flag bit) */
-			s = dfa[(s & ~RB_RT_KW_OUT) + cls[ch]];
-			if (__builtin_expect(s & RB_RT_KW_OUT, 0) &&
-			    kw_emit(c, ac, (s & ~RB_RT_KW_OUT) / nc))
+			/* one dependent load per byte; output is rare */
+			s = dfa[s + cls[ch]];
+			if (__builtin_expect(s >= out_row, 0) && kw_emit(c, ac, map[s / nc]))
 				kw = 0;
 		} else if (kw == 2) {
 			s = ac_next(c, ac, s, ch);

@@ -37,13 +37,10 @@
 #include <stdint.h>
 
 #define RB_RT_MAGIC    0x31425452u   /* "RTB1" */
-#define RB_RT_VERSION  4
+#define RB_RT_VERSION  5
 #define RB_RT_NO_OUTBOUND 0xffffu
 /* The keyword DFA is built only up to this size (else the sparse walk). */
 #define RB_RT_KW_DFA_MAX (8u << 20)
-/* A DFA entry: the target's row (state * n_kw_cls), this bit when the
- * target state has keyword output (its own or on its fail chain). */
-#define RB_RT_KW_OUT 0x80000000u
 
 /* A domain index id: node << RB_RT_DOM_SHIFT | flags. */
 #define RB_RT_DOM_WHOLE 1u   /* matches when the query is the key */
@@ -175,7 +172,9 @@ struct rb_rt_hdr {
 	uint32_t has_src_cidr;
 	uint32_t ac_root_off;       /* pool: uint32_t[256], the root's transitions */
 	uint32_t kw_cls_off;        /* uint8_t[256]: byte -> class (0: in no keyword) */
-	uint32_t kw_dfa_off;        /* uint32_t[n_ac * n_kw_cls] (RB_RT_KW_*), 0: none */
+	uint32_t kw_dfa_off;        /* uint32_t[n_ac * n_kw_cls], next state's row offset; 0: none */
+	uint32_t kw_map_off;        /* uint32_t[n_ac]: DFA state -> automaton state */
+	uint32_t kw_out_row;        /* rows >= this one have keyword output */
 	uint32_t n_kw_cls;
 	uint32_t dom_tag_off;       /* uint8_t[dom_mask + 1] */
 	uint32_t kw_nodes_off;      /* pool: top-level indexed rules with a keyword, */
