@@ -43,14 +43,17 @@ int ss22c_is_2022(const struct ss_method *m)
 	return m != NULL && ss2022_method_find(m->name) == m;
 }
 
-static void *layer_alloc(size_t n)
+/* Zeroed up to `clear` bytes (a decoder's 64 KiB buffer needs no clearing). */
+static void *layer_alloc(size_t n, size_t clear)
 {
 	void *p = aligned_alloc(64, (n + 63) & ~(size_t)63);
 
 	if (p)
-		memset(p, 0, n);
+		memset(p, 0, clear);
 	return p;
 }
+
+#define DEC_CLEAR (offsetof(struct dec_layer, d) + offsetof(struct ss22_dec, buf))
 
 /* The cipher the caller holds: only a pointer to the layer (and m). */
 static void attach(struct ss_cipher *c, const struct ss_method *m, struct ss_layer *l)
@@ -154,8 +157,8 @@ int ss22c_client(struct ss_cipher *encc, struct ss_cipher *decc, const struct ss
 
 	if (pad == 0 || pad > SS22C_MAX_PAD || k->n == 0)
 		return SS_ERR_INTERNAL;
-	e = layer_alloc(sizeof(*e));
-	d = layer_alloc(sizeof(*d));
+	e = layer_alloc(sizeof(*e), sizeof(*e));
+	d = layer_alloc(sizeof(*d), DEC_CLEAR);
 	if (e == NULL || d == NULL) {
 		free(e);
 		free(d);
@@ -179,7 +182,7 @@ int ss22c_client(struct ss_cipher *encc, struct ss_cipher *decc, const struct ss
 int ss22c_server_dec(struct ss_cipher *decc, const struct ss_method *m, const uint8_t *psk,
 		     struct ss_eih_users *users, struct ss_salt_cache *salts)
 {
-	struct dec_layer *d = layer_alloc(sizeof(*d));
+	struct dec_layer *d = layer_alloc(sizeof(*d), DEC_CLEAR);
 
 	if (d == NULL)
 		return SS_ERR_INTERNAL;
@@ -207,7 +210,7 @@ int ss22c_server_enc(struct ss_cipher *encc, const struct ss_cipher *decc, const
 
 	if (d == NULL || !d->server || !d->hdr_done)
 		return SS_ERR_INTERNAL;
-	e = layer_alloc(sizeof(*e));
+	e = layer_alloc(sizeof(*e), sizeof(*e));
 	if (e == NULL)
 		return SS_ERR_INTERNAL;
 	e->l.ops = &enc_ops;
