@@ -17,11 +17,14 @@
  *   mode % 4 == 2: the same for a response stream.
  *   mode % 4 == 3: data is one UDP payload, sealed by the client, flipped,
  *        opened by the server: round trip, or failure when flipped.
+ *   mode bit 3 with mode % 4 == 1: the request goes through ss_enc /
+ *        ss_dec (ss2022_compat.c, address-first plaintext) instead.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataplane/ss/ss2022_compat.h"
 #include "dataplane/ss/ss2022_udp.h"
 
 #define NOW 1700000000ull
@@ -223,6 +226,52 @@ static void udp(const struct ss_method *m, const uint8_t *data, size_t len, size
 	ss22_keys_free(&k);
 }
 
+/* Through the SIP004 calls: client ss_enc (address first), server ss_dec. */
+static void compat(const struct ss_method *m, const uint8_t *data, size_t len, size_t piece,
+		   size_t pos, uint8_t flip)
+{
+	static struct ss_cipher ce, cd, sd;
+	static uint8_t plain[1 << 17];
+	struct ss22_keys k;
+	size_t clen = 0, off = 0, got = 0, plen = sizeof(addr) + len;
+	int rc = SS_OK;
+	long w;
+
+	if (len > 60000 || ss22_keys_init(&k, m, upsk, 1) != 0 ||
+	    ss22c_client(&ce, &cd, &k, salt_c, (uint16_t)(1 + pos % SS22C_MAX_PAD), NULL) != SS_OK ||
+	    ss22c_server_dec(&sd, m, upsk, NULL, NULL) != SS_OK)
+		abort();
+	ss22_keys_free(&k);
+	memcpy(plain, addr, sizeof(addr));
+	memcpy(plain + sizeof(addr), data, len);
+	w = ss_enc(ctx, &ce, plain, plen, ct);
+	if (w <= 0 || (size_t)w > ss_enc_size(&ce, 0) + plen + 4096)
+		abort();
+	clen = (size_t)w;
+	if (flip)
+		ct[pos % clen] ^= flip;
+	while (off < clen) {
+		size_t n = clen - off < piece ? clen - off : piece, used, prod;
+
+		rc = ss_dec(ctx, &sd, ct + off, n, &used, pt + got, sizeof(pt) - got, &prod);
+		if (rc != SS_OK)
+			break;
+		if (used == 0 && prod == 0)
+			abort();
+		got += prod;
+		off += used;
+	}
+	if (flip == 0 && (rc != SS_OK || got != plen || memcmp(pt, plain, plen) != 0))
+		abort();
+	if (flip != 0 && rc == SS_OK)
+		abort();
+	if (got > plen || memcmp(pt, plain, got) != 0)
+		abort();
+	ss_cipher_wipe(&ce);
+	ss_cipher_wipe(&cd);
+	ss_cipher_wipe(&sd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct ss_method *m;
@@ -246,6 +295,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		raw(m, mi, data, size, piece);
 		break;
 	case 1:
+		if (data[-5] & 8) {
+			compat(m, data, size, piece, pos, data[-1]);
+			break;
+		}
+		/* fall through */
 	case 2:
 		stream(m, mi, data[-5] % 4 == 2, mi < 2 && (data[-5] & 4), data, size, piece, pos,
 		       data[-1]);
