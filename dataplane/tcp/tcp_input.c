@@ -801,8 +801,17 @@ void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
 				rb_drop_count(lc, RB_DROP_TCP_BAD_ACK);
 			return;
 		}
-		if (c->backoff == 0 && !(c->flags & TF_TS))
+		/* The handshake's RTT (RFC 6298 2.2): from the echoed
+		 * timestamp, or timed when the SYN-ACK was not retransmitted
+		 * (Karn); without it the first losses wait rto_init_ms. */
+		if ((c->flags & TF_TS) && sg->o.has_ts && sg->o.tsecr) {
+			uint32_t ms = tcp_now_ms(st) + c->ts_offset - sg->o.tsecr;
+
+			if (ms < 3600 * 1000)
+				tcp_rtt_sample(c, ms ? ms * 1000 : 500);
+		} else if (c->backoff == 0) {
 			tcp_rtt_sample(c, (uint32_t)((tcp_now(st) - c->rtt_start) / st->tsc_us));
+		}
 		c->snd_una = sg->ack;
 		c->snd_wnd = (uint32_t)sg->wnd << c->snd_ws;
 		c->max_snd_wnd = RTE_MAX(c->max_snd_wnd, c->snd_wnd);

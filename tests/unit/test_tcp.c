@@ -19,6 +19,7 @@
 #define SEC 1000000000ull
 
 void test_tcp_data_register(CU_pSuite s);
+void test_tcp_close_register(CU_pSuite s);
 
 static void test_handshake(void)
 {
@@ -551,6 +552,7 @@ int main(void)
 	CU_add_test(s, "connection and memory bounds", test_bounds);
 	d = CU_add_suite("tcp data", NULL, NULL);
 	test_tcp_data_register(d);
+	test_tcp_close_register(s);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
