@@ -65,5 +65,9 @@ void proxy_udp_out_ready(struct udp_nat *n, int err);
 void proxy_udp_out_recv(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *from);
 /* The upstream is gone (a control connection closed): the session ends. */
 void proxy_udp_out_closed(struct udp_nat *n);
+/* Parse and strip the RFC 1928 7 header (RSV RSV FRAG ATYP ADDR PORT) at
+ * the front of m into *addr: 0, or -1 with m dropped and counted
+ * (proxy_udp_fragment for FRAG != 0, proxy_udp_malformed otherwise). */
+int proxy_udp_strip_header(struct rb_lcore *lc, struct rte_mbuf *m, struct rb_dest *addr);
 
 #endif

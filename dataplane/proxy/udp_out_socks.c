@@ -58,31 +58,12 @@ static void su_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_
 		    void *arg)
 {
 	struct socks_udp *su = arg;
-	struct rb_lcore *lc = proxy_udp_nat_lcore(su->n);
-	uint32_t len = rte_pktmbuf_pkt_len(m), hlen = len < SU_HDR_MAX ? len : SU_HDR_MAX;
-	uint8_t hb[SU_HDR_MAX];
-	const uint8_t *h;
 	struct rb_dest src;
-	int hl;
 
 	(void)sock;
 	(void)from; /* udp_open delivers only the relay's datagrams */
-	h = rte_pktmbuf_read(m, 0, hlen, hb);
-	if (h == NULL) {
-		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
-		return;
-	}
-	if (hlen >= 3 && h[0] == 0 && h[1] == 0 && h[2] != 0) {
-		rb_drop(lc, m, RB_DROP_PROXY_UDP_FRAGMENT);
-		return;
-	}
-	hl = rb_socks5_udp_parse(h, hlen, &src);
-	if (hl < 0) {
-		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
-		return;
-	}
-	rte_pktmbuf_adj(m, (uint16_t)hl);
-	proxy_udp_out_recv(su->n, m, &src);
+	if (proxy_udp_strip_header(proxy_udp_nat_lcore(su->n), m, &src) == 0)
+		proxy_udp_out_recv(su->n, m, &src);
 }
 
 /* Write a handshake message; its bytes may hold the password: wiped. */

@@ -372,6 +372,30 @@ static int dest_equal(const struct rb_dest *x, const struct rb_dest *y)
 
 /* ------------------------------------------------------------ datagrams */
 
+int proxy_udp_strip_header(struct rb_lcore *lc, struct rte_mbuf *m, struct rb_dest *addr)
+{
+	uint8_t hb[UDP_HDR_MAX];
+	uint32_t len = rte_pktmbuf_pkt_len(m), hlen = len < UDP_HDR_MAX ? len : UDP_HDR_MAX;
+	const uint8_t *h = rte_pktmbuf_read(m, 0, hlen, hb);
+	int hl;
+
+	if (h == NULL) {
+		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
+		return -1;
+	}
+	if (hlen >= 3 && h[0] == 0 && h[1] == 0 && h[2] != 0) {
+		rb_drop(lc, m, RB_DROP_PROXY_UDP_FRAGMENT);
+		return -1;
+	}
+	hl = rb_socks5_udp_parse(h, hlen, addr);
+	if (hl < 0 || addr->port == 0) {
+		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
+		return -1;
+	}
+	rte_pktmbuf_adj(m, (uint16_t)hl);
+	return 0;
+}
+
 /* From a destination (through the outbound): prepend the header naming
  * it, send to the client. */
 void proxy_udp_out_recv(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *src)
@@ -411,12 +435,8 @@ static void assoc_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct u
 {
 	struct proxy_udp_assoc *a = arg;
 	struct rb_lcore *lc = a->s->pl->lc;
-	uint8_t hb[UDP_HDR_MAX];
-	const uint8_t *h;
-	uint32_t len = rte_pktmbuf_pkt_len(m), hlen = len < UDP_HDR_MAX ? len : UDP_HDR_MAX;
 	struct rb_dest dst;
 	struct udp_nat *n;
-	int hl;
 
 	(void)sock;
 	if (from->family != a->family || memcmp(from->addr, a->caddr, alen(a->family)) != 0 ||
@@ -424,23 +444,10 @@ static void assoc_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct u
 		rb_drop(lc, m, RB_DROP_PROXY_UDP_FOREIGN);
 		return;
 	}
-	h = rte_pktmbuf_read(m, 0, hlen, hb);
-	if (h == NULL) {
-		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
+	if (proxy_udp_strip_header(lc, m, &dst) != 0)
 		return;
-	}
-	if (hlen >= 3 && h[0] == 0 && h[1] == 0 && h[2] != 0) {
-		rb_drop(lc, m, RB_DROP_PROXY_UDP_FRAGMENT);
-		return;
-	}
-	hl = rb_socks5_udp_parse(h, hlen, &dst);
-	if (hl < 0 || dst.port == 0) {
-		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
-		return;
-	}
 	a->ifport = from->ifport;
 	memcpy(a->laddr, from->laddr, 16);
-	rte_pktmbuf_adj(m, (uint16_t)hl);
 	LIST_FOREACH(n, &a->nats, link)
 		if (n->cport == from->port && dest_equal(&n->dst, &dst))
 			break;
