@@ -903,7 +903,7 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	uint32_t *dfa = NULL, *dfa_map = NULL, n_cls = 0, out_row = 0;
 	uint8_t kw_cls[256];
 	struct rb_rt_hdr *h;
-	size_t off, size, o_nodes, o_pool, o_str, o_dom = 0, o_ac = 0, o_rx, o_iv[RB_RT_NIMAP];
+	size_t off, size, o_nodes, o_nhead, o_pool, o_str, o_dom = 0, o_ac = 0, o_rx, o_iv[RB_RT_NIMAP];
 	size_t o_cls = 0, o_dfa = 0, o_map = 0, o_tag = 0;
 	uint8_t *b = NULL;
 	int rc = -ENOMEM;
@@ -974,6 +974,8 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 		goto out;
 	/* layout */
 	off = al8(sizeof(struct rb_rt_hdr));
+	o_nhead = off;
+	off = al8(off + (size_t)r->n_rules * sizeof(struct rb_rt_nhead));
 	o_nodes = off;
 	off = al8(off + c.nodes.n * sizeof(struct rb_rt_node));
 	o_pool = off;
@@ -1019,6 +1021,9 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	/* Empty vectors may have no storage (memcpy from NULL is undefined). */
 	if (c.nodes.n)
 		memcpy(b + o_nodes, c.nodes.p, c.nodes.n * sizeof(struct rb_rt_node));
+	for (int i = 0; i < r->n_rules; i++)
+		rb_rt_nhead_of((const struct rb_rt_node *)c.nodes.p + i,
+			       (struct rb_rt_nhead *)(b + o_nhead) + i);
 	if (c.pool.n)
 		memcpy(b + o_pool, c.pool.p, c.pool.n * 4);
 	if (c.strs.n)
@@ -1072,6 +1077,7 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	h->n_rules = (uint32_t)r->n_rules;
 	h->n_nodes = (uint32_t)c.nodes.n;
 	h->nodes_off = (uint32_t)o_nodes;
+	h->nhead_off = (uint32_t)o_nhead;
 	h->pool_off = (uint32_t)o_pool;
 	h->pool_n = (uint32_t)c.pool.n;
 	h->str_off = (uint32_t)o_str;

@@ -62,6 +62,10 @@ int rb_rt_find_inbound(const struct rb_rt_view *v, const char *tag);
 /* Is addr (network order) non-public (sing-box's !IsPublicAddr)? */
 int rb_rt_ip_is_private(int family, const uint8_t *addr);
 
+/* The head of a top-level node (the compiler writes it, validation
+ * compares it). */
+void rb_rt_nhead_of(const struct rb_rt_node *n, struct rb_rt_nhead *out);
+
 /* Hash of a domain key as the table stores it (compiler and matcher):
  * right to left, so the matcher gets every label suffix's in one pass. */
 uint64_t rb_rt_dom_hash(uint64_t seed, const char *s, size_t len);

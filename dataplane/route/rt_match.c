@@ -65,6 +65,11 @@ static inline const struct rb_rt_node *node(const struct rb_rt_view *v, uint32_t
 	return (const struct rb_rt_node *)at(v, v->h->nodes_off) + i;
 }
 
+static inline const struct rb_rt_nhead *nhead(const struct rb_rt_view *v, uint32_t i)
+{
+	return (const struct rb_rt_nhead *)at(v, v->h->nhead_off) + i;
+}
+
 static inline const char *str(const struct rb_rt_view *v, uint32_t off)
 {
 	return (const char *)at(v, v->h->str_off) + off;
@@ -172,8 +177,8 @@ static void add_ref(struct ctx *c, const uint32_t *p, uint32_t n, uint32_t want)
 {
 	if (n && c->n_refs < MAX_REFS) {
 		c->refs[c->n_refs++] = (struct ref){p, n, want};
-		/* the first candidate's node is read next: start the miss now */
-		__builtin_prefetch(node(c->v, 0) + ref_id(&c->refs[c->n_refs - 1], p[0]));
+		/* the first candidate's head is read next: start the miss now */
+		__builtin_prefetch(nhead(c->v, 0) + ref_id(&c->refs[c->n_refs - 1], p[0]));
 	}
 }
 
@@ -266,7 +271,7 @@ static void domain_probe(struct ctx *c, const uint64_t *hs, const uint32_t *pos,
 				continue;
 			cnt = e->n & 0xffffff;
 			ids = cnt == 1 ? &e->ids : c->pool + e->ids;
-			__builtin_prefetch(node(c->v, ids[0] >> RB_RT_DOM_SHIFT));
+			__builtin_prefetch(nhead(c->v, ids[0] >> RB_RT_DOM_SHIFT));
 			if (memcmp(strtab + e->key, c->dom + pos[j], len) != 0)
 				continue;
 			add_ref(c, ids, cnt, pos[j] == 0 ? RB_RT_DOM_WHOLE : RB_RT_DOM_SUB);
@@ -624,29 +629,30 @@ int rb_rt_match(struct rb_rt_view *v, const struct rb_route_req *req,
 	ctx_init(&c, v, req);
 	memset(cur, 0, sizeof(uint32_t) * c.n_refs);
 	while ((id = next_candidate(&c, cur, &from_ref, &lin)) != UINT32_MAX) {
-		const struct rb_rt_node *n = node(v, id);
+		const struct rb_rt_nhead *nh = nhead(v, id);
+		const struct rb_rt_node *n;
 
-		/* a node with only indexed destination items that an index
+		/* a rule with only indexed destination items that an index
 		 * produced has matched: no need to evaluate it again */
-		if (!(from_ref && (n->items & ~RB_RTI_DST_INDEXED) == 0 && n->kind == RB_RT_DEFAULT &&
-		      !n->invert && n->items) &&
-		    !eval(&c, id, 0))
+		if (!(from_ref && (nh->flags & RB_RT_NH_PROVEN)) && !eval(&c, id, 0))
 			continue;
-		switch (n->action) {
+		switch (nh->action) {
 		case RB_RA_ROUTE:
 			res->action = RB_ACT_ROUTE;
-			res->outbound = n->outbound;
+			res->outbound = nh->outbound;
 			res->rule = id < 0xfffe ? (uint16_t)id : 0xfffe;
-			apply_overrides(n, res);
+			if (nh->flags & RB_RT_NH_OVERRIDE)
+				apply_overrides(node(v, id), res);
 			return 0;
 		case RB_RA_REJECT:
 			res->action = RB_ACT_REJECT;
-			res->reject = n->reject_method;
+			res->reject = nh->reject_method;
 			res->rule = id < 0xfffe ? (uint16_t)id : 0xfffe;
 			return 0;
 		case RB_RA_SNIFF:
 			if (req->sniff.proto != RB_SNIFF_NONE)
 				continue; /* sniffed already (or tried): go on */
+			n = node(v, id);
 			res->need_sniff = 1;
 			res->sniff_timeout_ms = n->sniff_timeout_ms;
 			res->sniffers = n->sniffers;
@@ -655,12 +661,13 @@ int rb_rt_match(struct rb_rt_view *v, const struct rb_route_req *req,
 		case RB_RA_RESOLVE:
 			if (!dst_is_domain_only || !req->dst.domain[0])
 				continue;
+			n = node(v, id);
 			res->need_resolve = 1;
 			res->resolve_strategy = n->strategy;
 			res->rule = id < 0xfffe ? (uint16_t)id : 0xfffe;
 			return 0;
 		case RB_RA_ROUTE_OPTIONS:
-			apply_overrides(n, res);
+			apply_overrides(node(v, id), res);
 			continue;
 		default:
 			continue;

@@ -111,6 +111,20 @@ static int strs_ok(const struct vctx *v, struct rb_rt_list l)
 	return 1;
 }
 
+void rb_rt_nhead_of(const struct rb_rt_node *n, struct rb_rt_nhead *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->items = (uint16_t)n->items;
+	out->outbound = n->outbound;
+	out->action = n->action;
+	out->reject_method = n->reject_method;
+	if (n->kind == RB_RT_DEFAULT && !n->invert && n->items &&
+	    (n->items & ~RB_RTI_DST_INDEXED) == 0)
+		out->flags |= RB_RT_NH_PROVEN;
+	if (n->override_family || n->override_port)
+		out->flags |= RB_RT_NH_OVERRIDE;
+}
+
 static int check_nodes(struct vctx *v)
 {
 	const struct rb_rt_hdr *h = v->h;
@@ -134,6 +148,14 @@ static int check_nodes(struct vctx *v)
 				return bad(v, "node %u: child before its parent", i);
 		if (x->action == RB_RA_ROUTE && x->outbound >= h->n_outbounds)
 			return bad(v, "node %u: outbound %u out of range", i, x->outbound);
+		if (i < h->n_rules) {
+			const struct rb_rt_nhead *nh = (const void *)(v->base + h->nhead_off);
+			struct rb_rt_nhead want;
+
+			rb_rt_nhead_of(x, &want);
+			if (x->items > 0xffff || memcmp(&nh[i], &want, sizeof(want)) != 0)
+				return bad(v, "node %u: head does not match the node", i);
+		}
 	}
 	return 0;
 }
@@ -288,6 +310,7 @@ int rb_rt_validate(const void *blob, size_t len, char *err, size_t errlen)
 		return bad(&v, "checksum mismatch (torn or corrupt)");
 	if (!span(&v, h->pool_off, h->pool_n, 4, 4) || !span(&v, h->str_off, h->str_len, 1, 1) ||
 	    !span(&v, h->nodes_off, h->n_nodes, sizeof(struct rb_rt_node), 4) ||
+	    !span(&v, h->nhead_off, h->n_rules, sizeof(struct rb_rt_nhead), 4) ||
 	    !span(&v, h->rx_off, h->n_rx, sizeof(struct rb_rt_rx), 4) || h->n_rules > h->n_nodes ||
 	    h->n_outbounds == 0 || h->final_outbound >= h->n_outbounds)
 		return bad(&v, "header out of bounds");
