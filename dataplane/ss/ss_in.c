@@ -83,35 +83,30 @@ static int early_add(struct psess *s, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Plaintext from the client: the address first, then early data.
- * Returns RB_PARSE_MORE / DONE, or ERR (the session is failed). */
+/* Plaintext from the client: the address first (ss_hdr.c), then early
+ * data.  Returns RB_PARSE_MORE / DONE, or ERR (the session is failed). */
 static int take_plain(struct psess *s, struct ss_conn *x, const uint8_t *p, size_t n)
 {
 	if (!x->addr_done) {
 		struct rb_dest *d = &s->req.dst;
-		size_t take = n < sizeof(x->hdr) - x->hlen ? n : sizeof(x->hdr) - x->hlen;
-		char host[RB_DOMAIN_MAX + 1];
-		int family = 0, r;
+		struct ss_target t;
+		size_t used = 0;
+		int r = ss_hdr_feed(&x->hdr, p, n, &used, &t);
 
-		memcpy(x->hdr + x->hlen, p, take);
-		x->hlen = (uint16_t)(x->hlen + take);
-		p += take;
-		n -= take;
-		r = ss_addr_parse(x->hdr, x->hlen, &family, d->addr, host, sizeof(host), &d->port);
-		if (r == 0 && x->hlen < sizeof(x->hdr))
+		if (r == SS_HDR_MORE)
 			return RB_PARSE_MORE;
-		if (r <= 0) {
+		if (r == SS_HDR_BAD) {
 			proxy_fail(s, RB_PERR_ADDRESS);
 			return RB_PARSE_ERR;
 		}
-		d->family = (uint8_t)family;
-		if (family == 0)
-			snprintf(d->domain, sizeof(d->domain), "%s", host);
+		d->family = (uint8_t)t.family;
+		memcpy(d->addr, t.addr, 16);
+		d->port = t.port;
+		if (t.family == 0)
+			snprintf(d->domain, sizeof(d->domain), "%s", t.host);
 		x->addr_done = 1;
-		if (early_add(s, x->hdr + r, x->hlen - (size_t)r) != 0) {
-			proxy_fail(s, RB_PERR_NONE);
-			return RB_PARSE_ERR;
-		}
+		p += used;
+		n -= used;
 	}
 	if (early_add(s, p, n) != 0) {
 		proxy_fail(s, RB_PERR_NONE);

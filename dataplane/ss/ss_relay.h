@@ -14,6 +14,7 @@
 #include "../../config/rb_cfg_proxy.h"
 #include "../rb_lcore.h"
 #include "ss_aead.h"
+#include "ss_hdr.h"
 #include "ss_replay.h"
 #include "ss_udp.h"
 
@@ -39,8 +40,7 @@ struct ss_conn {
 	uint8_t enc_ready;
 	uint8_t draining;           /* inbound: a failed client, read and discarded */
 	uint8_t addr_done;          /* inbound: the target address is parsed */
-	uint16_t hlen;
-	uint8_t hdr[SS_ADDR_MAX];   /* inbound: plaintext until the address parses */
+	struct ss_hdr hdr;          /* inbound: plaintext until the address parses */
 	struct ss_conn *next;       /* pool free list */
 };
 
