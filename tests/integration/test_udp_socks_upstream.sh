@@ -7,7 +7,8 @@
 # sees dante's external address (so dante carried them), dante logs the
 # appliance's association, `conns` and /metrics show the session on the
 # `dante` outbound.  The `block` outbound refuses UDP sessions, a socks
-# outbound with network = "tcp" carries none (both counted).  When dante goes away, its control connection closes and the
+# outbound with network = "tcp" carries none (both counted).  An outbound
+# whose server is a name has it resolved through the dataplane (dnsmasq).  When dante goes away, its control connection closes and the
 # session ends (the outbound's active gauge drops) while the client's own
 # association stays.
 . "$(dirname "$0")/lib.sh"
@@ -23,27 +24,32 @@ $PX_CTL
 inbounds = (
   { type = \"socks\"; tag = \"to-dante\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
   { type = \"socks\"; tag = \"to-blocked\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; },
-  { type = \"socks\"; tag = \"to-tcponly\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1082; }
+  { type = \"socks\"; tag = \"to-tcponly\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1082; },
+  { type = \"socks\"; tag = \"to-byname\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1083; }
 );
 outbounds = (
   { type = \"direct\"; tag = \"direct\"; },
   { type = \"block\"; tag = \"blk\"; },
   { type = \"socks\"; tag = \"dante\"; server = \"$RB_SRV_IP4\"; server_port = 1090; },
   { type = \"socks\"; tag = \"dante-tcp\"; server = \"$RB_SRV_IP4\"; server_port = 1090;
-    network = \"tcp\"; }
+    network = \"tcp\"; },
+  { type = \"socks\"; tag = \"dante-byname\"; server = \"dante.example.test\"; server_port = 1090; }
 );
 route = {
   rules = (
     { inbound = \"to-dante\"; network = \"udp\"; outbound = \"dante\"; },
     { inbound = \"to-blocked\"; network = \"udp\"; outbound = \"blk\"; },
-    { inbound = \"to-tcponly\"; network = \"udp\"; outbound = \"dante-tcp\"; }
+    { inbound = \"to-tcponly\"; network = \"udp\"; outbound = \"dante-tcp\"; },
+    { inbound = \"to-byname\"; network = \"udp\"; outbound = \"dante-byname\"; }
   );
   final = \"direct\";
 };
+$(px_dns_cfg)
 "
 px_start
 
 px_dante_start 1090 "$DANTE_EXT"
+px_dnsmasq_start
 # the echo server logs each datagram's source
 cat >"$RB_TMP/echo.py" <<'PY'
 import socket, sys
@@ -120,12 +126,22 @@ rb_dp_stats
 rb_assert_stat_delta_ge drop.proxy_udp_rejected 1
 rb_assert_stat_delta_ge drop.proxy_udp_unsupported 1
 
-# 3. dante goes away while the client's association stays: the control
+# 3. a socks outbound whose server is a name: resolved through the
+# dataplane (dnsmasq), then the same relay
+udp_client 1083 "echo:$E:200" "echo:$E:1" >"$RB_TMP/udp3.log" 2>&1 ||
+	rb_fail "UDP through a socks server given by name: $(tail -2 "$RB_TMP/udp3.log" | tr '\n' ' ')"
+grep -q "query\[A\] dante.example.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
+	rb_fail "the server's name was not resolved through the dataplane"
+rb_assert_eq "$(metric 'ringbox_proxy_outbound_conns_total{outbound="dante-byname"}')" 1 \
+	"dante-byname outbound: sessions routed"
+rb_assert_eq "$(grep -c '^from' "$RB_TMP/echo.log")" 9 "datagrams the echo server saw"
+
+# 4. dante goes away while the client's association stays: the control
 # connection closes, the session ends (outbound gauge 0, association open)
-rb_bg "$RB_TMP/udp3.log" udp_client 1080 "echo:$E:300" sleep:10 close
-C3=$RB_BG_PID
-rb_wait_for 15 grep -q "echo 300 bytes" "$RB_TMP/udp3.log" ||
-	rb_fail "echo before dante stops: $(cat "$RB_TMP/udp3.log" | tr '\n' ' ')"
+rb_bg "$RB_TMP/udp4.log" udp_client 1080 "echo:$E:300" sleep:10 close
+C4=$RB_BG_PID
+rb_wait_for 15 grep -q "echo 300 bytes" "$RB_TMP/udp4.log" ||
+	rb_fail "echo before dante stops: $(cat "$RB_TMP/udp4.log" | tr '\n' ' ')"
 rb_assert_eq "$(metric 'ringbox_proxy_outbound_conns_active{outbound="dante"}')" 1 "session open"
 # dante's children first (they would keep the association), then the master
 px_dante_children
@@ -136,11 +152,11 @@ rb_wait_for 5 dante_idle ||
 	rb_fail "the session outlived dante's control connection"
 rb_assert_eq "$(rbctl conns --json --network udp | "$RB_PY" -c 'import json,sys; print(len(json.load(sys.stdin)["data"]))')" 1 \
 	"the client's association is still open"
-wait "$C3" || rb_fail "client run 3: $(tail -3 "$RB_TMP/udp3.log" | tr '\n' ' ')"
+wait "$C4" || rb_fail "client run 4: $(tail -3 "$RB_TMP/udp4.log" | tr '\n' ' ')"
 
 rb_dp_stats
-rb_assert_stat_ge event.proxy_udp_session 3
+rb_assert_stat_ge event.proxy_udp_session 4
 rb_assert_stat_ge event.proxy_udp_up 8
 rb_assert_stat_ge event.proxy_udp_down 8
 rb_dp_stop
-rb_pass "UDP through a socks outbound to dante: byte-exact echoes (1..1400 B), conns/metrics on the dante outbound, block and tcp-only outbounds refused, session ends with dante's control connection"
+rb_pass "UDP through a socks outbound to dante: byte-exact echoes (1..1400 B), conns/metrics on the dante outbound, block and tcp-only outbounds refused, server by name, session ends with dante's control connection"
