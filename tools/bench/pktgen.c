@@ -17,6 +17,9 @@
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
+#include "drivers/rb_port.h"
+
+static struct rb_config no_ports; /* no PCI port: rb_pool_create packs the pool */
 
 int main(int argc, char **argv)
 {
@@ -59,7 +62,8 @@ int main(int argc, char **argv)
 		       "--no-telemetry", "--lcores=0@0", vdev_arg, "--log-level=error", NULL};
 	if (rte_eal_init(10, eal) < 0)
 		return 1;
-	pool = rte_pktmbuf_pool_create("gen", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	/* packed, so that every mbuf lies inside the af_xdp UMEM (drivers/pool.c) */
+	pool = rb_pool_create(&no_ports, "gen", 8191, 256, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (!pool || rte_eth_dev_configure(0, 1, 1, &conf) ||
 	    rte_eth_rx_queue_setup(0, 0, 1024, 0, NULL, pool) ||
 	    rte_eth_tx_queue_setup(0, 0, 1024, 0, NULL) || rte_eth_dev_start(0)) {
