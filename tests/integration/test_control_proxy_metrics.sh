@@ -12,11 +12,10 @@
 rb_init
 rb_require_cmd curl
 PX_BIG=${PX_BIG:-1}
-MPORT=$((20000 + RANDOM % 20000))
 rb_topo_two_hosts
-PX_SOCK=$RB_TMP/run/ctl.sock
+px_control_init
 px_config "
-control = { ctl_socket = \"$PX_SOCK\"; metrics_listen = \"127.0.0.1:$MPORT\"; };
+$PX_CTL
 inbounds = (
   { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080;
     users = ( { username = \"alice\"; password = \"wonder\"; } ); },
@@ -31,30 +30,14 @@ route = {
   final = \"direct\";
 };
 "
-rb_dp_start --eal "-m 768"   # a second FIB when control publishes
-px_control_start
-px_nginx_start
+px_start nginx   # the dataplane gets a second FIB when control publishes
 P=$RB_DP_CLI_IP4
 px_wait_proxy "http://$P:3128"
 # px_wait_proxy passes on a 403 too: wait until the rule table is in
-rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out' '$RB_TMP/dp.err'" ||
-	rb_fail "no rule table applied"
+px_wait_rules
 
-# /metrics with the proxy families (absent while control sees the dataplane
-# down, e.g. a late heartbeat on a loaded machine: retried)
-scrape() { # file
-	local i
-	for ((i = 0; i < 20; i++)); do
-		curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics" >"$1" || rb_fail "GET /metrics"
-		grep -q '^ringbox_proxy_conns_total' "$1" && return 0
-		sleep 0.25
-	done
-	rb_fail "no proxy families in /metrics: $(grep -c proxy "$1") proxy lines"
-}
-# value of one series (exact name{labels}); 0 when absent
-val() { # file series
-	awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' "$1"
-}
+scrape() { px_scrape "$@"; }
+val() { px_val "$@"; }
 # check that series moved by at least min between the two scrapes
 moved() { # series min
 	local a b
