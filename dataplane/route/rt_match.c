@@ -2,16 +2,18 @@
 /*
  * The matcher over a compiled rule table (rb_route.h, rt_wire.h).
  *
- * One lookup: the destination domain is lower-cased and hashed right to
- * left once, probing the domain hash once per label suffix (the tag bytes
- * answer most misses; a hit is checked against the hash's top bits, the
- * length and the key's bytes); the keyword DFA runs over it once; the
- * destination address is looked up in the interval map.  Each hit is a
+ * One lookup: one right-to-left pass over the destination domain
+ * lower-cases it, hashes it (the hash of every label suffix is kept) and
+ * runs the keyword DFA (built over the reversed keywords); then the domain
+ * hash is probed once per label suffix (the tag bytes answer most misses;
+ * a hit is checked against the hash's top bits, the length and the key's
+ * bytes); the destination address is looked up in the interval map.  Each hit is a
  * sorted list of node ids (domain ids carry WHOLE/SUB flags, and only the
  * flag that fits the probe counts).  Candidates are the union of those lists
  * (top-level ids only) merged with the "linear" rules (those an index
  * cannot gate: no indexed destination item, invert, logical, regex or
- * ip_is_private), visited in rule order; the first full match with a
+ * ip_is_private), visited in rule order (a rule's 8-byte head says
+ * whether an index hit is already a match); the first full match with a
  * final action wins.  Nothing allocates; the per-lookup state is on the
  * stack.
  */
