@@ -10,10 +10,8 @@
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
 rb_require_cmd curl
-# 10 MiB by default: at 100 MiB (PX_BIG=100, the issue's size) the relay
-# still fails intermittently (stall after loss, or a sha256 mismatch); that
-# open bug is recorded in the notes on issues 4 and 5.
-PX_BIG=${PX_BIG:-10}
+# PX_BIG: MiB of the byte-exact download (default 100, the issue's size).
+PX_BIG=${PX_BIG:-100}
 rb_topo_two_hosts
 PX_CTL=$(px_control_cfg)
 PX_SOCK=$RB_TMP/run/ctl.sock
