@@ -14,7 +14,8 @@
 #    the PMD accepts frames (port tx_packets grows) that never leave the
 #    veth (its kernel TX counter stops), so the peer sees nothing more.
 #    The TCP stack is not involved: the same 1 GiB passes over af_packet
-#    (phase 3).  RB_TCP_BULK_XDP_BYTES=1073741824 reproduces the stall
+#    (phase 3), and over af_xdp with busy_budget=0 in the device string
+#    (no preferred busy polling; 3 of 3 runs).  RB_TCP_BULK_XDP_BYTES=1073741824 reproduces the stall
 #    (tests/integration/README.md, "Known failures at full scale").
 . "$(dirname "$0")/lib.sh"
 rb_init
