@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 
 #include "../proxy/proxy_priv.h"
+#include "ss2022_compat.h"
 #include "ss_proxy.h"
 #include "ss_relay.h"
 
@@ -138,7 +139,8 @@ static int ss_in_feed(struct psess *s, const uint8_t *buf, size_t len, size_t *u
 				proxy_fail(s, RB_PERR_MALFORMED);
 				return RB_PARSE_ERR;
 			}
-			probe_drain(s, x, RB_PERR_AUTH);
+			/* 2022: a replayed salt shows up here (the decoder's salt cache) */
+			probe_drain(s, x, r == SS2022_ERR_REPLAY ? RB_PERR_REPLAY : RB_PERR_AUTH);
 			return RB_PARSE_MORE;
 		}
 		if (prod && (rc = take_plain(s, x, sl->tmp_out, prod)) == RB_PARSE_ERR)
@@ -150,7 +152,8 @@ static int ss_in_feed(struct psess *s, const uint8_t *buf, size_t len, size_t *u
 	}
 	if (!x->addr_done)
 		return RB_PARSE_MORE;
-	switch (ss_replay_seen(sl, x->dec.salt, x->m->key_len)) {
+	/* 2022: the decoder checked its salt cache (no Bloom filter: SIP022 3.1.4) */
+	switch (ss22c_is_2022(x->m) ? 0 : ss_replay_seen(sl, x->dec.salt, x->m->key_len)) {
 	case 0:
 		return RB_PARSE_DONE;
 	case 1:

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../rb_log.h"
+#include "ss2022_compat.h"
 #include "ss_proxy.h"
 #include "ss_relay.h"
 
@@ -94,9 +95,50 @@ void rb_ss_lcore_fini(struct rb_lcore *lc)
 	}
 	if (sl->replay_ok)
 		ss_replay_free(&sl->replay);
+	ss22c_worker_fini(lc->worker);
 	explicit_bzero(sl, sizeof(*sl));
 	free(sl);
 	ss_lcores[lc->worker] = NULL;
+}
+
+/* The 2022 methods: TCP only, behind ss_enc/ss_dec (ss2022_compat.h); for
+ * ss_kind_of (and so UDP) they stay unwired.  NULL for another method. */
+static const struct ss_method *ss22_method_of(int rb_method)
+{
+	return rb_method >= RB_SS_2022_BLAKE3_AES_128_GCM && rb_method < RB_SS_METHOD_MAX
+		       ? ss2022_method_find(rb_cfg_ss_method_name(rb_method)) /* same names */
+		       : NULL;
+}
+
+/* SIP022 set-up (ss2022_compat.h): the inbound's decoder now (its encoder
+ * once the request is in: ss_conn_enc_ready), the outbound's both ways now
+ * (salt, PSK list, padding), enc_ready then set.  0 or -1. */
+static int ss22_conn_setup(struct ss_lcore *sl, struct ss_conn *c, int is_in, const char *pw)
+{
+	const struct ss_method *m = c->m;
+	struct ss_salt_cache *salts = NULL;
+	struct ss22_keys k;
+	uint8_t salt[SS_MAX_SALT + 1];
+	int rc = -1;
+
+	for (unsigned w = 0; w < RB_MAX_LCORES; w++)
+		if (ss_lcores[w] == sl)
+			salts = ss22c_worker_salts(w, m->key_len);
+	if (salts == NULL)
+		return -1;
+	if (is_in)
+		return ss22c_server_dec(&c->dec, m, c->master, NULL, salts) == SS_OK ? 0 : -1;
+	if (ss22_keys_decode_tcp(&k, m, pw) != 0)
+		return -1;
+	/* salt, then one byte for the padding length (1..SS22C_MAX_PAD) */
+	if (rb_getrandom(salt, (size_t)m->key_len + 1) == 0 &&
+	    ss22c_client(&c->enc, &c->dec, &k, salt, (uint16_t)(1 + salt[m->key_len] % SS22C_MAX_PAD),
+			 salts) == SS_OK)
+		rc = 0;
+	ss22_keys_free(&k);
+	explicit_bzero(salt, sizeof(salt));
+	c->enc_ready = rc == 0;
+	return rc;
 }
 
 struct ss_conn *ss_conn_get(struct ss_lcore *sl, int is_in, int idx)
@@ -109,10 +151,12 @@ struct ss_conn *ss_conn_get(struct ss_lcore *sl, int is_in, int idx)
 	const struct ss_method *m;
 	struct ss_conn *c;
 
-	if (ss_kind_of(method, &m) == SS_KIND_UNWIRED)
+	if (ss_kind_of(method, &m) == SS_KIND_UNWIRED && (m = ss22_method_of(method)) == NULL)
 		return NULL;
 	if (m && !*ok) {
-		if (ss_master_key(m, pw, key) != 0)
+		/* 2022: the inbound's PSK (an outbound's list is read per connection) */
+		if (ss22c_is_2022(m) ? is_in && ss2022_psk_decode(m, pw, key) != 0
+				     : ss_master_key(m, pw, key) != 0)
 			return NULL;
 		*ok = 1;
 	}
@@ -129,7 +173,12 @@ struct ss_conn *ss_conn_get(struct ss_lcore *sl, int is_in, int idx)
 	c->next = NULL;
 	if (m) {
 		memcpy(c->master, key, m->key_len);
-		ss_dec_init(&c->dec, m, c->master);
+		if (!ss22c_is_2022(m)) {
+			ss_dec_init(&c->dec, m, c->master);
+		} else if (ss22_conn_setup(sl, c, is_in, pw) != 0) {
+			ss_conn_put(sl, c);
+			return NULL;
+		}
 	}
 	return c;
 }
@@ -176,7 +225,8 @@ int ss_conn_enc_ready(struct rb_lcore *lc, struct ss_conn *c)
 		return 0;
 	if (rb_rand_bytes(&lc->rand, salt, c->m->key_len) != 0)
 		return -EIO;
-	rc = ss_enc_init(&c->enc, c->m, c->master, salt);
+	rc = ss22c_is_2022(c->m) ? ss22c_server_enc(&c->enc, &c->dec, salt) /* bound to the request */
+				 : ss_enc_init(&c->enc, c->m, c->master, salt);
 	explicit_bzero(salt, sizeof(salt));
 	if (rc != SS_OK)
 		return -EIO;

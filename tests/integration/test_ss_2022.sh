@@ -1,0 +1,163 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Shadowsocks 2022 (SIP022), ringbox <-> ringbox: no 2022 peer is packaged in
+# Debian, so one dataplane is both ends.  Per method:
+#   curl (cli) -> socks inbound -> shadowsocks 2022 outbound -> socat (srv,
+#   a plain TCP relay back to the dataplane's srv-side address) ->
+#   shadowsocks 2022 inbound -> direct -> nginx (srv)
+# checks: a download (RB_SS22_MIB MiB) and an upload byte-exact (sha256), a
+# domain target (resolved by the dataplane through dnsmasq); then a wrong key (refused, counted as an auth failure,
+# nothing reaches nginx) and a replayed request (socat recorded the
+# client's bytes; sent again: no answer, counted as a replay).
+RB_DRIVER=${RB_DRIVER:-af_packet}
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+rb_init
+rb_require_cmd curl nginx socat openssl dnsmasq
+MIB=${RB_SS22_MIB:-16}
+rb_topo_two_hosts
+METHODS=(2022-blake3-aes-128-gcm 2022-blake3-aes-256-gcm 2022-blake3-chacha20-poly1305)
+KLEN=(16 32 32)
+KEY=() ins= outs= rules=
+for i in "${!METHODS[@]}"; do
+	KEY[i]=$(openssl rand -base64 "${KLEN[i]}")
+	ins+="{ type = \"socks\"; tag = \"c$i\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = $((1080 + i)); },
+  { type = \"shadowsocks\"; tag = \"s$i\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = $((18388 + i));
+    method = \"${METHODS[i]}\"; password = \"${KEY[i]}\"; network = \"tcp\"; },
+  "
+	outs+="{ type = \"shadowsocks\"; tag = \"o$i\"; server = \"$RB_SRV_IP4\"; server_port = $((8388 + i));
+    method = \"${METHODS[i]}\"; password = \"${KEY[i]}\"; network = \"tcp\"; },
+  "
+	rules+="{ inbound = \"c$i\"; outbound = \"o$i\"; },
+    "
+done
+BADKEY=$(openssl rand -base64 16)
+PX_MPORT=$((20000 + RANDOM % 20000)) # before px_control_cfg: it runs in a subshell
+PX_CTL=$(px_control_cfg)
+PX_SOCK=$RB_TMP/run/ctl.sock
+px_config "
+$PX_CTL
+dns = {
+  servers = ( { tag = \"lan\"; type = \"udp\"; server = \"$RB_SRV_IP4\"; server_port = 53; } );
+  strategy = \"ipv4_only\";
+};
+inbounds = (
+  $ins{ type = \"socks\"; tag = \"c-bad\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1090; },
+  { type = \"socks\"; tag = \"c-rec\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1091; }
+);
+outbounds = (
+  $outs{ type = \"direct\"; tag = \"direct\"; },
+  { type = \"shadowsocks\"; tag = \"o-bad\"; server = \"$RB_SRV_IP4\"; server_port = 8388;
+    method = \"${METHODS[0]}\"; password = \"$BADKEY\"; network = \"tcp\"; },
+  { type = \"shadowsocks\"; tag = \"o-rec\"; server = \"$RB_SRV_IP4\"; server_port = 8398;
+    method = \"${METHODS[0]}\"; password = \"${KEY[0]}\"; network = \"tcp\"; }
+);
+route = {
+  rules = (
+    $rules{ inbound = \"c-bad\"; outbound = \"o-bad\"; },
+    { inbound = \"c-rec\"; outbound = \"o-rec\"; }
+  );
+  final = \"direct\";
+};
+"
+rb_dp_start --eal "-m 768"
+px_control_start
+PX_BIG=$MIB px_nginx_start
+rb_bg "$RB_TMP/dnsmasq.log" ip netns exec "$RB_NS_SRV" dnsmasq --no-daemon --user=root \
+	--no-resolv --no-hosts --bind-interfaces --listen-address="$RB_SRV_IP4" --port=53 \
+	--pid-file="$RB_TMP/dnsmasq.pid" --log-queries --log-facility=- \
+	--address=/example.test/"$RB_SRV_IP4"
+rb_wait_for 5 grep -q "started" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did not start"
+C() { ip netns exec "$RB_NS_CLI" "$@"; }
+metric() { # name{labels} -> value (0 when absent)
+	curl -s "http://127.0.0.1:$PX_MPORT/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'
+}
+cat >"$RB_TMP/hashsrv.py" <<'EOF'
+# answers each POST with the sha256 of its body
+import hashlib, sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class H(BaseHTTPRequestHandler):
+    def do_POST(self):
+        n, h = int(self.headers["Content-Length"]), hashlib.sha256()
+        while n:
+            b = self.rfile.read(min(n, 65536))
+            if not b:
+                break
+            h.update(b)
+            n -= len(b)
+        out = h.hexdigest().encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+    def log_message(self, *a):
+        pass
+ThreadingHTTPServer((sys.argv[1], 9000), H).serve_forever()
+EOF
+rb_bg "$RB_TMP/hashsrv.log" ip netns exec "$RB_NS_SRV" /usr/bin/python3 "$RB_TMP/hashsrv.py" "$RB_SRV_IP4"
+# the relays back to the dataplane; on 8398 one connection, recorded
+for i in "${!METHODS[@]}"; do
+	rb_bg "$RB_TMP/socat-$i.log" ip netns exec "$RB_NS_SRV" socat \
+		"TCP-LISTEN:$((8388 + i)),bind=$RB_SRV_IP4,reuseaddr,fork" \
+		"TCP:$RB_DP_SRV_IP4:$((18388 + i))"
+done
+rb_bg "$RB_TMP/socat-rec.log" ip netns exec "$RB_NS_SRV" socat -r "$RB_TMP/rec.bin" \
+	"TCP-LISTEN:8398,bind=$RB_SRV_IP4,reuseaddr" "TCP:$RB_DP_SRV_IP4:18388"
+for p in 8388 8389 8390 9000; do
+	rb_wait_for 5 ip netns exec "$RB_NS_SRV" bash -c "exec 3<>/dev/tcp/$RB_SRV_IP4/$p" ||
+		rb_fail "relay on port $p did not start"
+done
+px_wait_proxy "socks5://$RB_DP_CLI_IP4:1080"
+head -c "$((4 << 20))" "$RB_TMP/www/big.bin" >"$RB_TMP/up.bin"
+UP_SHA=$(sha256sum <"$RB_TMP/up.bin" | cut -d' ' -f1)
+
+for i in "${!METHODS[@]}"; do
+	m=${METHODS[i]}
+	P=socks5h://$RB_DP_CLI_IP4:$((1080 + i))
+	t0=$(date +%s.%N)
+	got=$(C curl -sf --max-time 90 -x "$P" "http://$RB_SRV_IP4:8080/big.bin" | sha256sum | cut -d' ' -f1)
+	t1=$(date +%s.%N)
+	[ "$got" = "$PX_BIG_SHA" ] || rb_fail "$m: $MIB MiB download is not byte-exact"
+	rb_note "$m: $MIB MiB byte-exact ($(echo "$MIB / ($t1 - $t0)" | bc -l | cut -c1-6) MiB/s)"
+	got=$(C curl -sf --max-time 60 -x "$P" --data-binary @"$RB_TMP/up.bin" -H "Expect:" \
+		"http://$RB_SRV_IP4:9000/up")
+	[ "$got" = "$UP_SHA" ] || rb_fail "$m: 4 MiB upload is not byte-exact ($got)"
+	PX_TIMEOUT=10 px_curl -x "$P" "http://origin.example.test:8080/index.html"
+	[ "$PX_OUT" = "hello from srv" ] || rb_fail "$m: domain target: $PX_OUT"
+done
+
+# ---- wrong key: the inbound says nothing, counts it, nginx sees nothing
+auth0=$(metric 'ringbox_proxy_auth_failures_total{inbound="s0"}')
+cp "$RB_TMP/www/index.html" "$RB_TMP/www/wrongkey"
+C curl -sf -o /dev/null --max-time 3 -x "socks5h://$RB_DP_CLI_IP4:1090" \
+	"http://$RB_SRV_IP4:8080/wrongkey" && rb_fail "wrong key: the request went through"
+rb_wait_for 5 sh -c "[ \"\$(curl -s http://127.0.0.1:$PX_MPORT/metrics | awk '\$1 == \"ringbox_proxy_auth_failures_total{inbound=\\\"s0\\\"}\" { print \$2 }')\" -gt $auth0 ]" ||
+	rb_fail "wrong key: ringbox_proxy_auth_failures_total{inbound=\"s0\"} did not move from $auth0"
+rb_assert_eq "$(px_hit access /wrongkey)" 0 "wrong key: requests that reached nginx"
+
+# ---- replay: a recorded request (through socat on 8398), sent again
+cp "$RB_TMP/www/index.html" "$RB_TMP/www/replayed"
+PX_TIMEOUT=10 px_curl -x "socks5h://$RB_DP_CLI_IP4:1091" "http://$RB_SRV_IP4:8080/replayed"
+[ "$PX_OUT" = "hello from srv" ] || rb_fail "recorded request: $PX_OUT"
+rb_wait_for 5 test -s "$RB_TMP/rec.bin" || rb_fail "socat recorded nothing"
+rep0=$(metric 'ringbox_proxy_handshake_errors_total{inbound="s0",reason="replay"}')
+r=$(ip netns exec "$RB_NS_SRV" /usr/bin/python3 - "$RB_DP_SRV_IP4" 18388 "$RB_TMP/rec.bin" <<'EOF'
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+s.sendall(open(sys.argv[3], "rb").read())
+s.settimeout(1.5)
+try:
+    print("answered" if s.recv(1) else "closed")
+except socket.timeout:
+    print("silent")
+except ConnectionResetError:
+    print("reset")
+EOF
+) || rb_fail "replay client failed"
+rb_assert_eq "$r" silent "replayed request"
+rb_wait_for 5 sh -c "[ \"\$(curl -s http://127.0.0.1:$PX_MPORT/metrics | awk '\$1 == \"ringbox_proxy_handshake_errors_total{inbound=\\\"s0\\\",reason=\\\"replay\\\"}\" { print \$2 }')\" -gt $rep0 ]" ||
+	rb_fail "replay not counted"
+rb_assert_eq "$(px_hit access /replayed)" 1 "replayed request: hits at nginx"
+
+rb_dp_stop
+rb_pass "${#METHODS[@]} 2022 methods ringbox <-> ringbox, $MIB MiB, wrong key, replay"
