@@ -76,10 +76,11 @@ for i in "${!METHODS[@]}"; do
 	t1=$(date +%s.%N)
 	[ "$got" = "$want" ] || rb_fail "$m: $mib MiB download through the inbound is not byte-exact"
 	rb_note "$m: $mib MiB byte-exact ($(echo "$mib / ($t1 - $t0)" | bc -l | cut -c1-6) MiB/s)"
-	# a domain target, and an upload (client -> server direction, POST echo not
-	# needed: nginx answers 405 to POST on a static file after reading the body)
 	PX_TIMEOUT=10 px_curl --socks5-hostname "127.0.0.1:$SSL" "http://$RB_SRV_IP4:8080/index.html"
 	[ "$PX_OUT" = "hello from srv" ] || rb_fail "$m: small GET: $PX_OUT"
+	# an IPv6 destination (the inbound dials it over the srv port's IPv6)
+	PX_TIMEOUT=10 px_curl --socks5 "127.0.0.1:$SSL" "http://[$RB_SRV_IP6]:8080/index.html"
+	[ "$PX_OUT" = "hello from srv" ] || rb_fail "$m: GET to an IPv6 destination: $PX_OUT"
 done
 
 # ---- method none: the SOCKS5-form address, then the plain stream
