@@ -213,7 +213,7 @@ void tcp_listen_input(struct tcp_stack *st, struct tcp_listener *l, struct rte_m
 	}
 	c = tcp_conn_passive(st, l, k, port, sg->seq, tcp_isn(st, k), &sg->o);
 	if (c == NULL) {
-		rb_drop(lc, m, RB_DROP_TCP_CONN_LIMIT);
+		rte_pktmbuf_free(m); /* counted once, by tcp_conn_alloc */
 		return;
 	}
 	c->snd_wnd = sg->wnd; /* RFC 7323 2.2: not scaled in a SYN */
