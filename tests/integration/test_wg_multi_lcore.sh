@@ -53,9 +53,13 @@ ip -n "$RB_NS_SRV" addr add "10.$RB_NET.2.3/24" dev "$RB_IF_SRV"
 SRV2=10.$RB_NET.2.3
 
 # Handshakes for both peers: pings to the endpoint's address are answered
-# through each tunnel (ICMP elsewhere is dropped in terminated mode).
-rb_check_ping "$RB_NS_CLI" 10.99.0.1 3 -I "$RB_WG_IF"
-rb_check_ping "$RB_NS_CLI" 10.99.0.1 3 -I "$IF2"
+# through each tunnel (ICMP elsewhere is dropped in terminated mode); the
+# first echo of each waits for its handshake.
+for ifn in "$RB_WG_IF" "$IF2"; do
+	rb_wait_for 10 ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 -I "$ifn" 10.99.0.1 ||
+		rb_fail "no handshake through $ifn"
+	rb_check_ping "$RB_NS_CLI" 10.99.0.1 3 -I "$ifn"
+done
 [ "$(wg_peer_handshake)" != 0 ] || rb_fail "peer 1 saw no handshake"
 [ "$(rb_ns "$RB_NS_CLI" wg show "$IF2" latest-handshakes | awk '{print $2}')" != 0 ] ||
 	rb_fail "peer 2 saw no handshake"
