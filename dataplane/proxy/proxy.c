@@ -458,7 +458,7 @@ static void cli_handshake(struct psess *s)
 			n = tcp_read_copy(s->cli, s->buf + s->blen, s->bcap - s->blen);
 			if (n == 0) {
 				if (tcp_eof(s->cli)) /* EOF mid-request; or a keep-alive client left */
-					proxy_fail(s, s->ka_idle && s->blen == 0 ? RB_PERR_NONE
+					proxy_fail(s, (s->ka_idle || s->quiet) && s->blen == 0 ? RB_PERR_NONE
 										 : RB_PERR_MALFORMED);
 				return;
 			}
@@ -715,7 +715,7 @@ void proxy_lcore_poll(struct rb_lcore *lc)
 				proxy_sniff_input(s, 1); /* sniff time over: route as it is */
 			} else if (s->state == PS_HANDSHAKE) {
 				/* an idle keep-alive connection ends quietly */
-				proxy_fail(s, s->ka_idle && s->blen == 0 ? RB_PERR_NONE
+				proxy_fail(s, (s->ka_idle || s->quiet) && s->blen == 0 ? RB_PERR_NONE
 									  : RB_PERR_TIMEOUT);
 			} else if (s->in_ops && s->cli) {
 				if (s->state >= PS_DIAL && s->outbound < RB_CONN_MAX_TAGS)

@@ -108,6 +108,9 @@ struct psess {
 	uint8_t routed;                 /* counted in out[outbound] and rules[rule_slot] */
 	uint16_t rule_slot;             /* rb_conn_rule_slot(route.rule) once routed */
 	uint8_t ka_idle;                /* HTTP keep-alive: waiting for a next request */
+	uint8_t quiet;                  /* in HANDSHAKE: its failure is counted already (a
+					 * drained Shadowsocks probe): EOF or timeout end it
+					 * without another error */
 	uint16_t inbound;
 	uint8_t n_hops, hop;            /* protocol outbounds in the chain, current one */
 	uint16_t hops[PROXY_MAX_HOPS];  /* innermost (dialled first) .. routed outbound */

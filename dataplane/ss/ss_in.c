@@ -58,6 +58,7 @@ static void probe_drain(struct psess *s, struct ss_conn *x, enum rb_proxy_err wh
 	const struct rb_cfg_inbound *in = &s->pl->cfg->inbounds[s->inbound];
 
 	x->draining = 1;
+	s->quiet = 1; /* counted here once: the close is not another error */
 	s->pl->wk->in[s->inbound].errors[why]++;
 	rb_count(s->pl->lc, RB_EV_PROXY_ERR_AUTH);
 	s->deadline = s->pl->lc->now + proxy_ms_tsc(s->pl, in->probe_timeout_ms);

@@ -109,6 +109,9 @@ C curl -sf -o /dev/null --max-time 3 --socks5-hostname "127.0.0.1:$SSL" \
 rb_wait_for 5 sh -c "[ \"\$(curl -s http://127.0.0.1:$PX_MPORT/metrics | awk '\$1 == \"ringbox_proxy_auth_failures_total{inbound=\\\"ss1\\\"}\" { print \$2 }')\" -gt $auth0 ]" ||
 	rb_fail "wrong password: ringbox_proxy_auth_failures_total{inbound=\"ss1\"} did not move from $auth0"
 rb_assert_eq "$(px_hit access /wrongpw)" 0 "wrong password: requests that reached nginx"
+# counted once: the drained connection's end is not another handshake error
+rb_assert_eq "$(metric 'ringbox_proxy_handshake_errors_total{inbound="ss1",reason="malformed"}')" 0 \
+	"wrong password: also counted as malformed"
 
 # ---- probes: random bytes get no answer, no FIN, no RST (for 1.5 s)
 probe() { # port what [file with the bytes to send]
