@@ -3,18 +3,15 @@
 # TCP stack, many connections: a Linux asyncio client (tcp_peer.py many)
 # opens RB_TCP_CONNS (default 2000) connections to the dataplane's echo
 # service, all established before any sends; then each sends
-# RB_TCP_CONN_BYTES (default 4 KiB) of its own random bytes, half-closes
+# RB_TCP_CONN_BYTES (default 16 KiB) of its own random bytes, half-closes
 # and must get exactly those bytes back, then FIN.  Afterwards the
 # dataplane holds no connection: tcp_conn_alloc - tcp_closed = 0 (it
 # closes last, so nothing of these sits in its TIME_WAIT), and a second
 # round works the same (IPv6).
-# At 16 KiB per connection (64 MB echoed in all) the af_xdp port hits the
-# PMD TX stall described in test_tcp_echo_bulk.sh (some hundred
-# connections never finish); over RB_DRIVER=af_packet 16 KiB passes.
 . "$(dirname "$0")/lib.sh"
 rb_init
 CONNS=${RB_TCP_CONNS:-2000}
-CONN_BYTES=${RB_TCP_CONN_BYTES:-4096}
+CONN_BYTES=${RB_TCP_CONN_BYTES:-16384}
 PEER="$RB_PY $RB_LIB_DIR/tcp_peer.py"
 RB_CFG_EXTRA='services = ( { type = "diag"; tag = "diag"; echo = 7; } );'
 rb_topo_two_hosts
