@@ -24,9 +24,13 @@
  *              "a.com" and ".a.com").  Keys are hashed right to left, so
  *              one pass over the query yields the hash of every label
  *              suffix, and each suffix costs one probe.
- *   ac         Aho-Corasick automaton of domain_keyword strings, plus (when
+ *   ac         Aho-Corasick automaton of the reversed domain_keyword
+ *              strings (the matcher reads names right to left), plus (when
  *              it fits in RB_RT_KW_DFA_MAX bytes) its full transition
- *              table over byte classes: one load per byte of the query
+ *              table over byte classes, states without output first: one
+ *              load per byte of the query
+ *   kw nodes   pool list of the keyword rules, the candidates when a name
+ *              hits more keyword states than the matcher tracks
  *   imap[4]    dst v4, dst v6, src v4, src v6: disjoint sorted intervals
  *              covering the address space, each with the sorted list of
  *              nodes whose CIDR contains it, plus a 65536-entry index by
