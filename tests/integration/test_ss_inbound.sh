@@ -75,7 +75,7 @@ for i in "${!METHODS[@]}"; do
 		"http://$RB_SRV_IP4:8080/$f" | sha256sum | cut -d' ' -f1)
 	t1=$(date +%s.%N)
 	[ "$got" = "$want" ] || rb_fail "$m: $mib MiB download through the inbound is not byte-exact"
-	rb_note "$m: $mib MiB byte-exact ($(echo "$mib / ($t1 - $t0)" | bc -l | cut -c1-6) MiB/s)"
+	rb_note "$m: $mib MiB byte-exact ($(awk -v m="$mib" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", m / (b - a) }') MiB/s)"
 	PX_TIMEOUT=10 px_curl --socks5-hostname "127.0.0.1:$SSL" "http://$RB_SRV_IP4:8080/index.html"
 	[ "$PX_OUT" = "hello from srv" ] || rb_fail "$m: small GET: $PX_OUT"
 	# an IPv6 destination (the inbound dials it over the srv port's IPv6)

@@ -113,7 +113,7 @@ for i in "${!METHODS[@]}"; do
 	got=$(C curl -sf --max-time 90 -x "$P" "http://$RB_SRV_IP4:8080/$f" | sha256sum | cut -d' ' -f1)
 	t1=$(date +%s.%N)
 	[ "$got" = "$want" ] || rb_fail "$m: $mib MiB download through ss-server is not byte-exact"
-	rb_note "$m: $mib MiB byte-exact ($(echo "$mib / ($t1 - $t0)" | bc -l | cut -c1-6) MiB/s)"
+	rb_note "$m: $mib MiB byte-exact ($(awk -v m="$mib" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", m / (b - a) }') MiB/s)"
 	# upward: the POST body arrives byte-exact
 	got=$(C curl -sf --max-time 60 -x "$P" --data-binary @"$RB_TMP/www/small.bin" \
 		-H "Expect:" "http://$RB_SRV_IP4:9000/up")
