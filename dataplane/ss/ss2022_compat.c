@@ -249,10 +249,72 @@ struct ss_salt_cache *ss22c_worker_salts(unsigned w, uint8_t salt_len)
 	return worker_salts[w][i];
 }
 
+/* Users tables, per worker, a list keyed by (inbound, gen). */
+struct users_ent {
+	struct users_ent *next;
+	unsigned idx;
+	const void *gen;
+	struct ss_eih_users t;
+};
+
+static struct users_ent *worker_users[SS22C_MAX_WORKERS];
+
+static void users_free(struct users_ent *u)
+{
+	ss_eih_users_free(&u->t);
+	free(u);
+}
+
+struct ss_eih_users *ss22c_worker_users(unsigned w, unsigned idx, const void *gen,
+					const struct ss_method *m, const uint8_t *ipsk,
+					const char *upsk, size_t stride, unsigned n)
+{
+	struct users_ent **pp, *u;
+	uint8_t key[SS_MAX_KEY];
+
+	if (w >= SS22C_MAX_WORKERS)
+		return NULL;
+	for (pp = &worker_users[w]; (u = *pp) != NULL; pp = &u->next)
+		if (u->idx == idx) {
+			if (u->gen == gen && u->t.m == m)
+				return &u->t;
+			*pp = u->next; /* another config: rebuild */
+			users_free(u);
+			break;
+		}
+	u = calloc(1, sizeof(*u));
+	if (u == NULL || ss_eih_users_init(&u->t, m, ipsk) != 0) {
+		free(u);
+		return NULL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		int rc = ss2022_psk_decode(m, upsk + (size_t)i * stride, key);
+
+		if (rc == 0)
+			rc = ss_eih_users_add(&u->t, key, i);
+		OPENSSL_cleanse(key, sizeof(key));
+		if (rc != 0) {
+			users_free(u);
+			return NULL;
+		}
+	}
+	u->idx = idx;
+	u->gen = gen;
+	u->next = worker_users[w];
+	worker_users[w] = u;
+	return &u->t;
+}
+
 void ss22c_worker_fini(unsigned w)
 {
 	if (w >= SS22C_MAX_WORKERS)
 		return;
+	while (worker_users[w]) {
+		struct users_ent *u = worker_users[w];
+
+		worker_users[w] = u->next;
+		users_free(u);
+	}
 	for (int i = 0; i < 2; i++)
 		if (worker_salts[w][i]) {
 			ss_salt_cache_free(worker_salts[w][i]);

@@ -55,6 +55,15 @@ int ss22c_is_2022(const struct ss_method *m);
 struct ss_salt_cache *ss22c_worker_salts(unsigned w, uint8_t salt_len);
 void ss22c_worker_fini(unsigned w);
 
+/* Worker w's users table (SIP023) for inbound idx: built on first use
+ * from n base64 uPSKs (the first at upsk, the next `stride` bytes on, as
+ * in an array of config user records) under the inbound's iPSK; rebuilt
+ * when `gen` (e.g. the config's address) changes.  NULL on a bad or
+ * duplicate key, no memory, or w >= SS22C_MAX_WORKERS. */
+struct ss_eih_users *ss22c_worker_users(unsigned w, unsigned idx, const void *gen,
+					const struct ss_method *m, const uint8_t *ipsk,
+					const char *upsk, size_t stride, unsigned n);
+
 /* Unix seconds source (NULL: CLOCK_REALTIME). */
 void ss22c_set_clock(uint64_t (*now)(void));
 

@@ -9,6 +9,7 @@
  * layers freed by ss_cipher_wipe (ASan build: no leak).
  */
 #include <CUnit/Basic.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,61 @@ static void test_clock_and_salts(void)
 	ss22_keys_free(&k);
 }
 
+/* Users tables built from config-like records (base64 uPSKs, a stride). */
+static void test_worker_users(void)
+{
+	static const struct rec {
+		char name[8];
+		char pw[48];
+	} users[3] = {
+	    {"a", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="},
+	    {"b", "AQECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="},
+	    {"c", "AgECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="},
+	}, dup[2] = {{"a", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="},
+		     {"b", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}},
+	  bad[1] = {{"a", "short"}};
+	const struct ss_method *m = ss2022_method_find(names[1]);
+	static const uint8_t addr[] = {1, 10, 0, 0, 9, 0, 80};
+	uint8_t ipsk[32], psks[64], salt[32] = {5};
+	struct ss_eih_users *t, *t2;
+	struct ss22_keys k;
+	size_t got;
+	long n;
+	int rc, gen1, gen2;
+
+	fill(ipsk, 32, 99);
+	t = ss22c_worker_users(1, 0, &gen1, m, ipsk, users[0].pw, sizeof(users[0]), 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(t->n, 3u);
+	CU_ASSERT_PTR_EQUAL(ss22c_worker_users(1, 0, &gen1, m, ipsk, users[0].pw, sizeof(users[0]), 3), t);
+	CU_ASSERT_PTR_NULL(ss22c_worker_users(1, 1, &gen1, m, ipsk, dup[0].pw, sizeof(dup[0]), 2));
+	CU_ASSERT_PTR_NULL(ss22c_worker_users(1, 2, &gen1, m, ipsk, bad[0].pw, sizeof(bad[0]), 1));
+	CU_ASSERT_PTR_NULL(ss22c_worker_users(SS22C_MAX_WORKERS, 0, &gen1, m, ipsk, users[0].pw,
+					      sizeof(users[0]), 3));
+	/* user "c" (index 2) through ss_enc / ss_dec */
+	memcpy(psks, ipsk, 32);
+	CU_ASSERT_EQUAL(EVP_DecodeBlock(out, (const unsigned char *)users[2].pw, 44), 33);
+	memcpy(psks + 32, out, 32);
+	CU_ASSERT_FATAL(ss22_keys_init(&k, m, psks, 2) == 0);
+	CU_ASSERT_FATAL(ss22c_client(&cenc, &cdec, &k, salt, 3, NULL) == 0);
+	CU_ASSERT_FATAL(ss22c_server_dec(&sdec, m, NULL, t, NULL) == 0);
+	n = ss_enc(ctx, &cenc, addr, sizeof(addr), ct);
+	CU_ASSERT_FATAL(n > 0);
+	got = dec_all(&sdec, ct, (size_t)n, 1 << 20, &rc);
+	CU_ASSERT_EQUAL(rc, SS_OK);
+	CU_ASSERT_EQUAL(got, sizeof(addr));
+	CU_ASSERT_EQUAL(ss22c_dec_state(&sdec)->user, 2u);
+	ss_cipher_wipe(&cenc);
+	ss_cipher_wipe(&cdec);
+	ss_cipher_wipe(&sdec);
+	ss22_keys_free(&k);
+	/* another config: rebuilt (2 users now) */
+	t2 = ss22c_worker_users(1, 0, &gen2, m, ipsk, users[0].pw, sizeof(users[0]), 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t2);
+	CU_ASSERT_EQUAL(t2->n, 2u);
+	ss22c_worker_fini(1);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -232,6 +288,7 @@ int main(void)
 	CU_add_test(s, "round trips through ss_enc/ss_dec", test_roundtrip);
 	CU_add_test(s, "first-call output bound", test_output_bound);
 	CU_add_test(s, "clock and salt cache", test_clock_and_salts);
+	CU_add_test(s, "worker users tables", test_worker_users);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
