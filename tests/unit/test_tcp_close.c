@@ -174,9 +174,94 @@ static void test_close_paths(void)
 		run_close_case(&close_cases[i]);
 }
 
+/* The timer wheel turns once per 1.024 s (1 ms slots): loops stalled longer
+ * than a turn (tcp_lcore_poll's catch-up path) must still fire every
+ * connection's timers, rounded up to whole turns: each step below jumps
+ * `step_ms` at once. */
+struct wheel_case {
+	const char *name;
+	uint32_t step_ms;
+	int n;
+};
+
+static const struct wheel_case wheel_cases[] = {
+	{"steps of 1 ms", 1, 40},
+	{"steps of 700 ms", 700, 40},
+	{"steps of 1500 ms (> a wheel turn)", 1500, 40},
+	{"steps of 5 s", 5000, 40},
+};
+
+static void test_wheel_jumps(void)
+{
+	for (unsigned ci = 0; ci < RTE_DIM(wheel_cases); ci++) {
+		const struct wheel_case *wc = &wheel_cases[ci];
+		struct app_server srv = {0};
+		struct app *cl = calloc((size_t)wc->n, sizeof(*cl));
+		uint8_t *data = pattern(4096, 3);
+		uint64_t t0, timeouts0, live = 0;
+		int ok = 1;
+
+		th_setup(2, false);
+		small_timers(1);
+		srv.refuse = false;
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app_listen(&srv, 1, 7100, TCP_COOKIES_NEVER, 0, NULL));
+		/* the app_server holds 8 apps: it refuses the rest (RST) */
+		for (int i = 0; i < wc->n; i++) {
+			app_init(&cl[i]);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&cl[i], 0, 1, AF_INET, 7100, 0, NULL));
+			th_run(2 * MS);
+		}
+		th_run(100 * MS);
+		CU_ASSERT_EQUAL(srv.n, 8);
+		/* every client writes, then vanishes: host 1 acks, host 0 retransmits
+		 * into the void until it gives up (retries = 3 on both) */
+		small_timers(0);
+		for (int i = 0; i < wc->n; i++)
+			if (cl[i].c && cl[i].connected == 1) {
+				tcp_write(cl[i].c, data, 4096);
+				live++;
+			}
+		CU_ASSERT_EQUAL(live, 8);
+		th.h[0].blackhole_rx = true;
+		th.h[0].blackhole_tx = true;
+		timeouts0 = th_counter_ev(0, RB_EV_TCP_TIMEOUT);
+		t0 = th.now;
+		while (th.now - t0 < 120 * SEC) {
+			th.now += (uint64_t)wc->step_ms * MS;
+			for (int h = 0; h < 2; h++) {
+				th.h[h].lc.now = th.now;
+				tcp_lcore_poll(&th.h[h].lc);
+			}
+			if (th.h[0].lc.tcp->n_conns == 0)
+				break;
+		}
+		if (th.h[0].lc.tcp->n_conns != 0 ||
+		    th_counter_ev(0, RB_EV_TCP_TIMEOUT) - timeouts0 != live) {
+			printf("\n  wheel '%s': %u connections left, %lu timeouts", wc->name,
+			       th.h[0].lc.tcp->n_conns,
+			       (unsigned long)(th_counter_ev(0, RB_EV_TCP_TIMEOUT) - timeouts0));
+			ok = 0;
+		}
+		CU_ASSERT(ok);
+		th.h[0].blackhole_rx = th.h[0].blackhole_tx = false;
+		for (int i = 0; i < srv.n; i++)
+			if (srv.apps[i].c)
+				tcp_abort(srv.apps[i].c);
+		th_run(SEC);
+		for (int i = 0; i < srv.n; i++)
+			app_free(&srv.apps[i]);
+		for (int i = 0; i < wc->n; i++)
+			app_free(&cl[i]);
+		free(cl);
+		free(data);
+		CU_ASSERT_EQUAL(th_teardown(), 0);
+	}
+}
+
 void test_tcp_close_register(CU_pSuite s);
 
 void test_tcp_close_register(CU_pSuite s)
 {
 	CU_add_test(s, "every close path frees all (table)", test_close_paths);
+	CU_add_test(s, "timers fire across loop stalls (table)", test_wheel_jumps);
 }
