@@ -3,7 +3,8 @@
  * libFuzzer target for terminated mode's packet check
  * (dataplane/wireguard/term_parse.c): any bytes as a decrypted inner
  * packet.  What it accepts must be self-consistent: headers and lengths
- * inside the buffer, UDP ports non-zero and its length within the packet.
+ * inside the buffer, UDP ports non-zero and its length within the packet;
+ * what wg_term_is_icmp calls ICMP has its IP header inside the buffer.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,5 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					 (uint32_t)p.hl + p.ulen > p.tot))
 			abort();
 	}
+	/* ICMP left to routing (dropped unless ours): its IP header inside the buffer */
+	if (k == WG_TERM_PASS && wg_term_is_icmp(&p) &&
+	    (p.hl < 20 || p.hl > size || (!p.v4 && p.hl != 40)))
+		abort();
 	return 0;
 }
