@@ -19,6 +19,10 @@
  */
 int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64_t seed,
 		     void **blob, size_t *len, char *err, size_t errlen);
+/* Bytes the keyword DFA may take (default RB_RT_KW_DFA_MAX, which is also
+ * what the validator allows); tests lower it to exercise the sparse walk
+ * below the DFA's states. */
+extern size_t rb_route_kw_dfa_max;
 
 /* ---- route_link.c ---- */
 struct rb_ctl;

@@ -663,20 +663,25 @@ oom:
 	return out;
 }
 
-/* The automaton as a full DFA over byte classes (bytes that occur in no
- * keyword share class 0): row r holds the next state's row offset for
- * each class.  The DFA numbers the states without output first, so "has
- * output" is one compare (row >= out_row) and the next-state load is all
- * that is on the critical path; map[] takes a DFA state back to its
- * automaton state.  BFS order puts every fail link before its state, so a
- * missing edge copies the fail state's finished row.  NULL (no error)
- * when the table would exceed RB_RT_KW_DFA_MAX. */
+size_t rb_route_kw_dfa_max = RB_RT_KW_DFA_MAX;
+
+/* The automaton as a DFA over byte classes (bytes that occur in no keyword
+ * share class 0) for its first n_dense states in BFS order, the shallow
+ * ones, as many as fit in rb_route_kw_dfa_max bytes (all of them unless
+ * there are tens of thousands of keywords).  A row holds, per class, the
+ * next state's row offset, or RB_RT_KW_SPARSE | its automaton state when
+ * that one is deeper (the matcher walks the sparse automaton from there).
+ * Dense states without output are numbered first, so "has output" is one
+ * compare (>= out_row) and the next-state load is all that is on the
+ * critical path; map[] takes a row back to its automaton state, row_of[]
+ * the other way.  BFS order puts every fail link before its state, so a
+ * missing edge copies the fail state's finished row. */
 static uint32_t *build_kw_dfa(struct cc *c, const struct rb_rt_ac *ac, uint32_t n_ac,
 			      uint8_t cls[256], uint32_t *n_cls_out, uint32_t **map_out,
-			      uint32_t *out_row)
+			      uint32_t **row_of_out, uint32_t *n_dense_out, uint32_t *out_row)
 {
 	const uint32_t *pool = c->pool.p;
-	uint32_t n_cls = 1, *t = NULL, *perm = NULL, *map = NULL, n_plain = 0, np = 0;
+	uint32_t n_cls = 1, *t = NULL, *perm = NULL, *map = NULL, n_plain = 0, np = 0, nd;
 	unsigned char rep[256];
 
 	memset(cls, 0, 256);
@@ -689,39 +694,44 @@ static uint32_t *build_kw_dfa(struct cc *c, const struct rb_rt_ac *ac, uint32_t 
 			cls[b] = (uint8_t)n_cls++;
 		}
 	*n_cls_out = n_cls;
-	if ((uint64_t)n_ac * n_cls * 4 > RB_RT_KW_DFA_MAX)
-		return NULL;
-	t = calloc((size_t)n_ac * n_cls, 4);
-	perm = malloc((size_t)n_ac * 4);
-	map = malloc((size_t)n_ac * 4);
+	nd = (uint32_t)(rb_route_kw_dfa_max / ((size_t)n_cls * 4));
+	if (nd > n_ac)
+		nd = n_ac;
+	if (nd == 0)
+		nd = 1; /* the root's row at least */
+	t = calloc((size_t)nd * n_cls, 4);
+	perm = malloc((size_t)nd * 4);
+	map = malloc((size_t)nd * 4);
 	if (!t || !perm || !map)
 		goto oom;
-	/* states without output (the root among them) first */
-	for (uint32_t s = 0; s < n_ac; s++)
-		if (!ac[s].ids.n && !ac[s].out_next)
-			n_plain++;
+	/* dense states without output (the root among them) first */
 	for (uint32_t pass = 0; pass < 2; pass++)
-		for (uint32_t s = 0; s < n_ac; s++)
+		for (uint32_t s = 0; s < nd; s++)
 			if ((!ac[s].ids.n && !ac[s].out_next) == !pass) {
-				perm[s] = np;
+				n_plain += !pass;
+				perm[s] = np * n_cls;
 				map[np++] = s;
 			}
-	for (uint32_t s = 0; s < n_ac; s++) {
-		uint32_t *row = t + (size_t)perm[s] * n_cls;
+	for (uint32_t s = 0; s < nd; s++) {
+		uint32_t *row = t + perm[s];
 		const uint32_t *e = pool + ac[s].edge_off;
 		uint32_t k = 0;
 
 		if (s)
-			memcpy(row, t + (size_t)perm[ac[s].fail] * n_cls, n_cls * 4);
+			memcpy(row, t + perm[ac[s].fail], n_cls * 4);
 		/* edges are sorted by byte, classes are numbered in byte order */
 		for (uint32_t x = 1; x < n_cls && k < ac[s].n_edges; x++) {
+			uint32_t to;
+
 			if ((e[k] >> 24) != rep[x])
 				continue;
-			row[x] = perm[e[k++] & 0xffffff] * n_cls;
+			to = e[k++] & 0xffffff;
+			row[x] = to < nd ? perm[to] : RB_RT_KW_SPARSE | to;
 		}
 	}
-	free(perm);
 	*map_out = map;
+	*row_of_out = perm;
+	*n_dense_out = nd;
 	*out_row = n_plain * n_cls;
 	return t;
 oom:
@@ -900,11 +910,11 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	struct rb_rt_dom *dom = NULL;
 	uint8_t *dom_tag = NULL;
 	struct rb_rt_ac *ac = NULL;
-	uint32_t *dfa = NULL, *dfa_map = NULL, n_cls = 0, out_row = 0;
+	uint32_t *dfa = NULL, *dfa_map = NULL, *dfa_row_of = NULL, n_cls = 0, out_row = 0, n_dense = 0;
 	uint8_t kw_cls[256];
 	struct rb_rt_hdr *h;
 	size_t off, size, o_nodes, o_nhead, o_pool, o_str, o_dom = 0, o_ac = 0, o_rx, o_iv[RB_RT_NIMAP];
-	size_t o_cls = 0, o_dfa = 0, o_map = 0, o_tag = 0;
+	size_t o_cls = 0, o_dfa = 0, o_map = 0, o_row = 0, o_tag = 0;
 	uint8_t *b = NULL;
 	int rc = -ENOMEM;
 
@@ -924,7 +934,8 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	ac = build_ac(&c, &n_ac);
 	if (c.kws.n && !ac)
 		goto out;
-	if (ac && !(dfa = build_kw_dfa(&c, ac, n_ac, kw_cls, &n_cls, &dfa_map, &out_row)) && c.oom)
+	if (ac && !(dfa = build_kw_dfa(&c, ac, n_ac, kw_cls, &n_cls, &dfa_map, &dfa_row_of,
+				       &n_dense, &out_row)))
 		goto out;
 	for (int m = 0; m < RB_RT_NIMAP; m++)
 		if (build_imap(&c, m, &iv[m], &idx_off[m]))
@@ -996,9 +1007,11 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	}
 	if (dfa) {
 		o_dfa = off;
-		off = al8(off + (size_t)n_ac * n_cls * 4);
+		off = al8(off + (size_t)n_dense * n_cls * 4);
 		o_map = off;
-		off = al8(off + (size_t)n_ac * 4);
+		off = al8(off + (size_t)n_dense * 4);
+		o_row = off;
+		off = al8(off + (size_t)n_dense * 4);
 	}
 	for (int m = 0; m < RB_RT_NIMAP; m++) {
 		o_iv[m] = off;
@@ -1040,10 +1053,13 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 		h->n_kw_cls = n_cls;
 	}
 	if (dfa) {
-		memcpy(b + o_dfa, dfa, (size_t)n_ac * n_cls * 4);
-		memcpy(b + o_map, dfa_map, (size_t)n_ac * 4);
+		memcpy(b + o_dfa, dfa, (size_t)n_dense * n_cls * 4);
+		memcpy(b + o_map, dfa_map, (size_t)n_dense * 4);
+		memcpy(b + o_row, dfa_row_of, (size_t)n_dense * 4);
 		h->kw_dfa_off = (uint32_t)o_dfa;
 		h->kw_map_off = (uint32_t)o_map;
+		h->kw_row_of_off = (uint32_t)o_row;
+		h->n_kw_dense = n_dense;
 		h->kw_out_row = out_row;
 	}
 	for (int m = 0; m < RB_RT_NIMAP; m++) {
@@ -1112,6 +1128,7 @@ out:
 	free(ac);
 	free(dfa);
 	free(dfa_map);
+	free(dfa_row_of);
 	free(c.nodes.p);
 	free(c.cfgn.p);
 	free(c.pool.p);

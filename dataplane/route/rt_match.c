@@ -293,8 +293,8 @@ static void scan_name(struct ctx *c, const char *src, uint32_t n)
 	const struct rb_rt_ac *ac = at(c->v, h->ac_off);
 	const uint32_t *dfa = at(c->v, h->kw_dfa_off);
 	const uint8_t *cls = at(c->v, h->kw_cls_off);
-	const uint32_t *map = at(c->v, h->kw_map_off);
-	uint32_t nc = h->n_kw_cls, out_row = h->kw_out_row, k = 0, s = 0;
+	const uint32_t *map = at(c->v, h->kw_map_off), *row_of = at(c->v, h->kw_row_of_off);
+	uint32_t nc = h->n_kw_cls, out_row = h->kw_out_row, n_dense = h->n_kw_dense, k = 0, s = 0;
 	int kw = !h->n_ac ? 0 : h->kw_dfa_off ? 1 : 2; /* none, DFA, sparse walk */
 	uint64_t x = h->seed, hs[RB_DOMAIN_MAX + 1];
 	uint32_t pos[RB_DOMAIN_MAX + 1];
@@ -311,10 +311,20 @@ static void scan_name(struct ctx *c, const char *src, uint32_t n)
 			pos[k++] = i + 1;
 		}
 		x = hstep(x, ch);
-		if (kw == 1) {
-			/* one dependent load per byte; output is rare */
+		if (kw == 1 && s < RB_RT_KW_SPARSE) {
+			/* one dependent load per byte; output (or a state deeper
+			 * than the DFA) is rare */
 			s = dfa[s + cls[ch]];
-			if (__builtin_expect(s >= out_row, 0) && kw_emit(c, ac, map[s / nc]))
+			if (__builtin_expect(s >= out_row, 0) &&
+			    kw_emit(c, ac, s & RB_RT_KW_SPARSE ? s & ~RB_RT_KW_SPARSE : map[s / nc]))
+				kw = 0;
+		} else if (kw == 1) {
+			/* a state below the DFA: the sparse walk, back to a row
+			 * as soon as it reaches a state that has one */
+			uint32_t a = ac_next(c, ac, s & ~RB_RT_KW_SPARSE, ch);
+
+			s = a < n_dense ? row_of[a] : RB_RT_KW_SPARSE | a;
+			if (kw_emit(c, ac, a))
 				kw = 0;
 		} else if (kw == 2) {
 			s = ac_next(c, ac, s, ch);

@@ -249,19 +249,23 @@ static int check_ac(struct vctx *v)
 		if (v->base[h->kw_cls_off + b] >= h->n_kw_cls)
 			return bad(v, "keyword class of byte %u out of range", b);
 	if (h->kw_dfa_off) {
-		uint64_t cells = (uint64_t)h->n_ac * h->n_kw_cls;
+		uint64_t cells = (uint64_t)h->n_kw_dense * h->n_kw_cls;
 		const uint32_t *t = (const void *)(v->base + h->kw_dfa_off);
 		const uint32_t *map = (const void *)(v->base + h->kw_map_off);
+		const uint32_t *row_of = (const void *)(v->base + h->kw_row_of_off);
 
-		if (cells * 4 > RB_RT_KW_DFA_MAX || !span(v, h->kw_dfa_off, cells, 4, 4) ||
-		    !span(v, h->kw_map_off, h->n_ac, 4, 4) || h->kw_out_row > cells ||
+		if (h->n_kw_dense == 0 || h->n_kw_dense > h->n_ac || cells * 4 > RB_RT_KW_DFA_MAX ||
+		    !span(v, h->kw_dfa_off, cells, 4, 4) ||
+		    !span(v, h->kw_map_off, h->n_kw_dense, 4, 4) ||
+		    !span(v, h->kw_row_of_off, h->n_kw_dense, 4, 4) || h->kw_out_row > cells ||
 		    h->kw_out_row % h->n_kw_cls)
 			return bad(v, "keyword DFA out of bounds");
 		for (uint64_t k = 0; k < cells; k++)
-			if (t[k] >= cells || t[k] % h->n_kw_cls)
+			if (t[k] & RB_RT_KW_SPARSE ? (t[k] & ~RB_RT_KW_SPARSE) >= h->n_ac
+						   : t[k] >= cells || t[k] % h->n_kw_cls)
 				return bad(v, "keyword DFA entry %lu out of bounds", (unsigned long)k);
-		for (uint32_t k = 0; k < h->n_ac; k++)
-			if (map[k] >= h->n_ac)
+		for (uint32_t k = 0; k < h->n_kw_dense; k++)
+			if (map[k] >= h->n_ac || row_of[k] >= cells || row_of[k] % h->n_kw_cls)
 				return bad(v, "keyword DFA state %u out of bounds", k);
 	}
 	return 0;

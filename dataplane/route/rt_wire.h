@@ -26,9 +26,9 @@
  *              suffix, and each suffix costs one probe.
  *   ac         Aho-Corasick automaton of the reversed domain_keyword
  *              strings (the matcher reads names right to left), plus (when
- *              it fits in RB_RT_KW_DFA_MAX bytes) its full transition
- *              table over byte classes, states without output first: one
- *              load per byte of the query
+ *              for its shallowest states, as many as fit in
+ *              RB_RT_KW_DFA_MAX bytes) a transition table over byte
+ *              classes, states without output first: one load per byte
  *   kw nodes   pool list of the keyword rules, the candidates when a name
  *              hits more keyword states than the matcher tracks
  *   imap[4]    dst v4, dst v6, src v4, src v6: disjoint sorted intervals
@@ -44,10 +44,13 @@
 #include <stdint.h>
 
 #define RB_RT_MAGIC    0x31425452u   /* "RTB1" */
-#define RB_RT_VERSION  6
+#define RB_RT_VERSION  7
 #define RB_RT_NO_OUTBOUND 0xffffu
-/* The keyword DFA is built only up to this size (else the sparse walk). */
+/* The keyword DFA covers the shallowest states that fit in this size
+ * (all of them unless there are tens of thousands of keywords); a DFA
+ * entry with RB_RT_KW_SPARSE is a deeper automaton state, walked sparse. */
 #define RB_RT_KW_DFA_MAX (8u << 20)
+#define RB_RT_KW_SPARSE  0x80000000u
 
 /* A domain index id: node << RB_RT_DOM_SHIFT | flags. */
 #define RB_RT_DOM_WHOLE 1u   /* matches when the query is the key */
@@ -195,8 +198,11 @@ struct rb_rt_hdr {
 	uint32_t has_src_cidr;
 	uint32_t ac_root_off;       /* pool: uint32_t[256], the root's transitions */
 	uint32_t kw_cls_off;        /* uint8_t[256]: byte -> class (0: in no keyword) */
-	uint32_t kw_dfa_off;        /* uint32_t[n_ac * n_kw_cls], next state's row offset; 0: none */
-	uint32_t kw_map_off;        /* uint32_t[n_ac]: DFA state -> automaton state */
+	uint32_t kw_dfa_off;        /* uint32_t[n_kw_dense * n_kw_cls]: the next state's
+				     * row offset, or RB_RT_KW_SPARSE | automaton state */
+	uint32_t kw_map_off;        /* uint32_t[n_kw_dense]: DFA state -> automaton state */
+	uint32_t kw_row_of_off;     /* uint32_t[n_kw_dense]: automaton state -> row offset */
+	uint32_t n_kw_dense;        /* automaton states 0..n_kw_dense-1 have a row */
 	uint32_t kw_out_row;        /* rows >= this one have keyword output */
 	uint32_t nhead_off;         /* struct rb_rt_nhead[n_rules] */
 	uint32_t n_kw_cls;

@@ -14,7 +14,8 @@
  *    on the config structs directly;
  *  - 3000 seeded random rules with every item, group and action over a
  *    small vocabulary against a naive reference (seed printed,
- *    RB_TEST_SEED replays), with and without the keyword DFA.
+ *    RB_TEST_SEED replays), with the keyword DFA, without it, and with a
+ *    DFA for the shallow states only.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -751,7 +752,8 @@ static void t_random(void)
  * structs with strcmp/strstr/POSIX regex and bit compares: sing-box's
  * semantics written out once more, independent of the compiler's indexes.
  * The seed is printed; RB_TEST_SEED=N replays one.  The same queries go
- * through the table with its keyword DFA removed (the sparse walk).
+ * through the table with its keyword DFA removed (the sparse walk) and
+ * through one compiled with a DFA of a few rows (the sparse walk below). 
  */
 static uint64_t xs;
 
@@ -1139,8 +1141,9 @@ static void t_seeded(void)
 	size_t tlen = 0;
 	FILE *f;
 	struct built b;
-	struct rb_rt_view v2;
-	void *blob2;
+	struct rb_rt_view v2, v3;
+	void *blob2, *blob3;
+	size_t len3;
 	regex_t rx[NVRX];
 	int failed = 0, matched = 0, winners = 0, have_kw_dfa;
 	static uint16_t winner[NV_RULES];
@@ -1187,9 +1190,18 @@ static void t_seeded(void)
 	blob2 = without_dfa(&b);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(blob2);
 	CU_ASSERT_EQUAL_FATAL(rb_rt_view_init(&v2, blob2, b.len, err, sizeof(err)), 0);
+	/* and with a DFA for the shallowest states only (256 bytes: a few
+	 * rows), the sparse walk below them */
+	rb_route_kw_dfa_max = 256;
+	CU_ASSERT_EQUAL_FATAL(rb_route_compile(&b.r, 7, 0x1234567887654321ULL, &blob3, &len3, err,
+					       sizeof(err)), 0);
+	rb_route_kw_dfa_max = RB_RT_KW_DFA_MAX;
+	CU_ASSERT(((const struct rb_rt_hdr *)blob3)->n_kw_dense <
+		  ((const struct rb_rt_hdr *)blob3)->n_ac);
+	CU_ASSERT_EQUAL_FATAL(rb_rt_view_init(&v3, blob3, len3, err, sizeof(err)), 0);
 	for (int i = 0; i < NV_QUERIES; i++) {
 		struct rb_route_req q;
-		struct rb_route_result res, res2;
+		struct rb_route_result res, res2, res3;
 		struct nv_res want;
 		int bad_res;
 
@@ -1197,8 +1209,10 @@ static void t_seeded(void)
 		want = nv_match(&b.r, &q, rx);
 		memset(&res, 0, sizeof(res));
 		memset(&res2, 0, sizeof(res2));
+		memset(&res3, 0, sizeof(res3));
 		rb_rt_match(&b.v, &q, &res);
 		rb_rt_match(&v2, &q, &res2);
+		rb_rt_match(&v3, &q, &res3);
 		matched += want.rule >= 0;
 		if (want.rule >= 0 && !winner[want.rule]++)
 			winners++;
@@ -1215,7 +1229,7 @@ static void t_seeded(void)
 						     res.outbound != find_out(&b, x->outbound));
 		}
 		bad_res |= res.override_port != want.override_port;
-		bad_res |= memcmp(&res, &res2, sizeof(res)) != 0;
+		bad_res |= memcmp(&res, &res2, sizeof(res)) != 0 || memcmp(&res, &res3, sizeof(res)) != 0;
 		if (bad_res && failed++ < 10) {
 			char da[64] = "-", sa[64] = "-";
 
@@ -1224,11 +1238,11 @@ static void t_seeded(void)
 			inet_ntop(q.src_family, q.src_addr, sa, sizeof(sa));
 			fprintf(stderr, "seed %llu query %d (in%u net %u user '%s' proto %u domain '%s' "
 					"sniffed '%s' dst %s port %u src %s port %u): want rule %d "
-					"port %u, got %u port %u (sparse walk: %u)\n",
+					"port %u, got %u port %u (sparse walk: %u, partial DFA: %u)\n",
 				(unsigned long long)seed, i, q.inbound + 1, q.network, q.user,
 				q.sniff.proto, q.dst.domain, q.sniff.domain, da, q.dst.port, sa,
 				q.src_port, want.rule, want.override_port, res.rule,
-				res.override_port, res2.rule);
+				res.override_port, res2.rule, res3.rule);
 		}
 	}
 	printf("  %d rules, %d queries: %d matched a rule (%d different rules), %d mismatches\n",
@@ -1243,6 +1257,8 @@ static void t_seeded(void)
 	CU_ASSERT_EQUAL(failed, 0);
 	rb_rt_view_fini(&v2);
 	free(blob2);
+	rb_rt_view_fini(&v3);
+	free(blob3);
 	for (size_t k = 0; k < NVRX; k++)
 		regfree(&rx[k]);
 	unbuild(&b);
