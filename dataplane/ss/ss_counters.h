@@ -8,6 +8,8 @@
 	X(SS_UDP_AUTH, ss_udp_auth,                                                        \
 	  "shadowsocks: UDP packets that did not open (wrong key, tampered, too short)")     \
 	X(SS_UDP_MALFORMED, ss_udp_malformed,                                              \
-	  "shadowsocks: UDP packets without a valid target address")
+	  "shadowsocks: UDP packets without a valid target address")                        \
+	X(SS_UDP_REPLAY, ss_udp_replay,                                                    \
+	  "shadowsocks: UDP packets whose salt was seen before (replayed)")
 
 #endif

@@ -20,7 +20,8 @@
  * and count (proxy_udp_unsupported), so do domain destinations
  * (proxy_udp_no_route): not resolved on this path yet.  A packet that does
  * not open (wrong key, tampered, short) is dropped without an answer and
- * counted (ss_udp_auth, and the inbound's `auth` errors).
+ * counted (ss_udp_auth, and the inbound's `auth` errors); so is one whose
+ * salt the lcore's replay filter has seen (ss_udp_replay, `replay`).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -293,9 +294,19 @@ static void in_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_
 	if (in->m) {
 		struct ss_udp_pkt p = {.in = plain, .len = len, .out = ul->plain};
 
+		struct ss_lcore *sl;
+
 		if (ss_udp_open(lc->aead, &ul->burst, in->m, in->master, &p, 1) != 0) {
 			ul->wk->in[in->inbound].errors[RB_PERR_AUTH]++;
 			rb_drop(lc, m, RB_DROP_SS_UDP_AUTH);
+			return;
+		}
+		/* the salt through the lcore's replay filter (shared with TCP),
+		 * once the packet authenticated, as shadowsocks-libev does */
+		sl = ss_lcore_get(lc, ul->cfg);
+		if (sl == NULL || ss_replay_seen(sl, plain, in->m->key_len) != 0) {
+			ul->wk->in[in->inbound].errors[RB_PERR_REPLAY]++;
+			rb_drop(lc, m, RB_DROP_SS_UDP_REPLAY);
 			return;
 		}
 		plain = ul->plain;

@@ -6,7 +6,8 @@
 #   -> ringbox shadowsocks inbound (UDP) -> direct -> dnsmasq (srv ns)
 # for each AEAD method and a UDP-only inbound (network = "udp", no TCP
 # listener).  A wrong password gets no answer, reaches nothing and is
-# counted (ss_udp_auth, ringbox_proxy_auth_failures_total); sessions show
+# counted (ss_udp_auth, ringbox_proxy_auth_failures_total); a recorded
+# packet sent again is dropped silently (ss_udp_replay); sessions show
 # in the per-inbound counters and end after the DNS idle time (10 s).
 # The outbound's UDP (dataplane/ss/ss_udp_out.c): a SOCKS5 UDP ASSOCIATE
 # client (socks5_udp.py) -> ringbox socks inbound -> shadowsocks outbound
@@ -112,6 +113,50 @@ grep -q "wrongpw.example.test" "$RB_TMP/dnsmasq.log" && rb_fail "wrong password:
 auth1=$(metric 'ringbox_proxy_auth_failures_total{inbound="ss1"}')
 [ "$auth1" -gt "$auth0" ] || rb_fail "wrong password: auth failures did not move ($auth0 -> $auth1)"
 
+# replay: a packet ss-tunnel sent (recorded by a UDP relay in cli), sent
+# again to the inbound: dropped without an answer, counted
+cat >"$RB_TMP/urec.py" <<'EOF'
+# UDP relay 127.0.0.1:5399 <-> argv[1]:argv[2]; keeps the latest packet up in argv[3]
+import socket, sys
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+c.bind(("127.0.0.1", 5399))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.connect((sys.argv[1], int(sys.argv[2])))
+peer = None
+import select
+while True:
+    r, _, _ = select.select([c, u], [], [])
+    if c in r:
+        d, peer = c.recvfrom(65536)
+        open(sys.argv[3], "wb").write(d)
+        u.send(d)
+    if u in r:
+        d = u.recv(65536)
+        if peer:
+            c.sendto(d, peer)
+EOF
+rb_bg "$RB_TMP/urec.log" ip netns exec "$RB_NS_CLI" "$RB_PY" "$RB_TMP/urec.py" "$RB_DP_CLI_IP4" 8388 \
+	"$RB_TMP/upkt.bin"
+rb_bg "$RB_TMP/ss-tunnel-5320.log" ip netns exec "$RB_NS_CLI" ss-tunnel -U -s 127.0.0.1 -p 5399 \
+	-b 127.0.0.1 -l 5320 -m "${METHODS[0]}" -k "${PW[0]}" -L "$RB_SRV_IP4:53"
+rb_wait_for 5 grep -q "listening" "$RB_TMP/ss-tunnel-5320.log" || rb_fail "ss-tunnel (recorded) did not start"
+rb_assert_eq "$(dnsq 5320 replayed.example.test)" 10.9.8.7 "recorded query"
+rep=$(ip netns exec "$RB_NS_CLI" "$RB_PY" - "$RB_DP_CLI_IP4" 8388 "$RB_TMP/upkt.bin" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1.5)
+s.sendto(open(sys.argv[3], "rb").read(), (sys.argv[1], int(sys.argv[2])))
+try:
+    s.recv(4096)
+    print("answered")
+except socket.timeout:
+    print("silent")
+EOF
+)
+rb_assert_eq "$rep" silent "replayed UDP packet"
+rb_assert_eq "$(grep -c 'query\[A\] replayed.example.test' "$RB_TMP/dnsmasq.log")" 1 \
+	"replayed UDP packet: queries that reached dnsmasq"
+
 # the outbound: SOCKS5 UDP through ringbox to ss-server
 for k in 0 1; do
 	mi=$((k * 2))
@@ -134,5 +179,6 @@ rb_wait_for 20 sh -c "'$RB_BUILD/tools/ringboxctl' -s '$PX_SOCK' stats | grep -q
 
 rb_dp_stop
 rb_assert_stat_ge drop.ss_udp_auth 1
+rb_assert_stat_ge drop.ss_udp_replay 1
 rb_assert_stat_ge event.proxy_udp_session 8
 rb_pass "${#METHODS[@]} methods in, 2 out, DNS"
