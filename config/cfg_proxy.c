@@ -333,6 +333,7 @@ static const struct rb_schema_field in_ss_tbl[] = {
 	{.key = "method", .type = RB_SCHEMA_CUSTOM, .flags = RB_SF_REQUIRED,
 	 .offset = offsetof(struct rb_cfg_inbound, ss_method), .handler = h_ss_method},
 	RB_SCHEMA_STR("password", struct rb_cfg_inbound, password, 1, 0, "", 0),
+	USER_TBL(struct rb_cfg_inbound), /* 2022 multi-user: each password a uPSK */
 	RB_SCHEMA_ENUM("network", struct rb_cfg_inbound, network, net_names, 0, 0),
 	DUR("probe_timeout", struct rb_cfg_inbound, probe_timeout_ms, 30000, 1),
 	DUR("udp_timeout", struct rb_cfg_inbound, udp_timeout_s, 300, 0),
@@ -529,6 +530,42 @@ static void ss22_check(int method, const char *pw, int network, int outbound,
 	}
 }
 
+/* Shadowsocks 2022 multi-user inbound (SIP023): `password` is the iPSK,
+ * each user's `password` one key of the method's size, all different;
+ * AES methods only (identity headers use the AES block cipher). */
+static void ss22_users_check(const struct rb_cfg_inbound *in, const config_setting_t *ls, int i,
+			     const char *path, struct rb_cfg_err *e)
+{
+	int klen = in->ss_method == RB_SS_2022_BLAKE3_AES_128_GCM ? 16 : 32;
+	char kp[PATHLEN + 32];
+
+	if (in->n_users == 0)
+		return;
+	if (in->ss_method != RB_SS_2022_BLAKE3_AES_128_GCM &&
+	    in->ss_method != RB_SS_2022_BLAKE3_AES_256_GCM) {
+		snprintf(kp, sizeof(kp), "%s.users", path);
+		rb_cfg_error(e, elem_member(ls, i, "users"), kp,
+			     "users (identity headers, SIP023) need 2022-blake3-aes-128-gcm or "
+			     "2022-blake3-aes-256-gcm");
+		return;
+	}
+	for (int u = 0; u < in->n_users; u++) {
+		const char *pw = in->users[u].password;
+		const char *why = NULL;
+
+		if (b64_len(pw, strlen(pw)) != klen)
+			why = klen == 16 ? "must be one key of 16 bytes in base64"
+					 : "must be one key of 32 bytes in base64";
+		for (int v = 0; v < u && !why; v++)
+			if (strcmp(pw, in->users[v].password) == 0)
+				why = "the same key as another user";
+		if (why) {
+			snprintf(kp, sizeof(kp), "%s.users.[%d].password", path, u);
+			rb_cfg_error(e, elem_member(ls, i, "users"), kp, "%s", why);
+		}
+	}
+}
+
 /* A shadowsocks inbound or outbound: a password unless the method is none. */
 static void ss_check(int method, const char *password, const config_setting_t *ls, int i,
 		     const char *path, struct rb_cfg_err *e)
@@ -561,6 +598,7 @@ static void check_inbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 		if (in->type == RB_IN_SHADOWSOCKS) {
 			snprintf(path, sizeof(path), "inbounds.[%d]", i);
 			ss22_check(in->ss_method, in->password, in->network, 0, ls, i, path, e);
+			ss22_users_check(in, ls, i, path, e);
 			ss_check(in->ss_method, in->password, ls, i, path, e);
 		}
 		for (int u = 0; u < in->n_users; u++)

@@ -113,21 +113,35 @@ static const struct ss_method *ss22_method_of(int rb_method)
 /* SIP022 set-up (ss2022_compat.h): the inbound's decoder now (its encoder
  * once the request is in: ss_conn_enc_ready), the outbound's both ways now
  * (salt, PSK list, padding), enc_ready then set.  0 or -1. */
-static int ss22_conn_setup(struct ss_lcore *sl, struct ss_conn *c, int is_in, const char *pw)
+static int ss22_conn_setup(struct ss_lcore *sl, struct ss_conn *c, int is_in, int idx,
+			   const char *pw)
 {
 	const struct ss_method *m = c->m;
-	struct ss_salt_cache *salts = NULL;
+	struct ss_salt_cache *salts;
 	struct ss22_keys k;
 	uint8_t salt[SS_MAX_SALT + 1];
+	unsigned w = 0;
 	int rc = -1;
 
-	for (unsigned w = 0; w < RB_MAX_LCORES; w++)
-		if (ss_lcores[w] == sl)
-			salts = ss22c_worker_salts(w, m->key_len);
+	while (w < RB_MAX_LCORES && ss_lcores[w] != sl)
+		w++;
+	salts = w < RB_MAX_LCORES ? ss22c_worker_salts(w, m->key_len) : NULL;
 	if (salts == NULL)
 		return -1;
-	if (is_in)
-		return ss22c_server_dec(&c->dec, m, c->master, NULL, salts) == SS_OK ? 0 : -1;
+	if (is_in) {
+		/* multi-user (SIP023): `password` is the iPSK, the users' keys the uPSKs */
+		const struct rb_cfg_inbound *in = &sl->cfg->inbounds[idx];
+		struct ss_eih_users *users = NULL;
+
+		if (in->n_users > 0) {
+			users = ss22c_worker_users(w, (unsigned)idx, sl->cfg, m, c->master,
+						   in->users[0].password, sizeof(in->users[0]),
+						   (unsigned)in->n_users);
+			if (users == NULL)
+				return -1;
+		}
+		return ss22c_server_dec(&c->dec, m, c->master, users, salts) == SS_OK ? 0 : -1;
+	}
 	if (ss22_keys_decode_tcp(&k, m, pw) != 0)
 		return -1;
 	/* salt, then one byte for the padding length (1..SS22C_MAX_PAD) */
@@ -175,7 +189,7 @@ struct ss_conn *ss_conn_get(struct ss_lcore *sl, int is_in, int idx)
 		memcpy(c->master, key, m->key_len);
 		if (!ss22c_is_2022(m)) {
 			ss_dec_init(&c->dec, m, c->master);
-		} else if (ss22_conn_setup(sl, c, is_in, pw) != 0) {
+		} else if (ss22_conn_setup(sl, c, is_in, idx, pw) != 0) {
 			ss_conn_put(sl, c);
 			return NULL;
 		}

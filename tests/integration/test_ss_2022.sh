@@ -6,7 +6,9 @@
 #   a plain TCP relay back to the dataplane's srv-side address) ->
 #   shadowsocks 2022 inbound -> direct -> nginx (srv)
 # checks: a download (RB_SS22_MIB MiB) and an upload byte-exact (sha256), a
-# domain target (resolved by the dataplane through dnsmasq); then a wrong key (refused, counted as an auth failure,
+# domain target (resolved by the dataplane through dnsmasq); a multi-user
+# inbound (SIP023 identity headers: two users' uploads byte-exact, a key of
+# no user refused and counted); then a wrong key (refused, counted as an auth failure,
 # nothing reaches nginx) and a replayed request (socat recorded the
 # client's bytes; sent again: no answer, counted as a replay).
 RB_DRIVER=${RB_DRIVER:-af_packet}
@@ -32,6 +34,9 @@ for i in "${!METHODS[@]}"; do
     "
 done
 BADKEY=$(openssl rand -base64 16)
+# multi-user (SIP023): iPSK on the inbound, users A and B; C is no user
+IPSK=$(openssl rand -base64 32) UA=$(openssl rand -base64 32) UB=$(openssl rand -base64 32)
+UC=$(openssl rand -base64 32)
 PX_MPORT=$((20000 + RANDOM % 20000)) # before px_control_cfg: it runs in a subshell
 PX_CTL=$(px_control_cfg)
 PX_SOCK=$RB_TMP/run/ctl.sock
@@ -43,19 +48,34 @@ dns = {
 };
 inbounds = (
   $ins{ type = \"socks\"; tag = \"c-bad\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1090; },
-  { type = \"socks\"; tag = \"c-rec\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1091; }
+  { type = \"socks\"; tag = \"c-rec\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1091; },
+  { type = \"socks\"; tag = \"c-ua\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1092; },
+  { type = \"socks\"; tag = \"c-ub\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1093; },
+  { type = \"socks\"; tag = \"c-uc\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1094; },
+  { type = \"shadowsocks\"; tag = \"s-mu\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18392;
+    method = \"2022-blake3-aes-256-gcm\"; password = \"$IPSK\"; network = \"tcp\";
+    users = ( { username = \"a\"; password = \"$UA\"; }, { username = \"b\"; password = \"$UB\"; } ); }
 );
 outbounds = (
   $outs{ type = \"direct\"; tag = \"direct\"; },
   { type = \"shadowsocks\"; tag = \"o-bad\"; server = \"$RB_SRV_IP4\"; server_port = 8388;
     method = \"${METHODS[0]}\"; password = \"$BADKEY\"; network = \"tcp\"; },
   { type = \"shadowsocks\"; tag = \"o-rec\"; server = \"$RB_SRV_IP4\"; server_port = 8398;
-    method = \"${METHODS[0]}\"; password = \"${KEY[0]}\"; network = \"tcp\"; }
+    method = \"${METHODS[0]}\"; password = \"${KEY[0]}\"; network = \"tcp\"; },
+  { type = \"shadowsocks\"; tag = \"o-ua\"; server = \"$RB_SRV_IP4\"; server_port = 8392;
+    method = \"2022-blake3-aes-256-gcm\"; password = \"$IPSK:$UA\"; network = \"tcp\"; },
+  { type = \"shadowsocks\"; tag = \"o-ub\"; server = \"$RB_SRV_IP4\"; server_port = 8392;
+    method = \"2022-blake3-aes-256-gcm\"; password = \"$IPSK:$UB\"; network = \"tcp\"; },
+  { type = \"shadowsocks\"; tag = \"o-uc\"; server = \"$RB_SRV_IP4\"; server_port = 8392;
+    method = \"2022-blake3-aes-256-gcm\"; password = \"$IPSK:$UC\"; network = \"tcp\"; }
 );
 route = {
   rules = (
     $rules{ inbound = \"c-bad\"; outbound = \"o-bad\"; },
-    { inbound = \"c-rec\"; outbound = \"o-rec\"; }
+    { inbound = \"c-rec\"; outbound = \"o-rec\"; },
+    { inbound = \"c-ua\"; outbound = \"o-ua\"; },
+    { inbound = \"c-ub\"; outbound = \"o-ub\"; },
+    { inbound = \"c-uc\"; outbound = \"o-uc\"; }
   );
   final = \"direct\";
 };
@@ -101,9 +121,11 @@ for i in "${!METHODS[@]}"; do
 		"TCP-LISTEN:$((8388 + i)),bind=$RB_SRV_IP4,reuseaddr,fork" \
 		"TCP:$RB_DP_SRV_IP4:$((18388 + i))"
 done
+rb_bg "$RB_TMP/socat-mu.log" ip netns exec "$RB_NS_SRV" socat \
+	"TCP-LISTEN:8392,bind=$RB_SRV_IP4,reuseaddr,fork" "TCP:$RB_DP_SRV_IP4:18392"
 rb_bg "$RB_TMP/socat-rec.log" ip netns exec "$RB_NS_SRV" socat -r "$RB_TMP/rec.bin" \
 	"TCP-LISTEN:8398,bind=$RB_SRV_IP4,reuseaddr" "TCP:$RB_DP_SRV_IP4:18388"
-for p in 8388 8389 8390 9000; do
+for p in 8388 8389 8390 8392 9000; do
 	rb_wait_for 5 ip netns exec "$RB_NS_SRV" bash -c "exec 3<>/dev/tcp/$RB_SRV_IP4/$p" ||
 		rb_fail "relay on port $p did not start"
 done
@@ -125,6 +147,23 @@ for i in "${!METHODS[@]}"; do
 	PX_TIMEOUT=10 px_curl -x "$P" "http://origin.example.test:8080/index.html"
 	[ "$PX_OUT" = "hello from srv" ] || rb_fail "$m: domain target: $PX_OUT"
 done
+
+# ---- multi-user inbound: users A and B through identity headers, C refused
+for u in a b; do
+	[ "$u" = a ] && port=1092 || port=1093
+	got=$(C curl -sf --max-time 60 -x "socks5h://$RB_DP_CLI_IP4:$port" --data-binary @"$RB_TMP/up.bin" \
+		-H "Expect:" "http://$RB_SRV_IP4:9000/up")
+	[ "$got" = "$UP_SHA" ] || rb_fail "multi-user: user $u: 4 MiB upload is not byte-exact ($got)"
+	PX_TIMEOUT=10 px_curl -x "socks5h://$RB_DP_CLI_IP4:$port" "http://$RB_SRV_IP4:8080/index.html"
+	[ "$PX_OUT" = "hello from srv" ] || rb_fail "multi-user: user $u: $PX_OUT"
+done
+mu0=$(metric 'ringbox_proxy_auth_failures_total{inbound="s-mu"}')
+cp "$RB_TMP/www/index.html" "$RB_TMP/www/nouser"
+C curl -sf -o /dev/null --max-time 3 -x "socks5h://$RB_DP_CLI_IP4:1094" \
+	"http://$RB_SRV_IP4:8080/nouser" && rb_fail "multi-user: a key of no user went through"
+rb_wait_for 5 sh -c "[ \"\$(curl -s http://127.0.0.1:$PX_MPORT/metrics | awk '\$1 == \"ringbox_proxy_auth_failures_total{inbound=\\\"s-mu\\\"}\" { print \$2 }')\" -gt $mu0 ]" ||
+	rb_fail "multi-user: the unknown user was not counted"
+rb_assert_eq "$(px_hit access /nouser)" 0 "multi-user: unknown user's requests that reached nginx"
 
 # ---- wrong key: the inbound says nothing, counts it, nginx sees nothing
 auth0=$(metric 'ringbox_proxy_auth_failures_total{inbound="s0"}')
@@ -160,4 +199,4 @@ rb_wait_for 5 sh -c "[ \"\$(curl -s http://127.0.0.1:$PX_MPORT/metrics | awk '\$
 rb_assert_eq "$(px_hit access /replayed)" 1 "replayed request: hits at nginx"
 
 rb_dp_stop
-rb_pass "${#METHODS[@]} 2022 methods ringbox <-> ringbox, $MIB MiB, wrong key, replay"
+rb_pass "${#METHODS[@]} 2022 methods ringbox <-> ringbox, $MIB MiB, multi-user, wrong key, replay"
