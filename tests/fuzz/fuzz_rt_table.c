@@ -58,8 +58,8 @@ static void find_sections(void)
 	sect[5].off = h->dom_off, sect[5].len = (h->dom_mask + 1) * (uint32_t)sizeof(struct rb_rt_dom);
 	sect[6].off = h->dom_tag_off, sect[6].len = h->dom_mask + 1;
 	sect[7].off = h->ac_off, sect[7].len = h->n_ac * (uint32_t)sizeof(struct rb_rt_ac);
-	sect[8].off = h->kw_dfa_off, sect[8].len = h->n_ac * h->n_kw_cls * 4;
-	sect[9].off = h->kw_map_off, sect[9].len = h->n_ac * 4;
+	sect[8].off = h->kw_dfa_off, sect[8].len = h->n_kw_dense * h->n_kw_cls * 4;
+	sect[9].off = h->kw_map_off, sect[9].len = h->n_kw_dense * 8; /* map, row_of */
 	sect[10].off = h->kw_cls_off, sect[10].len = 256;
 	sect[11].off = h->imap[RB_RT_DST4].iv_off, sect[11].len = h->imap[RB_RT_DST4].n_iv * v4;
 	sect[12].off = h->imap[RB_RT_DST6].iv_off, sect[12].len = h->imap[RB_RT_DST6].n_iv * v6;
