@@ -22,10 +22,16 @@
 
 #include "control/rb_json.h"
 #include "control/rb_ctl_proto.h"
+#include "ringboxctl_gen.h"
 
 #define DEFAULT_SOCK "/run/ringbox/ctl.sock"
 #define REPLY_MAX    (64u << 20)
 #define TIMEOUT_MS   10000
+
+/* Answered here, without the socket (ringboxctl_gen.h). */
+#define GEN_SS_USAGE "generate ss-key [METHOD]"
+#define GEN_SS_HELP  "random base64 PSK for a shadowsocks 2022 method " \
+		     "(default " RB_CTL_GEN_SS_DEFAULT "; 16 bytes, 32 for the others)"
 
 static void usage(FILE *f)
 {
@@ -38,6 +44,7 @@ static void usage(FILE *f)
 		   "commands:\n");
 	for (i = 0; i < RB_CTL_CMD_MAX; i++)
 		fprintf(f, "  %-18s %s\n", rb_ctl_cmds[i].usage, rb_ctl_cmds[i].help);
+	fprintf(f, "  %-18s %s\n", GEN_SS_USAGE, GEN_SS_HELP);
 }
 
 static int help_cmd(int argc, char **argv)
@@ -46,6 +53,11 @@ static int help_cmd(int argc, char **argv)
 
 	if (argc < 2) {
 		usage(stdout);
+		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "generate") && !strcmp(argv[2], "ss-key")) {
+		printf("usage: ringboxctl %s\n  %s\n  (local, no ctl socket)\n",
+		       GEN_SS_USAGE, GEN_SS_HELP);
 		return 0;
 	}
 	i = rb_ctl_lookup(argv[1]);
@@ -308,6 +320,8 @@ int main(int argc, char **argv)
 		}
 	if (!strcmp(argv[0], "help") && !json)
 		return help_cmd(argc, argv);
+	if (argc >= 2 && !strcmp(argv[0], "generate") && !strcmp(argv[1], "ss-key"))
+		return rb_ctl_gen_ss_key(argc - 2, argv + 2, stdout, stderr);
 	/* Trailing -a after the command ("stats -a"). */
 	if (argc == 2 && !strcmp(argv[0], "stats") && !strcmp(argv[1], "-a")) {
 		all = 1;
