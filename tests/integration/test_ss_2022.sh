@@ -11,7 +11,9 @@
 # no user refused and counted); then a wrong key (refused, counted as an auth failure,
 # nothing reaches nginx) and a replayed request (socat recorded the
 # client's bytes; sent again: no answer, counted as a replay).
-RB_DRIVER=${RB_DRIVER:-af_packet}
+# Ports on lib.sh's default driver (af_xdp; RB_DRIVER=af_packet for the
+# other).  The af_packet default of 3256bfc (an af_xdp TX stall after
+# 40..230 MB) went with 956f0ee (mbuf pool inside the af_xdp UMEM).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init

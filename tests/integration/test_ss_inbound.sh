@@ -10,10 +10,9 @@
 # the failure is counted (ringbox_proxy_auth_failures_total); random bytes
 # get no answer, no FIN and no RST for 1.5 s; a recorded valid stream sent
 # again (replayed salt) gets no answer either and is counted as `replay`.
-# af_packet ports by default: over net_af_xdp a bulk transfer stalls for good
-# after 40..230 MB in the PMD's TX (test_tcp_echo_bulk.sh); RB_DRIVER=af_xdp
-# runs it there (pass RB_SS_BIG=16 then).
-RB_DRIVER=${RB_DRIVER:-af_packet}
+# Ports on lib.sh's default driver (af_xdp; RB_DRIVER=af_packet for the
+# other).  The af_packet default of 3256bfc (an af_xdp TX stall after
+# 40..230 MB) went with 956f0ee (mbuf pool inside the af_xdp UMEM).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init

@@ -12,7 +12,9 @@
 # The outbound's UDP (dataplane/ss/ss_udp_out.c): a SOCKS5 UDP ASSOCIATE
 # client (socks5_udp.py) -> ringbox socks inbound -> shadowsocks outbound
 # -> ss-server -u (srv ns) -> dnsmasq, for two methods.
-RB_DRIVER=${RB_DRIVER:-af_packet}
+# Ports on lib.sh's default driver (af_xdp; RB_DRIVER=af_packet for the
+# other).  The af_packet default of 3256bfc (an af_xdp TX stall after
+# 40..230 MB) went with 956f0ee (mbuf pool inside the af_xdp UMEM).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
