@@ -7,7 +7,8 @@
  *
  * Sends one request line, reads one JSON reply line, prints it as tables
  * (or raw with --json).  Exit status: 0 ok, 1 error reply, 2 usage or
- * connection error.
+ * connection error.  `generate ss-key [METHOD]` is answered here, without
+ * the socket (ringboxctl_gen.h).
  */
 #include <errno.h>
 #include <getopt.h>
