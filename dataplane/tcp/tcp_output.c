@@ -258,9 +258,16 @@ unsigned tcp_syn_opts(struct tcp_conn *c, uint8_t *p)
 				c->state == TCPS_SYN_SENT ? 0 : c->ts_recent, ws, c->rcv_ws);
 }
 
-static unsigned tcp_data_opts(struct tcp_conn *c, uint8_t *p, uint8_t flags)
+/* Options of a non-SYN segment carrying len payload bytes.  Segments are
+ * sized for the MSS less the timestamps option only (tcp_smss), so SACK
+ * blocks go in only as far as they fit: payload and options together never
+ * exceed the MSS (RFC 9293 3.7.1, RFC 6691), else a full-sized segment
+ * sent while the receive side holds out-of-order data would exceed the
+ * path MTU and be dropped (DF) before the wire (RFC 2018 3: fewer blocks
+ * when space is short). */
+static unsigned tcp_data_opts(struct tcp_conn *c, uint8_t *p, uint8_t flags, uint32_t len)
 {
-	unsigned n = 0, nblk;
+	unsigned n = 0, nblk, room;
 
 	if (c->flags & TF_TS) {
 		p[n++] = TCPOPT_NOP;
@@ -273,6 +280,12 @@ static unsigned tcp_data_opts(struct tcp_conn *c, uint8_t *p, uint8_t flags)
 	}
 	if ((c->flags & TF_SACK) && c->n_rsack && (flags & TCP_ACK) && !(flags & TCP_RST)) {
 		nblk = RTE_MIN((unsigned)c->n_rsack, (c->flags & TF_TS) ? 3u : 4u);
+		room = c->mss > len + n + 4 ? c->mss - len - n - 4 : 0;
+		nblk = RTE_MIN(nblk, room / 8);
+	} else {
+		nblk = 0;
+	}
+	if (nblk) {
 		p[n++] = TCPOPT_NOP;
 		p[n++] = TCPOPT_NOP;
 		p[n++] = TCPOPT_SACK;
@@ -361,7 +374,7 @@ int tcp_send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t fla
 		optlen = tcp_syn_opts(c, opt);
 		win = tcp_rcv_wnd_field(c, 1);
 	} else {
-		optlen = tcp_data_opts(c, opt, flags);
+		optlen = tcp_data_opts(c, opt, flags, len);
 		win = tcp_rcv_wnd_field(c, 0);
 	}
 	th = (struct tcp_hdr *)rte_pktmbuf_append(m, (uint16_t)(TCP_HDR_LEN + optlen));

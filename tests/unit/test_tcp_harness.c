@@ -216,6 +216,13 @@ static void th_send(int from, struct rte_mbuf *m)
 		return;
 	}
 	th.sent++;
+	if (rte_pktmbuf_pkt_len(m) > th.h[from].dp.ports[0].mtu) {
+		/* a real link drops it (DF; the stacks never fragment TCP) */
+		th.oversize++;
+		th.lost++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (th.h[from].blackhole_tx || (th.filter && th.filter(from, m, th.filter_arg)) ||
 	    chance(th.loss_ppm)) {
 		th.lost++;

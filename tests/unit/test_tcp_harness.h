@@ -56,6 +56,7 @@ struct th_net {
 	th_filter_fn filter;
 	void *filter_arg;
 	uint64_t sent, lost, dups, delivered, pkt_seq;
+	uint64_t oversize;     /* packets longer than the sender's port MTU (dropped) */
 	/* wire (a binary heap by (at, seq)) */
 	struct th_pkt wire[TH_WIRE_MAX];
 	int n_wire;
