@@ -258,10 +258,104 @@ static void test_wheel_jumps(void)
 	}
 }
 
+/* The passive closer's final ACK arrives late (RX backlog): the echo side
+ * (LAST_ACK) probes or retransmits its tail + FIN, then takes the late ACK
+ * and frees the connection; the client's ACK of the spurious copy meets the
+ * listener, which answers with a RST (RFC 9293 3.10.7.2) counted as a bad
+ * cookie -- the RSTs seen in test_tcp_many_conns.  Rows: how many ACKs of
+ * the FIN are held back before the first is let through. */
+struct late_ack {
+	uint32_t fin_end;   /* server's FIN sequence + 1, once seen */
+	bool have_fin;
+	struct rte_mbuf *held;
+	int n_held;
+};
+
+static bool late_ack_filter(int from, struct rte_mbuf *m, void *arg)
+{
+	struct late_ack *la = arg;
+	struct th_tcp_view v;
+
+	if (!th_tcp_parse(m, &v))
+		return false;
+	if (from == 1 && (v.flags & TCP_FIN)) {
+		la->fin_end = v.seq + v.len + 1;
+		la->have_fin = true;
+		return false;
+	}
+	if (from == 0 && la->have_fin && la->held == NULL && v.len == 0 &&
+	    v.flags == TCP_ACK && v.ack == la->fin_end) {
+		la->held = rte_pktmbuf_copy(m, th.pool, 0, UINT32_MAX);
+		la->n_held++;
+		return true;
+	}
+	return false;
+}
+
+struct late_case {
+	const char *name;
+	bool sack;          /* SACK on: a tail loss probe, else the RTO */
+};
+
+static const struct late_case late_cases[] = {
+	{"tail loss probe", true},
+	{"RTO", false},
+};
+
+static void test_late_final_ack(void)
+{
+	for (unsigned ci = 0; ci < RTE_DIM(late_cases); ci++) {
+		const struct late_case *lc = &late_cases[ci];
+		struct late_ack la = {0};
+		uint8_t *data = pattern(4096, 9);
+		uint64_t rst0, bad0, rx0;
+		struct app a;
+
+		th_setup(2, true);
+		tcp_params(&th.h[0].lc)->sack = lc->sack;
+		th.delay_ns = 1 * MS;
+		th.filter = late_ack_filter;
+		th.filter_arg = &la;
+		app_init(&a);
+		a.tx = data;
+		a.tx_len = 4096;
+		a.shut_after_tx = true;
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 7, 0, NULL));
+		rx0 = th_counter_ev(1, RB_EV_TCP_RETRANSMIT);
+		rst0 = th_counter_ev(1, RB_EV_TCP_RST_TX);
+		bad0 = th_counter_drop(1, RB_DROP_TCP_COOKIE_BAD);
+		for (int t = 0; t < 5000 && !(la.held && th_counter_ev(1, RB_EV_TCP_RETRANSMIT) > rx0);
+		     t++)
+			th_run(MS / 4);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(la.held);
+		CU_ASSERT(th_counter_ev(1, RB_EV_TCP_RETRANSMIT) > rx0);
+		/* the late ACK: the server frees its side */
+		th_deliver(1, la.held);
+		CU_ASSERT_EQUAL(th.h[1].lc.tcp->n_conns, 0);
+		th_run(SEC);
+		if (th_counter_ev(1, RB_EV_TCP_RST_TX) == rst0)
+			printf("\n  late final ACK '%s': no RST", lc->name);
+		CU_ASSERT(th_counter_ev(1, RB_EV_TCP_RST_TX) > rst0);
+		CU_ASSERT_EQUAL(th_counter_ev(1, RB_EV_TCP_RST_TX) - rst0,
+				th_counter_drop(1, RB_DROP_TCP_COOKIE_BAD) - bad0);
+		CU_ASSERT_EQUAL(la.n_held, 1);
+		CU_ASSERT(a.eof);
+		CU_ASSERT(a.rx_len == 4096 && memcmp(a.rx, data, 4096) == 0);
+		stack_idle(1, NULL, lc->name);
+		if (a.c)
+			tcp_abort(a.c);
+		th_run(SEC);
+		app_free(&a);
+		free(data);
+		CU_ASSERT_EQUAL(th_teardown(), 0);
+	}
+}
+
 void test_tcp_close_register(CU_pSuite s);
 
 void test_tcp_close_register(CU_pSuite s)
 {
 	CU_add_test(s, "every close path frees all (table)", test_close_paths);
 	CU_add_test(s, "timers fire across loop stalls (table)", test_wheel_jumps);
+	CU_add_test(s, "late final ACK of a passive close (table)", test_late_final_ack);
 }
