@@ -70,4 +70,23 @@ void proxy_udp_out_closed(struct udp_nat *n);
  * (proxy_udp_fragment for FRAG != 0, proxy_udp_malformed otherwise). */
 int proxy_udp_strip_header(struct rb_lcore *lc, struct rte_mbuf *m, struct rb_dest *addr);
 
+/* ---- sessions of another NAT layer (WireGuard terminated mode) ----
+ * The host routes and counts; these carry one session through outbound
+ * `ob`'s UDP ops.  open: the session, or NULL with *err (-EACCES: refused
+ * by policy, as block; -EOPNOTSUPP: no UDP ops).  send consumes m (held,
+ * up to 4, while the outbound connects).  recv gets the replies; gone(err)
+ * says the upstream failed or closed: the host then calls close (inside
+ * gone is fine) and must not send again.  expired: still connecting past
+ * the outbound's connect_timeout (the host closes it).  Same lcore only. */
+struct proxy_udp_host {
+	void (*recv)(void *arg, struct rte_mbuf *m, const struct rb_dest *from);
+	void (*gone)(void *arg, int err);
+};
+struct udp_nat *proxy_udp_host_open(struct rb_lcore *lc, const struct rb_cfg_proxy *cfg,
+				    uint16_t ob, const struct rb_dest *to,
+				    const struct proxy_udp_host *host, void *arg, int *err);
+int proxy_udp_host_send(struct udp_nat *n, struct rte_mbuf *m);
+int proxy_udp_host_expired(const struct udp_nat *n);
+void proxy_udp_host_close(struct udp_nat *n);
+
 #endif

@@ -55,6 +55,11 @@ struct udp_nat {
 	uint64_t last, idle;            /* TSC */
 	uint64_t open_deadline;         /* TSC, while opening */
 	struct rte_mbuf *pend[UDP_PENDING_MAX];
+	/* a session of another NAT layer (proxy_udp_host_open), a == NULL */
+	const struct proxy_udp_host *host;
+	void *harg;
+	struct rb_lcore *hlc;
+	const struct rb_cfg_proxy *hcfg;
 };
 
 struct proxy_udp_assoc {
@@ -204,10 +209,36 @@ static int nat_open(struct udp_nat *n)
 	return 0;
 }
 
+/* A host's session failed or closed upstream: free the outbound's state
+ * first, then tell the host (which frees n, maybe from inside). */
+static void host_gone(struct udp_nat *n, int err)
+{
+	if (n->opened || n->opening)
+		n->ops->close(n);
+	n->opened = n->opening = 0;
+	n->host->gone(n->harg, err);
+}
+
 void proxy_udp_out_ready(struct udp_nat *n, int err)
 {
 	if (!n->opening)
 		return;
+	if (n->host != NULL) {
+		if (err < 0) {
+			host_gone(n, err);
+			return;
+		}
+		struct rte_mbuf *pend[UDP_PENDING_MAX];
+		int k = n->n_pend;
+
+		n->opening = 0;
+		n->opened = 1;
+		memcpy(pend, n->pend, sizeof(pend));
+		n->n_pend = 0;
+		for (int i = 0; i < k; i++)
+			(void)proxy_udp_host_send(n, pend[i]); /* counts its failures */
+		return;
+	}
 	n->opening = 0;
 	if (err < 0) {
 		n->opened = 1; /* close() frees what open() made */
@@ -221,6 +252,10 @@ void proxy_udp_out_ready(struct udp_nat *n, int err)
 
 void proxy_udp_out_closed(struct udp_nat *n)
 {
+	if (n->host != NULL) {
+		host_gone(n, -ECONNRESET);
+		return;
+	}
 	if (n->opening) {
 		proxy_udp_out_ready(n, -ECONNRESET);
 		return;
@@ -230,12 +265,12 @@ void proxy_udp_out_closed(struct udp_nat *n)
 
 struct rb_lcore *proxy_udp_nat_lcore(const struct udp_nat *n)
 {
-	return n->a->s->pl->lc;
+	return n->host != NULL ? n->hlc : n->a->s->pl->lc;
 }
 
 const struct rb_cfg_proxy *proxy_udp_nat_cfg(const struct udp_nat *n)
 {
-	return n->a->s->pl->cfg;
+	return n->host != NULL ? n->hcfg : n->a->s->pl->cfg;
 }
 
 const struct rb_dest *proxy_udp_nat_target(const struct udp_nat *n)
@@ -401,13 +436,18 @@ int proxy_udp_strip_header(struct rb_lcore *lc, struct rte_mbuf *m, struct rb_de
 void proxy_udp_out_recv(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *src)
 {
 	struct proxy_udp_assoc *a = n->a;
-	struct rb_lcore *lc = a->s->pl->lc;
+	struct rb_lcore *lc;
 	uint8_t hdr[UDP_HDR_MAX];
 	struct udp_peer to;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 	size_t hl;
 	char *p;
 
+	if (n->host != NULL) {
+		n->host->recv(n->harg, m, src);
+		return;
+	}
+	lc = a->s->pl->lc;
 	hl = rb_socks5_udp_header(src, hdr);
 	p = rte_pktmbuf_prepend(m, (uint16_t)hl);
 	if (p == NULL) {
@@ -568,4 +608,95 @@ void proxy_udp_free(struct psess *s)
 	udp_close(a->sock);
 	s->udp = NULL;
 	free(a);
+}
+
+/* ------------------------------------------------------------ other NAT layers */
+
+struct udp_nat *proxy_udp_host_open(struct rb_lcore *lc, const struct rb_cfg_proxy *cfg,
+				    uint16_t ob, const struct rb_dest *to,
+				    const struct proxy_udp_host *host, void *arg, int *err)
+{
+	const struct rb_cfg_outbound *o;
+	struct udp_nat *n;
+	int rc;
+
+	if (ob >= cfg->n_outbounds) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	o = &cfg->outbounds[ob];
+	if (o->type < 0 || o->type >= RB_OUT_TYPE_MAX || proxy_udp_outbound_ops[o->type] == NULL ||
+	    o->network == RB_CFG_NET_TCP) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	n = calloc(1, sizeof(*n));
+	if (n == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	n->ops = proxy_udp_outbound_ops[o->type];
+	n->host = host;
+	n->harg = arg;
+	n->hlc = lc;
+	n->hcfg = cfg;
+	n->outbound = ob;
+	n->dst = n->to = *to;
+	if (to->family == 0 && n->ops->needs_ip) {
+		free(n);
+		*err = -EHOSTUNREACH;
+		return NULL;
+	}
+	rc = n->ops->open(n, ob);
+	if (rc < 0) {
+		free(n);
+		*err = rc;
+		return NULL;
+	}
+	if (rc > 0) {
+		n->opening = 1;
+		n->open_deadline = lc->now + lc->dp->tsc_hz / 1000 *
+					     (o->connect_timeout_ms ? o->connect_timeout_ms : 5000);
+	} else {
+		n->opened = 1;
+	}
+	*err = 0;
+	return n;
+}
+
+int proxy_udp_host_send(struct udp_nat *n, struct rte_mbuf *m)
+{
+	if (n->opening) {
+		if (n->n_pend == UDP_PENDING_MAX) {
+			rb_drop(n->hlc, m, RB_DROP_PROXY_UDP_PENDING);
+			return -ENOBUFS;
+		}
+		n->pend[n->n_pend++] = m;
+		return 0;
+	}
+	if (!n->opened) {
+		rte_pktmbuf_free(m);
+		return -ENOTCONN;
+	}
+	if (n->ops->send(n, m, &n->to) != 0) {
+		rb_count(n->hlc, RB_EV_PROXY_UDP_SEND_FAIL);
+		return -EIO;
+	}
+	return 0;
+}
+
+int proxy_udp_host_expired(const struct udp_nat *n)
+{
+	return n->opening && n->hlc->now > n->open_deadline;
+}
+
+void proxy_udp_host_close(struct udp_nat *n)
+{
+	if (n == NULL)
+		return;
+	if (n->opened || n->opening)
+		n->ops->close(n);
+	for (int i = 0; i < n->n_pend; i++)
+		rte_pktmbuf_free(n->pend[i]);
+	free(n);
 }

@@ -30,6 +30,7 @@
 #include <rte_udp.h>
 
 #include "../proxy/proxy_priv.h"
+#include "../proxy/udp_out.h"
 #include "../udp/udp.h"
 #include "term_parse.h"
 #include "wg_dp.h"
@@ -42,7 +43,8 @@
 struct wg_unat {
 	struct wg_unat *next;             /* hash chain; free list when unused */
 	struct wg_unat_lc *u;
-	struct udp_sock *sock;            /* toward the destination */
+	struct udp_sock *sock;            /* toward the destination (direct) */
+	struct udp_nat *up;               /* or through another outbound's UDP ops */
 	struct psess *ps;                 /* its proxy session (connections table) */
 	uint8_t used, family;
 	uint8_t src[16], dst[16];         /* the peer's inner address, the destination */
@@ -138,6 +140,7 @@ static void unat_free(struct wg_unat_lc *u, struct wg_unat *s)
 	if (u->wk != NULL && u->wk->udp_sessions > 0)
 		u->wk->udp_sessions--;
 	udp_close(s->sock);
+	proxy_udp_host_close(s->up);
 	memset(s, 0, sizeof(*s));
 	s->u = u;
 	s->next = u->free;
@@ -162,16 +165,12 @@ static const struct rb_inbound_ops unat_ops = {
 };
 
 /* A reply from the destination: back to the peer from the address it sent to. */
-static void unat_reply(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
-		       void *arg)
+static void unat_deliver(struct wg_unat *s, struct rte_mbuf *m)
 {
-	struct wg_unat *s = arg;
 	struct rb_lcore *lc = s->u->lc;
 	uint16_t len = (uint16_t)(rte_pktmbuf_pkt_len(m) + sizeof(struct rte_udp_hdr));
 	struct rte_udp_hdr *uh;
 
-	(void)sock;
-	(void)from;
 	if (rte_pktmbuf_pkt_len(m) > 65507 || rte_pktmbuf_linearize(m) != 0) {
 		rb_drop(lc, m, RB_DROP_NO_MBUF);
 		return;
@@ -210,6 +209,38 @@ static void unat_reply(struct udp_sock *sock, struct rte_mbuf *m, const struct u
 	}
 }
 
+static void unat_reply(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
+		       void *arg)
+{
+	(void)sock;
+	(void)from;
+	unat_deliver(arg, m);
+}
+
+/* Through a UDP outbound (udp_out.h): replies name their sender (the
+ * destination, or what a SOCKS server reports); the peer is answered from
+ * the address it sent to, as for direct. */
+static void unat_up_recv(void *arg, struct rte_mbuf *m, const struct rb_dest *from)
+{
+	(void)from;
+	unat_deliver(arg, m);
+}
+
+/* The outbound's upstream failed or closed: the session ends. */
+static void unat_up_gone(void *arg, int err)
+{
+	struct wg_unat *s = arg;
+
+	(void)err;
+	rb_count(s->u->lc, RB_EV_WG_UDP_EXPIRED);
+	unat_free(s->u, s);
+}
+
+static const struct proxy_udp_host unat_host = {
+	.recv = unat_up_recv,
+	.gone = unat_up_gone,
+};
+
 /* Route a new session: 0, or the drop reason. */
 static int unat_route(struct wg_unat_lc *u, unsigned ep, struct wg_unat *s, struct rb_dest *to,
 		      struct rb_route_result *resp)
@@ -230,7 +261,7 @@ static int unat_route(struct wg_unat_lc *u, unsigned ep, struct wg_unat *s, stru
 	memcpy(rq.dst.addr, s->dst, 16);
 	rq.dst.port = s->dport;
 	if (rb_route_match(u->lc, &rq, &res) < 0 || res.action == RB_ACT_REJECT ||
-	    res.outbound >= p->n_outbounds || p->outbounds[res.outbound].type != RB_OUT_DIRECT)
+	    res.outbound >= p->n_outbounds)
 		return RB_DROP_WG_UDP_REJECTED;
 	*to = rq.dst;
 	if (res.override_family) {
@@ -314,14 +345,24 @@ bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
 			if (s->ps == NULL)
 				why = RB_DROP_WG_UDP_FULL;
 		}
-		if (why == 0) {
+		if (why == 0 && lc->dp->cfg->proxy->outbounds[res.outbound].type == RB_OUT_DIRECT) {
 			s->sock = udp_open(lc, family, to.addr, to.port, unat_reply, s, &err);
 			if (s->sock == NULL)
 				why = RB_DROP_WG_UDP_REJECTED;
+		} else if (why == 0) {
+			/* block (-EACCES), socks, shadowsocks, ...: udp_out.h */
+			s->up = proxy_udp_host_open(lc, lc->dp->cfg->proxy, res.outbound, &to,
+						    &unat_host, s, &err);
+			if (s->up == NULL)
+				why = RB_DROP_WG_UDP_REJECTED;
 		}
 		if (why != 0) {
-			if (s->ps != NULL)
+			if (s->ps != NULL) {
+				/* proxy_sess_open leaves it PS_FREE, which
+				 * proxy_sess_free skips: it would stay active */
+				s->ps->state = PS_UDP;
 				proxy_sess_free(s->ps);
+			}
 			s->ps = NULL;
 			s->next = u->free;
 			u->free = s;
@@ -340,7 +381,10 @@ bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
 				       (p->ulen - sizeof(struct rte_udp_hdr))));
 	rb_count(lc, RB_EV_WG_UDP_FORWARDED);
 	proxy_count_bytes(s->ps, 1, rte_pktmbuf_pkt_len(m));
-	udp_send(s->sock, m, NULL);
+	if (s->up != NULL)
+		proxy_udp_host_send(s->up, m);
+	else
+		udp_send(s->sock, m, NULL);
 	return true;
 }
 
@@ -354,7 +398,8 @@ void wg_term_udp_poll(struct rb_lcore *lc)
 	for (int i = 0; i < WG_UNAT_MAX; i++) {
 		struct wg_unat *s = &u->sess[i];
 
-		if (s->used && lc->now - s->last > s->idle) {
+		if (s->used && (lc->now - s->last > s->idle ||
+				(s->up != NULL && proxy_udp_host_expired(s->up)))) {
 			rb_count(lc, RB_EV_WG_UDP_EXPIRED);
 			unat_free(u, s);
 		}
