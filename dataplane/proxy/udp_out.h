@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * UDP outbounds: how a UDP NAT session (udp_relay.c) reaches its
+ * UDP outbounds: how a UDP NAT session (udp_relay.c, or another module's
+ * through proxy_udp_host_open, e.g. WireGuard terminated mode) reaches its
  * destination.  One struct rb_udp_outbound_ops per outbound type
  * (proxy_udp_outbound_ops[], udp_out.c); a type without one carries no UDP
  * (its datagrams are dropped, proxy_udp_unsupported).

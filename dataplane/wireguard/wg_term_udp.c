@@ -4,9 +4,11 @@
  * terminated endpoint to an address that is not ours opens (or reuses) a
  * NAT session keyed by its 4-tuple, on the worker that decrypted it (the
  * peer's owner).  A session is routed once (route rules see inbound = the
- * endpoint tag, network udp) and must end in the `direct` outbound; it
- * sends from its own socket (udp_open: a local port whose replies hash back
- * to this worker).  A reply is rebuilt as a UDP datagram from the original
+ * endpoint tag, network udp).  Through `direct` it sends from its own
+ * socket (udp_open: a local port whose replies hash back to this worker);
+ * through any other outbound it drives that outbound's UDP ops
+ * (../proxy/udp_out.h, proxy_udp_host_open: block refuses, socks relays
+ * over UDP ASSOCIATE, ...).  A reply is rebuilt as a UDP datagram from the original
  * destination to the peer's address and handed to IP output, which routes
  * it into the tunnel (the peer's allowed IPs).
  *

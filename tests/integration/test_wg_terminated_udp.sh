@@ -7,7 +7,8 @@
 #  - 7100 -> block: the same kind of echo server never answers, the
 #    refusals count (drop.wg_udp_rejected), no session opens;
 #  - 7200 -> socks "dante" (UDP ASSOCIATE upstream): byte-exact echo, and
-#    srv sees dante's external address (dante carried it), if danted exists.
+#    srv sees dante's external address (dante carried it); when dante
+#    stops, the sessions end with their control connections (if danted exists).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 . "$(dirname "$0")/../../dataplane/wireguard/wg_itest.sh"
@@ -81,6 +82,20 @@ if [ "$HAVE_DANTE" = 1 ]; then
 	rb_assert_stat_delta_ge event.wg_udp_sessions 3
 	rb_assert_stat_delta_ge event.wg_udp_reply 3
 	rb_assert_eq "$(rb_stat_delta drop.wg_udp_rejected)" 0 "sessions refused through dante"
+	# dante goes away: each session's control connection closes and the
+	# session ends at once (counted as expired), long before its idle time
+	rb_stats_mark
+	for p in $(pgrep -P "$PX_DANTE_PID"); do kill "$p"; done
+	kill "$PX_DANTE_PID"
+	wait "$PX_DANTE_PID" 2>/dev/null
+	for i in $(seq 20); do
+		rb_dp_stats
+		[ "$(rb_stat_delta event.wg_udp_expired)" -ge 3 ] && break
+		[ "$i" = 20 ] && rb_fail "sessions outlived dante: $(rb_stat_delta event.wg_udp_expired) ended"
+		sleep 0.5
+	done
+	out=$(udp_q 7000 q2)
+	rb_assert_eq "$out" "q2 from $RB_DP_SRV_IP4" "direct UDP after dante went"
 else
 	rb_note "danted missing: UDP through a socks outbound not checked"
 fi
