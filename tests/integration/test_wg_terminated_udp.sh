@@ -78,6 +78,13 @@ if [ "$HAVE_DANTE" = 1 ]; then
 		rb_assert_eq "$out" "$pl from $DANTE_EXT" "UDP through dante ($i, ${#pl} bytes)"
 	done
 	px_dante_children
+	# three rows in `conns`: inbound wg0, outbound dante, 1201 bytes up each
+	J=$("${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}" -s "$PX_SOCK" conns --json --network udp \
+		--inbound wg0) || rb_fail "conns --network udp: $J"
+	n=$(echo "$J" | "$RB_PY" -c "
+import json, sys
+print(sum(1 for c in json.load(sys.stdin)['data'] if c['outbound'] == 'dante' and c['up'] == 1201))")
+	rb_assert_eq "$n" 3 "conns rows of the sessions through dante"
 	rb_dp_stats
 	rb_assert_stat_delta_ge event.wg_udp_sessions 3
 	rb_assert_stat_delta_ge event.wg_udp_reply 3
