@@ -8,7 +8,8 @@
 #    refusals count (drop.wg_udp_rejected), no session opens;
 #  - 7200 -> socks "dante" (UDP ASSOCIATE upstream): byte-exact echo, and
 #    srv sees dante's external address (dante carried it); when dante
-#    stops, the sessions end with their control connections (if danted exists).
+#    stops, the sessions end with their control connections (if danted exists);
+#  - 7300 -> shadowsocks to ss-server -U: byte-exact echo (if ss-server exists).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 . "$(dirname "$0")/../../dataplane/wireguard/wg_itest.sh"
@@ -18,6 +19,9 @@ wg_keys
 rb_topo_two_hosts
 HAVE_DANTE=0
 command -v danted >/dev/null && HAVE_DANTE=1
+HAVE_SS=0
+command -v ss-server >/dev/null && HAVE_SS=1
+SS_PW=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 DANTE_EXT=10.$RB_NET.2.3
 ip -n "$RB_NS_SRV" addr add "$DANTE_EXT/24" dev "$RB_IF_SRV" || rb_fail "addr $DANTE_EXT"
 wg_endpoint_cfg "" 'mode = "terminated";'
@@ -26,9 +30,12 @@ px_config "$RB_CFG_EXTRA
 control = { ctl_socket = \"$PX_SOCK\"; };
 outbounds = ( { type = \"direct\"; tag = \"direct\"; },
               { type = \"block\"; tag = \"blk\"; },
-              { type = \"socks\"; tag = \"dante\"; server = \"$RB_SRV_IP4\"; server_port = 1090; } );
+              { type = \"socks\"; tag = \"dante\"; server = \"$RB_SRV_IP4\"; server_port = 1090; },
+              { type = \"shadowsocks\"; tag = \"ss\"; server = \"$RB_SRV_IP4\"; server_port = 8488;
+                method = \"aes-256-gcm\"; password = \"$SS_PW\"; } );
 route = { rules = ( { inbound = [ \"wg0\" ]; network = \"udp\"; port = [ 7100 ]; outbound = \"blk\"; },
                     { inbound = [ \"wg0\" ]; network = \"udp\"; port = [ 7200 ]; outbound = \"dante\"; },
+                    { inbound = [ \"wg0\" ]; network = \"udp\"; port = [ 7300 ]; outbound = \"ss\"; },
                     { inbound = [ \"wg0\" ]; outbound = \"direct\"; } );
           final = \"direct\"; };
 "
@@ -36,7 +43,7 @@ rb_dp_start
 px_control_start
 wg_peer_up 1
 [ "$HAVE_DANTE" = 1 ] && px_dante_start 1090 "$DANTE_EXT"
-for port in 7000 7100 7200; do
+for port in 7000 7100 7200 7300; do
 	rb_bg "$RB_TMP/echo$port.out" ip netns exec "$RB_NS_SRV" socat \
 		"UDP4-RECVFROM:$port,bind=$RB_SRV_IP4,fork" 'SYSTEM:read l; echo "$l from $SOCAT_PEERADDR"'
 done
@@ -105,6 +112,25 @@ print(sum(1 for c in json.load(sys.stdin)['data'] if c['outbound'] == 'dante' an
 	rb_assert_eq "$out" "q2 from $RB_DP_SRV_IP4" "direct UDP after dante went"
 else
 	rb_note "danted missing: UDP through a socks outbound not checked"
+fi
+
+# shadowsocks (AEAD UDP) to ss-server -U, byte-exact; srv sees ss-server's address
+if [ "$HAVE_SS" = 1 ]; then
+	rb_bg "$RB_TMP/ss-server.log" ip netns exec "$RB_NS_SRV" ss-server -U -s "$RB_SRV_IP4" \
+		-p 8488 -m aes-256-gcm -k "$SS_PW"
+	rb_wait_for 5 grep -q "listening" "$RB_TMP/ss-server.log" ||
+		rb_fail "ss-server -U did not start: $(tail -2 "$RB_TMP/ss-server.log")"
+	rb_dp_stats
+	rb_stats_mark
+	for i in 1 2; do
+		pl=$(head -c 500 /dev/urandom | od -An -tx1 | tr -d ' \n')
+		out=$(udp_q 7300 "$pl" "4530$i")
+		rb_assert_eq "$out" "$pl from $RB_SRV_IP4" "UDP through shadowsocks ($i, ${#pl} bytes)"
+	done
+	rb_dp_stats
+	rb_assert_stat_delta_ge event.wg_udp_reply 2
+else
+	rb_note "ss-server missing: UDP through a shadowsocks outbound not checked"
 fi
 rb_dp_stop
 rb_pass
