@@ -204,7 +204,7 @@ static bool chance(uint32_t ppm)
 }
 
 /* A packet leaves host `from` (data at the IP header). */
-static void th_send(int from, struct rte_mbuf *m)
+static void th_send(int from, struct rte_mbuf *m, int may_frag)
 {
 	uint64_t at;
 
@@ -216,8 +216,9 @@ static void th_send(int from, struct rte_mbuf *m)
 		return;
 	}
 	th.sent++;
-	if (rte_pktmbuf_pkt_len(m) > th.h[from].dp.ports[0].mtu) {
-		/* a real link drops it (DF; the stacks never fragment TCP) */
+	if (may_frag == 0 && rte_pktmbuf_pkt_len(m) > th.h[from].dp.ports[0].mtu) {
+		/* a real link drops it (DF; the stacks never fragment TCP).  The
+		 * real IP output fragments the rest (UDP), this fake does not. */
 		th.oversize++;
 		th.lost++;
 		rte_pktmbuf_free(m);
@@ -354,7 +355,7 @@ int rb_ip4_output(struct rb_lcore *lc, struct rte_mbuf *m, uint32_t src, uint32_
 	ih->src_addr = src;
 	ih->dst_addr = dst;
 	ih->hdr_checksum = rte_ipv4_cksum(ih);
-	th_send(host_of(lc), m);
+	th_send(host_of(lc), m, !df);
 	return 0;
 }
 
@@ -374,7 +375,7 @@ int rb_ip6_output(struct rb_lcore *lc, struct rte_mbuf *m, const uint8_t src[16]
 	ih->hop_limits = 64;
 	memcpy(ih->src_addr, src, 16);
 	memcpy(ih->dst_addr, dst, 16);
-	th_send(host_of(lc), m);
+	th_send(host_of(lc), m, proto != IPPROTO_TCP);
 	return 0;
 }
 
