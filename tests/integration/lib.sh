@@ -100,6 +100,9 @@ rb_cleanup() {
 		rb__kill_pid "${RB_PIDS[i]}"
 	done
 	RB_PIDS=()
+	# shm segments named after this run (configs use /$RB_ID...): a process
+	# killed with -9 by the test leaves them behind
+	[ -n "$RB_ID" ] && rm -f "/dev/shm/$RB_ID"*
 	for ns in "${RB_NETNS[@]}"; do
 		# An XDP program leaves with its netns; nothing else to detach.
 		ip netns del "$ns" 2>/dev/null
