@@ -204,6 +204,7 @@ static int cmd_stats(struct rb_ctl *c, const struct rb_ctl_req *req, struct rb_j
 			rb_json_u64(j, "tx_bytes", pc->tx_bytes);
 			rb_json_u64(j, "loops", st[w].loops);
 			rb_json_u64(j, "busy_loops", st[w].busy_loops);
+			rb_json_u64(j, "busy_cycles", st[w].busy_cycles);
 			rb_json_obj_end(j);
 		}
 	}

@@ -188,6 +188,11 @@ void rb_ctl_metrics_render(struct rb_ctl *c, struct rb_json *o)
 	for (w = 0; w < nw; w++)
 		rb_metrics_out(o, "ringbox_lcore_busy_loops_total{lcore=\"%u\"} %llu\n", h->worker_lcore[w],
 		    (unsigned long long)st[w].busy_loops);
+	family(o, "ringbox_lcore_busy_seconds_total", "counter",
+	    "Time spent in worker loop iterations that moved packets, by lcore (CPU cost of the work done)");
+	for (w = 0; w < nw; w++)
+		rb_metrics_out(o, "ringbox_lcore_busy_seconds_total{lcore=\"%u\"} %.6f\n", h->worker_lcore[w],
+		    h->tsc_hz ? (double)st[w].busy_cycles / (double)h->tsc_hz : 0.0);
 	family(o, "ringbox_drops_total", "counter", "Packets dropped, by reason (ringboxctl help stats) and lcore");
 	for (i = 0; i < RB_DROP_MAX; i++)
 		for (w = 0; w < nw; w++)

@@ -25,6 +25,7 @@ struct rb_lcore_stats {
 	volatile uint64_t epoch;
 	uint64_t loops;             /* worker loop iterations */
 	uint64_t busy_loops;        /* iterations that moved at least one packet */
+	uint64_t busy_cycles;       /* TSC cycles spent in those iterations */
 	struct rb_port_counters port[RB_MAX_PORTS];
 	uint64_t drops[RB_DROP_MAX];
 	uint64_t events[RB_EV_MAX];

@@ -144,6 +144,7 @@ int main(int argc, char **argv)
 				st->epoch++;
 				st->loops += 10;
 				st->busy_loops++;
+				st->busy_cycles += 1000;
 				for (p = 0; p < nports; p++) {
 					st->port[p].rx_packets++;
 					st->port[p].rx_bytes += 100;
