@@ -28,16 +28,25 @@
  *          the relay's memory per connection.
  *   tcp-*  the same applications against a server on the relay's own TCP
  *          stack (no proxy): the TCP-only figures of issue 4.
+ *   ss-bulk, ss-up  the relay with a `shadowsocks` inbound instead of
+ *          socks (issue 6), once per method of -M: the generator's clients
+ *          speak the Shadowsocks client protocol on the project's codec
+ *          (bench_relay_ss.c); ss-bulk downloads (the relay seals), ss-up
+ *          uploads (the relay opens); cycles per relayed plaintext byte,
+ *          then a breakdown: the codec alone in the relay's call shape and
+ *          the memcpy of the same bytes, timed on this thread.
  *
  *   bench_relay [-m MB per bulk run] [-n CONNS for cps] [-k CONNS for idle]
- *               [-c bulk clients] [-w cps window]
- *               [-t bulk,cps,idle,tcp-bulk,tcp-cps,tcp-idle (default all)]
+ *               [-c bulk clients] [-w cps window] [-M ss methods, comma-separated]
+ *               [-t bulk,cps,idle,tcp-bulk,tcp-cps,tcp-idle,ss-bulk,ss-up
+ *                   (default all)]
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <rte_cycles.h>
@@ -61,18 +70,22 @@
 #include "dataplane/tcp/tcp_priv.h"
 #include "dataplane/worker.h"
 #include "drivers/rb_port.h"
+#include "bench_relay_ss.h"
 
 #define REQ_LEN   100
 #define RESP_LEN  100
 #define SOCKS_PORT 1080
 #define ORIGIN_PORT 80
 #define TCPSRV_PORT 7
+#define SS_PORT   8388
+#define SS_METHODS "aes-128-gcm,aes-256-gcm,chacha20-ietf-poly1305,xchacha20-ietf-poly1305," \
+		   "2022-blake3-aes-128-gcm"
 #define MAX_APPS  (1u << 17)
 
 static const uint8_t ip_gen_c[4] = {10, 1, 0, 2}, ip_relay_c[4] = {10, 1, 0, 1};
 static const uint8_t ip_gen_s[4] = {10, 2, 0, 2}, ip_relay_s[4] = {10, 2, 0, 1};
 
-enum mode { M_BULK, M_CPS, M_IDLE };
+enum mode { M_BULK, M_CPS, M_IDLE, M_UP };
 
 /* ---- the two dataplanes ---- */
 struct side {
@@ -85,6 +98,7 @@ static struct side gen, relay;
 static struct rte_ring *wire[4];      /* gen c->relay cli, back, gen s->relay srv, back */
 static unsigned run_no;
 static int with_proxy;
+static int with_ss;                   /* the inbound is shadowsocks (brs_set_method) */
 static enum mode mode;
 
 /* ---- load-generating applications (on gen's stack, or on relay's for tcp-*) ---- */
@@ -95,12 +109,13 @@ struct app {
 	uint8_t phase, server;
 	uint32_t got;
 	uint8_t buf[16];
+	struct brs_conn *ss;          /* a Shadowsocks client's codec state */
 	struct app *next_free;
 };
 
 static struct app *apps, *app_free;
 static struct {
-	uint64_t started, done, failed, opened_idle, bytes;
+	uint64_t started, done, failed, opened_idle, bytes, sent;
 	uint64_t live;
 } st;
 static uint8_t chunk[1 << 16];
@@ -119,6 +134,8 @@ static struct app *app_get(void)
 
 static void app_put(struct app *a)
 {
+	brs_conn_free(a->ss);
+	a->ss = NULL;
 	a->c = NULL;
 	a->next_free = app_free;
 	app_free = a;
@@ -150,8 +167,17 @@ static void srv_readable(struct tcp_conn *c)
 {
 	struct app *a = tcp_user(c);
 	uint8_t tmp[REQ_LEN];
+	struct rte_mbuf *m;
 	size_t n;
 
+	if (mode == M_UP) {
+		/* the origin of an upload counts what the relay delivers */
+		while ((m = tcp_read(c, UINT32_MAX)) != NULL) {
+			st.bytes += m->pkt_len;
+			rte_pktmbuf_free(m);
+		}
+		goto eof;
+	}
 	while ((n = tcp_read_copy(c, tmp, sizeof(tmp))) > 0)
 		a->got += (uint32_t)n;
 	if (a->phase == P_SREQ && a->got >= REQ_LEN) {
@@ -163,6 +189,7 @@ static void srv_readable(struct tcp_conn *c)
 			tcp_write(c, chunk, RESP_LEN);
 		}
 	}
+eof:
 	if (tcp_eof(c)) {
 		tcp_set_callbacks(c, NULL, NULL);
 		app_put(a);
@@ -202,13 +229,44 @@ static void cli_request(struct app *a)
 	tcp_write(a->c, chunk, REQ_LEN);
 }
 
+static void cli_fail(struct app *a)
+{
+	st.failed++;
+	tcp_set_callbacks(a->c, NULL, NULL);
+	tcp_abort(a->c);
+	app_put(a);
+}
+
+/* Shadowsocks: the sealed target address (SOCKS5 form, SIP004 4.1) and the
+ * request in the first write; then the download, or the upload stream. */
+static void cli_ss_start(struct app *a)
+{
+	uint8_t plain[7 + REQ_LEN] = {1, ip_gen_s[0], ip_gen_s[1], ip_gen_s[2], ip_gen_s[3],
+				      ORIGIN_PORT >> 8, ORIGIN_PORT & 0xff};
+
+	a->ss = brs_conn_new(gen.lc->aead, plain, sizeof(plain));
+	a->phase = P_BULK;
+	if (a->ss == NULL || brs_push(gen.lc->aead, a->ss, a->c, mode == M_UP, &st.sent) != 0)
+		cli_fail(a);
+}
+
+static void cli_writable(struct tcp_conn *c)
+{
+	struct app *a = tcp_user(c);
+
+	if (a->ss != NULL && brs_push(gen.lc->aead, a->ss, c, mode == M_UP, &st.sent) != 0)
+		cli_fail(a);
+}
+
 static void cli_connected(struct tcp_conn *c, int err)
 {
 	struct app *a = tcp_user(c);
 
 	if (err != 0)
 		return;                 /* on_closed follows */
-	if (with_proxy) {
+	if (with_ss) {
+		cli_ss_start(a);
+	} else if (with_proxy) {
 		static const uint8_t greet[3] = {5, 1, 0};  /* RFC 1928 3: no auth */
 
 		a->phase = P_GREET;
@@ -238,6 +296,19 @@ static void cli_readable(struct tcp_conn *c)
 	struct app *a = tcp_user(c);
 	struct rte_mbuf *m;
 
+	if (a->ss != NULL) {
+		if (brs_read(gen.lc->aead, a->ss, c, &st.bytes) != 0) {
+			cli_fail(a);    /* a chunk that did not authenticate */
+			return;
+		}
+		if (tcp_eof(c)) {
+			st.failed++;
+			tcp_set_callbacks(c, NULL, NULL);
+			tcp_close(c);
+			app_put(a);
+		}
+		return;
+	}
 	switch (a->phase) {
 	case P_GREET:
 		if (!cli_gather(a, 2))
@@ -306,7 +377,8 @@ static void cli_readable(struct tcp_conn *c)
 }
 
 static const struct tcp_callbacks cli_cb = {
-	.on_connected = cli_connected, .on_readable = cli_readable, .on_closed = on_closed};
+	.on_connected = cli_connected, .on_readable = cli_readable, .on_writable = cli_writable,
+	.on_closed = on_closed};
 
 static int cli_open(void)
 {
@@ -317,7 +389,7 @@ static int cli_open(void)
 	if (a == NULL)
 		return -1;
 	memcpy(cp.raddr, ip_relay_c, 4);
-	cp.rport = with_proxy ? SOCKS_PORT : TCPSRV_PORT;
+	cp.rport = with_ss ? SS_PORT : with_proxy ? SOCKS_PORT : TCPSRV_PORT;
 	cp.user = a;
 	a->phase = P_CONN;
 	a->c = tcp_connect(gen.lc, &cp, &err);
@@ -341,7 +413,13 @@ static void cfg_text(char *out, size_t len, int is_relay)
 		is_relay ? "r" : "g", run_no, is_relay ? "10.1.0.1" : "10.1.0.2",
 		is_relay ? "r" : "g", run_no, is_relay ? "10.2.0.1" : "10.2.0.2");
 
-	if (is_relay && with_proxy)
+	if (is_relay && with_ss) {
+		char in[256];
+
+		brs_inbound_cfg(in, sizeof(in), "ss-in", "10.1.0.1", SS_PORT);
+		snprintf(out + n, len - (size_t)n, " inbounds = ( %s );"
+			 " outbounds = ( { type = \"direct\"; tag = \"direct\"; } );", in);
+	} else if (is_relay && with_proxy)
 		snprintf(out + n, len - (size_t)n,
 			 " inbounds = ( { type = \"socks\"; tag = \"socks-in\"; listen = \"10.1.0.1\";"
 			 " listen_port = %d; } );"
@@ -614,6 +692,15 @@ static double hz(void)
 	return (double)rte_get_tsc_hz();
 }
 
+/* This thread's CPU time (seconds): what it ran, not what it waited. */
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static int cmp_double(const void *x, const void *y)
 {
 	double u = *(const double *)x, v = *(const double *)y;
@@ -625,13 +712,17 @@ static int cmp_double(const void *x, const void *y)
 
 /* The machine may be shared: each figure is taken over ROUNDS slices of
  * the run and reported as the minimum and the median. */
-static int run_bulk(int proxy, unsigned clients, uint64_t bytes)
+static double last_socks_cpb = -1; /* the socks bulk figure of this invocation */
+
+/* bulk download (up = 0) or upload (up = 1, Shadowsocks only); *med: the
+ * median cycles per byte */
+static int run_bulk(int proxy, unsigned clients, uint64_t bytes, int up, double *med)
 {
 	uint64_t warm = 8u << 20, t0, b0, total = 0, deadline;
-	double secs = 0, cpb[ROUNDS];
+	double secs = 0, cpb[ROUNDS], oncpu[ROUNDS];
 	int r;
 
-	if (setup(proxy, M_BULK) != 0)
+	if (setup(proxy, up ? M_UP : M_BULK) != 0)
 		return -2;
 	for (unsigned i = 0; i < clients; i++)
 		cli_open();
@@ -639,17 +730,23 @@ static int run_bulk(int proxy, unsigned clients, uint64_t bytes)
 	while (st.bytes < warm && rte_rdtsc() < deadline && st.failed == 0)
 		step();
 	for (r = 0; r < ROUNDS; r++) {
+		double cpu0 = thread_cpu_s(), wall;
+
 		counters_zero();
 		b0 = st.bytes;
 		t0 = rte_rdtsc();
 		while (st.bytes - b0 < bytes / ROUNDS && rte_rdtsc() < deadline && st.failed == 0)
 			step();
-		secs += (double)(rte_rdtsc() - t0) / hz();
+		wall = (double)(rte_rdtsc() - t0) / hz();
+		secs += wall;
 		b0 = st.bytes - b0;
 		total += b0;
 		if (b0 < bytes / ROUNDS)
 			break;
 		cpb[r] = (double)relay_cyc / (double)b0;
+		/* on a shared machine the thread is off the CPU part of the time,
+		 * and rdtsc counts that too: scale by the round's on-CPU share */
+		oncpu[r] = cpb[r] * RTE_MIN(1.0, (thread_cpu_s() - cpu0) / wall);
 	}
 	if (r < ROUNDS) {
 		diag("bulk");
@@ -657,14 +754,25 @@ static int run_bulk(int proxy, unsigned clients, uint64_t bytes)
 		return -1;
 	}
 	qsort(cpb, ROUNDS, sizeof(cpb[0]), cmp_double);
-	printf("%s bulk, %u connection%s, %.0f MiB%s: cycles/byte on the relay core min %.3f "
-	       "median %.3f, relay-core %.1f Gbps (median); wall %.2f Gbps (gen + relay on "
-	       "one thread)\n",
-	       proxy ? "relay" : "tcp  ", clients, clients > 1 ? "s" : "", (double)total / 1048576,
-	       proxy ? " down through socks" : " down from the relay's stack",
-	       cpb[0], cpb[ROUNDS / 2], 8.0 * hz() / cpb[ROUNDS / 2] / 1e9,
-	       8.0 * (double)total / secs / 1e9);
-	printf("RESULT %s_bulk_cpb %.3f\n", proxy ? "relay" : "tcp", cpb[ROUNDS / 2]);
+	qsort(oncpu, ROUNDS, sizeof(oncpu[0]), cmp_double);
+	printf("%s %s, %u connection%s, %.0f MiB%s: cycles/byte on the relay core min %.3f "
+	       "median %.3f (on-CPU share only: min %.3f median %.3f), relay-core %.1f Gbps "
+	       "(median); wall %.2f Gbps (gen + relay on one thread)\n",
+	       with_ss ? "ss   " : proxy ? "relay" : "tcp  ", up ? "up" : "bulk", clients,
+	       clients > 1 ? "s" : "", (double)total / 1048576,
+	       with_ss ? (up ? " of plaintext up through the ss inbound (the relay opens)"
+			     : " of plaintext down through the ss inbound (the relay seals)")
+	       : proxy ? " down through socks" : " down from the relay's stack",
+	       cpb[0], cpb[ROUNDS / 2], oncpu[0], oncpu[ROUNDS / 2],
+	       8.0 * hz() / cpb[ROUNDS / 2] / 1e9, 8.0 * (double)total / secs / 1e9);
+	if (!with_ss)
+		printf("RESULT %s_bulk_cpb %.3f\n", proxy ? "relay" : "tcp", cpb[ROUNDS / 2]);
+	if (proxy && !with_ss)
+		last_socks_cpb = oncpu[ROUNDS / 2];
+	if (med != NULL) {
+		med[0] = cpb[ROUNDS / 2];
+		med[1] = oncpu[ROUNDS / 2];
+	}
 	teardown();
 	return 0;
 }
@@ -773,6 +881,67 @@ static int run_idle(int proxy, unsigned k)
 	return st.opened_idle < k + 1 ? -1 : 0;
 }
 
+/* The Shadowsocks relay, per method of the comma-separated list: cycles
+ * per relayed plaintext byte down (ss-bulk) and/or up (ss-up), then where
+ * they go: the codec alone in the relay's call shape, the two copies
+ * around each call (ss_mbuf_seal/open gather into a linear buffer and
+ * scatter the result into new mbufs), the rest (TCP both sides, the
+ * relay, mbufs), against the socks relay of the same run when it ran. */
+static int run_ss(const char *methods, int down, int up, unsigned clients, uint64_t bytes)
+{
+	char name[64];
+	double copy = brs_copy_cpb(64);
+	int rc = 0;
+
+	for (const char *p = methods; p != NULL && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+		size_t n = strcspn(p, ",");
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		if (brs_set_method(name) != 0) {
+			fprintf(stderr, "bench_relay: unknown shadowsocks method %s\n", name);
+			rc = -1;
+			continue;
+		}
+		for (int dir = 0; dir < 2; dir++) {
+			double cpb[2] = {-1, -1}, codec;
+			int r;
+
+			if (!(dir ? up : down))
+				continue;
+			with_ss = 1;
+			printf("%s: ", name);
+			fflush(stdout);
+			r = run_bulk(1, clients, bytes, dir, cpb);
+			with_ss = 0;
+			if (r == -2)
+				return -2;
+			if (r != 0) {
+				printf("failed\n");
+				rc = -1;
+				continue;
+			}
+			/* the codec runs on the relay's own AEAD context (torn down: a fresh one) */
+			{
+				struct rb_aead_ctx *ctx = rb_aead_ctx_create(RB_AEAD_BACKEND_AUTO);
+
+				codec = ctx ? brs_codec_cpb(ctx, dir, 32, 7) : -1;
+				rb_aead_ctx_free(ctx);
+			}
+			printf("  %s breakdown of the on-CPU median (c/B): codec alone %.3f (%s, "
+			       "8 x 0x3FFF-byte calls), 2 copies %.3f, the rest (TCP in and out, "
+			       "relay, mbufs) %.3f",
+			       dir ? "open" : "seal", codec, dir ? "ss_dec" : "ss_enc", 2 * copy,
+			       cpb[1] - codec - 2 * copy);
+			if (last_socks_cpb > 0)
+				printf("; the socks relay of this run (on-CPU median) %.3f", last_socks_cpb);
+			printf("\n");
+			printf("RESULT ss_%s_%s_cpb %.3f oncpu %.3f codec %.3f copy %.3f\n",
+			       dir ? "up" : "bulk", name, cpb[0], cpb[1], codec, 2 * copy);
+		}
+	}
+	return rc;
+}
+
 /* name is one of the comma-separated items of list */
 static int listed(const char *list, const char *name)
 {
@@ -791,9 +960,9 @@ int main(int argc, char **argv)
 	uint64_t mb = 256, cps_n = 100000;
 	unsigned idle_k = 2000, clients = 1, window = 64;
 	int opt, rc = 0;
-	const char *only = NULL;
+	const char *only = NULL, *methods = SS_METHODS;
 
-	while ((opt = getopt(argc, argv, "m:n:k:c:w:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:k:c:w:t:M:")) != -1) {
 		if (opt == 'm')
 			mb = strtoull(optarg, NULL, 0);
 		else if (opt == 'n')
@@ -806,6 +975,8 @@ int main(int argc, char **argv)
 			window = (unsigned)atoi(optarg);
 		else if (opt == 't')
 			only = optarg;
+		else if (opt == 'M')
+			methods = optarg;
 		else
 			return 2;
 	}
@@ -821,7 +992,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < MAX_APPS; i++)
 		app_put(&apps[i]);
 	printf("bench_relay: TSC %.2f GHz, one thread; relay = rb_worker_iter of a dataplane "
-	       "with a socks inbound and the direct outbound over net_ring ports (software "
+	       "with a socks (ss-*: shadowsocks) inbound and the direct outbound over net_ring ports (software "
 	       "checksums: net_ring offers no offloads)\n", hz() / 1e9);
 	/* a failed set-up (-2) leaves half-built state behind: stop there */
 	for (int i = 0; i < 6 && rc != -2; i++) {
@@ -831,10 +1002,16 @@ int main(int argc, char **argv)
 
 		if (only != NULL && !listed(only, names[i]))
 			continue;
-		r = i % 3 == 0 ? run_bulk(proxy, clients, mb << 20)
+		r = i % 3 == 0 ? run_bulk(proxy, clients, mb << 20, 0, NULL)
 		  : i % 3 == 1 ? run_cps(proxy, cps_n, window) : run_idle(proxy, idle_k);
 		rc = r == -2 ? -2 : (r != 0 ? -1 : rc);
 		fflush(stdout);
+	}
+	if (rc != -2 && (only == NULL || listed(only, "ss-bulk") || listed(only, "ss-up"))) {
+		int r = run_ss(methods, only == NULL || listed(only, "ss-bulk"),
+			       only == NULL || listed(only, "ss-up"), clients, mb << 20);
+
+		rc = r == -2 ? -2 : (r != 0 ? -1 : rc);
 	}
 	rte_eal_cleanup();
 	return rc ? 1 : 0;
