@@ -30,6 +30,7 @@
 #include "rb_log.h"
 #include "net/neigh.h"
 #include "proxy/rb_proxy.h"
+#include "ss/ss_proxy.h"
 #include "shm/rb_shm.h"
 #include "route/rb_route_dp.h"
 #include "worker.h"
@@ -98,8 +99,9 @@ static unsigned eal_memory_mb(const struct rb_config *cfg)
 	/* the live FIB and the next one, built before the old is retired */
 	uint64_t fib = 2 * rb_fib_footprint(cfg->dp.n_routes);
 	uint64_t worker = (uint64_t)cfg->dp.n_lcores * (48ull << 20);
+	uint64_t ss = rb_ss_eal_mem(cfg->proxy); /* the workers' shared salt replay filter */
 
-	return (unsigned)((pool + fib + worker) >> 20) + 96;
+	return (unsigned)((pool + fib + worker + ss) >> 20) + 96;
 }
 
 /* Split a string on spaces into argv (no quoting). */
@@ -179,11 +181,17 @@ static void stats_print(const struct rb_dp *dp, FILE *f)
 			sum.port[p].tx_packets += s->port[p].tx_packets;
 			sum.port[p].tx_bytes += s->port[p].tx_bytes;
 		}
+		sum.busy_cycles += s->busy_cycles;
 		for (int i = 0; i < RB_DROP_MAX; i++)
 			sum.drops[i] += s->drops[i];
 		for (int i = 0; i < RB_EV_MAX; i++)
 			sum.events[i] += s->events[i];
 	}
+	/* The CPU the workers spent moving packets (busy iterations only, so
+	 * an idle or sleeping poll loop does not count): the per-core cost a
+	 * bench divides throughput by. */
+	fprintf(f, "stats: cpu busy_us %lu\n",
+		dp->tsc_hz ? (unsigned long)((double)sum.busy_cycles * 1e6 / (double)dp->tsc_hz) : 0UL);
 	for (int p = 0; p < dp->n_ports; p++)
 		fprintf(f, "stats: port %s rx_packets %lu rx_bytes %lu tx_packets %lu tx_bytes %lu\n",
 			dp->ports[p].name, sum.port[p].rx_packets, sum.port[p].rx_bytes,

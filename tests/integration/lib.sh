@@ -483,6 +483,30 @@ rb_stat() { # key -> value (0 when absent)
 	echo "${RB_STATS[$1]:-0}"
 }
 
+# CPU seconds (user + system) used so far by process $1 and its descendants,
+# reaped children included: a kernel peer's side of a per-core comparison
+# (the dataplane's is cpu.busy_us from rb_dp_stats, its busy iterations).
+rb_proc_cpu_seconds() { # pid
+	# One awk over every /proc/PID/stat: fields after "comm)" are state(1)
+	# ppid(2) ... utime(12) stime(13) cutime(14) cstime(15).
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" -v hz="$(getconf CLK_TCK)" '
+	{
+		pid = $1; sub(/^.*\) /, "")
+		ppid[pid] = $2; own[pid] = $12 + $13; reaped[pid] = $14 + $15
+	}
+	END {
+		in_tree[root] = 1
+		do {
+			changed = 0
+			for (p in ppid)
+				if (!(p in in_tree) && (ppid[p] in in_tree)) { in_tree[p] = 1; changed = 1 }
+		} while (changed)
+		for (p in in_tree) t += own[p]
+		t += reaped[root]
+		printf "%.3f\n", t / hz
+	}'
+}
+
 # Remember the current RB_STATS; rb_stat_delta compares with it.
 rb_stats_mark() {
 	local k
