@@ -20,7 +20,7 @@
 	X(PROXY_UDP_NO_ROUTE, proxy_udp_no_route,                                          \
 	  "proxy: datagrams whose destination could not be resolved or opened")           \
 	X(PROXY_UDP_PENDING, proxy_udp_pending,                                            \
-	  "proxy: datagrams over the queue of a session still resolving its destination")
+	  "proxy: datagrams over the queue of a session still opening or resolving, or left in it when it ended")
 
 #define RB_EVENT_PROXY(X)                                                                  \
 	X(PROXY_ACCEPT, proxy_accept, "proxy: client connections accepted")                \
@@ -42,6 +42,10 @@
 	X(PROXY_UDP_UP, proxy_udp_up, "proxy: UDP datagrams relayed client to destination") \
 	X(PROXY_UDP_DOWN, proxy_udp_down, "proxy: UDP datagrams relayed destination to client") \
 	X(PROXY_UDP_SEND_FAIL, proxy_udp_send_fail, "proxy: UDP relay sends that failed") \
+	X(PROXY_UDP_UPSTREAM, proxy_udp_upstream,                                          \
+	  "proxy: upstream UDP associations opened (socks outbound, one per NAT session and hop)") \
+	X(PROXY_UDP_UPSTREAM_END, proxy_udp_upstream_end,                                  \
+	  "proxy: upstream UDP associations closed") \
 	X(PROXY_XFORM_ERR, proxy_xform_err, "proxy: relayed connections closed, stream transform failed")
 
 #endif

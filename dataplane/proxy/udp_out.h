@@ -6,13 +6,18 @@
  * (proxy_udp_outbound_ops[], udp_out.c); a type without one carries no UDP
  * (its datagrams are dropped, proxy_udp_unsupported).
  *
- *   direct  udp_out_direct.c   a socket per session from udp_open()
+ *   direct  udp_out_direct.c   per session, a socket per destination (udp_open)
  *   block   udp_out.c          refuses (proxy_udp_rejected)
- *   socks   udp_out_socks.c    SOCKS5 UDP ASSOCIATE client (RFC 1928 4, 7)
+ *   socks   udp_out_socks.c    SOCKS5 UDP ASSOCIATE client (RFC 1928 4, 7),
+ *                              also over a chain of socks5 detours
  *
  * A protocol outbound (Shadowsocks, ...) plugs in by implementing the ops
  * in its own file and adding itself to the table.  Everything runs on the
  * lcore owning the session.  Contract:
+ *   - A session carries datagrams to any number of destinations (the NAT
+ *     layer routes it once, by its first datagram, as sing-box routes a
+ *     packet connection); open() starts its ONE upstream (an association,
+ *     a socket) and close() ends it.
  *   - open() starts the upstream of session n through outbound `ob` (an
  *     index into cfg->outbounds).  It returns 0 when send() may be called
  *     at once, 1 when it will call proxy_udp_out_ready() later (the NAT
@@ -42,7 +47,9 @@ struct udp_nat;
 
 struct rb_udp_outbound_ops {
 	const char *name;
-	uint8_t needs_ip;       /* domain destinations are resolved before open() */
+	uint8_t needs_ip;       /* a host session (proxy_udp_host_open) must name an
+				 * address; set by none of ringbox's outbounds now
+				 * (direct resolves each domain destination itself) */
 	int (*open)(struct udp_nat *n, uint16_t ob);
 	int (*send)(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *dst);
 	void (*close)(struct udp_nat *n);
@@ -59,6 +66,9 @@ const struct rb_cfg_proxy *proxy_udp_nat_cfg(const struct udp_nat *n);
 const struct rb_dest *proxy_udp_nat_target(const struct udp_nat *n);
 /* The outbound's own per-session pointer (NULL until it sets it). */
 void **proxy_udp_nat_state(struct udp_nat *n);
+/* The route's resolve strategy (enum rb_resolve_strategy; 0 for a host
+ * session), for outbounds that resolve domain destinations themselves. */
+uint8_t proxy_udp_nat_strategy(const struct udp_nat *n);
 /* The open() that returned 1 finished: err 0 (send what waited) or < 0
  * (the session ends, counted as no route). */
 void proxy_udp_out_ready(struct udp_nat *n, int err);

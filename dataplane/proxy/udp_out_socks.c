@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The `socks` UDP outbound: a SOCKS5 UDP ASSOCIATE client (RFC 1928 4, 6, 7;
- * username/password RFC 1929) per NAT session.
+ * username/password RFC 1929), one association per NAT session, carrying
+ * the session's datagrams to every destination it names.
  *
  *   open:  TCP control connection to the outbound's server (resolved first
  *          when it is a name), greeting [+ auth], UDP ASSOCIATE 0.0.0.0:0
@@ -16,9 +17,21 @@
  *   the session ends when the control connection closes (RFC 1928 7), and
  *   closing the session closes the control connection.
  *
- * Only SOCKS version 5 carries UDP.  Detour: the chain below this outbound
- * must end at once in `direct` (none, or a direct outbound); `block` refuses
- * the session; others are not supported for UDP (counted).
+ * Over a detour (rb_udp_socks_chain: socks5 outbounds down to `direct`),
+ * as sing-box dials a socks packet connection through its detour dialer:
+ *   - the control connection goes through the chain's TCP: dialled to the
+ *     innermost hop's server, each hop asked to CONNECT to the next hop's
+ *     server (the same rb_socks_cli handshakes as proxy_out.c's TCP
+ *     chains), then our UDP ASSOCIATE on the same stream;
+ *   - the datagrams go in a UDP session of the detour outbound
+ *     (proxy_udp_host_open) whose destination is our relay address: our
+ *     RFC 1928 7 datagrams inside the detour's own (RFC 1928 7 inside RFC
+ *     1928 7 for a socks detour, which again opens its own association
+ *     through its own detour, and so on);
+ *   - the inner session's end (its control connection closed) ends ours,
+ *     and ours closes it.
+ * Other chains (an http or shadowsocks hop, SOCKS4, a tcp-only hop) are
+ * refused for UDP (proxy_udp_unsupported), a block hop as block.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,9 +41,11 @@
 #include "../rb_lcore.h"
 #include "../tcp/tcp.h"
 #include "../udp/udp.h"
+#include "proxy_priv.h"
 #include "rb_route_api.h"
 #include "socks_wire.h"
 #include "udp_out.h"
+#include "udp_policy.h"
 
 #define SU_CTL_BUF  600                 /* server replies (greeting, auth, reply) */
 #define SU_OUT_MAX  600                 /* a message we send (rb_socks_cli_feed) */
@@ -38,33 +53,64 @@
 
 struct socks_udp {
 	struct udp_nat *n;
-	uint16_t ob;
 	uint8_t resolving;
 	uint8_t done;                   /* the reply came: relaying */
+	uint8_t n_hops, hop;            /* the control chain (hops[n_hops - 1]: ours) */
+	uint16_t hops[PROXY_MAX_HOPS];
 	struct tcp_conn *ctl;
-	struct udp_sock *sock;          /* toward the server's relay */
-	struct rb_socks_cli cli;
-	struct rb_dest server;
+	struct udp_sock *sock;          /* toward the server's relay (no detour) */
+	struct udp_nat *inner;          /* or: the detour's UDP session to it */
+	struct rb_socks_cli cli;        /* the current hop's handshake */
+	struct rb_dest first;           /* hops[0]'s server: where ctl is dialled */
 	uint32_t blen;
 	uint8_t buf[SU_CTL_BUF];
 };
 
-static const struct rb_cfg_outbound *su_cfg(const struct socks_udp *su)
+static const struct rb_cfg_outbound *su_hop_cfg(const struct socks_udp *su, int hop)
 {
-	return &proxy_udp_nat_cfg(su->n)->outbounds[su->ob];
+	return &proxy_udp_nat_cfg(su->n)->outbounds[su->hops[hop]];
+}
+
+/* A datagram from the relay (header: who answered) for the session. */
+static void su_relay_datagram(struct socks_udp *su, struct rte_mbuf *m)
+{
+	struct rb_dest src;
+
+	if (proxy_udp_strip_header(proxy_udp_nat_lcore(su->n), m, &src) == 0)
+		proxy_udp_out_recv(su->n, m, &src);
 }
 
 static void su_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
 		    void *arg)
 {
-	struct socks_udp *su = arg;
-	struct rb_dest src;
-
 	(void)sock;
 	(void)from; /* udp_open delivers only the relay's datagrams */
-	if (proxy_udp_strip_header(proxy_udp_nat_lcore(su->n), m, &src) == 0)
-		proxy_udp_out_recv(su->n, m, &src);
+	su_relay_datagram(arg, m);
 }
+
+/* ---- the detour's UDP session (we are its host) ---- */
+
+static void su_inner_recv(void *arg, struct rte_mbuf *m, const struct rb_dest *from)
+{
+	(void)from; /* the inner session delivers only what our relay sent */
+	su_relay_datagram(arg, m);
+}
+
+static void su_inner_gone(void *arg, int err)
+{
+	struct socks_udp *su = arg;
+	struct udp_nat *in = su->inner;
+
+	(void)err;
+	su->inner = NULL;
+	proxy_udp_host_close(in);
+	proxy_udp_out_closed(su->n); /* frees su */
+}
+
+static const struct proxy_udp_host su_inner_host = {
+	.recv = su_inner_recv,
+	.gone = su_inner_gone,
+};
 
 /* Write a handshake message; its bytes may hold the password: wiped. */
 static int su_write(struct socks_udp *su, uint8_t *out, size_t len)
@@ -78,23 +124,62 @@ static int su_write(struct socks_udp *su, uint8_t *out, size_t len)
 	return 0;
 }
 
-/* The ASSOCIATE reply came: open the socket toward the relay. */
+/* Start hop su->hop's handshake: CONNECT to the next hop's server, or, at
+ * the last hop (ours), UDP ASSOCIATE. */
+static int su_hop_start(struct socks_udp *su)
+{
+	static const struct rb_dest unknown_v4 = { .family = AF_INET };
+	static const struct rb_dest unknown_v6 = { .family = AF_INET6 };
+	const struct rb_cfg_outbound *o = su_hop_cfg(su, su->hop);
+	uint8_t out[SU_OUT_MAX];
+	struct rb_dest dst;
+	int cmd = SOCKS5_CMD_CONNECT;
+	size_t n;
+
+	if (su->hop + 1 < su->n_hops) {
+		const struct rb_cfg_outbound *next = su_hop_cfg(su, su->hop + 1);
+
+		proxy_cfg_host_dest(&next->server, next->server_port, &dst);
+	} else {
+		/* RFC 1928 7: DST.ADDR/DST.PORT zeros, our UDP source is not
+		 * known yet (through a detour: the detour's relay's) */
+		dst = o->server.family == AF_INET6 ? unknown_v6 : unknown_v4;
+		cmd = SOCKS5_CMD_UDP;
+	}
+	n = rb_socks_cli_start(&su->cli, 5, cmd, o->username, o->password, &dst, out);
+	if (n == 0)
+		return -EPROTO;
+	return su_write(su, out, n);
+}
+
+/* The ASSOCIATE reply came: reach the relay, directly or through the
+ * detour's UDP session. */
 static int su_relay_ready(struct socks_udp *su)
 {
-	struct rb_dest relay;
+	const struct rb_cfg_outbound *o = su_hop_cfg(su, su->n_hops - 1);
+	struct rb_dest server, relay;
 	int err = 0;
 
-	if (rb_socks5_udp_relay_addr(&su->cli.bound, &su->server, &relay) != 0)
+	if (su->n_hops == 1)
+		server = su->first; /* the address the control connection went to */
+	else
+		proxy_cfg_host_dest(&o->server, o->server_port, &server);
+	if (rb_udp_socks_relay(&su->cli.bound, &server, &relay) != 0)
 		return -EPROTO;
-	su->sock = udp_open(proxy_udp_nat_lcore(su->n), relay.family, relay.addr, relay.port,
-			    su_recv, su, &err);
-	if (su->sock == NULL)
+	if (su->n_hops == 1)
+		su->sock = udp_open(proxy_udp_nat_lcore(su->n), relay.family, relay.addr,
+				    relay.port, su_recv, su, &err);
+	else
+		su->inner = proxy_udp_host_open(proxy_udp_nat_lcore(su->n), proxy_udp_nat_cfg(su->n),
+						su->hops[su->n_hops - 2], &relay, &su_inner_host, su,
+						&err);
+	if (su->sock == NULL && su->inner == NULL)
 		return err ? err : -ENOMEM;
 	su->done = 1;
 	return 0;
 }
 
-/* Control bytes during the handshake: 0 (more), 1 (done), < 0 failed. */
+/* Control bytes during the handshakes: 0 (more), 1 (done), < 0 failed. */
 static int su_handshake(struct socks_udp *su)
 {
 	for (;;) {
@@ -111,8 +196,15 @@ static int su_handshake(struct socks_udp *su)
 			return -ENOBUFS;
 		if (rc == RB_PARSE_ERR)
 			return -ECONNREFUSED;
-		if (rc == RB_PARSE_DONE)
+		if (rc == RB_PARSE_DONE && su->hop + 1 == su->n_hops)
 			return su_relay_ready(su) == 0 ? 1 : -EPROTO;
+		if (rc == RB_PARSE_DONE) {
+			/* this hop is through: what follows is the next hop's */
+			su->hop++;
+			if (su_hop_start(su) != 0)
+				return -EPROTO;
+			continue;
+		}
 		if (used > 0)
 			continue;
 		if (su->blen == sizeof(su->buf))
@@ -149,12 +241,7 @@ static void su_readable(struct tcp_conn *c)
 
 static void su_connected(struct tcp_conn *c, int err)
 {
-	static const struct rb_dest unknown_v4 = { .family = AF_INET };
-	static const struct rb_dest unknown_v6 = { .family = AF_INET6 };
 	struct socks_udp *su = tcp_user(c);
-	const struct rb_cfg_outbound *o;
-	uint8_t out[SU_OUT_MAX];
-	size_t n;
 
 	if (su == NULL)
 		return;
@@ -164,11 +251,8 @@ static void su_connected(struct tcp_conn *c, int err)
 		proxy_udp_out_ready(su->n, err);
 		return;
 	}
-	o = su_cfg(su);
-	/* RFC 1928 7: DST.ADDR/DST.PORT zeros, our UDP source is not known yet */
-	n = rb_socks_cli_start(&su->cli, 5, SOCKS5_CMD_UDP, o->username, o->password,
-			       su->server.family == AF_INET6 ? &unknown_v6 : &unknown_v4, out);
-	if (n == 0 || su_write(su, out, n) != 0)
+	su->hop = 0;
+	if (su_hop_start(su) != 0)
 		proxy_udp_out_ready(su->n, -EPROTO);
 }
 
@@ -192,14 +276,14 @@ static const struct tcp_callbacks su_cb = {
 static int su_dial(struct socks_udp *su)
 {
 	struct tcp_connect_params cp = {
-		.family = su->server.family,
-		.rport = su->server.port,
+		.family = su->first.family,
+		.rport = su->first.port,
 		.cb = &su_cb,
 		.user = su,
 	};
 	int err = 0;
 
-	memcpy(cp.raddr, su->server.addr, 16);
+	memcpy(cp.raddr, su->first.addr, 16);
 	su->ctl = tcp_connect(proxy_udp_nat_lcore(su->n), &cp, &err);
 	return su->ctl ? 0 : (err ? err : -ENOMEM);
 }
@@ -213,64 +297,54 @@ static void su_resolved(void *arg, int family, const uint8_t *addr, int err)
 		proxy_udp_out_ready(su->n, -EHOSTUNREACH);
 		return;
 	}
-	su->server.family = (uint8_t)family;
-	memset(su->server.addr, 0, 16);
-	memcpy(su->server.addr, addr, family == AF_INET ? 4 : 16);
+	su->first.family = (uint8_t)family;
+	memset(su->first.addr, 0, 16);
+	memcpy(su->first.addr, addr, family == AF_INET ? 4 : 16);
 	err = su_dial(su);
 	if (err != 0)
 		proxy_udp_out_ready(su->n, err);
 }
 
-/* The chain below a socks outbound, for UDP: 0 (dial directly), -EACCES
- * (block) or -EOPNOTSUPP (through another protocol: not for UDP). */
-static int su_detour_ok(const struct rb_cfg_proxy *p, const struct rb_cfg_outbound *o)
-{
-	int k = o->detour_idx;
-
-	if (k < 0 || k >= p->n_outbounds)
-		return 0;
-	if (p->outbounds[k].type == RB_OUT_DIRECT)
-		return 0;
-	if (p->outbounds[k].type == RB_OUT_BLOCK)
-		return -EACCES;
-	return -EOPNOTSUPP;
-}
+static void su_close(struct udp_nat *n);
 
 static int su_open(struct udp_nat *n, uint16_t ob)
 {
 	const struct rb_cfg_proxy *p = proxy_udp_nat_cfg(n);
-	const struct rb_cfg_outbound *o = &p->outbounds[ob];
+	const struct rb_cfg_outbound *o0;
 	struct socks_udp *su;
-	int rc;
+	uint16_t hops[PROXY_MAX_HOPS];
+	int rc, k;
 
-	if (o->version != RB_SOCKS_V5)
-		return -EOPNOTSUPP; /* SOCKS4/4a have no UDP */
-	rc = su_detour_ok(p, o);
-	if (rc != 0)
-		return rc;
+	k = rb_udp_socks_chain(p, ob, hops, PROXY_MAX_HOPS);
+	if (k < 0)
+		return k == -EACCES ? -EACCES : -EOPNOTSUPP; /* SOCKS4/4a have no UDP */
 	su = calloc(1, sizeof(*su));
 	if (su == NULL)
 		return -ENOMEM;
 	su->n = n;
-	su->ob = ob;
-	su->server.family = o->server.family;
-	memcpy(su->server.addr, o->server.addr, 16);
-	su->server.port = o->server_port;
-	if (su->server.family == 0) {
+	su->n_hops = (uint8_t)k;
+	memcpy(su->hops, hops, sizeof(hops[0]) * (size_t)k);
+	o0 = &p->outbounds[hops[0]];
+	su->first.family = o0->server.family;
+	memcpy(su->first.addr, o0->server.addr, 16);
+	su->first.port = o0->server_port;
+	*proxy_udp_nat_state(n) = su;
+	rb_count(proxy_udp_nat_lcore(n), RB_EV_PROXY_UDP_UPSTREAM);
+	if (su->first.family == 0) {
 		su->resolving = 1;
-		rc = rb_resolve_start(proxy_udp_nat_lcore(n), o->server.name, 0, su_resolved, su);
-		if (rc < 0) {
-			free(su);
-			return -EHOSTUNREACH;
-		}
+		rc = rb_resolve_start(proxy_udp_nat_lcore(n), o0->server.name, 0, su_resolved, su);
+		if (rc < 0)
+			su->resolving = 0;
+		/* the answer may have come at once (cache): dialled, or failed
+		 * (its ready(err) came before we were opening) */
+		rc = su->resolving || su->ctl ? 0 : -EHOSTUNREACH;
 	} else {
 		rc = su_dial(su);
-		if (rc != 0) {
-			free(su);
-			return rc;
-		}
 	}
-	*proxy_udp_nat_state(n) = su;
+	if (rc != 0) {
+		su_close(n); /* an open that fails leaves nothing behind */
+		return rc;
+	}
 	return 1;
 }
 
@@ -292,6 +366,8 @@ static int su_send(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *
 		return -ENOBUFS;
 	}
 	memcpy(h, hdr, hl);
+	if (su->inner)
+		return proxy_udp_host_send(su->inner, m);
 	return udp_send(su->sock, m, NULL);
 }
 
@@ -302,6 +378,7 @@ static void su_close(struct udp_nat *n)
 
 	if (su == NULL)
 		return;
+	rb_count(proxy_udp_nat_lcore(n), RB_EV_PROXY_UDP_UPSTREAM_END);
 	if (su->resolving)
 		rb_resolve_cancel(proxy_udp_nat_lcore(n), su_resolved, su);
 	if (su->ctl) {
@@ -310,6 +387,8 @@ static void su_close(struct udp_nat *n)
 	}
 	if (su->sock)
 		udp_close(su->sock);
+	if (su->inner)
+		proxy_udp_host_close(su->inner);
 	explicit_bzero(su, sizeof(*su));
 	free(su);
 	*st = NULL;

@@ -6,18 +6,25 @@
  *   client --TCP--> socks/mixed inbound: UDP ASSOCIATE
  *          <-TCP--  reply: BND.ADDR:BND.PORT = the relay port bound here
  *   client --UDP--> relay port: RSV RSV FRAG ATYP DST.ADDR DST.PORT DATA
- *                   -> NAT session (client port, destination): routed once
- *                      (network udp), then the routed outbound's UDP ops
- *                      (udp_out.h: direct, socks, block, ...) carry DATA
+ *                   -> NAT session (the association's client source port,
+ *                      any destination): routed once, by its first
+ *                      datagram (network udp), as sing-box routes a packet
+ *                      connection; it owns ONE upstream of the routed
+ *                      outbound (udp_out.h: a socks UDP ASSOCIATE, a
+ *                      shadowsocks socket, direct's per-destination
+ *                      sockets), which carries DATA to every destination
+ *                      the client names
  *   client <-UDP--  relay port: header with the replying address + DATA
  *
  * Sessions are bounded per lcore (PROXY_UDP_SESS_PER_LCORE; refusals
- * counted), end after an idle time like sing-box's (destination port 53:
- * 10 s, 443: 30 s, otherwise the inbound's udp_timeout, default 5 min; the
- * inbound's value wins when shorter), and all end with the association's
- * TCP connection.  Only datagrams from the client's address (and, when the
- * request announced one, its port) are accepted.  Fragments (FRAG != 0) are
- * dropped and counted; an outbound without UDP ops drops and counts them.
+ * counted), end after an idle time like sing-box's (by the first
+ * destination's port: 53, 123, 3478: 10 s, 443: 30 s, otherwise the
+ * inbound's udp_timeout, default 5 min; the inbound's value wins when
+ * shorter), and all end with the association's TCP connection; a session
+ * that ends closes its upstream.  Only datagrams from the client's address
+ * (and, when the request announced one, its port) are accepted.  Fragments
+ * (FRAG != 0) are dropped and counted; an outbound without UDP ops drops
+ * and counts them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,29 +38,31 @@
 #include "proxy_priv.h"
 #include "socks_wire.h"
 #include "udp_out.h"
+#include "udp_policy.h"
 
-#define UDP_PENDING_MAX   4       /* datagrams held while the destination resolves */
+#define UDP_PENDING_MAX   4       /* datagrams held while the upstream opens */
 #define UDP_HDR_MAX       (4 + 1 + RB_DOMAIN_MAX + 2)
-#define UDP_DNS_IDLE_S    10
-#define UDP_QUIC_IDLE_S   30
-#define UDP_DEFAULT_IDLE_S 300
 
 struct udp_nat {
 	LIST_ENTRY(udp_nat) link;       /* in its association */
 	struct proxy_udp_assoc *a;
 	const struct rb_udp_outbound_ops *ops;
-	void *ostate;                   /* the outbound's (udp_out.h) */
-	uint16_t cport;                 /* the client's UDP source port */
+	void *ostate;                   /* the outbound's upstream (udp_out.h) */
+	uint16_t cport;                 /* the client's UDP source port (the key) */
 	uint16_t outbound, rule_slot;
-	uint8_t resolving;
 	uint8_t opening;                /* open() answered 1: waiting for ready */
 	uint8_t opened;                 /* open() succeeded: close() owed */
 	uint8_t n_pend;
 	uint8_t strategy;               /* enum rb_resolve_strategy of the route */
-	struct rb_dest dst;             /* as the client asked */
-	struct rb_dest to;              /* where datagrams go (overrides, resolution) */
+	uint8_t ovr_family;             /* the rule's override_address (0: none) */
+	uint16_t ovr_port;              /* the rule's override_port (0: none) */
+	uint8_t ovr_addr[16];
+	struct rb_dest dst;             /* the first datagram's destination (route, conns) */
+	struct rb_dest to;              /* its target after overrides; a host session's only one */
 	uint64_t last, idle;            /* TSC */
 	uint64_t open_deadline;         /* TSC, while opening */
+	/* while opening: an association's datagrams whole (SOCKS header kept:
+	 * each names its destination), a host session's payloads */
 	struct rte_mbuf *pend[UDP_PENDING_MAX];
 	/* a session of another NAT layer (proxy_udp_host_open), a == NULL */
 	const struct proxy_udp_host *host;
@@ -105,20 +114,16 @@ static void nat_count(struct udp_nat *n, int upward, uint32_t len)
 
 /* ------------------------------------------------------------ sessions */
 
-static void nat_resolved(void *arg, int family, const uint8_t *addr, int err);
-
 static void nat_free(struct udp_nat *n)
 {
 	struct psess *s = n->a->s;
 	struct proxy_lcore *pl = s->pl;
 
-	if (n->resolving)
-		rb_resolve_cancel(pl->lc, nat_resolved, n);
 	if (n->opened || n->opening)
 		n->ops->close(n);
 	n->opened = n->opening = 0;
 	for (int i = 0; i < n->n_pend; i++)
-		rte_pktmbuf_free(n->pend[i]);
+		rb_drop(pl->lc, n->pend[i], RB_DROP_PROXY_UDP_PENDING);
 	LIST_REMOVE(n, link);
 	pl->wk->out[n->outbound].active--;
 	pl->wk->rules[n->rule_slot].active--;
@@ -130,23 +135,41 @@ static void nat_free(struct udp_nat *n)
 static uint64_t idle_tsc(const struct psess *s, uint16_t port)
 {
 	const struct rb_cfg_inbound *in = &s->pl->cfg->inbounds[s->inbound];
-	uint32_t sec = in->udp_timeout_s ? in->udp_timeout_s : UDP_DEFAULT_IDLE_S;
 
-	if (port == 53 && sec > UDP_DNS_IDLE_S)
-		sec = UDP_DNS_IDLE_S;
-	else if (port == 443 && sec > UDP_QUIC_IDLE_S)
-		sec = UDP_QUIC_IDLE_S;
-	return s->pl->lc->dp->tsc_hz * sec;
+	return s->pl->lc->dp->tsc_hz * rb_udp_idle_s(port, in->udp_timeout_s);
 }
 
-/* Send m (payload only) toward the session's destination. */
-static void nat_send(struct udp_nat *n, struct rte_mbuf *m)
+/* Where a datagram for dst goes: the route's overrides, then the direct
+ * outbound's own (override_address, override_port), as for TCP. */
+static void nat_target(const struct udp_nat *n, const struct rb_dest *dst, struct rb_dest *to)
+{
+	const struct rb_cfg_outbound *o = &n->a->s->pl->cfg->outbounds[n->outbound];
+
+	*to = *dst;
+	if (n->ovr_family) {
+		to->family = n->ovr_family;
+		memcpy(to->addr, n->ovr_addr, 16);
+		to->domain[0] = '\0';
+	}
+	if (n->ovr_port)
+		to->port = n->ovr_port;
+	if (o->type == RB_OUT_DIRECT && o->override_address.name[0])
+		proxy_cfg_host_dest(&o->override_address, to->port, to);
+	if (o->type == RB_OUT_DIRECT && o->override_port)
+		to->port = o->override_port;
+}
+
+/* Send m (payload only) toward dst (as the client named it) through the
+ * session's upstream. */
+static void nat_send(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *dst)
 {
 	struct rb_lcore *lc = n->a->s->pl->lc;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
+	struct rb_dest to;
 
 	n->last = lc->now;
-	if (n->ops->send(n, m, &n->to) != 0) {
+	nat_target(n, dst, &to);
+	if (n->ops->send(n, m, &to) != 0) {
 		rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
 		return;
 	}
@@ -177,17 +200,31 @@ static void nat_abort(struct udp_nat *n, int err)
 	nat_free(n);
 }
 
+static int udp_parse_header(struct rb_lcore *lc, struct rte_mbuf *m, struct rb_dest *addr);
+
+/* The upstream is open: send what waited (whole datagrams, each with the
+ * header naming its destination). */
 static void nat_flush(struct udp_nat *n)
 {
+	struct rb_lcore *lc = n->a->s->pl->lc;
+	struct rte_mbuf *pend[UDP_PENDING_MAX];
 	int k = n->n_pend;
 
+	memcpy(pend, n->pend, sizeof(pend));
 	n->n_pend = 0;
-	for (int i = 0; i < k; i++)
-		nat_send(n, n->pend[i]);
+	for (int i = 0; i < k; i++) {
+		struct rb_dest dst;
+		int hl = udp_parse_header(lc, pend[i], &dst); /* parsed once already */
+
+		if (hl < 0)
+			continue;
+		rte_pktmbuf_adj(pend[i], (uint16_t)hl);
+		nat_send(n, pend[i], &dst);
+	}
 }
 
-/* The destination is known: open the session's upstream (its outbound's
- * UDP ops), flush what waited.  Returns 0, or < 0 with the session freed. */
+/* Routed: open the session's upstream (its outbound's UDP ops), flush what
+ * waited.  Returns 0, or < 0 with the session freed. */
 static int nat_open(struct udp_nat *n)
 {
 	struct proxy_lcore *pl = n->a->s->pl;
@@ -283,23 +320,9 @@ void **proxy_udp_nat_state(struct udp_nat *n)
 	return &n->ostate;
 }
 
-static void nat_resolved(void *arg, int family, const uint8_t *addr, int err)
+uint8_t proxy_udp_nat_strategy(const struct udp_nat *n)
 {
-	struct udp_nat *n = arg;
-
-	n->resolving = 0;
-	if (err != 0 || (family != AF_INET && family != AF_INET6)) {
-		nat_abort(n, -EHOSTUNREACH);
-		return;
-	}
-	n->to.family = (uint8_t)family;
-	memset(n->to.addr, 0, 16);
-	memcpy(n->to.addr, addr, alen(family));
-	if (LIST_FIRST(&n->a->nats) == n) { /* the one the connections table shows */
-		n->a->s->target = n->to;
-		proxy_info_update(n->a->s, RB_CONN_UDP);
-	}
-	nat_open(n);
+	return n->strategy;
 }
 
 /* Route a new session (network udp); 0, or the drop reason. */
@@ -334,22 +357,17 @@ static int nat_route(struct udp_nat *n, struct rb_route_result *res)
 	n->outbound = res->outbound;
 	n->rule_slot = (uint16_t)rb_conn_rule_slot(res->rule);
 	n->strategy = res->resolve_strategy;
-	n->to = n->dst;
 	if (res->override_family) {
-		n->to.family = res->override_family;
-		memcpy(n->to.addr, res->override_addr, 16);
-		n->to.domain[0] = '\0';
+		n->ovr_family = res->override_family;
+		memcpy(n->ovr_addr, res->override_addr, 16);
 	}
-	if (res->override_port)
-		n->to.port = res->override_port;
-	if (o->type == RB_OUT_DIRECT && o->override_address.name[0])
-		proxy_cfg_host_dest(&o->override_address, n->to.port, &n->to);
-	if (o->type == RB_OUT_DIRECT && o->override_port)
-		n->to.port = o->override_port;
+	n->ovr_port = res->override_port;
+	nat_target(n, &n->dst, &n->to);
 	return 0;
 }
 
-/* A new session for (client port, dst); NULL when refused (m dropped). */
+/* A new session for the client port, routed by its first datagram (to
+ * dst); NULL when refused (m dropped). */
 static struct udp_nat *nat_new(struct proxy_udp_assoc *a, uint16_t cport,
 			       const struct rb_dest *dst, struct rte_mbuf *m)
 {
@@ -396,18 +414,11 @@ static struct udp_nat *nat_new(struct proxy_udp_assoc *a, uint16_t cport,
 	return n;
 }
 
-static int dest_equal(const struct rb_dest *x, const struct rb_dest *y)
-{
-	if (x->port != y->port || x->family != y->family)
-		return 0;
-	if (x->family == 0)
-		return strcmp(x->domain, y->domain) == 0;
-	return memcmp(x->addr, y->addr, alen(x->family)) == 0;
-}
-
 /* ------------------------------------------------------------ datagrams */
 
-int proxy_udp_strip_header(struct rb_lcore *lc, struct rte_mbuf *m, struct rb_dest *addr)
+/* The RFC 1928 7 header at the front of m into *addr: its length, or -1
+ * with m dropped and counted. */
+static int udp_parse_header(struct rb_lcore *lc, struct rte_mbuf *m, struct rb_dest *addr)
 {
 	uint8_t hb[UDP_HDR_MAX];
 	uint32_t len = rte_pktmbuf_pkt_len(m), hlen = len < UDP_HDR_MAX ? len : UDP_HDR_MAX;
@@ -427,6 +438,15 @@ int proxy_udp_strip_header(struct rb_lcore *lc, struct rte_mbuf *m, struct rb_de
 		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
 		return -1;
 	}
+	return hl;
+}
+
+int proxy_udp_strip_header(struct rb_lcore *lc, struct rte_mbuf *m, struct rb_dest *addr)
+{
+	int hl = udp_parse_header(lc, m, addr);
+
+	if (hl < 0)
+		return -1;
 	rte_pktmbuf_adj(m, (uint16_t)hl);
 	return 0;
 }
@@ -477,6 +497,7 @@ static void assoc_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct u
 	struct rb_lcore *lc = a->s->pl->lc;
 	struct rb_dest dst;
 	struct udp_nat *n;
+	int hl;
 
 	(void)sock;
 	if (from->family != a->family || memcmp(from->addr, a->caddr, alen(a->family)) != 0 ||
@@ -484,36 +505,32 @@ static void assoc_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct u
 		rb_drop(lc, m, RB_DROP_PROXY_UDP_FOREIGN);
 		return;
 	}
-	if (proxy_udp_strip_header(lc, m, &dst) != 0)
+	hl = udp_parse_header(lc, m, &dst);
+	if (hl < 0)
 		return;
 	a->ifport = from->ifport;
 	memcpy(a->laddr, from->laddr, 16);
+	/* the session of this client port, whatever the destination */
 	LIST_FOREACH(n, &a->nats, link)
-		if (n->cport == from->port && dest_equal(&n->dst, &dst))
+		if (n->cport == from->port)
 			break;
 	if (n == NULL) {
 		n = nat_new(a, from->port, &dst, m);
 		if (n == NULL)
 			return;
-		n->pend[n->n_pend++] = m;
-		if (n->to.family == 0 && n->ops->needs_ip) {
-			n->resolving = 1;
-			if (rb_resolve_start(lc, n->to.domain, n->strategy, nat_resolved, n) < 0) {
-				n->resolving = 0;
-				nat_abort(n, -EHOSTUNREACH);
-			}
-			return;
-		}
+		n->pend[n->n_pend++] = m; /* whole: the header names its destination */
 		nat_open(n);
 		return;
-	} else if (n->resolving || n->opening) {
+	}
+	if (n->opening) {
 		if (n->n_pend == UDP_PENDING_MAX)
 			rb_drop(lc, m, RB_DROP_PROXY_UDP_PENDING);
 		else
 			n->pend[n->n_pend++] = m;
 		return;
 	}
-	nat_send(n, m);
+	rte_pktmbuf_adj(m, (uint16_t)hl);
+	nat_send(n, m, &dst);
 }
 
 /* ------------------------------------------------------------ association */
@@ -590,7 +607,7 @@ void proxy_udp_poll(struct psess *s)
 		t = LIST_NEXT(n, link);
 		if (n->opening && now > n->open_deadline) {
 			nat_abort(n, -ETIMEDOUT);
-		} else if (!n->resolving && !n->opening && now - n->last > n->idle) {
+		} else if (!n->opening && now - n->last > n->idle) {
 			rb_count(s->pl->lc, RB_EV_PROXY_UDP_TIMEOUT);
 			nat_free(n);
 		}

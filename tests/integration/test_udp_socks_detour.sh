@@ -1,0 +1,211 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# UDP through a chain of socks outbounds: a SOCKS5 UDP ASSOCIATE client in
+# cli (socks5_udp.py) -> ringbox socks inbound -> socks outbound "far"
+# (dante A) with detour = socks outbound "near" (dante B) -> UDP echo
+# servers in srv.
+#
+#   cli --- dp (ringbox) --- srv: dante B $RB_SRV_IP4:1090, echoes :7777 :7778
+#                             |  10.N.9.1 (B's external)
+#                            hop: dante A 10.N.9.2:1091 (its external too)
+#
+# Dante A is reachable only through dante B (srv does not forward, ringbox
+# has no route to 10.N.9.0/24; a socks outbound to A without the detour
+# gets no answer).  Through the chain: datagrams of 1..1400 bytes come back
+# byte-exact from two destinations; the echo servers see dante A's address
+# only; dante A's control connection and UDP association come from B's
+# external address (B CONNECTed ringbox to A, and B's relay carried A's
+# datagrams: SOCKS5 UDP inside SOCKS5 UDP).  One NAT session (one client
+# port, two destinations) = one upstream association per hop: one control
+# connection at A, two at B (ringbox's own association with B, and A's
+# control connection through B), ringbox's counters say the same
+# (proxy_udp_session 1, proxy_udp_upstream 2), `conns`/metrics show one
+# session on "far".  When the client's association ends, every upstream
+# connection at both dantes closes (proxy_udp_upstream_end 2).  A socks
+# outbound whose detour is an http outbound carries no UDP (refused,
+# counted proxy_udp_unsupported), nothing is dialled.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+rb_init
+rb_require_cmd danted
+rb_topo_two_hosts
+NS_HOP=$RB_ID-hop
+B_EXT=10.$RB_NET.9.1
+A_IP=10.$RB_NET.9.2
+rb_netns_add "$NS_HOP"
+rb_veth "$RB_NS_SRV" "${RB_ID}h" "$NS_HOP" "${RB_ID}a"
+ip -n "$RB_NS_SRV" addr add "$B_EXT/24" dev "${RB_ID}h" || rb_fail "addr $B_EXT"
+ip -n "$NS_HOP" addr add "$A_IP/24" dev "${RB_ID}a" || rb_fail "addr $A_IP"
+ip -n "$NS_HOP" route add "10.$RB_NET.2.0/24" via "$B_EXT" || rb_fail "route in hop"
+rb_ns "$RB_NS_SRV" sysctl -qw net.ipv4.ip_forward=0 >/dev/null
+
+px_control_init
+px_config "
+$PX_CTL
+inbounds = (
+  { type = \"socks\"; tag = \"to-chain\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
+  { type = \"socks\"; tag = \"to-far-direct\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; },
+  { type = \"socks\"; tag = \"to-over-http\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1082; }
+);
+outbounds = (
+  { type = \"direct\"; tag = \"direct\"; },
+  { type = \"socks\"; tag = \"near\"; server = \"$RB_SRV_IP4\"; server_port = 1090; },
+  { type = \"socks\"; tag = \"far\"; server = \"$A_IP\"; server_port = 1091; detour = \"near\"; },
+  { type = \"socks\"; tag = \"far-direct\"; server = \"$A_IP\"; server_port = 1091;
+    connect_timeout = \"1s\"; },
+  { type = \"http\"; tag = \"web-proxy\"; server = \"$RB_SRV_IP4\"; server_port = 3128; },
+  { type = \"socks\"; tag = \"far-over-http\"; server = \"$A_IP\"; server_port = 1091;
+    detour = \"web-proxy\"; }
+);
+route = {
+  rules = (
+    { inbound = \"to-chain\"; network = \"udp\"; outbound = \"far\"; },
+    { inbound = \"to-far-direct\"; network = \"udp\"; outbound = \"far-direct\"; },
+    { inbound = \"to-over-http\"; network = \"udp\"; outbound = \"far-over-http\"; }
+  );
+  final = \"direct\";
+};
+"
+px_start
+
+# dante B in srv (px_dante_start: $RB_TMP/danted.log), going out from B_EXT
+px_dante_start 1090 "$B_EXT"
+PIDS_B=$PX_DANTE_PID
+# dante A in hop
+cat >"$RB_TMP/danteA.conf" <<CONF
+logoutput: $RB_TMP/danteA.log
+internal: $A_IP port = 1091
+external: $A_IP
+clientmethod: none
+socksmethod: none
+user.privileged: root
+user.unprivileged: root
+client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }
+socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect disconnect error }
+CONF
+rb_bg "$RB_TMP/danteA.out" ip netns exec "$NS_HOP" danted -f "$RB_TMP/danteA.conf" \
+	-p "$RB_TMP/danteA.pid" -N 1
+PID_A=$RB_BG_PID
+rb_wait_for 5 ip netns exec "$NS_HOP" bash -c "exec 3<>/dev/tcp/$A_IP/1091" ||
+	rb_fail "dante A did not come up: $(tail -5 "$RB_TMP/danteA.out" | tr '\n' ' ')"
+dante_children() { # master pid
+	local p
+	for p in $(pgrep -P "$1"); do RB_PIDS+=("$p"); done
+}
+
+# the echo servers log each datagram's source
+cat >"$RB_TMP/echo.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+print("ready", flush=True)
+while True:
+    d, a = s.recvfrom(65536)
+    print("from %s:%d %d" % (a[0], a[1], len(d)), flush=True)
+    s.sendto(d, a)
+PY
+for p in 7777 7778; do
+	rb_bg "$RB_TMP/echo$p.log" ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_TMP/echo.py" "$RB_SRV_IP4" $p
+	rb_wait_for 5 grep -q ready "$RB_TMP/echo$p.log" || rb_fail "echo server $p did not start"
+done
+px_wait_rules
+ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
+rbctl() { px_rbctl "$@"; }
+udp_client() { PX_UDP_TIMEOUT=60 px_udp_client "$@"; }
+metric() { # name-and-labels
+	px_scrape "$RB_TMP/m.txt"
+	px_val "$RB_TMP/m.txt" "$1"
+}
+# established TCP connections to a dante port, with their peers' addresses
+estab() { # ns port
+	ip netns exec "$1" ss -Htn state established "( sport = :$2 )" | awk '{ print $4 }' |
+		sed 's/:[0-9]*$//' | sort | tr '\n' ' '
+}
+n_estab() { ip netns exec "$1" ss -Htn state established "( sport = :$2 )" | wc -l; }
+E1=$RB_SRV_IP4:7777
+E2=$RB_SRV_IP4:7778
+rb_dp_stats
+rb_stats_mark
+
+# 1. one association, one client port, two destinations, 1..1400 bytes,
+# through far over near; the association stays while both dantes are read
+rb_bg "$RB_TMP/udp1.log" udp_client 1080 "echo:$E1:1" "echo:$E1:512" "echo:$E1:1000" \
+	"echo:$E1:1400" "echo:$E2:1400" "echo:$E2:7" "echo:$E1:300" sleep:5 "echo:$E2:100" close
+C1=$RB_BG_PID
+rb_wait_for 20 grep -q "echo 300 bytes" "$RB_TMP/udp1.log" ||
+	rb_fail "echo through far over near: $(cat "$RB_TMP/udp1.log" | tr '\n' ' ')"
+dante_children "$PIDS_B"
+dante_children "$PID_A"
+# at dante A: one control connection, from B's external address; at B: two
+# (ringbox's association with B and A's control connection), from ringbox
+rb_assert_eq "$(estab "$NS_HOP" 1091)" "$B_EXT " "control connections at dante A (peers)"
+rb_assert_eq "$(estab "$RB_NS_SRV" 1090)" "$RB_DP_SRV_IP4 $RB_DP_SRV_IP4 " \
+	"control connections at dante B (peers)"
+J=$(rbctl conns --json --network udp) || rb_fail "conns: $J"
+read -r n c_in c_out c_dst <<<"$(echo "$J" | "$RB_PY" -c "
+import json, sys
+d = json.load(sys.stdin)['data']
+c = d[0] if d else {}
+print(len(d), c.get('inbound'), c.get('outbound'), c.get('dst'))")"
+rb_note "conns: $n association(s), inbound $c_in, outbound $c_out, dst $c_dst"
+rb_assert_eq "$n" 1 "UDP associations in conns"
+rb_assert_eq "$c_out" far "association's outbound"
+rb_assert_eq "$c_dst" "$E1" "association's (first) destination"
+rb_assert_eq "$(metric 'ringbox_proxy_outbound_conns_total{outbound="far"}')" 1 \
+	"far outbound: NAT sessions routed (two destinations, one session)"
+rb_assert_eq "$(metric 'ringbox_proxy_outbound_conns_active{outbound="far"}')" 1 \
+	"far outbound: sessions open"
+rb_assert_eq "$(metric 'ringbox_proxy_outbound_conns_total{outbound="near"}')" 0 \
+	"near outbound: routed nothing itself (it is a detour)"
+rb_dp_stats
+rb_assert_eq "$(rb_stat_delta event.proxy_udp_session)" 1 "NAT sessions opened"
+rb_assert_eq "$(rb_stat_delta event.proxy_udp_upstream)" 2 \
+	"upstream associations opened (far, and near under it)"
+wait "$C1" || rb_fail "client through the chain: $(tail -3 "$RB_TMP/udp1.log" | tr '\n' ' ')"
+rb_note "$(cat "$RB_TMP/udp1.log" | tr '\n' ' ')"
+rb_assert_eq "$(grep -c 'byte-exact' "$RB_TMP/udp1.log")" 8 "byte-exact echoes"
+# the echo servers saw dante A only
+srcs=$(cat "$RB_TMP/echo7777.log" "$RB_TMP/echo7778.log" | awk '/^from/ { split($2, a, ":"); print a[1] }' |
+	sort -u | tr '\n' ' ')
+rb_assert_eq "$srcs" "$A_IP " "sources the echo servers saw"
+rb_assert_eq "$(cat "$RB_TMP/echo7777.log" "$RB_TMP/echo7778.log" | grep -c '^from')" 8 \
+	"datagrams the echo servers saw"
+# dante A's UDP association was with B's external address (B's relay
+# carried A's datagrams), and its control connection too
+grep -i "udp" "$RB_TMP/danteA.log" | grep -q "$B_EXT" ||
+	rb_fail "dante A logged no UDP association from $B_EXT: $(tail -5 "$RB_TMP/danteA.log" | tr '\n' ' ')"
+grep -q "$RB_DP_SRV_IP4" "$RB_TMP/danteA.log" &&
+	rb_fail "dante A saw ringbox's own address: $(grep "$RB_DP_SRV_IP4" "$RB_TMP/danteA.log" | head -2)"
+# one UDP association at each dante for the one session; B CONNECTed
+# ringbox to A (A's control connection)
+rb_assert_eq "$(grep -c 'udp/udpassociate \[' "$RB_TMP/danteA.log")" 1 "UDP associations at dante A"
+rb_assert_eq "$(grep -c 'udp/udpassociate \[' "$RB_TMP/danted.log")" 1 "UDP associations at dante B"
+grep 'tcp/connect \[' "$RB_TMP/danted.log" | grep -q -- "-> $B_EXT\.[0-9]* $A_IP\.1091" ||
+	rb_fail "dante B did not CONNECT to dante A: $(grep 'tcp/connect' "$RB_TMP/danted.log" | head -2)"
+# the session ended with the client's association: every upstream closed
+rb_wait_for 10 sh -c "[ \$(ip netns exec '$NS_HOP' ss -Htn state established '( sport = :1091 )' | wc -l) = 0 ] &&
+	[ \$(ip netns exec '$RB_NS_SRV' ss -Htn state established '( sport = :1090 )' | wc -l) = 0 ]" ||
+	rb_fail "upstream control connections left after the session ended: A: $(estab "$NS_HOP" 1091), B: $(estab "$RB_NS_SRV" 1090)"
+rb_assert_eq "$(metric 'ringbox_proxy_outbound_conns_active{outbound="far"}')" 0 \
+	"far outbound: sessions open after the end"
+rb_dp_stats
+rb_assert_eq "$(rb_stat_delta event.proxy_udp_upstream_end)" 2 "upstream associations closed"
+
+# 2. dante A without the detour: not reachable from ringbox (no answer)
+udp_client 1081 "echo:$E1:10" >"$RB_TMP/udp2.log" 2>&1 && rb_fail "A answered without B"
+rb_assert_match "$(cat "$RB_TMP/udp2.log")" "no answer" "far-direct: no answer"
+
+# 3. a socks outbound over an http outbound: no UDP, refused and counted,
+# nothing dialled
+rb_dp_stats
+rb_stats_mark
+udp_client 1082 "echo:$E1:10" >"$RB_TMP/udp3.log" 2>&1 && rb_fail "UDP over an http detour answered"
+rb_assert_match "$(cat "$RB_TMP/udp3.log")" "no answer" "far-over-http: no answer"
+rb_dp_stats
+rb_assert_stat_delta_ge drop.proxy_udp_unsupported 1
+rb_assert_eq "$(rb_stat_delta event.proxy_udp_upstream)" 0 "upstreams opened for the refused chain"
+rb_assert_eq "$(cat "$RB_TMP/echo7777.log" "$RB_TMP/echo7778.log" | grep -c '^from')" 8 \
+	"the refused datagrams reached nobody"
+
+rb_dp_stop
+rb_pass "UDP through socks over socks (dante A via dante B): byte-exact 1..1400 B to two destinations, echo sees A only, A's association from B, one NAT session = one upstream association per hop, torn down with the session; http detour refused"
