@@ -1,23 +1,34 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Keep-alive for the plain-HTTP proxy (absolute-form requests, RFC 9112
- * 3.2.2): one client connection carries many requests, and each request is
- * routed by itself (its own rule, outbound and upstream connection).
+ * 3.2.2): one client connection carries many requests, each routed by
+ * itself (its own rule and outbound), answered in order (RFC 9112 9.3.2),
+ * over upstream connections that are kept and reused for the next request
+ * to the same origin through the same outbound.
  *
- * The origin is asked to close after its response ("Connection: close",
- * http_parse.c), so a response ends at the upstream's EOF.  Per request:
- *   - only the request's own body (Content-Length) goes up; what the client
- *     sends after it waits in the client connection;
- *   - the response head is read, its Connection fields replaced
- *     (rb_http_resp_parse) and passed on; the body then flows as in any relay;
- *   - at the upstream's EOF, when the client asked to keep the connection and
- *     can find the end of the response itself (no body, chunked, or a
- *     Content-Length), the upstream is closed and the session goes back to
- *     reading the next request head (idle time: the inbound's handshake
- *     timeout).  Otherwise the client connection ends as before.
- * Requests with a body of unknown length (Transfer-Encoding), pipelined
- * requests that arrived with the head, and chains with stream-transforming
- * outbounds fall back to one request per connection.
+ * One exchange at a time (begin .. done):
+ *   - the request head goes up with "Connection: keep-alive"
+ *     (http_parse.c); then only the request's own body (Content-Length):
+ *     what the client sent after it (pipelined requests) is kept in `pipe`
+ *     or waits in the client connection, bounded by PROXY_HTTP_PIPE_MAX
+ *     (more: the connection is reset, proxy_http_pipe_full);
+ *   - the response head is read and passed on with its Connection fields
+ *     replaced (rb_http_resp_parse); its body flows as in any relay, through
+ *     rb_http_body_scan (http_body.c), which finds the end of a
+ *     Content-Length or chunked body (with trailers), or none (HEAD, 1xx,
+ *     204, 304);
+ *   - at that end (request body sent, response passed on) the session goes
+ *     back to reading the next request head, first from `pipe`.  The
+ *     upstream is kept idle (`idle`) when the origin did not say close, the
+ *     framing was unambiguous and nothing came after the response; the next
+ *     request reuses it (proxy_http_ka_reuse, called after routing) when it
+ *     routes to the same outbound and origin (host:port after overrides),
+ *     else it is closed and a new one dialled.
+ * A response delimited by the origin's close, 101 and responses after which
+ * the client's connection ends are relayed to the end as before (the
+ * session becomes a plain relay).  Requests with a chunked body and chains
+ * with stream-transforming outbounds fall back to one request per
+ * connection ("Connection: close" upstream).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,34 +36,39 @@
 
 #include "proxy_priv.h"
 
+#define PROXY_HTTP_PIPE_MAX (64 * 1024) /* client bytes waiting behind a request */
+
 struct proxy_http_ka {
+	/* the exchange in progress */
 	uint64_t up_left;               /* request body bytes still to send up */
 	uint32_t fwd_len;               /* the rewritten request head in s->early */
 	uint32_t max_head;
 	uint32_t rlen;                  /* response head bytes in rbuf */
-	uint8_t head_req, client_ka;
+	uint8_t active;                 /* begin .. done */
+	uint8_t head_req;
 	uint8_t head_done;              /* the final response head went to the client */
-	uint8_t resp_ka;                /* and it keeps the client connection */
-	uint8_t rbuf[];                 /* max_head bytes, then max_head + 64 for the rewrite */
+	uint8_t reuse_ok;               /* the origin keeps its connection, framing clean */
+	uint8_t cli_eof;                /* the client's FIN came after its request */
+	uint8_t from_pipe;              /* this request's bytes came pipelined */
+	struct rb_http_body body;       /* where the response body ends */
+	struct rb_dest req_dst;         /* this request's origin (after overrides) */
+	/* kept between exchanges */
+	uint8_t idle;                   /* s->up is a kept upstream, between requests */
+	uint16_t idle_out;              /* its outbound */
+	struct rb_dest idle_dst;        /* its origin */
+	uint32_t plen;                  /* pipelined client bytes in pipe */
+	uint8_t *pipe;                  /* max_head bytes */
+	uint8_t rbuf[];                 /* max_head bytes, then max_head + 64 for the rewrite,
+					 * then pipe */
 };
 
-int proxy_http_ka_begin(struct psess *s, const struct rb_http_srv *h, uint32_t fwd_len)
+static void close_up(struct psess *s)
 {
-	struct proxy_http_ka *ka;
-
-	proxy_http_ka_free(s);
-	if (!h->keep_alive || h->body_unknown)
-		return 0;
-	ka = calloc(1, sizeof(*ka) + 2 * (size_t)h->max_head + 64);
-	if (ka == NULL)
-		return -ENOMEM;
-	ka->up_left = h->body_len;
-	ka->fwd_len = fwd_len;
-	ka->max_head = h->max_head;
-	ka->head_req = h->head_method;
-	ka->client_ka = 1;
-	s->ka = ka;
-	return 0;
+	if (s->up) {
+		tcp_set_callbacks(s->up, NULL, NULL);
+		tcp_close(s->up);
+		s->up = NULL;
+	}
 }
 
 void proxy_http_ka_free(struct psess *s)
@@ -61,42 +77,195 @@ void proxy_http_ka_free(struct psess *s)
 	s->ka = NULL;
 }
 
+/* Leave keep-alive: a kept upstream is closed, the memory freed. */
+void proxy_http_ka_end(struct psess *s)
+{
+	if (s->ka && s->ka->idle)
+		close_up(s);
+	proxy_http_ka_free(s);
+}
+
+/* The forwarded head in s->early ends in RB_HTTP_KA_LINE: make it ask the
+ * origin to close (one request on this upstream). */
+static void fwd_to_close(struct psess *s, uint32_t fwd_len)
+{
+	const size_t kl = sizeof(RB_HTTP_KA_LINE) - 1, cl = sizeof(RB_HTTP_CLOSE_LINE) - 1;
+	uint8_t *h = s->early + fwd_len - kl;
+
+	if (s->early == NULL || fwd_len < kl || s->elen < fwd_len || memcmp(h, RB_HTTP_KA_LINE, kl))
+		return;
+	memcpy(h, RB_HTTP_CLOSE_LINE, cl);
+	memmove(h + cl, s->early + fwd_len, s->elen - fwd_len);
+	s->elen -= (uint32_t)(kl - cl);
+}
+
+int proxy_http_ka_begin(struct psess *s, const struct rb_http_srv *h, uint32_t fwd_len)
+{
+	struct proxy_http_ka *ka = s->ka;
+
+	if (!h->keep_alive || h->body_unknown) {
+		proxy_http_ka_end(s);
+		return 0;
+	}
+	if (ka == NULL || ka->max_head != h->max_head) {
+		proxy_http_ka_end(s);
+		ka = calloc(1, sizeof(*ka) + 3 * (size_t)h->max_head + 64);
+		if (ka == NULL) {
+			fwd_to_close(s, fwd_len);
+			return -ENOMEM;
+		}
+		ka->max_head = h->max_head;
+		ka->pipe = ka->rbuf + 2 * (size_t)h->max_head + 64;
+		s->ka = ka;
+	}
+	if (ka->from_pipe)
+		rb_count(s->pl->lc, RB_EV_PROXY_HTTP_PIPELINED);
+	ka->from_pipe = 0;
+	ka->up_left = h->body_len;
+	ka->fwd_len = fwd_len;
+	ka->head_req = h->head_method;
+	ka->active = 1;
+	ka->head_done = ka->reuse_ok = ka->cli_eof = 0;
+	ka->rlen = 0;
+	memset(&ka->req_dst, 0, sizeof(ka->req_dst));
+	return 0;
+}
+
+uint32_t proxy_http_ka_split(struct psess *s, const uint8_t *p, uint32_t n)
+{
+	struct proxy_http_ka *ka = s->ka;
+	uint32_t body, keep;
+
+	if (ka == NULL || !ka->active)
+		return 0;
+	body = n < ka->up_left ? n : (uint32_t)ka->up_left;
+	keep = n - body;
+	if (keep > ka->max_head - ka->plen)
+		return 0; /* cannot happen: n <= the handshake buffer (max_head) */
+	memcpy(ka->pipe + ka->plen, p + body, keep);
+	ka->plen += keep;
+	return keep;
+}
+
 void proxy_http_ka_relay(struct psess *s)
 {
 	struct proxy_http_ka *ka = s->ka;
 	uint32_t extra;
+	int fallback = 0;
 
-	if (ka == NULL)
+	if (ka == NULL || !ka->active)
 		return;
-	/* bytes that came with the head: the body's first part, or more */
+	/* bytes that came with the head: the body's first part */
 	extra = s->elen > ka->fwd_len ? s->elen - ka->fwd_len : 0;
-	if (extra > ka->up_left) {
-		proxy_http_ka_free(s); /* a pipelined request: one per connection */
-		return;
-	}
-	ka->up_left -= extra;
-	for (int i = 0; i < s->n_hops; i++) {
+	if (extra > ka->up_left)
+		fallback = 1; /* more than the body (sniffed tunnel bytes): one per connection */
+	else
+		ka->up_left -= extra;
+	for (int i = 0; i < s->n_hops && !fallback; i++) {
 		const struct rb_outbound_ops *o =
 			proxy_outbound_ops[s->pl->cfg->outbounds[s->hops[i]].type];
 
-		if (o && (o->wrap || o->unwrap)) {
-			proxy_http_ka_free(s);
-			return;
+		if (o && (o->wrap || o->unwrap))
+			fallback = 1;
+	}
+	if (s->in_ops->unwrap || s->in_ops->wrap)
+		fallback = 1;
+	if (!fallback)
+		return;
+	/* a chain that transforms the stream: one request per connection, the
+	 * pipelined bytes go up after it as in a tunnel */
+	fwd_to_close(s, ka->fwd_len);
+	if (ka->plen) {
+		uint8_t *e = realloc(s->early, s->elen + ka->plen);
+
+		if (e != NULL) {
+			memcpy(e + s->elen, ka->pipe, ka->plen);
+			s->early = e;
+			s->elen += ka->plen;
 		}
 	}
+	proxy_http_ka_end(s);
 }
 
 uint32_t proxy_http_ka_up_room(const struct psess *s, uint32_t space)
 {
-	if (s->ka == NULL || s->ka->up_left >= space)
+	if (s->ka == NULL || !s->ka->active || s->ka->up_left >= space)
 		return space;
 	return (uint32_t)s->ka->up_left;
 }
 
 void proxy_http_ka_up_moved(struct psess *s, uint32_t n)
 {
-	if (s->ka)
+	if (s->ka && s->ka->active)
 		s->ka->up_left = s->ka->up_left > n ? s->ka->up_left - n : 0;
+}
+
+int proxy_http_ka_pipe_check(struct psess *s)
+{
+	struct proxy_http_ka *ka = s->ka;
+
+	if (ka == NULL || !ka->active || ka->up_left || s->cli == NULL ||
+	    (uint64_t)tcp_readable(s->cli) + ka->plen <= PROXY_HTTP_PIPE_MAX)
+		return 0;
+	rb_count(s->pl->lc, RB_EV_PROXY_HTTP_PIPE_FULL);
+	proxy_sess_free(s);
+	return -1;
+}
+
+int proxy_http_ka_cli_eof(struct psess *s)
+{
+	struct proxy_http_ka *ka = s->ka;
+
+	if (ka == NULL || !ka->active || ka->up_left)
+		return 0;
+	/* the client is done sending: its requests are still answered, the
+	 * upstream keeps its side open */
+	ka->cli_eof = 1;
+	return 1;
+}
+
+/* The final response ends the client's connection (or turns it into a
+ * tunnel, 101): relay the rest as is; pipelined bytes follow upstream. */
+static int ka_plain(struct psess *s)
+{
+	struct proxy_http_ka *ka = s->ka;
+	int rc = 0;
+
+	if (ka->plen) {
+		rc = proxy_send(s->up, ka->pipe, ka->plen);
+		if (rc == 0)
+			proxy_count_bytes(s, 1, ka->plen);
+	}
+	proxy_http_ka_free(s);
+	if (rc != 0) {
+		proxy_sess_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Bytes of the response body (from the head buffer): pass on what belongs
+ * to it; anything after the response is dropped and the upstream not kept. */
+static int ka_body_bytes(struct psess *s, const uint8_t *p, uint32_t n)
+{
+	struct proxy_http_ka *ka = s->ka;
+	size_t b = rb_http_body_scan(&ka->body, p, n);
+
+	if (rb_http_body_failed(&ka->body)) {
+		rb_count(s->pl->lc, RB_EV_PROXY_HTTP_BAD_RESP);
+		proxy_sess_free(s);
+		return -1;
+	}
+	if (b < n) {
+		rb_count(s->pl->lc, RB_EV_PROXY_HTTP_BAD_RESP);
+		ka->reuse_ok = 0;
+	}
+	if (proxy_send(s->cli, p, b) != 0) {
+		proxy_sess_free(s);
+		return -1;
+	}
+	proxy_count_bytes(s, 0, (uint32_t)b);
+	return 0;
 }
 
 int proxy_http_ka_head(struct psess *s)
@@ -104,18 +273,19 @@ int proxy_http_ka_head(struct psess *s)
 	struct proxy_http_ka *ka = s->ka;
 	uint8_t *out;
 
-	if (ka == NULL || ka->head_done)
+	if (ka == NULL || !ka->active || ka->head_done)
 		return 0;
 	out = ka->rbuf + ka->max_head;
 	for (;;) {
 		struct rb_http_resp r;
 		size_t n, olen, used;
+		uint32_t rest;
 		int rc;
 
 		n = tcp_read_copy(s->up, ka->rbuf + ka->rlen, ka->max_head - ka->rlen);
 		ka->rlen += (uint32_t)n;
-		rc = rb_http_resp_parse(ka->rbuf, ka->rlen, ka->max_head, ka->head_req,
-					ka->client_ka, &r, out, ka->max_head + 64, &olen, &used);
+		rc = rb_http_resp_parse(ka->rbuf, ka->rlen, ka->max_head, ka->head_req, 1, &r, out,
+					ka->max_head + 64, &olen, &used);
 		if (rc == RB_PARSE_MORE) {
 			if (n == 0 && !tcp_eof(s->up))
 				return 1; /* wait for more of the head */
@@ -129,51 +299,193 @@ int proxy_http_ka_head(struct psess *s)
 			if (proxy_send(s->cli, ka->rbuf, ka->rlen) != 0)
 				goto fail;
 			proxy_count_bytes(s, 0, ka->rlen);
-			proxy_http_ka_free(s);
-			return 0;
+			return ka_plain(s);
+		}
+		if (r.bad_length) {
+			/* RFC 9112 6.3 5: an invalid Content-Length from the origin:
+			 * 502 and close (nothing of the response was passed on) */
+			uint8_t e[256];
+			size_t el = rb_http_error(502, e, sizeof(e));
+
+			rb_count(s->pl->lc, RB_EV_PROXY_HTTP_BAD_RESP);
+			proxy_send(s->cli, e, el);
+			proxy_fail(s, RB_PERR_NONE);
+			return -1;
 		}
 		if (proxy_send(s->cli, out, olen) != 0)
 			goto fail;
 		proxy_count_bytes(s, 0, (uint32_t)olen);
-		memmove(ka->rbuf, ka->rbuf + used, ka->rlen - used);
-		ka->rlen -= (uint32_t)used;
+		rest = ka->rlen - (uint32_t)used;
+		memmove(ka->rbuf, ka->rbuf + used, rest);
+		ka->rlen = rest;
 		if (r.interim)
 			continue;
 		ka->head_done = 1;
-		ka->resp_ka = r.keep_alive;
-		/* the start of the body came with the head */
-		if (ka->rlen) {
-			if (proxy_send(s->cli, ka->rbuf, ka->rlen) != 0)
+		ka->rlen = 0;
+		if (!r.keep_alive) {
+			/* the start of the body (or the tunnel's first bytes) */
+			if (proxy_send(s->cli, ka->rbuf, rest) != 0)
 				goto fail;
-			proxy_count_bytes(s, 0, ka->rlen);
-			ka->rlen = 0;
+			proxy_count_bytes(s, 0, rest);
+			return ka_plain(s);
 		}
-		return 0;
+		ka->reuse_ok = !r.origin_close && !r.suspect;
+		rb_http_body_init(&ka->body, r.body, r.length);
+		return rest ? ka_body_bytes(s, ka->rbuf, rest) : 0;
 	}
 fail:
 	proxy_sess_free(s);
 	return -1;
 }
 
-int proxy_http_ka_eof(struct psess *s)
+uint32_t proxy_http_ka_down_room(const struct psess *s, uint32_t space)
+{
+	uint64_t room;
+
+	if (s->ka == NULL || !s->ka->active || !s->ka->head_done)
+		return space;
+	room = rb_http_body_room(&s->ka->body);
+	return room < space ? (uint32_t)room : space;
+}
+
+/* Cut chain m after its first k bytes (0 < k < pkt_len). */
+static void chain_cut(struct rte_mbuf *m, uint32_t k)
+{
+	struct rte_mbuf *seg = m, *rest;
+	uint16_t nseg = 1;
+
+	while (k > seg->data_len) {
+		k -= seg->data_len;
+		seg = seg->next;
+		nseg++;
+	}
+	seg->data_len = (uint16_t)k;
+	rest = seg->next;
+	seg->next = NULL;
+	rte_pktmbuf_free(rest);
+	m->nb_segs = nseg;
+	m->pkt_len = 0;
+	for (seg = m; seg; seg = seg->next)
+		m->pkt_len += seg->data_len;
+}
+
+struct rte_mbuf *proxy_http_ka_down_moved(struct psess *s, struct rte_mbuf *m)
+{
+	struct proxy_http_ka *ka = s->ka;
+	uint32_t used = 0;
+
+	if (ka == NULL || !ka->active || !ka->head_done)
+		return m;
+	for (struct rte_mbuf *seg = m; seg; seg = seg->next) {
+		size_t k = rb_http_body_scan(&ka->body, rte_pktmbuf_mtod(seg, const uint8_t *),
+					     seg->data_len);
+
+		used += (uint32_t)k;
+		if (k < seg->data_len)
+			break;
+	}
+	if (rb_http_body_failed(&ka->body)) {
+		/* broken chunked coding: the client cannot find the end either */
+		rb_count(s->pl->lc, RB_EV_PROXY_HTTP_BAD_RESP);
+		rte_pktmbuf_free(m);
+		proxy_sess_free(s);
+		return NULL;
+	}
+	if (used < m->pkt_len) {
+		/* bytes after the response's end: not the client's, and the
+		 * upstream is out of step */
+		rb_count(s->pl->lc, RB_EV_PROXY_HTTP_BAD_RESP);
+		ka->reuse_ok = 0;
+		if (used == 0) {
+			rte_pktmbuf_free(m);
+			return NULL;
+		}
+		chain_cut(m, used);
+	}
+	return m;
+}
+
+static int dest_eq(const struct rb_dest *a, const struct rb_dest *b)
+{
+	if (a->family != b->family || a->port != b->port)
+		return 0;
+	if (a->family)
+		return memcmp(a->addr, b->addr, 16) == 0;
+	return strcmp(a->domain, b->domain) == 0;
+}
+
+int proxy_http_ka_reuse(struct psess *s)
+{
+	struct proxy_http_ka *ka = s->ka;
+	int fwd = s->req.cmd == RB_CMD_HTTP_FORWARD;
+
+	if (ka && ka->active)
+		ka->req_dst = s->target;
+	if (ka == NULL || !ka->idle) {
+		if (fwd)
+			rb_count(s->pl->lc, RB_EV_PROXY_HTTP_DIAL);
+		return 0;
+	}
+	ka->idle = 0;
+	if (!fwd || !ka->active || s->up == NULL || ka->idle_out != s->outbound ||
+	    !dest_eq(&ka->idle_dst, &s->target) || tcp_eof(s->up) || tcp_readable(s->up)) {
+		close_up(s);
+		if (fwd)
+			rb_count(s->pl->lc, RB_EV_PROXY_HTTP_DIAL);
+		return 0;
+	}
+	/* the kept upstream of this origin: the request goes on it */
+	rb_count(s->pl->lc, RB_EV_PROXY_HTTP_REUSE);
+	proxy_info_update(s, RB_CONN_DIALING);
+	s->state = PS_DIAL;
+	if (proxy_reply(s, 0) != 0) {
+		proxy_fail(s, RB_PERR_NONE);
+		return 1;
+	}
+	proxy_start_relay(s);
+	return 1;
+}
+
+int proxy_http_ka_idle_up(struct psess *s, struct tcp_conn *c, int closed)
+{
+	struct proxy_http_ka *ka = s->ka;
+
+	if (ka == NULL || !ka->idle || c != s->up)
+		return 0;
+	if (closed) {
+		s->up = NULL; /* the stack frees it */
+		ka->idle = 0;
+	} else if (tcp_eof(c) || tcp_readable(c)) {
+		/* the origin closed its kept connection, or talks out of turn */
+		close_up(s);
+		ka->idle = 0;
+	}
+	return 1;
+}
+
+int proxy_http_ka_done(struct psess *s)
 {
 	struct proxy_http_ka *ka = s->ka;
 	struct proxy_lcore *pl = s->pl;
 	const struct rb_cfg_inbound *in;
 
-	if (ka == NULL || !ka->head_done || !ka->resp_ka || s->pend_up || s->shut_up ||
-	    s->cli == NULL)
+	if (ka == NULL || !ka->active || !ka->head_done || !rb_http_body_done(&ka->body) ||
+	    ka->up_left || s->pend_up || s->pend_down || s->cli == NULL)
 		return 0;
-	/* the response is complete: next request on the same client connection */
-	tcp_set_callbacks(s->up, NULL, NULL);
-	tcp_close(s->up);
-	s->up = NULL;
+	/* the exchange is complete: keep the upstream, or close it */
+	if (ka->reuse_ok && !s->shut_up && s->up && !tcp_eof(s->up) && !tcp_readable(s->up)) {
+		ka->idle = 1;
+		ka->idle_out = s->outbound;
+		ka->idle_dst = ka->req_dst;
+	} else {
+		close_up(s);
+	}
 	if (s->routed) {
 		pl->wk->out[s->outbound].active--;
 		pl->wk->rules[s->rule_slot].active--;
 		s->routed = 0;
 	}
-	proxy_http_ka_free(s);
+	ka->active = 0;
 	in = &pl->cfg->inbounds[s->inbound];
 	s->state = PS_HANDSHAKE;
 	s->ka_idle = 1;
@@ -189,9 +501,40 @@ int proxy_http_ka_eof(struct psess *s)
 		proxy_fail(s, RB_PERR_NONE);
 		return 1;
 	}
+	/* the next request: first what came pipelined (RFC 9112 9.3.2) */
+	if (ka->plen) {
+		memcpy(s->buf, ka->pipe, ka->plen);
+		s->blen = ka->plen;
+		s->parsed = 0;
+		ka->plen = 0;
+		ka->from_pipe = 1;
+		s->hs_pending = 1;
+	}
+	if ((uint64_t)tcp_readable(s->cli) + s->blen > PROXY_HTTP_PIPE_MAX) {
+		rb_count(pl->lc, RB_EV_PROXY_HTTP_PIPE_FULL);
+		proxy_sess_free(s);
+		return 1;
+	}
 	proxy_info_update(s, RB_CONN_HANDSHAKE);
-	/* the next request may be there already */
-	if (tcp_readable(s->cli) || tcp_eof(s->cli))
+	if (s->blen || tcp_readable(s->cli) || tcp_eof(s->cli))
 		proxy_handshake_input(s);
 	return 1;
+}
+
+int proxy_http_ka_eof(struct psess *s)
+{
+	struct proxy_http_ka *ka = s->ka;
+
+	if (ka == NULL || !ka->active)
+		return 0;
+	/* the origin closed before the response's end: the client sees the
+	 * truncation as the end of its connection */
+	if (ka->head_done && !rb_http_body_done(&ka->body))
+		rb_count(s->pl->lc, RB_EV_PROXY_HTTP_BAD_RESP);
+	if (ka->cli_eof && !s->shut_up) {
+		s->shut_up = 1;
+		tcp_shutdown(s->up);
+	}
+	proxy_http_ka_free(s);
+	return 0;
 }

@@ -259,22 +259,43 @@ static void conn_tokens(struct rb_http_srv *h, const char *v, size_t n)
 	}
 }
 
-/* Content-Length of the request (digits; repeated values must agree): 0 or -1. */
-static int body_length(struct rb_http_srv *h, const char *v, size_t n)
+/* Content-Length of a request (RFC 9110 8.6: 1*DIGIT): 0, or -1 when the
+ * value is invalid or the field repeats (RFC 9112 6.3 5: a request that
+ * smuggles a second length is refused, even with an equal value). */
+static int body_length(struct rb_http_srv *h, const char *v, size_t n, int *seen)
 {
 	uint64_t x = 0;
 
-	if (n == 0 || n > 18)
+	if (n == 0 || n > 18 || (*seen)++)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (!isdigit((unsigned char)v[i]))
 			return -1;
 		x = x * 10 + (uint64_t)(v[i] - '0');
 	}
-	if (h->body_len && h->body_len != x)
-		return -1;
 	h->body_len = x;
 	return 0;
+}
+
+/* The last transfer coding is "chunked" (RFC 9112 6.1, 7). */
+static int te_chunked_last(const char *v, size_t n)
+{
+	size_t e = n, b;
+
+	while (e && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+		e--;
+	b = e;
+	while (b && v[b - 1] != ',')
+		b--;
+	while (b < e && (v[b] == ' ' || v[b] == '\t'))
+		b++;
+	return e - b == 7 && strncasecmp(v + b, "chunked", 7) == 0;
+}
+
+static int framing_fail(struct rb_http_srv *h)
+{
+	h->framing_err = 1;
+	return http_fail(h, RB_PERR_MALFORMED, 400);
 }
 
 static int put(uint8_t *fwd, size_t max, size_t *off, const void *p, size_t n)
@@ -292,7 +313,7 @@ int rb_http_srv_parse(struct rb_http_srv *h, const uint8_t *buf, size_t len, siz
 	const char *s = (const char *)buf, *end, *line, *sp1, *sp2, *eol, *target, *path = "/";
 	const char *auth_v = NULL, *authority;
 	size_t tl, al = 0, pl = 1, auth_l = 0, head, off = 0;
-	int connect, has_host = 0;
+	int connect, has_host = 0, cl_seen = 0, te = 0, te_chunked = 0, cl_bad = 0;
 
 	*used = 0;
 	if (fwd_len)
@@ -322,6 +343,7 @@ int rb_http_srv_parse(struct rb_http_srv *h, const uint8_t *buf, size_t len, siz
 	h->keep_alive = 0;
 	h->head_method = 0;
 	h->body_unknown = 0;
+	h->framing_err = 0;
 	h->body_len = 0;
 	/* request-line = method SP request-target SP HTTP-version CRLF (RFC 9112 3) */
 	eol = memchr(s, '\r', head);
@@ -405,15 +427,25 @@ int rb_http_srv_parse(struct rb_http_srv *h, const uint8_t *buf, size_t len, siz
 		if ((colon - line == 10 && strncasecmp(line, "connection", 10) == 0) ||
 		    (colon - line == 16 && strncasecmp(line, "proxy-connection", 16) == 0))
 			conn_tokens(h, v, (size_t)(ve - v));
-		if (colon - line == 17 && strncasecmp(line, "transfer-encoding", 17) == 0)
-			h->body_unknown = 1;
+		if (colon - line == 17 && strncasecmp(line, "transfer-encoding", 17) == 0) {
+			te++;
+			te_chunked = te_chunked_last(v, (size_t)(ve - v));
+		}
 		if (colon - line == 14 && strncasecmp(line, "content-length", 14) == 0 &&
-		    body_length(h, v, (size_t)(ve - v)) != 0)
-			h->body_unknown = 1;
+		    body_length(h, v, (size_t)(ve - v), &cl_seen) != 0)
+			cl_bad = 1;
 		if (!connect && !hop_header(line, (size_t)(colon - line)) &&
 		    put(fwd, fwd_max, &off, line, (size_t)(eol - line) + 2))
 			return http_fail(h, RB_PERR_TOO_LARGE, 431);
 	}
+	/* the message length (RFC 9112 6.1, 6.3): whatever two parsers could
+	 * read differently is refused with 400 and the connection closed:
+	 * Transfer-Encoding with Content-Length (3), a repeated or invalid
+	 * Content-Length (5), codings not ending in chunked (4), more than one
+	 * Transfer-Encoding field, Transfer-Encoding in HTTP/1.0 (6.1) */
+	if (cl_bad || (te && (cl_seen || !te_chunked || te > 1 || sp2[8] == '0')))
+		return framing_fail(h);
+	h->body_unknown = te != 0; /* chunked: one request per connection */
 	if (h->need_auth && (auth_v == NULL || !check_basic(h, auth_v, auth_l, req)))
 		return http_fail(h, RB_PERR_AUTH, 407);
 	if (!connect) {
@@ -423,8 +455,14 @@ int rb_http_srv_parse(struct rb_http_srv *h, const uint8_t *buf, size_t len, siz
 		if (!has_host)
 			n = snprintf(hostline, sizeof(hostline), "Host: %.*s\r\n", (int)al,
 				     target + 7);
+		/* the upstream is kept for the next request only when the client
+		 * keeps its connection and the request's end is known */
+		int keep = h->keep_alive && !h->body_unknown;
+
 		if ((n > 0 && put(fwd, fwd_max, &off, hostline, (size_t)n)) ||
-		    put(fwd, fwd_max, &off, "Connection: close\r\n\r\n", 21))
+		    (keep ? put(fwd, fwd_max, &off, RB_HTTP_KA_LINE, sizeof(RB_HTTP_KA_LINE) - 1)
+			  : put(fwd, fwd_max, &off, RB_HTTP_CLOSE_LINE,
+				sizeof(RB_HTTP_CLOSE_LINE) - 1)))
 			return http_fail(h, RB_PERR_TOO_LARGE, 431);
 		*fwd_len = off;
 	}

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * HTTP/1.x response heads from an origin, for the plain-HTTP proxy's
- * keep-alive (proxy_parse.h, rb_http_resp_parse).  The proxy asks the origin
- * to close after each response, so the end of a response is the origin's
- * EOF; what this decides is whether the *client* can find that end by
- * itself (RFC 9112 6.3: no body, Transfer-Encoding ending in chunked, or a
- * valid Content-Length) and so keep its connection for the next request.
- * The head is passed on with the hop-by-hop Connection, Keep-Alive and
- * Proxy-Connection fields replaced by one Connection field saying so.
+ * keep-alive (proxy_parse.h, rb_http_resp_parse).  It decides how the body
+ * ends (RFC 9112 6.3: no body, Transfer-Encoding ending in chunked, a valid
+ * Content-Length, or the connection's close), whether the *client* can find
+ * that end by itself and so keep its connection for the next request, and
+ * whether the origin keeps its own connection (Connection options, RFC 9112
+ * 9.3, 9.6) so that the proxy may send it the next request.  The head is
+ * passed on with the hop-by-hop Connection, Keep-Alive and Proxy-Connection
+ * fields replaced by one Connection field saying so.
  */
 #include <ctype.h>
 #include <string.h>
@@ -59,13 +60,36 @@ static int last_is_chunked(const char *v, size_t n)
 	return e - b == 7 && strncasecmp(v + b, "chunked", 7) == 0;
 }
 
+/* Connection options (RFC 9112 9.6): *close / *ka set when present. */
+static void conn_opts(const char *v, size_t n, int *close, int *ka)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t b, e;
+
+		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		b = i;
+		while (i < n && v[i] != ',')
+			i++;
+		e = i;
+		while (e > b && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (e - b == 5 && strncasecmp(v + b, "close", 5) == 0)
+			*close = 1;
+		else if (e - b == 10 && strncasecmp(v + b, "keep-alive", 10) == 0)
+			*ka = 1;
+	}
+}
+
 int rb_http_resp_parse(const uint8_t *buf, size_t len, size_t max_head, int head_request,
 		       int keep_alive, struct rb_http_resp *r, uint8_t *out, size_t out_max,
 		       size_t *out_len, size_t *used)
 {
 	const char *s = (const char *)buf, *end, *line, *eol;
 	long long clen = -2; /* -2 none, -1 invalid or conflicting */
-	int te = 0, te_chunked = 0, ka;
+	int te = 0, te_chunked = 0, ka, c_close = 0, c_ka = 0;
 	size_t head = 0, off = 0;
 
 	*used = 0;
@@ -123,6 +147,8 @@ int rb_http_resp_parse(const uint8_t *buf, size_t len, size_t max_head, int head
 		} else if (name_is(line, nl, "transfer-encoding")) {
 			te = 1;
 			te_chunked = last_is_chunked(v, (size_t)(ve - v));
+		} else if (name_is(line, nl, "connection")) {
+			conn_opts(v, (size_t)(ve - v), &c_close, &c_ka);
 		}
 		if (name_is(line, nl, "connection") || name_is(line, nl, "keep-alive") ||
 		    name_is(line, nl, "proxy-connection"))
@@ -131,12 +157,25 @@ int rb_http_resp_parse(const uint8_t *buf, size_t len, size_t max_head, int head
 			return RB_PARSE_ERR;
 	}
 	/* RFC 9112 6.3: the message length */
-	if (head_request || r->status / 100 == 1 || r->status == 204 || r->status == 304)
-		r->framed = 1;
-	else if (te)
-		r->framed = (uint8_t)te_chunked;
-	else
-		r->framed = clen >= 0;
+	if (head_request || r->status / 100 == 1 || r->status == 204 || r->status == 304) {
+		r->body = RB_BODY_NONE;
+	} else if (te) {
+		/* 3: TE overrides CL; both is a smuggling sign: no reuse.
+		 * 4 (and 6.1): a coding other than chunked last: until close */
+		r->body = te_chunked ? RB_BODY_CHUNKED : RB_BODY_CLOSE;
+		r->suspect = clen != -2;
+	} else if (clen == -1) {
+		r->bad_length = 1; /* 5: unrecoverable */
+		r->body = RB_BODY_CLOSE;
+	} else if (clen >= 0) {
+		r->body = clen ? RB_BODY_LENGTH : RB_BODY_NONE;
+		r->length = (uint64_t)clen;
+	} else {
+		r->body = RB_BODY_CLOSE; /* 7 */
+	}
+	r->framed = r->body != RB_BODY_CLOSE;
+	/* RFC 9112 9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive" */
+	r->origin_close = (uint8_t)(c_close || (r->minor == 0 && !c_ka) || r->status == 101);
 	if (r->status / 100 == 1 && r->status != 101) {
 		/* interim (100 Continue, 103): passed on unchanged, the final one follows */
 		r->interim = 1;

@@ -339,6 +339,8 @@ static int pump(struct psess *s, int upward)
 		if (k)
 			return k < 0 ? -1 : 0;
 	}
+	if (upward && s->ka && proxy_http_ka_pipe_check(s) < 0)
+		return -1; /* too many bytes pipelined behind the request */
 	for (;;) {
 		struct rte_mbuf *m;
 		uint32_t space, len;
@@ -358,9 +360,11 @@ static int pump(struct psess *s, int upward)
 				tcp_write(dst, &probe, 1);
 				break;
 			}
-			if (upward && s->ka) {
-				/* only the request's own body: the next request waits */
-				space = proxy_http_ka_up_room(s, space);
+			if (s->ka) {
+				/* only the request's own body goes up (the next request
+				 * waits), only the response's comes down */
+				space = upward ? proxy_http_ka_up_room(s, space)
+					       : proxy_http_ka_down_room(s, space);
 				if (space == 0)
 					break;
 			}
@@ -369,6 +373,11 @@ static int pump(struct psess *s, int upward)
 				break;
 			if (upward && s->ka)
 				proxy_http_ka_up_moved(s, m->pkt_len);
+			if (!upward && s->ka && (m = proxy_http_ka_down_moved(s, m)) == NULL) {
+				if (s->state == PS_FREE)
+					return -1;
+				continue; /* bytes after the response: dropped */
+			}
 			if (xf && (m = relay_xform(s, upward, m)) == NULL) {
 				if (!s->xform_err)
 					continue; /* a partial chunk stays in the codec */
@@ -394,9 +403,11 @@ static int pump(struct psess *s, int upward)
 	}
 	if (moved)
 		proxy_count_bytes(s, upward, moved);
-	if (!*pend && !*shut && tcp_eof(src)) {
-		if (!upward && proxy_http_ka_eof(s))
-			return -1; /* the response ended: next request, or freed */
+	if (s->ka && proxy_http_ka_done(s))
+		return -1; /* the exchange ended: next request, or freed */
+	if (!*pend && !*shut && tcp_eof(src) && !(upward && proxy_http_ka_cli_eof(s))) {
+		if (!upward)
+			proxy_http_ka_eof(s); /* a response cut short: plain relay */
 		*shut = 1;
 		tcp_shutdown(dst);
 	}
@@ -446,13 +457,21 @@ static void cli_handshake(struct psess *s)
 		size_t n, used = 0;
 		int rc;
 
-		if (s->blen == s->bcap) {
-			/* the request does not fit the handshake buffer */
+		if (s->blen == s->bcap || s->hs_pending) {
+			/* the request does not fit the handshake buffer, or the
+			 * buffer holds a pipelined request (http_ka.c) */
+			int full = s->blen == s->bcap;
+
+			s->hs_pending = 0;
 			rc = s->in_ops->feed(s, s->buf + s->parsed, s->blen - s->parsed, &used);
-			if (rc == RB_PARSE_MORE || rc == RB_PARSE_ERR) {
-				if (rc == RB_PARSE_MORE)
-					proxy_fail(s, RB_PERR_TOO_LARGE);
+			if (rc == RB_PARSE_ERR)
 				return;
+			if (rc == RB_PARSE_MORE) {
+				if (full)
+					proxy_fail(s, RB_PERR_TOO_LARGE);
+				if (full)
+					return;
+				continue; /* read the rest */
 			}
 		} else {
 			n = tcp_read_copy(s->cli, s->buf + s->blen, s->bcap - s->blen);
@@ -475,10 +494,13 @@ static void cli_handshake(struct psess *s)
 		if (rc == RB_PARSE_DONE) {
 			/* bytes after the request travel upstream first */
 			if (s->blen > s->parsed) {
-				uint32_t extra = s->blen - s->parsed;
-				uint8_t *e = realloc(s->early, s->elen + extra);
+				/* (an HTTP request's pipelined successors stay: http_ka.c) */
+				uint32_t extra = s->blen - s->parsed -
+						 proxy_http_ka_split(s, s->buf + s->parsed,
+								     s->blen - s->parsed);
+				uint8_t *e = extra ? realloc(s->early, s->elen + extra) : s->early;
 
-				if (e == NULL) {
+				if (e == NULL && extra) {
 					proxy_fail(s, RB_PERR_NONE);
 					return;
 				}
@@ -547,7 +569,7 @@ static void cli_closed(struct tcp_conn *c, int err)
 		return;
 	if (s->state == PS_RELAY && err == 0) {
 		/* orderly: flush what is left of it, then end the other side */
-		if (pump(s, 1) < 0)
+		if (pump(s, 1) < 0 && (s->state == PS_FREE || s->cli != c))
 			return;
 	}
 	s->cli = NULL;
@@ -563,8 +585,8 @@ static void up_readable(struct tcp_conn *c)
 {
 	struct psess *s = tcp_user(c);
 
-	if (s == NULL)
-		return;
+	if (s == NULL || (s->ka && proxy_http_ka_idle_up(s, c, 0)))
+		return; /* (a kept HTTP upstream between requests) */
 	if (s->state == PS_RELAY)
 		pump(s, 0);
 	else if (s->state == PS_OUT_HS)
@@ -583,8 +605,8 @@ static void up_closed(struct tcp_conn *c, int err)
 {
 	struct psess *s = tcp_user(c);
 
-	if (s == NULL)
-		return;
+	if (s == NULL || (s->ka && proxy_http_ka_idle_up(s, c, 1)))
+		return; /* (a kept HTTP upstream between requests) */
 	if (s->state == PS_RELAY && err == 0 && pump(s, 0) < 0)
 		return;
 	s->up = NULL;

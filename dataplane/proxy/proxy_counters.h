@@ -46,6 +46,18 @@
 	  "proxy: upstream UDP associations opened (socks outbound, one per NAT session and hop)") \
 	X(PROXY_UDP_UPSTREAM_END, proxy_udp_upstream_end,                                  \
 	  "proxy: upstream UDP associations closed") \
-	X(PROXY_XFORM_ERR, proxy_xform_err, "proxy: relayed connections closed, stream transform failed")
+	X(PROXY_XFORM_ERR, proxy_xform_err, "proxy: relayed connections closed, stream transform failed") \
+	X(PROXY_HTTP_REUSE, proxy_http_reuse,                                              \
+	  "proxy: HTTP requests sent on a kept upstream connection (keep-alive reuse)")     \
+	X(PROXY_HTTP_DIAL, proxy_http_dial,                                                \
+	  "proxy: HTTP requests that opened a new upstream connection")                     \
+	X(PROXY_HTTP_PIPELINED, proxy_http_pipelined,                                      \
+	  "proxy: HTTP requests that came before the previous response ended (pipelined)") \
+	X(PROXY_HTTP_PIPE_FULL, proxy_http_pipe_full,                                      \
+	  "proxy: HTTP client connections reset, pipelined bytes over the bound")          \
+	X(PROXY_HTTP_FRAMING, proxy_http_framing,                                          \
+	  "proxy: HTTP requests refused (400) for ambiguous framing (CL with TE, repeated CL, ...)") \
+	X(PROXY_HTTP_BAD_RESP, proxy_http_bad_resp,                                        \
+	  "proxy: HTTP responses with bad framing (invalid CL: 502, broken chunks, extra bytes, truncated)")
 
 #endif

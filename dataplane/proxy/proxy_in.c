@@ -132,6 +132,8 @@ static int http_feed(struct psess *s, const uint8_t *buf, size_t len, size_t *us
 	if (rc == RB_PARSE_ERR) {
 		size_t n = rb_http_error(s->in.http.status, out, sizeof(out));
 
+		if (s->in.http.framing_err) /* RFC 9112 6.3: a smuggling attempt */
+			rb_count(s->pl->lc, RB_EV_PROXY_HTTP_FRAMING);
 		proxy_send(s->cli, out, n);
 		proxy_fail(s, (enum rb_proxy_err)s->in.http.err);
 		return rc;
@@ -141,6 +143,7 @@ static int http_feed(struct psess *s, const uint8_t *buf, size_t len, size_t *us
 			s->elen = (uint32_t)flen;
 			proxy_http_ka_begin(s, &s->in.http, (uint32_t)flen); /* none on ENOMEM */
 		} else {
+			proxy_http_ka_end(s); /* a CONNECT after kept-alive requests */
 			free(s->early);
 			s->early = NULL;
 		}

@@ -538,6 +538,8 @@ void proxy_route_and_dial(struct psess *s)
 			      &to);
 	else
 		to = s->target;
+	if (proxy_http_ka_reuse(s))
+		return; /* the kept upstream of this outbound and origin (http_ka.c) */
 	proxy_info_update(s, RB_CONN_DIALING);
 	if (to.family == 0) {
 		s->state = PS_DIAL;

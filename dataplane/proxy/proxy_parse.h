@@ -119,7 +119,10 @@ struct rb_http_srv {
 	/* of the request parsed last (absolute-form forwarding): */
 	uint8_t keep_alive;     /* the client keeps its connection (RFC 9112 9.3) */
 	uint8_t head_method;    /* HEAD: the response has no body */
-	uint8_t body_unknown;   /* Transfer-Encoding or a bad Content-Length: no keep-alive */
+	uint8_t body_unknown;   /* Transfer-Encoding: chunked: no keep-alive */
+	uint8_t framing_err;    /* refused for its framing (RFC 9112 6.3): TE with CL,
+				 * repeated or invalid CL, TE not ending in chunked,
+				 * TE in HTTP/1.0 (400) */
 	uint64_t body_len;      /* Content-Length of the request body (0 = none) */
 };
 void rb_http_srv_init(struct rb_http_srv *h, int need_auth, uint32_t max_head, rb_auth_fn auth,
@@ -128,12 +131,25 @@ void rb_http_srv_init(struct rb_http_srv *h, int need_auth, uint32_t max_head, r
  * Parse one request head from buf[0..len) (it is re-parsed from the start
  * on each call until complete; len is all buffered bytes).  DONE: *used is
  * the head length; req filled; for RB_CMD_HTTP_FORWARD the rewritten head
- * (origin-form target, Proxy-* headers removed, Connection: close) is put in
- * fwd (room fwd_max) with its length in *fwd_len.  ERR: h->status and
- * h->err say why; rb_http_error() writes the answer.
+ * (origin-form target, Proxy-* and Connection fields removed, then
+ * "Connection: keep-alive" when the client keeps its connection and the
+ * body length is known, else "Connection: close", RB_HTTP_KA_LINE /
+ * RB_HTTP_CLOSE_LINE, as its last field) is put in fwd (room fwd_max) with
+ * its length in *fwd_len.  ERR: h->status and h->err say why (framing_err:
+ * an ambiguous message length, RFC 9112 6.3); rb_http_error() writes the
+ * answer.
  */
+#define RB_HTTP_KA_LINE    "Connection: keep-alive\r\n\r\n"
+#define RB_HTTP_CLOSE_LINE "Connection: close\r\n\r\n"
 int rb_http_srv_parse(struct rb_http_srv *h, const uint8_t *buf, size_t len, size_t *used,
 		      struct rb_proxy_request *req, uint8_t *fwd, size_t fwd_max, size_t *fwd_len);
+/* How a message body ends (RFC 9112 6.3; http_body.c). */
+enum rb_http_body_mode {
+	RB_BODY_NONE = 0,       /* no body */
+	RB_BODY_LENGTH,         /* Content-Length */
+	RB_BODY_CHUNKED,        /* Transfer-Encoding ending in chunked */
+	RB_BODY_CLOSE,          /* until the connection closes */
+};
 /* An origin's response head (http_resp.c). */
 struct rb_http_resp {
 	uint16_t status;
@@ -141,6 +157,14 @@ struct rb_http_resp {
 	uint8_t framed;         /* the client can find the end (no body, chunked, Content-Length) */
 	uint8_t interim;        /* 1xx other than 101: the final response follows */
 	uint8_t keep_alive;     /* passed on with "Connection: keep-alive" */
+	uint8_t body;           /* enum rb_http_body_mode */
+	uint8_t origin_close;   /* the origin ends its connection after it ("close", an
+				 * HTTP/1.0 response without "keep-alive", 101) */
+	uint8_t suspect;        /* Transfer-Encoding with Content-Length: framed by TE,
+				 * but the upstream is not reused (RFC 9112 6.3 3) */
+	uint8_t bad_length;     /* invalid or conflicting Content-Length without TE:
+				 * unrecoverable (RFC 9112 6.3 5: 502) */
+	uint64_t length;        /* RB_BODY_LENGTH: Content-Length */
 };
 /*
  * Parse a response head from buf[0..len) (re-parsed from the start until
@@ -154,6 +178,23 @@ struct rb_http_resp {
 int rb_http_resp_parse(const uint8_t *buf, size_t len, size_t max_head, int head_request,
 		       int keep_alive, struct rb_http_resp *r, uint8_t *out, size_t out_max,
 		       size_t *out_len, size_t *used);
+/*
+ * The body of a message: feed the bytes after its head, in order; scan
+ * returns how many belong to the body (fewer than len once the end was seen
+ * or the framing broke).  room: how many bytes may still belong to it
+ * (Content-Length left; UINT64_MAX when unknown; 0 when ended).
+ */
+struct rb_http_body {
+	uint8_t mode, st, digits;
+	uint64_t left;          /* Content-Length or chunk-data bytes left */
+	uint32_t line, trailer; /* bytes of the current size line / of the trailers */
+	uint32_t chunks;        /* chunks seen */
+};
+void rb_http_body_init(struct rb_http_body *b, int mode, uint64_t length);
+size_t rb_http_body_scan(struct rb_http_body *b, const uint8_t *buf, size_t len);
+int rb_http_body_done(const struct rb_http_body *b);
+int rb_http_body_failed(const struct rb_http_body *b);
+uint64_t rb_http_body_room(const struct rb_http_body *b);
 /* An error answer (407 with Proxy-Authenticate, 400, 431, 502, ...); returns length. */
 size_t rb_http_error(int status, uint8_t *out, size_t max);
 /* "HTTP/1.1 200 Connection established\r\n\r\n" */

@@ -108,6 +108,8 @@ struct psess {
 	uint8_t routed;                 /* counted in out[outbound] and rules[rule_slot] */
 	uint16_t rule_slot;             /* rb_conn_rule_slot(route.rule) once routed */
 	uint8_t ka_idle;                /* HTTP keep-alive: waiting for a next request */
+	uint8_t hs_pending;             /* HANDSHAKE: buf holds bytes not fed yet (the
+					 * next pipelined HTTP request) */
 	uint8_t quiet;                  /* in HANDSHAKE: its failure is counted already (a
 					 * drained Shadowsocks probe): EOF or timeout end it
 					 * without another error */
@@ -205,18 +207,37 @@ void proxy_udp_poll(struct psess *s);
 /* Close the association's sockets and sessions (from proxy_sess_free). */
 void proxy_udp_free(struct psess *s);
 
-/* http_ka.c: keep-alive and per-request routing of the plain-HTTP proxy.
- * begin: a forwarded request was parsed (fwd_len: its rewritten head in
- * s->early); relay: the relay starts (may fall back to one request per
- * connection); up_room/up_moved: only the request's body goes up; head:
- * read and pass on the response head (0 done, 1 wait, -1 freed); eof: the
- * upstream ended, 1 when it took over (next request, or freed). */
+/* http_ka.c: keep-alive, pipelining and upstream reuse of the plain-HTTP
+ * proxy.  begin: a forwarded request was parsed (fwd_len: its rewritten
+ * head in s->early); end: leave keep-alive (a CONNECT, a request that
+ * cannot keep it); split: of the n bytes after the head, keep those past
+ * the request's body for the next request (returns how many); relay: the
+ * relay starts (may fall back to one request per connection); up_room /
+ * up_moved: only the request's body goes up; pipe_check: the client's
+ * waiting bytes over the bound (-1: freed); cli_eof: 1 when the client's
+ * EOF must not reach the upstream yet; head: read and pass on the
+ * response head (0 done, 1 wait, -1 freed); down_room / down_moved: the
+ * response body, cut at its end (NULL: nothing to send, or freed: see
+ * s->state); done: the exchange ended, next request (1: took over or
+ * freed); eof: the upstream ended first; reuse: after routing, send the
+ * request on the kept upstream of the same outbound and origin (1: took
+ * over), else close that one (0: dial); idle_up: events of a kept
+ * upstream (1: handled); free: memory only (from proxy_sess_free). */
 int proxy_http_ka_begin(struct psess *s, const struct rb_http_srv *h, uint32_t fwd_len);
+void proxy_http_ka_end(struct psess *s);
+uint32_t proxy_http_ka_split(struct psess *s, const uint8_t *p, uint32_t n);
 void proxy_http_ka_relay(struct psess *s);
 uint32_t proxy_http_ka_up_room(const struct psess *s, uint32_t space);
 void proxy_http_ka_up_moved(struct psess *s, uint32_t n);
+int proxy_http_ka_pipe_check(struct psess *s);
+int proxy_http_ka_cli_eof(struct psess *s);
 int proxy_http_ka_head(struct psess *s);
+uint32_t proxy_http_ka_down_room(const struct psess *s, uint32_t space);
+struct rte_mbuf *proxy_http_ka_down_moved(struct psess *s, struct rte_mbuf *m);
+int proxy_http_ka_done(struct psess *s);
 int proxy_http_ka_eof(struct psess *s);
+int proxy_http_ka_reuse(struct psess *s);
+int proxy_http_ka_idle_up(struct psess *s, struct tcp_conn *c, int closed);
 void proxy_http_ka_free(struct psess *s);
 
 #endif

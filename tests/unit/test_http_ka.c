@@ -2,8 +2,12 @@
 /*
  * Table-driven tests of the plain-HTTP proxy's keep-alive parsing: the
  * origin's response head (rb_http_resp_parse: framing per RFC 9112 6.3,
- * Connection fields replaced) and what rb_http_srv_parse reports about a
- * request (keep-alive per RFC 9112 9.3, HEAD, body length).
+ * Connection fields replaced, whether the origin keeps its connection),
+ * where a body ends (rb_http_body_scan: Content-Length, chunked with
+ * extensions and trailers, fed whole and byte by byte), and what
+ * rb_http_srv_parse reports about a request (keep-alive per RFC 9112 9.3,
+ * HEAD, body length, the upstream Connection field) or refuses (framing
+ * that two parsers could read differently: 400).
  */
 #include <stdio.h>
 #include <string.h>
@@ -129,9 +133,7 @@ static const struct req_case qcases[] = {
 	{ "HEAD", "HEAD http://a/ HTTP/1.1\r\n\r\n", 1, 1, 0, 0 },
 	{ "POST with a body", "POST http://a/ HTTP/1.1\r\nContent-Length: 12\r\n\r\n", 1, 0, 0, 12 },
 	{ "chunked body", "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 1, 0, 1, 0 },
-	{ "bad length", "POST http://a/ HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 1, 0, 1, 0 },
-	{ "two lengths", "POST http://a/ HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-	  1, 0, 1, 1 },
+	{ "1.0 with a length", "POST http://a/ HTTP/1.0\r\nContent-Length: 3\r\n\r\n", 0, 0, 0, 3 },
 };
 
 static void test_req_table(void)
@@ -157,6 +159,248 @@ static void test_req_table(void)
 	}
 }
 
+/* How the body ends and whether the origin keeps its connection. */
+struct resp2_case {
+	const char *name;
+	const char *in;
+	int head_req;
+	int body;                       /* enum rb_http_body_mode */
+	unsigned long long length;
+	int origin_close, suspect, bad_length;
+};
+
+static const struct resp2_case r2cases[] = {
+	{ "length", "HTTP/1.1 200 OK\r\nContent-Length: 42\r\n\r\n", 0, RB_BODY_LENGTH, 42, 0, 0, 0 },
+	{ "length 0", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 0, RB_BODY_NONE, 0, 0, 0, 0 },
+	{ "chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", 0, RB_BODY_CHUNKED, 0,
+	  0, 0, 0 },
+	{ "TE with CL: TE, no reuse", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+	  0, RB_BODY_CHUNKED, 0, 0, 1, 0 },
+	{ "TE gzip only: until close", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", 0,
+	  RB_BODY_CLOSE, 0, 0, 0, 0 },
+	{ "no framing: until close", "HTTP/1.1 200 OK\r\nServer: x\r\n\r\n", 0, RB_BODY_CLOSE, 0, 0,
+	  0, 0 },
+	{ "HEAD with a length", "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n", 1, RB_BODY_NONE, 0, 0,
+	  0, 0 },
+	{ "204", "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n", 0, RB_BODY_NONE, 0, 0, 0, 0 },
+	{ "304", "HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n", 0, RB_BODY_NONE, 0,
+	  0, 0, 0 },
+	{ "origin says close", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n", 0,
+	  RB_BODY_LENGTH, 1, 1, 0, 0 },
+	{ "close among options", "HTTP/1.1 200 OK\r\nConnection: x-y, Close\r\nContent-Length: 1\r\n\r\n",
+	  0, RB_BODY_LENGTH, 1, 1, 0, 0 },
+	{ "1.0 without keep-alive", "HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n", 0, RB_BODY_LENGTH,
+	  1, 1, 0, 0 },
+	{ "1.0 with keep-alive", "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\n",
+	  0, RB_BODY_LENGTH, 1, 0, 0, 0 },
+	{ "101 ends the exchange", "HTTP/1.1 101 Switching\r\nUpgrade: x\r\n\r\n", 0, RB_BODY_NONE, 0,
+	  1, 0, 0 },
+	{ "invalid length: 502", "HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\n", 0, RB_BODY_CLOSE, 0,
+	  0, 0, 1 },
+	{ "conflicting lengths: 502", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+	  0, RB_BODY_CLOSE, 0, 0, 0, 1 },
+	{ "equal lengths", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", 0,
+	  RB_BODY_LENGTH, 5, 0, 0, 0 },
+};
+
+static void test_resp_body_table(void)
+{
+	for (size_t i = 0; i < sizeof(r2cases) / sizeof(r2cases[0]); i++) {
+		const struct resp2_case *c = &r2cases[i];
+		struct rb_http_resp r;
+		uint8_t out[512];
+		size_t ol, used;
+		int rc = rb_http_resp_parse((const uint8_t *)c->in, strlen(c->in), 8192, c->head_req, 1,
+					    &r, out, sizeof(out), &ol, &used);
+
+		CU_ASSERT_EQUAL_FATAL(rc, RB_PARSE_DONE);
+		if (r.body != c->body || r.origin_close != c->origin_close || r.suspect != c->suspect ||
+		    r.bad_length != c->bad_length)
+			fprintf(stderr, "\n%s: body %d close %d suspect %d bad %d\n", c->name, r.body,
+				r.origin_close, r.suspect, r.bad_length);
+		CU_ASSERT_EQUAL(r.body, c->body);
+		CU_ASSERT_EQUAL(r.length, c->length);
+		CU_ASSERT_EQUAL(r.origin_close, c->origin_close);
+		CU_ASSERT_EQUAL(r.suspect, c->suspect);
+		CU_ASSERT_EQUAL(r.bad_length, c->bad_length);
+		CU_ASSERT_EQUAL(r.framed, c->body != RB_BODY_CLOSE);
+	}
+}
+
+/* Where a body ends: `in` is the body and what follows it. */
+struct body_case {
+	const char *name;
+	int mode;
+	unsigned long long length;
+	const char *in;
+	size_t used;            /* bytes of the body (when done or failed) */
+	int done, failed;
+};
+
+#define NEXT "GET / HTTP/1.1\r\n\r\n" /* what may follow */
+
+static const struct body_case bcases[] = {
+	{ "length", RB_BODY_LENGTH, 5, "hello" NEXT, 5, 1, 0 },
+	{ "length, short", RB_BODY_LENGTH, 9, "hello", 5, 0, 0 },
+	{ "none", RB_BODY_NONE, 0, NEXT, 0, 1, 0 },
+	{ "close takes all", RB_BODY_CLOSE, 0, "abc" NEXT, 3 + sizeof(NEXT) - 1, 0, 0 },
+	{ "chunked", RB_BODY_CHUNKED, 0, "5\r\nhello\r\n0\r\n\r\n" NEXT, 15, 1, 0 },
+	{ "chunked, hex sizes", RB_BODY_CHUNKED, 0, "a\r\n0123456789\r\nA\r\n0123456789\r\n0\r\n\r\n",
+	  35, 1, 0 },
+	{ "chunked, leading zeros", RB_BODY_CHUNKED, 0, "0005\r\nhello\r\n000\r\n\r\n", 20, 1, 0 },
+	{ "chunk extensions", RB_BODY_CHUNKED, 0, "5;a=b;c=\"d;e\"\r\nhello\r\n0;last\r\n\r\n" NEXT,
+	  32, 1, 0 },
+	{ "BWS before ;", RB_BODY_CHUNKED, 0, "5 ;a\r\nhello\r\n0\r\n\r\n", 18, 1, 0 },
+	{ "trailers", RB_BODY_CHUNKED, 0, "1\r\nx\r\n0\r\nA: b\r\nC: d\r\n\r\n" NEXT, 23, 1, 0 },
+	{ "chunked, incomplete", RB_BODY_CHUNKED, 0, "5\r\nhello\r\n0\r\n", 13, 0, 0 },
+	{ "size not hex", RB_BODY_CHUNKED, 0, "g\r\n", 0, 0, 1 },
+	{ "empty size", RB_BODY_CHUNKED, 0, "\r\n", 0, 0, 1 },
+	{ "signed size", RB_BODY_CHUNKED, 0, "+5\r\nhello\r\n0\r\n\r\n", 0, 0, 1 },
+	{ "bare LF after size", RB_BODY_CHUNKED, 0, "5\nhello\r\n0\r\n\r\n", 1, 0, 1 },
+	{ "data without CRLF", RB_BODY_CHUNKED, 0, "5\r\nhelloX\r\n0\r\n\r\n", 8, 0, 1 },
+	{ "size overflow", RB_BODY_CHUNKED, 0, "10000000000000000\r\n", 16, 0, 1 },
+	{ "trailer obs-fold", RB_BODY_CHUNKED, 0, "0\r\nA: b\r\n c\r\n\r\n", 9, 0, 1 },
+	{ "trailer bare LF", RB_BODY_CHUNKED, 0, "0\r\nA: b\n\r\n", 7, 0, 1 },
+	{ "final CRLF bare", RB_BODY_CHUNKED, 0, "0\r\n\n", 3, 0, 1 },
+};
+
+static void test_body_table(void)
+{
+	for (size_t i = 0; i < sizeof(bcases) / sizeof(bcases[0]); i++) {
+		const struct body_case *c = &bcases[i];
+		size_t len = strlen(c->in), used = 0;
+		struct rb_http_body b;
+
+		/* whole */
+		rb_http_body_init(&b, c->mode, c->length);
+		used = rb_http_body_scan(&b, (const uint8_t *)c->in, len);
+		if (used != c->used || rb_http_body_done(&b) != c->done ||
+		    rb_http_body_failed(&b) != c->failed)
+			fprintf(stderr, "\n%s: used %zu done %d failed %d\n", c->name, used,
+				rb_http_body_done(&b), rb_http_body_failed(&b));
+		CU_ASSERT_EQUAL(used, c->used);
+		CU_ASSERT_EQUAL(rb_http_body_done(&b), c->done);
+		CU_ASSERT_EQUAL(rb_http_body_failed(&b), c->failed);
+		if (c->done || c->failed)
+			CU_ASSERT_EQUAL(rb_http_body_room(&b), 0);
+		/* byte by byte: the same end */
+		rb_http_body_init(&b, c->mode, c->length);
+		used = 0;
+		for (size_t k = 0; k < len; k++) {
+			size_t u = rb_http_body_scan(&b, (const uint8_t *)c->in + k, 1);
+
+			used += u;
+			if (u == 0)
+				break;
+		}
+		CU_ASSERT_EQUAL(used, c->used);
+		CU_ASSERT_EQUAL(rb_http_body_done(&b), c->done);
+		CU_ASSERT_EQUAL(rb_http_body_failed(&b), c->failed);
+	}
+}
+
+static void test_body_limits(void)
+{
+	static uint8_t line[8192];
+	struct rb_http_body b;
+
+	/* Content-Length: room counts down */
+	rb_http_body_init(&b, RB_BODY_LENGTH, 10);
+	CU_ASSERT_EQUAL(rb_http_body_room(&b), 10);
+	CU_ASSERT_EQUAL(rb_http_body_scan(&b, (const uint8_t *)"abcd", 4), 4);
+	CU_ASSERT_EQUAL(rb_http_body_room(&b), 6);
+	/* a chunk-size line without end: bounded */
+	memset(line, ';', sizeof(line));
+	line[0] = '1';
+	rb_http_body_init(&b, RB_BODY_CHUNKED, 0);
+	rb_http_body_scan(&b, line, sizeof(line));
+	CU_ASSERT(rb_http_body_failed(&b));
+	/* trailers without end: bounded */
+	memset(line, 'a', sizeof(line));
+	for (size_t k = 100; k < sizeof(line); k += 100)
+		line[k - 1] = '\r', line[k] = '\n';
+	rb_http_body_init(&b, RB_BODY_CHUNKED, 0);
+	rb_http_body_scan(&b, (const uint8_t *)"0\r\n", 3);
+	for (int k = 0; k < 3 && !rb_http_body_failed(&b); k++)
+		rb_http_body_scan(&b, line, sizeof(line) - 1);
+	CU_ASSERT(rb_http_body_failed(&b));
+	/* a large chunk passes in pieces */
+	rb_http_body_init(&b, RB_BODY_CHUNKED, 0);
+	CU_ASSERT_EQUAL(rb_http_body_scan(&b, (const uint8_t *)"100000\r\n", 8), 8);
+	CU_ASSERT_EQUAL(rb_http_body_room(&b), UINT64_MAX);
+	for (int k = 0; k < 128; k++)
+		CU_ASSERT_EQUAL(rb_http_body_scan(&b, line, 8192), 8192);
+	CU_ASSERT_EQUAL(rb_http_body_scan(&b, (const uint8_t *)"\r\n0\r\n\r\nX", 8), 7);
+	CU_ASSERT(rb_http_body_done(&b));
+}
+
+/* Requests whose length two parsers could read differently (RFC 9112 6.3):
+ * 400 and the framing flag; and the Connection field that goes upstream. */
+struct smuggle_case {
+	const char *name;
+	const char *in;
+	int rc;                 /* RB_PARSE_DONE or RB_PARSE_ERR (400, framing) */
+	const char *conn;       /* DONE: the last field of the forwarded head */
+};
+
+static const struct smuggle_case scases[] = {
+	{ "CL and TE", "POST http://a/ HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n",
+	  RB_PARSE_ERR, NULL },
+	{ "TE and CL", "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n",
+	  RB_PARSE_ERR, NULL },
+	{ "two lengths", "POST http://a/ HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+	  RB_PARSE_ERR, NULL },
+	{ "two equal lengths", "POST http://a/ HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n",
+	  RB_PARSE_ERR, NULL },
+	{ "length list", "POST http://a/ HTTP/1.1\r\nContent-Length: 2, 2\r\n\r\n", RB_PARSE_ERR, NULL },
+	{ "negative length", "POST http://a/ HTTP/1.1\r\nContent-Length: -1\r\n\r\n", RB_PARSE_ERR, NULL },
+	{ "TE not ending in chunked", "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+	  RB_PARSE_ERR, NULL },
+	{ "two TE fields", "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n",
+	  RB_PARSE_ERR, NULL },
+	{ "TE in HTTP/1.0", "POST http://a/ HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", RB_PARSE_ERR,
+	  NULL },
+	{ "CONNECT with CL and TE", "CONNECT a:1 HTTP/1.1\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n",
+	  RB_PARSE_ERR, NULL },
+	{ "keep-alive upstream", "GET http://a/ HTTP/1.1\r\nConnection: x\r\n\r\n", RB_PARSE_DONE,
+	  RB_HTTP_KA_LINE },
+	{ "client close: close upstream", "GET http://a/ HTTP/1.1\r\nConnection: close\r\n\r\n",
+	  RB_PARSE_DONE, RB_HTTP_CLOSE_LINE },
+	{ "chunked body: close upstream", "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+	  RB_PARSE_DONE, RB_HTTP_CLOSE_LINE },
+	{ "1.0: close upstream", "GET http://a/ HTTP/1.0\r\n\r\n", RB_PARSE_DONE, RB_HTTP_CLOSE_LINE },
+};
+
+static void test_smuggle_table(void)
+{
+	for (size_t i = 0; i < sizeof(scases) / sizeof(scases[0]); i++) {
+		const struct smuggle_case *c = &scases[i];
+		struct rb_http_srv h;
+		struct rb_proxy_request req;
+		uint8_t fwd[1024];
+		size_t used, fl = 0;
+		int rc;
+
+		rb_http_srv_init(&h, 0, 8192, NULL, NULL);
+		rc = rb_http_srv_parse(&h, (const uint8_t *)c->in, strlen(c->in), &used, &req, fwd,
+				       sizeof(fwd), &fl);
+		if (rc != c->rc)
+			fprintf(stderr, "\n%s: rc %d\n", c->name, rc);
+		CU_ASSERT_EQUAL(rc, c->rc);
+		if (c->rc == RB_PARSE_ERR) {
+			CU_ASSERT_EQUAL(h.status, 400);
+			CU_ASSERT_EQUAL(h.framing_err, 1);
+			continue;
+		}
+		CU_ASSERT_EQUAL(h.framing_err, 0);
+		CU_ASSERT(fl >= strlen(c->conn) &&
+			  memcmp(fwd + fl - strlen(c->conn), c->conn, strlen(c->conn)) == 0);
+		/* exactly one Connection field goes up */
+		fwd[fl < sizeof(fwd) ? fl : sizeof(fwd) - 1] = 0;
+		CU_ASSERT(strstr((char *)fwd, "Connection:") == strstr((char *)fwd, c->conn));
+	}
+}
+
 int main(void)
 {
 	CU_pSuite su;
@@ -168,6 +412,10 @@ int main(void)
 	CU_add_test(su, "response table", test_resp_table);
 	CU_add_test(su, "response limits", test_resp_limits);
 	CU_add_test(su, "request table", test_req_table);
+	CU_add_test(su, "response body framing table", test_resp_body_table);
+	CU_add_test(su, "body end table", test_body_table);
+	CU_add_test(su, "body limits", test_body_limits);
+	CU_add_test(su, "request smuggling table", test_smuggle_table);
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -230,7 +230,7 @@ static const struct http_case http_cases[] = {
 	 "GET http://Example.com/a?b=1 HTTP/1.1\r\nHost: example.com\r\nProxy-Connection: "
 	 "keep-alive\r\nAccept: */*\r\n\r\n",
 	 RB_PARSE_DONE, 0, 0, RB_CMD_HTTP_FORWARD, "example.com:80", "",
-	 "GET /a?b=1 HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\nConnection: close\r\n\r\n", 0},
+	 "GET /a?b=1 HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\nConnection: keep-alive\r\n\r\n", 0},
 	{"forward no path, no host, port", 0, "HEAD http://10.0.2.2:8080 HTTP/1.0\r\n\r\n",
 	 RB_PARSE_DONE, 0, 0, RB_CMD_HTTP_FORWARD, "10.0.2.2:8080", "",
 	 "HEAD / HTTP/1.0\r\nHost: 10.0.2.2:8080\r\nConnection: close\r\n\r\n", 0},
@@ -238,7 +238,7 @@ static const struct http_case http_cases[] = {
 	 "POST http://a.b/x HTTP/1.1\r\nProxy-Authorization: Basic Ym9iOmh1bnRlcjI=\r\n"
 	 "Content-Length: 0\r\n\r\n",
 	 RB_PARSE_DONE, 0, 0, RB_CMD_HTTP_FORWARD, "a.b:80", "bob",
-	 "POST /x HTTP/1.1\r\nContent-Length: 0\r\nHost: a.b\r\nConnection: close\r\n\r\n", 0},
+	 "POST /x HTTP/1.1\r\nContent-Length: 0\r\nHost: a.b\r\nConnection: keep-alive\r\n\r\n", 0},
 	{"origin-form is not a proxy request", 0, "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
 	 RB_PARSE_ERR, 400, RB_PERR_MALFORMED, 0, NULL, NULL, NULL, 0},
 	{"https absolute not forwardable", 0, "GET https://a.b/ HTTP/1.1\r\n\r\n", RB_PARSE_ERR,

@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Raw-socket HTTP/1.1 client and scripted origin for test_http_pipeline.sh.
+
+client PROXY_HOST PROXY_PORT MODE WWW URL...
+    One connection to the proxy; the absolute-URI GETs for URL... are sent
+    one at a time (MODE seq) or all at once (MODE pipe).  Every response
+    is parsed (Content-Length, chunked with trailers, until close), in
+    order, and its body compared byte for byte with WWW/<path> (or with
+    the origin's scripted body, see below).  Prints one line per response
+    ("status length connection-header") and exits 1 on any mismatch.
+raw PROXY_HOST PROXY_PORT FILE
+    Sends FILE's bytes on one connection, then reads until the proxy
+    closes (or 10 s); prints what came back (repr) to stdout.
+flood PROXY_HOST PROXY_PORT URL COUNT
+    Pipelines COUNT requests for URL without reading a byte; reports
+    whether the proxy ended the connection (reset / closed) within 20 s.
+origin ADDR PORT LOG
+    A scripted origin: /chunked answers with a chunked body (extensions,
+    trailers) and keeps the connection; /close answers without framing and
+    closes.  Each request is logged as "conn-id request-no path" in LOG.
+"""
+import os
+import socket
+import sys
+import threading
+import time
+
+CHUNKED_BODY = b"hello, " * 300 + b"chunked world\n"
+CLOSE_BODY = b"no framing here, read me until the close\n" * 50
+
+
+def chunked_wire():
+    out, b = [], CHUNKED_BODY
+    for i in range(0, len(b), 700):
+        part = b[i:i + 700]
+        out.append(b"%x;ext=%d\r\n" % (len(part), i) + part + b"\r\n")
+    out.append(b"0;last\r\nX-Trailer: one\r\nX-Other: two\r\n\r\n")
+    return b"".join(out)
+
+
+class Reader:
+    def __init__(self, sock):
+        self.s, self.buf, self.eof = sock, b"", False
+
+    def fill(self):
+        d = self.s.recv(65536)
+        if not d:
+            self.eof = True
+        self.buf += d
+        return bool(d)
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            if not self.fill():
+                raise EOFError("EOF inside a line")
+        ln, self.buf = self.buf.split(b"\r\n", 1)
+        return ln
+
+    def take(self, n):
+        while len(self.buf) < n:
+            if not self.fill():
+                raise EOFError("EOF inside a body")
+        d, self.buf = self.buf[:n], self.buf[n:]
+        return d
+
+    def rest(self):
+        while self.fill():
+            pass
+        d, self.buf = self.buf, b""
+        return d
+
+
+def read_response(r, head_req=False):
+    status = r.line()
+    code = int(status.split(b" ")[1])
+    hdrs = {}
+    while True:
+        ln = r.line()
+        if not ln:
+            break
+        k, v = ln.split(b":", 1)
+        hdrs.setdefault(k.strip().lower(), []).append(v.strip())
+    if code // 100 == 1:
+        return read_response(r, head_req)
+    conn = b",".join(hdrs.get(b"connection", [b"-"])).decode()
+    if head_req or code in (204, 304):
+        return code, b"", conn, hdrs
+    if b"transfer-encoding" in hdrs:
+        body = b""
+        while True:
+            size = int(r.line().split(b";")[0], 16)
+            if size == 0:
+                while r.line():
+                    pass  # trailers
+                break
+            body += r.take(size)
+            if r.take(2) != b"\r\n":
+                raise ValueError("chunk without CRLF")
+        return code, body, conn, hdrs
+    if b"content-length" in hdrs:
+        return code, r.take(int(hdrs[b"content-length"][0])), conn, hdrs
+    return code, r.rest(), conn, hdrs
+
+
+def split_url(u):
+    """"HEAD:url" / "IMS:url" (If-Modified-Since in the future: 304) / url"""
+    if u.startswith("HEAD:"):
+        return "HEAD", u[5:], ""
+    if u.startswith("IMS:"):
+        return "GET", u[4:], "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT\r\n"
+    return "GET", u, ""
+
+
+def expected(www, url):
+    method, url, extra = split_url(url)
+    if method == "HEAD" or extra:
+        return b""
+    path = url.split("/", 3)[3].split("?")[0]
+    if path == "chunked":
+        return CHUNKED_BODY
+    if path == "close":
+        return CLOSE_BODY
+    with open(os.path.join(www, path), "rb") as f:
+        return f.read()
+
+
+def request(u):
+    method, url, extra = split_url(u)
+    host = url.split("/")[2]
+    return ("%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: pipeline-test\r\n%s\r\n"
+            % (method, url, host, extra)).encode()
+
+
+def client(host, port, mode, www, urls):
+    s = socket.create_connection((host, int(port)), timeout=20)
+    r, bad = Reader(s), 0
+    if mode == "pipe":
+        s.sendall(b"".join(request(u) for u in urls))
+    for u in urls:
+        if mode == "seq":
+            s.sendall(request(u))
+        try:
+            code, body, conn, _ = read_response(r, u.startswith("HEAD:"))
+        except (EOFError, ValueError, socket.timeout) as e:
+            print("ERR %s: %s" % (u, e))
+            return 1
+        want = 304 if u.startswith("IMS:") else 502 if "/badlen" in u else 200
+        ok = code == want and body == (b"" if want == 502 else expected(www, u))
+        bad += not ok
+        print("%d %d %s %s%s" % (code, len(body), conn, u, "" if ok else " MISMATCH"))
+    s.close()
+    return 1 if bad else 0
+
+
+def raw(host, port, path):
+    s = socket.create_connection((host, int(port)), timeout=10)
+    with open(path, "rb") as f:
+        s.sendall(f.read())
+    out = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            out += d
+    except (socket.timeout, ConnectionResetError):
+        pass
+    sys.stdout.write(repr(out) + "\n")
+    return 0
+
+
+def flood(host, port, url, count):
+    s = socket.create_connection((host, int(port)), timeout=20)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # we read nothing
+    data = request(url) * int(count)
+    end = "open"
+    t0 = time.time()
+    s.settimeout(1)
+    sent = 0
+    while sent < len(data) and time.time() - t0 < 20:
+        try:
+            sent += s.send(data[sent:sent + 65536])
+        except socket.timeout:
+            continue
+        except (BrokenPipeError, ConnectionResetError):
+            end = "reset"
+            break
+    while end == "open" and time.time() - t0 < 20:
+        # the proxy ends it: RST (the peek sees the reset), or a FIN after data
+        try:
+            s.send(b"x")
+            time.sleep(0.2)
+        except (BrokenPipeError, ConnectionResetError):
+            end = "reset"
+        except socket.timeout:
+            pass
+    print("%s sent=%d" % (end, sent))
+    return 0 if end == "reset" else 1
+
+
+def origin(addr, port, log):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((addr, int(port)))
+    ls.listen(64)
+    lock, n = threading.Lock(), [0]
+    lf = open(log, "a", buffering=1)
+
+    def serve(c, cid):
+        r, k = Reader(c), 0
+        try:
+            while True:
+                ln = r.line()
+                while r.line():
+                    pass
+                k += 1
+                path = ln.split(b" ")[1].decode()
+                with lock:
+                    lf.write("%d %d %s\n" % (cid, k, path))
+                if path.startswith("/chunked"):
+                    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                              b"Transfer-Encoding: chunked\r\n\r\n" + chunked_wire())
+                elif path.startswith("/badlen"):
+                    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\nhello")
+                elif path.startswith("/close"):
+                    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + CLOSE_BODY)
+                    break
+                else:
+                    c.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+        except (EOFError, OSError):
+            pass
+        c.close()
+
+    while True:
+        c, _ = ls.accept()
+        with lock:
+            n[0] += 1
+            cid = n[0]
+        threading.Thread(target=serve, args=(c, cid), daemon=True).start()
+
+
+if __name__ == "__main__":
+    a = sys.argv[1:]
+    if a[0] == "client":
+        sys.exit(client(a[1], a[2], a[3], a[4], a[5:]))
+    if a[0] == "raw":
+        sys.exit(raw(a[1], a[2], a[3]))
+    if a[0] == "flood":
+        sys.exit(flood(a[1], a[2], a[3], a[4]))
+    if a[0] == "origin":
+        origin(a[1], a[2], a[3])
