@@ -328,6 +328,18 @@ static const struct rb_schema_field in_direct_tbl[] = {
 	RB_SCHEMA_TABLE_END,
 };
 
+/* sing-box's relay `destinations` (SIP023): name, server, port, the next
+ * server's key (checked in ss_dests_check). */
+static const struct rb_schema_field ss_dest_tbl[] = {
+	RB_SCHEMA_STR("name", struct rb_cfg_ss_dest, name, 1, 0, NULL, RB_SF_REQUIRED),
+	HOST("server", struct rb_cfg_ss_dest, server, RB_SF_REQUIRED),
+	RB_SCHEMA_INT("server_port", struct rb_cfg_ss_dest, server_port, 1, 65535, 0,
+		      RB_SF_REQUIRED),
+	RB_SCHEMA_STR("password", struct rb_cfg_ss_dest, password, 1, 0, NULL, RB_SF_REQUIRED),
+	RB_SCHEMA_LINE_F(struct rb_cfg_ss_dest, line),
+	RB_SCHEMA_TABLE_END,
+};
+
 static const struct rb_schema_field in_ss_tbl[] = {
 	IN_COMMON,
 	{.key = "method", .type = RB_SCHEMA_CUSTOM, .flags = RB_SF_REQUIRED,
@@ -337,6 +349,14 @@ static const struct rb_schema_field in_ss_tbl[] = {
 	RB_SCHEMA_ENUM("network", struct rb_cfg_inbound, network, net_names, 0, 0),
 	DUR("probe_timeout", struct rb_cfg_inbound, probe_timeout_ms, 30000, 1),
 	DUR("udp_timeout", struct rb_cfg_inbound, udp_timeout_s, 300, 0),
+	{.key = "destinations", .type = RB_SCHEMA_LIST, .flags = RB_SF_ALLOC,
+	 .max = RB_MAX_SS_DESTS, .offset = offsetof(struct rb_cfg_inbound, dests),
+	 .size = sizeof(struct rb_cfg_ss_dest), .count_off = offsetof(struct rb_cfg_inbound, n_dests),
+	 .sub = ss_dest_tbl},
+	/* the workers' shared salt replay filter (dataplane/ss/ss_replay_shared.h);
+	 * one for all shadowsocks inbounds, sized by the largest */
+	RB_SCHEMA_INT("replay_capacity", struct rb_cfg_inbound, replay_capacity, 64, 1 << 28,
+		      524288, 0),
 	RB_SCHEMA_TABLE_END,
 };
 
@@ -566,6 +586,55 @@ static void ss22_users_check(const struct rb_cfg_inbound *in, const config_setti
 	}
 }
 
+/* Shadowsocks 2022 relay (SIP023 "destinations"): `password` is the relay's
+ * iPSK, each destination's `password` one key of the method's size (the
+ * next server's iPSK, or its PSK), all different, names unique; AES
+ * methods only, no users on the same inbound, TCP only for now. */
+static void ss_dests_check(const struct rb_cfg_inbound *in, const config_setting_t *ls, int i,
+			   const char *path, struct rb_cfg_err *e)
+{
+	int klen = in->ss_method == RB_SS_2022_BLAKE3_AES_128_GCM ? 16 : 32;
+	const config_setting_t *el = elem_member(ls, i, "destinations");
+	char kp[PATHLEN + 48];
+
+	if (in->n_dests == 0)
+		return;
+	snprintf(kp, sizeof(kp), "%s.destinations", path);
+	if (in->ss_method != RB_SS_2022_BLAKE3_AES_128_GCM &&
+	    in->ss_method != RB_SS_2022_BLAKE3_AES_256_GCM) {
+		rb_cfg_error(e, el, kp,
+			     "destinations (a SIP023 relay) need 2022-blake3-aes-128-gcm or "
+			     "2022-blake3-aes-256-gcm");
+		return;
+	}
+	if (in->n_users > 0)
+		rb_cfg_error(e, el, kp, "an inbound has users or destinations, not both");
+	for (int d = 0; d < in->n_dests; d++) {
+		const struct rb_cfg_ss_dest *x = &in->dests[d];
+		const config_setting_t *de = el ? config_setting_get_elem(el, (unsigned)d) : NULL;
+		const char *why = NULL, *key = "password";
+
+		if (b64_len(x->password, strlen(x->password)) != klen)
+			why = klen == 16 ? "must be one key of 16 bytes in base64"
+					 : "must be one key of 32 bytes in base64";
+		for (int v = 0; v < d && !why; v++) {
+			if (strcmp(x->password, in->dests[v].password) == 0)
+				why = "the same key as another destination (the identity header "
+				      "could not tell them apart)";
+			else if (strcmp(x->name, in->dests[v].name) == 0)
+				why = "the same name as another destination", key = "name";
+		}
+		if (why == NULL && strcmp(x->password, in->password) == 0)
+			why = "the relay's own key (password) cannot name a destination";
+		if (why) {
+			const config_setting_t *m = de ? config_setting_get_member(de, key) : NULL;
+
+			snprintf(kp, sizeof(kp), "%s.destinations.[%d].%s", path, d, key);
+			rb_cfg_error(e, m ? m : (de ? de : el), kp, "%s", why);
+		}
+	}
+}
+
 /* A shadowsocks inbound or outbound: a password unless the method is none. */
 static void ss_check(int method, const char *password, const config_setting_t *ls, int i,
 		     const char *path, struct rb_cfg_err *e)
@@ -599,6 +668,7 @@ static void check_inbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 			snprintf(path, sizeof(path), "inbounds.[%d]", i);
 			ss22_check(in->ss_method, in->password, in->network, 0, ls, i, path, e);
 			ss22_users_check(in, ls, i, path, e);
+			ss_dests_check(in, ls, i, path, e);
 			ss_check(in->ss_method, in->password, ls, i, path, e);
 		}
 		for (int u = 0; u < in->n_users; u++)
@@ -786,6 +856,11 @@ void rb_cfg_proxy_free(struct rb_config *cfg)
 			explicit_bzero(p->inbounds[i].users,
 				       sizeof(struct rb_cfg_user) * (size_t)p->inbounds[i].n_users);
 			free(p->inbounds[i].users);
+		}
+		if (p->inbounds[i].dests) {
+			explicit_bzero(p->inbounds[i].dests,
+				       sizeof(struct rb_cfg_ss_dest) * (size_t)p->inbounds[i].n_dests);
+			free(p->inbounds[i].dests);
 		}
 	}
 	if (p->outbounds)

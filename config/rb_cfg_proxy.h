@@ -82,6 +82,18 @@ struct rb_cfg_host {
 	char name[RB_CFG_HOST_LEN + 1];     /* as written; "" when absent */
 };
 
+/* A Shadowsocks 2022 relay destination (sing-box `destinations`, SIP023):
+ * connections whose identity header names `password` (the next server's
+ * iPSK or PSK) go on, still encrypted, to server:server_port. */
+#define RB_MAX_SS_DESTS   256       /* per inbound */
+struct rb_cfg_ss_dest {
+	char name[RB_NAME_LEN];
+	struct rb_cfg_host server;
+	uint16_t server_port;
+	char password[RB_CFG_PASS_LEN + 1];
+	int line;
+};
+
 struct rb_cfg_inbound {
 	int type;                           /* enum rb_in_type */
 	char type_name[16];
@@ -99,6 +111,9 @@ struct rb_cfg_inbound {
 	int ss_method;                      /* shadowsocks: enum rb_ss_method */
 	char password[RB_CFG_PASS_LEN + 1]; /* shadowsocks */
 	uint32_t probe_timeout_ms;          /* shadowsocks: drain a failed client (default 30000) */
+	int n_dests;                        /* shadowsocks 2022 relay: destinations */
+	struct rb_cfg_ss_dest *dests;
+	uint32_t replay_capacity;           /* shadowsocks: salts a replay-filter generation */
 	int line;
 };
 

@@ -826,6 +826,11 @@ int proxy_lcore_init(struct rb_lcore *lc)
 			goto fail;
 		}
 	}
+	err = rb_ss_lcore_init(lc, p); /* shadowsocks: shared replay filter, relays */
+	if (err != 0) {
+		RB_ERR("proxy: shadowsocks: %s", strerror(-err));
+		goto fail;
+	}
 	err = rb_ss_udp_lcore_init(lc, p, pl->wk); /* shadowsocks inbounds' UDP */
 	if (err != 0) {
 		RB_ERR("proxy: shadowsocks UDP: %s", strerror(-err));

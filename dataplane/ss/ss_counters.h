@@ -12,4 +12,19 @@
 	X(SS_UDP_REPLAY, ss_udp_replay,                                                    \
 	  "shadowsocks: UDP packets whose salt was seen before (replayed)")
 
+/* TCP of the inbound: relays (SIP023 destinations).  Per-inbound detail
+ * (auth, replay) is in the connections segment. */
+#define RB_DROP_SS_TCP(X)                                                                  \
+	X(SS_RELAY_UNKNOWN, ss_relay_unknown,                                              \
+	  "shadowsocks relay: connections whose identity header names no destination")    \
+	X(SS_RELAY_DIAL, ss_relay_dial,                                                    \
+	  "shadowsocks relay: connections whose destination could not be reached")
+
+/* The replay filter shared by the workers (ss_replay_shared.h). */
+#define RB_EVENT_SS(X)                                                                     \
+	X(SS_REPLAY, ss_replay,                                                            \
+	  "shadowsocks: salts refused by the workers' shared replay filter (TCP and UDP)") \
+	X(SS_REPLAY_ROTATE, ss_replay_rotate,                                              \
+	  "shadowsocks: replay filter generations retired (count basis)")
+
 #endif

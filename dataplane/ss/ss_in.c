@@ -16,6 +16,20 @@
  * comes until the client closes or `probe_timeout` (default 30 s) passes,
  * then closes.  Counted per inbound: handshake errors `auth` / `replay`
  * (ringbox_proxy_auth_failures_total, ringbox_proxy_handshake_errors_total).
+ *
+ * Replays: every salt (SIP004 once the first chunk authenticated; 2022 once
+ * the header did, after the worker's exact 60 s cache) goes through the
+ * filter all workers share (ss_replay_dp.c), so a salt replayed to another
+ * worker is refused as well.
+ *
+ * Relay inbounds (`destinations`, SIP023; ss_dest.h): the first salt +
+ * identity header pick the destination, which becomes the request (routed
+ * like any, the destination's name as the user); the salt and the rest of
+ * the client's bytes go to it unchanged, and the replies come back
+ * unchanged (no decryption either way).  An identity header that names no
+ * destination is drained like a probe (counted: ss_relay_unknown, and the
+ * inbound's auth errors); a destination that cannot be reached is counted
+ * (ss_relay_dial) and closes the client.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +38,7 @@
 
 #include "../proxy/proxy_priv.h"
 #include "ss2022_compat.h"
+#include "ss_dest.h"
 #include "ss_proxy.h"
 #include "ss_relay.h"
 
@@ -34,12 +49,18 @@ static struct ss_lcore *lcore_of(struct psess *s)
 	return ss_lcore_get(s->pl->lc, s->pl->cfg);
 }
 
+/* A relay inbound (destinations): no state of its own, s->xin stays NULL. */
+static size_t relay_hdr(const struct psess *s)
+{
+	return ss_dest_hdr_len(s->pl->cfg, s->inbound);
+}
+
 static int ss_in_start(struct psess *s)
 {
 	struct ss_lcore *sl = lcore_of(s);
-	struct ss_conn *x = sl ? ss_conn_get(sl, 1, s->inbound) : NULL;
+	struct ss_conn *x = NULL;
 
-	if (x == NULL)
+	if (relay_hdr(s) == 0 && (sl == NULL || (x = ss_conn_get(sl, 1, s->inbound)) == NULL))
 		return -ENOMEM;
 	s->xin = x;
 	s->buf = malloc(SS_IN_BUF);
@@ -57,7 +78,8 @@ static void probe_drain(struct psess *s, struct ss_conn *x, enum rb_proxy_err wh
 {
 	const struct rb_cfg_inbound *in = &s->pl->cfg->inbounds[s->inbound];
 
-	x->draining = 1;
+	if (x)
+		x->draining = 1;
 	s->quiet = 1; /* counted here once: the close is not another error */
 	s->pl->wk->in[s->inbound].errors[why]++;
 	rb_count(s->pl->lc, RB_EV_PROXY_ERR_AUTH);
@@ -117,12 +139,72 @@ static int take_plain(struct psess *s, struct ss_conn *x, const uint8_t *p, size
 	return RB_PARSE_DONE;
 }
 
+/* A relay: wait for salt + identity header (they stay in the handshake
+ * buffer), pick the destination, pass the salt on first; the proxy then
+ * appends the bytes after our identity header (s->early). */
+static int relay_feed(struct psess *s, const uint8_t *buf, size_t len, size_t *used)
+{
+	const struct rb_cfg_inbound *in = &s->pl->cfg->inbounds[s->inbound];
+	size_t hl = relay_hdr(s), salt_len = hl - 16;
+	const struct rb_cfg_ss_dest *d;
+	int k;
+
+	*used = 0;
+	if (s->quiet) { /* draining a refused client */
+		s->blen = s->parsed = 0;
+		return RB_PARSE_MORE;
+	}
+	if (len < hl)
+		return RB_PARSE_MORE;
+	k = ss_dest_identify(s->pl->lc, s->inbound, buf);
+	if (k < 0 || k >= in->n_dests) {
+		rb_drop_count(s->pl->lc, RB_DROP_SS_RELAY_UNKNOWN);
+		probe_drain(s, NULL, RB_PERR_AUTH);
+		s->blen = s->parsed = 0;
+		return RB_PARSE_MORE;
+	}
+	d = &in->dests[k];
+	proxy_cfg_host_dest(&d->server, d->server_port, &s->req.dst);
+	snprintf(s->req.user, sizeof(s->req.user), "%s", d->name);
+	if (early_add(s, buf, salt_len) != 0) {
+		proxy_fail(s, RB_PERR_NONE);
+		return RB_PARSE_ERR;
+	}
+	*used = hl;
+	return RB_PARSE_DONE;
+}
+
+/* The salt through the workers' shared replay filter (2022: the decoder's
+ * salt, after the worker's own 60 s cache).  0 fresh, 1 replay, -1 error. */
+static int replay_check(struct ss_lcore *sl, struct ss_conn *x)
+{
+	const struct ss22_dec *d;
+
+	if (!ss22c_is_2022(x->m))
+		return ss_replay_seen(sl, x->dec.salt, x->m->key_len);
+	d = ss22c_dec_state(&x->dec);
+	return d ? ss_replay_seen(sl, d->salt, x->m->key_len) : -1;
+}
+
+/* A 2022 multi-user inbound: the user the identity header named, by name
+ * (route rules' auth_user, the connections table). */
+static void name_user(struct psess *s, const struct ss_conn *x)
+{
+	const struct rb_cfg_inbound *in = &s->pl->cfg->inbounds[s->inbound];
+	const struct ss22_dec *d = ss22c_is_2022(x->m) ? ss22c_dec_state(&x->dec) : NULL;
+
+	if (d && d->has_user && d->user < (uint32_t)in->n_users)
+		snprintf(s->req.user, sizeof(s->req.user), "%s", in->users[d->user].username);
+}
+
 static int ss_in_feed(struct psess *s, const uint8_t *buf, size_t len, size_t *used)
 {
 	struct ss_conn *x = s->xin;
 	struct ss_lcore *sl = lcore_of(s);
 	int rc = RB_PARSE_MORE;
 
+	if (x == NULL)
+		return relay_feed(s, buf, len, used);
 	/* everything goes into the decoder: the handshake buffer starts over */
 	*used = 0;
 	s->blen = s->parsed = 0;
@@ -153,9 +235,9 @@ static int ss_in_feed(struct psess *s, const uint8_t *buf, size_t len, size_t *u
 	}
 	if (!x->addr_done)
 		return RB_PARSE_MORE;
-	/* 2022: the decoder checked its salt cache (no Bloom filter: SIP022 3.1.4) */
-	switch (ss22c_is_2022(x->m) ? 0 : ss_replay_seen(sl, x->dec.salt, x->m->key_len)) {
+	switch (replay_check(sl, x)) {
 	case 0:
+		name_user(s, x);
 		return RB_PARSE_DONE;
 	case 1:
 		probe_drain(s, x, RB_PERR_REPLAY);
@@ -168,7 +250,9 @@ static int ss_in_feed(struct psess *s, const uint8_t *buf, size_t len, size_t *u
 
 static int ss_in_reply(struct psess *s, int err)
 {
-	(void)s;
+	/* a relay's destination that could not be reached (not a refusal) */
+	if (s->xin == NULL && err != 0 && err != -EACCES)
+		rb_drop_count(s->pl->lc, RB_DROP_SS_RELAY_DIAL);
 	return err == 0 ? 0 : -1; /* no reply in the protocol: failures just close */
 }
 
@@ -178,7 +262,7 @@ static struct rte_mbuf *ss_in_unwrap(struct psess *s, struct rte_mbuf *m)
 	struct ss_lcore *sl;
 	int err;
 
-	if (x->m == NULL)
+	if (x == NULL || x->m == NULL) /* a relay, or method none: as it is */
 		return m;
 	sl = lcore_of(s);
 	m = ss_mbuf_open(s->pl->lc, sl, &x->dec, m, &err);
@@ -193,7 +277,7 @@ static struct rte_mbuf *ss_in_wrap(struct psess *s, struct rte_mbuf *m)
 	struct ss_lcore *sl;
 	int err;
 
-	if (x->m == NULL)
+	if (x == NULL || x->m == NULL) /* a relay, or method none: as it is */
 		return m;
 	sl = lcore_of(s);
 	if (ss_conn_enc_ready(s->pl->lc, x) != 0) {

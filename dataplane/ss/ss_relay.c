@@ -17,9 +17,6 @@
 #include "ss_proxy.h"
 #include "ss_relay.h"
 
-#define SS_REPLAY_CAP 1000000 /* salts remembered per lcore (two Bloom filters) */
-#define SS_REPLAY_FP  1e-6
-
 static struct ss_lcore *ss_lcores[RB_MAX_LCORES];
 
 /* The method table: config's enum rb_ss_method -> how the dataplane
@@ -70,6 +67,7 @@ struct ss_lcore *ss_lcore_get(struct rb_lcore *lc, const struct rb_cfg_proxy *cf
 			return NULL;
 		ss_lcores[lc->worker] = sl;
 	}
+	sl->lc = lc;
 	if (sl->cfg != cfg) {
 		/* another config: forget the cached keys */
 		explicit_bzero(sl->in_key, sizeof(sl->in_key));
@@ -85,6 +83,7 @@ void rb_ss_lcore_fini(struct rb_lcore *lc)
 {
 	struct ss_lcore *sl = lc->worker < RB_MAX_LCORES ? ss_lcores[lc->worker] : NULL;
 
+	ss_lcore_setup_fini(lc); /* the shared replay filter, relay tables */
 	if (sl == NULL)
 		return;
 	while (sl->free) {
@@ -93,8 +92,6 @@ void rb_ss_lcore_fini(struct rb_lcore *lc)
 		sl->free = c->next;
 		free(c);
 	}
-	if (sl->replay_ok)
-		ss_replay_free(&sl->replay);
 	ss22c_worker_fini(lc->worker);
 	explicit_bzero(sl, sizeof(*sl));
 	free(sl);
@@ -212,22 +209,6 @@ void ss_conn_put(struct ss_lcore *sl, struct ss_conn *c)
 		return;
 	}
 	free(c);
-}
-
-int ss_replay_seen(struct ss_lcore *sl, const uint8_t *salt, size_t len)
-{
-	if (!sl->replay_ok) {
-		uint8_t key[32];
-		int rc = rb_getrandom(key, sizeof(key)) == 0
-				 ? ss_replay_init(&sl->replay, SS_REPLAY_CAP, SS_REPLAY_FP, key)
-				 : -1;
-
-		explicit_bzero(key, sizeof(key));
-		if (rc != 0)
-			return -1;
-		sl->replay_ok = 1;
-	}
-	return ss_replay_check_add(&sl->replay, salt, len);
 }
 
 int ss_conn_enc_ready(struct rb_lcore *lc, struct ss_conn *c)

@@ -48,8 +48,7 @@ struct ss_lcore {
 	const struct rb_cfg_proxy *cfg; /* keys below belong to this config */
 	struct ss_conn *free;
 	unsigned n_free;
-	struct ss_replay replay;
-	uint8_t replay_ok;
+	struct rb_lcore *lc;             /* the owner (counters) */
 	uint8_t in_key_ok[RB_MAX_INBOUNDS], out_key_ok[RB_MAX_OUTBOUNDS];
 	uint8_t in_key[RB_MAX_INBOUNDS][SS_MAX_KEY];
 	uint8_t out_key[RB_MAX_OUTBOUNDS][SS_MAX_KEY];
@@ -66,8 +65,11 @@ struct ss_lcore *ss_lcore_get(struct rb_lcore *lc, const struct rb_cfg_proxy *cf
 struct ss_conn *ss_conn_get(struct ss_lcore *sl, int is_in, int idx);
 /* Wipe (keys, buffers) and return to the pool. */
 void ss_conn_put(struct ss_lcore *sl, struct ss_conn *c);
-/* The salt replay filter of this lcore: 1 replayed, 0 fresh, -1 no memory. */
+/* The salt replay filter shared by all workers (ss_replay_dp.c): 1
+ * replayed, 0 fresh, -1 none (no shadowsocks inbound set up). */
 int ss_replay_seen(struct ss_lcore *sl, const uint8_t *salt, size_t len);
+/* The end of what rb_ss_lcore_init set up for lc (ss_replay_dp.c). */
+void ss_lcore_setup_fini(struct rb_lcore *lc);
 /* Key the encoder with a fresh random salt (once). */
 int ss_conn_enc_ready(struct rb_lcore *lc, struct ss_conn *c);
 
