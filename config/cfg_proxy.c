@@ -756,23 +756,11 @@ static void check_outbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 	}
 	for (int i = 0; i < p->n_outbounds; i++) {
 		const struct rb_cfg_outbound *o = &p->outbounds[i];
-		int d = o->detour_idx;
 
 		if (o->type == RB_OUT_SHADOWSOCKS) {
 			snprintf(path, sizeof(path), "outbounds.[%d]", i);
 			ss22_check(o->ss_method, o->password, o->network, 1, ls, i, path, e);
 			ss_check(o->ss_method, o->password, ls, i, path, e);
-		}
-		/* a protocol outbound's handshake through a shadowsocks hop would
-		 * need that hop's encryption: not done yet */
-		if (d >= 0 && d < p->n_outbounds && p->outbounds[d].type == RB_OUT_SHADOWSOCKS &&
-		    (o->type == RB_OUT_SOCKS || o->type == RB_OUT_HTTP ||
-		     o->type == RB_OUT_SHADOWSOCKS)) {
-			snprintf(path, sizeof(path), "outbounds.[%d].detour", i);
-			rb_cfg_error(e, elem_member(ls, i, "detour"), path,
-				     "a %s outbound through the shadowsocks outbound '%s' is not "
-				     "yet supported (a shadowsocks outbound may itself detour "
-				     "through any outbound)", o->type_name, p->outbounds[d].tag);
 		}
 	}
 	/* cycles: follow each chain at most n steps */
@@ -788,6 +776,25 @@ static void check_outbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 			rb_cfg_error(e, elem_member(ls, i, "detour"), path,
 				     "detour chain of '%s' loops", p->outbounds[i].tag);
 			p->outbounds[i].detour_idx = -1;
+		}
+	}
+	/* any protocol outbound may detour through any other (stream
+	 * transforms stack, dataplane/proxy/proxy_layer.c), up to
+	 * RB_MAX_CHAIN_HOPS of them before the direct/wireguard end */
+	for (int i = 0; i < p->n_outbounds; i++) {
+		int k = i, hops = 0;
+
+		while (k >= 0 && k < p->n_outbounds && hops <= RB_MAX_CHAIN_HOPS &&
+		       p->outbounds[k].type != RB_OUT_DIRECT && p->outbounds[k].type != RB_OUT_WIREGUARD &&
+		       p->outbounds[k].type != RB_OUT_BLOCK) {
+			hops++;
+			k = p->outbounds[k].detour_idx;
+		}
+		if (hops > RB_MAX_CHAIN_HOPS) {
+			snprintf(path, sizeof(path), "outbounds.[%d].detour", i);
+			rb_cfg_error(e, elem_member(ls, i, "detour"), path,
+				     "detour chain of '%s' has more than %d proxy outbounds",
+				     p->outbounds[i].tag, RB_MAX_CHAIN_HOPS);
 		}
 	}
 }

@@ -18,6 +18,7 @@
 
 #define RB_MAX_INBOUNDS   64
 #define RB_MAX_OUTBOUNDS  64
+#define RB_MAX_CHAIN_HOPS 8   /* proxy outbounds in one detour chain (dataplane PROXY_MAX_HOPS) */
 #define RB_MAX_USERS      1024      /* per inbound */
 #define RB_CFG_USER_LEN   64        /* RFC 1929: 1..255; we keep 64 */
 #define RB_CFG_PASS_LEN   255

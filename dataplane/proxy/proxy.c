@@ -205,13 +205,7 @@ void proxy_sess_free(struct psess *s)
 	s->out = NULL;
 	if (s->xin && s->in_ops && s->in_ops->release)
 		s->in_ops->release(s);
-	for (unsigned i = 0; s->xout && i < s->n_hops; i++) {
-		const struct rb_outbound_ops *o =
-			proxy_outbound_ops[pl->cfg->outbounds[s->hops[i]].type];
-
-		if (o->release)
-			o->release(s);
-	}
+	proxy_layer_free(s);
 	proxy_http_ka_free(s);
 	ic->active--;
 	if (s->routed) {
@@ -275,51 +269,6 @@ static void relay_finish_check(struct psess *s)
 	}
 }
 
-/* The chain's stream transforms (proxy_priv.h): upward the inbound's unwrap,
- * then the routed outbound's wrap and its detours' (hops[] is innermost
- * first); downward the reverse.  A transform returns NULL when it keeps a
- * partial chunk (nothing to send yet) or, having set s->xform_err, failed. */
-static int relay_has_xform(const struct psess *s)
-{
-	const struct rb_cfg_proxy *p = s->pl->cfg;
-
-	if (s->in_ops->unwrap || s->in_ops->wrap)
-		return 1;
-	for (unsigned i = 0; i < s->n_hops; i++) {
-		const struct rb_outbound_ops *o = proxy_outbound_ops[p->outbounds[s->hops[i]].type];
-
-		if (o->wrap || o->unwrap)
-			return 1;
-	}
-	return 0;
-}
-
-static struct rte_mbuf *relay_xform(struct psess *s, int upward, struct rte_mbuf *m)
-{
-	const struct rb_cfg_proxy *p = s->pl->cfg;
-
-	if (upward) {
-		if (s->in_ops->unwrap && (m = s->in_ops->unwrap(s, m)) == NULL)
-			return NULL;
-		for (int i = s->n_hops - 1; i >= 0; i--) {
-			const struct rb_outbound_ops *o = proxy_outbound_ops[p->outbounds[s->hops[i]].type];
-
-			if (o->wrap && (m = o->wrap(s, m)) == NULL)
-				return NULL;
-		}
-		return m;
-	}
-	for (unsigned i = 0; i < s->n_hops; i++) {
-		const struct rb_outbound_ops *o = proxy_outbound_ops[p->outbounds[s->hops[i]].type];
-
-		if (o->unwrap && (m = o->unwrap(s, m)) == NULL)
-			return NULL;
-	}
-	if (s->in_ops->wrap)
-		m = s->in_ops->wrap(s, m);
-	return m;
-}
-
 /* Move what src has and dst can take; propagate EOF.  Returns -1 when the
  * session was freed. */
 static int pump(struct psess *s, int upward)
@@ -332,7 +281,7 @@ static int pump(struct psess *s, int upward)
 
 	if (src == NULL || dst == NULL)
 		return 0;
-	xf = relay_has_xform(s);
+	xf = proxy_layer_relay_has(s);
 	if (!upward && s->ka) {
 		int k = proxy_http_ka_head(s); /* the response head first (http_ka.c) */
 
@@ -378,7 +327,7 @@ static int pump(struct psess *s, int upward)
 					return -1;
 				continue; /* bytes after the response: dropped */
 			}
-			if (xf && (m = relay_xform(s, upward, m)) == NULL) {
+			if (xf && (m = proxy_layer_relay(s, upward, m)) == NULL) {
 				if (!s->xform_err)
 					continue; /* a partial chunk stays in the codec */
 				rb_count(s->pl->lc, RB_EV_PROXY_XFORM_ERR);
@@ -429,7 +378,8 @@ void proxy_start_relay(struct psess *s)
 	proxy_info_update(s, RB_CONN_RELAY);
 	proxy_http_ka_relay(s);
 	if (s->early) {
-		if (proxy_send(s->up, s->early, s->elen) != 0) {
+		/* the client's payload: sealed by the chain's transforms */
+		if (proxy_layer_send(s, s->n_hops, s->early, s->elen) != 0) {
 			proxy_sess_free(s);
 			return;
 		}
@@ -611,7 +561,8 @@ static void up_closed(struct tcp_conn *c, int err)
 		return;
 	s->up = NULL;
 	if (s->state != PS_RELAY && s->in_ops && s->cli) {
-		/* the upstream died during its handshake */
+		/* the upstream died during its handshake (as dial_failed counts) */
+		rb_count(s->pl->lc, RB_EV_PROXY_DIAL_FAIL);
 		s->pl->wk->out[s->outbound < RB_CONN_MAX_TAGS ? s->outbound : 0].dial_fail++;
 		if (proxy_reply(s, err ? err : -ECONNRESET) == 0) {
 			proxy_fail(s, RB_PERR_NONE);
@@ -740,6 +691,8 @@ void proxy_lcore_poll(struct rb_lcore *lc)
 				proxy_fail(s, (s->ka_idle || s->quiet) && s->blen == 0 ? RB_PERR_NONE
 									  : RB_PERR_TIMEOUT);
 			} else if (s->in_ops && s->cli) {
+				if (s->state >= PS_DIAL && s->state <= PS_OUT_HS)
+					rb_count(lc, RB_EV_PROXY_DIAL_FAIL); /* as dial_failed */
 				if (s->state >= PS_DIAL && s->outbound < RB_CONN_MAX_TAGS)
 					pl->wk->out[s->outbound].dial_fail++;
 				proxy_reply(s, -ETIMEDOUT);

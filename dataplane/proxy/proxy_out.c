@@ -137,25 +137,44 @@ static void rejected(struct psess *s)
 
 /* --------------------------------------------------------------- relay */
 
+/* The handshakes are through: what the last hop's server sent after its
+ * reply (in buf past `parsed`, then hs_rest; opened up to the client's
+ * level) belongs to the client, through the inbound's wrap when it has one. */
 static void upstream_ready(struct psess *s)
 {
-	/* With protocol hops the buffer holds the last hop's reply; without,
-	 * it still holds the client's request, whose extra bytes already went
-	 * to s->early: they must not be echoed to the client. */
+	/* Without protocol hops the buffer still holds the client's request,
+	 * whose extra bytes already went to s->early: not for the client. */
 	uint32_t left = s->n_hops ? s->blen - s->parsed : 0;
+	struct rte_mbuf *m = NULL, *rest = s->hs_rest;
+	uint32_t n;
 
-	if (proxy_reply(s, 0) != 0) {
-		proxy_fail(s, RB_PERR_NONE);
-		return;
+	s->hs_rest = NULL;
+	if (proxy_reply(s, 0) != 0)
+		goto fail;
+	if (left && (m = proxy_mbuf_from(s->pl->lc, s->buf + s->parsed, left)) == NULL)
+		goto fail;
+	if (rest && m && rte_pktmbuf_chain(m, rest) != 0)
+		goto fail;
+	if (rest && m == NULL)
+		m = rest;
+	rest = NULL;
+	if (m && s->in_ops->wrap && (m = s->in_ops->wrap(s, m)) == NULL && s->xform_err)
+		goto fail;
+	if (m) {
+		n = m->pkt_len;
+		if (s->cli == NULL)
+			rte_pktmbuf_free(m);
+		else if (tcp_write_mbuf(s->cli, m) == 0)
+			proxy_count_bytes(s, 0, n);
+		else
+			s->pend_down = m; /* the relay sends it first (and counts it) */
 	}
-	/* what the last hop's server sent after its reply belongs to the client */
-	if (left && proxy_send(s->cli, s->buf + s->parsed, left) != 0) {
-		proxy_fail(s, RB_PERR_NONE);
-		return;
-	}
-	if (left)
-		proxy_count_bytes(s, 0, left);
 	proxy_start_relay(s);
+	return;
+fail:
+	rte_pktmbuf_free(m);
+	rte_pktmbuf_free(rest);
+	proxy_fail(s, RB_PERR_NONE);
 }
 
 static void hop_start(struct psess *s)
@@ -174,7 +193,7 @@ static void hop_start(struct psess *s)
 		dst = s->target;
 	}
 	n = proxy_outbound_ops[o->type]->start(s, s->hop, &dst, out);
-	if (n < 0 || proxy_send(s->up, out, (size_t)n) != 0) {
+	if (n < 0 || proxy_layer_send(s, s->hop, out, (size_t)n) != 0) {
 		dial_failed(s, n < 0 ? n : -ENOBUFS);
 		return;
 	}
@@ -200,6 +219,106 @@ static int hops_start(struct psess *s)
 	}
 }
 
+/* Drop k bytes from the front of chain m; the rest, or NULL when none. */
+static struct rte_mbuf *mbuf_drop_front(struct rte_mbuf *m, uint32_t k)
+{
+	while (m && k && k >= m->data_len) {
+		struct rte_mbuf *next = m->next;
+
+		k -= m->data_len;
+		if (next) {
+			next->pkt_len = m->pkt_len - m->data_len;
+			next->nb_segs = (uint16_t)(m->nb_segs - 1);
+		}
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+		m = next;
+	}
+	if (m && k)
+		rte_pktmbuf_adj(m, (uint16_t)k);
+	if (m && m->pkt_len == 0) {
+		rte_pktmbuf_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+/* More upstream bytes for the current hop's handshake: into buf, opened
+ * by the hops below (through hs_rest, which is used up before the
+ * connection is read again).  0, or -1 when a hop below failed. */
+static int hs_fill(struct psess *s)
+{
+	while (s->blen < s->bcap) {
+		struct rte_mbuf *m = s->hs_rest;
+		const void *d;
+		uint32_t k;
+
+		if (m == NULL && !proxy_layer_xform(s, s->hop)) {
+			s->blen += (uint32_t)tcp_read_copy(s->up, s->buf + s->blen, s->bcap - s->blen);
+			return 0;
+		}
+		if (m == NULL) {
+			m = tcp_read(s->up, s->bcap - s->blen);
+			if (m == NULL)
+				return 0;
+			m = proxy_layer_unwrap(s, s->hop, m);
+			if (m == NULL) {
+				if (s->xform_err)
+					return -1;
+				continue; /* a partial record: read on */
+			}
+		}
+		k = m->pkt_len < s->bcap - s->blen ? m->pkt_len : s->bcap - s->blen;
+		d = rte_pktmbuf_read(m, 0, k, s->buf + s->blen);
+		if (d != s->buf + s->blen) /* contiguous in the first segment */
+			memcpy(s->buf + s->blen, d, k);
+		s->blen += k;
+		s->hs_rest = mbuf_drop_front(m, k);
+	}
+	return 0;
+}
+
+static int hs_more(const struct psess *s)
+{
+	return s->hs_rest || tcp_readable(s->up);
+}
+
+/* Hop s->hop's reply is in: what follows it in buf and hs_rest is
+ * level-hop bytes.  A hop that transforms the stream after its handshake
+ * (feed and unwrap: a TLS-like hop) opens them for the next level. */
+static int hop_through(struct psess *s)
+{
+	const struct rb_outbound_ops *ops =
+		proxy_outbound_ops[s->pl->cfg->outbounds[s->hops[s->hop]].type];
+	struct rte_mbuf *m = NULL;
+
+	memmove(s->buf, s->buf + s->parsed, s->blen - s->parsed);
+	s->blen -= s->parsed;
+	s->parsed = 0;
+	if (ops->unwrap == NULL || (s->blen == 0 && s->hs_rest == NULL))
+		return 0;
+	if (s->blen && (m = proxy_mbuf_from(s->pl->lc, s->buf, s->blen)) == NULL)
+		return -1;
+	if (m && s->hs_rest && rte_pktmbuf_chain(m, s->hs_rest) != 0) {
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	if (m == NULL)
+		m = s->hs_rest;
+	explicit_bzero(s->buf, s->blen);
+	s->blen = 0;
+	s->hs_rest = ops->unwrap(s, s->hop, m);
+	return s->hs_rest == NULL && s->xform_err ? -1 : 0;
+}
+
+/* The hops below could not open what the server sent (a wrong key, a
+ * server that is not one): the dial failed, by a failed transform. */
+static void hs_xform_failed(struct psess *s)
+{
+	rb_count(s->pl->lc, RB_EV_PROXY_XFORM_ERR);
+	dial_failed(s, -ECONNREFUSED);
+}
+
 void proxy_up_handshake_readable(struct psess *s)
 {
 	const struct rb_cfg_proxy *p = s->pl->cfg;
@@ -207,18 +326,18 @@ void proxy_up_handshake_readable(struct psess *s)
 	for (;;) {
 		const struct rb_outbound_ops *ops = proxy_outbound_ops[p->outbounds[s->hops[s->hop]].type];
 		uint8_t out[PROXY_HS_OUT_MAX];
-		size_t n, used = 0, outlen = 0;
+		size_t used = 0, outlen = 0;
 		int rc;
 
-		if (s->blen < s->bcap) {
-			n = tcp_read_copy(s->up, s->buf + s->blen, s->bcap - s->blen);
-			s->blen += (uint32_t)n;
+		if (hs_fill(s) != 0) {
+			hs_xform_failed(s);
+			return;
 		}
 		do {
 			rc = ops->feed(s, s->hop, s->buf + s->parsed, s->blen - s->parsed, &used,
 				       out, &outlen);
 			s->parsed += (uint32_t)used;
-			if (outlen && proxy_send(s->up, out, outlen) != 0)
+			if (outlen && proxy_layer_send(s, s->hop, out, outlen) != 0)
 				rc = RB_PARSE_ERR;
 		} while (rc == RB_PARSE_MORE && used > 0);
 		if (rc == RB_PARSE_ERR) {
@@ -230,23 +349,23 @@ void proxy_up_handshake_readable(struct psess *s)
 				dial_failed(s, -EPROTO);
 				return;
 			}
-			if (tcp_eof(s->up) && tcp_readable(s->up) == 0) {
-				dial_failed(s, -ECONNRESET);
+			if (!hs_more(s)) {
+				if (tcp_eof(s->up))
+					dial_failed(s, -ECONNRESET);
 				return;
 			}
-			if (tcp_readable(s->up) == 0)
-				return;
 			continue;
 		}
 		/* this hop is through: keep the rest for the next one (or the client) */
-		memmove(s->buf, s->buf + s->parsed, s->blen - s->parsed);
-		s->blen -= s->parsed;
-		s->parsed = 0;
+		if (hop_through(s) != 0) {
+			hs_xform_failed(s);
+			return;
+		}
 		if (++s->hop == s->n_hops) {
 			upstream_ready(s);
 			return;
 		}
-		if (hops_start(s) || (s->blen == 0 && tcp_readable(s->up) == 0))
+		if (hops_start(s) || (s->blen == 0 && !hs_more(s)))
 			return;
 	}
 }

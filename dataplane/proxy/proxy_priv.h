@@ -28,7 +28,7 @@
 #include "rb_conn_info.h"
 #include "rb_route_api.h"
 
-#define PROXY_MAX_HOPS     8
+#define PROXY_MAX_HOPS     RB_MAX_CHAIN_HOPS /* config checks chains against it */
 #define PROXY_HS_OUT_MAX   640      /* one handshake message we send */
 #define PROXY_UP_BUF       1024     /* outbound handshake replies */
 
@@ -57,16 +57,24 @@ struct rb_inbound_ops {
 
 struct rb_outbound_ops {
 	const char *name;
-	/* Begin the handshake toward dst over the stream: write the first
-	 * message into out, return its length (0: nothing to send yet, < 0 error). */
+	/* Begin hop `hop`'s handshake toward dst: write the first message
+	 * into out, return its length (0: nothing to send yet, < 0 error).
+	 * What it sends is level-`hop` bytes (proxy_layer.c): the core seals
+	 * them through the hops below. */
 	int (*start)(struct psess *s, int hop, const struct rb_dest *dst, uint8_t *out);
-	/* Upstream bytes; like rb_inbound_ops.feed, messages to send in out. */
+	/* Upstream bytes, opened up to this hop's level; like
+	 * rb_inbound_ops.feed, messages to send in out. */
 	int (*feed)(struct psess *s, int hop, const uint8_t *buf, size_t len, size_t *used,
 		    uint8_t *out, size_t *outlen);
-	struct rte_mbuf *(*wrap)(struct psess *s, struct rte_mbuf *m);
-	struct rte_mbuf *(*unwrap)(struct psess *s, struct rte_mbuf *m);
-	/* Free the protocol's state (s->xout) with the session; NULL = none. */
-	void (*release)(struct psess *s);
+	/* Stream transform of a hop (NULL = identity): wrap turns the bytes of
+	 * the level above into this hop's (seal), unwrap the reverse.  Each
+	 * takes m; NULL means a partial chunk kept in the hop's state or, with
+	 * s->xform_err set, a failure.  State: *proxy_hop_state(s, hop). */
+	struct rte_mbuf *(*wrap)(struct psess *s, int hop, struct rte_mbuf *m);
+	struct rte_mbuf *(*unwrap)(struct psess *s, int hop, struct rte_mbuf *m);
+	/* Free the hop's state (*proxy_hop_state(s, hop), non-NULL) with the
+	 * session; NULL = none. */
+	void (*release)(struct psess *s, int hop);
 };
 /* An outbound whose feed is NULL (Shadowsocks) waits for no reply: its hop
  * is through once start() has sent its header. */
@@ -128,8 +136,12 @@ struct psess {
 		struct rb_http_srv http;
 	} in;
 	union proxy_out_state *out;     /* protocol outbound client; NULL for direct */
-	void *xin, *xout;               /* stream-transform state of the inbound / an
-					 * outbound hop (Shadowsocks), freed by release */
+	void *xin;                      /* stream-transform state of the inbound, freed by
+					 * its release */
+	void **xhop;                    /* per-hop state of the chain's outbounds
+					 * (proxy_hop_state), NULL until one needs it */
+	struct rte_mbuf *hs_rest;       /* OUT_HS: upstream bytes opened by the hops
+					 * below, not yet in buf (proxy_layer.c) */
 	struct rb_proxy_request req;
 	struct rb_route_result route;
 	struct rb_dest target;          /* final destination after overrides */
@@ -196,6 +208,35 @@ int proxy_reply(struct psess *s, int err);
 /* PS_SNIFF: client bytes arrived, or the sniff time is over (timeout). */
 void proxy_sniff_input(struct psess *s, int timeout);
 void proxy_cfg_host_dest(const struct rb_cfg_host *h, uint16_t port, struct rb_dest *d);
+
+/* proxy_layer.c: the chain as layered streams.  Level k is the byte stream
+ * hop k speaks (level 0: the TCP connection to hops[0]'s server; level
+ * n_hops: the client's payload); hop k's wrap turns level k + 1 bytes into
+ * level k bytes, its unwrap the reverse.  Hops without transforms cost
+ * nothing: a chain without any relays mbufs as they are (zero-copy). */
+/* Hop `hop`'s state slot (NULL without memory). */
+void **proxy_hop_state(struct psess *s, int hop);
+/* Has a hop below `level` a transform? */
+int proxy_layer_xform(const struct psess *s, int level);
+/* Level-`level` bytes to level 0 (wraps of hops level-1 .. 0) / level-0
+ * bytes up to `level` (unwraps of hops 0 .. level-1).  Take m; NULL: kept
+ * (partial chunk) or failed (s->xform_err). */
+struct rte_mbuf *proxy_layer_wrap(struct psess *s, int level, struct rte_mbuf *m);
+struct rte_mbuf *proxy_layer_unwrap(struct psess *s, int level, struct rte_mbuf *m);
+/* Send level-`level` bytes upstream (a hop's handshake, early data):
+ * copied (no transform below) or sealed through the hops below.  Takes m
+ * in the _mbuf form.  0 or -errno (-EIO: a transform failed). */
+int proxy_layer_send(struct psess *s, int level, const void *p, size_t n);
+int proxy_layer_send_mbuf(struct psess *s, int level, struct rte_mbuf *m);
+/* The relay's transforms (proxy.c pump): upward the inbound's unwrap, then
+ * the chain's wraps; downward the chain's unwraps, then the inbound's wrap.
+ * relay_has: any of them at all (else mbufs move untouched). */
+int proxy_layer_relay_has(const struct psess *s);
+struct rte_mbuf *proxy_layer_relay(struct psess *s, int upward, struct rte_mbuf *m);
+/* Bytes p[0..n) as a new chain (NULL without mbufs, counted). */
+struct rte_mbuf *proxy_mbuf_from(struct rb_lcore *lc, const void *p, size_t n);
+/* Free the hops' states and hs_rest (from proxy_sess_free). */
+void proxy_layer_free(struct psess *s);
 
 /* udp_relay.c: SOCKS5 UDP ASSOCIATE (RFC 1928 7) and the lcore's UDP NAT
  * sessions.  The request is complete: bind the relay port, answer the

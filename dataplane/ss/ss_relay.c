@@ -277,6 +277,28 @@ static struct rte_mbuf *obuf_done(struct obuf *o)
 	return o->head;
 }
 
+/* Copy up to SS_LIN_MAX bytes of the chain from (*seg, *off) into
+ * sl->tmp_in and advance past them; how many (0 at the end). */
+static size_t gather(struct ss_lcore *sl, const struct rte_mbuf **seg, uint32_t *off)
+{
+	size_t lin = 0;
+
+	while (*seg && lin < SS_LIN_MAX) {
+		uint32_t k = (*seg)->data_len - *off;
+
+		if (k > SS_LIN_MAX - lin)
+			k = (uint32_t)(SS_LIN_MAX - lin);
+		memcpy(sl->tmp_in + lin, rte_pktmbuf_mtod_offset(*seg, const uint8_t *, *off), k);
+		lin += k;
+		*off += k;
+		if (*off == (*seg)->data_len) {
+			*seg = (*seg)->next;
+			*off = 0;
+		}
+	}
+	return lin;
+}
+
 struct rte_mbuf *ss_mbuf_seal(struct rb_lcore *lc, struct ss_lcore *sl, struct ss_cipher *c,
 			      struct rte_mbuf *m, int *err)
 {
@@ -286,23 +308,9 @@ struct rte_mbuf *ss_mbuf_seal(struct rb_lcore *lc, struct ss_lcore *sl, struct s
 
 	*err = 0;
 	while (seg) {
-		size_t lin = 0;
+		size_t lin = gather(sl, &seg, &off); /* up to SS_LIN_MAX bytes of plaintext */
 		long n;
 
-		/* gather up to SS_LIN_MAX bytes of plaintext */
-		while (seg && lin < SS_LIN_MAX) {
-			uint32_t k = seg->data_len - off;
-
-			if (k > SS_LIN_MAX - lin)
-				k = (uint32_t)(SS_LIN_MAX - lin);
-			memcpy(sl->tmp_in + lin, rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), k);
-			lin += k;
-			off += k;
-			if (off == seg->data_len) {
-				seg = seg->next;
-				off = 0;
-			}
-		}
 		if (lin == 0)
 			break;
 		n = ss_enc(lc->aead, c, sl->tmp_in, lin, sl->tmp_out);
@@ -332,23 +340,10 @@ struct rte_mbuf *ss_mbuf_open(struct rb_lcore *lc, struct ss_lcore *sl, struct s
 
 	*err = 0;
 	while (seg) {
-		size_t lin = 0, done = 0;
+		/* up to SS_LIN_MAX bytes: whole chunks are then opened in
+		 * place, their payloads in one batch */
+		size_t lin = gather(sl, &seg, &off), done = 0;
 
-		/* gather up to SS_LIN_MAX bytes: whole chunks are then opened
-		 * in place, their payloads in one batch */
-		while (seg && lin < SS_LIN_MAX) {
-			uint32_t k = seg->data_len - off;
-
-			if (k > SS_LIN_MAX - lin)
-				k = (uint32_t)(SS_LIN_MAX - lin);
-			memcpy(sl->tmp_in + lin, rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), k);
-			lin += k;
-			off += k;
-			if (off == seg->data_len) {
-				seg = seg->next;
-				off = 0;
-			}
-		}
 		while (done < lin) {
 			size_t used = 0, prod = 0;
 			int rc = ss_dec(lc->aead, c, sl->tmp_in + done, lin - done, &used, sl->tmp_out,

@@ -291,10 +291,21 @@ static const struct bad_case {
 	  { "inbounds.[0].method: expected a method name, got an integer",
 	    "inbounds.[0].probe_timeout: 'soon' is not a duration" } },
 #undef SSIN
+	/* protocol outbounds stack through shadowsocks hops (socks over ss over
+	 * socks ...), up to 8 of them; a ninth, and loops through one, are errors */
 	{ DP("") "outbounds = ( { type = \"shadowsocks\"; tag = \"ss\"; server = \"10.0.0.2\"; server_port = 8388; method = \"none\"; },\n"
-	  "  { type = \"socks\"; tag = \"s\"; server = \"10.0.0.3\"; server_port = 1080; detour = \"ss\"; },\n"
-	  "  { type = \"shadowsocks\"; tag = \"ss2\"; server = \"10.0.0.4\"; server_port = 8388; method = \"aes-128-gcm\"; password = \"p\"; detour = \"s\"; } );\n", 1,
-	  { "t.cfg:3: outbounds.[1].detour: a socks outbound through the shadowsocks outbound 'ss' is not yet supported" } },
+	  "  { type = \"socks\"; tag = \"s0\"; server = \"10.0.0.3\"; server_port = 1080; detour = \"s1\"; },\n"
+	  "  { type = \"socks\"; tag = \"s1\"; server = \"10.0.0.4\"; server_port = 1080; detour = \"s2\"; },\n"
+	  "  { type = \"socks\"; tag = \"s2\"; server = \"10.0.0.5\"; server_port = 1080; detour = \"s3\"; },\n"
+	  "  { type = \"socks\"; tag = \"s3\"; server = \"10.0.0.6\"; server_port = 1080; detour = \"s4\"; },\n"
+	  "  { type = \"socks\"; tag = \"s4\"; server = \"10.0.0.7\"; server_port = 1080; detour = \"s5\"; },\n"
+	  "  { type = \"socks\"; tag = \"s5\"; server = \"10.0.0.8\"; server_port = 1080; detour = \"s6\"; },\n"
+	  "  { type = \"socks\"; tag = \"s6\"; server = \"10.0.0.9\"; server_port = 1080; detour = \"s7\"; },\n"
+	  "  { type = \"socks\"; tag = \"s7\"; server = \"10.0.0.10\"; server_port = 1080; detour = \"ss\"; },\n"
+	  "  { type = \"http\"; tag = \"h\"; server = \"10.0.0.20\"; server_port = 3128; detour = \"ss2\"; },\n"
+	  "  { type = \"shadowsocks\"; tag = \"ss2\"; server = \"10.0.0.21\"; server_port = 8388; method = \"aes-128-gcm\"; password = \"p\"; detour = \"h\"; } );\n", 2,
+	  { "t.cfg:3: outbounds.[1].detour: detour chain of 's0' has more than 8 proxy outbounds",
+	    "t.cfg:11: outbounds.[9].detour: detour chain of 'h' loops" } },
 	{ DP("") "outbounds = ( { type = \"shadowsocks\"; tag = \"ss\"; server = \"10.0.0.2\"; method = \"aes-128-gcm\"; password = \"\"; } );\n", 2,
 	  { "outbounds.[0].server_port: missing required key", "outbounds.[0].password: must not be empty" } },
 	{ DP("") "route = ( );\ndns = 1;\n", 2,
