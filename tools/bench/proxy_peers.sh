@@ -13,43 +13,42 @@
 # (RB_DP_KERNEL=1), pinned to CPU 1 with taskset.  Figures per proxy:
 #   MB/s   curl download of BENCH_MB MiB (default 100), best byte-exact run of
 #          BENCH_RUNS (3); stalled or corrupt runs are shown as not ok
+#   core MB/s  that download's MiB per CPU second of the proxy: ringbox's
+#          worker busy seconds, a peer's process-tree CPU time
 #   conn/s connect + handshake + one GET + close, BENCH_CONC (8) at a time,
 #          for BENCH_SECS (5) seconds
 # then ratios ringbox/peer.  Informational: no pass/fail.  Needs root, nginx,
 # danted, microsocks, tinyproxy, curl; RB_BUILD picks the build directory.
+# The driver, the download measure and the ringbox set-up are peers_lib.sh's.
 #   RB_BUILD=build tools/bench/proxy_peers.sh
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-LIB=$HERE/../../tests/integration
+. "$HERE/peers_lib.sh"
 
 if [ "${1:-}" != --one ]; then
-	out=$(mktemp)
-	trap 'rm -f "$out"' EXIT
-	for mode in ringbox peers; do
-		RB_TEST_NAME=proxy_peers_$mode bash "$0" --one "$mode" | tee -a "$out" | grep -v '^RESULT' ||
-			true
-	done
-	awk '
-	$1 == "RESULT" { mbps[$2] = $3; okr[$2] = $4; cps[$2] = $5; n++ }
+	pl_main "$0" '
+	$1 == "RESULT" { mbps[$2] = $3; okr[$2] = $4; core[$2] = $5; cps[$2] = $6; n++ }
 	function ratio(a, b) { return (b + 0 > 0 && a + 0 > 0) ? sprintf("%.2fx", a / b) : "n/a" }
 	END {
 		if (!n) { print "no results"; exit 1 }
-		printf "%-18s %10s %8s %10s\n", "proxy", "MB/s", "runs ok", "conn/s"
-		for (k in mbps) printf "%-18s %10s %8s %10s\n", k, mbps[k], okr[k], cps[k]
-		printf "\nringbox-socks5 / dante:      throughput %s, conn/s %s\n",
-			ratio(mbps["ringbox-socks5"], mbps["dante"]), ratio(cps["ringbox-socks5"], cps["dante"])
+		printf "%-18s %10s %8s %10s %10s\n", "proxy", "MB/s", "runs ok", "core MB/s", "conn/s"
+		for (k in mbps) printf "%-18s %10s %8s %10s %10s\n", k, mbps[k], okr[k], core[k], cps[k]
+		print "(core MB/s: MiB per CPU second of the proxy: ringbox, the smaller of the busy seconds and the CPU time of its worker lcore; a peer, the user + system time of its process tree)"
+		printf "\nringbox-socks5 / dante:      throughput %s (per core %s), conn/s %s\n",
+			ratio(mbps["ringbox-socks5"], mbps["dante"]), ratio(core["ringbox-socks5"], core["dante"]),
+			ratio(cps["ringbox-socks5"], cps["dante"])
 		printf "ringbox-socks5 / microsocks: throughput %s, conn/s %s\n",
 			ratio(mbps["ringbox-socks5"], mbps["microsocks"]), ratio(cps["ringbox-socks5"], cps["microsocks"])
 		printf "ringbox-http / tinyproxy:    throughput %s, conn/s %s\n",
 			ratio(mbps["ringbox-http"], mbps["tinyproxy"]), ratio(cps["ringbox-http"], cps["tinyproxy"])
-	}' "$out"
-	exit 0
+	}' ringbox peers
+	exit $?
 fi
 
 MODE=$2
 [ "$MODE" = peers ] && export RB_DP_KERNEL=1
-. "$LIB/lib.sh"
-. "$LIB/proxy_lib.sh"
+. "$PL_LIB/lib.sh"
+. "$PL_LIB/proxy_lib.sh"
 rb_init
 rb_require_cmd curl nginx taskset
 PX_BIG=${BENCH_MB:-100}
@@ -59,29 +58,6 @@ CONC=${BENCH_CONC:-8}
 rb_topo_two_hosts
 P=$RB_DP_CLI_IP4
 URL=http://$RB_SRV_IP4:8080
-
-# throughput: "MB/s ok/runs": the best of RUNS downloads of big.bin that
-# arrived byte-exact; a run that stalls (under 1 MiB/s for 10 s) or
-# mismatches does not count
-tput() { # name curl-proxy-args...
-	local name=$1 best=0 ok=0 r sp sum
-	shift
-	for ((r = 0; r < RUNS; r++)); do
-		# the body streams into sha256sum (no disk in the path)
-		sum=$(ip netns exec "$RB_NS_CLI" curl -sS --max-time 120 --speed-limit 1048576 \
-			--speed-time 10 "$@" -o - -w '%{stderr}SPEED %{speed_download}\n' "$URL/big.bin" \
-			2>"$RB_TMP/curl.err" | sha256sum | cut -d' ' -f1)
-		sp=$(awk '$1 == "SPEED" { print $2 }' "$RB_TMP/curl.err")
-		if [ "$sum" != "$PX_BIG_SHA" ] || [ -z "$sp" ]; then
-			rb_note "$name: run $r failed or not byte-exact: $(grep -v '^SPEED' "$RB_TMP/curl.err" | tail -n 1)"
-			continue
-		fi
-		ok=$((ok + 1))
-		sp=${sp%.*}
-		[ "$sp" -gt "$best" ] && best=$sp
-	done
-	awk -v b="$best" -v ok="$ok" -v n="$RUNS" 'BEGIN { printf "%.1f %d/%d", b / 1048576, ok, n }'
-}
 
 # connections per second: connect, handshake (socks5 or http CONNECT), GET /, close
 cps() { # kind port
@@ -122,26 +98,19 @@ PY
 }
 
 if [ "$MODE" = ringbox ]; then
-	PX_CTL=$(px_control_cfg)
-	PX_SOCK=$RB_TMP/run/ctl.sock
-	px_config "
-$PX_CTL
-inbounds = (
+	pl_ringbox_start "inbounds = (
   { type = \"socks\"; tag = \"socks-in\"; listen = \"$P\"; listen_port = 1080; },
   { type = \"http\"; tag = \"http-in\"; listen = \"$P\"; listen_port = 3128; }
 );
-outbounds = ( { type = \"direct\"; tag = \"direct\"; } );
-"
-	rb_dp_start --eal "-m 768"
-	px_control_start
-	px_nginx_start
+outbounds = ( { type = \"direct\"; tag = \"direct\"; } );"
 	px_wait_proxy "socks5://$P:1080"
+	PL_COST=pl_rb_cost
 	# conn/s first: a stalled download can leave the dataplane unable to
 	# serve anyone (see the notes on issue 5)
 	c5=$(cps socks5 1080)
 	ch=$(cps http 3128)
-	echo "RESULT ringbox-socks5 $(tput ringbox-socks5 -x "socks5://$P:1080") $c5"
-	echo "RESULT ringbox-http $(tput ringbox-http -p -x "http://$P:3128") $ch"
+	echo "RESULT ringbox-socks5 $(pl_tput ringbox-socks5 -x "socks5://$P:1080") $c5"
+	echo "RESULT ringbox-http $(pl_tput ringbox-http -p -x "http://$P:3128") $ch"
 	rb_dp_stop
 	rb_pass "ringbox measured"
 fi
@@ -170,13 +139,20 @@ ConnectPort 8080
 CONF
 rb_bg "$RB_TMP/danted.out" ip netns exec "$RB_NS_DP" taskset -c 1 danted -f "$RB_TMP/danted.conf" \
 	-p "$RB_TMP/danted.pid"
+D_PID=$RB_BG_PID
 rb_bg "$RB_TMP/micro.out" ip netns exec "$RB_NS_DP" taskset -c 1 microsocks -i "$P" -p 1091
+M_PID=$RB_BG_PID
 rb_bg "$RB_TMP/tiny.out" ip netns exec "$RB_NS_DP" taskset -c 1 tinyproxy -d -c "$RB_TMP/tinyproxy.conf"
+T_PID=$RB_BG_PID
 for port in 1090 1091 1092; do
 	rb_wait_for 5 ip netns exec "$RB_NS_CLI" bash -c "exec 3<>/dev/tcp/$P/$port" ||
 		rb_fail "peer on $port did not come up"
 done
-echo "RESULT dante $(tput dante -x "socks5://$P:1090") $(cps socks5 1090)"
-echo "RESULT microsocks $(tput microsocks -x "socks5://$P:1091") $(cps socks5 1091)"
-echo "RESULT tinyproxy $(tput tinyproxy -p -x "http://$P:1092") $(cps http 1092)"
+# core MB/s: the CPU of the peer's whole process tree (dante forks children)
+PL_COST="rb_proc_cpu_seconds $D_PID"
+echo "RESULT dante $(pl_tput dante -x "socks5://$P:1090") $(cps socks5 1090)"
+PL_COST="rb_proc_cpu_seconds $M_PID"
+echo "RESULT microsocks $(pl_tput microsocks -x "socks5://$P:1091") $(cps socks5 1091)"
+PL_COST="rb_proc_cpu_seconds $T_PID"
+echo "RESULT tinyproxy $(pl_tput tinyproxy -p -x "http://$P:1092") $(cps http 1092)"
 rb_pass "peers measured"

@@ -2,140 +2,184 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # tools/bench/ss_peers.sh: the ringbox `shadowsocks` inbound against
 # shadowsocks-libev's ss-server on the veth testbed, in one run, with the
-# same client (ss-local in cli, curl through its SOCKS5 port), the same
-# origin (nginx in srv) and the same namespaces (tests/integration/lib.sh):
+# same client, the same origin (nginx in srv) and the same namespaces
+# (tests/integration/lib.sh, tools/bench/peers_lib.sh).  The relay under
+# test is on CPU 1 in both: ringbox's worker lcore, or ss-server pinned
+# there with taskset; the load source, curl and nginx are on CPU 0.
 #
-#   ss-local -> ringbox shadowsocks inbound -> direct -> nginx
-#   ss-local -> ss-server (dp namespace, kernel forwarding, CPU 1) -> nginx
-#
-# per method (BENCH_METHODS, default aes-128-gcm aes-256-gcm
-# chacha20-ietf-poly1305).  ringbox's worker runs on CPU 1, ss-server is
-# pinned there with taskset; ss-local and curl are the same in both.
-# Figure: MB/s of a BENCH_MB MiB (default 64) download, best byte-exact run
-# of BENCH_RUNS (2); then ratios ringbox/ss-server per method and against
-# ss-server's fastest method (libev's aes-128-gcm is mbedTLS, slow).
-# ringbox uses af_packet ports (RB_DRIVER): over af_xdp a bulk transfer
-# stalls in the PMD (tests/integration/test_tcp_echo_bulk.sh).
-# Informational: no pass/fail.  Needs root, nginx, shadowsocks-libev, curl.
+# The load source (BENCH_CLIENT):
+#   ringbox (default)  a second ringbox in cli, a socks inbound per method
+#       routed to a shadowsocks outbound per method (the project's codec,
+#       intel-ipsec-mb), curl in a gen namespace behind it:
+#         gen curl -> [cli: client ringbox, socks in -> ss out] -> relay -> srv nginx
+#   ss-local  shadowsocks-libev's ss-local in cli and curl through it (the
+#       old set-up: ss-local and curl bound both relays, the ratio says
+#       little about the relay core).
+# Per method (BENCH_METHODS, default aes-128-gcm aes-256-gcm
+# chacha20-ietf-poly1305, both relays; BENCH_RB_ONLY, default
+# 2022-blake3-aes-128-gcm, ringbox alone: ss-server has no 2022 ciphers):
+#   MB/s      the best byte-exact run of BENCH_RUNS (2) downloads of BENCH_MB
+#             MiB (64)
+#   core MB/s that run's MiB over the CPU seconds it cost the relay under
+#             test: ringbox, the smaller of its worker's busy seconds
+#             (iterations that moved packets, ringbox_lcore_busy_seconds_total,
+#             rdtsc: on a loaded machine it counts preemption inside an
+#             iteration too) and the worker thread's CPU time (idle polls
+#             included): both overstate the cost; ss-server, its user +
+#             system CPU time (lib.sh rb_proc_cpu_seconds; softirq work
+#             outside its syscalls is not counted, which flatters ss-server)
+# then ratios ringbox/ss-server per method (goal of issue 6: >= 4x per
+# core), and the load average.  ringbox uses af_packet ports (RB_DRIVER):
+# over af_xdp a bulk transfer stalls in the PMD.  Informational: no
+# pass/fail.  Needs root, nginx, shadowsocks-libev, curl.
 #   RB_BUILD=build tools/bench/ss_peers.sh
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-LIB=$HERE/../../tests/integration
+. "$HERE/peers_lib.sh"
 METHODS=${BENCH_METHODS:-aes-128-gcm aes-256-gcm chacha20-ietf-poly1305}
+RB_ONLY=${BENCH_RB_ONLY-2022-blake3-aes-128-gcm}
+CLIENT=${BENCH_CLIENT:-ringbox}
 export RB_DRIVER=${RB_DRIVER:-af_packet}
 
 if [ "${1:-}" != --one ]; then
-	out=$(mktemp)
-	trap 'rm -f "$out"' EXIT
-	for mode in ringbox peers; do
-		RB_TEST_NAME=ss_peers_$mode bash "$0" --one "$mode" | tee -a "$out" | grep -v '^RESULT' ||
-			true
-	done
-	awk -v methods="$METHODS" '
-	$1 == "RESULT" { v[$2 " " $3] = $4; ok[$2 " " $3] = $5; n++ }
+	echo "== Shadowsocks relay: ringbox vs ss-server (load source: $CLIENT; relay on CPU 1)"
+	export PL_METHODS="$METHODS $RB_ONLY"
+	pl_main "$0" '
+	$1 == "RESULT" { k = $2 " " $3; v[k] = $4; ok[k] = $5; core[k] = $6; n++ }
 	function ratio(a, b) { return (b + 0 > 0 && a + 0 > 0) ? sprintf("%.2fx", a / b) : "n/a" }
 	END {
 		if (!n) { print "no results"; exit 1 }
-		nm = split(methods, m, " ")
+		nm = split(ENVIRON["PL_METHODS"], m, " ")
 		best = 0
 		for (i = 1; i <= nm; i++) if (v["ss-server " m[i]] + 0 > best) { best = v["ss-server " m[i]] + 0; bm = m[i] }
-		printf "%-26s %14s %8s %14s %8s %10s %12s\n", "method", "ringbox MB/s", "runs", "ss-server MB/s", "runs", "ratio", "vs best"
+		printf "%-24s %9s %5s %9s | %9s %5s %9s | %7s %7s %8s\n", "method", "ringbox", "runs",
+			"core", "ss-server", "runs", "core", "ratio", "core", "vs best"
+		printf "%-24s %9s %5s %9s | %9s %5s %9s | %7s %7s %8s\n", "", "MB/s", "", "MB/s", "MB/s",
+			"", "MB/s", "MB/s", "MB/s", "MB/s"
 		for (i = 1; i <= nm; i++) {
-			r = v["ringbox " m[i]]; s = v["ss-server " m[i]]
-			printf "%-26s %14s %8s %14s %8s %10s %12s\n", m[i], r, ok["ringbox " m[i]], s,
-				ok["ss-server " m[i]], ratio(r, s), ratio(r, best)
+			r = "ringbox " m[i]; s = "ss-server " m[i]
+			printf "%-24s %9s %5s %9s | %9s %5s %9s | %7s %7s %8s\n", m[i], v[r], ok[r], core[r],
+				(s in v) ? v[s] : "-", (s in v) ? ok[s] : "-", (s in v) ? core[s] : "-",
+				ratio(v[r], v[s]), ratio(core[r], core[s]), ratio(v[r], best)
 		}
-		printf "\n(\"vs best\": against ss-server with its fastest method here, %s)\n", bm
-	}' "$out"
-	exit 0
+		printf "(core: MiB per CPU second of the relay under test; \"vs best\": against ss-server with its fastest method, %s; goal: ringbox >= 4x ss-server per core)\n", bm
+	}' ringbox peers
+	exit $?
 fi
 
 MODE=$2
 [ "$MODE" = peers ] && export RB_DP_KERNEL=1
-. "$LIB/lib.sh"
-. "$LIB/proxy_lib.sh"
+. "$PL_LIB/lib.sh"
+. "$PL_LIB/proxy_lib.sh"
 rb_init
-rb_require_cmd curl nginx taskset ss-local ss-server
+rb_require_cmd curl nginx taskset
+[ "$CLIENT" = ss-local ] && rb_require_cmd ss-local
+[ "$MODE" = peers ] && rb_require_cmd ss-server
 PX_BIG=${BENCH_MB:-64}
 RUNS=${BENCH_RUNS:-2}
 rb_topo_two_hosts
 P=$RB_DP_CLI_IP4
 URL=http://$RB_SRV_IP4:8080
 PW="bench-$RANDOM$RANDOM"
+# 2022: the key itself (base64), fresh per run
+PSK16=$(head -c 16 /dev/urandom | base64)
+PSK32=$(head -c 32 /dev/urandom | base64)
+pw_of() { # method
+	case $1 in
+	2022-blake3-aes-128-gcm) echo "$PSK16" ;;
+	2022-*) echo "$PSK32" ;;
+	*) echo "$PW" ;;
+	esac
+}
+# The methods this mode measures: ss-server (and ss-local) have no 2022.
+MS=($METHODS)
+[ "$MODE" = ringbox ] && [ "$CLIENT" = ringbox ] && MS+=($RB_ONLY)
 
-# "MB/s ok/runs": best of RUNS byte-exact downloads through SOCKS port $1
-tput() { # name socks-port
-	local name=$1 best=0 ok=0 r sp sum
-	for ((r = 0; r < RUNS; r++)); do
-		sum=$(ip netns exec "$RB_NS_CLI" curl -sS --max-time 120 --speed-limit 1048576 \
-			--speed-time 10 --socks5-hostname "127.0.0.1:$2" -o - \
-			-w '%{stderr}SPEED %{speed_download}\n' "$URL/big.bin" \
-			2>"$RB_TMP/curl.err" | sha256sum | cut -d' ' -f1)
-		sp=$(awk '$1 == "SPEED" { print $2 }' "$RB_TMP/curl.err")
-		if [ "$sum" != "$PX_BIG_SHA" ] || [ -z "$sp" ]; then
-			rb_note "$name: run $r failed or not byte-exact: $(grep -v '^SPEED' "$RB_TMP/curl.err" | tail -n 1)"
-			continue
-		fi
-		ok=$((ok + 1))
-		sp=${sp%.*}
-		[ "$sp" -gt "$best" ] && best=$sp
-	done
-	awk -v b="$best" -v ok="$ok" -v n="$RUNS" 'BEGIN { printf "%.1f %d/%d", b / 1048576, ok, n }'
+# nginx's master and workers on CPU 0, with the load source
+pin_nginx() {
+	local m
+	m=$(cat "$RB_TMP/nginx/nginx.pid" 2>/dev/null) || return 0
+	for p in $m $(pgrep -P "$m"); do taskset -a -p -c 0 "$p" >/dev/null 2>&1; done
 }
 
-local_port=1090
-# ss-local in cli toward $P:$2 with method $1; its SOCKS port in SSL
-ss_local() { # method server-port
-	SSL=$local_port
-	local_port=$((local_port + 1))
-	rb_bg "$RB_TMP/ss-local-$SSL.log" ip netns exec "$RB_NS_CLI" ss-local -s "$P" -p "$2" \
-		-b 127.0.0.1 -l "$SSL" -m "$1" -k "$PW"
-	rb_wait_for 5 ip netns exec "$RB_NS_CLI" bash -c "exec 3<>/dev/tcp/127.0.0.1/$SSL" ||
-		rb_fail "ss-local $1 did not start"
-}
-
-port=8388
+# ---- the relay under test, a port per method from 8388 ----
 if [ "$MODE" = ringbox ]; then
 	ins= sep=
-	for m in $METHODS; do
-		ins+="$sep{ type = \"shadowsocks\"; tag = \"ss-$m\"; listen = \"$P\"; listen_port = $port;
-    method = \"$m\"; password = \"$PW\"; }"
+	for i in "${!MS[@]}"; do
+		ins+="$sep{ type = \"shadowsocks\"; tag = \"ss-$i\"; listen = \"$P\"; listen_port = $((8388 + i));
+    network = \"tcp\"; method = \"${MS[i]}\"; password = \"$(pw_of "${MS[i]}")\"; }"
 		sep=",
   "
-		port=$((port + 1))
 	done
-	PX_CTL=$(px_control_cfg)
-	PX_SOCK=$RB_TMP/run/ctl.sock
-	px_config "
-$PX_CTL
+	pl_ringbox_start "inbounds = (
+  $ins
+);
+outbounds = ( { type = \"direct\"; tag = \"direct\"; } );"
+	PL_COST=pl_rb_cost
+else
+	px_nginx_start
+	SS_PIDS=()
+	for i in "${!MS[@]}"; do
+		rb_bg "$RB_TMP/ss-server-$i.out" ip netns exec "$RB_NS_DP" taskset -c 1 ss-server -s "$P" \
+			-p $((8388 + i)) -m "${MS[i]}" -k "$PW"
+		SS_PIDS+=("$RB_BG_PID")
+		rb_wait_for 5 ip netns exec "$RB_NS_CLI" bash -c "exec 3<>/dev/tcp/$P/$((8388 + i))" ||
+			rb_fail "ss-server ${MS[i]} did not come up"
+	done
+fi
+pin_nginx
+
+# ---- the load source: per method i, a SOCKS5 port for curl ----
+if [ "$CLIENT" = ringbox ]; then
+	pl_gen_topo
+	pl_client_ctl_init
+	ins= outs= rules= sep=
+	for i in "${!MS[@]}"; do
+		ins+="$sep{ type = \"socks\"; tag = \"s$i\"; listen = \"$PL_GEN_NET.1\"; listen_port = $((1080 + i)); }"
+		outs+="$sep{ type = \"shadowsocks\"; tag = \"o$i\"; server = \"$P\"; server_port = $((8388 + i));
+    network = \"tcp\"; method = \"${MS[i]}\"; password = \"$(pw_of "${MS[i]}")\"; }"
+		rules+="$sep{ inbound = \"s$i\"; outbound = \"o$i\"; }"
+		sep=",
+  "
+	done
+	cat >"$RB_TMP/client.cfg" <<CFG
+log = { level = "info"; };
+$(pl_client_dp_cfg "[ 0 ]" 20)
+$PL_CLIENT_CTL
 inbounds = (
   $ins
 );
-outbounds = ( { type = \"direct\"; tag = \"direct\"; } );
-"
-	rb_dp_start --eal "-m 768"
-	px_control_start
-	px_nginx_start
-	port=8388
-	for m in $METHODS; do
-		ss_local "$m" $port
-		rb_wait_for 10 ip netns exec "$RB_NS_CLI" curl -sf -o /dev/null --max-time 2 \
-			--socks5-hostname "127.0.0.1:$SSL" "$URL/" || rb_fail "$m: no answer"
-		echo "RESULT ringbox $m $(tput "ringbox $m" "$SSL")"
-		port=$((port + 1))
+outbounds = (
+  $outs
+);
+route = { rules = (
+  $rules
+); };
+CFG
+	PL_CLIENT_ARGS="--eal -m768"
+	pl_client_start "$RB_TMP/client.cfg" ctl
+	PL_CURL_NS=$PL_NS_GEN
+	socks_of() { echo "$PL_GEN_NET.1:$((1080 + $1))"; }
+else
+	for i in "${!MS[@]}"; do
+		rb_bg "$RB_TMP/ss-local-$i.log" ip netns exec "$RB_NS_CLI" taskset -c 0 ss-local -s "$P" \
+			-p $((8388 + i)) -b 127.0.0.1 -l $((1080 + i)) -m "${MS[i]}" -k "$(pw_of "${MS[i]}")"
+		rb_wait_for 5 ip netns exec "$RB_NS_CLI" bash -c "exec 3<>/dev/tcp/127.0.0.1/$((1080 + i))" ||
+			rb_fail "ss-local ${MS[i]} did not start"
 	done
-	rb_dp_stop
-	rb_pass "ringbox measured"
+	socks_of() { echo "127.0.0.1:$((1080 + $1))"; }
 fi
+PL_CURL_CPU=0
 
-px_nginx_start
-for m in $METHODS; do
-	rb_bg "$RB_TMP/ss-server-$m.out" ip netns exec "$RB_NS_DP" taskset -c 1 ss-server -s "$P" \
-		-p $port -m "$m" -k "$PW"
-	rb_wait_for 5 ip netns exec "$RB_NS_CLI" bash -c "exec 3<>/dev/tcp/$P/$port" ||
-		rb_fail "ss-server $m did not come up"
-	ss_local "$m" $port
-	echo "RESULT ss-server $m $(tput "ss-server $m" "$SSL")"
-	port=$((port + 1))
+NAME=ringbox
+[ "$MODE" = peers ] && NAME=ss-server
+for i in "${!MS[@]}"; do
+	m=${MS[i]}
+	rb_wait_for 10 ip netns exec "${PL_CURL_NS:-$RB_NS_CLI}" curl -sf -o /dev/null --max-time 2 \
+		-x "socks5://$(socks_of "$i")" "$URL/" || rb_fail "$m: no answer through the relay"
+	[ "$MODE" = peers ] && PL_COST="rb_proc_cpu_seconds ${SS_PIDS[i]}"
+	echo "RESULT $NAME $m $(pl_tput "$NAME $m" -x "socks5://$(socks_of "$i")")"
 done
-rb_pass "peers measured"
+[ "$CLIENT" = ringbox ] && pl_client_stop
+[ "$MODE" = ringbox ] && rb_dp_stop
+rb_pass "$NAME measured"

@@ -26,6 +26,7 @@
 RB_TEST_NAME=bench_wg_iperf
 . "$(dirname "$0")/../../tests/integration/lib.sh"
 . "$(dirname "$0")/../../dataplane/wireguard/wg_itest.sh"
+. "$(dirname "$0")/peers_lib.sh"
 SECS=${1:-5}
 STREAMS=${WG_STREAMS:-4}
 rb_init
@@ -87,44 +88,20 @@ B=$(iperf wireguard-go)
 kill "$RB_WG_GO_PID"
 wait "$RB_WG_GO_PID" 2>/dev/null
 ip -n "$RB_NS_CLI" link del "${RB_ID}w" 2>/dev/null
-NS_GEN=$RB_ID-gen
-rb_netns_add "$NS_GEN"
-rb_ns "$RB_NS_CLI" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-	net.ipv6.conf.default.disable_ipv6=1 >/dev/null
-rb_veth "$NS_GEN" "${RB_ID}g" "$RB_NS_CLI" "${RB_ID}gc"
-GEN_NET=10.$RB_NET.5
-ip -n "$NS_GEN" addr add "$GEN_NET.2/24" dev "${RB_ID}g"
-ip -n "$NS_GEN" route add default via "$GEN_NET.1"
-ip -n "$RB_NS_CLI" addr flush dev "$RB_IF_CLI"
+pl_gen_topo
+NS_GEN=$PL_NS_GEN
+GEN_NET=$PL_GEN_NET
 ip -n "$RB_NS_SRV" route add "$GEN_NET.0/24" via "$RB_DP_SRV_IP4"
 cat >"$RB_TMP/client.cfg" <<CFG
 log = { level = "info"; };
-dataplane = {
-  lcores = [ 0 ];
-  shm_name = "/${RB_ID}c";
-  ports = (
-    { name = "gen"; device = "$(rb_dp_device "${RB_ID}gc" 0)"; addresses = [ "$GEN_NET.1/24" ]; },
-    { name = "up"; device = "$(rb_dp_device "$RB_IF_CLI" 1)"; addresses = [ "$RB_CLI_IP4/24" ]; }
-  );
-};
+$(pl_client_dp_cfg "[ 0 ]")
 endpoints = ( { type = "wireguard"; tag = "wgc"; address = [ "10.99.0.2/24" ];
   private_key = "$RB_WG_PEER_PRIV"; listen_port = $WG_PEER_PORT;
   peers = ( { address = "$RB_DP_CLI_IP4"; port = $WG_PORT; public_key = "$RB_WG_DP_PUB";
               pre_shared_key = "$RB_WG_PSK"; allowed_ips = [ "10.$RB_NET.2.0/24" ]; } ); } );
 CFG
-client_start() {
-	: >"$RB_TMP/client.out"
-	ip netns exec "$RB_NS_CLI" "$RB_DP_BIN" -c "$RB_TMP/client.cfg" >"$RB_TMP/client.out" \
-		2>"$RB_TMP/client.err" </dev/null &
-	CLIENT_PID=$!
-	RB_PIDS+=("$CLIENT_PID")
-	rb_wait_for 20 grep -q '^ringbox-dataplane: ready' "$RB_TMP/client.out" ||
-		rb_fail "client ringbox not ready: $(tail -n 3 "$RB_TMP/client.err" | tr '\n' ' ')"
-}
-client_stop() {
-	kill "$CLIENT_PID" 2>/dev/null
-	wait "$CLIENT_PID" 2>/dev/null
-}
+client_start() { pl_client_start "$RB_TMP/client.cfg"; }
+client_stop() { pl_client_stop; }
 
 # D first (wireguard-go still runs in dp): its peer gets gen's subnet too.
 rb_ns "$RB_NS_DP" wg set "$GIF" peer "$RB_WG_PEER_PUB" allowed-ips "10.99.0.2/32,$GEN_NET.0/24"
