@@ -118,6 +118,8 @@ struct tcp_params {
 	uint32_t backlog;              /* default SYN queue threshold for cookies */
 	uint32_t rto_min_ms, rto_max_ms, rto_init_ms;
 	uint32_t delack_ms;
+	uint32_t tlp_wcdelack_ms;      /* RFC 8985 7.2 WCDelAckT: PTO allowance, 1 segment out */
+	uint32_t tlp_slack_ms;         /* added to 2 SRTT when more is out (timer/host jitter) */
 	uint32_t msl_ms;               /* TIME_WAIT lasts 2 MSL */
 	uint32_t fin_wait2_ms;         /* orphaned FIN_WAIT_2 timeout */
 	uint32_t syn_retries, retries; /* before giving up with -ETIMEDOUT */

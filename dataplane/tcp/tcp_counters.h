@@ -39,10 +39,12 @@
 	X(TCP_CHALLENGE_ACK, tcp_challenge_ack, "TCP challenge ACKs sent (RFC 5961)")      \
 	X(TCP_RETRANSMIT, tcp_retransmit, "TCP segments retransmitted")                    \
 	X(TCP_RTO, tcp_rto, "TCP retransmission timeouts")                                 \
+	X(TCP_TLP, tcp_tlp, "TCP tail loss probes sent (RFC 8985 7.3)")                    \
 	X(TCP_FAST_RECOVERY, tcp_fast_recovery, "TCP fast recovery episodes")              \
 	X(TCP_SACK_RECOVERY, tcp_sack_recovery, "TCP recoveries driven by SACK")           \
 	X(TCP_DUPACK_RX, tcp_dupack_rx, "TCP duplicate ACKs received")                     \
 	X(TCP_OOO_QUEUED, tcp_ooo_queued, "TCP segments queued out of order")              \
+	X(TCP_MEM_PRESSURE, tcp_mem_pressure, "TCP receive windows clamped: lcore memory") \
 	X(TCP_SYNCOOKIE_SENT, tcp_syncookie_sent, "TCP SYN cookies sent")                  \
 	X(TCP_SYNCOOKIE_OK, tcp_syncookie_ok, "TCP SYN cookies validated")                 \
 	X(TCP_ZWP, tcp_zwp, "TCP zero-window probes sent")                                 \

@@ -78,6 +78,19 @@ static struct rte_mbuf *segs_last(struct rte_mbuf *m)
 
 /* Append a list of segments to q; small segments are copied into the
  * tail's room so that 1-byte writes do not pin 2 KB buffers. */
+/* Would appending segment m to q copy it into q's last buffer (no new
+ * buffer held)?  Small segments always; under memory pressure any that
+ * fits, so that windows counted at TCP_RCV_TRUESIZE hold whatever sizes
+ * the peers send (tcp_stack.c). */
+static int mbq_absorbs(const struct tcp_stack *st, const struct tcp_mbq *q,
+		       const struct rte_mbuf *m)
+{
+	const struct rte_mbuf *t = q->tail;
+
+	return t != NULL && (m->data_len <= 512 || st->mem_pressure) && RTE_MBUF_DIRECT(t) &&
+	       rte_mbuf_refcnt_read(t) == 1 && rte_pktmbuf_tailroom(t) >= m->data_len;
+}
+
 static void mbq_append(struct tcp_stack *st, struct tcp_mbq *q, struct rte_mbuf *m)
 {
 	while (m != NULL) {
@@ -87,8 +100,7 @@ static void mbq_append(struct tcp_stack *st, struct tcp_mbq *q, struct rte_mbuf 
 		m->next = NULL;
 		if (m->data_len == 0) {
 			rte_pktmbuf_free_seg(m);
-		} else if (t != NULL && m->data_len <= 512 && RTE_MBUF_DIRECT(t) &&
-			   rte_mbuf_refcnt_read(t) == 1 && rte_pktmbuf_tailroom(t) >= m->data_len) {
+		} else if (mbq_absorbs(st, q, m)) {
 			memcpy(rte_pktmbuf_mtod_offset(t, char *, t->data_len),
 			       rte_pktmbuf_mtod(m, char *), m->data_len);
 			t->data_len = (uint16_t)(t->data_len + m->data_len);
@@ -291,7 +303,8 @@ static void tcp_data_in(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, ui
 	struct tcp_stack *st = c->st;
 	int had_ooo = c->n_ooo > 0;
 
-	if (st->mem + segs_truesize(m) > st->prm.mem_limit) {
+	if (st->mem + segs_truesize(m) > st->prm.mem_limit &&
+	    !(seq == c->rcv_nxt && m->next == NULL && mbq_absorbs(st, &c->rcvq, m))) {
 		rb_drop(st->lc, m, RB_DROP_TCP_MEM_LIMIT);
 		c->flags |= TF_ACK_NOW;
 		return;
@@ -320,6 +333,7 @@ static void tcp_data_in(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, ui
 		ooo_remove(c, 0);
 		mbq_append(st, &c->rcvq, m);
 	}
+	tcp_rcv_promise_sync(c); /* the window received is queued data now */
 	if (had_ooo) {
 		tcp_rsack_trim(c);
 		c->flags |= TF_ACK_NOW; /* RFC 5681 4.2: a gap was filled */

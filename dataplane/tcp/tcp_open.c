@@ -189,6 +189,7 @@ void tcp_listen_input(struct tcp_stack *st, struct tcp_listener *l, struct rte_m
 		c->snd_wl1 = sg->seq;
 		c->snd_wl2 = sg->ack;
 		c->rcv_adv = c->rcv_nxt + RTE_MIN(st->prm.rcvbuf, 65535u);
+		tcp_rcv_promise_sync(c);
 		tcp_conn_set_state(c, TCPS_ESTABLISHED);
 		tcp_conn_hash(c);
 		if (tcp_accept(c, l) < 0) {

@@ -159,41 +159,61 @@ uint8_t tcp_wscale_for(uint32_t rcvbuf)
 	return ws;
 }
 
-uint32_t tcp_rcv_space(const struct tcp_conn *c)
+/* Free space of the connection's own buffer. */
+static uint32_t tcp_rcv_buf_space(const struct tcp_conn *c)
 {
-	uint32_t q = c->rcvq.bytes, space;
+	uint32_t q = c->rcvq.bytes;
 
 	for (int i = 0; i < c->n_ooo; i++)
 		q += c->ooo[i].len;
-	space = c->rcvbuf > q ? c->rcvbuf - q : 0;
-	/* Do not offer what the lcore's memory could not take: data beyond
-	 * it would be dropped (tcp_mem_limit) and cost the peer an RTO. */
-	return RTE_MIN(space, tcp_mem_rcv_budget(c->st));
+	return c->rcvbuf > q ? c->rcvbuf - q : 0;
 }
 
-static uint32_t tcp_rcv_edge(const struct tcp_conn *c)
+/* Do not offer what the lcore's memory could not take once every other
+ * connection filled its window too: data beyond it would be dropped
+ * (tcp_mem_limit) and cost the peer an RTO (tcp_rcv_budget). */
+uint32_t tcp_rcv_space(const struct tcp_conn *c)
 {
-	uint32_t space = tcp_rcv_space(c), lim = 65535u << c->rcv_ws;
+	return RTE_MIN(tcp_rcv_buf_space(c), tcp_rcv_budget(c));
+}
+
+/* The right edge we could offer now; a SYN's window is not scaled
+ * (RFC 7323 2.2). */
+static uint32_t tcp_rcv_edge(const struct tcp_conn *c, int syn)
+{
+	uint32_t space = tcp_rcv_space(c), lim = syn ? 65535u : 65535u << c->rcv_ws;
 
 	return c->rcv_nxt + (space < lim ? space : lim);
 }
 
-int tcp_rcv_wnd_update_due(const struct tcp_conn *c)
+static int tcp_rcv_edge_due(const struct tcp_conn *c, uint32_t edge)
 {
-	uint32_t edge = tcp_rcv_edge(c), thr = RTE_MIN(c->rcvbuf / 2, (uint32_t)c->rcv_mss);
+	uint32_t thr = RTE_MIN(c->rcvbuf / 2, (uint32_t)c->rcv_mss);
 
 	return seq_gt(edge, c->rcv_adv) && edge - c->rcv_adv >= thr;
 }
 
+int tcp_rcv_wnd_update_due(const struct tcp_conn *c)
+{
+	return tcp_rcv_edge_due(c, tcp_rcv_edge(c, 0));
+}
+
+/* The window field of an outgoing segment.  The right edge only moves
+ * right (RFC 9293 3.8.6), in steps of at least an MSS (receiver SWS
+ * avoidance, 3.8.6.2.2); rcv_adv - rcv_nxt is what the peer may send and
+ * what the lcore's memory has promised (tcp_rcv_promise_sync). */
 uint16_t tcp_rcv_wnd_field(struct tcp_conn *c, int syn)
 {
-	uint32_t edge = tcp_rcv_edge(c), wnd;
+	uint32_t edge = tcp_rcv_edge(c, syn), wnd;
 
 	if (seq_lt(c->rcv_adv, c->rcv_nxt))
 		c->rcv_adv = c->rcv_nxt;
-	if (tcp_rcv_wnd_update_due(c) || (c->rcv_adv == c->rcv_nxt && seq_gt(edge, c->rcv_adv) &&
+	if (tcp_rcv_edge_due(c, edge) || (c->rcv_adv == c->rcv_nxt && seq_gt(edge, c->rcv_adv) &&
 					  edge - c->rcv_adv >= c->rcvbuf / 2))
 		c->rcv_adv = edge;
+	if (tcp_rcv_budget(c) < tcp_rcv_buf_space(c) && tcp_rcv_buf_space(c) > c->rcv_adv - c->rcv_nxt)
+		tcp_rcv_clamped(c); /* memory, not the buffer, held the window back */
+	tcp_rcv_promise_sync(c);
 	wnd = c->rcv_adv - c->rcv_nxt;
 	if (syn)
 		return (uint16_t)RTE_MIN(wnd, 65535u);
@@ -446,6 +466,7 @@ static uint64_t tcp_rto_tsc(const struct tcp_conn *c, unsigned backoff)
 }
 
 static int tcp_can_send_data(const struct tcp_conn *c);
+static uint32_t tcp_smss(const struct tcp_conn *c);
 
 void tcp_rexmt_arm(struct tcp_conn *c)
 {
@@ -455,8 +476,17 @@ void tcp_rexmt_arm(struct tcp_conn *c)
 
 /* RFC 8985 7.2: schedule a tail loss probe instead of the RTO when SACK is
  * on, an RTT is known, no recovery, backoff or probe is under way:
- * PTO = 2 * SRTT, plus the peer's delayed-ACK allowance when a single
- * segment is in flight, never beyond the RTO. */
+ *   PTO = 2 * SRTT
+ *       + WCDelAckT (the peer's worst-case delayed ACK, `tlp_wcdelack_ms`,
+ *         200 ms as RFC 8985 recommends) when FlightSize is one segment,
+ *       + `tlp_slack_ms` (2 ms) otherwise,
+ *   never beyond the RTO.  The slack is added, not a floor: on a LAN SRTT
+ *   is tens of microseconds, so 2 SRTT alone is shorter than the 1 ms
+ *   timer tick and any scheduling hiccup of the peer, and max(2 SRTT, 2 ms)
+ *   fires as soon as an ACK is 2 ms late.  (Linux: 2 SRTT + TCP_RTO_MIN
+ *   with one packet out, else 2 SRTT + TCP_TIMEOUT_MIN, 2 ms.)  The RFC's
+ *   own WCDelAckT, not our delack_ms: the timer waits for the peer's ACK,
+ *   and Linux peers delay up to 200 ms. */
 void tcp_pto_arm(struct tcp_conn *c)
 {
 	struct tcp_stack *st = c->st;
@@ -468,9 +498,10 @@ void tcp_pto_arm(struct tcp_conn *c)
 		return;
 	}
 	pto = 2 * (uint64_t)c->srtt;
-	if (c->snd_max - c->snd_una <= c->mss)
-		pto += (uint64_t)st->prm.delack_ms * 1000;
-	pto = RTE_MAX(pto, 2000u); /* timer granularity: 1 ms ticks */
+	if (c->snd_max - c->snd_una <= tcp_smss(c))
+		pto += (uint64_t)st->prm.tlp_wcdelack_ms * 1000;
+	else
+		pto += (uint64_t)st->prm.tlp_slack_ms * 1000;
 	rto = (uint64_t)c->rto;
 	if (pto > rto)
 		pto = rto;
@@ -653,6 +684,7 @@ static void tcp_tlp_send(struct tcp_conn *c)
 	c->flags &= ~TF_TLP_ARMED;
 	c->flags |= TF_TLP_OUT;
 	c->n_tlp++;
+	rb_count(c->st->lc, RB_EV_TCP_TLP);
 	if (seq_lt(c->snd_nxt, data_end) && usable)
 		n = tcp_send_new(c, RTE_MIN(usable, smss), 1);
 	if (n == 0) {

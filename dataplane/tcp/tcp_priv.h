@@ -73,6 +73,7 @@ enum {
 	TF_TLP_ARMED = 1 << 23,  /* t_rexmt holds a probe timeout (RFC 8985 7.2) */
 	TF_TLP_OUT = 1 << 24,    /* a tail loss probe is outstanding (RFC 8985 7.3) */
 	TF_MEM_WAIT = 1 << 25,   /* a write was refused for lcore memory: on mem_wait */
+	TF_RWND_WAIT = 1 << 26,  /* window offer clamped by lcore memory: on rwnd_wait */
 };
 
 struct tcp_conn {
@@ -80,6 +81,7 @@ struct tcp_conn {
 	LIST_ENTRY(tcp_conn) wlink;     /* timer wheel slot */
 	TAILQ_ENTRY(tcp_conn) plink;    /* pending output / reap */
 	TAILQ_ENTRY(tcp_conn) mlink;    /* mem_wait */
+	TAILQ_ENTRY(tcp_conn) rlink;    /* rwnd_wait */
 	struct tcp_stack *st;
 	struct tcp_listener *lst;       /* SYN_RECEIVED: the listener to account to */
 	struct tcp_key key;
@@ -102,6 +104,7 @@ struct tcp_conn {
 	uint32_t max_snd_wnd;
 	/* receive sequence variables */
 	uint32_t irs, rcv_nxt, rcv_wnd, rcv_adv;   /* rcv_adv: right edge announced */
+	uint32_t rcv_promised;          /* rcv_adv - rcv_nxt as counted in st->rcv_promise */
 	uint32_t fin_seq;               /* our FIN's sequence number when sent */
 
 	/* RFC 7323 timestamps */
@@ -182,6 +185,12 @@ struct tcp_stack {
 	uint32_t hmask, hseed;
 	uint32_t n_conns, n_tw, n_synrcvd, n_mem_wait;
 	uint64_t mem;                   /* bytes of queued buffers */
+	/* Receive windows advertised and not yet filled (payload bytes, the
+	 * sum of rcv_promised) and how many connections hold one: memory the
+	 * peers may claim at any time (tcp_rcv_budget). */
+	uint64_t rcv_promise;
+	uint32_t n_rcv_promised;
+	uint8_t mem_pressure;           /* window offers clamped; see tcp_rcv_budget */
 	/* listeners */
 	struct tcp_listener lst[TCP_MAX_LISTENERS];
 	/* timer wheel */
@@ -191,6 +200,8 @@ struct tcp_stack {
 	TAILQ_HEAD(, tcp_conn) pending, reap;
 	/* writers refused for memory: told on_writable once it is freed */
 	TAILQ_HEAD(, tcp_conn) mem_wait;
+	/* receivers whose window offer memory clamped: window update once freed */
+	TAILQ_HEAD(, tcp_conn) rwnd_wait;
 	int in_input;
 	/* free connections */
 	struct tcp_conn *free_list;
@@ -256,8 +267,11 @@ uint32_t tcp_isn(struct tcp_stack *st, const struct tcp_key *k);
 int tcp_mem_charge(struct tcp_stack *st, uint32_t truesize);
 void tcp_mem_uncharge(struct tcp_stack *st, uint32_t truesize);
 void tcp_mem_wait(struct tcp_conn *c);                 /* a write was refused for memory */
-/* Receive space the lcore's memory still allows (payload bytes). */
-uint32_t tcp_mem_rcv_budget(const struct tcp_stack *st);
+/* Receive window (payload bytes) c may offer beyond rcv_nxt that the
+ * lcore's memory still covers, given every other connection's promise. */
+uint32_t tcp_rcv_budget(const struct tcp_conn *c);
+void tcp_rcv_promise_sync(struct tcp_conn *c);         /* after rcv_adv/rcv_nxt moved */
+void tcp_rcv_clamped(struct tcp_conn *c);              /* an offer was cut by the budget */
 void tcp_mbq_free(struct tcp_stack *st, struct tcp_mbq *q);
 void tcp_notify_readable(struct tcp_conn *c);
 

@@ -34,6 +34,8 @@ static const struct tcp_params tcp_params_default = {
 	.rto_max_ms = 60000, /* RFC 6298 2.5 */
 	.rto_init_ms = 1000, /* RFC 6298 2.1 */
 	.delack_ms = 40,
+	.tlp_wcdelack_ms = 200, /* RFC 8985 7.2 */
+	.tlp_slack_ms = 2,      /* as Linux's TCP_TIMEOUT_MIN */
 	.msl_ms = 30000,
 	.fin_wait2_ms = 60000,
 	.syn_retries = 6,
@@ -123,6 +125,7 @@ int tcp_lcore_init(struct rb_lcore *lc)
 	TAILQ_INIT(&st->pending);
 	TAILQ_INIT(&st->reap);
 	TAILQ_INIT(&st->mem_wait);
+	TAILQ_INIT(&st->rwnd_wait);
 	tcp_secret(st->isn_key);
 	tcp_secret(st->cookie_key);
 	st->hseed = (uint32_t)st->isn_key[0] ^ (uint32_t)rte_rand();
@@ -222,12 +225,116 @@ void tcp_mem_uncharge(struct tcp_stack *st, uint32_t truesize)
 	st->mem = st->mem > truesize ? st->mem - truesize : 0;
 }
 
-uint32_t tcp_mem_rcv_budget(const struct tcp_stack *st)
-{
-	uint64_t free = st->prm.mem_limit > st->mem ? st->prm.mem_limit - st->mem : 0;
+/* ---- receive windows against the lcore's memory ----
+ * A window advertised is a promise: the peer may send all of it at once,
+ * and RFC 9293 3.8.6 forbids taking it back (the right edge never moves
+ * left).  So the windows of all connections together, plus what is
+ * queued, must fit the lcore's mem_limit, else heavy fan-in (many peers
+ * filling their windows at once) drops in-window data at the limit and
+ * costs each peer an RTO.  Windows are counted in payload bytes and
+ * weighed TCP_RCV_TRUESIZE to one: a full-sized segment fills about 2/3
+ * of its buffer; plus one buffer per window for the partial segment at
+ * its end (smaller segments are copied into the queue's last buffer,
+ * tcp_input.c mbq_absorbs, so only a peer sending many mid-sized segments
+ * can still reach the limit: counted as tcp_mem_limit).
+ *
+ * Fair share: no window grows beyond mem_limit / 4 (in payload bytes:
+ * half the budget) divided among the connections holding a window, at
+ * least 2 segments, so that the first connections cannot promise the
+ * whole budget away (windows are never taken back) and a newcomer still
+ * finds room once the queues are read.  With the defaults this only
+ * binds past about mem_limit / 4 / rcvbuf connections.
+ *
+ * Pressure (as Linux's tcp_mem pressure mode, counted tcp_mem_pressure
+ * when entered): an offer was cut by the budget, not by the connection's
+ * own buffer.  The connection joins rwnd_wait; tcp_lcore_poll visits a
+ * few of those each time round and sends a window update to any whose
+ * window can open by an MSS again (the peer of a zero window would
+ * otherwise wait for its backed-off probes).  Pressure ends when queues
+ * and promises together are below half the limit. */
+#define TCP_RCV_TRUESIZE 2
+#define TCP_RCV_SLACK    RTE_MBUF_DEFAULT_BUF_SIZE /* the partial segment of a window */
 
-	/* payload: a full-sized segment fills about 2/3 of its buffer */
-	return (uint32_t)RTE_MIN(free / 2, (uint64_t)UINT32_MAX);
+static uint64_t tcp_rcv_committed(const struct tcp_stack *st)
+{
+	return st->mem + TCP_RCV_TRUESIZE * st->rcv_promise +
+	       (uint64_t)st->n_rcv_promised * TCP_RCV_SLACK;
+}
+
+uint32_t tcp_rcv_budget(const struct tcp_conn *c)
+{
+	const struct tcp_stack *st = c->st;
+	uint64_t lim = st->prm.mem_limit;
+	uint32_t n_others = st->n_rcv_promised - (c->rcv_promised != 0);
+	uint64_t held = st->mem + (uint64_t)(n_others + 1) * TCP_RCV_SLACK;
+	uint64_t free = lim > held ? (lim - held) / TCP_RCV_TRUESIZE : 0;
+	uint64_t others = st->rcv_promise - c->rcv_promised;
+	uint64_t b = free > others ? free - others : 0;
+
+	{
+		uint32_t n = st->n_rcv_promised + (c->rcv_promised == 0);
+		uint64_t fair = lim / 2 / TCP_RCV_TRUESIZE / n;
+
+		fair = RTE_MAX(fair, 2ull * c->rcv_mss);
+		b = RTE_MIN(b, fair);
+	}
+	return (uint32_t)RTE_MIN(b, (uint64_t)UINT32_MAX);
+}
+
+void tcp_rcv_promise_sync(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+	uint32_t p = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+
+	if (c->flags & (TF_REAP | TF_FIN_RCVD)) /* no data can come any more */
+		p = 0;
+	st->n_rcv_promised = st->n_rcv_promised + (p != 0) - (c->rcv_promised != 0);
+	st->rcv_promise = st->rcv_promise + p - c->rcv_promised;
+	c->rcv_promised = p;
+}
+
+void tcp_rcv_clamped(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+
+	if (!st->mem_pressure) {
+		st->mem_pressure = 1;
+		rb_count(st->lc, RB_EV_TCP_MEM_PRESSURE);
+	}
+	if (c->flags & (TF_RWND_WAIT | TF_REAP))
+		return;
+	c->flags |= TF_RWND_WAIT;
+	TAILQ_INSERT_TAIL(&st->rwnd_wait, c, rlink);
+}
+
+static void tcp_rwnd_wait_remove(struct tcp_conn *c)
+{
+	if (!(c->flags & TF_RWND_WAIT))
+		return;
+	TAILQ_REMOVE(&c->st->rwnd_wait, c, rlink);
+	c->flags &= ~TF_RWND_WAIT;
+}
+
+#define TCP_RWND_VISIT 8 /* rwnd_wait entries looked at per poll */
+
+/* Leave pressure below half the limit; offer the windows that were cut
+ * as soon as they can open again (a few per call, round robin). */
+static void tcp_rcv_pressure_check(struct tcp_stack *st)
+{
+	struct tcp_conn *c;
+
+	if (st->mem_pressure && tcp_rcv_committed(st) < st->prm.mem_limit / 2)
+		st->mem_pressure = 0;
+	for (int k = 0; k < TCP_RWND_VISIT && (c = TAILQ_FIRST(&st->rwnd_wait)) != NULL; k++) {
+		tcp_rwnd_wait_remove(c);
+		if (tcp_rcv_wnd_update_due(c)) {
+			c->flags |= TF_ACK_NOW;
+			tcp_pending_add(c);
+		} else {
+			c->flags |= TF_RWND_WAIT;
+			TAILQ_INSERT_TAIL(&st->rwnd_wait, c, rlink);
+		}
+	}
 }
 
 void tcp_mem_wait(struct tcp_conn *c)
@@ -363,11 +470,13 @@ void tcp_conn_drop(struct tcp_conn *c, int err)
 	}
 	c->n_ooo = 0;
 	tcp_mem_wait_remove(c);
+	tcp_rwnd_wait_remove(c);
 	if (c->flags & TF_PENDING) {
 		TAILQ_REMOVE(&st->pending, c, plink);
 		c->flags &= ~TF_PENDING;
 	}
 	c->flags |= TF_REAP;
+	tcp_rcv_promise_sync(c); /* its window is no promise any more */
 	TAILQ_INSERT_TAIL(&st->reap, c, plink);
 	if (c->flags & TF_APP) {
 		c->flags &= ~TF_APP;
@@ -544,6 +653,7 @@ void tcp_lcore_poll(struct rb_lcore *lc)
 		}
 	}
 	tcp_mem_wake(st);
+	tcp_rcv_pressure_check(st);
 	if (--st->in_input == 0)
 		tcp_deferred_run(st);
 }

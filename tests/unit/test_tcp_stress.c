@@ -525,6 +525,125 @@ static void test_mem_waiter(void)
 	CU_ASSERT_EQUAL(th_teardown(), 0);
 }
 
+/* ---- fan-in: receive windows within the lcore's memory ----
+ * N senders fill their windows at once into one receiver whose
+ * application does not read.  Every window it advertised is a promise the
+ * lcore's memory must keep (tcp_stack.c tcp_rcv_budget): queued data
+ * stays within mem_limit, no segment inside an advertised window is
+ * dropped (tcp_mem_limit, tcp_ooo_full), and
+ * the pressure mode is entered and counted.  Then the reader drains and
+ * every stream completes byte-exact. */
+struct fanin_case {
+	const char *name;
+	int n_conns;
+	size_t size;             /* bytes each sender writes */
+	uint64_t mem_limit;      /* receiver (host 1) */
+	uint32_t rcvbuf;         /* receiver, per connection */
+	uint32_t loss_ppm;
+};
+
+static const struct fanin_case fanin_cases[] = {
+	{"16 x 256 KiB into 1 MiB, 512 KiB buffers", 16, 256u << 10, 1u << 20, 512u << 10, 0},
+	{"64 x 128 KiB into 2 MiB, 256 KiB buffers", 64, 128u << 10, 2u << 20, 256u << 10, 0},
+	{"40 x 256 KiB into 2 MiB, 1 MiB buffers, 1% loss", 40, 256u << 10, 2u << 20, 1u << 20,
+	 10000},
+};
+
+static void test_fanin(void)
+{
+	for (unsigned ci = 0; ci < RTE_DIM(fanin_cases); ci++) {
+		const struct fanin_case *fc = &fanin_cases[ci];
+		struct app_server *srv = calloc((size_t)fc->n_conns, sizeof(*srv));
+		struct app *cl = calloc((size_t)fc->n_conns, sizeof(*cl));
+		uint8_t *data = pattern(fc->size, 31 + ci);
+		struct tcp_stack *st;
+		uint64_t max_mem = 0, queued = 0, end;
+		bool done = false;
+
+		th_setup(2, false);
+		th.loss_ppm = fc->loss_ppm;
+		tcp_params(&th.h[1].lc)->mem_limit = fc->mem_limit;
+		tcp_params(&th.h[1].lc)->rcvbuf = fc->rcvbuf;
+		st = th.h[1].lc.tcp;
+		/* the windows wanted exceed the memory several times over */
+		CU_ASSERT((uint64_t)fc->n_conns * fc->rcvbuf > 2 * fc->mem_limit);
+		for (int i = 0; i < fc->n_conns; i++) {
+			srv[i].tmpl.no_read = true;
+			CU_ASSERT_PTR_NOT_NULL_FATAL(
+				app_listen(&srv[i], 1, (uint16_t)(7000 + i), TCP_COOKIES_NEVER, 0, NULL));
+			app_init(&cl[i]);
+			cl[i].tx = data;
+			cl[i].tx_len = fc->size;
+			CU_ASSERT_PTR_NOT_NULL_FATAL(
+				app_connect(&cl[i], 0, 1, AF_INET, (uint16_t)(7000 + i), 0, NULL));
+		}
+		for (int t = 0; t < 3000; t++) { /* 3 s, sampled every ms */
+			th_run(MS);
+			max_mem = RTE_MAX(max_mem, st->mem);
+		}
+		for (int i = 0; i < fc->n_conns; i++)
+			if (srv[i].n == 1)
+				queued += tcp_readable(srv[i].apps[0].c);
+		printf("\n  fan-in '%s': queued %" PRIu64 " KiB, max mem %" PRIu64 " of %" PRIu64
+		       " KiB, pressure %" PRIu64 ", mem-limit drops %" PRIu64,
+		       fc->name, queued >> 10, max_mem >> 10, fc->mem_limit >> 10,
+		       th_counter_ev(1, RB_EV_TCP_MEM_PRESSURE),
+		       th_counter_drop(1, RB_DROP_TCP_MEM_LIMIT));
+		CU_ASSERT(max_mem <= fc->mem_limit);
+		CU_ASSERT_EQUAL(th_counter_drop(1, RB_DROP_TCP_MEM_LIMIT), 0);
+		/* (tcp_rcvbuf_full counts the senders' zero-window probes: beyond
+		 * the window by design) */
+		CU_ASSERT_EQUAL(th_counter_drop(1, RB_DROP_TCP_OOO_FULL), 0);
+		CU_ASSERT(th_counter_ev(1, RB_EV_TCP_MEM_PRESSURE) >= 1);
+		/* the memory was used, not refused: at least a third of it queued */
+		CU_ASSERT(queued * 3 >= fc->mem_limit / 3);
+		/* now the reader drains; every stream completes */
+		end = th.now + 60 * SEC;
+		while (th.now < end && !done) {
+			done = true;
+			for (int i = 0; i < fc->n_conns; i++) {
+				if (srv[i].n != 1) {
+					done = false;
+					continue;
+				}
+				srv[i].apps[0].no_read = false;
+				app_read(&srv[i].apps[0]);
+				if (srv[i].apps[0].rx_len < fc->size)
+					done = false;
+			}
+			th_run(10 * MS);
+		}
+		CU_ASSERT(done);
+		for (int i = 0; i < fc->n_conns; i++) {
+			struct app *a = &srv[i].apps[0];
+
+			if (srv[i].n != 1 || a->rx_len != fc->size || memcmp(a->rx, data, fc->size)) {
+				printf("\n  conn %d: %zu of %zu bytes (accepted %d)", i, a->rx_len,
+				       fc->size, srv[i].n);
+				CU_FAIL("byte-exact delivery");
+				break;
+			}
+		}
+		printf(", all read in %.2f s", (double)(th.now - (end - 60 * SEC)) / SEC);
+		for (int i = 0; i < fc->n_conns; i++) {
+			if (srv[i].n == 1 && srv[i].apps[0].c)
+				tcp_abort(srv[i].apps[0].c);
+			if (cl[i].c)
+				tcp_abort(cl[i].c);
+			if (srv[i].n == 1)
+				app_free(&srv[i].apps[0]);
+			app_free(&cl[i]);
+		}
+		th_run(SEC);
+		CU_ASSERT_EQUAL(st->rcv_promise, 0);
+		CU_ASSERT_EQUAL(st->n_rcv_promised, 0);
+		CU_ASSERT_EQUAL(th_teardown(), 0);
+		free(data);
+		free(srv);
+		free(cl);
+	}
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -540,6 +659,7 @@ int main(void)
 	CU_add_test(s, "relay soak: slow reader, loss/dup/reorder (table)", test_relay_soak);
 	CU_add_test(s, "memory: queues never drain the mbuf pool (table)", test_mem_pool);
 	CU_add_test(s, "memory: a refused writer is woken when memory frees", test_mem_waiter);
+	CU_add_test(s, "memory: fan-in windows stay within the lcore budget (table)", test_fanin);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
