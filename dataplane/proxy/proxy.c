@@ -619,6 +619,10 @@ struct psess *proxy_sess_open(struct rb_lcore *lc, uint16_t inbound, int family,
 	}
 	s->inbound = inbound;
 	s->in_type = (uint8_t)pl->cfg->inbounds[inbound].type;
+	/* not PS_FREE (sess_alloc's zeroes), which proxy_sess_free skips: a
+	 * session its caller refuses at once must end too.  No deadline, no
+	 * client: nothing but the caller, conns close or shutdown ends it. */
+	s->state = PS_HANDSHAKE;
 	sess_begin(s, inbound, family, src, sport);
 	return s;
 }

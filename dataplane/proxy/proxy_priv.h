@@ -177,9 +177,10 @@ void proxy_info_update(struct psess *s, uint8_t state);
 /* A session that does not begin with a TCP accept (WireGuard's terminated
  * UDP, wireguard/wg_term_udp.c): on lc's proxy lcore, counted as accepted on
  * `inbound`, its connections-table row started from src; NULL when lc runs
- * no proxy or its table is full (counted).  The caller sets state, req,
- * route, target and in_ops (release: freed by proxy_sess_free, e.g. on
- * `conns close`) and ends it with proxy_sess_free. */
+ * no proxy or its table is full (counted).  It starts in PS_HANDSHAKE
+ * without a deadline; the caller sets state, req, route, target and in_ops
+ * (release: freed by proxy_sess_free, e.g. on `conns close`) and ends it
+ * with proxy_sess_free, which it may call at once (a refused session). */
 struct psess *proxy_sess_open(struct rb_lcore *lc, uint16_t inbound, int family,
 			      const uint8_t *src, uint16_t sport);
 /* The session is routed: count it on its outbound and rule. */

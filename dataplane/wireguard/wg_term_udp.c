@@ -359,12 +359,8 @@ bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
 				why = RB_DROP_WG_UDP_REJECTED;
 		}
 		if (why != 0) {
-			if (s->ps != NULL) {
-				/* proxy_sess_open leaves it PS_FREE, which
-				 * proxy_sess_free skips: it would stay active */
-				s->ps->state = PS_UDP;
+			if (s->ps != NULL)
 				proxy_sess_free(s->ps);
-			}
 			s->ps = NULL;
 			s->next = u->free;
 			u->free = s;

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Sessions that another layer opens on a proxy lcore (proxy_sess_open:
+ * WireGuard terminated mode's UDP and ICMP sessions), on a real proxy
+ * lcore over the in-process fixture (net_fixture.c).  A session is counted
+ * active from its open until proxy_sess_free, which must end it whatever
+ * the caller did in between, including nothing (a session refused right
+ * after its open): the slot goes back to the table and every counter
+ * returns.  Regression: proxy_sess_open left the new session in PS_FREE,
+ * which proxy_sess_free skips, so every refused session stayed active (the
+ * callers set a state first as a workaround); the table ran out after
+ * 16384 of them and proxy_lcore_fini looped for ever at shutdown.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <CUnit/Basic.h>
+
+#include "dataplane/proxy/proxy_priv.h"
+#include "dataplane/proxy/rb_proxy.h"
+#include "net_fixture.h"
+
+#define ROUNDS 20000 /* more than the lcore's session table (16384) */
+
+static char cfg[1024];
+
+struct sess_case {
+	const char *name;
+	int set_up;             /* 0: freed as opened; 1: made a UDP session first */
+	int close_req;          /* 1: ended by a `conns close` request instead */
+};
+
+static const struct sess_case cases[] = {
+	{ "freed as opened (a refused session)", 0, 0 },
+	{ "set up as a UDP session, then freed", 1, 0 },
+	{ "freed as opened, by conns close", 0, 1 },
+};
+
+static void run_case(const struct sess_case *c)
+{
+	struct rb_lcore *lc;
+	struct rb_conn_worker *wk = NULL;
+	const uint8_t src[4] = {10, 1, 0, 2};
+	uint64_t conns0 = 0;
+	int opened = 0;
+
+	CU_ASSERT_EQUAL_FATAL(fx_setup(cfg), 0);
+	lc = fx_lc(0);
+	CU_ASSERT_EQUAL_FATAL(proxy_lcore_init(lc), 0);
+	for (int i = 0; i < ROUNDS; i++) {
+		struct psess *s = proxy_sess_open(lc, 0, AF_INET, src, (uint16_t)(1024 + i % 60000));
+
+		if (s == NULL)
+			break;
+		opened++;
+		if (wk == NULL) {
+			wk = s->pl->wk;
+			conns0 = wk->in[0].conns - 1;
+		}
+		CU_ASSERT_NOT_EQUAL(s->state, PS_FREE);
+		CU_ASSERT_EQUAL(wk->active, 1);
+		CU_ASSERT_EQUAL(wk->in[0].active, 1);
+		if (c->set_up) {
+			s->state = PS_UDP;
+			s->req.cmd = RB_CMD_UDP_ASSOCIATE;
+		}
+		if (c->close_req) {
+			wk->close_req[0] = s->id;
+			proxy_lcore_poll(lc);
+		} else {
+			proxy_sess_free(s);
+		}
+		CU_ASSERT_EQUAL(s->state, PS_FREE);
+		if (wk->active != 0) {
+			fprintf(stderr, "\n%s: session %d still active\n", c->name, i);
+			break;
+		}
+	}
+	if (opened != ROUNDS)
+		fprintf(stderr, "\n%s: %d of %d opened\n", c->name, opened, ROUNDS);
+	CU_ASSERT_EQUAL(opened, ROUNDS);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wk);
+	CU_ASSERT_EQUAL(wk->active, 0);
+	CU_ASSERT_EQUAL(wk->in[0].active, 0);
+	CU_ASSERT_EQUAL(wk->in[0].conns - conns0, (uint64_t)opened);
+	/* shutdown ends (it frees every active session first) */
+	if (wk->active == 0)
+		proxy_lcore_fini(lc);
+	fx_teardown();
+}
+
+static void test_sess_table(void)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case(&cases[i]);
+}
+
+int main(int argc, char **argv)
+{
+	CU_pSuite su;
+	unsigned fails;
+
+	(void)argc;
+	snprintf(cfg, sizeof(cfg),
+		 "dataplane = { lcores = 1; shm_name = \"/rbut-sess-%d\";\n"
+		 " ports = ( { name = \"a\"; device = \"net_ring_fx0\"; addresses = [\"10.1.0.1/24\"]; } );\n"
+		 "};\n"
+		 "inbounds = ( { type = \"socks\"; tag = \"in\"; listen = \"10.1.0.1\"; listen_port = 1080; } );\n"
+		 "outbounds = ( { type = \"direct\"; tag = \"direct\"; } );\n",
+		 (int)getpid());
+	if (fx_eal_init(argv[0]) != 0)
+		return 1;
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	su = CU_add_suite("proxy sessions opened by another layer", NULL, NULL);
+	CU_add_test(su, "open / free table", test_sess_table);
+	CU_basic_set_mode(CU_BRM_NORMAL);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	fx_fini();
+	return fails ? 1 : 0;
+}
