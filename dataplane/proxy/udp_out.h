@@ -92,12 +92,17 @@ int proxy_udp_strip_header(struct rb_lcore *lc, struct rte_mbuf *m, struct rb_de
 struct proxy_udp_host {
 	void (*recv)(void *arg, struct rte_mbuf *m, const struct rb_dest *from);
 	void (*gone)(void *arg, int err);
+	/* optional: a session that was connecting is open (what waited was
+	 * sent first); not called for one open at once (proxy_udp_host_ready) */
+	void (*ready)(void *arg);
 };
 struct udp_nat *proxy_udp_host_open(struct rb_lcore *lc, const struct rb_cfg_proxy *cfg,
 				    uint16_t ob, const struct rb_dest *to,
 				    const struct proxy_udp_host *host, void *arg, int *err);
 int proxy_udp_host_send(struct udp_nat *n, struct rte_mbuf *m);
 int proxy_udp_host_expired(const struct udp_nat *n);
+/* Open (sends go out at once, not held)? */
+int proxy_udp_host_ready(const struct udp_nat *n);
 void proxy_udp_host_close(struct udp_nat *n);
 
 #endif

@@ -28,6 +28,8 @@
  *     RFC 1928 7 datagrams inside the detour's own (RFC 1928 7 inside RFC
  *     1928 7 for a socks detour, which again opens its own association
  *     through its own detour, and so on);
+ *   - ours is open once the inner one is (proxy_udp_host.ready): the
+ *     session's connect_timeout bounds the whole path;
  *   - the inner session's end (its control connection closed) ends ours,
  *     and ours closes it.
  * Other chains (an http or shadowsocks hop, SOCKS4, a tcp-only hop) are
@@ -107,9 +109,18 @@ static void su_inner_gone(void *arg, int err)
 	proxy_udp_out_closed(su->n); /* frees su */
 }
 
+/* The detour's association is up too: the whole path is open. */
+static void su_inner_ready(void *arg)
+{
+	struct socks_udp *su = arg;
+
+	proxy_udp_out_ready(su->n, 0);
+}
+
 static const struct proxy_udp_host su_inner_host = {
 	.recv = su_inner_recv,
 	.gone = su_inner_gone,
+	.ready = su_inner_ready,
 };
 
 /* Write a handshake message; its bytes may hold the password: wiped. */
@@ -196,8 +207,14 @@ static int su_handshake(struct socks_udp *su)
 			return -ENOBUFS;
 		if (rc == RB_PARSE_ERR)
 			return -ECONNREFUSED;
-		if (rc == RB_PARSE_DONE && su->hop + 1 == su->n_hops)
-			return su_relay_ready(su) == 0 ? 1 : -EPROTO;
+		if (rc == RB_PARSE_DONE && su->hop + 1 == su->n_hops) {
+			if (su_relay_ready(su) != 0)
+				return -EPROTO;
+			/* through a detour: open once its association is
+			 * (su_inner_ready; the session's connect_timeout
+			 * bounds the whole path) */
+			return su->inner && !proxy_udp_host_ready(su->inner) ? 0 : 1;
+		}
 		if (rc == RB_PARSE_DONE) {
 			/* this hop is through: what follows is the next hop's */
 			su->hop++;

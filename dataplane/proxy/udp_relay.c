@@ -274,6 +274,8 @@ void proxy_udp_out_ready(struct udp_nat *n, int err)
 		n->n_pend = 0;
 		for (int i = 0; i < k; i++)
 			(void)proxy_udp_host_send(n, pend[i]); /* counts its failures */
+		if (n->host->ready)
+			n->host->ready(n->harg);
 		return;
 	}
 	n->opening = 0;
@@ -705,6 +707,11 @@ int proxy_udp_host_send(struct udp_nat *n, struct rte_mbuf *m)
 int proxy_udp_host_expired(const struct udp_nat *n)
 {
 	return n->opening && n->hlc->now > n->open_deadline;
+}
+
+int proxy_udp_host_ready(const struct udp_nat *n)
+{
+	return n->opened;
 }
 
 void proxy_udp_host_close(struct udp_nat *n)

@@ -23,7 +23,8 @@
 # session on "far".  When the client's association ends, every upstream
 # connection at both dantes closes (proxy_udp_upstream_end 2).  A socks
 # outbound whose detour is an http outbound carries no UDP (refused,
-# counted proxy_udp_unsupported), nothing is dialled.
+# counted proxy_udp_unsupported), nothing is dialled.  When dante B goes
+# away mid-session, the session ends and its association with A closes.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
@@ -207,5 +208,29 @@ rb_assert_eq "$(rb_stat_delta event.proxy_udp_upstream)" 0 "upstreams opened for
 rb_assert_eq "$(cat "$RB_TMP/echo7777.log" "$RB_TMP/echo7778.log" | grep -c '^from')" 8 \
 	"the refused datagrams reached nobody"
 
+# 4. dante B goes away mid-session: ringbox's association with B ends,
+# which ends the session and closes its association with A (A's control
+# connection went through B anyway); the client's association stays
+rb_dp_stats
+rb_stats_mark
+rb_bg "$RB_TMP/udp4.log" udp_client 1080 "echo:$E1:200" sleep:10 close
+C4=$RB_BG_PID
+rb_wait_for 20 grep -q "echo 200 bytes" "$RB_TMP/udp4.log" ||
+	rb_fail "echo before dante B stops: $(cat "$RB_TMP/udp4.log" | tr '\n' ' ')"
+rb_assert_eq "$(metric 'ringbox_proxy_outbound_conns_active{outbound="far"}')" 1 "session open"
+dante_children "$PIDS_B"
+for p in $(pgrep -P "$PIDS_B"); do kill "$p"; done
+kill "$PIDS_B"
+wait "$PIDS_B" 2>/dev/null
+rb_wait_for 10 sh -c "[ \$(ip netns exec '$NS_HOP' ss -Htn state established '( sport = :1091 )' | wc -l) = 0 ]" ||
+	rb_fail "dante A's control connection outlived dante B: $(estab "$NS_HOP" 1091)"
+far_idle() { [ "$(metric 'ringbox_proxy_outbound_conns_active{outbound="far"}')" = 0 ]; }
+rb_wait_for 10 far_idle || rb_fail "the session outlived dante B"
+rb_assert_eq "$(rbctl conns --json --network udp | "$RB_PY" -c 'import json,sys; print(len(json.load(sys.stdin)["data"]))')" 1 \
+	"the client's association is still open"
+rb_dp_stats
+rb_assert_eq "$(rb_stat_delta event.proxy_udp_upstream_end)" 2 "upstream associations closed when B went"
+wait "$C4" || rb_fail "client run 4: $(tail -3 "$RB_TMP/udp4.log" | tr '\n' ' ')"
+
 rb_dp_stop
-rb_pass "UDP through socks over socks (dante A via dante B): byte-exact 1..1400 B to two destinations, echo sees A only, A's association from B, one NAT session = one upstream association per hop, torn down with the session; http detour refused"
+rb_pass "UDP through socks over socks (dante A via dante B): byte-exact 1..1400 B to two destinations, echo sees A only, A's association from B, one NAT session = one upstream association per hop, torn down with the session or with dante B; http detour refused"
