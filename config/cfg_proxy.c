@@ -510,9 +510,9 @@ static int b64_len(const char *s, size_t n)
 
 /* Shadowsocks 2022 (SIP022 2.1, SIP023): `password` holds base64 keys of
  * the method's key size, `:`-separated on an outbound (iPSK:...:uPSK, at
- * most 4, AES methods only), one on an inbound; TCP only for now (the UDP
- * codec, dataplane/ss/ss2022_udp.h, is not wired into the dataplane). */
-static void ss22_check(int method, const char *pw, int network, int outbound,
+ * most 4, AES methods only), one on an inbound; TCP and UDP, except a
+ * relay inbound (`destinations`, relay != 0): TCP only for now. */
+static void ss22_check(int method, const char *pw, int network, int outbound, int relay,
 		       const config_setting_t *ls, int i, const char *path, struct rb_cfg_err *e)
 {
 	int klen = method == RB_SS_2022_BLAKE3_AES_128_GCM ? 16 : 32, n = 0;
@@ -542,10 +542,11 @@ static void ss22_check(int method, const char *pw, int network, int outbound,
 		rb_cfg_error(e, elem_member(ls, i, "password"), kp, "method '%s': %s",
 			     rb_cfg_ss_method_name(method), why);
 	}
-	if (network != RB_CFG_NET_TCP) {
+	if (relay && network != RB_CFG_NET_TCP) {
 		snprintf(kp, sizeof(kp), "%s.network", path);
 		rb_cfg_error(e, elem_member(ls, i, "network"), kp,
-			     "method '%s' is TCP only for now: set network = \"tcp\"",
+			     "method '%s': a relay inbound (destinations) is TCP only for now: set "
+			     "network = \"tcp\"",
 			     rb_cfg_ss_method_name(method));
 	}
 }
@@ -666,7 +667,8 @@ static void check_inbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 			in->override_port = in->listen_port;
 		if (in->type == RB_IN_SHADOWSOCKS) {
 			snprintf(path, sizeof(path), "inbounds.[%d]", i);
-			ss22_check(in->ss_method, in->password, in->network, 0, ls, i, path, e);
+			ss22_check(in->ss_method, in->password, in->network, 0, in->n_dests > 0, ls, i,
+				   path, e);
 			ss22_users_check(in, ls, i, path, e);
 			ss_dests_check(in, ls, i, path, e);
 			ss_check(in->ss_method, in->password, ls, i, path, e);
@@ -759,7 +761,7 @@ static void check_outbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 
 		if (o->type == RB_OUT_SHADOWSOCKS) {
 			snprintf(path, sizeof(path), "outbounds.[%d]", i);
-			ss22_check(o->ss_method, o->password, o->network, 1, ls, i, path, e);
+			ss22_check(o->ss_method, o->password, o->network, 1, 0, ls, i, path, e);
 			ss_check(o->ss_method, o->password, ls, i, path, e);
 		}
 	}

@@ -10,7 +10,14 @@
 	X(SS_UDP_MALFORMED, ss_udp_malformed,                                              \
 	  "shadowsocks: UDP packets without a valid target address")                        \
 	X(SS_UDP_REPLAY, ss_udp_replay,                                                    \
-	  "shadowsocks: UDP packets whose salt was seen before (replayed)")
+	  "shadowsocks: UDP packets whose salt (2022: packet id) was seen before (replayed)") \
+	X(SS_UDP_TIME, ss_udp_time,                                                        \
+	  "shadowsocks 2022: UDP packets whose timestamp is more than 30 s off (SIP022)")   \
+	X(SS_UDP_USER, ss_udp_user,                                                        \
+	  "shadowsocks 2022: UDP packets whose identity header names no user (SIP023)")     \
+	X(SS_UDP_SESSION, ss_udp_session,                                                  \
+	  "shadowsocks 2022: UDP packets of a session not taken (table full, a server "    \
+	  "session refused, another client session)")
 
 /* TCP of the inbound: relays (SIP023 destinations).  Per-inbound detail
  * (auth, replay) is in the connections segment. */

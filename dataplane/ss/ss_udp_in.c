@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The `shadowsocks` inbound's UDP (SIP004 AEAD UDP, and `none`).
+ * The `shadowsocks` inbound's UDP (SIP004 AEAD UDP, `none`, and SIP022
+ * 2022-blake3-* with SIP023 multi-user identity headers).
  *
  *   client --UDP--> listen_port: [salt][sealed: SOCKS5 address + payload][tag]
  *                   -> session (client address and port, destination):
@@ -22,6 +23,18 @@
  * not open (wrong key, tampered, short) is dropped without an answer and
  * counted (ss_udp_auth, and the inbound's `auth` errors); so is one whose
  * salt the lcore's replay filter has seen (ss_udp_replay, `replay`).
+ *
+ * Shadowsocks 2022 (ss_udp22_sess.h): the inbound keeps client sessions
+ * (keyed by client session id, and user) per lcore; a flow here is (client
+ * session, destination), and replies go to the address the client session
+ * last sent an accepted packet from (SIP022 3.2.4), sealed in the server
+ * session drawn for it.  Drops: ss_udp_auth (tag, short), ss_udp_user
+ * (identity header of no user), ss_udp_time (timestamp over 30 s off),
+ * ss_udp_replay (packet id seen or behind the 1984-id window),
+ * ss_udp_session (no room for a new client session), ss_udp_malformed;
+ * the inbound's `auth` / `replay` / `address` errors likewise.  A client
+ * session outlives its flows by max(udp_timeout, 60 s), so a replay inside
+ * the timestamp window always meets its window.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -34,11 +47,15 @@
 #include "ss_proxy.h"
 #include "ss_relay.h"
 #include "ss_udp.h"
+#include "ss_udp22_sess.h"
 
 #define SS_UDP_SESS_MAX  4096
 #define SS_UDP_BUCKETS   1024
 #define SS_UDP_DNS_IDLE  10          /* seconds, destination port 53 */
 #define SS_UDP_MAX       65535
+#define SS22_SESS_MAX    1024        /* 2022 client sessions per inbound per lcore */
+
+_Static_assert(sizeof(struct udp_peer) <= SS22_USRV_APP, "client address in a 2022 session");
 
 struct ss_uin;
 
@@ -48,6 +65,7 @@ struct ss_usess {
 	struct udp_sock *up;            /* toward the destination */
 	struct udp_peer cli;            /* the client, and our address it wrote to */
 	struct rb_dest dst;             /* as the client asked (hash key) */
+	struct ss22_usess *s22;         /* 2022: the client session (hash key, not cli) */
 	uint16_t outbound, rule_slot;
 	uint32_t hash;
 	uint64_t last, idle;            /* TSC */
@@ -60,6 +78,8 @@ struct ss_uin {
 	const struct ss_method *m;      /* NULL: none */
 	uint8_t master[SS_MAX_KEY];
 	uint32_t idle_s;
+	struct ss22_usrv *srv22;        /* 2022 methods: client sessions */
+	struct ss_eih_users *users;     /* 2022 multi-user (SIP023): the uPSKs */
 };
 
 struct ss_ulcore {
@@ -78,25 +98,41 @@ struct ss_ulcore {
 
 static struct ss_ulcore *ss_ulcores[RB_MAX_LCORES];
 
-static uint32_t sess_hash(const struct udp_peer *cli, const struct rb_dest *d)
+/* Flows: (client address, destination), or for 2022 (client session,
+ * destination). */
+static uint32_t sess_hash(const struct udp_peer *cli, const struct ss22_usess *s22,
+			  const struct rb_dest *d)
 {
 	uint32_t h = 2166136261u;
 	const uint8_t *parts[2] = {cli->addr, d->addr};
 
-	for (int k = 0; k < 2; k++)
+	for (int k = s22 ? 1 : 0; k < 2; k++)
 		for (int i = 0; i < 16; i++)
 			h = (h ^ parts[k][i]) * 16777619u;
-	h = (h ^ cli->port) * 16777619u;
+	if (s22) {
+		uintptr_t v = (uintptr_t)s22;
+
+		for (unsigned i = 0; i < sizeof(v); i++, v >>= 8)
+			h = (h ^ (uint8_t)v) * 16777619u;
+	} else {
+		h = (h ^ cli->port) * 16777619u;
+	}
 	h = (h ^ d->port) * 16777619u;
+	for (const char *c = d->domain; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
 	return h;
 }
 
 static int sess_match(const struct ss_usess *s, const struct ss_uin *in, const struct udp_peer *cli,
-		      const struct rb_dest *d)
+		      const struct ss22_usess *s22, const struct rb_dest *d)
 {
-	return s->in == in && s->cli.family == cli->family && s->cli.port == cli->port &&
-	       memcmp(s->cli.addr, cli->addr, 16) == 0 && s->dst.family == d->family &&
-	       s->dst.port == d->port && memcmp(s->dst.addr, d->addr, 16) == 0;
+	if (s->in != in || s->s22 != s22)
+		return 0;
+	if (s22 == NULL && (s->cli.family != cli->family || s->cli.port != cli->port ||
+			    memcmp(s->cli.addr, cli->addr, 16) != 0))
+		return 0;
+	return s->dst.family == d->family && s->dst.port == d->port &&
+	       memcmp(s->dst.addr, d->addr, 16) == 0 && strcmp(s->dst.domain, d->domain) == 0;
 }
 
 static void sess_free(struct ss_ulcore *ul, struct ss_usess *s)
@@ -109,6 +145,8 @@ static void sess_free(struct ss_ulcore *ul, struct ss_usess *s)
 		*pp = s->next;
 	if (s->up)
 		udp_close(s->up);
+	if (s->s22)
+		ss22_usrv_unref(s->s22);
 	if (s->outbound < RB_CONN_MAX_TAGS)
 		ul->wk->out[s->outbound].active--;
 	ul->wk->in[s->in->inbound].active--;
@@ -144,7 +182,24 @@ static void up_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_
 		memcpy(ul->plain + alen, src, len);
 	rte_pktmbuf_free(m);
 	n = (size_t)alen + len;
-	if (in->m) {
+	if (in->srv22) {
+		uint8_t rnd[SS22_UDP_XNONCE + 4];
+		uint16_t pad;
+		int r;
+
+		if (rb_rand_bytes(&lc->rand, rnd, sizeof(rnd)) != 0) {
+			rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
+			return;
+		}
+		pad = ss22_udp_pad(from->port, len, (uint32_t)rnd[24] << 8 | rnd[25]);
+		if (ss22_usrv_seal_size(in->srv22, (size_t)alen, pad, len) > sizeof(ul->pkt) ||
+		    (r = ss22_usrv_seal(lc->aead, in->srv22, s->s22, ul->plain, (uint16_t)alen, pad,
+					ul->plain + alen, len, rnd, ul->pkt, ss22_udp_now())) < 0) {
+			rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
+			return;
+		}
+		n = (size_t)r;
+	} else if (in->m) {
 		struct ss_udp_pkt p = {.in = ul->plain, .len = (uint32_t)n, .out = ul->pkt, .salt = salt};
 
 		if (rb_rand_bytes(&lc->rand, salt, in->m->key_len) != 0 ||
@@ -167,7 +222,8 @@ static void up_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_
 		return;
 	}
 	memcpy(rte_pktmbuf_append(o, (uint16_t)n), ul->pkt, n);
-	if (udp_send(in->sock, o, &s->cli) != 0) {
+	/* 2022: to where the client session last sent from (SIP022 3.2.4) */
+	if (udp_send(in->sock, o, s->s22 ? (const struct udp_peer *)s->s22->app : &s->cli) != 0) {
 		rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
 		return;
 	}
@@ -180,7 +236,8 @@ static void up_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_
 
 /* Route a new session; returns it, or NULL (dropped and counted). */
 static struct ss_usess *sess_new(struct ss_ulcore *ul, struct ss_uin *in,
-				 const struct udp_peer *cli, const struct rb_dest *d, uint32_t h)
+				 const struct udp_peer *cli, struct ss22_usess *s22,
+				 const struct rb_dest *d, uint32_t h)
 {
 	const struct rb_cfg_proxy *p = ul->cfg;
 	struct rb_lcore *lc = ul->lc;
@@ -252,6 +309,9 @@ static struct ss_usess *sess_new(struct ss_ulcore *ul, struct ss_uin *in,
 	s->cli = *cli;
 	s->dst = *d;
 	s->hash = h;
+	s->s22 = s22;
+	if (s22)
+		ss22_usrv_ref(s22);
 	s->outbound = r.outbound;
 	s->rule_slot = (uint16_t)rb_conn_rule_slot(r.rule);
 	s->idle = rte_get_tsc_hz() * (d->port == 53 && in->idle_s > SS_UDP_DNS_IDLE ? SS_UDP_DNS_IDLE
@@ -269,6 +329,63 @@ static struct ss_usess *sess_new(struct ss_ulcore *ul, struct ss_uin *in,
 	return s;
 }
 
+/* 2022: open a client packet (copied to ul->pkt, decrypted in place).
+ * 0 with *s22, the destination and the payload (inside ul->pkt), or -1
+ * (dropped and counted; m is left to the caller). */
+static int open22(struct ss_ulcore *ul, struct ss_uin *in, struct rte_mbuf *m, uint32_t len,
+		  const struct udp_peer *from, struct ss22_usess **s22, struct rb_dest *d,
+		  const uint8_t **data, uint32_t *data_len)
+{
+	struct rb_lcore *lc = ul->lc;
+	uint64_t *err = ul->wk->in[in->inbound].errors;
+	struct ss22_udp_in p;
+	const uint8_t *src;
+	uint8_t rnd[8];
+	int rc;
+
+	src = rte_pktmbuf_read(m, 0, len, ul->pkt);
+	if (src != ul->pkt)
+		memcpy(ul->pkt, src, len);
+	if (rb_rand_bytes(&lc->rand, rnd, sizeof(rnd)) != 0)
+		return rb_drop_count(lc, RB_DROP_NO_MBUF), -1;
+	rc = ss22_usrv_open(lc->aead, in->srv22, ul->pkt, len, ss22_udp_now(), rnd, &p, s22);
+	explicit_bzero(rnd, sizeof(rnd));
+	switch (rc) {
+	case SS_OK:
+		break;
+	case SS2022_ERR_USER:
+		err[RB_PERR_AUTH]++;
+		return rb_drop_count(lc, RB_DROP_SS_UDP_USER), -1;
+	case SS2022_ERR_TIME:
+		err[RB_PERR_AUTH]++;
+		return rb_drop_count(lc, RB_DROP_SS_UDP_TIME), -1;
+	case SS2022_ERR_REPLAY:
+		err[RB_PERR_REPLAY]++;
+		return rb_drop_count(lc, RB_DROP_SS_UDP_REPLAY), -1;
+	case SS2022_ERR_FULL:
+		return rb_drop_count(lc, RB_DROP_SS_UDP_SESSION), -1;
+	case SS2022_ERR_TYPE:
+	case SS2022_ERR_PADDING:
+	case SS2022_ERR_ADDR:
+		err[RB_PERR_ADDRESS]++;
+		return rb_drop_count(lc, RB_DROP_SS_UDP_MALFORMED), -1;
+	default: /* SS_ERR_AUTH, SS_ERR_LEN, internal */
+		err[RB_PERR_AUTH]++;
+		return rb_drop_count(lc, RB_DROP_SS_UDP_AUTH), -1;
+	}
+	/* the client may have moved: replies follow it (SIP022 3.2.4) */
+	memcpy((*s22)->app, from, sizeof(*from));
+	memset(d, 0, sizeof(*d));
+	d->family = (uint8_t)p.target.family;
+	memcpy(d->addr, p.target.addr, 16);
+	d->port = p.target.port;
+	if (p.target.family == 0)
+		snprintf(d->domain, sizeof(d->domain), "%s", p.target.host);
+	*data = p.data;
+	*data_len = p.data_len;
+	return 0;
+}
+
 /* A datagram from a client on the inbound's port. */
 static void in_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
 		    void *arg)
@@ -276,11 +393,11 @@ static void in_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_
 	struct ss_uin *in = arg;
 	struct ss_ulcore *ul = in->ul;
 	struct rb_lcore *lc = ul->lc;
-	const uint8_t *plain;
-	uint32_t len = m->pkt_len;
+	const uint8_t *plain, *data;
+	uint32_t len = m->pkt_len, data_len;
 	struct rb_dest d;
 	struct ss_usess *s;
-	struct rte_mbuf *o;
+	struct ss22_usess *s22 = NULL;
 	char host[RB_DOMAIN_MAX + 1];
 	int family = 0, alen;
 	uint32_t h;
@@ -289,6 +406,13 @@ static void in_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_
 	if (len > SS_UDP_MAX) {
 		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
 		return;
+	}
+	if (in->srv22) {
+		if (open22(ul, in, m, len, from, &s22, &d, &data, &data_len) != 0) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		goto forward;
 	}
 	plain = rte_pktmbuf_read(m, 0, len, ul->pkt);
 	if (in->m) {
@@ -322,31 +446,106 @@ static void in_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_
 	d.family = (uint8_t)family;
 	if (family == 0)
 		snprintf(d.domain, sizeof(d.domain), "%s", host);
-	h = sess_hash(from, &d);
+	data = plain + alen;
+	data_len = len - (uint32_t)alen;
+forward:
+	h = sess_hash(from, s22, &d);
 	for (s = ul->bucket[h % SS_UDP_BUCKETS]; s; s = s->next)
-		if (s->hash == h && sess_match(s, in, from, &d))
+		if (s->hash == h && sess_match(s, in, from, s22, &d))
 			break;
-	if (s == NULL && (s = sess_new(ul, in, from, &d, h)) == NULL) {
+	if (s == NULL && (s = sess_new(ul, in, from, s22, &d, h)) == NULL) {
 		rte_pktmbuf_free(m);
 		return;
 	}
-	/* the payload into the mbuf we got (it fits: it came out of it) */
-	o = m;
-	if (rte_pktmbuf_trim(o, (uint16_t)(o->pkt_len - (len - (uint32_t)alen))) != 0 ||
-	    o->nb_segs != 1) {
+	/* the payload into the mbuf we got (it fits: it came out of it); a
+	 * reassembled chain into a fresh one (2022: data is in ul->pkt) */
+	if (m->nb_segs != 1 && in->srv22) {
+		rte_pktmbuf_free(m);
+		m = rte_pktmbuf_alloc(lc->dp->pool);
+		if (m == NULL) {
+			rb_drop_count(lc, RB_DROP_NO_MBUF);
+			return;
+		}
+		if (rte_pktmbuf_tailroom(m) < data_len) {
+			rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
+			return;
+		}
+		rte_pktmbuf_append(m, (uint16_t)data_len);
+	}
+	if (rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - data_len)) != 0 || m->nb_segs != 1) {
 		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
 		return;
 	}
-	memmove(rte_pktmbuf_mtod(o, uint8_t *), plain + alen, len - (uint32_t)alen);
-	if (udp_send(s->up, o, NULL) != 0) {
+	memmove(rte_pktmbuf_mtod(m, uint8_t *), data, data_len);
+	if (udp_send(s->up, m, NULL) != 0) {
 		rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
 		return;
 	}
 	s->last = lc->now;
 	rb_count(lc, RB_EV_PROXY_UDP_UP);
-	ul->wk->in[in->inbound].bytes_up += len - (uint32_t)alen;
+	ul->wk->in[in->inbound].bytes_up += data_len;
 	if (s->outbound < RB_CONN_MAX_TAGS)
-		ul->wk->out[s->outbound].bytes_up += len - (uint32_t)alen;
+		ul->wk->out[s->outbound].bytes_up += data_len;
+}
+
+/* A 2022 inbound: PSK (the iPSK with users), its own users table (not the
+ * TCP side's, which a reload may rebuild), the client session table. */
+static int in22_init(struct rb_lcore *lc, struct ss_uin *in, const struct rb_cfg_inbound *c,
+		     const struct ss_method *m)
+{
+	uint8_t key[SS_MAX_KEY];
+	uint64_t seed;
+	int rc = -EINVAL;
+
+	if (ss2022_psk_decode(m, c->password, in->master) != 0)
+		return -EINVAL;
+	if (c->n_users > 0) {
+		in->users = calloc(1, sizeof(*in->users));
+		if (in->users == NULL)
+			return -ENOMEM;
+		if (ss_eih_users_init(in->users, m, in->master) != 0) {
+			free(in->users);
+			in->users = NULL;
+			return -EINVAL;
+		}
+		for (int u = 0; u < c->n_users; u++) {
+			rc = ss2022_psk_decode(m, c->users[u].password, key) == 0 &&
+					     ss_eih_users_add(in->users, key, (uint32_t)u) == 0
+				     ? 0
+				     : -EINVAL;
+			if (rc != 0)
+				goto out;
+		}
+	}
+	in->srv22 = calloc(1, sizeof(*in->srv22));
+	if (in->srv22 == NULL || rb_rand_bytes(&lc->rand, &seed, sizeof(seed)) != 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = ss22_usrv_init(in->srv22, m, in->master, in->users, SS22_SESS_MAX, seed) == SS_OK
+		     ? 0
+		     : -ENOMEM;
+	if (rc != 0) {
+		free(in->srv22);
+		in->srv22 = NULL;
+	}
+out:
+	explicit_bzero(key, sizeof(key));
+	return rc; /* on failure, rb_ss_udp_lcore_fini frees the rest */
+}
+
+static void in22_fini(struct ss_uin *in)
+{
+	if (in->srv22) {
+		ss22_usrv_free(in->srv22);
+		free(in->srv22);
+		in->srv22 = NULL;
+	}
+	if (in->users) {
+		ss_eih_users_free(in->users);
+		free(in->users);
+		in->users = NULL;
+	}
 }
 
 int rb_ss_udp_lcore_init(struct rb_lcore *lc, const struct rb_cfg_proxy *p,
@@ -381,10 +580,19 @@ int rb_ss_udp_lcore_init(struct rb_lcore *lc, const struct rb_cfg_proxy *p,
 		in->ul = ul;
 		in->inbound = (uint16_t)i;
 		in->idle_s = c->udp_timeout_s ? c->udp_timeout_s : 300;
-		if (ss_kind_of(c->ss_method, &in->m) == SS_KIND_UNWIRED)
+		if (ss_kind_of(c->ss_method, &in->m) == SS_KIND_UNWIRED) {
+			const struct ss_method *m22 =
+				c->ss_method >= RB_SS_2022_BLAKE3_AES_128_GCM
+					? ss2022_method_find(rb_cfg_ss_method_name(c->ss_method))
+					: NULL;
+
+			if (m22 == NULL)
+				return -EINVAL;
+			if ((err = in22_init(lc, in, c, m22)) != 0)
+				return err;
+		} else if (in->m && ss_master_key(in->m, c->password, in->master) != 0) {
 			return -EINVAL;
-		if (in->m && ss_master_key(in->m, c->password, in->master) != 0)
-			return -EINVAL;
+		}
 		in->sock = udp_bind(lc, c->listen.family, c->listen.family ? c->listen.addr : NULL,
 				    c->listen_port, in_recv, in, &err);
 		if (in->sock == NULL)
@@ -408,6 +616,10 @@ void rb_ss_udp_lcore_poll(struct rb_lcore *lc)
 			sess_free(ul, s);
 		}
 	}
+	/* 2022 client sessions without flows, quiet for max(idle, 60 s) */
+	for (int i = 0; i < RB_MAX_INBOUNDS; i++)
+		if (ul->in[i].srv22 && ul->in[i].srv22->live)
+			ss22_usrv_expire(ul->in[i].srv22, ss22_udp_now(), ul->in[i].idle_s);
 }
 
 void rb_ss_udp_lcore_fini(struct rb_lcore *lc)
@@ -419,9 +631,11 @@ void rb_ss_udp_lcore_fini(struct rb_lcore *lc)
 	for (unsigned k = 0; k < SS_UDP_SESS_MAX; k++)
 		if (ul->sess[k].in)
 			sess_free(ul, &ul->sess[k]);
-	for (int i = 0; i < RB_MAX_INBOUNDS; i++)
+	for (int i = 0; i < RB_MAX_INBOUNDS; i++) {
 		if (ul->in[i].sock)
 			udp_close(ul->in[i].sock);
+		in22_fini(&ul->in[i]);
+	}
 	ss_udp_burst_wipe(&ul->burst);
 	explicit_bzero(ul, sizeof(*ul));
 	free(ul);

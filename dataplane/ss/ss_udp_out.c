@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The `shadowsocks` outbound's UDP (SIP004 AEAD UDP, and `none`): one
- * socket per NAT session (udp_relay.c, udp_out.h) from udp_open() to the
- * server, so that its replies hash back to this lcore.
+ * The `shadowsocks` outbound's UDP (SIP004 AEAD UDP, `none`, and SIP022
+ * 2022-blake3-*): one socket per NAT session (udp_relay.c, udp_out.h) from
+ * udp_open() to the server, so that its replies hash back to this lcore.
+ *
+ * 2022 (ss_udp22_sess.h): one client session per NAT session, its id drawn
+ * at random, packet ids counted from 0; identity headers for an
+ * `iPSK:...:uPSK` password (SIP023).  Replies: the server session learnt
+ * from them (a new one refused while the old one is less than 60 s quiet,
+ * SIP022 3.2.4), each with its packet-id window; drops counted
+ * (ss_udp_auth, ss_udp_time, ss_udp_replay, ss_udp_session: another
+ * client session or a refused server session, ss_udp_malformed).
  *
  *   send: [salt][sealed: SOCKS5 address of the destination + payload][tag],
  *         a fresh salt per packet (a domain destination goes as a domain:
@@ -26,13 +34,49 @@
 #include "ss_proxy.h"
 #include "ss_relay.h"
 #include "ss_udp.h"
+#include "ss_udp22_sess.h"
 
 struct ss_uo {
 	struct udp_sock *sock;
 	struct udp_nat *n;
 	const struct ss_method *m; /* NULL: none */
 	uint8_t master[SS_MAX_KEY];
+	struct ss22_ucli *cli22;   /* 2022 methods: the client session */
 };
+
+/* 2022: open a reply in place; the payload and who answered, or -1
+ * (dropped and counted). */
+static int open22(struct rb_lcore *lc, struct ss_uo *u, uint8_t *pkt, uint32_t len,
+		  struct rb_dest *src, const uint8_t **data, uint32_t *data_len)
+{
+	struct ss22_udp_in in;
+
+	switch (ss22_ucli_open(lc->aead, u->cli22, pkt, len, ss22_udp_now(), &in)) {
+	case SS_OK:
+		break;
+	case SS2022_ERR_TIME:
+		return rb_drop_count(lc, RB_DROP_SS_UDP_TIME), -1;
+	case SS2022_ERR_REPLAY:
+		return rb_drop_count(lc, RB_DROP_SS_UDP_REPLAY), -1;
+	case SS2022_ERR_SALT:
+		return rb_drop_count(lc, RB_DROP_SS_UDP_SESSION), -1;
+	case SS2022_ERR_TYPE:
+	case SS2022_ERR_PADDING:
+	case SS2022_ERR_ADDR:
+		return rb_drop_count(lc, RB_DROP_SS_UDP_MALFORMED), -1;
+	default:
+		return rb_drop_count(lc, RB_DROP_SS_UDP_AUTH), -1;
+	}
+	memset(src, 0, sizeof(*src));
+	src->family = (uint8_t)in.target.family;
+	memcpy(src->addr, in.target.addr, 16);
+	src->port = in.target.port;
+	if (in.target.family == 0)
+		snprintf(src->domain, sizeof(src->domain), "%s", in.target.host);
+	*data = in.data;
+	*data_len = in.data_len;
+	return 0;
+}
 
 static struct ss_lcore *lcore_of(struct udp_nat *n)
 {
@@ -53,7 +97,40 @@ static void uo_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_
 
 	(void)sock;
 	(void)from;
-	if (sl == NULL || len > sizeof(sl->tmp_in) || m->nb_segs != 1) {
+	if (sl == NULL || len > sizeof(sl->tmp_in)) {
+		rb_drop(lc, m, RB_DROP_SS_UDP_MALFORMED);
+		return;
+	}
+	if (u->cli22) {
+		/* copied out (a reassembled reply is a chain), opened there */
+		const uint8_t *data, *at = rte_pktmbuf_read(m, 0, len, sl->tmp_in);
+		struct rte_mbuf *o = m;
+		uint32_t dlen;
+
+		if (at != sl->tmp_in)
+			memcpy(sl->tmp_in, at, len);
+		if (open22(lc, u, sl->tmp_in, len, &src, &data, &dlen) != 0) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		if (m->nb_segs != 1) {
+			rte_pktmbuf_free(m);
+			o = rte_pktmbuf_alloc(lc->dp->pool);
+			if (o == NULL) {
+				rb_drop_count(lc, RB_DROP_NO_MBUF);
+				return;
+			}
+		}
+		rte_pktmbuf_reset(o);
+		if (rte_pktmbuf_tailroom(o) < dlen) {
+			rb_drop(lc, o, RB_DROP_SS_UDP_MALFORMED);
+			return;
+		}
+		memcpy(rte_pktmbuf_append(o, (uint16_t)dlen), data, dlen);
+		proxy_udp_out_recv(u->n, o, &src);
+		return;
+	}
+	if (m->nb_segs != 1) {
 		rb_drop(lc, m, RB_DROP_SS_UDP_MALFORMED);
 		return;
 	}
@@ -99,14 +176,32 @@ static int uo_open(struct udp_nat *n, uint16_t ob)
 	if (u == NULL)
 		return -ENOMEM;
 	u->n = n;
-	if (ss_kind_of(o->ss_method, &u->m) == SS_KIND_UNWIRED ||
-	    (u->m && ss_master_key(u->m, o->password, u->master) != 0)) {
+	if (ss_kind_of(o->ss_method, &u->m) == SS_KIND_UNWIRED) {
+		const struct ss_method *m22 =
+			o->ss_method >= RB_SS_2022_BLAKE3_AES_128_GCM
+				? ss2022_method_find(rb_cfg_ss_method_name(o->ss_method))
+				: NULL;
+		uint8_t sid[8];
+
+		u->cli22 = m22 ? calloc(1, sizeof(*u->cli22)) : NULL;
+		if (u->cli22 == NULL ||
+		    rb_rand_bytes(&proxy_udp_nat_lcore(n)->rand, sid, sizeof(sid)) != 0 ||
+		    ss22_ucli_init(u->cli22, m22, o->password, sid) != SS_OK) {
+			free(u->cli22);
+			free(u);
+			return m22 ? -ENOMEM : -EINVAL;
+		}
+	} else if (u->m && ss_master_key(u->m, o->password, u->master) != 0) {
 		free(u);
 		return -EINVAL;
 	}
 	u->sock = udp_open(proxy_udp_nat_lcore(n), o->server.family, o->server.addr,
 			   o->server_port, uo_recv, u, &err);
 	if (u->sock == NULL) {
+		if (u->cli22) {
+			ss22_ucli_free(u->cli22);
+			free(u->cli22);
+		}
 		explicit_bzero(u, sizeof(*u));
 		free(u);
 		return err ? err : -ENOMEM;
@@ -142,7 +237,23 @@ static int uo_send(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *
 		memcpy(sl->tmp_in + alen, src, len);
 	rte_pktmbuf_free(m);
 	plen = (size_t)alen + len;
-	if (u->m) {
+	if (u->cli22) {
+		uint8_t rnd[SS22_UDP_XNONCE + 4];
+		uint16_t pad;
+		int r;
+
+		if (rb_rand_bytes(&lc->rand, rnd, sizeof(rnd)) != 0)
+			return -EIO;
+		pad = ss22_udp_pad(dst->port, len, (uint32_t)rnd[24] << 8 | rnd[25]);
+		if (ss22_ucli_seal_size(u->cli22, (size_t)alen, pad, len) > sizeof(sl->tmp_out))
+			return -EMSGSIZE;
+		r = ss22_ucli_seal(lc->aead, u->cli22, sl->tmp_in, (uint16_t)alen, pad,
+				   sl->tmp_in + alen, len, rnd, sl->tmp_out, ss22_udp_now());
+		if (r < 0)
+			return -EIO;
+		src = sl->tmp_out;
+		plen = (size_t)r;
+	} else if (u->m) {
 		struct ss_udp_pkt p = {.in = sl->tmp_in, .len = (uint32_t)plen, .out = sl->tmp_out,
 				       .salt = salt};
 
@@ -175,6 +286,10 @@ static void uo_close(struct udp_nat *n)
 	if (u == NULL)
 		return;
 	udp_close(u->sock);
+	if (u->cli22) {
+		ss22_ucli_free(u->cli22);
+		free(u->cli22);
+	}
 	explicit_bzero(u, sizeof(*u));
 	free(u);
 	*st = NULL;

@@ -263,20 +263,21 @@ static const struct bad_case {
 #define SSIN(x) "inbounds = ( { type = \"shadowsocks\"; tag = \"ss\"; listen_port = 8388; " x " } );\n"
 	{ DP("") SSIN("method = \"rc4-md5\"; password = \"p\";"), 1,
 	  { "t.cfg:2: inbounds.[0].method: unknown method 'rc4-md5' (known: none, aes-128-gcm, aes-256-gcm, chacha20-ietf-poly1305, xchacha20-ietf-poly1305, 2022-blake3-aes-128-gcm, 2022-blake3-aes-256-gcm, 2022-blake3-chacha20-poly1305)" } },
-	/* Shadowsocks 2022: base64 keys of the method's size, TCP only */
-	{ DP("") SSIN("method = \"2022-blake3-aes-128-gcm\"; password = \"p\";"), 2,
-	  { "inbounds.[0].password: method '2022-blake3-aes-128-gcm': each key must be 16 bytes in base64",
-	    "inbounds.[0].network: method '2022-blake3-aes-128-gcm' is TCP only for now" } },
+	/* Shadowsocks 2022: base64 keys of the method's size; TCP and UDP */
+	{ DP("") SSIN("method = \"2022-blake3-aes-128-gcm\"; password = \"p\";"), 1,
+	  { "inbounds.[0].password: method '2022-blake3-aes-128-gcm': each key must be 16 bytes in base64" } },
+	/* a relay inbound (destinations) carries TCP only */
+	{ DP("") SSIN("method = \"2022-blake3-aes-128-gcm\"; password = \"AAECAwQFBgcICQoLDA0ODw==\"; destinations = ( { name = \"d\"; server = \"10.0.0.3\"; server_port = 8388; password = \"AAECAwQFBgcICQoLDA0ODg==\"; } );"), 1,
+	  { "t.cfg:2: inbounds.[0].network: method '2022-blake3-aes-128-gcm': a relay inbound (destinations) is TCP only for now" } },
 	{ DP("") SSIN("method = \"2022-blake3-aes-128-gcm\"; password = \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"; network = \"tcp\";"), 1,
 	  { "inbounds.[0].password: method '2022-blake3-aes-128-gcm': each key must be 16 bytes" } },
 	{ DP("") SSIN("method = \"2022-blake3-aes-256-gcm\"; password = \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"; network = \"tcp\";"), 1,
 	  { "inbounds.[0].password: method '2022-blake3-aes-256-gcm': one key on an inbound" } },
 	{ DP("") "outbounds = ( { type = \"shadowsocks\"; tag = \"a\"; server = \"10.0.0.2\"; server_port = 8388; method = \"2022-blake3-chacha20-poly1305\"; password = \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"; network = \"tcp\"; },\n"
 	  "  { type = \"shadowsocks\"; tag = \"b\"; server = \"10.0.0.2\"; server_port = 8388; method = \"2022-blake3-aes-128-gcm\"; password = \"AAECAwQFBgcICQoLDA0ODw==:AAECAwQFBgcICQoLDA0ODw==:AAECAwQFBgcICQoLDA0ODw==:AAECAwQFBgcICQoLDA0ODw==:AAECAwQFBgcICQoLDA0ODw==\"; network = \"tcp\"; },\n"
-	  "  { type = \"shadowsocks\"; tag = \"c\"; server = \"10.0.0.2\"; server_port = 8388; method = \"2022-blake3-aes-128-gcm\"; password = \"AAECAwQFBgcICQoLDA0ODw==:AAECAwQFBgcICQoLDA0ODw==\"; } );\n", 3,
+	  "  { type = \"shadowsocks\"; tag = \"c\"; server = \"10.0.0.2\"; server_port = 8388; method = \"2022-blake3-aes-128-gcm\"; password = \"AAECAwQFBgcICQoLDA0ODw==:AAECAwQFBgcICQoLDA0ODw==\"; } );\n", 2,
 	  { "outbounds.[0].password: method '2022-blake3-chacha20-poly1305': at most 4 keys",
-	    "outbounds.[1].password: method '2022-blake3-aes-128-gcm': at most 4 keys",
-	    "outbounds.[2].network: method '2022-blake3-aes-128-gcm' is TCP only for now" } },
+	    "outbounds.[1].password: method '2022-blake3-aes-128-gcm': at most 4 keys" } },
 	{ DP("") SSIN("password = \"p\";"), 1, { "inbounds.[0].method: missing required key" } },
 	{ DP("") SSIN("method = \"aes-256-gcm\";"), 1,
 	  { "inbounds.[0].password: missing required key (method 'aes-256-gcm' needs a password)" } },

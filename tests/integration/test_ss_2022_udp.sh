@@ -1,0 +1,154 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Shadowsocks 2022 UDP (SIP022 3.2, 4.1; SIP023 identity headers), ringbox
+# <-> ringbox (no 2022 peer is packaged in Debian), one dataplane both ends:
+#   socks5_udp.py (cli) -> socks inbound -> shadowsocks 2022 outbound
+#   (dataplane/ss/ss_udp_out.c) -> ss_udp_relay.py (srv, a UDP relay back
+#   to the dataplane's srv-side address) -> shadowsocks 2022 inbound
+#   (ss_udp_in.c) -> direct -> UDP echo / dnsmasq (srv)
+# checks, per method: datagrams of 1, 100, 1000 and 1400 bytes echoed
+# byte-exact, a DNS query (padded); multi-user (two users byte-exact through
+# iPSK:uPSK outbounds, a key of no user gets nothing, counted ss_udp_user
+# and as the inbound's auth failure); a wrong key (nothing reaches dnsmasq,
+# ss_udp_auth, auth failure); a replayed packet (recorded by the relay,
+# sent again: silent, dnsmasq sees the query once, ss_udp_replay and the
+# inbound's replay errors); idle flows end (udp_timeout = 3 s on one inbound).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+rb_init
+rb_require_cmd dnsmasq openssl curl
+rb_topo_two_hosts
+METHODS=(2022-blake3-aes-128-gcm 2022-blake3-aes-256-gcm 2022-blake3-chacha20-poly1305)
+KLEN=(16 32 32)
+KEY=() ins= outs= rules=
+for i in "${!METHODS[@]}"; do
+	KEY[i]=$(openssl rand -base64 "${KLEN[i]}")
+	ins+="{ type = \"socks\"; tag = \"c$i\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = $((1080 + i)); },
+  { type = \"shadowsocks\"; tag = \"s$i\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = $((18388 + i));
+    method = \"${METHODS[i]}\"; password = \"${KEY[i]}\"; network = \"udp\"; $([ "$i" = 0 ] && echo 'udp_timeout = 3;') },
+  "
+	outs+="{ type = \"shadowsocks\"; tag = \"o$i\"; server = \"$RB_SRV_IP4\"; server_port = $((8388 + i));
+    method = \"${METHODS[i]}\"; password = \"${KEY[i]}\"; },
+  "
+	rules+="{ inbound = \"c$i\"; outbound = \"o$i\"; },
+    "
+done
+BADKEY=$(openssl rand -base64 16)
+IPSK=$(openssl rand -base64 32) UA=$(openssl rand -base64 32) UB=$(openssl rand -base64 32)
+UC=$(openssl rand -base64 32)
+PX_MPORT=$((20000 + RANDOM % 20000)) # before px_control_cfg: it runs in a subshell
+PX_CTL=$(px_control_cfg)
+PX_SOCK=$RB_TMP/run/ctl.sock
+px_config "
+$PX_CTL
+inbounds = (
+  $ins{ type = \"socks\"; tag = \"c-bad\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1090; },
+  { type = \"socks\"; tag = \"c-rec\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1091; },
+  { type = \"socks\"; tag = \"c-ua\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1092; },
+  { type = \"socks\"; tag = \"c-ub\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1093; },
+  { type = \"socks\"; tag = \"c-uc\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1094; },
+  { type = \"shadowsocks\"; tag = \"s-mu\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18392;
+    method = \"2022-blake3-aes-256-gcm\"; password = \"$IPSK\"; network = \"udp\";
+    users = ( { username = \"a\"; password = \"$UA\"; }, { username = \"b\"; password = \"$UB\"; } ); }
+);
+outbounds = (
+  $outs{ type = \"direct\"; tag = \"direct\"; },
+  { type = \"shadowsocks\"; tag = \"o-bad\"; server = \"$RB_SRV_IP4\"; server_port = 8388;
+    method = \"${METHODS[0]}\"; password = \"$BADKEY\"; },
+  { type = \"shadowsocks\"; tag = \"o-rec\"; server = \"$RB_SRV_IP4\"; server_port = 8398;
+    method = \"${METHODS[0]}\"; password = \"${KEY[0]}\"; },
+  { type = \"shadowsocks\"; tag = \"o-ua\"; server = \"$RB_SRV_IP4\"; server_port = 8392;
+    method = \"2022-blake3-aes-256-gcm\"; password = \"$IPSK:$UA\"; },
+  { type = \"shadowsocks\"; tag = \"o-ub\"; server = \"$RB_SRV_IP4\"; server_port = 8392;
+    method = \"2022-blake3-aes-256-gcm\"; password = \"$IPSK:$UB\"; },
+  { type = \"shadowsocks\"; tag = \"o-uc\"; server = \"$RB_SRV_IP4\"; server_port = 8392;
+    method = \"2022-blake3-aes-256-gcm\"; password = \"$IPSK:$UC\"; }
+);
+route = {
+  rules = (
+    $rules{ inbound = \"c-bad\"; outbound = \"o-bad\"; },
+    { inbound = \"c-rec\"; outbound = \"o-rec\"; },
+    { inbound = \"c-ua\"; outbound = \"o-ua\"; },
+    { inbound = \"c-ub\"; outbound = \"o-ub\"; },
+    { inbound = \"c-uc\"; outbound = \"o-uc\"; }
+  );
+  final = \"direct\";
+};
+"
+px_start
+px_dnsmasq_start
+px_wait_rules
+rb_bg "$RB_TMP/relay.log" ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_LIB_DIR/ss_udp_relay.py" \
+	"$RB_SRV_IP4" 7007 "$RB_TMP" "8388:$RB_DP_SRV_IP4:18388" "8389:$RB_DP_SRV_IP4:18389" \
+	"8390:$RB_DP_SRV_IP4:18390" "8392:$RB_DP_SRV_IP4:18392" "8398:$RB_DP_SRV_IP4:18388"
+rb_wait_for 5 grep -q ready "$RB_TMP/relay.log" || rb_fail "UDP relay did not start"
+ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
+ip netns exec "$RB_NS_SRV" ping -c 1 -W 1 "$RB_DP_SRV_IP4" >/dev/null 2>&1
+metric() { curl -s "http://127.0.0.1:$PX_MPORT/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'; }
+E="$RB_SRV_IP4:7007"
+
+for i in "${!METHODS[@]}"; do
+	m=${METHODS[i]}
+	out=$(px_udp_client $((1080 + i)) "echo:$E:1" "echo:$E:100" "echo:$E:1000" "echo:$E:1400" \
+		"dns:$RB_SRV_IP4:53:m$i.example.test:$RB_SRV_IP4" 2>&1) || rb_fail "$m: $out"
+	grep -q "query\[A\] m$i.example.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
+		rb_fail "$m: dnsmasq did not see the query from the appliance"
+	rb_note "$m: 1..1400-byte datagrams byte-exact, DNS ok"
+done
+rb_assert_ge "$(metric 'ringbox_proxy_conns_total{inbound="s2"}')" 2 "flows of the 2022 inbound s2"
+
+# ---- multi-user: users a and b through identity headers, c refused
+for u in a b; do
+	[ "$u" = a ] && port=1092 || port=1093
+	out=$(px_udp_client $port "echo:$E:1" "echo:$E:1400" \
+		"dns:$RB_SRV_IP4:53:user-$u.example.test:$RB_SRV_IP4" 2>&1) ||
+		rb_fail "multi-user: user $u: $out"
+done
+mu0=$(metric 'ringbox_proxy_auth_failures_total{inbound="s-mu"}')
+PX_UDP_TIMEOUT=15 px_udp_client 1094 "dns:$RB_SRV_IP4:53:nouser.example.test:$RB_SRV_IP4" \
+	>/dev/null 2>&1 && rb_fail "multi-user: a key of no user got an answer"
+grep -q "nouser.example.test" "$RB_TMP/dnsmasq.log" && rb_fail "multi-user: the unknown user's query went through"
+[ "$(metric 'ringbox_proxy_auth_failures_total{inbound="s-mu"}')" -gt "$mu0" ] ||
+	rb_fail "multi-user: the unknown user was not counted"
+
+# ---- wrong key: nothing reaches dnsmasq, counted
+auth0=$(metric 'ringbox_proxy_auth_failures_total{inbound="s0"}')
+PX_UDP_TIMEOUT=15 px_udp_client 1090 "dns:$RB_SRV_IP4:53:wrongkey.example.test:$RB_SRV_IP4" \
+	>/dev/null 2>&1 && rb_fail "wrong key: answered"
+grep -q "wrongkey.example.test" "$RB_TMP/dnsmasq.log" && rb_fail "wrong key: the query went through"
+[ "$(metric 'ringbox_proxy_auth_failures_total{inbound="s0"}')" -gt "$auth0" ] ||
+	rb_fail "wrong key: auth failures of s0 did not move from $auth0"
+
+# ---- replay: the relay on 8398 kept the last packet up; sent again
+out=$(px_udp_client 1091 "dns:$RB_SRV_IP4:53:replayed.example.test:$RB_SRV_IP4" 2>&1) ||
+	rb_fail "recorded query: $out"
+rb_wait_for 5 test -s "$RB_TMP/8398.bin" || rb_fail "the relay recorded nothing"
+rep0=$(metric 'ringbox_proxy_handshake_errors_total{inbound="s0",reason="replay"}')
+r=$(ip netns exec "$RB_NS_SRV" "$RB_PY" - "$RB_DP_SRV_IP4" 18388 "$RB_TMP/8398.bin" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1.5)
+s.sendto(open(sys.argv[3], "rb").read(), (sys.argv[1], int(sys.argv[2])))
+try:
+    s.recv(4096)
+    print("answered")
+except socket.timeout:
+    print("silent")
+PY
+)
+rb_assert_eq "$r" silent "replayed 2022 UDP packet"
+rb_assert_eq "$(grep -c 'query\[A\] replayed.example.test' "$RB_TMP/dnsmasq.log")" 1 \
+	"replayed packet: queries that reached dnsmasq"
+[ "$(metric 'ringbox_proxy_handshake_errors_total{inbound="s0",reason="replay"}')" -gt "$rep0" ] ||
+	rb_fail "replay: the inbound's replay errors did not move from $rep0"
+
+# ---- idle flows end: s0 has udp_timeout = 3 s
+rb_wait_for 20 sh -c "[ \"\$(curl -s http://127.0.0.1:$PX_MPORT/metrics | awk '\$1 == \"ringbox_proxy_conns_active{inbound=\\\"s0\\\"}\" { print \$2 }')\" = 0 ]" ||
+	rb_fail "the 2022 inbound's flows did not expire: $(curl -s "http://127.0.0.1:$PX_MPORT/metrics" | grep 'conns_active{inbound="s0"')"
+
+rb_dp_stop
+rb_assert_stat_ge drop.ss_udp_auth 1
+rb_assert_stat_ge drop.ss_udp_user 1
+rb_assert_stat_ge drop.ss_udp_replay 1
+rb_assert_stat_ge event.proxy_udp_timeout 1
+rb_pass "${#METHODS[@]} 2022 methods over UDP ringbox <-> ringbox, 1..1400 B, multi-user, wrong key, replay, idle expiry"
