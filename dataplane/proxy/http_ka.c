@@ -140,8 +140,15 @@ uint32_t proxy_http_ka_split(struct psess *s, const uint8_t *p, uint32_t n)
 		return 0;
 	body = n < ka->up_left ? n : (uint32_t)ka->up_left;
 	keep = n - body;
-	if (keep > ka->max_head - ka->plen)
-		return 0; /* cannot happen: n <= the handshake buffer (max_head) */
+	if (keep > ka->max_head - ka->plen) {
+		/* more than the pipe holds (a mixed inbound's handshake buffer is
+		 * at least 1100 bytes, max_header_size may be less): the rest goes
+		 * up after a request that now asks the origin to close, and the
+		 * client connection ends with its response */
+		fwd_to_close(s, ka->fwd_len);
+		proxy_http_ka_end(s);
+		return 0;
+	}
 	memcpy(ka->pipe + ka->plen, p + body, keep);
 	ka->plen += keep;
 	return keep;

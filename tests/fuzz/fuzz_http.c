@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target: the HTTP proxy request parser (CONNECT, absolute-form
- * forwarding with the head rewrite, Basic auth), re-parsed on growing
- * prefixes as the session does, the CONNECT response parser and the
- * host:port / base64 helpers.
+ * forwarding with the head rewrite, Basic auth, the message-length checks
+ * of RFC 9112 6.3), re-parsed on growing prefixes as the session does, the
+ * CONNECT response parser and the host:port / base64 helpers.  A refused
+ * framing is a 400; a forwarded head ends in exactly one Connection field.
  */
 #include <stdint.h>
 #include <string.h>
@@ -34,8 +35,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				       &flen);
 		if (rc == RB_PARSE_DONE && (used > avail - 1 || flen > sizeof(fwd)))
 			__builtin_trap();
-		if (rc == RB_PARSE_ERR && h.status < 400)
+		if (rc == RB_PARSE_ERR && (h.status < 400 || (h.framing_err && h.status != 400)))
 			__builtin_trap();
+		if (rc == RB_PARSE_DONE && req.cmd == RB_CMD_HTTP_FORWARD) {
+			const size_t kl = sizeof(RB_HTTP_KA_LINE) - 1, cl = sizeof(RB_HTTP_CLOSE_LINE) - 1;
+			int ka = flen >= kl && memcmp(fwd + flen - kl, RB_HTTP_KA_LINE, kl) == 0;
+			int close = flen >= cl && memcmp(fwd + flen - cl, RB_HTTP_CLOSE_LINE, cl) == 0;
+
+			/* keep-alive upstream only for a kept client with a known length */
+			if (ka == close || ka != (h.keep_alive && !h.body_unknown))
+				__builtin_trap();
+		}
 	}
 	rb_http_cli_parse(&c, data, size, &used);
 	rb_dest_parse((const char *)data, size, data[0], &d);
