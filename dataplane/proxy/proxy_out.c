@@ -199,6 +199,42 @@ static void hop_start(struct psess *s)
 	}
 }
 
+/* Hop s->hop is through (its reply parsed, or none to wait for): what
+ * follows in buf and hs_rest is level-hop bytes.  A hop that transforms
+ * the stream opens them for the next level. */
+static int hop_through(struct psess *s)
+{
+	const struct rb_outbound_ops *ops =
+		proxy_outbound_ops[s->pl->cfg->outbounds[s->hops[s->hop]].type];
+	struct rte_mbuf *m = NULL;
+
+	memmove(s->buf, s->buf + s->parsed, s->blen - s->parsed);
+	s->blen -= s->parsed;
+	s->parsed = 0;
+	if (ops->unwrap == NULL || (s->blen == 0 && s->hs_rest == NULL))
+		return 0;
+	if (s->blen && (m = proxy_mbuf_from(s->pl->lc, s->buf, s->blen)) == NULL)
+		return -1;
+	if (m && s->hs_rest && rte_pktmbuf_chain(m, s->hs_rest) != 0) {
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	if (m == NULL)
+		m = s->hs_rest;
+	explicit_bzero(s->buf, s->blen);
+	s->blen = 0;
+	s->hs_rest = ops->unwrap(s, s->hop, m);
+	return s->hs_rest == NULL && s->xform_err ? -1 : 0;
+}
+
+/* The hops below could not open what the server sent (a wrong key, a
+ * server that is not one): the dial failed, by a failed transform. */
+static void hs_xform_failed(struct psess *s)
+{
+	rb_count(s->pl->lc, RB_EV_PROXY_XFORM_ERR);
+	dial_failed(s, -ECONNREFUSED);
+}
+
 /* Start hop s->hop and every following one that waits for no reply
  * (feed NULL).  Returns 1 when the chain is through (relaying) or the
  * session failed, 0 to wait for the current hop's reply. */
@@ -212,6 +248,10 @@ static int hops_start(struct psess *s)
 			return 1;
 		if (proxy_outbound_ops[p->outbounds[s->hops[s->hop]].type]->feed)
 			return 0;
+		if (hop_through(s) != 0) {
+			hs_xform_failed(s);
+			return 1;
+		}
 		if (++s->hop == s->n_hops) {
 			upstream_ready(s);
 			return 1;
@@ -281,42 +321,6 @@ static int hs_fill(struct psess *s)
 static int hs_more(const struct psess *s)
 {
 	return s->hs_rest || tcp_readable(s->up);
-}
-
-/* Hop s->hop's reply is in: what follows it in buf and hs_rest is
- * level-hop bytes.  A hop that transforms the stream after its handshake
- * (feed and unwrap: a TLS-like hop) opens them for the next level. */
-static int hop_through(struct psess *s)
-{
-	const struct rb_outbound_ops *ops =
-		proxy_outbound_ops[s->pl->cfg->outbounds[s->hops[s->hop]].type];
-	struct rte_mbuf *m = NULL;
-
-	memmove(s->buf, s->buf + s->parsed, s->blen - s->parsed);
-	s->blen -= s->parsed;
-	s->parsed = 0;
-	if (ops->unwrap == NULL || (s->blen == 0 && s->hs_rest == NULL))
-		return 0;
-	if (s->blen && (m = proxy_mbuf_from(s->pl->lc, s->buf, s->blen)) == NULL)
-		return -1;
-	if (m && s->hs_rest && rte_pktmbuf_chain(m, s->hs_rest) != 0) {
-		rte_pktmbuf_free(m);
-		return -1;
-	}
-	if (m == NULL)
-		m = s->hs_rest;
-	explicit_bzero(s->buf, s->blen);
-	s->blen = 0;
-	s->hs_rest = ops->unwrap(s, s->hop, m);
-	return s->hs_rest == NULL && s->xform_err ? -1 : 0;
-}
-
-/* The hops below could not open what the server sent (a wrong key, a
- * server that is not one): the dial failed, by a failed transform. */
-static void hs_xform_failed(struct psess *s)
-{
-	rb_count(s->pl->lc, RB_EV_PROXY_XFORM_ERR);
-	dial_failed(s, -ECONNREFUSED);
 }
 
 void proxy_up_handshake_readable(struct psess *s)

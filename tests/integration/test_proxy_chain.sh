@@ -38,7 +38,8 @@ inbounds = (
   { type = \"socks\"; tag = \"in-b\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; },
   { type = \"socks\"; tag = \"in-c\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1082; },
   { type = \"socks\"; tag = \"in-d\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1083; },
-  { type = \"socks\"; tag = \"in-e\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1084; }
+  { type = \"socks\"; tag = \"in-e\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1084; },
+  { type = \"socks\"; tag = \"in-f\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1085; }
 );
 outbounds = (
   { type = \"direct\"; tag = \"direct\"; },
@@ -61,7 +62,8 @@ route = {
     { inbound = \"in-b\"; outbound = \"ss-b-over-a\"; },
     { inbound = \"in-c\"; outbound = \"tiny-over-ss\"; },
     { inbound = \"in-d\"; outbound = \"dante-over-bad\"; },
-    { inbound = \"in-e\"; outbound = \"dante-over-ss2\"; }
+    { inbound = \"in-e\"; outbound = \"dante-over-ss2\"; },
+    { inbound = \"in-f\"; outbound = \"ss-a\"; }
   );
   final = \"direct\";
 };
@@ -135,15 +137,19 @@ chain() {
 		rb_fail "$what: $PX_OUT"
 	[ "$PX_OUT" = "hello from srv" ] || rb_fail "$what: got '$PX_OUT'"
 	rb_assert_eq "$(seen_by "$port")" "$last " "$what: client address in nginx's log"
+	t0=$(date +%s.%N)
 	got=$(C curl -sf --max-time 60 -x "socks5://$RB_DP_CLI_IP4:$port" "http://$S:8080/big.bin" |
 		sha256sum | cut -d' ' -f1)
+	t1=$(date +%s.%N)
 	[ "$got" = "$BIG_SHA" ] || rb_fail "$what: $MIB MiB download is not byte-exact"
+	rate=$(awk -v m="$MIB" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", m / (b - a) }')
 	got=$(C curl -sf --max-time 60 -x "socks5://$RB_DP_CLI_IP4:$port" -H "Expect:" \
 		--data-binary @"$RB_TMP/up.bin" "http://$S:9000/up")
 	[ "$got" = "$UP_SHA $last" ] ||
 		rb_fail "$what: $((MIB / 2)) MiB upload is not byte-exact or not from $last ($got)"
-	rb_note "$what: byte-exact both ways, origin sees $last"
+	rb_note "$what: byte-exact both ways, origin sees $last (download $rate MiB/s, informational)"
 }
+chain 1085 "$SSA_EXT" "(f) ss alone (the baseline)"
 chain 1080 "$DANTE_EXT" "(a) socks over ss"
 chain 1081 "$SSB_EXT" "(b) ss over ss"
 chain 1082 "$TINY_EXT" "(c) http over ss"
