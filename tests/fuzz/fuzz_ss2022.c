@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target for the Shadowsocks 2022 decoders
- * (dataplane/ss/ss2022_tcp.c, ss2022_udp.c, ss_eih.c).
+ * (dataplane/ss/ss2022_tcp.c, ss2022_udp.c, ss_eih.c) and the UDP session
+ * layer the dataplane's inbound/outbound use (ss_udp22_sess.c).
  *
  * Input: [method][mode][piece][pos lo][pos hi][flip][data...]
  *   method % 3: 2022-blake3-aes-128-gcm, -aes-256-gcm, -chacha20-poly1305
  *   mode % 4 == 0: data is ciphertext (no valid key): fed to the server
  *        request decoder (single-user, and multi-user for AES), the client
- *        response decoder, and as one UDP packet to the server and the
- *        client.  Nothing may verify.
+ *        response decoder, and as one UDP packet to the server, the
+ *        client, the inbound's session tables (single- and, AES,
+ *        multi-user: ss22_usrv_open) and a client session (ss22_ucli_open).
+ *        Nothing may verify, no session may appear.
  *   mode % 4 == 1: data is the payload of a request (bit 2 of mode: the
  *        client sends an identity header, AES only), sealed with the right
  *        key in calls whose sizes come from the data, one byte xor flip at
@@ -16,7 +19,11 @@
  *        a flip must fail, and what came out is always a prefix.
  *   mode % 4 == 2: the same for a response stream.
  *   mode % 4 == 3: data is one UDP payload, sealed by the client, flipped,
- *        opened by the server: round trip, or failure when flipped.
+ *        opened by the server: round trip, or failure when flipped; then
+ *        the same through the session layer with the right key (client
+ *        ss22_ucli_seal -> inbound table ss22_usrv_open: round trip and one
+ *        session, the packet again a replay; the reply back through
+ *        ss22_ucli_open), or a flipped packet refused without a session.
  *   mode bit 3 with mode % 4 == 1: the request goes through ss_enc /
  *        ss_dec (ss2022_compat.c, address-first plaintext) instead.
  */
@@ -26,6 +33,8 @@
 
 #include "dataplane/ss/ss2022_compat.h"
 #include "dataplane/ss/ss2022_udp.h"
+#include "dataplane/ss/ss_udp22_sess.h"
+#include <openssl/evp.h>
 
 #define NOW 1700000000ull
 
@@ -39,6 +48,8 @@ static const char *names[] = {"2022-blake3-aes-128-gcm", "2022-blake3-aes-256-gc
 			      "2022-blake3-chacha20-poly1305"};
 static const uint8_t addr[] = {3, 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 80};
 static uint8_t ipsk[32], upsk[32], salt_c[32], salt_s[32];
+static struct ss22_usrv tab[3], tab_mu[2]; /* the inbound's session tables */
+static char upsk_b64[3][64];
 
 static void setup(void)
 {
@@ -53,9 +64,31 @@ static void setup(void)
 		const struct ss_method *m = ss2022_method_find(names[mi]);
 
 		if (ss_eih_users_init(&users[mi], m, ipsk) != 0 ||
-		    ss_eih_users_add(&users[mi], upsk, 1) != 0)
+		    ss_eih_users_add(&users[mi], upsk, 1) != 0 ||
+		    ss22_usrv_init(&tab_mu[mi], m, NULL, &users[mi], 4, 1) != SS_OK)
 			abort();
 	}
+	for (int mi = 0; mi < 3; mi++) {
+		const struct ss_method *m = ss2022_method_find(names[mi]);
+
+		EVP_EncodeBlock((unsigned char *)upsk_b64[mi], upsk, (int)m->key_len);
+		if (ss22_usrv_init(&tab[mi], m, upsk, NULL, 4, 2) != SS_OK)
+			abort();
+	}
+}
+
+/* Raw bytes to the inbound's session table t: never a session. */
+static void raw_usrv(struct ss22_usrv *t, const uint8_t *data, size_t len)
+{
+	static const uint8_t rnd[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	struct ss22_udp_in in;
+	struct ss22_usess *s;
+
+	ss22_usrv_clear(t);
+	memcpy(ct, data, len);
+	if (ss22_usrv_open(ctx, t, ct, (uint32_t)len, NOW, rnd, &in, &s) == SS_OK || s != NULL ||
+	    t->live != 0)
+		abort(); /* a forged packet made a session */
 }
 
 /* Decode in pieces; returns the bytes produced, *rc the last result. */
@@ -126,6 +159,21 @@ static void raw(const struct ss_method *m, int mi, const uint8_t *data, size_t l
 	raw_udp(m, &cu, data, len);
 	ss22_udp_free(&cu);
 	ss22_keys_free(&k);
+	raw_usrv(&tab[mi], data, len);
+	if (mi < 2)
+		raw_usrv(&tab_mu[mi], data, len);
+	{
+		static const uint8_t sid[8] = {1, 1, 2, 2, 3, 3, 4, 4};
+		static struct ss22_ucli c;
+		struct ss22_udp_in in;
+
+		if (ss22_ucli_init(&c, m, upsk_b64[mi], sid) != SS_OK)
+			abort();
+		memcpy(ct, data, len);
+		if (ss22_ucli_open(ctx, &c, ct, (uint32_t)len, NOW, &in) == SS_OK)
+			abort();
+		ss22_ucli_free(&c);
+	}
 }
 
 static void stream(const struct ss_method *m, int mi, int response, int eih, const uint8_t *data,
@@ -226,6 +274,53 @@ static void udp(const struct ss_method *m, const uint8_t *data, size_t len, size
 	ss22_keys_free(&k);
 }
 
+/* The session layer: client ss22_ucli -> inbound table -> reply back. */
+static void udp_sess(int mi, const uint8_t *data, size_t len, size_t pos, uint8_t flip)
+{
+	const struct ss_method *m = ss2022_method_find(names[mi]);
+	static const uint8_t sid[8] = {9, 8, 7, 6, 5, 4, 3, 2}, rnd[8] = {5, 5, 5, 5, 6, 6, 6, 6};
+	static struct ss22_ucli c;
+	static uint8_t copy[8192];
+	struct ss22_usrv *t = &tab[mi];
+	struct ss22_usess *s, *s1;
+	struct ss22_udp_in in;
+	uint8_t xn[24];
+	int n, rc;
+
+	if (len > 4096)
+		return;
+	memset(xn, flip ^ 0x5a, sizeof(xn));
+	ss22_usrv_clear(t);
+	if (ss22_ucli_init(&c, m, upsk_b64[mi], sid) != SS_OK)
+		abort();
+	n = ss22_ucli_seal(ctx, &c, addr, sizeof(addr), ss22_udp_pad(80, (uint32_t)len, (uint32_t)pos),
+			   data, (uint32_t)len, xn, ct, NOW);
+	if (n <= 0)
+		abort();
+	if (flip)
+		ct[pos % (size_t)n] ^= flip;
+	memcpy(copy, ct, (size_t)n);
+	rc = ss22_usrv_open(ctx, t, ct, (uint32_t)n, NOW + pos % 31, rnd, &in, &s);
+	if (flip != 0) {
+		if (rc == SS_OK || t->live != 0)
+			abort(); /* a flipped packet verified or made a session */
+		ss22_ucli_free(&c);
+		return;
+	}
+	if (rc != SS_OK || s == NULL || t->live != 1 || in.data_len != len ||
+	    (len && memcmp(in.data, data, len) != 0) || in.target.port != 80)
+		abort();
+	s1 = s;
+	if (ss22_usrv_open(ctx, t, copy, (uint32_t)n, NOW, rnd, &in, &s) != SS2022_ERR_REPLAY)
+		abort(); /* the same packet twice */
+	n = ss22_usrv_seal(ctx, t, s1, addr, sizeof(addr),
+			   (uint16_t)(pos % 64), data, (uint32_t)len, xn, ct, NOW);
+	if (n <= 0 || ss22_ucli_open(ctx, &c, ct, (uint32_t)n, NOW, &in) != SS_OK ||
+	    in.data_len != len || (len && memcmp(in.data, data, len) != 0))
+		abort();
+	ss22_ucli_free(&c);
+}
+
 /* Through the SIP004 calls: client ss_enc (address first), server ss_dec. */
 static void compat(const struct ss_method *m, const uint8_t *data, size_t len, size_t piece,
 		   size_t pos, uint8_t flip)
@@ -306,6 +401,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	default:
 		udp(m, data, size, pos, data[-1]);
+		udp_sess(mi, data, size, pos, data[-1]);
 	}
 	return 0;
 }

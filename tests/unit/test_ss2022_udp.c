@@ -12,7 +12,14 @@
  *  - SIP023: the user identified from the identity header (checked with
  *    OpenSSL AES-ECB), unknown user refused, the response under the user's PSK;
  *  - client session handling: old/current server sessions, a forged new
- *    session never replaces the current one.
+ *    session never replaces the current one;
+ *  - the dataplane's sessions (ss_udp22_sess.c), an event table per method:
+ *    server sessions by client session id (created only by an
+ *    authenticated fresh packet, own server session id and packet ids),
+ *    replays / out-of-window / skew / wrong key / full table, expiry only
+ *    without references and after max(keep, 60 s), replies through the
+ *    client (its window, another client's session refused); multi-user
+ *    (sessions per user, unknown user); the padding policy table.
  */
 #include <CUnit/Basic.h>
 #include <openssl/evp.h>
@@ -24,6 +31,7 @@
 #include "crypto/rb_blake3.h"
 #include "crypto/rb_chacha.h"
 #include "dataplane/ss/ss2022_udp.h"
+#include "dataplane/ss/ss_udp22_sess.h"
 
 static struct rb_aead_ctx *ctx;
 static struct rb_aead_batch batch;
@@ -703,6 +711,218 @@ static void test_client_sessions(void)
 	}
 }
 
+/* ------------------------------------------------------------ sessions */
+
+enum { EV_SEND, EV_AGAIN, EV_EXPIRE, EV_REF, EV_UNREF, EV_REPLY, EV_REPLY_AGAIN, EV_REPLY_X };
+#define NOPID UINT64_MAX
+
+/* One step: client `c` (0..2 hold the key, 3 a wrong one) at time NOW+at. */
+static const struct sess_ev {
+	uint8_t op, c;
+	uint64_t pid;  /* EV_SEND: the packet id to use (NOPID: the next) */
+	int64_t skew;  /* EV_SEND: timestamp - clock */
+	uint64_t at;   /* seconds after NOW */
+	int want;      /* rc, or for EV_EXPIRE the number expired */
+	uint32_t live; /* server sessions afterwards */
+} sess_evs[] = {
+	{EV_SEND, 0, NOPID, 0, 0, SS_OK, 1},		/* a session starts */
+	{EV_AGAIN, 0, 0, 0, 0, SS2022_ERR_REPLAY, 1},	/* the same packet again */
+	{EV_SEND, 0, 5, 0, 0, SS_OK, 1},		/* ids out of order */
+	{EV_SEND, 0, 3, 0, 0, SS_OK, 1},
+	{EV_AGAIN, 0, 0, 0, 1, SS2022_ERR_REPLAY, 1},
+	{EV_SEND, 0, 2000, 0, 1, SS_OK, 1},
+	{EV_SEND, 0, 16, 0, 1, SS2022_ERR_REPLAY, 1},	/* 1984 behind the newest */
+	{EV_SEND, 0, 17, 0, 1, SS_OK, 1},		/* 1983 behind */
+	{EV_SEND, 0, NOPID, -31, 1, SS2022_ERR_TIME, 1},
+	{EV_SEND, 0, NOPID, 31, 1, SS2022_ERR_TIME, 1},
+	{EV_SEND, 0, NOPID, 30, 1, SS_OK, 1},
+	{EV_SEND, 0, NOPID, -30, 1, SS_OK, 1},
+	{EV_SEND, 3, NOPID, 0, 1, SS_ERR_AUTH, 1},	/* wrong key: no session */
+	{EV_REPLY, 0, 0, 0, 1, SS_OK, 1},		/* server -> client */
+	{EV_REPLY, 0, 0, 0, 1, SS_OK, 1},
+	{EV_REPLY_AGAIN, 0, 0, 0, 1, SS2022_ERR_REPLAY, 1},
+	{EV_REPLY_X, 1, 0, 0, 1, SS2022_ERR_SALT, 1},	/* 0's reply to client 1 */
+	{EV_SEND, 1, NOPID, 0, 2, SS_OK, 2},
+	{EV_SEND, 2, NOPID, 0, 2, SS2022_ERR_FULL, 2},	/* cap 2 */
+	{EV_REF, 0, 0, 0, 2, 0, 2},
+	{EV_EXPIRE, 0, 0, 0, 62, 0, 2},		/* 1: last packet at +2, 60 s: kept */
+	{EV_EXPIRE, 0, 0, 0, 63, 1, 1},		/* 1 goes; 0 (last at +1) is referenced */
+	{EV_SEND, 2, NOPID, 0, 63, SS_OK, 2},		/* room again */
+	{EV_UNREF, 0, 0, 0, 63, 0, 2},
+	{EV_EXPIRE, 0, 0, 0, 63, 1, 1},		/* now 0 goes */
+	{EV_AGAIN, 2, 0, 0, 63, SS2022_ERR_REPLAY, 1},	/* 2's window still counts */
+	{EV_AGAIN, 0, 0, 0, 63, SS2022_ERR_TIME, 1},	/* 0's gone: its time is past */
+	{EV_EXPIRE, 0, 0, 0, 200, 1, 0},
+};
+
+static void b64(const uint8_t *k, size_t n, char *out) { EVP_EncodeBlock((unsigned char *)out, k, (int)n); }
+
+static void test_sessions(void)
+{
+	for (int mi = 0; mi < 3; mi++) {
+		const struct ss_method *m = ss2022_method_find(names[mi]);
+		struct ss22_usrv t;
+		struct ss22_ucli c[4];
+		struct ss22_usess *sess[4] = {0};
+		static uint8_t last[4][2048], reply[2048], buf[2048];
+		uint32_t last_len[4] = {0}, reply_len = 0;
+		uint8_t psk[32], bad[32], sid[8], rnd[8];
+		char text[64];
+
+		fill(psk, 32, 4242);
+		fill(bad, 32, 4343);
+		CU_ASSERT_FATAL(ss22_usrv_init(&t, m, psk, NULL, 2, 99) == SS_OK);
+		for (int k = 0; k < 4; k++) {
+			fill(sid, 8, 60 + (uint32_t)k);
+			b64(k < 3 ? psk : bad, m->key_len, text);
+			CU_ASSERT_FATAL(ss22_ucli_init(&c[k], m, text, sid) == SS_OK);
+		}
+		for (size_t e = 0; e < sizeof(sess_evs) / sizeof(sess_evs[0]); e++) {
+			const struct sess_ev *v = &sess_evs[e];
+			uint64_t now = NOW + v->at;
+			struct ss22_udp_in in;
+			struct ss22_usess *s = NULL;
+			int rc = 0;
+
+			fill(rnd, 8, 1000 + (uint32_t)e);
+			fill(buf, 24, 2000 + (uint32_t)e); /* xnonce */
+			switch (v->op) {
+			case EV_SEND:
+				if (v->pid != NOPID)
+					c[v->c].c.tx.next_pid = v->pid;
+				rc = ss22_ucli_seal(ctx, &c[v->c], addr4, sizeof(addr4), 3, pay[0], 20,
+						    buf, last[v->c], (uint64_t)((int64_t)now + v->skew));
+				CU_ASSERT_FATAL(rc > 0);
+				last_len[v->c] = (uint32_t)rc;
+				/* FALLTHROUGH */
+			case EV_AGAIN:
+				memcpy(pkt[0], last[v->c], last_len[v->c]);
+				rc = ss22_usrv_open(ctx, &t, pkt[0], last_len[v->c], now, rnd, &in, &s);
+				if (rc == SS_OK) {
+					CU_ASSERT(s != NULL && memcmp(s->rx.sid, c[v->c].c.tx.sid, 8) == 0);
+					CU_ASSERT(memcmp(s->tx.sid, s->rx.sid, 8) != 0);
+					CU_ASSERT(in.data_len == 20 && memcmp(in.data, pay[0], 20) == 0);
+					CU_ASSERT(in.target.port == 53);
+					sess[v->c] = s;
+				}
+				break;
+			case EV_EXPIRE:
+				rc = (int)ss22_usrv_expire(&t, now, 10);
+				break;
+			case EV_REF:
+				ss22_usrv_ref(sess[v->c]);
+				break;
+			case EV_UNREF:
+				ss22_usrv_unref(sess[v->c]);
+				break;
+			case EV_REPLY:
+			case EV_REPLY_X: {
+				uint64_t pid = sess[0]->tx.next_pid;
+
+				rc = ss22_usrv_seal(ctx, &t, sess[0], addr6, sizeof(addr6), 0, pay[1], 30,
+						    buf, reply, now);
+				CU_ASSERT_FATAL(rc > 0);
+				CU_ASSERT_EQUAL(sess[0]->tx.next_pid, pid + 1); /* own counter */
+				reply_len = (uint32_t)rc;
+			}
+				/* FALLTHROUGH */
+			case EV_REPLY_AGAIN:
+				memcpy(pkt[0], reply, reply_len);
+				rc = ss22_ucli_open(ctx, &c[v->c], pkt[0], reply_len, now, &in);
+				if (rc == SS_OK)
+					CU_ASSERT(in.data_len == 30 && memcmp(in.data, pay[1], 30) == 0 &&
+						  in.target.port == 443);
+				break;
+			}
+			if (rc != v->want || t.live != v->live)
+				fprintf(stderr, "\n%s event %zu: rc %d (want %d), live %u (want %u)",
+					names[mi], e, rc, v->want, t.live, v->live);
+			CU_ASSERT_EQUAL(rc, v->want);
+			CU_ASSERT_EQUAL(t.live, v->live);
+		}
+		CU_ASSERT_EQUAL(t.full, 1u);
+		CU_ASSERT_EQUAL(c[0].replayed, 1u);
+		CU_ASSERT_EQUAL(c[1].foreign, 1u);
+		for (int k = 0; k < 4; k++)
+			ss22_ucli_free(&c[k]);
+		ss22_usrv_free(&t);
+	}
+}
+
+/* SIP023: one table, users a and b with the same client session id get
+ * separate sessions; a key of no user is refused and creates nothing. */
+static void test_sessions_users(void)
+{
+	for (int mi = 0; mi < 2; mi++) {
+		const struct ss_method *m = ss2022_method_find(names[mi]);
+		size_t kl = m->key_len;
+		struct ss_eih_users users;
+		struct ss22_usrv t;
+		uint8_t ipsk[32], up[3][32], sid[8] = {7, 7, 7, 7, 7, 7, 7, 7};
+		const uint8_t *rnd = sid; /* a server session id drawn equal to the client's */
+		static const int want[3] = {SS_OK, SS_OK, SS2022_ERR_USER};
+		struct ss22_usess *s[3] = {0};
+
+		fill(ipsk, 32, 71);
+		CU_ASSERT_FATAL(ss_eih_users_init(&users, m, ipsk) == 0);
+		for (int u = 0; u < 3; u++) {
+			fill(up[u], 32, 80 + (uint32_t)u);
+			if (u < 2)
+				CU_ASSERT_FATAL(ss_eih_users_add(&users, up[u], (uint32_t)u) == 0);
+		}
+		CU_ASSERT_FATAL(ss22_usrv_init(&t, m, ipsk, &users, 8, 5) == SS_OK);
+		for (int u = 0; u < 3; u++) {
+			struct ss22_ucli c;
+			struct ss22_udp_in in;
+			char text[200];
+			int n, rc;
+
+			b64(ipsk, kl, text);
+			strcat(text, ":");
+			b64(up[u], kl, text + strlen(text));
+			CU_ASSERT_FATAL(ss22_ucli_init(&c, m, text, sid) == SS_OK);
+			n = ss22_ucli_seal(ctx, &c, addr4, sizeof(addr4), 0, pay[0], 40, NULL, pkt[0], NOW);
+			CU_ASSERT_FATAL(n > 0);
+			rc = ss22_usrv_open(ctx, &t, pkt[0], (uint32_t)n, NOW, rnd, &in, &s[u]);
+			CU_ASSERT_EQUAL(rc, want[u]);
+			if (rc == SS_OK) {
+				CU_ASSERT(s[u]->user != NULL && s[u]->user->id == (uint32_t)u);
+				CU_ASSERT(memcmp(s[u]->tx.sid, sid, 8) != 0); /* SIP022 3.2.2 */
+				/* the reply under the user's PSK opens at the client */
+				n = ss22_usrv_seal(ctx, &t, s[u], addr4, sizeof(addr4), 0, pay[1], 9, NULL,
+						   pkt[1], NOW);
+				CU_ASSERT_FATAL(n > 0);
+				CU_ASSERT_EQUAL(ss22_ucli_open(ctx, &c, pkt[1], (uint32_t)n, NOW, &in), SS_OK);
+			}
+			ss22_ucli_free(&c);
+		}
+		CU_ASSERT(s[0] != s[1]);
+		CU_ASSERT_EQUAL(t.live, 2u);
+		ss22_usrv_free(&t);
+		ss_eih_users_free(&users);
+	}
+}
+
+static void test_padding(void)
+{
+	static const struct {
+		uint16_t port;
+		uint32_t len, rnd;
+		uint16_t lo, hi;
+	} rows[] = {
+		{443, 0, 0, 1, 1},	   {443, 0, 899, 900, 900}, {443, 0, 900, 1, 1},
+		{443, 1, 12345, 0, 0},	   {53, 100, 0, 1, 1},	    {53, 100, 799, 800, 800},
+		{53, 100, 800, 1, 1},	   {53, 899, 77, 1, 1},	    {53, 900, 5, 0, 0},
+		{53, 1400, 5, 0, 0},	   {5353, 10, 5, 0, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uint16_t p = ss22_udp_pad(rows[i].port, rows[i].len, rows[i].rnd);
+
+		CU_ASSERT(p >= rows[i].lo && p <= rows[i].hi);
+	}
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -721,6 +941,9 @@ int main(void)
 	CU_add_test(s, "EIH users", test_eih);
 	CU_add_test(s, "EIH relay chain", test_eih_relay);
 	CU_add_test(s, "client server-session policy", test_client_sessions);
+	CU_add_test(s, "dataplane sessions: event table", test_sessions);
+	CU_add_test(s, "dataplane sessions: users", test_sessions_users);
+	CU_add_test(s, "padding policy table", test_padding);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
