@@ -327,6 +327,9 @@ static void tcp_rcv_pressure_check(struct tcp_stack *st)
 		st->mem_pressure = 0;
 	for (int k = 0; k < TCP_RWND_VISIT && (c = TAILQ_FIRST(&st->rwnd_wait)) != NULL; k++) {
 		tcp_rwnd_wait_remove(c);
+		if (tcp_have_fin_rcvd(c) || c->state < TCPS_SYN_RECEIVED ||
+		    c->state == TCPS_TIME_WAIT)
+			continue; /* nothing more to receive */
 		if (tcp_rcv_wnd_update_due(c)) {
 			c->flags |= TF_ACK_NOW;
 			tcp_pending_add(c);

@@ -8,6 +8,7 @@
 #include <rte_ip.h>
 #include <rte_mempool.h>
 #include <rte_hash_crc.h>
+#include <rte_cycles.h>
 #include "test_tcp_harness.h"
 #include "dataplane/tcp/tcp_wire.h"
 
@@ -34,7 +35,9 @@ int th_eal_init(void)
 		return -1;
 	if (rb_meta_register() < 0)
 		return -1;
-	th.pool = rte_pktmbuf_pool_create("th_pool", 32767, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	/* A per-lcore cache as the dataplane's pool has (dataplane/main.c):
+	 * without it every alloc and free goes to the ring (bench_tcp). */
+	th.pool = rte_pktmbuf_pool_create("th_pool", 32767, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					  SOCKET_ID_ANY);
 	return th.pool ? 0 : -1;
 }
@@ -255,6 +258,7 @@ void th_deliver(int host, struct rte_mbuf *m)
 {
 	struct th_host *h = &th.h[host];
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint64_t t0 = th.wire_timing ? rte_rdtsc() : 0;
 	uint8_t proto;
 	uint16_t hl;
 
@@ -278,6 +282,8 @@ void th_deliver(int host, struct rte_mbuf *m)
 	m->ol_flags = 0;
 	rte_pktmbuf_adj(m, hl);
 	h->lc.now = th.now;
+	if (th.wire_timing)
+		th.wire_cycles += rte_rdtsc() - t0;
 	if (proto == IPPROTO_TCP)
 		tcp_input(&h->lc, &m, 1);
 	else if (proto == IPPROTO_UDP)
@@ -289,6 +295,7 @@ void th_deliver(int host, struct rte_mbuf *m)
 static void th_step_to(uint64_t t)
 {
 	while (th.n_wire && th.wire[0].at <= t) {
+		uint64_t t0 = th.wire_timing ? rte_rdtsc() : 0;
 		struct th_pkt p = wire_pop();
 		const uint8_t *ip = rte_pktmbuf_mtod(p.m, const uint8_t *);
 		int to;
@@ -297,6 +304,8 @@ static void th_step_to(uint64_t t)
 			th.now = p.at;
 		to = (ip[0] >> 4) == 4 ? host_by_addr(AF_INET, ip + 16)
 				       : host_by_addr(AF_INET6, ip + 24);
+		if (th.wire_timing)
+			th.wire_cycles += rte_rdtsc() - t0;
 		if (to < 0) {
 			rte_pktmbuf_free(p.m);
 			continue;
@@ -339,6 +348,7 @@ bool th_run_until(bool (*cond)(void *), void *arg, uint64_t ns)
 int rb_ip4_output(struct rb_lcore *lc, struct rte_mbuf *m, uint32_t src, uint32_t dst,
 		  uint8_t proto, uint8_t tos, int df)
 {
+	uint64_t t0 = th.wire_timing ? rte_rdtsc() : 0;
 	struct rte_ipv4_hdr *ih = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*ih));
 
 	if (ih == NULL) {
@@ -356,6 +366,8 @@ int rb_ip4_output(struct rb_lcore *lc, struct rte_mbuf *m, uint32_t src, uint32_
 	ih->dst_addr = dst;
 	ih->hdr_checksum = rte_ipv4_cksum(ih);
 	th_send(host_of(lc), m, !df);
+	if (th.wire_timing)
+		th.wire_cycles += rte_rdtsc() - t0;
 	return 0;
 }
 

@@ -68,6 +68,10 @@ struct th_net {
 	uint8_t icmp_type, icmp_code;
 	/* a fake worker count for flow ownership (1 = everything owned) */
 	unsigned n_workers;
+	/* bench_tcp: TSC cycles spent in the simulated wire and IP layer
+	 * (rb_ip4/6_output, the heap, delivery), counted when wire_timing */
+	bool wire_timing;
+	uint64_t wire_cycles;
 };
 
 extern struct th_net th;
