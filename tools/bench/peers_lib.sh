@@ -56,12 +56,15 @@ pl_busy_s() {
 }
 
 # CPU seconds of the worker lcore threads (EAL's "rte-worker-N") of the
-# dataplane process $1: all the time they held a CPU, idle polls included.
-pl_worker_cpu_s() { # pid
-	local t ticks=0
+# dataplane process $1: all the time they held a CPU, idle polls included;
+# with "user", only user time (not the kernel's side of af_packet/af_xdp
+# I/O, which on the veth testbed also runs the neighbours' receive path).
+pl_worker_cpu_s() { # pid [user]
+	local t ticks=0 f='$12 + $13'
+	[ "${2:-}" = user ] && f='$12'
 	for t in /proc/"$1"/task/*; do
 		case $(cat "$t/comm" 2>/dev/null) in rte-worker-*) ;; *) continue ;; esac
-		ticks=$((ticks + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$t/stat" 2>/dev/null || echo 0)))
+		ticks=$((ticks + $(awk "{ sub(/^.*\\) /, \"\"); print $f }" "$t/stat" 2>/dev/null || echo 0)))
 	done
 	awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'
 }
@@ -72,25 +75,29 @@ pl_worker_cpu_s() { # pid
 # time (idle polls included); pl_tput takes the smaller.
 pl_rb_cost() { echo "$(pl_busy_s) $(pl_worker_cpu_s "$RB_DP_PID")"; }
 
-# "MB/s ok/runs core-MB/s": the best of RUNS downloads of $URL/big.bin
+# "MB/s ok/runs core-MB/s info-MB/s": the best of RUNS downloads of $URL/big.bin
 # (PX_BIG MiB, px_nginx_start) that arrived byte-exact; a run that stalls
 # (under 1 MiB/s for 10 s) or mismatches does not count.  curl runs in
 # PL_CURL_NS (default cli), on CPU PL_CURL_CPU when set.  With PL_COST set
 # (a command printing the cumulative CPU seconds of the relay under test,
 # or several such figures: the smallest increase counts), core-MB/s is that
-# best run's MiB over the CPU seconds it cost the relay, else "-".
+# best run's MiB over the CPU seconds it cost the relay, else "-"; info-MB/s
+# the same over the increase of PL_INFO_COST (another such command, e.g.
+# user time only), else "-".
 pl_tput() { # name curl-args...
-	local name=$1 best=0 ok=0 r sp sum c0 c1 core=- pin=()
+	local name=$1 best=0 ok=0 r sp sum c0 c1 i0 i1 core=- info=- pin=()
 	shift
 	[ -n "${PL_CURL_CPU:-}" ] && pin=(taskset -c "$PL_CURL_CPU")
 	for ((r = 0; r < RUNS; r++)); do
 		[ -n "${PL_COST:-}" ] && c0=$($PL_COST)
+		[ -n "${PL_INFO_COST:-}" ] && i0=$($PL_INFO_COST)
 		# the body streams into sha256sum (no disk in the path)
 		sum=$(ip netns exec "${PL_CURL_NS:-$RB_NS_CLI}" "${pin[@]}" curl -sS --max-time 120 \
 			--speed-limit 1048576 --speed-time 10 "$@" -o - \
 			-w '%{stderr}SPEED %{speed_download}\n' "${PL_URL:-$URL/big.bin}" \
 			2>"$RB_TMP/curl.err" | sha256sum | cut -d' ' -f1)
 		[ -n "${PL_COST:-}" ] && c1=$($PL_COST)
+		[ -n "${PL_INFO_COST:-}" ] && i1=$($PL_INFO_COST)
 		sp=$(awk '$1 == "SPEED" { print $2 }' "$RB_TMP/curl.err")
 		if [ "$sum" != "$PX_BIG_SHA" ] || [ -z "$sp" ]; then
 			rb_note "$name: run $r failed or not byte-exact: $(grep -v '^SPEED' "$RB_TMP/curl.err" | tail -n 1)"
@@ -106,17 +113,25 @@ pl_tput() { # name curl-args...
 					for (i = 1; i <= n; i++)
 						if (y[i] - x[i] > 0 && (d < 0 || y[i] - x[i] < d)) d = y[i] - x[i]
 					printf "%.1f", (d > 0 ? mb / d : 0) }')
+			[ -n "${PL_INFO_COST:-}" ] &&
+				info=$(awk -v mb="$PX_BIG" -v a="$i0" -v b="$i1" \
+					'BEGIN { printf "%.1f", (b > a ? mb / (b - a) : 0) }')
 		fi
 	done
-	awk -v b="$best" -v ok="$ok" -v n="$RUNS" -v c="$core" \
-		'BEGIN { printf "%.1f %d/%d %s", b / 1048576, ok, n, c }'
+	awk -v b="$best" -v ok="$ok" -v n="$RUNS" -v c="$core" -v i="$info" \
+		'BEGIN { printf "%.1f %d/%d %s %s", b / 1048576, ok, n, c, i }'
 }
 
 # ---- the dataplane under test ------------------------------------------------
 
 # ringbox in dp with the proxy config $1 (inbounds, outbounds, route), its
-# control (PX_SOCK, PX_MPORT) and nginx in srv.
+# control (PX_SOCK, PX_MPORT) and nginx in srv.  PL_RB_SLEEP_US: the
+# worker's idle_sleep_us (it then sleeps after a run of empty polls, so
+# that its thread's CPU time is close to the work it did, as a kernel
+# peer's; default 0, busy polling).
 pl_ringbox_start() { # proxy-config-text
+	[ -n "${PL_RB_SLEEP_US:-}" ] && RB_CFG_DP_EXTRA="${RB_CFG_DP_EXTRA:-}
+  idle_sleep_us = $PL_RB_SLEEP_US;"
 	px_control_init
 	px_config "
 $PX_CTL

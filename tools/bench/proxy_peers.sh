@@ -27,7 +27,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 if [ "${1:-}" != --one ]; then
 	pl_main "$0" '
-	$1 == "RESULT" { mbps[$2] = $3; okr[$2] = $4; core[$2] = $5; cps[$2] = $6; n++ }
+	$1 == "RESULT" { mbps[$2] = $3; okr[$2] = $4; core[$2] = $5; cps[$2] = $7; n++ }
 	function ratio(a, b) { return (b + 0 > 0 && a + 0 > 0) ? sprintf("%.2fx", a / b) : "n/a" }
 	END {
 		if (!n) { print "no results"; exit 1 }

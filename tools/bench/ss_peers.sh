@@ -25,9 +25,15 @@
 #             (iterations that moved packets, ringbox_lcore_busy_seconds_total,
 #             rdtsc: on a loaded machine it counts preemption inside an
 #             iteration too) and the worker thread's CPU time (idle polls
-#             included): both overstate the cost; ss-server, its user +
-#             system CPU time (lib.sh rb_proc_cpu_seconds; softirq work
-#             outside its syscalls is not counted, which flatters ss-server)
+#             included; the worker sleeps after 64 empty polls,
+#             idle_sleep_us = BENCH_RB_SLEEP_US, default 20, so that this
+#             is close to the work done): both overstate the cost;
+#             ss-server, its user + system CPU time (lib.sh
+#             rb_proc_cpu_seconds; softirq work outside its syscalls is not
+#             counted, which flatters ss-server)
+#   user      ringbox only: the same over its worker's user time alone (the
+#             af_packet syscalls' kernel work, which on veth also runs the
+#             receiving namespaces' stack, left out: what a NIC would take)
 # then ratios ringbox/ss-server per method (goal of issue 6: >= 4x per
 # core), and the load average.  ringbox uses af_packet ports (RB_DRIVER):
 # over af_xdp a bulk transfer stalls in the PMD.  Informational: no
@@ -45,24 +51,24 @@ if [ "${1:-}" != --one ]; then
 	echo "== Shadowsocks relay: ringbox vs ss-server (load source: $CLIENT; relay on CPU 1)"
 	export PL_METHODS="$METHODS $RB_ONLY"
 	pl_main "$0" '
-	$1 == "RESULT" { k = $2 " " $3; v[k] = $4; ok[k] = $5; core[k] = $6; n++ }
+	$1 == "RESULT" { k = $2 " " $3; v[k] = $4; ok[k] = $5; core[k] = $6; user[k] = $7; n++ }
 	function ratio(a, b) { return (b + 0 > 0 && a + 0 > 0) ? sprintf("%.2fx", a / b) : "n/a" }
 	END {
 		if (!n) { print "no results"; exit 1 }
 		nm = split(ENVIRON["PL_METHODS"], m, " ")
 		best = 0
 		for (i = 1; i <= nm; i++) if (v["ss-server " m[i]] + 0 > best) { best = v["ss-server " m[i]] + 0; bm = m[i] }
-		printf "%-24s %9s %5s %9s | %9s %5s %9s | %7s %7s %8s\n", "method", "ringbox", "runs",
-			"core", "ss-server", "runs", "core", "ratio", "core", "vs best"
-		printf "%-24s %9s %5s %9s | %9s %5s %9s | %7s %7s %8s\n", "", "MB/s", "", "MB/s", "MB/s",
-			"", "MB/s", "MB/s", "MB/s", "MB/s"
+		f = "%-24s %8s %4s %8s %8s | %9s %4s %8s | %7s %7s %7s %8s\n"
+		printf f, "method", "ringbox", "runs", "core", "user", "ss-server", "runs", "core", "ratio",
+			"core", "user", "vs best"
+		printf f, "", "MB/s", "", "MB/s", "MB/s", "MB/s", "", "MB/s", "MB/s", "MB/s", "MB/s", "MB/s"
 		for (i = 1; i <= nm; i++) {
 			r = "ringbox " m[i]; s = "ss-server " m[i]
-			printf "%-24s %9s %5s %9s | %9s %5s %9s | %7s %7s %8s\n", m[i], v[r], ok[r], core[r],
+			printf f, m[i], v[r], ok[r], core[r], user[r],
 				(s in v) ? v[s] : "-", (s in v) ? ok[s] : "-", (s in v) ? core[s] : "-",
-				ratio(v[r], v[s]), ratio(core[r], core[s]), ratio(v[r], best)
+				ratio(v[r], v[s]), ratio(core[r], core[s]), ratio(user[r], core[s]), ratio(v[r], best)
 		}
-		printf "(core: MiB per CPU second of the relay under test; \"vs best\": against ss-server with its fastest method, %s; goal: ringbox >= 4x ss-server per core)\n", bm
+		printf "(core: MiB per CPU second of the relay under test; user: ringbox per second of its worker'"'"'s user time alone, without the kernel side of af_packet, which on veth also runs the neighbours'"'"' receive path; \"vs best\": against ss-server with its fastest method, %s; goal: ringbox >= 4x ss-server per core)\n", bm
 	}' ringbox peers
 	exit $?
 fi
@@ -111,11 +117,13 @@ if [ "$MODE" = ringbox ]; then
 		sep=",
   "
 	done
+	PL_RB_SLEEP_US=${BENCH_RB_SLEEP_US:-20}
 	pl_ringbox_start "inbounds = (
   $ins
 );
 outbounds = ( { type = \"direct\"; tag = \"direct\"; } );"
-	PL_COST=pl_rb_cost
+	PL_COST=${BENCH_COST:-pl_rb_cost}
+	PL_INFO_COST="pl_worker_cpu_s $RB_DP_PID user"
 else
 	px_nginx_start
 	SS_PIDS=()
