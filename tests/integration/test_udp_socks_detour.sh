@@ -25,6 +25,8 @@
 # outbound whose detour is an http outbound carries no UDP (refused,
 # counted proxy_udp_unsupported), nothing is dialled.  When dante B goes
 # away mid-session, the session ends and its association with A closes.
+# Three hops (far over a socks hop to dante C, in srv, over near) carry the
+# same echoes with one association per hop.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
@@ -46,7 +48,8 @@ $PX_CTL
 inbounds = (
   { type = \"socks\"; tag = \"to-chain\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
   { type = \"socks\"; tag = \"to-far-direct\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; },
-  { type = \"socks\"; tag = \"to-over-http\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1082; }
+  { type = \"socks\"; tag = \"to-over-http\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1082; },
+  { type = \"socks\"; tag = \"to-three\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1083; }
 );
 outbounds = (
   { type = \"direct\"; tag = \"direct\"; },
@@ -56,13 +59,16 @@ outbounds = (
     connect_timeout = \"1s\"; },
   { type = \"http\"; tag = \"web-proxy\"; server = \"$RB_SRV_IP4\"; server_port = 3128; },
   { type = \"socks\"; tag = \"far-over-http\"; server = \"$A_IP\"; server_port = 1091;
-    detour = \"web-proxy\"; }
+    detour = \"web-proxy\"; },
+  { type = \"socks\"; tag = \"mid\"; server = \"$B_EXT\"; server_port = 1092; detour = \"near\"; },
+  { type = \"socks\"; tag = \"far3\"; server = \"$A_IP\"; server_port = 1091; detour = \"mid\"; }
 );
 route = {
   rules = (
     { inbound = \"to-chain\"; network = \"udp\"; outbound = \"far\"; },
     { inbound = \"to-far-direct\"; network = \"udp\"; outbound = \"far-direct\"; },
-    { inbound = \"to-over-http\"; network = \"udp\"; outbound = \"far-over-http\"; }
+    { inbound = \"to-over-http\"; network = \"udp\"; outbound = \"far-over-http\"; },
+    { inbound = \"to-three\"; network = \"udp\"; outbound = \"far3\"; }
   );
   final = \"direct\";
 };
@@ -72,11 +78,12 @@ px_start
 # dante B in srv (px_dante_start: $RB_TMP/danted.log), going out from B_EXT
 px_dante_start 1090 "$B_EXT"
 PIDS_B=$PX_DANTE_PID
-# dante A in hop
-cat >"$RB_TMP/danteA.conf" <<CONF
-logoutput: $RB_TMP/danteA.log
-internal: $A_IP port = 1091
-external: $A_IP
+# another danted: NAME in NS on ADDR:PORT (its external address too)
+dante_at() { # name ns addr port
+	cat >"$RB_TMP/dante$1.conf" <<CONF
+logoutput: $RB_TMP/dante$1.log
+internal: $3 port = $4
+external: $3
 clientmethod: none
 socksmethod: none
 user.privileged: root
@@ -84,11 +91,16 @@ user.unprivileged: root
 client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }
 socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect disconnect error }
 CONF
-rb_bg "$RB_TMP/danteA.out" ip netns exec "$NS_HOP" danted -f "$RB_TMP/danteA.conf" \
-	-p "$RB_TMP/danteA.pid" -N 1
+	rb_bg "$RB_TMP/dante$1.out" ip netns exec "$2" danted -f "$RB_TMP/dante$1.conf" \
+		-p "$RB_TMP/dante$1.pid" -N 1
+	rb_wait_for 5 ip netns exec "$2" bash -c "exec 3<>/dev/tcp/$3/$4" ||
+		rb_fail "dante $1 did not come up: $(tail -5 "$RB_TMP/dante$1.out" | tr '\n' ' ')"
+}
+# dante A in hop; dante C in srv on B's external address (three hops)
+dante_at A "$NS_HOP" "$A_IP" 1091
 PID_A=$RB_BG_PID
-rb_wait_for 5 ip netns exec "$NS_HOP" bash -c "exec 3<>/dev/tcp/$A_IP/1091" ||
-	rb_fail "dante A did not come up: $(tail -5 "$RB_TMP/danteA.out" | tr '\n' ' ')"
+dante_at C "$RB_NS_SRV" "$B_EXT" 1092
+PID_C=$RB_BG_PID
 dante_children() { # master pid
 	local p
 	for p in $(pgrep -P "$1"); do RB_PIDS+=("$p"); done
@@ -137,6 +149,7 @@ rb_wait_for 20 grep -q "echo 300 bytes" "$RB_TMP/udp1.log" ||
 	rb_fail "echo through far over near: $(cat "$RB_TMP/udp1.log" | tr '\n' ' ')"
 dante_children "$PIDS_B"
 dante_children "$PID_A"
+dante_children "$PID_C"
 # at dante A: one control connection, from B's external address; at B: two
 # (ringbox's association with B and A's control connection), from ringbox
 rb_assert_eq "$(estab "$NS_HOP" 1091)" "$B_EXT " "control connections at dante A (peers)"
@@ -208,6 +221,28 @@ rb_assert_eq "$(rb_stat_delta event.proxy_udp_upstream)" 0 "upstreams opened for
 rb_assert_eq "$(cat "$RB_TMP/echo7777.log" "$RB_TMP/echo7778.log" | grep -c '^from')" 8 \
 	"the refused datagrams reached nobody"
 
+# 3b. three hops: far3 over mid (dante C) over near (dante B): the
+# datagrams are SOCKS5 UDP inside SOCKS5 UDP inside SOCKS5 UDP; one
+# association per hop, all closed with the session
+rb_dp_stats
+rb_stats_mark
+udp_client 1083 "echo:$E1:1" "echo:$E2:1400" "echo:$E1:64" close >"$RB_TMP/udp3b.log" 2>&1 ||
+	rb_fail "three hops: $(tail -3 "$RB_TMP/udp3b.log" | tr '\n' ' ')"
+dante_children "$PID_C"
+dante_children "$PIDS_B"
+dante_children "$PID_A"
+rb_assert_eq "$(grep -c 'byte-exact' "$RB_TMP/udp3b.log")" 3 "byte-exact echoes over three hops"
+rb_assert_eq "$(cat "$RB_TMP/echo7777.log" "$RB_TMP/echo7778.log" | grep -c "^from $A_IP:")" 11 \
+	"datagrams the echo servers saw, all from dante A"
+grep 'udp/udpassociate \[' "$RB_TMP/danteC.log" | grep -q . ||
+	rb_fail "dante C logged no UDP association: $(tail -3 "$RB_TMP/danteC.log" | tr '\n' ' ')"
+rb_wait_for 10 sh -c "[ \$(ip netns exec '$RB_NS_SRV' ss -Htn state established '( sport = :1090 or sport = :1092 )' | wc -l) = 0 ]" ||
+	rb_fail "upstream control connections left after the three-hop session: B: $(estab "$RB_NS_SRV" 1090) C: $(estab "$RB_NS_SRV" 1092)"
+rb_dp_stats
+rb_assert_eq "$(rb_stat_delta event.proxy_udp_session)" 1 "three hops: NAT sessions"
+rb_assert_eq "$(rb_stat_delta event.proxy_udp_upstream)" 3 "three hops: upstream associations opened"
+rb_assert_eq "$(rb_stat_delta event.proxy_udp_upstream_end)" 3 "three hops: upstream associations closed"
+
 # 4. dante B goes away mid-session: ringbox's association with B ends,
 # which ends the session and closes its association with A (A's control
 # connection went through B anyway); the client's association stays
@@ -233,4 +268,4 @@ rb_assert_eq "$(rb_stat_delta event.proxy_udp_upstream_end)" 2 "upstream associa
 wait "$C4" || rb_fail "client run 4: $(tail -3 "$RB_TMP/udp4.log" | tr '\n' ' ')"
 
 rb_dp_stop
-rb_pass "UDP through socks over socks (dante A via dante B): byte-exact 1..1400 B to two destinations, echo sees A only, A's association from B, one NAT session = one upstream association per hop, torn down with the session or with dante B; http detour refused"
+rb_pass "UDP through socks over socks (dante A via dante B): byte-exact 1..1400 B to two destinations, echo sees A only, A's association from B, one NAT session = one upstream association per hop, torn down with the session or with dante B; three hops; http detour refused"
