@@ -17,9 +17,12 @@
  * end after the idle time (destination port 53: 10 s as sing-box, else the
  * inbound's udp_timeout, default 5 min; the shorter wins).
  *
- * Carried: `direct` outbounds and IP destinations.  Other outbounds drop
- * and count (proxy_udp_unsupported), so do domain destinations
- * (proxy_udp_no_route): not resolved on this path yet.  A packet that does
+ * Carried: `direct` to IP destinations on a socket of its own per flow;
+ * domain destinations (direct resolves them, the route's default
+ * strategy) and every other outbound with UDP ops (socks, shadowsocks;
+ * block refuses: proxy_udp_rejected) through the outbound's ops
+ * (../proxy/udp_out.h, proxy_udp_host_open), one upstream per flow; an
+ * outbound without UDP drops and counts (proxy_udp_unsupported).  A packet that does
  * not open (wrong key, tampered, short) is dropped without an answer and
  * counted (ss_udp_auth, and the inbound's `auth` errors); so is one whose
  * salt the lcore's replay filter has seen (ss_udp_replay, `replay`).
@@ -43,6 +46,7 @@
 #include <rte_cycles.h>
 
 #include "../proxy/proxy_priv.h"
+#include "../proxy/udp_out.h"
 #include "../udp/udp.h"
 #include "ss_proxy.h"
 #include "ss_relay.h"
@@ -66,6 +70,8 @@ struct ss_usess {
 	struct udp_peer cli;            /* the client, and our address it wrote to */
 	struct rb_dest dst;             /* as the client asked (hash key) */
 	struct ss22_usess *s22;         /* 2022: the client session (hash key, not cli) */
+	struct udp_nat *nat;            /* through an outbound's UDP ops (not up) */
+	uint8_t gone;                   /* nat's upstream ended: freed by the poll */
 	uint16_t outbound, rule_slot;
 	uint32_t hash;
 	uint64_t last, idle;            /* TSC */
@@ -145,6 +151,8 @@ static void sess_free(struct ss_ulcore *ul, struct ss_usess *s)
 		*pp = s->next;
 	if (s->up)
 		udp_close(s->up);
+	if (s->nat)
+		proxy_udp_host_close(s->nat);
 	if (s->s22)
 		ss22_usrv_unref(s->s22);
 	if (s->outbound < RB_CONN_MAX_TAGS)
@@ -157,10 +165,8 @@ static void sess_free(struct ss_ulcore *ul, struct ss_usess *s)
 
 /* A datagram for the client: seal [address of `from` + payload] and send it
  * from the inbound's port. */
-static void up_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
-		    void *arg)
+static void reply(struct ss_usess *s, struct rte_mbuf *m, const struct rb_dest *from)
 {
-	struct ss_usess *s = arg;
 	struct ss_uin *in = s->in;
 	struct ss_ulcore *ul = in->ul;
 	struct rb_lcore *lc = ul->lc;
@@ -171,8 +177,8 @@ static void up_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_
 	size_t n;
 	const uint8_t *src;
 
-	(void)sock;
-	alen = ss_addr_write(ul->plain, from->family, from->addr, NULL, from->port);
+	alen = from->family ? ss_addr_write(ul->plain, from->family, from->addr, NULL, from->port)
+			    : ss_addr_write(ul->plain, 0, from->addr, from->domain, from->port);
 	if (alen < 0 || (size_t)alen + len + SS_MAX_SALT + SS_TAG_LEN > sizeof(ul->pkt)) {
 		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
 		return;
@@ -234,6 +240,43 @@ static void up_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_
 		ul->wk->out[s->outbound].bytes_down += len;
 }
 
+/* A datagram from the destination (direct flows). */
+static void up_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
+		    void *arg)
+{
+	struct rb_dest d;
+
+	(void)sock;
+	memset(&d, 0, sizeof(d));
+	d.family = (uint8_t)from->family;
+	memcpy(d.addr, from->addr, 16);
+	d.port = from->port;
+	reply(arg, m, &d);
+}
+
+/* Flows through an outbound's UDP ops (udp_out.h): replies, and the end
+ * of the upstream (freed by the next poll, not inside the outbound's call). */
+static void nat_recv(void *arg, struct rte_mbuf *m, const struct rb_dest *from)
+{
+	struct ss_usess *s = arg;
+
+	if (s->gone) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	reply(s, m, from);
+}
+
+static void nat_gone(void *arg, int err)
+{
+	struct ss_usess *s = arg;
+
+	(void)err;
+	s->gone = 1;
+}
+
+static const struct proxy_udp_host nat_host = {.recv = nat_recv, .gone = nat_gone};
+
 /* Route a new session; returns it, or NULL (dropped and counted). */
 static struct ss_usess *sess_new(struct ss_ulcore *ul, struct ss_uin *in,
 				 const struct udp_peer *cli, struct ss22_usess *s22,
@@ -271,7 +314,7 @@ static struct ss_usess *sess_new(struct ss_ulcore *ul, struct ss_uin *in,
 		return NULL;
 	}
 	o = &p->outbounds[r.outbound];
-	if (o->type != RB_OUT_DIRECT || o->network == RB_CFG_NET_TCP) {
+	if (o->network == RB_CFG_NET_TCP) {
 		rb_drop_count(lc, RB_DROP_PROXY_UDP_UNSUPPORTED);
 		return NULL;
 	}
@@ -287,10 +330,6 @@ static struct ss_usess *sess_new(struct ss_ulcore *ul, struct ss_uin *in,
 	}
 	if (o->override_port)
 		to.port = o->override_port;
-	if (to.family != AF_INET && to.family != AF_INET6) {
-		rb_drop_count(lc, RB_DROP_PROXY_UDP_NO_ROUTE); /* domains: not resolved here yet */
-		return NULL;
-	}
 	s = ul->free;
 	if (s == NULL) {
 		rb_drop_count(lc, RB_DROP_PROXY_UDP_TABLE_FULL);
@@ -299,11 +338,23 @@ static struct ss_usess *sess_new(struct ss_ulcore *ul, struct ss_uin *in,
 	ul->free = s->next;
 	memset(s, 0, sizeof(*s));
 	s->in = in;
-	s->up = udp_open(lc, to.family, to.addr, to.port, up_recv, s, &err);
-	if (s->up == NULL) {
+	if (o->type == RB_OUT_DIRECT && (to.family == AF_INET || to.family == AF_INET6)) {
+		s->up = udp_open(lc, to.family, to.addr, to.port, up_recv, s, &err);
+	} else {
+		/* a domain (direct resolves it), or another outbound's UDP ops:
+		 * socks, shadowsocks, block (refuses: -EACCES) */
+		s->nat = proxy_udp_host_open(lc, p, r.outbound, &to, &nat_host, s, &err);
+	}
+	if (s->up == NULL && s->nat == NULL) {
 		s->next = ul->free;
 		ul->free = s;
-		rb_drop_count(lc, RB_DROP_PROXY_UDP_NO_ROUTE);
+		if (err == -EACCES) {
+			ul->wk->in[in->inbound].rejected++;
+			rb_drop_count(lc, RB_DROP_PROXY_UDP_REJECTED);
+		} else {
+			rb_drop_count(lc, err == -EOPNOTSUPP ? RB_DROP_PROXY_UDP_UNSUPPORTED
+							     : RB_DROP_PROXY_UDP_NO_ROUTE);
+		}
 		return NULL;
 	}
 	s->cli = *cli;
@@ -457,6 +508,10 @@ forward:
 		rte_pktmbuf_free(m);
 		return;
 	}
+	if (s->gone) { /* its upstream ended; the poll frees it */
+		rb_drop(lc, m, RB_DROP_PROXY_UDP_NO_ROUTE);
+		return;
+	}
 	/* the payload into the mbuf we got (it fits: it came out of it); a
 	 * reassembled chain into a fresh one (2022: data is in ul->pkt) */
 	if (m->nb_segs != 1 && in->srv22) {
@@ -477,7 +532,10 @@ forward:
 		return;
 	}
 	memmove(rte_pktmbuf_mtod(m, uint8_t *), data, data_len);
-	if (udp_send(s->up, m, NULL) != 0) {
+	if (s->nat) {
+		if (proxy_udp_host_send(s->nat, m) != 0)
+			return; /* counted there (send_fail, pending) */
+	} else if (udp_send(s->up, m, NULL) != 0) {
 		rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
 		return;
 	}
@@ -611,7 +669,8 @@ void rb_ss_udp_lcore_poll(struct rb_lcore *lc)
 	for (unsigned k = 0; k < SS_UDP_SESS_MAX; k++) {
 		struct ss_usess *s = &ul->sess[k];
 
-		if (s->in && lc->now - s->last > s->idle) {
+		if (s->in && (lc->now - s->last > s->idle || s->gone ||
+			      (s->nat && proxy_udp_host_expired(s->nat)))) {
 			rb_count(lc, RB_EV_PROXY_UDP_TIMEOUT);
 			sess_free(ul, s);
 		}

@@ -13,10 +13,13 @@
 # ss_udp_auth, auth failure); a replayed packet (recorded by the relay,
 # sent again: silent, dnsmasq sees the query once, ss_udp_replay and the
 # inbound's replay errors); idle flows end (udp_timeout = 3 s on one inbound).
+# The inbound's flows beyond direct-to-IP: a domain target (the dataplane's
+# resolver asks dnsmasq, then direct) and an inbound routed to a socks
+# outbound (dante in srv, UDP ASSOCIATE) byte-exact.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
-rb_require_cmd dnsmasq openssl curl
+rb_require_cmd dnsmasq openssl curl danted
 rb_topo_two_hosts
 METHODS=(2022-blake3-aes-128-gcm 2022-blake3-aes-256-gcm 2022-blake3-chacha20-poly1305)
 KLEN=(16 32 32)
@@ -36,11 +39,13 @@ done
 BADKEY=$(openssl rand -base64 16)
 IPSK=$(openssl rand -base64 32) UA=$(openssl rand -base64 32) UB=$(openssl rand -base64 32)
 UC=$(openssl rand -base64 32)
+KD=$(openssl rand -base64 16)
 PX_MPORT=$((20000 + RANDOM % 20000)) # before px_control_cfg: it runs in a subshell
 PX_CTL=$(px_control_cfg)
 PX_SOCK=$RB_TMP/run/ctl.sock
 px_config "
 $PX_CTL
+$(px_dns_cfg)
 inbounds = (
   $ins{ type = \"socks\"; tag = \"c-bad\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1090; },
   { type = \"socks\"; tag = \"c-rec\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1091; },
@@ -49,7 +54,10 @@ inbounds = (
   { type = \"socks\"; tag = \"c-uc\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1094; },
   { type = \"shadowsocks\"; tag = \"s-mu\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18392;
     method = \"2022-blake3-aes-256-gcm\"; password = \"$IPSK\"; network = \"udp\";
-    users = ( { username = \"a\"; password = \"$UA\"; }, { username = \"b\"; password = \"$UB\"; } ); }
+    users = ( { username = \"a\"; password = \"$UA\"; }, { username = \"b\"; password = \"$UB\"; } ); },
+  { type = \"socks\"; tag = \"c-d\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1095; },
+  { type = \"shadowsocks\"; tag = \"s-d\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18393;
+    method = \"2022-blake3-aes-128-gcm\"; password = \"$KD\"; network = \"udp\"; }
 );
 outbounds = (
   $outs{ type = \"direct\"; tag = \"direct\"; },
@@ -62,7 +70,10 @@ outbounds = (
   { type = \"shadowsocks\"; tag = \"o-ub\"; server = \"$RB_SRV_IP4\"; server_port = 8392;
     method = \"2022-blake3-aes-256-gcm\"; password = \"$IPSK:$UB\"; },
   { type = \"shadowsocks\"; tag = \"o-uc\"; server = \"$RB_SRV_IP4\"; server_port = 8392;
-    method = \"2022-blake3-aes-256-gcm\"; password = \"$IPSK:$UC\"; }
+    method = \"2022-blake3-aes-256-gcm\"; password = \"$IPSK:$UC\"; },
+  { type = \"shadowsocks\"; tag = \"o-d\"; server = \"$RB_SRV_IP4\"; server_port = 8393;
+    method = \"2022-blake3-aes-128-gcm\"; password = \"$KD\"; },
+  { type = \"socks\"; tag = \"dante\"; server = \"$RB_SRV_IP4\"; server_port = 1085; }
 );
 route = {
   rules = (
@@ -70,7 +81,9 @@ route = {
     { inbound = \"c-rec\"; outbound = \"o-rec\"; },
     { inbound = \"c-ua\"; outbound = \"o-ua\"; },
     { inbound = \"c-ub\"; outbound = \"o-ub\"; },
-    { inbound = \"c-uc\"; outbound = \"o-uc\"; }
+    { inbound = \"c-uc\"; outbound = \"o-uc\"; },
+    { inbound = \"c-d\"; outbound = \"o-d\"; },
+    { inbound = \"s-d\"; outbound = \"dante\"; }
   );
   final = \"direct\";
 };
@@ -80,7 +93,8 @@ px_dnsmasq_start
 px_wait_rules
 rb_bg "$RB_TMP/relay.log" ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_LIB_DIR/ss_udp_relay.py" \
 	"$RB_SRV_IP4" 7007 "$RB_TMP" "8388:$RB_DP_SRV_IP4:18388" "8389:$RB_DP_SRV_IP4:18389" \
-	"8390:$RB_DP_SRV_IP4:18390" "8392:$RB_DP_SRV_IP4:18392" "8398:$RB_DP_SRV_IP4:18388"
+	"8390:$RB_DP_SRV_IP4:18390" "8392:$RB_DP_SRV_IP4:18392" "8398:$RB_DP_SRV_IP4:18388" \
+	"8393:$RB_DP_SRV_IP4:18393"
 rb_wait_for 5 grep -q ready "$RB_TMP/relay.log" || rb_fail "UDP relay did not start"
 ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
 ip netns exec "$RB_NS_SRV" ping -c 1 -W 1 "$RB_DP_SRV_IP4" >/dev/null 2>&1
@@ -96,6 +110,24 @@ for i in "${!METHODS[@]}"; do
 	rb_note "$m: 1..1400-byte datagrams byte-exact, DNS ok"
 done
 rb_assert_ge "$(metric 'ringbox_proxy_conns_total{inbound="s2"}')" 2 "flows of the 2022 inbound s2"
+
+# ---- a domain target: the inbound resolves it (dnsmasq) and goes direct
+out=$(px_udp_client 1080 "dns:ns.example.test:53:dom.example.test:$RB_SRV_IP4" 2>&1) ||
+	rb_fail "domain target: $out"
+grep -q "query\[A\] ns.example.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
+	rb_fail "domain target: the dataplane did not resolve ns.example.test"
+grep -q "query\[A\] dom.example.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
+	rb_fail "domain target: the query did not reach dnsmasq"
+rb_note "domain target resolved by the inbound, DNS ok"
+
+# ---- the inbound's flows through a socks outbound (dante, UDP ASSOCIATE)
+px_dante_start 1085 "$RB_SRV_IP4"
+out=$(px_udp_client 1095 "echo:$E:1" "echo:$E:1400" "dns:$RB_SRV_IP4:53:via-dante.example.test:$RB_SRV_IP4" 2>&1) ||
+	rb_fail "through dante: $out"
+px_dante_children
+grep -q "query\[A\] via-dante.example.test from $RB_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
+	rb_fail "through dante: dnsmasq did not see the query from dante's address"
+rb_note "inbound -> socks outbound (dante): byte-exact"
 
 # ---- multi-user: users a and b through identity headers, c refused
 for u in a b; do
@@ -151,4 +183,4 @@ rb_assert_stat_ge drop.ss_udp_auth 1
 rb_assert_stat_ge drop.ss_udp_user 1
 rb_assert_stat_ge drop.ss_udp_replay 1
 rb_assert_stat_ge event.proxy_udp_timeout 1
-rb_pass "${#METHODS[@]} 2022 methods over UDP ringbox <-> ringbox, 1..1400 B, multi-user, wrong key, replay, idle expiry"
+rb_pass "${#METHODS[@]} 2022 methods over UDP ringbox <-> ringbox, 1..1400 B, multi-user, wrong key, replay, idle expiry, domain target, via dante"
