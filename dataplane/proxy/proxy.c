@@ -494,8 +494,10 @@ static void cli_readable(struct tcp_conn *c)
 		udp_ctl_readable(s);
 	else if (s->state == PS_SNIFF)
 		proxy_sniff_input(s, 0);
-	else if (tcp_eof(c) && tcp_readable(c) == 0 && s->state != PS_RELAY) {
-		/* the client gave up while we dial: abandon */
+	else if (tcp_eof(c) && tcp_readable(c) == 0 && s->state != PS_RELAY &&
+		 !proxy_http_ka_cli_eof(s)) {
+		/* the client gave up while we dial: abandon (not a client that
+		 * half-closed after complete HTTP requests: they are answered) */
 		tcp_set_callbacks(c, NULL, NULL);
 		tcp_close(c);
 		s->cli = NULL;

@@ -4,7 +4,8 @@
 
 client PROXY_HOST PROXY_PORT MODE WWW URL...
     One connection to the proxy; the absolute-URI GETs for URL... are sent
-    one at a time (MODE seq) or all at once (MODE pipe).  Every response
+    one at a time (MODE seq) or all at once (MODE pipe; pipefin: then
+    shutdown(SHUT_WR)).  Every response
     is parsed (Content-Length, chunked with trailers, until close), in
     order, and its body compared byte for byte with WWW/<path> (or with
     the origin's scripted body, see below).  Prints one line per response
@@ -135,8 +136,10 @@ def request(u):
 def client(host, port, mode, www, urls):
     s = socket.create_connection((host, int(port)), timeout=20)
     r, bad = Reader(s), 0
-    if mode == "pipe":
+    if mode in ("pipe", "pipefin"):
         s.sendall(b"".join(request(u) for u in urls))
+    if mode == "pipefin":
+        s.shutdown(socket.SHUT_WR)  # a half-close after the requests (RFC 9112 9.6)
     for u in urls:
         if mode == "seq":
             s.sendall(request(u))

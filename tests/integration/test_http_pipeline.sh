@@ -111,6 +111,11 @@ rb_assert_eq "$(evd proxy_http_reuse)" 9 "pipe: reuses"
 rb_assert_eq "$(evd proxy_http_dial)" 1 "pipe: dials"
 rb_assert_ge "$(evd proxy_http_pipelined)" 1 "pipe: requests parsed from pipelined bytes"
 
+# the same, the client half-closing after its requests: all answered
+NG=3 run pipefin pipefin "$A/s1" "$A/f100k" "$A/s2"
+rb_assert_eq "$(conns pipefin)" 1 "pipefin: nginx connections"
+rb_assert_eq "$(grep -c '^200 ' "$RB_TMP/pipefin.out")" 3 "pipefin: responses after the client's FIN"
+
 # 3. alternating two origins: every switch closes the upstream and dials
 ALT=("$A/s1" "$B/s2" "$A/s3" "$B/s4" "$A/s5" "$B/s6")
 for mode in seq pipe; do
