@@ -38,6 +38,8 @@
  *
  *   bench_relay [-m MB per bulk run] [-n CONNS for cps] [-k CONNS for idle]
  *               [-c bulk clients] [-w cps window] [-M ss methods, comma-separated]
+ *               [-S relay TCP send buffer bytes (default the stack's, 512 KiB):
+ *                   how much a relay pass reads and seals at once]
  *               [-t bulk,cps,idle,tcp-bulk,tcp-cps,tcp-idle,ss-bulk,ss-up
  *                   (default all)]
  */
@@ -99,6 +101,7 @@ static struct rte_ring *wire[4];      /* gen c->relay cli, back, gen s->relay sr
 static unsigned run_no;
 static int with_proxy;
 static int with_ss;                   /* the inbound is shadowsocks (brs_set_method) */
+static uint32_t relay_sndbuf;         /* -S: the relay's TCP send buffer (0: its default) */
 static enum mode mode;
 
 /* ---- load-generating applications (on gen's stack, or on relay's for tcp-*) ---- */
@@ -589,6 +592,8 @@ static int setup(int proxy, enum mode md)
 	gp->max_time_wait = 0;
 	gp->max_conns = 1u << 20;
 	gp->mem_limit = 4ull << 30;
+	if (relay_sndbuf)
+		tcp_params(relay.lc)->sndbuf = relay_sndbuf;
 	if (proxy) {
 		if (proxy_lcore_init(relay.lc) != 0 || publish_routes(err, sizeof(err)) != 0) {
 			fprintf(stderr, "bench_relay: proxy set-up: %s\n", err);
@@ -962,7 +967,7 @@ int main(int argc, char **argv)
 	int opt, rc = 0;
 	const char *only = NULL, *methods = SS_METHODS;
 
-	while ((opt = getopt(argc, argv, "m:n:k:c:w:t:M:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:k:c:w:t:M:S:")) != -1) {
 		if (opt == 'm')
 			mb = strtoull(optarg, NULL, 0);
 		else if (opt == 'n')
@@ -977,6 +982,8 @@ int main(int argc, char **argv)
 			only = optarg;
 		else if (opt == 'M')
 			methods = optarg;
+		else if (opt == 'S')
+			relay_sndbuf = (uint32_t)strtoul(optarg, NULL, 0);
 		else
 			return 2;
 	}
