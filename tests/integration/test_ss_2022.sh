@@ -16,6 +16,7 @@
 # 40..230 MB) went with 956f0ee (mbuf pool inside the af_xdp UMEM).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
+. "$(dirname "$0")/ss_lib.sh"
 rb_init
 rb_require_cmd curl nginx socat openssl dnsmasq
 MIB=${RB_SS22_MIB:-16}
@@ -44,10 +45,7 @@ PX_CTL=$(px_control_cfg)
 PX_SOCK=$RB_TMP/run/ctl.sock
 px_config "
 $PX_CTL
-dns = {
-  servers = ( { tag = \"lan\"; type = \"udp\"; server = \"$RB_SRV_IP4\"; server_port = 53; } );
-  strategy = \"ipv4_only\";
-};
+$(px_dns_cfg)
 inbounds = (
   $ins{ type = \"socks\"; tag = \"c-bad\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1090; },
   { type = \"socks\"; tag = \"c-rec\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1091; },
@@ -85,38 +83,9 @@ route = {
 rb_dp_start --eal "-m 768"
 px_control_start
 PX_BIG=$MIB px_nginx_start
-rb_bg "$RB_TMP/dnsmasq.log" ip netns exec "$RB_NS_SRV" dnsmasq --no-daemon --user=root \
-	--no-resolv --no-hosts --bind-interfaces --listen-address="$RB_SRV_IP4" --port=53 \
-	--pid-file="$RB_TMP/dnsmasq.pid" --log-queries --log-facility=- \
-	--address=/example.test/"$RB_SRV_IP4"
-rb_wait_for 5 grep -q "started" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did not start"
+px_dnsmasq_start
 C() { ip netns exec "$RB_NS_CLI" "$@"; }
-metric() { # name{labels} -> value (0 when absent)
-	curl -s "http://127.0.0.1:$PX_MPORT/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'
-}
-cat >"$RB_TMP/hashsrv.py" <<'EOF'
-# answers each POST with the sha256 of its body
-import hashlib, sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-class H(BaseHTTPRequestHandler):
-    def do_POST(self):
-        n, h = int(self.headers["Content-Length"]), hashlib.sha256()
-        while n:
-            b = self.rfile.read(min(n, 65536))
-            if not b:
-                break
-            h.update(b)
-            n -= len(b)
-        out = h.hexdigest().encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-    def log_message(self, *a):
-        pass
-ThreadingHTTPServer((sys.argv[1], 9000), H).serve_forever()
-EOF
-rb_bg "$RB_TMP/hashsrv.log" ip netns exec "$RB_NS_SRV" /usr/bin/python3 "$RB_TMP/hashsrv.py" "$RB_SRV_IP4"
+ss_hash_server_start
 # the relays back to the dataplane; on 8398 one connection, recorded
 for i in "${!METHODS[@]}"; do
 	rb_bg "$RB_TMP/socat-$i.log" ip netns exec "$RB_NS_SRV" socat \
@@ -127,27 +96,15 @@ rb_bg "$RB_TMP/socat-mu.log" ip netns exec "$RB_NS_SRV" socat \
 	"TCP-LISTEN:8392,bind=$RB_SRV_IP4,reuseaddr,fork" "TCP:$RB_DP_SRV_IP4:18392"
 rb_bg "$RB_TMP/socat-rec.log" ip netns exec "$RB_NS_SRV" socat -r "$RB_TMP/rec.bin" \
 	"TCP-LISTEN:8398,bind=$RB_SRV_IP4,reuseaddr" "TCP:$RB_DP_SRV_IP4:18388"
-for p in 8388 8389 8390 8392 9000; do
-	rb_wait_for 5 ip netns exec "$RB_NS_SRV" bash -c "exec 3<>/dev/tcp/$RB_SRV_IP4/$p" ||
-		rb_fail "relay on port $p did not start"
-done
+ss_wait_srv_ports 8388 8389 8390 8392 9000
 px_wait_proxy "socks5://$RB_DP_CLI_IP4:1080"
 head -c "$((4 << 20))" "$RB_TMP/www/big.bin" >"$RB_TMP/up.bin"
 UP_SHA=$(sha256sum <"$RB_TMP/up.bin" | cut -d' ' -f1)
 
 for i in "${!METHODS[@]}"; do
 	m=${METHODS[i]}
-	P=socks5h://$RB_DP_CLI_IP4:$((1080 + i))
-	t0=$(date +%s.%N)
-	got=$(C curl -sf --max-time 90 -x "$P" "http://$RB_SRV_IP4:8080/big.bin" | sha256sum | cut -d' ' -f1)
-	t1=$(date +%s.%N)
-	[ "$got" = "$PX_BIG_SHA" ] || rb_fail "$m: $MIB MiB download is not byte-exact"
-	rb_note "$m: $MIB MiB byte-exact ($(echo "$MIB / ($t1 - $t0)" | bc -l | cut -c1-6) MiB/s)"
-	got=$(C curl -sf --max-time 60 -x "$P" --data-binary @"$RB_TMP/up.bin" -H "Expect:" \
-		"http://$RB_SRV_IP4:9000/up")
-	[ "$got" = "$UP_SHA" ] || rb_fail "$m: 4 MiB upload is not byte-exact ($got)"
-	PX_TIMEOUT=10 px_curl -x "$P" "http://origin.example.test:8080/index.html"
-	[ "$PX_OUT" = "hello from srv" ] || rb_fail "$m: domain target: $PX_OUT"
+	ss_transfer_check "$m" "socks5h://$RB_DP_CLI_IP4:$((1080 + i))" big.bin "$PX_BIG_SHA" "$MIB" \
+		"$RB_TMP/up.bin" "$UP_SHA" "http://origin.example.test:8080/index.html"
 done
 
 # ---- multi-user inbound: users A and B through identity headers, C refused
@@ -159,21 +116,19 @@ for u in a b; do
 	PX_TIMEOUT=10 px_curl -x "socks5h://$RB_DP_CLI_IP4:$port" "http://$RB_SRV_IP4:8080/index.html"
 	[ "$PX_OUT" = "hello from srv" ] || rb_fail "multi-user: user $u: $PX_OUT"
 done
-mu0=$(metric 'ringbox_proxy_auth_failures_total{inbound="s-mu"}')
+mu0=$(ss_metric 'ringbox_proxy_auth_failures_total{inbound="s-mu"}')
 cp "$RB_TMP/www/index.html" "$RB_TMP/www/nouser"
 C curl -sf -o /dev/null --max-time 3 -x "socks5h://$RB_DP_CLI_IP4:1094" \
 	"http://$RB_SRV_IP4:8080/nouser" && rb_fail "multi-user: a key of no user went through"
-rb_wait_for 5 sh -c "[ \"\$(curl -s http://127.0.0.1:$PX_MPORT/metrics | awk '\$1 == \"ringbox_proxy_auth_failures_total{inbound=\\\"s-mu\\\"}\" { print \$2 }')\" -gt $mu0 ]" ||
-	rb_fail "multi-user: the unknown user was not counted"
+ss_metric_wait_gt 'ringbox_proxy_auth_failures_total{inbound="s-mu"}' "$mu0" "multi-user: the unknown user"
 rb_assert_eq "$(px_hit access /nouser)" 0 "multi-user: unknown user's requests that reached nginx"
 
 # ---- wrong key: the inbound says nothing, counts it, nginx sees nothing
-auth0=$(metric 'ringbox_proxy_auth_failures_total{inbound="s0"}')
+auth0=$(ss_metric 'ringbox_proxy_auth_failures_total{inbound="s0"}')
 cp "$RB_TMP/www/index.html" "$RB_TMP/www/wrongkey"
 C curl -sf -o /dev/null --max-time 3 -x "socks5h://$RB_DP_CLI_IP4:1090" \
 	"http://$RB_SRV_IP4:8080/wrongkey" && rb_fail "wrong key: the request went through"
-rb_wait_for 5 sh -c "[ \"\$(curl -s http://127.0.0.1:$PX_MPORT/metrics | awk '\$1 == \"ringbox_proxy_auth_failures_total{inbound=\\\"s0\\\"}\" { print \$2 }')\" -gt $auth0 ]" ||
-	rb_fail "wrong key: ringbox_proxy_auth_failures_total{inbound=\"s0\"} did not move from $auth0"
+ss_metric_wait_gt 'ringbox_proxy_auth_failures_total{inbound="s0"}' "$auth0" "wrong key"
 rb_assert_eq "$(px_hit access /wrongkey)" 0 "wrong key: requests that reached nginx"
 
 # ---- replay: a recorded request (through socat on 8398), sent again
@@ -181,7 +136,7 @@ cp "$RB_TMP/www/index.html" "$RB_TMP/www/replayed"
 PX_TIMEOUT=10 px_curl -x "socks5h://$RB_DP_CLI_IP4:1091" "http://$RB_SRV_IP4:8080/replayed"
 [ "$PX_OUT" = "hello from srv" ] || rb_fail "recorded request: $PX_OUT"
 rb_wait_for 5 test -s "$RB_TMP/rec.bin" || rb_fail "socat recorded nothing"
-rep0=$(metric 'ringbox_proxy_handshake_errors_total{inbound="s0",reason="replay"}')
+rep0=$(ss_metric 'ringbox_proxy_handshake_errors_total{inbound="s0",reason="replay"}')
 r=$(ip netns exec "$RB_NS_SRV" /usr/bin/python3 - "$RB_DP_SRV_IP4" 18388 "$RB_TMP/rec.bin" <<'EOF'
 import socket, sys
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
@@ -196,8 +151,7 @@ except ConnectionResetError:
 EOF
 ) || rb_fail "replay client failed"
 rb_assert_eq "$r" silent "replayed request"
-rb_wait_for 5 sh -c "[ \"\$(curl -s http://127.0.0.1:$PX_MPORT/metrics | awk '\$1 == \"ringbox_proxy_handshake_errors_total{inbound=\\\"s0\\\",reason=\\\"replay\\\"}\" { print \$2 }')\" -gt $rep0 ]" ||
-	rb_fail "replay not counted"
+ss_metric_wait_gt 'ringbox_proxy_handshake_errors_total{inbound="s0",reason="replay"}' "$rep0" "replay"
 rb_assert_eq "$(px_hit access /replayed)" 1 "replayed request: hits at nginx"
 
 rb_dp_stop

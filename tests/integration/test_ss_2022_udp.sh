@@ -18,6 +18,7 @@
 # outbound (dante in srv, UDP ASSOCIATE) byte-exact.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
+. "$(dirname "$0")/ss_lib.sh"
 rb_init
 rb_require_cmd dnsmasq openssl curl danted
 rb_topo_two_hosts
@@ -98,7 +99,6 @@ rb_bg "$RB_TMP/relay.log" ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_LIB_DIR/ss_ud
 rb_wait_for 5 grep -q ready "$RB_TMP/relay.log" || rb_fail "UDP relay did not start"
 ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
 ip netns exec "$RB_NS_SRV" ping -c 1 -W 1 "$RB_DP_SRV_IP4" >/dev/null 2>&1
-metric() { curl -s "http://127.0.0.1:$PX_MPORT/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'; }
 E="$RB_SRV_IP4:7007"
 
 for i in "${!METHODS[@]}"; do
@@ -109,7 +109,7 @@ for i in "${!METHODS[@]}"; do
 		rb_fail "$m: dnsmasq did not see the query from the appliance"
 	rb_note "$m: 1..1400-byte datagrams byte-exact, DNS ok"
 done
-rb_assert_ge "$(metric 'ringbox_proxy_conns_total{inbound="s2"}')" 2 "flows of the 2022 inbound s2"
+rb_assert_ge "$(ss_metric 'ringbox_proxy_conns_total{inbound="s2"}')" 2 "flows of the 2022 inbound s2"
 
 # ---- a domain target: the inbound resolves it (dnsmasq) and goes direct
 out=$(px_udp_client 1080 "dns:ns.example.test:53:dom.example.test:$RB_SRV_IP4" 2>&1) ||
@@ -136,26 +136,26 @@ for u in a b; do
 		"dns:$RB_SRV_IP4:53:user-$u.example.test:$RB_SRV_IP4" 2>&1) ||
 		rb_fail "multi-user: user $u: $out"
 done
-mu0=$(metric 'ringbox_proxy_auth_failures_total{inbound="s-mu"}')
+mu0=$(ss_metric 'ringbox_proxy_auth_failures_total{inbound="s-mu"}')
 PX_UDP_TIMEOUT=15 px_udp_client 1094 "dns:$RB_SRV_IP4:53:nouser.example.test:$RB_SRV_IP4" \
 	>/dev/null 2>&1 && rb_fail "multi-user: a key of no user got an answer"
 grep -q "nouser.example.test" "$RB_TMP/dnsmasq.log" && rb_fail "multi-user: the unknown user's query went through"
-[ "$(metric 'ringbox_proxy_auth_failures_total{inbound="s-mu"}')" -gt "$mu0" ] ||
+[ "$(ss_metric 'ringbox_proxy_auth_failures_total{inbound="s-mu"}')" -gt "$mu0" ] ||
 	rb_fail "multi-user: the unknown user was not counted"
 
 # ---- wrong key: nothing reaches dnsmasq, counted
-auth0=$(metric 'ringbox_proxy_auth_failures_total{inbound="s0"}')
+auth0=$(ss_metric 'ringbox_proxy_auth_failures_total{inbound="s0"}')
 PX_UDP_TIMEOUT=15 px_udp_client 1090 "dns:$RB_SRV_IP4:53:wrongkey.example.test:$RB_SRV_IP4" \
 	>/dev/null 2>&1 && rb_fail "wrong key: answered"
 grep -q "wrongkey.example.test" "$RB_TMP/dnsmasq.log" && rb_fail "wrong key: the query went through"
-[ "$(metric 'ringbox_proxy_auth_failures_total{inbound="s0"}')" -gt "$auth0" ] ||
+[ "$(ss_metric 'ringbox_proxy_auth_failures_total{inbound="s0"}')" -gt "$auth0" ] ||
 	rb_fail "wrong key: auth failures of s0 did not move from $auth0"
 
 # ---- replay: the relay on 8398 kept the last packet up; sent again
 out=$(px_udp_client 1091 "dns:$RB_SRV_IP4:53:replayed.example.test:$RB_SRV_IP4" 2>&1) ||
 	rb_fail "recorded query: $out"
 rb_wait_for 5 test -s "$RB_TMP/8398.bin" || rb_fail "the relay recorded nothing"
-rep0=$(metric 'ringbox_proxy_handshake_errors_total{inbound="s0",reason="replay"}')
+rep0=$(ss_metric 'ringbox_proxy_handshake_errors_total{inbound="s0",reason="replay"}')
 r=$(ip netns exec "$RB_NS_SRV" "$RB_PY" - "$RB_DP_SRV_IP4" 18388 "$RB_TMP/8398.bin" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -171,7 +171,7 @@ PY
 rb_assert_eq "$r" silent "replayed 2022 UDP packet"
 rb_assert_eq "$(grep -c 'query\[A\] replayed.example.test' "$RB_TMP/dnsmasq.log")" 1 \
 	"replayed packet: queries that reached dnsmasq"
-[ "$(metric 'ringbox_proxy_handshake_errors_total{inbound="s0",reason="replay"}')" -gt "$rep0" ] ||
+[ "$(ss_metric 'ringbox_proxy_handshake_errors_total{inbound="s0",reason="replay"}')" -gt "$rep0" ] ||
 	rb_fail "replay: the inbound's replay errors did not move from $rep0"
 
 # ---- idle flows end: s0 has udp_timeout = 3 s

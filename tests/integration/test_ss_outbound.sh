@@ -15,6 +15,7 @@
 # 40..230 MB) went with 956f0ee (mbuf pool inside the af_xdp UMEM).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
+. "$(dirname "$0")/ss_lib.sh"
 rb_init
 rb_require_cmd curl nginx ss-server microsocks
 BIG=${RB_SS_BIG:-100}
@@ -75,51 +76,17 @@ for i in "${!METHODS[@]}"; do
 		-p $((8388 + i)) -m "${METHODS[i]}" -k "${PW[i]}" -t 30
 done
 rb_bg "$RB_TMP/micro.log" ip netns exec "$RB_NS_SRV" microsocks -i "$RB_SRV_IP4" -p 1099
-cat >"$RB_TMP/hashsrv.py" <<'EOF'
-# answers each POST with the sha256 of its body
-import hashlib, sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-class H(BaseHTTPRequestHandler):
-    def do_POST(self):
-        n, h = int(self.headers["Content-Length"]), hashlib.sha256()
-        while n:
-            b = self.rfile.read(min(n, 65536))
-            if not b:
-                break
-            h.update(b)
-            n -= len(b)
-        out = h.hexdigest().encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-    def log_message(self, *a):
-        pass
-ThreadingHTTPServer((sys.argv[1], 9000), H).serve_forever()
-EOF
-rb_bg "$RB_TMP/hashsrv.log" ip netns exec "$RB_NS_SRV" /usr/bin/python3 "$RB_TMP/hashsrv.py" "$RB_SRV_IP4"
-for p in 8388 8389 8390 8391 1099 9000; do
-	rb_wait_for 5 ip netns exec "$RB_NS_SRV" bash -c "exec 3<>/dev/tcp/$RB_SRV_IP4/$p" ||
-		rb_fail "peer on port $p did not start: $(cat "$RB_TMP"/ss-server-*.log | tail -3)"
-done
+ss_hash_server_start
+ss_wait_srv_ports 8388 8389 8390 8391 1099 9000
 px_wait_proxy "socks5://$RB_DP_CLI_IP4:1080"
 
 for i in "${!METHODS[@]}"; do
 	m=${METHODS[i]}
-	P=socks5h://$RB_DP_CLI_IP4:$((1080 + i))
 	if [ "$i" = 0 ]; then f=big.bin want=$PX_BIG_SHA mib=$BIG; else f=small.bin want=$SMALL_SHA mib=$SMALL; fi
-	t0=$(date +%s.%N)
-	got=$(C curl -sf --max-time 90 -x "$P" "http://$RB_SRV_IP4:8080/$f" | sha256sum | cut -d' ' -f1)
-	t1=$(date +%s.%N)
-	[ "$got" = "$want" ] || rb_fail "$m: $mib MiB download through ss-server is not byte-exact"
-	rb_note "$m: $mib MiB byte-exact ($(awk -v m="$mib" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", m / (b - a) }') MiB/s)"
-	# upward: the POST body arrives byte-exact
-	got=$(C curl -sf --max-time 60 -x "$P" --data-binary @"$RB_TMP/www/small.bin" \
-		-H "Expect:" "http://$RB_SRV_IP4:9000/up")
-	[ "$got" = "$SMALL_SHA" ] || rb_fail "$m: $SMALL MiB upload through ss-server is not byte-exact ($got)"
-	# a domain target (ATYP 3), resolved by ss-server
-	PX_TIMEOUT=10 px_curl -x "$P" "http://origin.ss.test:8080/index.html"
-	[ "$PX_OUT" = "hello from srv" ] || rb_fail "$m: domain target: $PX_OUT"
+	# download, upload (POST body byte-exact), a domain target (ATYP 3)
+	# resolved by ss-server
+	ss_transfer_check "$m through ss-server" "socks5h://$RB_DP_CLI_IP4:$((1080 + i))" "$f" "$want" \
+		"$mib" "$RB_TMP/www/small.bin" "$SMALL_SHA" "http://origin.ss.test:8080/index.html"
 done
 
 # detour: shadowsocks outbound dialled through the socks outbound (microsocks)

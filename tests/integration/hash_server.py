@@ -1,0 +1,32 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""An HTTP server for upload tests: answers each POST with the sha256 (hex)
+of its body.
+
+  hash_server.py ADDR [PORT]     (PORT default 9000)
+"""
+import hashlib
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class H(BaseHTTPRequestHandler):
+    def do_POST(self):
+        n, h = int(self.headers["Content-Length"]), hashlib.sha256()
+        while n:
+            b = self.rfile.read(min(n, 65536))
+            if not b:
+                break
+            h.update(b)
+            n -= len(b)
+        out = h.hexdigest().encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    def log_message(self, *a):
+        pass
+
+
+ThreadingHTTPServer((sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 9000), H).serve_forever()

@@ -1,0 +1,55 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Helpers shared by the shadowsocks tests (test_ss_outbound.sh,
+# test_ss_2022.sh, test_ss_2022_udp.sh); sourced after lib.sh and
+# proxy_lib.sh.
+
+# hash_server.py in srv on $RB_SRV_IP4:9000: a POST is answered with the
+# sha256 of its body (upload checks).
+ss_hash_server_start() {
+	rb_bg "$RB_TMP/hashsrv.log" ip netns exec "$RB_NS_SRV" "$RB_PY" \
+		"$RB_LIB_DIR/hash_server.py" "$RB_SRV_IP4" 9000
+}
+
+# Until each TCP port of $RB_SRV_IP4 in srv accepts (the peers started).
+ss_wait_srv_ports() { # port...
+	local p
+	for p in "$@"; do
+		rb_wait_for 5 ip netns exec "$RB_NS_SRV" bash -c "exec 3<>/dev/tcp/$RB_SRV_IP4/$p" ||
+			rb_fail "peer on port $p did not start"
+	done
+}
+
+# Through PROXY (a curl -x URL; the client in cli): a download of nginx's
+# FILE whose sha256 must be WANT (MIB MiB; the rate is noted), an upload
+# of UPFILE (sha256 UPSHA) to hash_server.py, and a GET of URL (a domain
+# target) that must answer "hello from srv".  NAME prefixes the failures.
+ss_transfer_check() { # name proxy file want mib upfile upsha url
+	local got t0 t1
+	t0=$(date +%s.%N)
+	got=$(ip netns exec "$RB_NS_CLI" curl -sf --max-time 90 -x "$2" "http://$RB_SRV_IP4:8080/$3" |
+		sha256sum | cut -d' ' -f1)
+	t1=$(date +%s.%N)
+	[ "$got" = "$4" ] || rb_fail "$1: $5 MiB download is not byte-exact"
+	rb_note "$1: $5 MiB byte-exact ($(awk -v m="$5" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", m / (b - a) }') MiB/s)"
+	got=$(ip netns exec "$RB_NS_CLI" curl -sf --max-time 60 -x "$2" --data-binary @"$6" \
+		-H "Expect:" "http://$RB_SRV_IP4:9000/up")
+	[ "$got" = "$7" ] || rb_fail "$1: upload is not byte-exact ($got)"
+	PX_TIMEOUT=10 px_curl -x "$2" "$8"
+	[ "$PX_OUT" = "hello from srv" ] || rb_fail "$1: domain target: $PX_OUT"
+}
+
+# A sample of control's /metrics (PX_MPORT), 0 when absent.
+ss_metric() { # name{labels}
+	curl -s "http://127.0.0.1:$PX_MPORT/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'
+}
+
+# Until the sample rises above OLD (up to 5 s), else fail with WHAT.
+ss_metric_wait_gt() { # name{labels} old what
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(ss_metric "$1")" -gt "$2" ] && return 0
+		sleep 0.1
+	done
+	rb_fail "$3: $1 did not move from $2"
+}
