@@ -46,7 +46,7 @@ many_run() { # addr round
 	rb_assert_eq "$(rb_stat drop.tcp_conn_limit)" 0 "drop.tcp_conn_limit"
 	rb_assert_eq "$(rb_stat drop.tcp_mem_limit)" 0 "drop.tcp_mem_limit"
 	# informational: the veth loses nothing, so every one of these is spurious
-	rb_note "round $2: retransmits $(rb_stat_delta event.tcp_retransmit) rto $(rb_stat_delta event.tcp_rto) tlp $(rb_stat_delta event.tcp_tlp) duplicate_rx $(rb_stat_delta drop.tcp_duplicate) rst_tx $(rb_stat_delta event.tcp_rst_tx) load $(cut -d' ' -f1 /proc/loadavg)"
+	rb_note "round $2: retransmits $(rb_stat_delta event.tcp_retransmit) rto $(rb_stat_delta event.tcp_rto) tlp $(rb_stat_delta event.tcp_tlp) duplicate_rx $(rb_stat_delta drop.tcp_duplicate) rst_tx $(rb_stat_delta event.tcp_rst_tx) mem_pressure $(rb_stat_delta event.tcp_mem_pressure) load $(cut -d' ' -f1 /proc/loadavg)"
 }
 
 many_run "$RB_DP_CLI_IP4" 1
