@@ -37,7 +37,7 @@ static const char *const rule_types[] = {"default", "logical", NULL};
 static const char *const rule_modes[] = {"and", "or", NULL};
 static const char *const actions[] = {"route", "reject", "sniff", "resolve", "route-options", NULL};
 static const char *const reject_methods[] = {"default", "drop", NULL};
-static const char *const networks[] = {"tcp", "udp", NULL};
+static const char *const networks[] = {"tcp", "udp", "icmp", NULL};
 static const char *const dns_types[] = {"udp", NULL};
 
 /* ------------------------------------------------------------ helpers */
@@ -409,7 +409,7 @@ static int h_ranges(const config_setting_t *s, void *dst, const struct rb_schema
 	return ports_common(s, dst, path, e, 1);
 }
 
-/* network: "tcp", "udp" or a list of them -> bits. */
+/* network: "tcp", "udp", "icmp" or a list of them -> bits. */
 static int h_network(const config_setting_t *s, void *dst, const struct rb_schema_field *f,
 		     const char *path, struct rb_cfg_err *e)
 {

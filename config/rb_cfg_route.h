@@ -32,6 +32,7 @@ enum rb_rule_action {
 /* `network` bits */
 #define RB_RULE_NET_TCP 0x1
 #define RB_RULE_NET_UDP 0x2
+#define RB_RULE_NET_ICMP 0x4 /* echo requests relayed from a terminated endpoint */
 
 /* `protocol` / `sniffer` names, bit i = (1 << enum rb_sniff_proto i). */
 extern const char *const rb_rule_protocol_names[];

@@ -3,7 +3,7 @@
  * ctl commands over the proxy's connections table (control/README.md):
  *
  *   conns [--inbound TAG] [--outbound TAG] [--user U] [--dst SUBSTR]
- *         [--network tcp|udp]
+ *         [--network tcp|udp|icmp]
  *   conns close ID|--all                (also /conns/close ID|--all)
  *
  * `conns` replies with an array of connections (ringboxctl prints it as a
@@ -50,7 +50,8 @@ static void row_json(struct rb_json *j, const struct rb_conn_row *r, uint64_t no
 	rb_json_obj(j, NULL);
 	rb_json_u64(j, "id", i->id);
 	rb_json_str(j, "state", i->state <= RB_CONN_UDP ? state_names[i->state] : "?");
-	rb_json_str(j, "network", i->network == RB_NET_UDP ? "udp" : "tcp");
+	rb_json_str(j, "network",
+		    i->network == RB_NET_UDP ? "udp" : i->network == RB_NET_ICMP ? "icmp" : "tcp");
 	rb_json_str(j, "inbound", i->in_tag);
 	str_or_null(j, "user", i->user);
 	rb_conns_fmt_src(i, b, sizeof(b));
@@ -106,6 +107,8 @@ static int parse_filter(const struct rb_ctl_req *req, struct rb_conns_filter *f,
 			f->network = RB_NET_TCP;
 		else if (!strcmp(k, "--network") && !strcmp(v, "udp"))
 			f->network = RB_NET_UDP;
+		else if (!strcmp(k, "--network") && !strcmp(v, "icmp"))
+			f->network = RB_NET_ICMP;
 		else {
 			snprintf(msg, len, "unknown filter '%.32s %.32s' (usage: %s)", k, v,
 				 rb_ctl_cmds[RB_CTL_CONNS].usage);

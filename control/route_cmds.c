@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * `ringboxctl route test --inbound TAG --dst HOST:PORT [--src IP:PORT]
- * [--network tcp|udp] [--user NAME] [--protocol tls|http]`: runs the
+ * [--network tcp|udp|icmp] [--user NAME] [--protocol tls|http]`: runs the
  * dataplane's matcher (rt_match.c) on the table compiled from the running
  * config and prints the rule that decides, its action and outbound, and
  * why (each item group of that rule, and of the rules before it when
@@ -154,8 +154,10 @@ int rb_route_cmd_test(struct rb_ctl *c, const struct rb_ctl_req *req, struct rb_
 				q.network = RB_NET_TCP;
 			} else if (!strcmp(val, "udp")) {
 				q.network = RB_NET_UDP;
+			} else if (!strcmp(val, "icmp")) {
+				q.network = RB_NET_ICMP;
 			} else {
-				err_reply(j, "--network: tcp or udp");
+				err_reply(j, "--network: tcp, udp or icmp");
 				return -1;
 			}
 		} else if (!strcmp(k, "--user")) {
@@ -181,7 +183,7 @@ int rb_route_cmd_test(struct rb_ctl *c, const struct rb_ctl_req *req, struct rb_
 	}
 	if (!inb || !have_dst) {
 		err_reply(j, "usage: route test --inbound TAG --dst HOST:PORT [--src IP:PORT] "
-			     "[--network tcp|udp] [--user NAME] [--protocol tls|http]");
+			     "[--network tcp|udp|icmp] [--user NAME] [--protocol tls|http]");
 		return -1;
 	}
 	i = rb_rt_find_inbound(v, inb);

@@ -105,6 +105,10 @@ struct rb_dp {
 	int (*wg_rx)(struct rb_lcore *lc, struct rte_mbuf *m);
 	void (*wg_tx)(struct rb_lcore *lc, struct rte_mbuf *m, const struct rb_nexthop *nh);
 	unsigned (*wg_poll)(struct rb_lcore *lc);
+	/* wg_icmp_reply: an ICMP/ICMPv6 echo reply to us (data at the IP
+	 * header, l3_len = offset of the ICMP header, checksum verified);
+	 * returns 1 when it took it (a terminated endpoint's echo relay). */
+	int (*wg_icmp_reply)(struct rb_lcore *lc, struct rte_mbuf *m);
 	int n_ep_routes;
 	struct rb_ep_route *ep_routes;
 };

@@ -59,6 +59,11 @@ void rb_icmp4_input(struct rb_lcore *lc, struct rte_mbuf *m)
 		return;
 	}
 	ic = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, hl);
+	/* a reply to an echo a WireGuard endpoint relayed (wg_term_icmp.c);
+	 * others are left as they were */
+	if (ic->icmp_type == RB_ICMP_ECHO_REPLY && lc->dp->wg_icmp_reply != NULL &&
+	    lc->dp->wg_icmp_reply(lc, m))
+		return;
 	if (ic->icmp_type != RB_ICMP_ECHO_REQUEST || ic->icmp_code != 0) {
 		rb_drop(lc, m, RB_DROP_ICMP_UNHANDLED);
 		return;

@@ -141,6 +141,12 @@ void rb_icmp6_input(struct rb_lcore *lc, struct rte_mbuf *m, int fragmented)
 	case RB_ICMP6_ECHO_REQUEST:
 		icmp6_echo(lc, m);
 		return;
+	case RB_ICMP6_ECHO_REPLY:
+		/* a reply to an echo a WireGuard endpoint relayed (wg_term_icmp.c) */
+		if (lc->dp->wg_icmp_reply != NULL && lc->dp->wg_icmp_reply(lc, m))
+			return;
+		rb_drop(lc, m, RB_DROP_ICMP6_UNHANDLED);
+		return;
 	case RB_ICMP6_NEIGH_SOL:
 	case RB_ICMP6_NEIGH_ADV:
 		/* RFC 6980 5: ND messages never come with a fragment header. */

@@ -204,7 +204,7 @@ uint16_t rb_ip4_input(struct rb_lcore *lc, struct rte_mbuf **m, uint16_t n)
 }
 
 /* Reassemble a fragment addressed to us; returns the datagram or NULL. */
-static struct rte_mbuf *ip4_reassemble(struct rb_lcore *lc, struct rte_mbuf *m)
+struct rte_mbuf *rb_ip4_reassemble(struct rb_lcore *lc, struct rte_mbuf *m)
 {
 	struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	uint32_t off = (uint32_t)(rte_be_to_cpu_16(ih->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) * 8;
@@ -245,7 +245,7 @@ void rb_ip4_local(struct rb_lcore *lc, struct rte_mbuf *m)
 	if (mt->kind != RB_MK_L3) {
 		rb_count(lc, RB_EV_IP4_LOCAL);
 		if (ip4_is_frag(ih)) {
-			m = ip4_reassemble(lc, m);
+			m = rb_ip4_reassemble(lc, m);
 			if (m == NULL)
 				return;
 			mt = rb_meta(m);

@@ -21,5 +21,9 @@
 
 void rb_icmp4_input(struct rb_lcore *lc, struct rte_mbuf *m);
 int rb_ip4_route_out(struct rb_lcore *lc, struct rte_mbuf *m);
+/* A fragment (data at its IPv4 header, l3_len set) into lc's reassembly
+ * table: the whole datagram once complete (l3_len set), else NULL (m kept
+ * or dropped and counted). */
+struct rte_mbuf *rb_ip4_reassemble(struct rb_lcore *lc, struct rte_mbuf *m);
 
 #endif

@@ -94,7 +94,9 @@ void proxy_info_update(struct psess *s, uint8_t state)
 		return;
 	info_begin(i);
 	i->state = state;
-	i->network = s->req.cmd == RB_CMD_UDP_ASSOCIATE ? RB_NET_UDP : RB_NET_TCP;
+	i->network = s->req.cmd == RB_CMD_UDP_ASSOCIATE ? RB_NET_UDP
+		     : s->req.cmd == RB_CMD_ICMP_ECHO  ? RB_NET_ICMP
+						       : RB_NET_TCP;
 	snprintf(i->domain, sizeof(i->domain), "%s", s->req.dst.domain);
 	snprintf(i->user, sizeof(i->user), "%s", s->req.user);
 	if (s->target.family) {

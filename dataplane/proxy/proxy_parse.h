@@ -39,6 +39,7 @@ enum rb_req_cmd {
 	RB_CMD_CONNECT = 1,     /* a TCP stream to dst */
 	RB_CMD_UDP_ASSOCIATE,   /* SOCKS5 UDP relay */
 	RB_CMD_HTTP_FORWARD,    /* HTTP absolute-URI request: out[] holds the rewritten head */
+	RB_CMD_ICMP_ECHO,       /* ICMP echo session (WireGuard terminated mode) */
 };
 
 /* The result of an inbound handshake. */

@@ -28,6 +28,7 @@ struct rb_lcore;
 enum rb_network {
 	RB_NET_TCP = 1,
 	RB_NET_UDP = 2,
+	RB_NET_ICMP = 4,                    /* ICMP/ICMPv6 echo (WireGuard terminated mode) */
 };
 
 /* Sniffed application protocols (sing-box `protocol` rule item names). */

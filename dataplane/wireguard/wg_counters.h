@@ -32,7 +32,12 @@
 	  "WireGuard terminated UDP: rejected by the route, not direct, or no socket")         \
 	X(WG_UDP_FULL, wg_udp_full, "WireGuard terminated UDP: NAT session table full")    \
 	X(WG_ICMP_DROPPED, wg_icmp_dropped,                                                 \
-	  "WireGuard terminated: ICMP/ICMPv6 to an address that is not ours (not relayed)")
+	  "WireGuard terminated: ICMP/ICMPv6 to an address that is not ours, not an echo request") \
+	X(WG_ICMP_REJECTED, wg_icmp_rejected,                                               \
+	  "WireGuard terminated ICMP echo: rejected by the route or routed to block")        \
+	X(WG_ICMP_UNSUPPORTED, wg_icmp_unsupported,                                         \
+	  "WireGuard terminated ICMP echo: routed to an outbound that cannot relay it (not direct)") \
+	X(WG_ICMP_FULL, wg_icmp_full, "WireGuard terminated ICMP echo: session table full")
 
 #define RB_EVENT_WG(X)                                                                      \
 	X(WG_RX_DATA, wg_rx_data, "WireGuard: data messages decrypted and delivered")          \
@@ -53,6 +58,13 @@
 	X(WG_UDP_SESSIONS, wg_udp_sessions, "WireGuard terminated UDP: NAT sessions opened")   \
 	X(WG_UDP_FORWARDED, wg_udp_forwarded, "WireGuard terminated UDP: datagrams sent on")   \
 	X(WG_UDP_REPLY, wg_udp_reply, "WireGuard terminated UDP: replies sent into the tunnel") \
-	X(WG_UDP_EXPIRED, wg_udp_expired, "WireGuard terminated UDP: idle NAT sessions ended")
+	X(WG_UDP_EXPIRED, wg_udp_expired, "WireGuard terminated UDP: idle NAT sessions ended") \
+	X(WG_ICMP_SESSIONS, wg_icmp_sessions, "WireGuard terminated ICMP echo: sessions opened") \
+	X(WG_ICMP_FORWARDED, wg_icmp_forwarded,                                             \
+	  "WireGuard terminated ICMP echo: requests sent on from our address")             \
+	X(WG_ICMP_REPLY, wg_icmp_reply, "WireGuard terminated ICMP echo: replies sent into the tunnel") \
+	X(WG_ICMP_EXPIRED, wg_icmp_expired, "WireGuard terminated ICMP echo: idle sessions ended") \
+	X(WG_ICMP_UNREACH, wg_icmp_unreach,                                                 \
+	  "WireGuard terminated ICMP echo: port unreachable answered for a reject rule")
 
 #endif

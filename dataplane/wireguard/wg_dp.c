@@ -821,6 +821,7 @@ static unsigned hook_poll(struct rb_lcore *lc)
 	rx_flush(w);
 	tx_flush(w);
 	wg_term_udp_poll(lc);
+	wg_term_icmp_poll(lc);
 	if (w->x.now >= w->next_tick) {
 		w->next_tick = w->x.now + WG_NSEC / 1000;
 		for (int i = 0; i < wg->n_eps; i++) {
@@ -1013,6 +1014,7 @@ int rb_wg_init(struct rb_dp *dp, const struct rb_config *cfg, char *err, size_t 
 	dp->wg_rx = hook_rx;
 	dp->wg_tx = hook_tx;
 	dp->wg_poll = hook_poll;
+	dp->wg_icmp_reply = wg_term_icmp_reply;
 	for (int e = 0; e < wg->n_eps; e++) {
 		char pub[45];
 
@@ -1035,6 +1037,7 @@ void rb_wg_fini(struct rb_dp *dp)
 	dp->wg_rx = NULL;
 	dp->wg_tx = NULL;
 	dp->wg_poll = NULL;
+	dp->wg_icmp_reply = NULL;
 	reclaim(wg, 1);
 	for (int w = 0; w < RB_MAX_WORKERS; w++) {
 		void *e;

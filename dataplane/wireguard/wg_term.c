@@ -14,10 +14,10 @@
  *
  * UDP goes to NAT sessions (wg_term_udp.c).  ICMP and ICMPv6 to our own
  * addresses take the routed path (echo requests to the endpoint address are
- * answered through the tunnel); to any other address they are dropped and
- * counted (wg_icmp_dropped): ringbox does not relay pings (sing-box 1.13
- * routes ICMP echo as network "icmp" and pings from its outbound; not done
- * here), and forwarding them raw would leak the peer's tunnel address.  Not
+ * answered through the tunnel); echo requests to any other address are
+ * relayed as network "icmp" (wg_term_icmp.c, as sing-box 1.13), other ICMP
+ * to other addresses is dropped and counted (wg_icmp_dropped): forwarding
+ * it raw would leak the peer's tunnel address.  Not
  * terminated (left to the routed path): packets to our own addresses, IPv4
  * fragments and IPv6 extension headers of TCP/UDP, other protocols.
  */
@@ -44,8 +44,12 @@ int rb_wg_term_listen(struct rb_lcore *lc, const char *tag, struct tcp_listener 
 
 	for (int i = 0; w && i < w->n; i++)
 		if (strcmp(w->ep[i].tag, tag) == 0) {
+			int rc, rc2;
+
 			term_lis[lc->worker][i] = l;
-			return wg_term_udp_enable(lc, (unsigned)i, l != NULL);
+			rc = wg_term_udp_enable(lc, (unsigned)i, l != NULL);
+			rc2 = wg_term_icmp_enable(lc, (unsigned)i, l != NULL);
+			return rc ? rc : rc2;
 		}
 	return -ENOENT;
 }
@@ -129,9 +133,11 @@ bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 	ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	k = wg_term_classify(ip, rte_pktmbuf_data_len(m), &p);
 	if (k == WG_TERM_PASS && wg_term_is_icmp(&p) && !dst_is_ours(lc, p.v4, ip)) {
-		/* not terminated and not forwarded as it is (that would leak the
-		 * peer's tunnel address past the endpoint): counted */
-		rb_drop(lc, m, RB_DROP_WG_ICMP_DROPPED);
+		/* echo requests are relayed (wg_term_icmp.c); nothing is
+		 * forwarded as it is (that would leak the peer's tunnel address
+		 * past the endpoint) */
+		if (!wg_term_icmp_input(lc, ep, m, &p))
+			rb_drop(lc, m, RB_DROP_WG_ICMP_DROPPED);
 		return true;
 	}
 	if (k == WG_TERM_PASS || ((k == WG_TERM_TCP || k == WG_TERM_UDP) && dst_is_ours(lc, p.v4, ip)))

@@ -44,6 +44,21 @@ bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
 /* From the WireGuard poll: idle sessions end. */
 void wg_term_udp_poll(struct rb_lcore *lc);
 
+/* wg_term_icmp.c: the ICMP echo relay of terminated endpoint ep on this
+ * worker on or off (as wg_term_udp_enable); 0 or -errno. */
+int wg_term_icmp_enable(struct rb_lcore *lc, unsigned ep, int on);
+/* A decrypted ICMP/ICMPv6 packet (wg_term_is_icmp) to an address that is
+ * not ours: echo requests are relayed (or refused and counted), anything
+ * else is dropped and counted (wg_icmp_dropped).  false when the relay is
+ * off for ep (m untouched). */
+bool wg_term_icmp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
+			const struct wg_term_pkt *p);
+/* rb_dp.wg_icmp_reply: an echo reply to us; 1 when it was a relayed echo's
+ * (sent into the tunnel, or handed to the worker owning its session). */
+int wg_term_icmp_reply(struct rb_lcore *lc, struct rte_mbuf *m);
+/* From the WireGuard poll: idle echo sessions end. */
+void wg_term_icmp_poll(struct rb_lcore *lc);
+
 /* Lower the MSS option of a TCP SYN in the IP packet m (data at the IP
  * header) to what fits mtu, fixing the TCP checksum.  Anything else is left
  * alone.  Returns 1 when it changed the packet. */

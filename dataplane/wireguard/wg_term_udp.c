@@ -251,6 +251,7 @@ static int unat_route(struct wg_unat_lc *u, unsigned ep, struct wg_unat *s, stru
 	struct rb_route_result res;
 	struct rb_route_req rq;
 	const struct rb_cfg_inbound *in;
+	const struct rb_cfg_outbound *o;
 
 	memset(&rq, 0, sizeof(rq));
 	memset(&res, 0, sizeof(res));
@@ -272,7 +273,16 @@ static int unat_route(struct wg_unat_lc *u, unsigned ep, struct wg_unat *s, stru
 	}
 	if (res.override_port)
 		to->port = res.override_port;
-	if (to->family != s->family)
+	/* the direct outbound's own override_address / override_port, as for
+	 * the proxy inbounds' UDP (udp_relay.c) and TCP (proxy_out.c) */
+	o = &p->outbounds[res.outbound];
+	if (o->type == RB_OUT_DIRECT && o->override_address.name[0])
+		proxy_cfg_host_dest(&o->override_address, to->port, to);
+	if (o->type == RB_OUT_DIRECT && o->override_port)
+		to->port = o->override_port;
+	/* a domain would need resolving first: not done for tunnel UDP.  The
+	 * family may change: replies are rebuilt in the session's own. */
+	if (to->family == 0)
 		return RB_DROP_WG_UDP_REJECTED;
 	*resp = res;
 	in = &p->inbounds[u->inbound[ep]];

@@ -1,0 +1,147 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# WireGuard terminated mode: the ICMP echo relay (network "icmp", as
+# sing-box 1.13) and the direct outbound's override for tunnel traffic.
+# The wireguard-go peer in cli pings hosts in srv through the tunnel:
+#  - routed to direct: replies arrive (IPv4: 56, 1000 and 2000 bytes, the
+#    last in fragments both ways; IPv6: 56 and 1200 bytes) with ping's own
+#    id, every sequence once and its payload pattern; srv's tcpdump sees
+#    the requests from ringbox's srv-side address, never the peer's tunnel
+#    address; `conns` lists the sessions (network icmp,
+#    source = the peer's address:its echo id, bytes up = down);
+#  - an icmp rule to block: no reply, counted (drop.wg_icmp_rejected);
+#  - a reject rule: port unreachable from the pinged address;
+#  - a socks outbound: not relayed, counted (drop.wg_icmp_unsupported);
+#  - UDP and TCP to port 7100 go to a direct outbound whose
+#    override_address/override_port send them to srv's echo servers on
+#    7000: answered from the address the peer dialled.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+. "$(dirname "$0")/../../dataplane/wireguard/wg_itest.sh"
+rb_init
+rb_require_cmd socat
+rb_require_cmd tcpdump
+wg_keys
+rb_topo_two_hosts
+BLK=10.$RB_NET.2.5      # srv answers it too: only the rules keep pings away
+REJ=10.$RB_NET.2.6
+SOX=10.$RB_NET.2.7
+FAR=10.$RB_NET.2.77     # nobody: the override sends its traffic to srv
+for a in "$BLK" "$REJ" "$SOX"; do
+	ip -n "$RB_NS_SRV" addr add "$a/24" dev "$RB_IF_SRV" || rb_fail "addr $a"
+done
+wg_endpoint_cfg "" 'mode = "terminated";'
+px_control_init
+px_config "$RB_CFG_EXTRA
+$PX_CTL
+outbounds = ( { type = \"direct\"; tag = \"direct\"; },
+              { type = \"block\"; tag = \"blk\"; },
+              { type = \"socks\"; tag = \"sx\"; server = \"$RB_SRV_IP4\"; server_port = 1090; },
+              { type = \"direct\"; tag = \"ovr\"; override_address = \"$RB_SRV_IP4\";
+                override_port = 7000; } );
+route = { rules = ( { inbound = [ \"wg0\" ]; network = \"icmp\"; ip_cidr = [ \"$BLK/32\" ]; outbound = \"blk\"; },
+                    { inbound = [ \"wg0\" ]; network = \"icmp\"; ip_cidr = [ \"$REJ/32\" ]; action = \"reject\"; },
+                    { inbound = [ \"wg0\" ]; ip_cidr = [ \"$SOX/32\" ]; outbound = \"sx\"; },
+                    { inbound = [ \"wg0\" ]; port = [ 7100 ]; outbound = \"ovr\"; },
+                    { inbound = [ \"wg0\" ]; outbound = \"direct\"; } );
+          final = \"direct\"; };
+"
+rb_dp_start
+px_control_start
+px_wait_rules
+wg_peer_up 1
+rb_ns "$RB_NS_SRV" tcpdump -i "$RB_IF_SRV" -n -l icmp or icmp6 >"$RB_TMP/srv_icmp.txt" 2>/dev/null &
+RB_PIDS+=("$!")
+
+# the tunnel comes up with the first tries
+rb_wait_for 15 rb_ns "$RB_NS_CLI" ping -n -c 1 -W 1 "$RB_SRV_IP4" ||
+	rb_fail "no echo reply through the terminated tunnel"
+rb_dp_stats
+rb_stats_mark
+
+# (1) direct: every reply, with ping's id, sequence and payload pattern
+ping_exact() { # addr count size
+	rb_ping "$RB_NS_CLI" "$1" "$2" -s "$3" -p a5c3 -I "$RB_WG_IF"
+	local rcvd seqs
+	rcvd=$(echo "$RB_OUT" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+	[ "${rcvd:-0}" = "$2" ] || rb_fail "ping -s $3 $1: ${rcvd:-0}/$2 replies: $RB_OUT"
+	echo "$RB_OUT" | grep -q "wrong data\|DUP!\|truncated" && rb_fail "ping -s $3 $1: $RB_OUT"
+	seqs=$(echo "$RB_OUT" | sed -n 's/.*icmp_seq=\([0-9]*\) .*/\1/p' | sort -n | tr '\n' ' ')
+	rb_assert_eq "$seqs" "$(seq -s ' ' 1 "$2") " "sequences of ping -s $3 $1"
+	echo "$RB_OUT" | grep -q "^$(($3 + 8)) bytes from $1: icmp_seq=1 " ||
+		rb_fail "ping -s $3 $1: replies not of $(($3 + 8)) bytes from $1: $RB_OUT"
+}
+ping_exact "$RB_SRV_IP4" 4 56
+ping_exact "$RB_SRV_IP4" 3 1000
+ping_exact "$RB_SRV_IP4" 3 2000
+ping_exact "$RB_SRV_IP6" 4 56
+ping_exact "$RB_SRV_IP6" 3 1200
+rb_dp_stats
+rb_assert_eq "$(rb_stat_delta drop.wg_icmp_dropped)" 0 "echo requests dropped"
+rb_assert_stat_delta_ge event.wg_icmp_sessions 5
+rb_assert_stat_delta_ge event.wg_icmp_forwarded 17
+rb_assert_stat_delta_ge event.wg_icmp_reply 17
+rb_assert_stat_delta_ge event.frag_reassembled 6   # 3 requests from the tunnel, 3 replies from srv
+
+# srv saw the requests from ringbox's address (with ringbox's ids: ping took
+# the replies above as its own only because they came back rewritten)
+sleep 0.5
+grep -q "$RB_DP_SRV_IP4 > $RB_SRV_IP4: ICMP echo request" "$RB_TMP/srv_icmp.txt" ||
+	rb_fail "srv saw no echo request from $RB_DP_SRV_IP4: $(head -5 "$RB_TMP/srv_icmp.txt")"
+grep -q "$RB_DP_SRV_IP6 > $RB_SRV_IP6: ICMP6, echo request" "$RB_TMP/srv_icmp.txt" ||
+	rb_fail "srv saw no ICMPv6 echo request from $RB_DP_SRV_IP6: $(grep ICMP6 "$RB_TMP/srv_icmp.txt" | head -3)"
+grep -q "10\.99\.0\.2\|fd99::2" "$RB_TMP/srv_icmp.txt" &&
+	rb_fail "srv saw the peer's tunnel address: $(grep '10\.99\.0\.2\|fd99::2' "$RB_TMP/srv_icmp.txt" | head -3)"
+
+# (2) the sessions in conns: network icmp, inbound wg0, rule 4, direct;
+# one per ping run (its id), bytes up = down = count * (size + 8)
+J=$(px_rbctl conns --json --network icmp --inbound wg0) || rb_fail "conns --network icmp: $J"
+rows=$(echo "$J" | "$RB_PY" -c "
+import json, sys
+for c in json.load(sys.stdin)['data']:
+    print(c['network'], c['inbound'], c['src'], c['dst'], c['rule'], c['outbound'], c['up'], c['down'])")
+rb_note "icmp sessions of wg0: $(echo "$rows" | tr '\n' ';')"
+for want in "10.99.0.2 $RB_SRV_IP4 256" "10.99.0.2 $RB_SRV_IP4 3024" "10.99.0.2 $RB_SRV_IP4 6024" \
+	"\[fd99::2\] \[$RB_SRV_IP6\] 256" "\[fd99::2\] \[$RB_SRV_IP6\] 3624"; do
+	set -- $want
+	echo "$rows" | grep -q "^icmp wg0 $1:[0-9]* $2:0 4 direct $3 $3\$" ||
+		rb_fail "no icmp session $1 -> $2 with $3 bytes each way: $rows"
+done
+
+# (3) block, reject, socks: not relayed, counted
+rb_dp_stats
+rb_stats_mark
+rb_ping "$RB_NS_CLI" "$BLK" 3 -W 1 && rb_fail "a ping routed to block was answered: $RB_OUT"
+rb_ping "$RB_NS_CLI" "$SOX" 2 -W 1 && rb_fail "a ping routed to socks was answered: $RB_OUT"
+rb_ping "$RB_NS_CLI" "$REJ" 2 -W 1 && rb_fail "a ping to a reject rule was answered: $RB_OUT"
+REJ_OUT=$RB_OUT
+rb_dp_stats
+rb_assert_eq "$(rb_stat_delta drop.wg_icmp_rejected)" 5 "pings to block and reject (wg_icmp_rejected)"
+rb_assert_eq "$(rb_stat_delta drop.wg_icmp_unsupported)" 2 "pings to socks (wg_icmp_unsupported)"
+rb_assert_eq "$(rb_stat_delta event.wg_icmp_unreach)" 2 "port unreachables for the reject rule"
+echo "$REJ_OUT" | grep -q "From $REJ icmp_seq=[12] Destination Port Unreachable" ||
+	rb_fail "no port unreachable from $REJ: $REJ_OUT (wg_tx_data +$(rb_stat_delta event.wg_tx_data))"
+rb_assert_eq "$(rb_stat_delta event.wg_icmp_sessions)" 0 "sessions opened by refused pings"
+grep -q "> $BLK: ICMP\|> $SOX: ICMP\|> $REJ: ICMP" "$RB_TMP/srv_icmp.txt" &&
+	rb_fail "srv saw a refused ping: $(grep "> $BLK\|> $SOX\|> $REJ" "$RB_TMP/srv_icmp.txt" | head -3)"
+
+# (4) the direct outbound's override for the tunnel's UDP and TCP:
+# FAR:7100 -> ovr -> srv:7000, answered from FAR:7100
+rb_bg "$RB_TMP/uecho.out" ip netns exec "$RB_NS_SRV" socat \
+	"UDP4-RECVFROM:7000,bind=$RB_SRV_IP4,fork" 'SYSTEM:read l; echo "$l udp from $SOCAT_PEERADDR"'
+rb_bg "$RB_TMP/techo.out" ip netns exec "$RB_NS_SRV" socat \
+	"TCP4-LISTEN:7000,bind=$RB_SRV_IP4,reuseaddr,fork" 'SYSTEM:read l; echo "$l tcp from $SOCAT_PEERADDR"'
+sleep 0.3
+out=$(echo u1 | ip netns exec "$RB_NS_CLI" timeout 5 socat -t 3 -T 3 - "UDP4:$FAR:7100" 2>&1)
+rb_assert_eq "$out" "u1 udp from $RB_DP_SRV_IP4" "UDP to $FAR:7100 through the override"
+out=$(echo t1 | ip netns exec "$RB_NS_CLI" timeout 5 socat -t 3 -T 3 - "TCP4:$FAR:7100" 2>&1)
+rb_assert_eq "$out" "t1 tcp from $RB_DP_SRV_IP4" "TCP to $FAR:7100 through the override"
+J=$(px_rbctl conns --json --network udp --inbound wg0) || rb_fail "conns --network udp: $J"
+echo "$J" | "$RB_PY" -c "
+import json, sys
+rows = [c for c in json.load(sys.stdin)['data'] if c['dst'].startswith('$RB_SRV_IP4:7000')]
+sys.exit(0 if any(c['outbound'] == 'ovr' for c in rows) else 1)" ||
+	rb_fail "no UDP session to the override target $RB_SRV_IP4:7000 in conns: $J"
+
+rb_dp_stop
+rb_pass
