@@ -12,7 +12,9 @@
  * struct rb_outbound_ops.  Handshakes are byte-level (feed what arrived,
  * get back what to send); protocols that transform the stream after the
  * handshake (Shadowsocks, VMess, ...) set wrap/unwrap, which the relay then
- * applies to every chain it moves (identity for SOCKS/HTTP: NULL).
+ * applies to every chain it moves (identity for SOCKS/HTTP: NULL); an
+ * outbound hop's also apply to the handshakes of the hops above it
+ * (proxy_layer.c: the chain as layered streams).
  */
 #ifndef PROXY_PRIV_H
 #define PROXY_PRIV_H
@@ -108,7 +110,7 @@ struct psess {
 	uint8_t state;                  /* enum psess_state */
 	uint8_t in_type;                /* enum rb_in_type after mixed decided */
 	uint8_t shut_up, shut_down;     /* EOF propagated client->up / up->client */
-	uint8_t xform_err;              /* a wrap/unwrap failed: close (proxy.c relay_xform) */
+	uint8_t xform_err;              /* a wrap/unwrap failed: close (proxy_layer.c) */
 	uint8_t resolving;              /* a rb_resolve_start() callback is pending */
 	uint8_t route_resolving;        /* for a resolve rule (then match again) */
 	uint8_t replied;                /* the client got its success answer (sniffing) */

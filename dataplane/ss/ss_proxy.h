@@ -2,7 +2,7 @@
 /*
  * Shadowsocks in the proxy framework (dataplane/proxy): the `shadowsocks`
  * inbound (ss_in.c, UDP: ss_udp_in.c) and outbound (ss_out.c, TCP).  The relay applies their
- * wrap/unwrap to every chain it moves (proxy.c relay_xform).
+ * wrap/unwrap to every chain it moves (proxy_layer.c proxy_layer_relay).
  */
 #ifndef SS_PROXY_H
 #define SS_PROXY_H
