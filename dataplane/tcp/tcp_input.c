@@ -532,9 +532,20 @@ static int tcp_ack_in(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg
 	wnd = (uint32_t)sg->wnd << c->snd_ws;
 	if (seq_gt(ack, c->snd_una)) {
 		tcp_ack_new(c, sg, newly);
-	} else if (ack == c->snd_una && sg->len == 0 && !(sg->flags & (TCP_SYN | TCP_FIN)) &&
-		   c->snd_max != c->snd_una && (wnd == c->snd_wnd || newly)) {
-		/* RFC 5681 2: a duplicate ACK */
+		/* RFC 6675 5: the scoreboard is consulted on every ACK, so a
+		 * cumulative ACK whose SACK blocks already show DupThresh
+		 * segments above a hole starts recovery (RFC 8985 6.2 too);
+		 * waiting for three pure duplicates would wait forever when
+		 * the peer's ACKs carry data. */
+		if ((c->flags & (TF_SACK | TF_RECOVERY)) == TF_SACK && newly &&
+		    c->snd_max != c->snd_una && seq_lt(c->snd_una, tcp_sb_lost_edge(c)))
+			tcp_enter_recovery(c);
+	} else if (ack == c->snd_una && !(sg->flags & (TCP_SYN | TCP_FIN)) &&
+		   c->snd_max != c->snd_una &&
+		   ((sg->len == 0 && wnd == c->snd_wnd) || ((c->flags & TF_SACK) && newly))) {
+		/* RFC 5681 2: a duplicate ACK; with SACK, RFC 6675 2: any ACK
+		 * whose SACK blocks cover new octets, data-carrying or not
+		 * (in a bidirectional transfer the peer's ACKs carry data). */
 		c->dupacks++;
 		rb_count(st->lc, RB_EV_TCP_DUPACK_RX);
 		if (!(c->flags & TF_RECOVERY)) {

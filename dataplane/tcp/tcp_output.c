@@ -537,11 +537,29 @@ static uint32_t tcp_smss(const struct tcp_conn *c)
 	return c->mss - ((c->flags & TF_TS) ? 12 : 0);
 }
 
+/* The payload of a new full-sized segment now: the MSS less the options
+ * it will carry, SACK blocks included while the receive side holds
+ * out-of-order data (RFC 2018 4: every ACK that does not acknowledge the
+ * highest received data carries them; RFC 6691: options come out of the
+ * MSS).  A peer whose ACKs all ride on data then still learns of each
+ * hole (RFC 6675 2's duplicate ACK), as Linux's tcp_current_mss does. */
+static uint32_t tcp_smss_now(const struct tcp_conn *c)
+{
+	uint32_t smss = tcp_smss(c);
+
+	if ((c->flags & TF_SACK) && c->n_rsack) {
+		uint32_t nblk = RTE_MIN((uint32_t)c->n_rsack, (c->flags & TF_TS) ? 3u : 4u);
+
+		smss -= RTE_MIN(smss / 2, 4 + 8 * nblk);
+	}
+	return smss;
+}
+
 /* Send one segment of data from snd_nxt if windows and SWS rules allow;
  * returns bytes of sequence space sent (0 = nothing to do). */
 static uint32_t tcp_send_new(struct tcp_conn *c, uint32_t usable, int force)
 {
-	uint32_t data_end = c->sndq_seq + c->sndq.bytes, smss = tcp_smss(c);
+	uint32_t data_end = c->sndq_seq + c->sndq.bytes, smss = tcp_smss_now(c);
 	uint32_t avail = seq_gt(data_end, c->snd_nxt) ? data_end - c->snd_nxt : 0;
 	uint32_t len = RTE_MIN(avail, smss);
 	int fin = 0;

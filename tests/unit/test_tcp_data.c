@@ -135,12 +135,20 @@ static void test_echo_table(void)
 
 /* ---- deterministic loss: drop chosen data segments once ---- */
 struct drop_plan {
+	int from; /* the host whose data segments are dropped */
 	uint32_t iss;
 	bool have_iss;
 	uint32_t offs[8];
 	int n;
 	bool done[8];
 	int dropped;
+	/* Host 0 acknowledges only on its data segments while it has more to
+	 * send (as Linux does: a segment going out carries the ACK and the
+	 * SACK blocks, and no pure ACK follows): its pure ACKs are dropped
+	 * until it has sent ack_data_until bytes. */
+	uint32_t ack_data_until, iss0, sent0;
+	bool have_iss0;
+	uint64_t t_drop[8], t_rxt[8]; /* simulated time of the loss, of its repair */
 };
 
 static bool drop_filter(int from, struct rte_mbuf *m, void *arg)
@@ -148,7 +156,23 @@ static bool drop_filter(int from, struct rte_mbuf *m, void *arg)
 	struct drop_plan *dp = arg;
 	struct th_tcp_view v;
 
-	if (from != 0 || !th_tcp_parse(m, &v))
+	if (!th_tcp_parse(m, &v))
+		return false;
+	if (from == 0 && dp->ack_data_until) {
+		if (v.flags & TCP_SYN) {
+			dp->iss0 = v.seq;
+			dp->have_iss0 = true;
+		} else if (dp->have_iss0 && v.len) {
+			uint32_t end = v.seq + v.len - dp->iss0 - 1;
+
+			if (end > dp->sent0)
+				dp->sent0 = end;
+		} else if (dp->have_iss0 && !(v.flags & (TCP_FIN | TCP_RST)) &&
+			   dp->sent0 < dp->ack_data_until) {
+			return true;
+		}
+	}
+	if (from != dp->from)
 		return false;
 	if (v.flags & TCP_SYN) {
 		dp->iss = v.seq;
@@ -158,8 +182,12 @@ static bool drop_filter(int from, struct rte_mbuf *m, void *arg)
 	if (!dp->have_iss || v.len == 0)
 		return false;
 	for (int i = 0; i < dp->n; i++)
+		if (dp->done[i] && !dp->t_rxt[i] && v.seq - dp->iss - 1 == dp->offs[i])
+			dp->t_rxt[i] = th.now;
+	for (int i = 0; i < dp->n; i++)
 		if (!dp->done[i] && v.seq - dp->iss - 1 == dp->offs[i]) {
 			dp->done[i] = true;
+			dp->t_drop[i] = th.now;
 			dp->dropped++;
 			return true;
 		}
@@ -173,6 +201,7 @@ struct recov_case {
 	int n;
 	uint32_t segs[8];
 	bool expect_no_rto;
+	int from;      /* 0: the client's data to discard; 1: the echo's data back */
 };
 
 static const struct recov_case recov_cases[] = {
@@ -181,6 +210,12 @@ static const struct recov_case recov_cases[] = {
 	{"sack burst of four", true, "newreno", 4, {30, 31, 32, 33}, true},
 	{"newreno one loss", false, "newreno", 1, {20}, true},
 	{"newreno two losses (partial ack)", false, "newreno", 2, {20, 25}, true},
+	/* The echo's segments are lost while the client still sends: the
+	 * client's ACKs carry data, and their SACK blocks alone must start
+	 * recovery (RFC 6675 2 and 5), not the RTO. */
+	{"sack one loss, acks carry data", true, "cubic", 1, {20}, true, 1},
+	{"sack two losses, acks carry data", true, "cubic", 2, {20, 40}, true, 1},
+	{"sack burst, acks carry data", true, "newreno", 3, {30, 31, 32}, true, 1},
 };
 
 static void test_recovery_table(void)
@@ -190,12 +225,17 @@ static void test_recovery_table(void)
 		struct drop_plan plan = {0};
 		const size_t size = 400 * 1448;
 		uint8_t *data = pattern(size, 77);
+		const int h = rc->from; /* the sender that loses segments */
 		struct tcp_info info;
+		uint32_t rto, fr, rexmit;
 		struct app a;
 		bool ok;
 
 		th_setup(2, true);
 		set_opts(0, rc->sack, true, true);
+		plan.from = rc->from;
+		if (h)
+			plan.ack_data_until = (uint32_t)(size - 40 * 1448);
 		plan.n = rc->n;
 		for (int k = 0; k < rc->n; k++)
 			plan.offs[k] = rc->segs[k] * 1448;
@@ -205,27 +245,48 @@ static void test_recovery_table(void)
 		app_init(&a);
 		a.tx = data;
 		a.tx_len = size;
-		CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 9, 0, rc->cc));
+		/* discard (9) for the client's losses, echo (7) for the server's */
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, h ? 7 : 9, 0, rc->cc));
 		ok = false;
 		for (int t = 0; t < 3000 && !ok; t++) {
 			th_run(10 * MS);
 			tcp_get_info(a.c, &info);
-			ok = info.bytes_acked >= size;
+			ok = h ? a.rx_len >= size : info.bytes_acked >= size;
 		}
 		CU_ASSERT(ok);
 		CU_ASSERT_EQUAL(plan.dropped, rc->n);
 		tcp_get_info(a.c, &info);
-		if (!ok || info.rto_count || info.fast_recoveries == 0)
-			fprintf(stderr, "\n  recovery '%s': acked %lu rto %u fr %u rexmit %u\n",
-				rc->name, (unsigned long)info.bytes_acked, info.rto_count,
-				info.fast_recoveries, info.retransmits);
-		CU_ASSERT(info.fast_recoveries >= 1);
-		CU_ASSERT(info.retransmits >= (uint32_t)rc->n);
+		if (h) {
+			CU_ASSERT(a.rx_len == size && memcmp(a.rx, data, size) == 0);
+			rto = (uint32_t)th_counter_ev(1, RB_EV_TCP_RTO);
+			fr = (uint32_t)th_counter_ev(1, RB_EV_TCP_FAST_RECOVERY);
+			rexmit = (uint32_t)th_counter_ev(1, RB_EV_TCP_RETRANSMIT);
+		} else {
+			rto = info.rto_count;
+			fr = info.fast_recoveries;
+			rexmit = info.retransmits;
+			CU_ASSERT(info.ssthresh < UINT32_MAX / 2);
+		}
+		/* each hole is repaired about one RTT (2 x delay) after its loss,
+		 * by fast retransmit, not a probe or an RTO later */
+		for (int k = 0; k < rc->n; k++) {
+			uint64_t rep = plan.t_rxt[k] - plan.t_drop[k];
+
+			if (!plan.t_rxt[k] || rep > 4 * th.delay_ns)
+				fprintf(stderr, "\n  recovery '%s': loss %d repaired after %.1f ms",
+					rc->name, k, plan.t_rxt[k] ? (double)rep / MS : -1.0);
+			CU_ASSERT(plan.t_rxt[k] != 0 && rep <= 4 * th.delay_ns);
+		}
+		if (!ok || rto || fr == 0)
+			fprintf(stderr, "\n  recovery '%s': acked %lu rx %zu rto %u fr %u rexmit %u dupacks %lu\n",
+				rc->name, (unsigned long)info.bytes_acked, a.rx_len, rto, fr, rexmit,
+				(unsigned long)th_counter_ev(h, RB_EV_TCP_DUPACK_RX));
+		CU_ASSERT(fr >= 1);
+		CU_ASSERT(rexmit >= (uint32_t)rc->n);
 		if (rc->expect_no_rto)
-			CU_ASSERT_EQUAL(info.rto_count, 0);
+			CU_ASSERT_EQUAL(rto, 0);
 		if (rc->sack)
-			CU_ASSERT(th_counter_ev(0, RB_EV_TCP_SACK_RECOVERY) >= 1);
-		CU_ASSERT(info.ssthresh < UINT32_MAX / 2);
+			CU_ASSERT(th_counter_ev(h, RB_EV_TCP_SACK_RECOVERY) >= 1);
 		tcp_abort(a.c);
 		th_run(SEC);
 		app_free(&a);
