@@ -908,7 +908,7 @@ static int run_ss(const char *methods, int down, int up, unsigned clients, uint6
 			continue;
 		}
 		for (int dir = 0; dir < 2; dir++) {
-			double cpb[2] = {-1, -1}, codec;
+			double cpb[2] = {-1, -1};
 			int r;
 
 			if (!(dir ? up : down))
@@ -925,23 +925,7 @@ static int run_ss(const char *methods, int down, int up, unsigned clients, uint6
 				rc = -1;
 				continue;
 			}
-			/* the codec runs on the relay's own AEAD context (torn down: a fresh one) */
-			{
-				struct rb_aead_ctx *ctx = rb_aead_ctx_create(RB_AEAD_BACKEND_AUTO);
-
-				codec = ctx ? brs_codec_cpb(ctx, dir, 32, 7) : -1;
-				rb_aead_ctx_free(ctx);
-			}
-			printf("  %s breakdown of the on-CPU median (c/B): codec alone %.3f (%s, "
-			       "8 x 0x3FFF-byte calls), 2 copies %.3f, the rest (TCP in and out, "
-			       "relay, mbufs) %.3f",
-			       dir ? "open" : "seal", codec, dir ? "ss_dec" : "ss_enc", 2 * copy,
-			       cpb[1] - codec - 2 * copy);
-			if (last_socks_cpb > 0)
-				printf("; the socks relay of this run (on-CPU median) %.3f", last_socks_cpb);
-			printf("\n");
-			printf("RESULT ss_%s_%s_cpb %.3f oncpu %.3f codec %.3f copy %.3f\n",
-			       dir ? "up" : "bulk", name, cpb[0], cpb[1], codec, 2 * copy);
+			brs_report(name, dir, cpb[0], cpb[1], copy, last_socks_cpb);
 		}
 	}
 	return rc;

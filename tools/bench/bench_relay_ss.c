@@ -279,3 +279,21 @@ double brs_copy_cpb(unsigned mb)
 	free(a), free(b);
 	return lowest(cpb, 7);
 }
+
+void brs_report(const char *name, int open, double cpb, double oncpu, double copy, double socks)
+{
+	/* the codec on a fresh AEAD context (the relay's is torn down) */
+	struct rb_aead_ctx *ctx = rb_aead_ctx_create(RB_AEAD_BACKEND_AUTO);
+	double codec = ctx ? brs_codec_cpb(ctx, open, 32, 7) : -1;
+
+	rb_aead_ctx_free(ctx);
+	printf("  %s breakdown of the on-CPU median (c/B): codec alone %.3f (%s, 8 x 0x3FFF-byte "
+	       "calls), 2 copies %.3f, the rest (TCP in and out, relay, mbufs) %.3f",
+	       open ? "open" : "seal", codec, open ? "ss_dec" : "ss_enc", 2 * copy,
+	       oncpu - codec - 2 * copy);
+	if (socks > 0)
+		printf("; the socks relay of this run (on-CPU median) %.3f", socks);
+	printf("\n");
+	printf("RESULT ss_%s_%s_cpb %.3f oncpu %.3f codec %.3f copy %.3f\n", open ? "up" : "bulk",
+	       name, cpb, oncpu, codec, 2 * copy);
+}

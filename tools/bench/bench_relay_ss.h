@@ -44,4 +44,9 @@ double brs_codec_cpb(struct rb_aead_ctx *ctx, int open, unsigned mb, int rounds)
  * call): cycles per byte, measured as above. */
 double brs_copy_cpb(unsigned mb);
 
+/* The breakdown lines of one ss bulk run (method name, open = 1 for
+ * up): rdtsc and on-CPU medians, the copy figure, the socks relay's
+ * on-CPU median of the same invocation (<= 0: none); timed here: the codec. */
+void brs_report(const char *name, int open, double cpb, double oncpu, double copy, double socks);
+
 #endif
