@@ -41,17 +41,17 @@ inbounds = (
   { type = \"socks\"; tag = \"c-d\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1083; },
   { type = \"socks\"; tag = \"c-w\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1084; },
   { type = \"shadowsocks\"; tag = \"relay\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18400;
-    method = \"$M\"; password = \"$R\"; network = \"tcp\";
+    method = \"$M\"; password = \"$R\"; network = \"tcp\"; probe_timeout = \"3s\";
     destinations = (
       { name = \"dest-a\"; server = \"$RB_SRV_IP4\"; server_port = 8401; password = \"$IA\"; },
       { name = \"dest-b\"; server = \"$RB_SRV_IP4\"; server_port = 8402; password = \"$PB\"; },
       { name = \"dest-dead\"; server = \"$RB_SRV_IP4\"; server_port = 8409; password = \"$PD\"; }
     ); },
   { type = \"shadowsocks\"; tag = \"sa\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18401;
-    method = \"$M\"; password = \"$IA\"; network = \"tcp\";
+    method = \"$M\"; password = \"$IA\"; network = \"tcp\"; probe_timeout = \"3s\";
     users = ( { username = \"ua\"; password = \"$UA\"; } ); },
   { type = \"shadowsocks\"; tag = \"sb\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18402;
-    method = \"$M\"; password = \"$PB\"; network = \"tcp\"; }
+    method = \"$M\"; password = \"$PB\"; network = \"tcp\"; probe_timeout = \"3s\"; }
 );
 outbounds = (
   $(out o-a "$R:$IA:$UA")
@@ -101,9 +101,10 @@ ThreadingHTTPServer((sys.argv[1], 9000), H).serve_forever()
 EOF
 rb_bg "$RB_TMP/hashsrv.log" ip netns exec "$RB_NS_SRV" /usr/bin/python3 "$RB_TMP/hashsrv.py" "$RB_SRV_IP4"
 # socat: the dataplane cannot dial its own addresses, so each hop leaves
-# and comes back through srv
+# and comes back through srv (-T: a forked child whose peer vanished with
+# the dataplane still ends)
 for p in 8400 8401 8402; do
-	rb_bg "$RB_TMP/socat-$p.log" ip netns exec "$RB_NS_SRV" socat \
+	rb_bg "$RB_TMP/socat-$p.log" ip netns exec "$RB_NS_SRV" socat -T 10 \
 		"TCP-LISTEN:$p,bind=$RB_SRV_IP4,reuseaddr,fork" "TCP:$RB_DP_SRV_IP4:$((p + 10000))"
 done
 for p in 8400 8401 8402 9000; do
@@ -114,6 +115,7 @@ px_wait_proxy "socks5://$RB_DP_CLI_IP4:1080"
 head -c "$((2 << 20))" "$RB_TMP/www/big.bin" >"$RB_TMP/up.bin"
 UP_SHA=$(sha256sum <"$RB_TMP/up.bin" | cut -d' ' -f1)
 
+rb_note "both destinations: ${SECONDS}s"
 # ---- both destinations: byte-exact both ways, each on its own inbound
 r0=$(metric 'ringbox_proxy_conns_total{inbound="relay"}')
 for d in a b; do
@@ -130,11 +132,11 @@ for d in a b; do
 done
 rb_assert_eq "$(($(metric 'ringbox_proxy_conns_total{inbound="relay"}') - r0))" 4 "relay connections"
 
+rb_note "what the relay saw: ${SECONDS}s"
 # ---- what the relay saw: the destination, never the target
-C curl -sf -o /dev/null --max-time 60 --limit-rate 100k -x "socks5h://$RB_DP_CLI_IP4:1080" \
-	"http://$RB_SRV_IP4:8080/big.bin" &
-SLOW=$!
-RB_PIDS+=("$SLOW")
+rb_bg "$RB_TMP/slow.log" ip netns exec "$RB_NS_CLI" curl -sf -o /dev/null --max-time 60 \
+	--limit-rate 100k -x "socks5h://$RB_DP_CLI_IP4:1080" "http://$RB_SRV_IP4:8080/big.bin"
+SLOW=$RB_BG_PID
 rows() { px_rbctl conns --json 2>/dev/null; }
 chk='
 import json, sys
@@ -155,6 +157,7 @@ rb_assert_eq "$seen" ok "conns rows of the relay (destination) and of dest-a (ta
 kill "$SLOW" 2>/dev/null
 wait "$SLOW" 2>/dev/null
 
+rb_note "identity naming no d: ${SECONDS}s"
 # ---- identity naming no destination: silence, counted, nothing at nginx
 rb_dp_stats
 rb_stats_mark
@@ -168,6 +171,7 @@ rb_dp_stats
 rb_assert_eq "$(rb_stat_delta drop.ss_relay_unknown)" 1 "unknown identities counted"
 rb_assert_eq "$(px_hit access /unknown)" 0 "unknown identity: requests that reached nginx"
 
+rb_note "a wrong user key: ${SECONDS}s"
 # ---- a wrong user key behind a good relay identity: the relay passes the
 # bytes on (it cannot read them), dest-a refuses them
 rb_stats_mark
@@ -181,6 +185,7 @@ rb_dp_stats
 rb_assert_eq "$(rb_stat_delta drop.ss_relay_unknown)" 0 "wrong user key: refused by the relay"
 rb_assert_eq "$(px_hit access /wronguser)" 0 "wrong user key: requests that reached nginx"
 
+rb_note "a destination nobody: ${SECONDS}s"
 # ---- a destination nobody listens at: counted
 rb_stats_mark
 C curl -sf -o /dev/null --max-time 5 -x "socks5h://$RB_DP_CLI_IP4:1083" \
@@ -194,5 +199,7 @@ done
 rb_assert_ge "$(metric 'ringbox_proxy_dial_failures_total{outbound="direct"}')" 1 \
 	"dead destination: direct's dial failures"
 
+rb_note "rb_dp_stop: ${SECONDS}s"
 rb_dp_stop
+rb_note "stopped: ${SECONDS}s"
 rb_pass "relay to 2 destinations by identity, $MIB MiB + 2 MiB byte-exact, rows, unknown, wrong user, dead"
