@@ -8,6 +8,9 @@
 #   (b) shadowsocks over shadowsocks: ss-server A -> ss-server B -> nginx
 #   (c) `http` outbound (tinyproxy, CONNECT) over ss-server A
 #   (e) socks (danted) over ss B over ss A: three levels
+#   (f) ss A alone (the baseline)
+#   (g) ss-local -> ringbox's shadowsocks inbound -> socks over ss A:
+#       transforms on both sides of the relay
 #   (d) socks over a shadowsocks hop with the wrong password: the client
 #       gets a SOCKS failure, nothing reaches nginx, the dial failure is
 #       counted (event and routed outbound), no session is left
@@ -20,7 +23,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
-rb_require_cmd curl nginx ss-server danted tinyproxy
+rb_require_cmd curl nginx ss-server ss-local danted tinyproxy
 MIB=${RB_CHAIN_MIB:-16}
 rb_topo_two_hosts
 N=10.$RB_NET.2
@@ -28,7 +31,7 @@ SSA_EXT=$N.11 SSB_EXT=$N.12 DANTE_EXT=$N.21 TINY_EXT=$N.31
 for a in $SSA_EXT $SSB_EXT $DANTE_EXT $TINY_EXT; do
 	ip -n "$RB_NS_SRV" addr add "$a/24" dev "$RB_IF_SRV" || rb_fail "addr $a"
 done
-PW_A="pw-a-$RANDOM$RANDOM" PW_B="pw-b-$RANDOM$RANDOM"
+PW_A="pw-a-$RANDOM$RANDOM" PW_B="pw-b-$RANDOM$RANDOM" PW_G="pw-g-$RANDOM$RANDOM"
 S=$RB_SRV_IP4
 px_control_init
 px_config "
@@ -39,7 +42,9 @@ inbounds = (
   { type = \"socks\"; tag = \"in-c\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1082; },
   { type = \"socks\"; tag = \"in-d\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1083; },
   { type = \"socks\"; tag = \"in-e\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1084; },
-  { type = \"socks\"; tag = \"in-f\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1085; }
+  { type = \"socks\"; tag = \"in-f\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1085; },
+  { type = \"shadowsocks\"; tag = \"in-g\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 8400;
+    method = \"aes-128-gcm\"; password = \"$PW_G\"; network = \"tcp\"; }
 );
 outbounds = (
   { type = \"direct\"; tag = \"direct\"; },
@@ -63,7 +68,8 @@ route = {
     { inbound = \"in-c\"; outbound = \"tiny-over-ss\"; },
     { inbound = \"in-d\"; outbound = \"dante-over-bad\"; },
     { inbound = \"in-e\"; outbound = \"dante-over-ss2\"; },
-    { inbound = \"in-f\"; outbound = \"ss-a\"; }
+    { inbound = \"in-f\"; outbound = \"ss-a\"; },
+    { inbound = \"in-g\"; outbound = \"dante-over-ss\"; }
   );
   final = \"direct\";
 };
@@ -114,10 +120,14 @@ class H(BaseHTTPRequestHandler):
 ThreadingHTTPServer((sys.argv[1], 9000), H).serve_forever()
 EOF
 rb_bg "$RB_TMP/hashsrv.log" ip netns exec "$RB_NS_SRV" /usr/bin/python3 "$RB_TMP/hashsrv.py" "$S"
+rb_bg "$RB_TMP/ss-local.log" ip netns exec "$RB_NS_CLI" ss-local -s "$RB_DP_CLI_IP4" -p 8400 \
+	-b 127.0.0.1 -l 1086 -m aes-128-gcm -k "$PW_G" -t 30
 for p in 8388 8389 3130 9000; do
 	rb_wait_for 5 ip netns exec "$RB_NS_SRV" bash -c "exec 3<>/dev/tcp/$S/$p" ||
 		rb_fail "peer on port $p did not start: $(tail -3 "$RB_TMP"/ss-*.log "$RB_TMP/tinyproxy.out" 2>/dev/null | tr '\n' ' ')"
 done
+rb_wait_for 5 ip netns exec "$RB_NS_CLI" bash -c "exec 3<>/dev/tcp/127.0.0.1/1086" ||
+	rb_fail "ss-local did not start: $(tail -3 "$RB_TMP/ss-local.log" | tr '\n' ' ')"
 px_wait_rules
 rb_wait_for 10 ip netns exec "$RB_NS_CLI" curl -sf -o /dev/null --max-time 3 \
 	-x "socks5://$RB_DP_CLI_IP4:1080" "http://$S:8080/" ||
@@ -128,22 +138,23 @@ UP_SHA=$(sha256sum <"$RB_TMP/up.bin" | cut -d' ' -f1)
 
 # the client address nginx logged for a unique path
 seen_by() { awk -v p="/$1" '$7 == p { print $1 }' "$RB_TMP/nginx/access.log" | sort -u | tr '\n' ' '; }
-# chain PORT LAST-HOP-ADDRESS WHAT: a small file (its path unique), a
-# download and an upload, byte-exact, each seen from the chain's last hop
+# chain PORT LAST-HOP-ADDRESS WHAT [PROXY]: a small file (its path unique),
+# a download and an upload, byte-exact, each seen from the chain's last hop;
+# through the socks inbound on PORT (or PROXY)
 chain() {
-	local port=$1 last=$2 what=$3 got
+	local port=$1 last=$2 what=$3 px=${4:-socks5://$RB_DP_CLI_IP4:$1} got
 	cp "$RB_TMP/www/index.html" "$RB_TMP/www/$port"
-	PX_TIMEOUT=10 px_curl -x "socks5://$RB_DP_CLI_IP4:$port" "http://$S:8080/$port" ||
+	PX_TIMEOUT=10 px_curl -x "$px" "http://$S:8080/$port" ||
 		rb_fail "$what: $PX_OUT"
 	[ "$PX_OUT" = "hello from srv" ] || rb_fail "$what: got '$PX_OUT'"
 	rb_assert_eq "$(seen_by "$port")" "$last " "$what: client address in nginx's log"
 	t0=$(date +%s.%N)
-	got=$(C curl -sf --max-time 60 -x "socks5://$RB_DP_CLI_IP4:$port" "http://$S:8080/big.bin" |
+	got=$(C curl -sf --max-time 60 -x "$px" "http://$S:8080/big.bin" |
 		sha256sum | cut -d' ' -f1)
 	t1=$(date +%s.%N)
 	[ "$got" = "$BIG_SHA" ] || rb_fail "$what: $MIB MiB download is not byte-exact"
 	rate=$(awk -v m="$MIB" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", m / (b - a) }')
-	got=$(C curl -sf --max-time 60 -x "socks5://$RB_DP_CLI_IP4:$port" -H "Expect:" \
+	got=$(C curl -sf --max-time 60 -x "$px" -H "Expect:" \
 		--data-binary @"$RB_TMP/up.bin" "http://$S:9000/up")
 	[ "$got" = "$UP_SHA $last" ] ||
 		rb_fail "$what: $((MIB / 2)) MiB upload is not byte-exact or not from $last ($got)"
@@ -154,6 +165,9 @@ chain 1080 "$DANTE_EXT" "(a) socks over ss"
 chain 1081 "$SSB_EXT" "(b) ss over ss"
 chain 1082 "$TINY_EXT" "(c) http over ss"
 chain 1084 "$DANTE_EXT" "(e) socks over ss over ss"
+# (g) transforms on both sides: ss-local (cli) -> the shadowsocks inbound
+# -> socks over ss; the client's records opened, the chain's sealed
+chain 8400 "$DANTE_EXT" "(g) ss inbound to socks over ss" "socks5://127.0.0.1:1086"
 # the hop below each protocol server: danted's clients were ss-server A
 # (a) and B (e), tinyproxy's was A; none of them saw the appliance
 grep -q "$SSA_EXT\.[0-9]* " "$RB_TMP/danted.log" ||
@@ -219,4 +233,4 @@ grep -q "authentication error" "$RB_TMP/ss-a.log" ||
 	rb_fail "(d) ss-server A logged no authentication error: $(tail -2 "$RB_TMP/ss-a.log" | tr '\n' ' ')"
 
 rb_dp_stop
-rb_pass "socks/ss/http over ss, socks over ss over ss: byte-exact both ways, last hops seen; conns rows; wrong ss password refused and counted"
+rb_pass "socks/ss/http over ss, socks over ss over ss, ss inbound to socks over ss: byte-exact both ways, last hops seen; conns rows; wrong ss password refused and counted"
