@@ -6,7 +6,8 @@
 # ids 0 and 1: owners worker 0 and worker 1): both handshake, ping the
 # endpoint address through the tunnel and fetch from nginx in srv (terminated
 # and dialled direct, so proxy sessions live on both workers and the direct
-# dials' replies are handed to their owners).
+# dials' replies are handed to their owners); both ping srv (the echo relay:
+# sessions on both workers, replies handed to their owners).
 # /metrics must show WireGuard data and terminated segments on both lcores.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
@@ -53,7 +54,7 @@ ip -n "$RB_NS_SRV" addr add "10.$RB_NET.2.3/24" dev "$RB_IF_SRV"
 SRV2=10.$RB_NET.2.3
 
 # Handshakes for both peers: pings to the endpoint's address are answered
-# through each tunnel (ICMP elsewhere is dropped in terminated mode); the
+# through each tunnel (answered by the dataplane itself); the
 # first echo of each waits for its handshake.
 for ifn in "$RB_WG_IF" "$IF2"; do
 	rb_wait_for 10 ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 -I "$ifn" 10.99.0.1 ||
@@ -96,8 +97,15 @@ if command -v iperf3 >/dev/null; then
 	rb_check_ping "$RB_NS_CLI" 10.99.0.1 3 -I "$RB_WG_IF"
 fi
 
+# ICMP echo relayed through both tunnels (network icmp -> direct): each
+# peer's sessions live on its owner worker, whose id the echo carries; srv's
+# replies reach whichever worker polls the srv port and are handed to the
+# owner when that is the other one.
+rb_check_ping "$RB_NS_CLI" "$RB_SRV_IP4" 3 -I "$RB_WG_IF"
+rb_check_ping "$RB_NS_CLI" "$SRV2" 3 -I "$IF2"
+
 # Per-lcore counters from /metrics: both workers decrypted, terminated and
-# encrypted WireGuard traffic.
+# encrypted WireGuard traffic, and relayed echo replies.
 curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics" >"$RB_TMP/metrics.txt" ||
 	rb_fail "GET /metrics"
 ev() { # event lcore
@@ -105,7 +113,7 @@ ev() { # event lcore
 		"$RB_TMP/metrics.txt"
 }
 for l in 1 2; do
-	for e in wg_rx_data wg_terminated wg_tx_data proxy_accept; do
+	for e in wg_rx_data wg_terminated wg_tx_data proxy_accept wg_icmp_reply; do
 		v=$(ev "$e" "$l")
 		rb_note "lcore $l: $e ${v:-absent}"
 		rb_assert_ge "${v:-0}" 2 "$e on lcore $l"

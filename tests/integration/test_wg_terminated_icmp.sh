@@ -113,7 +113,7 @@ rb_dp_stats
 rb_stats_mark
 rb_ping "$RB_NS_CLI" "$BLK" 3 -W 1 && rb_fail "a ping routed to block was answered: $RB_OUT"
 rb_ping "$RB_NS_CLI" "$SOX" 2 -W 1 && rb_fail "a ping routed to socks was answered: $RB_OUT"
-rb_ping "$RB_NS_CLI" "$REJ" 2 -W 1 && rb_fail "a ping to a reject rule was answered: $RB_OUT"
+rb_ping "$RB_NS_CLI" "$REJ" 2 -W 3 && rb_fail "a ping to a reject rule was answered: $RB_OUT"
 REJ_OUT=$RB_OUT
 rb_dp_stats
 rb_assert_eq "$(rb_stat_delta drop.wg_icmp_rejected)" 5 "pings to block and reject (wg_icmp_rejected)"
