@@ -478,7 +478,12 @@ static void test_stats_epoch(void)
 	pthread_create(&w, NULL, stats_writer, &x);
 	for (i = 0; i < 2; i++)
 		pthread_create(&r[i], NULL, stats_reader, &x);
+	/* Run for at least 300 ms and until the readers have done some work:
+	 * on a loaded machine the three threads may share one CPU, so the
+	 * reads are waited for (up to 20 s) rather than assumed in time. */
 	usleep(300000);
+	for (i = 0; i < 400 && __atomic_load_n(&x.reads, __ATOMIC_RELAXED) <= 100; i++)
+		usleep(50000);
 	x.done = 1;
 	pthread_join(w, NULL);
 	for (i = 0; i < 2; i++)
