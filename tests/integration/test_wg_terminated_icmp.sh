@@ -58,6 +58,19 @@ rb_wait_for 15 rb_ns "$RB_NS_CLI" ping -n -c 1 -W 1 "$RB_SRV_IP4" ||
 	rb_fail "no echo reply through the terminated tunnel"
 rb_dp_stats
 rb_stats_mark
+curl -sf --max-time 5 "http://127.0.0.1:$PX_MPORT/metrics" >"$RB_TMP/metrics0.txt" ||
+	rb_fail "GET /metrics"
+
+# `route test --network icmp` takes the icmp rules; tcp skips them
+rt() { # dst network -> "rule outbound"
+	px_rbctl route test --inbound wg0 --dst "$1" --network "$2" --json | "$RB_PY" -c "
+import json, sys
+d = json.load(sys.stdin)['data']
+print(d['rule'], d.get('outbound', d['result']))"
+}
+rb_assert_eq "$(rt "$BLK:0" icmp)" "0 blk" "route test icmp to $BLK"
+rb_assert_eq "$(rt "$BLK:80" tcp)" "4 direct" "route test tcp to $BLK"
+rb_assert_eq "$(rt "$REJ:0" icmp)" "1 reject" "route test icmp to $REJ"
 
 # (1) direct: every reply, with ping's id, sequence and payload pattern
 ping_exact() { # addr count size
@@ -107,6 +120,16 @@ for want in "10.99.0.2 $RB_SRV_IP4 256" "10.99.0.2 $RB_SRV_IP4 3024" "10.99.0.2 
 	echo "$rows" | grep -q "^icmp wg0 $1:[0-9]* $2:0 4 direct $3 $3\$" ||
 		rb_fail "no icmp session $1 -> $2 with $3 bytes each way: $rows"
 done
+# ... counted in the proxy metrics of inbound wg0 and outbound direct
+curl -sf --max-time 5 "http://127.0.0.1:$PX_MPORT/metrics" >"$RB_TMP/metrics1.txt" ||
+	rb_fail "GET /metrics"
+mdelta() { # metric-with-labels
+	echo $(($(awk -v k="$1" '$1 == k {print $2}' "$RB_TMP/metrics1.txt") - \
+		$(awk -v k="$1" '$1 == k {print $2}' "$RB_TMP/metrics0.txt")))
+}
+rb_assert_ge "$(mdelta 'ringbox_proxy_conns_total{inbound="wg0"}')" 5 "wg0 connections (icmp sessions)"
+rb_assert_ge "$(mdelta 'ringbox_proxy_outbound_conns_total{outbound="direct"}')" 5 "direct connections"
+rb_assert_ge "$(mdelta 'ringbox_proxy_bytes_total{inbound="wg0",direction="down"}')" 13184 "wg0 bytes down"
 
 # (3) block, reject, socks: not relayed, counted
 rb_dp_stats
