@@ -384,6 +384,12 @@ static void sndq_trim(struct tcp_conn *c, uint32_t n)
 		c->sndq.tail = NULL;
 		c->sndq_off = 0;
 		c->scur = NULL;
+	} else {
+		/* The next ACK frees from here: its header (data_len in the
+		 * first cache line, next in the second) was last touched when
+		 * the segment went out, a window ago; fetch it meanwhile. */
+		rte_prefetch0(c->sndq.head);
+		rte_prefetch0(RTE_PTR_ADD(c->sndq.head, RTE_CACHE_LINE_SIZE));
 	}
 }
 
