@@ -127,6 +127,7 @@ struct mcase {
 #define NF RB_RULE_FINAL
 #define TCP RB_NET_TCP
 #define UDP RB_NET_UDP
+#define ICMP RB_NET_ICMP
 #define R1(items, out) "rules = ( { " items " outbound = \"" out "\"; } ); final = \"direct\";"
 
 static const struct mcase cases[] = {
@@ -192,6 +193,11 @@ static const struct mcase cases[] = {
 	{"network udp", R1("network = \"udp\";", "up"), 0, UDP, "", 0, "", "1.1.1.1", 53, "10.0.0.2", 5000, 0, "up", -1, 0},
 	{"network udp no", R1("network = \"udp\";", "up"), 0, TCP, "", 0, "", "1.1.1.1", 53, "10.0.0.2", 5000, NF, "direct", -1, 0},
 	{"network both", R1("network = [\"tcp\", \"udp\"];", "up"), 0, TCP, "", 0, "", "1.1.1.1", 53, "10.0.0.2", 5000, 0, "up", -1, 0},
+	/* icmp: WireGuard terminated mode's echo sessions (ports 0) */
+	{"network icmp", R1("network = \"icmp\";", "up"), 0, ICMP, "", 0, "", "1.1.1.1", 0, "10.0.0.2", 0, 0, "up", -1, 0},
+	{"network icmp no udp", R1("network = \"icmp\";", "up"), 0, UDP, "", 0, "", "1.1.1.1", 53, "10.0.0.2", 5000, NF, "direct", -1, 0},
+	{"network tcp+udp no icmp", R1("network = [\"tcp\", \"udp\"];", "up"), 0, ICMP, "", 0, "", "1.1.1.1", 0, "10.0.0.2", 0, NF, "direct", -1, 0},
+	{"network udp+icmp", R1("network = [\"udp\", \"icmp\"];", "up"), 0, ICMP, "", 0, "", "1.1.1.1", 0, "10.0.0.2", 0, 0, "up", -1, 0},
 	{"auth_user", R1("auth_user = [\"bob\", \"alice\"];", "up"), 0, TCP, "alice", 0, "", "1.1.1.1", 80, "10.0.0.2", 5000, 0, "up", -1, 0},
 	{"auth_user no", R1("auth_user = \"bob\";", "up"), 0, TCP, "", 0, "", "1.1.1.1", 80, "10.0.0.2", 5000, NF, "direct", -1, 0},
 	{"protocol tls", R1("protocol = \"tls\";", "up"), 0, TCP, "", RB_SNIFF_TLS, "x.com", "1.1.1.1", 443, "10.0.0.2", 5000, 0, "up", -1, 0},
