@@ -130,6 +130,13 @@ mdelta() { # metric-with-labels
 rb_assert_ge "$(mdelta 'ringbox_proxy_conns_total{inbound="wg0"}')" 5 "wg0 connections (icmp sessions)"
 rb_assert_ge "$(mdelta 'ringbox_proxy_outbound_conns_total{outbound="direct"}')" 5 "direct connections"
 rb_assert_ge "$(mdelta 'ringbox_proxy_bytes_total{inbound="wg0",direction="down"}')" 13184 "wg0 bytes down"
+# `conns close` ends an icmp session (its id table entry goes with it); the
+# relay goes on for the next ping
+id1=$(echo "$J" | "$RB_PY" -c "import json, sys; print(json.load(sys.stdin)['data'][0]['id'])")
+rb_expect_ok "conns close $id1" px_rbctl conns close "$id1"
+rb_wait_for 5 sh -c "! '${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}' -s '$PX_SOCK' --json conns --network icmp | grep -q '\"id\":$id1[,}]'" ||
+	rb_fail "icmp session $id1 still listed after conns close"
+ping_exact "$RB_SRV_IP4" 2 56
 
 # (3) block, reject, socks: not relayed, counted
 rb_dp_stats
