@@ -114,6 +114,12 @@ struct tcp_params {
 	uint32_t max_conns;            /* connections incl. SYN_RECEIVED and TIME_WAIT */
 	uint32_t max_time_wait;        /* TIME_WAIT entries; beyond, closed at once */
 	uint64_t mem_limit;            /* bytes queued in all send+receive buffers */
+	/* Receive-window fair share: no window beyond the lcore's receive
+	 * budget (mem_limit / 2 in payload) / rcv_fair_div / connections
+	 * holding a window.  At least 2 (smaller is taken as 2): windows are
+	 * never taken back, and below that idle connections' windows can
+	 * leave a newcomer no room at all (test_tcp_stress fan-in). */
+	uint32_t rcv_fair_div;
 	uint32_t sndbuf, rcvbuf;       /* per connection */
 	uint32_t backlog;              /* default SYN queue threshold for cookies */
 	uint32_t rto_min_ms, rto_max_ms, rto_init_ms;

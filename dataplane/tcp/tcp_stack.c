@@ -27,6 +27,7 @@ static const struct tcp_params tcp_params_default = {
 	.max_conns = 65536,
 	.max_time_wait = 16384,
 	.mem_limit = 256ull << 20, /* at most; see tcp_mem_default() */
+	.rcv_fair_div = 2,
 	.sndbuf = 512 * 1024,
 	.rcvbuf = 512 * 1024,
 	.backlog = 1024,
@@ -238,8 +239,8 @@ void tcp_mem_uncharge(struct tcp_stack *st, uint32_t truesize)
  * tcp_input.c mbq_absorbs, so only a peer sending many mid-sized segments
  * can still reach the limit: counted as tcp_mem_limit).
  *
- * Fair share: no window grows beyond mem_limit / 4 (in payload bytes:
- * half the budget) divided among the connections holding a window, at
+ * Fair share: no window grows beyond the payload budget (mem_limit / 2)
+ * / rcv_fair_div (2) divided among the connections holding a window, at
  * least 2 segments, so that the first connections cannot promise the
  * whole budget away (windows are never taken back) and a newcomer still
  * finds room once the queues are read.  With the defaults this only
@@ -273,7 +274,7 @@ uint32_t tcp_rcv_budget(const struct tcp_conn *c)
 
 	{
 		uint32_t n = st->n_rcv_promised + (c->rcv_promised == 0);
-		uint64_t fair = lim / 2 / TCP_RCV_TRUESIZE / n;
+		uint64_t fair = lim / TCP_RCV_TRUESIZE / RTE_MAX(st->prm.rcv_fair_div, 2u) / n;
 
 		fair = RTE_MAX(fair, 2ull * c->rcv_mss);
 		b = RTE_MIN(b, fair);

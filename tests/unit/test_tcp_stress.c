@@ -540,13 +540,16 @@ struct fanin_case {
 	uint64_t mem_limit;      /* receiver (host 1) */
 	uint32_t rcvbuf;         /* receiver, per connection */
 	uint32_t loss_ppm;
+	uint32_t fair_div;       /* tcp_params.rcv_fair_div (2 = default, 0 = off) */
 };
 
 static const struct fanin_case fanin_cases[] = {
-	{"16 x 256 KiB into 1 MiB, 512 KiB buffers", 16, 256u << 10, 1u << 20, 512u << 10, 0},
-	{"64 x 128 KiB into 2 MiB, 256 KiB buffers", 64, 128u << 10, 2u << 20, 256u << 10, 0},
+	{"16 x 256 KiB into 1 MiB, 512 KiB buffers", 16, 256u << 10, 1u << 20, 512u << 10, 0, 2},
+	{"64 x 128 KiB into 2 MiB, 256 KiB buffers", 64, 128u << 10, 2u << 20, 256u << 10, 0, 2},
 	{"40 x 256 KiB into 2 MiB, 1 MiB buffers, 1% loss", 40, 256u << 10, 2u << 20, 1u << 20,
-	 10000},
+	 10000, 2},
+	{"32 x 256 KiB into 1 MiB, rcv_fair_div 4", 32, 256u << 10, 1u << 20, 512u << 10, 0, 4},
+	{"32 x 256 KiB into 1 MiB, rcv_fair_div 0 (taken as 2)", 32, 256u << 10, 1u << 20, 512u << 10, 0, 0},
 };
 
 static void test_fanin(void)
@@ -564,6 +567,7 @@ static void test_fanin(void)
 		th.loss_ppm = fc->loss_ppm;
 		tcp_params(&th.h[1].lc)->mem_limit = fc->mem_limit;
 		tcp_params(&th.h[1].lc)->rcvbuf = fc->rcvbuf;
+		tcp_params(&th.h[1].lc)->rcv_fair_div = fc->fair_div;
 		st = th.h[1].lc.tcp;
 		/* the windows wanted exceed the memory several times over */
 		CU_ASSERT((uint64_t)fc->n_conns * fc->rcvbuf > 2 * fc->mem_limit);
