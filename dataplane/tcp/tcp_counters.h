@@ -42,6 +42,7 @@
 	X(TCP_TLP, tcp_tlp, "TCP tail loss probes sent (RFC 8985 7.3)")                    \
 	X(TCP_FAST_RECOVERY, tcp_fast_recovery, "TCP fast recovery episodes")              \
 	X(TCP_SACK_RECOVERY, tcp_sack_recovery, "TCP recoveries driven by SACK")           \
+	X(TCP_LOST_RETRANSMIT, tcp_lost_retransmit, "TCP lost retransmissions resent (RACK)")\
 	X(TCP_DUPACK_RX, tcp_dupack_rx, "TCP duplicate ACKs received")                     \
 	X(TCP_OOO_QUEUED, tcp_ooo_queued, "TCP segments queued out of order")              \
 	X(TCP_MEM_PRESSURE, tcp_mem_pressure, "TCP receive windows clamped: lcore memory") \

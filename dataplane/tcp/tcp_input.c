@@ -398,7 +398,7 @@ static uint32_t smss(const struct tcp_conn *c)
 	return c->mss - ((c->flags & TF_TS) ? 12 : 0);
 }
 
-static void tcp_enter_recovery(struct tcp_conn *c)
+void tcp_enter_recovery(struct tcp_conn *c)
 {
 	struct tcp_stack *st = c->st;
 	uint32_t len = RTE_MIN(smss(c), c->snd_max - c->snd_una);
@@ -572,6 +572,9 @@ static int tcp_ack_in(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg
 			tcp_pending_add(c);
 		}
 	}
+	/* RFC 8985 6.2: every ACK may reveal a lost segment */
+	if ((c->n_rxt || c->n_sb || c->rack_ev) && tcp_rack_detect(c))
+		tcp_pending_add(c);
 	/* RFC 9293 3.10.7.4: window update */
 	if (seq_le(old_una, ack) &&
 	    (seq_lt(c->snd_wl1, sg->seq) || (c->snd_wl1 == sg->seq && seq_le(c->snd_wl2, ack)))) {

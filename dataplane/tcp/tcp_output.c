@@ -413,6 +413,8 @@ int tcp_send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t fla
 	if (len && seq_lt(seq, c->snd_max)) {
 		c->n_retrans++;
 		rb_count(lc, RB_EV_TCP_RETRANSMIT);
+		if ((c->flags & (TF_SACK | TF_RECOVERY)) == (TF_SACK | TF_RECOVERY))
+			tcp_rack_sent(c, seq, len);
 	}
 	if (flags & TCP_RST)
 		rb_count(lc, RB_EV_TCP_RST_TX);
@@ -470,7 +472,7 @@ static uint32_t tcp_smss(const struct tcp_conn *c);
 
 void tcp_rexmt_arm(struct tcp_conn *c)
 {
-	c->flags &= ~TF_TLP_ARMED;
+	c->flags &= ~(TF_TLP_ARMED | TF_RACK_ARMED);
 	c->t_rexmt = tcp_now(c->st) + tcp_rto_tsc(c, c->backoff);
 }
 
@@ -506,6 +508,7 @@ void tcp_pto_arm(struct tcp_conn *c)
 	if (pto > rto)
 		pto = rto;
 	c->t_rexmt = tcp_now(st) + tcp_us2tsc(st, pto);
+	c->flags &= ~TF_RACK_ARMED;
 	c->flags |= TF_TLP_ARMED;
 }
 
@@ -518,7 +521,7 @@ static void tcp_persist_arm(struct tcp_conn *c)
 
 /* Send [seq, seq+seqlen) of sequence space again, FIN included when the
  * range covers it. */
-static int tcp_xmit_range(struct tcp_conn *c, uint32_t seq, uint32_t seqlen)
+int tcp_xmit_range(struct tcp_conn *c, uint32_t seq, uint32_t seqlen)
 {
 	uint8_t flags = TCP_ACK;
 	uint32_t data_end = c->sndq_seq + c->sndq.bytes;
@@ -728,6 +731,8 @@ void tcp_rack_rxt_check(struct tcp_conn *c)
 	if (c->rxt_una_ts == 0 || c->srtt == 0 || len == 0 ||
 	    tcp_now(st) - c->rxt_una_ts < tcp_us2tsc(st, (uint64_t)c->srtt * 5 / 4))
 		return;
+	if (tcp_rack_has(c, c->snd_una))
+		return; /* retransmitted and timed: tcp_rack_detect()'s */
 	if (c->n_sb && seq_lt(c->sb[0].start, c->snd_una + len))
 		len = c->sb[0].start - c->snd_una;
 	if (len == 0)
@@ -761,6 +766,10 @@ void tcp_rexmt_timeout(struct tcp_conn *c)
 		tcp_tlp_send(c);
 		return;
 	}
+	if (c->flags & TF_RACK_ARMED) {
+		tcp_rack_timeout(c);
+		return;
+	}
 	if (++c->backoff > st->prm.retries) {
 		rb_count(st->lc, RB_EV_TCP_TIMEOUT);
 		tcp_send_rst(c);
@@ -769,11 +778,20 @@ void tcp_rexmt_timeout(struct tcp_conn *c)
 	}
 	rb_count(st->lc, RB_EV_TCP_RTO);
 	c->n_rto++;
-	if (c->backoff == 1 || !(c->flags & TF_RECOVERY))
+	if (c->backoff == 1 || !(c->flags & TF_RECOVERY)) {
+		uint32_t th = c->ssthresh;
+
 		c->cc->on_rto(c);
+		/* In recovery ssthresh was set for this loss already: keep it
+		 * rather than cut the reduced window again (Linux's
+		 * tcp_enter_loss keeps snd_ssthresh in Recovery). */
+		if (c->flags & TF_RECOVERY)
+			c->ssthresh = th;
+	}
 	c->flags &= ~(TF_RECOVERY | TF_RTT_TIMING | TF_TLP_OUT);
 	c->dupacks = 0;
 	c->rxt_una_ts = 0;
+	tcp_rack_reset(c);
 	c->recover = c->snd_max;
 	/* RFC 2018 8: forget SACKed state after a timeout */
 	c->n_sb = 0;

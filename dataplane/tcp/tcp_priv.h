@@ -14,6 +14,7 @@
 #define TCP_WHEEL_SLOTS 1024   /* 1 ms ticks: one turn is ~1 s */
 #define TCP_OOO_MAX     16     /* out-of-order islands kept per connection */
 #define TCP_SB_MAX      16     /* SACK scoreboard ranges */
+#define TCP_RXT_MAX     16     /* retransmissions timed for RACK (tcp_rack.c) */
 #define TCP_MAX_LISTENERS 64
 #define TCP_HDR_ROOM    (RTE_PKTMBUF_HEADROOM) /* IP + Ethernet go in front */
 #define TCP_DUPTHRESH   3      /* RFC 5681 3.2, RFC 6675 2 */
@@ -37,6 +38,14 @@ struct tcp_ooo {
 	uint32_t seq, len;
 	struct rte_mbuf *head, *tail;
 	uint32_t truesize;
+};
+
+/* A retransmission in flight, for RACK (RFC 8985 6.1): its range, the
+ * snd_max it was sent under (data above was sent after it) and when. */
+struct tcp_rxt {
+	uint32_t seq, end;
+	uint32_t nxt;
+	uint32_t ts;  /* microseconds, wrapping */
 };
 
 struct tcp_key {
@@ -74,6 +83,7 @@ enum {
 	TF_TLP_OUT = 1 << 24,    /* a tail loss probe is outstanding (RFC 8985 7.3) */
 	TF_MEM_WAIT = 1 << 25,   /* a write was refused for lcore memory: on mem_wait */
 	TF_RWND_WAIT = 1 << 26,  /* window offer clamped by lcore memory: on rwnd_wait */
+	TF_RACK_ARMED = 1 << 27, /* t_rexmt holds the RACK reordering timer (RFC 8985 8) */
 };
 
 struct tcp_conn {
@@ -131,6 +141,13 @@ struct tcp_conn {
 	uint32_t high_rxt, rescue_rxt, recover;
 	uint32_t tlp_high;              /* snd_max when the last probe went out */
 	uint64_t rxt_una_ts;            /* tsc: snd_una's segment last retransmitted; 0 = not */
+	/* RACK (RFC 8985) over retransmissions: tcp_rack.c */
+	struct tcp_rxt rxt[TCP_RXT_MAX];
+	uint8_t n_rxt, rack_ts_valid;
+	uint32_t rack_ts, rack_end;     /* RACK.xmit_ts (us), .end_seq: delivered retransmission */
+	uint32_t rack_ev_seq, rack_ev_ts; /* highest SACKed end when seen (us): pending evidence */
+	uint32_t rack_lost_edge;        /* original transmissions below are lost (RACK) */
+	uint8_t rack_ev, rack_edge_ok;
 
 	/* RTT (RFC 6298), microseconds */
 	uint32_t srtt, rttvar, rto;
@@ -283,6 +300,8 @@ int tcp_output(struct tcp_conn *c);                     /* send what window and 
 void tcp_send_ack(struct tcp_conn *c);
 void tcp_send_syn(struct tcp_conn *c);                  /* SYN or SYN-ACK by state */
 int tcp_send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags);
+/* Send [seq, seq+seqlen) of sequence space again, FIN included if covered. */
+int tcp_xmit_range(struct tcp_conn *c, uint32_t seq, uint32_t seqlen);
 void tcp_send_rst(struct tcp_conn *c);
 /* A segment without a connection (RST replies, SYN-cookie SYN-ACKs); k is
  * as seen from us (l = local).  opt/optlen: ready-made options. */
@@ -327,6 +346,7 @@ static inline uint32_t seg_seqlen(const struct tcp_seg *sg)
 /* tcp_input.c */
 void tcp_rtt_sample(struct tcp_conn *c, uint32_t rtt_us);
 void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg);
+void tcp_enter_recovery(struct tcp_conn *c);
 
 /* tcp_open.c */
 uint16_t tcp_local_mss(struct tcp_stack *st, uint16_t port, int family);
@@ -344,6 +364,13 @@ int tcp_sb_next_seg(struct tcp_conn *c, uint32_t *seq, uint32_t *len);
 uint32_t tcp_sb_lost_edge(const struct tcp_conn *c);
 void tcp_rsack_update(struct tcp_conn *c, uint32_t start, uint32_t end);
 void tcp_rsack_trim(struct tcp_conn *c);
+
+/* tcp_rack.c: RACK over retransmissions (RFC 8985 6.2, 8) */
+void tcp_rack_reset(struct tcp_conn *c);
+void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t len);
+int tcp_rack_has(const struct tcp_conn *c, uint32_t seq);
+int tcp_rack_detect(struct tcp_conn *c);
+void tcp_rack_timeout(struct tcp_conn *c);
 
 /* tcp_cookie.c */
 uint32_t tcp_cookie_make(struct tcp_stack *st, const struct tcp_key *k, uint32_t peer_isn,

@@ -101,16 +101,26 @@ static uint32_t smss(const struct tcp_conn *c)
  * SACKed bytes above it. */
 uint32_t tcp_sb_lost_edge(const struct tcp_conn *c)
 {
-	uint32_t acc = 0;
+	uint32_t acc = 0, edge = c->snd_una;
 	int cnt = 0;
 
 	for (int i = c->n_sb - 1; i >= 0; i--) {
 		acc += c->sb[i].end - c->sb[i].start;
 		cnt++;
-		if (cnt >= TCP_DUPTHRESH || acc > (TCP_DUPTHRESH - 1) * smss(c))
-			return c->sb[i].start;
+		if (cnt >= TCP_DUPTHRESH || acc > (TCP_DUPTHRESH - 1) * smss(c)) {
+			edge = c->sb[i].start;
+			break;
+		}
 	}
-	return c->snd_una;
+	/* RACK (RFC 8985 6.2, tcp_rack.c): holes sent before data the peer
+	 * has held for longer than the reordering window are lost too */
+	if (c->rack_edge_ok && c->n_sb) {
+		uint32_t r = seq_min(c->rack_lost_edge, c->sb[c->n_sb - 1].end);
+
+		if (seq_gt(r, edge))
+			edge = r;
+	}
+	return edge;
 }
 
 /* Bytes in [a, b) not SACKed. */

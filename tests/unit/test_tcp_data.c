@@ -202,6 +202,7 @@ struct recov_case {
 	uint32_t segs[8];
 	bool expect_no_rto;
 	int from;      /* 0: the client's data to discard; 1: the echo's data back */
+	int max_fr;    /* most recovery episodes allowed; 0 = not checked */
 };
 
 static const struct recov_case recov_cases[] = {
@@ -216,6 +217,21 @@ static const struct recov_case recov_cases[] = {
 	{"sack one loss, acks carry data", true, "cubic", 1, {20}, true, 1},
 	{"sack two losses, acks carry data", true, "cubic", 2, {20, 40}, true, 1},
 	{"sack burst, acks carry data", true, "newreno", 3, {30, 31, 32}, true, 1},
+	/* A retransmission is lost near the tail, where no more new data is
+	 * sent: the delivery of the later retransmission of 392 shows it lost
+	 * (RACK, RFC 8985 6.2) and the reordering timer sends it again, no RTO.
+	 * Listing 390 twice drops its original and its first retransmission. */
+	{"sack lost retransmission at the tail", true, "cubic", 3, {390, 390, 392}, true, 0, 1},
+	{"sack lost retransmission, acks carry data", true, "cubic", 3, {300, 300, 302}, true, 1, 1},
+	/* One segment above the hole and nothing more to send (a short
+	 * flight, as an echo's): too few for DupThresh, but RACK (RFC 8985
+	 * 6.2) marks the hole lost a reordering window after the SACK. */
+	{"sack loss under one segment at the tail", true, "cubic", 1, {398}, true, 0, 1},
+	/* Five losses in one window are one episode, one window cut
+	 * (RFC 6675 5, RFC 6582 3.2): not one episode per hole. */
+	{"sack five losses one window", true, "cubic", 5, {100, 104, 108, 112, 116}, true, 0, 1},
+	{"sack lost retransmission and new losses", true, "cubic", 5, {100, 100, 106, 106, 110},
+	 true, 0, 1},
 };
 
 static void test_recovery_table(void)
@@ -282,6 +298,11 @@ static void test_recovery_table(void)
 				rc->name, (unsigned long)info.bytes_acked, a.rx_len, rto, fr, rexmit,
 				(unsigned long)th_counter_ev(h, RB_EV_TCP_DUPACK_RX));
 		CU_ASSERT(fr >= 1);
+		if (rc->max_fr && fr > (uint32_t)rc->max_fr)
+			fprintf(stderr, "\n  recovery '%s': %u episodes for %d losses\n", rc->name, fr,
+				rc->n);
+		if (rc->max_fr)
+			CU_ASSERT(fr <= (uint32_t)rc->max_fr);
 		CU_ASSERT(rexmit >= (uint32_t)rc->n);
 		if (rc->expect_no_rto)
 			CU_ASSERT_EQUAL(rto, 0);

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * RACK for retransmissions (RFC 8985 6.2, 6.3, 8): during SACK recovery
+ * every retransmitted range is remembered with its transmit time in a
+ * small per-connection table (TCP_RXT_MAX entries; the oldest is forgotten
+ * when it is full).  A retransmission is lost when something sent after
+ * it has been delivered (new data above the snd_max it was sent under is
+ * SACKed or acknowledged, or a later retransmission was) and RACK.rtt +
+ * reo_wnd has passed since it went out; it is then sent again at once
+ * rather than after the RTO.  When the evidence is there but the time is
+ * not yet up, the reordering timer (t_rexmt with TF_RACK_ARMED) fires at
+ * the deadline.  Original transmissions go out in sequence order, so for
+ * them the SACK scoreboard (RFC 6675 IsLost) already orders; this table is
+ * what RFC 6675 alone lacks: it has no way to learn a retransmission was
+ * lost short of the RTO (Linux: TCPLostRetransmit).
+ *
+ * RACK.rtt is SRTT here and reo_wnd SRTT/4 (RFC 8985 6.2 step 4 suggests
+ * min_RTT/4; the smoothed value is the conservative choice), at least the
+ * 1 ms the timer wheel resolves.
+ */
+#include "tcp_priv.h"
+
+static uint32_t rack_now_us(const struct tcp_conn *c)
+{
+	return (uint32_t)tcp_now_us(c->st);
+}
+
+/* RACK.rtt + RACK.reo_wnd in microseconds */
+static uint32_t rack_wait_us(const struct tcp_conn *c)
+{
+	uint32_t w = c->srtt + c->srtt / 4;
+
+	return RTE_MAX(w, 1000u);
+}
+
+void tcp_rack_reset(struct tcp_conn *c)
+{
+	c->n_rxt = 0;
+	c->rack_ts_valid = 0;
+	c->rack_end = 0;
+	c->rack_ev = 0;
+	c->rack_edge_ok = 0;
+	c->flags &= ~TF_RACK_ARMED;
+}
+
+/* A retransmission of [seq, seq+len) went out now (tcp_send_segment). */
+void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t len)
+{
+	struct tcp_rxt *e = NULL;
+	int i;
+
+	for (i = 0; i < c->n_rxt; i++)
+		if (c->rxt[i].seq == seq) {
+			e = &c->rxt[i];
+			break;
+		}
+	if (e == NULL) {
+		if (c->n_rxt == TCP_RXT_MAX) {
+			/* forget the oldest: it falls back to the RTO */
+			int old = 0;
+
+			for (i = 1; i < c->n_rxt; i++)
+				if ((int32_t)(c->rxt[i].ts - c->rxt[old].ts) < 0)
+					old = i;
+			c->rxt[old] = c->rxt[--c->n_rxt];
+		}
+		e = &c->rxt[c->n_rxt++];
+		e->seq = seq;
+	}
+	e->end = seq + len;
+	e->nxt = c->snd_max;
+	e->ts = rack_now_us(c);
+}
+
+int tcp_rack_has(const struct tcp_conn *c, uint32_t seq)
+{
+	for (int i = 0; i < c->n_rxt; i++)
+		if (seq_ge(seq, c->rxt[i].seq) && seq_lt(seq, c->rxt[i].end))
+			return 1;
+	return 0;
+}
+
+/* RFC 8985 6.2 RACK_sent_after(): later in time, or at the same time
+ * and higher in sequence (sent in one burst). */
+static int sent_after(uint32_t t1, uint32_t seq1, uint32_t t2, uint32_t seq2)
+{
+	return (int32_t)(t1 - t2) > 0 || (t1 == t2 && seq_gt(seq1, seq2));
+}
+
+/* Delivered: cumulatively acknowledged or wholly SACKed. */
+static int rxt_delivered(const struct tcp_conn *c, const struct tcp_rxt *e)
+{
+	uint32_t end;
+
+	if (seq_le(e->end, c->snd_una))
+		return 1;
+	return tcp_sb_is_sacked(c, seq_max(e->seq, c->snd_una), &end) && seq_ge(end, e->end);
+}
+
+/* RACK for original transmissions (RFC 8985 6.2): originals go out in
+ * sequence order, so every hole below a SACKed byte was sent before it.
+ * The SACK arrived about one RTT after that later segment went out, so
+ * once reo_wnd more has passed since (RACK.rtt + reo_wnd after the hole's
+ * own transmission at the latest) the holes below it are lost, however
+ * few segments lie above (RFC 6675's DupThresh needs three: a short
+ * flight, as an echo's, would wait for the probe timeout or the RTO).
+ * Without per-segment times the SACK's arrival stands for the later
+ * segment's delivery: one pending piece of evidence (the highest SACKed
+ * end, when seen) at a time, which only errs late. */
+static void rack_orig(struct tcp_conn *c, uint32_t now, uint32_t reo, uint32_t *next)
+{
+	uint32_t high;
+
+	if (c->n_sb == 0) {
+		c->rack_ev = 0;
+		return;
+	}
+	high = c->sb[c->n_sb - 1].end;
+	if (c->rack_ev && now - c->rack_ev_ts >= reo) {
+		if (!c->rack_edge_ok || seq_gt(c->rack_ev_seq, c->rack_lost_edge))
+			c->rack_lost_edge = c->rack_ev_seq;
+		c->rack_edge_ok = 1;
+		c->rack_ev = 0;
+	}
+	if (!c->rack_ev && (!c->rack_edge_ok || seq_gt(high, c->rack_lost_edge))) {
+		c->rack_ev = 1;
+		c->rack_ev_seq = high;
+		c->rack_ev_ts = now;
+	}
+	if (c->rack_ev) {
+		uint32_t left = reo - (now - c->rack_ev_ts);
+
+		if (*next == 0 || left < *next)
+			*next = left;
+	}
+}
+
+/* RFC 8985 6.2 (RACK_detect_loss) over the retransmission table, after an
+ * ACK was processed or the reordering timer fired.  Returns the number of
+ * ranges sent again. */
+int tcp_rack_detect(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+	uint32_t now = rack_now_us(c), wait = rack_wait_us(c), high = c->snd_una;
+	uint32_t next = 0; /* earliest pending deadline, from now; 0 = none */
+	int i, sent = 0;
+
+	if (c->n_sb && seq_gt(c->sb[c->n_sb - 1].end, high))
+		high = c->sb[c->n_sb - 1].end;
+	/* step 1-2: the delivered retransmissions advance RACK.xmit_ts */
+	for (i = 0; i < c->n_rxt;) {
+		struct tcp_rxt *e = &c->rxt[i];
+
+		if (rxt_delivered(c, e)) {
+			if (!c->rack_ts_valid || sent_after(e->ts, e->end, c->rack_ts, c->rack_end)) {
+				c->rack_ts = e->ts;
+				c->rack_end = e->end;
+			}
+			c->rack_ts_valid = 1;
+			*e = c->rxt[--c->n_rxt];
+			continue;
+		}
+		i++;
+	}
+	if (!(c->flags & TF_SACK) || c->srtt == 0 || c->snd_una == c->snd_max)
+		return 0;
+	rack_orig(c, now, RTE_MAX(c->srtt / 4, 1000u), &next);
+	if (!(c->flags & TF_RECOVERY) && c->n_sb && seq_lt(c->snd_una, tcp_sb_lost_edge(c))) {
+		tcp_enter_recovery(c);
+		sent++;
+	}
+	/* step 5: a retransmission sent before something delivered is lost
+	 * once RACK.rtt + reo_wnd has passed since it went out */
+	for (i = 0; (c->flags & TF_RECOVERY) && i < c->n_rxt; i++) {
+		struct tcp_rxt *e = &c->rxt[i];
+		uint32_t age = now - e->ts, s = seq_max(e->seq, c->snd_una), end, len;
+
+		if (!seq_gt(high, e->nxt) &&
+		    !(c->rack_ts_valid && sent_after(c->rack_ts, c->rack_end, e->ts, e->end)))
+			continue; /* nothing sent after it has arrived yet */
+		if (age < wait) {
+			if (next == 0 || wait - age < next)
+				next = wait - age;
+			continue;
+		}
+		/* skip what the peer holds; send the first hole of the range */
+		while (seq_lt(s, e->end) && tcp_sb_is_sacked(c, s, &end))
+			s = end;
+		if (!seq_lt(s, e->end))
+			continue;
+		len = e->end - s;
+		for (int k = 0; k < c->n_sb; k++)
+			if (seq_gt(c->sb[k].start, s) && seq_lt(c->sb[k].start, e->end)) {
+				len = c->sb[k].start - s;
+				break;
+			}
+		rb_count(st->lc, RB_EV_TCP_LOST_RETRANSMIT);
+		e->seq = s; /* tcp_rack_sent() refreshes this entry */
+		if (tcp_xmit_range(c, s, len) < 0)
+			break;
+		sent++;
+	}
+	if (next) {
+		uint64_t at = tcp_now(st) + tcp_us2tsc(st, next);
+
+		if (c->t_rexmt == 0 || at < c->t_rexmt) {
+			c->t_rexmt = at;
+			c->flags |= TF_RACK_ARMED;
+			c->flags &= ~TF_TLP_ARMED;
+		}
+	}
+	return sent;
+}
+
+/* The reordering timer fired (RFC 8985 8): detect, then the RTO again. */
+void tcp_rack_timeout(struct tcp_conn *c)
+{
+	c->flags &= ~TF_RACK_ARMED;
+	tcp_pto_arm(c);
+	tcp_rack_detect(c);
+	tcp_output(c);
+}
