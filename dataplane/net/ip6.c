@@ -437,8 +437,8 @@ static void frag_account(struct rb_lcore *lc, uint32_t before, const struct rte_
  * that stopped at its fragment header).  Returns the reassembled datagram
  * (IPv6 header + fragmentable part, a chain of segments) or NULL.
  */
-static struct rte_mbuf *ip6_reassemble(struct rb_lcore *lc, struct rte_mbuf *m,
-				       const struct rb_ip6_walk *w)
+struct rte_mbuf *rb_ip6_reassemble(struct rb_lcore *lc, struct rte_mbuf *m,
+				   const struct rb_ip6_walk *w)
 {
 	uint8_t *pkt = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)pkt;
@@ -592,7 +592,7 @@ void rb_ip6_local(struct rb_lcore *lc, struct rte_mbuf *m)
 			rb_drop(lc, m, RB_DROP_FRAG_BAD);
 			return;
 		}
-		m = ip6_reassemble(lc, m, &w);
+		m = rb_ip6_reassemble(lc, m, &w);
 		if (m == NULL)
 			return;
 		mt = rb_meta(m);

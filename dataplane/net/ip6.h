@@ -96,6 +96,13 @@ struct rb_ip6_walk {
 int rb_ip6_walk(const uint8_t *pkt, uint32_t len, uint32_t off, uint32_t nh_off, unsigned flags,
 		struct rb_ip6_walk *w);
 
+/* m: a fragment (data at the IPv6 header, w from a walk that stopped at its
+ * fragment header) into lc's reassembly table: the datagram once complete
+ * (fixed header + fragmentable part, l3_len = 40), else NULL (m kept, or
+ * dropped and counted). */
+struct rte_mbuf *rb_ip6_reassemble(struct rb_lcore *lc, struct rte_mbuf *m,
+				   const struct rb_ip6_walk *w);
+
 /* Minimum bytes of an upper-layer header that must sit in a first fragment
  * (RFC 7112) and in the first mbuf segment. */
 uint32_t rb_ip6_l4_min(uint8_t proto);

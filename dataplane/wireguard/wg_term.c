@@ -117,6 +117,14 @@ static bool dst_is_ours(struct rb_lcore *lc, int v4, const uint8_t *ip)
 	return nh != NULL && nh->kind == RB_NH_LOCAL;
 }
 
+/* An IPv6 fragment of ICMPv6: its fragment header right after the fixed
+ * header (RFC 8200 4.5: every fragment's Next Header names the first
+ * header of the fragmentable part). */
+static bool v6_icmp_frag(const uint8_t *ip, uint32_t len)
+{
+	return len >= 48 && (ip[0] >> 4) == 6 && ip[6] == 44 && ip[40] == IPPROTO_ICMPV6;
+}
+
 bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 {
 	struct tcp_listener *l = ep < RB_WG_MAX_ENDPOINTS ? term_lis[lc->worker][ep] : NULL;
@@ -132,7 +140,9 @@ bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 	}
 	ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	k = wg_term_classify(ip, rte_pktmbuf_data_len(m), &p);
-	if (k == WG_TERM_PASS && wg_term_is_icmp(&p) && !dst_is_ours(lc, p.v4, ip)) {
+	if (k == WG_TERM_PASS &&
+	    (wg_term_is_icmp(&p) || (!p.v4 && v6_icmp_frag(ip, rte_pktmbuf_data_len(m)))) &&
+	    !dst_is_ours(lc, p.v4, ip)) {
 		/* echo requests are relayed (wg_term_icmp.c); nothing is
 		 * forwarded as it is (that would leak the peer's tunnel address
 		 * past the endpoint) */

@@ -27,11 +27,11 @@
  *    override_address / override_port do not apply to ICMP (sing-box's
  *    direct route ping ignores them too).
  *
- * IPv4 requests in fragments are reassembled first (the request leaves
- * fragmented again above the egress MTU; the reply is reassembled by the
- * IP input and fragmented into the tunnel).  IPv6 requests with extension
- * headers (fragments) are not taken here (term_parse.c leaves them to the
- * routed path).
+ * Requests in fragments are reassembled first (IPv4; IPv6 when the
+ * fragment header follows the fixed header): the request leaves fragmented
+ * again above the egress MTU, the reply is reassembled by the IP input and
+ * fragmented into the tunnel (IPv4 by the tunnel's output; IPv6 here, as
+ * the source of the reply toward the peer: send_icmp6_frags).
  *
  * Each session is a proxy session (proxy_sess_open): a `conns` row
  * (network icmp, inbound = the endpoint tag, source = the peer's inner
@@ -188,6 +188,43 @@ static void send_icmp(struct rb_lcore *lc, struct rte_mbuf *m, int family, const
 	} else {
 		rb_ip6_output(lc, m, src, dst, RB_IP6_NH_ICMPV6, 0);
 	}
+}
+
+/* An ICMPv6 message m (data at its header, checksum set) from src to dst
+ * that is larger than the tunnel takes (mtu): we are its source node
+ * toward the peer, so it goes as fragments (RFC 8200 4.5: a Fragment
+ * header, offsets in 8-octet units, M set on all but the last, one
+ * identification), each within mtu.  m is consumed. */
+static void send_icmp6_frags(struct rb_lcore *lc, struct rte_mbuf *m, unsigned mtu,
+			     const uint8_t *src, const uint8_t *dst)
+{
+	uint32_t len = rte_pktmbuf_pkt_len(m), chunk = (mtu - RB_IP6_HDR_LEN - 8) & ~7u;
+	uint32_t id = rte_cpu_to_be_32((uint32_t)rb_rand_u64(&lc->rand));
+
+	for (uint32_t off = 0; off < len; off += chunk) {
+		uint32_t n = RTE_MIN(chunk, len - off);
+		struct rte_mbuf *f = rte_pktmbuf_alloc(lc->dp->pool);
+		uint16_t fo = rte_cpu_to_be_16((uint16_t)(off | (off + n < len ? 1 : 0)));
+		uint8_t *p = f ? (uint8_t *)rte_pktmbuf_append(f, (uint16_t)(8 + n)) : NULL;
+		const void *d;
+
+		if (p == NULL) {
+			if (f)
+				rte_pktmbuf_free(f);
+			rb_drop(lc, m, RB_DROP_NO_MBUF);
+			return;
+		}
+		p[0] = RB_IP6_NH_ICMPV6;
+		p[1] = 0;
+		memcpy(p + 2, &fo, 2);
+		memcpy(p + 4, &id, 4);
+		d = rte_pktmbuf_read(m, off, n, p + 8);
+		if (d != NULL && d != p + 8)
+			memcpy(p + 8, d, n);
+		rb_count(lc, RB_EV_FRAG_TX);
+		rb_ip6_output(lc, f, src, dst, RB_IP6_NH_FRAGMENT, 0);
+	}
+	rte_pktmbuf_free(m);
 }
 
 /* Our address toward dst (the egress port's), or -errno. */
@@ -360,6 +397,25 @@ bool wg_term_icmp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
 			return true; /* kept for the rest, or dropped and counted */
 		ip = rte_pktmbuf_mtod(m, const uint8_t *);
 		hl = (uint16_t)m->l3_len;
+	} else if (!p->v4 && ip[6] == RB_IP6_NH_FRAGMENT) {
+		/* ICMPv6 in fragments (wg_term.c took only those whose fragment
+		 * header follows the fixed header) */
+		struct rb_ip6_walk w;
+
+		if (rb_ip6_walk(ip, rte_pktmbuf_data_len(m), RB_IP6_HDR_LEN, 6, RB_IP6W_NO_OPTS,
+				&w) != RB_IP6W_FRAG) {
+			rb_drop(lc, m, RB_DROP_FRAG_BAD);
+			return true;
+		}
+		m = rb_ip6_reassemble(lc, m, &w);
+		if (m == NULL)
+			return true;
+		ip = rte_pktmbuf_mtod(m, const uint8_t *);
+		if (ip[6] != RB_IP6_NH_ICMPV6) { /* headers in the fragmentable part */
+			rb_drop(lc, m, RB_DROP_WG_ICMP_DROPPED);
+			return true;
+		}
+		hl = RB_IP6_HDR_LEN;
 	}
 	/* the header is rewritten in place: it must lie in the first segment */
 	if (rte_pktmbuf_data_len(m) < hl + 8u) {
@@ -424,7 +480,7 @@ int wg_term_icmp_reply(struct rb_lcore *lc, struct rte_mbuf *m)
 	struct psess *ps;
 	uint8_t hdr[8];
 	const uint8_t *ic = rte_pktmbuf_read(m, off, sizeof(hdr), hdr);
-	unsigned owner;
+	unsigned owner, mtu;
 	uint16_t outer;
 
 	if (ic == NULL || ic[1] != 0)
@@ -461,7 +517,11 @@ int wg_term_icmp_reply(struct rb_lcore *lc, struct rte_mbuf *m)
 		return 1;
 	}
 	rb_count(lc, RB_EV_WG_ICMP_REPLY);
-	send_icmp(lc, m, family, e->k.dst, e->k.src);
+	mtu = lc->dp->cfg->wg && e->k.ep < lc->dp->cfg->wg->n ? lc->dp->cfg->wg->ep[e->k.ep].mtu : 0;
+	if (family == AF_INET6 && mtu >= 1280 && rte_pktmbuf_pkt_len(m) + RB_IP6_HDR_LEN > mtu)
+		send_icmp6_frags(lc, m, mtu, e->k.dst, e->k.src);
+	else
+		send_icmp(lc, m, family, e->k.dst, e->k.src);
 	return 1;
 }
 
