@@ -23,6 +23,11 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
  * what the validator allows); tests lower it to exercise the sparse walk
  * below the DFA's states. */
 extern size_t rb_route_kw_dfa_max;
+/* From this many domain_keyword values on, the compiler builds the q-gram
+ * index instead of the automaton (rt_wire.h "kwq"); tests move it to
+ * exercise both. */
+#define RB_ROUTE_KWQ_MIN 2048
+extern size_t rb_route_kwq_min;
 
 /* ---- route_link.c ---- */
 struct rb_ctl;

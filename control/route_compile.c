@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "rb_route_ctl.h"
+#include "route_kwq.h"
 #include "../dataplane/route/rb_route.h"
 
 /* ------------------------------------------------------------ buffers */
@@ -54,7 +55,7 @@ struct cc {
 	struct vec pool;             /* uint32_t */
 	struct vec strs;             /* char */
 	struct vec doms;             /* struct dkey */
-	struct vec kws;              /* struct kkey */
+	struct vec kws;              /* struct rb_route_kw */
 	struct vec pfx[RB_RT_NIMAP]; /* struct pkey */
 	struct vec rx;               /* struct rb_rt_rx */
 	int oom;
@@ -66,11 +67,6 @@ struct cc {
 struct dkey {
 	const char *s;               /* without the leading dot of ".a.com" */
 	uint32_t len, flags, node;   /* RB_RT_DOM_WHOLE / RB_RT_DOM_SUB */
-};
-
-struct kkey {
-	const char *s;
-	uint32_t node;
 };
 
 struct pkey {
@@ -264,7 +260,7 @@ static int build_node(struct cc *c, uint32_t id, const struct rb_cfg_rule *x)
 	if (x->domain_keyword.n) {
 		n->keyword.off = (uint32_t)c->pool.n;
 		for (int i = 0; i < x->domain_keyword.n; i++) {
-			struct kkey *k;
+			struct rb_route_kw *k;
 
 			if (!x->domain_keyword.v[i][0]) { /* the config refuses it too */
 				snprintf(c->err, c->errlen, "rule at line %d: empty domain_keyword",
@@ -274,8 +270,8 @@ static int build_node(struct cc *c, uint32_t id, const struct rb_cfg_rule *x)
 			k = vpush(&c->kws);
 			if (!k)
 				return -1;
-			*k = (struct kkey){x->domain_keyword.v[i], id};
 			tmp = str_add(c, x->domain_keyword.v[i]);
+			*k = (struct rb_route_kw){x->domain_keyword.v[i], id, tmp};
 			pool_add(c, &tmp, 1);
 		}
 		n->keyword.n = (uint32_t)x->domain_keyword.n;
@@ -530,7 +526,7 @@ static int64_t ac_find(const struct acb *s, unsigned char ch)
 
 static struct rb_rt_ac *build_ac(struct cc *c, uint32_t *n_out)
 {
-	struct kkey *kw = c->kws.p;
+	struct rb_route_kw *kw = c->kws.p;
 	struct vec st = {.sz = sizeof(struct acb)};
 	struct rb_rt_ac *out = NULL;
 	uint32_t *order = NULL, *newid = NULL, nq = 0;
@@ -664,6 +660,7 @@ oom:
 }
 
 size_t rb_route_kw_dfa_max = RB_RT_KW_DFA_MAX;
+size_t rb_route_kwq_min = RB_ROUTE_KWQ_MIN;
 
 /* The automaton as a DFA over byte classes (bytes that occur in no keyword
  * share class 0) for its first n_dense states in BFS order, the shallow
@@ -901,7 +898,7 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	struct cc c = {
 		.r = r, .nodes = {.sz = sizeof(struct rb_rt_node)},
 		.cfgn = {.sz = sizeof(void *)}, .pool = {.sz = 4}, .strs = {.sz = 1},
-		.doms = {.sz = sizeof(struct dkey)}, .kws = {.sz = sizeof(struct kkey)},
+		.doms = {.sz = sizeof(struct dkey)}, .kws = {.sz = sizeof(struct rb_route_kw)},
 		.rx = {.sz = sizeof(struct rb_rt_rx)}, .err = err, .errlen = errlen,
 	};
 	struct vec iv[RB_RT_NIMAP];
@@ -912,9 +909,11 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	struct rb_rt_ac *ac = NULL;
 	uint32_t *dfa = NULL, *dfa_map = NULL, *dfa_row_of = NULL, n_cls = 0, out_row = 0, n_dense = 0;
 	uint8_t kw_cls[256];
+	struct rb_route_kwq kwq = {0};
+	int use_kwq;
 	struct rb_rt_hdr *h;
 	size_t off, size, o_nodes, o_nhead, o_pool, o_str, o_dom = 0, o_ac = 0, o_rx, o_iv[RB_RT_NIMAP];
-	size_t o_cls = 0, o_dfa = 0, o_map = 0, o_row = 0, o_tag = 0;
+	size_t o_cls = 0, o_dfa = 0, o_map = 0, o_row = 0, o_tag = 0, o_kwq = 0, o_kst = 0, o_kbits = 0;
 	uint8_t *b = NULL;
 	int rc = -ENOMEM;
 
@@ -931,9 +930,21 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	rc = -ENOMEM;
 	if (c.doms.n && !(dom = build_domhash(&c, seed, &dom_mask, &dom_tag)))
 		goto out;
-	ac = build_ac(&c, &n_ac);
-	if (c.kws.n && !ac)
-		goto out;
+	/* many keywords: the q-gram index; few: the automaton */
+	use_kwq = c.kws.n && c.kws.n >= rb_route_kwq_min;
+	if (use_kwq) {
+		uint32_t ids_off;
+
+		if (rb_route_kwq_build(c.kws.p, c.kws.n, &kwq))
+			goto out;
+		ids_off = pool_add(&c, kwq.ids, kwq.n_ids);
+		for (uint32_t i = 0; i < kwq.n_ent; i++)
+			kwq.ent[i].ids.off += ids_off;
+	} else {
+		ac = build_ac(&c, &n_ac);
+		if (c.kws.n && !ac)
+			goto out;
+	}
 	if (ac && !(dfa = build_kw_dfa(&c, ac, n_ac, kw_cls, &n_cls, &dfa_map, &dfa_row_of,
 				       &n_dense, &out_row)))
 		goto out;
@@ -1013,6 +1024,14 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 		o_row = off;
 		off = al8(off + (size_t)n_dense * 4);
 	}
+	if (use_kwq) {
+		o_kwq = off;
+		off = al8(off + (size_t)kwq.n_ent * sizeof(*kwq.ent));
+		o_kst = off;
+		off = al8(off + ((size_t)kwq.mask + 2) * 4);
+		o_kbits = off;
+		off = al8(off + ((size_t)kwq.mask + 1) / 8);
+	}
 	for (int m = 0; m < RB_RT_NIMAP; m++) {
 		o_iv[m] = off;
 		off = al8(off + iv[m].n * (m == RB_RT_DST6 || m == RB_RT_SRC6
@@ -1061,6 +1080,18 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 		h->kw_row_of_off = (uint32_t)o_row;
 		h->n_kw_dense = n_dense;
 		h->kw_out_row = out_row;
+	}
+	if (use_kwq) {
+		if (kwq.n_ent)
+			memcpy(b + o_kwq, kwq.ent, (size_t)kwq.n_ent * sizeof(*kwq.ent));
+		memcpy(b + o_kst, kwq.start, ((size_t)kwq.mask + 2) * 4);
+		memcpy(b + o_kbits, kwq.bits, ((size_t)kwq.mask + 1) / 8);
+		h->kwq_off = (uint32_t)o_kwq;
+		h->n_kwq = kwq.n_ent;
+		h->kwq_mask = kwq.mask;
+		h->kwq_start_off = (uint32_t)o_kst;
+		h->kwq_bits_off = (uint32_t)o_kbits;
+		h->kwq_lens = kwq.lens;
 	}
 	for (int m = 0; m < RB_RT_NIMAP; m++) {
 		struct ivb *v = iv[m].p;
@@ -1129,6 +1160,7 @@ out:
 	free(dfa);
 	free(dfa_map);
 	free(dfa_row_of);
+	rb_route_kwq_free(&kwq);
 	free(c.nodes.p);
 	free(c.cfgn.p);
 	free(c.pool.p);

@@ -17,6 +17,7 @@
  * final action wins.  Nothing allocates; the per-lookup state is on the
  * stack.
  */
+#include <endian.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,13 +37,15 @@ struct ref {
 	const uint32_t *p;
 	uint32_t n;
 	uint32_t want;
+	uint32_t cand_only;          /* candidates, not hits: the keyword rules on
+				      * overflow (their keywords are checked directly) */
 };
 
 struct ctx {
 	struct rb_rt_view *v;
 	const struct rb_route_req *req;
 	const uint32_t *pool;
-	char dom[RB_DOMAIN_MAX + 1];
+	char dom[RB_DOMAIN_MAX + RB_RT_KWQ_Q]; /* NUL-padded: a gram load may pass the end */
 	uint32_t dlen;
 	int fam;                     /* destination address family, 0 none */
 	const uint8_t *ip;
@@ -178,7 +181,7 @@ static int ref_has(const struct ref *r, uint32_t id)
 static void add_ref(struct ctx *c, const uint32_t *p, uint32_t n, uint32_t want)
 {
 	if (n && c->n_refs < MAX_REFS) {
-		c->refs[c->n_refs++] = (struct ref){p, n, want};
+		c->refs[c->n_refs++] = (struct ref){p, n, want, 0};
 		/* the first candidate's head is read next: start the miss now */
 		__builtin_prefetch(nhead(c->v, 0) + ref_id(&c->refs[c->n_refs - 1], p[0]));
 	}
@@ -187,6 +190,19 @@ static void add_ref(struct ctx *c, const uint32_t *p, uint32_t n, uint32_t want)
 static void add_list(struct ctx *c, struct rb_rt_list l)
 {
 	add_ref(c, c->pool + l.off, l.n, 0);
+}
+
+/* Too many keyword hits: every keyword rule becomes a candidate, but not
+ * a hit (dst_indexed() checks its keywords directly). */
+static void kw_overflow(struct ctx *c)
+{
+	const struct rb_rt_hdr *h = c->v->h;
+	uint32_t k = c->n_refs;
+
+	c->kw_overflow = 1;
+	add_list(c, (struct rb_rt_list){h->kw_nodes_off, h->n_kw_nodes});
+	if (c->n_refs > k)
+		c->refs[k].cand_only = 1;
 }
 
 static uint32_t ac_next(const struct ctx *c, const struct rb_rt_ac *ac, uint32_t s,
@@ -233,16 +249,82 @@ static int kw_emit(struct ctx *c, const struct rb_rt_ac *ac, uint32_t s)
 			if (c->kw_seen[k] == o)
 				return 0;
 		if (c->n_kw == MAX_KW_REFS) {
-			const struct rb_rt_hdr *h = c->v->h;
-
-			c->kw_overflow = 1;
-			add_list(c, (struct rb_rt_list){h->kw_nodes_off, h->n_kw_nodes});
+			kw_overflow(c);
 			return -1;
 		}
 		c->kw_seen[c->n_kw++] = o;
 		add_list(c, ac[o].ids);
 	}
 	return 0;
+}
+
+/* A keyword of the q-gram index found in the name: its nodes become
+ * candidates, each keyword once per lookup; past MAX_KW_REFS keywords
+ * every keyword rule becomes a candidate (kw_overflow), as in kw_emit. */
+static int kwq_emit(struct ctx *c, uint32_t e, struct rb_rt_list ids)
+{
+	for (uint32_t k = 0; k < c->n_kw; k++)
+		if (c->kw_seen[k] == e)
+			return 0;
+	if (c->n_kw == MAX_KW_REFS) {
+		kw_overflow(c);
+		return -1;
+	}
+	c->kw_seen[c->n_kw++] = e;
+	add_list(c, ids);
+	return 0;
+}
+
+/* The q-gram index: hash the gram at every position of the name (for
+ * each gram length present), test the bucket's bit (a small bitmap;
+ * these loads are independent of each other, so they overlap), then walk
+ * the few non-empty buckets: an entry matches when its gram is the name's
+ * and its whole keyword is at the implied position. */
+static void kwq_scan(struct ctx *c)
+{
+	const struct rb_rt_hdr *h = c->v->h;
+	const struct rb_rt_kwq *ent = at(c->v, h->kwq_off);
+	const uint32_t *start = at(c->v, h->kwq_start_off);
+	const uint64_t *bits = at(c->v, h->kwq_bits_off);
+	const char *strtab = at(c->v, h->str_off);
+	const unsigned char *d = (const unsigned char *)c->dom;
+	uint32_t n = c->dlen, mask = h->kwq_mask, nh = 0;
+	uint32_t hb[RB_DOMAIN_MAX * RB_RT_KWQ_Q], hg[RB_DOMAIN_MAX * RB_RT_KWQ_Q];
+	uint16_t hp[RB_DOMAIN_MAX * RB_RT_KWQ_Q];
+
+	for (uint32_t L = RB_RT_KWQ_Q; L >= 1; L--) {
+		uint32_t gmask = L == 4 ? 0xffffffffu : (1u << (8 * L)) - 1;
+
+		if (!(h->kwq_lens & (1u << L)) || L > n)
+			continue;
+		for (uint32_t i = 0; i + L <= n; i++) {
+			uint32_t g, b;
+
+			memcpy(&g, d + i, 4);
+			g = le32toh(g) & gmask;
+			b = rb_rt_kwq_bucket(g, mask);
+			if (bits[b / 64] >> (b % 64) & 1) {
+				__builtin_prefetch(&start[b]);
+				hb[nh] = b;
+				hg[nh] = g;
+				hp[nh++] = (uint16_t)i;
+			}
+		}
+	}
+	for (uint32_t k = 0; k < nh; k++) {
+		for (uint32_t e = start[hb[k]], end = start[hb[k] + 1]; e < end; e++) {
+			const struct rb_rt_kwq *x = &ent[e];
+			uint32_t p;
+
+			if (x->gram != hg[k] || hp[k] < x->gpos)
+				continue;
+			p = hp[k] - x->gpos;
+			if (p + x->len > n || memcmp(strtab + x->key, d + p, x->len) != 0)
+				continue;
+			if (kwq_emit(c, e, x->ids))
+				return;
+		}
+	}
 }
 
 /* Probe the domain index with the hash of every label suffix: their tag
@@ -300,7 +382,6 @@ static void scan_name(struct ctx *c, const char *src, uint32_t n)
 	uint32_t pos[RB_DOMAIN_MAX + 1];
 
 	c->dlen = n;
-	c->dom[n] = 0;
 	for (uint32_t i = n; i-- > 0;) {
 		unsigned char ch = (unsigned char)src[i];
 
@@ -334,6 +415,9 @@ static void scan_name(struct ctx *c, const char *src, uint32_t n)
 	}
 	hs[k] = hfinal(x, n);
 	pos[k++] = 0;
+	memset(c->dom + n, 0, RB_RT_KWQ_Q);
+	if (h->kwq_off)
+		kwq_scan(c);
 	if (h->dom_off)
 		domain_probe(c, hs, pos, k);
 }
@@ -456,7 +540,7 @@ static int keyword_direct(struct ctx *c, const struct rb_rt_node *n)
 static int dst_indexed(struct ctx *c, uint32_t id, const struct rb_rt_node *n)
 {
 	for (uint32_t k = 0; k < c->n_refs; k++)
-		if (ref_has(&c->refs[k], id))
+		if (!c->refs[k].cand_only && ref_has(&c->refs[k], id))
 			return 1;
 	return c->kw_overflow && (n->items & RB_RTI_KEYWORD) && keyword_direct(c, n);
 }
@@ -621,7 +705,7 @@ static uint32_t next_candidate(struct ctx *c, uint32_t *cur, int *from_ref, uint
 	for (uint32_t k = 0; k < c->n_refs; k++)
 		if (ref_head(c, &c->refs[k], &cur[k]) == best) {
 			cur[k]++;
-			*from_ref = 1;
+			*from_ref |= !c->refs[k].cand_only;
 		}
 	if (*lin_pos < h->n_linear && c->pool[h->linear_off + *lin_pos] == best)
 		(*lin_pos)++;

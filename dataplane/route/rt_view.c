@@ -271,6 +271,43 @@ static int check_ac(struct vctx *v)
 	return 0;
 }
 
+/* The q-gram index: buckets, bitmap and entries agree, every key is a
+ * string of the table of the stated length, every id list in range. */
+static int check_kwq(struct vctx *v)
+{
+	const struct rb_rt_hdr *h = v->h;
+	const struct rb_rt_kwq *e = (const void *)(v->base + h->kwq_off);
+	const uint32_t *start = (const void *)(v->base + h->kwq_start_off);
+	const uint64_t *bits = (const void *)(v->base + h->kwq_bits_off);
+	const char *strtab = (const char *)v->base + h->str_off;
+	uint64_t nb = (uint64_t)h->kwq_mask + 1;
+
+	if (!h->kwq_off)
+		return 0;
+	if (nb < 64 || (h->kwq_mask & (h->kwq_mask + 1)) != 0 || (h->kwq_lens & ~0x1eu) ||
+	    !span(v, h->kwq_off, h->n_kwq, sizeof(*e), 4) ||
+	    !span(v, h->kwq_start_off, nb + 1, 4, 4) || !span(v, h->kwq_bits_off, nb / 64, 8, 8))
+		return bad(v, "keyword index out of bounds");
+	if (start[0] != 0 || start[nb] != h->n_kwq)
+		return bad(v, "keyword index: bad bucket bounds");
+	for (uint64_t b = 0; b < nb; b++) {
+		if (start[b + 1] < start[b] || start[b + 1] > h->n_kwq ||
+		    (start[b + 1] > start[b]) != (int)(bits[b / 64] >> (b % 64) & 1))
+			return bad(v, "keyword index: bucket %lu inconsistent", (unsigned long)b);
+		for (uint32_t i = start[b]; i < start[b + 1]; i++) {
+			uint32_t q = e[i].len < RB_RT_KWQ_Q ? e[i].len : RB_RT_KWQ_Q;
+
+			if (rb_rt_kwq_bucket(e[i].gram, h->kwq_mask) != b || e[i].len == 0 ||
+			    e[i].len > RB_RT_KWQ_LEN_MAX || e[i].gpos + q > e[i].len ||
+			    !(h->kwq_lens & (1u << q)) || e[i].key >= h->str_len ||
+			    e[i].len >= h->str_len - e[i].key || strtab[e[i].key + e[i].len] != 0 ||
+			    e[i].ids.n == 0 || !ids_ok(v, e[i].ids, h->n_nodes, 1))
+				return bad(v, "keyword index entry %u out of bounds", i);
+		}
+	}
+	return 0;
+}
+
 static int check_imap(struct vctx *v, int m)
 {
 	const struct rb_rt_imap *im = &v->h->imap[m];
@@ -332,7 +369,8 @@ int rb_rt_validate(const void *blob, size_t len, char *err, size_t errlen)
 		if (r[i].node >= h->n_nodes || !str_ok(&v, r[i].pattern))
 			return bad(&v, "regex %u out of bounds", i);
 	}
-	if ((rc = check_nodes(&v)) || (rc = check_dom(&v)) || (rc = check_ac(&v)))
+	if ((rc = check_nodes(&v)) || (rc = check_dom(&v)) || (rc = check_ac(&v)) ||
+	    (rc = check_kwq(&v)))
 		return rc;
 	for (int m = 0; m < RB_RT_NIMAP; m++)
 		if ((rc = check_imap(&v, m)))

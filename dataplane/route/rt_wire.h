@@ -29,8 +29,20 @@
  *              for its shallowest states, as many as fit in
  *              RB_RT_KW_DFA_MAX bytes) a transition table over byte
  *              classes, states without output first: one load per byte
+ *   kwq        instead of the automaton when there are many distinct
+ *              keywords (control's rb_route_kwq_min): a q-gram index
+ *              (q = RB_RT_KWQ_Q).  Each keyword is one struct rb_rt_kwq
+ *              filed under one of its q-grams (the one fewest keywords
+ *              contain), a keyword shorter than q under itself, zero-padded;
+ *              entries are grouped by bucket (hash of the gram), bucket b
+ *              holds entries start[b]..start[b+1]-1 (uint32_t[mask + 2] at
+ *              kwq_start_off) and bit b of a bitmap (uint64_t[(mask + 1) / 64]
+ *              at kwq_bits_off) says whether it is non-empty.  A lookup
+ *              hashes every q-gram of the name (and every 1..3-gram when
+ *              kwq_lens says keywords that short exist): independent loads,
+ *              then each candidate is verified by its gram and its bytes.
  *   kw nodes   pool list of the keyword rules, the candidates when a name
- *              hits more keyword states than the matcher tracks
+ *              hits more keywords (states) than the matcher tracks
  *   imap[4]    dst v4, dst v6, src v4, src v6: disjoint sorted intervals
  *              covering the address space, each with the sorted list of
  *              nodes whose CIDR contains it, plus a 65536-entry index by
@@ -44,7 +56,7 @@
 #include <stdint.h>
 
 #define RB_RT_MAGIC    0x31425452u   /* "RTB1" */
-#define RB_RT_VERSION  7
+#define RB_RT_VERSION  8
 #define RB_RT_NO_OUTBOUND 0xffffu
 /* The keyword DFA covers the shallowest states that fit in this size
  * (all of them unless there are tens of thousands of keywords); a DFA
@@ -139,6 +151,24 @@ struct rb_rt_ac {
 	struct rb_rt_list ids;      /* nodes whose keyword ends here */
 };
 
+/* q-gram index entry: one distinct keyword. */
+#define RB_RT_KWQ_Q 4
+struct rb_rt_kwq {
+	uint32_t gram;              /* bytes [gpos, gpos + min(len, q)) of the key,
+				     * little-endian, zero-padded */
+	uint32_t key;               /* strtab offset of the keyword (len bytes + NUL) */
+	uint16_t len;               /* 1..RB_RT_KWQ_LEN_MAX */
+	uint16_t gpos;              /* gpos + min(len, q) <= len */
+	struct rb_rt_list ids;      /* nodes with this keyword, sorted */
+};
+#define RB_RT_KWQ_LEN_MAX 255       /* longer keywords match no name */
+
+/* The bucket of a gram (mask + 1 buckets, a power of two >= 64). */
+static inline uint32_t rb_rt_kwq_bucket(uint32_t gram, uint32_t mask)
+{
+	return (uint32_t)(((uint64_t)gram * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+}
+
 struct rb_rt_iv4 {
 	uint32_t start;             /* host order */
 	struct rb_rt_list ids;
@@ -210,6 +240,12 @@ struct rb_rt_hdr {
 	uint32_t kw_nodes_off;      /* pool: top-level indexed rules with a keyword, */
 	uint32_t n_kw_nodes;        /* the candidates when a name hits too many keywords */
 	struct rb_rt_imap imap[RB_RT_NIMAP];
+	/* keyword q-gram index (kwq_off 0: none) */
+	uint32_t kwq_off, n_kwq;    /* struct rb_rt_kwq[n_kwq], grouped by bucket */
+	uint32_t kwq_mask;          /* buckets - 1 */
+	uint32_t kwq_start_off;     /* uint32_t[kwq_mask + 2] */
+	uint32_t kwq_bits_off;      /* uint64_t[(kwq_mask + 1) / 64] */
+	uint32_t kwq_lens;          /* bit L (1..3): keywords of length L; bit 4: >= q */
 };
 
 #endif

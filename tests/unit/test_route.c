@@ -1147,9 +1147,9 @@ static void t_seeded(void)
 	size_t tlen = 0;
 	FILE *f;
 	struct built b;
-	struct rb_rt_view v2, v3;
-	void *blob2, *blob3;
-	size_t len3;
+	struct rb_rt_view v2, v3, v4;
+	void *blob2, *blob3, *blob4;
+	size_t len3, len4;
 	regex_t rx[NVRX];
 	int failed = 0, matched = 0, winners = 0, have_kw_dfa;
 	static uint16_t winner[NV_RULES];
@@ -1205,9 +1205,16 @@ static void t_seeded(void)
 	CU_ASSERT(((const struct rb_rt_hdr *)blob3)->n_kw_dense <
 		  ((const struct rb_rt_hdr *)blob3)->n_ac);
 	CU_ASSERT_EQUAL_FATAL(rb_rt_view_init(&v3, blob3, len3, err, sizeof(err)), 0);
+	/* and with the keyword q-gram index instead of the automaton */
+	rb_route_kwq_min = 1;
+	CU_ASSERT_EQUAL_FATAL(rb_route_compile(&b.r, 7, 0x1234567887654321ULL, &blob4, &len4, err,
+					       sizeof(err)), 0);
+	rb_route_kwq_min = RB_ROUTE_KWQ_MIN;
+	CU_ASSERT(((const struct rb_rt_hdr *)blob4)->kwq_off != 0);
+	CU_ASSERT_EQUAL_FATAL(rb_rt_view_init(&v4, blob4, len4, err, sizeof(err)), 0);
 	for (int i = 0; i < NV_QUERIES; i++) {
 		struct rb_route_req q;
-		struct rb_route_result res, res2, res3;
+		struct rb_route_result res, res2, res3, res4;
 		struct nv_res want;
 		int bad_res;
 
@@ -1216,6 +1223,8 @@ static void t_seeded(void)
 		memset(&res, 0, sizeof(res));
 		memset(&res2, 0, sizeof(res2));
 		memset(&res3, 0, sizeof(res3));
+		memset(&res4, 0, sizeof(res4));
+		rb_rt_match(&v4, &q, &res4);
 		rb_rt_match(&b.v, &q, &res);
 		rb_rt_match(&v2, &q, &res2);
 		rb_rt_match(&v3, &q, &res3);
@@ -1235,7 +1244,8 @@ static void t_seeded(void)
 						     res.outbound != find_out(&b, x->outbound));
 		}
 		bad_res |= res.override_port != want.override_port;
-		bad_res |= memcmp(&res, &res2, sizeof(res)) != 0 || memcmp(&res, &res3, sizeof(res)) != 0;
+		bad_res |= memcmp(&res, &res2, sizeof(res)) != 0 || memcmp(&res, &res3, sizeof(res)) != 0 ||
+			   memcmp(&res, &res4, sizeof(res)) != 0;
 		if (bad_res && failed++ < 10) {
 			char da[64] = "-", sa[64] = "-";
 
@@ -1244,11 +1254,11 @@ static void t_seeded(void)
 			inet_ntop(q.src_family, q.src_addr, sa, sizeof(sa));
 			fprintf(stderr, "seed %llu query %d (in%u net %u user '%s' proto %u domain '%s' "
 					"sniffed '%s' dst %s port %u src %s port %u): want rule %d "
-					"port %u, got %u port %u (sparse walk: %u, partial DFA: %u)\n",
+					"port %u, got %u port %u (sparse walk: %u, partial DFA: %u, q-grams: %u)\n",
 				(unsigned long long)seed, i, q.inbound + 1, q.network, q.user,
 				q.sniff.proto, q.dst.domain, q.sniff.domain, da, q.dst.port, sa,
 				q.src_port, want.rule, want.override_port, res.rule,
-				res.override_port, res2.rule, res3.rule);
+				res.override_port, res2.rule, res3.rule, res4.rule);
 		}
 	}
 	printf("  %d rules, %d queries: %d matched a rule (%d different rules), %d mismatches\n",
@@ -1265,9 +1275,146 @@ static void t_seeded(void)
 	free(blob2);
 	rb_rt_view_fini(&v3);
 	free(blob3);
+	rb_rt_view_fini(&v4);
+	free(blob4);
 	for (size_t k = 0; k < NVRX; k++)
 		regfree(&rx[k]);
 	unbuild(&b);
+}
+
+/* ------------------------------------------------------------ keyword-heavy tables */
+
+/* A keyword over a small alphabet (so that keywords overlap, nest and
+ * share q-grams), 1..maxlen bytes. */
+static void kh_word(char *b, uint32_t maxlen)
+{
+	static const char abc[] = "abcdefghijklmnop.-1";
+	uint32_t n = 1 + xr(maxlen);
+
+	for (uint32_t i = 0; i < n; i++)
+		b[i] = abc[xr(xr(8) ? sizeof(abc) - 1 : 4)]; /* some from 4 letters: overlaps */
+	b[n] = 0;
+}
+
+/* Thousands of keyword rules (short ones, overlapping ones, some with a
+ * port or a domain_suffix beside, some rejecting), names built from the
+ * keywords and random bytes (some long enough to hit more keywords than
+ * the matcher tracks): the q-gram index, the automaton and the naive
+ * reference (strstr in rule order) must agree. */
+static void kh_run(int n_rules, uint32_t maxlen, int n_queries)
+{
+	char *text = NULL, err[256], (*kws)[16];
+	size_t tlen = 0, len2;
+	FILE *f = open_memstream(&text, &tlen);
+	struct built b;
+	struct rb_rt_view v2;
+	void *blob2;
+	int n_kw = 0, failed = 0, matched = 0, overflowed = 0, winners = 0;
+	uint8_t *won = calloc((size_t)n_rules, 1);
+
+	kws = calloc((size_t)n_rules * 3, sizeof(*kws));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(kws);
+	fprintf(f, TAGS "route = { final = \"direct\"; rules = (\n");
+	for (int i = 0; i < n_rules; i++) {
+		uint32_t nk = 1 + xr(3);
+
+		fprintf(f, "%s{ domain_keyword = [", i ? "," : "");
+		for (uint32_t k = 0; k < nk; k++) {
+			/* short keywords only now and then, or they would end every walk */
+			kh_word(kws[n_kw], xr(200) ? maxlen : 3);
+			while (strlen(kws[n_kw]) < 4 && xr(100))
+				kh_word(kws[n_kw], maxlen); /* mostly q bytes or more */
+			fprintf(f, "%s\"%s\"", k ? ", " : "", kws[n_kw++]);
+		}
+		fprintf(f, "]; ");
+		if (xr(3) == 0)
+			fprintf(f, "port = %u; ", xr(2) ? 443 : 80);
+		if (xr(10) == 0)
+			fprintf(f, "domain_suffix = \"%c%c.com\"; ", 'a' + xr(5), 'a' + xr(5));
+		if (xr(5) == 0)
+			fprintf(f, "action = \"reject\"; }\n");
+		else
+			fprintf(f, "outbound = \"%s\"; }\n", xr(2) ? "up" : "block");
+	}
+	fprintf(f, "); };\n");
+	fclose(f);
+	rb_route_kwq_min = 1;    /* build(): the q-gram index */
+	if (build(&b, text))
+		fprintf(stderr, "build: %.800s\n", b.err);
+	rb_route_kwq_min = RB_ROUTE_KWQ_MIN;
+	free(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b.blob);
+	CU_ASSERT(((const struct rb_rt_hdr *)b.blob)->kwq_off != 0);
+	rb_route_kwq_min = SIZE_MAX; /* the automaton */
+	CU_ASSERT_EQUAL_FATAL(rb_route_compile(&b.r, 7, 99, &blob2, &len2, err, sizeof(err)), 0);
+	rb_route_kwq_min = RB_ROUTE_KWQ_MIN;
+	CU_ASSERT(((const struct rb_rt_hdr *)blob2)->n_ac != 0);
+	CU_ASSERT_EQUAL_FATAL(rb_rt_view_init(&v2, blob2, len2, err, sizeof(err)), 0);
+	for (int i = 0; i < n_queries; i++) {
+		struct rb_route_req q;
+		struct rb_route_result res, res2;
+		struct nv_res want;
+		char name[RB_DOMAIN_MAX + 1] = "";
+		size_t o = 0;
+		/* most names a few pieces; some long (many hits), up to 253 bytes */
+		uint32_t pieces = xr(10) ? 1 + xr(4) : 20 + xr(40);
+
+		memset(&q, 0, sizeof(q));
+		for (uint32_t p = 0; p < pieces && o + 20 < 250; p++) {
+			char w[16];
+
+			if (xr(4) == 0)
+				snprintf(w, sizeof(w), "%s", kws[xr((uint32_t)n_kw)]);
+			else
+				kh_word(w, 6);
+			if (xr(20) == 0 && w[0] >= 'a' && w[0] <= 'z')
+				w[0] = (char)(w[0] - 32); /* names are matched lower-cased */
+			o += (size_t)snprintf(name + o, sizeof(name) - o, "%s%s", w,
+					      xr(3) ? "" : xr(2) ? "." : "x");
+		}
+		if (xr(4) == 0)
+			o += (size_t)snprintf(name + o, sizeof(name) - o, ".com");
+		snprintf(q.dst.domain, sizeof(q.dst.domain), "%s", name);
+		q.dst.port = (uint16_t)(xr(2) ? 443 : 80);
+		q.network = RB_NET_TCP;
+		want = nv_match(&b.r, &q, NULL);
+		memset(&res, 0, sizeof(res));
+		memset(&res2, 0, sizeof(res2));
+		rb_rt_match(&b.v, &q, &res);
+		rb_rt_match(&v2, &q, &res2);
+		matched += want.rule >= 0;
+		if (want.rule >= 0 && !won[want.rule]++)
+			winners++;
+		overflowed += pieces >= 20;
+		if ((want.rule >= 0 ? res.rule != want.rule : res.rule != RB_RULE_FINAL) ||
+		    memcmp(&res, &res2, sizeof(res)) != 0) {
+			if (failed++ < 10)
+				fprintf(stderr, "keyword-heavy: '%s' port %u: want rule %d, q-grams %u, automaton %u\n",
+					name, q.dst.port, want.rule, res.rule, res2.rule);
+		}
+	}
+	printf("  %d rules (%d keywords, up to %u bytes), %d queries (%d long): %d matched a rule (%d different), %d mismatches\n",
+	       n_rules, n_kw, maxlen, n_queries, overflowed, matched, winners, failed);
+	/* the queries must end at many rules, and some at none */
+	CU_ASSERT(matched > n_queries / 4 && matched < n_queries && winners > 100);
+	free(won);
+	CU_ASSERT_EQUAL(failed, 0);
+	rb_rt_view_fini(&v2);
+	free(blob2);
+	free(kws);
+	unbuild(&b);
+}
+
+static void t_kw_heavy(void)
+{
+	const char *env = getenv("RB_TEST_SEED");
+	uint64_t seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL);
+
+	printf("\n  seed %llu (RB_TEST_SEED=%llu replays it)\n", (unsigned long long)seed,
+	       (unsigned long long)seed);
+	xs = seed * 0x9e3779b97f4a7c15ULL + 7;
+	kh_run(2000, 6, 4000);   /* short, heavily overlapping keywords */
+	kh_run(6000, 12, 3000);  /* thousands of longer ones */
 }
 
 /* ------------------------------------------------------------ many keywords in one name */
@@ -1281,7 +1428,7 @@ static void t_kw_overflow(void)
 	char *text = NULL;
 	size_t tlen = 0;
 	FILE *f = open_memstream(&text, &tlen);
-	struct built b;
+	struct built b, bq;
 	int nkw = 0;
 
 	fprintf(f, TAGS "route = { final = \"direct\"; rules = (\n");
@@ -1294,20 +1441,26 @@ static void t_kw_overflow(void)
 	fprintf(f, "); };\n");
 	fclose(f);
 	CU_ASSERT_EQUAL_FATAL(build(&b, text), 0);
+	/* and through the q-gram index */
+	rb_route_kwq_min = 1;
+	CU_ASSERT_EQUAL_FATAL(build(&bq, text), 0);
+	rb_route_kwq_min = RB_ROUTE_KWQ_MIN;
+	CU_ASSERT(((const struct rb_rt_hdr *)bq.blob)->kwq_off != 0);
 	free(text);
-	for (int run = 0; run < 2; run++) {
+	for (int run = 0; run < 4; run++) {
 		struct rb_route_req q;
 		struct rb_route_result res;
 
 		memset(&q, 0, sizeof(q));
 		memset(&res, 0, sizeof(res));
-		snprintf(q.dst.domain, sizeof(q.dst.domain), "%s", run ? "x789y" : name);
+		snprintf(q.dst.domain, sizeof(q.dst.domain), "%s", run & 1 ? "x789y" : name);
 		q.dst.port = 443;
 		q.network = RB_NET_TCP;
-		CU_ASSERT_EQUAL(rb_rt_match(&b.v, &q, &res), 0);
+		CU_ASSERT_EQUAL(rb_rt_match(run < 2 ? &b.v : &bq.v, &q, &res), 0);
 		CU_ASSERT_EQUAL(res.rule, nkw - 1);  /* "789" */
 	}
 	unbuild(&b);
+	unbuild(&bq);
 }
 
 int main(void)
@@ -1324,6 +1477,7 @@ int main(void)
 	CU_add_test(s, "corrupt tables", t_corrupt);
 	CU_add_test(s, "100k random rules vs reference", t_random);
 	CU_add_test(s, "seeded random rules vs naive reference", t_seeded);
+	CU_add_test(s, "keyword-heavy tables: q-grams vs automaton vs naive", t_kw_heavy);
 	CU_add_test(s, "more keyword hits than tracked", t_kw_overflow);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
