@@ -111,6 +111,25 @@ for i in "${!METHODS[@]}"; do
 done
 rb_assert_ge "$(ss_metric 'ringbox_proxy_conns_total{inbound="s2"}')" 2 "flows of the 2022 inbound s2"
 
+# ---- an independent client (ss22_udp_probe.py: 2022-blake3-chacha20-poly1305
+# from the spec with python3-cryptography) to the chacha inbound: a reply
+# that opens there (type 1, its session id echoed, the server's own id and
+# packet ids 0, 1), the same packet again silent (window), timestamps 40 s
+# off silent (ss_udp_time), 29 s off accepted
+r=$(ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_LIB_DIR/ss22_udp_probe.py" "$RB_DP_SRV_IP4" 18390 \
+	"${KEY[2]}" "$RB_SRV_IP4" 7007 send:0 again send:-40 send:40 send:29 2>&1)
+rc=$?
+if [ "$rc" = 2 ]; then
+	rb_note "python3-cryptography missing: the independent client's check is skipped"
+	PROBED=0
+else
+	rb_assert_eq "$(echo "$r" | tr '\n' ',')" \
+		"reply ok (server packet id 0),silent,silent,silent,reply ok (server packet id 1)," \
+		"independent 2022 client (replay, skew -40/+40/+29)"
+	rb_note "independent chacha client: reply opened, replay and 40 s skew refused"
+	PROBED=1
+fi
+
 # ---- a domain target: the inbound resolves it (dnsmasq) and goes direct
 out=$(px_udp_client 1080 "dns:ns.example.test:53:dom.example.test:$RB_SRV_IP4" 2>&1) ||
 	rb_fail "domain target: $out"
@@ -183,4 +202,5 @@ rb_assert_stat_ge drop.ss_udp_auth 1
 rb_assert_stat_ge drop.ss_udp_user 1
 rb_assert_stat_ge drop.ss_udp_replay 1
 rb_assert_stat_ge event.proxy_udp_timeout 1
+[ "$PROBED" = 1 ] && rb_assert_stat_ge drop.ss_udp_time 2
 rb_pass "${#METHODS[@]} 2022 methods over UDP ringbox <-> ringbox, 1..1400 B, multi-user, wrong key, replay, idle expiry, domain target, via dante"
