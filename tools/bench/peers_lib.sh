@@ -15,6 +15,11 @@
 #   pl_busy_s, pl_worker_cpu_s   busy seconds, CPU seconds of its worker lcores
 #   pl_rb_cost                   both (pl_tput's PL_COST for ringbox)
 #                                (a kernel peer's: lib.sh's rb_proc_cpu_seconds)
+#   pl_rb_stats_cost             the same without a control (busy_us from the
+#                                dataplane's USR1 stats block)
+#   pl_tree_user_s PID           user seconds of a process tree
+#   pl_cost_d A B, pl_per_cpu    the smallest increase of cost snapshots; an
+#                                amount per CPU second of it
 #   pl_gen_topo                  a gen namespace behind cli (a second ringbox
 #                                in cli as the load source)
 #   pl_client_start CFG [ctl]    that ringbox (and its control: pl_client_ctl_init),
@@ -75,6 +80,49 @@ pl_worker_cpu_s() { # pid [user]
 # time (idle polls included); pl_tput takes the smaller.
 pl_rb_cost() { echo "$(pl_busy_s) $(pl_worker_cpu_s "$RB_DP_PID")"; }
 
+# The same for a dataplane run without ringbox-control (no /metrics): the
+# busy seconds from the "stats: cpu busy_us" line of its SIGUSR1 stats block.
+pl_rb_stats_cost() {
+	rb_dp_stats
+	awk -v us="$(rb_stat cpu.busy_us)" -v w="$(pl_worker_cpu_s "$RB_DP_PID")" \
+		'BEGIN { printf "%.6f %s", us / 1e6, w }'
+}
+
+# User seconds of process $1 and its descendants (reaped children included):
+# rb_proc_cpu_seconds without the system time, i.e. without the kernel's
+# TCP/UDP/TUN work done in the process's syscalls and the softirq work that
+# ran in its context.
+pl_tree_user_s() { # pid
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" -v hz="$(getconf CLK_TCK)" '
+	{ pid = $1; sub(/^.*\) /, ""); ppid[pid] = $2; own[pid] = $12; reaped[pid] = $14 }
+	END {
+		in_tree[root] = 1
+		do {
+			changed = 0
+			for (p in ppid)
+				if (!(p in in_tree) && (ppid[p] in in_tree)) { in_tree[p] = 1; changed = 1 }
+		} while (changed)
+		for (p in in_tree) t += own[p]
+		printf "%.3f\n", (t + reaped[root]) / hz
+	}'
+}
+
+# The smallest positive increase between two cost snapshots A and B (each
+# one or more cumulative CPU-second figures, as PL_COST prints), 0 if none.
+pl_cost_d() { # a b
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		n = split(a, x, " "); split(b, y, " "); d = -1
+		for (i = 1; i <= n; i++)
+			if (y[i] - x[i] > 0 && (d < 0 || y[i] - x[i] < d)) d = y[i] - x[i]
+		printf "%.6f", (d > 0 ? d : 0) }'
+}
+
+# AMOUNT per CPU second between snapshots A and B ("-" when no CPU showed).
+pl_per_cpu() { # amount a b
+	awk -v n="$1" -v d="$(pl_cost_d "$2" "$3")" \
+		'BEGIN { if (d > 0) printf "%.1f", n / d; else printf "-" }'
+}
+
 # "MB/s ok/runs core-MB/s info-MB/s": the best of RUNS downloads of $URL/big.bin
 # (PX_BIG MiB, px_nginx_start) that arrived byte-exact; a run that stalls
 # (under 1 MiB/s for 10 s) or mismatches does not count.  curl runs in
@@ -107,15 +155,8 @@ pl_tput() { # name curl-args...
 		sp=${sp%.*}
 		if [ "$sp" -gt "$best" ]; then
 			best=$sp
-			[ -n "${PL_COST:-}" ] &&
-				core=$(awk -v mb="$PX_BIG" -v a="$c0" -v b="$c1" 'BEGIN {
-					n = split(a, x, " "); split(b, y, " "); d = -1
-					for (i = 1; i <= n; i++)
-						if (y[i] - x[i] > 0 && (d < 0 || y[i] - x[i] < d)) d = y[i] - x[i]
-					printf "%.1f", (d > 0 ? mb / d : 0) }')
-			[ -n "${PL_INFO_COST:-}" ] &&
-				info=$(awk -v mb="$PX_BIG" -v a="$i0" -v b="$i1" \
-					'BEGIN { printf "%.1f", (b > a ? mb / (b - a) : 0) }')
+			[ -n "${PL_COST:-}" ] && core=$(pl_per_cpu "$PX_BIG" "$c0" "$c1")
+			[ -n "${PL_INFO_COST:-}" ] && info=$(pl_per_cpu "$PX_BIG" "$i0" "$i1")
 		fi
 	done
 	awk -v b="$best" -v ok="$ok" -v n="$RUNS" -v c="$core" -v i="$info" \
