@@ -21,6 +21,23 @@
 #   D. the server is wireguard-go pinned to CPU 1, the kernel forwarding.
 # Every process shares the two vCPUs with two busy-polling lcores in C (one
 # in D), so the figures are only comparable within one run.
+# Per core: every run also gives the server's Mbit/s per CPU second it
+# used during the iperf3 run (Mbit transferred / CPU seconds), the issue 7
+# goal being ringbox >= 5x wireguard-go per core:
+#   core  ringbox: the smaller of its worker lcore's busy seconds ("stats:
+#         cpu busy_us" of its USR1 stats block; rdtsc over iterations that
+#         moved packets, preemption inside one included) and the worker
+#         thread's user + system time (it sleeps WG_RB_SLEEP_US, default 20,
+#         after a run of empty polls, so that this follows its work); this
+#         includes the kernel side of its af_xdp/af_packet I/O, which on veth
+#         runs the receiving namespace's stack inside its TX kick.
+#         wireguard-go: user + system time of its process (all its threads):
+#         its TUN and UDP syscalls, and the forwarding of what it writes to
+#         TUN, run in its context (no IRQ_TIME_ACCOUNTING on this kernel:
+#         softirq work is charged to the task it interrupted).
+#   user  user time only (ringbox's worker thread; wireguard-go's process):
+#         the crypto and packet handling without the kernel I/O path.
+# Neither counts the load source, iperf3, ringbox's main lcore.
 # Then bench_wg: the in-memory batched encrypt/decrypt against the bare
 # ChaCha20-Poly1305 ceiling.
 RB_TEST_NAME=bench_wg_iperf
@@ -33,26 +50,47 @@ rb_init
 rb_require_cmd iperf3 taskset
 wg_keys
 wg_endpoint_cfg
+RB_CFG_DP_EXTRA="  idle_sleep_us = ${WG_RB_SLEEP_US:-20};"
 rb_topo_two_hosts
 
-iperf() { # label [ns [streams]] -> Mbit/s on stdout
-	local out ns=${2:-$RB_NS_CLI} p=${3:-1}
+# "Mbit/s core user": iperf3's receiver rate, and the Mbit it moved per CPU
+# second of the server under test (COST, USER: commands printing its
+# cumulative CPU seconds, as peers_lib's PL_COST; "-" where unset).
+COST=
+USER_COST=
+iperf() { # label [ns [streams]]
+	local out ns=${2:-$RB_NS_CLI} p=${3:-1} c0= c1= u0= u1= mbps mbit
 	rb_bg "$RB_TMP/iperf_srv.out" ip netns exec "$RB_NS_SRV" iperf3 -s -1 -B "$RB_SRV_IP4" -p 5201
 	sleep 0.5
+	[ -n "$COST" ] && c0=$($COST) && u0=$($USER_COST)
 	out=$(ip netns exec "$ns" timeout $((SECS + 20)) iperf3 -c "$RB_SRV_IP4" -p 5201 \
 		-t "$SECS" -P "$p" -f m 2>&1) || rb_fail "iperf3 ($1): $out"
+	[ -n "$COST" ] && c1=$($COST) && u1=$($USER_COST)
 	if [ "$p" -gt 1 ]; then
-		echo "$out" | awk '/SUM.*receiver/ {print $(NF-2)}'
+		mbps=$(echo "$out" | awk '/SUM.*receiver/ {print $(NF-2)}')
 	else
-		echo "$out" | awk '/receiver/ {print $(NF-2)}'
+		mbps=$(echo "$out" | awk '/receiver/ {print $(NF-2)}')
+	fi
+	# the receiver line's seconds: the time the rate is over
+	mbit=$(echo "$out" | awk -v r="$mbps" '/receiver/ {
+		for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+-[0-9.]+$/) { split($i, t, "-"); s = t[2] } }
+		END { printf "%.1f", r * s }')
+	if [ -n "$COST" ]; then
+		echo "$mbps $(pl_per_cpu "$mbit" "$c0" "$c1") $(pl_per_cpu "$mbit" "$u0" "$u1")"
+	else
+		echo "$mbps - -"
 	fi
 }
+# the server under test: ringbox's worker, or wireguard-go's process
+cost_ringbox() { COST=pl_rb_stats_cost; USER_COST="pl_worker_cpu_s $RB_DP_PID user"; }
+cost_go() { COST="rb_proc_cpu_seconds $1"; USER_COST="pl_tree_user_s $1"; }
 
 # A: ringbox.
 rb_dp_start
 wg_peer_up 1
 taskset -a -p -c 0 "$RB_WG_GO_PID" >/dev/null
 rb_check_ping "$RB_NS_CLI" "$RB_SRV_IP4" 3
+cost_ringbox
 A=$(iperf ringbox)
 rb_dp_stop
 kill "$RB_WG_GO_PID"
@@ -82,6 +120,7 @@ ip -n "$RB_NS_SRV" -6 route del fd99::/64 2>/dev/null
 wg_peer_up 1
 taskset -a -p -c 0 "$RB_WG_GO_PID" >/dev/null
 rb_check_ping "$RB_NS_CLI" "$RB_SRV_IP4" 3
+cost_go "$GO_DP_PID"
 B=$(iperf wireguard-go)
 
 # ---- C/D: a second ringbox in cli is the load source ----
@@ -109,6 +148,7 @@ ip -n "$RB_NS_DP" route add "$GEN_NET.0/24" dev "$GIF"
 client_start
 rb_wait_for 10 ip netns exec "$NS_GEN" ping -q -c 1 -W 1 "$RB_SRV_IP4" ||
 	rb_fail "gen -> client ringbox -> wireguard-go -> srv: no ping"
+cost_go "$GO_DP_PID"
 D=$(iperf "ringbox client, wireguard-go server" "$NS_GEN" "$STREAMS")
 client_stop
 kill "$GO_DP_PID" 2>/dev/null
@@ -126,18 +166,32 @@ rb_dp_start
 client_start
 rb_wait_for 10 ip netns exec "$NS_GEN" ping -q -c 1 -W 1 "$RB_SRV_IP4" ||
 	rb_fail "gen -> client ringbox -> ringbox -> srv: no ping"
+cost_ringbox
 C=$(iperf "ringbox client, ringbox server" "$NS_GEN" "$STREAMS")
 client_stop
 rb_dp_stop
 
+# one row: label "Mbit/s core user"
+row() { set -- "$1" $2; printf "  %-42s %9s %10s %10s\n" "$1" "$2" "$3" "$4"; }
+# ratio row: label "a-row" "b-row"
+ratios() {
+	awk -v l="$1" -v a="$2" -v b="$3" -v note="$4" '
+	function r(x, y) { return (x + 0 > 0 && y + 0 > 0) ? sprintf("%.2fx", x / y) : "n/a" }
+	BEGIN { split(a, x, " "); split(b, y, " ")
+		printf "  %-42s %9s %10s %10s  %s\n", l, r(x[1], y[1]), r(x[2], y[2]), r(x[3], y[3]), note }'
+}
+hdr() { printf "  %-42s %9s %10s %10s\n" "" "Mbit/s" "core" "user"; }
 echo "== WireGuard iperf3 TCP cli -> srv, inner MTU 1420, $SECS s each, same testbed"
-echo "  through ringbox (1 worker lcore, CPU 1):     $A Mbit/s"
-echo "  through wireguard-go (pinned to CPU 1):      $B Mbit/s"
-awk -v a="$A" -v b="$B" 'BEGIN { if (b > 0) printf "  ratio ringbox / wireguard-go: %.2f (both bounded by the wireguard-go client in cli)\n", a / b }'
+echo "   (core, user: Mbit per CPU second of the server under test; see the header)"
+hdr
+row "through ringbox (1 worker lcore, CPU 1)" "$A"
+row "through wireguard-go (pinned to CPU 1)" "$B"
+ratios "ratio ringbox / wireguard-go" "$A" "$B" "(raw: both bounded by the wireguard-go client)"
 echo "== the same, load from a second ringbox (client lcore on CPU 0), $STREAMS iperf3 streams from gen"
-echo "  server ringbox (1 worker lcore, CPU 1):      $C Mbit/s"
-echo "  server wireguard-go (pinned to CPU 1):       $D Mbit/s"
-awk -v a="$C" -v b="$D" 'BEGIN { if (b > 0) printf "  ratio ringbox / wireguard-go as the server: %.2f (goal >= 5)\n", a / b }'
+hdr
+row "server ringbox (1 worker lcore, CPU 1)" "$C"
+row "server wireguard-go (pinned to CPU 1)" "$D"
+ratios "ratio ringbox / wireguard-go as the server" "$C" "$D" "(goal >= 5 per core)"
 if [ -x "$RB_BUILD/dataplane/wireguard/bench_wg" ]; then
 	echo "== bench_wg (in memory, one core)"
 	for len in 1420 64; do
