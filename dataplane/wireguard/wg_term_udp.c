@@ -19,6 +19,10 @@
  * (/metrics), like the SOCKS5 UDP relay's sessions.  `conns close` frees it
  * through the inbound's release.
  *
+ * The direct outbound's override_address / override_port apply (as the
+ * proxy inbounds' UDP); a domain there is resolved before the socket opens
+ * (unat_resolved), up to WG_UNAT_PEND datagrams waiting.
+ *
  * Bounded: WG_UNAT_MAX sessions per worker (refusals counted); idle
  * sessions end like sing-box's UDP (destination port 53: 10 s, 443: 30 s,
  * else 5 min), checked every 500 ms from the WireGuard poll.
@@ -41,6 +45,7 @@
 #define WG_UNAT_MAX     2048          /* sessions per worker */
 #define WG_UNAT_BUCKETS 1024
 #define WG_UNAT_SCAN_MS 500
+#define WG_UNAT_PEND    4             /* datagrams held while a domain resolves */
 
 struct wg_unat {
 	struct wg_unat *next;             /* hash chain; free list when unused */
@@ -48,6 +53,9 @@ struct wg_unat {
 	struct udp_sock *sock;            /* toward the destination (direct) */
 	struct udp_nat *up;               /* or through another outbound's UDP ops */
 	struct psess *ps;                 /* its proxy session (connections table) */
+	struct rb_dest to;                /* direct: where it sends (a domain until resolved) */
+	struct rte_mbuf *pend[WG_UNAT_PEND];  /* datagrams waiting for the resolution */
+	uint8_t n_pend, resolving, resolve_err;
 	uint8_t used, family;
 	uint8_t src[16], dst[16];         /* the peer's inner address, the destination */
 	uint16_t sport, dport;            /* host order */
@@ -82,6 +90,7 @@ static unsigned bucket_of(int family, const uint8_t *src, const uint8_t *dst, ui
 }
 
 static void unat_free(struct wg_unat_lc *u, struct wg_unat *s);
+static void unat_resolved(void *arg, int family, const uint8_t *addr, int err);
 
 int wg_term_udp_enable(struct rb_lcore *lc, unsigned ep, int on)
 {
@@ -141,6 +150,10 @@ static void unat_free(struct wg_unat_lc *u, struct wg_unat *s)
 	}
 	if (u->wk != NULL && u->wk->udp_sessions > 0)
 		u->wk->udp_sessions--;
+	if (s->resolving)
+		rb_resolve_cancel(u->lc, unat_resolved, s);
+	for (int i = 0; i < s->n_pend; i++)
+		rte_pktmbuf_free(s->pend[i]);
 	udp_close(s->sock);
 	proxy_udp_host_close(s->up);
 	memset(s, 0, sizeof(*s));
@@ -280,10 +293,10 @@ static int unat_route(struct wg_unat_lc *u, unsigned ep, struct wg_unat *s, stru
 		proxy_cfg_host_dest(&o->override_address, to->port, to);
 	if (o->type == RB_OUT_DIRECT && o->override_port)
 		to->port = o->override_port;
-	/* a domain would need resolving first: not done for tunnel UDP.  The
-	 * family may change: replies are rebuilt in the session's own. */
-	if (to->family == 0)
-		return RB_DROP_WG_UDP_REJECTED;
+	/* a domain (direct's override_address) is resolved before the
+	 * session's socket opens (unat_resolved); other outbounds take it as
+	 * they do.  The family may change: replies are rebuilt in the
+	 * session's own. */
 	*resp = res;
 	in = &p->inbounds[u->inbound[ep]];
 	s->idle = u->lc->dp->tsc_hz *
@@ -357,8 +370,25 @@ bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
 			if (s->ps == NULL)
 				why = RB_DROP_WG_UDP_FULL;
 		}
-		if (why == 0 && lc->dp->cfg->proxy->outbounds[res.outbound].type == RB_OUT_DIRECT) {
-			s->sock = udp_open(lc, family, to.addr, to.port, unat_reply, s, &err);
+		if (why == 0 && lc->dp->cfg->proxy->outbounds[res.outbound].type == RB_OUT_DIRECT &&
+		    to.family == 0) {
+			/* a domain: resolve it first, the datagrams wait */
+			s->to = to;
+			s->resolving = 1;
+			if (rb_resolve_start(lc, to.domain, res.resolve_strategy, unat_resolved, s) < 0) {
+				s->resolving = 0;
+				why = RB_DROP_WG_UDP_REJECTED;
+			} else if (!s->resolving) {
+				/* answered at once (cached) */
+				if (!s->resolve_err)
+					s->sock = udp_open(lc, s->to.family, s->to.addr, s->to.port,
+							   unat_reply, s, &err);
+				if (s->sock == NULL)
+					why = RB_DROP_WG_UDP_REJECTED;
+			}
+		} else if (why == 0 &&
+			   lc->dp->cfg->proxy->outbounds[res.outbound].type == RB_OUT_DIRECT) {
+			s->sock = udp_open(lc, to.family, to.addr, to.port, unat_reply, s, &err);
 			if (s->sock == NULL)
 				why = RB_DROP_WG_UDP_REJECTED;
 		} else if (why == 0) {
@@ -389,11 +419,54 @@ bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
 				       (p->ulen - sizeof(struct rte_udp_hdr))));
 	rb_count(lc, RB_EV_WG_UDP_FORWARDED);
 	proxy_count_bytes(s->ps, 1, rte_pktmbuf_pkt_len(m));
+	if (s->sock == NULL && s->up == NULL) {
+		/* still resolving (unat_resolved sends these) */
+		if (s->n_pend == WG_UNAT_PEND)
+			rb_drop(lc, m, RB_DROP_PROXY_UDP_PENDING);
+		else
+			s->pend[s->n_pend++] = m;
+		return true;
+	}
 	if (s->up != NULL)
 		proxy_udp_host_send(s->up, m);
 	else
 		udp_send(s->sock, m, NULL);
 	return true;
+}
+
+/* The override domain of a direct session resolved (or failed: the
+ * session ends, counted as expired). */
+static void unat_resolved(void *arg, int family, const uint8_t *addr, int err)
+{
+	struct wg_unat *s = arg;
+	struct wg_unat_lc *u = s->u;
+	int e = 0;
+
+	s->resolving = 0;
+	if (err == 0) {
+		s->to.family = (uint8_t)family;
+		memcpy(s->to.addr, addr, family == AF_INET ? 4 : 16);
+	}
+	if (!s->used) {
+		/* from inside rb_resolve_start (cached): the caller opens it */
+		s->resolve_err = err != 0;
+		return;
+	}
+	if (err == 0) {
+		s->sock = udp_open(u->lc, family, s->to.addr, s->to.port, unat_reply, s, &e);
+	}
+	if (s->sock == NULL) {
+		rb_count(u->lc, RB_EV_WG_UDP_EXPIRED);
+		unat_free(u, s);
+		return;
+	}
+	if (s->ps != NULL) {
+		s->ps->target = s->to;
+		proxy_info_update(s->ps, RB_CONN_UDP);
+	}
+	for (int i = 0; i < s->n_pend; i++)
+		udp_send(s->sock, s->pend[i], NULL);
+	s->n_pend = 0;
 }
 
 void wg_term_udp_poll(struct rb_lcore *lc)

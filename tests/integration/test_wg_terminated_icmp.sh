@@ -38,15 +38,20 @@ outbounds = ( { type = \"direct\"; tag = \"direct\"; },
               { type = \"block\"; tag = \"blk\"; },
               { type = \"socks\"; tag = \"sx\"; server = \"$RB_SRV_IP4\"; server_port = 1090; },
               { type = \"direct\"; tag = \"ovr\"; override_address = \"$RB_SRV_IP4\";
+                override_port = 7000; },
+              { type = \"direct\"; tag = \"ovrd\"; override_address = \"echo.example.test\";
                 override_port = 7000; } );
+$(px_dns_cfg)
 route = { rules = ( { inbound = [ \"wg0\" ]; network = \"icmp\"; ip_cidr = [ \"$BLK/32\" ]; outbound = \"blk\"; },
                     { inbound = [ \"wg0\" ]; network = \"icmp\"; ip_cidr = [ \"$REJ/32\" ]; action = \"reject\"; },
                     { inbound = [ \"wg0\" ]; ip_cidr = [ \"$SOX/32\" ]; outbound = \"sx\"; },
                     { inbound = [ \"wg0\" ]; port = [ 7100 ]; outbound = \"ovr\"; },
+                    { inbound = [ \"wg0\" ]; port = [ 7200 ]; outbound = \"ovrd\"; },
                     { inbound = [ \"wg0\" ]; outbound = \"direct\"; } );
           final = \"direct\"; };
 "
 rb_dp_start
+px_dnsmasq_start
 px_control_start
 px_wait_rules
 wg_peer_up 1
@@ -69,7 +74,7 @@ d = json.load(sys.stdin)['data']
 print(d['rule'], d.get('outbound', d['result']))"
 }
 rb_assert_eq "$(rt "$BLK:0" icmp)" "0 blk" "route test icmp to $BLK"
-rb_assert_eq "$(rt "$BLK:80" tcp)" "4 direct" "route test tcp to $BLK"
+rb_assert_eq "$(rt "$BLK:80" tcp)" "5 direct" "route test tcp to $BLK"
 rb_assert_eq "$(rt "$REJ:0" icmp)" "1 reject" "route test icmp to $REJ"
 
 # (1) direct: every reply, with ping's id, sequence and payload pattern
@@ -111,7 +116,7 @@ grep -q "$RB_DP_SRV_IP6 > $RB_SRV_IP6: ICMP6, echo request" "$RB_TMP/srv_icmp.tx
 grep -q "10\.99\.0\.2\|fd99::2" "$RB_TMP/srv_icmp.txt" &&
 	rb_fail "srv saw the peer's tunnel address: $(grep '10\.99\.0\.2\|fd99::2' "$RB_TMP/srv_icmp.txt" | head -3)"
 
-# (2) the sessions in conns: network icmp, inbound wg0, rule 4, direct;
+# (2) the sessions in conns: network icmp, inbound wg0, rule 5, direct;
 # one per ping run (its id), bytes up = down = count * (size + 8)
 J=$(px_rbctl conns --json --network icmp --inbound wg0) || rb_fail "conns --network icmp: $J"
 rows=$(echo "$J" | "$RB_PY" -c "
@@ -122,7 +127,7 @@ rb_note "icmp sessions of wg0: $(echo "$rows" | tr '\n' ';')"
 for want in "10.99.0.2 $RB_SRV_IP4 256" "10.99.0.2 $RB_SRV_IP4 3024" "10.99.0.2 $RB_SRV_IP4 6024" \
 	"\[fd99::2\] \[$RB_SRV_IP6\] 256" "\[fd99::2\] \[$RB_SRV_IP6\] 3624"; do
 	set -- $want
-	echo "$rows" | grep -q "^icmp wg0 $1:[0-9]* $2:0 4 direct $3 $3\$" ||
+	echo "$rows" | grep -q "^icmp wg0 $1:[0-9]* $2:0 5 direct $3 $3\$" ||
 		rb_fail "no icmp session $1 -> $2 with $3 bytes each way: $rows"
 done
 # ... counted in the proxy metrics of inbound wg0 and outbound direct
@@ -171,6 +176,12 @@ out=$(echo u1 | ip netns exec "$RB_NS_CLI" timeout 5 socat -t 3 -T 3 - "UDP4:$FA
 rb_assert_eq "$out" "u1 udp from $RB_DP_SRV_IP4" "UDP to $FAR:7100 through the override"
 out=$(echo t1 | ip netns exec "$RB_NS_CLI" timeout 5 socat -t 3 -T 3 - "TCP4:$FAR:7100" 2>&1)
 rb_assert_eq "$out" "t1 tcp from $RB_DP_SRV_IP4" "TCP to $FAR:7100 through the override"
+# ... a domain override_address is resolved first (dnsmasq in srv), the
+# datagrams wait for it
+out=$(echo u2 | ip netns exec "$RB_NS_CLI" timeout 8 socat -t 6 -T 6 - "UDP4:$FAR:7200" 2>&1)
+rb_assert_eq "$out" "u2 udp from $RB_DP_SRV_IP4" "UDP to $FAR:7200 through a domain override"
+grep -q "query\[A\] echo.example.test" "$RB_TMP/dnsmasq.log" ||
+	rb_fail "echo.example.test was never asked: $(tail -3 "$RB_TMP/dnsmasq.log")"
 J=$(px_rbctl conns --json --network udp --inbound wg0) || rb_fail "conns --network udp: $J"
 echo "$J" | "$RB_PY" -c "
 import json, sys
