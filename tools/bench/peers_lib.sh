@@ -117,6 +117,13 @@ pl_cost_d() { # a b
 		printf "%.6f", (d > 0 ? d : 0) }'
 }
 
+# Each figure's increase between snapshots A and B ("0.52 1.43": busy and
+# CPU seconds of pl_rb_cost), for the log.
+pl_cost_all() { # a b
+	awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
+		for (i = 1; i <= n; i++) printf "%s%.3f", (i > 1 ? " " : ""), y[i] - x[i] }'
+}
+
 # AMOUNT per CPU second between snapshots A and B ("-" when no CPU showed).
 pl_per_cpu() { # amount a b
 	awk -v n="$1" -v d="$(pl_cost_d "$2" "$3")" \

@@ -139,6 +139,7 @@ cps_cost() { # kind port
 	r=$(cps "$1" "$2")
 	c1=$($PL_COST)
 	u1=$($PL_INFO_COST)
+	echo "  $1 on $2: ${r#* } connections, CPU seconds $(pl_cost_all "$c0" "$c1") (core), $(pl_cost_all "$u0" "$u1") (user)" >&2
 	echo "${r% *} $(pl_per_cpu "${r#* }" "$c0" "$c1") $(pl_per_cpu "${r#* }" "$u0" "$u1")"
 }
 

@@ -76,6 +76,7 @@ iperf() { # label [ns [streams]]
 		for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+-[0-9.]+$/) { split($i, t, "-"); s = t[2] } }
 		END { printf "%.1f", r * s }')
 	if [ -n "$COST" ]; then
+		echo "  $1: $mbit Mbit, server CPU seconds $(pl_cost_all "$c0" "$c1") (core), $(pl_cost_all "$u0" "$u1") (user)" >&2
 		echo "$mbps $(pl_per_cpu "$mbit" "$c0" "$c1") $(pl_per_cpu "$mbit" "$u0" "$u1")"
 	else
 		echo "$mbps - -"
