@@ -50,16 +50,17 @@ rb_init
 rb_require_cmd iperf3 taskset
 wg_keys
 wg_endpoint_cfg
+# shellcheck disable=SC2034 # read by lib.sh's rb_dp_config
 RB_CFG_DP_EXTRA="  idle_sleep_us = ${WG_RB_SLEEP_US:-20};"
 rb_topo_two_hosts
 
 # "Mbit/s core user": iperf3's receiver rate, and the Mbit it moved per CPU
-# second of the server under test (COST, USER: commands printing its
+# second of the server under test (COST, USER_COST: commands printing its
 # cumulative CPU seconds, as peers_lib's PL_COST; "-" where unset).
 COST=
 USER_COST=
 iperf() { # label [ns [streams]]
-	local out ns=${2:-$RB_NS_CLI} p=${3:-1} c0= c1= u0= u1= mbps mbit
+	local out ns=${2:-$RB_NS_CLI} p=${3:-1} c0='' c1='' u0='' u1='' mbps mbit
 	rb_bg "$RB_TMP/iperf_srv.out" ip netns exec "$RB_NS_SRV" iperf3 -s -1 -B "$RB_SRV_IP4" -p 5201
 	sleep 0.5
 	[ -n "$COST" ] && c0=$($COST) && u0=$($USER_COST)
