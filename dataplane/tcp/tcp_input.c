@@ -413,7 +413,11 @@ void tcp_enter_recovery(struct tcp_conn *c)
 	if (c->flags & TF_SACK) {
 		/* RFC 6675 5 (4): cwnd = ssthresh, retransmit HighACK+1 */
 		rb_count(st->lc, RB_EV_TCP_SACK_RECOVERY);
+		/* RFC 6937: cwnd follows PRR from here (tcp_prr_ack) */
 		c->cwnd = c->ssthresh;
+		c->prr_recover_fs = c->snd_max - c->snd_una;
+		c->prr_delivered = 0;
+		c->prr_out = 0;
 		c->high_rxt = c->snd_una;
 		if (c->n_sb && seq_lt(c->sb[0].start, c->snd_una + len))
 			len = c->sb[0].start - c->snd_una;
@@ -520,7 +524,7 @@ static int tcp_ack_in(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg
 {
 	struct tcp_stack *st = c->st;
 	uint32_t ack = sg->ack, newly = 0, wnd;
-	uint32_t old_una = c->snd_una;
+	uint32_t old_una = c->snd_una, old_sacked = c->sacked_bytes;
 
 	if (seq_gt(ack, c->snd_max)) {
 		tcp_send_ack(c);
@@ -575,6 +579,11 @@ static int tcp_ack_in(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg
 	/* RFC 8985 6.2: every ACK may reveal a lost segment */
 	if ((c->n_rxt || c->n_sb || c->rack_ev) && tcp_rack_detect(c))
 		tcp_pending_add(c);
+	if ((c->flags & (TF_SACK | TF_RECOVERY)) == (TF_SACK | TF_RECOVERY)) {
+		int64_t d = (int64_t)(uint32_t)(c->snd_una - old_una) + c->sacked_bytes - old_sacked;
+
+		tcp_prr_ack(c, d > 0 ? (uint32_t)d : 0);
+	}
 	/* RFC 9293 3.10.7.4: window update */
 	if (seq_le(old_una, ack) &&
 	    (seq_lt(c->snd_wl1, sg->seq) || (c->snd_wl1 == sg->seq && seq_le(c->snd_wl2, ack)))) {

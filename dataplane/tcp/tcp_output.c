@@ -416,6 +416,8 @@ int tcp_send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t fla
 		if ((c->flags & (TF_SACK | TF_RECOVERY)) == (TF_SACK | TF_RECOVERY))
 			tcp_rack_sent(c, seq, len);
 	}
+	if (c->flags & TF_RECOVERY)
+		c->prr_out += len; /* RFC 6937 */
 	if (flags & TCP_RST)
 		rb_count(lc, RB_EV_TCP_RST_TX);
 	c->bytes_sent += len;

@@ -148,6 +148,8 @@ struct tcp_conn {
 	uint32_t rack_ev_seq, rack_ev_ts; /* highest SACKed end when seen (us): pending evidence */
 	uint32_t rack_lost_edge;        /* original transmissions below are lost (RACK) */
 	uint8_t rack_ev, rack_edge_ok;
+	/* PRR (RFC 6937): the flight at recovery entry, delivered and sent since */
+	uint32_t prr_recover_fs, prr_delivered, prr_out;
 
 	/* RTT (RFC 6298), microseconds */
 	uint32_t srtt, rttvar, rto;
@@ -362,6 +364,7 @@ void tcp_sb_advance(struct tcp_conn *c);                /* drop ranges below snd
 int tcp_sb_is_sacked(const struct tcp_conn *c, uint32_t seq, uint32_t *end);
 int tcp_sb_next_seg(struct tcp_conn *c, uint32_t *seq, uint32_t *len);
 uint32_t tcp_sb_lost_edge(const struct tcp_conn *c);
+void tcp_prr_ack(struct tcp_conn *c, uint32_t delivered);  /* RFC 6937 3 */
 void tcp_rsack_update(struct tcp_conn *c, uint32_t start, uint32_t end);
 void tcp_rsack_trim(struct tcp_conn *c);
 

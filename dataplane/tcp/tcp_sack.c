@@ -186,6 +186,33 @@ int tcp_sb_next_seg(struct tcp_conn *c, uint32_t *seq, uint32_t *len)
 	return 0;
 }
 
+/* PRR (RFC 6937 3, with the SSRB bound of 3.1): on each ACK in SACK
+ * recovery, cwnd = pipe + sndcnt, so that the flight falls to ssthresh in
+ * proportion to what is delivered (while pipe > ssthresh) and then grows
+ * back to it by at most one segment beyond what was delivered; the window
+ * neither stalls for half an RTT at entry (RFC 6675's cwnd = ssthresh
+ * against a pipe above it) nor bursts once many holes are marked lost.
+ * delivered: DeliveredData of this ACK (snd_una's advance plus the change
+ * in SACKed bytes). */
+void tcp_prr_ack(struct tcp_conn *c, uint32_t delivered)
+{
+	uint32_t pipe = tcp_pipe(c), ss = c->ssthresh, sndcnt;
+
+	c->prr_delivered += delivered;
+	if (pipe > ss) {
+		uint64_t fs = RTE_MAX(c->prr_recover_fs, 1u);
+		uint64_t t = ((uint64_t)c->prr_delivered * ss + fs - 1) / fs;
+
+		sndcnt = t > c->prr_out ? (uint32_t)(t - c->prr_out) : 0;
+	} else {
+		uint32_t lim = c->prr_delivered > c->prr_out ? c->prr_delivered - c->prr_out : 0;
+
+		lim = RTE_MAX(lim, delivered) + smss(c);
+		sndcnt = RTE_MIN(ss - pipe, lim);
+	}
+	c->cwnd = pipe + sndcnt;
+}
+
 /* ---- receiver: SACK blocks to report (RFC 2018 4) ---- */
 static int ooo_find(const struct tcp_conn *c, uint32_t s, uint32_t e)
 {
