@@ -26,7 +26,7 @@ extern size_t rb_route_kw_dfa_max;
 /* From this many domain_keyword values on, the compiler builds the q-gram
  * index instead of the automaton (rt_wire.h "kwq"); tests move it to
  * exercise both. */
-#define RB_ROUTE_KWQ_MIN 2048
+#define RB_ROUTE_KWQ_MIN 8192
 extern size_t rb_route_kwq_min;
 
 /* ---- route_link.c ---- */

@@ -7,7 +7,11 @@
  * of (4-byte offset, xor byte) patches applied to a copy (the offset's top
  * 4 bits pick a section of the table: header, rule heads, nodes, pool,
  * strings, domain entries, tags, automaton, DFA, address intervals, or
- * anywhere), whose checksum is then recomputed so that the structural checks, not the checksum, must
+ * anywhere).  The table is compiled twice, with the keyword automaton and
+ * with the keyword q-gram index instead (its entries, buckets and bitmap
+ * take the automaton's section numbers); an input whose length is not a
+ * multiple of 5 with the low bit of its first byte past the patches set
+ * patches the q-gram one.  Its checksum is then recomputed so that the structural checks, not the checksum, must
  * catch the damage.  A table that validates must match without reading
  * out of bounds (ASan) and answer a rule or route.final with an outbound
  * in range. */
@@ -40,15 +44,20 @@ static const char cfg[] =
 	" { ip_is_private = true; outbound = \"direct\"; }\n"
 	"); };\n";
 
-static void *base;
-static size_t base_len;
-static struct { uint32_t off, len; } sect[16];
+static void *bases[2];
+static size_t base_lens[2];
+static struct { uint32_t off, len; } sects[2][16];
 
-/* the sections of the base table, from its header */
-static void find_sections(void)
+/* the sections of base table t, from its header */
+static void find_sections(int t)
 {
+	void *base = bases[t];
+	size_t base_len = base_lens[t];
 	const struct rb_rt_hdr *h = base;
+	__typeof__(sects[0]) *sp = &sects[t], sect;
 	uint32_t v6 = sizeof(struct rb_rt_iv6), v4 = sizeof(struct rb_rt_iv4);
+
+	memset(&sect, 0, sizeof(sect));
 
 	sect[0].len = sizeof(*h);
 	sect[1].off = h->nhead_off, sect[1].len = h->n_rules * (uint32_t)sizeof(struct rb_rt_nhead);
@@ -61,6 +70,12 @@ static void find_sections(void)
 	sect[8].off = h->kw_dfa_off, sect[8].len = h->n_kw_dense * h->n_kw_cls * 4;
 	sect[9].off = h->kw_map_off, sect[9].len = h->n_kw_dense * 8; /* map, row_of */
 	sect[10].off = h->kw_cls_off, sect[10].len = 256;
+	if (t == 1) { /* the q-gram index instead of the automaton */
+		sect[7].off = h->kwq_off, sect[7].len = h->n_kwq * (uint32_t)sizeof(struct rb_rt_kwq);
+		sect[8].off = h->kwq_start_off, sect[8].len = (h->kwq_mask + 2) * 4;
+		sect[9].off = h->kwq_bits_off, sect[9].len = (h->kwq_mask + 1) / 8;
+		sect[10] = sect[3];
+	}
 	sect[11].off = h->imap[RB_RT_DST4].iv_off, sect[11].len = h->imap[RB_RT_DST4].n_iv * v4;
 	sect[12].off = h->imap[RB_RT_DST6].iv_off, sect[12].len = h->imap[RB_RT_DST6].n_iv * v6;
 	sect[13].off = h->imap[RB_RT_SRC4].iv_off, sect[13].len = h->imap[RB_RT_SRC4].n_iv * v4;
@@ -69,9 +84,10 @@ static void find_sections(void)
 	for (int i = 0; i < 16; i++)
 		if (!sect[i].len || (uint64_t)sect[i].off + sect[i].len > base_len)
 			abort(); /* the config above has every section */
+	memcpy(sp, &sect, sizeof(sect));
 }
 
-static void build_base(void)
+static void build_base(int t)
 {
 	struct rb_cfg_err e = RB_CFG_ERR_INIT(NULL, "fuzz.cfg");
 	struct rb_cfg_routing r;
@@ -81,11 +97,16 @@ static void build_base(void)
 	config_init(&c);
 	memset(&r, 0, sizeof(r));
 	if (config_read_string(&c, cfg) != CONFIG_TRUE || rb_cfg_route_load(&c, &r, &e) ||
-	    rb_route_compile(&r, 1, 0x0123456789abcdefULL, &base, &base_len, err, sizeof(err)))
+	    (rb_route_kwq_min = t ? 1 : RB_ROUTE_KWQ_MIN,
+	     rb_route_compile(&r, 1, 0x0123456789abcdefULL, &bases[t], &base_lens[t], err,
+			      sizeof(err))))
+		abort();
+	rb_route_kwq_min = RB_ROUTE_KWQ_MIN;
+	if ((((const struct rb_rt_hdr *)bases[t])->kwq_off != 0) != t)
 		abort();
 	rb_cfg_route_free(&r);
 	config_destroy(&c);
-	find_sections();
+	find_sections(t);
 }
 
 static void query(struct rb_rt_view *v, const char *dom, int fam, uint8_t a0, uint16_t port)
@@ -121,18 +142,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rb_rt_hdr *h;
 	uint8_t *t;
 	char err[256];
+	int which = size % 5 && (data[size - size % 5] & 1);
+	size_t base_len;
+	__typeof__(sects[0]) *sect;
 
-	if (!base)
-		build_base();
+	if (!bases[0]) {
+		build_base(0);
+		build_base(1);
+	}
+	base_len = base_lens[which];
+	sect = &sects[which];
 	t = malloc(base_len);
 	if (!t)
 		return 0;
-	memcpy(t, base, base_len);
+	memcpy(t, bases[which], base_len);
 	for (size_t i = 0; i + 5 <= size; i += 5) {
 		uint32_t off;
 
 		memcpy(&off, data + i, 4);
-		t[sect[off >> 28].off + (off & 0x0fffffff) % sect[off >> 28].len] ^= data[i + 4];
+		t[(*sect)[off >> 28].off + (off & 0x0fffffff) % (*sect)[off >> 28].len] ^= data[i + 4];
 	}
 	h = (struct rb_rt_hdr *)t;
 	h->checksum = rb_rt_checksum(t, base_len);
@@ -140,6 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		query(&v, "a.example.com", 0, 0, 80);
 		query(&v, "w.x.ads.example", 0, 0, 443);
 		query(&v, "Trackkx.cdn.example.", 0, 0, 443);
+		query(&v, "kxadtrackadkxtrack.track.ad", 0, 0, 80);
 		query(&v, "ww7.l.example", AF_INET, 10, 22);
 		query(&v, "q.inv.example", AF_INET6, 0x20, 53);
 		query(&v, "", AF_INET, 192, 53);
