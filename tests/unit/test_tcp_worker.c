@@ -69,7 +69,8 @@ static uint16_t tw_frame(uint8_t *buf, const struct tw_peer *p, uint8_t flags,
 	t->data_off = (uint8_t)((hl / 4) << 4);
 	t->tcp_flags = flags;
 	t->rx_win = rte_cpu_to_be_16(65535);
-	memcpy(l4 + hl, data, len);
+	if (len)
+		memcpy(l4 + hl, data, len);
 	n = fx_frame_ip4(buf, TW_PORT, TW_HOST, &ip, l4, (uint16_t)(hl + len));
 	t = (struct rte_tcp_hdr *)(buf + l2 + 20);
 	t->cksum = 0;
