@@ -3,10 +3,15 @@
  * Shared by the Shadowsocks inbound and outbound: method dispatch, the
  * per-lcore state and the relay's mbuf seal/open (ss_relay.h).
  *
- * Records go through the codec's burst AEAD: a seal call takes up to
- * SS_LIN_MAX bytes of plaintext (8 chunks, one rb_aead_batch_run); an open
- * call takes up to SS_LIN_MAX bytes of the chain, gathered, and queues the
- * payload opens of the whole chunks in it into one batch.
+ * Records go through the codec's burst AEAD.  The chain is walked in
+ * passes of at most SS_PASS_MAX bytes: a seal pass gathers that much
+ * plaintext into tmp_in (ss_enc: its chunks in one rb_aead_batch_run), an
+ * open pass that much of the chain (ss_dec: the payload opens of the whole
+ * chunks in it in one batch).  Each input segment is freed as soon as it is
+ * gathered, so the output segments allocated in the same pass are the
+ * just-freed, cache-hot ones (the mempool cache is LIFO): a pass touches
+ * about 3 x SS_PASS_MAX bytes whatever the chain's length, rather than the
+ * whole input chain, both linear buffers and a whole new output chain.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +21,13 @@
 #include "ss2022_compat.h"
 #include "ss_proxy.h"
 #include "ss_relay.h"
+
+/* Bytes gathered per pass: two whole SIP004 chunks, so SIP004's chunking
+ * on the wire is what 8-chunk passes gave (2022 chunks: at most this, not
+ * 0xFFFF).  Chosen on bench_relay, 1, 2 and 4 chunks against 8
+ * (dataplane/ss/README.md). */
+#define SS_PASS_MAX (2 * SS_MAX_PAYLOAD)
+_Static_assert(SS_PASS_MAX <= SS_LIN_MAX, "a pass fits tmp_in");
 
 static struct ss_lcore *ss_lcores[RB_MAX_LCORES];
 
@@ -277,23 +289,26 @@ static struct rte_mbuf *obuf_done(struct obuf *o)
 	return o->head;
 }
 
-/* Copy up to SS_LIN_MAX bytes of the chain from (*seg, *off) into
- * sl->tmp_in and advance past them; how many (0 at the end). */
-static size_t gather(struct ss_lcore *sl, const struct rte_mbuf **seg, uint32_t *off)
+/* Copy up to SS_PASS_MAX bytes of the chain from (*seg, *off) into
+ * sl->tmp_in and advance past them, freeing each segment once read; how
+ * many (0 at the end).  *seg is then the rest of the chain (or NULL). */
+static size_t gather(struct ss_lcore *sl, struct rte_mbuf **seg, uint32_t *off)
 {
 	size_t lin = 0;
 
-	while (*seg && lin < SS_LIN_MAX) {
-		uint32_t k = (*seg)->data_len - *off;
+	while (*seg && lin < SS_PASS_MAX) {
+		struct rte_mbuf *s = *seg;
+		uint32_t k = s->data_len - *off;
 
-		if (k > SS_LIN_MAX - lin)
-			k = (uint32_t)(SS_LIN_MAX - lin);
-		memcpy(sl->tmp_in + lin, rte_pktmbuf_mtod_offset(*seg, const uint8_t *, *off), k);
+		if (k > SS_PASS_MAX - lin)
+			k = (uint32_t)(SS_PASS_MAX - lin);
+		memcpy(sl->tmp_in + lin, rte_pktmbuf_mtod_offset(s, const uint8_t *, *off), k);
 		lin += k;
 		*off += k;
-		if (*off == (*seg)->data_len) {
-			*seg = (*seg)->next;
+		if (*off == s->data_len) {
+			*seg = s->next;
 			*off = 0;
+			rte_pktmbuf_free_seg(s);
 		}
 	}
 	return lin;
@@ -303,12 +318,12 @@ struct rte_mbuf *ss_mbuf_seal(struct rb_lcore *lc, struct ss_lcore *sl, struct s
 			      struct rte_mbuf *m, int *err)
 {
 	struct obuf o = {0};
-	const struct rte_mbuf *seg = m;
+	struct rte_mbuf *seg = m; /* what is left of m */
 	uint32_t off = 0;
 
 	*err = 0;
 	while (seg) {
-		size_t lin = gather(sl, &seg, &off); /* up to SS_LIN_MAX bytes of plaintext */
+		size_t lin = gather(sl, &seg, &off); /* up to SS_PASS_MAX bytes of plaintext */
 		long n;
 
 		if (lin == 0)
@@ -323,10 +338,9 @@ struct rte_mbuf *ss_mbuf_seal(struct rb_lcore *lc, struct ss_lcore *sl, struct s
 			goto fail;
 		}
 	}
-	rte_pktmbuf_free(m);
-	return obuf_done(&o);
+	return obuf_done(&o); /* m was freed segment by segment */
 fail:
-	rte_pktmbuf_free(m);
+	rte_pktmbuf_free(seg);
 	rte_pktmbuf_free(obuf_done(&o));
 	return NULL;
 }
@@ -335,13 +349,13 @@ struct rte_mbuf *ss_mbuf_open(struct rb_lcore *lc, struct ss_lcore *sl, struct s
 			      struct rte_mbuf *m, int *err)
 {
 	struct obuf o = {0};
-	const struct rte_mbuf *seg = m;
+	struct rte_mbuf *seg = m; /* what is left of m */
 	uint32_t off = 0;
 
 	*err = 0;
 	while (seg) {
-		/* up to SS_LIN_MAX bytes: whole chunks are then opened in
-		 * place, their payloads in one batch */
+		/* up to SS_PASS_MAX bytes: the whole chunks in them are
+		 * opened, their payloads in one batch */
 		size_t lin = gather(sl, &seg, &off), done = 0;
 
 		while (done < lin) {
@@ -364,10 +378,9 @@ struct rte_mbuf *ss_mbuf_open(struct rb_lcore *lc, struct ss_lcore *sl, struct s
 			done += used;
 		}
 	}
-	rte_pktmbuf_free(m);
-	return obuf_done(&o);
+	return obuf_done(&o); /* m was freed segment by segment */
 fail:
-	rte_pktmbuf_free(m);
+	rte_pktmbuf_free(seg);
 	rte_pktmbuf_free(obuf_done(&o));
 	return NULL;
 }

@@ -26,7 +26,7 @@ enum ss_kind {
 };
 
 #define SS_ADDR_MAX  (1 + 1 + 255 + 2)   /* SOCKS5-form address, domain */
-#define SS_LIN_MAX   (8 * SS_MAX_PAYLOAD) /* plaintext sealed per ss_enc call */
+#define SS_LIN_MAX   (8 * SS_MAX_PAYLOAD) /* tmp_in (the relay's passes use less) */
 #define SS_LIN_OUT   (SS_LIN_MAX + 8 * SS_CHUNK_OVERHEAD + SS_MAX_SALT)
 #define SS_POOL_KEEP 256                  /* freed states kept per lcore */
 
