@@ -112,8 +112,10 @@ int rb_route_kwq_build(struct rb_route_kw *kw, size_t n, struct rb_route_kwq *ou
 			}
 		}
 	}
-	/* buckets: at least 4 per entry (a sparse bitmap answers most probes) */
-	while (nb < 4 * (uint64_t)nd && nb < (1u << 30))
+	/* buckets: at least 16 per entry, so that the bitmap answers most
+	 * probes of grams that no keyword is filed under (a false positive
+	 * costs a cache miss in the bucket starts) */
+	while (nb < 16 * (uint64_t)nd && nb < (1u << 30))
 		nb *= 2;
 	out->mask = nb - 1;
 	out->start = calloc((size_t)nb + 1, 4);
