@@ -279,6 +279,16 @@ uint32_t tcp_rcv_budget(const struct tcp_conn *c)
 		fair = RTE_MAX(fair, 2ull * c->rcv_mss);
 		b = RTE_MIN(b, fair);
 	}
+	/* Floor: a connection with nothing queued may always take one
+	 * segment.  Without it, once the promises of a few thousand
+	 * connections cover the budget, a new connection's SYN-ACK offers a
+	 * zero window and its peer cannot send the request that would ever
+	 * free anything (test_proxy_load: 1000 proxied pairs, 900 handshake
+	 * timeouts).  The overcommit is one segment per idle connection,
+	 * bounded by max_conns; what exceeds mem_limit is still dropped and
+	 * counted (tcp_mem_limit). */
+	if (c->rcvq.bytes == 0)
+		b = RTE_MAX(b, (uint64_t)c->rcv_mss);
 	return (uint32_t)RTE_MIN(b, (uint64_t)UINT32_MAX);
 }
 

@@ -601,6 +601,39 @@ static void test_fanin(void)
 		CU_ASSERT(th_counter_ev(1, RB_EV_TCP_MEM_PRESSURE) >= 1);
 		/* the memory was used, not refused: at least a third of it queued */
 		CU_ASSERT(queued * 3 >= fc->mem_limit / 3);
+		/* A newcomer while the budget is spent still gets a window of
+		 * one segment for its request (tcp_rcv_budget's floor); before
+		 * the floor its SYN-ACK offered 0 and the request waited on
+		 * zero-window probes (test_proxy_load's handshake timeouts).
+		 * It connects to the first listener (the listener table is
+		 * full) and is accepted there as a second, unread app. */
+		if (srv[0].n == 1) {
+			struct app ncl;
+			static const uint8_t req[200] = "GET / HTTP/1.1";
+			size_t got = 0;
+
+			app_init(&ncl);
+			ncl.tx = req;
+			ncl.tx_len = sizeof(req);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&ncl, 0, 1, AF_INET, 7000, 0, NULL));
+			for (int t = 0; t < 100 && got < sizeof(req); t++) {
+				th_run(MS);
+				got = srv[0].n == 2 && srv[0].apps[1].c ? tcp_readable(srv[0].apps[1].c) : 0;
+			}
+			if (got != sizeof(req))
+				printf("\n  newcomer: accepted %d, %zu of %zu bytes in 100 ms", srv[0].n - 1,
+				       got, sizeof(req));
+			CU_ASSERT_EQUAL(got, sizeof(req));
+			if (ncl.c)
+				tcp_abort(ncl.c);
+			if (srv[0].n == 2) {
+				if (srv[0].apps[1].c)
+					tcp_abort(srv[0].apps[1].c);
+				app_free(&srv[0].apps[1]);
+				srv[0].n = 1;
+			}
+			app_free(&ncl);
+		}
 		/* now the reader drains; every stream completes */
 		end = th.now + 60 * SEC;
 		while (th.now < end && !done) {
