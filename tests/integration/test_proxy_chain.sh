@@ -97,29 +97,7 @@ ConnectPort 8080
 ConnectPort 9000
 CONF
 rb_bg "$RB_TMP/tinyproxy.out" ip netns exec "$RB_NS_SRV" tinyproxy -d -c "$RB_TMP/tinyproxy.conf"
-cat >"$RB_TMP/hashsrv.py" <<'EOF'
-# answers each POST with the sha256 of its body and the client's address
-import hashlib, sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-class H(BaseHTTPRequestHandler):
-    def do_POST(self):
-        n, h = int(self.headers["Content-Length"]), hashlib.sha256()
-        while n:
-            b = self.rfile.read(min(n, 65536))
-            if not b:
-                break
-            h.update(b)
-            n -= len(b)
-        out = (h.hexdigest() + " " + self.client_address[0]).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-    def log_message(self, *a):
-        pass
-ThreadingHTTPServer((sys.argv[1], 9000), H).serve_forever()
-EOF
-rb_bg "$RB_TMP/hashsrv.log" ip netns exec "$RB_NS_SRV" /usr/bin/python3 "$RB_TMP/hashsrv.py" "$S"
+rb_bg "$RB_TMP/hashsrv.log" ip netns exec "$RB_NS_SRV" /usr/bin/python3 "$RB_LIB_DIR/hash_server.py" --peer "$S"
 rb_bg "$RB_TMP/ss-local.log" ip netns exec "$RB_NS_CLI" ss-local -s "$RB_DP_CLI_IP4" -p 8400 \
 	-b 127.0.0.1 -l 1086 -m aes-128-gcm -k "$PW_G" -t 30
 for p in 8388 8389 3130 9000; do

@@ -77,29 +77,7 @@ C() { ip netns exec "$RB_NS_CLI" "$@"; }
 metric() { # name{labels} -> value (0 when absent)
 	curl -s "http://127.0.0.1:$PX_MPORT/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'
 }
-cat >"$RB_TMP/hashsrv.py" <<'EOF'
-# answers each POST with the sha256 of its body
-import hashlib, sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-class H(BaseHTTPRequestHandler):
-    def do_POST(self):
-        n, h = int(self.headers["Content-Length"]), hashlib.sha256()
-        while n:
-            b = self.rfile.read(min(n, 65536))
-            if not b:
-                break
-            h.update(b)
-            n -= len(b)
-        out = h.hexdigest().encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-    def log_message(self, *a):
-        pass
-ThreadingHTTPServer((sys.argv[1], 9000), H).serve_forever()
-EOF
-rb_bg "$RB_TMP/hashsrv.log" ip netns exec "$RB_NS_SRV" /usr/bin/python3 "$RB_TMP/hashsrv.py" "$RB_SRV_IP4"
+rb_bg "$RB_TMP/hashsrv.log" ip netns exec "$RB_NS_SRV" /usr/bin/python3 "$RB_LIB_DIR/hash_server.py" "$RB_SRV_IP4"
 # socat: the dataplane cannot dial its own addresses, so each hop leaves
 # and comes back through srv (-T: a forked child whose peer vanished with
 # the dataplane still ends)
