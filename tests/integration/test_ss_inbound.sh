@@ -134,36 +134,7 @@ for p in 8388 8391; do
 done
 
 # ---- replay: record what ss-local sends for one request, send it again
-cat >"$RB_TMP/rec.py" <<'EOF'
-# a TCP relay that records what its clients send (those that send anything)
-import socket, sys, threading
-srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", 8500)); srv.listen(8)
-def serve(c):
-    b = c.recv(65536)
-    if not b:
-        c.close()
-        return
-    u = socket.create_connection((sys.argv[1], int(sys.argv[2])))
-    rec = open(sys.argv[3], "ab")
-    def down():
-        while True:
-            d = u.recv(65536)
-            if not d:
-                break
-            c.sendall(d)
-        c.close()
-    threading.Thread(target=down, daemon=True).start()
-    while b:
-        rec.write(b); rec.flush()
-        u.sendall(b)
-        b = c.recv(65536)
-    u.shutdown(socket.SHUT_WR)
-while True:
-    c, _ = srv.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-EOF
-rb_bg "$RB_TMP/rec.log" ip netns exec "$RB_NS_CLI" $PY "$RB_TMP/rec.py" "$RB_DP_CLI_IP4" 8388 \
+rb_bg "$RB_TMP/rec.log" ip netns exec "$RB_NS_CLI" $PY "$RB_LIB_DIR/rec_relay.py" 127.0.0.1 8500 "$RB_DP_CLI_IP4" 8388 \
 	"$RB_TMP/rec.bin"
 wait_local 8500 || rb_fail "recorder did not start"
 SSL=$SSL_PORT

@@ -63,35 +63,6 @@ print(' '.join('%s:%s' % (e['lcore'], e['count']) for e in ev if e['event'] == s
 	done
 	rb_fail "ringboxctl --json stats: $j"
 }
-cat >"$RB_TMP/rec.py" <<'EOF'
-# a TCP relay that records what its first client sends
-import socket, sys, threading
-srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind((sys.argv[1], int(sys.argv[2]))); srv.listen(8)
-def serve(c):
-    b = c.recv(65536)
-    if not b:
-        c.close()
-        return
-    u = socket.create_connection((sys.argv[3], int(sys.argv[4])))
-    rec = open(sys.argv[5], "ab")
-    def down():
-        while True:
-            d = u.recv(65536)
-            if not d:
-                break
-            c.sendall(d)
-        c.close()
-    threading.Thread(target=down, daemon=True).start()
-    while b:
-        rec.write(b); rec.flush()
-        u.sendall(b)
-        b = c.recv(65536)
-    u.shutdown(socket.SHUT_WR)
-while True:
-    c, _ = srv.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-EOF
 cat >"$RB_TMP/replay.py" <<'EOF'
 # send a recording from a fresh source port; silent / answered / closed / reset
 import socket, sys
@@ -138,7 +109,7 @@ replay_until_other() { # orig-lcore ns addr port file what must_count
 }
 
 # ---- SIP004: ss-local through a recorder in cli
-rb_bg "$RB_TMP/rec.log" ip netns exec "$RB_NS_CLI" "$PY" "$RB_TMP/rec.py" 127.0.0.1 8500 \
+rb_bg "$RB_TMP/rec.log" ip netns exec "$RB_NS_CLI" "$PY" "$RB_LIB_DIR/rec_relay.py" 127.0.0.1 8500 \
 	"$RB_DP_CLI_IP4" 8388 "$RB_TMP/rec.bin"
 rb_wait_for 5 ip netns exec "$RB_NS_CLI" bash -c "exec 3<>/dev/tcp/127.0.0.1/8500" ||
 	rb_fail "recorder did not start"
@@ -163,7 +134,7 @@ rb_wait_for 5 sh -c "[ \"\$(curl -s http://127.0.0.1:$PX_MPORT/metrics | awk '\$
 rb_assert_eq "$(px_hit access /replayed)" 1 "SIP004: replayed request's hits at nginx"
 
 # ---- SIP022: ringbox's 2022 outbound through a recorder in srv
-rb_bg "$RB_TMP/rec22.log" ip netns exec "$RB_NS_SRV" "$PY" "$RB_TMP/rec.py" "$RB_SRV_IP4" 8500 \
+rb_bg "$RB_TMP/rec22.log" ip netns exec "$RB_NS_SRV" "$PY" "$RB_LIB_DIR/rec_relay.py" "$RB_SRV_IP4" 8500 \
 	"$RB_DP_SRV_IP4" 18389 "$RB_TMP/rec22.bin"
 rb_wait_for 5 ip netns exec "$RB_NS_SRV" bash -c "exec 3<>/dev/tcp/$RB_SRV_IP4/8500" ||
 	rb_fail "recorder (2022) did not start"
