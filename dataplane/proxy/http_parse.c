@@ -236,29 +236,6 @@ static int check_basic(struct rb_http_srv *h, const char *v, size_t vl,
 	return ok;
 }
 
-/* Connection / Proxy-Connection options: "close" or "keep-alive" (RFC 9112 9.3, 9.6). */
-static void conn_tokens(struct rb_http_srv *h, const char *v, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		size_t b, e;
-
-		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		b = i;
-		while (i < n && v[i] != ',')
-			i++;
-		e = i;
-		while (e > b && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-			e--;
-		if (e - b == 5 && strncasecmp(v + b, "close", 5) == 0)
-			h->keep_alive = 0;
-		else if (e - b == 10 && strncasecmp(v + b, "keep-alive", 10) == 0)
-			h->keep_alive = 1;
-	}
-}
-
 /* Content-Length of a request (RFC 9110 8.6: 1*DIGIT): 0, or -1 when the
  * value is invalid or the field repeats (RFC 9112 6.3 5: a request that
  * smuggles a second length is refused, even with an equal value). */
@@ -275,21 +252,6 @@ static int body_length(struct rb_http_srv *h, const char *v, size_t n, int *seen
 	}
 	h->body_len = x;
 	return 0;
-}
-
-/* The last transfer coding is "chunked" (RFC 9112 6.1, 7). */
-static int te_chunked_last(const char *v, size_t n)
-{
-	size_t e = n, b;
-
-	while (e && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-		e--;
-	b = e;
-	while (b && v[b - 1] != ',')
-		b--;
-	while (b < e && (v[b] == ' ' || v[b] == '\t'))
-		b++;
-	return e - b == 7 && strncasecmp(v + b, "chunked", 7) == 0;
 }
 
 static int framing_fail(struct rb_http_srv *h)
@@ -425,11 +387,20 @@ int rb_http_srv_parse(struct rb_http_srv *h, const uint8_t *buf, size_t len, siz
 		if (colon - line == 4 && strncasecmp(line, "host", 4) == 0)
 			has_host = 1;
 		if ((colon - line == 10 && strncasecmp(line, "connection", 10) == 0) ||
-		    (colon - line == 16 && strncasecmp(line, "proxy-connection", 16) == 0))
-			conn_tokens(h, v, (size_t)(ve - v));
+		    (colon - line == 16 && strncasecmp(line, "proxy-connection", 16) == 0)) {
+			/* Connection / Proxy-Connection (RFC 9112 9.3, 9.6):
+			 * "close" wins over "keep-alive" */
+			int cl = 0, ka = 0;
+
+			rb_http_conn_opts(v, (size_t)(ve - v), &cl, &ka);
+			if (cl)
+				h->keep_alive = 0;
+			else if (ka)
+				h->keep_alive = 1;
+		}
 		if (colon - line == 17 && strncasecmp(line, "transfer-encoding", 17) == 0) {
 			te++;
-			te_chunked = te_chunked_last(v, (size_t)(ve - v));
+			te_chunked = rb_http_te_chunked_last(v, (size_t)(ve - v));
 		}
 		if (colon - line == 14 && strncasecmp(line, "content-length", 14) == 0 &&
 		    body_length(h, v, (size_t)(ve - v), &cl_seen) != 0)

@@ -45,8 +45,9 @@ static long long parse_length(const char *v, size_t n)
 	return x;
 }
 
-/* The last transfer coding is "chunked" (RFC 9112 6.1, 7). */
-static int last_is_chunked(const char *v, size_t n)
+/* The last transfer coding is "chunked" (RFC 9112 6.1, 7); requests and
+ * responses alike. */
+int rb_http_te_chunked_last(const char *v, size_t n)
 {
 	size_t e = n, b;
 
@@ -60,8 +61,9 @@ static int last_is_chunked(const char *v, size_t n)
 	return e - b == 7 && strncasecmp(v + b, "chunked", 7) == 0;
 }
 
-/* Connection options (RFC 9112 9.6): *close / *ka set when present. */
-static void conn_opts(const char *v, size_t n, int *close, int *ka)
+/* Connection options (RFC 9112 9.6): *close / *ka set when present;
+ * requests and responses alike. */
+void rb_http_conn_opts(const char *v, size_t n, int *close, int *ka)
 {
 	size_t i = 0;
 
@@ -146,9 +148,9 @@ int rb_http_resp_parse(const uint8_t *buf, size_t len, size_t max_head, int head
 			clen = (clen == -2 || clen == x) && x >= 0 ? x : -1;
 		} else if (name_is(line, nl, "transfer-encoding")) {
 			te = 1;
-			te_chunked = last_is_chunked(v, (size_t)(ve - v));
+			te_chunked = rb_http_te_chunked_last(v, (size_t)(ve - v));
 		} else if (name_is(line, nl, "connection")) {
-			conn_opts(v, (size_t)(ve - v), &c_close, &c_ka);
+			rb_http_conn_opts(v, (size_t)(ve - v), &c_close, &c_ka);
 		}
 		if (name_is(line, nl, "connection") || name_is(line, nl, "keep-alive") ||
 		    name_is(line, nl, "proxy-connection"))

@@ -176,6 +176,10 @@ struct rb_http_resp {
  * neither).  MORE: incomplete.  ERR: not HTTP/1.x, malformed, over max_head
  * or over out_max.
  */
+/* Header value helpers shared by the request and response parsers. */
+int rb_http_te_chunked_last(const char *v, size_t n);
+void rb_http_conn_opts(const char *v, size_t n, int *close, int *ka);
+
 int rb_http_resp_parse(const uint8_t *buf, size_t len, size_t max_head, int head_request,
 		       int keep_alive, struct rb_http_resp *r, uint8_t *out, size_t out_max,
 		       size_t *out_len, size_t *used);
