@@ -179,9 +179,22 @@ uint32_t tcp_rcv_space(const struct tcp_conn *c)
 
 /* The right edge we could offer now; a SYN's window is not scaled
  * (RFC 7323 2.2). */
+/* A half-open connection (SYN-RECEIVED) offers at most this many
+ * segments: its window is counted against the lcore's memory like any
+ * promise (tcp_rcv_budget), and the peer has not yet shown it owns its
+ * address, so a SYN flood's backlog of entries must not promise the
+ * budget away from the established connections (test_tcp_synflood
+ * stalled its bulk echo under tcp_mem_pressure).  The window opens on the
+ * first segment sent once established. */
+#define TCP_SYNRCVD_WND_SEGS 4
+
 static uint32_t tcp_rcv_edge(const struct tcp_conn *c, int syn)
 {
 	uint32_t space = tcp_rcv_space(c), lim = syn ? 65535u : 65535u << c->rcv_ws;
+
+	if (c->state == TCPS_SYN_RECEIVED) /* whole segments: no sliver left */
+		lim = RTE_MIN(lim, TCP_SYNRCVD_WND_SEGS *
+					   ((uint32_t)c->rcv_mss - ((c->flags & TF_TS) ? 12u : 0u)));
 
 	return c->rcv_nxt + (space < lim ? space : lim);
 }

@@ -518,7 +518,13 @@ static void test_bounds(void)
 	CU_ASSERT_EQUAL_FATAL(srv2.n, 1);
 	tcp_get_info(srv2.apps[0].c, &info);
 	CU_ASSERT(info.bytes_received >= (8u << 10));
-	CU_ASSERT_EQUAL(info.rcv_wnd, 0);
+	/* closed to less than a segment (a sliver of an earlier offer may
+	 * remain: the right edge never moves left; the sender's SWS
+	 * avoidance does not send into it) */
+	if (info.rcv_wnd >= 1448)
+		fprintf(stderr, "\n  rcv_wnd %u after %lu bytes, mem %lu\n", info.rcv_wnd,
+			(unsigned long)info.bytes_received, (unsigned long)th.h[1].lc.tcp->mem);
+	CU_ASSERT(info.rcv_wnd < 1448);
 	tcp_abort(a.c);
 	th_run(SEC);
 	for (int k = 0; k < srv.n; k++)
