@@ -486,13 +486,18 @@ rb_stat() { # key -> value (0 when absent)
 # CPU seconds (user + system) used so far by process $1 and its descendants,
 # reaped children included: a kernel peer's side of a per-core comparison
 # (the dataplane's is cpu.busy_us from rb_dp_stats, its busy iterations).
-rb_proc_cpu_seconds() { # pid
+# With "user": user time only (no kernel work done in its syscalls).
+rb_proc_cpu_seconds() { # pid [user]
 	# One awk over every /proc/PID/stat: fields after "comm)" are state(1)
 	# ppid(2) ... utime(12) stime(13) cutime(14) cstime(15).
-	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" -v hz="$(getconf CLK_TCK)" '
+	local user=0
+	[ "${2:-}" = user ] && user=1
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" -v hz="$(getconf CLK_TCK)" -v user=$user '
 	{
 		pid = $1; sub(/^.*\) /, "")
-		ppid[pid] = $2; own[pid] = $12 + $13; reaped[pid] = $14 + $15
+		ppid[pid] = $2
+		own[pid] = user ? $12 : $12 + $13
+		reaped[pid] = user ? $14 : $14 + $15
 	}
 	END {
 		in_tree[root] = 1

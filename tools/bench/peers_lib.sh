@@ -92,20 +92,7 @@ pl_rb_stats_cost() {
 # rb_proc_cpu_seconds without the system time, i.e. without the kernel's
 # TCP/UDP/TUN work done in the process's syscalls and the softirq work that
 # ran in its context.
-pl_tree_user_s() { # pid
-	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" -v hz="$(getconf CLK_TCK)" '
-	{ pid = $1; sub(/^.*\) /, ""); ppid[pid] = $2; own[pid] = $12; reaped[pid] = $14 }
-	END {
-		in_tree[root] = 1
-		do {
-			changed = 0
-			for (p in ppid)
-				if (!(p in in_tree) && (ppid[p] in in_tree)) { in_tree[p] = 1; changed = 1 }
-		} while (changed)
-		for (p in in_tree) t += own[p]
-		printf "%.3f\n", (t + reaped[root]) / hz
-	}'
-}
+pl_tree_user_s() { rb_proc_cpu_seconds "$1" user; } # pid
 
 # The smallest positive increase between two cost snapshots A and B (each
 # one or more cumulative CPU-second figures, as PL_COST prints), 0 if none.
