@@ -106,6 +106,23 @@ px_control_cfg() {
 	echo "$PX_CTL"
 }
 
+# Four nginx vhosts A-D on $PX_VH.3-.6 (extra srv addresses, PX_VH =
+# 10.$RB_NET.2), each behind one direct outbound a-d (override_address, port
+# 8080): a test tells which outbound carried a request by the vhost that
+# logged it (px_hit).  Call before px_start; PX_VH_OUTBOUNDS holds the four
+# outbounds for the config's `outbounds` list.
+px_vhosts_four() {
+	local a=3 t
+	PX_VH=10.$RB_NET.2
+	PX_NGINX_VHOSTS="A=$PX_VH.3 B=$PX_VH.4 C=$PX_VH.5 D=$PX_VH.6"
+	PX_VH_OUTBOUNDS=
+	for t in a b c d; do
+		ip -n "$RB_NS_SRV" addr add "$PX_VH.$a/24" dev "$RB_IF_SRV" || rb_fail "addr $PX_VH.$a"
+		PX_VH_OUTBOUNDS+="${PX_VH_OUTBOUNDS:+, }{ type = \"direct\"; tag = \"$t\"; override_address = \"$PX_VH.$a\"; override_port = 8080; }"
+		a=$((a + 1))
+	done
+}
+
 # ringboxctl against this test's control.
 px_rbctl() { "${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}" -s "$PX_SOCK" "$@"; }
 

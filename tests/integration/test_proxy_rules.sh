@@ -17,21 +17,17 @@
 rb_init
 rb_require_cmd curl
 rb_topo_two_hosts
-N=10.$RB_NET.2
-PX_NGINX_VHOSTS="A=$N.3 B=$N.4 C=$N.5 D=$N.6"
-for a in 3 4 5 6; do
-	ip -n "$RB_NS_SRV" addr add "$N.$a/24" dev "$RB_IF_SRV" || rb_fail "addr $N.$a"
-done
+px_vhosts_four
+N=$PX_VH
 PX_CTL=$(px_control_cfg)
 PX_SOCK=$RB_TMP/run/ctl.sock
-out() { echo "{ type = \"direct\"; tag = \"$1\"; override_address = \"$2\"; override_port = 8080; }"; }
 px_config "
 $PX_CTL
 inbounds = (
   { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
   { type = \"http\"; tag = \"http-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 3128; }
 );
-outbounds = ( $(out a $N.3), $(out b $N.4), $(out c $N.5), $(out d $N.6) );
+outbounds = ( $PX_VH_OUTBOUNDS );
 route = {
   rules = (
     { action = \"sniff\"; },

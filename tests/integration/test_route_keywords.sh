@@ -14,15 +14,11 @@
 rb_init
 rb_require_cmd curl
 rb_topo_two_hosts
-N=10.$RB_NET.2
-PX_NGINX_VHOSTS="A=$N.3 B=$N.4 C=$N.5 D=$N.6"
-for a in 3 4 5 6; do
-	ip -n "$RB_NS_SRV" addr add "$N.$a/24" dev "$RB_IF_SRV" || rb_fail "addr $N.$a"
-done
+px_vhosts_four
+N=$PX_VH
 PX_CTL=$(px_control_cfg)
 PX_SOCK=$RB_TMP/run/ctl.sock
 NKW=9000
-out() { echo "{ type = \"direct\"; tag = \"$1\"; override_address = \"$2\"; override_port = 8080; }"; }
 # rule 1 + i: keyword k<i, 5 digits>z, outbound a/b/c by i % 3
 KWRULES=$(awk -v n=$NKW 'BEGIN { o[0] = "a"; o[1] = "b"; o[2] = "c";
 	for (i = 0; i < n; i++)
@@ -30,7 +26,7 @@ KWRULES=$(awk -v n=$NKW 'BEGIN { o[0] = "a"; o[1] = "b"; o[2] = "c";
 px_config "
 $PX_CTL
 inbounds = ( { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; } );
-outbounds = ( $(out a $N.3), $(out b $N.4), $(out c $N.5), $(out d $N.6) );
+outbounds = ( $PX_VH_OUTBOUNDS );
 route = {
   rules = (
     { domain_keyword = [\"qj\"]; port = 8081; outbound = \"c\"; }$KWRULES
