@@ -137,19 +137,8 @@ PX_TIMEOUT=10 px_curl -x "socks5h://$RB_DP_CLI_IP4:1091" "http://$RB_SRV_IP4:808
 [ "$PX_OUT" = "hello from srv" ] || rb_fail "recorded request: $PX_OUT"
 rb_wait_for 5 test -s "$RB_TMP/rec.bin" || rb_fail "socat recorded nothing"
 rep0=$(ss_metric 'ringbox_proxy_handshake_errors_total{inbound="s0",reason="replay"}')
-r=$(ip netns exec "$RB_NS_SRV" /usr/bin/python3 - "$RB_DP_SRV_IP4" 18388 "$RB_TMP/rec.bin" <<'EOF'
-import socket, sys
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
-s.sendall(open(sys.argv[3], "rb").read())
-s.settimeout(1.5)
-try:
-    print("answered" if s.recv(1) else "closed")
-except socket.timeout:
-    print("silent")
-except ConnectionResetError:
-    print("reset")
-EOF
-) || rb_fail "replay client failed"
+r=$(ip netns exec "$RB_NS_SRV" /usr/bin/python3 "$RB_LIB_DIR/replay_send.py" "$RB_DP_SRV_IP4" 18388 \
+	"$RB_TMP/rec.bin" 1.5) || rb_fail "replay client failed"
 rb_assert_eq "$r" silent "replayed request"
 ss_metric_wait_gt 'ringbox_proxy_handshake_errors_total{inbound="s0",reason="replay"}' "$rep0" "replay"
 rb_assert_eq "$(px_hit access /replayed)" 1 "replayed request: hits at nginx"

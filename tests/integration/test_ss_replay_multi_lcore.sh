@@ -63,19 +63,6 @@ print(' '.join('%s:%s' % (e['lcore'], e['count']) for e in ev if e['event'] == s
 	done
 	rb_fail "ringboxctl --json stats: $j"
 }
-cat >"$RB_TMP/replay.py" <<'EOF'
-# send a recording from a fresh source port; silent / answered / closed / reset
-import socket, sys
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
-s.sendall(open(sys.argv[3], "rb").read())
-s.settimeout(1.0)
-try:
-    print("answered" if s.recv(1) else "closed")
-except socket.timeout:
-    print("silent")
-except ConnectionResetError:
-    print("reset")
-EOF
 # accepted connections per worker, before and after one request: its worker
 accept_worker() { # before-string after-string -> lcore whose count moved
 	"$PY" -c "
@@ -90,7 +77,7 @@ replay_until_other() { # orig-lcore ns addr port file what must_count
 	local orig=$1 ns=$2 i r b a moved
 	for ((i = 1; i <= 24; i++)); do
 		b=$(per_lcore ss_replay)
-		r=$(ip netns exec "$ns" "$PY" "$RB_TMP/replay.py" "$3" "$4" "$5") ||
+		r=$(ip netns exec "$ns" "$PY" "$RB_LIB_DIR/replay_send.py" "$3" "$4" "$5") ||
 			rb_fail "$6: replay client failed"
 		[ "$r" = silent ] || rb_fail "$6: replay $i was $r"
 		for _ in $(seq 20); do
