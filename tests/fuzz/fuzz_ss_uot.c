@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target for the UDP-over-TCP stream parser (dataplane/ss/ss_uot.c).
+ *
+ * Input: [mode][piece][stream...].  The stream is parsed whole and again in
+ * pieces of piece + 1 bytes: both must give the same sequence of events
+ * (request, packet addresses and lengths, payload bytes) and the same
+ * verdict; every packet found is framed again with uot_put_pkt_hdr and
+ * must read back to the same address and length.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataplane/ss/ss_uot.h"
+
+struct trace {
+	uint64_t h;       /* hash of the events */
+	int err, pkts;
+};
+
+static void mix(struct trace *t, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		t->h = (t->h ^ b[i]) * 0x100000001b3ull;
+}
+
+static void reframe(const struct uot_rd *r)
+{
+	uint8_t out[UOT_HDR_MAX];
+	struct uot_rd back;
+	size_t used;
+	int n;
+
+	if (r->connect)
+		return;
+	n = uot_put_pkt_hdr(out, 0, &r->dst, (uint16_t)r->len);
+	if (n <= 0)
+		abort();
+	uot_rd_init(&back, UOT_RD_ADDR, NULL, 0xffff);
+	if (uot_rd_feed(&back, out, (size_t)n, &used) != UOT_PKT || used != (size_t)n ||
+	    back.len != r->len || back.dst.port != r->dst.port ||
+	    back.dst.family != r->dst.family || strcmp(back.dst.domain, r->dst.domain) != 0 ||
+	    memcmp(back.dst.addr, r->dst.addr, 16) != 0)
+		abort();
+}
+
+static void parse(enum uot_rd_mode mode, const uint8_t *s, size_t len, size_t piece,
+		  struct trace *t)
+{
+	static const struct rb_dest peer = {.family = 2, .port = 53};
+	struct uot_rd r;
+	size_t off = 0;
+
+	memset(t, 0, sizeof(*t));
+	uot_rd_init(&r, mode, mode == UOT_RD_CONNECT ? &peer : NULL, 1500);
+	while (off < len) {
+		size_t n = len - off < piece ? len - off : piece;
+		const uint8_t *p = s + off;
+
+		off += n;
+		while (n) {
+			size_t used = 0;
+			int rc = uot_rd_feed(&r, p, n, &used);
+
+			if (used > n)
+				abort();
+			if (rc < 0) {
+				t->err = rc;
+				return;
+			}
+			if (rc == UOT_MORE && used != n)
+				abort();
+			if (rc == UOT_REQ)
+				mix(t, &r.req, sizeof(r.req));
+			if (rc == UOT_PKT) {
+				if (r.len > 1500 || r.need != r.len)
+					abort();
+				t->pkts++;
+				mix(t, &r.dst, sizeof(r.dst));
+				mix(t, &r.len, sizeof(r.len));
+				reframe(&r);
+			}
+			if (rc == UOT_DATA)
+				mix(t, p, used);
+			p += used;
+			n -= used;
+		}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct trace whole, pieces;
+	enum uot_rd_mode mode;
+	size_t piece;
+
+	if (size < 2)
+		return 0;
+	mode = (enum uot_rd_mode)(data[0] % 3 + 1);
+	piece = (size_t)data[1] + 1;
+	data += 2;
+	size -= 2;
+	parse(mode, data, size, size ? size : 1, &whole);
+	parse(mode, data, size, piece, &pieces);
+	if (whole.h != pieces.h || whole.err != pieces.err || whole.pkts != pieces.pkts)
+		abort();
+	return 0;
+}
