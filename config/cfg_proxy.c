@@ -261,6 +261,41 @@ static int h_ss_method(const config_setting_t *s, void *dst, const struct rb_sch
 	return -1;
 }
 
+/* sing-box's `udp_over_tcp` (shared/udp-over-tcp.md): true / false, or
+ * { enabled = true; version = 1 | 2; } (version 2 when not given); stored
+ * as the version, 0 when off. */
+struct uot_opts {
+	int enabled;
+	int version;
+};
+
+static const struct rb_schema_field uot_tbl[] = {
+	RB_SCHEMA_BOOL("enabled", struct uot_opts, enabled, 0),
+	RB_SCHEMA_INT("version", struct uot_opts, version, 1, 2, 2, 0),
+	RB_SCHEMA_TABLE_END,
+};
+
+static int h_uot(const config_setting_t *s, void *dst, const struct rb_schema_field *f,
+		 const char *path, struct rb_cfg_err *e)
+{
+	struct uot_opts o = {0, 2};
+
+	(void)f;
+	if (s != NULL && config_setting_type(s) == CONFIG_TYPE_BOOL) {
+		o.enabled = config_setting_get_bool(s);
+	} else if (s != NULL && config_setting_is_group(s)) {
+		if (rb_schema_load(s, uot_tbl, &o, path, e) != 0)
+			return -1;
+	} else if (s != NULL) {
+		rb_cfg_error(e, s, path, "must be true, false or a group "
+			     "{ enabled = true; version = 1 | 2; }");
+		return -1;
+	}
+	if (dst)
+		*(uint8_t *)dst = (uint8_t)(o.enabled ? o.version : 0);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ tables */
 
 #define USER_TBL(T)                                                                       \
@@ -407,6 +442,8 @@ static const struct rb_schema_field out_ss_tbl[] = {
 	 .offset = offsetof(struct rb_cfg_outbound, ss_method), .handler = h_ss_method},
 	RB_SCHEMA_STR("password", struct rb_cfg_outbound, password, 1, 0, "", 0),
 	RB_SCHEMA_ENUM("network", struct rb_cfg_outbound, network, net_names, 0, 0),
+	{.key = "udp_over_tcp", .type = RB_SCHEMA_CUSTOM,
+	 .offset = offsetof(struct rb_cfg_outbound, uot_version), .handler = h_uot},
 	RB_SCHEMA_TABLE_END,
 };
 
@@ -763,6 +800,11 @@ static void check_outbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 			snprintf(path, sizeof(path), "outbounds.[%d]", i);
 			ss22_check(o->ss_method, o->password, o->network, 1, 0, ls, i, path, e);
 			ss_check(o->ss_method, o->password, ls, i, path, e);
+			if (o->uot_version && o->network == RB_CFG_NET_TCP) {
+				snprintf(path, sizeof(path), "outbounds.[%d].udp_over_tcp", i);
+				rb_cfg_error(e, elem_member(ls, i, "udp_over_tcp"), path,
+					     "carries UDP, but network is \"tcp\"");
+			}
 		}
 	}
 	/* cycles: follow each chain at most n steps */

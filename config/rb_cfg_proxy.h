@@ -134,6 +134,7 @@ struct rb_cfg_outbound {
 	struct rb_cfg_host override_address; /* direct: rewrite the destination */
 	uint16_t override_port;
 	uint32_t connect_timeout_ms;        /* default 5000 */
+	uint8_t uot_version;                /* shadowsocks udp_over_tcp: 0 off, 1 or 2 */
 	/* wireguard: source addresses of dials (the endpoint's own tunnel
 	 * addresses, as sing-box's inet4/inet6_bind_address); zero = none */
 	uint8_t inet4_bind[4];

@@ -62,7 +62,7 @@
 	X(NO_MBUF, no_mbuf, "mbuf allocation failed")
 
 #define RB_DROP_LIST(X) RB_DROP_L2L3(X) RB_DROP_TCP(X) RB_DROP_UDP(X) RB_DROP_WG(X) RB_DROP_PROXY(X) \
-	RB_DROP_SS(X) RB_DROP_SS_TCP(X)
+	RB_DROP_SS(X) RB_DROP_SS_TCP(X) RB_DROP_SS_UOT(X)
 
 #define RB_EVENT_L2L3(X)                                                                   \
 	X(ARP_REQUEST_RX, arp_request_rx, "ARP requests received for our addresses")       \
@@ -88,7 +88,7 @@
 	X(NEIGH_LEARNED, neigh_learned, "neighbor entries learned or refreshed")
 
 #define RB_EVENT_LIST(X) RB_EVENT_L2L3(X) RB_EVENT_TCP(X) RB_EVENT_UDP(X) RB_EVENT_WG(X) RB_EVENT_PROXY(X) \
-	RB_EVENT_SS(X)
+	RB_EVENT_SS(X) RB_EVENT_SS_UOT(X)
 
 enum rb_drop {
 #define X(e, n, h) RB_DROP_##e,

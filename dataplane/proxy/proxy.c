@@ -15,6 +15,7 @@
 
 #include "../rb_log.h"
 #include "../ss/ss_proxy.h"
+#include "../ss/ss_uot_dp.h"
 #include "../wireguard/wg_term.h"
 #include "proxy_priv.h"
 #include "rb_proxy.h"
@@ -94,7 +95,7 @@ void proxy_info_update(struct psess *s, uint8_t state)
 		return;
 	info_begin(i);
 	i->state = state;
-	i->network = s->req.cmd == RB_CMD_UDP_ASSOCIATE ? RB_NET_UDP
+	i->network = s->req.cmd == RB_CMD_UDP_ASSOCIATE || s->req.cmd == RB_CMD_UOT ? RB_NET_UDP
 		     : s->req.cmd == RB_CMD_ICMP_ECHO  ? RB_NET_ICMP
 						       : RB_NET_TCP;
 	snprintf(i->domain, sizeof(i->domain), "%s", s->req.dst.domain);
@@ -188,6 +189,7 @@ void proxy_sess_free(struct psess *s)
 	if (s->resolving)
 		rb_resolve_cancel(pl->lc, proxy_resolved, s);
 	proxy_udp_free(s);
+	ss_uot_in_free(s);
 	if (s->cli) {
 		tcp_set_callbacks(s->cli, NULL, NULL);
 		tcp_abort(s->cli);
@@ -494,6 +496,8 @@ static void cli_readable(struct tcp_conn *c)
 		pump(s, 1);
 	else if (s->state == PS_UDP)
 		udp_ctl_readable(s);
+	else if (s->state == PS_UOT)
+		ss_uot_in_readable(s);
 	else if (s->state == PS_SNIFF)
 		proxy_sniff_input(s, 0);
 	else if (tcp_eof(c) && tcp_readable(c) == 0 && s->state != PS_RELAY &&
@@ -712,6 +716,8 @@ void proxy_lcore_poll(struct rb_lcore *lc)
 		}
 		if (s->state == PS_UDP)
 			proxy_udp_poll(s);
+		else if (s->state == PS_UOT)
+			ss_uot_in_poll(s);
 		if (s->state == PS_RELAY && (s->pend_up || s->pend_down)) {
 			if (pump(s, 1) == 0)
 				pump(s, 0);

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "../ss/ss_proxy.h"
+#include "../ss/ss_uot_dp.h"
 #include "proxy_priv.h"
 #include "socks_wire.h"
 
@@ -550,6 +551,10 @@ void proxy_route_and_dial(struct psess *s)
 
 	if (s->req.cmd == RB_CMD_UDP_ASSOCIATE) {
 		proxy_udp_associate(s); /* routed per UDP session (udp_relay.c) */
+		return;
+	}
+	if (s->req.cmd == RB_CMD_UOT) {
+		ss_uot_in_start(s); /* routed per destination (ss/ss_uot_in.c) */
 		return;
 	}
 	s->state = PS_ROUTE;

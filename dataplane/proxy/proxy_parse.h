@@ -40,6 +40,7 @@ enum rb_req_cmd {
 	RB_CMD_UDP_ASSOCIATE,   /* SOCKS5 UDP relay */
 	RB_CMD_HTTP_FORWARD,    /* HTTP absolute-URI request: out[] holds the rewritten head */
 	RB_CMD_ICMP_ECHO,       /* ICMP echo session (WireGuard terminated mode) */
+	RB_CMD_UOT,             /* sing-box UDP over TCP (a magic domain; ss/ss_uot_in.c) */
 };
 
 /* The result of an inbound handshake. */

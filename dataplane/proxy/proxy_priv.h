@@ -90,6 +90,7 @@ enum psess_state {
 	PS_RELAY,
 	PS_UDP,                         /* a SOCKS5 UDP association (udp_relay.c) */
 	PS_SNIFF,                       /* answered early; reading the first bytes to sniff */
+	PS_UOT,                         /* UDP over TCP datagrams on the stream (ss/ss_uot_in.c) */
 };
 
 struct proxy_udp_assoc;
@@ -153,6 +154,7 @@ struct psess {
 	uint32_t elen;
 	uint64_t bytes_up, bytes_down;
 	struct proxy_udp_assoc *udp;    /* PS_UDP: the association */
+	void *uot;                      /* PS_UOT: the stream's flows (ss/ss_uot_in.c) */
 	struct proxy_http_ka *ka;       /* plain-HTTP keep-alive (http_ka.c); NULL = none */
 };
 

@@ -27,6 +27,28 @@
 	X(SS_RELAY_DIAL, ss_relay_dial,                                                    \
 	  "shadowsocks relay: connections whose destination could not be reached")
 
+/* sing-box UDP over TCP (ss_uot_*.c, uot_wire.h): malformed streams (each
+ * closes its stream, counted once) and datagrams that could not go on. */
+#define RB_DROP_SS_UOT(X)                                                                  \
+	X(SS_UOT_ATYP, ss_uot_atyp,                                                        \
+	  "UDP over TCP: streams closed on an unknown address type (packet or v2 request)") \
+	X(SS_UOT_ADDR, ss_uot_addr,                                                        \
+	  "UDP over TCP: streams closed on an empty or NUL-holding domain or port 0")       \
+	X(SS_UOT_LEN, ss_uot_len,                                                          \
+	  "UDP over TCP: streams closed on a packet length over 65507 bytes")              \
+	X(SS_UOT_TRUNCATED, ss_uot_truncated,                                              \
+	  "UDP over TCP: streams that ended inside a packet")                               \
+	X(SS_UOT_STREAM_FULL, ss_uot_stream_full,                                          \
+	  "UDP over TCP: datagrams dropped, the TCP stream's send space was full")          \
+	X(SS_UOT_FLOW, ss_uot_flow,                                                        \
+	  "UDP over TCP: datagrams whose destination could not be routed or opened")
+
+#define RB_EVENT_SS_UOT(X)                                                                 \
+	X(SS_UOT_IN, ss_uot_in, "UDP over TCP: streams taken by shadowsocks inbounds")       \
+	X(SS_UOT_OUT, ss_uot_out, "UDP over TCP: streams opened by shadowsocks outbounds")   \
+	X(SS_UOT_UP, ss_uot_up, "UDP over TCP: datagrams read from streams")               \
+	X(SS_UOT_DOWN, ss_uot_down, "UDP over TCP: datagrams written to streams")
+
 /* The replay filter shared by the workers (ss_replay_shared.h). */
 #define RB_EVENT_SS(X)                                                                     \
 	X(SS_REPLAY, ss_replay,                                                            \

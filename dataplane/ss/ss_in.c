@@ -41,6 +41,7 @@
 #include "ss_dest.h"
 #include "ss_proxy.h"
 #include "ss_relay.h"
+#include "ss_uot.h"
 
 #define SS_IN_BUF 4096 /* handshake read size (the buffer is emptied each feed) */
 
@@ -128,6 +129,8 @@ static int take_plain(struct psess *s, struct ss_conn *x, const uint8_t *p, size
 		d->port = t.port;
 		if (t.family == 0)
 			snprintf(d->domain, sizeof(d->domain), "%s", t.host);
+		if (t.family == 0 && uot_magic_version(t.host))
+			s->req.cmd = RB_CMD_UOT; /* sing-box UDP over TCP (ss_uot_in.c) */
 		x->addr_done = 1;
 		p += used;
 		n -= used;

@@ -35,8 +35,10 @@
 #include "ss_relay.h"
 #include "ss_udp.h"
 #include "ss_udp22_sess.h"
+#include "ss_uot_dp.h"
 
 struct ss_uo {
+	void *uot;                 /* udp_over_tcp: ss_uot_out.c's stream instead */
 	struct udp_sock *sock;
 	struct udp_nat *n;
 	const struct ss_method *m; /* NULL: none */
@@ -167,6 +169,21 @@ static int uo_open(struct udp_nat *n, uint16_t ob)
 	struct ss_uo *u;
 	int err = 0;
 
+	if (o->uot_version) { /* sing-box UDP over TCP: one stream per session */
+		int rc;
+
+		u = calloc(1, sizeof(*u));
+		if (u == NULL)
+			return -ENOMEM;
+		u->n = n;
+		*proxy_udp_nat_state(n) = u;
+		rc = ss_uot_out_open(n, ob, &u->uot);
+		if (rc < 0) {
+			*proxy_udp_nat_state(n) = NULL;
+			free(u);
+		}
+		return rc;
+	}
 	if (o->detour_idx >= 0 &&
 	    (o->detour_idx >= p->n_outbounds || p->outbounds[o->detour_idx].type != RB_OUT_DIRECT))
 		return -EOPNOTSUPP; /* UDP through another proxy hop: not done */
@@ -222,6 +239,8 @@ static int uo_send(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *
 	size_t plen;
 	int alen;
 
+	if (u && u->uot)
+		return ss_uot_out_send(u->uot, m, dst);
 	if (sl == NULL) {
 		rte_pktmbuf_free(m);
 		return -ENOMEM;
@@ -285,7 +304,10 @@ static void uo_close(struct udp_nat *n)
 
 	if (u == NULL)
 		return;
-	udp_close(u->sock);
+	if (u->uot)
+		ss_uot_out_close(u->uot);
+	else
+		udp_close(u->sock);
 	if (u->cli22) {
 		ss22_ucli_free(u->cli22);
 		free(u->cli22);

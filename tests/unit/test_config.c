@@ -283,6 +283,16 @@ static const struct bad_case {
 	  { "inbounds.[0].password: missing required key (method 'aes-256-gcm' needs a password)" } },
 	{ DP("") "outbounds = ( { type = \"shadowsocks\"; tag = \"ss\"; server = \"10.0.0.2\"; server_port = 8388; method = \"aes-128-gcm\"; password = \"p\"; network = \"quic\"; } );\n", 1,
 	  { "outbounds.[0].network: 'quic' is not one of" } },
+	/* udp_over_tcp (sing-box UoT): true/false or { enabled; version 1..2 } */
+#define SSOUT(x) "outbounds = ( { type = \"shadowsocks\"; tag = \"ss\"; server = \"10.0.0.2\"; server_port = 8388; method = \"aes-128-gcm\"; password = \"p\"; " x " } );\n"
+	{ DP("") SSOUT("udp_over_tcp = { enabled = true; versoin = 2; };"), 1,
+	  { "t.cfg:2: outbounds.[0].udp_over_tcp.versoin: unknown key" } },
+	{ DP("") SSOUT("udp_over_tcp = { enabled = true; version = 3; };"), 1,
+	  { "t.cfg:2: outbounds.[0].udp_over_tcp.version: 3 is out of range 1..2" } },
+	{ DP("") SSOUT("udp_over_tcp = \"yes\";"), 1,
+	  { "t.cfg:2: outbounds.[0].udp_over_tcp: must be true, false or a group" } },
+	{ DP("") SSOUT("udp_over_tcp = true; network = \"tcp\";"), 1,
+	  { "t.cfg:2: outbounds.[0].udp_over_tcp: carries UDP, but network is \"tcp\"" } },
 	{ DP("") SSIN("method = \"aes-128-gcm\"; password = \"p\"; users = ( { username = \"u\"; password = \"p\"; } );"), 1,
 	  { "inbounds.[0].users: users (identity headers, SIP023) need 2022-blake3-aes-128-gcm or" } },
 	{ DP("") SSIN("method = \"2022-blake3-aes-128-gcm\"; password = \"AAECAwQFBgcICQoLDA0ODw==\"; network = \"tcp\"; users = ( { username = \"a\"; password = \"AAECAwQFBgcICQoLDA0ODw==\"; }, { username = \"b\"; password = \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"; }, { username = \"c\"; password = \"AAECAwQFBgcICQoLDA0ODw==\"; } );"), 2,
