@@ -54,6 +54,7 @@ struct uot_flow {
 struct uot_in {
 	struct psess *s;
 	uint8_t version;
+	uint8_t idle_set;          /* the stream's idle time is its first flow's */
 	uint8_t src_family;
 	uint16_t src_port;
 	uint8_t src_addr[16];
@@ -287,8 +288,10 @@ static void got_packet(void *arg, struct rte_mbuf *m, const struct rb_dest *dst)
 			rb_drop(lc, m, (enum rb_drop)why);
 			return;
 		}
-		if (u->idle == 0 || u->last == 0)
+		if (!u->idle_set) {
 			u->idle = slot->idle; /* the stream's: its first destination's */
+			u->idle_set = 1;
+		}
 		f = slot;
 	}
 	f->last = u->last = lc->now;

@@ -23,14 +23,16 @@ rb_init
 rb_require_cmd dnsmasq socat nft
 rb_topo_two_hosts
 K1=$(head -c 18 /dev/urandom | base64) K3=$(head -c 16 /dev/urandom | base64)
+px_control_init # own ctl socket and metrics port (other tests' controls may run)
 px_config "
+$PX_CTL
 $(px_dns_cfg)
 inbounds = (
   { type = \"socks\"; tag = \"c1\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
   { type = \"socks\"; tag = \"c2\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; },
   { type = \"socks\"; tag = \"c3\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1082; },
   { type = \"shadowsocks\"; tag = \"s1\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18388;
-    method = \"aes-256-gcm\"; password = \"$K1\"; network = \"tcp\"; },
+    method = \"aes-256-gcm\"; password = \"$K1\"; network = \"tcp\"; udp_timeout = 3; },
   { type = \"shadowsocks\"; tag = \"s3\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18390;
     method = \"2022-blake3-aes-128-gcm\"; password = \"$K3\"; network = \"tcp\"; },
   { type = \"shadowsocks\"; tag = \"s-none\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18391;
@@ -100,6 +102,11 @@ for i in 0 1 2; do
 	rb_note "${names[i]}: 1/1000/1400-byte datagrams and DNS byte-exact over one UoT stream"
 done
 
+# idle: s1 (udp_timeout 3 s) ends a stream quiet for 3 s (its flows first);
+# the association lives on and its next datagram opens a new stream
+out=$(px_udp_client 1081 "echo:$E:20" "sleep:6" "echo:$E:30" 2>&1) || rb_fail "after idle: $out"
+rb_note "an idle stream ended, the session's next datagram went through a new one"
+
 # a domain destination: carried as a domain (address type 2), resolved by
 # the far inbound's direct outbound (the dataplane's resolver asks dnsmasq)
 out=$(px_udp_client 1081 "dns:ns.example.test:53:dom.example.test:$RB_SRV_IP4" 2>&1) ||
@@ -127,7 +134,8 @@ rb_assert_ge "$(nft_pkts ss_tcp)" 4 "TCP segments on the ss hop"
 rb_ns "$RB_NS_SRV" nft delete table inet "$T"
 
 rb_dp_stop
-rb_assert_stat_ge event.ss_uot_out 4
+rb_assert_stat_ge event.ss_uot_out 6
+rb_assert_stat_ge event.proxy_udp_timeout 1
 rb_assert_stat_ge event.ss_uot_in 9
 rb_assert_stat_ge event.ss_uot_up 30
 rb_assert_stat_ge event.ss_uot_down 30
