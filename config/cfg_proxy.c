@@ -547,8 +547,8 @@ static int b64_len(const char *s, size_t n)
 
 /* Shadowsocks 2022 (SIP022 2.1, SIP023): `password` holds base64 keys of
  * the method's key size, `:`-separated on an outbound (iPSK:...:uPSK, at
- * most 4, AES methods only), one on an inbound; TCP and UDP, except a
- * relay inbound (`destinations`, relay != 0): TCP only for now. */
+ * most 4, AES methods only), one on an inbound; TCP and UDP, relay
+ * inbounds (`destinations`, relay != 0) included. */
 static void ss22_check(int method, const char *pw, int network, int outbound, int relay,
 		       const config_setting_t *ls, int i, const char *path, struct rb_cfg_err *e)
 {
@@ -579,13 +579,8 @@ static void ss22_check(int method, const char *pw, int network, int outbound, in
 		rb_cfg_error(e, elem_member(ls, i, "password"), kp, "method '%s': %s",
 			     rb_cfg_ss_method_name(method), why);
 	}
-	if (relay && network != RB_CFG_NET_TCP) {
-		snprintf(kp, sizeof(kp), "%s.network", path);
-		rb_cfg_error(e, elem_member(ls, i, "network"), kp,
-			     "method '%s': a relay inbound (destinations) is TCP only for now: set "
-			     "network = \"tcp\"",
-			     rb_cfg_ss_method_name(method));
-	}
+	(void)network; /* every network, relays' UDP too (dataplane/ss/ss_dest.h) */
+	(void)relay;
 }
 
 /* Shadowsocks 2022 multi-user inbound (SIP023): `password` is the iPSK,
@@ -627,7 +622,7 @@ static void ss22_users_check(const struct rb_cfg_inbound *in, const config_setti
 /* Shadowsocks 2022 relay (SIP023 "destinations"): `password` is the relay's
  * iPSK, each destination's `password` one key of the method's size (the
  * next server's iPSK, or its PSK), all different, names unique; AES
- * methods only, no users on the same inbound, TCP only for now. */
+ * methods only, no users on the same inbound; TCP and UDP. */
 static void ss_dests_check(const struct rb_cfg_inbound *in, const config_setting_t *ls, int i,
 			   const char *path, struct rb_cfg_err *e)
 {

@@ -17,7 +17,10 @@
 	  "shadowsocks 2022: UDP packets whose identity header names no user (SIP023)")     \
 	X(SS_UDP_SESSION, ss_udp_session,                                                  \
 	  "shadowsocks 2022: UDP packets of a session not taken (table full, a server "    \
-	  "session refused, another client session)")
+	  "session refused, another client session)")                                     \
+	X(SS_UDP_RELAY_UNKNOWN, ss_udp_relay_unknown,                                      \
+	  "shadowsocks relay: UDP packets whose identity header names no destination "     \
+	  "(or shorter than two blocks)")
 
 /* TCP of the inbound: relays (SIP023 destinations).  Per-inbound detail
  * (auth, replay) is in the connections segment. */
@@ -54,6 +57,10 @@
 	X(SS_REPLAY, ss_replay,                                                            \
 	  "shadowsocks: salts refused by the workers' shared replay filter (TCP and UDP)") \
 	X(SS_REPLAY_ROTATE, ss_replay_rotate,                                              \
-	  "shadowsocks: replay filter generations retired (count basis)")
+	  "shadowsocks: replay filter generations retired (count basis)")                  \
+	X(SS_UDP_HANDOFF, ss_udp_handoff,                                                  \
+	  "shadowsocks 2022: UDP packets handed to the worker owning their client session") \
+	X(SS_UDP_SESSION_NEW, ss_udp_session_new,                                          \
+	  "shadowsocks 2022: UDP client sessions opened by inbounds (on their owner worker)")
 
 #endif

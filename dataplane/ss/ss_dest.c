@@ -102,3 +102,17 @@ int ss_dest_identify(struct rb_lcore *lc, int inbound, const uint8_t *hdr)
 	u = ss_eih_tcp_identify(t, hdr, hdr + t->m->key_len);
 	return u ? (int)u->id : -1;
 }
+
+int ss_dest_udp_relay(struct rb_lcore *lc, int inbound, uint8_t *pkt, size_t len)
+{
+	struct ss_eih_users *t;
+	const struct ss_eih_user *u;
+
+	if (lc->worker >= RB_MAX_LCORES || inbound < 0 || inbound >= RB_MAX_INBOUNDS)
+		return -1;
+	t = tabs[lc->worker][inbound];
+	if (t == NULL)
+		return -1;
+	u = ss_eih_udp_relay(t, pkt, len);
+	return u ? (int)u->id : -1;
+}

@@ -17,6 +17,17 @@
  * EIH_relay, byte for byte: the next server sees a client with one identity
  * header fewer (or none).  Replies pass back unchanged.  The relay holds no
  * session key: it cannot read or change the stream, only pick the hop.
+ *
+ * UDP (SIP023 "UDP" and "Scenarios"): a request packet is
+ *
+ *   AES-ECB(iPSK_relay, sep) | EIH_relay | [EIH_next ...] | AEAD body
+ *   sep = session id || packet id
+ *   EIH_relay = AES-ECB(iPSK_relay, BLAKE3(next key)[0..16] XOR sep)
+ *
+ * The relay decrypts sep, finds the destination from EIH_relay, writes
+ * AES-ECB(next key, sep) into EIH_relay's place and sends the packet from
+ * there (16 bytes shorter).  Response packets carry no identity header
+ * and pass back unchanged.
  */
 #ifndef SS_DEST_H
 #define SS_DEST_H
@@ -37,5 +48,11 @@ void ss_dest_lcore_fini(struct rb_lcore *lc);
 /* The destination (index into the inbound's dests) that hdr (salt and
  * identity header, ss_dest_hdr_len bytes) names, or -1. */
 int ss_dest_identify(struct rb_lcore *lc, int inbound, const uint8_t *hdr);
+/* UDP: rewrite the request packet pkt (len bytes) for the destination it
+ * names; the packet to send is then pkt + SS_DEST_UDP_STRIP (len - 16).
+ * The destination's index, or -1 (shorter than two blocks, or naming no
+ * destination: pkt is left as it was). */
+#define SS_DEST_UDP_STRIP 16
+int ss_dest_udp_relay(struct rb_lcore *lc, int inbound, uint8_t *pkt, size_t len);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../crypto/rb_chacha.h"
 #include "ss_udp22_sess.h"
 
 static int is_chacha(const struct ss_method *m) { return m->alg == RB_AEAD_CHACHA20_POLY1305; }
@@ -199,6 +200,47 @@ fail:
 out:
 	OPENSSL_cleanse(&t->tmp, sizeof(t->tmp));
 	return in->status;
+}
+
+int ss22_usrv_peek_sid(const struct ss22_usrv *t, const uint8_t *pkt, uint32_t len,
+		       uint8_t sid[8])
+{
+	const struct ss22_block *blk;
+	uint8_t sep[SS22_UDP_SEP], sub[32], n12[12];
+
+	if (t->u.m == NULL || len < SS22_UDP_SEP + SS_TAG_LEN)
+		return -1;
+	if (is_chacha(t->u.m)) {
+		if (len < SS22_UDP_XNONCE + SS22_UDP_SEP + SS_TAG_LEN)
+			return -1;
+		rb_hchacha20(t->u.psk, pkt, sub);
+		memset(n12, 0, 4);
+		memcpy(n12 + 4, pkt + 16, 8);
+		rb_chacha20_xor(sub, 1, n12, pkt + SS22_UDP_XNONCE, sid, 8);
+		OPENSSL_cleanse(sub, sizeof(sub));
+		return 0;
+	}
+	blk = t->u.users ? &t->u.users->iblk : &t->u.blk;
+	if (ss22_block_decrypt(blk, pkt, sep) != 0)
+		return -1;
+	memcpy(sid, sep, 8);
+	OPENSSL_cleanse(sep, sizeof(sep));
+	return 0;
+}
+
+unsigned ss22_usess_owner(const uint8_t sid[8], unsigned n)
+{
+	uint64_t v;
+
+	if (n <= 1)
+		return 0;
+	memcpy(&v, sid, 8);
+	v ^= v >> 31; /* splitmix64's finalizer */
+	v *= 0x7FB5D329728EA185ull;
+	v ^= v >> 27;
+	v *= 0x81DADEF4BC2DD44Dull;
+	v ^= v >> 33;
+	return (unsigned)(v % n);
 }
 
 size_t ss22_usrv_seal_size(const struct ss22_usrv *t, size_t alen, size_t pad, size_t len)

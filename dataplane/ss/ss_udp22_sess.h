@@ -104,6 +104,25 @@ unsigned ss22_usrv_expire(struct ss22_usrv *t, uint64_t now, uint64_t keep_s);
 /* Free every session (references or not). */
 void ss22_usrv_clear(struct ss22_usrv *t);
 
+/* ---- one owner worker per client session ----
+ * The dataplane keeps each client session (its packet-id window) on one
+ * worker only, chosen by the client session id, so that packets of one
+ * session (replays included) meet one window whichever worker the NIC or
+ * the 4-tuple hash gave them to; the others hand them over.
+ *
+ * ss22_usrv_peek_sid: the client session id of a request packet, read
+ * WITHOUT authenticating it (only to choose the owner; the owner opens
+ * and checks the packet): AES methods decrypt the separate header (one
+ * block, with the iPSK for a multi-user table); 2022-blake3-chacha20-
+ * poly1305 XORs the first 8 ciphertext bytes with their XChaCha20
+ * keystream (HChaCha20 subkey of the PSK and nonce[0..16], block 1: block
+ * 0 keys Poly1305).  0, or -1 (shorter than the smallest packet). */
+int ss22_usrv_peek_sid(const struct ss22_usrv *t, const uint8_t *pkt, uint32_t len,
+		       uint8_t sid[8]);
+/* The owner of session id sid among n workers (n >= 1): a fixed mix of
+ * the 8 bytes, the same on every worker. */
+unsigned ss22_usess_owner(const uint8_t sid[8], unsigned n);
+
 /* ---- client (an outbound's NAT session) ---- */
 struct ss22_ucli {
 	struct ss22_keys keys; /* iPSK...:uPSK */

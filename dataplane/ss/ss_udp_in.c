@@ -38,6 +38,23 @@
  * the inbound's `auth` / `replay` / `address` errors likewise.  A client
  * session outlives its flows by max(udp_timeout, 60 s), so a replay inside
  * the timestamp window always meets its window.
+ *
+ * One worker owns each 2022 client session: ss22_usess_owner(client
+ * session id) (ss_udp22_sess.h).  A packet that the NIC or the 4-tuple
+ * hash gave to another worker is handed to the owner over its handoff ring
+ * (rb_handoff, counted ss_udp_handoff) before anything is decrypted but the
+ * session id, so one session has one packet-id window and one server
+ * session whatever the client's address and port, and a replay sent from
+ * elsewhere meets the window that saw the original.
+ *
+ * Relay inbounds (`destinations`, SIP023; ss_dest.h): a request packet's
+ * separate header is re-encrypted for the destination its identity header
+ * names (ss_dest_udp_relay) and the packet, 16 bytes shorter, goes there
+ * as the payload of a flow (client address and port, destination), routed
+ * like any; what the destination answers goes back to the client byte for
+ * byte.  The relay cannot authenticate (no session key), so it keeps no
+ * sessions of its own.  Drops: ss_udp_relay_unknown (identity of no
+ * destination, or shorter than two blocks; the inbound's `auth` errors).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -48,6 +65,8 @@
 #include "../proxy/proxy_priv.h"
 #include "../proxy/udp_out.h"
 #include "../udp/udp.h"
+#include "../udp/udp_wire.h"
+#include "ss_dest.h"
 #include "ss_proxy.h"
 #include "ss_relay.h"
 #include "ss_udp.h"
@@ -85,6 +104,7 @@ struct ss_uin {
 	uint8_t master[SS_MAX_KEY];
 	uint32_t idle_s;
 	struct ss22_usrv *srv22;        /* 2022 methods: client sessions */
+	uint8_t relay;                  /* destinations (SIP023 relay): no sessions */
 	struct ss_eih_users *users;     /* 2022 multi-user (SIP023): the uPSKs */
 };
 
@@ -177,6 +197,18 @@ static void reply(struct ss_usess *s, struct rte_mbuf *m, const struct rb_dest *
 	size_t n;
 	const uint8_t *src;
 
+	if (in->relay) { /* the destination's packet, as it came */
+		if (udp_send(in->sock, m, &s->cli) != 0) {
+			rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
+			return;
+		}
+		s->last = lc->now;
+		rb_count(lc, RB_EV_PROXY_UDP_DOWN);
+		ul->wk->in[in->inbound].bytes_down += len;
+		if (s->outbound < RB_CONN_MAX_TAGS)
+			ul->wk->out[s->outbound].bytes_down += len;
+		return;
+	}
 	alen = from->family ? ss_addr_write(ul->plain, from->family, from->addr, NULL, from->port)
 			    : ss_addr_write(ul->plain, 0, from->addr, from->domain, from->port);
 	if (alen < 0 || (size_t)alen + len + SS_MAX_SALT + SS_TAG_LEN > sizeof(ul->pkt)) {
@@ -391,6 +423,7 @@ static int open22(struct ss_ulcore *ul, struct ss_uin *in, struct rte_mbuf *m, u
 	uint64_t *err = ul->wk->in[in->inbound].errors;
 	struct ss22_udp_in p;
 	const uint8_t *src;
+	uint64_t created;
 	uint8_t rnd[8];
 	int rc;
 
@@ -399,10 +432,13 @@ static int open22(struct ss_ulcore *ul, struct ss_uin *in, struct rte_mbuf *m, u
 		memcpy(ul->pkt, src, len);
 	if (rb_rand_bytes(&lc->rand, rnd, sizeof(rnd)) != 0)
 		return rb_drop_count(lc, RB_DROP_NO_MBUF), -1;
+	created = in->srv22->created;
 	rc = ss22_usrv_open(lc->aead, in->srv22, ul->pkt, len, ss22_udp_now(), rnd, &p, s22);
 	explicit_bzero(rnd, sizeof(rnd));
 	switch (rc) {
 	case SS_OK:
+		if (in->srv22->created != created)
+			rb_count(lc, RB_EV_SS_UDP_SESSION_NEW);
 		break;
 	case SS2022_ERR_USER:
 		err[RB_PERR_AUTH]++;
@@ -437,6 +473,60 @@ static int open22(struct ss_ulcore *ul, struct ss_uin *in, struct rte_mbuf *m, u
 	return 0;
 }
 
+/* Relay: rewrite a request for the destination it names (copied to
+ * ul->pkt).  0 with the destination and the packet for it, or -1 (dropped
+ * and counted; m is left to the caller). */
+static int relay_open(struct ss_ulcore *ul, struct ss_uin *in, struct rte_mbuf *m, uint32_t len,
+		      struct rb_dest *d, const uint8_t **data, uint32_t *data_len)
+{
+	const struct rb_cfg_inbound *c = &ul->cfg->inbounds[in->inbound];
+	const uint8_t *src = rte_pktmbuf_read(m, 0, len, ul->pkt);
+	int k;
+
+	if (src != ul->pkt)
+		memcpy(ul->pkt, src, len);
+	k = ss_dest_udp_relay(ul->lc, in->inbound, ul->pkt, len);
+	if (k < 0 || k >= c->n_dests) {
+		ul->wk->in[in->inbound].errors[RB_PERR_AUTH]++;
+		return rb_drop_count(ul->lc, RB_DROP_SS_UDP_RELAY_UNKNOWN), -1;
+	}
+	memset(d, 0, sizeof(*d));
+	proxy_cfg_host_dest(&c->dests[k].server, c->dests[k].server_port, d);
+	*data = ul->pkt + SS_DEST_UDP_STRIP;
+	*data_len = len - SS_DEST_UDP_STRIP;
+	return 0;
+}
+
+/* 2022: hand m to the worker owning its client session; 1 if handed (or
+ * dropped there), 0 if it is ours. */
+static int owner_handoff(struct ss_ulcore *ul, struct ss_uin *in, struct rte_mbuf *m,
+			 uint32_t len)
+{
+	struct rb_lcore *lc = ul->lc;
+	unsigned nw = lc->dp ? (unsigned)lc->dp->n_workers : 1, owner;
+	const uint8_t *src;
+	uint8_t sid[8];
+
+	if (nw <= 1)
+		return 0;
+	/* the first bytes only: the separate header, or the ChaCha nonce and
+	 * the session id's ciphertext */
+	src = rte_pktmbuf_read(m, 0, len < 64 ? len : 64, ul->pkt);
+	if (src == NULL || ss22_usrv_peek_sid(in->srv22, src, len, sid) != 0)
+		return 0; /* too short: open22 drops and counts it */
+	owner = ss22_usess_owner(sid, nw);
+	if (owner == lc->worker)
+		return 0;
+	/* back to the IP header: rb_handoff's owner delivers it as it came */
+	if (rte_pktmbuf_prepend(m, (uint16_t)(m->l3_len + UDP_HDR_LEN)) == NULL) {
+		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
+		return 1;
+	}
+	rb_count(lc, RB_EV_SS_UDP_HANDOFF);
+	rb_handoff(lc, owner, m);
+	return 1;
+}
+
 /* A datagram from a client on the inbound's port. */
 static void in_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
 		    void *arg)
@@ -458,7 +548,16 @@ static void in_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_
 		rb_drop(lc, m, RB_DROP_PROXY_UDP_MALFORMED);
 		return;
 	}
+	if (in->relay) {
+		if (relay_open(ul, in, m, len, &d, &data, &data_len) != 0) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		goto forward;
+	}
 	if (in->srv22) {
+		if (owner_handoff(ul, in, m, len))
+			return;
 		if (open22(ul, in, m, len, from, &s22, &d, &data, &data_len) != 0) {
 			rte_pktmbuf_free(m);
 			return;
@@ -514,7 +613,7 @@ forward:
 	}
 	/* the payload into the mbuf we got (it fits: it came out of it); a
 	 * reassembled chain into a fresh one (2022: data is in ul->pkt) */
-	if (m->nb_segs != 1 && in->srv22) {
+	if (m->nb_segs != 1 && (in->srv22 || in->relay)) {
 		rte_pktmbuf_free(m);
 		m = rte_pktmbuf_alloc(lc->dp->pool);
 		if (m == NULL) {
@@ -638,7 +737,9 @@ int rb_ss_udp_lcore_init(struct rb_lcore *lc, const struct rb_cfg_proxy *p,
 		in->ul = ul;
 		in->inbound = (uint16_t)i;
 		in->idle_s = c->udp_timeout_s ? c->udp_timeout_s : 300;
-		if (ss_kind_of(c->ss_method, &in->m) == SS_KIND_UNWIRED) {
+		if (c->n_dests > 0) {
+			in->relay = 1; /* keys: ss_dest.c's per-worker tables */
+		} else if (ss_kind_of(c->ss_method, &in->m) == SS_KIND_UNWIRED) {
 			const struct ss_method *m22 =
 				c->ss_method >= RB_SS_2022_BLAKE3_AES_128_GCM
 					? ss2022_method_find(rb_cfg_ss_method_name(c->ss_method))

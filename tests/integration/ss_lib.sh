@@ -53,3 +53,27 @@ ss_metric_wait_gt() { # name{labels} old what
 	done
 	rb_fail "$3: $1 did not move from $2"
 }
+
+# Per-worker counts of a dataplane event or drop reason (ringboxctl --json
+# stats, PX_SOCK): "lcore:count ..." of the non-zero ones.
+ss_lcore_counts() { # events|drops name
+	local i j
+	for ((i = 0; i < 20; i++)); do
+		j=$(px_rbctl --json stats 2>/dev/null)
+		/usr/bin/python3 -c "
+import json, sys
+rows = json.loads(sys.argv[3])['data'][sys.argv[1]]
+key = 'event' if sys.argv[1] == 'events' else 'reason'
+print(' '.join('%s:%s' % (r['lcore'], r['count']) for r in rows if r[key] == sys.argv[2] and r['count']))" \
+			"$1" "$2" "$j" 2>/dev/null && return 0
+		sleep 0.1 # control not attached yet
+	done
+	rb_fail "ringboxctl --json stats: $j"
+}
+
+# The sum of "lcore:count ..." (ss_lcore_counts).
+ss_lcore_sum() { # counts
+	local x n=0
+	for x in $1; do n=$((n + ${x#*:})); done
+	echo "$n"
+}

@@ -266,9 +266,10 @@ static const struct bad_case {
 	/* Shadowsocks 2022: base64 keys of the method's size; TCP and UDP */
 	{ DP("") SSIN("method = \"2022-blake3-aes-128-gcm\"; password = \"p\";"), 1,
 	  { "inbounds.[0].password: method '2022-blake3-aes-128-gcm': each key must be 16 bytes in base64" } },
-	/* a relay inbound (destinations) carries TCP only */
-	{ DP("") SSIN("method = \"2022-blake3-aes-128-gcm\"; password = \"AAECAwQFBgcICQoLDA0ODw==\"; destinations = ( { name = \"d\"; server = \"10.0.0.3\"; server_port = 8388; password = \"AAECAwQFBgcICQoLDA0ODg==\"; } );"), 1,
-	  { "t.cfg:2: inbounds.[0].network: method '2022-blake3-aes-128-gcm': a relay inbound (destinations) is TCP only for now" } },
+	/* a relay inbound (destinations) carries TCP and UDP (no network
+	 * error: the only one is the destination's key) */
+	{ DP("") SSIN("method = \"2022-blake3-aes-128-gcm\"; password = \"AAECAwQFBgcICQoLDA0ODw==\"; destinations = ( { name = \"d\"; server = \"10.0.0.3\"; server_port = 8388; password = \"AAECAwQFBgcICQoLDA0ODw==\"; } );"), 1,
+	  { "t.cfg:2: inbounds.[0].destinations.[0].password: the relay's own key (password) cannot name a destination" } },
 	{ DP("") SSIN("method = \"2022-blake3-aes-128-gcm\"; password = \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"; network = \"tcp\";"), 1,
 	  { "inbounds.[0].password: method '2022-blake3-aes-128-gcm': each key must be 16 bytes" } },
 	{ DP("") SSIN("method = \"2022-blake3-aes-256-gcm\"; password = \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"; network = \"tcp\";"), 1,

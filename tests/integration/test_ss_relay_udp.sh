@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Shadowsocks 2022 UDP through a relay (sing-box `destinations`, SIP023
+# "UDP" and "Scenarios"), ringbox <-> ringbox (no 2022 peer is packaged
+# in Debian), one dataplane every hop:
+#   socks5_udp.py (cli) -> socks inbound -> 2022 outbound (R:IA:UA, R:PB)
+#   -> ss_udp_relay.py (srv) -> relay inbound (destinations; ss_udp_in.c
+#   with ss_dest_udp_relay) -> direct -> ss_udp_relay.py (srv) -> the
+#   destination's 2022 inbound -> direct -> UDP echo / dnsmasq (srv)
+# (ss_udp_relay.py carries each hop out of the dataplane and back: the
+# dataplane cannot send to its own addresses.)
+# Checks: through "dest-a" (a multi-user inbound, client keys R:IA:UA)
+# and "dest-b" (a single-key inbound, R:PB): datagrams of 1, 100, 1000 and
+# 1400 bytes echoed byte-exact (1400 needs IP fragments on the first hop)
+# and a DNS query answered, each landing on its own destination inbound;
+# an identity naming no destination (R:X) is dropped silently at the relay
+# and counted (ss_udp_relay_unknown, the relay's auth failures), nothing
+# reaches the destinations or dnsmasq; a wrong user key behind a good
+# relay identity (R:IA:UX) passes the relay and is refused by dest-a
+# (ss_udp_user).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+. "$(dirname "$0")/ss_lib.sh"
+rb_init
+rb_require_cmd dnsmasq openssl curl
+rb_topo_two_hosts
+M=2022-blake3-aes-256-gcm
+k() { openssl rand -base64 32; }
+R=$(k) IA=$(k) UA=$(k) PB=$(k) X=$(k) UX=$(k)
+px_control_init
+out() { # tag password
+	echo "{ type = \"shadowsocks\"; tag = \"$1\"; server = \"$RB_SRV_IP4\"; server_port = 8400;
+    method = \"$M\"; password = \"$2\"; network = \"udp\"; },"
+}
+px_config "
+$PX_CTL
+inbounds = (
+  { type = \"socks\"; tag = \"c-a\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
+  { type = \"socks\"; tag = \"c-b\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; },
+  { type = \"socks\"; tag = \"c-x\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1082; },
+  { type = \"socks\"; tag = \"c-w\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1083; },
+  { type = \"shadowsocks\"; tag = \"relay\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18400;
+    method = \"$M\"; password = \"$R\"; network = \"udp\";
+    destinations = (
+      { name = \"dest-a\"; server = \"$RB_SRV_IP4\"; server_port = 8401; password = \"$IA\"; },
+      { name = \"dest-b\"; server = \"$RB_SRV_IP4\"; server_port = 8402; password = \"$PB\"; }
+    ); },
+  { type = \"shadowsocks\"; tag = \"sa\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18401;
+    method = \"$M\"; password = \"$IA\"; network = \"udp\";
+    users = ( { username = \"ua\"; password = \"$UA\"; } ); },
+  { type = \"shadowsocks\"; tag = \"sb\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18402;
+    method = \"$M\"; password = \"$PB\"; network = \"udp\"; }
+);
+outbounds = (
+  $(out o-a "$R:$IA:$UA")
+  $(out o-b "$R:$PB")
+  $(out o-x "$R:$X")
+  $(out o-w "$R:$IA:$UX")
+  { type = \"direct\"; tag = \"direct\"; }
+);
+route = {
+  rules = (
+    { inbound = \"c-a\"; outbound = \"o-a\"; }, { inbound = \"c-b\"; outbound = \"o-b\"; },
+    { inbound = \"c-x\"; outbound = \"o-x\"; }, { inbound = \"c-w\"; outbound = \"o-w\"; }
+  );
+  final = \"direct\";
+};
+"
+px_start
+px_dnsmasq_start
+px_wait_rules
+rb_bg "$RB_TMP/relay.log" ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_LIB_DIR/ss_udp_relay.py" \
+	"$RB_SRV_IP4" 7007 "$RB_TMP" "8400:$RB_DP_SRV_IP4:18400" "8401:$RB_DP_SRV_IP4:18401" \
+	"8402:$RB_DP_SRV_IP4:18402"
+rb_wait_for 5 grep -q ready "$RB_TMP/relay.log" || rb_fail "UDP relay did not start"
+ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
+ip netns exec "$RB_NS_SRV" ping -c 1 -W 1 "$RB_DP_SRV_IP4" >/dev/null 2>&1
+E="$RB_SRV_IP4:7007"
+conns() { ss_metric "ringbox_proxy_conns_total{inbound=\"$1\"}"; }
+
+# ---- both destinations: byte-exact both ways, each on its own inbound
+r0=$(conns relay)
+for d in a b; do
+	[ "$d" = a ] && port=1080 || port=1081
+	n0=$(conns "s$d") o0=$(conns "s$([ "$d" = a ] && echo b || echo a)")
+	out=$(px_udp_client $port "echo:$E:1" "echo:$E:100" "echo:$E:1000" "echo:$E:1400" \
+		"dns:$RB_SRV_IP4:53:relay-$d.example.test:$RB_SRV_IP4" 2>&1) ||
+		rb_fail "dest-$d: $out"
+	grep -q "query\[A\] relay-$d.example.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
+		rb_fail "dest-$d: dnsmasq did not see the query from the appliance"
+	# flows of the destination: the echo server and dnsmasq
+	rb_assert_ge "$(($(conns "s$d") - n0))" 2 "dest-$d: flows of inbound s$d"
+	rb_assert_eq "$(($(conns "s$([ "$d" = a ] && echo b || echo a)") - o0))" 0 \
+		"dest-$d: flows of the other destination"
+	rb_note "dest-$d: 1..1400-byte datagrams byte-exact through the relay, DNS ok"
+done
+# the relay: a flow (client address, destination) per destination at least
+rb_assert_ge "$(($(conns relay) - r0))" 2 "relay flows"
+
+# ---- an identity naming no destination: silence, counted at the relay
+rb_dp_stats
+rb_stats_mark
+a0=$(ss_metric 'ringbox_proxy_auth_failures_total{inbound="relay"}')
+n0=$(($(conns sa) + $(conns sb)))
+PX_UDP_TIMEOUT=10 px_udp_client 1082 "dns:$RB_SRV_IP4:53:unknown.example.test:$RB_SRV_IP4" \
+	>/dev/null 2>&1 && rb_fail "unknown identity: answered"
+ss_metric_wait_gt 'ringbox_proxy_auth_failures_total{inbound="relay"}' "$a0" "unknown identity"
+grep -q "unknown.example.test" "$RB_TMP/dnsmasq.log" && rb_fail "unknown identity: the query went through"
+rb_assert_eq "$(($(conns sa) + $(conns sb) - n0))" 0 "unknown identity: flows of the destinations"
+rb_dp_stats
+rb_assert_stat_delta_ge drop.ss_udp_relay_unknown 1
+
+# ---- a wrong user key behind a good relay identity: dest-a refuses it
+rb_stats_mark
+w0=$(ss_metric 'ringbox_proxy_auth_failures_total{inbound="sa"}')
+PX_UDP_TIMEOUT=10 px_udp_client 1083 "dns:$RB_SRV_IP4:53:wronguser.example.test:$RB_SRV_IP4" \
+	>/dev/null 2>&1 && rb_fail "wrong user: answered"
+ss_metric_wait_gt 'ringbox_proxy_auth_failures_total{inbound="sa"}' "$w0" "wrong user"
+grep -q "wronguser.example.test" "$RB_TMP/dnsmasq.log" && rb_fail "wrong user: the query went through"
+rb_dp_stats
+rb_assert_eq "$(rb_stat_delta drop.ss_udp_relay_unknown)" 0 "wrong user: refused by the relay"
+rb_assert_stat_delta_ge drop.ss_udp_user 1
+
+rb_dp_stop
+rb_pass "2022 UDP through a relay to 2 destinations by identity, 1..1400 B byte-exact, DNS, unknown identity, wrong user"
