@@ -46,6 +46,14 @@
 	  "proxy: upstream UDP associations opened (socks outbound, one per NAT session and hop)") \
 	X(PROXY_UDP_UPSTREAM_END, proxy_udp_upstream_end,                                  \
 	  "proxy: upstream UDP associations closed") \
+	X(PROXY_UDP_CHAIN, proxy_udp_chain,                                                \
+	  "proxy: UDP upstreams carried inside a detour's UDP session (one per hop over another)") \
+	X(PROXY_UDP_CHAIN_CTL_FAIL, proxy_udp_chain_ctl_fail,                              \
+	  "proxy: UDP over a detour: control chains that ended before the association was up (refused, transform failed, closed, timed out)") \
+	X(PROXY_UDP_CHAIN_INNER_FAIL, proxy_udp_chain_inner_fail,                          \
+	  "proxy: UDP over a detour: the detour's UDP session could not be opened") \
+	X(PROXY_UDP_CHAIN_INNER_GONE, proxy_udp_chain_inner_gone,                          \
+	  "proxy: UDP over a detour: sessions ended because the detour's UDP session failed or ended") \
 	X(PROXY_XFORM_ERR, proxy_xform_err, "proxy: relayed connections closed, stream transform failed") \
 	X(PROXY_HTTP_REUSE, proxy_http_reuse,                                              \
 	  "proxy: HTTP requests sent on a kept upstream connection (keep-alive reuse)")     \

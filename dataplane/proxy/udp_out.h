@@ -9,7 +9,12 @@
  *   direct  udp_out_direct.c   per session, a socket per destination (udp_open)
  *   block   udp_out.c          refuses (proxy_udp_rejected)
  *   socks   udp_out_socks.c    SOCKS5 UDP ASSOCIATE client (RFC 1928 4, 7),
- *                              also over a chain of socks5 detours
+ *                              also over a chain of socks5/shadowsocks detours
+ *   shadowsocks  dataplane/ss/ss_udp_out.c, also over such a chain
+ *
+ * A hop over a detour (rb_udp_chain, udp_policy.h) sends its datagrams to
+ * its server inside a UDP session of the detour (proxy_udp_via below),
+ * which may itself be over a detour: a chain of UDP encapsulations.
  *
  * A protocol outbound (Shadowsocks, ...) plugs in by implementing the ops
  * in its own file and adding itself to the table.  Everything runs on the
@@ -80,6 +85,30 @@ void proxy_udp_out_closed(struct udp_nat *n);
  * the front of m into *addr: 0, or -1 with m dropped and counted
  * (proxy_udp_fragment for FRAG != 0, proxy_udp_malformed otherwise). */
 int proxy_udp_strip_header(struct rb_lcore *lc, struct rte_mbuf *m, struct rb_dest *addr);
+
+/* ---- an outbound's datagrams toward its server (or relay) ----
+ * A udp_open() socket when the outbound's UDP goes direct (detour < 0; `to`
+ * must be an address), else a UDP session of outbound `detour` toward
+ * `to` (proxy_udp_host_open: a name goes to the hop below as a name).
+ * open: 0 (send at once), 1 (the detour's session is still opening:
+ * proxy_udp_out_ready(n, 0) follows when it is), or -errno (counted:
+ * proxy_udp_chain_inner_fail).  When the detour's session fails or ends,
+ * the session n ends (proxy_udp_out_closed: counted
+ * proxy_udp_chain_inner_gone).  recv gets each datagram's payload as the
+ * server sent it (consumed).  send consumes m.  close: idempotent; the
+ * struct lives in the outbound's state (zeroed before open). */
+struct proxy_udp_via {
+	struct udp_nat *n;              /* the session these datagrams belong to */
+	struct udp_sock *sock;          /* direct: toward `to` */
+	struct udp_nat *inner;          /* or: the detour's UDP session toward `to` */
+	void (*recv)(void *arg, struct rte_mbuf *m);
+	void *arg;
+};
+int proxy_udp_via_open(struct proxy_udp_via *v, struct udp_nat *n, int detour,
+		       const struct rb_dest *to, void (*recv)(void *arg, struct rte_mbuf *m),
+		       void *arg);
+int proxy_udp_via_send(struct proxy_udp_via *v, struct rte_mbuf *m);
+void proxy_udp_via_close(struct proxy_udp_via *v);
 
 /* ---- sessions of another NAT layer (WireGuard terminated mode) ----
  * The host routes and counts; these carry one session through outbound

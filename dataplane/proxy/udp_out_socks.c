@@ -17,23 +17,31 @@
  *   the session ends when the control connection closes (RFC 1928 7), and
  *   closing the session closes the control connection.
  *
- * Over a detour (rb_udp_socks_chain: socks5 outbounds down to `direct`),
- * as sing-box dials a socks packet connection through its detour dialer:
+ * Over a detour (rb_udp_socks_chain: socks5 and shadowsocks outbounds down
+ * to `direct`), as sing-box dials a socks packet connection through its
+ * detour dialer:
  *   - the control connection goes through the chain's TCP: dialled to the
- *     innermost hop's server, each hop asked to CONNECT to the next hop's
- *     server (the same rb_socks_cli handshakes as proxy_out.c's TCP
- *     chains), then our UDP ASSOCIATE on the same stream;
+ *     innermost hop's server, each hop below ours started with its own TCP
+ *     outbound ops (proxy_out.c's socks CONNECT to the next hop's server,
+ *     ss_out.c's Shadowsocks header naming it), as proxy_out.c's TCP
+ *     chains, then our UDP ASSOCIATE on the same stream.  The stream is a
+ *     detached struct psess (not in the session table; only its chain
+ *     fields: pl's lc and cfg, hops, n_hops, up, the hops' states) driven
+ *     through proxy_layer.c, so an ss hop seals what the hops above it send
+ *     and opens their replies;
  *   - the datagrams go in a UDP session of the detour outbound
- *     (proxy_udp_host_open) whose destination is our relay address: our
- *     RFC 1928 7 datagrams inside the detour's own (RFC 1928 7 inside RFC
- *     1928 7 for a socks detour, which again opens its own association
- *     through its own detour, and so on);
+ *     (proxy_udp_via: proxy_udp_host_open) whose destination is our relay
+ *     address: our RFC 1928 7 datagrams inside the detour's own (RFC 1928 7
+ *     inside RFC 1928 7 for a socks detour, inside SIP004/SIP022 UDP for a
+ *     shadowsocks one, which again goes through its own detour, and so on);
  *   - ours is open once the inner one is (proxy_udp_host.ready): the
  *     session's connect_timeout bounds the whole path;
- *   - the inner session's end (its control connection closed) ends ours,
- *     and ours closes it.
- * Other chains (an http or shadowsocks hop, SOCKS4, a tcp-only hop) are
- * refused for UDP (proxy_udp_unsupported), a block hop as block.
+ *   - the inner session's end (its control connection closed, ...) ends
+ *     ours, and ours closes it.
+ * Other chains (an http or wireguard hop, SOCKS4, a tcp-only hop) are
+ * refused for UDP (proxy_udp_unsupported), a block hop as block.  Counted:
+ * proxy_udp_chain (an upstream inside a detour's), _ctl_fail (the control
+ * chain failed at a hop below), _inner_fail / _inner_gone (udp_out.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -50,185 +58,246 @@
 #include "udp_policy.h"
 
 #define SU_CTL_BUF  600                 /* server replies (greeting, auth, reply) */
-#define SU_OUT_MAX  600                 /* a message we send (rb_socks_cli_feed) */
+#define SU_OUT_MAX  PROXY_HS_OUT_MAX    /* a message we send */
 #define SU_HDR_MAX  (4 + 1 + RB_DOMAIN_MAX + 2)
 
 struct socks_udp {
 	struct udp_nat *n;
 	uint8_t resolving;
-	uint8_t done;                   /* the reply came: relaying */
-	uint8_t n_hops, hop;            /* the control chain (hops[n_hops - 1]: ours) */
-	uint16_t hops[PROXY_MAX_HOPS];
-	struct tcp_conn *ctl;
-	struct udp_sock *sock;          /* toward the server's relay (no detour) */
-	struct udp_nat *inner;          /* or: the detour's UDP session to it */
-	struct rb_socks_cli cli;        /* the current hop's handshake */
-	struct rb_dest first;           /* hops[0]'s server: where ctl is dialled */
+	uint8_t hs_done;                /* the ASSOCIATE reply came */
+	uint8_t done;                   /* relaying */
+	uint8_t hop;                    /* the hop whose handshake runs (cs.hops[]) */
+	struct rb_socks_cli cli;        /* ours (the last hop): UDP ASSOCIATE */
+	struct rb_dest first;           /* cs.hops[0]'s server: where the control
+					 * connection is dialled */
+	struct proxy_udp_via via;       /* toward our relay */
+	struct proxy_lcore cpl;         /* the control chain's view of the lcore: lc, cfg */
+	struct psess cs;                /* the control chain: hops (ours last), n_hops,
+					 * up (the TCP connection), the hops' states */
 	uint32_t blen;
-	uint8_t buf[SU_CTL_BUF];
+	uint8_t buf[SU_CTL_BUF];        /* control bytes opened up to level `hop` */
 };
 
 static const struct rb_cfg_outbound *su_hop_cfg(const struct socks_udp *su, int hop)
 {
-	return &proxy_udp_nat_cfg(su->n)->outbounds[su->hops[hop]];
+	return &su->cpl.cfg->outbounds[su->cs.hops[hop]];
+}
+
+static const struct rb_outbound_ops *su_hop_ops(const struct socks_udp *su, int hop)
+{
+	int t = su_hop_cfg(su, hop)->type;
+
+	return t >= 0 && t < RB_OUT_TYPE_MAX ? proxy_outbound_ops[t] : NULL;
 }
 
 /* A datagram from the relay (header: who answered) for the session. */
-static void su_relay_datagram(struct socks_udp *su, struct rte_mbuf *m)
+static void su_relay_datagram(void *arg, struct rte_mbuf *m)
 {
+	struct socks_udp *su = arg;
 	struct rb_dest src;
 
 	if (proxy_udp_strip_header(proxy_udp_nat_lcore(su->n), m, &src) == 0)
 		proxy_udp_out_recv(su->n, m, &src);
 }
 
-static void su_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
-		    void *arg)
+/* Send level-`hop` bytes of a handshake (through the hops below) and wipe
+ * them (they may hold a password). */
+static int su_send(struct socks_udp *su, int hop, uint8_t *out, size_t len)
 {
-	(void)sock;
-	(void)from; /* udp_open delivers only the relay's datagrams */
-	su_relay_datagram(arg, m);
-}
-
-/* ---- the detour's UDP session (we are its host) ---- */
-
-static void su_inner_recv(void *arg, struct rte_mbuf *m, const struct rb_dest *from)
-{
-	(void)from; /* the inner session delivers only what our relay sent */
-	su_relay_datagram(arg, m);
-}
-
-static void su_inner_gone(void *arg, int err)
-{
-	struct socks_udp *su = arg;
-	struct udp_nat *in = su->inner;
-
-	(void)err;
-	su->inner = NULL;
-	proxy_udp_host_close(in);
-	proxy_udp_out_closed(su->n); /* frees su */
-}
-
-/* The detour's association is up too: the whole path is open. */
-static void su_inner_ready(void *arg)
-{
-	struct socks_udp *su = arg;
-
-	proxy_udp_out_ready(su->n, 0);
-}
-
-static const struct proxy_udp_host su_inner_host = {
-	.recv = su_inner_recv,
-	.gone = su_inner_gone,
-	.ready = su_inner_ready,
-};
-
-/* Write a handshake message; its bytes may hold the password: wiped. */
-static int su_write(struct socks_udp *su, uint8_t *out, size_t len)
-{
-	size_t w = tcp_write(su->ctl, out, len);
+	int rc = proxy_layer_send(&su->cs, hop, out, len);
 
 	explicit_bzero(out, len);
-	if (w != len)
-		return -ENOBUFS;
-	tcp_flush(su->ctl);
+	if (rc != 0)
+		return rc == -EIO ? -EIO : -ENOBUFS;
+	tcp_flush(su->cs.up);
 	return 0;
 }
 
-/* Start hop su->hop's handshake: CONNECT to the next hop's server, or, at
- * the last hop (ours), UDP ASSOCIATE. */
+/* Hop su->hop is through: what is left in buf is level-hop bytes, which a
+ * transforming hop opens for the next level.  0 or -errno. */
+static int su_through(struct socks_udp *su)
+{
+	const struct rb_outbound_ops *ops = su_hop_ops(su, su->hop);
+	struct rte_mbuf *m;
+	int rc = 0;
+
+	if (ops->unwrap == NULL || su->blen == 0)
+		return 0;
+	m = proxy_mbuf_from(su->cpl.lc, su->buf, su->blen);
+	explicit_bzero(su->buf, su->blen);
+	su->blen = 0;
+	if (m == NULL)
+		return -ENOBUFS;
+	m = ops->unwrap(&su->cs, su->hop, m);
+	if (m == NULL)
+		return su->cs.xform_err ? -EIO : 0;
+	if (m->pkt_len > sizeof(su->buf))
+		rc = -EPROTO;
+	else
+		su->blen = m->pkt_len;
+	if (rc == 0 && su->blen) {
+		const void *d = rte_pktmbuf_read(m, 0, su->blen, su->buf);
+
+		if (d != su->buf)
+			memcpy(su->buf, d, su->blen);
+	}
+	rte_pktmbuf_free(m);
+	return rc;
+}
+
+/* Start hop su->hop's handshake and every following one that waits for no
+ * reply (Shadowsocks): a hop below ours is asked for the next hop's server
+ * (its TCP outbound ops), ours for UDP ASSOCIATE.  0 or -errno. */
 static int su_hop_start(struct socks_udp *su)
 {
 	static const struct rb_dest unknown_v4 = { .family = AF_INET };
 	static const struct rb_dest unknown_v6 = { .family = AF_INET6 };
-	const struct rb_cfg_outbound *o = su_hop_cfg(su, su->hop);
-	uint8_t out[SU_OUT_MAX];
-	struct rb_dest dst;
-	int cmd = SOCKS5_CMD_CONNECT;
-	size_t n;
 
-	if (su->hop + 1 < su->n_hops) {
-		const struct rb_cfg_outbound *next = su_hop_cfg(su, su->hop + 1);
+	for (;;) {
+		const struct rb_cfg_outbound *o = su_hop_cfg(su, su->hop);
+		const struct rb_outbound_ops *ops = su_hop_ops(su, su->hop);
+		uint8_t out[SU_OUT_MAX];
+		struct rb_dest dst;
+		int n, rc;
 
-		proxy_cfg_host_dest(&next->server, next->server_port, &dst);
-	} else {
-		/* RFC 1928 7: DST.ADDR/DST.PORT zeros, our UDP source is not
-		 * known yet (through a detour: the detour's relay's) */
-		dst = o->server.family == AF_INET6 ? unknown_v6 : unknown_v4;
-		cmd = SOCKS5_CMD_UDP;
+		if (su->hop + 1 == su->cs.n_hops) {
+			/* RFC 1928 7: DST.ADDR/DST.PORT zeros, our UDP source is
+			 * not known yet (through a detour: the detour's relay's) */
+			dst = o->server.family == AF_INET6 ? unknown_v6 : unknown_v4;
+			n = (int)rb_socks_cli_start(&su->cli, 5, SOCKS5_CMD_UDP, o->username,
+						    o->password, &dst, out);
+			return n > 0 ? su_send(su, su->hop, out, (size_t)n) : -EPROTO;
+		}
+		if (ops == NULL || ops->start == NULL)
+			return -EOPNOTSUPP;
+		{
+			const struct rb_cfg_outbound *next = su_hop_cfg(su, su->hop + 1);
+
+			proxy_cfg_host_dest(&next->server, next->server_port, &dst);
+		}
+		n = ops->start(&su->cs, su->hop, &dst, out);
+		if (n < 0)
+			return n;
+		if (n > 0 && (rc = su_send(su, su->hop, out, (size_t)n)) != 0)
+			return rc;
+		if (n == 0)
+			tcp_flush(su->cs.up); /* sent by start() itself (Shadowsocks) */
+		if (ops->feed)
+			return 0; /* wait for its reply */
+		if ((rc = su_through(su)) != 0)
+			return rc;
+		su->hop++;
 	}
-	n = rb_socks_cli_start(&su->cli, 5, cmd, o->username, o->password, &dst, out);
-	if (n == 0)
-		return -EPROTO;
-	return su_write(su, out, n);
 }
 
 /* The ASSOCIATE reply came: reach the relay, directly or through the
- * detour's UDP session. */
+ * detour's UDP session.  0 (open), 1 (the detour's session is opening) or
+ * -errno. */
 static int su_relay_ready(struct socks_udp *su)
 {
-	const struct rb_cfg_outbound *o = su_hop_cfg(su, su->n_hops - 1);
+	int last = su->cs.n_hops - 1;
+	const struct rb_cfg_outbound *o = su_hop_cfg(su, last);
 	struct rb_dest server, relay;
-	int err = 0;
+	int rc;
 
-	if (su->n_hops == 1)
+	if (last == 0)
 		server = su->first; /* the address the control connection went to */
 	else
 		proxy_cfg_host_dest(&o->server, o->server_port, &server);
 	if (rb_udp_socks_relay(&su->cli.bound, &server, &relay) != 0)
 		return -EPROTO;
-	if (su->n_hops == 1)
-		su->sock = udp_open(proxy_udp_nat_lcore(su->n), relay.family, relay.addr,
-				    relay.port, su_recv, su, &err);
-	else
-		su->inner = proxy_udp_host_open(proxy_udp_nat_lcore(su->n), proxy_udp_nat_cfg(su->n),
-						su->hops[su->n_hops - 2], &relay, &su_inner_host, su,
-						&err);
-	if (su->sock == NULL && su->inner == NULL)
-		return err ? err : -ENOMEM;
-	su->done = 1;
+	rc = proxy_udp_via_open(&su->via, su->n, last ? su->cs.hops[last - 1] : -1, &relay,
+				su_relay_datagram, su);
+	if (rc >= 0)
+		su->done = 1;
+	return rc;
+}
+
+/* Control bytes, read and opened up to the current hop's level, into buf.
+ * 0, or -errno (a hop below could not open them). */
+static int su_fill(struct socks_udp *su)
+{
+	struct tcp_conn *c = su->cs.up;
+
+	if (!proxy_layer_xform(&su->cs, su->hop)) {
+		su->blen += (uint32_t)tcp_read_copy(c, su->buf + su->blen, sizeof(su->buf) - su->blen);
+		return 0;
+	}
+	while (su->blen < sizeof(su->buf)) {
+		struct rte_mbuf *m = tcp_read(c, (uint32_t)(sizeof(su->buf) - su->blen));
+		const void *d;
+		uint32_t k;
+
+		if (m == NULL)
+			return 0;
+		m = proxy_layer_unwrap(&su->cs, su->hop, m);
+		if (m == NULL) {
+			if (su->cs.xform_err)
+				return -EIO;
+			continue; /* part of a record */
+		}
+		k = m->pkt_len;
+		if (k > sizeof(su->buf) - su->blen) {
+			rte_pktmbuf_free(m);
+			return -EPROTO; /* more than any handshake reply */
+		}
+		d = rte_pktmbuf_read(m, 0, k, su->buf + su->blen);
+		if (d != su->buf + su->blen)
+			memcpy(su->buf + su->blen, d, k);
+		su->blen += k;
+		rte_pktmbuf_free(m);
+	}
 	return 0;
 }
 
-/* Control bytes during the handshakes: 0 (more), 1 (done), < 0 failed. */
+/* Control bytes during the handshakes: 0 (more), 1 (open), < 0 failed. */
 static int su_handshake(struct socks_udp *su)
 {
+	struct tcp_conn *c = su->cs.up;
+
 	for (;;) {
+		int last = su->hop + 1 == su->cs.n_hops;
 		uint8_t out[SU_OUT_MAX];
-		size_t n, used = 0, outlen = 0;
+		size_t used = 0, outlen = 0;
 		int rc;
 
-		n = tcp_read_copy(su->ctl, su->buf + su->blen, sizeof(su->buf) - su->blen);
-		su->blen += (uint32_t)n;
-		rc = rb_socks_cli_feed(&su->cli, su->buf, su->blen, &used, out, &outlen);
+		if ((rc = su_fill(su)) != 0)
+			return rc;
+		if (last)
+			rc = rb_socks_cli_feed(&su->cli, su->buf, su->blen, &used, out, &outlen);
+		else
+			rc = su_hop_ops(su, su->hop)->feed(&su->cs, su->hop, su->buf, su->blen, &used,
+							   out, &outlen);
 		memmove(su->buf, su->buf + used, su->blen - used);
 		su->blen -= (uint32_t)used;
-		if (outlen && su_write(su, out, outlen) != 0)
+		if (outlen && su_send(su, su->hop, out, outlen) != 0)
 			return -ENOBUFS;
 		if (rc == RB_PARSE_ERR)
 			return -ECONNREFUSED;
-		if (rc == RB_PARSE_DONE && su->hop + 1 == su->n_hops) {
-			if (su_relay_ready(su) != 0)
-				return -EPROTO;
-			/* through a detour: open once its association is
-			 * (su_inner_ready; the session's connect_timeout
+		if (rc == RB_PARSE_DONE && last) {
+			su->hs_done = 1;
+			rc = su_relay_ready(su);
+			/* through a detour: open once its session is
+			 * (proxy_udp_via; the session's connect_timeout
 			 * bounds the whole path) */
-			return su->inner && !proxy_udp_host_ready(su->inner) ? 0 : 1;
+			return rc < 0 ? rc : !rc;
 		}
 		if (rc == RB_PARSE_DONE) {
 			/* this hop is through: what follows is the next hop's */
+			if ((rc = su_through(su)) != 0)
+				return rc;
 			su->hop++;
-			if (su_hop_start(su) != 0)
-				return -EPROTO;
+			if ((rc = su_hop_start(su)) != 0)
+				return rc;
 			continue;
 		}
 		if (used > 0)
 			continue;
 		if (su->blen == sizeof(su->buf))
 			return -EPROTO;
-		if (tcp_eof(su->ctl) && tcp_readable(su->ctl) == 0)
+		if (tcp_eof(c) && tcp_readable(c) == 0)
 			return -ECONNRESET;
-		if (tcp_readable(su->ctl) == 0)
+		if (tcp_readable(c) == 0)
 			return 0;
 	}
 }
@@ -264,13 +333,14 @@ static void su_connected(struct tcp_conn *c, int err)
 		return;
 	if (err != 0) {
 		tcp_set_callbacks(c, NULL, NULL); /* on_closed follows: not ours any more */
-		su->ctl = NULL;
+		su->cs.up = NULL;
 		proxy_udp_out_ready(su->n, err);
 		return;
 	}
 	su->hop = 0;
-	if (su_hop_start(su) != 0)
-		proxy_udp_out_ready(su->n, -EPROTO);
+	err = su_hop_start(su);
+	if (err != 0)
+		proxy_udp_out_ready(su->n, err);
 }
 
 static void su_closed(struct tcp_conn *c, int err)
@@ -280,7 +350,7 @@ static void su_closed(struct tcp_conn *c, int err)
 	(void)err;
 	if (su == NULL)
 		return;
-	su->ctl = NULL; /* freed when this returns */
+	su->cs.up = NULL; /* freed when this returns */
 	proxy_udp_out_closed(su->n);
 }
 
@@ -301,8 +371,8 @@ static int su_dial(struct socks_udp *su)
 	int err = 0;
 
 	memcpy(cp.raddr, su->first.addr, 16);
-	su->ctl = tcp_connect(proxy_udp_nat_lcore(su->n), &cp, &err);
-	return su->ctl ? 0 : (err ? err : -ENOMEM);
+	su->cs.up = tcp_connect(su->cpl.lc, &cp, &err);
+	return su->cs.up ? 0 : (err ? err : -ENOMEM);
 }
 
 static void su_resolved(void *arg, int family, const uint8_t *addr, int err)
@@ -339,22 +409,25 @@ static int su_open(struct udp_nat *n, uint16_t ob)
 	if (su == NULL)
 		return -ENOMEM;
 	su->n = n;
-	su->n_hops = (uint8_t)k;
-	memcpy(su->hops, hops, sizeof(hops[0]) * (size_t)k);
+	su->cpl.lc = proxy_udp_nat_lcore(n);
+	su->cpl.cfg = p;
+	su->cs.pl = &su->cpl;
+	su->cs.n_hops = (uint8_t)k;
+	memcpy(su->cs.hops, hops, sizeof(hops[0]) * (size_t)k);
 	o0 = &p->outbounds[hops[0]];
 	su->first.family = o0->server.family;
 	memcpy(su->first.addr, o0->server.addr, 16);
 	su->first.port = o0->server_port;
 	*proxy_udp_nat_state(n) = su;
-	rb_count(proxy_udp_nat_lcore(n), RB_EV_PROXY_UDP_UPSTREAM);
+	rb_count(su->cpl.lc, RB_EV_PROXY_UDP_UPSTREAM);
 	if (su->first.family == 0) {
 		su->resolving = 1;
-		rc = rb_resolve_start(proxy_udp_nat_lcore(n), o0->server.name, 0, su_resolved, su);
+		rc = rb_resolve_start(su->cpl.lc, o0->server.name, 0, su_resolved, su);
 		if (rc < 0)
 			su->resolving = 0;
 		/* the answer may have come at once (cache): dialled, or failed
 		 * (its ready(err) came before we were opening) */
-		rc = su->resolving || su->ctl ? 0 : -EHOSTUNREACH;
+		rc = su->resolving || su->cs.up ? 0 : -EHOSTUNREACH;
 	} else {
 		rc = su_dial(su);
 	}
@@ -365,7 +438,7 @@ static int su_open(struct udp_nat *n, uint16_t ob)
 	return 1;
 }
 
-static int su_send(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *dst)
+static int su_send_dgram(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *dst)
 {
 	struct socks_udp *su = *proxy_udp_nat_state(n);
 	uint8_t hdr[SU_HDR_MAX];
@@ -383,9 +456,7 @@ static int su_send(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *
 		return -ENOBUFS;
 	}
 	memcpy(h, hdr, hl);
-	if (su->inner)
-		return proxy_udp_host_send(su->inner, m);
-	return udp_send(su->sock, m, NULL);
+	return proxy_udp_via_send(&su->via, m);
 }
 
 static void su_close(struct udp_nat *n)
@@ -395,17 +466,22 @@ static void su_close(struct udp_nat *n)
 
 	if (su == NULL)
 		return;
-	rb_count(proxy_udp_nat_lcore(n), RB_EV_PROXY_UDP_UPSTREAM_END);
+	rb_count(su->cpl.lc, RB_EV_PROXY_UDP_UPSTREAM_END);
+	if (su->cs.n_hops > 1 && !su->hs_done)
+		rb_count(su->cpl.lc, RB_EV_PROXY_UDP_CHAIN_CTL_FAIL); /* ended in the handshakes */
 	if (su->resolving)
-		rb_resolve_cancel(proxy_udp_nat_lcore(n), su_resolved, su);
-	if (su->ctl) {
-		tcp_set_callbacks(su->ctl, NULL, NULL);
-		tcp_close(su->ctl);
+		rb_resolve_cancel(su->cpl.lc, su_resolved, su);
+	if (su->cs.up) {
+		tcp_set_callbacks(su->cs.up, NULL, NULL);
+		tcp_close(su->cs.up);
+		su->cs.up = NULL;
 	}
-	if (su->sock)
-		udp_close(su->sock);
-	if (su->inner)
-		proxy_udp_host_close(su->inner);
+	proxy_udp_via_close(&su->via);
+	proxy_layer_free(&su->cs); /* the hops' states (Shadowsocks ciphers) */
+	if (su->cs.out) {
+		explicit_bzero(su->cs.out, sizeof(*su->cs.out));
+		free(su->cs.out);
+	}
 	explicit_bzero(su, sizeof(*su));
 	free(su);
 	*st = NULL;
@@ -414,6 +490,6 @@ static void su_close(struct udp_nat *n)
 const struct rb_udp_outbound_ops proxy_udp_out_socks = {
 	.name = "socks",
 	.open = su_open,
-	.send = su_send,
+	.send = su_send_dgram,
 	.close = su_close,
 };

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * UDP session policy (udp_policy.h): idle timeouts, the chains a socks
- * outbound's UDP may take, the relay address of an association.
+ * UDP session policy (udp_policy.h): idle timeouts, the chains a UDP
+ * outbound may take, the relay address of an association.
  */
 #include <errno.h>
 #include <string.h>
@@ -29,12 +29,23 @@ uint32_t rb_udp_idle_s(uint16_t port, uint32_t configured)
 	return proto && proto < sec ? proto : sec;
 }
 
-int rb_udp_socks_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max)
+/* Can outbound o carry the UDP (and the TCP) of a hop above it? */
+static int udp_hop_ok(const struct rb_cfg_outbound *o)
+{
+	if (o->network == RB_CFG_NET_TCP)
+		return 0;
+	return (o->type == RB_OUT_SOCKS && o->version == RB_SOCKS_V5) ||
+	       o->type == RB_OUT_SHADOWSOCKS;
+}
+
+int rb_udp_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max)
 {
 	int n = 0, k = ob;
 
-	if (ob < 0 || ob >= p->n_outbounds || max < 1 || p->outbounds[ob].type != RB_OUT_SOCKS ||
-	    p->outbounds[ob].version != RB_SOCKS_V5)
+	if (ob < 0 || ob >= p->n_outbounds || max < 1)
+		return -EINVAL;
+	if (!(p->outbounds[ob].type == RB_OUT_SOCKS && p->outbounds[ob].version == RB_SOCKS_V5) &&
+	    p->outbounds[ob].type != RB_OUT_SHADOWSOCKS)
 		return -EINVAL;
 	for (;;) {
 		const struct rb_cfg_outbound *o = &p->outbounds[k];
@@ -50,8 +61,7 @@ int rb_udp_socks_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int
 			break;
 		if (o->type == RB_OUT_BLOCK)
 			return -EACCES;
-		if (o->type != RB_OUT_SOCKS || o->version != RB_SOCKS_V5 ||
-		    o->network == RB_CFG_NET_TCP)
+		if (!udp_hop_ok(o))
 			return -EOPNOTSUPP;
 	}
 	/* dial order: innermost first */
@@ -62,6 +72,13 @@ int rb_udp_socks_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int
 		hops[n - 1 - i] = t;
 	}
 	return n;
+}
+
+int rb_udp_socks_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max)
+{
+	if (ob < 0 || ob >= p->n_outbounds || p->outbounds[ob].type != RB_OUT_SOCKS)
+		return -EINVAL;
+	return rb_udp_chain(p, ob, hops, max);
 }
 
 int rb_udp_socks_relay(const struct rb_dest *bound, const struct rb_dest *server,

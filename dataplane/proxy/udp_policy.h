@@ -3,8 +3,8 @@
  * UDP session policy, pure functions (no DPDK; unit-tested in
  * tests/unit/test_udp_policy.c):
  *   - how long an idle NAT session lives (sing-box's defaults),
- *   - which outbound chains a socks outbound's UDP can go through
- *     (UDP over a detour: socks5 over socks5 ... over direct),
+ *   - which outbound chains a UDP outbound can go through (UDP over a
+ *     detour: socks5 and shadowsocks hops in any order, down to direct),
  *   - where a SOCKS5 UDP ASSOCIATE's datagrams go.
  */
 #ifndef UDP_POLICY_H
@@ -25,15 +25,21 @@
 #define RB_UDP_IDLE_QUIC_S     30
 uint32_t rb_udp_idle_s(uint16_t port, uint32_t configured);
 
-/* The chain of socks outbounds that carries socks outbound `ob`'s UDP, in
- * dial order: hops[0] is the server the TCP control connection is dialled
- * to, hops[n - 1] == ob.  Below ob every detour must be a `socks` version 5
- * outbound that carries UDP (network not "tcp"): its TCP CONNECT carries
- * the next hop's control connection and its own UDP session carries the
- * next hop's relay datagrams; the chain ends at `direct` or no detour.
+/* The chain of UDP-carrying outbounds under outbound `ob`, in dial order:
+ * hops[0] is the innermost (its server is reached directly: its detour is
+ * `direct` or none), hops[n - 1] == ob.  As sing-box dials a packet
+ * connection through a detour dialer, each hop k > 0 reaches its server
+ * through the chain below it twice: its TCP (a socks control connection:
+ * CONNECT through a socks hop, a Shadowsocks stream through an ss hop) and
+ * its UDP (its datagrams inside the UDP session of hop k - 1: SOCKS5 UDP in
+ * SOCKS5 UDP, in Shadowsocks UDP, ...).  So ob must be a `socks` version 5
+ * or a `shadowsocks` outbound, and every hop below one of those that
+ * carries UDP (network not "tcp"); the chain ends at `direct` or no detour.
  * Returns n (>= 1), -EACCES (a `block` below: refused as block),
- * -EOPNOTSUPP (another hop type, SOCKS4, a tcp-only hop, or longer than
- * max: not for UDP) or -EINVAL (ob is not a socks5 outbound). */
+ * -EOPNOTSUPP (another hop type: http, wireguard, SOCKS4, a tcp-only hop,
+ * or longer than max: not for UDP) or -EINVAL (ob is not one of those). */
+int rb_udp_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max);
+/* rb_udp_chain for a socks outbound: -EINVAL unless ob is socks version 5. */
 int rb_udp_socks_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max);
 
 /* Where the datagrams of an association go (RFC 1928 6/7): BND.ADDR and

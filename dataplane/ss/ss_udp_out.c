@@ -20,8 +20,11 @@
  *         carry no valid address are dropped and counted (ss_udp_auth,
  *         ss_udp_malformed)
  *
- * The server must be an IP address, and the outbound may detour only
- * through `direct` (UDP through another proxy hop is not done).
+ * Over a detour (udp_policy.h rb_udp_chain: socks5 and shadowsocks hops down
+ * to `direct`) the packets go inside the detour's UDP session toward the
+ * server (udp_out.h proxy_udp_via: Shadowsocks UDP in SOCKS5 UDP, in
+ * Shadowsocks UDP, ...), and the server may be a name (the hop below
+ * carries it); without one, the server must be an IP address.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,6 +32,7 @@
 #include <sys/socket.h>
 
 #include "../proxy/udp_out.h"
+#include "../proxy/udp_policy.h"
 #include "../rb_lcore.h"
 #include "../udp/udp.h"
 #include "ss_proxy.h"
@@ -39,7 +43,7 @@
 
 struct ss_uo {
 	void *uot;                 /* udp_over_tcp: ss_uot_out.c's stream instead */
-	struct udp_sock *sock;
+	struct proxy_udp_via via;  /* toward the server (direct, or the detour's UDP) */
 	struct udp_nat *n;
 	const struct ss_method *m; /* NULL: none */
 	uint8_t master[SS_MAX_KEY];
@@ -85,8 +89,7 @@ static struct ss_lcore *lcore_of(struct udp_nat *n)
 	return ss_lcore_get(proxy_udp_nat_lcore(n), proxy_udp_nat_cfg(n));
 }
 
-static void uo_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_peer *from,
-		    void *arg)
+static void uo_recv(void *arg, struct rte_mbuf *m)
 {
 	struct ss_uo *u = arg;
 	struct rb_lcore *lc = proxy_udp_nat_lcore(u->n);
@@ -97,8 +100,6 @@ static void uo_recv(struct udp_sock *sock, struct rte_mbuf *m, const struct udp_
 	char host[RB_DOMAIN_MAX + 1];
 	int family = 0, alen;
 
-	(void)sock;
-	(void)from;
 	if (sl == NULL || len > sizeof(sl->tmp_in)) {
 		rb_drop(lc, m, RB_DROP_SS_UDP_MALFORMED);
 		return;
@@ -166,8 +167,9 @@ static int uo_open(struct udp_nat *n, uint16_t ob)
 {
 	const struct rb_cfg_proxy *p = proxy_udp_nat_cfg(n);
 	const struct rb_cfg_outbound *o = &p->outbounds[ob];
+	uint16_t hops[RB_MAX_CHAIN_HOPS];
 	struct ss_uo *u;
-	int err = 0;
+	int k, err;
 
 	if (o->uot_version) { /* sing-box UDP over TCP: one stream per session */
 		int rc;
@@ -184,11 +186,9 @@ static int uo_open(struct udp_nat *n, uint16_t ob)
 		}
 		return rc;
 	}
-	if (o->detour_idx >= 0 &&
-	    (o->detour_idx >= p->n_outbounds || p->outbounds[o->detour_idx].type != RB_OUT_DIRECT))
-		return -EOPNOTSUPP; /* UDP through another proxy hop: not done */
-	if (o->server.family != AF_INET && o->server.family != AF_INET6)
-		return -EHOSTUNREACH; /* a server name is not resolved on this path */
+	k = rb_udp_chain(p, ob, hops, RB_MAX_CHAIN_HOPS);
+	if (k < 0)
+		return k == -EACCES ? -EACCES : -EOPNOTSUPP; /* a hop below carries no UDP */
 	u = calloc(1, sizeof(*u));
 	if (u == NULL)
 		return -ENOMEM;
@@ -212,19 +212,30 @@ static int uo_open(struct udp_nat *n, uint16_t ob)
 		free(u);
 		return -EINVAL;
 	}
-	u->sock = udp_open(proxy_udp_nat_lcore(n), o->server.family, o->server.addr,
-			   o->server_port, uo_recv, u, &err);
-	if (u->sock == NULL) {
+	{
+		struct rb_dest server;
+
+		memset(&server, 0, sizeof(server));
+		server.family = o->server.family;
+		memcpy(server.addr, o->server.addr, 16);
+		if (o->server.family == 0)
+			snprintf(server.domain, sizeof(server.domain), "%s", o->server.name);
+		server.port = o->server_port;
+		/* state first: a detour's session may call back before open returns */
+		*proxy_udp_nat_state(n) = u;
+		err = proxy_udp_via_open(&u->via, n, k > 1 ? hops[k - 2] : -1, &server, uo_recv, u);
+	}
+	if (err < 0) {
+		*proxy_udp_nat_state(n) = NULL;
 		if (u->cli22) {
 			ss22_ucli_free(u->cli22);
 			free(u->cli22);
 		}
 		explicit_bzero(u, sizeof(*u));
 		free(u);
-		return err ? err : -ENOMEM;
+		return err;
 	}
-	*proxy_udp_nat_state(n) = u;
-	return 0;
+	return err; /* 1: the detour's session is opening */
 }
 
 static int uo_send(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *dst)
@@ -294,7 +305,7 @@ static int uo_send(struct udp_nat *n, struct rte_mbuf *m, const struct rb_dest *
 		return -EMSGSIZE;
 	}
 	memcpy(rte_pktmbuf_append(o, (uint16_t)plen), src, plen);
-	return udp_send(u->sock, o, NULL);
+	return proxy_udp_via_send(&u->via, o);
 }
 
 static void uo_close(struct udp_nat *n)
@@ -307,7 +318,7 @@ static void uo_close(struct udp_nat *n)
 	if (u->uot)
 		ss_uot_out_close(u->uot);
 	else
-		udp_close(u->sock);
+		proxy_udp_via_close(&u->via);
 	if (u->cli22) {
 		ss22_ucli_free(u->cli22);
 		free(u->cli22);

@@ -26,6 +26,14 @@
  *        ss22_ucli_open), or a flipped packet refused without a session.
  *   mode bit 3 with mode % 4 == 1: the request goes through ss_enc /
  *        ss_dec (ss2022_compat.c, address-first plaintext) instead.
+ *   SIP023 UDP relay and session ownership (AES for the relay): raw data
+ *        through a relay's rewrite (ss_eih_udp_relay) changes nothing when
+ *        refused and only bytes 16..32 otherwise, and ss22_usrv_peek_sid
+ *        never reads past the packet; with mode % 4 == 3 the payload is
+ *        sealed by a client with iPSK_relay:PSK, rewritten by the relay and
+ *        opened by the destination's table (round trip), or refused at the
+ *        relay or the destination when flipped; the peeked session id is
+ *        the client's.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,6 +58,8 @@ static const uint8_t addr[] = {3, 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 80};
 static uint8_t ipsk[32], upsk[32], salt_c[32], salt_s[32];
 static struct ss22_usrv tab[3], tab_mu[2]; /* the inbound's session tables */
 static char upsk_b64[3][64];
+static struct ss_eih_users relays[2]; /* iPSK salt_s; destinations ipsk (8), upsk (7) */
+static char chain_b64[2][128];	      /* "salt_s:upsk" */
 
 static void setup(void)
 {
@@ -67,6 +77,14 @@ static void setup(void)
 		    ss_eih_users_add(&users[mi], upsk, 1) != 0 ||
 		    ss22_usrv_init(&tab_mu[mi], m, NULL, &users[mi], 4, 1) != SS_OK)
 			abort();
+		if (ss_eih_users_init(&relays[mi], m, salt_s) != 0 ||
+		    ss_eih_users_add(&relays[mi], ipsk, 8) != 0 ||
+		    ss_eih_users_add(&relays[mi], upsk, 7) != 0)
+			abort();
+		EVP_EncodeBlock((unsigned char *)chain_b64[mi], salt_s, (int)m->key_len);
+		strcat(chain_b64[mi], ":");
+		EVP_EncodeBlock((unsigned char *)chain_b64[mi] + strlen(chain_b64[mi]), upsk,
+				(int)m->key_len);
 	}
 	for (int mi = 0; mi < 3; mi++) {
 		const struct ss_method *m = ss2022_method_find(names[mi]);
@@ -89,6 +107,32 @@ static void raw_usrv(struct ss22_usrv *t, const uint8_t *data, size_t len)
 	if (ss22_usrv_open(ctx, t, ct, (uint32_t)len, NOW, rnd, &in, &s) == SS_OK || s != NULL ||
 	    t->live != 0)
 		abort(); /* a forged packet made a session */
+}
+
+/* Raw bytes through a relay's rewrite and the owner peek. */
+static void raw_relay(int mi, const uint8_t *data, size_t len)
+{
+	static uint8_t before[2048];
+	uint8_t sid[8];
+
+	if (len > sizeof(before))
+		return;
+	memcpy(ct, data, len);
+	if (ss22_usrv_peek_sid(&tab[mi], ct, (uint32_t)len, sid) == 0 &&
+	    ss22_usess_owner(sid, 3) >= 3)
+		abort();
+	if (mi < 2 && ss22_usrv_peek_sid(&tab_mu[mi], ct, (uint32_t)len, sid) == 0 &&
+	    ss22_usess_owner(sid, 2) >= 2)
+		abort();
+	if (mi >= 2)
+		return;
+	memcpy(before, ct, len);
+	if (ss_eih_udp_relay(&relays[mi], ct, len) == NULL) {
+		if (memcmp(before, ct, len) != 0)
+			abort(); /* refused, yet changed */
+	} else if (memcmp(before, ct, 16) != 0 || memcmp(before + 32, ct + 32, len - 32) != 0) {
+		abort(); /* only our identity header's place is rewritten */
+	}
 }
 
 /* Decode in pieces; returns the bytes produced, *rc the last result. */
@@ -162,6 +206,7 @@ static void raw(const struct ss_method *m, int mi, const uint8_t *data, size_t l
 	raw_usrv(&tab[mi], data, len);
 	if (mi < 2)
 		raw_usrv(&tab_mu[mi], data, len);
+	raw_relay(mi, data, len);
 	{
 		static const uint8_t sid[8] = {1, 1, 2, 2, 3, 3, 4, 4};
 		static struct ss22_ucli c;
@@ -321,6 +366,50 @@ static void udp_sess(int mi, const uint8_t *data, size_t len, size_t pos, uint8_
 	ss22_ucli_free(&c);
 }
 
+/* Client (relay iPSK : PSK) -> relay rewrite -> the destination's table. */
+static void udp_relay(int mi, const uint8_t *data, size_t len, size_t pos, uint8_t flip)
+{
+	const struct ss_method *m = ss2022_method_find(names[mi]);
+	static const uint8_t sid[8] = {4, 4, 3, 3, 2, 2, 1, 1}, rnd[8] = {7, 7, 7, 7, 8, 8, 8, 8};
+	static struct ss22_ucli c;
+	const struct ss_eih_user *hop;
+	struct ss22_usrv *t = &tab[mi];
+	struct ss22_usess *s;
+	struct ss22_udp_in in;
+	uint8_t got[8];
+	int n, rc;
+
+	if (len > 4096 || mi >= 2)
+		return;
+	ss22_usrv_clear(t);
+	if (ss22_ucli_init(&c, m, chain_b64[mi], sid) != SS_OK)
+		abort();
+	n = ss22_ucli_seal(ctx, &c, addr, sizeof(addr), (uint16_t)(pos % 32), data, (uint32_t)len,
+			   NULL, ct, NOW);
+	if (n <= 32)
+		abort();
+	if (flip)
+		ct[pos % (size_t)n] ^= flip;
+	hop = ss_eih_udp_relay(&relays[mi], ct, (size_t)n);
+	if (hop == NULL) {
+		if (flip == 0 || pos % (size_t)n >= 32)
+			abort(); /* only a flip in the first two blocks stops the relay */
+		ss22_ucli_free(&c);
+		return;
+	}
+	if (hop->id != 7 || (flip != 0 && pos % (size_t)n < 32))
+		abort();
+	if (flip == 0 && (ss22_usrv_peek_sid(t, ct + 16, (uint32_t)n - 16, got) != 0 ||
+			  memcmp(got, sid, 8) != 0))
+		abort(); /* after the rewrite the destination reads the client's id */
+	rc = ss22_usrv_open(ctx, t, ct + 16, (uint32_t)n - 16, NOW, rnd, &in, &s);
+	if (flip != 0 && rc == SS_OK)
+		abort();
+	if (flip == 0 && (rc != SS_OK || in.data_len != len || (len && memcmp(in.data, data, len))))
+		abort();
+	ss22_ucli_free(&c);
+}
+
 /* Through the SIP004 calls: client ss_enc (address first), server ss_dec. */
 static void compat(const struct ss_method *m, const uint8_t *data, size_t len, size_t piece,
 		   size_t pos, uint8_t flip)
@@ -402,6 +491,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	default:
 		udp(m, data, size, pos, data[-1]);
 		udp_sess(mi, data, size, pos, data[-1]);
+		udp_relay(mi, data, size, pos, data[-1]);
 	}
 	return 0;
 }

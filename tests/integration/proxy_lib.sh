@@ -196,14 +196,16 @@ px_inbounds_shm() { # socks-extra http-extra mixed-extra
 # danted (dante-server) in srv on $RB_SRV_IP4:PORT, no auth, going out from
 # EXT (an address of srv); logs connects and errors in $RB_TMP/danted.log.
 # PX_DANTE_PID: the master.  It forks children that serve the sessions and
-# outlive the master for a while: px_dante_children adds those there now to
-# the processes the cleanup stops.
-px_dante_start() { # port external-address
+# outlive the master for a while: px_dante_children [PID] adds those of
+# PID (default: the last started) there now to the processes the cleanup
+# stops.  px_dante_at starts another: NAME (files $RB_TMP/danteNAME.*) in
+# namespace NS on ADDR:PORT, going out from EXT (default ADDR).
+px_dante_at() { # name ns addr port [external-address]
 	rb_require_cmd danted
-	cat >"$RB_TMP/danted.conf" <<CONF
-logoutput: $RB_TMP/danted.log
-internal: $RB_SRV_IP4 port = $1
-external: $2
+	cat >"$RB_TMP/dante$1.conf" <<CONF
+logoutput: $RB_TMP/dante$1.log
+internal: $3 port = $4
+external: ${5:-$3}
 clientmethod: none
 socksmethod: none
 user.privileged: root
@@ -211,13 +213,36 @@ user.unprivileged: root
 client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }
 socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect disconnect error }
 CONF
-	rb_bg "$RB_TMP/danted.out" ip netns exec "$RB_NS_SRV" danted -f "$RB_TMP/danted.conf" \
-		-p "$RB_TMP/danted.pid" -N 1
+	rb_bg "$RB_TMP/dante$1.out" ip netns exec "$2" danted -f "$RB_TMP/dante$1.conf" \
+		-p "$RB_TMP/dante$1.pid" -N 1
 	PX_DANTE_PID=$RB_BG_PID
-	rb_wait_for 5 ip netns exec "$RB_NS_SRV" bash -c "exec 3<>/dev/tcp/$RB_SRV_IP4/$1" ||
-		rb_fail "danted did not come up: $(tail -5 "$RB_TMP/danted.out" | tr '\n' ' ')"
+	rb_wait_for 5 ip netns exec "$2" bash -c "exec 3<>/dev/tcp/$3/$4" ||
+		rb_fail "danted $1 did not come up: $(tail -5 "$RB_TMP/dante$1.out" | tr '\n' ' ')"
 }
-px_dante_children() {
+px_dante_start() { # port external-address
+	px_dante_at d "$RB_NS_SRV" "$RB_SRV_IP4" "$1" "$2"
+}
+px_dante_children() { # [master pid]
 	local p
-	for p in $(pgrep -P "$PX_DANTE_PID"); do RB_PIDS+=("$p"); done
+	for p in $(pgrep -P "${1:-$PX_DANTE_PID}"); do RB_PIDS+=("$p"); done
 }
+
+# UDP echo servers (udp_echo.py) in srv on $RB_SRV_IP4:PORT..., each
+# logging "from IP:PORT LEN" per datagram in $RB_TMP/echoPORT.log.
+px_udp_echo_start() { # port...
+	local p
+	for p in "$@"; do
+		rb_bg "$RB_TMP/echo$p.log" ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_LIB_DIR/udp_echo.py" \
+			"$RB_SRV_IP4" "$p"
+		rb_wait_for 5 grep -q ready "$RB_TMP/echo$p.log" || rb_fail "echo server $p did not start"
+	done
+}
+
+# Established TCP connections to PORT in namespace NS: their peers'
+# addresses, sorted, each followed by a space (px_estab), or their number
+# (px_n_estab).
+px_estab() { # ns port
+	ip netns exec "$1" ss -Htn state established "( sport = :$2 )" | awk '{ print $4 }' |
+		sed 's/:[0-9]*$//' | sort | tr '\n' ' '
+}
+px_n_estab() { ip netns exec "$1" ss -Htn state established "( sport = :$2 )" | wc -l; }

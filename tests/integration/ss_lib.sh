@@ -54,6 +54,19 @@ ss_metric_wait_gt() { # name{labels} old what
 	rb_fail "$3: $1 did not move from $2"
 }
 
+# ss-server (shadowsocks-libev) in srv on $RB_SRV_IP4:PORT, going out from
+# EXT (an address of srv), verbose, log in $RB_TMP/ss-NAME.log; extra
+# arguments follow (-u: UDP too).  SS_SERVER_PID: its process.
+ss_server_start() { # name port method password ext [args...]
+	local name=$1 port=$2 m=$3 pw=$4 ext=$5
+	shift 5
+	rb_require_cmd ss-server
+	rb_bg "$RB_TMP/ss-$name.log" ip netns exec "$RB_NS_SRV" ss-server -s "$RB_SRV_IP4" \
+		-p "$port" -m "$m" -k "$pw" -b "$ext" -t 30 -v "$@"
+	SS_SERVER_PID=$RB_BG_PID
+	ss_wait_srv_ports "$port"
+}
+
 # Per-worker counts of a dataplane event or drop reason (ringboxctl --json
 # stats, PX_SOCK): "lcore:count ..." of the non-zero ones.
 ss_lcore_counts() { # events|drops name

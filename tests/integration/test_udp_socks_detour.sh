@@ -78,49 +78,13 @@ px_start
 # dante B in srv (px_dante_start: $RB_TMP/danted.log), going out from B_EXT
 px_dante_start 1090 "$B_EXT"
 PIDS_B=$PX_DANTE_PID
-# another danted: NAME in NS on ADDR:PORT (its external address too)
-dante_at() { # name ns addr port
-	cat >"$RB_TMP/dante$1.conf" <<CONF
-logoutput: $RB_TMP/dante$1.log
-internal: $3 port = $4
-external: $3
-clientmethod: none
-socksmethod: none
-user.privileged: root
-user.unprivileged: root
-client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }
-socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect disconnect error }
-CONF
-	rb_bg "$RB_TMP/dante$1.out" ip netns exec "$2" danted -f "$RB_TMP/dante$1.conf" \
-		-p "$RB_TMP/dante$1.pid" -N 1
-	rb_wait_for 5 ip netns exec "$2" bash -c "exec 3<>/dev/tcp/$3/$4" ||
-		rb_fail "dante $1 did not come up: $(tail -5 "$RB_TMP/dante$1.out" | tr '\n' ' ')"
-}
 # dante A in hop; dante C in srv on B's external address (three hops)
-dante_at A "$NS_HOP" "$A_IP" 1091
-PID_A=$RB_BG_PID
-dante_at C "$RB_NS_SRV" "$B_EXT" 1092
-PID_C=$RB_BG_PID
-dante_children() { # master pid
-	local p
-	for p in $(pgrep -P "$1"); do RB_PIDS+=("$p"); done
-}
-
+px_dante_at A "$NS_HOP" "$A_IP" 1091
+PID_A=$PX_DANTE_PID
+px_dante_at C "$RB_NS_SRV" "$B_EXT" 1092
+PID_C=$PX_DANTE_PID
 # the echo servers log each datagram's source
-cat >"$RB_TMP/echo.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], int(sys.argv[2])))
-print("ready", flush=True)
-while True:
-    d, a = s.recvfrom(65536)
-    print("from %s:%d %d" % (a[0], a[1], len(d)), flush=True)
-    s.sendto(d, a)
-PY
-for p in 7777 7778; do
-	rb_bg "$RB_TMP/echo$p.log" ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_TMP/echo.py" "$RB_SRV_IP4" $p
-	rb_wait_for 5 grep -q ready "$RB_TMP/echo$p.log" || rb_fail "echo server $p did not start"
-done
+px_udp_echo_start 7777 7778
 px_wait_rules
 ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
 rbctl() { px_rbctl "$@"; }
@@ -129,12 +93,7 @@ metric() { # name-and-labels
 	px_scrape "$RB_TMP/m.txt"
 	px_val "$RB_TMP/m.txt" "$1"
 }
-# established TCP connections to a dante port, with their peers' addresses
-estab() { # ns port
-	ip netns exec "$1" ss -Htn state established "( sport = :$2 )" | awk '{ print $4 }' |
-		sed 's/:[0-9]*$//' | sort | tr '\n' ' '
-}
-n_estab() { ip netns exec "$1" ss -Htn state established "( sport = :$2 )" | wc -l; }
+estab() { px_estab "$@"; }
 E1=$RB_SRV_IP4:7777
 E2=$RB_SRV_IP4:7778
 rb_dp_stats
@@ -147,9 +106,9 @@ rb_bg "$RB_TMP/udp1.log" udp_client 1080 "echo:$E1:1" "echo:$E1:512" "echo:$E1:1
 C1=$RB_BG_PID
 rb_wait_for 20 grep -q "echo 300 bytes" "$RB_TMP/udp1.log" ||
 	rb_fail "echo through far over near: $(cat "$RB_TMP/udp1.log" | tr '\n' ' ')"
-dante_children "$PIDS_B"
-dante_children "$PID_A"
-dante_children "$PID_C"
+px_dante_children "$PIDS_B"
+px_dante_children "$PID_A"
+px_dante_children "$PID_C"
 # at dante A: one control connection, from B's external address; at B: two
 # (ringbox's association with B and A's control connection), from ringbox
 rb_assert_eq "$(estab "$NS_HOP" 1091)" "$B_EXT " "control connections at dante A (peers)"
@@ -228,9 +187,9 @@ rb_dp_stats
 rb_stats_mark
 udp_client 1083 "echo:$E1:1" "echo:$E2:1400" "echo:$E1:64" close >"$RB_TMP/udp3b.log" 2>&1 ||
 	rb_fail "three hops: $(tail -3 "$RB_TMP/udp3b.log" | tr '\n' ' ')"
-dante_children "$PID_C"
-dante_children "$PIDS_B"
-dante_children "$PID_A"
+px_dante_children "$PID_C"
+px_dante_children "$PIDS_B"
+px_dante_children "$PID_A"
 rb_assert_eq "$(grep -c 'byte-exact' "$RB_TMP/udp3b.log")" 3 "byte-exact echoes over three hops"
 rb_assert_eq "$(cat "$RB_TMP/echo7777.log" "$RB_TMP/echo7778.log" | grep -c "^from $A_IP:")" 11 \
 	"datagrams the echo servers saw, all from dante A"
@@ -253,7 +212,7 @@ C4=$RB_BG_PID
 rb_wait_for 20 grep -q "echo 200 bytes" "$RB_TMP/udp4.log" ||
 	rb_fail "echo before dante B stops: $(cat "$RB_TMP/udp4.log" | tr '\n' ' ')"
 rb_assert_eq "$(metric 'ringbox_proxy_outbound_conns_active{outbound="far"}')" 1 "session open"
-dante_children "$PIDS_B"
+px_dante_children "$PIDS_B"
 for p in $(pgrep -P "$PIDS_B"); do kill "$p"; done
 kill "$PIDS_B"
 wait "$PIDS_B" 2>/dev/null

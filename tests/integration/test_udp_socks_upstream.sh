@@ -50,19 +50,8 @@ px_start
 
 px_dante_start 1090 "$DANTE_EXT"
 px_dnsmasq_start
-# the echo server logs each datagram's source
-cat >"$RB_TMP/echo.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], int(sys.argv[2])))
-print("ready", flush=True)
-while True:
-    d, a = s.recvfrom(65536)
-    print("from %s:%d %d" % (a[0], a[1], len(d)), flush=True)
-    s.sendto(d, a)
-PY
-rb_bg "$RB_TMP/echo.log" ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_TMP/echo.py" "$RB_SRV_IP4" 7777
-rb_wait_for 5 grep -q ready "$RB_TMP/echo.log" || rb_fail "echo server did not start"
+# the echo server logs each datagram's source ($RB_TMP/echo7777.log)
+px_udp_echo_start 7777
 px_wait_rules
 ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
 rbctl() { px_rbctl "$@"; }
@@ -106,9 +95,9 @@ wait "$C1" || rb_fail "client through dante: $(tail -3 "$RB_TMP/udp1.log" | tr '
 rb_note "$(cat "$RB_TMP/udp1.log")"
 # the echo server saw dante's external address only; dante logged the
 # appliance's association
-srcs=$(awk '/^from/ { split($2, a, ":"); print a[1] }' "$RB_TMP/echo.log" | sort -u | tr '\n' ' ')
+srcs=$(awk '/^from/ { split($2, a, ":"); print a[1] }' "$RB_TMP/echo7777.log" | sort -u | tr '\n' ' ')
 rb_assert_eq "$srcs" "$DANTE_EXT " "sources the echo server saw"
-rb_assert_eq "$(grep -c '^from' "$RB_TMP/echo.log")" 7 "datagrams the echo server saw"
+rb_assert_eq "$(grep -c '^from' "$RB_TMP/echo7777.log")" 7 "datagrams the echo server saw"
 grep -qi "udp" "$RB_TMP/danted.log" && grep -q "$RB_DP_SRV_IP4" "$RB_TMP/danted.log" ||
 	rb_fail "dante's log shows no UDP association from $RB_DP_SRV_IP4: $(tail -3 "$RB_TMP/danted.log" | tr '\n' ' ')"
 rb_wait_for 5 dante_idle ||
@@ -121,7 +110,7 @@ udp_client 1081 "echo:$E:10" >"$RB_TMP/udp2.log" 2>&1 && rb_fail "UDP to block a
 rb_assert_match "$(cat "$RB_TMP/udp2.log")" "no answer" "block: no answer"
 udp_client 1082 "echo:$E:10" >"$RB_TMP/udp2.log" 2>&1 && rb_fail "UDP through a tcp-only outbound answered"
 rb_assert_match "$(cat "$RB_TMP/udp2.log")" "no answer" "tcp-only socks outbound: no answer"
-rb_assert_eq "$(grep -c '^from' "$RB_TMP/echo.log")" 7 "the refused datagrams reached nobody"
+rb_assert_eq "$(grep -c '^from' "$RB_TMP/echo7777.log")" 7 "the refused datagrams reached nobody"
 rb_dp_stats
 rb_assert_stat_delta_ge drop.proxy_udp_rejected 1
 rb_assert_stat_delta_ge drop.proxy_udp_unsupported 1
@@ -134,7 +123,7 @@ grep -q "query\[A\] dante.example.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log
 	rb_fail "the server's name was not resolved through the dataplane"
 rb_assert_eq "$(metric 'ringbox_proxy_outbound_conns_total{outbound="dante-byname"}')" 1 \
 	"dante-byname outbound: sessions routed"
-rb_assert_eq "$(grep -c '^from' "$RB_TMP/echo.log")" 9 "datagrams the echo server saw"
+rb_assert_eq "$(grep -c '^from' "$RB_TMP/echo7777.log")" 9 "datagrams the echo server saw"
 
 # 4. dante goes away while the client's association stays: the control
 # connection closes, the session ends (outbound gauge 0, association open)

@@ -12,6 +12,11 @@
  * gather (8 records), input chain segment sizes, feed piece sizes.  Also:
  * which levels have a transform, a damaged record (xform_err, no leak),
  * and every mbuf back in the pool once the session is freed.
+ * Detached chains (the control stream of a socks UDP outbound over a
+ * detour, udp_out_socks.c): a struct psess outside the session table whose
+ * pl holds only the lcore and the config carries SOCKS5 handshake messages
+ * through ss hops the same way (table: chains, messages, piece sizes), and
+ * proxy_layer_free releases its hops' states.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +244,125 @@ static void test_levels_and_damage(void)
 	fx_teardown();
 }
 
+/* ------------------------------------------------ detached chains */
+
+struct detached_case {
+	const char *name;
+	int n_hops;
+	uint16_t hops[3];       /* dial order; the last is the socks hop */
+	const uint8_t *msg;     /* what the socks hop sends (level n_hops - 1) */
+	uint32_t msg_len;
+	const uint8_t *rep;     /* the socks server's reply */
+	uint32_t rep_len;
+	uint32_t piece;         /* reply ciphertext fed per unwrap call */
+};
+
+static const uint8_t greet[] = {5, 1, 0};
+static const uint8_t greet_rep[] = {5, 0};
+static const uint8_t assoc[] = {5, 3, 0, 1, 0, 0, 0, 0, 0, 0};
+static const uint8_t assoc_rep[] = {5, 0, 0, 1, 10, 1, 0, 11, 0x9c, 0x41};
+static const uint8_t auth[] = {1, 4, 'u', 's', 'e', 'r', 6, 's', 'e', 'c', 'r', 'e', 't'};
+
+static const struct detached_case detached_cases[] = {
+	{ "socks over ss: greeting", 2, { OUT_SS_A, OUT_SOCKS }, greet, 3, greet_rep, 2, 0 },
+	{ "socks over ss: associate, reply byte by byte", 2, { OUT_SS_A, OUT_SOCKS }, assoc, 10,
+	  assoc_rep, 10, 1 },
+	{ "socks over ss over ss: auth", 3, { OUT_SS_A, OUT_SS_B, OUT_SOCKS }, auth, 13, greet_rep,
+	  2, 5 },
+	{ "socks over ss over ss: associate, 7-byte pieces", 3, { OUT_SS_A, OUT_SS_B, OUT_SOCKS },
+	  assoc, 10, assoc_rep, 10, 7 },
+	{ "socks alone: no transform", 1, { OUT_SOCKS }, assoc, 10, assoc_rep, 10, 3 },
+};
+
+static void run_detached(const struct detached_case *c)
+{
+	struct rb_lcore *lc = fx_lc(0);
+	struct ss_lcore *sl = ss_lcore_get(lc, lc->dp->cfg->proxy);
+	struct proxy_lcore *pl = calloc(1, sizeof(*pl));
+	struct psess *s = calloc(1, sizeof(*s));
+	struct ss_conn *srv[2] = {NULL, NULL};
+	int n_ss = c->n_hops - 1, level = c->n_hops - 1;
+	uint8_t got[64], flat[512];
+	struct rte_mbuf *m;
+	size_t n = 0, total = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pl);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sl);
+	pl->lc = lc;
+	pl->cfg = lc->dp->cfg->proxy;
+	s->pl = pl;
+	s->n_hops = (uint8_t)c->n_hops;
+	memcpy(s->hops, c->hops, sizeof(c->hops));
+	for (int i = 0; i < n_ss; i++) {
+		void **x = proxy_hop_state(s, i);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+		*x = ss_conn_get(sl, 0, c->hops[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(*x);
+		CU_ASSERT_EQUAL_FATAL(ss_conn_enc_ready(lc, *x), 0);
+		srv[i] = ss_conn_get(sl, 0, c->hops[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(srv[i]);
+		CU_ASSERT_EQUAL_FATAL(ss_conn_enc_ready(lc, srv[i]), 0);
+	}
+	CU_ASSERT_EQUAL(proxy_layer_xform(s, level), n_ss > 0);
+	/* up: the socks hop's message sealed by the ss hops, opened by their
+	 * servers (outermost ss hop's server last) */
+	m = proxy_layer_wrap(s, level, chain_of(c->msg, c->msg_len, 4));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(s->xform_err, 0);
+	CU_ASSERT(m->pkt_len >= c->msg_len + (uint32_t)n_ss * 34);
+	for (int i = 0; i < n_ss; i++) {
+		m = server_xf(srv[i], 0, m);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	}
+	drain(m, got, sizeof(got), &n);
+	CU_ASSERT(n == c->msg_len && memcmp(got, c->msg, n) == 0);
+	/* down: the reply sealed by the servers (innermost last), opened in pieces */
+	m = chain_of(c->rep, c->rep_len, 3);
+	for (int i = n_ss - 1; i >= 0; i--) {
+		m = server_xf(srv[i], 1, m);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	}
+	drain(m, flat, sizeof(flat), &total);
+	n = 0;
+	for (size_t off = 0; off < total;) {
+		size_t k = c->piece && c->piece < total - off ? c->piece : total - off;
+
+		m = proxy_layer_unwrap(s, level, chain_of(flat + off, (uint32_t)k, 2048));
+		CU_ASSERT_EQUAL(s->xform_err, 0);
+		if (m)
+			drain(m, got, sizeof(got), &n);
+		off += k;
+	}
+	CU_ASSERT(n == c->rep_len && memcmp(got, c->rep, n) == 0);
+	for (int i = 0; i < n_ss; i++)
+		ss_conn_put(sl, srv[i]);
+	proxy_layer_free(s); /* the hops' states, as su_close does */
+	CU_ASSERT_PTR_NULL(s->xhop);
+	free(s);
+	free(pl);
+}
+
+static void test_detached(void)
+{
+	unsigned in_use;
+
+	CU_ASSERT_EQUAL_FATAL(fx_setup(cfg), 0);
+	CU_ASSERT_EQUAL_FATAL(proxy_lcore_init(fx_lc(0)), 0);
+	in_use = fx_mbufs_in_use();
+	for (size_t i = 0; i < sizeof(detached_cases) / sizeof(detached_cases[0]); i++) {
+		unsigned f = CU_get_number_of_failures();
+
+		run_detached(&detached_cases[i]);
+		if (CU_get_number_of_failures() != f)
+			fprintf(stderr, "\ndetached case %s failed\n", detached_cases[i].name);
+		CU_ASSERT_EQUAL(fx_mbufs_in_use(), in_use);
+	}
+	proxy_lcore_fini(fx_lc(0));
+	fx_teardown();
+}
+
 int main(int argc, char **argv)
 {
 	CU_pSuite su;
@@ -265,6 +389,7 @@ int main(int argc, char **argv)
 	su = CU_add_suite("outbound chains as layered streams", NULL, NULL);
 	CU_add_test(su, "socks over ss over ss: up and down, partial records", test_layers);
 	CU_add_test(su, "levels with transforms; a damaged inner record", test_levels_and_damage);
+	CU_add_test(su, "detached chains (socks UDP control over ss hops)", test_detached);
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

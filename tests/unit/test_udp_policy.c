@@ -2,9 +2,10 @@
 /*
  * Table-driven tests of the UDP session policy (dataplane/proxy/udp_policy.c):
  * sing-box's idle timeouts by the first destination's port, the outbound
- * chains a socks outbound's UDP may take (socks5 detours down to direct;
- * block refused as block; http, shadowsocks, SOCKS4, tcp-only hops and
- * over-long chains not for UDP), and the relay address of an association
+ * chains a UDP outbound may take (rb_udp_chain, rb_udp_socks_chain: socks5
+ * and shadowsocks hops in any order down to direct; block refused as
+ * block; http, wireguard, SOCKS4, tcp-only hops and over-long chains not
+ * for UDP), and the relay address of an association
  * (BND.ADDR, the server's address, or the server's name through a detour).
  */
 #include <errno.h>
@@ -62,6 +63,8 @@ struct ob_spec {
 #define S5UDP(d)  { RB_OUT_SOCKS, RB_SOCKS_V5, RB_CFG_NET_UDP, d }
 #define HTTP(d)   { RB_OUT_HTTP, 0, RB_CFG_NET_BOTH, d }
 #define SS(d)     { RB_OUT_SHADOWSOCKS, 0, RB_CFG_NET_BOTH, d }
+#define SSTCP(d)  { RB_OUT_SHADOWSOCKS, 0, RB_CFG_NET_TCP, d }
+#define SSUDP(d)  { RB_OUT_SHADOWSOCKS, 0, RB_CFG_NET_UDP, d }
 #define DIRECT    { RB_OUT_DIRECT, 0, RB_CFG_NET_BOTH, -1 }
 #define BLOCK     { RB_OUT_BLOCK, 0, RB_CFG_NET_BOTH, -1 }
 #define WG        { RB_OUT_WIREGUARD, 0, RB_CFG_NET_BOTH, -1 }
@@ -73,6 +76,8 @@ struct chain_case {
 	int ob, max;
 	int rc;                 /* hops, or -errno */
 	uint16_t hops[8];       /* dial order */
+	int any;                /* rb_udp_chain (any UDP outbound) instead of
+				 * rb_udp_socks_chain */
 };
 
 static const struct chain_case chain_cases[] = {
@@ -87,7 +92,35 @@ static const struct chain_case chain_cases[] = {
 	{ "block below", 2, { S5(1), BLOCK }, 0, 8, -EACCES, { 0 } },
 	{ "block two below", 3, { S5(1), S5(2), BLOCK }, 0, 8, -EACCES, { 0 } },
 	{ "http below", 2, { S5(1), HTTP(-1) }, 0, 8, -EOPNOTSUPP, { 0 } },
-	{ "shadowsocks below", 2, { S5(1), SS(-1) }, 0, 8, -EOPNOTSUPP, { 0 } },
+	{ "shadowsocks below", 2, { S5(1), SS(-1) }, 0, 8, 2, { 1, 0 } },
+	{ "shadowsocks below over direct", 3, { S5(1), SS(2), DIRECT }, 0, 8, 2, { 1, 0 } },
+	{ "udp-only shadowsocks below", 2, { S5(1), SSUDP(-1) }, 0, 8, 2, { 1, 0 } },
+	{ "tcp-only shadowsocks below", 2, { S5(1), SSTCP(-1) }, 0, 8, -EOPNOTSUPP, { 0 } },
+	{ "socks over ss over socks", 3, { S5(1), SS(2), S5(-1) }, 0, 8, 3, { 2, 1, 0 } },
+	{ "socks over socks over ss", 3, { S5(1), S5(2), SS(-1) }, 0, 8, 3, { 2, 1, 0 } },
+	{ "socks over ss over ss", 3, { S5(1), SS(2), SS(-1) }, 0, 8, 3, { 2, 1, 0 } },
+	{ "socks over ss over http", 3, { S5(1), SS(2), HTTP(-1) }, 0, 8, -EOPNOTSUPP, { 0 } },
+	{ "socks over ss over block", 3, { S5(1), SS(2), BLOCK }, 0, 8, -EACCES, { 0 } },
+	{ "socks over ss over socks4", 3, { S5(1), SS(2), S4(-1) }, 0, 8, -EOPNOTSUPP, { 0 } },
+	{ "socks over ss over wireguard", 3, { S5(1), SS(2), WG }, 0, 8, -EOPNOTSUPP, { 0 } },
+	{ "ss routed (socks chain)", 1, { SS(-1) }, 0, 8, -EINVAL, { 0 } },
+	/* rb_udp_chain: a shadowsocks outbound's own UDP chain */
+	{ "ss alone", 1, { SS(-1) }, 0, 8, 1, { 0 }, 1 },
+	{ "ss over direct", 2, { SS(1), DIRECT }, 0, 8, 1, { 0 }, 1 },
+	{ "ss over socks", 2, { SS(1), S5(-1) }, 0, 8, 2, { 1, 0 }, 1 },
+	{ "ss over ss", 2, { SS(1), SS(-1) }, 0, 8, 2, { 1, 0 }, 1 },
+	{ "ss over socks over ss over direct", 4, { DIRECT, SS(2), S5(3), SS(0) }, 1, 8, 3,
+	  { 3, 2, 1 }, 1 },
+	{ "ss over http", 2, { SS(1), HTTP(-1) }, 0, 8, -EOPNOTSUPP, { 0 }, 1 },
+	{ "ss over block", 2, { SS(1), BLOCK }, 0, 8, -EACCES, { 0 }, 1 },
+	{ "ss over tcp-only socks", 2, { SS(1), S5TCP(-1) }, 0, 8, -EOPNOTSUPP, { 0 }, 1 },
+	{ "ss over socks4", 2, { SS(1), S4(-1) }, 0, 8, -EOPNOTSUPP, { 0 }, 1 },
+	{ "ss chain longer than max", 3, { SS(1), S5(2), SS(-1) }, 0, 2, -EOPNOTSUPP, { 0 }, 1 },
+	{ "socks routed (any)", 2, { S5(1), SS(-1) }, 0, 8, 2, { 1, 0 }, 1 },
+	{ "socks4 routed (any)", 1, { S4(-1) }, 0, 8, -EINVAL, { 0 }, 1 },
+	{ "http routed (any)", 1, { HTTP(-1) }, 0, 8, -EINVAL, { 0 }, 1 },
+	{ "direct routed (any)", 1, { DIRECT }, 0, 8, -EINVAL, { 0 }, 1 },
+	{ "index out of range (any)", 1, { SS(-1) }, 3, 8, -EINVAL, { 0 }, 1 },
 	{ "socks over http over socks", 3, { S5(1), HTTP(2), S5(-1) }, 0, 8, -EOPNOTSUPP, { 0 } },
 	{ "wireguard below", 2, { S5(1), WG }, 0, 8, -EOPNOTSUPP, { 0 } },
 	{ "socks4 below", 2, { S5(1), S4(-1) }, 0, 8, -EOPNOTSUPP, { 0 } },
@@ -121,7 +154,8 @@ static void test_chain(void)
 		}
 		p.n_outbounds = c->n;
 		p.outbounds = obs;
-		rc = rb_udp_socks_chain(&p, c->ob, hops, c->max);
+		rc = c->any ? rb_udp_chain(&p, c->ob, hops, c->max)
+			    : rb_udp_socks_chain(&p, c->ob, hops, c->max);
 		if (rc != c->rc)
 			printf("\nchain %s: %d, want %d\n", c->name, rc, c->rc);
 		CU_ASSERT_EQUAL(rc, c->rc);
@@ -222,7 +256,7 @@ int main(void)
 		return 1;
 	s = CU_add_suite("udp_policy", NULL, NULL);
 	CU_add_test(s, "idle timeouts", test_idle);
-	CU_add_test(s, "socks UDP chains", test_chain);
+	CU_add_test(s, "UDP chains (socks, shadowsocks)", test_chain);
 	CU_add_test(s, "relay address", test_relay);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
