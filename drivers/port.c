@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <rte_ethdev.h>
@@ -170,6 +171,11 @@ int rb_port_start(struct rb_dp *dp, int idx, const struct rb_cfg_port *cp, char 
 						       RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
 						       RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
 	p->tx_offloads = conf.txmode.offloads;
+	/* Checksums verified by the device are flagged RTE_MBUF_F_RX_*_CKSUM_GOOD
+	 * / _BAD on each mbuf; the IP and L4 input code trusts the flags. */
+	conf.rxmode.offloads = info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |
+						       RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+						       RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	if (cp->mtu > RTE_ETHER_MTU)
 		conf.rxmode.mtu = cp->mtu;
 	rc = rte_eth_dev_configure(pid, p->nb_rxq, p->nb_txq, &conf);
@@ -249,9 +255,10 @@ int rb_port_start(struct rb_dp *dp, int idx, const struct rb_cfg_port *cp, char 
 	p->ll6[13] = p->mac.addr_bytes[3];
 	p->ll6[14] = p->mac.addr_bytes[4];
 	p->ll6[15] = p->mac.addr_bytes[5];
-	RB_INFO("port %s: %s id %u mac " RTE_ETHER_ADDR_PRT_FMT " mtu %u rxq %u txq %u%s",
+	RB_INFO("port %s: %s id %u mac " RTE_ETHER_ADDR_PRT_FMT " mtu %u rxq %u txq %u%s "
+		"offloads tx 0x%" PRIx64 " rx 0x%" PRIx64,
 		p->name, cp->device, pid, RTE_ETHER_ADDR_BYTES(&p->mac), p->mtu, p->nb_rxq,
-		p->nb_txq, p->rss ? " rss" : "");
+		p->nb_txq, p->rss ? " rss" : "", p->tx_offloads, conf.rxmode.offloads);
 	return 0;
 }
 

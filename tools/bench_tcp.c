@@ -3,21 +3,31 @@
  * bench_tcp: CPU cost of the TCP stack on one core, in-process.
  *
  *  1. bulk: cycles per byte to move data between two stacks over the
- *     simulated wire of tests/unit/test_tcp_harness.c (no loss), in three
+ *     simulated wire of tests/unit/test_tcp_harness.c (no loss), in four
  *     parts that add up to the total (TSC, minimum of ROUNDS runs):
  *       stack: both ends of the TCP stack (sender: segmentation, the copy
- *              of each segment's payload out of the send queue, software
- *              checksum; receiver: checksum, queueing, ACKs, timers);
+ *              of each segment's payload out of the send queue or the
+ *              references to it, software checksum unless offloaded;
+ *              receiver: checksum unless the NIC flagged it, queueing,
+ *              ACKs, timers);
  *       app:   the application's calls: tcp_write() copying its buffer
  *              into the send queue, tcp_read() + freeing the mbufs;
  *       wire:  the harness standing in for IP and the link (IP header,
- *              the packet heap, delivery).
+ *              the packet heap, delivery);
+ *       nic:   the harness's port model (th_port_model) doing the NICs'
+ *              work: the DMA copy of each frame into a fresh mbuf (TX
+ *              completion frees the sent chain), offloaded checksums.
+ *     For three ports, rounds interleaved: no offloads (net_af_xdp's
+ *     case: one copied mbuf per segment, software checksums), TCP/IP
+ *     checksum offload (TX and RX), and checksum offload with
+ *     multi-segment TX and tcp_params zc_tx (zero-copy transmit: the
+ *     payload referenced in the send queue).
  *     The total is the thread's CPU time (time the shared machine gave
- *     to other processes is not counted); app and wire are timed with
- *     rdtsc and scaled by CPU time / wall time (preemption is taken to hit
- *     every part alike; exact when nothing preempted the run), stack is
- *     the rest; the sections' own rdtsc reads (~6 per segment) fall into
- *     stack.  The round with the least CPU time is shown.  With and
+ *     to other processes is not counted); app, wire and nic are timed
+ *     with rdtsc, leaving out any interval long enough to have been
+ *     preempted (TH_SECTION_MAX), stack is the rest; the sections' own
+ *     rdtsc reads (~6 per segment) fall into stack.  The round with the
+ *     least CPU time is shown.  With and
  *     without timestamps.
  *  2. input: cycles per segment of tcp_input() on in-order 1448-byte data
  *     segments of an established connection (bursts of 32, the reader
@@ -25,7 +35,9 @@
  *     flagged good.
  *
  * Usage: bench_tcp [MB per bulk run, default 64] [ROUNDS, default 5]
- *                  [MODES: bulk,input,idle (default all)] [BUF KiB, default 4096]
+ *                  [MODES: bulk,nots,input,idle (default bulk,input,idle;
+ *                   nots: bulk without timestamps too)] [BUF KiB, default 4096]
+ *                  [PORTS: bit mask of the bulk ports below, default 7]
  * BUF: sndbuf = rcvbuf of both ends; 4 MiB keeps ~6 MB of mbufs in flight
  * (cache-missing send queues, as a long fat pipe would), 512 KiB (the
  * stack's default) about 0.8 MB.
@@ -36,12 +48,14 @@
 #include <netinet/in.h>
 #include <time.h>
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_ip.h>
 #include "../tests/unit/test_tcp_harness.h"
 #include "dataplane/tcp/tcp_priv.h"
 
 static int sink_accept(struct tcp_conn *c, void *arg);
 static uint32_t buf_bytes = 4u << 20;
+static unsigned port_mask = 7;
 
 /* Cycles of CPU time this thread used (TSC rate), so that time the
  * shared machine gives to other processes is not counted. */
@@ -62,7 +76,7 @@ static void sink_read(struct tcp_conn *c)
 
 	while ((m = tcp_read(c, UINT32_MAX)) != NULL)
 		rte_pktmbuf_free(m);
-	app_cycles += rte_rdtsc() - t0;
+	th_section_add(&app_cycles, rte_rdtsc() - t0);
 }
 
 static const struct tcp_callbacks sink_cb = {.on_readable = sink_read};
@@ -74,7 +88,24 @@ static int sink_accept(struct tcp_conn *c, void *arg)
 	return 0;
 }
 
-static struct tcp_conn *setup_pair(struct tcp_conn **server, int ts)
+/* The ports of the bulk runs (th_port_model). */
+struct port_kind {
+	const char *name;
+	uint64_t tx_offloads;
+	bool rx_cksum, zc;        /* zc: tcp_params zc_tx */
+};
+
+static const struct port_kind ports[] = {
+	{"no offloads        ", 0, false, false},
+	{"checksum offload   ", RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM, true,
+	 false},
+	{"cksum + zero copy  ",
+	 RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+		 RTE_ETH_TX_OFFLOAD_MULTI_SEGS,
+	 true, true},
+};
+
+static struct tcp_conn *setup_pair(struct tcp_conn **server, int ts, const struct port_kind *pk)
 {
 	struct tcp_listen_params lp = {0};
 	struct tcp_connect_params cp = {0};
@@ -82,12 +113,15 @@ static struct tcp_conn *setup_pair(struct tcp_conn **server, int ts)
 	int err;
 
 	th_setup(2, false);
+	if (pk != NULL)
+		th_port_model(pk->tx_offloads, pk->rx_cksum);
 	for (int i = 0; i < 2; i++) {
 		struct tcp_params *p = tcp_params(&th.h[i].lc);
 
 		p->sndbuf = p->rcvbuf = buf_bytes;
 		p->timestamps = (uint8_t)ts;
 		p->mem_limit = 1ull << 30;
+		p->zc_tx = pk != NULL && pk->zc;
 	}
 	th.delay_ns = 20000;
 	lp.port = 9;
@@ -108,14 +142,14 @@ static struct tcp_conn *setup_pair(struct tcp_conn **server, int ts)
 }
 
 struct bulk_fig {
-	uint64_t total, app, wire, segs;
+	uint64_t total, app, wire, nic, segs;
 	uint64_t cpu;            /* thread CPU time, TSC units: total less preemption */
 };
 
-static struct bulk_fig bulk_once(size_t bytes, int ts)
+static struct bulk_fig bulk_once(size_t bytes, int ts, const struct port_kind *pk)
 {
 	static char buf[1 << 16];
-	struct tcp_conn *srv = NULL, *a = setup_pair(&srv, ts);
+	struct tcp_conn *srv = NULL, *a = setup_pair(&srv, ts, pk);
 	struct tcp_info info;
 	struct bulk_fig f;
 	size_t written = 0;
@@ -123,6 +157,7 @@ static struct bulk_fig bulk_once(size_t bytes, int ts)
 
 	app_cycles = 0;
 	th.wire_cycles = 0;
+	th.nic_cycles = 0;
 	th.wire_timing = true;
 	c0 = cpu_cycles();
 	t0 = rte_rdtsc();
@@ -136,7 +171,7 @@ static struct bulk_fig bulk_once(size_t bytes, int ts)
 				break;
 			written += n;
 		}
-		app_cycles += rte_rdtsc() - w0;
+		th_section_add(&app_cycles, rte_rdtsc() - w0);
 		th_run(100000);
 		tcp_get_info(a, &info);
 		if (info.bytes_acked >= bytes)
@@ -146,6 +181,7 @@ static struct bulk_fig bulk_once(size_t bytes, int ts)
 	f.cpu = cpu_cycles() - c0;
 	f.app = app_cycles;
 	f.wire = th.wire_cycles;
+	f.nic = th.nic_cycles;
 	f.segs = info.segs_out;
 	th.wire_timing = false;
 	tcp_abort(a);
@@ -155,37 +191,43 @@ static struct bulk_fig bulk_once(size_t bytes, int ts)
 
 static void bench_bulk(size_t bytes, int ts, int rounds)
 {
-	struct bulk_fig best = {0};
-	double b = (double)bytes, on_cpu;
+	enum { NP = RTE_DIM(ports) };
+	struct bulk_fig best[NP];
+	double b = (double)bytes;
 
-	for (int r = 0; r < rounds; r++) {
-		struct bulk_fig f = bulk_once(bytes, ts);
+	memset(best, 0, sizeof(best));
+	/* rounds interleaved over the ports: the machine's load drifts */
+	for (int r = 0; r < rounds; r++)
+		for (unsigned p = 0; p < NP; p++) {
+			if (!(port_mask & (1u << p)))
+				continue;
+			struct bulk_fig f = bulk_once(bytes, ts, &ports[p]);
 
-		if (r == 0 || f.cpu < best.cpu)
-			best = f;
+			if (r == 0 || f.cpu < best[p].cpu)
+				best[p] = f;
+		}
+	for (unsigned p = 0; p < NP; p++) {
+		struct bulk_fig *f = &best[p];
+		double on_cpu = 100.0 * (double)f->cpu / (double)f->total;
+		uint64_t stack;
+
+		if (!(port_mask & (1u << p)))
+			continue;
+		f->total = f->cpu;
+		stack = f->total - f->app - f->wire - f->nic;
+		printf("bulk %s, %s: %zu MB, %lu segs, min of %d: total %.3f c/B = stack %.3f + "
+		       "app %.3f + wire %.3f + nic %.3f (stack %.0f cycles/segment; on CPU %.0f %%)\n",
+		       ts ? "ts   " : "no ts", ports[p].name, bytes >> 20, (unsigned long)f->segs,
+		       rounds, (double)f->total / b, (double)stack / b, (double)f->app / b,
+		       (double)f->wire / b, (double)f->nic / b, (double)stack / (double)f->segs,
+		       on_cpu);
 	}
-	/* the TSC sections, scaled to the CPU time */
-	{
-		double k = (double)best.cpu / (double)best.total;
-
-		best.app = (uint64_t)((double)best.app * k);
-		best.wire = (uint64_t)((double)best.wire * k);
-		on_cpu = 100.0 * k;
-		best.total = best.cpu;
-	}
-	printf("bulk %s: %zu MB, %lu segments, min of %d: total %.3f c/B = stack %.3f + app "
-	       "%.3f + wire %.3f (stack %.0f cycles/segment; on CPU %.0f %% of the wall time)\n",
-	       ts ? "with timestamps   " : "without timestamps", bytes >> 20,
-	       (unsigned long)best.segs, rounds, (double)best.total / b,
-	       (double)(best.total - best.app - best.wire) / b, (double)best.app / b,
-	       (double)best.wire / b, (double)(best.total - best.app - best.wire) / (double)best.segs,
-	       on_cpu);
 }
 
 static void bench_input(int offload)
 {
 	enum { N = 32, ROUNDS = 20000, LEN = 1448 };
-	struct tcp_conn *srv = NULL, *a = setup_pair(&srv, 1);
+	struct tcp_conn *srv = NULL, *a = setup_pair(&srv, 1, NULL);
 	static uint8_t payload[LEN];
 	uint8_t opt[12] = {1, 1, 8, 10};
 	struct rte_mbuf *m[N];
@@ -233,7 +275,7 @@ static void bench_input(int offload)
  * exchanged and read (queues are mbuf chains, empty when idle). */
 static void bench_idle_mem(void)
 {
-	struct tcp_conn *srv = NULL, *a = setup_pair(&srv, 1);
+	struct tcp_conn *srv = NULL, *a = setup_pair(&srv, 1, NULL);
 	static const char req[] = "GET / HTTP/1.1\r\n\r\n";
 	uint64_t mem;
 
@@ -255,15 +297,17 @@ int main(int argc, char **argv)
 
 	if (argc > 4)
 		buf_bytes = (uint32_t)strtoul(argv[4], NULL, 0) << 10;
+	if (argc > 5)
+		port_mask = (unsigned)strtoul(argv[5], NULL, 0);
 	if (rounds < 1)
 		rounds = 1;
 	if (th_eal_init() < 0)
 		return 1;
 	printf("TSC %.2f GHz, buffers %u KiB\n", rte_get_tsc_hz() / 1e9, buf_bytes >> 10);
-	if (strstr(modes, "bulk")) {
+	if (strstr(modes, "bulk"))
 		bench_bulk(mb << 20, 1, rounds);
+	if (strstr(modes, "nots"))
 		bench_bulk(mb << 20, 0, rounds);
-	}
 	if (strstr(modes, "input")) {
 		bench_input(0);
 		bench_input(1);

@@ -124,4 +124,36 @@ static inline int rb_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t
 	return 0;
 }
 
+/* Finish in software an L4 checksum left to the NIC (RTE_MBUF_F_TX_TCP_CKSUM
+ * or _UDP_CKSUM: the field holds the pseudo-header sum, the rest of the
+ * segment is summed by the NIC), for paths that reach no NIC offering it:
+ * the WireGuard tunnel, delivery to ourselves, IPv4 fragmentation.  The IP
+ * header is at l3off; the request is cleared. */
+static inline void rb_cksum_tx_finish(struct rte_mbuf *m, uint32_t l3off)
+{
+	uint64_t l4f = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
+	const uint8_t *ip;
+	uint32_t l4off, coff;
+	uint16_t s, f;
+
+	if (l4f != RTE_MBUF_F_TX_TCP_CKSUM && l4f != RTE_MBUF_F_TX_UDP_CKSUM)
+		return;
+	m->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
+	if (rte_pktmbuf_data_len(m) < l3off + 20)
+		return;
+	ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, l3off);
+	if ((ip[0] >> 4) == 4)
+		l4off = l3off + (ip[0] & 0xfu) * 4;
+	else
+		l4off = l3off + (m->l3_len ? (uint32_t)m->l3_len : 40u);
+	coff = l4f == RTE_MBUF_F_TX_TCP_CKSUM ? 16 : 6;
+	if (rte_pktmbuf_data_len(m) < l4off + coff + 2 ||
+	    rb_cksum_mbuf(m, l4off, rte_pktmbuf_pkt_len(m) - l4off, &s) < 0)
+		return;
+	f = (uint16_t)~s;
+	if (l4f == RTE_MBUF_F_TX_UDP_CKSUM && f == 0)
+		f = 0xffff; /* RFC 768 */
+	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, l4off + coff), &f, 2);
+}
+
 #endif

@@ -12,6 +12,7 @@
 #include <rte_ip_frag.h>
 #include <rte_prefetch.h>
 #include "../rb_lcore.h"
+#include "cksum.h"
 #include "neigh.h"
 #include "ip4.h"
 
@@ -313,6 +314,7 @@ void rb_ip4_tx(struct rb_lcore *lc, uint16_t port, uint32_t nexthop, struct rte_
 		rb_drop(lc, m, RB_DROP_MTU_EXCEEDED);
 		return;
 	}
+	rb_cksum_tx_finish(m, 0); /* no NIC sums across fragments */
 	n = rte_ipv4_fragment_packet(m, frags, RB_IP4_MAX_FRAGS, p->mtu, lc->dp->pool,
 				     lc->dp->pool);
 	if (n < 0) {

@@ -135,6 +135,7 @@ static void neigh_send(struct rb_lcore *lc, const struct rb_neigh_entry *e, stru
 	eh->src_addr = p->mac;
 	eh->ether_type = rte_cpu_to_be_16(e->family == AF_INET ? RTE_ETHER_TYPE_IPV4
 							       : RTE_ETHER_TYPE_IPV6);
+	m->l2_len = sizeof(*eh); /* for TX checksum offloads */
 	rb_tx_l2(lc, e->port, m);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <rte_ethdev.h>
 #include "../rb_lcore.h"
+#include "cksum.h"
 
 static void txbuf_flush(struct rb_lcore *lc, uint16_t port)
 {
@@ -78,6 +79,16 @@ void rb_tx_l2(struct rb_lcore *lc, uint16_t port, struct rte_mbuf *m)
 	const struct rb_port *p = &lc->dp->ports[port];
 	struct rb_txbuf *tb = &lc->tx[port];
 
+	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_L4_MASK)) {
+		/* asked of a port that does not offer it (the route left by
+		 * another port than the one the connection was set up on) */
+		uint64_t need = (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM
+					? RTE_ETH_TX_OFFLOAD_TCP_CKSUM
+					: RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+
+		if (!(p->tx_offloads & need))
+			rb_cksum_tx_finish(m, m->l2_len);
+	}
 	if (unlikely(m->nb_segs > 1) && !(p->tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)) {
 		m = tx_linearize(lc, m);
 		if (m == NULL)
@@ -90,6 +101,8 @@ void rb_tx_l2(struct rb_lcore *lc, uint16_t port, struct rte_mbuf *m)
 			rb_drop(lc, m, RB_DROP_NO_MBUF);
 			return;
 		}
+		if (m->l2_len) /* checksum offloads find the IP header past the tag */
+			m->l2_len += sizeof(struct rte_vlan_hdr);
 	}
 	m->port = port;
 	if (likely(tb->queue != RB_TXQ_NONE)) {
@@ -125,8 +138,18 @@ void rb_handoff(struct rb_lcore *lc, unsigned owner, struct rte_mbuf *m)
 
 void rb_loopback(struct rb_lcore *lc, struct rte_mbuf *m, uint8_t l3)
 {
-	struct rb_mbuf_meta *mt = rb_meta(m);
+	struct rb_mbuf_meta *mt;
 
+	/* No NIC on this path: finish an offloaded checksum, and hand the
+	 * receiver one private buffer rather than a chain that may reference
+	 * the sender's queues (TCP zero-copy transmit). */
+	rb_cksum_tx_finish(m, 0);
+	if (m->nb_segs > 1) {
+		m = tx_linearize(lc, m);
+		if (m == NULL)
+			return;
+	}
+	mt = rb_meta(m);
 	mt->kind = RB_MK_LOOP;
 	mt->l3 = l3;
 	mt->flags = 0;

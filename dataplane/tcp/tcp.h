@@ -133,6 +133,11 @@ struct tcp_params {
 	uint32_t keepalive_intvl_ms, keepalive_probes;
 	uint16_t mss_default;          /* our MSS when the port MTU is unknown */
 	uint8_t sack, timestamps, wscale; /* offer these options */
+	/* Zero-copy transmit where the port takes mbuf chains: a segment's
+	 * payload referenced in the send queue rather than copied (0 = off,
+	 * the default: slower for MSS-sized segments, dataplane/tcp/README.md
+	 * "Measured"). */
+	uint8_t zc_tx;
 };
 
 struct tcp_params *tcp_params(struct rb_lcore *lc);

@@ -232,7 +232,9 @@ struct rte_mbuf *tcp_read(struct tcp_conn *c, uint32_t max)
 		return NULL;
 	head->pkt_len = total;
 	head->nb_segs = nseg;
-	head->ol_flags = 0;
+	/* the RX flags mean nothing to the reader; whether the buffer is
+	 * someone else's (an indirect or external one) must stay known */
+	head->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
 	for (struct rte_mbuf *s = head->next; s != NULL; s = s->next) {
 		s->nb_segs = 1;
 		s->pkt_len = s->data_len;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TCP output: segment building (header, options, payload copied out of the
- * send queue), checksums (software, or offloaded when the port offers it),
+ * send queue, or referenced in it when the port takes mbuf chains),
+ * checksums (software, or offloaded when the port offers it),
  * the send loop with sender SWS avoidance (RFC 9293 3.8.6.2.1), SACK-based
  * recovery transmissions (RFC 6675 5), retransmission timeout (RFC 6298)
  * and zero-window probing (RFC 9293 3.8.6.1).
@@ -63,8 +64,11 @@ int tcp_xmit(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, struct
 	uint64_t offl = port < RB_MAX_PORTS ? lc->dp->ports[port].tx_offloads : 0;
 
 	th->cksum = 0;
-	if ((offl & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) && m->nb_segs == 1) {
-		/* The NIC finishes it from the pseudo-header sum. */
+	if (offl & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) {
+		/* The NIC finishes it from the pseudo-header sum (a chain too:
+		 * the port takes chains, or dataplane/net/tx.c linearises it
+		 * with its flags; paths to no NIC finish it in software,
+		 * rb_cksum_tx_finish). */
 		th->cksum = fold(tcp_phdr_sum(k->family, k->laddr, k->raddr, len));
 		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM |
 			       (k->family == AF_INET ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
@@ -333,9 +337,45 @@ static unsigned tcp_data_opts(struct tcp_conn *c, uint8_t *p, uint8_t flags, uin
 }
 
 /* ---- payload ---- */
-/* Copy len bytes of the send queue starting at seq into m (appending,
- * chaining new segments when m is full). */
-static int tcp_copy_out(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
+/* Zero-copy transmit: a segment's payload is referenced where it lies in
+ * the send queue (indirect mbufs chained behind the header mbuf, each
+ * holding a reference on the queue's buffer, so the data outlives the
+ * queue's own reference until the NIC is done with it) when the port
+ * takes chains (RTE_ETH_TX_OFFLOAD_MULTI_SEGS).  Pieces below
+ * TCP_ZC_MIN bytes and the queue's open tail (tcp_write() may still
+ * append to it, and appends only to a buffer nobody else references) are
+ * copied.  Ports without chains (net_af_xdp in DPDK 22.11, whose mbufs
+ * must also come from the UMEM pool) get one copied mbuf per segment. */
+#define TCP_ZC_MIN 256
+
+static int tcp_zc_port(const struct tcp_conn *c)
+{
+	const struct rb_dp *dp = c->st->lc->dp;
+
+	return c->st->prm.zc_tx && c->port < RB_MAX_PORTS &&
+	       (dp->ports[c->port].tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+}
+
+/* A new mbuf referencing [off, off + n) of send-queue segment s. */
+static struct rte_mbuf *tcp_ref_seg(struct rte_mempool *mp, struct rte_mbuf *s, uint32_t off,
+				    uint32_t n)
+{
+	struct rte_mbuf *r = rte_pktmbuf_alloc(mp);
+
+	if (r == NULL)
+		return NULL;
+	rte_pktmbuf_attach(r, s);
+	r->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
+	r->data_off = (uint16_t)(r->data_off + off);
+	r->data_len = (uint16_t)n;
+	r->pkt_len = n;
+	return r;
+}
+
+/* Append len bytes of the send queue starting at seq to m: referenced
+ * (zc) or copied (chaining new segments when the last is full). */
+static int tcp_payload_out(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len,
+			   int zc)
 {
 	struct rte_mempool *mp = c->st->lc->dp->pool;
 	uint32_t pos = c->sndq_off + (seq - c->sndq_seq), base;
@@ -354,23 +394,34 @@ static int tcp_copy_out(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, ui
 	}
 	while (len > 0 && s != NULL) {
 		uint32_t off = pos - base, n = RTE_MIN(len, (uint32_t)s->data_len - off);
-		uint32_t room = rte_pktmbuf_tailroom(last);
-		char *dst;
 
-		if (room == 0) {
-			struct rte_mbuf *nm = rte_pktmbuf_alloc(mp);
+		if (zc && n >= TCP_ZC_MIN &&
+		    (s != c->sndq.tail || rte_pktmbuf_tailroom(s) == 0)) {
+			struct rte_mbuf *r = tcp_ref_seg(mp, s, off, n);
 
-			if (nm == NULL)
+			if (r == NULL)
 				return -1;
-			last->next = nm;
+			last->next = r;
 			m->nb_segs++;
-			last = nm;
-			room = rte_pktmbuf_tailroom(nm);
+			last = r;
+		} else {
+			uint32_t room = RTE_MBUF_DIRECT(last) ? rte_pktmbuf_tailroom(last) : 0;
+
+			if (room == 0) {
+				struct rte_mbuf *nm = rte_pktmbuf_alloc(mp);
+
+				if (nm == NULL)
+					return -1;
+				last->next = nm;
+				m->nb_segs++;
+				last = nm;
+				room = rte_pktmbuf_tailroom(nm);
+			}
+			n = RTE_MIN(n, room);
+			memcpy(rte_pktmbuf_mtod_offset(last, char *, last->data_len),
+			       rte_pktmbuf_mtod_offset(s, char *, off), n);
+			last->data_len = (uint16_t)(last->data_len + n);
 		}
-		n = RTE_MIN(n, room);
-		dst = rte_pktmbuf_mtod_offset(last, char *, last->data_len);
-		memcpy(dst, rte_pktmbuf_mtod_offset(s, char *, off), n);
-		last->data_len = (uint16_t)(last->data_len + n);
 		m->pkt_len += n;
 		pos += n;
 		len -= n;
@@ -415,7 +466,7 @@ int tcp_send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t fla
 		goto fail;
 	tcp_fill_hdr(th, &c->key, seq, c->rcv_nxt, flags, win, TCP_HDR_LEN + optlen);
 	memcpy(th + 1, opt, optlen);
-	if (len && tcp_copy_out(c, m, seq, len) < 0)
+	if (len && tcp_payload_out(c, m, seq, len, tcp_zc_port(c)) < 0)
 		goto fail;
 	m->port = c->port;
 	if (flags & TCP_ACK) {
@@ -464,11 +515,20 @@ void tcp_send_syn(struct tcp_conn *c)
 	c->snd_nxt = c->iss + 1;
 }
 
+/* A receiver takes a RST only inside its window (RFC 9293 3.10.7.4; RFC
+ * 5961 3.2: at RCV.NXT, elsewhere a challenge ACK, which tcp_reply_rst
+ * answers from RCV.NXT) and drops one beyond it without a word.  SND.MAX
+ * lies beyond the peer's window after a zero-window probe's byte
+ * (tcp_persist_timeout) or when the peer shrank its window: send from the
+ * right edge then (as Linux's tcp_acceptable_seq).  Before, an abort of a
+ * connection whose slow reader had its window closed never reached it. */
 void tcp_send_rst(struct tcp_conn *c)
 {
+	uint32_t edge = c->snd_una + c->snd_wnd;
+
 	if (c->state == TCPS_SYN_SENT || c->state == TCPS_CLOSED || c->state == TCPS_LISTEN)
 		return;
-	tcp_send_segment(c, c->snd_max, 0, TCP_RST | TCP_ACK);
+	tcp_send_segment(c, seq_le(c->snd_max, edge) ? c->snd_max : edge, 0, TCP_RST | TCP_ACK);
 }
 
 /* ---- timers ---- */

@@ -35,6 +35,7 @@
 #include <rte_udp.h>
 #include <openssl/crypto.h>
 #include "../rb_log.h"
+#include "../net/cksum.h"
 #include "../net/ip4.h"
 #include "../net/nd_wire.h"
 #include "wg_dp.h"
@@ -635,6 +636,7 @@ static void hook_tx(struct rb_lcore *lc, struct rte_mbuf *m, const struct rb_nex
 	struct wg_peer *p;
 	int v4 = (ip[0] >> 4) == 4;
 
+	rb_cksum_tx_finish(m, 0); /* sealed before any NIC sees it */
 	cur = w;
 	p = wg_aip_lookup(a, v4 ? AF_INET : AF_INET6, v4 ? ip + 16 : ip + 24);
 	if (p == NULL) {

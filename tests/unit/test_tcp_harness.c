@@ -9,8 +9,10 @@
 #include <rte_mempool.h>
 #include <rte_hash_crc.h>
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include "test_tcp_harness.h"
 #include "dataplane/tcp/tcp_wire.h"
+#include "dataplane/net/cksum.h"
 
 struct th_net th;
 
@@ -254,7 +256,115 @@ static void th_send(int from, struct rte_mbuf *m, int may_frag)
 	wire_push(m, at);
 }
 
+void th_port_model(uint64_t tx_offloads, bool rx_cksum)
+{
+	th.nic = true;
+	th.rx_cksum = rx_cksum;
+	th.port_tx_offloads = tx_offloads;
+	for (int i = 0; i < th.n_hosts; i++)
+		th.h[i].dp.ports[0].tx_offloads = tx_offloads;
+}
+
+/* The two NICs of the port model (test_tcp_harness.h): returns the frame
+ * the receiver's NIC hands up (a fresh single mbuf, data at the IP
+ * header) and its RX flags in *rxfl, or NULL. */
+static struct rte_mbuf *nic_pass(struct rte_mbuf *m, uint64_t *rxfl)
+{
+	uint64_t t0 = th.wire_timing ? rte_rdtsc() : 0;
+	uint32_t len = rte_pktmbuf_pkt_len(m), il, l4len;
+	struct rte_mbuf *c = rte_pktmbuf_alloc(th.pool);
+	uint64_t fl = m->ol_flags, l4f = fl & RTE_MBUF_F_TX_L4_MASK;
+	uint8_t *ip, *l4, proto;
+	const void *src;
+	unsigned coff;
+
+	*rxfl = 0;
+	if (m->nb_segs > 1) {
+		th.tx_chains++;
+		if (!(th.port_tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS))
+			th.tx_linearized++;
+	}
+	if (c == NULL || len > rte_pktmbuf_tailroom(c) || len < 20) {
+		rte_pktmbuf_free(c);
+		rte_pktmbuf_free(m);
+		th.lost++;
+		return NULL;
+	}
+	ip = (uint8_t *)rte_pktmbuf_append(c, (uint16_t)len);
+	src = rte_pktmbuf_read(m, 0, len, ip);
+	if (src != ip)
+		memcpy(ip, src, len);
+	rte_pktmbuf_free(m); /* TX completion */
+	if ((ip[0] >> 4) == 4) {
+		il = (ip[0] & 0xfu) * 4;
+		proto = ip[9];
+	} else {
+		il = 40;
+		proto = ip[6];
+	}
+	l4 = ip + il;
+	l4len = len > il ? len - il : 0;
+	coff = proto == IPPROTO_TCP ? 16 : 6;
+	if (l4f) {
+		uint64_t want = l4f == RTE_MBUF_F_TX_TCP_CKSUM ? RTE_ETH_TX_OFFLOAD_TCP_CKSUM
+							       : RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+		bool match = (l4f == RTE_MBUF_F_TX_TCP_CKSUM && proto == IPPROTO_TCP) ||
+			     (l4f == RTE_MBUF_F_TX_UDP_CKSUM && proto == IPPROTO_UDP);
+
+		if (!(th.port_tx_offloads & want) || !match || l4len < coff + 2u) {
+			th.nic_bad_flags++;
+		} else {
+			/* the sum of the L4 bytes, the pseudo-header sum the
+			 * stack seeded into the field included */
+			uint16_t sum = (uint16_t)~rb_cksum_fold(rb_raw_sum(l4, l4len));
+
+			if (proto == IPPROTO_UDP && sum == 0)
+				sum = 0xffff;
+			memcpy(l4 + coff, &sum, 2);
+		}
+	}
+	if (chance(th.corrupt_ppm) && l4len) {
+		l4[th_rand() % l4len] ^= (uint8_t)(1u << (th_rand() % 8));
+		th.corrupted++;
+	}
+	if (th.rx_cksum && (proto == IPPROTO_TCP || proto == IPPROTO_UDP) && l4len >= coff + 2u) {
+		uint64_t sum = rb_raw_sum(l4, l4len);
+		uint16_t f;
+		int bad;
+
+		/* the pseudo header (RFC 9293 3.1, RFC 8200 8.1) and the segment */
+		if ((ip[0] >> 4) == 4) {
+			sum += rb_raw_sum(ip + 12, 8);
+			sum += rte_cpu_to_be_16((uint16_t)proto) + rte_cpu_to_be_16((uint16_t)l4len);
+		} else {
+			sum += rb_raw_sum(ip + 8, 32);
+			sum += rte_cpu_to_be_16((uint16_t)proto) + rte_cpu_to_be_16((uint16_t)l4len);
+		}
+		memcpy(&f, l4 + coff, 2);
+		if ((ip[0] >> 4) == 4 && proto == IPPROTO_UDP && f == 0)
+			bad = -1; /* no checksum: unknown */
+		else
+			bad = rb_cksum_fold(sum) != 0xffff;
+		if (bad > 0) {
+			*rxfl = RTE_MBUF_F_RX_L4_CKSUM_BAD;
+			th.rx_cksum_bad++;
+		} else if (bad == 0) {
+			*rxfl = RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+		}
+	}
+	if (th.wire_timing)
+		th_section_add(&th.nic_cycles, rte_rdtsc() - t0);
+	return c;
+}
+
+static void deliver(int host, struct rte_mbuf *m, uint64_t rxfl);
+
 void th_deliver(int host, struct rte_mbuf *m)
+{
+	deliver(host, m, 0);
+}
+
+static void deliver(int host, struct rte_mbuf *m, uint64_t rxfl)
 {
 	struct th_host *h = &th.h[host];
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -279,11 +389,11 @@ void th_deliver(int host, struct rte_mbuf *m)
 	m->l3_len = hl;
 	m->l2_len = 0;
 	m->port = 0;
-	m->ol_flags = 0;
+	m->ol_flags = rxfl;
 	rte_pktmbuf_adj(m, hl);
 	h->lc.now = th.now;
 	if (th.wire_timing)
-		th.wire_cycles += rte_rdtsc() - t0;
+		th_section_add(&th.wire_cycles, rte_rdtsc() - t0);
 	if (proto == IPPROTO_TCP)
 		tcp_input(&h->lc, &m, 1);
 	else if (proto == IPPROTO_UDP)
@@ -305,9 +415,17 @@ static void th_step_to(uint64_t t)
 		to = (ip[0] >> 4) == 4 ? host_by_addr(AF_INET, ip + 16)
 				       : host_by_addr(AF_INET6, ip + 24);
 		if (th.wire_timing)
-			th.wire_cycles += rte_rdtsc() - t0;
+			th_section_add(&th.wire_cycles, rte_rdtsc() - t0);
 		if (to < 0) {
 			rte_pktmbuf_free(p.m);
+			continue;
+		}
+		if (th.nic) {
+			uint64_t rxfl;
+			struct rte_mbuf *m = nic_pass(p.m, &rxfl);
+
+			if (m != NULL)
+				deliver(to, m, rxfl);
 			continue;
 		}
 		th_deliver(to, p.m);
@@ -367,7 +485,7 @@ int rb_ip4_output(struct rb_lcore *lc, struct rte_mbuf *m, uint32_t src, uint32_
 	ih->hdr_checksum = rte_ipv4_cksum(ih);
 	th_send(host_of(lc), m, !df);
 	if (th.wire_timing)
-		th.wire_cycles += rte_rdtsc() - t0;
+		th_section_add(&th.wire_cycles, rte_rdtsc() - t0);
 	return 0;
 }
 

@@ -72,9 +72,36 @@ struct th_net {
 	 * (rb_ip4/6_output, the heap, delivery), counted when wire_timing */
 	bool wire_timing;
 	uint64_t wire_cycles;
+	/* The port model (th_port_model): when nic is set, every host's port
+	 * offers port_tx_offloads (RTE_ETH_TX_OFFLOAD_*) and, with rx_cksum,
+	 * RX checksum offload, and a packet is handled at delivery as two
+	 * NICs would: the sender's completes an offloaded TCP/UDP checksum
+	 * from the pseudo-header sum the stack left in the field, the frame
+	 * is copied into a fresh single mbuf (DMA; the sent chain is freed:
+	 * TX completion), corrupt_ppm flips one L4 byte of the copy, and the
+	 * receiver's verifies the L4 checksum and flags it RX_L4_CKSUM_GOOD /
+	 * _BAD.  Chains to a port without MULTI_SEGS are linearised (as
+	 * dataplane/net/tx.c does) and counted; an offload flag the port does
+	 * not offer is counted (nic_bad_flags) and the checksum left as is.
+	 * TSC cycles of this work go to nic_cycles (wire_timing). */
+	bool nic, rx_cksum;
+	uint64_t port_tx_offloads;
+	uint32_t corrupt_ppm;
+	uint64_t corrupted, rx_cksum_bad, tx_linearized, tx_chains, nic_bad_flags;
+	uint64_t nic_cycles;
 };
 
 extern struct th_net th;
+
+/* bench_tcp's timed sections: an interval longer than this many TSC
+ * cycles (0.4 ms at 2.5 GHz; a section's own work is well below) had the
+ * thread preempted and is left out rather than counted. */
+#define TH_SECTION_MAX 1000000u
+static inline void th_section_add(uint64_t *acc, uint64_t dt)
+{
+	if (dt < TH_SECTION_MAX)
+		*acc += dt;
+}
 
 int th_eal_init(void);
 /* Fresh network of n hosts (10.0.0.1.., fd00::1..); host i gets the diag
@@ -82,6 +109,9 @@ int th_eal_init(void);
 void th_setup(int n, bool diag);
 /* Tear down; returns the number of mbufs still in use (leaks). */
 int th_teardown(void);
+/* The port model above: offloads offered by every host's port (after
+ * th_setup). */
+void th_port_model(uint64_t tx_offloads, bool rx_cksum);
 /* Advance simulated time by ns, delivering packets and polling timers. */
 void th_run(uint64_t ns);
 /* Run until cond(arg) or ns elapsed; returns cond's last value. */

@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# TCP checksum offload through a real PMD: net_tap offers TX IPv4/TCP
+# checksum offload and RX checksum offload (the PMD sums in software what a
+# NIC would in hardware, from the mbuf's l2_len/l3_len and flags).  A Linux
+# client behind the tap streams to the dataplane's echo service (RFC 862)
+# over IPv4 and IPv6: what came back must hash as what went out, the
+# client's kernel (which verifies every segment the offload finished) must
+# count no TCP checksum error, and the dataplane must drop none for a bad
+# checksum.
+. "$(dirname "$0")/lib.sh"
+rb_init
+[ "$RB_DP_KERNEL" = 1 ] && rb_skip "needs the dataplane"
+rb_require_cmd nstat
+PEER="$RB_PY $RB_LIB_DIR/tcp_peer.py"
+BYTES=${RB_TCP_TAP_BYTES:-16777216}
+RB_NS_DP=$RB_ID-dp
+RB_NS_CLI=$RB_ID-cli
+rb_netns_add "$RB_NS_DP"
+rb_netns_add "$RB_NS_CLI"
+rb_ns "$RB_NS_DP" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+TAP=${RB_ID}t
+DP4=10.$RB_NET.1.1
+CLI4=10.$RB_NET.1.2
+DP6=$RB_NET6:1::1
+CLI6=$RB_NET6:1::2
+RB_CFG=$RB_TMP/ringbox.cfg
+cat >"$RB_CFG" <<CFG
+log = { level = "info"; };
+dataplane = {
+  lcores = 1;
+  shm_name = "/$RB_ID";
+  ports = ( { name = "cli"; device = "net_tap0,iface=$TAP";
+              addresses = [ "$DP4/24", "$DP6/64" ]; } );
+};
+services = ( { type = "diag"; tag = "diag"; echo = 7; } );
+CFG
+rb_dp_start
+# The PMD created the tap in the dataplane's namespace: hand it to the client.
+ip -n "$RB_NS_DP" link set "$TAP" netns "$RB_NS_CLI" || rb_fail "cannot move $TAP"
+ip -n "$RB_NS_CLI" addr add "$CLI4/24" dev "$TAP"
+ip -n "$RB_NS_CLI" -6 addr add "$CLI6/64" dev "$TAP" nodad
+ip -n "$RB_NS_CLI" link set "$TAP" up
+
+offl=$(sed -n 's/.*port cli: .* offloads tx \(0x[0-9a-f]*\) rx \(0x[0-9a-f]*\).*/\1 \2/p' \
+	"$RB_TMP/dp.out" "$RB_TMP/dp.err" | head -n 1)
+read -r txo rxo <<<"$offl"
+[ -n "$txo" ] || rb_fail "no offloads in the port's log line"
+# RTE_ETH_TX_OFFLOAD_TCP_CKSUM (0x8), RTE_ETH_RX_OFFLOAD_TCP_CKSUM (0x8)
+rb_assert_eq $((txo & 0x8)) 8 "net_tap's TX TCP checksum offload enabled (tx $txo)"
+rb_assert_eq $((rxo & 0x8)) 8 "net_tap's RX TCP checksum offload enabled (rx $rxo)"
+
+rb_ns "$RB_NS_CLI" nstat -n >/dev/null
+rb_dp_stats
+rb_stats_mark
+echo_run() { # addr bytes timeout
+	rb_ns "$RB_NS_CLI" timeout $(($3 + 10)) $PEER --timeout "$3" echo "$1" 7 "$2" \
+		>>"$RB_TMP/client.out" 2>&1 ||
+		rb_fail "echo of $2 bytes to $1: $(tail -n 2 "$RB_TMP/client.out" | tr '\n' ' ')"
+	local tx rx
+	read -r tx rx < <(tail -n 1 "$RB_TMP/client.out" | awk '{ print $5, $8 }')
+	rb_assert_eq "$rx" "$tx" "SHA-256 of the $2 bytes echoed by $1 over net_tap"
+	rb_note "$(tail -n 1 "$RB_TMP/client.out" | cut -d" " -f2,4,9,10)"
+}
+echo_run "$DP4" "$BYTES" 40
+echo_run "$DP6" $((BYTES / 4)) 30
+csum_err=$(rb_ns "$RB_NS_CLI" nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ { print $2 }')
+rb_assert_eq "${csum_err:-0}" 0 "TCP checksum errors counted by the client's kernel"
+rb_dp_stats
+rb_assert_stat_delta_ge event.tcp_passive_open 2
+rb_assert_eq "$(rb_stat_delta drop.tcp_bad_csum)" 0 "segments the dataplane dropped for a bad checksum"
+rb_dp_stop
+rb_pass
