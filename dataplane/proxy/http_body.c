@@ -18,7 +18,14 @@
  * The chunked scanner is strict where a lax reading would let the proxy
  * and the client disagree on the end (request smuggling, response
  * splitting, RFC 9112 11.2): CRLF only (no bare LF), hex sizes without
- * sign or whitespace before them, no size over 2^60, bounded lines.
+ * sign or whitespace before them, after them only whitespace then ";" or
+ * CR, no size of 2^60 or more (the value is
+ * checked before each digit shifts in: no overflow), bounded lines.
+ *
+ * A request body is read from the client in steps of rb_http_body_sure
+ * bytes: the shortest way the body could still end from the scanner's
+ * state, so a read never takes bytes of the next (pipelined) request and
+ * the client's connection is never read past the body.
  * Pure byte-level code, no I/O.
  */
 #include <string.h>
@@ -30,6 +37,7 @@ enum {
 	ST_LENGTH,      /* Content-Length bytes left */
 	ST_CLOSE,       /* until EOF */
 	ST_SIZE,        /* chunk-size hex digits */
+	ST_SIZE_BWS,    /* whitespace after them: only ";" (an extension) or CR may follow */
 	ST_EXT,         /* chunk-ext up to CR */
 	ST_SIZE_LF,     /* the LF ending a chunk-size line */
 	ST_DATA,        /* chunk-data */
@@ -85,6 +93,50 @@ uint64_t rb_http_body_room(const struct rb_http_body *b)
 	return UINT64_MAX;
 }
 
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* The fewest bytes that end the body from here (each a byte of the body,
+ * whatever comes): after a chunk-size the rest of its line, the data, its
+ * CRLF and the shortest ending "0" CRLF CRLF (5 bytes); in the trailers
+ * the rest of the line and the final CRLF. */
+uint64_t rb_http_body_sure(const struct rb_http_body *b)
+{
+	switch (b->st) {
+	case ST_LENGTH:
+		return b->left;
+	case ST_CLOSE:
+		return UINT64_MAX;
+	case ST_SIZE:
+		if (!b->digits)
+			return 5;                       /* "0\r\n\r\n" */
+		/* fall through */
+	case ST_SIZE_BWS:
+	case ST_EXT:
+		return b->left ? sat_add(b->left, 9) : 4; /* CRLF data CRLF 5 / CRLF CRLF */
+	case ST_SIZE_LF:
+		return b->left ? sat_add(b->left, 8) : 3;
+	case ST_DATA:
+		return sat_add(b->left, 7);
+	case ST_DATA_CR:
+		return 7;
+	case ST_DATA_LF:
+		return 6;
+	case ST_TRAILER_BOL:
+		return 2;
+	case ST_TRAILER:
+		return 4;
+	case ST_TRAILER_LF:
+		return 3;
+	case ST_END_LF:
+		return 1;
+	default:
+		return 0;                               /* done or failed */
+	}
+}
+
 static int hexval(uint8_t c)
 {
 	if (c >= '0' && c <= '9')
@@ -137,19 +189,29 @@ size_t rb_http_body_scan(struct rb_http_body *b, const uint8_t *buf, size_t len)
 		case ST_SIZE:
 			h = hexval(c);
 			if (h >= 0) {
-				if (b->left >> 60)
+				if (b->left >> 56) /* the size would reach 2^60 */
 					return fail(b, i);
 				b->left = b->left << 4 | (uint64_t)h;
 				b->digits = 1;
 			} else if (!b->digits) {
 				return fail(b, i);
-			} else if (c == ';' || c == ' ' || c == '\t') {
-				b->st = ST_EXT; /* BWS ";" chunk-ext: passed on as it is */
+			} else if (c == ';') {
+				b->st = ST_EXT; /* chunk-ext: passed on as it is */
+			} else if (c == ' ' || c == '\t') {
+				b->st = ST_SIZE_BWS; /* BWS ";" chunk-ext */
 			} else if (c == '\r') {
 				b->st = ST_SIZE_LF;
 			} else {
 				return fail(b, i);
 			}
+			break;
+		case ST_SIZE_BWS:
+			if (c == ';')
+				b->st = ST_EXT;
+			else if (c == '\r')
+				b->st = ST_SIZE_LF;
+			else if (c != ' ' && c != '\t')
+				return fail(b, i); /* "5 5": not a size another parser reads alike */
 			break;
 		case ST_EXT:
 			if (c == '\r')
@@ -185,8 +247,8 @@ size_t rb_http_body_scan(struct rb_http_body *b, const uint8_t *buf, size_t len)
 		case ST_TRAILER_BOL:
 			if (c == '\r') {
 				b->st = ST_END_LF;
-			} else if (c == ' ' || c == '\t' || c == '\n' || c == ':') {
-				return fail(b, i); /* obs-fold, bare LF, empty name */
+			} else if (c == ' ' || c == '\t' || c == '\n' || c == ':' || c == '\0') {
+				return fail(b, i); /* obs-fold, bare LF, empty name, NUL */
 			} else {
 				b->st = ST_TRAILER;
 			}

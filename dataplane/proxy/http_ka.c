@@ -8,10 +8,13 @@
  *
  * One exchange at a time (begin .. done):
  *   - the request head goes up with "Connection: keep-alive"
- *     (http_parse.c); then only the request's own body (Content-Length):
- *     what the client sent after it (pipelined requests) is kept in `pipe`
- *     or waits in the client connection, bounded by PROXY_HTTP_PIPE_MAX
- *     (more: the connection is reset, proxy_http_pipe_full);
+ *     (http_parse.c); then only the request's own body (Content-Length,
+ *     or chunked: scanned by rb_http_body_scan as it goes up, read in
+ *     steps that cannot pass its end, rb_http_body_sure; broken chunked
+ *     framing is answered 400, proxy_http_bad_chunk): what the client sent
+ *     after it (pipelined requests) is kept in `pipe` or waits in the
+ *     client connection, bounded by PROXY_HTTP_PIPE_MAX (more: the
+ *     connection is reset, proxy_http_pipe_full);
  *   - the response head is read and passed on with its Connection fields
  *     replaced (rb_http_resp_parse); its body flows as in any relay, through
  *     rb_http_body_scan (http_body.c), which finds the end of a
@@ -24,11 +27,18 @@
  *     request reuses it (proxy_http_ka_reuse, called after routing) when it
  *     routes to the same outbound and origin (host:port after overrides),
  *     else it is closed and a new one dialled.
+ * A request sent on a kept upstream that the origin closes before a byte
+ * of the response came (it closed the idle connection as the request went
+ * out, RFC 9112 9.3.1) is sent again, once, on a new connection when its
+ * method is idempotent (RFC 9110 9.2.2) and all of it that went up is in
+ * `rq` (a copy kept for this, up to RQ_CAP); otherwise the client gets 502
+ * (proxy_http_retry, proxy_http_no_retry).  An upstream that ends before
+ * any response byte on a new connection is answered 502 too.
  * A response delimited by the origin's close, 101 and responses after which
  * the client's connection ends are relayed to the end as before (the
- * session becomes a plain relay).  Requests with a chunked body and chains
- * with stream-transforming outbounds fall back to one request per
- * connection ("Connection: close" upstream).
+ * session becomes a plain relay).  Chains with stream-transforming
+ * outbounds fall back to one request per connection ("Connection: close"
+ * upstream).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,10 +47,12 @@
 #include "proxy_priv.h"
 
 #define PROXY_HTTP_PIPE_MAX (64 * 1024) /* client bytes waiting behind a request */
+#define RQ_CAP(ka) (2 * (ka)->max_head + 320) /* the head as forwarded and a body's start */
 
 struct proxy_http_ka {
 	/* the exchange in progress */
-	uint64_t up_left;               /* request body bytes still to send up */
+	struct rb_http_body req;        /* where the request body ends (none, CL, chunked) */
+	uint32_t early_body;            /* body bytes that went with the head (s->early) */
 	uint32_t fwd_len;               /* the rewritten request head in s->early */
 	uint32_t max_head;
 	uint32_t rlen;                  /* response head bytes in rbuf */
@@ -50,6 +62,13 @@ struct proxy_http_ka {
 	uint8_t reuse_ok;               /* the origin keeps its connection, framing clean */
 	uint8_t cli_eof;                /* the client's FIN came after its request */
 	uint8_t from_pipe;              /* this request's bytes came pipelined */
+	uint8_t req_err;                /* broken chunked framing came with the head */
+	uint8_t idempotent;             /* the method may be sent again (RFC 9110 9.2.2) */
+	uint8_t on_kept;                /* sent on a kept upstream: may go again, once */
+	uint8_t resp_seen;              /* a byte of the response came */
+	uint8_t rq_ok;                  /* rq holds all of the request sent so far */
+	uint32_t rq_len;
+	uint8_t *rq;                    /* that copy (RQ_CAP bytes, allocated on first use) */
 	struct rb_http_body body;       /* where the response body ends */
 	struct rb_dest req_dst;         /* this request's origin (after overrides) */
 	/* kept between exchanges */
@@ -73,6 +92,10 @@ static void close_up(struct psess *s)
 
 void proxy_http_ka_free(struct psess *s)
 {
+	if (s->ka && s->ka->rq) {
+		explicit_bzero(s->ka->rq, RQ_CAP(s->ka)); /* the client's request */
+		free(s->ka->rq);
+	}
 	free(s->ka);
 	s->ka = NULL;
 }
@@ -103,7 +126,7 @@ int proxy_http_ka_begin(struct psess *s, const struct rb_http_srv *h, uint32_t f
 {
 	struct proxy_http_ka *ka = s->ka;
 
-	if (!h->keep_alive || h->body_unknown) {
+	if (!h->keep_alive) {
 		proxy_http_ka_end(s);
 		return 0;
 	}
@@ -121,12 +144,18 @@ int proxy_http_ka_begin(struct psess *s, const struct rb_http_srv *h, uint32_t f
 	if (ka->from_pipe)
 		rb_count(s->pl->lc, RB_EV_PROXY_HTTP_PIPELINED);
 	ka->from_pipe = 0;
-	ka->up_left = h->body_len;
+	rb_http_body_init(&ka->req, h->body_chunked ? RB_BODY_CHUNKED
+				    : h->body_len  ? RB_BODY_LENGTH
+						   : RB_BODY_NONE,
+			  h->body_len);
+	ka->early_body = 0;
 	ka->fwd_len = fwd_len;
 	ka->head_req = h->head_method;
+	ka->idempotent = h->idempotent;
 	ka->active = 1;
 	ka->head_done = ka->reuse_ok = ka->cli_eof = 0;
-	ka->rlen = 0;
+	ka->req_err = ka->on_kept = ka->resp_seen = ka->rq_ok = 0;
+	ka->rlen = ka->rq_len = 0;
 	memset(&ka->req_dst, 0, sizeof(ka->req_dst));
 	return 0;
 }
@@ -138,7 +167,13 @@ uint32_t proxy_http_ka_split(struct psess *s, const uint8_t *p, uint32_t n)
 
 	if (ka == NULL || !ka->active)
 		return 0;
-	body = n < ka->up_left ? n : (uint32_t)ka->up_left;
+	body = (uint32_t)rb_http_body_scan(&ka->req, p, n);
+	if (rb_http_body_failed(&ka->req)) {
+		/* broken chunked framing: nothing goes up, the request is
+		 * answered 400 once routed (proxy_http_ka_reuse) */
+		ka->req_err = 1;
+		return n;
+	}
 	keep = n - body;
 	if (keep > ka->max_head - ka->plen) {
 		/* more than the pipe holds (a mixed inbound's handshake buffer is
@@ -151,7 +186,65 @@ uint32_t proxy_http_ka_split(struct psess *s, const uint8_t *p, uint32_t n)
 	}
 	memcpy(ka->pipe + ka->plen, p + body, keep);
 	ka->plen += keep;
+	ka->early_body += body;
 	return keep;
+}
+
+/* A request sent on a kept upstream: keep a copy of what goes up, to send
+ * it again if that upstream turns out closed (idempotent methods only). */
+static void rq_save(struct proxy_http_ka *ka, const uint8_t *p, uint32_t n)
+{
+	ka->rq_ok = 0;
+	if (!ka->idempotent || n > RQ_CAP(ka))
+		return;
+	if (ka->rq == NULL && (ka->rq = malloc(RQ_CAP(ka))) == NULL)
+		return;
+	memcpy(ka->rq, p, n);
+	ka->rq_len = n;
+	ka->rq_ok = 1;
+}
+
+static void rq_append(struct proxy_http_ka *ka, const uint8_t *p, uint32_t n)
+{
+	if (!ka->rq_ok)
+		return;
+	if (n > RQ_CAP(ka) - ka->rq_len) {
+		ka->rq_ok = 0; /* too long to send again */
+		return;
+	}
+	memcpy(ka->rq + ka->rq_len, p, n);
+	ka->rq_len += n;
+}
+
+/* An error answer before the session ends: what the client sent and we
+ * did not read is dropped first, so that its connection ends with a FIN
+ * after the answer rather than a reset (which may discard it). */
+static void answer(struct psess *s, int status)
+{
+	uint8_t e[256];
+	size_t el = rb_http_error(status, e, sizeof(e));
+	struct rte_mbuf *m;
+
+	if (s->cli == NULL)
+		return;
+	while ((m = tcp_read(s->cli, UINT32_MAX)) != NULL)
+		rte_pktmbuf_free(m);
+	proxy_send(s->cli, e, el);
+}
+
+/* A broken chunked request body: 400 (when no response went to the client
+ * yet; else the connection is reset), the session ends. */
+static void bad_body(struct psess *s)
+{
+	rb_count(s->pl->lc, RB_EV_PROXY_HTTP_BAD_CHUNK);
+	if (s->ka->head_done) {
+		s->pl->wk->in[s->inbound].errors[RB_PERR_MALFORMED]++;
+		rb_count(s->pl->lc, RB_EV_PROXY_ERR_MALFORMED);
+		proxy_sess_free(s);
+		return;
+	}
+	answer(s, 400);
+	proxy_fail(s, RB_PERR_MALFORMED);
 }
 
 void proxy_http_ka_relay(struct psess *s)
@@ -162,12 +255,10 @@ void proxy_http_ka_relay(struct psess *s)
 
 	if (ka == NULL || !ka->active)
 		return;
-	/* bytes that came with the head: the body's first part */
+	/* bytes that came with the head: the body's first part (scanned) */
 	extra = s->elen > ka->fwd_len ? s->elen - ka->fwd_len : 0;
-	if (extra > ka->up_left)
-		fallback = 1; /* more than the body (sniffed tunnel bytes): one per connection */
-	else
-		ka->up_left -= extra;
+	if (extra != ka->early_body)
+		fallback = 1; /* other bytes (sniffed tunnel bytes): one per connection */
 	for (int i = 0; i < s->n_hops && !fallback; i++) {
 		const struct rb_outbound_ops *o =
 			proxy_outbound_ops[s->pl->cfg->outbounds[s->hops[i]].type];
@@ -177,8 +268,11 @@ void proxy_http_ka_relay(struct psess *s)
 	}
 	if (s->in_ops->unwrap || s->in_ops->wrap)
 		fallback = 1;
-	if (!fallback)
+	if (!fallback) {
+		if (ka->on_kept)
+			rq_save(ka, s->early, s->elen);
 		return;
+	}
 	/* a chain that transforms the stream: one request per connection, the
 	 * pipelined bytes go up after it as in a tunnel */
 	fwd_to_close(s, ka->fwd_len);
@@ -196,22 +290,41 @@ void proxy_http_ka_relay(struct psess *s)
 
 uint32_t proxy_http_ka_up_room(const struct psess *s, uint32_t space)
 {
-	if (s->ka == NULL || !s->ka->active || s->ka->up_left >= space)
+	uint64_t sure;
+
+	if (s->ka == NULL || !s->ka->active)
 		return space;
-	return (uint32_t)s->ka->up_left;
+	sure = rb_http_body_sure(&s->ka->req);
+	return sure < space ? (uint32_t)sure : space;
 }
 
-void proxy_http_ka_up_moved(struct psess *s, uint32_t n)
+int proxy_http_ka_up_moved(struct psess *s, struct rte_mbuf *m)
 {
-	if (s->ka && s->ka->active)
-		s->ka->up_left = s->ka->up_left > n ? s->ka->up_left - n : 0;
+	struct proxy_http_ka *ka = s->ka;
+
+	if (ka == NULL || !ka->active)
+		return 0;
+	for (struct rte_mbuf *seg = m; seg; seg = seg->next) {
+		const uint8_t *p = rte_pktmbuf_mtod(seg, const uint8_t *);
+
+		/* read in steps of rb_http_body_sure: all of it is body, unless
+		 * the framing broke */
+		if (rb_http_body_scan(&ka->req, p, seg->data_len) < seg->data_len ||
+		    rb_http_body_failed(&ka->req)) {
+			rte_pktmbuf_free(m);
+			bad_body(s);
+			return -1;
+		}
+		rq_append(ka, p, seg->data_len);
+	}
+	return 0;
 }
 
 int proxy_http_ka_pipe_check(struct psess *s)
 {
 	struct proxy_http_ka *ka = s->ka;
 
-	if (ka == NULL || !ka->active || ka->up_left || s->cli == NULL ||
+	if (ka == NULL || !ka->active || !rb_http_body_done(&ka->req) || s->cli == NULL ||
 	    (uint64_t)tcp_readable(s->cli) + ka->plen <= PROXY_HTTP_PIPE_MAX)
 		return 0;
 	rb_count(s->pl->lc, RB_EV_PROXY_HTTP_PIPE_FULL);
@@ -223,7 +336,7 @@ int proxy_http_ka_cli_eof(struct psess *s)
 {
 	struct proxy_http_ka *ka = s->ka;
 
-	if (ka == NULL || !ka->active || ka->up_left)
+	if (ka == NULL || !ka->active || !rb_http_body_done(&ka->req))
 		return 0;
 	/* the client is done sending: its requests are still answered, the
 	 * upstream keeps its side open */
@@ -275,6 +388,51 @@ static int ka_body_bytes(struct psess *s, const uint8_t *p, uint32_t n)
 	return 0;
 }
 
+/* The upstream ended (closed: freed by the stack; else it sent its FIN)
+ * before a byte of the response came.  On a kept connection the origin
+ * closed it as the request went out (RFC 9112 9.3.1): an idempotent
+ * request whose bytes are all in rq goes again, once, on a new connection;
+ * otherwise, and on a new connection, the client gets 502.  Returns -1
+ * (the session was freed or dials again: the caller stops). */
+static int ka_no_response(struct psess *s, int closed)
+{
+	struct proxy_http_ka *ka = s->ka;
+	struct proxy_lcore *pl = s->pl;
+	const struct rb_cfg_outbound *o = &pl->cfg->outbounds[s->outbound];
+	int kept = ka->on_kept;
+	uint8_t *e;
+
+	if (closed)
+		s->up = NULL; /* the stack frees it */
+	else
+		close_up(s);
+	ka->on_kept = 0;
+	if (!kept || !ka->idempotent || !ka->rq_ok || s->cli == NULL ||
+	    ka->rq_len < ka->fwd_len || (e = malloc(ka->rq_len)) == NULL) {
+		rb_count(pl->lc, kept ? RB_EV_PROXY_HTTP_NO_RETRY : RB_EV_PROXY_HTTP_BAD_RESP);
+		answer(s, 502);
+		proxy_fail(s, RB_PERR_NONE);
+		return -1;
+	}
+	rb_count(pl->lc, RB_EV_PROXY_HTTP_RETRY);
+	/* what went up on the old connection, from the copy: the head and the
+	 * body bytes scanned so far (a write still pending is among them) */
+	rte_pktmbuf_free(s->pend_up);
+	rte_pktmbuf_free(s->pend_down);
+	s->pend_up = s->pend_down = NULL;
+	memcpy(e, ka->rq, ka->rq_len);
+	free(s->early);
+	s->early = e;
+	s->elen = ka->rq_len;
+	ka->early_body = ka->rq_len - ka->fwd_len;
+	ka->rq_ok = 0;
+	s->shut_up = s->shut_down = 0;
+	s->deadline = pl->lc->now +
+		      proxy_ms_tsc(pl, o->connect_timeout_ms ? o->connect_timeout_ms : 5000);
+	proxy_dial_first(s); /* proxy_start_relay sends s->early once connected */
+	return -1;
+}
+
 int proxy_http_ka_head(struct psess *s)
 {
 	struct proxy_http_ka *ka = s->ka;
@@ -291,6 +449,8 @@ int proxy_http_ka_head(struct psess *s)
 
 		n = tcp_read_copy(s->up, ka->rbuf + ka->rlen, ka->max_head - ka->rlen);
 		ka->rlen += (uint32_t)n;
+		if (n)
+			ka->resp_seen = 1;
 		rc = rb_http_resp_parse(ka->rbuf, ka->rlen, ka->max_head, ka->head_req, 1, &r, out,
 					ka->max_head + 64, &olen, &used);
 		if (rc == RB_PARSE_MORE) {
@@ -298,6 +458,8 @@ int proxy_http_ka_head(struct psess *s)
 				return 1; /* wait for more of the head */
 			if (n)
 				continue;
+			if (!ka->resp_seen)
+				return ka_no_response(s, 0); /* EOF before any byte */
 			rc = RB_PARSE_ERR; /* EOF inside the head */
 		}
 		if (rc == RB_PARSE_ERR) {
@@ -426,8 +588,17 @@ int proxy_http_ka_reuse(struct psess *s)
 	struct proxy_http_ka *ka = s->ka;
 	int fwd = s->req.cmd == RB_CMD_HTTP_FORWARD;
 
-	if (ka && ka->active)
+	if (ka && ka->active) {
 		ka->req_dst = s->target;
+		if (ka->req_err) {
+			/* broken chunked framing came with the head: 400, nothing
+			 * went up (RFC 9112 7.1) */
+			rb_count(s->pl->lc, RB_EV_PROXY_HTTP_BAD_CHUNK);
+			answer(s, 400);
+			proxy_fail(s, RB_PERR_MALFORMED);
+			return 1;
+		}
+	}
 	if (ka == NULL || !ka->idle) {
 		if (fwd)
 			rb_count(s->pl->lc, RB_EV_PROXY_HTTP_DIAL);
@@ -443,6 +614,7 @@ int proxy_http_ka_reuse(struct psess *s)
 	}
 	/* the kept upstream of this origin: the request goes on it */
 	rb_count(s->pl->lc, RB_EV_PROXY_HTTP_REUSE);
+	ka->on_kept = 1;
 	proxy_info_update(s, RB_CONN_DIALING);
 	s->state = PS_DIAL;
 	if (proxy_reply(s, 0) != 0) {
@@ -457,8 +629,16 @@ int proxy_http_ka_idle_up(struct psess *s, struct tcp_conn *c, int closed)
 {
 	struct proxy_http_ka *ka = s->ka;
 
-	if (ka == NULL || !ka->idle || c != s->up)
+	if (ka == NULL || c != s->up)
 		return 0;
+	if (!ka->idle) {
+		/* the exchange's upstream: ended before any response byte? */
+		if (!ka->active || ka->resp_seen || s->state != PS_RELAY || tcp_readable(c) ||
+		    (!closed && !tcp_eof(c)))
+			return 0;
+		ka_no_response(s, closed);
+		return 1;
+	}
 	if (closed) {
 		s->up = NULL; /* the stack frees it */
 		ka->idle = 0;
@@ -477,7 +657,7 @@ int proxy_http_ka_done(struct psess *s)
 	const struct rb_cfg_inbound *in;
 
 	if (ka == NULL || !ka->active || !ka->head_done || !rb_http_body_done(&ka->body) ||
-	    ka->up_left || s->pend_up || s->pend_down || s->cli == NULL)
+	    !rb_http_body_done(&ka->req) || s->pend_up || s->pend_down || s->cli == NULL)
 		return 0;
 	/* the exchange is complete: keep the upstream, or close it */
 	if (ka->reuse_ok && !s->shut_up && s->up && !tcp_eof(s->up) && !tcp_readable(s->up)) {

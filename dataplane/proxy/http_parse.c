@@ -254,6 +254,18 @@ static int body_length(struct rb_http_srv *h, const char *v, size_t n, int *seen
 	return 0;
 }
 
+/* RFC 9110 9.2.2: the idempotent methods (methods are case-sensitive). */
+static int method_idempotent(const char *m, size_t n)
+{
+	static const char *const idem[] = {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE",
+					   NULL};
+
+	for (int i = 0; idem[i]; i++)
+		if (strlen(idem[i]) == n && memcmp(m, idem[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 static int framing_fail(struct rb_http_srv *h)
 {
 	h->framing_err = 1;
@@ -304,7 +316,8 @@ int rb_http_srv_parse(struct rb_http_srv *h, const uint8_t *buf, size_t len, siz
 	memset(req, 0, sizeof(*req));
 	h->keep_alive = 0;
 	h->head_method = 0;
-	h->body_unknown = 0;
+	h->body_chunked = 0;
+	h->idempotent = 0;
 	h->framing_err = 0;
 	h->body_len = 0;
 	/* request-line = method SP request-target SP HTTP-version CRLF (RFC 9112 3) */
@@ -326,6 +339,7 @@ int rb_http_srv_parse(struct rb_http_srv *h, const uint8_t *buf, size_t len, siz
 	tl = (size_t)(sp2 - target);
 	connect = sp1 - s == 7 && strncmp(s, "CONNECT", 7) == 0;
 	h->head_method = sp1 - s == 4 && strncmp(s, "HEAD", 4) == 0;
+	h->idempotent = method_idempotent(s, (size_t)(sp1 - s));
 	h->keep_alive = sp2[8] == '1'; /* HTTP/1.1 persists by default (RFC 9112 9.3) */
 	if (connect) {
 		/* authority-form (RFC 9112 3.2.3): port required */
@@ -416,7 +430,7 @@ int rb_http_srv_parse(struct rb_http_srv *h, const uint8_t *buf, size_t len, siz
 	 * Transfer-Encoding field, Transfer-Encoding in HTTP/1.0 (6.1) */
 	if (cl_bad || (te && (cl_seen || !te_chunked || te > 1 || sp2[8] == '0')))
 		return framing_fail(h);
-	h->body_unknown = te != 0; /* chunked: one request per connection */
+	h->body_chunked = te != 0; /* its end: rb_http_body_scan (http_ka.c) */
 	if (h->need_auth && (auth_v == NULL || !check_basic(h, auth_v, auth_l, req)))
 		return http_fail(h, RB_PERR_AUTH, 407);
 	if (!connect) {
@@ -426,9 +440,10 @@ int rb_http_srv_parse(struct rb_http_srv *h, const uint8_t *buf, size_t len, siz
 		if (!has_host)
 			n = snprintf(hostline, sizeof(hostline), "Host: %.*s\r\n", (int)al,
 				     target + 7);
-		/* the upstream is kept for the next request only when the client
-		 * keeps its connection and the request's end is known */
-		int keep = h->keep_alive && !h->body_unknown;
+		/* the upstream is kept for the next request when the client
+		 * keeps its connection (the request's end is known: no body,
+		 * Content-Length or chunked) */
+		int keep = h->keep_alive;
 
 		if ((n > 0 && put(fwd, fwd_max, &off, hostline, (size_t)n)) ||
 		    (keep ? put(fwd, fwd_max, &off, RB_HTTP_KA_LINE, sizeof(RB_HTTP_KA_LINE) - 1)

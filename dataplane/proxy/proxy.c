@@ -324,8 +324,8 @@ static int pump(struct psess *s, int upward)
 			m = tcp_read(src, space);
 			if (m == NULL)
 				break;
-			if (upward && s->ka)
-				proxy_http_ka_up_moved(s, m->pkt_len);
+			if (upward && s->ka && proxy_http_ka_up_moved(s, m) != 0)
+				return -1; /* a broken chunked request body: 400 (http_ka.c) */
 			if (!upward && s->ka && (m = proxy_http_ka_down_moved(s, m)) == NULL) {
 				if (s->state == PS_FREE)
 					return -1;

@@ -66,6 +66,12 @@
 	X(PROXY_HTTP_FRAMING, proxy_http_framing,                                          \
 	  "proxy: HTTP requests refused (400) for ambiguous framing (CL with TE, repeated CL, ...)") \
 	X(PROXY_HTTP_BAD_RESP, proxy_http_bad_resp,                                        \
-	  "proxy: HTTP responses with bad framing (invalid CL: 502, broken chunks, extra bytes, truncated)")
+	  "proxy: HTTP responses with bad framing (invalid CL: 502, broken chunks, extra bytes, truncated)") \
+	X(PROXY_HTTP_BAD_CHUNK, proxy_http_bad_chunk,                                      \
+	  "proxy: HTTP requests refused (400) for a broken chunked body (size, CRLF, line bounds)") \
+	X(PROXY_HTTP_RETRY, proxy_http_retry,                                              \
+	  "proxy: idempotent HTTP requests sent again on a new upstream, the kept one closed before answering") \
+	X(PROXY_HTTP_NO_RETRY, proxy_http_no_retry,                                        \
+	  "proxy: HTTP requests answered 502, a kept upstream closed before answering and they could not be sent again")
 
 #endif

@@ -544,7 +544,6 @@ void proxy_route_and_dial(struct psess *s)
 	struct proxy_lcore *pl = s->pl;
 	const struct rb_cfg_proxy *p = pl->cfg;
 	struct rb_route_req rq;
-	struct rb_dest to;
 	const struct rb_cfg_outbound *o, *term = NULL;
 	uint16_t chain[PROXY_MAX_HOPS];
 	int n = 0, k, rc;
@@ -661,18 +660,28 @@ void proxy_route_and_dial(struct psess *s)
 		if (term->override_port)
 			s->target.port = term->override_port;
 	}
-	if (n)
+	if (proxy_http_ka_reuse(s))
+		return; /* the kept upstream of this outbound and origin (http_ka.c) */
+	proxy_dial_first(s);
+}
+
+void proxy_dial_first(struct psess *s)
+{
+	const struct rb_cfg_proxy *p = s->pl->cfg;
+	struct rb_dest to;
+	int rc;
+
+	if (s->n_hops)
 		proxy_cfg_host_dest(&p->outbounds[s->hops[0]].server, p->outbounds[s->hops[0]].server_port,
 			      &to);
 	else
 		to = s->target;
-	if (proxy_http_ka_reuse(s))
-		return; /* the kept upstream of this outbound and origin (http_ka.c) */
 	proxy_info_update(s, RB_CONN_DIALING);
 	if (to.family == 0) {
 		s->state = PS_DIAL;
 		s->resolving = 1;
-		rc = rb_resolve_start(pl->lc, to.domain, s->route.resolve_strategy, proxy_resolved, s);
+		rc = rb_resolve_start(s->pl->lc, to.domain, s->route.resolve_strategy, proxy_resolved,
+				      s);
 		if (rc < 0) {
 			s->resolving = 0;
 			dial_failed(s, rc == -ENOSYS ? -EHOSTUNREACH : rc);

@@ -121,7 +121,11 @@ struct rb_http_srv {
 	/* of the request parsed last (absolute-form forwarding): */
 	uint8_t keep_alive;     /* the client keeps its connection (RFC 9112 9.3) */
 	uint8_t head_method;    /* HEAD: the response has no body */
-	uint8_t body_unknown;   /* Transfer-Encoding: chunked: no keep-alive */
+	uint8_t body_chunked;   /* Transfer-Encoding: chunked: the body's end is found by
+				 * rb_http_body_scan (RFC 9112 7.1) */
+	uint8_t idempotent;     /* GET HEAD OPTIONS TRACE PUT DELETE (RFC 9110 9.2.2):
+				 * may be sent again when a kept upstream closes before
+				 * answering (RFC 9112 9.3.1) */
 	uint8_t framing_err;    /* refused for its framing (RFC 9112 6.3): TE with CL,
 				 * repeated or invalid CL, TE not ending in chunked,
 				 * TE in HTTP/1.0 (400) */
@@ -134,8 +138,8 @@ void rb_http_srv_init(struct rb_http_srv *h, int need_auth, uint32_t max_head, r
  * on each call until complete; len is all buffered bytes).  DONE: *used is
  * the head length; req filled; for RB_CMD_HTTP_FORWARD the rewritten head
  * (origin-form target, Proxy-* and Connection fields removed, then
- * "Connection: keep-alive" when the client keeps its connection and the
- * body length is known, else "Connection: close", RB_HTTP_KA_LINE /
+ * "Connection: keep-alive" when the client keeps its connection (its body
+ * framed by Content-Length or chunked), else "Connection: close", RB_HTTP_KA_LINE /
  * RB_HTTP_CLOSE_LINE, as its last field) is put in fwd (room fwd_max) with
  * its length in *fwd_len.  ERR: h->status and h->err say why (framing_err:
  * an ambiguous message length, RFC 9112 6.3); rb_http_error() writes the
@@ -201,6 +205,10 @@ size_t rb_http_body_scan(struct rb_http_body *b, const uint8_t *buf, size_t len)
 int rb_http_body_done(const struct rb_http_body *b);
 int rb_http_body_failed(const struct rb_http_body *b);
 uint64_t rb_http_body_room(const struct rb_http_body *b);
+/* Bytes that belong to the body whatever they are (the shortest way it can
+ * still end; 0 once ended): a request body is read in such steps, so no
+ * read takes the next pipelined request. */
+uint64_t rb_http_body_sure(const struct rb_http_body *b);
 /* An error answer (407 with Proxy-Authenticate, 400, 431, 502, ...); returns length. */
 size_t rb_http_error(int status, uint8_t *out, size_t max);
 /* "HTTP/1.1 200 Connection established\r\n\r\n" */

@@ -205,6 +205,10 @@ int proxy_in_accept(struct psess *s);
 extern const struct rb_outbound_ops *const proxy_outbound_ops[RB_OUT_TYPE_MAX];
 /* The request is complete: route it and open the upstream. */
 void proxy_route_and_dial(struct psess *s);
+/* Routed: open the connection to the chain's first hop (or the
+ * destination), resolving its name first when it has no address; also a
+ * request sent again after its kept upstream closed (http_ka.c). */
+void proxy_dial_first(struct psess *s);
 void proxy_up_connected(struct tcp_conn *c, int err);
 void proxy_up_handshake_readable(struct psess *s);
 void proxy_resolved(void *arg, int family, const uint8_t *addr, int err);
@@ -259,7 +263,9 @@ void proxy_udp_free(struct psess *s);
  * cannot keep it); split: of the n bytes after the head, keep those past
  * the request's body for the next request (returns how many); relay: the
  * relay starts (may fall back to one request per connection); up_room /
- * up_moved: only the request's body goes up; pipe_check: the client's
+ * up_moved: only the request's body goes up (Content-Length or chunked,
+ * scanned; up_moved -1: a broken chunked body, m and the session freed,
+ * 400); pipe_check: the client's
  * waiting bytes over the bound (-1: freed); cli_eof: 1 when the client's
  * EOF must not reach the upstream yet; head: read and pass on the
  * response head (0 done, 1 wait, -1 freed); down_room / down_moved: the
@@ -268,13 +274,15 @@ void proxy_udp_free(struct psess *s);
  * freed); eof: the upstream ended first; reuse: after routing, send the
  * request on the kept upstream of the same outbound and origin (1: took
  * over), else close that one (0: dial); idle_up: events of a kept
- * upstream (1: handled); free: memory only (from proxy_sess_free). */
+ * upstream, and an upstream that ends before any response byte (a request
+ * on a kept one sent again on a new one when idempotent, else 502)
+ * (1: handled); free: memory only (from proxy_sess_free). */
 int proxy_http_ka_begin(struct psess *s, const struct rb_http_srv *h, uint32_t fwd_len);
 void proxy_http_ka_end(struct psess *s);
 uint32_t proxy_http_ka_split(struct psess *s, const uint8_t *p, uint32_t n);
 void proxy_http_ka_relay(struct psess *s);
 uint32_t proxy_http_ka_up_room(const struct psess *s, uint32_t space);
-void proxy_http_ka_up_moved(struct psess *s, uint32_t n);
+int proxy_http_ka_up_moved(struct psess *s, struct rte_mbuf *m);
 int proxy_http_ka_pipe_check(struct psess *s);
 int proxy_http_ka_cli_eof(struct psess *s);
 int proxy_http_ka_head(struct psess *s);

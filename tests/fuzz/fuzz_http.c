@@ -42,8 +42,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int ka = flen >= kl && memcmp(fwd + flen - kl, RB_HTTP_KA_LINE, kl) == 0;
 			int close = flen >= cl && memcmp(fwd + flen - cl, RB_HTTP_CLOSE_LINE, cl) == 0;
 
-			/* keep-alive upstream only for a kept client with a known length */
-			if (ka == close || ka != (h.keep_alive && !h.body_unknown))
+			/* keep-alive upstream exactly for a kept client (its body
+			 * framed by Content-Length, chunked or none) */
+			if (ka == close || ka != h.keep_alive)
+				__builtin_trap();
+			/* only the idempotent methods (RFC 9110 9.2.2) may go again */
+			if (h.idempotent && !(data[1] == 'G' || data[1] == 'H' || data[1] == 'O' ||
+					      data[1] == 'T' || data[1] == 'P' || data[1] == 'D'))
 				__builtin_trap();
 		}
 	}

@@ -6,8 +6,11 @@
  * where a body ends (rb_http_body_scan: Content-Length, chunked with
  * extensions and trailers, fed whole and byte by byte), and what
  * rb_http_srv_parse reports about a request (keep-alive per RFC 9112 9.3,
- * HEAD, body length, the upstream Connection field) or refuses (framing
- * that two parsers could read differently: 400).
+ * HEAD, body length, chunked, idempotent methods, the upstream Connection
+ * field) or refuses (framing that two parsers could read differently:
+ * 400), and chunked request bodies as the proxy reads them from a client
+ * (steps of rb_http_body_sure: never a byte past the body; hostile sizes,
+ * missing CRLFs, bad hex, extensions, trailers).
  */
 #include <stdio.h>
 #include <string.h>
@@ -119,21 +122,35 @@ static void test_resp_limits(void)
 struct req_case {
 	const char *name;
 	const char *in;
-	int ka, head, unknown;
+	int ka, head, chunked, idem;
 	unsigned long long body;
 };
 
 static const struct req_case qcases[] = {
-	{ "1.1 default", "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 1, 0, 0, 0 },
-	{ "1.0 default", "GET http://a/ HTTP/1.0\r\n\r\n", 0, 0, 0, 0 },
-	{ "1.0 keep-alive", "GET http://a/ HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", 1, 0, 0, 0 },
+	{ "1.1 default", "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 1, 0, 0, 1, 0 },
+	{ "1.0 default", "GET http://a/ HTTP/1.0\r\n\r\n", 0, 0, 0, 1, 0 },
+	{ "1.0 keep-alive", "GET http://a/ HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", 1, 0, 0, 1,
+	  0 },
 	{ "proxy-connection keep-alive", "GET http://a/ HTTP/1.0\r\nProxy-Connection: keep-alive\r\n\r\n",
-	  1, 0, 0, 0 },
-	{ "1.1 close", "GET http://a/ HTTP/1.1\r\nConnection: foo, close\r\n\r\n", 0, 0, 0, 0 },
-	{ "HEAD", "HEAD http://a/ HTTP/1.1\r\n\r\n", 1, 1, 0, 0 },
-	{ "POST with a body", "POST http://a/ HTTP/1.1\r\nContent-Length: 12\r\n\r\n", 1, 0, 0, 12 },
-	{ "chunked body", "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 1, 0, 1, 0 },
-	{ "1.0 with a length", "POST http://a/ HTTP/1.0\r\nContent-Length: 3\r\n\r\n", 0, 0, 0, 3 },
+	  1, 0, 0, 1, 0 },
+	{ "1.1 close", "GET http://a/ HTTP/1.1\r\nConnection: foo, close\r\n\r\n", 0, 0, 0, 1, 0 },
+	{ "HEAD", "HEAD http://a/ HTTP/1.1\r\n\r\n", 1, 1, 0, 1, 0 },
+	{ "POST with a body", "POST http://a/ HTTP/1.1\r\nContent-Length: 12\r\n\r\n", 1, 0, 0, 0, 12 },
+	{ "chunked body", "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 1, 0, 1, 0,
+	  0 },
+	{ "chunked, codings before", "PUT http://a/ HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+	  1, 0, 1, 1, 0 },
+	{ "1.0 with a length", "POST http://a/ HTTP/1.0\r\nContent-Length: 3\r\n\r\n", 0, 0, 0, 0, 3 },
+	/* RFC 9110 9.2.2: GET HEAD OPTIONS TRACE PUT DELETE; methods are
+	 * case-sensitive (9.1) */
+	{ "OPTIONS", "OPTIONS http://a/ HTTP/1.1\r\n\r\n", 1, 0, 0, 1, 0 },
+	{ "TRACE", "TRACE http://a/ HTTP/1.1\r\n\r\n", 1, 0, 0, 1, 0 },
+	{ "PUT", "PUT http://a/ HTTP/1.1\r\nContent-Length: 1\r\n\r\n", 1, 0, 0, 1, 1 },
+	{ "DELETE", "DELETE http://a/x HTTP/1.1\r\n\r\n", 1, 0, 0, 1, 0 },
+	{ "PATCH", "PATCH http://a/ HTTP/1.1\r\nContent-Length: 1\r\n\r\n", 1, 0, 0, 0, 1 },
+	{ "lower-case get", "get http://a/ HTTP/1.1\r\n\r\n", 1, 0, 0, 0, 0 },
+	{ "GETX", "GETX http://a/ HTTP/1.1\r\n\r\n", 1, 0, 0, 0, 0 },
+	{ "GE", "GE http://a/ HTTP/1.1\r\n\r\n", 1, 0, 0, 0, 0 },
 };
 
 static void test_req_table(void)
@@ -149,12 +166,13 @@ static void test_req_table(void)
 		CU_ASSERT_EQUAL_FATAL(rb_http_srv_parse(&h, (const uint8_t *)c->in, strlen(c->in), &used,
 							&req, fwd, sizeof(fwd), &fl),
 				      RB_PARSE_DONE);
-		if (h.keep_alive != c->ka || h.body_unknown != c->unknown)
-			fprintf(stderr, "\n%s: ka %d unknown %d\n", c->name, h.keep_alive,
-				h.body_unknown);
+		if (h.keep_alive != c->ka || h.body_chunked != c->chunked || h.idempotent != c->idem)
+			fprintf(stderr, "\n%s: ka %d chunked %d idempotent %d\n", c->name,
+				h.keep_alive, h.body_chunked, h.idempotent);
 		CU_ASSERT_EQUAL(h.keep_alive, c->ka);
 		CU_ASSERT_EQUAL(h.head_method, c->head);
-		CU_ASSERT_EQUAL(h.body_unknown, c->unknown);
+		CU_ASSERT_EQUAL(h.body_chunked, c->chunked);
+		CU_ASSERT_EQUAL(h.idempotent, c->idem);
 		CU_ASSERT_EQUAL(h.body_len, c->body);
 	}
 }
@@ -258,7 +276,7 @@ static const struct body_case bcases[] = {
 	{ "signed size", RB_BODY_CHUNKED, 0, "+5\r\nhello\r\n0\r\n\r\n", 0, 0, 1 },
 	{ "bare LF after size", RB_BODY_CHUNKED, 0, "5\nhello\r\n0\r\n\r\n", 1, 0, 1 },
 	{ "data without CRLF", RB_BODY_CHUNKED, 0, "5\r\nhelloX\r\n0\r\n\r\n", 8, 0, 1 },
-	{ "size overflow", RB_BODY_CHUNKED, 0, "10000000000000000\r\n", 16, 0, 1 },
+	{ "size overflow", RB_BODY_CHUNKED, 0, "10000000000000000\r\n", 15, 0, 1 },
 	{ "trailer obs-fold", RB_BODY_CHUNKED, 0, "0\r\nA: b\r\n c\r\n\r\n", 9, 0, 1 },
 	{ "trailer bare LF", RB_BODY_CHUNKED, 0, "0\r\nA: b\n\r\n", 7, 0, 1 },
 	{ "final CRLF bare", RB_BODY_CHUNKED, 0, "0\r\n\n", 3, 0, 1 },
@@ -297,6 +315,193 @@ static void test_body_table(void)
 		CU_ASSERT_EQUAL(rb_http_body_done(&b), c->done);
 		CU_ASSERT_EQUAL(rb_http_body_failed(&b), c->failed);
 	}
+}
+
+/* Chunked request bodies (RFC 9112 7.1) as the proxy reads them from a
+ * client: `body` (blen bytes), then, when `next`, a pipelined request.
+ * used: the body's bytes when done (0: blen), else the bytes before the
+ * failing one (failed) or all of them (incomplete). */
+struct chunk_case {
+	const char *name;
+	const char *body;
+	size_t blen;
+	int next;
+	size_t used;
+	int done, failed;
+};
+
+#define B(x) x, sizeof(x) - 1
+
+static const struct chunk_case ccases[] = {
+	/* valid */
+	{ "one chunk", B("5\r\nhello\r\n0\r\n\r\n"), 1, 0, 1, 0 },
+	{ "empty body", B("0\r\n\r\n"), 1, 0, 1, 0 },
+	{ "hex sizes, both cases", B("a\r\n0123456789\r\nB\r\n0123456789X\r\n0\r\n\r\n"), 1, 0, 1, 0 },
+	{ "leading zeros", B("00000005\r\nhello\r\n0000\r\n\r\n"), 1, 0, 1, 0 },
+	{ "extensions", B("5;name=value;q=\"a;b\"\r\nhello\r\n0;last\r\n\r\n"), 1, 0, 1, 0 },
+	{ "BWS before ;", B("5 \t;a\r\nhello\r\n0 ;z\r\n\r\n"), 1, 0, 1, 0 },
+	{ "whitespace after the size", B("5  \r\nhello\r\n0\r\n\r\n"), 1, 0, 1, 0 },
+	{ "trailers", B("4\r\nbody\r\n0\r\nX-Sum: 1\r\nX-Other: two\r\n\r\n"), 1, 0, 1, 0 },
+	{ "data that looks like an end", B("c\r\n0\r\n\r\nGET / X\r\n0\r\n\r\n"), 1, 0, 1, 0 },
+	{ "binary data", B("4\r\n\0\r\n\n\r\n0\r\n\r\n"), 1, 0, 1, 0 },
+	/* hostile sizes */
+	{ "size 2^60", B("1000000000000000\r\n"), 0, 15, 0, 1 },
+	{ "size of 20 hex digits", B("ffffffffffffffffffff\r\n"), 0, 15, 0, 1 },
+	{ "size 2^60 - 1: in range", B("fffffffffffffff\r\nabc"), 0, 20, 0, 0 },
+	{ "leading zeros, then 2^60", B("0000000000000000000000001000000000000000\r\n"), 0, 39, 0, 1 },
+	{ "size 2^64 + 5 (wraps)", B("10000000000000005\r\n"), 0, 15, 0, 1 },
+	/* missing or broken CRLF */
+	{ "no CRLF after data", B("5\r\nhello0\r\n\r\n"), 0, 8, 0, 1 },
+	{ "CR without LF after data", B("5\r\nhello\rX"), 0, 9, 0, 1 },
+	{ "bare LF after data", B("5\r\nhello\n0\r\n\r\n"), 0, 8, 0, 1 },
+	{ "bare LF after size", B("5\nhello\r\n0\r\n\r\n"), 0, 1, 0, 1 },
+	{ "CR CR after size", B("5\r\r\n"), 0, 2, 0, 1 },
+	{ "data longer than its size", B("2\r\nabc\r\n0\r\n\r\n"), 0, 5, 0, 1 },
+	/* bad hex */
+	{ "not hex", B("g\r\n"), 0, 0, 0, 1 },
+	{ "0x prefix", B("0x5\r\n"), 0, 1, 0, 1 },
+	{ "minus", B("-5\r\n"), 0, 0, 0, 1 },
+	{ "plus", B("+5\r\n"), 0, 0, 0, 1 },
+	{ "space before the size", B(" 5\r\n"), 0, 0, 0, 1 },
+	{ "two numbers", B("5 5\r\nhello\r\n"), 0, 2, 0, 1 },
+	{ "tab between numbers", B("5\t5\r\n"), 0, 2, 0, 1 },
+	{ "NUL in the size", B("5\0\r\n"), 0, 1, 0, 1 },
+	{ "empty size", B("\r\n"), 0, 0, 0, 1 },
+	{ "extension without size", B(";a\r\n"), 0, 0, 0, 1 },
+	/* extensions */
+	{ "NUL in an extension", B("5;a\0b\r\n"), 0, 3, 0, 1 },
+	{ "bare LF in an extension", B("5;a\nb\r\n"), 0, 3, 0, 1 },
+	/* trailers */
+	{ "trailer obs-fold", B("0\r\nA: b\r\n c\r\n\r\n"), 0, 9, 0, 1 },
+	{ "trailer with empty name", B("0\r\n: x\r\n\r\n"), 0, 3, 0, 1 },
+	{ "trailer bare LF", B("0\r\nA: b\nC: d\r\n\r\n"), 0, 7, 0, 1 },
+	{ "final bare LF", B("0\r\n\n"), 0, 3, 0, 1 },
+	{ "final CR, then junk", B("0\r\n\rX"), 0, 4, 0, 1 },
+	/* incomplete */
+	{ "size only", B("5"), 0, 1, 0, 0 },
+	{ "inside data", B("5\r\nhel"), 0, 6, 0, 0 },
+	{ "inside trailers", B("0\r\nA: b\r\n"), 0, 9, 0, 0 },
+};
+
+static void chunk_check(const struct chunk_case *c, const char *how, size_t used,
+			const struct rb_http_body *b)
+{
+	size_t want = c->done && c->used == 0 ? c->blen : c->used;
+
+	if (used != want || rb_http_body_done(b) != c->done || rb_http_body_failed(b) != c->failed)
+		fprintf(stderr, "\n%s (%s): used %zu (want %zu) done %d failed %d\n", c->name, how,
+			used, want, rb_http_body_done(b), rb_http_body_failed(b));
+	CU_ASSERT_EQUAL(used, want);
+	CU_ASSERT_EQUAL(rb_http_body_done(b), c->done);
+	CU_ASSERT_EQUAL(rb_http_body_failed(b), c->failed);
+}
+
+static void test_chunked_request_table(void)
+{
+	static const char next[] = NEXT;
+
+	for (size_t i = 0; i < sizeof(ccases) / sizeof(ccases[0]); i++) {
+		const struct chunk_case *c = &ccases[i];
+		uint8_t in[256];
+		size_t len = c->blen, off = 0, used = 0;
+		struct rb_http_body b;
+
+		memcpy(in, c->body, c->blen);
+		if (c->next) {
+			memcpy(in + len, next, sizeof(next) - 1);
+			len += sizeof(next) - 1;
+		}
+		/* whole */
+		rb_http_body_init(&b, RB_BODY_CHUNKED, 0);
+		chunk_check(c, "whole", rb_http_body_scan(&b, in, len), &b);
+		if (c->done || c->failed) {
+			CU_ASSERT_EQUAL(rb_http_body_sure(&b), 0);
+			CU_ASSERT_EQUAL(rb_http_body_room(&b), 0);
+		}
+		/* byte by byte */
+		rb_http_body_init(&b, RB_BODY_CHUNKED, 0);
+		for (used = 0; used < len && rb_http_body_scan(&b, in + used, 1) == 1; used++)
+			;
+		chunk_check(c, "bytes", used, &b);
+		/* as the proxy reads a client: steps of rb_http_body_sure, each
+		 * all body (or the framing broke), never a byte of what follows */
+		rb_http_body_init(&b, RB_BODY_CHUNKED, 0);
+		while (off < len) {
+			uint64_t sure = rb_http_body_sure(&b);
+			size_t k = sure < len - off ? (size_t)sure : len - off, u;
+
+			if (k == 0)
+				break;
+			u = rb_http_body_scan(&b, in + off, k);
+			CU_ASSERT(u == k || rb_http_body_failed(&b));
+			off += u;
+			if (u < k)
+				break;
+		}
+		chunk_check(c, "sure steps", off, &b);
+	}
+}
+
+/* rb_http_body_sure: the shortest way to the end from each state, never
+ * more than what is left of a body, never 0 before its end. */
+static void test_body_sure(void)
+{
+	static const struct {
+		const char *prefix;
+		uint64_t sure;
+	} st[] = {
+		{ "", 5 },                  /* "0\r\n\r\n" */
+		{ "5", 14 },                /* "\r\n" 5 "\r\n" "0\r\n\r\n" */
+		{ "5;x=y", 14 },
+		{ "5 ", 14 },
+		{ "5\r", 13 },
+		{ "5\r\n", 12 },
+		{ "5\r\nhe", 10 },
+		{ "5\r\nhello", 7 },
+		{ "5\r\nhello\r", 6 },
+		{ "5\r\nhello\r\n", 5 },
+		{ "0", 4 },
+		{ "0;e", 4 },
+		{ "0\r", 3 },
+		{ "0\r\n", 2 },
+		{ "0\r\nA", 4 },
+		{ "0\r\nA: b\r", 3 },
+		{ "0\r\nA: b\r\n", 2 },
+		{ "0\r\n\r", 1 },
+		{ "0\r\n\r\n", 0 },
+		{ "fffffffffffffff", 0xfffffffffffffffULL + 9 },
+	};
+	struct rb_http_body b;
+
+	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+		rb_http_body_init(&b, RB_BODY_CHUNKED, 0);
+		CU_ASSERT_EQUAL(rb_http_body_scan(&b, (const uint8_t *)st[i].prefix,
+						  strlen(st[i].prefix)),
+				strlen(st[i].prefix));
+		if (rb_http_body_sure(&b) != st[i].sure)
+			fprintf(stderr, "\nsure after \"%s\": %llu\n", st[i].prefix,
+				(unsigned long long)rb_http_body_sure(&b));
+		CU_ASSERT_EQUAL(rb_http_body_sure(&b), st[i].sure);
+	}
+	/* every prefix of every valid body: 1 <= sure <= what is left */
+	for (size_t i = 0; i < sizeof(ccases) / sizeof(ccases[0]); i++) {
+		const struct chunk_case *c = &ccases[i];
+
+		if (!c->done)
+			continue;
+		for (size_t k = 0; k <= c->blen; k++) {
+			rb_http_body_init(&b, RB_BODY_CHUNKED, 0);
+			rb_http_body_scan(&b, (const uint8_t *)c->body, k);
+			CU_ASSERT(rb_http_body_sure(&b) <= c->blen - k);
+			CU_ASSERT(k == c->blen || rb_http_body_sure(&b) >= 1);
+		}
+	}
+	/* Content-Length and none */
+	rb_http_body_init(&b, RB_BODY_LENGTH, 10);
+	rb_http_body_scan(&b, (const uint8_t *)"abcd", 4);
+	CU_ASSERT_EQUAL(rb_http_body_sure(&b), 6);
+	rb_http_body_init(&b, RB_BODY_NONE, 0);
+	CU_ASSERT_EQUAL(rb_http_body_sure(&b), 0);
 }
 
 static void test_body_limits(void)
@@ -366,7 +571,11 @@ static const struct smuggle_case scases[] = {
 	  RB_HTTP_KA_LINE },
 	{ "client close: close upstream", "GET http://a/ HTTP/1.1\r\nConnection: close\r\n\r\n",
 	  RB_PARSE_DONE, RB_HTTP_CLOSE_LINE },
-	{ "chunked body: close upstream", "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+	{ "chunked body: keep-alive upstream",
+	  "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", RB_PARSE_DONE,
+	  RB_HTTP_KA_LINE },
+	{ "chunked body, client close: close upstream",
+	  "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
 	  RB_PARSE_DONE, RB_HTTP_CLOSE_LINE },
 	{ "1.0: close upstream", "GET http://a/ HTTP/1.0\r\n\r\n", RB_PARSE_DONE, RB_HTTP_CLOSE_LINE },
 };
@@ -415,6 +624,8 @@ int main(void)
 	CU_add_test(su, "response body framing table", test_resp_body_table);
 	CU_add_test(su, "body end table", test_body_table);
 	CU_add_test(su, "body limits", test_body_limits);
+	CU_add_test(su, "chunked request body table", test_chunked_request_table);
+	CU_add_test(su, "body sure steps", test_body_sure);
 	CU_add_test(su, "request smuggling table", test_smuggle_table);
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();
