@@ -12,6 +12,12 @@
  *          packet a call): client seal -> inbound table open (session
  *          lookup, window) -> reply seal -> client open (server session,
  *          window); cycles per round trip of two 1400-byte packets.
+ *     udp-own: what a worker spends to find a 2022 packet's owner
+ *          (ss22_usrv_peek_sid + ss22_usess_owner) against the owner's
+ *          ss22_usrv_open of the same 1400-byte packet, and (AES) a relay
+ *          inbound's rewrite (ss_eih_udp_relay) against the destination's
+ *          open of the rewritten packet: cycles/packet and their ratio,
+ *          measured in the same loop.
  * Informational: no pass/fail.
  */
 #include <stdio.h>
@@ -205,6 +211,81 @@ static void bench_udp_sess(const char *name, double secs)
 	ss22_usrv_free(&t);
 }
 
+static volatile unsigned sink; /* keeps the owner computation */
+
+static void bench_udp_own(const char *name, double secs)
+{
+	static uint8_t pkt[1700], work[1700], pay[1400], xn[24], rnd[8] = {9};
+	static const uint8_t addr[] = {1, 10, 0, 0, 1, 0, 53}, sid[8] = {1, 2, 3}, sid2[8] = {4};
+	static struct ss22_usrv t;
+	static struct ss22_ucli c, cr;
+	static struct ss_eih_users relay;
+	const struct ss_method *m = ss2022_method_find(name);
+	int aes = m->alg != RB_AEAD_CHACHA20_POLY1305;
+	struct ss22_udp_in in;
+	struct ss22_usess *s;
+	uint8_t psk[32] = {5}, rpsk[32] = {6}, got[8];
+	char text[64], chain[128];
+	unsigned long long c0, c_peek = 0, c_open = 0, c_rw = 0, c_ropen = 0;
+	unsigned owner = 0;
+	double t0, pkts = 0, rpkts = 0;
+	int n;
+
+	EVP_EncodeBlock((unsigned char *)text, psk, (int)m->key_len);
+	EVP_EncodeBlock((unsigned char *)chain, rpsk, (int)m->key_len);
+	strcat(chain, ":");
+	strcat(chain, text);
+	if (ss22_usrv_init(&t, m, psk, NULL, 1024, 7) != 0 || ss22_ucli_init(&c, m, text, sid) != 0)
+		abort();
+	if (aes && (ss_eih_users_init(&relay, m, rpsk) != 0 ||
+		    ss_eih_users_add(&relay, psk, 1) != 0 || ss22_ucli_init(&cr, m, chain, sid2) != 0))
+		abort();
+	t0 = now_s();
+	while (now_s() - t0 < secs) {
+		n = ss22_ucli_seal(ctx, &c, addr, sizeof(addr), 0, pay, sizeof(pay), xn, pkt, NOW);
+		if (n <= 0)
+			abort();
+		memcpy(work, pkt, (size_t)n);
+		c0 = __rdtsc();
+		if (ss22_usrv_peek_sid(&t, work, (uint32_t)n, got) != 0)
+			abort();
+		owner += ss22_usess_owner(got, 2);
+		c_peek += __rdtsc() - c0;
+		c0 = __rdtsc();
+		if (ss22_usrv_open(ctx, &t, work, (uint32_t)n, NOW, rnd, &in, &s) != 0)
+			abort();
+		c_open += __rdtsc() - c0;
+		pkts++;
+		if (!aes)
+			continue;
+		n = ss22_ucli_seal(ctx, &cr, addr, sizeof(addr), 0, pay, sizeof(pay), xn, pkt, NOW);
+		if (n <= 0)
+			abort();
+		c0 = __rdtsc();
+		if (ss_eih_udp_relay(&relay, pkt, (size_t)n) == NULL)
+			abort();
+		c_rw += __rdtsc() - c0;
+		c0 = __rdtsc();
+		if (ss22_usrv_open(ctx, &t, pkt + 16, (uint32_t)n - 16, NOW, rnd, &in, &s) != 0)
+			abort();
+		c_ropen += __rdtsc() - c0;
+		rpkts++;
+	}
+	sink = owner;
+	printf("udp-own %-26s peek+owner %6.0f cyc/pkt, open %6.0f cyc/pkt: %.3f of an open\n",
+	       name, (double)c_peek / pkts, (double)c_open / pkts, (double)c_peek / (double)c_open);
+	if (aes)
+		printf("udp-relay %-24s rewrite %6.0f cyc/pkt, open %6.0f cyc/pkt: %.3f of an open\n",
+		       name, (double)c_rw / rpkts, (double)c_ropen / rpkts,
+		       (double)c_rw / (double)c_ropen);
+	ss22_ucli_free(&c);
+	ss22_usrv_free(&t);
+	if (aes) {
+		ss22_ucli_free(&cr);
+		ss_eih_users_free(&relay);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const char *names[] = {"2022-blake3-aes-128-gcm", "2022-blake3-aes-256-gcm",
@@ -225,6 +306,8 @@ int main(int argc, char **argv)
 		bench_udp(names[i], secs);
 	for (int i = 0; i < 3; i++)
 		bench_udp_sess(names[i], secs);
+	for (int i = 0; i < 3; i++)
+		bench_udp_own(names[i], secs);
 	rb_aead_ctx_free(ctx);
 	free(pt);
 	free(ct);
