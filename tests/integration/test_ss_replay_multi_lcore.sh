@@ -14,6 +14,7 @@
 #     its own salts, the shared filter (event ss_replay) the other's.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
+. "$(dirname "$0")/ss_lib.sh"
 rb_init
 rb_require_cmd curl nginx ss-local openssl
 RB_LCORES='[1, 1]'
@@ -46,23 +47,9 @@ px_nginx_start
 grep -q "replay filter shared by the workers: 524288 salts" "$RB_TMP/dp.err" ||
 	rb_fail "shared replay filter not sized by the largest replay_capacity"
 PY=/usr/bin/python3
-metric() { # name{labels} -> value (0 when absent)
-	curl -s "http://127.0.0.1:$PX_MPORT/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'
-}
+metric() { ss_metric "$1"; } # name{labels} -> value (0 when absent)
 # per-worker count of an event: "lcore:count ..." of the non-zero ones
-per_lcore() { # event
-	local i j
-	for ((i = 0; i < 20; i++)); do
-		j=$(px_rbctl --json stats 2>/dev/null)
-		"$PY" -c "
-import json, sys
-ev = json.loads(sys.argv[2])['data']['events']
-print(' '.join('%s:%s' % (e['lcore'], e['count']) for e in ev if e['event'] == sys.argv[1] and e['count']))" \
-			"$1" "$j" 2>/dev/null && return 0
-		sleep 0.1 # control not attached yet
-	done
-	rb_fail "ringboxctl --json stats: $j"
-}
+per_lcore() { ss_lcore_counts events "$1"; }
 # accepted connections per worker, before and after one request: its worker
 accept_worker() { # before-string after-string -> lcore whose count moved
 	"$PY" -c "
