@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Helpers shared by the shadowsocks tests (test_ss_outbound.sh,
-# test_ss_2022.sh, test_ss_2022_udp.sh); sourced after lib.sh and
-# proxy_lib.sh.
+# test_ss_2022.sh, test_ss_2022_udp.sh, test_proxy_chain.sh,
+# test_udp_socks_over_ss.sh); sourced after lib.sh and proxy_lib.sh.
 
 # hash_server.py in srv on $RB_SRV_IP4:9000: a POST is answered with the
 # sha256 of its body (upload checks).

@@ -22,6 +22,7 @@
 # routed outbound.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
+. "$(dirname "$0")/ss_lib.sh"
 rb_init
 rb_require_cmd curl nginx ss-server ss-local danted tinyproxy
 MIB=${RB_CHAIN_MIB:-16}
@@ -80,10 +81,8 @@ PX_BIG=$MIB px_nginx_start
 BIG_SHA=$PX_BIG_SHA
 C() { ip netns exec "$RB_NS_CLI" "$@"; }
 
-rb_bg "$RB_TMP/ss-a.log" ip netns exec "$RB_NS_SRV" ss-server -s "$S" -p 8388 \
-	-m aes-256-gcm -k "$PW_A" -b "$SSA_EXT" -t 30 -v
-rb_bg "$RB_TMP/ss-b.log" ip netns exec "$RB_NS_SRV" ss-server -s "$S" -p 8389 \
-	-m chacha20-ietf-poly1305 -k "$PW_B" -b "$SSB_EXT" -t 30 -v
+ss_server_start a 8388 aes-256-gcm "$PW_A" "$SSA_EXT"
+ss_server_start b 8389 chacha20-ietf-poly1305 "$PW_B" "$SSB_EXT"
 px_dante_start 1090 "$DANTE_EXT"
 cat >"$RB_TMP/tinyproxy.conf" <<CONF
 Port 3130
