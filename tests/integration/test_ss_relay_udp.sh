@@ -13,6 +13,8 @@
 # and "dest-b" (a single-key inbound, R:PB): datagrams of 1, 100, 1000 and
 # 1400 bytes echoed byte-exact (1400 needs IP fragments on the first hop)
 # and a DNS query answered, each landing on its own destination inbound;
+# a recorded packet replayed to the relay passes it and is refused by the
+# destination's window (ss_udp_replay), dnsmasq sees the query once;
 # an identity naming no destination (R:X) is dropped silently at the relay
 # and counted (ss_udp_relay_unknown, the relay's auth failures), nothing
 # reaches the destinations or dnsmasq; a wrong user key behind a good
@@ -97,8 +99,25 @@ done
 # the relay: a flow (client address, destination) per destination at least
 rb_assert_ge "$(($(conns relay) - r0))" 2 "relay flows"
 
-# ---- an identity naming no destination: silence, counted at the relay
+# ---- a replay through the relay: it cannot tell (no session key) and
+# passes it on; the destination's window refuses it
 rb_dp_stats
+rb_stats_mark
+rb_wait_for 5 test -s "$RB_TMP/8400.bin" || rb_fail "the relay recorded nothing"
+r=$(ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_LIB_DIR/replay_send.py" -u "$RB_DP_SRV_IP4" 18400 \
+	"$RB_TMP/8400.bin") || rb_fail "replay client failed"
+rb_assert_eq "$r" silent "a replay through the relay"
+for i in $(seq 20); do
+	rb_dp_stats
+	[ "$(rb_stat_delta drop.ss_udp_replay)" -ge 1 ] && break
+	sleep 0.25
+done
+rb_assert_eq "$(rb_stat_delta drop.ss_udp_replay)" 1 "replay refused by dest-b (ss_udp_replay)"
+rb_assert_eq "$(rb_stat_delta drop.ss_udp_relay_unknown)" 0 "replay: refused by the relay"
+rb_assert_eq "$(grep -c 'query\[A\] relay-b.example.test' "$RB_TMP/dnsmasq.log")" 1 \
+	"replayed query: times it reached dnsmasq"
+
+# ---- an identity naming no destination: silence, counted at the relay
 rb_stats_mark
 a0=$(ss_metric 'ringbox_proxy_auth_failures_total{inbound="relay"}')
 n0=$(($(conns sa) + $(conns sb)))
@@ -122,4 +141,4 @@ rb_assert_eq "$(rb_stat_delta drop.ss_udp_relay_unknown)" 0 "wrong user: refused
 rb_assert_stat_delta_ge drop.ss_udp_user 1
 
 rb_dp_stop
-rb_pass "2022 UDP through a relay to 2 destinations by identity, 1..1400 B byte-exact, DNS, unknown identity, wrong user"
+rb_pass "2022 UDP through a relay to 2 destinations by identity, 1..1400 B byte-exact, DNS, replay, unknown identity, wrong user"
