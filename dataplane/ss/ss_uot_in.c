@@ -95,11 +95,12 @@ static void flow_count(struct uot_flow *f, int upward, uint32_t len)
 
 static void flow_free(struct uot_flow *f)
 {
-	struct proxy_lcore *pl = f->u->s->pl;
 	struct udp_nat *up = f->up;
+	struct proxy_lcore *pl;
 
 	if (up == NULL)
-		return;
+		return; /* a free slot (f->u not set yet) */
+	pl = f->u->s->pl;
 	f->up = NULL;
 	proxy_udp_host_close(up);
 	pl->wk->out[f->outbound].active--;
