@@ -15,7 +15,8 @@
 # streams (bad address types in packet and request, empty domain, a length
 # over 65507) closed without answer and counted; nftables counters in srv:
 # no UDP datagram between the dataplane and srv other than to the echo and
-# dnsmasq, TCP on the ss hop.
+# dnsmasq, TCP on the ss hop; an idle stream ends (the far inbound's
+# udp_timeout) and the association's next datagram opens a new one.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 . "$(dirname "$0")/ss_lib.sh"
