@@ -15,7 +15,8 @@ raw PROXY_HOST PROXY_PORT FILE
     closes (or 10 s); prints what came back (repr) to stdout.
 flood PROXY_HOST PROXY_PORT URL COUNT
     Pipelines COUNT requests for URL without reading a byte; reports
-    whether the proxy ended the connection (reset / closed) within 20 s.
+    whether the proxy reset the connection, or stopped taking bytes (and
+    how many its TCP acknowledged), within 20 s.
 origin ADDR PORT LOG
     A scripted origin: /chunked answers with a chunked body (extensions,
     trailers) and keeps the connection; /close answers without framing and
@@ -173,33 +174,45 @@ def raw(host, port, path):
     return 0
 
 
+def bytes_acked(s):
+    """tcpi_bytes_acked (struct tcp_info, offset 120): what the proxy's TCP
+    took from us."""
+    ti = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 192)
+    return int.from_bytes(ti[120:128], "little") if len(ti) >= 128 else -1
+
+
 def flood(host, port, url, count):
+    """Pipelines COUNT requests without reading.  The proxy bounds what
+    waits behind a response: it resets the connection past 64 KiB, or its
+    TCP window (sized from the lcore's memory) holds us back first.
+    Prints "reset sent=N", or "stalled sent=N acked=M" once nothing more
+    was taken for 3 s (M: bytes the proxy's TCP acknowledged)."""
     s = socket.create_connection((host, int(port)), timeout=20)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # we read nothing
     data = request(url) * int(count)
-    end = "open"
-    t0 = time.time()
-    s.settimeout(1)
-    sent = 0
-    while sent < len(data) and time.time() - t0 < 20:
+    end, sent, acked, t0 = "open", 0, 0, time.time()
+    last = (-1, time.time())
+    s.settimeout(0.5)
+    while time.time() - t0 < 20:
         try:
-            sent += s.send(data[sent:sent + 65536])
+            if sent < len(data):
+                sent += s.send(data[sent:sent + 65536])
+            else:
+                s.send(b"x")
+                time.sleep(0.2)
         except socket.timeout:
-            continue
+            pass
         except (BrokenPipeError, ConnectionResetError):
             end = "reset"
             break
-    while end == "open" and time.time() - t0 < 20:
-        # the proxy ends it: RST (the peek sees the reset), or a FIN after data
-        try:
-            s.send(b"x")
-            time.sleep(0.2)
-        except (BrokenPipeError, ConnectionResetError):
-            end = "reset"
-        except socket.timeout:
-            pass
-    print("%s sent=%d" % (end, sent))
-    return 0 if end == "reset" else 1
+        acked = bytes_acked(s)
+        if acked != last[0]:
+            last = (acked, time.time())
+        elif time.time() - last[1] > 3:
+            end = "stalled"
+            break
+    print("%s sent=%d acked=%d" % (end, sent, acked))
+    return 0 if end in ("reset", "stalled") else 1
 
 
 def origin(addr, port, log):

@@ -165,12 +165,25 @@ rb_assert_eq "$(evd proxy_http_framing)" 2 "smuggling attempts counted"
 grep -q smuggled "$RB_TMP/nginx/access.log" && rb_fail "a smuggled request reached nginx"
 
 # 8. a pipeline over the bound: the client reads nothing, the first response
-# (3 MiB) stalls, the requests behind it pile up: reset and counted
+# (3 MiB) stalls, the requests behind it pile up.  The proxy bounds what
+# waits (64 KiB, PROXY_HTTP_PIPE_MAX): past it the connection is reset and
+# counted; a TCP receive window sized from the lcore's memory may hold the
+# client back first: then what the proxy's TCP took (the client's
+# tcpi_bytes_acked) stays within the bound, the head buffer (8 KiB) and a
+# segment
 px_scrape "$RB_TMP/m1.txt"
 out=$(ip netns exec "$RB_NS_CLI" python3 "$PY" flood "$RB_DP_CLI_IP4" 3128 "$A/f3m" 20000) ||
-	rb_fail "oversized pipeline not ended: $out"
+	rb_fail "oversized pipeline neither reset nor held back: $out"
 px_scrape "$RB_TMP/m2.txt"
-rb_assert_ge "$(evd proxy_http_pipe_full)" 1 "oversized pipelines reset"
+rb_note "flood: $out"
+case $out in
+reset*) rb_assert_ge "$(evd proxy_http_pipe_full)" 1 "oversized pipelines reset" ;;
+*)
+	acked=$(sed -n 's/.* acked=\([0-9]*\).*/\1/p' <<<"$out")
+	[ "${acked:-999999}" -le $((65536 + 8192 + 1500)) ] ||
+		rb_fail "the proxy took $acked bytes of a stalled pipeline (bound 64 KiB + head)"
+	;;
+esac
 
 # nothing left open
 for ((i = 0; i < 20; i++)); do
