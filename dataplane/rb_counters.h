@@ -34,8 +34,13 @@
 	X(IP6_BAD_VERSION, ip6_bad_version, "IPv6 version field is not 6")                 \
 	X(IP6_BAD_LEN, ip6_bad_len, "IPv6 payload length inconsistent with the frame")     \
 	X(IP6_BAD_SRC, ip6_bad_src, "IPv6 source is multicast or loopback")                \
-	X(IP6_BAD_EXTHDR, ip6_bad_exthdr, "IPv6 extension header chain malformed")         \
-	X(IP6_EXTHDR_LIMIT, ip6_exthdr_limit, "IPv6 extension header chain too long")      \
+	X(IP6_BAD_EXTHDR, ip6_bad_exthdr, "IPv6 extension header truncated or malformed")  \
+	X(IP6_EXTHDR_LIMIT, ip6_exthdr_limit, "IPv6 packet with more than 8 extension headers") \
+	X(IP6_EXTHDR_LEN, ip6_exthdr_len, "IPv6 extension headers longer than 464 octets") \
+	X(IP6_HBH_NOT_FIRST, ip6_hbh_not_first, "IPv6 Hop-by-Hop header not first")         \
+	X(IP6_BAD_OPTION, ip6_bad_option, "IPv6 option unrecognized, action discard")       \
+	X(IP6_ROUTING_SEGLEFT, ip6_routing_segleft,                                         \
+	  "IPv6 Routing header with segments left (no type implemented)")                  \
 	X(IP6_NOT_FOR_US, ip6_not_for_us, "IPv6 packet to another host")                   \
 	X(IP6_BAD_DST, ip6_bad_dst, "IPv6 destination is unspecified or loopback")         \
 	X(IP6_SCOPE, ip6_scope, "IPv6 link-local source cannot be forwarded off-link")     \

@@ -13,16 +13,16 @@
 #include "../rb_lcore.h"
 #include "ip6.h"
 
-/* Is m (data at its IPv6 header) itself an ICMPv6 error message? */
-static bool icmp6_is_error(const struct rte_mbuf *m)
+bool rb_icmp6_is_error(const struct rte_mbuf *m)
 {
 	struct rb_ip6_walk w;
 	uint8_t type;
 	const uint8_t *p;
 	uint32_t len = RTE_MIN((uint32_t)rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m));
 
+	/* through AH too: an authenticated error is still an error (2.4(e)) */
 	if (rb_ip6_walk(rte_pktmbuf_mtod(m, const uint8_t *), len, RB_IP6_HDR_LEN, 6,
-			RB_IP6W_NO_OPTS, &w) != RB_IP6W_OK ||
+			RB_IP6W_NO_OPTS | RB_IP6W_AH, &w) != RB_IP6W_OK ||
 	    w.proto != RB_IP6_NH_ICMPV6)
 		return false;
 	p = rte_pktmbuf_read(m, w.off, 1, &type);
@@ -52,7 +52,7 @@ void rb_icmp6_error(struct rb_lcore *lc, struct rte_mbuf *m, uint8_t type, uint8
 	    type != RB_ICMP6_PACKET_TOO_BIG &&
 	    !(type == RB_ICMP6_PARAM_PROBLEM && code == RB_ICMP6_PP_OPTION))
 		return;
-	if (icmp6_is_error(m)) /* 2.4(e.1) */
+	if (rb_icmp6_is_error(m)) /* 2.4(e.1) */
 		return;
 	if (!rb_icmp_ratelimit(lc)) /* 2.4(f) */
 		return;

@@ -90,126 +90,11 @@ uint16_t rb_ip6_sum_mbuf(const uint8_t src[16], const uint8_t dst[16], uint8_t n
 	return sum_fold(rb_ip6_phdr_sum(src, dst, len, nh), sum);
 }
 
-/* ---- the extension header chain ---- */
+/* ---- the extension header chain (walked by ip6_ext.c) ---- */
 
-/* RFC 8200 4.2: the options of a Hop-by-Hop or Destination Options header
- * at pkt[off, off + hl).  Returns 0, or -1 with w's BAD fields set. */
-static int walk_opts(const uint8_t *pkt, uint32_t off, uint32_t hl, struct rb_ip6_walk *w)
-{
-	uint32_t i = off + 2, end = off + hl;
-
-	while (i < end) {
-		uint8_t t = pkt[i];
-
-		if (t == RB_IP6_OPT_PAD1) {
-			i++;
-			continue;
-		}
-		if (i + 2 > end || i + 2 + pkt[i + 1] > end) {
-			w->pointer = i;
-			return -1;
-		}
-		/* Pad1/PadN, Router Alert (RFC 2711) and Tunnel Encapsulation
-		 * Limit (RFC 2473) all carry action 00: nothing else is known. */
-		switch (RB_IP6_OPT_ACTION(t)) {
-		case RB_IP6_OPT_SKIP:
-			break;
-		case RB_IP6_OPT_DISCARD:
-			w->pointer = i;
-			return -1;
-		case RB_IP6_OPT_DISCARD_ICMP:
-			w->pp_mcast = 1;
-			/* fall through */
-		default:
-			w->pp_code = RB_ICMP6_PP_OPTION;
-			w->pointer = i;
-			return -1;
-		}
-		i += 2u + pkt[i + 1];
-	}
-	return 0;
-}
-
-int rb_ip6_walk(const uint8_t *pkt, uint32_t len, uint32_t off, uint32_t nh_off, unsigned flags,
-		struct rb_ip6_walk *w)
-{
-	memset(w, 0, sizeof(*w));
-	w->pp_code = -1;
-	for (;;) {
-		uint8_t nh = pkt[nh_off];
-		uint32_t hl;
-
-		w->nh_off = (uint16_t)nh_off;
-		w->off = (uint16_t)off;
-		w->proto = nh;
-		if ((flags & RB_IP6W_HBH_ONLY) && (nh != RB_IP6_NH_HOPOPTS || off != RB_IP6_HDR_LEN))
-			return RB_IP6W_OK;
-		switch (nh) {
-		case RB_IP6_NH_HOPOPTS:
-			/* RFC 8200 4.1: only directly after the IPv6 header. */
-			if (off != RB_IP6_HDR_LEN) {
-				w->pp_code = RB_ICMP6_PP_NEXTHDR;
-				w->pointer = nh_off;
-				return RB_IP6W_BAD;
-			}
-			/* fall through */
-		case RB_IP6_NH_DSTOPTS:
-		case RB_IP6_NH_ROUTING:
-			if (++w->n_ext > RB_IP6_MAX_EXT)
-				return RB_IP6W_LIMIT;
-			if (off + 2 > len) {
-				w->trunc = 1;
-				return RB_IP6W_BAD;
-			}
-			hl = RB_IP6_EXT_LEN(pkt[off + 1]);
-			if (off + hl > len) {
-				w->trunc = 1;
-				return RB_IP6W_BAD;
-			}
-			if (!(flags & RB_IP6W_NO_OPTS)) {
-				if (nh != RB_IP6_NH_ROUTING) {
-					if (walk_opts(pkt, off, hl, w) < 0)
-						return RB_IP6W_BAD;
-				} else if (pkt[off + 3] != 0) {
-					/* 4.4: no Routing Type is implemented (type 0
-					 * is deprecated, RFC 5095); Segments Left != 0. */
-					w->pp_code = RB_ICMP6_PP_HEADER;
-					w->pointer = off + 2;
-					return RB_IP6W_BAD;
-				}
-			}
-			nh_off = off;
-			off += hl;
-			if (nh == RB_IP6_NH_HOPOPTS && (flags & RB_IP6W_HBH_ONLY)) {
-				w->nh_off = (uint16_t)nh_off;
-				w->off = (uint16_t)off;
-				w->proto = pkt[nh_off];
-				return RB_IP6W_OK;
-			}
-			break;
-		case RB_IP6_NH_FRAGMENT: {
-			const struct rte_ipv6_fragment_ext *fh;
-
-			if (++w->n_ext > RB_IP6_MAX_EXT)
-				return RB_IP6W_LIMIT;
-			if (off + RB_IP6_FRAG_LEN > len) {
-				w->trunc = 1;
-				return RB_IP6W_BAD;
-			}
-			w->has_frag = 1;
-			fh = (const struct rte_ipv6_fragment_ext *)(pkt + off);
-			if (RB_IP6_FRAG_OFF(fh->frag_data) != 0 || RB_IP6_FRAG_MF(fh->frag_data))
-				return RB_IP6W_FRAG;
-			/* RFC 6946 4: an atomic fragment is processed in isolation. */
-			nh_off = off;
-			off += RB_IP6_FRAG_LEN;
-			break;
-		}
-		default:
-			return RB_IP6W_OK;
-		}
-	}
-}
+/* L4 gets the upper-layer offset in the mbuf's 9-bit l3_len (ip6_ext.h). */
+_Static_assert(RB_IP6_HDR_LEN + RB_IP6_MAX_EXT_LEN < (1u << RTE_MBUF_L3_LEN_BITS),
+	       "the longest extension header chain must fit l3_len");
 
 uint32_t rb_ip6_l4_min(uint8_t proto)
 {
@@ -230,14 +115,13 @@ static inline uint32_t ip6_contig(const struct rte_mbuf *m)
 }
 
 /* A walk ended in BAD or LIMIT: send what RFC 8200 4 asks and drop m. */
-static void ip6_ext_error(struct rb_lcore *lc, struct rte_mbuf *m, const struct rb_ip6_walk *w,
-			  int rc)
+static void ip6_ext_error(struct rb_lcore *lc, struct rte_mbuf *m, const struct rb_ip6_walk *w)
 {
 	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv6_hdr *);
 
 	if (w->pp_code >= 0 && (w->pp_mcast || !rb_ip6_is_mcast(ip->dst_addr)))
 		rb_icmp6_error(lc, m, RB_ICMP6_PARAM_PROBLEM, (uint8_t)w->pp_code, w->pointer);
-	rb_drop(lc, m, rc == RB_IP6W_LIMIT ? RB_DROP_IP6_EXTHDR_LIMIT : RB_DROP_IP6_BAD_EXTHDR);
+	rb_drop(lc, m, (enum rb_drop)rb_ip6_walk_drop(w));
 }
 
 /* ---- input ---- */
@@ -337,7 +221,7 @@ static void ip6_input_one(struct rb_lcore *lc, const struct rb_fib *fib, struct 
 		rc = rb_ip6_walk((const uint8_t *)ip, ip6_contig(m), RB_IP6_HDR_LEN, 6,
 				 RB_IP6W_HBH_ONLY, &w);
 		if (rc != RB_IP6W_OK) {
-			ip6_ext_error(lc, m, &w, rc);
+			ip6_ext_error(lc, m, &w);
 			return;
 		}
 	}
@@ -605,7 +489,7 @@ void rb_ip6_local(struct rb_lcore *lc, struct rte_mbuf *m)
 		}
 	}
 	if (unlikely(rc != RB_IP6W_OK)) {
-		ip6_ext_error(lc, m, &w, rc);
+		ip6_ext_error(lc, m, &w);
 		return;
 	}
 	ip = rte_pktmbuf_mtod(m, const struct rte_ipv6_hdr *);

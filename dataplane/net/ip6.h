@@ -11,8 +11,8 @@
 #include <rte_ip.h>
 #include "../rb_lcore.h"
 #include "nd_wire.h"
+#include "ip6_ext.h"
 
-#define RB_IP6_MAX_EXT      8    /* extension headers walked before IP6_EXTHDR_LIMIT */
 #define RB_IP6_DEFAULT_HLIM 64
 #define RB_IP6_PORT_ANY     (-1)
 
@@ -64,38 +64,7 @@ void rb_ip6_mcast_mac(const uint8_t addr[16], uint8_t mac[6]);
 /* Is a the solicited-node group of one of port p's IPv6 addresses? */
 bool rb_ip6_port_solnode(const struct rb_port *p, const uint8_t a[16]);
 
-/* ---- extension header chain (RFC 8200 4) ---- */
-enum rb_ip6_walk_rc {
-	RB_IP6W_OK = 0,   /* reached the upper-layer header */
-	RB_IP6W_FRAG,     /* stopped at a fragment header that is not atomic */
-	RB_IP6W_BAD,      /* malformed or to be discarded: IP6_BAD_EXTHDR */
-	RB_IP6W_LIMIT,    /* more than RB_IP6_MAX_EXT headers: IP6_EXTHDR_LIMIT */
-};
-#define RB_IP6W_HBH_ONLY 1  /* process the Hop-by-Hop header only (routers, RFC 8200 4) */
-#define RB_IP6W_NO_OPTS  2  /* check the structure only, take no option/routing action */
-
-struct rb_ip6_walk {
-	uint8_t proto;     /* upper-layer protocol; RB_IP6_NH_FRAGMENT with FRAG */
-	uint8_t n_ext;     /* extension headers walked */
-	uint8_t has_frag;  /* a fragment header was seen (an atomic one included) */
-	uint8_t trunc;     /* on BAD: the chain runs past the data given */
-	int8_t pp_code;    /* on BAD: Parameter Problem code to send, or -1 for none */
-	uint8_t pp_mcast;  /* ... even to a multicast destination (option action 10) */
-	uint16_t off;      /* offset of the upper-layer header (of the fragment header with FRAG) */
-	uint16_t nh_off;   /* offset of the Next Header field that names proto */
-	uint32_t pointer;  /* on BAD: offset of the offending octet (the PP pointer) */
-};
-
-/*
- * Walk the chain in pkt[0, len) (pkt at the IPv6 header) from the header at
- * `off` whose type is in the Next Header field at pkt[nh_off]; a full walk
- * is off = 40, nh_off = 6.  Acts on Hop-by-Hop and Destination options
- * (RFC 8200 4.2) and on Routing headers with Segments Left != 0 (4.4)
- * unless RB_IP6W_NO_OPTS.  Atomic fragments are walked through (RFC 6946).
- */
-int rb_ip6_walk(const uint8_t *pkt, uint32_t len, uint32_t off, uint32_t nh_off, unsigned flags,
-		struct rb_ip6_walk *w);
-
+/* ---- extension header chain (RFC 8200 4): ip6_ext.h ---- */
 /* m: a fragment (data at the IPv6 header, w from a walk that stopped at its
  * fragment header) into lc's reassembly table: the datagram once complete
  * (fixed header + fragmentable part, l3_len = 40), else NULL (m kept, or
@@ -134,6 +103,9 @@ int rb_nd_parse(const struct rte_ipv6_hdr *ip, const uint8_t *msg, uint32_t len,
 /* ---- ICMPv6 (icmp6.c) ---- */
 /* m: data at the IPv6 header, l3_len = offset of the ICMPv6 header. */
 void rb_icmp6_input(struct rb_lcore *lc, struct rte_mbuf *m, int fragmented);
+/* Is m (data at its IPv6 header) itself an ICMPv6 error message, behind
+ * any extension headers (RFC 4443 2.4(e.1): never answered)? */
+bool rb_icmp6_is_error(const struct rte_mbuf *m);
 /* Octets of an offending packet of pkt_len octets an error quotes (RFC 4443 2.4(c)). */
 static inline uint32_t rb_icmp6_quote_len(uint32_t pkt_len)
 {

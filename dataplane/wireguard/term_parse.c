@@ -6,6 +6,7 @@
 #include <rte_udp.h>
 
 #include "../tcp/tcp_wire.h"
+#include "../net/ip6_ext.h"
 #include "term_parse.h"
 
 static enum wg_term_kind udp_check(const uint8_t *ip, struct wg_term_pkt *p)
@@ -26,8 +27,16 @@ static enum wg_term_kind udp_check(const uint8_t *ip, struct wg_term_pkt *p)
 		if (uh->dgram_cksum != 0 &&
 		    rte_ipv4_udptcp_cksum_verify((const struct rte_ipv4_hdr *)ip, uh) != 0)
 			return WG_TERM_BAD_L4;
-	} else if (rte_ipv6_udptcp_cksum_verify((const struct rte_ipv6_hdr *)ip, uh) != 0) {
-		return WG_TERM_BAD_L4;
+	} else {
+		/* RFC 8200 8.1: the pseudo-header's length is the upper layer's,
+		 * without the extension headers between (payload_len counts them) */
+		struct rte_ipv6_hdr h;
+
+		memcpy(&h, ip, sizeof(h));
+		h.payload_len = rte_cpu_to_be_16((uint16_t)(p->tot - p->hl));
+		h.proto = IPPROTO_UDP;
+		if (rte_ipv6_udptcp_cksum_verify(&h, uh) != 0)
+			return WG_TERM_BAD_L4;
 	}
 	return WG_TERM_UDP;
 }
@@ -54,11 +63,27 @@ enum wg_term_kind wg_term_classify(const uint8_t *ip, uint32_t len, struct wg_te
 		if (rte_raw_cksum(ip, p->hl) != 0xffff)
 			return WG_TERM_BAD_IP;
 	} else if ((ip[0] >> 4) == 6 && len >= 40) {
-		p->hl = 40;
-		p->tot = (uint16_t)(40 + (ip[4] << 8 | ip[5]));
-		p->proto = ip[6];
-		if (40u + (uint32_t)(ip[4] << 8 | ip[5]) > len)
+		uint32_t tot = 40u + (uint32_t)(ip[4] << 8 | ip[5]);
+
+		if (tot > len)
 			return WG_TERM_BAD_IP;
+		p->tot = (uint16_t)tot;
+		/* the chain as its destination walks it (we stand in for it) */
+		switch (rb_ip6_walk(ip, tot, RB_IP6_HDR_LEN, 6, 0, &p->w)) {
+		case RB_IP6W_OK:
+			break;
+		case RB_IP6W_FRAG:
+			/* RFC 8200 4.5: the Fragment header's Next Header names
+			 * the first header of the fragmentable part */
+			p->frag = 1;
+			p->hl = p->w.off;
+			p->proto = ip[p->w.off];
+			return WG_TERM_PASS;
+		default:
+			return WG_TERM_BAD_EXT;
+		}
+		p->hl = p->w.off;
+		p->proto = p->w.proto;
 		if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
 			return WG_TERM_PASS;
 	} else {
@@ -73,5 +98,5 @@ int wg_term_is_icmp(const struct wg_term_pkt *p)
 {
 	if (p->v4)
 		return p->hl >= 20 && p->proto == IPPROTO_ICMP;
-	return p->hl == 40 && p->proto == IPPROTO_ICMPV6;
+	return p->hl >= 40 && p->proto == IPPROTO_ICMPV6;
 }

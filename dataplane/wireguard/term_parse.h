@@ -3,34 +3,42 @@
  * Terminated mode's look at a decrypted inner packet (term_parse.c): which
  * ones the TCP stack or the UDP NAT takes, with the header checks (IPv4
  * RFC 791 3.1 header checksum; UDP RFC 768 length and checksum, RFC 8200
- * 8.1 for IPv6).  Pure: no DPDK state, unit-tested and fuzzed alone.
+ * 8.1 for IPv6).  IPv6 extension headers are walked as their destination
+ * does (net/ip6_ext.h: options acted on, Routing headers with segments
+ * left refused, bounded in count and length).  Pure: no DPDK state,
+ * unit-tested and fuzzed alone.
  */
 #ifndef WG_TERM_PARSE_H
 #define WG_TERM_PARSE_H
 
 #include <stdint.h>
+#include "../net/ip6_ext.h"
 
 enum wg_term_kind {
-	WG_TERM_PASS = 0,   /* not for termination: fragments, IPv6 extension headers, not TCP/UDP */
+	WG_TERM_PASS = 0,   /* not for termination: fragments, not TCP/UDP (ICMP: wg_term_is_icmp) */
 	WG_TERM_TCP,
 	WG_TERM_UDP,
 	WG_TERM_BAD_IP,     /* IPv4 header checksum or lengths wrong */
 	WG_TERM_BAD_L4,     /* TCP header cut short; UDP length, checksum or port 0 */
+	WG_TERM_BAD_EXT,    /* IPv6 extension headers refused: w.why, w.pp_code, w.pointer */
 };
 
 struct wg_term_pkt {
 	uint8_t v4;
 	uint8_t proto;
-	uint16_t hl;        /* IP header length */
+	uint8_t frag;       /* IPv6 fragment: hl = its Fragment header's offset, proto its Next Header */
+	uint16_t hl;        /* IP header length (IPv6: with the extension headers) */
 	uint16_t tot;       /* IP packet length (header + payload) */
 	uint16_t sport, dport;  /* UDP, host order */
 	uint16_t ulen;      /* UDP length (header + data) */
+	struct rb_ip6_walk w; /* IPv6: the walk of the extension header chain */
 };
 
 /* ip[0..len): the contiguous bytes of one decrypted packet. */
 enum wg_term_kind wg_term_classify(const uint8_t *ip, uint32_t len, struct wg_term_pkt *p);
-/* After a WG_TERM_PASS: is it ICMP (IPv4, fragments too) or ICMPv6 right
- * after the fixed IPv6 header?  (Terminated mode drops those not for us.) */
+/* After a WG_TERM_PASS: is it ICMP (IPv4, fragments too) or ICMPv6 (after
+ * any extension headers, or the first header of a fragment's fragmentable
+ * part)?  (Terminated mode relays or drops those not for us.) */
 int wg_term_is_icmp(const struct wg_term_pkt *p);
 
 #endif

@@ -65,6 +65,10 @@
 	X(WG_ICMP_REPLY, wg_icmp_reply, "WireGuard terminated ICMP echo: replies sent into the tunnel") \
 	X(WG_ICMP_EXPIRED, wg_icmp_expired, "WireGuard terminated ICMP echo: idle sessions ended") \
 	X(WG_ICMP_UNREACH, wg_icmp_unreach,                                                 \
-	  "WireGuard terminated ICMP echo: port unreachable answered for a reject rule")
+	  "WireGuard terminated ICMP echo: port unreachable answered for a reject rule")      \
+	X(WG_EXT_TAKEN, wg_ext_taken,                                                       \
+	  "WireGuard terminated: IPv6 TCP/UDP/ICMPv6 taken from behind extension headers")   \
+	X(WG_EXT_PARAM_PROBLEM, wg_ext_param_problem,                                       \
+	  "WireGuard terminated: ICMPv6 Parameter Problems answered for refused extension headers")
 
 #endif

@@ -17,9 +17,14 @@
  * answered through the tunnel); echo requests to any other address are
  * relayed as network "icmp" (wg_term_icmp.c, as sing-box 1.13), other ICMP
  * to other addresses is dropped and counted (wg_icmp_dropped): forwarding
- * it raw would leak the peer's tunnel address.  Not
- * terminated (left to the routed path): packets to our own addresses, IPv4
- * fragments and IPv6 extension headers of TCP/UDP, other protocols.
+ * it raw would leak the peer's tunnel address.  IPv6 extension headers are
+ * walked as the destination would (term_parse.c, net/ip6_ext.h): TCP, UDP
+ * and ICMPv6 behind them are taken the same way; a chain the destination
+ * must refuse is dropped with its ip6_* counter and, where RFC 8200 4 asks,
+ * answered with a Parameter Problem from the address the peer sent to
+ * (wg_term_ext_refuse).  Not terminated (left to the routed path): packets
+ * to our own addresses, fragments of TCP/UDP, other protocols (ESP and AH
+ * included: end-to-end security cannot be terminated).
  */
 #include <errno.h>
 #include <string.h>
@@ -117,14 +122,6 @@ static bool dst_is_ours(struct rb_lcore *lc, int v4, const uint8_t *ip)
 	return nh != NULL && nh->kind == RB_NH_LOCAL;
 }
 
-/* An IPv6 fragment of ICMPv6: its fragment header right after the fixed
- * header (RFC 8200 4.5: every fragment's Next Header names the first
- * header of the fragmentable part). */
-static bool v6_icmp_frag(const uint8_t *ip, uint32_t len)
-{
-	return len >= 48 && (ip[0] >> 4) == 6 && ip[6] == 44 && ip[40] == IPPROTO_ICMPV6;
-}
-
 bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 {
 	struct tcp_listener *l = ep < RB_WG_MAX_ENDPOINTS ? term_lis[lc->worker][ep] : NULL;
@@ -140,9 +137,16 @@ bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 	}
 	ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	k = wg_term_classify(ip, rte_pktmbuf_data_len(m), &p);
-	if (k == WG_TERM_PASS &&
-	    (wg_term_is_icmp(&p) || (!p.v4 && v6_icmp_frag(ip, rte_pktmbuf_data_len(m)))) &&
-	    !dst_is_ours(lc, p.v4, ip)) {
+	if (k == WG_TERM_BAD_EXT) {
+		/* ours: the IP input walks it again and answers as itself */
+		if (dst_is_ours(lc, 0, ip))
+			return false;
+		wg_term_ext_refuse(lc, m, &p.w);
+		return true;
+	}
+	if (k == WG_TERM_PASS && wg_term_is_icmp(&p) && !dst_is_ours(lc, p.v4, ip)) {
+		if (p.w.n_ext != 0)
+			rb_count(lc, RB_EV_WG_EXT_TAKEN);
 		/* echo requests are relayed (wg_term_icmp.c); nothing is
 		 * forwarded as it is (that would leak the peer's tunnel address
 		 * past the endpoint) */
@@ -152,6 +156,8 @@ bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 	}
 	if (k == WG_TERM_PASS || ((k == WG_TERM_TCP || k == WG_TERM_UDP) && dst_is_ours(lc, p.v4, ip)))
 		return false;
+	if (p.w.n_ext != 0)
+		rb_count(lc, RB_EV_WG_EXT_TAKEN);
 	switch (k) {
 	case WG_TERM_BAD_IP:
 		rb_drop(lc, m, RB_DROP_IP4_BAD_CSUM);

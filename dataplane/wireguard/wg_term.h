@@ -58,6 +58,12 @@ bool wg_term_icmp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
 int wg_term_icmp_reply(struct rb_lcore *lc, struct rte_mbuf *m);
 /* From the WireGuard poll: idle echo sessions end. */
 void wg_term_icmp_poll(struct rb_lcore *lc);
+/* A decrypted IPv6 packet (data at its header, one segment) to an address
+ * that is not ours whose extension headers wg_term_classify refused (w):
+ * the Parameter Problem RFC 8200 4 asks for, from that address into the
+ * tunnel, where w names one; m is dropped under the walk's counter. */
+struct rb_ip6_walk;
+void wg_term_ext_refuse(struct rb_lcore *lc, struct rte_mbuf *m, const struct rb_ip6_walk *w);
 
 /* Lower the MSS option of a TCP SYN in the IP packet m (data at the IP
  * header) to what fits mtu, fixing the TCP checksum.  Anything else is left

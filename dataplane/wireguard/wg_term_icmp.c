@@ -27,8 +27,10 @@
  *    override_address / override_port do not apply to ICMP (sing-box's
  *    direct route ping ignores them too).
  *
- * Requests in fragments are reassembled first (IPv4; IPv6 when the
- * fragment header follows the fixed header): the request leaves fragmented
+ * Requests behind IPv6 extension headers are relayed too (the walk of
+ * term_parse.c, net/ip6_ext.h; the request we send carries none).
+ * Requests in fragments are reassembled first (IPv4 and IPv6, whatever
+ * headers come before the Fragment header): the request leaves fragmented
  * again above the egress MTU, the reply is reassembled by the IP input and
  * fragmented into the tunnel (IPv4 by the tunnel's output; IPv6 here, as
  * the source of the reply toward the peer: send_icmp6_frags).
@@ -255,46 +257,84 @@ static int egress_src(struct rb_lcore *lc, int family, const uint8_t *dst, uint8
 	return rb_port_src6(&dp->ports[nh->port], dst, src) ? 0 : -EADDRNOTAVAIL;
 }
 
-/* A reject rule's answer (method default): destination unreachable, port
- * unreachable (RFC 792 code 3; RFC 4443 3.1 code 4), from the pinged
- * address to the peer, quoting the request (RFC 1812 4.3.2.3: within 576
- * bytes; RFC 4443 2.4(c): within 1280).  m (the request, data at its IP
- * header) is not consumed.  Rate limited like our other ICMP errors. */
-static void send_unreach(struct rb_lcore *lc, struct rte_mbuf *m, int family, const uint8_t *peer,
-			 const uint8_t *pinged)
+/* An ICMP error about m (the request, data at its IP header; not
+ * consumed) from `from` to the peer, quoting m (RFC 1812 4.3.2.3: within
+ * 576 bytes; RFC 4443 2.4(c): within 1280); info is the word after the
+ * checksum (the Parameter Problem pointer).  Rate limited like our other
+ * ICMP errors.  0 when sent. */
+static int send_err(struct rb_lcore *lc, struct rte_mbuf *m, int family, const uint8_t *peer,
+		    const uint8_t *from, uint8_t type, uint8_t code, uint32_t info)
 {
 	uint32_t hdr = family == AF_INET ? 20 + 8 : 40 + 8;
 	uint32_t max = (family == AF_INET ? WG_ICMP4_ERR_MAX : RB_ICMP6_ERR_MAX) - hdr;
 	uint32_t quote = RTE_MIN(rte_pktmbuf_pkt_len(m), max);
+	uint32_t word = rte_cpu_to_be_32(info);
 	struct rte_mbuf *e;
 	uint8_t *ic;
 	const void *q;
 
 	if (!rb_icmp_ratelimit(lc))
-		return;
+		return -1;
 	e = rte_pktmbuf_alloc(lc->dp->pool);
 	if (e == NULL) {
 		rb_drop_count(lc, RB_DROP_NO_MBUF);
-		return;
+		return -1;
 	}
 	quote = RTE_MIN(quote, (uint32_t)rte_pktmbuf_tailroom(e) - 8);
 	ic = (uint8_t *)rte_pktmbuf_append(e, (uint16_t)(8 + quote));
 	if (ic == NULL) {
 		rb_drop(lc, e, RB_DROP_NO_MBUF);
-		return;
+		return -1;
 	}
-	memset(ic, 0, 8);
-	ic[0] = family == AF_INET ? RB_ICMP_DEST_UNREACH : RB_ICMP6_DEST_UNREACH;
-	ic[1] = family == AF_INET ? RB_ICMP_PORT_UNREACH : 4;
+	ic[0] = type;
+	ic[1] = code;
+	memset(ic + 2, 0, 2);
+	memcpy(ic + 4, &word, 4);
 	q = rte_pktmbuf_read(m, 0, quote, ic + 8);
 	if (q != NULL && q != ic + 8)
 		memcpy(ic + 8, q, quote);
-	if (set_cksum(e, 0, family, pinged, peer) != 0) {
+	if (set_cksum(e, 0, family, from, peer) != 0) {
 		rb_drop(lc, e, RB_DROP_NO_MBUF);
-		return;
+		return -1;
 	}
-	rb_count(lc, RB_EV_WG_ICMP_UNREACH);
-	send_icmp(lc, e, family, pinged, peer);
+	send_icmp(lc, e, family, from, peer);
+	return 0;
+}
+
+/* A reject rule's answer (method default): destination unreachable, port
+ * unreachable (RFC 792 code 3; RFC 4443 3.1 code 4), from the pinged
+ * address to the peer. */
+static void send_unreach(struct rb_lcore *lc, struct rte_mbuf *m, int family, const uint8_t *peer,
+			 const uint8_t *pinged)
+{
+	if (send_err(lc, m, family, peer, pinged,
+		     family == AF_INET ? RB_ICMP_DEST_UNREACH : RB_ICMP6_DEST_UNREACH,
+		     family == AF_INET ? RB_ICMP_PORT_UNREACH : RB_ICMP6_DU_PORT, 0) == 0)
+		rb_count(lc, RB_EV_WG_ICMP_UNREACH);
+}
+
+/*
+ * A decrypted IPv6 packet to an address that is not ours whose extension
+ * headers its destination would refuse (wg_term_classify: WG_TERM_BAD_EXT).
+ * We stand in for that destination, so we answer as RFC 8200 4 asks it to:
+ * the Parameter Problem the walk names (an unrecognized option with action
+ * 10/11, 4.2; a Routing header with Segments Left != 0 and a type we do
+ * not implement, 4.4; Hop-by-Hop not first, 4.1) from the address the
+ * peer sent to, into the tunnel, within RFC 4443 2.4(e): never about an
+ * ICMPv6 error, never to or from a group or the unspecified address.
+ * Truncated chains and those over our limits are only dropped.  m is
+ * consumed under the walk's drop counter.
+ */
+void wg_term_ext_refuse(struct rb_lcore *lc, struct rte_mbuf *m, const struct rb_ip6_walk *w)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	if (w->pp_code >= 0 && !rb_ip6_is_mcast(ip + 24) && !rb_ip6_is_mcast(ip + 8) &&
+	    !rb_ip6_is_unspec(ip + 8) && !rb_icmp6_is_error(m) &&
+	    send_err(lc, m, AF_INET6, ip + 8, ip + 24, RB_ICMP6_PARAM_PROBLEM, (uint8_t)w->pp_code,
+		     w->pointer) == 0)
+		rb_count(lc, RB_EV_WG_EXT_PARAM_PROBLEM);
+	rb_drop(lc, m, (enum rb_drop)rb_ip6_walk_drop(w));
 }
 
 /* Route a new session and open it; NULL with why set when refused (m is
@@ -397,25 +437,29 @@ bool wg_term_icmp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
 			return true; /* kept for the rest, or dropped and counted */
 		ip = rte_pktmbuf_mtod(m, const uint8_t *);
 		hl = (uint16_t)m->l3_len;
-	} else if (!p->v4 && ip[6] == RB_IP6_NH_FRAGMENT) {
-		/* ICMPv6 in fragments (wg_term.c took only those whose fragment
-		 * header follows the fixed header) */
+	} else if (!p->v4 && p->frag) {
+		/* ICMPv6 in fragments: the walk stopped at the Fragment header
+		 * (after any other headers, which rb_ip6_reassemble drops) */
 		struct rb_ip6_walk w;
+		int rc;
 
-		if (rb_ip6_walk(ip, rte_pktmbuf_data_len(m), RB_IP6_HDR_LEN, 6, RB_IP6W_NO_OPTS,
-				&w) != RB_IP6W_FRAG) {
-			rb_drop(lc, m, RB_DROP_FRAG_BAD);
-			return true;
-		}
-		m = rb_ip6_reassemble(lc, m, &w);
+		m = rb_ip6_reassemble(lc, m, &p->w);
 		if (m == NULL)
 			return true;
+		/* the fragmentable part's own headers, as its destination */
 		ip = rte_pktmbuf_mtod(m, const uint8_t *);
-		if (ip[6] != RB_IP6_NH_ICMPV6) { /* headers in the fragmentable part */
-			rb_drop(lc, m, RB_DROP_WG_ICMP_DROPPED);
+		rc = rb_ip6_walk(ip, RTE_MIN((uint32_t)rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m)),
+				 RB_IP6_HDR_LEN, 6, 0, &w);
+		if (rc == RB_IP6W_BAD || rc == RB_IP6W_LIMIT) {
+			wg_term_ext_refuse(lc, m, &w);
 			return true;
 		}
-		hl = RB_IP6_HDR_LEN;
+		if (rc != RB_IP6W_OK || w.proto != RB_IP6_NH_ICMPV6) {
+			/* a fragment inside, or not ICMPv6 after all */
+			rb_drop(lc, m, rc == RB_IP6W_FRAG ? RB_DROP_FRAG_BAD : RB_DROP_WG_ICMP_DROPPED);
+			return true;
+		}
+		hl = w.off;
 	}
 	/* the header is rewritten in place: it must lie in the first segment */
 	if (rte_pktmbuf_data_len(m) < hl + 8u) {

@@ -5,11 +5,16 @@
  * packet.  What it accepts must be self-consistent: headers and lengths
  * inside the buffer, UDP ports non-zero and its length within the packet;
  * what wg_term_is_icmp calls ICMP has its IP header inside the buffer.
+ * IPv6 extension header chains (net/ip6_ext.c): every walk mode on the
+ * exact-size bytes stays inside them and within its bounds; what is taken
+ * lies behind a chain the structure-only walk accepts too; a refusal names
+ * its reason.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataplane/net/ip6_ext.h"
 #include "dataplane/wireguard/term_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -30,8 +35,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		memcpy(b, buf, size);
 		k = wg_term_classify(b, (uint32_t)size, &p);
+		if (size >= 40 && (b[0] >> 4) == 6) {
+			static const unsigned modes[] = {0, RB_IP6W_NO_OPTS, RB_IP6W_HBH_ONLY,
+							 RB_IP6W_AH, RB_IP6W_NO_OPTS | RB_IP6W_AH};
+
+			for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+				struct rb_ip6_walk w;
+				int rc = rb_ip6_walk(b, (uint32_t)size, 40, 6, modes[i], &w);
+
+				if (w.n_ext > RB_IP6_MAX_EXT + 1 || w.off > 40 + RB_IP6_MAX_EXT_LEN ||
+				    (rc == RB_IP6W_OK && w.off > size) ||
+				    (rc == RB_IP6W_FRAG && w.off + 8u > size) ||
+				    ((rc == RB_IP6W_BAD || rc == RB_IP6W_LIMIT) &&
+				     (w.why == RB_IP6W_WHY_NONE || w.why > RB_IP6W_WHY_LEN)) ||
+				    (rc == RB_IP6W_BAD && w.pp_code >= 0 && w.pointer >= size))
+					abort();
+				/* taken: the chain's structure holds without options too */
+				if ((k == WG_TERM_TCP || k == WG_TERM_UDP) && modes[i] == RB_IP6W_NO_OPTS &&
+				    (rc != RB_IP6W_OK || w.off != p.hl))
+					abort();
+			}
+		}
 		free(b);
 	}
+	if (k == WG_TERM_BAD_EXT && (p.v4 || p.w.why == RB_IP6W_WHY_NONE))
+		abort();
 	if (k == WG_TERM_TCP || k == WG_TERM_UDP) {
 		if (p.hl < 20 || p.tot > size || p.hl > p.tot)
 			abort();
@@ -43,7 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* ICMP left to routing (dropped unless ours): its IP header inside the buffer */
 	if (k == WG_TERM_PASS && wg_term_is_icmp(&p) &&
-	    (p.hl < 20 || p.hl > size || (!p.v4 && p.hl != 40)))
+	    (p.hl < 20 || p.hl > p.tot || p.tot > size ||
+	     (!p.v4 && (p.hl < 40 || (p.frag && p.hl + 8u > p.tot)))))
 		abort();
 	return 0;
 }

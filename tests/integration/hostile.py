@@ -407,7 +407,7 @@ CASES = [
      ["drop.ip6_exthdr_limit", "drop.ip6_bad_exthdr"], 1),
     ("ip6_exthdr_truncated", b_ip6_truncated_exthdr, ["drop.ip6_bad_exthdr"], 1),
     ("ip6_exthdr_past_payload_len", b_ip6_exthdr_past_plen, ["drop.ip6_bad_exthdr"], 1),
-    ("ip6_hbh_not_first", b_ip6_hbh_not_first, ["drop.ip6_bad_exthdr"], 1),
+    ("ip6_hbh_not_first", b_ip6_hbh_not_first, ["drop.ip6_hbh_not_first"], 1),
     ("ip6_hop_limit_expired", b_hlim_expired, ["drop.ttl_expired"], 1),
     ("ip6_no_route", b_no_route6, ["drop.no_route"], 1),
     ("icmp6_bad_checksum", b_icmp6_bad_csum, ["drop.icmp6_malformed"], 1),

@@ -14,7 +14,13 @@
 #  - a socks outbound: not relayed, counted (drop.wg_icmp_unsupported);
 #  - UDP and TCP to port 7100 go to a direct outbound whose
 #    override_address/override_port send them to srv's echo servers on
-#    7000: answered from the address the peer dialled.
+#    7000: answered from the address the peer dialled;
+#  - ICMPv6 echo behind extension headers (wg_ext_ping.py, scapy, written
+#    onto the peer's tun): Hop-by-Hop, Destination Options, a Routing header
+#    with nothing left, options before fragments are relayed and answered;
+#    a Routing header with segments left, an option with action 10 and
+#    Hop-by-Hop not first get the Parameter Problem RFC 8200 4 asks for from
+#    the pinged address; action 01 and 9 headers are dropped; each counted.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 . "$(dirname "$0")/../../dataplane/wireguard/wg_itest.sh"
@@ -188,6 +194,34 @@ import json, sys
 rows = [c for c in json.load(sys.stdin)['data'] if c['dst'].startswith('$RB_SRV_IP4:7000')]
 sys.exit(0 if any(c['outbound'] == 'ovr' for c in rows) else 1)" ||
 	rb_fail "no UDP session to the override target $RB_SRV_IP4:7000 in conns: $J"
+
+# (5) ICMPv6 behind extension headers, as its destination would take them
+rb_dp_stats
+rb_stats_mark
+out=$(ip netns exec "$RB_NS_CLI" "$RB_PY" "$RB_LIB_DIR/wg_ext_ping.py" "$RB_WG_IF" fd99::2 \
+	"$RB_SRV_IP6" 2>&1) || rb_fail "wg_ext_ping.py: $out"
+rb_note "extension header pings: $(echo "$out" | tr '\n' ';')"
+rb_assert_eq "$out" "hbh reply
+dstopts reply
+hbh_dst_rt0_dst reply
+dst_then_fragments reply
+routing_segleft pp 0 42
+option_action_10 pp 2 42
+option_action_01 none
+hbh_not_first pp 1 40
+nine_headers none" "echo requests behind extension headers"
+rb_dp_stats
+rb_assert_eq "$(rb_stat_delta drop.ip6_routing_segleft)" 1 "Routing header with segments left"
+rb_assert_eq "$(rb_stat_delta drop.ip6_bad_option)" 2 "options with actions 10 and 01"
+rb_assert_eq "$(rb_stat_delta drop.ip6_hbh_not_first)" 1 "Hop-by-Hop not first"
+rb_assert_eq "$(rb_stat_delta drop.ip6_exthdr_limit)" 1 "9 extension headers"
+rb_assert_eq "$(rb_stat_delta event.wg_ext_param_problem)" 3 "Parameter Problems into the tunnel"
+rb_assert_stat_delta_ge event.wg_ext_taken 5 # 3 requests and 2 fragments
+rb_assert_stat_delta_ge event.wg_icmp_sessions 4 # relayed (their own ids), not routed
+rb_assert_stat_delta_ge event.wg_icmp_reply 4
+rb_assert_eq "$(rb_stat_delta drop.wg_icmp_dropped)" 0 "echo requests dropped"
+grep -q "fd99::2" "$RB_TMP/srv_icmp.txt" &&
+	rb_fail "srv saw the peer's tunnel address: $(grep 'fd99::2' "$RB_TMP/srv_icmp.txt" | head -3)"
 
 rb_dp_stop
 rb_pass

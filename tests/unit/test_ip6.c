@@ -8,6 +8,7 @@
  * tests/unit/ip6_fake.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <CUnit/Basic.h>
 #include <rte_eal.h>
@@ -140,6 +141,120 @@ static void test_walk(void)
 	unhex("0600 de04 00000000", pkt + 40);
 	rb_ip6_walk(pkt, 48, 40, 6, 0, &w);
 	CU_ASSERT(w.pp_mcast == 0);
+}
+
+/* The walk's bounds, AH (RFC 4302 2.2) and why a walk ended (each its
+ * drop counter). */
+static void test_walk_bounds(void)
+{
+	static const struct {
+		const char *name;
+		uint8_t nh;
+		const char *ext;
+		uint16_t dst_len;   /* non-zero: one Destination Options header this long first */
+		unsigned flags;
+		int rc;
+		uint8_t proto;
+		uint16_t off;
+		uint8_t why;
+		int drop;
+		uint8_t ah;
+	} t[] = {
+		{"ah walked", 51, "3a04 0000 00000001 00000001 00000000 00000000 00000000", 0, RB_IP6W_AH,
+		 RB_IP6W_OK, 58, 64, 0, -1, 1},
+		{"ah ends the walk without the flag", 51,
+		 "3a04 0000 00000001 00000001 00000000 00000000 00000000", 0, 0, RB_IP6W_OK, 51, 40, 0, -1, 0},
+		{"dst ah dst", 60, "3300 0104 00000000 3c04 0000 00000001 00000001 00000000 00000000 00000000 "
+		 "3a00 0104 00000000", 0, RB_IP6W_AH | RB_IP6W_NO_OPTS, RB_IP6W_OK, 58, 80, 0, -1, 1},
+		{"ah 12 octets (not a multiple of 8)", 51, "3a01 0000 00000001 00000001", 0,
+		 RB_IP6W_AH, RB_IP6W_BAD, 51, 40, RB_IP6W_WHY_MALFORMED, RB_DROP_IP6_BAD_EXTHDR, 0},
+		{"ah 8 octets (below 12)", 51, "3a00 0000 00000001", 0, RB_IP6W_AH, RB_IP6W_BAD, 51, 40,
+		 RB_IP6W_WHY_MALFORMED, RB_DROP_IP6_BAD_EXTHDR, 0},
+		{"ah past the data", 51, "3a0a 0000 00000001 00000001 00000000 00000000", 0,
+		 RB_IP6W_AH, RB_IP6W_BAD, 51, 40, RB_IP6W_WHY_MALFORMED, RB_DROP_IP6_BAD_EXTHDR, 0},
+		{"esp ends it", 60, "3200 0104 00000000", 0, RB_IP6W_AH, RB_IP6W_OK, 50, 48, 0, -1, 0},
+		{"no next header ends it", 0, "3b00 0104 00000000", 0, 0, RB_IP6W_OK, 59, 48, 0, -1, 0},
+		{"shim6 ends it (not recognized)", 140, "0600 0104 00000000", 0, 0, RB_IP6W_OK, 140, 40,
+		 0, -1, 0},
+		{"464 octets", 60, "", 464, 0, RB_IP6W_OK, 6, 504, 0, -1, 0},
+		{"472 octets", 60, "", 472, 0, RB_IP6W_LIMIT, 60, 40, RB_IP6W_WHY_LEN,
+		 RB_DROP_IP6_EXTHDR_LEN, 0},
+		{"464 + fragment header", 60, "0600 0000 12345678", 464, 0, RB_IP6W_LIMIT, 44, 504,
+		 RB_IP6W_WHY_LEN, RB_DROP_IP6_EXTHDR_LEN, 0},
+		{"456 + atomic fragment", 60, "0600 0000 12345678", 456, 0, RB_IP6W_OK, 6, 504, 0, -1,
+		 0},
+		{"472 octets, structure only", 60, "", 472, RB_IP6W_NO_OPTS, RB_IP6W_LIMIT, 60, 40,
+		 RB_IP6W_WHY_LEN, RB_DROP_IP6_EXTHDR_LEN, 0},
+		{"hbh of 472 on the forwarding path", 0, "", 472, RB_IP6W_HBH_ONLY, RB_IP6W_LIMIT, 0, 40,
+		 RB_IP6W_WHY_LEN, RB_DROP_IP6_EXTHDR_LEN, 0},
+		{"9 headers", 60, "3c00 0104 00000000 3c00 0104 00000000 3c00 0104 00000000 "
+		 "3c00 0104 00000000 3c00 0104 00000000 3c00 0104 00000000 3c00 0104 00000000 "
+		 "3c00 0104 00000000 0600 0104 00000000", 0, 0, RB_IP6W_LIMIT, 60, 104,
+		 RB_IP6W_WHY_COUNT, RB_DROP_IP6_EXTHDR_LIMIT, 0},
+		{"hbh not first", 60, "0000 0104 00000000 0600 0104 00000000", 0, 0, RB_IP6W_BAD, 0, 48,
+		 RB_IP6W_WHY_HBH_POS, RB_DROP_IP6_HBH_NOT_FIRST, 0},
+		{"option action 01", 60, "0600 5e04 00000000", 0, 0, RB_IP6W_BAD, 60, 40,
+		 RB_IP6W_WHY_OPTION, RB_DROP_IP6_BAD_OPTION, 0},
+		{"routing left 1", 43, "0600 0401 00000000", 0, 0, RB_IP6W_BAD, 43, 40,
+		 RB_IP6W_WHY_ROUTING, RB_DROP_IP6_ROUTING_SEGLEFT, 0},
+		{"option overruns", 60, "0600 010a 00000000", 0, 0, RB_IP6W_BAD, 60, 40,
+		 RB_IP6W_WHY_MALFORMED, RB_DROP_IP6_BAD_EXTHDR, 0},
+	};
+	uint8_t pkt[1024];
+	struct rb_ip6_walk w;
+
+	for (size_t i = 0; i < RTE_DIM(t); i++) {
+		uint32_t n = 0;
+		int rc;
+
+		if (t[i].dst_len) {
+			/* one long header of PadN options, naming what follows */
+			uint8_t next = t[i].ext[0] ? RB_IP6_NH_FRAGMENT : RB_IP6_NH_TCP;
+
+			memset(pkt + 40, 0, t[i].dst_len);
+			pkt[40] = next;
+			pkt[41] = (uint8_t)(t[i].dst_len / 8 - 1);
+			pkt[42] = RB_IP6_OPT_PADN;
+			pkt[43] = (uint8_t)RTE_MIN(t[i].dst_len - 4u, 255u);
+			for (uint32_t o = 44 + pkt[43]; o + 2 <= 40u + t[i].dst_len; o += 2 + pkt[o + 1]) {
+				pkt[o] = RB_IP6_OPT_PADN;
+				pkt[o + 1] = (uint8_t)RTE_MIN(40u + t[i].dst_len - o - 2, 255u);
+			}
+			n = t[i].dst_len;
+		}
+		n += unhex(t[i].ext, pkt + 40 + n);
+		memset(pkt + 40 + n, 0, 20);
+		n += 20;
+		ip6_hdr(pkt, PEER_G1, OUR_G1, t[i].nh, 64, n);
+		rc = rb_ip6_walk(pkt, 40 + n, 40, 6, t[i].flags, &w);
+		if (rc != t[i].rc || w.proto != t[i].proto || w.off != t[i].off ||
+		    (rc != RB_IP6W_OK && rc != RB_IP6W_FRAG &&
+		     (w.why != t[i].why || rb_ip6_walk_drop(&w) != t[i].drop)) ||
+		    w.has_ah != t[i].ah)
+			fprintf(stderr, "walk %s: rc %d proto %u off %u why %u drop %d ah %u\n", t[i].name,
+				rc, w.proto, w.off, w.why, rb_ip6_walk_drop(&w), w.has_ah);
+		CU_ASSERT(rc == t[i].rc);
+		CU_ASSERT(w.proto == t[i].proto);
+		CU_ASSERT(w.off == t[i].off);
+		CU_ASSERT(w.has_ah == t[i].ah);
+		if (rc != RB_IP6W_OK && rc != RB_IP6W_FRAG) {
+			CU_ASSERT(w.why == t[i].why);
+			CU_ASSERT(rb_ip6_walk_drop(&w) == t[i].drop);
+		}
+		/* the same bytes ending anywhere inside the chain: malformed, and
+		 * no read past the end (an exact-size copy, for ASan) */
+		for (uint32_t cut = 40; rc == RB_IP6W_OK && cut < w.off; cut++) {
+			uint8_t *b = malloc(cut);
+			struct rb_ip6_walk wc;
+			int rcc;
+
+			CU_ASSERT_FATAL(b != NULL);
+			memcpy(b, pkt, cut);
+			rcc = rb_ip6_walk(b, cut, 40, 6, t[i].flags, &wc);
+			CU_ASSERT(rcc == RB_IP6W_BAD && wc.why == RB_IP6W_WHY_MALFORMED && wc.trunc);
+			free(b);
+		}
+	}
 }
 
 static void test_nd_parse(void)
@@ -277,6 +392,7 @@ int main(void)
 	} tests[] = {
 		{"solicited-node groups", test_solicited_node},
 		{"extension header walk", test_walk},
+		{"extension header walk: bounds, AH, why", test_walk_bounds},
 		{"ND validation", test_nd_parse},
 		{"ICMPv6 checksum", test_cksum},
 		{"ICMPv6 error size", test_error_limits},

@@ -513,7 +513,7 @@ void test_forward(void)
 
 		ip6_hdr(b, PEER_G1, FAR, RB_IP6_NH_HOPOPTS, 64, n + 8);
 		input(mk(b, 40 + n + 8, 2048));
-		CU_ASSERT(n_caps == 0 && DROPS(IP6_BAD_EXTHDR) == 1);
+		CU_ASSERT(n_caps == 0 && DROPS(IP6_BAD_OPTION) == 1);
 		/* ... and a destination option is not looked at by routers */
 		reset();
 		unhex("1100 5e04 00000000", b + 40);
@@ -636,7 +636,7 @@ void test_local_l4(void)
 	input(mk(b, 48, 2048));
 	CU_ASSERT_FATAL(n_caps == 1);
 	CU_ASSERT(cap_icmp(0)->type == 4 && cap_icmp(0)->code == 2);
-	CU_ASSERT(rte_be_to_cpu_32(cap_icmp(0)->data) == 42 && DROPS(IP6_BAD_EXTHDR) == 1);
+	CU_ASSERT(rte_be_to_cpu_32(cap_icmp(0)->data) == 42 && DROPS(IP6_BAD_OPTION) == 1);
 	/* a routing header with segments left: code 0 at the routing type */
 	reset();
 	unhex("1100 0001 00000000", b + 40);
@@ -644,6 +644,7 @@ void test_local_l4(void)
 	input(mk(b, 48, 2048));
 	CU_ASSERT_FATAL(n_caps == 1);
 	CU_ASSERT(cap_icmp(0)->code == 0 && rte_be_to_cpu_32(cap_icmp(0)->data) == 42);
+	CU_ASSERT(DROPS(IP6_ROUTING_SEGLEFT) == 1);
 	/* too many extension headers */
 	reset();
 	for (int i = 0; i < 9; i++)

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* dataplane/wireguard/term_parse.c: which decrypted packets terminated mode takes, table-driven. */
+/*
+ * dataplane/wireguard/term_parse.c: which decrypted packets terminated mode
+ * takes, table-driven; IPv6 extension header chains (net/ip6_ext.c, as
+ * terminated mode walks them) in their own table.
+ */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <CUnit/Basic.h>
@@ -47,7 +52,8 @@ static const struct tcase cases[] = {
 	{"v6 UDP", 1, IPPROTO_UDP, 30, 0, 0, WG_TERM_UDP},
 	{"v6 UDP zero checksum is bad", 1, IPPROTO_UDP, 30, F_ZERO_UDPSUM, 0, WG_TERM_BAD_L4},
 	{"v6 UDP bad checksum", 1, IPPROTO_UDP, 30, F_BAD_L4SUM, 0, WG_TERM_BAD_L4},
-	{"v6 extension header passes", 1, 0 /* hop-by-hop */, 16, 0, 0, WG_TERM_PASS, 0},
+	{"v6 extension header cut short", 1, 0 /* hop-by-hop, length 72 */, 16, 0, 0,
+	 WG_TERM_BAD_EXT},
 	{"v6 ICMPv6 passes", 1, IPPROTO_ICMPV6, 16, 0, 0, WG_TERM_PASS, 1},
 	{"v4 ICMPv6 number is not ICMP", 0, IPPROTO_ICMPV6, 16, 0, 0, WG_TERM_PASS, 0},
 	{"v6 payload past the buffer", 1, IPPROTO_TCP, 20, 0, 4, WG_TERM_BAD_IP},
@@ -141,6 +147,224 @@ static void test_cases(void)
 	}
 }
 
+/* ---- IPv6 extension header chains ---- */
+
+/* hex digits (spaces ignored) into b; the byte count */
+static uint32_t unhex(const char *h, uint8_t *b)
+{
+	uint32_t n = 0;
+	int hi = -1;
+
+	for (; *h; h++) {
+		int v = *h >= '0' && *h <= '9' ? *h - '0' : *h >= 'a' && *h <= 'f' ? *h - 'a' + 10 : -1;
+
+		if (v < 0)
+			continue;
+		if (hi < 0) {
+			hi = v;
+		} else {
+			b[n++] = (uint8_t)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	return n;
+}
+
+/* RFC 8200 8.1 by hand: pseudo-header (upper-layer length, next header) + data */
+static uint16_t sum6(const uint8_t *ip, uint32_t ulen, uint8_t nh, const uint8_t *d)
+{
+	uint32_t s = 0;
+
+	for (int i = 8; i < 40; i += 2)
+		s += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	s += ulen >> 16;
+	s += ulen & 0xffff;
+	s += nh;
+	for (uint32_t i = 0; i < ulen; i += 2)
+		s += (uint32_t)(d[i] << 8 | (i + 1 < ulen ? d[i + 1] : 0));
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+enum { X_BADSUM = 1,  /* UDP checksum over the IPv6 payload length (ext headers counted) */
+       X_SHORTPL = 2 /* payload length ends 8 octets into the chain */ };
+
+struct xcase {
+	const char *name;
+	uint8_t nh;            /* the fixed header's Next Header */
+	const char *ext;       /* the chain, hex; its last Next Header names `up` */
+	uint8_t up;            /* what follows: TCP, UDP, ICMPv6 echo, or bytes */
+	unsigned flags;
+	enum wg_term_kind want;
+	uint16_t hl;           /* TCP/UDP and ICMP: offset of the upper layer (fragment header) */
+	int icmp, frag;        /* PASS: wg_term_is_icmp, a fragment */
+	uint8_t why;           /* BAD_EXT */
+	int pp;                /* BAD_EXT: Parameter Problem code, -1 none */
+	uint32_t ptr;          /* ... and its pointer */
+};
+
+#define D8 "3c00 0104 00000000 "   /* Destination Options, PadN: Next Header 60 */
+#define OK_ 0, -1, 0
+
+static const struct xcase xcases[] = {
+	{"hbh + udp", 0, "1100 0104 00000000", 17, 0, WG_TERM_UDP, 48, 0, 0, OK_},
+	{"hbh + tcp", 0, "0600 0104 00000000", 6, 0, WG_TERM_TCP, 48, 0, 0, OK_},
+	{"hbh + icmpv6 echo", 0, "3a00 0104 00000000", 58, 0, WG_TERM_PASS, 48, 1, 0, OK_},
+	{"dst 16 octets + icmpv6", 60, "3a01 0106 000000000000 0000 00000000", 58, 0,
+	 WG_TERM_PASS, 56, 1, 0, OK_},
+	{"hbh dst rt(left 0) dst + tcp", 0, "3c00 0104 00000000 2b00 0104 00000000 "
+	 "3c00 0400 00000000 0600 0104 00000000", 6, 0, WG_TERM_TCP, 72, 0, 0, OK_},
+	{"unknown option, action 00 skipped", 60, "1100 1e04 00000000", 17, 0, WG_TERM_UDP, 48,
+	 0, 0, OK_},
+	{"router alert in hbh", 0, "1100 0502 0000 0100", 17, 0, WG_TERM_UDP, 48, 0, 0, OK_},
+	{"atomic fragment + udp", 44, "1100 0000 12345678", 17, 0, WG_TERM_UDP, 48, 0, 0, OK_},
+	{"udp checksum over payload_len is bad", 0, "1100 0104 00000000", 17, X_BADSUM,
+	 WG_TERM_BAD_L4, 48, 0, 0, OK_},
+	{"8 headers (the count limit)", 60, D8 D8 D8 D8 D8 D8 D8 "1100 0104 00000000", 17, 0,
+	 WG_TERM_UDP, 104, 0, 0, OK_},
+	{"464 octets (the length limit)", 60, "1139 0104", 17, 0, WG_TERM_UDP, 504, 0, 0, OK_},
+	/* refused, as the destination would */
+	{"routing, segments left 1", 43, "3a00 0401 00000000", 58, 0, WG_TERM_BAD_EXT, 0, 0, 0,
+	 RB_IP6W_WHY_ROUTING, 0, 42},
+	{"segment routing (type 4), left 2", 43, "3a02 0402 00000000 0000000000000000 0000000000000000", 58, 0,
+	 WG_TERM_BAD_EXT, 0, 0, 0, RB_IP6W_WHY_ROUTING, 0, 42},
+	{"option action 10", 60, "3a00 9e04 00000000", 58, 0, WG_TERM_BAD_EXT, 0, 0, 0,
+	 RB_IP6W_WHY_OPTION, 2, 42},
+	{"option action 11", 60, "3a00 0000 de020000", 58, 0, WG_TERM_BAD_EXT, 0, 0, 0,
+	 RB_IP6W_WHY_OPTION, 2, 44},
+	{"option action 01", 0, "3a00 5e04 00000000", 58, 0, WG_TERM_BAD_EXT, 0, 0, 0,
+	 RB_IP6W_WHY_OPTION, -1, 42},
+	{"hbh not first", 60, "0000 0104 00000000 3a00 0104 00000000", 58, 0, WG_TERM_BAD_EXT, 0,
+	 0, 0, RB_IP6W_WHY_HBH_POS, 1, 40},
+	{"option overruns its header", 60, "1100 010a 00000000", 17, 0, WG_TERM_BAD_EXT, 0, 0, 0,
+	 RB_IP6W_WHY_MALFORMED, -1, 42},
+	{"9 headers", 60, D8 D8 D8 D8 D8 D8 D8 D8 "1100 0104 00000000", 17, 0, WG_TERM_BAD_EXT, 0,
+	 0, 0, RB_IP6W_WHY_COUNT, -1, 0},
+	{"a loop: every header names the next as itself", 60, D8 D8 D8 D8 D8 D8 D8 D8 D8 D8 D8 D8,
+	 0xff, 0, WG_TERM_BAD_EXT, 0, 0, 0, RB_IP6W_WHY_COUNT, -1, 0},
+	{"472 octets", 60, "113a 0104", 17, 0, WG_TERM_BAD_EXT, 0, 0, 0, RB_IP6W_WHY_LEN, -1, 0},
+	{"464 + 8 octets", 60, "3c39 0104", 60, 0, WG_TERM_BAD_EXT, 0, 0, 0, RB_IP6W_WHY_LEN,
+	 -1, 0},
+	{"chain past the payload length", 60, "3c01 0104 00000000", 58, X_SHORTPL,
+	 WG_TERM_BAD_EXT, 0, 0, 0, RB_IP6W_WHY_MALFORMED, -1, 0},
+	/* fragments: ICMPv6 goes to the relay's reassembly, the rest routes */
+	{"first fragment of icmpv6", 44, "3a00 0001 12345678", 58, 0, WG_TERM_PASS, 40, 1, 1, OK_},
+	{"dst + later fragment of icmpv6", 60, "2c00 0104 00000000 3a00 0100 12345678", 0xff, 0,
+	 WG_TERM_PASS, 48, 1, 1, OK_},
+	{"fragment of udp", 44, "1100 0001 12345678", 17, 0, WG_TERM_PASS, 40, 0, 1, OK_},
+	/* what the walk does not enter: left to the routed path */
+	{"ah + icmpv6", 51, "3a04 0000 00000001 00000001 00000000 00000000 00000000", 58, 0, WG_TERM_PASS,
+	 40, 0, 0, OK_},
+	{"esp", 60, "3200 0104 00000000", 0xff, 0, WG_TERM_PASS, 48, 0, 0, OK_},
+	{"no next header", 60, "3b00 0104 00000000", 0xff, 0, WG_TERM_PASS, 48, 0, 0, OK_},
+	{"mobility header", 135, "3b00 0500 00000000", 0xff, 0, WG_TERM_PASS, 40, 0, 0, OK_},
+};
+
+static uint32_t xbuild(const struct xcase *c, uint8_t *buf)
+{
+	uint32_t n = unhex(c->ext, buf + 40), ulen;
+	uint8_t *l4;
+
+	memset(buf, 0, 40);
+	if (strcmp(c->name, "464 octets (the length limit)") == 0 ||
+	    strcmp(c->name, "472 octets") == 0 || strcmp(c->name, "464 + 8 octets") == 0) {
+		/* one long Destination Options header of PadN options */
+		uint32_t len = (uint32_t)(buf[41] + 1) * 8;
+
+		for (uint32_t i = 2; i < len; i += 8) /* PadN of 8, the last of 6 */
+			memcpy(buf + 40 + i, i + 8 <= len ? "\x01\x06\0\0\0\0\0\0" : "\x01\x04\0\0\0\0",
+			       len - i < 8 ? len - i : 8);
+		n = len;
+		if (c->up == 60) /* and a second, of 8 */
+			n += unhex("1100 0104 00000000", buf + 40 + n);
+	}
+	l4 = buf + 40 + n;
+	buf[0] = 0x60;
+	buf[6] = c->nh;
+	buf[7] = 64;
+	buf[8] = 0xfd;
+	buf[23] = 2;
+	buf[24] = 0xfd;
+	buf[25] = 0x02;
+	buf[39] = 2;
+	if (c->up == IPPROTO_TCP) {
+		ulen = 20;
+		memset(l4, 0, ulen);
+		l4[12] = 5 << 4;
+	} else if (c->up == IPPROTO_UDP) {
+		uint16_t ck;
+
+		ulen = 12;
+		memcpy(l4, "\x11\x94\x00\x35\x00\x0c\x00\x00ping", ulen);
+		ck = sum6(buf, (c->flags & X_BADSUM) ? n + ulen : ulen, IPPROTO_UDP, l4);
+		l4[6] = (uint8_t)(ck >> 8);
+		l4[7] = (uint8_t)ck;
+	} else if (c->up == IPPROTO_ICMPV6) {
+		uint16_t ck;
+
+		ulen = 12;
+		memcpy(l4, "\x80\x00\x00\x00\x12\x34\x00\x01ping", ulen);
+		ck = sum6(buf, ulen, IPPROTO_ICMPV6, l4);
+		l4[2] = (uint8_t)(ck >> 8);
+		l4[3] = (uint8_t)ck;
+	} else {
+		ulen = 8;
+		memset(l4, 0xab, ulen);
+	}
+	n += ulen;
+	if (c->flags & X_SHORTPL)
+		n = 8;
+	buf[4] = (uint8_t)(n >> 8);
+	buf[5] = (uint8_t)n;
+	return 40 + n;
+}
+
+static void test_chains(void)
+{
+	for (size_t i = 0; i < sizeof(xcases) / sizeof(xcases[0]); i++) {
+		const struct xcase *c = &xcases[i];
+		uint8_t buf[1024];
+		struct wg_term_pkt p;
+		uint32_t len = xbuild(c, buf);
+		/* what a decrypted packet with bytes after it looks like */
+		enum wg_term_kind k = wg_term_classify(buf, len + ((c->flags & X_SHORTPL) ? 64 : 0), &p);
+		int ok = k == c->want;
+
+		if (k == WG_TERM_TCP || k == WG_TERM_UDP || (k == WG_TERM_PASS && c->icmp))
+			ok = ok && p.hl == c->hl && p.tot == len;
+		if (k == WG_TERM_PASS)
+			ok = ok && wg_term_is_icmp(&p) == c->icmp && p.frag == c->frag;
+		if (k == WG_TERM_BAD_EXT)
+			ok = ok && p.w.why == c->why && p.w.pp_code == c->pp &&
+			     (c->pp < 0 || p.w.pointer == c->ptr);
+		if (!ok)
+			fprintf(stderr, "chain '%s': kind %d (want %d) hl %u icmp %d frag %u why %u pp %d "
+				"ptr %u\n", c->name, k, c->want, p.hl, wg_term_is_icmp(&p), p.frag,
+				p.w.why, p.w.pp_code, p.w.pointer);
+		CU_ASSERT(ok);
+		/* the payload length ending anywhere inside an accepted chain:
+		 * refused as malformed, and nothing read past it (an exact-size
+		 * copy, for ASan) */
+		for (uint32_t pl = 0; ok && !c->frag && k != WG_TERM_BAD_EXT && pl + 40 < c->hl &&
+				      c->hl > 40; pl++) {
+			uint8_t *b = malloc(40 + pl);
+
+			CU_ASSERT_FATAL(b != NULL);
+			memcpy(b, buf, 40 + pl);
+			b[4] = (uint8_t)(pl >> 8);
+			b[5] = (uint8_t)pl;
+			k = wg_term_classify(b, 40 + pl, &p);
+			if (k != WG_TERM_BAD_EXT || p.w.why != RB_IP6W_WHY_MALFORMED)
+				fprintf(stderr, "chain '%s' cut at %u: kind %d why %u\n", c->name,
+					40 + pl, k, p.w.why);
+			CU_ASSERT(k == WG_TERM_BAD_EXT && p.w.why == RB_IP6W_WHY_MALFORMED);
+			k = c->want;
+			free(b);
+		}
+	}
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -150,6 +374,7 @@ int main(void)
 		return 1;
 	s = CU_add_suite("wg_term", NULL, NULL);
 	CU_add_test(s, "terminated mode: classify", test_cases);
+	CU_add_test(s, "terminated mode: IPv6 extension header chains", test_chains);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
