@@ -46,6 +46,7 @@ struct tcp_rxt {
 	uint32_t seq, end;
 	uint32_t nxt;
 	uint32_t ts;  /* microseconds, wrapping */
+	uint8_t probed; /* sent again once without evidence (tcp_rack.c) */
 };
 
 struct tcp_key {

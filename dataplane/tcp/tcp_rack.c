@@ -17,6 +17,16 @@
  * RACK.rtt is SRTT here and reo_wnd SRTT/4 (RFC 8985 6.2 step 4 suggests
  * min_RTT/4; the smoothed value is the conservative choice), at least the
  * 1 ms the timer wheel resolves.
+ *
+ * A retransmission that nothing was sent after (the window allowed no new
+ * data, as in a small-window echo) can never be shown lost that way: no
+ * later delivery will come, and RFC 8985 7 allows no tail loss probe in
+ * recovery, so its loss cost an RTO (at least 200 ms, cwnd to one
+ * segment, backoff).  A retransmission fills a hole, so the receiver
+ * acknowledges it at once (RFC 5681 4.2): when no ACK for it has come
+ * RACK.rtt + reo_wnd + `tlp_slack_ms` after it went out, it is sent once
+ * more, a probe in the manner of RFC 8985 7.3 (counted in `tcp_tlp`);
+ * if that is lost too, the RTO takes over.
  */
 #include "tcp_priv.h"
 
@@ -66,6 +76,7 @@ void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t len)
 		}
 		e = &c->rxt[c->n_rxt++];
 		e->seq = seq;
+		e->probed = 0;
 	}
 	e->end = seq + len;
 	e->nxt = c->snd_max;
@@ -142,6 +153,7 @@ int tcp_rack_detect(struct tcp_conn *c)
 {
 	struct tcp_stack *st = c->st;
 	uint32_t now = rack_now_us(c), wait = rack_wait_us(c), high = c->snd_una;
+	uint32_t pwait = wait + st->prm.tlp_slack_ms * 1000;
 	uint32_t next = 0; /* earliest pending deadline, from now; 0 = none */
 	int i, sent = 0;
 
@@ -174,11 +186,21 @@ int tcp_rack_detect(struct tcp_conn *c)
 	for (i = 0; (c->flags & TF_RECOVERY) && i < c->n_rxt; i++) {
 		struct tcp_rxt *e = &c->rxt[i];
 		uint32_t age = now - e->ts, s = seq_max(e->seq, c->snd_una), end, len;
+		int probe = 0;
 
 		if (!seq_gt(high, e->nxt) &&
-		    !(c->rack_ts_valid && sent_after(c->rack_ts, c->rack_end, e->ts, e->end)))
-			continue; /* nothing sent after it has arrived yet */
-		if (age < wait) {
+		    !(c->rack_ts_valid && sent_after(c->rack_ts, c->rack_end, e->ts, e->end))) {
+			/* Nothing sent after it has arrived yet.  With nothing
+			 * new sent since, nothing will: probe it once. */
+			if (e->probed || seq_lt(e->nxt, c->snd_max))
+				continue;
+			if (age < pwait) {
+				if (next == 0 || pwait - age < next)
+					next = pwait - age;
+				continue;
+			}
+			probe = 1;
+		} else if (age < wait) {
 			if (next == 0 || wait - age < next)
 				next = wait - age;
 			continue;
@@ -194,7 +216,13 @@ int tcp_rack_detect(struct tcp_conn *c)
 				len = c->sb[k].start - s;
 				break;
 			}
-		rb_count(st->lc, RB_EV_TCP_LOST_RETRANSMIT);
+		if (probe) {
+			e->probed = 1;
+			c->n_tlp++;
+			rb_count(st->lc, RB_EV_TCP_TLP);
+		} else {
+			rb_count(st->lc, RB_EV_TCP_LOST_RETRANSMIT);
+		}
 		e->seq = s; /* tcp_rack_sent() refreshes this entry */
 		if (tcp_xmit_range(c, s, len) < 0)
 			break;
