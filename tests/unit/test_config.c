@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <CUnit/Basic.h>
 
+#include "config/rb_cfg_proxy.h"
 #include "config/rb_config.h"
 #include "config/schema.h"
 
@@ -559,6 +560,35 @@ static void test_full(void)
 	free(errs);
 }
 
+/* udp_over_tcp as stored: off unless enabled; `true` and a group without
+ * version mean version 2 (sing-box's default). */
+static void test_uot_values(void)
+{
+	static const char *const forms[] = {"", "udp_over_tcp = false;", "udp_over_tcp = true;",
+					    "udp_over_tcp = { enabled = true; version = 1; };",
+					    "udp_over_tcp = { enabled = true; };",
+					    "udp_over_tcp = { enabled = false; version = 1; };"};
+	static const int want[] = {0, 0, 2, 1, 2, 0};
+	char text[1024];
+	struct rb_config cfg;
+	char *errs = NULL;
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		snprintf(text, sizeof(text),
+			 DP("") "outbounds = ( { type = \"shadowsocks\"; tag = \"ss\"; "
+				"server = \"10.0.0.2\"; server_port = 8388; method = \"aes-128-gcm\"; "
+				"password = \"p\"; %s } );\n",
+			 forms[i]);
+		CU_ASSERT_EQUAL_FATAL(load(text, &cfg, &errs), 0);
+		CU_ASSERT_STRING_EQUAL(errs, "");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(cfg.proxy);
+		CU_ASSERT_EQUAL(cfg.proxy->outbounds[0].uot_version, want[i]);
+		free(errs);
+		errs = NULL;
+		rb_config_free(&cfg);
+	}
+}
+
 /* Many routes: exactly RB_MAX_ROUTES is fine, one more is an error. */
 static char *routes_cfg(int n)
 {
@@ -951,6 +981,7 @@ int main(int argc, char **argv)
 	    !CU_add_test(s, "defaults", test_defaults) ||
 	    !CU_add_test(s, "every field set", test_full) ||
 	    !CU_add_test(s, "route limit", test_route_limit) ||
+	    !CU_add_test(s, "udp_over_tcp values", test_uot_values) ||
 	    !CU_add_test(s, "config/examples", test_examples) ||
 	    !CU_add_test(s, "embedded default", test_default) ||
 	    !CU_add_test(s, "files: missing, include, NUL, syntax", test_files) ||
