@@ -53,7 +53,8 @@ route = {
   rules = (
     { inbound = \"c1\"; outbound = \"o1\"; },
     { inbound = \"c2\"; outbound = \"o2\"; },
-    { inbound = \"c3\"; outbound = \"o3\"; }
+    { inbound = \"c3\"; outbound = \"o3\"; },
+    { inbound = \"s-none\"; port = 9; action = \"reject\"; }
   );
   final = \"direct\";
 };
@@ -119,8 +120,10 @@ rb_note "domain destination resolved by the far inbound"
 # an independent client of the framing (uot_probe.py), method none
 r=$(ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_LIB_DIR/uot_probe.py" "$RB_DP_SRV_IP4" 18391 \
 	"v2echo:$RB_SRV_IP4:7007:1200" "v2connect:$RB_SRV_IP4:7007:300" "v1echo:$RB_SRV_IP4:7007:1" \
-	"v2echo:$RB_SRV_IP4:7007:0" 2>&1) || rb_fail "independent client: $r"
-rb_assert_eq "$(echo "$r" | tr '\n' ,)" "ok v2echo 1200,ok v2connect 300,ok v1echo 1,ok v2echo 0," \
+	"v2echo:$RB_SRV_IP4:7007:0" "v2refused:$RB_SRV_IP4:7007:64:9" 2>&1) ||
+	rb_fail "independent client: $r"
+rb_assert_eq "$(echo "$r" | tr '\n' ,)" \
+	"ok v2echo 1200,ok v2connect 300,ok v1echo 1,ok v2echo 0,ok v2refused 64," \
 	"independent UoT client"
 # malformed: SOCKS IPv6 type in a v1 packet, type 5 in a v2 request, an
 # empty domain, a length of 65535
@@ -143,4 +146,5 @@ rb_assert_stat_ge event.ss_uot_down 30
 rb_assert_stat_ge drop.ss_uot_atyp 2
 rb_assert_stat_ge drop.ss_uot_addr 1
 rb_assert_stat_ge drop.ss_uot_len 1
+rb_assert_stat_ge drop.proxy_udp_rejected 1
 rb_pass "UoT v1/v2 over aes-256-gcm and 2022 ringbox <-> ringbox byte-exact, domain destination, independent client, malformed streams counted, no UDP on the ss hop"

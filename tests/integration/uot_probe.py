@@ -12,6 +12,9 @@ address, then the payload), for test_ss_uot.sh:
                         back byte-exact, addressed from IP:PORT
   v2connect:IP:PORT:SIZE v2 connect: request, then length + data only
   v1echo:IP:PORT:SIZE   v1: one addressed packet
+  v2refused:IP:PORT:SIZE:BAD  v2 non-connect, one stream: a packet to IP:BAD
+                        (which the server's rules refuse), then SIZE bytes
+                        to IP:PORT: only the second is answered
   bad:VER:HEX           magic domain of VER (1 or 2), then raw bytes: the
                         server must close the stream without a reply
 Prints one line per step ("ok ..." / "closed"); exits 1 on a failure.
@@ -73,9 +76,10 @@ def step(ssip, ssport, st):
             fail("bad: the server answered %r" % got[:20])
         print("closed")
         return
-    ip, port, size = rest.split(":")
-    port, size = int(port), int(size)
-    data = os.urandom(size)
+    if kind != "v2refused":
+        ip, port, size = rest.split(":")
+        port, size = int(port), int(size)
+        data = os.urandom(size)
     if kind == "v2echo":
         s = stream(ssip, ssport, 2)
         s.sendall(b"\x00" + socks_ip(ip, port) + uot_ip(ip, port) + struct.pack("!H", size) + data)
@@ -88,6 +92,16 @@ def step(ssip, ssport, st):
         hdr = recv_exact(s, 9)
         if hdr[:7] != uot_ip(ip, port):
             fail("v1echo: reply from %r" % hdr[:7])
+    elif kind == "v2refused":
+        ip, port, size, bad = rest.split(":")
+        port, size = int(port), int(size)
+        data = os.urandom(size)
+        s = stream(ssip, ssport, 2)
+        s.sendall(b"\x00" + socks_ip(ip, port) + uot_ip(ip, int(bad)) + b"\x00\x03bad" +
+                  uot_ip(ip, port) + struct.pack("!H", size) + data)
+        hdr = recv_exact(s, 9)
+        if hdr[:7] != uot_ip(ip, port):
+            fail("v2refused: reply from %r" % hdr[:7])
     elif kind == "v2connect":
         s = stream(ssip, ssport, 2)
         s.sendall(b"\x01" + socks_ip(ip, port) + struct.pack("!H", size) + data)
