@@ -132,9 +132,11 @@ rb__on_exit() {
 	exit "$rc"
 }
 
-# Dataplane logs to stderr of the test, for the failure report.
+# Dataplane logs to stderr of the test, for the failure report; with
+# RB_DIAG_NS (namespaces), their TCP state too (rb_tcp_diag).
 rb__diag() {
 	[ -n "$RB_TMP" ] || return 0
+	[ -n "${RB_DIAG_NS:-}" ] && rb_tcp_diag $RB_DIAG_NS
 	if [ -s "$RB_TMP/dp.err" ]; then
 		echo "--- dataplane stderr (last 40 lines) ---" >&2
 		tail -n 40 "$RB_TMP/dp.err" >&2
@@ -272,6 +274,45 @@ rb_bg() { # outfile cmd args...
 	"$@" >>"$out" 2>&1 &
 	RB_BG_PID=$!
 	RB_PIDS+=("$RB_BG_PID")
+}
+
+# Cap the TCP receive buffer of sockets opened in namespace $1 at $2 bytes
+# (net.ipv4.tcp_rmem is per namespace and starts as the host's: 32 MiB on
+# the project's machines).  A rate-limited reader (curl --limit-rate) whose
+# buffer autotuning grew to megabytes reads it in bursts and then sleeps
+# for seconds to keep its average (seen: 7.6 MB taken in 1.2 s, then no
+# read for 12 s, the window closed all along), and bytes queued there come
+# before a reset: Linux hands them to the reader before ECONNRESET, so its
+# curl ran on for the 35 s its 7 MB took.  A test that watches a slow
+# reader's bytes move, or its process end after a reset, caps the buffer:
+# the reader then sleeps at most $2 / rate.
+rb_ns_rcvbuf_max() { # ns bytes
+	local def=$(($2 < 131072 ? $2 : 131072))
+	rb_ns "$1" sysctl -qw net.ipv4.tcp_rmem="4096 $def $2" >/dev/null ||
+		rb_fail "cannot set net.ipv4.tcp_rmem in $1"
+}
+
+# TCP state of namespaces for a failure report (never fails): sockets with
+# their timers, windows and memory (ss -tinoem), the kernel's TCP counters
+# that tell a dropped or ignored segment (nstat, without touching nstat's
+# shared history file), and the dataplane's tcp counters when it runs.
+rb_tcp_diag() { # ns...
+	local ns off block
+	for ns in "$@"; do
+		echo "--- $ns: ss -tinoem ---" >&2
+		rb_ns "$ns" ss -tinoem 2>/dev/null >&2
+		echo "--- $ns: nstat (TCP, non-zero) ---" >&2
+		rb_ns "$ns" nstat -asz 2>/dev/null |
+			awk '$1 ~ /^Tcp/ && $2 != 0 { printf "%s=%s ", $1, $2 } END { print "" }' >&2
+	done
+	if [ "$RB_DP_KERNEL" != 1 ] && rb_dp_alive; then
+		off=$(stat -c %s "$RB_TMP/dp.out")
+		kill -USR1 "$RB_DP_PID" 2>/dev/null
+		block=$(rb__stats_block_after "$off" 2) &&
+			echo "--- dataplane tcp counters: $(echo "$block" |
+				awk '$3 ~ /tcp/ { printf "%s.%s=%s ", $2, $3, $4 }')" >&2
+	fi
+	return 0
 }
 
 rb_mac() { # ns ifname

@@ -20,6 +20,7 @@
 
 void test_tcp_data_register(CU_pSuite s);
 void test_tcp_close_register(CU_pSuite s);
+void test_tcp_persist_register(CU_pSuite s);
 
 static void test_handshake(void)
 {
@@ -560,6 +561,7 @@ int main(void)
 	d = CU_add_suite("tcp data", NULL, NULL);
 	test_tcp_data_register(d);
 	test_tcp_close_register(s);
+	test_tcp_persist_register(s);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
