@@ -15,7 +15,8 @@ its name and the word "ok" or "FAIL", and exits 0 or 1.
   fetch ADDR PORT REQUEST         trigger a diag fetch, print its result line
   serve ADDR PORT DIR             file server for fetch: read the request to
                                   EOF (the dataplane's SHUT_WR), send DIR/name
-  echo-server ADDR PORT           a Linux echo server (bench reference)
+  echo-server ADDR PORT           a Linux echo server (bench reference; --cc NAME:
+                                  its congestion control, TCP_CONGESTION)
 Deadlines are per call (--timeout, default 60 s): a stall fails, never hangs.
 """
 import argparse
@@ -378,6 +379,8 @@ def cmd_serve(a):
 def cmd_echo_server(a):
     ls = socket.socket(fam(a.addr), socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if a.cc:  # accepted sockets inherit it
+        ls.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, a.cc.encode())
     ls.bind((a.addr, a.port))
     ls.listen(64)
     print("listening", flush=True)
@@ -405,6 +408,7 @@ def main():
     p.add_argument("--timeout", type=float, default=60.0)
     p.add_argument("--stall", type=float, default=2.0)
     p.add_argument("--rate", type=float, default=0.0, help="echo: send at most this many MB/s")
+    p.add_argument("--cc", default="", help="echo-server: congestion control (TCP_CONGESTION)")
     sub = p.add_subparsers(dest="cmd", required=True)
     for name, fn, extra in (
             ("echo", cmd_echo, ["bytes"]),
