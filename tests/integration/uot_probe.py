@@ -2,8 +2,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """An independent sing-box UDP-over-TCP client (written from sing-box's
 docs/configuration/shared/udp-over-tcp.md, not from ringbox's code) over a
-Shadowsocks stream with method "none" (plaintext: the SOCKS5-form target
-address, then the payload), for test_ss_uot.sh:
+Shadowsocks stream, for test_ss_uot.sh: method "none" (plaintext: the
+SOCKS5-form target address, then the payload), or with UOT_AEAD_PASSWORD
+set, aes-256-gcm written from SIP004 with python3-cryptography
+(EVP_BytesToKey-MD5 master key, HKDF-SHA1 "ss-subkey", chunks of
+sealed length + sealed payload, little-endian nonce counters); exit 2 when
+python3-cryptography is missing:
 
   uot_probe.py SS_IP SS_PORT STEP...
 
@@ -25,6 +29,90 @@ import struct
 import sys
 
 MAGIC = {1: b"sp.udp-over-tcp.arpa", 2: b"sp.v2.udp-over-tcp.arpa"}
+PASSWORD = os.environ.get("UOT_AEAD_PASSWORD")
+if PASSWORD:
+    try:
+        import hashlib
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    except ImportError:
+        print("python3-cryptography missing")
+        sys.exit(2)
+
+
+def master_key(pw, n=32):
+    # EVP_BytesToKey with MD5, no salt, one iteration
+    k, prev = b"", b""
+    while len(k) < n:
+        prev = hashlib.md5(prev + pw).digest()
+        k += prev
+    return k[:n]
+
+
+class Aead:
+    """One direction of a SIP004 aes-256-gcm stream."""
+
+    def __init__(self, salt):
+        sub = HKDF(algorithm=hashes.SHA1(), length=32, salt=salt, info=b"ss-subkey").derive(
+            master_key(PASSWORD.encode()))
+        self.c, self.n = AESGCM(sub), 0
+
+    def _nonce(self):
+        b = self.n.to_bytes(12, "little")
+        self.n += 1
+        return b
+
+    def seal(self, data):
+        out = b""
+        for i in range(0, len(data), 0x3FFF):
+            p = data[i:i + 0x3FFF]
+            out += self.c.encrypt(self._nonce(), struct.pack("!H", len(p)), None)
+            out += self.c.encrypt(self._nonce(), p, None)
+        return out
+
+
+class Conn:
+    """The stream: plaintext in, plaintext out (sealed when PASSWORD)."""
+
+    def __init__(self, s):
+        self.s, self.buf, self.dec = s, b"", None
+        if PASSWORD:
+            salt = os.urandom(32)
+            self.enc = Aead(salt)
+            s.sendall(salt)
+
+    def sendall(self, data):
+        self.s.sendall(self.enc.seal(data) if PASSWORD else data)
+
+    def _raw(self, n):
+        b = b""
+        while len(b) < n:
+            c = self.s.recv(n - len(b))
+            if not c:
+                return None
+            b += c
+        return b
+
+    def recv(self, n):
+        if not PASSWORD:
+            return self.s.recv(n)
+        while not self.buf:
+            if self.dec is None:
+                salt = self._raw(32)
+                if salt is None:
+                    return b""
+                self.dec = Aead(salt)
+            h = self._raw(18)
+            if h is None:
+                return b""
+            (ln,) = struct.unpack("!H", self.dec.c.decrypt(self.dec._nonce(), h, None))
+            self.buf = self.dec.c.decrypt(self.dec._nonce(), self._raw(ln + 16), None)
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def close(self):
+        self.s.close()
 
 
 def fail(msg):
@@ -57,7 +145,7 @@ def recv_exact(s, n):
 
 
 def stream(ssip, ssport, ver):
-    s = socket.create_connection((ssip, ssport), timeout=5)
+    s = Conn(socket.create_connection((ssip, ssport), timeout=5))
     s.sendall(socks_addr(MAGIC[ver]))
     return s
 
