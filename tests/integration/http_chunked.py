@@ -3,7 +3,7 @@
 """Origin and raw client for test_http_chunked.sh (chunked request bodies
 and the kept-upstream retry of the plain-HTTP proxy).
 
-origin ADDR PORT LOG [--drop-after N] [--rst]
+origin ADDR PORT LOG [--drop-after N] [--rst] [--idle SECONDS]
     python's http.server (HTTP/1.1, keep-alive).  POST/PUT: the body is
     read as the head says (its own chunked decoder, RFC 9112 7.1: sizes,
     extensions, trailers; or Content-Length) and answered with
@@ -14,13 +14,17 @@ origin ADDR PORT LOG [--drop-after N] [--rst]
     N: on a connection's request N + 1 the origin reads it and closes
     without a byte of response (FIN; --rst: a reset), as an origin that
     closes an idle keep-alive connection just as the next request comes;
-    logged with framing "dropped".
+    logged with framing "dropped".  --idle: a connection idle that long
+    is closed (a keep-alive timeout, as nginx's keepalive_timeout).
 pipe PROXY_HOST PROXY_PORT ORIGIN
     One connection to the proxy: a chunked POST with extensions and
     trailers whose data looks like an end and a request, a GET, a chunked
     PUT split at odd places, all sent at once (pipelined).  Each response
     is read and checked against the body's hashes; prints one line per
     response, exits 1 on a mismatch.
+idle PROXY_HOST PROXY_PORT URL PAUSE...
+    One connection to the proxy: a GET for URL, then after each PAUSE
+    (seconds) another; prints each status, exits 1 unless all are 200.
 raw PROXY_HOST PROXY_PORT HEX_PARTS...
     Sends each part (hex) on one connection, 0.3 s apart, then prints what
     came back (repr) until the proxy closes (or 10 s).
@@ -164,6 +168,8 @@ def origin(addr, port, log, args):
     srv.drop = int(args[args.index("--drop-after") + 1]) if "--drop-after" in args else 0
     srv.rst = "--rst" in args
     srv.rst_socks = set()
+    if "--idle" in args:
+        H.timeout = float(args[args.index("--idle") + 1])
     srv.serve_forever()
 
 
@@ -252,6 +258,24 @@ def pipe(host, port, origin_url):
     return 1 if bad else 0
 
 
+def idle(host, port, url, pauses):
+    s = socket.create_connection((host, int(port)), timeout=20)
+    r, bad = Reader(s), 0
+    host_hdr = url.split("/")[2]
+    for i, p in enumerate([0.0] + [float(x) for x in pauses]):
+        time.sleep(p)
+        s.sendall(b"GET %s?%d HTTP/1.1\r\nHost: %s\r\n\r\n" % (url.encode(), i, host_hdr.encode()))
+        try:
+            status, body = read_response(r)
+        except (EOFError, socket.timeout, ConnectionResetError) as e:
+            print("ERR after %.2f s: %s" % (p, e))
+            return 1
+        bad += status != 200
+        print("%d %.2f %s" % (status, p, body.decode().strip()))
+    s.close()
+    return 1 if bad else 0
+
+
 def raw(host, port, parts):
     s = socket.create_connection((host, int(port)), timeout=10)
     out = b""
@@ -277,5 +301,7 @@ if __name__ == "__main__":
         origin(a[1], a[2], a[3], a[4:])
     elif a[0] == "pipe":
         sys.exit(pipe(a[1], a[2], a[3].encode()))
+    elif a[0] == "idle":
+        sys.exit(idle(a[1], a[2], a[3], a[4:]))
     elif a[0] == "raw":
         sys.exit(raw(a[1], a[2], a[3:]))

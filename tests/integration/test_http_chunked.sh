@@ -17,6 +17,8 @@
 # of each connection and closes (FIN, or a reset) without a byte: GETs
 # and a chunked PUT are answered from a new connection (proxy_http_retry),
 # a POST gets 502 and reaches the origin once (proxy_http_no_retry).
+# An origin with a 1 s keep-alive timeout and a client pausing about that
+# long between GETs: all answered 200.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
@@ -36,12 +38,15 @@ px_start
 O=http://$RB_SRV_IP4:8080   # keeps its connections
 F=http://$RB_SRV_IP4:8081   # closes each connection at its 2nd request (FIN)
 R=http://$RB_SRV_IP4:8082   # the same with a reset
+I=http://$RB_SRV_IP4:8083   # closes connections idle for 1 s (a keep-alive timeout)
 rb_bg "$RB_TMP/o.out" ip netns exec "$RB_NS_SRV" python3 "$PY" origin "$RB_SRV_IP4" 8080 "$RB_TMP/o.log"
 rb_bg "$RB_TMP/f.out" ip netns exec "$RB_NS_SRV" python3 "$PY" origin "$RB_SRV_IP4" 8081 "$RB_TMP/f.log" \
 	--drop-after 1
 rb_bg "$RB_TMP/r.out" ip netns exec "$RB_NS_SRV" python3 "$PY" origin "$RB_SRV_IP4" 8082 "$RB_TMP/r.log" \
 	--drop-after 1 --rst
-for p in 8080 8081 8082; do
+rb_bg "$RB_TMP/i.out" ip netns exec "$RB_NS_SRV" python3 "$PY" origin "$RB_SRV_IP4" 8083 "$RB_TMP/i.log" \
+	--idle 1
+for p in 8080 8081 8082 8083; do
 	rb_wait_for 5 ip netns exec "$RB_NS_SRV" curl -s -o /dev/null "http://$RB_SRV_IP4:$p/up" ||
 		rb_fail "origin on $p did not come up: $(cat "$RB_TMP"/*.out)"
 done
@@ -158,6 +163,18 @@ rb_assert_eq "$(grep -c 'POST /post' "$RB_TMP/f.log")" 1 "the POST reached the o
 rb_assert_eq "$(evd proxy_http_no_retry)" 1 "502s counted"
 rb_assert_eq "$(evd proxy_http_retry)" 0 "no retry of a POST"
 
+# 6. an origin's keep-alive timeout (1 s) against a client that pauses
+# about that long between GETs: the kept upstream closes before, after or
+# as a request goes out; every answer is a 200 (a close seen first
+# redials, one under a request retries)
+px_scrape "$RB_TMP/m1.txt"
+cli python3 "$PY" idle "$RB_DP_CLI_IP4" 3128 "$I/t" 0.9 0.95 0.97 0.98 0.99 1.0 1.0 1.01 1.02 1.03 1.05 \
+	>"$RB_TMP/out6" 2>&1 || rb_fail "GETs across the origin's idle timeout: $(grep -v '^200' "$RB_TMP/out6")"
+px_scrape "$RB_TMP/m2.txt"
+rb_assert_eq "$(grep -c '^200 ' "$RB_TMP/out6")" 12 "answers across the idle timeout"
+rb_assert_eq "$(evd proxy_http_no_retry)" 0 "idle timeout: 502s"
+rb_note "idle timeout: $(evd proxy_http_reuse) reuses, $(evd proxy_http_dial) dials, $(evd proxy_http_retry) retries for 12 GETs"
+
 # nothing left open
 for ((i = 0; i < 20; i++)); do
 	px_scrape "$RB_TMP/m2.txt"
@@ -166,4 +183,4 @@ for ((i = 0; i < 20; i++)); do
 done
 rb_assert_eq "$(px_val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" 0 "sessions left"
 rb_dp_stop
-rb_pass "chunked uploads byte-exact on one origin connection (curl 3 reuses), pipelined chunked with trailers, $n broken bodies 400, kept-upstream close: GETs and chunked PUT retried (FIN and reset), POST 502"
+rb_pass "chunked uploads byte-exact on one origin connection (curl 3 reuses), pipelined chunked with trailers, $n broken bodies 400, kept-upstream close: GETs and chunked PUT retried (FIN and reset), POST 502, GETs across a 1 s origin idle timeout all 200"
