@@ -552,10 +552,14 @@ static int tcp_ack_in(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg
 			tcp_enter_recovery(c);
 	} else if (ack == c->snd_una && !(sg->flags & (TCP_SYN | TCP_FIN)) &&
 		   c->snd_max != c->snd_una &&
-		   ((sg->len == 0 && wnd == c->snd_wnd) || ((c->flags & TF_SACK) && newly))) {
+		   ((sg->len == 0 && wnd == c->snd_wnd && wnd) || ((c->flags & TF_SACK) && newly))) {
 		/* RFC 5681 2: a duplicate ACK; with SACK, RFC 6675 2: any ACK
 		 * whose SACK blocks cover new octets, data-carrying or not
-		 * (in a bidirectional transfer the peer's ACKs carry data). */
+		 * (in a bidirectional transfer the peer's ACKs carry data).
+		 * An ACK that keeps the window closed answers a zero-window
+		 * probe: what is outstanding is the probe's byte past the
+		 * window, not a loss (every third answer started a recovery
+		 * and cut cwnd; Linux's probes are no flight). */
 		c->dupacks++;
 		rb_count(st->lc, RB_EV_TCP_DUPACK_RX);
 		if (!(c->flags & TF_RECOVERY)) {

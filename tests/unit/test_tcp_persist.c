@@ -7,6 +7,8 @@
  *   5961 3.2: at RCV.NXT, elsewhere a challenge ACK), and silently drops one
  *   beyond it, which a zero-window probe's byte past the right edge used to
  *   cause (the peer's socket stayed open until it sent again);
+ * - the answers to its zero-window probes are no duplicate ACKs (the
+ *   probe's byte lies beyond the window: no loss, no recovery);
  * - once the reader drains, data flows again within one probe interval,
  *   also when the window update that announces it is lost (table).
  */
@@ -197,7 +199,7 @@ static void test_window_reopens(void)
 	for (size_t k = 0; k < sizeof(reopen_cases) / sizeof(reopen_cases[0]); k++) {
 		const struct reopen_case *rc = &reopen_cases[k];
 		struct lose_first_ack lose = {0};
-		uint64_t budget, t0, dt;
+		uint64_t budget, t0, dt, rec0, dup0;
 		struct app *peer;
 		struct zw z;
 		size_t rx0;
@@ -206,7 +208,18 @@ static void test_window_reopens(void)
 		th.filter = lose_update_filter;
 		th.filter_arg = &lose;
 		CU_ASSERT_FATAL(th_run_until(window_closed, &z.a, 10 * SEC));
+		rec0 = th_counter_ev(0, RB_EV_TCP_FAST_RECOVERY);
+		dup0 = th_counter_ev(0, RB_EV_TCP_DUPACK_RX);
 		th_run(rc->closed_ns);
+		/* the answers to the probes (window still zero) are no
+		 * duplicate ACKs: the probe's byte lies beyond the window, no
+		 * loss (each third answer started a recovery and cut cwnd) */
+		if (th_counter_ev(0, RB_EV_TCP_FAST_RECOVERY) != rec0)
+			printf("\n  '%s': %lu recoveries, %lu duplicate ACKs while the window was closed",
+			       rc->name, (unsigned long)(th_counter_ev(0, RB_EV_TCP_FAST_RECOVERY) - rec0),
+			       (unsigned long)(th_counter_ev(0, RB_EV_TCP_DUPACK_RX) - dup0));
+		CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_FAST_RECOVERY), rec0);
+		CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_DUPACK_RX), dup0);
 		CU_ASSERT_EQUAL_FATAL(z.srv.n, 1);
 		peer = &z.srv.apps[0];
 		CU_ASSERT_PTR_NOT_NULL_FATAL(z.a.c);
