@@ -94,7 +94,7 @@ D=$S:53
 rb_dp_stats
 rb_stats_mark
 rb_bg "$RB_TMP/udp1.log" udp_client 1080 "dns:$D:q1.example.test:$S" \
-	"dns:$D:q2.example.test:$S" sleep:4 "dns:$D:q3.example.test:$S" close
+	"dns:$D:q2.example.test:$S" sleep:8 "dns:$D:q3.example.test:$S" close
 C1=$RB_BG_PID
 rb_wait_for 20 grep -q "dns q2.example.test" "$RB_TMP/udp1.log" ||
 	rb_fail "DNS through socks over ss: $(cat "$RB_TMP/udp1.log" | tr '\n' ' ')"
@@ -159,7 +159,7 @@ rb_assert_stat_delta_ge event.proxy_dial_fail 1
 # 4. ss over socks: Shadowsocks UDP inside dante's UDP association; then
 # dante goes away: the detour's session ends, so does ours
 rb_stats_mark
-rb_bg "$RB_TMP/udp4.log" udp_client 1083 "dns:$D:r1.example.test:$S" sleep:10 close
+rb_bg "$RB_TMP/udp4.log" udp_client 1083 "dns:$D:r1.example.test:$S" sleep:15 close
 C4=$RB_BG_PID
 rb_wait_for 20 grep -q "dns r1.example.test" "$RB_TMP/udp4.log" ||
 	rb_fail "DNS through ss over socks: $(cat "$RB_TMP/udp4.log" | tr '\n' ' ')"
