@@ -17,6 +17,7 @@
 #include <rte_random.h>
 #include "../rb_lcore.h"
 #include "../net/cksum.h"
+#include "../net/route_src.h"
 #include "udp.h"
 #include "udp_wire.h"
 
@@ -257,38 +258,6 @@ out:
 	return e ? NULL : s;
 }
 
-static int udp_route(struct rb_lcore *lc, int family, const uint8_t *raddr, uint16_t *port,
-		     uint8_t laddr[16])
-{
-	const struct rb_dp *dp = lc->dp;
-	const struct rb_fib *fib = __atomic_load_n(&dp->fib, __ATOMIC_ACQUIRE);
-	const struct rb_nexthop *nh;
-
-	if (fib == NULL)
-		return -ENETUNREACH;
-	if (family == AF_INET) {
-		uint32_t dst, src;
-
-		memcpy(&dst, raddr, 4);
-		nh = rb_fib_lookup4(fib, dst);
-		if (nh == NULL || nh->kind == RB_NH_BLACKHOLE)
-			return -ENETUNREACH;
-		src = rb_port_src4(&dp->ports[nh->port], dst);
-		if (src == 0)
-			return -EADDRNOTAVAIL;
-		memset(laddr, 0, 16);
-		memcpy(laddr, &src, 4);
-	} else {
-		nh = rb_fib_lookup6(fib, raddr);
-		if (nh == NULL || nh->kind == RB_NH_BLACKHOLE)
-			return -ENETUNREACH;
-		if (!rb_port_src6(&dp->ports[nh->port], raddr, laddr))
-			return -EADDRNOTAVAIL;
-	}
-	*port = nh->port;
-	return 0;
-}
-
 /* The next free ephemeral port (network order) whose datagrams from raddr:rp,
  * arriving on ifport for laddr, hash to this lcore; 0 when none is left.
  * raddr and laddr are 8-byte aligned (the flow hash loads 8 bytes at a time). */
@@ -337,7 +306,7 @@ struct udp_sock *udp_open(struct rb_lcore *lc, int family, const uint8_t *raddr,
 	}
 	memcpy(ra, raddr, alen(family));
 	raddr = ra;
-	e = udp_route(lc, family, raddr, &port, laddr);
+	e = rb_route_src(lc->dp, family, raddr, RB_NH_ROUTABLE, laddr, &port);
 	if (e < 0)
 		goto out;
 	lport = owned_port(lc, family, port, raddr, laddr, rp);
@@ -381,7 +350,7 @@ struct udp_sock *udp_bind_owned(struct rb_lcore *lc, int family, const uint8_t *
 	memcpy(ra, raddr, alen(family));
 	memcpy(la, laddr, alen(family));
 	/* the port the peer's datagrams arrive on: the one that routes to it */
-	e = udp_route(lc, family, ra, &port, rl);
+	e = rb_route_src(lc->dp, family, ra, RB_NH_ROUTABLE, rl, &port);
 	if (e < 0)
 		goto out;
 	lport = owned_port(lc, family, port, ra, la, rp);
@@ -585,7 +554,7 @@ int udp_send(struct udp_sock *s, struct rte_mbuf *m, const struct udp_peer *to)
 			memcpy(laddr, s->laddr, alen(family));
 			ifport = to->ifport;
 		} else {
-			e = udp_route(lc, family, raddr, &ifport, laddr);
+			e = rb_route_src(lc->dp, family, raddr, RB_NH_ROUTABLE, laddr, &ifport);
 			if (e < 0) {
 				rb_drop(lc, m, RB_DROP_UDP_TX_ERROR);
 				return e;

@@ -35,6 +35,7 @@
 #include <rte_udp.h>
 #include <openssl/crypto.h>
 #include "../rb_log.h"
+#include "../net/route_src.h"
 #include "../net/cksum.h"
 #include "../net/ip4.h"
 #include "../net/nd_wire.h"
@@ -109,24 +110,23 @@ static void env_retire(void *ctx, void *ptr, void (*fn)(void *))
 
 /* ---- output ---- */
 
+/* Our address toward a peer's outer address: any route but into a tunnel. */
+#define WG_OUTER_NH (RB_NH_ROUTABLE & ~RB_NH_BIT(RB_NH_ENDPOINT))
+
 static uint32_t src4_for(struct rb_lcore *lc, uint32_t dst)
 {
-	const struct rb_fib *fib = __atomic_load_n(&lc->dp->fib, __ATOMIC_ACQUIRE);
-	const struct rb_nexthop *nh = fib ? rb_fib_lookup4(fib, dst) : NULL;
+	uint8_t s[16];
+	uint32_t v;
 
-	if (nh == NULL || nh->kind == RB_NH_ENDPOINT || nh->kind == RB_NH_BLACKHOLE)
+	if (rb_route_src(lc->dp, AF_INET, (const uint8_t *)&dst, WG_OUTER_NH, s, NULL) != 0)
 		return 0;
-	return rb_port_src4(&lc->dp->ports[nh->port], dst);
+	memcpy(&v, s, 4);
+	return v;
 }
 
 static bool src6_for(struct rb_lcore *lc, const uint8_t dst[16], uint8_t out[16])
 {
-	const struct rb_fib *fib = __atomic_load_n(&lc->dp->fib, __ATOMIC_ACQUIRE);
-	const struct rb_nexthop *nh = fib ? rb_fib_lookup6(fib, dst) : NULL;
-
-	if (nh == NULL || nh->kind == RB_NH_ENDPOINT || nh->kind == RB_NH_BLACKHOLE)
-		return false;
-	return rb_port_src6(&lc->dp->ports[nh->port], dst, out);
+	return rb_route_src(lc->dp, AF_INET6, dst, WG_OUTER_NH, out, NULL) == 0;
 }
 
 static bool zero16(const uint8_t *a)

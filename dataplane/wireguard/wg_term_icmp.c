@@ -54,6 +54,7 @@
 #include "../net/ip4.h"
 #include "../net/ip6.h"
 #include "../net/nd_wire.h"
+#include "../net/route_src.h"
 #include "../proxy/proxy_priv.h"
 #include "term_parse.h"
 #include "wg_dp.h"
@@ -227,34 +228,6 @@ static void send_icmp6_frags(struct rb_lcore *lc, struct rte_mbuf *m, unsigned m
 		rb_ip6_output(lc, f, src, dst, RB_IP6_NH_FRAGMENT, 0);
 	}
 	rte_pktmbuf_free(m);
-}
-
-/* Our address toward dst (the egress port's), or -errno. */
-static int egress_src(struct rb_lcore *lc, int family, const uint8_t *dst, uint8_t src[16])
-{
-	const struct rb_dp *dp = lc->dp;
-	const struct rb_fib *fib = __atomic_load_n(&dp->fib, __ATOMIC_ACQUIRE);
-	const struct rb_nexthop *nh;
-
-	if (fib == NULL)
-		return -ENETUNREACH;
-	if (family == AF_INET) {
-		uint32_t d, s;
-
-		memcpy(&d, dst, 4);
-		nh = rb_fib_lookup4(fib, d);
-		if (nh == NULL || (nh->kind != RB_NH_CONNECTED && nh->kind != RB_NH_GATEWAY))
-			return -ENETUNREACH;
-		s = rb_port_src4(&dp->ports[nh->port], d);
-		if (s == 0)
-			return -EADDRNOTAVAIL;
-		memcpy(src, &s, 4);
-		return 0;
-	}
-	nh = rb_fib_lookup6(fib, dst);
-	if (nh == NULL || (nh->kind != RB_NH_CONNECTED && nh->kind != RB_NH_GATEWAY))
-		return -ENETUNREACH;
-	return rb_port_src6(&dp->ports[nh->port], dst, src) ? 0 : -EADDRNOTAVAIL;
 }
 
 /* An ICMP error about m (the request, data at its IP header; not
@@ -494,7 +467,8 @@ bool wg_term_icmp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
 			return true;
 		}
 	}
-	if (egress_src(lc, family, e->to, src) != 0) {
+	/* out of a port only: never back into a tunnel, never to us */
+	if (rb_route_src(lc->dp, family, e->to, RB_NH_ETH, src, NULL) != 0) {
 		rb_drop(lc, m, RB_DROP_NO_ROUTE);
 		return true;
 	}
