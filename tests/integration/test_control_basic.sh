@@ -71,8 +71,10 @@ rb_wait_for 20 sh -c "[ -n \"\$(curl -sf http://127.0.0.1:$PPORT/api/v1/query --
 before=$(promq "$q")
 [ "$(promq 'up{job="ringbox"}')" = 1 ] || rb_fail "prometheus target not up"
 rb_check_ping "$RB_NS_CLI" "$RB_SRV_IP4" 20 -i 0.05
-sleep 3
-after=$(promq "$q")
+# the increase shows after Prometheus' next scrape (1 s interval, later on
+# a loaded machine): poll for it rather than sleep a fixed 3 s
+grew() { after=$(promq "$q") && [ -n "$after" ] && [ "$((${after%.*} - ${before%.*}))" -ge 40 ]; }
+for ((i = 0; i < 150; i++)); do grew && break; sleep 0.2; done
 rb_note "PromQL $q: $before -> $after"
 rb_assert_ge "$(( ${after%.*} - ${before%.*} ))" 40 "ip4_forward increase seen by Prometheus (20 echo + 20 reply)"
 inc=$(promq 'sum(increase(ringbox_port_rx_packets_total{port="cli"}[1m]))')

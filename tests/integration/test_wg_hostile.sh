@@ -45,11 +45,15 @@ rb_check_ping "$RB_NS_CLI" "$RB_SRV_IP4" 2
 # Replays of captured data messages: authenticated, then refused.
 rb_bg "$RB_TMP/tcpdump.out" ip netns exec "$RB_NS_CLI" tcpdump -i "$RB_IF_CLI" -U -w "$RB_TMP/wg.pcap" \
 	udp dst port "$WG_PORT"
-sleep 1
+TCPDUMP_PID=$RB_BG_PID
+# capturing only once tcpdump says so (a fixed 1 s was a guess on a
+# loaded machine), and stopped only once it holds them all
+rb_wait_for 10 grep -q "listening on" "$RB_TMP/tcpdump.out" || rb_fail "tcpdump did not start"
 rb_check_ping "$RB_NS_CLI" "$RB_SRV_IP4" 5
-sleep 0.5
-kill "$RB_BG_PID"
-sleep 0.5
+captured() { [ "$(tcpdump -r "$RB_TMP/wg.pcap" 2>/dev/null | wc -l)" -ge 5 ]; }
+rb_wait_for 10 captured || rb_note "pcap holds fewer than 5 data messages after 10 s"
+kill "$TCPDUMP_PID"
+wait "$TCPDUMP_PID" 2>/dev/null
 rb_dp_stats
 rb_stats_mark
 n=$(rb_ns "$RB_NS_CLI" /usr/bin/python3 "$HOSTILE" replay "$RB_DP_CLI_IP4" "$WG_PORT" "$RB_TMP/wg.pcap")
