@@ -18,6 +18,8 @@
 #       dante (the name resolved for TCP), but the Shadowsocks UDP client
 #       takes only an address without a detour: the detour's UDP session
 #       fails to open, counted (proxy_udp_chain_inner_fail).
+#   (1b) three levels, dante twice: socks over ss over socks (SOCKS5 UDP in
+#       Shadowsocks UDP in SOCKS5 UDP), two associations for one session.
 #   (4) the other way round, Shadowsocks over socks: the shadowsocks
 #       outbound "ss-over-dante" (detour "dante-direct") sends its UDP
 #       packets inside dante's UDP association to ss-server; ss-server's
@@ -43,7 +45,8 @@ inbounds = (
   { type = \"socks\"; tag = \"to-chain\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
   { type = \"socks\"; tag = \"to-bad\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; },
   { type = \"socks\"; tag = \"to-byname\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1082; },
-  { type = \"socks\"; tag = \"to-ss-over-socks\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1083; }
+  { type = \"socks\"; tag = \"to-ss-over-socks\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1083; },
+  { type = \"socks\"; tag = \"to-three\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1084; }
 );
 outbounds = (
   { type = \"direct\"; tag = \"direct\"; },
@@ -60,14 +63,17 @@ outbounds = (
     detour = \"ss-byname\"; },
   { type = \"socks\"; tag = \"dante-direct\"; server = \"$S\"; server_port = 1090; },
   { type = \"shadowsocks\"; tag = \"ss-over-dante\"; server = \"$S\"; server_port = 8388;
-    method = \"aes-256-gcm\"; password = \"$PW\"; detour = \"dante-direct\"; }
+    method = \"aes-256-gcm\"; password = \"$PW\"; detour = \"dante-direct\"; },
+  { type = \"socks\"; tag = \"dante-over-ss-over-dante\"; server = \"$S\"; server_port = 1090;
+    detour = \"ss-over-dante\"; }
 );
 route = {
   rules = (
     { inbound = \"to-chain\"; network = \"udp\"; outbound = \"dante\"; },
     { inbound = \"to-bad\"; network = \"udp\"; outbound = \"dante-over-bad\"; },
     { inbound = \"to-byname\"; network = \"udp\"; outbound = \"dante-over-ssname\"; },
-    { inbound = \"to-ss-over-socks\"; network = \"udp\"; outbound = \"ss-over-dante\"; }
+    { inbound = \"to-ss-over-socks\"; network = \"udp\"; outbound = \"ss-over-dante\"; },
+    { inbound = \"to-three\"; network = \"udp\"; outbound = \"dante-over-ss-over-dante\"; }
   );
   final = \"direct\";
 };
@@ -129,6 +135,33 @@ rb_assert_eq "$(rb_stat_delta event.proxy_udp_chain)" 1 "upstreams inside a deto
 rb_assert_eq "$(rb_stat_delta event.proxy_udp_chain_ctl_fail)" 0 "control chain failures"
 rb_assert_eq "$(rb_stat_delta event.proxy_udp_chain_inner_fail)" 0 "detour UDP failures"
 
+# 1b. three levels, with dante twice: socks over ss over socks.  TCP: ringbox
+# -> dante (CONNECT) -> ss-server (Shadowsocks) -> dante (UDP ASSOCIATE);
+# UDP: SOCKS5 UDP inside Shadowsocks UDP inside SOCKS5 UDP (ringbox's own
+# association with dante carries the ss packets to ss-server, whose
+# packets carry the outer datagrams to dante's outer relay)
+rb_stats_mark
+rb_bg "$RB_TMP/udp1b.log" udp_client 1084 "dns:$D:t1.example.test:$S" sleep:8 \
+	"dns:$D:t2.example.test:$S" close
+C1B=$RB_BG_PID
+rb_wait_for 20 grep -q "dns t1.example.test" "$RB_TMP/udp1b.log" ||
+	rb_fail "DNS through socks over ss over socks: $(cat "$RB_TMP/udp1b.log" | tr '\n' ' ')"
+px_dante_children
+# at dante: the inner association's control connection and the CONNECT
+# tunnel come from ringbox, the outer control connection from ss-server
+rb_assert_eq "$(px_estab "$RB_NS_SRV" 1090)" "$RB_DP_SRV_IP4 $RB_DP_SRV_IP4 $SS_EXT " \
+	"three levels: control connections at dante (peers)"
+wait "$C1B" || rb_fail "client over three levels: $(tail -3 "$RB_TMP/udp1b.log" | tr '\n' ' ')"
+rb_assert_eq "$(grep -c '^dns .* -> ' "$RB_TMP/udp1b.log")" 2 "three levels: DNS answers"
+rb_assert_eq "$(assocs)" 3 "UDP associations at dante (one more per socks level)"
+rb_wait_for 10 sh -c "[ \$(ip netns exec '$RB_NS_SRV' ss -Htn state established '( sport = :1090 )' | wc -l) = 0 ]" ||
+	rb_fail "three levels: connections left at dante: $(px_estab "$RB_NS_SRV" 1090)"
+rb_dp_stats
+rb_assert_eq "$(rb_stat_delta event.proxy_udp_session)" 1 "three levels: NAT sessions"
+rb_assert_eq "$(rb_stat_delta event.proxy_udp_upstream)" 2 "three levels: socks associations opened"
+rb_assert_eq "$(rb_stat_delta event.proxy_udp_upstream_end)" 2 "three levels: socks associations closed"
+rb_assert_eq "$(rb_stat_delta event.proxy_udp_chain)" 2 "three levels: upstreams inside a detour's UDP"
+
 # 2. the ss hop's password is wrong: ss-server cannot open the control
 # stream, dante sees nothing, no answer; counted when the open times out
 rb_stats_mark
@@ -136,7 +169,7 @@ udp_client 1081 "dns:$D:bad.example.test:$S" >"$RB_TMP/udp2.log" 2>&1 &&
 	rb_fail "DNS over a wrong-password ss hop answered"
 rb_assert_match "$(cat "$RB_TMP/udp2.log")" "no answer" "wrong password: no answer"
 grep -q "bad.example.test" "$RB_TMP/dnsmasq.log" && rb_fail "wrong password: the query reached dnsmasq"
-rb_assert_eq "$(assocs)" 1 "UDP associations at dante after the wrong password"
+rb_assert_eq "$(assocs)" 3 "UDP associations at dante after the wrong password"
 rb_dp_stats
 rb_assert_stat_delta_ge event.proxy_udp_chain_ctl_fail 1
 rb_assert_stat_delta_ge event.proxy_dial_fail 1
@@ -167,7 +200,7 @@ px_dante_children
 grep -q "query\[A\] r1.example.test from" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did not see r1"
 # dante's new association is ringbox's own (no detour below it); ss-server
 # got the query from dante's external address
-rb_assert_eq "$(assocs)" 3 "UDP associations at dante (one more for case 3, one for case 4)"
+rb_assert_eq "$(assocs)" 5 "UDP associations at dante (one more for case 3, one for case 4)"
 rb_assert_eq "$(px_estab "$RB_NS_SRV" 1090)" "$RB_DP_SRV_IP4 " "control connections at dante (peers)"
 has_addr "$DANTE_EXT" "$RB_TMP/ss-a.log" ||
 	rb_fail "ss-server never saw dante ($DANTE_EXT) as its UDP peer: $(tail -3 "$RB_TMP/ss-a.log" | tr '\n' ' ')"
@@ -186,4 +219,4 @@ rb_assert_eq "$(rb_stat_delta event.proxy_udp_chain_inner_gone)" 1 "sessions end
 wait "$C4" || rb_fail "client run 4: $(tail -3 "$RB_TMP/udp4.log" | tr '\n' ' ')"
 
 rb_dp_stop
-rb_pass "UDP chains: socks over ss (DNS via ss-server -u and dante, control and association from ss-server, one association per session), wrong ss password and named ss hop refused and counted, ss over socks ends with dante"
+rb_pass "UDP chains: socks over ss (DNS via ss-server -u and dante, control and association from ss-server, one association per session), socks over ss over socks, wrong ss password and named ss hop refused and counted, ss over socks ends with dante"
