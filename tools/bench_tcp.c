@@ -38,6 +38,8 @@
  *                  [MODES: bulk,nots,input,idle (default bulk,input,idle;
  *                   nots: bulk without timestamps too)] [BUF KiB, default 4096]
  *                  [PORTS: bit mask of the bulk ports below, default 7]
+ *                  [RX BURST: TCP segments per tcp_input call, default 1 as
+ *                   ip4/ip6 pass them; up to 32 (th.rx_burst)]
  * BUF: sndbuf = rcvbuf of both ends; 4 MiB keeps ~6 MB of mbufs in flight
  * (cache-missing send queues, as a long fat pipe would), 512 KiB (the
  * stack's default) about 0.8 MB.
@@ -56,6 +58,7 @@
 static int sink_accept(struct tcp_conn *c, void *arg);
 static uint32_t buf_bytes = 4u << 20;
 static unsigned port_mask = 7;
+static unsigned rx_burst = 1;
 
 /* Cycles of CPU time this thread used (TSC rate), so that time the
  * shared machine gives to other processes is not counted. */
@@ -115,6 +118,7 @@ static struct tcp_conn *setup_pair(struct tcp_conn **server, int ts, const struc
 	th_setup(2, false);
 	if (pk != NULL)
 		th_port_model(pk->tx_offloads, pk->rx_cksum);
+	th.rx_burst = pk != NULL ? rx_burst : 1;
 	for (int i = 0; i < 2; i++) {
 		struct tcp_params *p = tcp_params(&th.h[i].lc);
 
@@ -142,7 +146,7 @@ static struct tcp_conn *setup_pair(struct tcp_conn **server, int ts, const struc
 }
 
 struct bulk_fig {
-	uint64_t total, app, wire, nic, segs;
+	uint64_t total, app, wire, nic, segs, acks;
 	uint64_t cpu;            /* thread CPU time, TSC units: total less preemption */
 };
 
@@ -183,6 +187,8 @@ static struct bulk_fig bulk_once(size_t bytes, int ts, const struct port_kind *p
 	f.wire = th.wire_cycles;
 	f.nic = th.nic_cycles;
 	f.segs = info.segs_out;
+	tcp_get_info(srv, &info);
+	f.acks = info.segs_out;
 	th.wire_timing = false;
 	tcp_abort(a);
 	th_teardown();
@@ -215,10 +221,11 @@ static void bench_bulk(size_t bytes, int ts, int rounds)
 			continue;
 		f->total = f->cpu;
 		stack = f->total - f->app - f->wire - f->nic;
-		printf("bulk %s, %s: %zu MB, %lu segs, min of %d: total %.3f c/B = stack %.3f + "
-		       "app %.3f + wire %.3f + nic %.3f (stack %.0f cycles/segment; on CPU %.0f %%)\n",
+		printf("bulk %s, %s: %zu MB, %lu segs, %lu acks, min of %d: total %.3f c/B = stack "
+		       "%.3f + app %.3f + wire %.3f + nic %.3f (stack %.0f cycles/segment; on CPU "
+		       "%.0f %%)\n",
 		       ts ? "ts   " : "no ts", ports[p].name, bytes >> 20, (unsigned long)f->segs,
-		       rounds, (double)f->total / b, (double)stack / b, (double)f->app / b,
+		       (unsigned long)f->acks, rounds, (double)f->total / b, (double)stack / b, (double)f->app / b,
 		       (double)f->wire / b, (double)f->nic / b, (double)stack / (double)f->segs,
 		       on_cpu);
 	}
@@ -299,11 +306,14 @@ int main(int argc, char **argv)
 		buf_bytes = (uint32_t)strtoul(argv[4], NULL, 0) << 10;
 	if (argc > 5)
 		port_mask = (unsigned)strtoul(argv[5], NULL, 0);
+	if (argc > 6)
+		rx_burst = (unsigned)strtoul(argv[6], NULL, 0);
 	if (rounds < 1)
 		rounds = 1;
 	if (th_eal_init() < 0)
 		return 1;
-	printf("TSC %.2f GHz, buffers %u KiB\n", rte_get_tsc_hz() / 1e9, buf_bytes >> 10);
+	printf("TSC %.2f GHz, buffers %u KiB, RX burst %u\n", rte_get_tsc_hz() / 1e9,
+	       buf_bytes >> 10, rx_burst);
 	if (strstr(modes, "bulk"))
 		bench_bulk(mb << 20, 1, rounds);
 	if (strstr(modes, "nots"))

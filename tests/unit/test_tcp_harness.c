@@ -358,10 +358,30 @@ static struct rte_mbuf *nic_pass(struct rte_mbuf *m, uint64_t *rxfl)
 }
 
 static void deliver(int host, struct rte_mbuf *m, uint64_t rxfl);
+static void rx_burst_flush(int host);
 
 void th_deliver(int host, struct rte_mbuf *m)
 {
 	deliver(host, m, 0);
+	rx_burst_flush(host);
+}
+
+/* RX bursts (th.rx_burst): TCP segments for one host gathered during a
+ * step and handed to tcp_input together, as the worker's RX burst would
+ * be if the IP layer passed it on whole. */
+#define TH_BURST_MAX 32
+static struct rte_mbuf *rx_burst_m[TH_MAX_HOSTS][TH_BURST_MAX];
+static uint16_t rx_burst_n[TH_MAX_HOSTS];
+
+static void rx_burst_flush(int host)
+{
+	uint16_t n = rx_burst_n[host];
+
+	rx_burst_n[host] = 0;
+	if (n) {
+		th.h[host].lc.now = th.now;
+		tcp_input(&th.h[host].lc, rx_burst_m[host], n);
+	}
 }
 
 static void deliver(int host, struct rte_mbuf *m, uint64_t rxfl)
@@ -394,7 +414,11 @@ static void deliver(int host, struct rte_mbuf *m, uint64_t rxfl)
 	h->lc.now = th.now;
 	if (th.wire_timing)
 		th_section_add(&th.wire_cycles, rte_rdtsc() - t0);
-	if (proto == IPPROTO_TCP)
+	if (proto == IPPROTO_TCP && th.rx_burst > 1) {
+		rx_burst_m[host][rx_burst_n[host]++] = m;
+		if (rx_burst_n[host] >= RTE_MIN(th.rx_burst, (unsigned)TH_BURST_MAX))
+			rx_burst_flush(host);
+	} else if (proto == IPPROTO_TCP)
 		tcp_input(&h->lc, &m, 1);
 	else if (proto == IPPROTO_UDP)
 		udp_input(&h->lc, &m, 1);
@@ -404,6 +428,7 @@ static void deliver(int host, struct rte_mbuf *m, uint64_t rxfl)
 
 static void th_step_to(uint64_t t)
 {
+again:
 	while (th.n_wire && th.wire[0].at <= t) {
 		uint64_t t0 = th.wire_timing ? rte_rdtsc() : 0;
 		struct th_pkt p = wire_pop();
@@ -428,7 +453,17 @@ static void th_step_to(uint64_t t)
 				deliver(to, m, rxfl);
 			continue;
 		}
-		th_deliver(to, p.m);
+		deliver(to, p.m, 0);
+	}
+	if (th.rx_burst > 1) {
+		bool any = false;
+
+		for (int i = 0; i < th.n_hosts; i++) {
+			any |= rx_burst_n[i] > 0;
+			rx_burst_flush(i);
+		}
+		if (any)
+			goto again; /* what the bursts sent may be due already */
 	}
 	th.now = t;
 	for (int i = 0; i < th.n_hosts; i++) {
