@@ -14,6 +14,7 @@
 #include <rte_arp.h>
 #include <rte_ip.h>
 #include "dataplane/net/neigh.h"
+#include "cunit_fixture.h"
 #include "test_net.h"
 
 const char net_cfg_text[] =
@@ -583,29 +584,16 @@ static CU_SuiteInfo l2_suites[] = {
 	CU_SUITE_INFO_NULL,
 };
 
+static int net_register(void)
+{
+	if (CU_register_suites(l2_suites) != CUE_SUCCESS || test_net_ip4_register() != 0 ||
+	    test_net_frag_register() != 0 || test_net_fib_register() != 0)
+		return -1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned fails;
-
 	(void)argc;
-	if (fx_eal_init(argv[0]) != 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if (CU_register_suites(l2_suites) != CUE_SUCCESS || test_net_ip4_register() != 0 ||
-	    test_net_frag_register() != 0 || test_net_fib_register() != 0) {
-		fprintf(stderr, "test_net: %s\n", CU_get_error_msg());
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_run_summary()->nSuitesFailed;
-	CU_cleanup_registry();
-	fx_teardown();
-	if (fx_mbufs_in_use() != 0) {
-		fprintf(stderr, "test_net: %u mbufs never freed\n", fx_mbufs_in_use());
-		fails++;
-	}
-	fx_fini();
-	return fails ? 1 : 0;
+	return fx_cunit_main(argv[0], "test_net", net_register, 1);
 }

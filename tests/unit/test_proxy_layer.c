@@ -28,6 +28,7 @@
 #include "dataplane/proxy/proxy_priv.h"
 #include "dataplane/proxy/rb_proxy.h"
 #include "dataplane/ss/ss_relay.h"
+#include "cunit_fixture.h"
 #include "net_fixture.h"
 
 static char cfg[2048];
@@ -363,37 +364,29 @@ static void test_detached(void)
 	fx_teardown();
 }
 
-int main(int argc, char **argv)
+static int layer_register(void)
 {
 	CU_pSuite su;
-	unsigned fails;
 
-	(void)argc;
-	snprintf(cfg, sizeof(cfg),
-		 "dataplane = { lcores = 1; shm_name = \"/rbut-layer-%d\";\n"
-		 " ports = ( { name = \"a\"; device = \"net_ring_fx0\"; addresses = [\"10.1.0.1/24\"]; } );\n"
-		 "};\n"
-		 "inbounds = ( { type = \"socks\"; tag = \"in\"; listen = \"10.1.0.1\"; listen_port = 1080; } );\n"
-		 "outbounds = ( { type = \"direct\"; tag = \"direct\"; },\n"
-		 "  { type = \"shadowsocks\"; tag = \"ss-a\"; server = \"10.1.0.9\"; server_port = 8388;\n"
-		 "    method = \"aes-256-gcm\"; password = \"pw-a\"; },\n"
-		 "  { type = \"shadowsocks\"; tag = \"ss-b\"; server = \"10.1.0.10\"; server_port = 8388;\n"
-		 "    method = \"chacha20-ietf-poly1305\"; password = \"pw-b\"; detour = \"ss-a\"; },\n"
-		 "  { type = \"socks\"; tag = \"far\"; server = \"10.1.0.11\"; server_port = 1080;\n"
-		 "    detour = \"ss-b\"; } );\n",
-		 (int)getpid());
-	if (fx_eal_init(argv[0]) != 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
+	if (fx_proxy_cfg(cfg, sizeof(cfg), "layer",
+			 "{ type = \"shadowsocks\"; tag = \"ss-a\"; server = \"10.1.0.9\";"
+			 " server_port = 8388;\n"
+			 "    method = \"aes-256-gcm\"; password = \"pw-a\"; },\n"
+			 "  { type = \"shadowsocks\"; tag = \"ss-b\"; server = \"10.1.0.10\";"
+			 " server_port = 8388;\n"
+			 "    method = \"chacha20-ietf-poly1305\"; password = \"pw-b\"; detour = \"ss-a\"; },\n"
+			 "  { type = \"socks\"; tag = \"far\"; server = \"10.1.0.11\"; server_port = 1080;\n"
+			 "    detour = \"ss-b\"; }") != 0)
+		return -1;
 	su = CU_add_suite("outbound chains as layered streams", NULL, NULL);
 	CU_add_test(su, "socks over ss over ss: up and down, partial records", test_layers);
 	CU_add_test(su, "levels with transforms; a damaged inner record", test_levels_and_damage);
 	CU_add_test(su, "detached chains (socks UDP control over ss hops)", test_detached);
-	CU_basic_set_mode(CU_BRM_NORMAL);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	fx_fini();
-	return fails ? 1 : 0;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	return fx_cunit_main(argv[0], "test_proxy_layer", layer_register, 0);
 }

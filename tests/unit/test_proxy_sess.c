@@ -19,6 +19,7 @@
 
 #include "dataplane/proxy/proxy_priv.h"
 #include "dataplane/proxy/rb_proxy.h"
+#include "cunit_fixture.h"
 #include "net_fixture.h"
 
 #define ROUNDS 20000 /* more than the lcore's session table (16384) */
@@ -96,29 +97,19 @@ static void test_sess_table(void)
 		run_case(&cases[i]);
 }
 
-int main(int argc, char **argv)
+static int sess_register(void)
 {
 	CU_pSuite su;
-	unsigned fails;
 
-	(void)argc;
-	snprintf(cfg, sizeof(cfg),
-		 "dataplane = { lcores = 1; shm_name = \"/rbut-sess-%d\";\n"
-		 " ports = ( { name = \"a\"; device = \"net_ring_fx0\"; addresses = [\"10.1.0.1/24\"]; } );\n"
-		 "};\n"
-		 "inbounds = ( { type = \"socks\"; tag = \"in\"; listen = \"10.1.0.1\"; listen_port = 1080; } );\n"
-		 "outbounds = ( { type = \"direct\"; tag = \"direct\"; } );\n",
-		 (int)getpid());
-	if (fx_eal_init(argv[0]) != 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
+	if (fx_proxy_cfg(cfg, sizeof(cfg), "sess", "") != 0)
+		return -1;
 	su = CU_add_suite("proxy sessions opened by another layer", NULL, NULL);
 	CU_add_test(su, "open / free table", test_sess_table);
-	CU_basic_set_mode(CU_BRM_NORMAL);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	fx_fini();
-	return fails ? 1 : 0;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	return fx_cunit_main(argv[0], "test_proxy_sess", sess_register, 0);
 }

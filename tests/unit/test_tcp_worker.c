@@ -21,6 +21,7 @@
 #include <rte_tcp.h>
 #include "dataplane/worker.h"
 #include "dataplane/tcp/tcp_wire.h"
+#include "cunit_fixture.h"
 #include "net_fixture.h"
 
 #define TW_PORT  0
@@ -229,23 +230,13 @@ static CU_SuiteInfo tw_suites[] = {
 	CU_SUITE_INFO_NULL,
 };
 
+static int tw_register(void)
+{
+	return CU_register_suites(tw_suites) == CUE_SUCCESS ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned fails;
-
 	(void)argc;
-	if (fx_eal_init(argv[0]) != 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if (CU_register_suites(tw_suites) != CUE_SUCCESS) {
-		fprintf(stderr, "test_tcp_worker: %s\n", CU_get_error_msg());
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_run_summary()->nSuitesFailed;
-	CU_cleanup_registry();
-	fx_fini();
-	return fails ? 1 : 0;
+	return fx_cunit_main(argv[0], "test_tcp_worker", tw_register, 0);
 }
