@@ -146,6 +146,7 @@ struct tcp_conn {
 	struct tcp_rxt rxt[TCP_RXT_MAX];
 	uint8_t n_rxt, rack_ts_valid;
 	uint32_t rack_ts, rack_end;     /* RACK.xmit_ts (us), .end_seq: delivered retransmission */
+	uint32_t rack_dlv_nxt, rack_dlv_at; /* its snd_max when sent; when its delivery was seen (us) */
 	uint32_t rack_ev_seq, rack_ev_ts; /* highest SACKed end when seen (us): pending evidence */
 	uint32_t rack_lost_edge;        /* original transmissions below are lost (RACK) */
 	uint8_t rack_ev, rack_edge_ok;

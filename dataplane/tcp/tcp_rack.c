@@ -81,6 +81,20 @@ void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t len)
 	e->end = seq + len;
 	e->nxt = c->snd_max;
 	e->ts = rack_now_us(c);
+	/* The probe below needs its timer even when no ACK follows to run
+	 * the detection (a retransmission sent by NextSeg in tcp_output() or
+	 * at the end of tcp_rack_detect() comes after the detection ran). */
+	if (!e->probed && c->srtt) {
+		struct tcp_stack *st = c->st;
+		uint64_t at = tcp_now(st) +
+			      tcp_us2tsc(st, rack_wait_us(c) + st->prm.tlp_slack_ms * 1000ull);
+
+		if (c->t_rexmt == 0 || at < c->t_rexmt) {
+			c->t_rexmt = at;
+			c->flags |= TF_RACK_ARMED;
+			c->flags &= ~TF_TLP_ARMED;
+		}
+	}
 }
 
 int tcp_rack_has(const struct tcp_conn *c, uint32_t seq)
@@ -168,6 +182,10 @@ int tcp_rack_detect(struct tcp_conn *c)
 				c->rack_ts = e->ts;
 				c->rack_end = e->end;
 			}
+			if (!c->rack_ts_valid || seq_gt(e->nxt, c->rack_dlv_nxt)) {
+				c->rack_dlv_nxt = e->nxt;
+				c->rack_dlv_at = now;
+			}
 			c->rack_ts_valid = 1;
 			*e = c->rxt[--c->n_rxt];
 			continue;
@@ -227,6 +245,35 @@ int tcp_rack_detect(struct tcp_conn *c)
 		if (tcp_xmit_range(c, s, len) < 0)
 			break;
 		sent++;
+	}
+	/* RFC 8985 6.2 for the original transmission at snd_una: everything
+	 * below the snd_max a delivered retransmission went out under was
+	 * sent before it, so once reo_wnd has passed since that delivery was
+	 * seen (RACK.rtt + reo_wnd after the original at the latest) it is
+	 * lost.  RFC 6675's NextSeg cannot see it when nothing above it is
+	 * SACKed (a lost last segment, the cumulative ACK just below it). */
+	if ((c->flags & TF_RECOVERY) && c->rack_ts_valid && seq_gt(c->rack_dlv_nxt, c->snd_una) &&
+	    !tcp_rack_has(c, c->snd_una) && !tcp_sb_is_sacked(c, c->snd_una, NULL) &&
+	    !seq_gt(c->high_rxt, c->snd_una)) {
+		uint32_t reo = RTE_MAX(c->srtt / 4, 1000u), age = now - c->rack_dlv_at;
+		uint32_t len = RTE_MIN((uint32_t)c->mss - ((c->flags & TF_TS) ? 12u : 0u),
+				       c->rack_dlv_nxt - c->snd_una);
+
+		if (age < reo) {
+			if (next == 0 || reo - age < next)
+				next = reo - age;
+		} else {
+			for (int k = 0; k < c->n_sb; k++)
+				if (seq_gt(c->sb[k].start, c->snd_una) &&
+				    seq_lt(c->sb[k].start, c->snd_una + len)) {
+					len = c->sb[k].start - c->snd_una;
+					break;
+				}
+			if (tcp_xmit_range(c, c->snd_una, len) == 0) {
+				c->high_rxt = c->snd_una + len;
+				sent++;
+			}
+		}
 	}
 	if (next) {
 		uint64_t at = tcp_now(st) + tcp_us2tsc(st, next);

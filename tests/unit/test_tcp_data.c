@@ -206,6 +206,7 @@ struct recov_case {
 	bool expect_no_rto;
 	int from;      /* 0: the client's data to discard; 1: the echo's data back */
 	int max_fr;    /* most recovery episodes allowed; 0 = not checked */
+	int rep_delays; /* each loss repaired within this many one-way delays; 0 = 4 */
 };
 
 static const struct recov_case recov_cases[] = {
@@ -241,6 +242,17 @@ static const struct recov_case recov_cases[] = {
 	 * left to the RTO. */
 	{"sack lost retransmission, nothing sent after it", true, "cubic", 2, {396, 396}, true, 0,
 	 1},
+	/* The last segment is lost too, with nothing SACKed above it: RFC
+	 * 6675 cannot see it, but it was sent before the retransmission of
+	 * 396, so that retransmission's delivery shows it lost (RFC 8985 6.2,
+	 * tcp_rack.c): found one RTT after the first loss was repaired
+	 * (about 5 delays after it was sent), not by the RTO.  Then its own
+	 * retransmission lost as well: probed, with the timer armed when it
+	 * went out (no ACK follows to arm it). */
+	{"sack lost last segment behind a retransmission", true, "cubic", 2, {396, 399}, true, 0,
+	 1, 6},
+	{"sack lost last segment and its retransmission", true, "cubic", 3, {396, 399, 399}, true,
+	 0, 1, 6},
 };
 
 static void test_recovery_table(void)
@@ -297,10 +309,12 @@ static void test_recovery_table(void)
 		for (int k = 0; k < rc->n; k++) {
 			uint64_t rep = plan.t_rxt[k] - plan.t_drop[k];
 
-			if (!plan.t_rxt[k] || rep > 4 * th.delay_ns)
+			uint64_t lim = (uint64_t)(rc->rep_delays ? rc->rep_delays : 4) * th.delay_ns;
+
+			if (!plan.t_rxt[k] || rep > lim)
 				fprintf(stderr, "\n  recovery '%s': loss %d repaired after %.1f ms",
 					rc->name, k, plan.t_rxt[k] ? (double)rep / MS : -1.0);
-			CU_ASSERT(plan.t_rxt[k] != 0 && rep <= 4 * th.delay_ns);
+			CU_ASSERT(plan.t_rxt[k] != 0 && rep <= lim);
 		}
 		if (!ok || rto || fr == 0)
 			fprintf(stderr, "\n  recovery '%s': acked %lu rx %zu rto %u fr %u rexmit %u dupacks %lu\n",
