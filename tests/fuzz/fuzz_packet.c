@@ -32,6 +32,7 @@
 #include <rte_cycles.h>
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
+#include "dataplane/net/ip6_ext.h"
 #include "dataplane/net/neigh.h"
 #include "dataplane/worker.h"
 #include "tests/unit/net_fixture.h"
@@ -130,18 +131,24 @@ static void fix_checksums(uint8_t *f, size_t len)
 		put_csum(ip + hl + co, __rte_raw_cksum(ip + hl, l4len, sum), ip[9] == IPPROTO_UDP);
 	} else if (type == RTE_ETHER_TYPE_IPV6 && len >= off + 40) {
 		uint8_t *ip = f + off, ph[40] = {0};
+		size_t plen = RTE_MIN((size_t)be16(ip + 4), len - off - 40);
+		struct rb_ip6_walk w;
 
-		l4len = RTE_MIN((size_t)be16(ip + 4), len - off - 40);
-		co = l4_csum_off(ip[6], l4len);
+		/* the upper layer behind any extension headers (the shared
+		 * walker, structure only), so chains reach L4 too */
+		if (rb_ip6_walk(ip, (uint32_t)(40 + plen), 40, 6, RB_IP6W_NO_OPTS, &w) != RB_IP6W_OK)
+			return;
+		l4len = 40 + plen - w.off;
+		co = l4_csum_off(w.proto, l4len);
 		if (co < 0)
 			return;
 		memcpy(ph, ip + 8, 32);
 		ph[34] = (uint8_t)(l4len >> 8);
 		ph[35] = (uint8_t)l4len;
-		ph[39] = ip[6];
-		memset(ip + 40 + co, 0, 2);
-		put_csum(ip + 40 + co, __rte_raw_cksum(ip + 40, l4len, __rte_raw_cksum(ph, 40, 0)),
-			 ip[6] == IPPROTO_UDP);
+		ph[39] = w.proto;
+		memset(ip + w.off + co, 0, 2);
+		put_csum(ip + w.off + co, __rte_raw_cksum(ip + w.off, l4len, __rte_raw_cksum(ph, 40, 0)),
+			 w.proto == IPPROTO_UDP);
 	}
 }
 
