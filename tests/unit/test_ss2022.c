@@ -14,6 +14,7 @@
 
 #include "crypto/rb_blake3.h"
 #include "dataplane/ss/ss2022.h"
+#include "tests/unit/aead_cunit.h"
 
 static struct rb_aead_ctx *ctx;
 static const char *names[] = {"2022-blake3-aes-128-gcm", "2022-blake3-aes-256-gcm",
@@ -281,25 +282,17 @@ static void test_request_flips(void)
 	}
 }
 
+static CU_TestInfo tests[] = {
+	{ "methods and PSKs", test_methods_psk },
+	{ "session subkey", test_subkey },
+	{ "request round trip, time, padding", test_request },
+	{ "request crafted", test_request_crafted },
+	{ "request flips", test_request_flips },
+	{ "response", test_response },
+	CU_TEST_INFO_NULL,
+};
+
 int main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
-
-	ctx = rb_aead_ctx_create(RB_AEAD_BACKEND_AUTO);
-	if (ctx == NULL || CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("ss2022", NULL, NULL);
-	CU_add_test(s, "methods and PSKs", test_methods_psk);
-	CU_add_test(s, "session subkey", test_subkey);
-	CU_add_test(s, "request round trip, time, padding", test_request);
-	CU_add_test(s, "request crafted", test_request_crafted);
-	CU_add_test(s, "request flips", test_request_flips);
-	CU_add_test(s, "response", test_response);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	rb_aead_ctx_free(ctx);
-	return fails ? 1 : 0;
+	return aead_cunit_main("ss2022", tests, &ctx);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dataplane/ss/ss2022_compat.h"
+#include "tests/unit/aead_cunit.h"
 
 static struct rb_aead_ctx *ctx;
 static const char *names[] = {"2022-blake3-aes-128-gcm", "2022-blake3-aes-256-gcm",
@@ -275,24 +276,16 @@ static void test_worker_users(void)
 	ss22c_worker_fini(1);
 }
 
+static CU_TestInfo tests[] = {
+	{ "2022 methods", test_is_2022 },
+	{ "round trips through ss_enc/ss_dec", test_roundtrip },
+	{ "first-call output bound", test_output_bound },
+	{ "clock and salt cache", test_clock_and_salts },
+	{ "worker users tables", test_worker_users },
+	CU_TEST_INFO_NULL,
+};
+
 int main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
-
-	ctx = rb_aead_ctx_create(RB_AEAD_BACKEND_AUTO);
-	if (ctx == NULL || CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("ss2022_compat", NULL, NULL);
-	CU_add_test(s, "2022 methods", test_is_2022);
-	CU_add_test(s, "round trips through ss_enc/ss_dec", test_roundtrip);
-	CU_add_test(s, "first-call output bound", test_output_bound);
-	CU_add_test(s, "clock and salt cache", test_clock_and_salts);
-	CU_add_test(s, "worker users tables", test_worker_users);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	rb_aead_ctx_free(ctx);
-	return fails ? 1 : 0;
+	return aead_cunit_main("ss2022_compat", tests, &ctx);
 }

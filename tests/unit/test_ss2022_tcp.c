@@ -24,6 +24,7 @@
 
 #include "crypto/rb_blake3.h"
 #include "dataplane/ss/ss2022_tcp.h"
+#include "tests/unit/aead_cunit.h"
 
 static struct rb_aead_ctx *ctx;
 static const char *names[] = {"2022-blake3-aes-128-gcm", "2022-blake3-aes-256-gcm",
@@ -803,32 +804,24 @@ static void test_keys_decode(void)
 	}
 }
 
+static CU_TestInfo tests[] = {
+	{ "published values", test_vectors },
+	{ "request layout vs OpenSSL EVP", test_evp_layout },
+	{ "request round trip, every split", test_request_roundtrip },
+	{ "request coalesced", test_request_coalesced },
+	{ "response round trip, every split", test_response_roundtrip },
+	{ "byte flips", test_flips },
+	{ "timestamp skew", test_skew },
+	{ "salt replay (60 s)", test_salt_replay },
+	{ "header rules", test_header_rules },
+	{ "output limit", test_outcap },
+	{ "EIH users", test_eih_users },
+	{ "EIH relay chain", test_eih_relay },
+	{ "PSK lists", test_keys_decode },
+	CU_TEST_INFO_NULL,
+};
+
 int main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
-
-	ctx = rb_aead_ctx_create(RB_AEAD_BACKEND_AUTO);
-	if (ctx == NULL || CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("ss2022_tcp", NULL, NULL);
-	CU_add_test(s, "published values", test_vectors);
-	CU_add_test(s, "request layout vs OpenSSL EVP", test_evp_layout);
-	CU_add_test(s, "request round trip, every split", test_request_roundtrip);
-	CU_add_test(s, "request coalesced", test_request_coalesced);
-	CU_add_test(s, "response round trip, every split", test_response_roundtrip);
-	CU_add_test(s, "byte flips", test_flips);
-	CU_add_test(s, "timestamp skew", test_skew);
-	CU_add_test(s, "salt replay (60 s)", test_salt_replay);
-	CU_add_test(s, "header rules", test_header_rules);
-	CU_add_test(s, "output limit", test_outcap);
-	CU_add_test(s, "EIH users", test_eih_users);
-	CU_add_test(s, "EIH relay chain", test_eih_relay);
-	CU_add_test(s, "PSK lists", test_keys_decode);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	rb_aead_ctx_free(ctx);
-	return fails ? 1 : 0;
+	return aead_cunit_main("ss2022_tcp", tests, &ctx);
 }

@@ -32,6 +32,7 @@
 #include "crypto/rb_chacha.h"
 #include "dataplane/ss/ss2022_udp.h"
 #include "dataplane/ss/ss_udp22_sess.h"
+#include "tests/unit/aead_cunit.h"
 
 static struct rb_aead_ctx *ctx;
 static struct rb_aead_batch batch;
@@ -923,31 +924,23 @@ static void test_padding(void)
 	}
 }
 
+static CU_TestInfo tests[] = {
+	{ "packet-id window table", test_window_table },
+	{ "packet-id window vs model", test_window_model },
+	{ "layout vs OpenSSL", test_evp_layout },
+	{ "burst round trips", test_roundtrip },
+	{ "flips, short, replay, skew", test_bad_packets },
+	{ "burst limit", test_burst_limit },
+	{ "EIH users", test_eih },
+	{ "EIH relay chain", test_eih_relay },
+	{ "client server-session policy", test_client_sessions },
+	{ "dataplane sessions: event table", test_sessions },
+	{ "dataplane sessions: users", test_sessions_users },
+	{ "padding policy table", test_padding },
+	CU_TEST_INFO_NULL,
+};
+
 int main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
-
-	ctx = rb_aead_ctx_create(RB_AEAD_BACKEND_AUTO);
-	if (ctx == NULL || CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("ss2022_udp", NULL, NULL);
-	CU_add_test(s, "packet-id window table", test_window_table);
-	CU_add_test(s, "packet-id window vs model", test_window_model);
-	CU_add_test(s, "layout vs OpenSSL", test_evp_layout);
-	CU_add_test(s, "burst round trips", test_roundtrip);
-	CU_add_test(s, "flips, short, replay, skew", test_bad_packets);
-	CU_add_test(s, "burst limit", test_burst_limit);
-	CU_add_test(s, "EIH users", test_eih);
-	CU_add_test(s, "EIH relay chain", test_eih_relay);
-	CU_add_test(s, "client server-session policy", test_client_sessions);
-	CU_add_test(s, "dataplane sessions: event table", test_sessions);
-	CU_add_test(s, "dataplane sessions: users", test_sessions_users);
-	CU_add_test(s, "padding policy table", test_padding);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	rb_aead_ctx_free(ctx);
-	return fails ? 1 : 0;
+	return aead_cunit_main("ss2022_udp", tests, &ctx);
 }

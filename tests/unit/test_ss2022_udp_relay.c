@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "dataplane/ss/ss_udp22_sess.h"
+#include "tests/unit/aead_cunit.h"
 
 static struct rb_aead_ctx *ctx;
 #define NOW 1700000000ull
@@ -378,23 +379,15 @@ static void test_two_workers(void)
 	}
 }
 
+static CU_TestInfo tests[] = {
+	{ "relay re-encoding table", test_relay_table },
+	{ "session id peek table", test_peek_sid },
+	{ "owner spread", test_owner_spread },
+	{ "two workers: replays to the other", test_two_workers },
+	CU_TEST_INFO_NULL,
+};
+
 int main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
-
-	ctx = rb_aead_ctx_create(RB_AEAD_BACKEND_AUTO);
-	if (ctx == NULL || CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("ss2022_udp_relay", NULL, NULL);
-	CU_add_test(s, "relay re-encoding table", test_relay_table);
-	CU_add_test(s, "session id peek table", test_peek_sid);
-	CU_add_test(s, "owner spread", test_owner_spread);
-	CU_add_test(s, "two workers: replays to the other", test_two_workers);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	rb_aead_ctx_free(ctx);
-	return fails ? 1 : 0;
+	return aead_cunit_main("ss2022_udp_relay", tests, &ctx);
 }
