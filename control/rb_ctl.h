@@ -15,7 +15,10 @@
 #include "rb_ctl_proto.h"
 
 #define RB_CTL_STALE_NS    2000000000ull  /* heartbeat older than this: down */
-#define RB_CTL_WAIT_MS     500            /* wait for a dataplane reply */
+#define RB_CTL_WAIT_MS     2000           /* wait for a dataplane reply: as long as the
+                                             * heartbeat may lag before control calls the
+                                             * dataplane dead (a live main lcore that
+                                             * shares its CPU can be descheduled ~1 s) */
 #define RB_CTL_ACK_WAIT_MS 2000           /* wait for a route-table ack (FIB build) */
 
 struct rb_ctl {
