@@ -183,6 +183,25 @@ static void sess_free(struct ss_ulcore *ul, struct ss_usess *s)
 	ul->free = s;
 }
 
+/* Sends m to the client at `to` from the inbound's port and counts len
+ * payload bytes down for the session's inbound and outbound. */
+static void down_send(struct ss_usess *s, struct rte_mbuf *m, const struct udp_peer *to,
+		      uint32_t len)
+{
+	struct ss_ulcore *ul = s->in->ul;
+	struct rb_lcore *lc = ul->lc;
+
+	if (udp_send(s->in->sock, m, to) != 0) {
+		rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
+		return;
+	}
+	s->last = lc->now;
+	rb_count(lc, RB_EV_PROXY_UDP_DOWN);
+	ul->wk->in[s->in->inbound].bytes_down += len;
+	if (s->outbound < RB_CONN_MAX_TAGS)
+		ul->wk->out[s->outbound].bytes_down += len;
+}
+
 /* A datagram for the client: seal [address of `from` + payload] and send it
  * from the inbound's port. */
 static void reply(struct ss_usess *s, struct rte_mbuf *m, const struct rb_dest *from)
@@ -198,15 +217,7 @@ static void reply(struct ss_usess *s, struct rte_mbuf *m, const struct rb_dest *
 	const uint8_t *src;
 
 	if (in->relay) { /* the destination's packet, as it came */
-		if (udp_send(in->sock, m, &s->cli) != 0) {
-			rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
-			return;
-		}
-		s->last = lc->now;
-		rb_count(lc, RB_EV_PROXY_UDP_DOWN);
-		ul->wk->in[in->inbound].bytes_down += len;
-		if (s->outbound < RB_CONN_MAX_TAGS)
-			ul->wk->out[s->outbound].bytes_down += len;
+		down_send(s, m, &s->cli, len);
 		return;
 	}
 	alen = from->family ? ss_addr_write(ul->plain, from->family, from->addr, NULL, from->port)
@@ -261,15 +272,7 @@ static void reply(struct ss_usess *s, struct rte_mbuf *m, const struct rb_dest *
 	}
 	memcpy(rte_pktmbuf_append(o, (uint16_t)n), ul->pkt, n);
 	/* 2022: to where the client session last sent from (SIP022 3.2.4) */
-	if (udp_send(in->sock, o, s->s22 ? (const struct udp_peer *)s->s22->app : &s->cli) != 0) {
-		rb_count(lc, RB_EV_PROXY_UDP_SEND_FAIL);
-		return;
-	}
-	s->last = lc->now;
-	rb_count(lc, RB_EV_PROXY_UDP_DOWN);
-	ul->wk->in[in->inbound].bytes_down += len;
-	if (s->outbound < RB_CONN_MAX_TAGS)
-		ul->wk->out[s->outbound].bytes_down += len;
+	down_send(s, o, s->s22 ? (const struct udp_peer *)s->s22->app : &s->cli, len);
 }
 
 /* A datagram from the destination (direct flows). */
