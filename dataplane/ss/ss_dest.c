@@ -88,14 +88,19 @@ void ss_dest_lcore_fini(struct rb_lcore *lc)
 	}
 }
 
+/* This worker's destination table of the inbound, or NULL. */
+static struct ss_eih_users *dest_tab(const struct rb_lcore *lc, int inbound)
+{
+	if (lc->worker >= RB_MAX_LCORES || inbound < 0 || inbound >= RB_MAX_INBOUNDS)
+		return NULL;
+	return tabs[lc->worker][inbound];
+}
+
 int ss_dest_identify(struct rb_lcore *lc, int inbound, const uint8_t *hdr)
 {
-	struct ss_eih_users *t;
+	struct ss_eih_users *t = dest_tab(lc, inbound);
 	const struct ss_eih_user *u;
 
-	if (lc->worker >= RB_MAX_LCORES || inbound < 0 || inbound >= RB_MAX_INBOUNDS)
-		return -1;
-	t = tabs[lc->worker][inbound];
 	if (t == NULL)
 		return -1;
 	/* salt first, then our identity header */
@@ -105,12 +110,9 @@ int ss_dest_identify(struct rb_lcore *lc, int inbound, const uint8_t *hdr)
 
 int ss_dest_udp_relay(struct rb_lcore *lc, int inbound, uint8_t *pkt, size_t len)
 {
-	struct ss_eih_users *t;
+	struct ss_eih_users *t = dest_tab(lc, inbound);
 	const struct ss_eih_user *u;
 
-	if (lc->worker >= RB_MAX_LCORES || inbound < 0 || inbound >= RB_MAX_INBOUNDS)
-		return -1;
-	t = tabs[lc->worker][inbound];
 	if (t == NULL)
 		return -1;
 	u = ss_eih_udp_relay(t, pkt, len);
