@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Helpers shared by the shadowsocks tests (test_ss_outbound.sh,
 # test_ss_2022.sh, test_ss_2022_udp.sh, test_proxy_chain.sh,
-# test_udp_socks_over_ss.sh); sourced after lib.sh and proxy_lib.sh.
+# test_udp_socks_over_ss.sh, test_ss_relay.sh, test_ss_relay_udp.sh);
+# sourced after lib.sh and proxy_lib.sh.
 
 # hash_server.py in srv on $RB_SRV_IP4:9000: a POST is answered with the
 # sha256 of its body (upload checks).
@@ -89,4 +90,58 @@ ss_lcore_sum() { # counts
 	local x n=0
 	for x in $1; do n=$((n + ${x#*:})); done
 	echo "$n"
+}
+
+# The relay test's config (test_ss_relay.sh, test_ss_relay_udp.sh), after
+# $PX_CTL: SIP023 relay "relay" on $RB_DP_SRV_IP4:18400 with destinations
+# dest-a (srv 8401 -> inbound "sa" on 18401, multi-user) and dest-b (8402
+# -> "sb" on 18402, single key); per client tag, in order, a socks inbound
+# c-<tag> on $RB_DP_CLI_IP4:1080.. routed to a 2022 outbound o-<tag> to
+# srv 8400 (-> the relay) whose key is: a R:IA:UA, b R:PB, x R:X (no
+# destination), w R:IA:UX (wrong user), d R:PD (adds dest-dead, srv 8409).
+# Every shadowsocks inbound gets network = NETWORK and OPTS.  Fresh keys.
+ss_relay_cfg() { # network opts tag...
+	local net=$1 opts=$2 M=2022-blake3-aes-256-gcm R IA UA PB PD X UX
+	local t i=0 dead="" cin="" cout="" rules="" pw
+	shift 2
+	k() { openssl rand -base64 32; }
+	R=$(k) IA=$(k) UA=$(k) PB=$(k) PD=$(k) X=$(k) UX=$(k)
+	for t in "$@"; do
+		case $t in
+		a) pw="$R:$IA:$UA" ;;
+		b) pw="$R:$PB" ;;
+		x) pw="$R:$X" ;;
+		w) pw="$R:$IA:$UX" ;;
+		d) pw="$R:$PD" dead=",
+      { name = \"dest-dead\"; server = \"$RB_SRV_IP4\"; server_port = 8409; password = \"$PD\"; }" ;;
+		*) rb_fail "ss_relay_cfg: tag $t" ;;
+		esac
+		cin+="  { type = \"socks\"; tag = \"c-$t\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = $((1080 + i)); },
+"
+		cout+="  { type = \"shadowsocks\"; tag = \"o-$t\"; server = \"$RB_SRV_IP4\"; server_port = 8400;
+    method = \"$M\"; password = \"$pw\"; network = \"$net\"; },
+"
+		rules+="${rules:+, }{ inbound = \"c-$t\"; outbound = \"o-$t\"; }"
+		i=$((i + 1))
+	done
+	echo "inbounds = (
+$cin  { type = \"shadowsocks\"; tag = \"relay\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18400;
+    method = \"$M\"; password = \"$R\"; network = \"$net\";$opts
+    destinations = (
+      { name = \"dest-a\"; server = \"$RB_SRV_IP4\"; server_port = 8401; password = \"$IA\"; },
+      { name = \"dest-b\"; server = \"$RB_SRV_IP4\"; server_port = 8402; password = \"$PB\"; }$dead
+    ); },
+  { type = \"shadowsocks\"; tag = \"sa\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18401;
+    method = \"$M\"; password = \"$IA\"; network = \"$net\";$opts
+    users = ( { username = \"ua\"; password = \"$UA\"; } ); },
+  { type = \"shadowsocks\"; tag = \"sb\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18402;
+    method = \"$M\"; password = \"$PB\"; network = \"$net\";$opts }
+);
+outbounds = (
+$cout  { type = \"direct\"; tag = \"direct\"; }
+);
+route = {
+  rules = ( $rules );
+  final = \"direct\";
+};"
 }

@@ -18,57 +18,17 @@
 # destination; an unreachable destination is counted (ss_relay_dial).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
+. "$(dirname "$0")/ss_lib.sh"
 rb_init
 rb_require_cmd curl nginx socat openssl
 MIB=${RB_SS_RELAY_MIB:-8}
 rb_topo_two_hosts
-M=2022-blake3-aes-256-gcm
-k() { openssl rand -base64 32; }
-R=$(k) IA=$(k) UA=$(k) PB=$(k) PD=$(k) X=$(k) UX=$(k)
 PX_MPORT=$((20000 + RANDOM % 20000)) # before px_control_cfg: it runs in a subshell
 PX_CTL=$(px_control_cfg)
 PX_SOCK=$RB_TMP/run/ctl.sock
-out() { # tag password
-	echo "{ type = \"shadowsocks\"; tag = \"$1\"; server = \"$RB_SRV_IP4\"; server_port = 8400;
-    method = \"$M\"; password = \"$2\"; network = \"tcp\"; },"
-}
 px_config "
 $PX_CTL
-inbounds = (
-  { type = \"socks\"; tag = \"c-a\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
-  { type = \"socks\"; tag = \"c-b\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; },
-  { type = \"socks\"; tag = \"c-x\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1082; },
-  { type = \"socks\"; tag = \"c-d\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1083; },
-  { type = \"socks\"; tag = \"c-w\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1084; },
-  { type = \"shadowsocks\"; tag = \"relay\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18400;
-    method = \"$M\"; password = \"$R\"; network = \"tcp\"; probe_timeout = \"3s\";
-    destinations = (
-      { name = \"dest-a\"; server = \"$RB_SRV_IP4\"; server_port = 8401; password = \"$IA\"; },
-      { name = \"dest-b\"; server = \"$RB_SRV_IP4\"; server_port = 8402; password = \"$PB\"; },
-      { name = \"dest-dead\"; server = \"$RB_SRV_IP4\"; server_port = 8409; password = \"$PD\"; }
-    ); },
-  { type = \"shadowsocks\"; tag = \"sa\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18401;
-    method = \"$M\"; password = \"$IA\"; network = \"tcp\"; probe_timeout = \"3s\";
-    users = ( { username = \"ua\"; password = \"$UA\"; } ); },
-  { type = \"shadowsocks\"; tag = \"sb\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18402;
-    method = \"$M\"; password = \"$PB\"; network = \"tcp\"; probe_timeout = \"3s\"; }
-);
-outbounds = (
-  $(out o-a "$R:$IA:$UA")
-  $(out o-b "$R:$PB")
-  $(out o-x "$R:$X")
-  $(out o-d "$R:$PD")
-  $(out o-w "$R:$IA:$UX")
-  { type = \"direct\"; tag = \"direct\"; }
-);
-route = {
-  rules = (
-    { inbound = \"c-a\"; outbound = \"o-a\"; }, { inbound = \"c-b\"; outbound = \"o-b\"; },
-    { inbound = \"c-x\"; outbound = \"o-x\"; }, { inbound = \"c-d\"; outbound = \"o-d\"; },
-    { inbound = \"c-w\"; outbound = \"o-w\"; }
-  );
-  final = \"direct\";
-};
+$(ss_relay_cfg tcp " probe_timeout = \"3s\";" a b x d w)
 "
 rb_dp_start --eal "-m 768"
 px_control_start

@@ -26,47 +26,10 @@
 rb_init
 rb_require_cmd dnsmasq openssl curl
 rb_topo_two_hosts
-M=2022-blake3-aes-256-gcm
-k() { openssl rand -base64 32; }
-R=$(k) IA=$(k) UA=$(k) PB=$(k) X=$(k) UX=$(k)
 px_control_init
-out() { # tag password
-	echo "{ type = \"shadowsocks\"; tag = \"$1\"; server = \"$RB_SRV_IP4\"; server_port = 8400;
-    method = \"$M\"; password = \"$2\"; network = \"udp\"; },"
-}
 px_config "
 $PX_CTL
-inbounds = (
-  { type = \"socks\"; tag = \"c-a\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
-  { type = \"socks\"; tag = \"c-b\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; },
-  { type = \"socks\"; tag = \"c-x\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1082; },
-  { type = \"socks\"; tag = \"c-w\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1083; },
-  { type = \"shadowsocks\"; tag = \"relay\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18400;
-    method = \"$M\"; password = \"$R\"; network = \"udp\";
-    destinations = (
-      { name = \"dest-a\"; server = \"$RB_SRV_IP4\"; server_port = 8401; password = \"$IA\"; },
-      { name = \"dest-b\"; server = \"$RB_SRV_IP4\"; server_port = 8402; password = \"$PB\"; }
-    ); },
-  { type = \"shadowsocks\"; tag = \"sa\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18401;
-    method = \"$M\"; password = \"$IA\"; network = \"udp\";
-    users = ( { username = \"ua\"; password = \"$UA\"; } ); },
-  { type = \"shadowsocks\"; tag = \"sb\"; listen = \"$RB_DP_SRV_IP4\"; listen_port = 18402;
-    method = \"$M\"; password = \"$PB\"; network = \"udp\"; }
-);
-outbounds = (
-  $(out o-a "$R:$IA:$UA")
-  $(out o-b "$R:$PB")
-  $(out o-x "$R:$X")
-  $(out o-w "$R:$IA:$UX")
-  { type = \"direct\"; tag = \"direct\"; }
-);
-route = {
-  rules = (
-    { inbound = \"c-a\"; outbound = \"o-a\"; }, { inbound = \"c-b\"; outbound = \"o-b\"; },
-    { inbound = \"c-x\"; outbound = \"o-x\"; }, { inbound = \"c-w\"; outbound = \"o-w\"; }
-  );
-  final = \"direct\";
-};
+$(ss_relay_cfg udp "" a b x w)
 "
 px_start
 px_dnsmasq_start
