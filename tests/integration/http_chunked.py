@@ -38,6 +38,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from http_read import Reader, read_response
+
 LOCK = threading.Lock()
 CONNS = [0]
 
@@ -183,43 +185,6 @@ def chunk_wire(parts, exts=None, trailers=b""):
     return b"".join(out) + b"0;end=1\r\n" + trailers + b"\r\n"
 
 
-class Reader:
-    def __init__(self, sock):
-        self.s, self.buf = sock, b""
-
-    def fill(self):
-        d = self.s.recv(65536)
-        if not d:
-            raise EOFError("connection closed")
-        self.buf += d
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            self.fill()
-        ln, self.buf = self.buf.split(b"\r\n", 1)
-        return ln
-
-    def take(self, n):
-        while len(self.buf) < n:
-            self.fill()
-        d, self.buf = self.buf[:n], self.buf[n:]
-        return d
-
-
-def read_response(r):
-    status = int(r.line().split(b" ")[1])
-    hdrs = {}
-    while True:
-        ln = r.line()
-        if not ln:
-            break
-        k, v = ln.split(b":", 1)
-        hdrs[k.strip().lower()] = v.strip()
-    if status // 100 == 1:
-        return read_response(r)
-    return status, r.take(int(hdrs.get(b"content-length", b"0")))
-
-
 def pipe(host, port, origin_url):
     big = os.urandom(40000)  # what waits pipelined stays under the proxy's 64 KiB bound
     p1 = [b"0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n", os.urandom(3000), b"z"]
@@ -242,7 +207,7 @@ def pipe(host, port, origin_url):
     r, bad = Reader(s), 0
     for _, body, wire in reqs:
         try:
-            status, resp = read_response(r)
+            status, resp, _, _ = read_response(r)
         except (EOFError, socket.timeout) as e:
             print("ERR %s" % e)
             return 1
@@ -266,7 +231,7 @@ def idle(host, port, url, pauses):
         time.sleep(p)
         s.sendall(b"GET %s?%d HTTP/1.1\r\nHost: %s\r\n\r\n" % (url.encode(), i, host_hdr.encode()))
         try:
-            status, body = read_response(r)
+            status, body, _, _ = read_response(r)
         except (EOFError, socket.timeout, ConnectionResetError) as e:
             print("ERR after %.2f s: %s" % (p, e))
             return 1

@@ -28,6 +28,8 @@ import sys
 import threading
 import time
 
+from http_read import Reader, read_response
+
 CHUNKED_BODY = b"hello, " * 300 + b"chunked world\n"
 CLOSE_BODY = b"no framing here, read me until the close\n" * 50
 
@@ -39,70 +41,6 @@ def chunked_wire():
         out.append(b"%x;ext=%d\r\n" % (len(part), i) + part + b"\r\n")
     out.append(b"0;last\r\nX-Trailer: one\r\nX-Other: two\r\n\r\n")
     return b"".join(out)
-
-
-class Reader:
-    def __init__(self, sock):
-        self.s, self.buf, self.eof = sock, b"", False
-
-    def fill(self):
-        d = self.s.recv(65536)
-        if not d:
-            self.eof = True
-        self.buf += d
-        return bool(d)
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            if not self.fill():
-                raise EOFError("EOF inside a line")
-        ln, self.buf = self.buf.split(b"\r\n", 1)
-        return ln
-
-    def take(self, n):
-        while len(self.buf) < n:
-            if not self.fill():
-                raise EOFError("EOF inside a body")
-        d, self.buf = self.buf[:n], self.buf[n:]
-        return d
-
-    def rest(self):
-        while self.fill():
-            pass
-        d, self.buf = self.buf, b""
-        return d
-
-
-def read_response(r, head_req=False):
-    status = r.line()
-    code = int(status.split(b" ")[1])
-    hdrs = {}
-    while True:
-        ln = r.line()
-        if not ln:
-            break
-        k, v = ln.split(b":", 1)
-        hdrs.setdefault(k.strip().lower(), []).append(v.strip())
-    if code // 100 == 1:
-        return read_response(r, head_req)
-    conn = b",".join(hdrs.get(b"connection", [b"-"])).decode()
-    if head_req or code in (204, 304):
-        return code, b"", conn, hdrs
-    if b"transfer-encoding" in hdrs:
-        body = b""
-        while True:
-            size = int(r.line().split(b";")[0], 16)
-            if size == 0:
-                while r.line():
-                    pass  # trailers
-                break
-            body += r.take(size)
-            if r.take(2) != b"\r\n":
-                raise ValueError("chunk without CRLF")
-        return code, body, conn, hdrs
-    if b"content-length" in hdrs:
-        return code, r.take(int(hdrs[b"content-length"][0])), conn, hdrs
-    return code, r.rest(), conn, hdrs
 
 
 def split_url(u):

@@ -149,6 +149,19 @@ px_dns_cfg() { # [strategy, default ipv4_only]
 };"
 }
 
+# The http proxy tests' config after $PX_CTL: http inbound "http-in" on
+# $RB_DP_CLI_IP4:3128, outbound "direct" then EXTRA_OUTBOUNDS (list items,
+# "" for none), route RULES (e.g. "rules = ( ... );") with final "direct".
+px_http_cfg() { # [extra-outbounds] [rules]
+	echo "inbounds = (
+  { type = \"http\"; tag = \"http-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 3128; }
+);
+outbounds = ( { type = \"direct\"; tag = \"direct\"; }${1:+, $1} );
+route = {${2:+
+  $2
+} final = \"direct\"; };"
+}
+
 # dnsmasq in srv on $RB_SRV_IP4:53: every name under example.test is
 # $RB_SRV_IP4; queries are logged in $RB_TMP/dnsmasq.log.
 px_dnsmasq_start() { # [extra dnsmasq args]

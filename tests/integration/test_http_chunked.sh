@@ -27,11 +27,7 @@ rb_topo_two_hosts
 px_control_init
 px_config "
 $PX_CTL
-inbounds = (
-  { type = \"http\"; tag = \"http-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 3128; }
-);
-outbounds = ( { type = \"direct\"; tag = \"direct\"; } );
-route = { final = \"direct\"; };
+$(px_http_cfg)
 "
 PY=$(dirname "$0")/http_chunked.py
 px_start

@@ -17,14 +17,8 @@ rb_topo_two_hosts
 px_control_init
 px_config "
 $PX_CTL
-inbounds = (
-  { type = \"http\"; tag = \"http-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 3128; }
-);
-outbounds = ( { type = \"direct\"; tag = \"direct\"; }, { type = \"direct\"; tag = \"direct2\"; } );
-route = {
-  rules = ( { domain_suffix = [\"b.example.test\"]; outbound = \"direct2\"; } );
-  final = \"direct\";
-};
+$(px_http_cfg '{ type = "direct"; tag = "direct2"; }' \
+	'rules = ( { domain_suffix = ["b.example.test"]; outbound = "direct2"; } );')
 $(px_dns_cfg)
 "
 px_start nginx
