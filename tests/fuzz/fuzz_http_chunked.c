@@ -18,8 +18,10 @@
 #include <string.h>
 #include "dataplane/proxy/proxy_parse.h"
 
-enum { REF_MORE, REF_DONE, REF_FAIL, REF_SKIP };
+enum { REF_MORE, REF_DONE, REF_FAIL, REF_SKIP, REF_CRLF };
 
+/* Not http_body.c's hexval: the reference shares no code with the scanner
+ * it checks. */
 static int hexv(uint8_t c)
 {
 	if (c >= '0' && c <= '9')
@@ -31,6 +33,25 @@ static int hexv(uint8_t c)
 	return -1;
 }
 
+/* A CRLF at *i: REF_CRLF and *i past it, or MORE, or FAIL (*end the byte). */
+static int ref_crlf(const uint8_t *p, size_t n, size_t *i, size_t *end)
+{
+	if (*i == n)
+		return REF_MORE;
+	if (p[*i] != '\r') {
+		*end = *i;
+		return REF_FAIL;
+	}
+	if (++*i == n)
+		return REF_MORE;
+	if (p[*i] != '\n') {
+		*end = *i;
+		return REF_FAIL;
+	}
+	++*i;
+	return REF_CRLF;
+}
+
 /* The reference: the grammar of RFC 9112 7.1 with the scanner's strictness
  * (sizes < 2^60, only BWS ";" after a size, no NUL or bare LF in a line, no
  * obs-fold or empty name in a trailer).  *end: the body's length (DONE) or
@@ -38,6 +59,7 @@ static int hexv(uint8_t c)
 static int ref_chunked(const uint8_t *p, size_t n, size_t *end)
 {
 	size_t i = 0;
+	int r;
 
 	for (;;) {
 		uint64_t size = 0;
@@ -74,37 +96,15 @@ static int ref_chunked(const uint8_t *p, size_t n, size_t *end)
 				i++;
 			}
 		}
-		if (i == n)
-			return REF_MORE;
-		if (p[i] != '\r') {
-			*end = i;
-			return REF_FAIL;
-		}
-		if (++i == n)
-			return REF_MORE;
-		if (p[i] != '\n') {
-			*end = i;
-			return REF_FAIL;
-		}
-		i++;
+		if ((r = ref_crlf(p, n, &i, end)) != REF_CRLF)
+			return r;
 		if (size == 0)
 			break;
 		if (n - i < size)
 			return REF_MORE;
 		i += size;
-		if (i == n)
-			return REF_MORE;
-		if (p[i] != '\r') {
-			*end = i;
-			return REF_FAIL;
-		}
-		if (++i == n)
-			return REF_MORE;
-		if (p[i] != '\n') {
-			*end = i;
-			return REF_FAIL;
-		}
-		i++;
+		if ((r = ref_crlf(p, n, &i, end)) != REF_CRLF)
+			return r;
 	}
 	/* trailer-section CRLF */
 	if (n - i > 8000)
@@ -113,13 +113,9 @@ static int ref_chunked(const uint8_t *p, size_t n, size_t *end)
 		if (i == n)
 			return REF_MORE;
 		if (p[i] == '\r') {
-			if (++i == n)
-				return REF_MORE;
-			if (p[i] != '\n') {
-				*end = i;
-				return REF_FAIL;
-			}
-			*end = i + 1;
+			if ((r = ref_crlf(p, n, &i, end)) != REF_CRLF)
+				return r;
+			*end = i;
 			return REF_DONE;
 		}
 		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == ':' || p[i] == 0) {
@@ -133,15 +129,8 @@ static int ref_chunked(const uint8_t *p, size_t n, size_t *end)
 			}
 			i++;
 		}
-		if (i == n)
-			return REF_MORE;
-		if (++i == n)
-			return REF_MORE;
-		if (p[i] != '\n') {
-			*end = i;
-			return REF_FAIL;
-		}
-		i++;
+		if ((r = ref_crlf(p, n, &i, end)) != REF_CRLF)
+			return r;
 	}
 }
 
