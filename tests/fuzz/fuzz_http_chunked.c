@@ -52,6 +52,19 @@ static int ref_crlf(const uint8_t *p, size_t n, size_t *i, size_t *end)
 	return REF_CRLF;
 }
 
+/* The rest of a line: *i up to its CR (or n); FAIL at a bare LF or a NUL
+ * (*end that byte), else REF_MORE. */
+static int ref_line_rest(const uint8_t *p, size_t n, size_t *i, size_t *end)
+{
+	for (; *i < n && p[*i] != '\r'; ++*i) {
+		if (p[*i] == '\n' || p[*i] == 0) {
+			*end = *i;
+			return REF_FAIL;
+		}
+	}
+	return REF_MORE;
+}
+
 /* The reference: the grammar of RFC 9112 7.1 with the scanner's strictness
  * (sizes < 2^60, only BWS ";" after a size, no NUL or bare LF in a line, no
  * obs-fold or empty name in a trailer).  *end: the body's length (DONE) or
@@ -87,15 +100,8 @@ static int ref_chunked(const uint8_t *p, size_t n, size_t *end)
 		}
 		while (i < n && (p[i] == ' ' || p[i] == '\t'))
 			i++;
-		if (i < n && p[i] == ';') {
-			while (i < n && p[i] != '\r') {
-				if (p[i] == '\n' || p[i] == 0) {
-					*end = i;
-					return REF_FAIL;
-				}
-				i++;
-			}
-		}
+		if (i < n && p[i] == ';' && ref_line_rest(p, n, &i, end) == REF_FAIL)
+			return REF_FAIL;
 		if ((r = ref_crlf(p, n, &i, end)) != REF_CRLF)
 			return r;
 		if (size == 0)
@@ -122,13 +128,8 @@ static int ref_chunked(const uint8_t *p, size_t n, size_t *end)
 			*end = i;
 			return REF_FAIL;
 		}
-		while (i < n && p[i] != '\r') {
-			if (p[i] == '\n' || p[i] == 0) {
-				*end = i;
-				return REF_FAIL;
-			}
-			i++;
-		}
+		if (ref_line_rest(p, n, &i, end) == REF_FAIL)
+			return REF_FAIL;
 		if ((r = ref_crlf(p, n, &i, end)) != REF_CRLF)
 			return r;
 	}
