@@ -188,6 +188,17 @@ px_scrape() { # file
 }
 px_val() { awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' "$1"; }
 px_delta() { echo $(($(px_val "$RB_TMP/m2.txt" "$1") - $(px_val "$RB_TMP/m1.txt" "$1"))); }
+# Scrapes /metrics into $RB_TMP/m2.txt until INBOUND has no active
+# connection (5 s at most; the caller asserts on m2.txt).
+px_scrape_idle() { # inbound
+	local i
+	for ((i = 0; i < 20; i++)); do
+		px_scrape "$RB_TMP/m2.txt"
+		[ "$(px_val "$RB_TMP/m2.txt" "ringbox_proxy_conns_active{inbound=\"$1\"}")" = 0 ] && break
+		sleep 0.25
+	done
+	return 0
+}
 
 # The SOCKS5 UDP ASSOCIATE client (socks5_udp.py) in cli against the
 # dataplane's cli address; PX_UDP_ENV: extra environment (SOCKS5_UDP_ANNOUNCE=1).

@@ -172,11 +172,7 @@ rb_assert_eq "$(evd proxy_http_no_retry)" 0 "idle timeout: 502s"
 rb_note "idle timeout: $(evd proxy_http_reuse) reuses, $(evd proxy_http_dial) dials, $(evd proxy_http_retry) retries for 12 GETs"
 
 # nothing left open
-for ((i = 0; i < 20; i++)); do
-	px_scrape "$RB_TMP/m2.txt"
-	[ "$(px_val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" = 0 ] && break
-	sleep 0.25
-done
+px_scrape_idle http-in
 rb_assert_eq "$(px_val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" 0 "sessions left"
 rb_dp_stop
 rb_pass "chunked uploads byte-exact on one origin connection (curl 3 reuses), pipelined chunked with trailers, $n broken bodies 400, kept-upstream close: GETs and chunked PUT retried (FIN and reset), POST 502, GETs across a 1 s origin idle timeout all 200"

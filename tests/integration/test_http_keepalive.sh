@@ -70,11 +70,7 @@ ip netns exec "$RB_NS_CLI" curl -sS -v --max-time 20 -x "$P" -H "Connection: clo
 	"http://a.example.test:8080/index.html" >"$RB_TMP/out3" 2>"$RB_TMP/err3" ||
 	rb_fail "Connection: close: $(tail -5 "$RB_TMP/err3")"
 # the client's FINs may still be on their way: wait for the gauge
-for ((i = 0; i < 20; i++)); do
-	px_scrape "$RB_TMP/m2.txt"
-	[ "$(px_val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" = 0 ] && break
-	sleep 0.25
-done
+px_scrape_idle http-in
 rb_assert_eq "$(grep -c '^hello from srv$' "$RB_TMP/out3")" 2 "bodies with Connection: close"
 rb_assert_eq "$(px_delta 'ringbox_proxy_conns_total{inbound="http-in"}')" 2 "a new connection per request after close"
 rb_assert_eq "$(px_val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" 0 "nothing left open"

@@ -182,11 +182,7 @@ reset*) rb_assert_ge "$(evd proxy_http_pipe_full)" 1 "oversized pipelines reset"
 esac
 
 # nothing left open
-for ((i = 0; i < 20; i++)); do
-	px_scrape "$RB_TMP/m2.txt"
-	[ "$(px_val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" = 0 ] && break
-	sleep 0.25
-done
+px_scrape_idle http-in
 rb_assert_eq "$(px_val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" 0 "sessions left"
 rb_dp_stop
 rb_pass "reuse (9/10 seq and pipelined, nginx: one connection), origin switches redial, chunked+trailers reused, unframed read to close, 400 on CL+TE / 2xCL, oversized pipeline reset"
