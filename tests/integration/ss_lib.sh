@@ -145,3 +145,18 @@ route = {
   final = \"direct\";
 };"
 }
+
+# ss_udp_relay.py in srv: the UDP echo on $RB_SRV_IP4:7007 and, per
+# SRVPORT:DPPORT, a relay from $RB_SRV_IP4:SRVPORT to $RB_DP_SRV_IP4:DPPORT
+# (the dataplane cannot send to its own addresses; packets recorded in
+# $RB_TMP); waits until it is ready, then pings the dataplane from cli and
+# srv so neither side's first datagram waits for a neighbour entry.
+ss_udp_relay_start() { # srvport:dpport...
+	local a=() s
+	for s in "$@"; do a+=("${s%%:*}:$RB_DP_SRV_IP4:${s#*:}"); done
+	rb_bg "$RB_TMP/relay.log" ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_LIB_DIR/ss_udp_relay.py" \
+		"$RB_SRV_IP4" 7007 "$RB_TMP" "${a[@]}"
+	rb_wait_for 5 grep -q ready "$RB_TMP/relay.log" || rb_fail "UDP relay did not start"
+	ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
+	ip netns exec "$RB_NS_SRV" ping -c 1 -W 1 "$RB_DP_SRV_IP4" >/dev/null 2>&1
+}

@@ -57,12 +57,7 @@ route = {
 px_start
 px_dnsmasq_start
 px_wait_rules
-rb_bg "$RB_TMP/relay.log" ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_LIB_DIR/ss_udp_relay.py" \
-	"$RB_SRV_IP4" 7007 "$RB_TMP" "8388:$RB_DP_SRV_IP4:18388" "8390:$RB_DP_SRV_IP4:18390" \
-	"8398:$RB_DP_SRV_IP4:18388"
-rb_wait_for 5 grep -q ready "$RB_TMP/relay.log" || rb_fail "UDP relay did not start"
-ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
-ip netns exec "$RB_NS_SRV" ping -c 1 -W 1 "$RB_DP_SRV_IP4" >/dev/null 2>&1
+ss_udp_relay_start 8388:18388 8390:18390 8398:18388
 E="$RB_SRV_IP4:7007"
 
 # ---- 16 client sessions, 8 per method, 3 datagrams each

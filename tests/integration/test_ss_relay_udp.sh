@@ -34,12 +34,7 @@ $(ss_relay_cfg udp "" a b x w)
 px_start
 px_dnsmasq_start
 px_wait_rules
-rb_bg "$RB_TMP/relay.log" ip netns exec "$RB_NS_SRV" "$RB_PY" "$RB_LIB_DIR/ss_udp_relay.py" \
-	"$RB_SRV_IP4" 7007 "$RB_TMP" "8400:$RB_DP_SRV_IP4:18400" "8401:$RB_DP_SRV_IP4:18401" \
-	"8402:$RB_DP_SRV_IP4:18402"
-rb_wait_for 5 grep -q ready "$RB_TMP/relay.log" || rb_fail "UDP relay did not start"
-ip netns exec "$RB_NS_CLI" ping -c 1 -W 1 "$RB_DP_CLI_IP4" >/dev/null 2>&1
-ip netns exec "$RB_NS_SRV" ping -c 1 -W 1 "$RB_DP_SRV_IP4" >/dev/null 2>&1
+ss_udp_relay_start 8400:18400 8401:18401 8402:18402
 E="$RB_SRV_IP4:7007"
 conns() { ss_metric "ringbox_proxy_conns_total{inbound=\"$1\"}"; }
 
