@@ -20,7 +20,9 @@
 	  "session refused, another client session)")                                     \
 	X(SS_UDP_RELAY_UNKNOWN, ss_udp_relay_unknown,                                      \
 	  "shadowsocks relay: UDP packets whose identity header names no destination "     \
-	  "(or shorter than two blocks)")
+	  "(or shorter than two blocks)")                                                \
+	X(SS_UDP_RESOLVE, ss_udp_resolve,                                                  \
+	  "shadowsocks: outbound UDP sessions whose server name did not resolve (no detour)")
 
 /* TCP of the inbound: relays (SIP023 destinations).  Per-inbound detail
  * (auth, replay) is in the connections segment. */

@@ -24,13 +24,18 @@
  * to `direct`) the packets go inside the detour's UDP session toward the
  * server (udp_out.h proxy_udp_via: Shadowsocks UDP in SOCKS5 UDP, in
  * Shadowsocks UDP, ...), and the server may be a name (the hop below
- * carries it); without one, the server must be an IP address.
+ * carries it).  Without one, a server name is resolved first by the
+ * control's resolver (rb_resolve_start, the `dns` strategy; cancelled when
+ * the session ends first); open answers 1 meanwhile, so udp_relay.c holds
+ * the client's datagrams (UDP_PENDING_MAX, beyond: proxy_udp_pending).  A
+ * name that does not resolve ends the session (ss_udp_resolve).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../proxy/rb_route_api.h"
 #include "../proxy/udp_out.h"
 #include "../proxy/udp_policy.h"
 #include "../rb_lcore.h"
@@ -48,6 +53,9 @@ struct ss_uo {
 	const struct ss_method *m; /* NULL: none */
 	uint8_t master[SS_MAX_KEY];
 	struct ss22_ucli *cli22;   /* 2022 methods: the client session */
+	struct rb_dest server;     /* no detour, a name: resolved into here */
+	uint8_t resolving, in_open;
+	int res_err;
 };
 
 /* 2022: open a reply in place; the payload and who answered, or -1
@@ -163,6 +171,40 @@ static void uo_recv(void *arg, struct rte_mbuf *m)
 	proxy_udp_out_recv(u->n, m, &src);
 }
 
+/* The server name's answer: the direct socket toward it, then ready
+ * (unless still inside open, which returns the result itself). */
+static void uo_resolved(void *arg, int family, const uint8_t *addr, int err)
+{
+	struct ss_uo *u = arg;
+
+	u->resolving = 0;
+	if (err == 0 && (family == AF_INET || family == AF_INET6)) {
+		u->server.family = (uint8_t)family;
+		memset(u->server.addr, 0, sizeof(u->server.addr));
+		memcpy(u->server.addr, addr, family == AF_INET ? 4 : 16);
+		err = proxy_udp_via_open(&u->via, u->n, -1, &u->server, uo_recv, u);
+	} else {
+		rb_drop_count(proxy_udp_nat_lcore(u->n), RB_DROP_SS_UDP_RESOLVE);
+		err = -EHOSTUNREACH;
+	}
+	u->res_err = err;
+	if (!u->in_open)
+		proxy_udp_out_ready(u->n, err); /* may close u */
+}
+
+/* 1: under way; 0 or < 0: answered at once (cache) or could not start. */
+static int uo_resolve(struct ss_uo *u)
+{
+	u->resolving = u->in_open = 1;
+	if (rb_resolve_start(proxy_udp_nat_lcore(u->n), u->server.domain, 0, uo_resolved, u) < 0) {
+		u->resolving = 0;
+		rb_drop_count(proxy_udp_nat_lcore(u->n), RB_DROP_SS_UDP_RESOLVE);
+		u->res_err = -EHOSTUNREACH;
+	}
+	u->in_open = 0;
+	return u->resolving ? 1 : u->res_err;
+}
+
 static int uo_open(struct udp_nat *n, uint16_t ob)
 {
 	const struct rb_cfg_proxy *p = proxy_udp_nat_cfg(n);
@@ -213,17 +255,20 @@ static int uo_open(struct udp_nat *n, uint16_t ob)
 		return -EINVAL;
 	}
 	{
-		struct rb_dest server;
+		struct rb_dest *server = &u->server;
 
-		memset(&server, 0, sizeof(server));
-		server.family = o->server.family;
-		memcpy(server.addr, o->server.addr, 16);
+		server->family = o->server.family;
+		memcpy(server->addr, o->server.addr, 16);
 		if (o->server.family == 0)
-			snprintf(server.domain, sizeof(server.domain), "%s", o->server.name);
-		server.port = o->server_port;
+			snprintf(server->domain, sizeof(server->domain), "%s", o->server.name);
+		server->port = o->server_port;
 		/* state first: a detour's session may call back before open returns */
 		*proxy_udp_nat_state(n) = u;
-		err = proxy_udp_via_open(&u->via, n, k > 1 ? hops[k - 2] : -1, &server, uo_recv, u);
+		if (k <= 1 && server->family == 0)
+			err = uo_resolve(u);
+		else
+			err = proxy_udp_via_open(&u->via, n, k > 1 ? hops[k - 2] : -1, server, uo_recv,
+						 u);
 	}
 	if (err < 0) {
 		*proxy_udp_nat_state(n) = NULL;
@@ -315,6 +360,8 @@ static void uo_close(struct udp_nat *n)
 
 	if (u == NULL)
 		return;
+	if (u->resolving)
+		rb_resolve_cancel(proxy_udp_nat_lcore(n), uo_resolved, u);
 	if (u->uot)
 		ss_uot_out_close(u->uot);
 	else

@@ -11,7 +11,10 @@
 # in the per-inbound counters and end after the DNS idle time (10 s).
 # The outbound's UDP (dataplane/ss/ss_udp_out.c): a SOCKS5 UDP ASSOCIATE
 # client (socks5_udp.py) -> ringbox socks inbound -> shadowsocks outbound
-# -> ss-server -u (srv ns) -> dnsmasq, for two methods.
+# -> ss-server -u (srv ns) -> dnsmasq, for two methods; then with the
+# outbound's server a name (ss-server.example.test, no detour), resolved by
+# the router's resolver through dnsmasq first, and a name that does not
+# resolve (NXDOMAIN: no answer, counted ss_udp_resolve).
 # Ports on lib.sh's default driver (af_xdp; RB_DRIVER=af_packet for the
 # other).  The af_packet default of 3256bfc (an af_xdp TX stall after
 # 40..230 MB) went with 956f0ee (mbuf pool inside the af_xdp UMEM).
@@ -38,17 +41,25 @@ px_config "
 $PX_CTL
 inbounds = (
   $ins{ type = \"socks\"; tag = \"sk0\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
-  { type = \"socks\"; tag = \"sk1\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; }
+  { type = \"socks\"; tag = \"sk1\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; },
+  { type = \"socks\"; tag = \"sk2\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1082; },
+  { type = \"socks\"; tag = \"sk3\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1083; }
 );
 outbounds = (
   { type = \"direct\"; tag = \"direct\"; },
   { type = \"shadowsocks\"; tag = \"so0\"; server = \"$RB_SRV_IP4\"; server_port = 8488;
     method = \"${METHODS[0]}\"; password = \"${PW[0]}\"; },
   { type = \"shadowsocks\"; tag = \"so1\"; server = \"$RB_SRV_IP4\"; server_port = 8489;
-    method = \"${METHODS[2]}\"; password = \"${PW[2]}\"; }
+    method = \"${METHODS[2]}\"; password = \"${PW[2]}\"; },
+  { type = \"shadowsocks\"; tag = \"so2\"; server = \"ss-server.example.test\"; server_port = 8488;
+    method = \"${METHODS[0]}\"; password = \"${PW[0]}\"; },
+  { type = \"shadowsocks\"; tag = \"so3\"; server = \"ss-gone.nx.test\"; server_port = 8488;
+    method = \"${METHODS[0]}\"; password = \"${PW[0]}\"; }
 );
+$(px_dns_cfg)
 route = {
-  rules = ( { inbound = \"sk0\"; outbound = \"so0\"; }, { inbound = \"sk1\"; outbound = \"so1\"; } );
+  rules = ( { inbound = \"sk0\"; outbound = \"so0\"; }, { inbound = \"sk1\"; outbound = \"so1\"; },
+            { inbound = \"sk2\"; outbound = \"so2\"; }, { inbound = \"sk3\"; outbound = \"so3\"; } );
   final = \"direct\";
 };
 "
@@ -57,7 +68,8 @@ px_control_start
 rb_bg "$RB_TMP/dnsmasq.log" ip netns exec "$RB_NS_SRV" dnsmasq --no-daemon --user=root \
 	--no-resolv --no-hosts --bind-interfaces --listen-address="$RB_SRV_IP4" --port=53 \
 	--pid-file="$RB_TMP/dnsmasq.pid" --log-queries --log-facility=- \
-	--address=/example.test/10.9.8.7
+	--address=/example.test/10.9.8.7 --address=/ss-server.example.test/"$RB_SRV_IP4" \
+	--local=/nx.test/
 rb_wait_for 5 grep -q "started" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did not start"
 rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out' '$RB_TMP/dp.err'" ||
 	rb_fail "no rule table applied"
@@ -175,6 +187,25 @@ for k in 0 1; do
 	rb_note "outbound ${METHODS[mi]}: DNS over SOCKS5 UDP -> shadowsocks -> ss-server ok"
 done
 
+# the server given by name: resolved first (dnsmasq saw the dataplane ask), then used
+out=$(ip netns exec "$RB_NS_CLI" timeout 30 "$RB_PY" "$RB_LIB_DIR/socks5_udp.py" "$RB_DP_CLI_IP4" 1082 \
+	"dns:$RB_SRV_IP4:53:so2-a.example.test:10.9.8.7" "dns:$RB_SRV_IP4:53:so2-b.example.test:10.9.8.7" \
+	close 2>&1) || rb_fail "outbound server by name: $out"
+grep -q "query\[A\] ss-server.example.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
+	rb_fail "dnsmasq did not see the server name asked from $RB_DP_SRV_IP4"
+grep -q "query\[A\] so2-a.example.test from $RB_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
+	rb_fail "outbound server by name: dnsmasq did not see the query from ss-server"
+rb_note "outbound server by name: resolved, DNS through ss-server ok"
+# a server name that does not resolve: no answer, nothing sent, counted
+if out=$(ip netns exec "$RB_NS_CLI" timeout 30 "$RB_PY" "$RB_LIB_DIR/socks5_udp.py" "$RB_DP_CLI_IP4" \
+	1083 "dns:$RB_SRV_IP4:53:so3-a.example.test:10.9.8.7" 2>&1); then
+	rb_fail "outbound server name that does not resolve: answered: $out"
+fi
+grep -q "query\[A\] ss-gone.nx.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
+	rb_fail "dnsmasq did not see the unresolvable server name asked"
+rb_assert_eq "$(grep -c 'query\[A\] so3-a.example.test' "$RB_TMP/dnsmasq.log")" 0 \
+	"unresolvable server name: queries that reached dnsmasq"
+
 # idle sessions end: DNS sessions after 10 s
 rb_wait_for 20 sh -c "'$RB_BUILD/tools/ringboxctl' -s '$PX_SOCK' stats | grep -q 'proxy_udp_timeout'" ||
 	rb_fail "no UDP session timed out"
@@ -182,5 +213,6 @@ rb_wait_for 20 sh -c "'$RB_BUILD/tools/ringboxctl' -s '$PX_SOCK' stats | grep -q
 rb_dp_stop
 rb_assert_stat_ge drop.ss_udp_auth 1
 rb_assert_stat_ge drop.ss_udp_replay 1
+rb_assert_stat_ge drop.ss_udp_resolve 1
 rb_assert_stat_ge event.proxy_udp_session 8
-rb_pass "${#METHODS[@]} methods in, 2 out, DNS"
+rb_pass "${#METHODS[@]} methods in, 2 out, server by name, DNS"
