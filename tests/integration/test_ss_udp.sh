@@ -14,7 +14,9 @@
 # -> ss-server -u (srv ns) -> dnsmasq, for two methods; then with the
 # outbound's server a name (ss-server.example.test, no detour), resolved by
 # the router's resolver through dnsmasq first, and a name that does not
-# resolve (NXDOMAIN: no answer, counted ss_udp_resolve).
+# resolve (NXDOMAIN: no answer, counted ss_udp_resolve), and one whose
+# answer never comes (the client leaves first: the query is cancelled, so
+# its 8 s timeout counts nothing and calls back into nothing).
 # Ports on lib.sh's default driver (af_xdp; RB_DRIVER=af_packet for the
 # other).  The af_packet default of 3256bfc (an af_xdp TX stall after
 # 40..230 MB) went with 956f0ee (mbuf pool inside the af_xdp UMEM).
@@ -43,7 +45,8 @@ inbounds = (
   $ins{ type = \"socks\"; tag = \"sk0\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; },
   { type = \"socks\"; tag = \"sk1\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1081; },
   { type = \"socks\"; tag = \"sk2\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1082; },
-  { type = \"socks\"; tag = \"sk3\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1083; }
+  { type = \"socks\"; tag = \"sk3\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1083; },
+  { type = \"socks\"; tag = \"sk4\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1084; }
 );
 outbounds = (
   { type = \"direct\"; tag = \"direct\"; },
@@ -54,12 +57,15 @@ outbounds = (
   { type = \"shadowsocks\"; tag = \"so2\"; server = \"ss-server.example.test\"; server_port = 8488;
     method = \"${METHODS[0]}\"; password = \"${PW[0]}\"; },
   { type = \"shadowsocks\"; tag = \"so3\"; server = \"ss-gone.nx.test\"; server_port = 8488;
+    method = \"${METHODS[0]}\"; password = \"${PW[0]}\"; },
+  { type = \"shadowsocks\"; tag = \"so4\"; server = \"ss-slow.slow.test\"; server_port = 8488;
     method = \"${METHODS[0]}\"; password = \"${PW[0]}\"; }
 );
 $(px_dns_cfg)
 route = {
   rules = ( { inbound = \"sk0\"; outbound = \"so0\"; }, { inbound = \"sk1\"; outbound = \"so1\"; },
-            { inbound = \"sk2\"; outbound = \"so2\"; }, { inbound = \"sk3\"; outbound = \"so3\"; } );
+            { inbound = \"sk2\"; outbound = \"so2\"; }, { inbound = \"sk3\"; outbound = \"so3\"; },
+            { inbound = \"sk4\"; outbound = \"so4\"; } );
   final = \"direct\";
 };
 "
@@ -69,7 +75,13 @@ rb_bg "$RB_TMP/dnsmasq.log" ip netns exec "$RB_NS_SRV" dnsmasq --no-daemon --use
 	--no-resolv --no-hosts --bind-interfaces --listen-address="$RB_SRV_IP4" --port=53 \
 	--pid-file="$RB_TMP/dnsmasq.pid" --log-queries --log-facility=- \
 	--address=/example.test/10.9.8.7 --address=/ss-server.example.test/"$RB_SRV_IP4" \
-	--local=/nx.test/
+	--local=/nx.test/ --server=/slow.test/127.0.0.1#5398
+# slow.test's upstream in srv: reads, never answers
+rb_bg "$RB_TMP/silent.log" ip netns exec "$RB_NS_SRV" "$RB_PY" -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 5398))
+while True:
+    s.recv(4096)'
 rb_wait_for 5 grep -q "started" "$RB_TMP/dnsmasq.log" || rb_fail "dnsmasq did not start"
 rb_wait_for 10 sh -c "grep -q 'route: rule table [0-9]* applied' '$RB_TMP/dp.out' '$RB_TMP/dp.err'" ||
 	rb_fail "no rule table applied"
@@ -205,6 +217,15 @@ grep -q "query\[A\] ss-gone.nx.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" |
 	rb_fail "dnsmasq did not see the unresolvable server name asked"
 rb_assert_eq "$(grep -c 'query\[A\] so3-a.example.test' "$RB_TMP/dnsmasq.log")" 0 \
 	"unresolvable server name: queries that reached dnsmasq"
+# a server name whose answer never comes: the client gives up (3 s), its
+# session ends while resolving; past the resolver's 8 s nothing was counted
+if out=$(ip netns exec "$RB_NS_CLI" timeout 30 "$RB_PY" "$RB_LIB_DIR/socks5_udp.py" "$RB_DP_CLI_IP4" \
+	1084 "dns:$RB_SRV_IP4:53:so4-a.example.test:10.9.8.7" 2>&1); then
+	rb_fail "outbound server name never answered: answered: $out"
+fi
+grep -q "query\[A\] ss-slow.slow.test from $RB_DP_SRV_IP4" "$RB_TMP/dnsmasq.log" ||
+	rb_fail "dnsmasq did not see the slow server name asked"
+sleep 9
 
 # idle sessions end: DNS sessions after 10 s
 rb_wait_for 20 sh -c "'$RB_BUILD/tools/ringboxctl' -s '$PX_SOCK' stats | grep -q 'proxy_udp_timeout'" ||
@@ -213,6 +234,6 @@ rb_wait_for 20 sh -c "'$RB_BUILD/tools/ringboxctl' -s '$PX_SOCK' stats | grep -q
 rb_dp_stop
 rb_assert_stat_ge drop.ss_udp_auth 1
 rb_assert_stat_ge drop.ss_udp_replay 1
-rb_assert_stat_ge drop.ss_udp_resolve 1
+rb_assert_eq "$(rb_stat drop.ss_udp_resolve)" 1 "server names that did not resolve (nx only: slow cancelled)"
 rb_assert_stat_ge event.proxy_udp_session 8
 rb_pass "${#METHODS[@]} methods in, 2 out, server by name, DNS"
