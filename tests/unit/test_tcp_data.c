@@ -63,6 +63,15 @@ static const struct echo_case echo_cases[] = {
 	 AF_INET6, true},
 };
 
+/* Every connection closed and its memory returned, on both hosts. */
+static void assert_both_freed(void)
+{
+	for (int h = 0; h < 2; h++) {
+		CU_ASSERT_EQUAL(th.h[h].lc.tcp->n_conns, 0);
+		CU_ASSERT_EQUAL(th.h[h].lc.tcp->mem, 0);
+	}
+}
+
 static void test_echo_table(void)
 {
 	for (unsigned i = 0; i < RTE_DIM(echo_cases); i++) {
@@ -126,10 +135,7 @@ static void test_echo_table(void)
 					  th_counter_drop(0, RB_DROP_TCP_DUPLICATE) >
 				  0);
 		/* everything closed and freed on both sides */
-		CU_ASSERT_EQUAL(th.h[0].lc.tcp->n_conns, 0);
-		CU_ASSERT_EQUAL(th.h[1].lc.tcp->n_conns, 0);
-		CU_ASSERT_EQUAL(th.h[0].lc.tcp->mem, 0);
-		CU_ASSERT_EQUAL(th.h[1].lc.tcp->mem, 0);
+		assert_both_freed();
 		app_free(&a);
 		free(data);
 		CU_ASSERT_EQUAL(th_teardown(), 0);
@@ -682,10 +688,7 @@ static void test_port_table(void)
 			tcp_close(a.c);
 		th.loss_ppm = th.dup_ppm = th.reorder_ppm = th.corrupt_ppm = 0;
 		th_run(200 * SEC);
-		CU_ASSERT_EQUAL(th.h[0].lc.tcp->n_conns, 0);
-		CU_ASSERT_EQUAL(th.h[1].lc.tcp->n_conns, 0);
-		CU_ASSERT_EQUAL(th.h[0].lc.tcp->mem, 0);
-		CU_ASSERT_EQUAL(th.h[1].lc.tcp->mem, 0);
+		assert_both_freed();
 		app_free(&a);
 		free(data);
 		/* no mbuf (header, reference or referenced buffer) left behind */
