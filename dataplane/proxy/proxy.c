@@ -200,10 +200,7 @@ void proxy_sess_free(struct psess *s)
 	}
 	rte_pktmbuf_free(s->pend_up);
 	rte_pktmbuf_free(s->pend_down);
-	if (s->buf) {
-		explicit_bzero(s->buf, s->blen);
-		free(s->buf);
-	}
+	proxy_buf_release(s);
 	free(s->early);
 	free(s->out);
 	s->out = NULL;
@@ -368,7 +365,9 @@ static int pump(struct psess *s, int upward)
 	return s->state == PS_FREE ? -1 : 0;
 }
 
-void proxy_start_relay(struct psess *s)
+/* The handshake buffer holds request bytes (credentials among them): wipe
+ * and free it once the session has moved past parsing. */
+void proxy_buf_release(struct psess *s)
 {
 	if (s->buf) {
 		explicit_bzero(s->buf, s->blen);
@@ -376,6 +375,11 @@ void proxy_start_relay(struct psess *s)
 		s->buf = NULL;
 		s->blen = s->bcap = s->parsed = 0;
 	}
+}
+
+void proxy_start_relay(struct psess *s)
+{
+	proxy_buf_release(s);
 	s->state = PS_RELAY;
 	s->deadline = 0;
 	rb_count(s->pl->lc, RB_EV_PROXY_RELAY);

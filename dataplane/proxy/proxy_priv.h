@@ -176,6 +176,8 @@ struct proxy_lcore {
 void proxy_sess_free(struct psess *s);
 void proxy_fail(struct psess *s, enum rb_proxy_err why);
 void proxy_start_relay(struct psess *s);
+/* wipe and free the handshake buffer (request bytes, credentials) */
+void proxy_buf_release(struct psess *s);
 int proxy_send(struct tcp_conn *c, const void *buf, size_t len);
 void proxy_info_update(struct psess *s, uint8_t state);
 /* A session that does not begin with a TCP accept (WireGuard's terminated

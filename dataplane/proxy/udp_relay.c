@@ -576,12 +576,7 @@ void proxy_udp_associate(struct psess *s)
 		proxy_fail(s, RB_PERR_NONE);
 		return;
 	}
-	if (s->buf) {
-		explicit_bzero(s->buf, s->blen);
-		free(s->buf);
-		s->buf = NULL;
-		s->blen = s->bcap = s->parsed = 0;
-	}
+	proxy_buf_release(s);
 	free(s->early); /* bytes after the request on the TCP connection mean nothing */
 	s->early = NULL;
 	s->elen = 0;

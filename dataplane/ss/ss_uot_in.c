@@ -357,12 +357,7 @@ void ss_uot_in_start(struct psess *s)
 	u->last = pl->lc->now;
 	u->idle = idle_tsc(s, 0);
 	s->uot = u;
-	if (s->buf) {
-		explicit_bzero(s->buf, s->blen);
-		free(s->buf);
-		s->buf = NULL;
-		s->blen = s->bcap = s->parsed = 0;
-	}
+	proxy_buf_release(s);
 	s->state = PS_UOT;
 	s->deadline = 0;
 	rb_count(pl->lc, RB_EV_SS_UOT_IN);
