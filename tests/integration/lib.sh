@@ -707,6 +707,19 @@ rb_check_forward() {
 	[ "$RB_DP_KERNEL" = 1 ] || rb_assert_ge "$n" 2 "counter event.icmp_error_tx (delta)"
 }
 
+# Echo BYTES random bytes from the client namespace to ADDR:7 (the diag echo
+# service) with tcp_peer.py and compare the SHA-256 of what was sent and what
+# came back; LABEL names the path in messages.  Output: $RB_TMP/client.out.
+rb_tcp_echo_check() { # addr bytes timeout label
+	rb_ns "$RB_NS_CLI" timeout $(($3 + 10)) "$RB_PY" "$RB_LIB_DIR/tcp_peer.py" --timeout "$3" \
+		echo "$1" 7 "$2" >>"$RB_TMP/client.out" 2>&1 ||
+		rb_fail "echo of $2 bytes to $1 ($4): $(tail -n 2 "$RB_TMP/client.out" | tr '\n' ' ')"
+	local tx rx
+	read -r tx rx < <(tail -n 1 "$RB_TMP/client.out" | awk '{ print $5, $8 }')
+	rb_assert_eq "$rx" "$tx" "SHA-256 of the $2 bytes echoed by $1 ($4)"
+	rb_note "$4: $(tail -n 1 "$RB_TMP/client.out" | cut -d" " -f2,4,9,10)"
+}
+
 # Send $2 random bytes over TCP cli -> srv:5001 and compare SHA-256 digests.
 rb_check_tcp_stream() { # srv_addr bytes
 	local dst=$1 bytes=$2 sum_tx sum_rx i

@@ -19,22 +19,12 @@ rb_require_cmd nft
 BYTES=${RB_TCP_BULK_BYTES:-1073741824}
 LOSS_BYTES=${RB_TCP_BULK_LOSS_BYTES:-33554432}
 PKT_BYTES=${RB_TCP_BULK_PKT_BYTES:-67108864}
-PEER="$RB_PY $RB_LIB_DIR/tcp_peer.py"
 RB_CFG_EXTRA='services = ( { type = "diag"; tag = "diag"; echo = 7; } );'
 RB_DRIVER=af_xdp
 rb_topo_two_hosts
 rb_dp_start
 
-echo_run() { # addr bytes timeout
-	rb_ns "$RB_NS_CLI" timeout $(($3 + 10)) $PEER --timeout "$3" echo "$1" 7 "$2" \
-		>>"$RB_TMP/client.out" 2>&1 ||
-		rb_fail "echo of $2 bytes to $1 ($RB_DRIVER): $(tail -n 2 "$RB_TMP/client.out" | tr '\n' ' ')"
-	# The digests of what was sent and what came back, compared here too.
-	local tx rx
-	read -r tx rx < <(tail -n 1 "$RB_TMP/client.out" | awk '{ print $5, $8 }')
-	rb_assert_eq "$rx" "$tx" "SHA-256 of the $2 bytes echoed by $1 ($RB_DRIVER)"
-	rb_note "$RB_DRIVER: $(tail -n 1 "$RB_TMP/client.out" | cut -d" " -f2,4,9,10)"
-}
+echo_run() { rb_tcp_echo_check "$1" "$2" "$3" "$RB_DRIVER"; } # addr bytes timeout
 
 rb_dp_stats
 rb_stats_mark

@@ -12,7 +12,6 @@
 rb_init
 [ "$RB_DP_KERNEL" = 1 ] && rb_skip "needs the dataplane"
 rb_require_cmd nstat
-PEER="$RB_PY $RB_LIB_DIR/tcp_peer.py"
 BYTES=${RB_TCP_TAP_BYTES:-16777216}
 RB_NS_DP=$RB_ID-dp
 RB_NS_CLI=$RB_ID-cli
@@ -53,15 +52,7 @@ rb_assert_eq $((rxo & 0x8)) 8 "net_tap's RX TCP checksum offload enabled (rx $rx
 rb_ns "$RB_NS_CLI" nstat -n >/dev/null
 rb_dp_stats
 rb_stats_mark
-echo_run() { # addr bytes timeout
-	rb_ns "$RB_NS_CLI" timeout $(($3 + 10)) $PEER --timeout "$3" echo "$1" 7 "$2" \
-		>>"$RB_TMP/client.out" 2>&1 ||
-		rb_fail "echo of $2 bytes to $1: $(tail -n 2 "$RB_TMP/client.out" | tr '\n' ' ')"
-	local tx rx
-	read -r tx rx < <(tail -n 1 "$RB_TMP/client.out" | awk '{ print $5, $8 }')
-	rb_assert_eq "$rx" "$tx" "SHA-256 of the $2 bytes echoed by $1 over net_tap"
-	rb_note "$(tail -n 1 "$RB_TMP/client.out" | cut -d" " -f2,4,9,10)"
-}
+echo_run() { rb_tcp_echo_check "$1" "$2" "$3" net_tap; } # addr bytes timeout
 echo_run "$DP4" "$BYTES" 40
 echo_run "$DP6" $((BYTES / 4)) 30
 csum_err=$(rb_ns "$RB_NS_CLI" nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ { print $2 }')
