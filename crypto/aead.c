@@ -113,8 +113,11 @@ void rb_aead_key_wipe(struct rb_aead_key *key)
 struct rb_aead_ctx *rb_aead_ctx_create(enum rb_aead_backend backend)
 {
 	struct rb_aead_ctx *ctx;
+	int is_auto = backend == RB_AEAD_BACKEND_AUTO;
 
 	aead_init_once();
+	if (is_auto)
+		aead_stream_pick_init(); /* its own contexts are not AUTO */
 	if (backend == RB_AEAD_BACKEND_AUTO)
 		backend = imb_usable ? RB_AEAD_BACKEND_IPSEC_MB : RB_AEAD_BACKEND_OPENSSL;
 	if (backend == RB_AEAD_BACKEND_IPSEC_MB && !imb_usable)
@@ -125,6 +128,7 @@ struct rb_aead_ctx *rb_aead_ctx_create(enum rb_aead_backend backend)
 	if (ctx == NULL)
 		return NULL;
 	ctx->backend = backend;
+	ctx->auto_pick = (uint8_t)is_auto;
 	/* The EVP context serves as the fallback for keys without an expansion. */
 	if (aead_evp_ctx_init(ctx) != 0 ||
 	    (backend == RB_AEAD_BACKEND_IPSEC_MB && aead_imb_ctx_init(ctx) != 0)) {

@@ -84,3 +84,46 @@ void aead_evp_run(struct rb_aead_ctx *ctx, struct rb_aead_op *ops, unsigned n)
 			aead_evp_op(ctx, &ops[i]);
 	}
 }
+
+/* ---- streams: one EVP_CipherInit_ex2, then EVP_CipherUpdate per piece ---- */
+
+int aead_evp_stream_begin(struct rb_aead_stream *s, const uint8_t *key, const uint8_t *nonce,
+			  const uint8_t *aad, uint32_t aad_len)
+{
+	EVP_CIPHER_CTX *c = s->ctx->evp;
+	const EVP_CIPHER *cipher = evp_ciphers[s->key->alg];
+	int outl;
+
+	if (cipher == NULL || EVP_CipherInit_ex2(c, cipher, key, nonce, !s->open, NULL) != 1)
+		return -1;
+	if (aad_len > 0 && EVP_CipherUpdate(c, NULL, &outl, aad, (int)aad_len) != 1)
+		return -1;
+	return 0;
+}
+
+int aead_evp_stream_update(struct rb_aead_stream *s, const uint8_t *src, uint8_t *dst,
+			   uint32_t len)
+{
+	int outl;
+
+	/* GCM and ChaCha20-Poly1305 are stream modes: outl == len */
+	return EVP_CipherUpdate(s->ctx->evp, dst, &outl, src, (int)len) == 1 && (uint32_t)outl == len
+		       ? 0
+		       : -1;
+}
+
+int aead_evp_stream_final(struct rb_aead_stream *s, uint8_t tag[RB_AEAD_TAG_LEN])
+{
+	EVP_CIPHER_CTX *c = s->ctx->evp;
+	int outl;
+
+	if (s->open) {
+		if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, RB_AEAD_TAG_LEN, tag) != 1)
+			return RB_AEAD_EBACKEND;
+		return EVP_CipherFinal_ex(c, evp_dummy, &outl) == 1 ? RB_AEAD_OK : RB_AEAD_EAUTH;
+	}
+	if (EVP_CipherFinal_ex(c, evp_dummy, &outl) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, RB_AEAD_TAG_LEN, tag) != 1)
+		return RB_AEAD_EBACKEND;
+	return RB_AEAD_OK;
+}

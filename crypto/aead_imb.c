@@ -211,3 +211,108 @@ void aead_imb_run(struct rb_aead_ctx *ctx, struct rb_aead_op *ops, unsigned n)
 	while ((job = IMB_FLUSH_JOB(m)) != NULL)
 		imb_complete(job);
 }
+
+/* ---- streams: the direct API (init / update / finalize), no jobs ---- */
+
+_Static_assert(sizeof(struct gcm_context_data) <= sizeof(((struct rb_aead_stream *)0)->state),
+	       "gcm_context_data fits a stream");
+_Static_assert(sizeof(struct chacha20_poly1305_context_data) <=
+		       sizeof(((struct rb_aead_stream *)0)->state),
+	       "chacha20_poly1305_context_data fits a stream");
+
+int aead_imb_stream_begin(struct rb_aead_stream *s, const uint8_t *key, const uint8_t *nonce,
+			  const uint8_t *aad, uint32_t aad_len)
+{
+	IMB_MGR *m = s->ctx->mgr;
+	const struct gcm_key_data *gk = (const struct gcm_key_data *)s->key->gcm;
+	const uint8_t *a = aad_len > 0 ? aad : imb_dummy;
+
+	switch (s->key->alg) {
+	case RB_AEAD_AES_128_GCM:
+		IMB_AES128_GCM_INIT(m, gk, (struct gcm_context_data *)s->state, nonce, a, aad_len);
+		return 0;
+	case RB_AEAD_AES_192_GCM:
+		IMB_AES192_GCM_INIT(m, gk, (struct gcm_context_data *)s->state, nonce, a, aad_len);
+		return 0;
+	case RB_AEAD_AES_256_GCM:
+		IMB_AES256_GCM_INIT(m, gk, (struct gcm_context_data *)s->state, nonce, a, aad_len);
+		return 0;
+	default:
+		IMB_CHACHA20_POLY1305_INIT(m, key, (struct chacha20_poly1305_context_data *)s->state,
+					   nonce, a, aad_len);
+		return 0;
+	}
+}
+
+void aead_imb_stream_update(struct rb_aead_stream *s, const uint8_t *src, uint8_t *dst,
+			    uint32_t len)
+{
+	IMB_MGR *m = s->ctx->mgr;
+	const struct gcm_key_data *gk = (const struct gcm_key_data *)s->key->gcm;
+	struct gcm_context_data *g = (struct gcm_context_data *)s->state;
+	struct chacha20_poly1305_context_data *cc = (struct chacha20_poly1305_context_data *)s->state;
+	const uint8_t *ck = s->key->alg == RB_AEAD_XCHACHA20_POLY1305 ? s->xkey : s->key->raw;
+
+	switch (s->key->alg) {
+	case RB_AEAD_AES_128_GCM:
+		if (s->open)
+			IMB_AES128_GCM_DEC_UPDATE(m, gk, g, dst, src, len);
+		else
+			IMB_AES128_GCM_ENC_UPDATE(m, gk, g, dst, src, len);
+		break;
+	case RB_AEAD_AES_192_GCM:
+		if (s->open)
+			IMB_AES192_GCM_DEC_UPDATE(m, gk, g, dst, src, len);
+		else
+			IMB_AES192_GCM_ENC_UPDATE(m, gk, g, dst, src, len);
+		break;
+	case RB_AEAD_AES_256_GCM:
+		if (s->open)
+			IMB_AES256_GCM_DEC_UPDATE(m, gk, g, dst, src, len);
+		else
+			IMB_AES256_GCM_ENC_UPDATE(m, gk, g, dst, src, len);
+		break;
+	default:
+		if (s->open)
+			IMB_CHACHA20_POLY1305_DEC_UPDATE(m, ck, cc, dst, src, len);
+		else
+			IMB_CHACHA20_POLY1305_ENC_UPDATE(m, ck, cc, dst, src, len);
+		break;
+	}
+}
+
+/* The computed tag into tag (an open compares it: aead_stream.c). */
+void aead_imb_stream_final(struct rb_aead_stream *s, uint8_t tag[RB_AEAD_TAG_LEN])
+{
+	IMB_MGR *m = s->ctx->mgr;
+	const struct gcm_key_data *gk = (const struct gcm_key_data *)s->key->gcm;
+	struct gcm_context_data *g = (struct gcm_context_data *)s->state;
+	struct chacha20_poly1305_context_data *cc = (struct chacha20_poly1305_context_data *)s->state;
+
+	switch (s->key->alg) {
+	case RB_AEAD_AES_128_GCM:
+		if (s->open)
+			IMB_AES128_GCM_DEC_FINALIZE(m, gk, g, tag, RB_AEAD_TAG_LEN);
+		else
+			IMB_AES128_GCM_ENC_FINALIZE(m, gk, g, tag, RB_AEAD_TAG_LEN);
+		break;
+	case RB_AEAD_AES_192_GCM:
+		if (s->open)
+			IMB_AES192_GCM_DEC_FINALIZE(m, gk, g, tag, RB_AEAD_TAG_LEN);
+		else
+			IMB_AES192_GCM_ENC_FINALIZE(m, gk, g, tag, RB_AEAD_TAG_LEN);
+		break;
+	case RB_AEAD_AES_256_GCM:
+		if (s->open)
+			IMB_AES256_GCM_DEC_FINALIZE(m, gk, g, tag, RB_AEAD_TAG_LEN);
+		else
+			IMB_AES256_GCM_ENC_FINALIZE(m, gk, g, tag, RB_AEAD_TAG_LEN);
+		break;
+	default:
+		if (s->open)
+			IMB_CHACHA20_POLY1305_DEC_FINALIZE(m, cc, tag, RB_AEAD_TAG_LEN);
+		else
+			IMB_CHACHA20_POLY1305_ENC_FINALIZE(m, cc, tag, RB_AEAD_TAG_LEN);
+		break;
+	}
+}

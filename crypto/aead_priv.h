@@ -14,6 +14,7 @@ struct rb_aead_ctx {
 	void *mgr_mem;                    /* its memory (scrubbed on free) */
 	struct evp_cipher_ctx_st *evp;    /* EVP_CIPHER_CTX */
 	struct rb_aead_stats stats;
+	uint8_t auto_pick;                /* created AUTO: streams follow the measured pick */
 };
 
 /* intel-ipsec-mb (aead_imb.c) */
@@ -23,6 +24,20 @@ int aead_imb_key_expand(struct rb_aead_key *key);
 int aead_imb_ctx_init(struct rb_aead_ctx *ctx);
 void aead_imb_ctx_fini(struct rb_aead_ctx *ctx);
 void aead_imb_run(struct rb_aead_ctx *ctx, struct rb_aead_op *ops, unsigned n);
+
+/* streams (aead_stream.c dispatches; the backends implement) */
+void aead_stream_pick_init(void);        /* measure once (AUTO contexts) */
+int aead_imb_stream_begin(struct rb_aead_stream *s, const uint8_t *key, const uint8_t *nonce,
+			  const uint8_t *aad, uint32_t aad_len);
+void aead_imb_stream_update(struct rb_aead_stream *s, const uint8_t *src, uint8_t *dst,
+			    uint32_t len);
+void aead_imb_stream_final(struct rb_aead_stream *s, uint8_t tag[RB_AEAD_TAG_LEN]);
+int aead_evp_stream_begin(struct rb_aead_stream *s, const uint8_t *key, const uint8_t *nonce,
+			  const uint8_t *aad, uint32_t aad_len);
+int aead_evp_stream_update(struct rb_aead_stream *s, const uint8_t *src, uint8_t *dst,
+			   uint32_t len);
+/* seal: tag out; open: tag in, returns RB_AEAD_OK / RB_AEAD_EAUTH / EBACKEND */
+int aead_evp_stream_final(struct rb_aead_stream *s, uint8_t tag[RB_AEAD_TAG_LEN]);
 
 /* OpenSSL EVP (aead_evp.c) */
 int aead_evp_global_init(void);

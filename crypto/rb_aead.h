@@ -149,6 +149,46 @@ int rb_aead_open(struct rb_aead_ctx *ctx, const struct rb_aead_key *key, const u
 /* Run `n` ops from a caller-owned array (what batch_run and seal/open use). */
 unsigned rb_aead_run_ops(struct rb_aead_ctx *ctx, struct rb_aead_op *ops, unsigned n);
 
+/* ---- one record over scattered buffers (mbuf chains) ----
+ *
+ *	rb_aead_stream_begin(ctx, &s, &key, nonce, aad, aad_len, len, open);
+ *	for each piece: rb_aead_stream_update(&s, src, dst, len);   (any lengths)
+ *	rc = rb_aead_stream_final(&s, tag);  seal: writes the tag; open: checks it
+ *
+ * The same record as rb_aead_seal/open over the concatenated pieces, whose
+ * lengths must add up to len (else final says RB_AEAD_EINVAL).  The
+ * library is picked per algorithm and record size (rb_aead_stream_pick):
+ * for an AUTO context the one measured faster on this CPU at the first
+ * rb_aead_ctx_create(AUTO) (64 B, 1500 B and 16 KiB records), else the
+ * context's own.  Between begin
+ * and final the context runs nothing else (it may hold the EVP context).
+ * An open's plaintext is written before the tag is checked: on
+ * RB_AEAD_EAUTH the caller must wipe and discard every piece it got.
+ * final (or rb_aead_stream_abort) wipes the state.  Pieces may be in
+ * place (src == dst).  Returns an enum rb_aead_status. */
+struct rb_aead_stream {
+	uint8_t state[256] __attribute__((aligned(64))); /* backend state */
+	struct rb_aead_ctx *ctx;
+	const struct rb_aead_key *key;
+	uint64_t len;      /* so far */
+	uint32_t want;     /* the record's length */
+	uint8_t open;
+	uint8_t evp;       /* on the context's EVP_CIPHER_CTX */
+	uint8_t active;
+	uint8_t xkey[32];  /* XChaCha20: the HChaCha20 subkey */
+	uint8_t xnonce[12];
+};
+int rb_aead_stream_begin(struct rb_aead_ctx *ctx, struct rb_aead_stream *s,
+			 const struct rb_aead_key *key, const uint8_t *nonce, const uint8_t *aad,
+			 uint32_t aad_len, uint32_t len, int open);
+int rb_aead_stream_update(struct rb_aead_stream *s, const uint8_t *src, uint8_t *dst,
+			  uint32_t len);
+int rb_aead_stream_final(struct rb_aead_stream *s, uint8_t tag[RB_AEAD_TAG_LEN]);
+void rb_aead_stream_abort(struct rb_aead_stream *s);
+/* "intel-ipsec-mb" or "openssl": what an AUTO context's streams use for
+ * alg and records of len bytes (measured once per process). */
+const char *rb_aead_stream_pick(enum rb_aead_alg alg, uint32_t len);
+
 /* Per-context counters (plain reads; the context belongs to one lcore). */
 struct rb_aead_stats {
 	uint64_t ops;

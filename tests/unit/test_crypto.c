@@ -22,6 +22,7 @@ size_t tc_hex(const char *hex, uint8_t *out, size_t max);
 void tc_fill(uint8_t *p, size_t len, uint32_t seed);
 int tc_register_hash(void);
 int tc_register_blake3(void);
+int tc_register_stream(void);
 
 size_t tc_hex(const char *hex, uint8_t *out, size_t max)
 {
@@ -136,6 +137,23 @@ static const struct aead_vec aead_vecs[] = {
 	 "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662",
 	 "76fc6ece0f4e1768cddf8853bb2d551b", 0},
 };
+
+/* The vectors above for test_crypto_stream.c: 0 past the end. */
+int tc_aead_vec(unsigned i, enum rb_aead_alg *alg, const char **key, const char **nonce,
+		const char **aad, const char **pt, const char **ct, const char **tag,
+		int *pt_is_text);
+int tc_aead_vec(unsigned i, enum rb_aead_alg *alg, const char **key, const char **nonce,
+		const char **aad, const char **pt, const char **ct, const char **tag,
+		int *pt_is_text)
+{
+	const struct aead_vec *v = &aead_vecs[i];
+
+	if (i >= sizeof(aead_vecs) / sizeof(aead_vecs[0]))
+		return 0;
+	*alg = v->alg, *key = v->key, *nonce = v->nonce, *aad = v->aad;
+	*pt = v->pt, *ct = v->ct, *tag = v->tag, *pt_is_text = v->pt_is_text;
+	return 1;
+}
 
 static struct rb_aead_ctx *ctx_imb, *ctx_evp;
 
@@ -612,7 +630,7 @@ int main(void)
 	CU_add_test(s, "chacha20 / hchacha20", test_chacha);
 	CU_add_test(s, "csprng", test_rand);
 	CU_add_test(s, "tai64n", test_tai64n);
-	if (tc_register_hash() != 0 || tc_register_blake3() != 0)
+	if (tc_register_hash() != 0 || tc_register_blake3() != 0 || tc_register_stream() != 0)
 		return 2;
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
