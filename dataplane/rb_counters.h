@@ -52,6 +52,8 @@
 	X(MTU_EXCEEDED, mtu_exceeded, "packet larger than the egress MTU (DF or IPv6)")    \
 	X(FRAG_BAD, frag_bad, "fragment malformed, overlapping or oversized")              \
 	X(FRAG_TABLE_FULL, frag_table_full, "reassembly table full")                       \
+	X(FRAG_TOO_MANY, frag_too_many,                                                    \
+	  "fragments of a datagram in more than 8 fragments (DPDK's build limit)")       \
 	X(FRAG_TIMEOUT, frag_timeout, "fragments expired before reassembly completed")     \
 	X(ICMP_MALFORMED, icmp_malformed, "ICMP message short or bad checksum")            \
 	X(ICMP_UNHANDLED, icmp_unhandled, "ICMP type not handled locally")                 \

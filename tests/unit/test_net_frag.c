@@ -74,7 +74,7 @@ static void check_echo_reply(const struct fx_frame *f, uint16_t id)
 
 static const struct {
 	const char *name;
-	struct piece p[6];
+	struct piece p[9];
 	int n;
 	int drop;               /* -1: one reply expected */
 	int n_drops;
@@ -92,6 +92,16 @@ static const struct {
 	{"middle fragment not a multiple of 8", {{0, 400, 1}, {400, 401, 1}}, 2, RB_DROP_FRAG_BAD,
 	 1},
 	{"empty fragment", {{400, 0, 1}}, 1, RB_DROP_FRAG_BAD, 1},
+	/* DPDK's RTE_LIBRTE_IP_FRAG_MAX_FRAG (8 in 22.11) fragments per datagram */
+	{"eight fragments (the most rte_ip_frag holds)",
+	 {{0, 152, 1}, {152, 152, 1}, {304, 152, 1}, {456, 152, 1}, {608, 152, 1}, {760, 152, 1},
+	  {912, 152, 1}, {1064, 136, 0}}, 8, -1, 0},
+	{"a ninth fragment: the datagram is given up, its fragments counted as too many",
+	 {{0, 128, 1}, {128, 128, 1}, {256, 128, 1}, {384, 128, 1}, {512, 128, 1}, {640, 128, 1},
+	  {768, 128, 1}, {896, 128, 1}}, 8, RB_DROP_FRAG_TOO_MANY, 8},
+	{"eight held, a duplicate middle hiding a hole: refused at the end as bad, not too many",
+	 {{0, 152, 1}, {152, 152, 1}, {304, 152, 1}, {456, 152, 1}, {608, 152, 1}, {760, 152, 1},
+	  {760, 152, 1}, {1064, 136, 0}}, 8, RB_DROP_FRAG_BAD, 8},
 };
 
 static void test_frag_table(void)
