@@ -262,23 +262,32 @@ static int h_ss_method(const config_setting_t *s, void *dst, const struct rb_sch
 }
 
 /* sing-box's `udp_over_tcp` (shared/udp-over-tcp.md): true / false, or
- * { enabled = true; version = 1 | 2; } (version 2 when not given); stored
- * as the version, 0 when off. */
+ * { enabled = true; version = 1 | 2; connect = false; } (version 2 when not
+ * given); stored as the version, 0 when off, and uot_connect.  `connect`
+ * (ringbox's): every session's stream in v2 connect mode, to the session's
+ * first destination (dataplane/ss/ss_uot_out.c); a session with one
+ * destination by construction uses it anyway. */
 struct uot_opts {
 	int enabled;
 	int version;
+	int connect;
 };
 
 static const struct rb_schema_field uot_tbl[] = {
 	RB_SCHEMA_BOOL("enabled", struct uot_opts, enabled, 0),
 	RB_SCHEMA_INT("version", struct uot_opts, version, 1, 2, 2, 0),
+	RB_SCHEMA_BOOL("connect", struct uot_opts, connect, 0),
 	RB_SCHEMA_TABLE_END,
 };
+
+_Static_assert(offsetof(struct rb_cfg_outbound, uot_connect) ==
+		       offsetof(struct rb_cfg_outbound, uot_version) + 1,
+	       "h_uot stores uot_version and uot_connect side by side");
 
 static int h_uot(const config_setting_t *s, void *dst, const struct rb_schema_field *f,
 		 const char *path, struct rb_cfg_err *e)
 {
-	struct uot_opts o = {0, 2};
+	struct uot_opts o = {0, 2, 0};
 
 	(void)f;
 	if (s != NULL && config_setting_type(s) == CONFIG_TYPE_BOOL) {
@@ -286,13 +295,24 @@ static int h_uot(const config_setting_t *s, void *dst, const struct rb_schema_fi
 	} else if (s != NULL && config_setting_is_group(s)) {
 		if (rb_schema_load(s, uot_tbl, &o, path, e) != 0)
 			return -1;
+		if (o.connect && o.version != 2) {
+			const config_setting_t *c = config_setting_get_member(s, "connect");
+			char cp[256];
+
+			snprintf(cp, sizeof(cp), "%s.connect", path);
+			rb_cfg_error(e, c ? c : s, cp, "is a version 2 mode (version is %d)",
+				     o.version);
+			return -1;
+		}
 	} else if (s != NULL) {
 		rb_cfg_error(e, s, path, "must be true, false or a group "
-			     "{ enabled = true; version = 1 | 2; }");
+			     "{ enabled = true; version = 1 | 2; connect = false; }");
 		return -1;
 	}
-	if (dst)
-		*(uint8_t *)dst = (uint8_t)(o.enabled ? o.version : 0);
+	if (dst) {
+		((uint8_t *)dst)[0] = (uint8_t)(o.enabled ? o.version : 0);
+		((uint8_t *)dst)[1] = (uint8_t)(o.enabled && o.connect);
+	}
 	return 0;
 }
 

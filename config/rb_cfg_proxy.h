@@ -135,6 +135,8 @@ struct rb_cfg_outbound {
 	uint16_t override_port;
 	uint32_t connect_timeout_ms;        /* default 5000 */
 	uint8_t uot_version;                /* shadowsocks udp_over_tcp: 0 off, 1 or 2 */
+	uint8_t uot_connect;                /* its v2 connect mode for every session (right
+					     * after uot_version: one handler sets both) */
 	/* wireguard: source addresses of dials (the endpoint's own tunnel
 	 * addresses, as sing-box's inet4/inet6_bind_address); zero = none */
 	uint8_t inet4_bind[4];

@@ -69,6 +69,9 @@ struct rb_lcore *proxy_udp_nat_lcore(const struct udp_nat *n);
 const struct rb_cfg_proxy *proxy_udp_nat_cfg(const struct udp_nat *n);
 /* The session's destination after overrides (address, or domain). */
 const struct rb_dest *proxy_udp_nat_target(const struct udp_nat *n);
+/* Does the session carry datagrams to its target only (a host session:
+ * proxy_udp_host_open, e.g. a UoT inbound's flow, a detour's session)? */
+int proxy_udp_nat_single(const struct udp_nat *n);
 /* The outbound's own per-session pointer (NULL until it sets it). */
 void **proxy_udp_nat_state(struct udp_nat *n);
 /* The route's resolve strategy (enum rb_resolve_strategy; 0 for a host

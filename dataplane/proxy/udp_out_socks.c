@@ -24,11 +24,9 @@
  *     innermost hop's server, each hop below ours started with its own TCP
  *     outbound ops (proxy_out.c's socks CONNECT to the next hop's server,
  *     ss_out.c's Shadowsocks header naming it), as proxy_out.c's TCP
- *     chains, then our UDP ASSOCIATE on the same stream.  The stream is a
- *     detached struct psess (not in the session table; only its chain
- *     fields: pl's lc and cfg, hops, n_hops, up, the hops' states) driven
- *     through proxy_layer.c, so an ss hop seals what the hops above it send
- *     and opens their replies;
+ *     chains, then our UDP ASSOCIATE on the same stream (tcp_chain.h: a
+ *     chain no client drives, driven through proxy_layer.c, so an ss hop
+ *     seals what the hops above it send and opens their replies);
  *   - the datagrams go in a UDP session of the detour outbound
  *     (proxy_udp_via: proxy_udp_host_open) whose destination is our relay
  *     address: our RFC 1928 7 datagrams inside the detour's own (RFC 1928 7
@@ -54,40 +52,25 @@
 #include "proxy_priv.h"
 #include "rb_route_api.h"
 #include "socks_wire.h"
+#include "tcp_chain.h"
 #include "udp_out.h"
 #include "udp_policy.h"
 
-#define SU_CTL_BUF  600                 /* server replies (greeting, auth, reply) */
-#define SU_OUT_MAX  PROXY_HS_OUT_MAX    /* a message we send */
 #define SU_HDR_MAX  (4 + 1 + RB_DOMAIN_MAX + 2)
 
 struct socks_udp {
 	struct udp_nat *n;
-	uint8_t resolving;
 	uint8_t hs_done;                /* the ASSOCIATE reply came */
 	uint8_t done;                   /* relaying */
-	uint8_t hop;                    /* the hop whose handshake runs (cs.hops[]) */
 	struct rb_socks_cli cli;        /* ours (the last hop): UDP ASSOCIATE */
-	struct rb_dest first;           /* cs.hops[0]'s server: where the control
-					 * connection is dialled */
 	struct proxy_udp_via via;       /* toward our relay */
-	struct proxy_lcore cpl;         /* the control chain's view of the lcore: lc, cfg */
-	struct psess cs;                /* the control chain: hops (ours last), n_hops,
-					 * up (the TCP connection), the hops' states */
-	uint32_t blen;
-	uint8_t buf[SU_CTL_BUF];        /* control bytes opened up to level `hop` */
+	struct proxy_tchain ctl;        /* the control connection through the chain
+					 * (tcp_chain.h; ours its last hop) */
 };
 
-static const struct rb_cfg_outbound *su_hop_cfg(const struct socks_udp *su, int hop)
+static const struct rb_cfg_outbound *su_last_cfg(const struct socks_udp *su)
 {
-	return &su->cpl.cfg->outbounds[su->cs.hops[hop]];
-}
-
-static const struct rb_outbound_ops *su_hop_ops(const struct socks_udp *su, int hop)
-{
-	int t = su_hop_cfg(su, hop)->type;
-
-	return t >= 0 && t < RB_OUT_TYPE_MAX ? proxy_outbound_ops[t] : NULL;
+	return &su->ctl.cpl.cfg->outbounds[su->ctl.cs.hops[su->ctl.cs.n_hops - 1]];
 }
 
 /* A datagram from the relay (header: who answered) for the session. */
@@ -100,94 +83,28 @@ static void su_relay_datagram(void *arg, struct rte_mbuf *m)
 		proxy_udp_out_recv(su->n, m, &src);
 }
 
-/* Send level-`hop` bytes of a handshake (through the hops below) and wipe
- * them (they may hold a password). */
-static int su_send(struct socks_udp *su, int hop, uint8_t *out, size_t len)
-{
-	int rc = proxy_layer_send(&su->cs, hop, out, len);
-
-	explicit_bzero(out, len);
-	if (rc != 0)
-		return rc == -EIO ? -EIO : -ENOBUFS;
-	tcp_flush(su->cs.up);
-	return 0;
-}
-
-/* Hop su->hop is through: what is left in buf is level-hop bytes, which a
- * transforming hop opens for the next level.  0 or -errno. */
-static int su_through(struct socks_udp *su)
-{
-	const struct rb_outbound_ops *ops = su_hop_ops(su, su->hop);
-	struct rte_mbuf *m;
-	int rc = 0;
-
-	if (ops->unwrap == NULL || su->blen == 0)
-		return 0;
-	m = proxy_mbuf_from(su->cpl.lc, su->buf, su->blen);
-	explicit_bzero(su->buf, su->blen);
-	su->blen = 0;
-	if (m == NULL)
-		return -ENOBUFS;
-	m = ops->unwrap(&su->cs, su->hop, m);
-	if (m == NULL)
-		return su->cs.xform_err ? -EIO : 0;
-	if (m->pkt_len > sizeof(su->buf))
-		rc = -EPROTO;
-	else
-		su->blen = m->pkt_len;
-	if (rc == 0 && su->blen) {
-		const void *d = rte_pktmbuf_read(m, 0, su->blen, su->buf);
-
-		if (d != su->buf)
-			memcpy(su->buf, d, su->blen);
-	}
-	rte_pktmbuf_free(m);
-	return rc;
-}
-
-/* Start hop su->hop's handshake and every following one that waits for no
- * reply (Shadowsocks): a hop below ours is asked for the next hop's server
- * (its TCP outbound ops), ours for UDP ASSOCIATE.  0 or -errno. */
-static int su_hop_start(struct socks_udp *su)
+/* Our hop's handshake (the chain's top): greeting [+ auth], then UDP
+ * ASSOCIATE.  RFC 1928 7: DST.ADDR/DST.PORT zeros, our UDP source is not
+ * known yet (through a detour: the detour's relay's). */
+static int su_top_start(void *arg, uint8_t *out)
 {
 	static const struct rb_dest unknown_v4 = { .family = AF_INET };
 	static const struct rb_dest unknown_v6 = { .family = AF_INET6 };
+	struct socks_udp *su = arg;
+	const struct rb_cfg_outbound *o = su_last_cfg(su);
+	const struct rb_dest *dst = o->server.family == AF_INET6 ? &unknown_v6 : &unknown_v4;
+	size_t n = rb_socks_cli_start(&su->cli, 5, SOCKS5_CMD_UDP, o->username, o->password, dst,
+				      out);
 
-	for (;;) {
-		const struct rb_cfg_outbound *o = su_hop_cfg(su, su->hop);
-		const struct rb_outbound_ops *ops = su_hop_ops(su, su->hop);
-		uint8_t out[SU_OUT_MAX];
-		struct rb_dest dst;
-		int n, rc;
+	return n > 0 ? (int)n : -EPROTO;
+}
 
-		if (su->hop + 1 == su->cs.n_hops) {
-			/* RFC 1928 7: DST.ADDR/DST.PORT zeros, our UDP source is
-			 * not known yet (through a detour: the detour's relay's) */
-			dst = o->server.family == AF_INET6 ? unknown_v6 : unknown_v4;
-			n = (int)rb_socks_cli_start(&su->cli, 5, SOCKS5_CMD_UDP, o->username,
-						    o->password, &dst, out);
-			return n > 0 ? su_send(su, su->hop, out, (size_t)n) : -EPROTO;
-		}
-		if (ops == NULL || ops->start == NULL)
-			return -EOPNOTSUPP;
-		{
-			const struct rb_cfg_outbound *next = su_hop_cfg(su, su->hop + 1);
+static int su_top_feed(void *arg, const uint8_t *buf, size_t len, size_t *used, uint8_t *out,
+		       size_t *outlen)
+{
+	struct socks_udp *su = arg;
 
-			proxy_cfg_host_dest(&next->server, next->server_port, &dst);
-		}
-		n = ops->start(&su->cs, su->hop, &dst, out);
-		if (n < 0)
-			return n;
-		if (n > 0 && (rc = su_send(su, su->hop, out, (size_t)n)) != 0)
-			return rc;
-		if (n == 0)
-			tcp_flush(su->cs.up); /* sent by start() itself (Shadowsocks) */
-		if (ops->feed)
-			return 0; /* wait for its reply */
-		if ((rc = su_through(su)) != 0)
-			return rc;
-		su->hop++;
-	}
+	return rb_socks_cli_feed(&su->cli, buf, len, used, out, outlen);
 }
 
 /* The ASSOCIATE reply came: reach the relay, directly or through the
@@ -195,209 +112,73 @@ static int su_hop_start(struct socks_udp *su)
  * -errno. */
 static int su_relay_ready(struct socks_udp *su)
 {
-	int last = su->cs.n_hops - 1;
-	const struct rb_cfg_outbound *o = su_hop_cfg(su, last);
+	int last = su->ctl.cs.n_hops - 1;
+	const struct rb_cfg_outbound *o = su_last_cfg(su);
 	struct rb_dest server, relay;
 	int rc;
 
 	if (last == 0)
-		server = su->first; /* the address the control connection went to */
+		server = su->ctl.first; /* the address the control connection went to */
 	else
 		proxy_cfg_host_dest(&o->server, o->server_port, &server);
 	if (rb_udp_socks_relay(&su->cli.bound, &server, &relay) != 0)
 		return -EPROTO;
-	rc = proxy_udp_via_open(&su->via, su->n, last ? su->cs.hops[last - 1] : -1, &relay,
+	rc = proxy_udp_via_open(&su->via, su->n, last ? su->ctl.cs.hops[last - 1] : -1, &relay,
 				su_relay_datagram, su);
 	if (rc >= 0)
 		su->done = 1;
 	return rc;
 }
 
-/* Control bytes, read and opened up to the current hop's level, into buf.
- * 0, or -errno (a hop below could not open them). */
-static int su_fill(struct socks_udp *su)
-{
-	struct tcp_conn *c = su->cs.up;
-
-	if (!proxy_layer_xform(&su->cs, su->hop)) {
-		su->blen += (uint32_t)tcp_read_copy(c, su->buf + su->blen, sizeof(su->buf) - su->blen);
-		return 0;
-	}
-	while (su->blen < sizeof(su->buf)) {
-		struct rte_mbuf *m = tcp_read(c, (uint32_t)(sizeof(su->buf) - su->blen));
-		const void *d;
-		uint32_t k;
-
-		if (m == NULL)
-			return 0;
-		m = proxy_layer_unwrap(&su->cs, su->hop, m);
-		if (m == NULL) {
-			if (su->cs.xform_err)
-				return -EIO;
-			continue; /* part of a record */
-		}
-		k = m->pkt_len;
-		if (k > sizeof(su->buf) - su->blen) {
-			rte_pktmbuf_free(m);
-			return -EPROTO; /* more than any handshake reply */
-		}
-		d = rte_pktmbuf_read(m, 0, k, su->buf + su->blen);
-		if (d != su->buf + su->blen)
-			memcpy(su->buf + su->blen, d, k);
-		su->blen += k;
-		rte_pktmbuf_free(m);
-	}
-	return 0;
-}
-
-/* Control bytes during the handshakes: 0 (more), 1 (open), < 0 failed. */
-static int su_handshake(struct socks_udp *su)
-{
-	struct tcp_conn *c = su->cs.up;
-
-	for (;;) {
-		int last = su->hop + 1 == su->cs.n_hops;
-		uint8_t out[SU_OUT_MAX];
-		size_t used = 0, outlen = 0;
-		int rc;
-
-		if ((rc = su_fill(su)) != 0)
-			return rc;
-		if (last)
-			rc = rb_socks_cli_feed(&su->cli, su->buf, su->blen, &used, out, &outlen);
-		else
-			rc = su_hop_ops(su, su->hop)->feed(&su->cs, su->hop, su->buf, su->blen, &used,
-							   out, &outlen);
-		memmove(su->buf, su->buf + used, su->blen - used);
-		su->blen -= (uint32_t)used;
-		if (outlen && su_send(su, su->hop, out, outlen) != 0)
-			return -ENOBUFS;
-		if (rc == RB_PARSE_ERR)
-			return -ECONNREFUSED;
-		if (rc == RB_PARSE_DONE && last) {
-			su->hs_done = 1;
-			rc = su_relay_ready(su);
-			/* through a detour: open once its session is
-			 * (proxy_udp_via; the session's connect_timeout
-			 * bounds the whole path) */
-			return rc < 0 ? rc : !rc;
-		}
-		if (rc == RB_PARSE_DONE) {
-			/* this hop is through: what follows is the next hop's */
-			if ((rc = su_through(su)) != 0)
-				return rc;
-			su->hop++;
-			if ((rc = su_hop_start(su)) != 0)
-				return rc;
-			continue;
-		}
-		if (used > 0)
-			continue;
-		if (su->blen == sizeof(su->buf))
-			return -EPROTO;
-		if (tcp_eof(c) && tcp_readable(c) == 0)
-			return -ECONNRESET;
-		if (tcp_readable(c) == 0)
-			return 0;
-	}
-}
-
-static void su_readable(struct tcp_conn *c)
-{
-	struct socks_udp *su = tcp_user(c);
-	int rc;
-
-	if (su == NULL)
-		return;
-	if (su->done) {
-		/* RFC 1928 7: the control connection only keeps the association
-		 * alive; anything the server sends on it is discarded */
-		struct rte_mbuf *m;
-
-		while ((m = tcp_read(c, UINT32_MAX)) != NULL)
-			rte_pktmbuf_free(m);
-		if (tcp_eof(c))
-			proxy_udp_out_closed(su->n); /* frees su */
-		return;
-	}
-	rc = su_handshake(su);
-	if (rc != 0)
-		proxy_udp_out_ready(su->n, rc < 0 ? rc : 0); /* < 0: frees su */
-}
-
-static void su_connected(struct tcp_conn *c, int err)
-{
-	struct socks_udp *su = tcp_user(c);
-
-	if (su == NULL)
-		return;
-	if (err != 0) {
-		tcp_set_callbacks(c, NULL, NULL); /* on_closed follows: not ours any more */
-		su->cs.up = NULL;
-		proxy_udp_out_ready(su->n, err);
-		return;
-	}
-	su->hop = 0;
-	err = su_hop_start(su);
-	if (err != 0)
-		proxy_udp_out_ready(su->n, err);
-}
-
-static void su_closed(struct tcp_conn *c, int err)
-{
-	struct socks_udp *su = tcp_user(c);
-
-	(void)err;
-	if (su == NULL)
-		return;
-	su->cs.up = NULL; /* freed when this returns */
-	proxy_udp_out_closed(su->n);
-}
-
-static const struct tcp_callbacks su_cb = {
-	.on_connected = su_connected,
-	.on_readable = su_readable,
-	.on_closed = su_closed,
-};
-
-static int su_dial(struct socks_udp *su)
-{
-	struct tcp_connect_params cp = {
-		.family = su->first.family,
-		.rport = su->first.port,
-		.cb = &su_cb,
-		.user = su,
-	};
-	int err = 0;
-
-	memcpy(cp.raddr, su->first.addr, 16);
-	su->cs.up = tcp_connect(su->cpl.lc, &cp, &err);
-	return su->cs.up ? 0 : (err ? err : -ENOMEM);
-}
-
-static void su_resolved(void *arg, int family, const uint8_t *addr, int err)
+static void su_ready(void *arg, int err)
 {
 	struct socks_udp *su = arg;
 
-	su->resolving = 0;
-	if (err != 0 || (family != AF_INET && family != AF_INET6)) {
-		proxy_udp_out_ready(su->n, -EHOSTUNREACH);
-		return;
+	if (err == 0) {
+		su->hs_done = 1;
+		err = su_relay_ready(su);
+		/* through a detour: open once its session is (proxy_udp_via;
+		 * the session's connect_timeout bounds the whole path) */
+		if (err > 0)
+			return;
 	}
-	su->first.family = (uint8_t)family;
-	memset(su->first.addr, 0, 16);
-	memcpy(su->first.addr, addr, family == AF_INET ? 4 : 16);
-	err = su_dial(su);
-	if (err != 0)
-		proxy_udp_out_ready(su->n, err);
+	proxy_udp_out_ready(su->n, err); /* < 0: frees su */
 }
+
+static void su_readable(void *arg)
+{
+	struct socks_udp *su = arg;
+	struct rte_mbuf *m;
+	int err;
+
+	/* RFC 1928 7: the control connection only keeps the association
+	 * alive; anything the server sends on it is discarded */
+	while ((m = proxy_tchain_read(&su->ctl, &err)) != NULL)
+		rte_pktmbuf_free(m);
+	if (err != 0 || tcp_eof(su->ctl.cs.up))
+		proxy_udp_out_closed(su->n); /* frees su */
+}
+
+static void su_closed(void *arg)
+{
+	struct socks_udp *su = arg;
+
+	proxy_udp_out_closed(su->n);
+}
+
+static const struct proxy_tchain_ops su_ctl_ops = {
+	.top_start = su_top_start,
+	.top_feed = su_top_feed,
+	.ready = su_ready,
+	.readable = su_readable,
+	.closed = su_closed,
+};
 
 static void su_close(struct udp_nat *n);
 
 static int su_open(struct udp_nat *n, uint16_t ob)
 {
 	const struct rb_cfg_proxy *p = proxy_udp_nat_cfg(n);
-	const struct rb_cfg_outbound *o0;
 	struct socks_udp *su;
 	uint16_t hops[PROXY_MAX_HOPS];
 	int rc, k;
@@ -409,28 +190,9 @@ static int su_open(struct udp_nat *n, uint16_t ob)
 	if (su == NULL)
 		return -ENOMEM;
 	su->n = n;
-	su->cpl.lc = proxy_udp_nat_lcore(n);
-	su->cpl.cfg = p;
-	su->cs.pl = &su->cpl;
-	su->cs.n_hops = (uint8_t)k;
-	memcpy(su->cs.hops, hops, sizeof(hops[0]) * (size_t)k);
-	o0 = &p->outbounds[hops[0]];
-	su->first.family = o0->server.family;
-	memcpy(su->first.addr, o0->server.addr, 16);
-	su->first.port = o0->server_port;
 	*proxy_udp_nat_state(n) = su;
-	rb_count(su->cpl.lc, RB_EV_PROXY_UDP_UPSTREAM);
-	if (su->first.family == 0) {
-		su->resolving = 1;
-		rc = rb_resolve_start(su->cpl.lc, o0->server.name, 0, su_resolved, su);
-		if (rc < 0)
-			su->resolving = 0;
-		/* the answer may have come at once (cache): dialled, or failed
-		 * (its ready(err) came before we were opening) */
-		rc = su->resolving || su->cs.up ? 0 : -EHOSTUNREACH;
-	} else {
-		rc = su_dial(su);
-	}
+	rb_count(proxy_udp_nat_lcore(n), RB_EV_PROXY_UDP_UPSTREAM);
+	rc = proxy_tchain_open(&su->ctl, proxy_udp_nat_lcore(n), p, hops, k, NULL, &su_ctl_ops, su);
 	if (rc != 0) {
 		su_close(n); /* an open that fails leaves nothing behind */
 		return rc;
@@ -466,22 +228,11 @@ static void su_close(struct udp_nat *n)
 
 	if (su == NULL)
 		return;
-	rb_count(su->cpl.lc, RB_EV_PROXY_UDP_UPSTREAM_END);
-	if (su->cs.n_hops > 1 && !su->hs_done)
-		rb_count(su->cpl.lc, RB_EV_PROXY_UDP_CHAIN_CTL_FAIL); /* ended in the handshakes */
-	if (su->resolving)
-		rb_resolve_cancel(su->cpl.lc, su_resolved, su);
-	if (su->cs.up) {
-		tcp_set_callbacks(su->cs.up, NULL, NULL);
-		tcp_close(su->cs.up);
-		su->cs.up = NULL;
-	}
+	rb_count(proxy_udp_nat_lcore(n), RB_EV_PROXY_UDP_UPSTREAM_END);
+	if (su->ctl.cs.n_hops > 1 && !su->hs_done)
+		rb_count(proxy_udp_nat_lcore(n), RB_EV_PROXY_UDP_CHAIN_CTL_FAIL); /* ended in the handshakes */
+	proxy_tchain_close(&su->ctl);
 	proxy_udp_via_close(&su->via);
-	proxy_layer_free(&su->cs); /* the hops' states (Shadowsocks ciphers) */
-	if (su->cs.out) {
-		explicit_bzero(su->cs.out, sizeof(*su->cs.out));
-		free(su->cs.out);
-	}
 	explicit_bzero(su, sizeof(*su));
 	free(su);
 	*st = NULL;

@@ -38,15 +38,20 @@ static int udp_hop_ok(const struct rb_cfg_outbound *o)
 	       o->type == RB_OUT_SHADOWSOCKS;
 }
 
-int rb_udp_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max)
+/* Can outbound o carry the TCP of a hop above it? */
+static int tcp_hop_ok(const struct rb_cfg_outbound *o)
+{
+	if (o->network == RB_CFG_NET_UDP)
+		return 0;
+	return o->type == RB_OUT_SOCKS || o->type == RB_OUT_HTTP || o->type == RB_OUT_SHADOWSOCKS;
+}
+
+/* Follow ob's detours while hop_ok accepts them; hops in dial order. */
+static int chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max,
+		 int (*hop_ok)(const struct rb_cfg_outbound *o))
 {
 	int n = 0, k = ob;
 
-	if (ob < 0 || ob >= p->n_outbounds || max < 1)
-		return -EINVAL;
-	if (!(p->outbounds[ob].type == RB_OUT_SOCKS && p->outbounds[ob].version == RB_SOCKS_V5) &&
-	    p->outbounds[ob].type != RB_OUT_SHADOWSOCKS)
-		return -EINVAL;
 	for (;;) {
 		const struct rb_cfg_outbound *o = &p->outbounds[k];
 
@@ -61,7 +66,7 @@ int rb_udp_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max)
 			break;
 		if (o->type == RB_OUT_BLOCK)
 			return -EACCES;
-		if (!udp_hop_ok(o))
+		if (!hop_ok(o))
 			return -EOPNOTSUPP;
 	}
 	/* dial order: innermost first */
@@ -72,6 +77,26 @@ int rb_udp_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max)
 		hops[n - 1 - i] = t;
 	}
 	return n;
+}
+
+int rb_udp_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max)
+{
+	if (ob < 0 || ob >= p->n_outbounds || max < 1)
+		return -EINVAL;
+	if (!(p->outbounds[ob].type == RB_OUT_SOCKS && p->outbounds[ob].version == RB_SOCKS_V5) &&
+	    p->outbounds[ob].type != RB_OUT_SHADOWSOCKS)
+		return -EINVAL;
+	return chain(p, ob, hops, max, udp_hop_ok);
+}
+
+int rb_tcp_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max)
+{
+	if (ob < 0 || ob >= p->n_outbounds || max < 1)
+		return -EINVAL;
+	if (p->outbounds[ob].type != RB_OUT_SOCKS && p->outbounds[ob].type != RB_OUT_HTTP &&
+	    p->outbounds[ob].type != RB_OUT_SHADOWSOCKS)
+		return -EINVAL;
+	return chain(p, ob, hops, max, tcp_hop_ok);
 }
 
 int rb_udp_socks_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max)

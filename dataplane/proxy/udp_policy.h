@@ -5,6 +5,7 @@
  *   - how long an idle NAT session lives (sing-box's defaults),
  *   - which outbound chains a UDP outbound can go through (UDP over a
  *     detour: socks5 and shadowsocks hops in any order, down to direct),
+ *     and the TCP chain under a UDP-over-TCP stream,
  *   - where a SOCKS5 UDP ASSOCIATE's datagrams go.
  */
 #ifndef UDP_POLICY_H
@@ -41,6 +42,14 @@ uint32_t rb_udp_idle_s(uint16_t port, uint32_t configured);
 int rb_udp_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max);
 /* rb_udp_chain for a socks outbound: -EINVAL unless ob is socks version 5. */
 int rb_udp_socks_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max);
+/* The TCP chain of protocol outbound `ob` (socks, http, shadowsocks), in
+ * dial order as rb_udp_chain, for a stream no client drives (a
+ * shadowsocks outbound's UDP over TCP, tcp_chain.h): the hops below may be
+ * socks (any version), http or shadowsocks outbounds that carry TCP
+ * (network not "udp"), down to `direct` or no detour.  Returns n (>= 1),
+ * -EACCES (a `block` below), -EOPNOTSUPP (a wireguard or udp-only hop, or
+ * longer than max) or -EINVAL (ob is not a protocol outbound). */
+int rb_tcp_chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max);
 
 /* Where the datagrams of an association go (RFC 1928 6/7): BND.ADDR and
  * BND.PORT of the reply (`bound`), or, when BND.ADDR is all zeros, the

@@ -317,6 +317,11 @@ const struct rb_dest *proxy_udp_nat_target(const struct udp_nat *n)
 	return &n->to;
 }
 
+int proxy_udp_nat_single(const struct udp_nat *n)
+{
+	return n->host != NULL;
+}
+
 void **proxy_udp_nat_state(struct udp_nat *n)
 {
 	return &n->ostate;

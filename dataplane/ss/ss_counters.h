@@ -46,13 +46,19 @@
 	X(SS_UOT_STREAM_FULL, ss_uot_stream_full,                                          \
 	  "UDP over TCP: datagrams dropped, the TCP stream's send space was full")          \
 	X(SS_UOT_FLOW, ss_uot_flow,                                                        \
-	  "UDP over TCP: datagrams whose destination could not be routed or opened")
+	  "UDP over TCP: datagrams whose destination could not be routed or opened")       \
+	X(SS_UOT_CONNECT_DST, ss_uot_connect_dst,                                          \
+	  "UDP over TCP: datagrams to another destination than a connect-mode stream's")
 
 #define RB_EVENT_SS_UOT(X)                                                                 \
 	X(SS_UOT_IN, ss_uot_in, "UDP over TCP: streams taken by shadowsocks inbounds")       \
 	X(SS_UOT_OUT, ss_uot_out, "UDP over TCP: streams opened by shadowsocks outbounds")   \
 	X(SS_UOT_UP, ss_uot_up, "UDP over TCP: datagrams read from streams")               \
-	X(SS_UOT_DOWN, ss_uot_down, "UDP over TCP: datagrams written to streams")
+	X(SS_UOT_DOWN, ss_uot_down, "UDP over TCP: datagrams written to streams")          \
+	X(SS_UOT_OUT_CONNECT, ss_uot_out_connect,                                          \
+	  "UDP over TCP: streams opened by shadowsocks outbounds in v2 connect mode")       \
+	X(SS_UOT_IN_CONNECT, ss_uot_in_connect,                                            \
+	  "UDP over TCP: streams whose v2 request asked for connect mode (inbounds)")
 
 /* The replay filter shared by the workers (ss_replay_shared.h). */
 #define RB_EVENT_SS(X)                                                                     \

@@ -260,17 +260,10 @@ static void reply(struct ss_usess *s, struct rte_mbuf *m, const struct rb_dest *
 	} else {
 		memcpy(ul->pkt, ul->plain, n);
 	}
-	o = rte_pktmbuf_alloc(lc->dp->pool);
-	if (o == NULL) {
-		rb_drop_count(lc, RB_DROP_NO_MBUF);
+	/* over one mbuf (a reassembled reply): a chain, fragmented on output */
+	o = proxy_mbuf_from(lc, ul->pkt, n); /* counts no_mbuf */
+	if (o == NULL)
 		return;
-	}
-	if (rte_pktmbuf_tailroom(o) < n) { /* over one mbuf: a chain */
-		rte_pktmbuf_free(o);
-		rb_drop_count(lc, RB_DROP_PROXY_UDP_MALFORMED);
-		return;
-	}
-	memcpy(rte_pktmbuf_append(o, (uint16_t)n), ul->pkt, n);
 	/* 2022: to where the client session last sent from (SIP022 3.2.4) */
 	down_send(s, o, s->s22 ? (const struct udp_peer *)s->s22->app : &s->cli, len);
 }

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../proxy/proxy_priv.h"
 #include "../proxy/rb_route_api.h"
 #include "../proxy/udp_out.h"
 #include "../proxy/udp_policy.h"
@@ -97,6 +98,26 @@ static struct ss_lcore *lcore_of(struct udp_nat *n)
 	return ss_lcore_get(proxy_udp_nat_lcore(n), proxy_udp_nat_cfg(n));
 }
 
+/* The payload data[0..dlen) of reply m (taken) to the client from src: in
+ * m itself when it is one segment (the payload is shorter), else (a
+ * reassembled reply, a chain) in a new chain. */
+static void deliver(struct ss_uo *u, struct rte_mbuf *m, const uint8_t *data, uint32_t dlen,
+		    const struct rb_dest *src)
+{
+	struct rb_lcore *lc = proxy_udp_nat_lcore(u->n);
+
+	if (m->nb_segs == 1) {
+		memmove(rte_pktmbuf_mtod(m, uint8_t *), data, dlen);
+		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - dlen));
+	} else {
+		rte_pktmbuf_free(m);
+		m = proxy_mbuf_from(lc, data, dlen); /* counts no_mbuf */
+		if (m == NULL)
+			return;
+	}
+	proxy_udp_out_recv(u->n, m, src);
+}
+
 static void uo_recv(void *arg, struct rte_mbuf *m)
 {
 	struct ss_uo *u = arg;
@@ -112,40 +133,25 @@ static void uo_recv(void *arg, struct rte_mbuf *m)
 		rb_drop(lc, m, RB_DROP_SS_UDP_MALFORMED);
 		return;
 	}
+	/* contiguous: a reassembled reply (a chain) is copied out */
+	plain = rte_pktmbuf_read(m, 0, len, sl->tmp_out);
+	if (plain == NULL) {
+		rb_drop(lc, m, RB_DROP_SS_UDP_MALFORMED);
+		return;
+	}
 	if (u->cli22) {
-		/* copied out (a reassembled reply is a chain), opened there */
-		const uint8_t *data, *at = rte_pktmbuf_read(m, 0, len, sl->tmp_in);
-		struct rte_mbuf *o = m;
+		/* opened in place, in tmp_in */
+		const uint8_t *data;
 		uint32_t dlen;
 
-		if (at != sl->tmp_in)
-			memcpy(sl->tmp_in, at, len);
+		memcpy(sl->tmp_in, plain, len);
 		if (open22(lc, u, sl->tmp_in, len, &src, &data, &dlen) != 0) {
 			rte_pktmbuf_free(m);
 			return;
 		}
-		if (m->nb_segs != 1) {
-			rte_pktmbuf_free(m);
-			o = rte_pktmbuf_alloc(lc->dp->pool);
-			if (o == NULL) {
-				rb_drop_count(lc, RB_DROP_NO_MBUF);
-				return;
-			}
-		}
-		rte_pktmbuf_reset(o);
-		if (rte_pktmbuf_tailroom(o) < dlen) {
-			rb_drop(lc, o, RB_DROP_SS_UDP_MALFORMED);
-			return;
-		}
-		memcpy(rte_pktmbuf_append(o, (uint16_t)dlen), data, dlen);
-		proxy_udp_out_recv(u->n, o, &src);
+		deliver(u, m, data, dlen, &src);
 		return;
 	}
-	if (m->nb_segs != 1) {
-		rb_drop(lc, m, RB_DROP_SS_UDP_MALFORMED);
-		return;
-	}
-	plain = rte_pktmbuf_mtod(m, const uint8_t *);
 	if (u->m) {
 		struct ss_udp_pkt p = {.in = plain, .len = len, .out = sl->tmp_in};
 
@@ -165,10 +171,7 @@ static void uo_recv(void *arg, struct rte_mbuf *m)
 	src.family = (uint8_t)family;
 	if (family == 0)
 		snprintf(src.domain, sizeof(src.domain), "%s", host);
-	/* the payload into the mbuf it came in (it is shorter) */
-	memmove(rte_pktmbuf_mtod(m, uint8_t *), plain + alen, len - (uint32_t)alen);
-	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - (len - (uint32_t)alen)));
-	proxy_udp_out_recv(u->n, m, &src);
+	deliver(u, m, plain + alen, len - (uint32_t)alen, &src);
 }
 
 /* The server name's answer: the direct socket toward it, then ready

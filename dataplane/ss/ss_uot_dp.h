@@ -57,6 +57,8 @@ typedef void (*ss_uot_pkt_fn)(void *arg, struct rte_mbuf *m, const struct rb_des
 int ss_uot_asm_feed(struct rb_lcore *lc, struct ss_uot_asm *a, struct rte_mbuf *m,
 		    ss_uot_pkt_fn fn, void *arg, const int *stop);
 void ss_uot_asm_free(struct ss_uot_asm *a);
+/* The same destination (address or domain, and port)? */
+int ss_uot_dest_eq(const struct rb_dest *a, const struct rb_dest *b);
 /* Header + payload m (taken) as one plaintext chain, or NULL (counted). */
 struct rte_mbuf *ss_uot_frame(struct rb_lcore *lc, int connect, const struct rb_dest *addr,
 			      struct rte_mbuf *m);

@@ -250,12 +250,6 @@ static int flow_open(struct uot_in *u, struct uot_flow *f, const struct rb_dest 
 	return 0;
 }
 
-static int dest_eq(const struct rb_dest *a, const struct rb_dest *b)
-{
-	return a->family == b->family && a->port == b->port && memcmp(a->addr, b->addr, 16) == 0 &&
-	       strcmp(a->domain, b->domain) == 0;
-}
-
 static void got_packet(void *arg, struct rte_mbuf *m, const struct rb_dest *dst)
 {
 	struct uot_in *u = arg;
@@ -272,7 +266,7 @@ static void got_packet(void *arg, struct rte_mbuf *m, const struct rb_dest *dst)
 				slot = x;
 			continue;
 		}
-		if (dest_eq(&x->dst, dst)) {
+		if (ss_uot_dest_eq(&x->dst, dst)) {
 			f = x;
 			break;
 		}

@@ -69,6 +69,8 @@ int ss_uot_asm_feed(struct rb_lcore *lc, struct ss_uot_asm *a, struct rte_mbuf *
 				ret = rc;
 				goto out;
 			}
+			if (rc == UOT_REQ && a->rd.connect)
+				rb_count(lc, RB_EV_SS_UOT_IN_CONNECT);
 			if (rc == UOT_PKT) {
 				a->cur = rte_pktmbuf_alloc(lc->dp->pool);
 				if (a->cur == NULL) {
@@ -95,6 +97,12 @@ int ss_uot_asm_feed(struct rb_lcore *lc, struct ss_uot_asm *a, struct rte_mbuf *
 out:
 	rte_pktmbuf_free(m);
 	return ret;
+}
+
+int ss_uot_dest_eq(const struct rb_dest *a, const struct rb_dest *b)
+{
+	return a->family == b->family && a->port == b->port && memcmp(a->addr, b->addr, 16) == 0 &&
+	       strcmp(a->domain, b->domain) == 0;
 }
 
 void ss_uot_asm_free(struct ss_uot_asm *a)

@@ -14,6 +14,9 @@ Steps, run in order over one association (one TCP connection):
                               the proxy resolves); the answer must hold WANT
   echo:SERVER:PORT:SIZE       SIZE random bytes to a UDP echo server: the
                               reply must be byte-exact, from SERVER:PORT
+  big:SERVER:PORT:SIZE:WANT   ask udp_echo.py for a SIZE-byte reply ("big:SIZE"):
+                              WANT "exact": it must come byte-exact; "none": it
+                              must not come (a limit drops it)
   bad:HEX                     send raw datagram bytes (no answer expected)
   foreign:IP:SERVER:PORT:NAME a valid query sent from another local address
                               IP: the relay must not answer it
@@ -27,6 +30,8 @@ import socket
 import struct
 import sys
 import time
+
+from udp_echo import big_reply
 
 
 def fail(msg):
@@ -153,6 +158,24 @@ def main():
             if d[len(want):] != data:
                 fail("echo %s bytes: %d bytes back, not the same" % (size, len(d) - len(want)))
             print("echo %s bytes from %s:%s: byte-exact" % (size, server, sport))
+        elif kind == "big":
+            server, sport, size, want = arg.split(":")
+            hdr = header(server, int(sport))
+            u.sendto(hdr + b"big:%d" % int(size), relay)
+            try:
+                d, frm = u.recvfrom(65536)
+            except socket.timeout:
+                d = None
+            if want == "none":
+                if d is not None:
+                    fail("big %s bytes: %d bytes came back" % (size, len(d) - len(hdr)))
+                print("big %s bytes from %s:%s: none came" % (size, server, sport))
+                continue
+            if d is None:
+                fail("big %s bytes via %s: no answer" % (size, server))
+            if d[:len(hdr)] != hdr or d[len(hdr):] != big_reply(int(size)):
+                fail("big %s bytes: %d bytes back, not the same" % (size, len(d) - len(hdr)))
+            print("big %s bytes from %s:%s: byte-exact" % (size, server, sport))
         elif kind == "bad":
             u.sendto(bytes.fromhex(arg), relay)
             print("sent %d bad bytes" % (len(arg) // 2))

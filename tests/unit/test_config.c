@@ -293,6 +293,10 @@ static const struct bad_case {
 	  { "t.cfg:2: outbounds.[0].udp_over_tcp.version: 3 is out of range 1..2" } },
 	{ DP("") SSOUT("udp_over_tcp = \"yes\";"), 1,
 	  { "t.cfg:2: outbounds.[0].udp_over_tcp: must be true, false or a group" } },
+	{ DP("") SSOUT("udp_over_tcp = { enabled = true; version = 1; connect = true; };"), 1,
+	  { "t.cfg:2: outbounds.[0].udp_over_tcp.connect: is a version 2 mode (version is 1)" } },
+	{ DP("") SSOUT("udp_over_tcp = { enabled = true; connect = 1; };"), 1,
+	  { "t.cfg:2: outbounds.[0].udp_over_tcp.connect:" } },
 	{ DP("") SSOUT("udp_over_tcp = true; network = \"tcp\";"), 1,
 	  { "t.cfg:2: outbounds.[0].udp_over_tcp: carries UDP, but network is \"tcp\"" } },
 	{ DP("") SSIN("method = \"aes-128-gcm\"; password = \"p\"; users = ( { username = \"u\"; password = \"p\"; } );"), 1,
@@ -567,8 +571,12 @@ static void test_uot_values(void)
 	static const char *const forms[] = {"", "udp_over_tcp = false;", "udp_over_tcp = true;",
 					    "udp_over_tcp = { enabled = true; version = 1; };",
 					    "udp_over_tcp = { enabled = true; };",
-					    "udp_over_tcp = { enabled = false; version = 1; };"};
-	static const int want[] = {0, 0, 2, 1, 2, 0};
+					    "udp_over_tcp = { enabled = false; version = 1; };",
+					    "udp_over_tcp = { enabled = true; connect = true; };",
+					    "udp_over_tcp = { enabled = true; version = 2; connect = false; };",
+					    "udp_over_tcp = { enabled = false; connect = true; };"};
+	static const int want[] = {0, 0, 2, 1, 2, 0, 2, 2, 0};
+	static const int want_connect[] = {0, 0, 0, 0, 0, 0, 1, 0, 0};
 	char text[1024];
 	struct rb_config cfg;
 	char *errs = NULL;
@@ -583,6 +591,7 @@ static void test_uot_values(void)
 		CU_ASSERT_STRING_EQUAL(errs, "");
 		CU_ASSERT_PTR_NOT_NULL_FATAL(cfg.proxy);
 		CU_ASSERT_EQUAL(cfg.proxy->outbounds[0].uot_version, want[i]);
+		CU_ASSERT_EQUAL(cfg.proxy->outbounds[0].uot_connect, want_connect[i]);
 		free(errs);
 		errs = NULL;
 		rb_config_free(&cfg);

@@ -68,6 +68,7 @@ struct ob_spec {
 #define DIRECT    { RB_OUT_DIRECT, 0, RB_CFG_NET_BOTH, -1 }
 #define BLOCK     { RB_OUT_BLOCK, 0, RB_CFG_NET_BOTH, -1 }
 #define WG        { RB_OUT_WIREGUARD, 0, RB_CFG_NET_BOTH, -1 }
+#define HTTPUDP(d) { RB_OUT_HTTP, 0, RB_CFG_NET_UDP, d }
 
 struct chain_case {
 	const char *name;
@@ -76,8 +77,8 @@ struct chain_case {
 	int ob, max;
 	int rc;                 /* hops, or -errno */
 	uint16_t hops[8];       /* dial order */
-	int any;                /* rb_udp_chain (any UDP outbound) instead of
-				 * rb_udp_socks_chain */
+	int any;                /* 1: rb_udp_chain (any UDP outbound), 2:
+				 * rb_tcp_chain, instead of rb_udp_socks_chain */
 };
 
 static const struct chain_case chain_cases[] = {
@@ -132,6 +133,26 @@ static const struct chain_case chain_cases[] = {
 	{ "index out of range", 1, { S5(-1) }, 1, 8, -EINVAL, { 0 } },
 	{ "negative index", 1, { S5(-1) }, -1, 8, -EINVAL, { 0 } },
 	{ "detour index out of range ends the chain", 1, { S5(7) }, 0, 8, 1, { 0 } },
+	/* rb_tcp_chain: the TCP under a shadowsocks UoT stream */
+	{ "tcp: ss alone", 1, { SS(-1) }, 0, 8, 1, { 0 }, 2 },
+	{ "tcp: ss over direct", 2, { SS(1), DIRECT }, 0, 8, 1, { 0 }, 2 },
+	{ "tcp: ss over socks5", 2, { SS(1), S5(-1) }, 0, 8, 2, { 1, 0 }, 2 },
+	{ "tcp: ss over socks4", 2, { SS(1), S4(-1) }, 0, 8, 2, { 1, 0 }, 2 },
+	{ "tcp: ss over http", 2, { SS(1), HTTP(-1) }, 0, 8, 2, { 1, 0 }, 2 },
+	{ "tcp: ss over tcp-only ss", 2, { SS(1), SSTCP(-1) }, 0, 8, 2, { 1, 0 }, 2 },
+	{ "tcp: ss over udp-only ss", 2, { SS(1), SSUDP(-1) }, 0, 8, -EOPNOTSUPP, { 0 }, 2 },
+	{ "tcp: ss over udp-only http", 2, { SS(1), HTTPUDP(-1) }, 0, 8, -EOPNOTSUPP, { 0 }, 2 },
+	{ "tcp: ss over http over ss over direct", 4, { SS(1), HTTP(2), SS(3), DIRECT }, 0, 8, 3,
+	  { 2, 1, 0 }, 2 },
+	{ "tcp: ss over block", 2, { SS(1), BLOCK }, 0, 8, -EACCES, { 0 }, 2 },
+	{ "tcp: ss over socks over block", 3, { SS(1), S5(2), BLOCK }, 0, 8, -EACCES, { 0 }, 2 },
+	{ "tcp: ss over wireguard", 2, { SS(1), WG }, 0, 8, -EOPNOTSUPP, { 0 }, 2 },
+	{ "tcp: longer than max", 3, { SS(1), S5(2), SS(-1) }, 0, 2, -EOPNOTSUPP, { 0 }, 2 },
+	{ "tcp: exactly max", 2, { SS(1), HTTP(-1) }, 0, 2, 2, { 1, 0 }, 2 },
+	{ "tcp: direct routed", 1, { DIRECT }, 0, 8, -EINVAL, { 0 }, 2 },
+	{ "tcp: block routed", 1, { BLOCK }, 0, 8, -EINVAL, { 0 }, 2 },
+	{ "tcp: index out of range", 1, { SS(-1) }, 1, 8, -EINVAL, { 0 }, 2 },
+	{ "tcp: max 0", 1, { SS(-1) }, 0, 0, -EINVAL, { 0 }, 2 },
 };
 
 static void test_chain(void)
@@ -154,8 +175,9 @@ static void test_chain(void)
 		}
 		p.n_outbounds = c->n;
 		p.outbounds = obs;
-		rc = c->any ? rb_udp_chain(&p, c->ob, hops, c->max)
-			    : rb_udp_socks_chain(&p, c->ob, hops, c->max);
+		rc = c->any == 2 ? rb_tcp_chain(&p, c->ob, hops, c->max)
+		     : c->any    ? rb_udp_chain(&p, c->ob, hops, c->max)
+				 : rb_udp_socks_chain(&p, c->ob, hops, c->max);
 		if (rc != c->rc)
 			printf("\nchain %s: %d, want %d\n", c->name, rc, c->rc);
 		CU_ASSERT_EQUAL(rc, c->rc);
