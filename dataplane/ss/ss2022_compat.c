@@ -147,6 +147,20 @@ static void destroy(struct ss_layer *l)
 	free(l);
 }
 
+struct ss_cipher *ss22c_stream(struct ss_cipher *c)
+{
+	struct ss_layer *l = c->layer;
+
+	if (l == NULL)
+		return c;
+	if (l->ops == &enc_ops) {
+		struct enc_layer *x = (struct enc_layer *)l;
+
+		return (x->started || x->e.server) && x->e.hdr_sent ? &x->e.c : NULL;
+	}
+	return ss22_dec_streaming(&((struct dec_layer *)l)->d) ? &((struct dec_layer *)l)->d.c : NULL;
+}
+
 /* ------------------------------------------------------------ set-up */
 
 int ss22c_client(struct ss_cipher *encc, struct ss_cipher *decc, const struct ss22_keys *k,

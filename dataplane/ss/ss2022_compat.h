@@ -42,6 +42,12 @@ int ss22c_server_dec(struct ss_cipher *dec, const struct ss_method *m, const uin
 int ss22c_server_enc(struct ss_cipher *enc, const struct ss_cipher *dec, const uint8_t *salt);
 /* The 2022 decoder behind dec (target, user, salt), or NULL. */
 const struct ss22_dec *ss22c_dec_state(const struct ss_cipher *dec);
+/* The cipher that carries c's stream from here on, framed as SIP004's
+ * (length and payload chunks, counter nonces): c itself without a layer,
+ * the 2022 codec's inner one once its headers are through (encoder: sent;
+ * decoder: read and checked), else NULL (the headers still need the
+ * linear calls). */
+struct ss_cipher *ss22c_stream(struct ss_cipher *c);
 /* 1 for a SIP022 method. */
 int ss22c_is_2022(const struct ss_method *m);
 

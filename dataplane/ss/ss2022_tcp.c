@@ -340,6 +340,11 @@ static int dec_unit(struct rb_aead_ctx *ctx, struct ss22_dec *d, const uint8_t *
 	}
 }
 
+int ss22_dec_streaming(const struct ss22_dec *d)
+{
+	return d->st == D_STREAM && d->err == 0;
+}
+
 int ss22_dec(struct rb_aead_ctx *ctx, struct ss22_dec *d, uint64_t now, const uint8_t *in,
 	     size_t len, size_t *used, uint8_t *out, size_t outcap, size_t *produced)
 {

@@ -98,4 +98,8 @@ int ss22_dec(struct rb_aead_ctx *ctx, struct ss22_dec *d, uint64_t now, const ui
 	     size_t len, size_t *used, uint8_t *out, size_t outcap, size_t *produced);
 void ss22_dec_wipe(struct ss22_dec *d);
 
+/* 1 once the headers are through and no error stuck: the rest of the
+ * stream is d->c's (SIP004 framing, 0xFFFF payloads). */
+int ss22_dec_streaming(const struct ss22_dec *d);
+
 #endif

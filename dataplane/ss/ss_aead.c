@@ -11,7 +11,7 @@
 #include "../../crypto/rb_hash.h"
 #include "ss_aead.h"
 
-enum { ST_SALT = 0, ST_LEN, ST_PAYLOAD };
+enum { ST_SALT = SS_ST_SALT, ST_LEN = SS_ST_LEN, ST_PAYLOAD = SS_ST_PAYLOAD };
 
 static const struct ss_method methods[SS_M_COUNT] = {
     [SS_M_AES_128_GCM] = {"aes-128-gcm", RB_AEAD_AES_128_GCM, 16, 12, SS_MAX_PAYLOAD},
@@ -122,6 +122,11 @@ static const uint8_t *nonce_take(struct ss_cipher *c, unsigned slot)
 		if (++c->nonce[i] != 0)
 			break;
 	return c->nonces[slot];
+}
+
+void ss_nonce_take(struct ss_cipher *c, uint8_t *out)
+{
+	memcpy(out, nonce_take(c, RB_AEAD_BATCH_MAX - 1), c->m->nonce_len);
 }
 
 size_t ss_enc_size(const struct ss_cipher *c, size_t len)

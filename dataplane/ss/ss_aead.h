@@ -118,6 +118,12 @@ long ss_enc(struct rb_aead_ctx *ctx, struct ss_cipher *c, const uint8_t *in, siz
 int ss_dec(struct rb_aead_ctx *ctx, struct ss_cipher *c, const uint8_t *in, size_t len,
 	   size_t *used, uint8_t *out, size_t outcap, size_t *produced);
 
+/* For the mbuf-chain codec (ss_chain.c), which seals and opens chunk
+ * payloads straight between mbufs with AEAD streams: the decoder's state
+ * (c->st) and the next nonce (copied to out, then the counter steps). */
+enum { SS_ST_SALT = 0, SS_ST_LEN, SS_ST_PAYLOAD };
+void ss_nonce_take(struct ss_cipher *c, uint8_t *out);
+
 /* Derive a subkey: HKDF-SHA1(master, salt, "ss-subkey"). */
 int ss_subkey(const struct ss_method *m, const uint8_t *master, const uint8_t *salt,
 	      uint8_t *subkey);

@@ -1,17 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Shared by the Shadowsocks inbound and outbound: method dispatch, the
- * per-lcore state and the relay's mbuf seal/open (ss_relay.h).
- *
- * Records go through the codec's burst AEAD.  The chain is walked in
- * passes of at most SS_PASS_MAX bytes: a seal pass gathers that much
- * plaintext into tmp_in (ss_enc: its chunks in one rb_aead_batch_run), an
- * open pass that much of the chain (ss_dec: the payload opens of the whole
- * chunks in it in one batch).  Each input segment is freed as soon as it is
- * gathered, so the output segments allocated in the same pass are the
- * just-freed, cache-hot ones (the mempool cache is LIFO): a pass touches
- * about 3 x SS_PASS_MAX bytes whatever the chain's length, rather than the
- * whole input chain, both linear buffers and a whole new output chain.
+ * Shared by the Shadowsocks inbound and outbound: method dispatch and the
+ * per-lcore state (ss_relay.h).  The relay's mbuf seal/open is ss_chain.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,13 +11,6 @@
 #include "ss2022_compat.h"
 #include "ss_proxy.h"
 #include "ss_relay.h"
-
-/* Bytes gathered per pass: two whole SIP004 chunks, so SIP004's chunking
- * on the wire is what 8-chunk passes gave (2022 chunks: at most this, not
- * 0xFFFF).  Chosen on bench_relay, 1, 2 and 4 chunks against 8
- * (dataplane/ss/README.md). */
-#define SS_PASS_MAX (2 * SS_MAX_PAYLOAD)
-_Static_assert(SS_PASS_MAX <= SS_LIN_MAX, "a pass fits tmp_in");
 
 static struct ss_lcore *ss_lcores[RB_MAX_LCORES];
 
@@ -239,148 +222,4 @@ int ss_conn_enc_ready(struct rb_lcore *lc, struct ss_conn *c)
 		return -EIO;
 	c->enc_ready = 1;
 	return 0;
-}
-
-/* ------------------------------------------------------------------ mbufs */
-
-struct obuf {
-	struct rte_mbuf *head, *tail;
-	uint32_t len;
-	uint16_t nseg;
-};
-
-static int obuf_put(struct rb_lcore *lc, struct obuf *o, const uint8_t *p, size_t n)
-{
-	while (n) {
-		struct rte_mbuf *t = o->tail;
-		uint32_t room = t ? (uint32_t)rte_pktmbuf_tailroom(t) : 0;
-		uint32_t k;
-
-		if (room == 0) {
-			t = rte_pktmbuf_alloc(lc->dp->pool);
-			if (t == NULL) {
-				rb_drop_count(lc, RB_DROP_NO_MBUF);
-				return -ENOBUFS;
-			}
-			if (o->tail)
-				o->tail->next = t;
-			else
-				o->head = t;
-			o->tail = t;
-			o->nseg++;
-			room = (uint32_t)rte_pktmbuf_tailroom(t);
-		}
-		k = n < room ? (uint32_t)n : room;
-		memcpy(rte_pktmbuf_mtod_offset(t, uint8_t *, t->data_len), p, k);
-		t->data_len = (uint16_t)(t->data_len + k);
-		o->len += k;
-		p += k;
-		n -= k;
-	}
-	return 0;
-}
-
-static struct rte_mbuf *obuf_done(struct obuf *o)
-{
-	if (o->head == NULL)
-		return NULL;
-	o->head->pkt_len = o->len;
-	o->head->nb_segs = o->nseg;
-	return o->head;
-}
-
-/* Copy up to SS_PASS_MAX bytes of the chain from (*seg, *off) into
- * sl->tmp_in and advance past them, freeing each segment once read; how
- * many (0 at the end).  *seg is then the rest of the chain (or NULL). */
-static size_t gather(struct ss_lcore *sl, struct rte_mbuf **seg, uint32_t *off)
-{
-	size_t lin = 0;
-
-	while (*seg && lin < SS_PASS_MAX) {
-		struct rte_mbuf *s = *seg;
-		uint32_t k = s->data_len - *off;
-
-		if (k > SS_PASS_MAX - lin)
-			k = (uint32_t)(SS_PASS_MAX - lin);
-		memcpy(sl->tmp_in + lin, rte_pktmbuf_mtod_offset(s, const uint8_t *, *off), k);
-		lin += k;
-		*off += k;
-		if (*off == s->data_len) {
-			*seg = s->next;
-			*off = 0;
-			rte_pktmbuf_free_seg(s);
-		}
-	}
-	return lin;
-}
-
-struct rte_mbuf *ss_mbuf_seal(struct rb_lcore *lc, struct ss_lcore *sl, struct ss_cipher *c,
-			      struct rte_mbuf *m, int *err)
-{
-	struct obuf o = {0};
-	struct rte_mbuf *seg = m; /* what is left of m */
-	uint32_t off = 0;
-
-	*err = 0;
-	while (seg) {
-		size_t lin = gather(sl, &seg, &off); /* up to SS_PASS_MAX bytes of plaintext */
-		long n;
-
-		if (lin == 0)
-			break;
-		n = ss_enc(lc->aead, c, sl->tmp_in, lin, sl->tmp_out);
-		if (n < 0) {
-			*err = -EIO;
-			goto fail;
-		}
-		if (obuf_put(lc, &o, sl->tmp_out, (size_t)n) != 0) {
-			*err = -ENOBUFS;
-			goto fail;
-		}
-	}
-	return obuf_done(&o); /* m was freed segment by segment */
-fail:
-	rte_pktmbuf_free(seg);
-	rte_pktmbuf_free(obuf_done(&o));
-	return NULL;
-}
-
-struct rte_mbuf *ss_mbuf_open(struct rb_lcore *lc, struct ss_lcore *sl, struct ss_cipher *c,
-			      struct rte_mbuf *m, int *err)
-{
-	struct obuf o = {0};
-	struct rte_mbuf *seg = m; /* what is left of m */
-	uint32_t off = 0;
-
-	*err = 0;
-	while (seg) {
-		/* up to SS_PASS_MAX bytes: the whole chunks in them are
-		 * opened, their payloads in one batch */
-		size_t lin = gather(sl, &seg, &off), done = 0;
-
-		while (done < lin) {
-			size_t used = 0, prod = 0;
-			int rc = ss_dec(lc->aead, c, sl->tmp_in + done, lin - done, &used, sl->tmp_out,
-					sizeof(sl->tmp_out), &prod);
-
-			if (rc != SS_OK) {
-				*err = rc == SS_ERR_INTERNAL ? -EIO : -EBADMSG;
-				goto fail;
-			}
-			if (prod && obuf_put(lc, &o, sl->tmp_out, prod) != 0) {
-				*err = -ENOBUFS;
-				goto fail;
-			}
-			if (used == 0 && prod == 0) {
-				*err = -EIO; /* cannot happen: tmp_out holds a whole chunk */
-				goto fail;
-			}
-			done += used;
-		}
-	}
-	return obuf_done(&o); /* m was freed segment by segment */
-fail:
-	rte_pktmbuf_free(seg);
-	rte_pktmbuf_free(obuf_done(&o));
-	return NULL;
 }

@@ -22,6 +22,8 @@
 #include "dataplane/ss/ss2022_compat.h"
 #include "dataplane/ss/ss_aead.h"
 #include "dataplane/ss/ss_eih.h"
+#include "dataplane/ss/ss_relay.h"
+#include "dataplane/rb_dp.h"
 #include "dataplane/tcp/tcp.h"
 
 #define LIN      (8 * SS_MAX_PAYLOAD)          /* SS_LIN_MAX of ss_relay.h */
@@ -280,13 +282,147 @@ double brs_copy_cpb(unsigned mb)
 	return lowest(cpb, 7);
 }
 
+/* A chain of n segments of seg bytes each, from src (NULL: left as is). */
+static struct rte_mbuf *chain_of(struct rte_mempool *mp, const uint8_t *src, uint32_t seg,
+				 unsigned n)
+{
+	struct rte_mbuf *head = NULL, *tail = NULL;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+
+		if (m == NULL || rte_pktmbuf_append(m, (uint16_t)seg) == NULL) {
+			rte_pktmbuf_free(m);
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		if (src != NULL)
+			memcpy(rte_pktmbuf_mtod(m, uint8_t *), src + (size_t)i * seg, seg);
+		if (tail) {
+			tail->next = m;
+			head->nb_segs++;
+			head->pkt_len += seg;
+		} else {
+			head = m;
+		}
+		tail = m;
+	}
+	return head;
+}
+
+#define CHAIN_CALLS 64 /* chains built (untimed) per timed stretch */
+
+double brs_chain_cpb(struct rb_aead_ctx *ctx, int open, uint32_t seg, unsigned per_call,
+		     unsigned mb, int rounds)
+{
+	static struct rte_mempool *mp;
+	static struct ss_cipher e, d;
+	static uint8_t pend[SS2022_MAX_PAYLOAD + SS_TAG_LEN];
+	static struct rte_mbuf *in[CHAIN_CALLS];
+	size_t call_bytes = (size_t)seg * per_call, stretch = call_bytes * CHAIN_CALLS;
+	size_t stretches = ((size_t)mb << 20) / stretch + 1;
+	struct ss_lcore *sl = aligned_alloc(64, (sizeof(struct ss_lcore) + 63) & ~(size_t)63);
+	uint8_t *pt = calloc(1, stretch), *ct = malloc(stretch * 2 + 4096);
+	uint8_t subkey[SS_MAX_KEY] = {7};
+	struct rb_dp dp;
+	struct rb_lcore lc;
+	double cpb[16], best;
+	int r;
+
+	if (mp == NULL)
+		mp = rte_pktmbuf_pool_create("brs_chain", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					     SOCKET_ID_ANY);
+	if (mp == NULL || sl == NULL || pt == NULL || ct == NULL || rounds > 16 ||
+	    per_call * CHAIN_CALLS * 2 > 7000) {
+		free(sl), free(pt), free(ct);
+		return -1;
+	}
+	memset(sl, 0, sizeof(*sl));
+	memset(&dp, 0, sizeof(dp));
+	memset(&lc, 0, sizeof(lc));
+	dp.pool = mp;
+	lc.dp = &dp;
+	lc.aead = ctx;
+	for (r = 0; r < rounds; r++) {
+		double cpu = 0, cyc = 0;
+
+		ss_cipher_init_keyed(&e, brs_m, subkey, 0, NULL);
+		ss_cipher_init_keyed(&d, brs_m, subkey, 0, pend);
+		for (size_t st = 0; st < stretches; st++) {
+			size_t clen = 0;
+			uint64_t t0;
+			double c0;
+			int err;
+
+			if (open) {
+				/* the peer's stream cut into seg-byte segments as TCP delivers it */
+				long n = ss_enc(ctx, &e, pt, stretch, ct);
+
+				if (n < 0)
+					goto fail;
+				clen = (size_t)n;
+			}
+			for (unsigned i = 0; i < CHAIN_CALLS; i++) {
+				size_t at = (size_t)i * call_bytes;
+				uint32_t nseg = per_call;
+
+				if (open && i == CHAIN_CALLS - 1) /* the rest, chunk overhead */
+					nseg = (uint32_t)((clen - at + seg - 1) / seg);
+				in[i] = chain_of(mp, open ? ct + at : NULL, seg, nseg);
+				if (in[i] == NULL)
+					goto fail;
+				if (open && i == CHAIN_CALLS - 1)
+					rte_pktmbuf_trim(rte_pktmbuf_lastseg(in[i]),
+							 (uint16_t)(at + (size_t)nseg * seg - clen));
+				if (open && i == CHAIN_CALLS - 1)
+					in[i]->pkt_len = (uint32_t)(clen - at);
+			}
+			c0 = thread_cpu_s();
+			t0 = rte_rdtsc();
+			for (unsigned i = 0; i < CHAIN_CALLS; i++) {
+				in[i] = open ? ss_mbuf_open(&lc, sl, &d, in[i], &err)
+					     : ss_mbuf_seal(&lc, sl, &e, in[i], &err);
+				if (err != 0)
+					goto fail;
+			}
+			cyc += oncpu_cycles(t0, rte_rdtsc(), c0, thread_cpu_s());
+			cpu += 1;
+			for (unsigned i = 0; i < CHAIN_CALLS; i++) {
+				rte_pktmbuf_free(in[i]);
+				in[i] = NULL;
+			}
+		}
+		cpb[r] = cyc / (double)(stretches * stretch);
+		ss_cipher_wipe(&e);
+		ss_cipher_wipe(&d);
+	}
+	best = lowest(cpb, rounds);
+	free(sl), free(pt), free(ct);
+	return best;
+fail:
+	for (unsigned i = 0; i < CHAIN_CALLS; i++) {
+		rte_pktmbuf_free(in[i]);
+		in[i] = NULL;
+	}
+	ss_cipher_wipe(&e);
+	ss_cipher_wipe(&d);
+	free(sl), free(pt), free(ct);
+	return -1;
+}
+
 void brs_report(const char *name, int open, double cpb, double oncpu, double copy, double socks)
 {
 	/* the codec on a fresh AEAD context (the relay's is torn down) */
 	struct rb_aead_ctx *ctx = rb_aead_ctx_create(RB_AEAD_BACKEND_AUTO);
 	double codec = ctx ? brs_codec_cpb(ctx, open, 32, 7) : -1;
 
+	double ch1 = ctx ? brs_chain_cpb(ctx, open, 1448, 1, 16, 5) : -1;
+	double ch16 = ctx ? brs_chain_cpb(ctx, open, 1448, 16, 16, 5) : -1;
+
 	rb_aead_ctx_free(ctx);
+	printf("  %s of mbuf chains (%s, 1448-byte segments, what the relay calls): 1 segment a "
+	       "call %.3f c/B, 16 a call %.3f c/B\n",
+	       open ? "open" : "seal", open ? "ss_mbuf_open" : "ss_mbuf_seal", ch1, ch16);
 	printf("  %s breakdown of the on-CPU median (c/B): codec alone %.3f (%s, 8 x 0x3FFF-byte "
 	       "calls), 2 copies %.3f, the rest (TCP in and out, relay, mbufs) %.3f",
 	       open ? "open" : "seal", codec, open ? "ss_dec" : "ss_enc", 2 * copy,
@@ -294,6 +430,6 @@ void brs_report(const char *name, int open, double cpb, double oncpu, double cop
 	if (socks > 0)
 		printf("; the socks relay of this run (on-CPU median) %.3f", socks);
 	printf("\n");
-	printf("RESULT ss_%s_%s_cpb %.3f oncpu %.3f codec %.3f copy %.3f\n", open ? "up" : "bulk",
-	       name, cpb, oncpu, codec, 2 * copy);
+	printf("RESULT ss_%s_%s_cpb %.3f oncpu %.3f codec %.3f copy %.3f chain1 %.3f chain16 %.3f\n",
+	       open ? "up" : "bulk", name, cpb, oncpu, codec, 2 * copy, ch1, ch16);
 }

@@ -40,6 +40,11 @@ int brs_read(struct rb_aead_ctx *ctx, struct brs_conn *x, struct tcp_conn *c, ui
  * runs over `mb` MiB, each scaled by the share of it the thread was on a
  * CPU.  open = 0: seal (a download), 1: open (an upload). */
 double brs_codec_cpb(struct rb_aead_ctx *ctx, int open, unsigned mb, int rounds);
+/* ss_mbuf_seal / ss_mbuf_open themselves on chains of per_call segments
+ * of seg bytes (what the relay hands them: one TCP segment's payload per
+ * mbuf), keyed, no headers, measured as above (chain building untimed). */
+double brs_chain_cpb(struct rb_aead_ctx *ctx, int open, uint32_t seg, unsigned per_call,
+		     unsigned mb, int rounds);
 /* memcpy of the same sizes (the relay gathers and scatters around each
  * call): cycles per byte, measured as above. */
 double brs_copy_cpb(unsigned mb);
