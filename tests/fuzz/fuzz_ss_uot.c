@@ -5,8 +5,11 @@
  * Input: [mode][piece][stream...].  The stream is parsed whole and again in
  * pieces of piece + 1 bytes: both must give the same sequence of events
  * (request, packet addresses and lengths, payload bytes) and the same
- * verdict; every packet found is framed again with uot_put_pkt_hdr and
- * must read back to the same address and length.
+ * verdict; every packet found is framed again with uot_put_pkt_hdr (its
+ * stream's mode: addressed, or connect: the length only) and must read
+ * back to the same address and length; every v2 request found is written
+ * again with uot_put_request (as the outbound sends it, connect or not)
+ * and must read back to the same mode and destination.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,6 +30,12 @@ static void mix(struct trace *t, const void *p, size_t n)
 		t->h = (t->h ^ b[i]) * 0x100000001b3ull;
 }
 
+static int same_dest(const struct rb_dest *a, const struct rb_dest *b)
+{
+	return a->port == b->port && a->family == b->family && strcmp(a->domain, b->domain) == 0 &&
+	       memcmp(a->addr, b->addr, 16) == 0;
+}
+
 static void reframe(const struct uot_rd *r)
 {
 	uint8_t out[UOT_HDR_MAX];
@@ -34,16 +43,29 @@ static void reframe(const struct uot_rd *r)
 	size_t used;
 	int n;
 
-	if (r->connect)
-		return;
-	n = uot_put_pkt_hdr(out, 0, &r->dst, (uint16_t)r->len);
-	if (n <= 0)
+	n = uot_put_pkt_hdr(out, r->connect, &r->dst, (uint16_t)r->len);
+	if (n <= 0 || (r->connect && n != UOT_LEN_LEN))
 		abort();
-	uot_rd_init(&back, UOT_RD_ADDR, NULL, 0xffff);
+	uot_rd_init(&back, r->connect ? UOT_RD_CONNECT : UOT_RD_ADDR, &r->dst, 0xffff);
 	if (uot_rd_feed(&back, out, (size_t)n, &used) != UOT_PKT || used != (size_t)n ||
-	    back.len != r->len || back.dst.port != r->dst.port ||
-	    back.dst.family != r->dst.family || strcmp(back.dst.domain, r->dst.domain) != 0 ||
-	    memcmp(back.dst.addr, r->dst.addr, 16) != 0)
+	    back.len != r->len || !same_dest(&back.dst, &r->dst))
+		abort();
+}
+
+/* The v2 request written again (uot_put_request) reads back the same. */
+static void rerequest(const struct uot_rd *r)
+{
+	uint8_t out[UOT_REQ_MAX];
+	struct uot_rd back;
+	size_t used;
+	int n = uot_put_request(out, r->connect, &r->req);
+
+	if (n <= 0 || n > UOT_REQ_MAX)
+		abort();
+	uot_rd_init(&back, UOT_RD_SERVER_V2, NULL, 0xffff);
+	if (uot_rd_feed(&back, out, (size_t)n, &used) != UOT_REQ || used != (size_t)n ||
+	    back.connect != r->connect || !same_dest(&back.req, &r->req) ||
+	    (back.connect && !same_dest(&back.dst, &r->req)))
 		abort();
 }
 
@@ -73,8 +95,10 @@ static void parse(enum uot_rd_mode mode, const uint8_t *s, size_t len, size_t pi
 			}
 			if (rc == UOT_MORE && used != n)
 				abort();
-			if (rc == UOT_REQ)
+			if (rc == UOT_REQ) {
 				mix(t, &r.req, sizeof(r.req));
+				rerequest(&r);
+			}
 			if (rc == UOT_PKT) {
 				if (r.len > 1500 || r.need != r.len)
 					abort();

@@ -88,6 +88,10 @@ static void test_known_bytes(void)
 		 0, {0x01, 0x03, 3, 'a', '.', 'b', 0x01, 0xbb}, 8},
 		{"request non-connect ipv4", 1, 0, v4("10.0.0.1", 7), 0,
 		 {0x00, 0x01, 10, 0, 0, 1, 0x00, 0x07}, 8},
+		{"request connect ipv4 (the outbound's connect mode)", 1, 1, v4("10.0.0.1", 53), 0,
+		 {0x01, 0x01, 10, 0, 0, 1, 0x00, 0x35}, 8},
+		{"connect packet, empty datagram", 0, 1, v4("10.0.0.1", 53), 0, {0x00, 0x00}, 2},
+		{"connect packet, 65507 bytes", 0, 1, dom("a.b", 443), 65507, {0xff, 0xe3}, 2},
 		{"request ipv6", 1, 1, v6("::1", 53), 0,
 		 {0x01, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x00, 0x35}, 20},
 	};
