@@ -798,6 +798,19 @@ void test_reassembly(void)
 	 * and f[3] start a new entry that can only time out */
 	CU_ASSERT(DROPS(FRAG_BAD) == 3 && total_drops() == 3);
 
+	/* more fragments than rte_ip_frag holds (RTE_LIBRTE_IP_FRAG_MAX_FRAG,
+	 * 8): the 7th middle one gives the datagram up, its 8 fragments are
+	 * counted as too many (not as bad) */
+	reset();
+	n = make_frags(f, 3000, 256, 8);
+	CU_ASSERT_FATAL(n == 12);
+	for (int i = 0; i < 8; i++)
+		input(f[i]);
+	for (int i = 8; i < n; i++)
+		rte_pktmbuf_free(f[i]);
+	CU_ASSERT(EVENTS(FRAG_REASSEMBLED) == 0 && n_caps == 0);
+	CU_ASSERT(DROPS(FRAG_TOO_MANY) == 8 && total_drops() == 8);
+
 	/* not a multiple of 8 with more to come: Parameter Problem at the length */
 	reset();
 	n = make_frags(f, 3000, 1000, 6);
