@@ -9,11 +9,13 @@
 #include "../net/ip6_ext.h"
 #include "term_parse.h"
 
-static enum wg_term_kind udp_check(const uint8_t *ip, struct wg_term_pkt *p)
+/* len: the bytes at ip; the packet's p->tot may run past them (a chain):
+ * then the caller verifies the checksum (p->cksum_todo). */
+static enum wg_term_kind udp_check(const uint8_t *ip, uint32_t len, struct wg_term_pkt *p)
 {
 	const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(ip + p->hl);
 
-	if ((uint32_t)p->tot < (uint32_t)p->hl + sizeof(*uh))
+	if ((uint32_t)p->tot < (uint32_t)p->hl + sizeof(*uh) || (uint32_t)p->hl + sizeof(*uh) > len)
 		return WG_TERM_BAD_L4;
 	p->ulen = rte_be_to_cpu_16(uh->dgram_len);
 	p->sport = rte_be_to_cpu_16(uh->src_port);
@@ -22,6 +24,10 @@ static enum wg_term_kind udp_check(const uint8_t *ip, struct wg_term_pkt *p)
 	if (p->ulen < sizeof(*uh) || (uint32_t)p->hl + p->ulen > p->tot || p->sport == 0 ||
 	    p->dport == 0)
 		return WG_TERM_BAD_L4;
+	if ((uint32_t)p->hl + p->ulen > len) {
+		p->cksum_todo = 1;
+		return WG_TERM_UDP;
+	}
 	if (p->v4) {
 		/* a zero checksum is "none" over IPv4 */
 		if (uh->dgram_cksum != 0 &&
@@ -43,8 +49,14 @@ static enum wg_term_kind udp_check(const uint8_t *ip, struct wg_term_pkt *p)
 
 enum wg_term_kind wg_term_classify(const uint8_t *ip, uint32_t len, struct wg_term_pkt *p)
 {
+	return wg_term_classify_seg(ip, len, len, p);
+}
+
+enum wg_term_kind wg_term_classify_seg(const uint8_t *ip, uint32_t len, uint32_t pkt_len,
+				       struct wg_term_pkt *p)
+{
 	memset(p, 0, sizeof(*p));
-	if (len < 20)
+	if (len < 20 || pkt_len < len)
 		return WG_TERM_PASS;
 	if ((ip[0] >> 4) == 4) {
 		const struct rte_ipv4_hdr *ih = (const struct rte_ipv4_hdr *)ip;
@@ -53,7 +65,7 @@ enum wg_term_kind wg_term_classify(const uint8_t *ip, uint32_t len, struct wg_te
 		p->hl = (uint16_t)((ip[0] & 0xf) * 4);
 		p->tot = rte_be_to_cpu_16(ih->total_length);
 		p->proto = ih->next_proto_id;
-		if (p->hl < 20 || p->hl > p->tot || p->tot > len)
+		if (p->hl < 20 || p->hl > p->tot || p->tot > pkt_len || p->hl > len)
 			return WG_TERM_BAD_IP;
 		if (ih->fragment_offset &
 		    rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
@@ -65,11 +77,12 @@ enum wg_term_kind wg_term_classify(const uint8_t *ip, uint32_t len, struct wg_te
 	} else if ((ip[0] >> 4) == 6 && len >= 40) {
 		uint32_t tot = 40u + (uint32_t)(ip[4] << 8 | ip[5]);
 
-		if (tot > len)
+		if (tot > pkt_len)
 			return WG_TERM_BAD_IP;
 		p->tot = (uint16_t)tot;
-		/* the chain as its destination walks it (we stand in for it) */
-		switch (rb_ip6_walk(ip, tot, RB_IP6_HDR_LEN, 6, 0, &p->w)) {
+		/* the chain as its destination walks it (we stand in for it); in
+		 * a chain of segments it must lie in the first */
+		switch (rb_ip6_walk(ip, tot < len ? tot : len, RB_IP6_HDR_LEN, 6, 0, &p->w)) {
 		case RB_IP6W_OK:
 			break;
 		case RB_IP6W_FRAG:
@@ -90,8 +103,25 @@ enum wg_term_kind wg_term_classify(const uint8_t *ip, uint32_t len, struct wg_te
 		return WG_TERM_PASS;
 	}
 	if (p->proto == IPPROTO_UDP)
-		return udp_check(ip, p);
-	return (uint32_t)p->tot < (uint32_t)p->hl + TCP_HDR_LEN ? WG_TERM_BAD_L4 : WG_TERM_TCP;
+		return udp_check(ip, len, p);
+	/* the TCP stack reads its header from the first segment */
+	return (uint32_t)p->tot < (uint32_t)p->hl + TCP_HDR_LEN || (uint32_t)p->hl + TCP_HDR_LEN > len
+		       ? WG_TERM_BAD_L4
+		       : WG_TERM_TCP;
+}
+
+int wg_term_frag_l4(const uint8_t *ip, const struct wg_term_pkt *p)
+{
+	if (p->v4) {
+		const struct rte_ipv4_hdr *ih = (const struct rte_ipv4_hdr *)ip;
+
+		if (!(ih->fragment_offset &
+		      rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
+			return 0;
+	} else if (!p->frag) {
+		return 0;
+	}
+	return p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP;
 }
 
 int wg_term_is_icmp(const struct wg_term_pkt *p)

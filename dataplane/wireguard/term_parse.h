@@ -15,7 +15,8 @@
 #include "../net/ip6_ext.h"
 
 enum wg_term_kind {
-	WG_TERM_PASS = 0,   /* not for termination: fragments, not TCP/UDP (ICMP: wg_term_is_icmp) */
+	WG_TERM_PASS = 0,   /* not for termination as it is: fragments (wg_term_frag_l4), not
+			     * TCP/UDP (ICMP: wg_term_is_icmp) */
 	WG_TERM_TCP,
 	WG_TERM_UDP,
 	WG_TERM_BAD_IP,     /* IPv4 header checksum or lengths wrong */
@@ -31,11 +32,22 @@ struct wg_term_pkt {
 	uint16_t tot;       /* IP packet length (header + payload) */
 	uint16_t sport, dport;  /* UDP, host order */
 	uint16_t ulen;      /* UDP length (header + data) */
+	uint8_t cksum_todo; /* UDP whose data runs past the bytes given: the caller verifies */
 	struct rb_ip6_walk w; /* IPv6: the walk of the extension header chain */
 };
 
 /* ip[0..len): the contiguous bytes of one decrypted packet. */
 enum wg_term_kind wg_term_classify(const uint8_t *ip, uint32_t len, struct wg_term_pkt *p);
+/* The same for a packet of pkt_len bytes whose first len are at ip (a
+ * reassembled datagram, a chain of segments): every header (IPv4, the IPv6
+ * chain, TCP's 20 bytes, UDP's 8) must lie in those; a UDP checksum over
+ * bytes past them is left to the caller (p->cksum_todo). */
+enum wg_term_kind wg_term_classify_seg(const uint8_t *ip, uint32_t len, uint32_t pkt_len,
+				       struct wg_term_pkt *p);
+/* After a WG_TERM_PASS: a fragment of TCP or UDP (IPv4; IPv6: the Fragment
+ * header names TCP or UDP as the first header of the fragmentable part,
+ * RFC 8200 4.5)?  Terminated mode reassembles those (wg_term.c). */
+int wg_term_frag_l4(const uint8_t *ip, const struct wg_term_pkt *p);
 /* After a WG_TERM_PASS: is it ICMP (IPv4, fragments too) or ICMPv6 (after
  * any extension headers, or the first header of a fragment's fragmentable
  * part)?  (Terminated mode relays or drops those not for us.) */

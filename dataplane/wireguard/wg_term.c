@@ -22,9 +22,13 @@
  * and ICMPv6 behind them are taken the same way; a chain the destination
  * must refuse is dropped with its ip6_* counter and, where RFC 8200 4 asks,
  * answered with a Parameter Problem from the address the peer sent to
- * (wg_term_ext_refuse).  Not terminated (left to the routed path): packets
- * to our own addresses, fragments of TCP/UDP, other protocols (ESP and AH
- * included: end-to-end security cannot be terminated).
+ * (wg_term_ext_refuse).  Fragments of TCP and UDP (RFC 791 3.2; RFC 8200
+ * 4.5: the Fragment header names TCP or UDP) are reassembled in the
+ * worker's table (net/ip4.c, ip6.c: rte_ip_frag) and the datagram, a chain
+ * of segments, terminated as a whole: the destination we stand in for
+ * reassembles before its transport sees anything.  Not terminated (left to
+ * the routed path): packets to our own addresses, other protocols (ESP and
+ * AH included: end-to-end security cannot be terminated).
  */
 #include <errno.h>
 #include <string.h>
@@ -32,6 +36,9 @@
 #include <netinet/in.h>
 #include <rte_ip.h>
 
+#include "../net/cksum.h"
+#include "../net/ip4.h"
+#include "../net/ip6.h"
 #include "../proxy/proxy_priv.h"
 #include "../tcp/tcp.h"
 #include "../tcp/tcp_wire.h"
@@ -122,6 +129,68 @@ static bool dst_is_ours(struct rb_lcore *lc, int v4, const uint8_t *ip)
 	return nh != NULL && nh->kind == RB_NH_LOCAL;
 }
 
+/* UDP over a chain (p->cksum_todo): RFC 768 (IPv4, zero = none) and RFC
+ * 8200 8.1 (IPv6, the pseudo-header's length the upper layer's). */
+static bool udp_chain_sum_ok(const struct rte_mbuf *m, const struct wg_term_pkt *p)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint16_t ck, s;
+	uint64_t ps;
+
+	memcpy(&ck, ip + p->hl + 6, 2);
+	if (!p->v4)
+		return rb_ip6_sum_mbuf(ip + 8, ip + 24, IPPROTO_UDP, m, p->hl, p->ulen) == 0xffff;
+	if (ck == 0)
+		return true;
+	if (rb_cksum_mbuf(m, p->hl, p->ulen, &s) != 0)
+		return false;
+	/* the pseudo-header: source, destination, zero + protocol, UDP length */
+	ps = (uint64_t)s + rb_raw_sum(ip + 12, 8) + rte_cpu_to_be_16(IPPROTO_UDP) +
+	     rte_cpu_to_be_16(p->ulen);
+	return rb_cksum_fold(ps) == 0xffff;
+}
+
+/*
+ * A fragment of TCP or UDP to another address: into the worker's
+ * reassembly table (the peer's fragments are all decrypted on its owner).
+ * Returns the datagram, classified again (p), or NULL when the fragment was
+ * kept for the rest or dropped and counted.
+ */
+static struct rte_mbuf *term_reassemble(struct rb_lcore *lc, struct rte_mbuf *m,
+					struct wg_term_pkt *p, enum wg_term_kind *k)
+{
+	const uint8_t *ip;
+
+	if (p->v4) {
+		struct rte_ipv4_hdr *ih;
+
+		m->l3_len = p->hl;
+		m = rb_ip4_reassemble(lc, m);
+		if (m == NULL)
+			return NULL;
+		/* rte_ip_frag leaves the header checksum to an offload */
+		ih = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+		ih->hdr_checksum = 0;
+		ih->hdr_checksum = rte_ipv4_cksum(ih);
+	} else {
+		/* the walk stopped at the Fragment header: whatever came
+		 * before it is dropped, the fixed header names what follows */
+		m = rb_ip6_reassemble(lc, m, &p->w);
+		if (m == NULL)
+			return NULL;
+	}
+	ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	*k = wg_term_classify_seg(ip, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m), p);
+	if (*k == WG_TERM_UDP && p->cksum_todo && !udp_chain_sum_ok(m, p))
+		*k = WG_TERM_BAD_L4;
+	if (*k == WG_TERM_PASS) {
+		/* a fragment inside the fragmentable part */
+		rb_drop(lc, m, RB_DROP_FRAG_BAD);
+		return NULL;
+	}
+	return m;
+}
+
 bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 {
 	struct tcp_listener *l = ep < RB_WG_MAX_ENDPOINTS ? term_lis[lc->worker][ep] : NULL;
@@ -154,8 +223,19 @@ bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 			rb_drop(lc, m, RB_DROP_WG_ICMP_DROPPED);
 		return true;
 	}
-	if (k == WG_TERM_PASS || ((k == WG_TERM_TCP || k == WG_TERM_UDP) && dst_is_ours(lc, p.v4, ip)))
+	if (k == WG_TERM_PASS && wg_term_frag_l4(ip, &p) && !dst_is_ours(lc, p.v4, ip)) {
+		m = term_reassemble(lc, m, &p, &k);
+		if (m == NULL)
+			return true;
+		ip = rte_pktmbuf_mtod(m, const uint8_t *);
+		if (k == WG_TERM_BAD_EXT) {
+			wg_term_ext_refuse(lc, m, &p.w);
+			return true;
+		}
+	} else if (k == WG_TERM_PASS ||
+		   ((k == WG_TERM_TCP || k == WG_TERM_UDP) && dst_is_ours(lc, p.v4, ip))) {
 		return false;
+	}
 	if (p.w.n_ext != 0)
 		rb_count(lc, RB_EV_WG_EXT_TAKEN);
 	switch (k) {
@@ -176,6 +256,40 @@ bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 	rte_pktmbuf_adj(m, p.hl);
 	tcp_input_foreign(lc, &m, 1, l);
 	return true;
+}
+
+/* ------------------------------------------------ IPv6 source fragments */
+
+void wg_term_send6_frags(struct rb_lcore *lc, struct rte_mbuf *m, unsigned mtu,
+			 const uint8_t *src, const uint8_t *dst, uint8_t nh)
+{
+	uint32_t len = rte_pktmbuf_pkt_len(m), chunk = (mtu - RB_IP6_HDR_LEN - 8) & ~7u;
+	uint32_t id = rte_cpu_to_be_32((uint32_t)rb_rand_u64(&lc->rand));
+
+	for (uint32_t off = 0; off < len; off += chunk) {
+		uint32_t n = RTE_MIN(chunk, len - off);
+		struct rte_mbuf *f = rte_pktmbuf_alloc(lc->dp->pool);
+		uint16_t fo = rte_cpu_to_be_16((uint16_t)(off | (off + n < len ? 1 : 0)));
+		uint8_t *p = f ? (uint8_t *)rte_pktmbuf_append(f, (uint16_t)(8 + n)) : NULL;
+		const void *d;
+
+		if (p == NULL) {
+			if (f)
+				rte_pktmbuf_free(f);
+			rb_drop(lc, m, RB_DROP_NO_MBUF);
+			return;
+		}
+		p[0] = nh;
+		p[1] = 0;
+		memcpy(p + 2, &fo, 2);
+		memcpy(p + 4, &id, 4);
+		d = rte_pktmbuf_read(m, off, n, p + 8);
+		if (d != NULL && d != p + 8)
+			memcpy(p + 8, d, n);
+		rb_count(lc, RB_EV_FRAG_TX);
+		rb_ip6_output(lc, f, src, dst, RB_IP6_NH_FRAGMENT, 0);
+	}
+	rte_pktmbuf_free(m);
 }
 
 /* ------------------------------------------------------------ MSS clamp */

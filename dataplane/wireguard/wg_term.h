@@ -70,4 +70,13 @@ void wg_term_ext_refuse(struct rb_lcore *lc, struct rte_mbuf *m, const struct rb
  * alone.  Returns 1 when it changed the packet. */
 int wg_mss_clamp(struct rte_mbuf *m, uint16_t mtu);
 
+/* An IPv6 upper-layer message m (data at its header, checksum set; nh its
+ * protocol) from src to dst that is larger than the tunnel takes (mtu): we
+ * are its source node toward the peer (the ICMP relay's and the UDP NAT's
+ * replies), so it goes as fragments (RFC 8200 4.5: a Fragment header,
+ * offsets in 8-octet units, M set on all but the last, one identification),
+ * each within mtu.  m (a chain or not) is consumed. */
+void wg_term_send6_frags(struct rb_lcore *lc, struct rte_mbuf *m, unsigned mtu,
+			 const uint8_t *src, const uint8_t *dst, uint8_t nh);
+
 #endif

@@ -33,7 +33,7 @@
  * headers come before the Fragment header): the request leaves fragmented
  * again above the egress MTU, the reply is reassembled by the IP input and
  * fragmented into the tunnel (IPv4 by the tunnel's output; IPv6 here, as
- * the source of the reply toward the peer: send_icmp6_frags).
+ * the source of the reply toward the peer: wg_term_send6_frags).
  *
  * Each session is a proxy session (proxy_sess_open): a `conns` row
  * (network icmp, inbound = the endpoint tag, source = the peer's inner
@@ -191,43 +191,6 @@ static void send_icmp(struct rb_lcore *lc, struct rte_mbuf *m, int family, const
 	} else {
 		rb_ip6_output(lc, m, src, dst, RB_IP6_NH_ICMPV6, 0);
 	}
-}
-
-/* An ICMPv6 message m (data at its header, checksum set) from src to dst
- * that is larger than the tunnel takes (mtu): we are its source node
- * toward the peer, so it goes as fragments (RFC 8200 4.5: a Fragment
- * header, offsets in 8-octet units, M set on all but the last, one
- * identification), each within mtu.  m is consumed. */
-static void send_icmp6_frags(struct rb_lcore *lc, struct rte_mbuf *m, unsigned mtu,
-			     const uint8_t *src, const uint8_t *dst)
-{
-	uint32_t len = rte_pktmbuf_pkt_len(m), chunk = (mtu - RB_IP6_HDR_LEN - 8) & ~7u;
-	uint32_t id = rte_cpu_to_be_32((uint32_t)rb_rand_u64(&lc->rand));
-
-	for (uint32_t off = 0; off < len; off += chunk) {
-		uint32_t n = RTE_MIN(chunk, len - off);
-		struct rte_mbuf *f = rte_pktmbuf_alloc(lc->dp->pool);
-		uint16_t fo = rte_cpu_to_be_16((uint16_t)(off | (off + n < len ? 1 : 0)));
-		uint8_t *p = f ? (uint8_t *)rte_pktmbuf_append(f, (uint16_t)(8 + n)) : NULL;
-		const void *d;
-
-		if (p == NULL) {
-			if (f)
-				rte_pktmbuf_free(f);
-			rb_drop(lc, m, RB_DROP_NO_MBUF);
-			return;
-		}
-		p[0] = RB_IP6_NH_ICMPV6;
-		p[1] = 0;
-		memcpy(p + 2, &fo, 2);
-		memcpy(p + 4, &id, 4);
-		d = rte_pktmbuf_read(m, off, n, p + 8);
-		if (d != NULL && d != p + 8)
-			memcpy(p + 8, d, n);
-		rb_count(lc, RB_EV_FRAG_TX);
-		rb_ip6_output(lc, f, src, dst, RB_IP6_NH_FRAGMENT, 0);
-	}
-	rte_pktmbuf_free(m);
 }
 
 /* An ICMP error about m (the request, data at its IP header; not
@@ -537,7 +500,7 @@ int wg_term_icmp_reply(struct rb_lcore *lc, struct rte_mbuf *m)
 	rb_count(lc, RB_EV_WG_ICMP_REPLY);
 	mtu = lc->dp->cfg->wg && e->k.ep < lc->dp->cfg->wg->n ? lc->dp->cfg->wg->ep[e->k.ep].mtu : 0;
 	if (family == AF_INET6 && mtu >= 1280 && rte_pktmbuf_pkt_len(m) + RB_IP6_HDR_LEN > mtu)
-		send_icmp6_frags(lc, m, mtu, e->k.dst, e->k.src);
+		wg_term_send6_frags(lc, m, mtu, e->k.dst, e->k.src, RB_IP6_NH_ICMPV6);
 	else
 		send_icmp(lc, m, family, e->k.dst, e->k.src);
 	return 1;

@@ -35,6 +35,9 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "../net/cksum.h"
+#include "../net/ip6.h"
+#include "../net/nd_wire.h"
 #include "../proxy/proxy_priv.h"
 #include "../proxy/udp_out.h"
 #include "../udp/udp.h"
@@ -56,7 +59,7 @@ struct wg_unat {
 	struct rb_dest to;                /* direct: where it sends (a domain until resolved) */
 	struct rte_mbuf *pend[WG_UNAT_PEND];  /* datagrams waiting for the resolution */
 	uint8_t n_pend, resolving, resolve_err;
-	uint8_t used, family;
+	uint8_t used, family, ep;         /* ep: the endpoint it came through */
 	uint8_t src[16], dst[16];         /* the peer's inner address, the destination */
 	uint16_t sport, dport;            /* host order */
 	uint64_t last, idle;              /* TSC */
@@ -184,9 +187,13 @@ static void unat_deliver(struct wg_unat *s, struct rte_mbuf *m)
 {
 	struct rb_lcore *lc = s->u->lc;
 	uint16_t len = (uint16_t)(rte_pktmbuf_pkt_len(m) + sizeof(struct rte_udp_hdr));
+	const struct rb_cfg_wgs *cw = lc->dp->cfg->wg;
+	unsigned mtu = cw && s->ep < cw->n ? cw->ep[s->ep].mtu : 0;
 	struct rte_udp_hdr *uh;
 
-	if (rte_pktmbuf_pkt_len(m) > 65507 || rte_pktmbuf_linearize(m) != 0) {
+	/* a reply reassembled from fragments stays a chain: the tunnel's
+	 * output fragments it (IPv4), or we do as its source (IPv6) */
+	if (rte_pktmbuf_pkt_len(m) > 65507) {
 		rb_drop(lc, m, RB_DROP_NO_MBUF);
 		return;
 	}
@@ -204,23 +211,27 @@ static void unat_deliver(struct wg_unat *s, struct rte_mbuf *m)
 	uh->dgram_cksum = 0;
 	rb_count(lc, RB_EV_WG_UDP_REPLY);
 	if (s->family == AF_INET) {
-		struct rte_ipv4_hdr ph = {.total_length = rte_cpu_to_be_16((uint16_t)(len + 20)),
-					  .next_proto_id = IPPROTO_UDP, .version_ihl = 0x45};
 		uint32_t a, b;
+		uint16_t sum = 0;
 
-		memcpy(&ph.src_addr, s->dst, 4);
-		memcpy(&ph.dst_addr, s->src, 4);
-		uh->dgram_cksum = rte_ipv4_udptcp_cksum(&ph, uh);
+		/* RFC 768: the pseudo-header (addresses, protocol, length), then
+		 * the datagram over its segments; zero is sent as all ones */
+		rb_cksum_mbuf(m, 0, len, &sum);
+		sum = rb_cksum_fold((uint64_t)sum + rb_raw_sum(s->dst, 4) + rb_raw_sum(s->src, 4) +
+				    rte_cpu_to_be_16(IPPROTO_UDP) + rte_cpu_to_be_16(len));
+		sum = (uint16_t)~sum;
+		uh->dgram_cksum = sum ? sum : 0xffff;
 		memcpy(&a, s->dst, 4);
 		memcpy(&b, s->src, 4);
 		rb_ip4_output(lc, m, a, b, IPPROTO_UDP, 0, 0);
 	} else {
-		struct rte_ipv6_hdr ph = {.payload_len = rte_cpu_to_be_16(len), .proto = IPPROTO_UDP};
+		uint16_t sum = (uint16_t)~rb_ip6_sum_mbuf(s->dst, s->src, IPPROTO_UDP, m, 0, len);
 
-		memcpy(ph.src_addr, s->dst, 16);
-		memcpy(ph.dst_addr, s->src, 16);
-		uh->dgram_cksum = rte_ipv6_udptcp_cksum(&ph, uh);
-		rb_ip6_output(lc, m, s->dst, s->src, IPPROTO_UDP, 0);
+		uh->dgram_cksum = sum ? sum : 0xffff; /* RFC 8200 8.1: never zero */
+		if (mtu >= 1280 && (uint32_t)len + RB_IP6_HDR_LEN > mtu)
+			wg_term_send6_frags(lc, m, mtu, s->dst, s->src, IPPROTO_UDP);
+		else
+			rb_ip6_output(lc, m, s->dst, s->src, IPPROTO_UDP, 0);
 	}
 }
 
@@ -359,6 +370,7 @@ bool wg_term_udp_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
 		memset(s, 0, sizeof(*s));
 		s->u = u;
 		s->family = (uint8_t)family;
+		s->ep = (uint8_t)ep;
 		memcpy(s->src, src, alen(family));
 		memcpy(s->dst, dst, alen(family));
 		s->sport = sport;

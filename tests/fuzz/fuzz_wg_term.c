@@ -8,7 +8,10 @@
  * IPv6 extension header chains (net/ip6_ext.c): every walk mode on the
  * exact-size bytes stays inside them and within its bounds; what is taken
  * lies behind a chain the structure-only walk accepts too; a refusal names
- * its reason.
+ * its reason.  The same bytes as a chain whose first segment holds only a
+ * prefix (wg_term_classify_seg, a reassembled datagram): every header it
+ * accepts lies in that prefix, and a UDP checksum it did not verify is
+ * flagged for the caller.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,6 +58,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    (rc != RB_IP6W_OK || w.off != p.hl))
 					abort();
 			}
+		}
+		/* a first segment of seg bytes (from the last byte, 20 at least) */
+		if (size >= 21) {
+			uint32_t seg = 20 + b[size - 1] % (uint32_t)(size - 19);
+			struct wg_term_pkt q;
+			enum wg_term_kind ks = wg_term_classify_seg(b, seg, (uint32_t)size, &q);
+
+			if ((ks == WG_TERM_TCP && (uint32_t)q.hl + 20 > seg) ||
+			    (ks == WG_TERM_UDP && ((uint32_t)q.hl + 8 > seg ||
+						   q.cksum_todo != ((uint32_t)q.hl + q.ulen > seg))) ||
+			    ((ks == WG_TERM_TCP || ks == WG_TERM_UDP) && q.tot > size) ||
+			    (seg == size && ks != k))
+				abort();
 		}
 		free(b);
 	}

@@ -3,7 +3,10 @@
 # WireGuard terminated mode, UDP through the UDP outbounds (udp_out.h):
 # the wireguard-go peer in cli sends UDP through the tunnel to echo servers
 # in srv; route rules by destination port pick the outbound:
-#  - 7000 -> direct: answered, srv sees ringbox's srv-side address;
+#  - 7000 -> direct: answered, srv sees ringbox's srv-side address; a
+#    3001-byte datagram (fragments in the tunnel), IPv4 and IPv6, is
+#    reassembled, terminated and answered the same way (the reply in
+#    fragments into the tunnel);
 #  - 7100 -> block: the same kind of echo server never answers, the
 #    refusals count (drop.wg_udp_rejected), no session opens;
 #  - 7200 -> socks "dante" (UDP ASSOCIATE upstream): byte-exact echo, and
@@ -47,7 +50,13 @@ for port in 7000 7100 7200 7300; do
 	rb_bg "$RB_TMP/echo$port.out" ip netns exec "$RB_NS_SRV" socat \
 		"UDP4-RECVFROM:$port,bind=$RB_SRV_IP4,fork" 'SYSTEM:read l; echo "$l from $SOCAT_PEERADDR"'
 done
+rb_bg "$RB_TMP/echo6.out" ip netns exec "$RB_NS_SRV" socat \
+	"UDP6-RECVFROM:7000,bind=[$RB_SRV_IP6],fork" 'SYSTEM:read l; echo "$l from $SOCAT_PEERADDR"'
 sleep 0.3
+udp_q6() { # payload sourceport
+	echo "$1" | ip netns exec "$RB_NS_CLI" timeout 5 socat -t 2 -T 2 - \
+		"UDP6:[$RB_SRV_IP6]:7000,sourceport=$2" 2>/dev/null
+}
 udp_q() { # port payload [sourceport]
 	echo "$2" | ip netns exec "$RB_NS_CLI" timeout 5 socat -t 2 -T 2 - \
 		"UDP4:$RB_SRV_IP4:$1${3:+,sourceport=$3}" 2>/dev/null
@@ -60,6 +69,31 @@ for i in $(seq 10); do
 done
 out=$(udp_q 7000 q0)
 rb_assert_eq "$out" "q0 from $RB_DP_SRV_IP4" "UDP through direct"
+
+# a datagram above the tunnel MTU: cli's kernel sends it in fragments into
+# the tunnel; ringbox reassembles and terminates it (direct: srv sees
+# ringbox's address, not 10.99.0.2), the 3000-byte reply goes back in
+# fragments (srv -> ringbox, ringbox -> the tunnel)
+rb_dp_stats
+rb_stats_mark
+pl=$(head -c 1500 /dev/urandom | od -An -tx1 | tr -d ' \n')
+out=$(udp_q 7000 "$pl" 45099)
+rb_assert_eq "$out" "$pl from $RB_DP_SRV_IP4" "a ${#pl}-byte datagram in fragments through direct"
+rb_dp_stats
+rb_assert_stat_delta_ge event.frag_reassembled 2   # ours from the tunnel, srv's reply
+rb_assert_stat_delta_ge event.wg_udp_forwarded 1
+rb_assert_eq "$(rb_stat_delta drop.wg_mtu)" 0 "wg_mtu drops of the reply"
+# the same over IPv6: cli's kernel fragments at the source (RFC 8200 4.5),
+# ringbox reassembles, terminates, and fragments the reply as its source
+for i in 1 2 3; do
+	out=$(udp_q6 "$pl" 45098)
+	[ -n "$out" ] && break
+done
+dp6=$("$RB_PY" -c "import ipaddress; print(ipaddress.ip_address('$RB_DP_SRV_IP6').exploded)")
+rb_assert_eq "$out" "$pl from [$dp6]" "a ${#pl}-byte IPv6 datagram in fragments through direct"
+rb_dp_stats
+rb_assert_stat_delta_ge event.frag_reassembled 4
+rb_assert_eq "$(rb_stat_delta drop.wg_mtu)" 0 "wg_mtu drops of the IPv6 reply"
 
 # block: refused and counted, nothing reaches the server
 rb_dp_stats

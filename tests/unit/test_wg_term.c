@@ -16,7 +16,8 @@
 #include "dataplane/wireguard/term_parse.h"
 
 enum { F_FRAG = 1, F_BAD_IPSUM = 2, F_BAD_L4SUM = 4, F_ZERO_UDPSUM = 8, F_SPORT0 = 16,
-       F_ULEN_BIG = 32, F_ULEN_SMALL = 64, F_TOT_BIG = 128, F_IHL_SMALL = 256 };
+       F_ULEN_BIG = 32, F_ULEN_SMALL = 64, F_TOT_BIG = 128, F_IHL_SMALL = 256,
+       F_LATER = 512 /* a later fragment: offset 16 octets, the last */ };
 
 struct tcase {
 	const char *name;
@@ -27,6 +28,9 @@ struct tcase {
 	int cut;               /* bytes of the buffer not passed */
 	enum wg_term_kind want;
 	int icmp;              /* PASS results: wg_term_is_icmp */
+	int fragl4;            /* PASS results: wg_term_frag_l4 (reassembled for termination) */
+	uint32_t seg;          /* wg_term_classify_seg: bytes in the first segment (0: classify) */
+	int todo;              /* UDP: the checksum left to the caller */
 };
 
 static const struct tcase cases[] = {
@@ -43,7 +47,31 @@ static const struct tcase cases[] = {
 	{"v4 ICMP passes", 0, IPPROTO_ICMP, 16, 0, 0, WG_TERM_PASS, 1},
 	{"v4 ICMP fragment passes", 0, IPPROTO_ICMP, 64, F_FRAG, 0, WG_TERM_PASS, 1},
 	{"v4 GRE passes, not ICMP", 0, 47, 16, 0, 0, WG_TERM_PASS, 0},
-	{"v4 fragment passes", 0, IPPROTO_TCP, 40, F_FRAG, 0, WG_TERM_PASS},
+	{"v4 TCP fragment passes, reassembled", 0, IPPROTO_TCP, 40, F_FRAG, 0, WG_TERM_PASS, 0, 1},
+	{"v4 UDP first fragment, reassembled", 0, IPPROTO_UDP, 40, F_FRAG, 0, WG_TERM_PASS, 0, 1},
+	{"v4 UDP later fragment, reassembled", 0, IPPROTO_UDP, 40, F_LATER, 0, WG_TERM_PASS, 0, 1},
+	{"v4 GRE fragment: not reassembled", 0, 47, 40, F_FRAG, 0, WG_TERM_PASS, 0, 0},
+	/* a reassembled datagram: a chain whose first segment holds the headers */
+	{"v4 UDP in a chain: checksum to the caller", 0, IPPROTO_UDP, 400, 0, 0, WG_TERM_UDP, 0, 0,
+	 100, 1},
+	{"v4 UDP in a chain, bad checksum: to the caller", 0, IPPROTO_UDP, 400, F_BAD_L4SUM, 0,
+	 WG_TERM_UDP, 0, 0, 100, 1},
+	{"v4 UDP all in the first segment: checked", 0, IPPROTO_UDP, 400, F_BAD_L4SUM, 0,
+	 WG_TERM_BAD_L4, 0, 0, 420, 0},
+	{"v4 UDP header past the first segment", 0, IPPROTO_UDP, 400, 0, 0, WG_TERM_BAD_L4, 0, 0,
+	 24},
+	{"v4 UDP length past the chain", 0, IPPROTO_UDP, 400, F_ULEN_BIG, 0, WG_TERM_BAD_L4, 0, 0,
+	 100},
+	{"v4 TCP in a chain", 0, IPPROTO_TCP, 400, 0, 0, WG_TERM_TCP, 0, 0, 40},
+	{"v4 TCP header past the first segment", 0, IPPROTO_TCP, 400, 0, 0, WG_TERM_BAD_L4, 0, 0,
+	 39},
+	{"v4 total length past the chain", 0, IPPROTO_TCP, 400, F_TOT_BIG, 0, WG_TERM_BAD_IP, 0, 0,
+	 100},
+	{"v6 UDP in a chain: checksum to the caller", 1, IPPROTO_UDP, 300, 0, 0, WG_TERM_UDP, 0, 0,
+	 60, 1},
+	{"v6 UDP header past the first segment", 1, IPPROTO_UDP, 300, 0, 0, WG_TERM_BAD_L4, 0, 0,
+	 47},
+	{"v6 TCP in a chain", 1, IPPROTO_TCP, 300, 0, 0, WG_TERM_TCP, 0, 0, 60},
 	{"v4 bad header checksum", 0, IPPROTO_TCP, 20, F_BAD_IPSUM, 0, WG_TERM_BAD_IP},
 	{"v4 total length past the buffer", 0, IPPROTO_TCP, 20, F_TOT_BIG, 0, WG_TERM_BAD_IP},
 	{"v4 IHL below 5", 0, IPPROTO_TCP, 20, F_IHL_SMALL, 0, WG_TERM_BAD_IP},
@@ -85,7 +113,9 @@ static uint32_t build(const struct tcase *c, uint8_t *buf)
 
 		ih->version_ihl = (c->flags & F_IHL_SMALL) ? 0x44 : 0x45;
 		ih->total_length = rte_cpu_to_be_16((uint16_t)(tot + ((c->flags & F_TOT_BIG) ? 50 : 0)));
-		ih->fragment_offset = rte_cpu_to_be_16((c->flags & F_FRAG) ? 0x2000 : 0);
+		ih->fragment_offset = rte_cpu_to_be_16((c->flags & F_FRAG)    ? 0x2000
+						       : (c->flags & F_LATER) ? 0x0002
+									      : 0);
 		ih->time_to_live = 64;
 		ih->next_proto_id = c->proto;
 		ih->src_addr = rte_cpu_to_be_32(0x0a630002);
@@ -123,12 +153,17 @@ static void test_cases(void)
 		uint8_t buf[512];
 		struct wg_term_pkt p;
 		uint32_t len = build(c, buf);
-		enum wg_term_kind k = wg_term_classify(buf, len - (uint32_t)c->cut, &p);
+		enum wg_term_kind k = c->seg ? wg_term_classify_seg(buf, c->seg, len, &p)
+					     : wg_term_classify(buf, len - (uint32_t)c->cut, &p);
 
 		if (k != c->want)
 			fprintf(stderr, "case '%s': got %d, want %d\n", c->name, k, c->want);
 		CU_ASSERT_EQUAL(k, c->want);
 		if (k == WG_TERM_PASS) {
+			if (wg_term_frag_l4(buf, &p) != c->fragl4)
+				fprintf(stderr, "case '%s': frag_l4 %d, want %d\n", c->name,
+					wg_term_frag_l4(buf, &p), c->fragl4);
+			CU_ASSERT_EQUAL(wg_term_frag_l4(buf, &p), c->fragl4);
 			if (wg_term_is_icmp(&p) != c->icmp)
 				fprintf(stderr, "case '%s': is_icmp %d, want %d\n", c->name,
 					wg_term_is_icmp(&p), c->icmp);
@@ -140,6 +175,7 @@ static void test_cases(void)
 			CU_ASSERT_EQUAL(p.tot, len);
 		}
 		if (k == WG_TERM_UDP) {
+			CU_ASSERT_EQUAL(p.cksum_todo, c->todo);
 			CU_ASSERT_EQUAL(p.sport, 4500);
 			CU_ASSERT_EQUAL(p.dport, 53);
 			CU_ASSERT_EQUAL(p.ulen, c->payload);
@@ -202,6 +238,7 @@ struct xcase {
 	uint8_t why;           /* BAD_EXT */
 	int pp;                /* BAD_EXT: Parameter Problem code, -1 none */
 	uint32_t ptr;          /* ... and its pointer */
+	int fragl4;            /* PASS: wg_term_frag_l4 (a fragment of TCP/UDP, reassembled) */
 };
 
 #define D8 "3c00 0104 00000000 "   /* Destination Options, PadN: Next Header 60 */
@@ -252,7 +289,13 @@ static const struct xcase xcases[] = {
 	{"first fragment of icmpv6", 44, "3a00 0001 12345678", 58, 0, WG_TERM_PASS, 40, 1, 1, OK_},
 	{"dst + later fragment of icmpv6", 60, "2c00 0104 00000000 3a00 0100 12345678", 0xff, 0,
 	 WG_TERM_PASS, 48, 1, 1, OK_},
-	{"fragment of udp", 44, "1100 0001 12345678", 17, 0, WG_TERM_PASS, 40, 0, 1, OK_},
+	/* TCP and UDP in fragments: terminated mode reassembles them */
+	{"fragment of udp", 44, "1100 0001 12345678", 17, 0, WG_TERM_PASS, 40, 0, 1, OK_, 1},
+	{"dst + fragment of tcp", 60, "2c00 0104 00000000 0600 0001 12345678", 6, 0, WG_TERM_PASS,
+	 48, 0, 1, OK_, 1},
+	{"later fragment of tcp", 44, "0600 0100 12345678", 0xff, 0, WG_TERM_PASS, 40, 0, 1, OK_, 1},
+	{"fragment of dst options: not reassembled", 44, "3c00 0001 12345678", 0xff, 0,
+	 WG_TERM_PASS, 40, 0, 1, OK_, 0},
 	/* what the walk does not enter: left to the routed path */
 	{"ah + icmpv6", 51, "3a04 0000 00000001 00000001 00000000 00000000 00000000", 58, 0, WG_TERM_PASS,
 	 40, 0, 0, OK_},
@@ -334,7 +377,8 @@ static void test_chains(void)
 		if (k == WG_TERM_TCP || k == WG_TERM_UDP || (k == WG_TERM_PASS && c->icmp))
 			ok = ok && p.hl == c->hl && p.tot == len;
 		if (k == WG_TERM_PASS)
-			ok = ok && wg_term_is_icmp(&p) == c->icmp && p.frag == c->frag;
+			ok = ok && wg_term_is_icmp(&p) == c->icmp && p.frag == c->frag &&
+			     wg_term_frag_l4(buf, &p) == c->fragl4;
 		if (k == WG_TERM_BAD_EXT)
 			ok = ok && p.w.why == c->why && p.w.pp_code == c->pp &&
 			     (c->pp < 0 || p.w.pointer == c->ptr);
