@@ -3,6 +3,7 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <rte_ethdev.h>
@@ -96,15 +97,41 @@ int rb_dev_precheck(const struct rb_cfg_port *p, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * net_af_xdp's busy_budget (DPDK 22.11, default 64) turns on preferred busy
+ * polling: every RX burst that finds the ring empty makes a recvfrom()
+ * syscall.  It pays only with a NIC whose napi_defer_hard_irqs and
+ * gro_flush_timeout are set (DPDK's af_xdp guide); on veth and on NICs left
+ * as they are, the kernel fills the ring from its own softirq and the
+ * syscall finds nothing to do (125 a connection on the proxy bench).  The
+ * dataplane asks for busy_budget=0 (plain need_wakeup: a syscall only when
+ * the kernel says it needs one) unless the device string sets busy_budget.
+ */
+char *rb_dev_eal_vdev(const char *dev)
+{
+	char name[64];
+	size_t n = strlen(dev);
+	char *out;
+
+	rb_dev_name(dev, name, sizeof(name));
+	if (strncmp(name, "net_af_xdp", 10) != 0 || strstr(dev, ",busy_budget=") != NULL)
+		return strdup(dev);
+	out = malloc(n + sizeof(",busy_budget=0"));
+	if (out != NULL)
+		snprintf(out, n + sizeof(",busy_budget=0"), "%s,busy_budget=0", dev);
+	return out;
+}
+
 int rb_dev_eal_args(const struct rb_config *cfg, char **argv, int max)
 {
 	int n = 0;
 
 	for (int i = 0; i < cfg->dp.n_ports && n + 2 <= max; i++) {
 		const char *dev = cfg->dp.ports[i].device;
+		int pci = rb_dev_is_pci(dev);
 
-		argv[n++] = strdup(rb_dev_is_pci(dev) ? "-a" : "--vdev");
-		argv[n++] = strdup(dev);
+		argv[n++] = strdup(pci ? "-a" : "--vdev");
+		argv[n++] = pci ? strdup(dev) : rb_dev_eal_vdev(dev);
 	}
 	return n;
 }

@@ -18,6 +18,9 @@ void rb_dev_name(const char *dev, char *out, size_t len);
  * by iface= exists for af_xdp/af_packet, the vdev driver is known.  Returns 0
  * or -1 with a message naming the port and the device. */
 int rb_dev_precheck(const struct rb_cfg_port *p, char *err, size_t len);
+/* The --vdev argument for device string `dev` (malloc'd): `dev` itself, with
+ * ",busy_budget=0" added for a net_af_xdp device that does not set it. */
+char *rb_dev_eal_vdev(const char *dev);
 /* Add the EAL arguments (--vdev, -a) for all ports; returns the count added. */
 int rb_dev_eal_args(const struct rb_config *cfg, char **argv, int max);
 /* Configure and start port `idx`, assigning its queues to workers. */

@@ -10,6 +10,7 @@
  * fill-ring buffers until af_xdp ports stopped receiving.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <CUnit/Basic.h>
 #include <rte_eal.h>
@@ -85,6 +86,31 @@ static void test_pool_table(void)
 		one_case(&cases[i], i);
 }
 
+/* rb_dev_eal_vdev: af_xdp devices get busy_budget=0 unless they set it
+ * (drivers/port.c: preferred busy polling costs an empty recvfrom per poll). */
+static void test_vdev_arg(void)
+{
+	static const struct { const char *in, *want; } rows[] = {
+		{"net_af_xdp0,iface=veth0", "net_af_xdp0,iface=veth0,busy_budget=0"},
+		{"net_af_xdp1,iface=v1,start_queue=0,queue_count=1",
+		 "net_af_xdp1,iface=v1,start_queue=0,queue_count=1,busy_budget=0"},
+		{"net_af_xdp0,iface=veth0,busy_budget=64", "net_af_xdp0,iface=veth0,busy_budget=64"},
+		{"net_af_xdp0,busy_budget=0,iface=veth0", "net_af_xdp0,busy_budget=0,iface=veth0"},
+		{"net_af_packet0,iface=veth0", "net_af_packet0,iface=veth0"},
+		{"net_ring_x", "net_ring_x"},
+	};
+
+	for (unsigned i = 0; i < RTE_DIM(rows); i++) {
+		char *got = rb_dev_eal_vdev(rows[i].in);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+		if (strcmp(got, rows[i].want) != 0)
+			fprintf(stderr, "vdev %s: got %s, want %s\n", rows[i].in, got, rows[i].want);
+		CU_ASSERT_STRING_EQUAL(got, rows[i].want);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	char *argv[] = {"test_drivers_pool", "--no-huge", "--no-pci", "-m", "256", "--no-shconf",
@@ -100,6 +126,7 @@ int main(void)
 		return 1;
 	s = CU_add_suite("drivers_pool", NULL, NULL);
 	CU_add_test(s, "pool layout vs the af_xdp UMEM", test_pool_table);
+	CU_add_test(s, "af_xdp vdev arguments: busy_budget=0 by default", test_vdev_arg);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
