@@ -174,8 +174,11 @@ int tcp_eof(const struct tcp_conn *c)
 
 static void tcp_read_done(struct tcp_conn *c)
 {
-	/* Tell the peer when the window opened enough (RFC 9293 3.8.6.2.2). */
-	if (tcp_rcv_wnd_update_due(c)) {
+	/* Tell the peer when the window opened enough (RFC 9293 3.8.6.2.2);
+	 * not once its FIN is in: it sends nothing more (Linux's
+	 * tcp_cleanup_rbuf skips it after RCV_SHUTDOWN too), and the ACK the
+	 * FIN is owed goes delayed or with our own FIN (tcp_fin_in). */
+	if (!(c->flags & TF_FIN_RCVD) && tcp_rcv_wnd_update_due(c)) {
 		c->flags |= TF_ACK_NOW;
 		tcp_pending_add(c);
 		if (!c->st->in_input)

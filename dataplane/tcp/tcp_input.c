@@ -170,16 +170,33 @@ static int tcp_tw_reusable(const struct tcp_conn *c, const struct tcp_seg *sg)
 }
 
 /* ---- receiving data ---- */
+/*
+ * A FIN that moves us to CLOSE-WAIT is acknowledged with a delayed ACK
+ * (RFC 9293 3.10.7.4 eighth asks for an ACK, RFC 1122 4.2.3.2 lets it wait):
+ * an application that closes in answer (a relay passing the half-close on,
+ * a server that answers and closes) sends its FIN, which carries the ACK,
+ * one segment instead of two, as Linux does in CLOSE-WAIT; otherwise the
+ * delayed-ACK timer (delack_ms) sends it.  In the other states the ACK goes
+ * at once (it ends the peer's FIN-WAIT or our simultaneous close).
+ */
 static void tcp_fin_in(struct tcp_conn *c)
 {
 	c->rcv_nxt++;
-	c->flags |= TF_FIN_RCVD | TF_ACK_NOW | TF_NOTIFY_READ;
+	c->flags |= TF_FIN_RCVD | TF_NOTIFY_READ;
 	c->flags &= ~TF_RFIN_OOO;
+	tcp_rcv_promise_sync(c); /* nothing more comes: its window promise goes now,
+				    not with the (maybe delayed) ACK */
 	switch (c->state) {
 	case TCPS_SYN_RECEIVED:
 	case TCPS_ESTABLISHED:
+		c->flags |= TF_DELACK;
 		tcp_conn_set_state(c, TCPS_CLOSE_WAIT);
 		break;
+	default:
+		c->flags |= TF_ACK_NOW;
+		break;
+	}
+	switch (c->state) {
 	case TCPS_FIN_WAIT_1:
 		if ((c->flags & TF_FIN_SENT) && seq_gt(c->snd_una, c->fin_seq)) {
 			tcp_send_ack(c);
@@ -683,8 +700,12 @@ static void tcp_synsent_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp
 		c->t_rexmt = 0;
 		tcp_conn_set_state(c, TCPS_ESTABLISHED);
 		tcp_keep_arm(c);
+		/* The handshake's ACK goes at the end of this input pass (the
+		 * pending list), so that what on_connected writes (a request
+		 * the inbound already holds, an outbound's handshake) carries
+		 * it: one segment instead of two (Linux saves the same ACK when
+		 * a write is pending). */
 		c->flags |= TF_ACK_NOW;
-		tcp_send_ack(c);
 		rte_pktmbuf_free(m);
 		if (c->flags & TF_CONNECTING) {
 			c->flags &= ~TF_CONNECTING;

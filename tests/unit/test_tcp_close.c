@@ -351,6 +351,129 @@ static void test_late_final_ack(void)
 	}
 }
 
+/* ---- segments of a short exchange: ACKs that ride on data or a FIN ----
+ * The handshake's ACK of an active open goes at the end of the input pass,
+ * so data on_connected writes carries it; a FIN into ESTABLISHED is
+ * acknowledged with a delayed ACK, so a close within delack_ms carries it
+ * (tcp_input.c tcp_synsent_input, tcp_fin_in).  Rows: does the client write
+ * in on_connected, when does the server close after the client's FIN
+ * (0: never), how many pure ACKs each side may send. */
+struct seg_log {
+	int pure_acks[2];   /* segments with only ACK set and no data, per host */
+	int segs[2];
+	uint64_t first_pure_ack_at[2];
+	uint64_t fin_in_at;  /* the client's FIN reached the wire */
+};
+
+static bool seg_log_filter(int from, struct rte_mbuf *m, void *arg)
+{
+	struct seg_log *sl = arg;
+	struct th_tcp_view v;
+
+	if (!th_tcp_parse(m, &v) || from > 1)
+		return false;
+	sl->segs[from]++;
+	if (v.flags == TCP_ACK && v.len == 0 && sl->pure_acks[from]++ == 0)
+		sl->first_pure_ack_at[from] = th.now;
+	if (from == 0 && (v.flags & TCP_FIN) && sl->fin_in_at == 0)
+		sl->fin_in_at = th.now;
+	return false;
+}
+
+struct seg_case {
+	const char *name;
+	bool early_data;        /* the client writes 100 bytes + FIN in on_connected */
+	uint64_t srv_close_ns;  /* the server closes this long after the FIN; 0 never */
+	int cli_pure_acks;      /* exact pure ACKs from the client */
+	int srv_pure_acks;      /* exact pure ACKs from the server */
+	bool srv_ack_delayed;   /* the server's one pure ACK comes >= delack_ms late */
+};
+
+static const struct seg_case seg_cases[] = {
+	/* data rides on the handshake's ACK; the FIN's ACK on the server's FIN;
+	 * the client's last ACK is the one pure ACK of the exchange */
+	{"data in on_connected, server closes at 5 ms", true, 5 * MS, 1, 0, false},
+	/* nothing to write: the handshake's ACK goes alone, in the same pass */
+	{"no data in on_connected, server closes at 5 ms", false, 5 * MS, 2, 0, false},
+	/* the server never closes: its ACK of the FIN after delack_ms */
+	{"data in on_connected, server never closes", true, 0, 0, 1, true},
+};
+
+static void test_seg_piggyback(void)
+{
+	for (unsigned ci = 0; ci < RTE_DIM(seg_cases); ci++) {
+		const struct seg_case *sc = &seg_cases[ci];
+		struct app_server srv = {0};
+		struct seg_log sl = {0};
+		uint8_t *data = pattern(100, 3);
+		struct app a;
+		uint32_t delack_ms;
+
+		th_setup(2, false);
+		small_timers(0);
+		small_timers(1);
+		delack_ms = tcp_params(&th.h[1].lc)->delack_ms;
+		th.delay_ns = 100000; /* 0.1 ms one way */
+		th.filter = seg_log_filter;
+		th.filter_arg = &sl;
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app_listen(&srv, 1, 7000, TCP_COOKIES_NEVER, 0, NULL));
+		app_init(&a);
+		if (sc->early_data) {
+			a.tx = data;
+			a.tx_len = 100;
+			a.shut_after_tx = true;
+		}
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 7000, 0, NULL));
+		th_run(2 * MS);
+		CU_ASSERT_EQUAL_FATAL(srv.n, 1);
+		if (sc->early_data) {
+			/* FIN in, its ACK still delayed: the window promise is gone
+			 * already (else the lcore's budget shrinks for nothing) */
+			CU_ASSERT(srv.apps[0].eof);
+			CU_ASSERT_EQUAL(th.h[1].lc.tcp->rcv_promise, 0);
+			CU_ASSERT_EQUAL(th.h[1].lc.tcp->n_rcv_promised, 0);
+		}
+		if (!sc->early_data) {
+			tcp_write(a.c, data, 100);
+			tcp_shutdown(a.c);
+		}
+		if (sc->srv_close_ns) {
+			th_run(sc->srv_close_ns);
+			CU_ASSERT(srv.apps[0].eof);
+			CU_ASSERT_EQUAL(srv.apps[0].rx_len, 100);
+			a.close_on_eof = true;
+			tcp_close(srv.apps[0].c);
+			srv.apps[0].c = NULL;
+			th_run(SEC);
+		} else {
+			th_run((uint64_t)delack_ms * MS * 2);
+			CU_ASSERT(srv.apps[0].eof);
+		}
+		if (sl.pure_acks[0] != sc->cli_pure_acks || sl.pure_acks[1] != sc->srv_pure_acks)
+			printf("\n  %s: pure ACKs client %d server %d (segments %d %d)", sc->name,
+			       sl.pure_acks[0], sl.pure_acks[1], sl.segs[0], sl.segs[1]);
+		CU_ASSERT_EQUAL(sl.pure_acks[0], sc->cli_pure_acks);
+		CU_ASSERT_EQUAL(sl.pure_acks[1], sc->srv_pure_acks);
+		if (sc->srv_ack_delayed && sl.pure_acks[1] == 1)
+			CU_ASSERT(sl.first_pure_ack_at[1] >= sl.fin_in_at + (uint64_t)delack_ms * MS);
+		if (sc->srv_close_ns) {
+			stack_idle(1, srv.l, sc->name);
+		} else {
+			tcp_abort(srv.apps[0].c);
+			srv.apps[0].c = NULL;
+			if (a.c)
+				tcp_abort(a.c);
+			th_run(SEC);
+		}
+		th.filter = NULL;
+		app_free(&a);
+		for (int i = 0; i < srv.n; i++)
+			app_free(&srv.apps[i]);
+		free(data);
+		CU_ASSERT_EQUAL(th_teardown(), 0);
+	}
+}
+
 void test_tcp_close_register(CU_pSuite s);
 
 void test_tcp_close_register(CU_pSuite s)
@@ -358,4 +481,5 @@ void test_tcp_close_register(CU_pSuite s)
 	CU_add_test(s, "every close path frees all (table)", test_close_paths);
 	CU_add_test(s, "timers fire across loop stalls (table)", test_wheel_jumps);
 	CU_add_test(s, "late final ACK of a passive close (table)", test_late_final_ack);
+	CU_add_test(s, "ACKs ride on data and FINs (table)", test_seg_piggyback);
 }
