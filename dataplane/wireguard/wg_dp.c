@@ -461,6 +461,7 @@ static void rx_one(struct wg_lc *w, struct rte_mbuf *m, bool from_inbox)
 	pd->len = o.len;
 	pd->ep = (uint8_t)o.ep;
 	pd->ctr = le64toh(((const struct wg_msg_data *)msg)->counter);
+	pd->from = o.from;
 	if (w->nrx == RB_AEAD_BATCH_MAX)
 		rx_flush(w);
 }
@@ -516,17 +517,15 @@ static void rx_flush(struct wg_lc *w)
 		struct wg_keypair *kp = pd->obj;
 		struct wg_peer *p = kp->peer;
 		struct rte_mbuf *m = pd->m;
-		struct outer o;
 		uint32_t plen = pd->len - WG_DATA_MIN_LEN;
 		const uint8_t *pl;
-		int bad, r;
+		int r;
 
 		if (unlikely(b->op[i].status != RB_AEAD_OK)) {
 			rb_drop(lc, m, RB_DROP_WG_DECRYPT);
 			continue;
 		}
-		parse_outer(wg, m, &o, &bad);
-		if (wg_data_post(p, kp, &w->x, pd->ctr, &o.from, plen) != 0) {
+		if (wg_data_post(p, kp, &w->x, pd->ctr, &pd->from, plen) != 0) {
 			rb_drop(lc, m, RB_DROP_WG_REPLAY);
 			continue;
 		}

@@ -34,6 +34,7 @@ struct wg_pend {
 	uint16_t len;                    /* rx: message length; tx: inner length */
 	uint8_t ep;
 	uint64_t ctr;
+	struct wg_endpoint from;         /* rx: the outer source (parsed once, checksum verified) */
 };
 
 struct wg_lc {

@@ -38,6 +38,20 @@
 #   user  user time only (ringbox's worker thread; wireguard-go's process):
 #         the crypto and packet handling without the kernel I/O path.
 # Neither counts the load source, iperf3, ringbox's main lcore.
+# Testbed kernel setting, the same for every run (A-D):
+#   WG_GRO=1  GRO on srv's veth end (`ethtool -K <srv veth> gro on`; the
+#             other ends keep lib.sh's tx/tso/gso/gro off).  On 6.x kernels
+#             this gives that veth a NAPI instance without XDP, so frames
+#             sent to it are queued and received by NAPI with GRO instead of
+#             netif_rx one by one.  Both servers' sends to srv run that NAPI
+#             in their own context (softirq on bh enable), so it changes
+#             what each is charged for srv's TCP receive.  Default 0 (off,
+#             as the integration tests); the bench prints which was used.
+#   What was measured (dataplane/wireguard/README.md): af_xdp copy-mode TX
+#   builds one skb per frame and __dev_direct_xmit re-enables bh per frame,
+#   so srv's NAPI runs per frame inside ringbox's sendto and GRO merges
+#   almost nothing there; wireguard-go's forwarded GSO/GRO batches reach
+#   srv's veth as one xmit list and merge.
 # Then bench_wg: the in-memory batched encrypt/decrypt against the bare
 # ChaCha20-Poly1305 ceiling.
 RB_TEST_NAME=bench_wg_iperf
@@ -53,6 +67,11 @@ wg_endpoint_cfg
 # shellcheck disable=SC2034 # read by lib.sh's rb_dp_config
 RB_CFG_DP_EXTRA="  idle_sleep_us = ${WG_RB_SLEEP_US:-20};"
 rb_topo_two_hosts
+GRO=${WG_GRO:-0}
+if [ "$GRO" = 1 ]; then
+	rb_ns "$RB_NS_SRV" ethtool -K "$RB_IF_SRV" gro on >/dev/null || rb_fail "ethtool gro on"
+fi
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # "Mbit/s core user": iperf3's receiver rate, and the Mbit it moved per CPU
 # second of the server under test (COST, USER_COST: commands printing its
@@ -184,6 +203,7 @@ ratios() {
 }
 hdr() { printf "  %-42s %9s %10s %10s\n" "" "Mbit/s" "core" "user"; }
 echo "== WireGuard iperf3 TCP cli -> srv, inner MTU 1420, $SECS s each, same testbed"
+echo "   load average $LOAD0 -> $(cut -d' ' -f1-3 /proc/loadavg); srv veth GRO $([ "$GRO" = 1 ] && echo on || echo off) (WG_GRO)"
 echo "   (core, user: Mbit per CPU second of the server under test; see the header)"
 hdr
 row "through ringbox (1 worker lcore, CPU 1)" "$A"
