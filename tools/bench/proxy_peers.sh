@@ -15,9 +15,11 @@
 # CPU 1 with taskset.  Figures per proxy:
 #   MB/s   curl download of BENCH_MB MiB (default 100), best byte-exact run of
 #          BENCH_RUNS (3); stalled or corrupt runs are shown as not ok
-#   conn/s connect + handshake + one GET + close, BENCH_CONC (8) at a time,
-#          for BENCH_SECS (5) seconds (the python client in cli, on either
-#          CPU, is the bound of every proxy here, so raw ratios say little)
+#   conn/s connect + handshake + one GET + close, BENCH_CONC (8) at a time
+#          in each of BENCH_PROCS (1) client processes, for BENCH_SECS (5)
+#          seconds (the python client in cli, on either CPU, is the bound of
+#          every proxy here, so raw ratios say little; more processes only
+#          share the same 2 vCPUs with nginx and the proxy)
 #   core   per CPU second of the proxy under test during that download or
 #          that conn/s run (MiB or connections over the CPU seconds it cost):
 #          ringbox: the smaller of its worker lcore's busy seconds
@@ -42,7 +44,15 @@
 #          coarse at these sizes.  Neither view is the exact per-core figure
 #          of issue 5 (>= 5x microsocks conn/s per dataplane core): "core" is
 #          unfair to ringbox on veth, "user" unfair to the kernel peers.
-# then ratios ringbox/peer of each.  Informational: no pass/fail.  Needs
+#          Where a ringbox connection's CPU goes on this testbed (perf on the
+#          worker thread, socks5 conn/s run, 2026-11-28): ~52 % the client's
+#          and nginx's kernel stacks run inside its af_xdp TX kick (10
+#          segments a connection), ~8 % the kick itself, ~13 % idle sleeps,
+#          ~24 % its own code and the PMD; a kernel peer pays its receivers'
+#          stacks the same way, so the "core" ratio cannot reach 5x here
+#          (tools/README.md, "conn/s: where a connection's cost goes").
+# then ratios ringbox/peer of each.  BENCH_ONLY=cps skips the downloads (MB/s
+# columns "-"), BENCH_ONLY=mbps the conn/s runs.  Informational: no pass/fail.  Needs
 # root, nginx, danted, microsocks, tinyproxy, curl; RB_BUILD picks the build
 # directory.  The driver, the download measure and the ringbox set-up are
 # peers_lib.sh's.
@@ -88,12 +98,22 @@ PX_BIG=${BENCH_MB:-100}
 RUNS=${BENCH_RUNS:-3}
 SECS=${BENCH_SECS:-5}
 CONC=${BENCH_CONC:-8}
+PROCS=${BENCH_PROCS:-1}
 rb_topo_two_hosts
 P=$RB_DP_CLI_IP4
 URL=http://$RB_SRV_IP4:8080
 
 # connections per second: connect, handshake (socks5 or http CONNECT), GET /, close
-cps() { # kind port
+cps() { # kind port: BENCH_PROCS client processes at once, their sums
+	local i out=$RB_TMP/cps
+	for ((i = 0; i < PROCS; i++)); do
+		cps_one "$1" "$2" >"$out.$i" &
+	done
+	wait
+	cat "$out".[0-9]* | awk '{ r += $1; n += $2 } END { printf "%.0f %d\n", r, n }'
+	rm -f "$out".[0-9]*
+}
+cps_one() { # kind port
 	ip netns exec "$RB_NS_CLI" "$RB_PY" - "$P" "$2" "$RB_SRV_IP4" "$1" "$SECS" "$CONC" <<'PY'
 import asyncio, ipaddress, struct, sys, time
 proxy, port, srv, kind, secs, conc = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5]), int(sys.argv[6])
@@ -130,10 +150,17 @@ if fails:
 PY
 }
 
+# BENCH_ONLY: one of the two measures ("- - -" / "- - -/- -" for the other)
+ONLY=${BENCH_ONLY:-}
+tput() { # name curl-args...
+	if [ "$ONLY" = cps ]; then echo "- 0/0 - -"; else pl_tput "$@"; fi
+}
+
 # "conn/s core-conn/s user-conn/s": cps with the connections per CPU second
 # of the proxy under test (PL_COST, PL_INFO_COST: cost commands as pl_tput's)
 cps_cost() { # kind port
 	local c0 c1 u0 u1 r
+	[ "$ONLY" = mbps ] && { echo "- - -"; return; }
 	c0=$($PL_COST)
 	u0=$($PL_INFO_COST)
 	r=$(cps "$1" "$2")
@@ -157,8 +184,8 @@ outbounds = ( { type = \"direct\"; tag = \"direct\"; } );"
 	# serve anyone (see the notes on issue 5)
 	c5=$(cps_cost socks5 1080)
 	ch=$(cps_cost http 3128)
-	echo "RESULT ringbox-socks5 $(pl_tput ringbox-socks5 -x "socks5://$P:1080") $c5"
-	echo "RESULT ringbox-http $(pl_tput ringbox-http -p -x "http://$P:3128") $ch"
+	echo "RESULT ringbox-socks5 $(tput ringbox-socks5 -x "socks5://$P:1080") $c5"
+	echo "RESULT ringbox-http $(tput ringbox-http -p -x "http://$P:3128") $ch"
 	rb_dp_stop
 	rb_pass "ringbox measured"
 fi
@@ -199,11 +226,11 @@ done
 # core: the CPU of the peer's whole process tree (dante forks children)
 PL_COST="rb_proc_cpu_seconds $D_PID"
 PL_INFO_COST="pl_tree_user_s $D_PID"
-echo "RESULT dante $(pl_tput dante -x "socks5://$P:1090") $(cps_cost socks5 1090)"
+echo "RESULT dante $(tput dante -x "socks5://$P:1090") $(cps_cost socks5 1090)"
 PL_COST="rb_proc_cpu_seconds $M_PID"
 PL_INFO_COST="pl_tree_user_s $M_PID"
-echo "RESULT microsocks $(pl_tput microsocks -x "socks5://$P:1091") $(cps_cost socks5 1091)"
+echo "RESULT microsocks $(tput microsocks -x "socks5://$P:1091") $(cps_cost socks5 1091)"
 PL_COST="rb_proc_cpu_seconds $T_PID"
 PL_INFO_COST="pl_tree_user_s $T_PID"
-echo "RESULT tinyproxy $(pl_tput tinyproxy -p -x "http://$P:1092") $(cps_cost http 1092)"
+echo "RESULT tinyproxy $(tput tinyproxy -p -x "http://$P:1092") $(cps_cost http 1092)"
 rb_pass "peers measured"
