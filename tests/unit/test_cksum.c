@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_cksum: dataplane/net/cksum.h.  rb_raw_sum (8 bytes per step) must
+ * test_cksum: dataplane/net/cksum.h.  rb_raw_sum (SSE2, or AVX2 where the
+ * CPU has it, then 8 bytes per step) must
  * fold to what DPDK's 2-byte loop gives, for every length, alignment and
  * byte pattern in the tables; rb_cksum_mbuf over chains split at odd and
  * even points must equal the flat sum; RFC 1071 section 3's example.
@@ -40,7 +41,10 @@ static void test_rfc1071(void)
 static void test_flat(void)
 {
 	static const size_t lens[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64,
-				      65, 20, 40, 60, 536, 1447, 1448, 1449, 1460, 4096, 9000};
+				      65, 20, 40, 60, 536, 1447, 1448, 1449, 1460, 4096, 9000,
+				      /* around the AVX2 path's threshold and block (CPUs
+				       * with AVX2: 64-byte blocks from 256 bytes on) */
+				      255, 256, 257, 319, 320, 383, 8191, 9216};
 	static const enum pat pats[] = {P_ZERO, P_ONES, P_RAND, P_ALT};
 	unsigned bad = 0;
 
