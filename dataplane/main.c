@@ -162,7 +162,8 @@ static unsigned mempool_size(const struct rb_config *cfg)
 		return cfg->dp.mbufs;
 	for (int i = 0; i < cfg->dp.n_ports; i++)
 		n += (unsigned)(cfg->dp.ports[i].queues + cfg->dp.n_lcores) * 1024;
-	n += (unsigned)cfg->dp.n_lcores * (256 + 2 * RB_BURST_MAX + 4096);
+	/* per lcore: its pool cache (flushed above 1.5x), bursts, rings */
+	n += (unsigned)cfg->dp.n_lcores * (RB_POOL_CACHE * 3 / 2 + 2 * RB_BURST_MAX + 4096);
 	n += 8192;
 	return rte_align32pow2(n) - 1;
 }
@@ -315,7 +316,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < cfg.dp.n_ports; i++)
 			max_mtu = RTE_MAX(max_mtu, cfg.dp.ports[i].mtu);
 		dp->pool = rb_pool_create(
-			&cfg, "rb_pool", mempool_size(&cfg), 256,
+			&cfg, "rb_pool", mempool_size(&cfg), RB_POOL_CACHE,
 			(uint16_t)(RTE_PKTMBUF_HEADROOM +
 				   RTE_MAX(2048, RTE_ALIGN_CEIL(max_mtu + 26, 1024))),
 			(int)rte_socket_id());

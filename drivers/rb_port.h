@@ -6,6 +6,7 @@
 #ifndef RB_PORT_H
 #define RB_PORT_H
 
+#include <rte_mempool.h>
 #include <stddef.h>
 #include "../config/rb_config.h"
 #include "../dataplane/rb_dp.h"
@@ -25,6 +26,14 @@ char *rb_dev_eal_vdev(const char *dev);
 int rb_dev_eal_args(const struct rb_config *cfg, char **argv, int max);
 /* Configure and start port `idx`, assigning its queues to workers. */
 int rb_port_start(struct rb_dp *dp, int idx, const struct rb_cfg_port *cp, char *err, size_t len);
+/* Per-lcore cache of the dataplane's mbuf pool: the largest DPDK allows.
+ * The pool's ring is FIFO, so a buffer that overflows the cache comes back
+ * only after every other one in the pool: cold.  A relayed window in
+ * flight (a burst of segments out, their buffers freed together when the
+ * peer has read them) overflowed 256 (flush at 1.5x) and every
+ * allocation then missed the cache (bench_relay: rte_pktmbuf_alloc 16-19 %
+ * of the relay core, nearly all on the first store into the mbuf). */
+#define RB_POOL_CACHE RTE_MEMPOOL_CACHE_MAX_SIZE
 /* The dataplane's mbuf pool (as rte_pktmbuf_pool_create, priv size 0);
  * objects packed back to back (RTE_MEMPOOL_F_NO_IOVA_CONTIG) unless a port
  * is a PCI device, so that net_af_xdp's UMEM covers them all (pool.c). */
