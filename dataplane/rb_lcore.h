@@ -86,9 +86,23 @@ struct rb_mbuf_meta {
 	uint16_t vlan;
 	uint32_t hash;
 	uint8_t flags;       /* RB_MF_* */
+	uint8_t pad;
+	/* Payload sum (RFC 1071 ones' complement sum, folded, not inverted)
+	 * of the bytes [psum_off, psum_off + psum_len) of the buffer, valid
+	 * only while the mbuf carries the rb_psum_flag and its data_off and
+	 * data_len are still psum_off and psum_len: a TCP segment's payload
+	 * summed while its checksum was verified, reused when the bytes go out
+	 * again unchanged (the relay's splice; dataplane/tcp/tcp_psum.h). */
+	uint16_t psum;
+	uint16_t psum_off, psum_len;
 };
 #define RB_MF_L2_MCAST 0x01  /* arrived as an Ethernet multicast/broadcast frame */
 extern int rb_meta_offset;
+/* The dynamic ol_flags bit "psum valid" (0 when it could not be
+ * registered: no sum is ever trusted).  A flag in ol_flags because
+ * allocation clears them (rte_pktmbuf_reset) and receive paths set them
+ * afresh, while a dynfield keeps whatever its last user left. */
+extern uint64_t rb_psum_flag;
 static inline struct rb_mbuf_meta *rb_meta(struct rte_mbuf *m)
 {
 	return RTE_MBUF_DYNFIELD(m, rb_meta_offset, struct rb_mbuf_meta *);
@@ -138,6 +152,10 @@ void rb_tx_l2(struct rb_lcore *lc, uint16_t port, struct rte_mbuf *m);
 void rb_ip4_tx(struct rb_lcore *lc, uint16_t port, uint32_t nexthop, struct rte_mbuf *m);
 void rb_ip6_tx(struct rb_lcore *lc, uint16_t port, const uint8_t nexthop[16], struct rte_mbuf *m);
 void rb_tx_flush(struct rb_lcore *lc);
+/* m as one direct segment that nobody else references (itself, linearised,
+ * or a copy; m consumed): before writing into a frame's data in place.
+ * NULL after counting a drop. */
+struct rte_mbuf *rb_tx_private(struct rb_lcore *lc, struct rte_mbuf *m);
 /* Drain the inter-lcore rings; return how many packets were handled. */
 unsigned rb_txring_drain(struct rb_lcore *lc);
 unsigned rb_handoff_drain(struct rb_lcore *lc);
@@ -218,6 +236,10 @@ uint16_t udp_input(struct rb_lcore *lc, struct rte_mbuf **m, uint16_t n);
 int tcp_lcore_init(struct rb_lcore *lc);
 void tcp_lcore_fini(struct rb_lcore *lc);
 void tcp_lcore_poll(struct rb_lcore *lc);   /* timers etc., once per loop */
+/* Around one RX burst: connections that became readable during it are
+ * told once, at its end (tcp_stack.c); ACKs still go per segment. */
+void tcp_rx_burst_begin(struct rb_lcore *lc);
+void tcp_rx_burst_end(struct rb_lcore *lc);
 int udp_lcore_init(struct rb_lcore *lc);
 void udp_lcore_fini(struct rb_lcore *lc);
 

@@ -91,7 +91,9 @@ static unsigned worker_rx_queue(struct rb_lcore *lc, const struct rb_rxq *q)
 		}
 		pc->rx_packets += n;
 		pc->rx_bytes += bytes;
+		tcp_rx_burst_begin(lc);
 		rb_eth_input(lc, pkts, n);
+		tcp_rx_burst_end(lc);
 		moved += n;
 		if (n < lc->burst)
 			break;

@@ -47,15 +47,21 @@ static inline void txbuf_add(struct rb_lcore *lc, uint16_t port, struct rte_mbuf
 		txbuf_flush(lc, port);
 }
 
-/* Copy a chained frame into one segment for ports without multi-segment
- * TX (AF_XDP, AF_PACKET copy mode).  Returns NULL after counting a drop. */
-static struct rte_mbuf *tx_linearize(struct rb_lcore *lc, struct rte_mbuf *m)
+/* A frame in one segment whose buffer is its own: m when it is already
+ * (one direct segment nobody else references), else m linearised in place
+ * (a chain headed by such a segment with room for the rest) or copied into
+ * a new mbuf.  For ports without multi-segment TX (AF_XDP, AF_PACKET copy
+ * mode) and for whoever writes into the frame's data (VLAN insertion,
+ * WireGuard's in-place seal, delivery to ourselves): an indirect mbuf or a
+ * chain from TCP zero-copy transmit references the sender's queues.
+ * Returns NULL after counting a drop (m freed). */
+struct rte_mbuf *rb_tx_private(struct rb_lcore *lc, struct rte_mbuf *m)
 {
 	struct rte_mbuf *c;
 	const void *src;
 	void *dst;
 
-	if (rte_pktmbuf_linearize(m) == 0)
+	if (RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 && rte_pktmbuf_linearize(m) == 0)
 		return m;
 	c = rte_pktmbuf_alloc(lc->dp->pool);
 	if (c == NULL || rte_pktmbuf_tailroom(c) < rte_pktmbuf_pkt_len(m)) {
@@ -68,8 +74,9 @@ static struct rte_mbuf *tx_linearize(struct rb_lcore *lc, struct rte_mbuf *m)
 	if (src != dst)
 		memcpy(dst, src, rte_pktmbuf_pkt_len(m));
 	c->port = m->port;
-	c->ol_flags = m->ol_flags;
+	c->ol_flags = m->ol_flags & ~(RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL);
 	c->vlan_tci = m->vlan_tci;
+	c->tx_offload = m->tx_offload; /* the lengths an offloaded sum needs */
 	rte_pktmbuf_free(m);
 	return c;
 }
@@ -89,8 +96,13 @@ void rb_tx_l2(struct rb_lcore *lc, uint16_t port, struct rte_mbuf *m)
 		if (!(p->tx_offloads & need))
 			rb_cksum_tx_finish(m, m->l2_len);
 	}
-	if (unlikely(m->nb_segs > 1) && !(p->tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)) {
-		m = tx_linearize(lc, m);
+	if ((unlikely(!(p->tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)) &&
+	     (m->nb_segs > 1 || !RTE_MBUF_DIRECT(m))) ||
+	    (unlikely(p->vlan) && (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) > 1))) {
+		/* such ports take one segment of their own (an AF_XDP frame
+		 * must be its UMEM slot); rte_vlan_insert refuses a shared
+		 * first buffer (TCP's in-place zero copy: tcp_output.c) */
+		m = rb_tx_private(lc, m);
 		if (m == NULL)
 			return;
 	}
@@ -144,8 +156,8 @@ void rb_loopback(struct rb_lcore *lc, struct rte_mbuf *m, uint8_t l3)
 	 * receiver one private buffer rather than a chain that may reference
 	 * the sender's queues (TCP zero-copy transmit). */
 	rb_cksum_tx_finish(m, 0);
-	if (m->nb_segs > 1) {
-		m = tx_linearize(lc, m);
+	if (m->nb_segs > 1 || !RTE_MBUF_DIRECT(m)) {
+		m = rb_tx_private(lc, m);
 		if (m == NULL)
 			return;
 	}

@@ -291,6 +291,14 @@ static int pump(struct psess *s, int upward)
 	}
 	if (upward && s->ka && proxy_http_ka_pipe_check(s) < 0)
 		return -1; /* too many bytes pipelined behind the request */
+	if (!xf && !s->ka && *pend == NULL) {
+		/* bytes passed on unchanged: the received buffers move to dst's
+		 * send queue as they are (tcp_splice: no copy, their payload
+		 * sums kept for dst's checksums), as much as dst takes; dst's
+		 * on_writable brings the rest */
+		moved = tcp_splice(src, dst);
+		goto moved;
+	}
 	for (;;) {
 		struct rte_mbuf *m;
 		uint32_t space, len;
@@ -351,6 +359,7 @@ static int pump(struct psess *s, int upward)
 		}
 		moved += len;
 	}
+moved:
 	if (moved)
 		proxy_count_bytes(s, upward, moved);
 	if (s->ka && proxy_http_ka_done(s))

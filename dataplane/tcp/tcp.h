@@ -133,11 +133,20 @@ struct tcp_params {
 	uint32_t keepalive_intvl_ms, keepalive_probes;
 	uint16_t mss_default;          /* our MSS when the port MTU is unknown */
 	uint8_t sack, timestamps, wscale; /* offer these options */
-	/* Zero-copy transmit where the port takes mbuf chains: a segment's
-	 * payload referenced in the send queue rather than copied (0 = off,
-	 * the default: slower for MSS-sized segments, dataplane/tcp/README.md
-	 * "Measured"). */
+	/* Zero-copy transmit where the port takes mbuf chains (tcp_output.c):
+	 * 0 = off (a copy per segment); 2 (the default) = in place only: a
+	 * segment that starts a send-queue buffer nobody else references goes
+	 * out as one indirect mbuf with its headers in that buffer's headroom
+	 * (what tcp_splice queues: the relay's segments); 1 = also any other
+	 * piece of 256 bytes or more referenced behind a header mbuf (slower
+	 * for MSS-sized segments of locally written data,
+	 * dataplane/tcp/README.md "Measured"). */
 	uint8_t zc_tx;
+	/* 1 (the default): on_readable once per RX burst and connection, at
+	 * the burst's end (tcp_rx_burst_begin/end around each burst in the
+	 * worker loop), so that a relay splices and sends a burst in one pass;
+	 * 0: once per segment.  ACKs go per segment either way. */
+	uint8_t rd_burst;
 };
 
 struct tcp_params *tcp_params(struct rb_lcore *lc);
@@ -176,6 +185,14 @@ size_t tcp_write(struct tcp_conn *c, const void *buf, size_t len);
  * taken), -EAGAIN (no space), -EPIPE (after shutdown/close or reset) or
  * -ENOBUFS (lcore memory limit); m is not taken on error. */
 int tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m);
+/* Move src's in-order data (as much as dst's send space takes) to dst's
+ * send queue without a copy: tcp_read(src, tcp_send_space(dst)) and
+ * tcp_write_mbuf(dst, m) in one step, for a relay that passes bytes on
+ * unchanged (the buffers keep their payload checksums, so the segments
+ * that send them on are summed over their headers only).  Both on the same
+ * lcore.  Returns the bytes moved; when dst could not take all src had,
+ * dst's on_writable follows once it has room. */
+uint32_t tcp_splice(struct tcp_conn *src, struct tcp_conn *dst);
 void tcp_flush(struct tcp_conn *c);
 /* Half-close: FIN after the queued data (SHUT_WR). */
 int tcp_shutdown(struct tcp_conn *c);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include "tcp_priv.h"
+#include "tcp_psum.h"
 
 void tcp_set_callbacks(struct tcp_conn *c, const struct tcp_callbacks *cb, void *user)
 {
@@ -236,11 +237,13 @@ struct rte_mbuf *tcp_read(struct tcp_conn *c, uint32_t max)
 	head->pkt_len = total;
 	head->nb_segs = nseg;
 	/* the RX flags mean nothing to the reader; whether the buffer is
-	 * someone else's (an indirect or external one) must stay known */
+	 * someone else's (an indirect or external one) must stay known; the
+	 * reader may change the bytes: no payload sum (tcp_psum.h) goes along */
 	head->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
 	for (struct rte_mbuf *s = head->next; s != NULL; s = s->next) {
 		s->nb_segs = 1;
 		s->pkt_len = s->data_len;
+		tcp_psum_clear(s);
 	}
 	tcp_read_done(c);
 	return head;
@@ -406,6 +409,93 @@ int tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m)
 	}
 	tcp_wrote(c);
 	return 0;
+}
+
+/* Append one buffer to the send queue: small ones are copied into the
+ * queue's last buffer when nobody else references it (as tcp_write_mbuf). */
+static void sndq_append(struct tcp_stack *st, struct tcp_mbq *q, struct rte_mbuf *m)
+{
+	struct rte_mbuf *t = q->tail;
+
+	if (t != NULL && m->data_len <= 512 && RTE_MBUF_DIRECT(t) &&
+	    rte_mbuf_refcnt_read(t) == 1 && rte_pktmbuf_tailroom(t) >= m->data_len) {
+		memcpy(rte_pktmbuf_mtod_offset(t, char *, t->data_len),
+		       rte_pktmbuf_mtod(m, char *), m->data_len);
+		t->data_len = (uint16_t)(t->data_len + m->data_len);
+		q->bytes += m->data_len;
+		q->truesize -= m->buf_len; /* charged by the caller */
+		tcp_mem_uncharge(st, m->buf_len);
+		rte_pktmbuf_free_seg(m);
+		return;
+	}
+	if (t)
+		t->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+	q->bytes += m->data_len;
+}
+
+/*
+ * The relay's splice: src's in-order data moves to dst's send queue as the
+ * buffers it arrived in, in one pass (tcp_read + tcp_write_mbuf without
+ * handing the chain out): the buffers stay charged to the lcore (a move
+ * from one queue to another: no memory limit to meet), their payload sums
+ * stay valid (tcp_psum.h: the segments that send them need no pass over the
+ * payload), src's window update and dst's output are scheduled once.
+ */
+uint32_t tcp_splice(struct tcp_conn *src, struct tcp_conn *dst)
+{
+	struct tcp_stack *st = src->st;
+	struct tcp_mbq *rq = &src->rcvq, *q = &dst->sndq;
+	uint32_t space = tcp_send_space(dst), moved = 0;
+
+	if (rq->head == NULL)
+		return 0;
+	if (space == 0) {
+		dst->flags |= TF_WANT_WRITE; /* on_writable once it drains */
+		return 0;
+	}
+	while (rq->head != NULL && moved < space) {
+		struct rte_mbuf *s = rq->head;
+
+		if (s->data_len > space - moved) {
+			/* dst takes less than this buffer: tcp_read's partial copy */
+			struct rte_mbuf *m = tcp_read(src, space - moved);
+
+			if (m != NULL) {
+				moved += m->pkt_len;
+				m->next = NULL;
+				m->nb_segs = 1;
+				q->truesize += m->buf_len;
+				st->mem += m->buf_len;
+				sndq_append(st, q, m);
+			}
+			break;
+		}
+		rq->head = s->next;
+		s->next = NULL;
+		rq->bytes -= s->data_len;
+		rq->truesize -= s->buf_len;
+		moved += s->data_len;
+		if (s->data_len == 0) {
+			tcp_mem_uncharge(st, s->buf_len);
+			rte_pktmbuf_free_seg(s);
+			continue;
+		}
+		s->nb_segs = 1;
+		s->pkt_len = s->data_len;
+		q->truesize += s->buf_len;
+		sndq_append(st, q, s);
+	}
+	if (rq->head == NULL)
+		rq->tail = NULL;
+	if (rq->bytes)
+		dst->flags |= TF_WANT_WRITE; /* src has more: on_writable then */
+	tcp_read_done(src);
+	if (moved)
+		tcp_wrote(dst);
+	return moved;
 }
 
 void tcp_flush(struct tcp_conn *c)

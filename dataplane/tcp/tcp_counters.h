@@ -54,6 +54,8 @@
 	X(TCP_TW_REUSE, tcp_tw_reuse, "TCP TIME_WAIT entries reused by a new SYN")         \
 	X(TCP_TW_OVERFLOW, tcp_tw_overflow, "TCP closes without TIME_WAIT: table full")    \
 	X(TCP_CLOSED, tcp_closed, "TCP connections freed")                                 \
-	X(TCP_CONN_ALLOC, tcp_conn_alloc, "TCP connections allocated (open = this - closed)")
+	X(TCP_CONN_ALLOC, tcp_conn_alloc, "TCP connections allocated (open = this - closed)") \
+	X(TCP_ZC_INPLACE, tcp_zc_inplace, "TCP segments sent in place (zero copy, headers in the buffer's headroom)") \
+	X(TCP_PSUM_REUSED, tcp_psum_reused, "TCP payload buffers sent with the sum taken on receive")
 
 #endif

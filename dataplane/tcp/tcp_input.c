@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <rte_ip.h>
 #include "tcp_priv.h"
+#include "tcp_psum.h"
 
 /* ---- mbuf segment lists ---- */
 static uint32_t segs_truesize(const struct rte_mbuf *m)
@@ -955,7 +956,7 @@ void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
 		tcp_fin_in(c);
 	if (c->flags & TF_REAP)
 		return;
-	if (c->flags & TF_NOTIFY_READ) {
+	if ((c->flags & TF_NOTIFY_READ) && !tcp_rd_defer(c)) {
 		c->flags &= ~TF_NOTIFY_READ;
 		tcp_notify_readable(c);
 		if (c->flags & TF_REAP)
@@ -991,7 +992,8 @@ static void tcp_input_one(struct tcp_stack *st, struct rte_mbuf *m, struct tcp_l
 	struct tcp_key k;
 	struct tcp_conn *c;
 	struct tcp_listener *l;
-	uint16_t port = m->port;
+	uint16_t port = m->port, psum = 0;
+	int psum_ok = 0;
 
 	rb_count(lc, RB_EV_TCP_SEG_IN);
 	iplen = rb_l4_addrs(m, family, &src, &dst);
@@ -1009,12 +1011,14 @@ static void tcp_input_one(struct tcp_stack *st, struct rte_mbuf *m, struct tcp_l
 		rb_drop(lc, m, RB_DROP_TCP_SHORT);
 		return;
 	}
+	tcp_psum_clear(m); /* whatever the frame came with: only our own sum counts */
 	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
 		if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
-		    tcp_cksum_verify(family, src, dst, m, l4len) != 0xffff) {
+		    tcp_cksum_verify_psum(family, src, dst, m, l4len, hlen, &psum) != 0xffff) {
 			rb_drop(lc, m, RB_DROP_TCP_BAD_CSUM);
 			return;
 		}
+		psum_ok = m->next == NULL && l4len > hlen;
 	}
 	if (tcp_bad_addr(family, src, dst)) {
 		rb_drop(lc, m, RB_DROP_TCP_BAD_ADDR);
@@ -1042,6 +1046,8 @@ static void tcp_input_one(struct tcp_stack *st, struct rte_mbuf *m, struct tcp_l
 	k.lport = th->dport;
 	k.rport = th->sport;
 	rte_pktmbuf_adj(m, (uint16_t)hlen);
+	if (psum_ok)
+		tcp_psum_set(m, psum); /* the payload's: tcp_splice, tcp_output reuse it */
 	c = tcp_conn_lookup(st, &k);
 	if (c != NULL && c->state == TCPS_TIME_WAIT &&
 	    (sg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && tcp_tw_reusable(c, &sg) &&

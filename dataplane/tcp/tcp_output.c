@@ -14,28 +14,34 @@
 #include <rte_ethdev.h>
 #include "tcp_priv.h"
 #include "../net/cksum.h"
+#include "tcp_psum.h"
 
 /* ---- checksums ---- */
+/* The pseudo header's sum (RFC 9293 3.1, RFC 8200 8.1) as native 16-bit
+ * words of its wire form, folded: summed in place, no header built. */
 static uint32_t tcp_phdr_sum(int family, const uint8_t *src, const uint8_t *dst, uint32_t len)
 {
+	uint64_t sum;
+
 	if (family == AF_INET) {
-		struct tcp_phdr4 ph;
+		uint32_t s, d;
 
-		memcpy(&ph.src, src, 4);
-		memcpy(&ph.dst, dst, 4);
-		ph.zero = 0;
-		ph.proto = IPPROTO_TCP;
-		ph.len = rte_cpu_to_be_16((uint16_t)len);
-		return rte_raw_cksum(&ph, sizeof(ph));
+		memcpy(&s, src, 4);
+		memcpy(&d, dst, 4);
+		sum = (uint64_t)s + d + rte_cpu_to_be_16(IPPROTO_TCP) +
+		      rte_cpu_to_be_16((uint16_t)len);
+	} else {
+		uint64_t w[4];
+
+		memcpy(&w[0], src, 8);
+		memcpy(&w[1], src + 8, 8);
+		memcpy(&w[2], dst, 8);
+		memcpy(&w[3], dst + 8, 8);
+		sum = (uint64_t)rte_cpu_to_be_32(len) + rte_cpu_to_be_32(IPPROTO_TCP);
+		for (int i = 0; i < 4; i++)
+			sum += (w[i] & 0xffffffff) + (w[i] >> 32);
 	}
-	struct tcp_phdr6 ph6;
-
-	memcpy(ph6.src, src, 16);
-	memcpy(ph6.dst, dst, 16);
-	ph6.len = rte_cpu_to_be_32(len);
-	memset(ph6.zero, 0, sizeof(ph6.zero));
-	ph6.proto = IPPROTO_TCP;
-	return rte_raw_cksum(&ph6, sizeof(ph6));
+	return rb_cksum_fold(sum);
 }
 
 static uint16_t fold(uint32_t sum)
@@ -56,8 +62,31 @@ uint16_t tcp_cksum_verify(int family, const uint8_t *src, const uint8_t *dst,
 	return fold(tcp_phdr_sum(family, src, dst, len) + s);
 }
 
+/* As tcp_cksum_verify, the header (hlen bytes, in the first mbuf) and the
+ * payload summed apart: *psum is the payload's folded sum (tcp_psum.h). */
+uint16_t tcp_cksum_verify_psum(int family, const uint8_t *src, const uint8_t *dst,
+			       const struct rte_mbuf *m, uint32_t len, uint32_t hlen, uint16_t *psum)
+{
+	uint16_t p = 0;
+	uint64_t h = rb_raw_sum(rte_pktmbuf_mtod(m, const uint8_t *), hlen);
+
+	if (rb_cksum_mbuf(m, hlen, len - hlen, &p) < 0)
+		return 0;
+	*psum = p;
+	/* hlen is a multiple of 4: the payload's words are aligned as summed */
+	return fold((uint32_t)rb_cksum_fold(h + tcp_phdr_sum(family, src, dst, len) + p));
+}
+
 /* Transmit a finished segment (data at the TCP header). */
 int tcp_xmit(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, struct rte_mbuf *m)
+{
+	return tcp_xmit_psum(lc, port, k, m, 0, 0);
+}
+
+/* As tcp_xmit; psum_ok: psum is the folded sum of everything after the TCP
+ * header (tcp_payload_out), so a software checksum sums the header only. */
+int tcp_xmit_psum(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, struct rte_mbuf *m,
+		  int psum_ok, uint16_t psum)
 {
 	struct tcp_hdr *th = rte_pktmbuf_mtod(m, struct tcp_hdr *);
 	uint32_t len = rte_pktmbuf_pkt_len(m);
@@ -73,6 +102,12 @@ int tcp_xmit(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, struct
 		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM |
 			       (k->family == AF_INET ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
 		m->l4_len = (uint64_t)(th->off >> 4) * 4;
+	} else if (psum_ok) {
+		uint32_t hlen = (uint32_t)(th->off >> 4) * 4;
+		uint64_t h = rb_raw_sum(th, hlen) + psum;
+
+		th->cksum = (uint16_t)~fold((uint32_t)rb_cksum_fold(
+			h + tcp_phdr_sum(k->family, k->laddr, k->raddr, len)));
 	} else {
 		uint16_t s = 0;
 
@@ -337,16 +372,37 @@ static unsigned tcp_data_opts(struct tcp_conn *c, uint8_t *p, uint8_t flags, uin
 }
 
 /* ---- payload ---- */
-/* Zero-copy transmit: a segment's payload is referenced where it lies in
- * the send queue (indirect mbufs chained behind the header mbuf, each
- * holding a reference on the queue's buffer, so the data outlives the
- * queue's own reference until the NIC is done with it) when the port
- * takes chains (RTE_ETH_TX_OFFLOAD_MULTI_SEGS).  Pieces below
+/* Zero-copy transmit (`zc_tx` 1): a segment's payload is referenced where
+ * it lies in the send queue (indirect mbufs chained behind the header
+ * mbuf, each holding a reference on the queue's buffer, so the data
+ * outlives the queue's own reference until the NIC is done with it) when
+ * the port takes chains (RTE_ETH_TX_OFFLOAD_MULTI_SEGS).  Pieces below
  * TCP_ZC_MIN bytes and the queue's open tail (tcp_write() may still
  * append to it, and appends only to a buffer nobody else references) are
  * copied.  Ports without chains (net_af_xdp in DPDK 22.11, whose mbufs
- * must also come from the UMEM pool) get one copied mbuf per segment. */
+ * must also come from the UMEM pool) get one copied mbuf per segment.
+ *
+ * In place (`zc_tx` 1 or 2, the default; tcp_seg_inplace): a segment
+ * whose payload is the start of one send-queue buffer that nobody else
+ * references goes out as a single indirect mbuf on that buffer, its
+ * headers written into the buffer's headroom in front of the data: no
+ * header mbuf, no chain, no copy, one reference (set, not an atomic
+ * increment: the count was 1).  refcnt 1 is what makes the headroom free:
+ * no earlier transmission of that buffer is still on its way.  This is
+ * the relay's segment (tcp_splice queues the buffers the other
+ * connection received, one segment each); the open tail only when it is
+ * such a buffer (a valid payload sum: tcp_psum.h), so local writers keep
+ * filling theirs.  Whoever would write into a frame's data (VLAN
+ * insertion, WireGuard's in-place seal, delivery to ourselves, ports
+ * without chains) takes a private copy first (rb_tx_private).
+ *
+ * Payload sums: where the checksum is summed in software, the payload's
+ * sum is gathered per piece: a whole buffer with a valid payload sum adds
+ * it without reading the data, any other piece is summed as it is
+ * referenced or copied; tcp_xmit_psum then sums only the header. */
 #define TCP_ZC_MIN 256
+/* Room in front of the TCP header for IPv6 (40), Ethernet and 802.1Q (18). */
+#define TCP_ZC_L2L3 64
 
 static int tcp_zc_port(const struct tcp_conn *c)
 {
@@ -354,6 +410,84 @@ static int tcp_zc_port(const struct tcp_conn *c)
 
 	return c->st->prm.zc_tx && c->port < RB_MAX_PORTS &&
 	       (dp->ports[c->port].tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+}
+
+/* Will tcp_xmit sum this connection's segments in software? */
+static int tcp_sw_cksum(const struct tcp_conn *c)
+{
+	return c->port >= RB_MAX_PORTS ||
+	       !(c->st->lc->dp->ports[c->port].tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM);
+}
+
+/* Folded sum of [off, off + n) of send-queue buffer s, placed at payload
+ * offset poff (an odd offset swaps it, RFC 1071). */
+static uint16_t tcp_piece_sum(struct tcp_conn *c, struct rte_mbuf *s, uint32_t off, uint32_t n,
+			      uint32_t poff)
+{
+	uint16_t sum;
+
+	if (off == 0 && n == s->data_len && tcp_psum_get(s, &sum))
+		rb_count(c->st->lc, RB_EV_TCP_PSUM_REUSED);
+	else
+		sum = rb_cksum_fold(rb_raw_sum(rte_pktmbuf_mtod_offset(s, const uint8_t *, off), n));
+	return (poff & 1) ? rte_bswap16(sum) : sum;
+}
+
+/* The send-queue buffer holding byte pos (counted from the start of
+ * sndq.head's data), from the copy cursor when it lies before; *base: the
+ * position of its first byte. */
+static struct rte_mbuf *tcp_sndq_at(struct tcp_conn *c, uint32_t pos, uint32_t *base)
+{
+	struct rte_mbuf *s;
+	uint32_t b;
+
+	if (c->scur != NULL && c->scur_pos <= pos) {
+		s = c->scur;
+		b = c->scur_pos;
+	} else {
+		s = c->sndq.head;
+		b = 0;
+	}
+	while (s != NULL && b + s->data_len <= pos) {
+		b += s->data_len;
+		s = s->next;
+	}
+	*base = b;
+	return s;
+}
+
+/* The in-place segment (above) for len payload bytes at seq behind hlen
+ * bytes of TCP header, or NULL when it does not apply.  *psum: the
+ * payload's sum when sum is asked for. */
+static struct rte_mbuf *tcp_seg_inplace(struct tcp_conn *c, uint32_t seq, uint32_t len,
+					unsigned hlen, int sum, uint16_t *psum)
+{
+	uint32_t pos = c->sndq_off + (seq - c->sndq_seq), base;
+	struct rte_mbuf *s = tcp_sndq_at(c, pos, &base), *r;
+	uint16_t ps;
+
+	if (s == NULL || pos != base || len > s->data_len || len < TCP_ZC_MIN ||
+	    !RTE_MBUF_DIRECT(s) || rte_mbuf_refcnt_read(s) != 1 ||
+	    s->data_off < hlen + TCP_ZC_L2L3)
+		return NULL;
+	if (s == c->sndq.tail && rte_pktmbuf_tailroom(s) != 0 && !tcp_psum_get(s, &ps))
+		return NULL; /* a local writer's open buffer */
+	r = rte_pktmbuf_alloc(c->st->lc->dp->pool);
+	if (r == NULL)
+		return NULL;
+	rte_pktmbuf_attach(r, s);
+	r->ol_flags = RTE_MBUF_F_INDIRECT; /* none of the buffer's RX flags or its sum */
+	r->tx_offload = 0;
+	r->packet_type = 0;
+	r->data_off = (uint16_t)(s->data_off - hlen);
+	r->data_len = (uint16_t)(hlen + len);
+	r->pkt_len = hlen + len;
+	if (sum)
+		*psum = tcp_piece_sum(c, s, 0, len, 0);
+	c->scur = s;
+	c->scur_pos = base;
+	rb_count(c->st->lc, RB_EV_TCP_ZC_INPLACE);
+	return r;
 }
 
 /* A new mbuf referencing [off, off + n) of send-queue segment s. */
@@ -373,25 +507,17 @@ static struct rte_mbuf *tcp_ref_seg(struct rte_mempool *mp, struct rte_mbuf *s, 
 }
 
 /* Append len bytes of the send queue starting at seq to m: referenced
- * (zc) or copied (chaining new segments when the last is full). */
+ * (zc) or copied (chaining new segments when the last is full).  With
+ * psum: the payload's folded sum there. */
 static int tcp_payload_out(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len,
-			   int zc)
+			   int zc, uint16_t *psum)
 {
 	struct rte_mempool *mp = c->st->lc->dp->pool;
-	uint32_t pos = c->sndq_off + (seq - c->sndq_seq), base;
+	uint32_t pos = c->sndq_off + (seq - c->sndq_seq), base, poff = 0;
 	struct rte_mbuf *s, *last = rte_pktmbuf_lastseg(m);
+	uint64_t acc = 0;
 
-	if (c->scur != NULL && c->scur_pos <= pos) {
-		s = c->scur;
-		base = c->scur_pos;
-	} else {
-		s = c->sndq.head;
-		base = 0;
-	}
-	while (s != NULL && base + s->data_len <= pos) {
-		base += s->data_len;
-		s = s->next;
-	}
+	s = tcp_sndq_at(c, pos, &base);
 	while (len > 0 && s != NULL) {
 		uint32_t off = pos - base, n = RTE_MIN(len, (uint32_t)s->data_len - off);
 
@@ -422,6 +548,9 @@ static int tcp_payload_out(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
 			       rte_pktmbuf_mtod_offset(s, char *, off), n);
 			last->data_len = (uint16_t)(last->data_len + n);
 		}
+		if (psum)
+			acc += tcp_piece_sum(c, s, off, n, poff);
+		poff += n;
 		m->pkt_len += n;
 		pos += n;
 		len -= n;
@@ -436,6 +565,8 @@ static int tcp_payload_out(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
 		c->scur = s;
 		c->scur_pos = base;
 	}
+	if (psum)
+		*psum = rb_cksum_fold(acc);
 	return len == 0 ? 0 : -1;
 }
 
@@ -444,30 +575,34 @@ int tcp_send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t fla
 {
 	struct tcp_stack *st = c->st;
 	struct rb_lcore *lc = st->lc;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->dp->pool);
+	struct rte_mbuf *m = NULL;
 	uint8_t opt[40];
 	unsigned optlen;
 	struct tcp_hdr *th;
-	uint16_t win;
+	uint16_t win, psum = 0;
+	int zc = len && tcp_zc_port(c), sw = len && tcp_sw_cksum(c);
 
-	if (m == NULL) {
-		rb_drop_count(lc, RB_DROP_NO_MBUF);
-		return -1;
-	}
-	if (flags & TCP_SYN) {
-		optlen = tcp_syn_opts(c, opt);
-		win = tcp_rcv_wnd_field(c, 1);
+	optlen = (flags & TCP_SYN) ? tcp_syn_opts(c, opt) : tcp_data_opts(c, opt, flags, len);
+	if (zc)
+		m = tcp_seg_inplace(c, seq, len, TCP_HDR_LEN + optlen, sw, &psum);
+	if (m != NULL) {
+		th = rte_pktmbuf_mtod(m, struct tcp_hdr *);
 	} else {
-		optlen = tcp_data_opts(c, opt, flags, len);
-		win = tcp_rcv_wnd_field(c, 0);
+		m = rte_pktmbuf_alloc(lc->dp->pool);
+		if (m == NULL) {
+			rb_drop_count(lc, RB_DROP_NO_MBUF);
+			return -1;
+		}
+		th = (struct tcp_hdr *)rte_pktmbuf_append(m, (uint16_t)(TCP_HDR_LEN + optlen));
+		if (th == NULL)
+			goto fail;
+		if (len && tcp_payload_out(c, m, seq, len, zc && st->prm.zc_tx == 1,
+					   sw ? &psum : NULL) < 0)
+			goto fail;
 	}
-	th = (struct tcp_hdr *)rte_pktmbuf_append(m, (uint16_t)(TCP_HDR_LEN + optlen));
-	if (th == NULL)
-		goto fail;
+	win = tcp_rcv_wnd_field(c, (flags & TCP_SYN) != 0);
 	tcp_fill_hdr(th, &c->key, seq, c->rcv_nxt, flags, win, TCP_HDR_LEN + optlen);
 	memcpy(th + 1, opt, optlen);
-	if (len && tcp_payload_out(c, m, seq, len, tcp_zc_port(c)) < 0)
-		goto fail;
 	m->port = c->port;
 	if (flags & TCP_ACK) {
 		c->last_ack_sent = c->rcv_nxt;
@@ -486,7 +621,7 @@ int tcp_send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t fla
 		rb_count(lc, RB_EV_TCP_RST_TX);
 	c->bytes_sent += len;
 	c->segs_out++;
-	tcp_xmit(lc, c->port, &c->key, m);
+	tcp_xmit_psum(lc, c->port, &c->key, m, sw, psum);
 	return 0;
 fail:
 	rb_drop(lc, m, RB_DROP_NO_MBUF);

@@ -85,6 +85,7 @@ enum {
 	TF_MEM_WAIT = 1 << 25,   /* a write was refused for lcore memory: on mem_wait */
 	TF_RWND_WAIT = 1 << 26,  /* window offer clamped by lcore memory: on rwnd_wait */
 	TF_RACK_ARMED = 1 << 27, /* t_rexmt holds the RACK reordering timer (RFC 8985 8) */
+	TF_RD_DEFER = 1 << 28,   /* on_readable owed at the end of the RX burst */
 };
 
 struct tcp_conn {
@@ -224,6 +225,13 @@ struct tcp_stack {
 	/* receivers whose window offer memory clamped: window update once freed */
 	TAILQ_HEAD(, tcp_conn) rwnd_wait;
 	int in_input;
+	/* Inside an RX burst (tcp_rx_burst_begin/end): the connections whose
+	 * on_readable waits for its end, so that a relay splices once per
+	 * burst rather than once per segment.  A connection released in
+	 * between loses TF_RD_DEFER (its slot is skipped). */
+	uint8_t rx_burst;
+	uint16_t n_rd_defer;
+	struct tcp_conn *rd_defer[2 * RB_BURST_MAX];
 	/* free connections */
 	struct tcp_conn *free_list;
 	struct tcp_slab *slabs;
@@ -295,6 +303,7 @@ void tcp_rcv_promise_sync(struct tcp_conn *c);         /* after rcv_adv/rcv_nxt 
 void tcp_rcv_clamped(struct tcp_conn *c);              /* an offer was cut by the budget */
 void tcp_mbq_free(struct tcp_stack *st, struct tcp_mbq *q);
 void tcp_notify_readable(struct tcp_conn *c);
+int tcp_rd_defer(struct tcp_conn *c);                  /* on_readable at the burst's end */
 
 /* tcp_opt.c */
 int tcp_opts_parse(const uint8_t *p, unsigned len, int syn, struct tcp_opts *o);
@@ -315,12 +324,16 @@ void tcp_send_bare(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, 
 void tcp_reply_rst(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, uint32_t seq,
 		   uint32_t ack, uint8_t flags, uint32_t seglen);
 int tcp_xmit(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, struct rte_mbuf *m);
+int tcp_xmit_psum(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, struct rte_mbuf *m,
+		  int psum_ok, uint16_t psum);
 unsigned tcp_syn_opts(struct tcp_conn *c, uint8_t *p);
 unsigned tcp_syn_opts_raw(uint8_t *p, uint16_t mss, int sack, int ts, uint32_t tsval,
 			  uint32_t tsecr, int ws, uint8_t wsval);
 uint32_t tcp_tsval(const struct tcp_conn *c);
 uint16_t tcp_cksum_verify(int family, const uint8_t *src, const uint8_t *dst,
 			  const struct rte_mbuf *m, uint32_t len);
+uint16_t tcp_cksum_verify_psum(int family, const uint8_t *src, const uint8_t *dst,
+			       const struct rte_mbuf *m, uint32_t len, uint32_t hlen, uint16_t *psum);
 void tcp_challenge_ack(struct tcp_conn *c);
 uint8_t tcp_wscale_for(uint32_t rcvbuf);
 uint32_t tcp_rcv_space(const struct tcp_conn *c);

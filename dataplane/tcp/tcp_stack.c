@@ -48,6 +48,8 @@ static const struct tcp_params tcp_params_default = {
 	.sack = 1,
 	.timestamps = 1,
 	.wscale = 1,
+	.zc_tx = 2, /* in place only (tcp_output.c): the relay's segments */
+	.rd_burst = 1,
 };
 
 struct tcp_params *tcp_params(struct rb_lcore *lc)
@@ -526,6 +528,59 @@ void tcp_deferred_run(struct tcp_stack *st)
 	}
 }
 
+/* Inside an RX burst: keep c's on_readable for its end (TF_NOTIFY_READ
+ * stays set).  Returns 0 when it must be told now (no burst, or the list
+ * is full). */
+int tcp_rd_defer(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+
+	if (!st->rx_burst)
+		return 0;
+	if (c->flags & TF_RD_DEFER)
+		return 1;
+	if (st->n_rd_defer == RTE_DIM(st->rd_defer))
+		return 0;
+	c->flags |= TF_RD_DEFER;
+	st->rd_defer[st->n_rd_defer++] = c;
+	return 1;
+}
+
+void tcp_rx_burst_begin(struct rb_lcore *lc)
+{
+	if (lc->tcp != NULL)
+		lc->tcp->rx_burst = lc->tcp->prm.rd_burst;
+}
+
+/* The burst's readable connections, each told once, in the order their
+ * data came; then the output they caused (one tcp_output per connection:
+ * a relay's whole burst goes out in one pass). */
+void tcp_rx_burst_end(struct rb_lcore *lc)
+{
+	struct tcp_stack *st = lc->tcp;
+
+	if (st == NULL)
+		return;
+	st->rx_burst = 0;
+	if (st->n_rd_defer == 0)
+		return;
+	st->in_input++;
+	for (uint16_t i = 0; i < st->n_rd_defer; i++) {
+		struct tcp_conn *c = st->rd_defer[i];
+
+		if (!(c->flags & TF_RD_DEFER))
+			continue; /* released (and maybe reused) since */
+		c->flags &= ~TF_RD_DEFER;
+		if ((c->flags & (TF_NOTIFY_READ | TF_REAP)) == TF_NOTIFY_READ) {
+			c->flags &= ~TF_NOTIFY_READ;
+			tcp_notify_readable(c);
+		}
+	}
+	st->n_rd_defer = 0;
+	if (--st->in_input == 0)
+		tcp_deferred_run(st);
+}
+
 void tcp_notify_readable(struct tcp_conn *c)
 {
 	if ((c->flags & TF_APP) && c->cb && c->cb->on_readable)
@@ -536,14 +591,17 @@ void tcp_notify_readable(struct tcp_conn *c)
 void tcp_timer_update(struct tcp_conn *c)
 {
 	struct tcp_stack *st = c->st;
-	uint64_t t = 0, tick;
-	const uint64_t d[] = {c->t_rexmt, c->t_persist, c->t_delack, c->t_keep, c->t_conn};
+	uint64_t t, tick;
 
 	if (c->flags & TF_REAP)
 		return;
-	for (unsigned i = 0; i < RTE_DIM(d); i++)
-		if (d[i] && (t == 0 || d[i] < t))
-			t = d[i];
+	/* the earliest armed deadline (0 = off: minus one wraps to the top,
+	 * so all off gives 0 again); without branches, once per segment */
+	t = c->t_rexmt - 1;
+	t = c->t_persist - 1 < t ? c->t_persist - 1 : t;
+	t = c->t_delack - 1 < t ? c->t_delack - 1 : t;
+	t = c->t_keep - 1 < t ? c->t_keep - 1 : t;
+	t = (c->t_conn - 1 < t ? c->t_conn - 1 : t) + 1;
 	if (t == 0) {
 		tcp_wheel_remove(c);
 		return;

@@ -700,9 +700,13 @@ static void tx_flush(struct wg_lc *w)
 			}
 			continue;
 		}
-		if (!rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_linearize(m) != 0) {
-			rb_drop(lc, m, RB_DROP_WG_ENCRYPT);
-			continue;
+		if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) > 1 ||
+		    !rte_pktmbuf_is_contiguous(m)) {
+			/* sealed in place: not in a buffer another queue holds
+			 * (TCP zero-copy transmit's indirect frames) */
+			m = rb_tx_private(lc, m);
+			if (m == NULL)
+				continue;
 		}
 		len = rte_pktmbuf_pkt_len(m);
 		plen = (uint32_t)wg_padded_len(len, ep->mtu);

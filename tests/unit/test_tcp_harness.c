@@ -409,7 +409,10 @@ static void deliver(int host, struct rte_mbuf *m, uint64_t rxfl)
 	m->l3_len = hl;
 	m->l2_len = 0;
 	m->port = 0;
-	m->ol_flags = rxfl;
+	/* RX flags afresh; whether the buffer is another mbuf's stays known
+	 * (a frame delivered as sent: TCP's in-place zero copy is one
+	 * indirect mbuf, whose free must release the sender's buffer) */
+	m->ol_flags = rxfl | (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL));
 	rte_pktmbuf_adj(m, hl);
 	h->lc.now = th.now;
 	if (th.wire_timing)

@@ -8,6 +8,14 @@
  * body must arrive byte-exact, in bounded simulated time, and every stack
  * must end with no connection, no queued memory and no mbuf held.  Seeds
  * are printed; RB_TCP_SOAK_SEED=<n> reruns one.
+ *
+ * The `splice` rows relay with tcp_splice (the proxy's pump since issue 5's
+ * relay work) over the port model's NICs (chains, software checksums, DMA
+ * copies, corruption): the buffers host 2's segments arrived in go out to
+ * host 0 in place (indirect mbufs, headers in their headroom) with the
+ * payload sums taken on receive; corrupted frames must still be dropped
+ * at every hop, and host 1's queued memory must stay within its two
+ * buffers (flow control: nothing read beyond what cli can take).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,6 +25,7 @@
 #include <netinet/in.h>
 #include <CUnit/CUnit.h>
 #include <CUnit/Basic.h>
+#include <rte_ethdev.h>
 #include "test_tcp_harness.h"
 #include "test_tcp_app.h"
 #include "dataplane/tcp/tcp_priv.h"
@@ -27,6 +36,7 @@
 /* ---- the relay on host 1 ---- */
 struct relay {
 	struct tcp_conn *cli, *up;
+	bool splice;             /* tcp_splice instead of tcp_read + tcp_write_mbuf */
 	struct rte_mbuf *pend;   /* taken from up, not yet taken by cli */
 	bool shut;               /* FIN passed on to cli */
 	bool done;               /* both sides closed */
@@ -38,6 +48,14 @@ static void relay_pump(struct relay *r)
 {
 	if (r->cli == NULL || r->up == NULL)
 		return;
+	if (r->splice) {
+		r->moved += tcp_splice(r->up, r->cli);
+		if (!r->shut && tcp_eof(r->up)) {
+			r->shut = true;
+			tcp_shutdown(r->cli);
+		}
+		return;
+	}
 	for (;;) {
 		struct rte_mbuf *m = r->pend;
 		uint32_t space;
@@ -170,6 +188,8 @@ struct soak_case {
 	uint32_t rcvbuf;         /* all hosts; 0 = default */
 	uint64_t rate_bps;       /* wire rate; 0 = unlimited */
 	uint32_t limit_s;        /* simulated seconds allowed */
+	bool splice;             /* tcp_splice over the port model (chains, software sums) */
+	uint32_t corrupt_ppm;    /* with splice: frames with a flipped bit */
 };
 
 static const struct soak_case soak_cases[] = {
@@ -184,6 +204,16 @@ static const struct soak_case soak_cases[] = {
 	 0, 240},
 	{"0.5% loss, 32 MiB, 1 Gb/s", 32u << 20, 5000, 1000, 5000, true, true, "cubic", 0, 0,
 	 1000000000, 120},
+	{"splice, clean, slow reader", 8u << 20, 0, 0, 0, true, true, "cubic", 64 << 10, 0, 0, 60,
+	 true, 0},
+	{"splice, clean, 1 Gb/s", 16u << 20, 0, 0, 0, true, true, "cubic", 0, 0, 1000000000, 60,
+	 true, 0},
+	{"splice, 1% loss+dup+reorder, 1% corrupt", 8u << 20, 10000, 10000, 10000, true, true,
+	 "cubic", 256 << 10, 0, 0, 240, true, 10000},
+	{"splice, 3% loss, slow reader, 64K buffers, no SACK", 4u << 20, 30000, 0, 10000, false,
+	 true, "newreno", 48 << 10, 64 << 10, 0, 240, true, 0},
+	{"splice, 2% loss, no timestamps, 2% corrupt", 4u << 20, 20000, 5000, 20000, true, false,
+	 "cubic", 128 << 10, 0, 0, 240, true, 20000},
 };
 
 struct soak_ctx {
@@ -250,6 +280,7 @@ static bool run_soak(const struct soak_case *sc, uint64_t seed)
 	uint64_t t0, deadline;
 	bool ok;
 	int err, leak;
+	uint64_t relay_mem_max = 0;
 
 	th_setup(3, false);
 	th.rng = seed * 0x9e3779b97f4a7c15ull + 1;
@@ -257,6 +288,11 @@ static bool run_soak(const struct soak_case *sc, uint64_t seed)
 	th.dup_ppm = sc->dup_ppm;
 	th.reorder_ppm = sc->reorder_ppm;
 	th.rate_bps = sc->rate_bps;
+	if (sc->splice) {
+		/* NICs with chains and no checksum offload: in place, sums reused */
+		th_port_model(RTE_ETH_TX_OFFLOAD_MULTI_SEGS, false);
+		th.corrupt_ppm = sc->corrupt_ppm;
+	}
 	for (int h = 0; h < 3; h++) {
 		struct tcp_params *p = tcp_params(&th.h[h].lc);
 
@@ -267,6 +303,7 @@ static bool run_soak(const struct soak_case *sc, uint64_t seed)
 			p->rcvbuf = p->sndbuf = sc->rcvbuf;
 	}
 	memset(&g_relay, 0, sizeof(g_relay));
+	g_relay.splice = sc->splice;
 	memset(&srv, 0, sizeof(srv));
 	srv.tmpl.tx = data;
 	srv.tmpl.tx_len = sc->size;
@@ -287,8 +324,50 @@ static bool run_soak(const struct soak_case *sc, uint64_t seed)
 		th_run(MS);
 		drain(&cli, sc->drain_per_ms ? sc->drain_per_ms : UINT32_MAX);
 		relay_pump(&g_relay); /* the proxy's poll retry */
+		if (th.h[1].lc.tcp->mem > relay_mem_max)
+			relay_mem_max = th.h[1].lc.tcp->mem;
 	}
 	ok = cli.eof && cli.rx_len == sc->size && memcmp(cli.rx, data, sc->size) == 0;
+	{
+		/* flow control: the relay holds at most its two connections'
+		 * buffers (payload in 2 KiB mbufs: at most 2x in buffer bytes,
+		 * plus a window's worth of partly filled ones) */
+		const struct tcp_params *p = tcp_params(&th.h[1].lc);
+		uint64_t bound = 3ull * (p->sndbuf + p->rcvbuf);
+
+		printf(", relay queued at most %" PRIu64 " B (bound %" PRIu64 ")", relay_mem_max,
+		       bound);
+		CU_ASSERT(relay_mem_max <= bound);
+	}
+	if (sc->splice) {
+		uint64_t inplace = th_counter_ev(1, RB_EV_TCP_ZC_INPLACE),
+			 reused = th_counter_ev(1, RB_EV_TCP_PSUM_REUSED),
+			 segs = th_counter_ev(1, RB_EV_TCP_SEG_OUT);
+
+		printf(", relay segments out %" PRIu64 ": in place %" PRIu64 ", sums reused %" PRIu64
+		       ", corrupted %" PRIu64 ", bad checksum drops %" PRIu64,
+		       segs, inplace, reused, th.corrupted,
+		       th_counter_drop(0, RB_DROP_TCP_BAD_CSUM) +
+			       th_counter_drop(1, RB_DROP_TCP_BAD_CSUM) +
+			       th_counter_drop(2, RB_DROP_TCP_BAD_CSUM));
+		/* the relay's data segments went out in place, summed over
+		 * their headers only, where a segment begins a buffer (not:
+		 * retransmissions while the first copy is in flight, segments
+		 * cut by a window or straddling buffers once one was) */
+		CU_ASSERT(inplace > 0 && reused > 0);
+
+		/* every corrupted frame was dropped (the byte-exact body says
+		 * none got through): by its checksum, or as too short when the
+		 * bit flipped was in the header's data offset */
+		{
+			uint64_t d = 0;
+
+			for (int h = 0; h < 3; h++)
+				d += th_counter_drop(h, RB_DROP_TCP_BAD_CSUM) +
+				     th_counter_drop(h, RB_DROP_TCP_SHORT);
+			CU_ASSERT_EQUAL(d, th.corrupted);
+		}
+	}
 	printf(": %.2f s simulated, %" PRIu64 " packets, %" PRIu64 " lost, RTOs %" PRIu64
 	       "/%" PRIu64 ", recoveries %" PRIu64 "/%" PRIu64,
 	       (double)(th.now - t0) / SEC, th.sent, th.lost, th_counter_ev(1, RB_EV_TCP_RTO),
@@ -325,7 +404,7 @@ static bool run_soak(const struct soak_case *sc, uint64_t seed)
 		drain(&cli, UINT32_MAX);
 		relay_pump(&g_relay);
 	}
-	th.loss_ppm = th.dup_ppm = th.reorder_ppm = 0;
+	th.loss_ppm = th.dup_ppm = th.reorder_ppm = th.corrupt_ppm = 0;
 	th_run(5 * SEC);
 	if (ok)
 		stacks_idle_check(sc->name, seed);

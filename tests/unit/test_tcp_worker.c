@@ -20,6 +20,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 #include "dataplane/worker.h"
+#include "dataplane/tcp/tcp.h"
 #include "dataplane/tcp/tcp_wire.h"
 #include "cunit_fixture.h"
 #include "net_fixture.h"
@@ -220,8 +221,73 @@ static void test_timer_after_rx(void)
 	}
 }
 
+/* ---- on_readable once per RX burst (tcp_params rd_burst) ----
+ * Two peers' data interleaved in one RX burst, six 100-byte segments each:
+ * with rd_burst the echo service is told once per connection at the
+ * burst's end and echoes 600 bytes in one segment; without, once per
+ * segment, six echoes of 100 bytes.  Either way every byte comes back in
+ * order. */
+struct rb_case {
+	const char *name;
+	uint8_t rd_burst;
+	int segs_per_peer;       /* echo segments each peer gets */
+};
+
+static const struct rb_case rb_cases[] = {
+	{"rd_burst 1: one on_readable per connection and burst", 1, 1},
+	{"rd_burst 0: one on_readable per segment", 0, 6},
+};
+
+static void test_rd_burst(void)
+{
+	for (unsigned k = 0; k < RTE_DIM(rb_cases); k++) {
+		const struct rb_case *rc = &rb_cases[k];
+		uint8_t buf[256], data[100];
+		int segs[2] = {0, 0}, n;
+		uint32_t got[2] = {0, 0};
+		struct fx_snap s0;
+
+		CU_ASSERT_EQUAL_FATAL(fx_setup(tw_cfg), 0);
+		tcp_params(fx_lc(0))->rd_burst = rc->rd_burst;
+		tw_open_and_echo(rte_rdtsc());
+		fx_snap_take(&s0);
+		for (int j = 0; j < 6; j++) {
+			for (int i = 0; i < 2; i++) {
+				memset(data, 'a' + 6 * i + j, sizeof(data));
+				fx_rx(TW_PORT, buf, tw_frame(buf, &peers[i], TCP_ACK, data, sizeof(data)));
+				peers[i].snd_nxt += sizeof(data);
+			}
+		}
+		rb_worker_iter(fx_lc(0));
+		n = fx_collect(TW_PORT, out, (int)RTE_DIM(out));
+		for (int f = 0; f < n; f++) {
+			struct tw_seg sg;
+			int i;
+
+			if (tw_parse(&out[f], &sg) != 0 || sg.len == 0)
+				continue;
+			i = sg.dport == peers[0].sport ? 0 : sg.dport == peers[1].sport ? 1 : -1;
+			CU_ASSERT_FATAL(i >= 0);
+			/* in order, no gap: each echo starts where the last ended */
+			CU_ASSERT_EQUAL(sg.seq, peers[i].rcv_nxt + got[i]);
+			got[i] += sg.len;
+			segs[i]++;
+		}
+		printf("\n  %s: echo segments %d / %d, bytes %u / %u", rc->name, segs[0], segs[1],
+		       got[0], got[1]);
+		for (int i = 0; i < 2; i++) {
+			CU_ASSERT_EQUAL(got[i], 600);
+			CU_ASSERT_EQUAL(segs[i], rc->segs_per_peer);
+		}
+		CU_ASSERT_EQUAL(fx_snap_drops(&s0), 0);
+		fx_teardown();
+		CU_ASSERT_EQUAL(fx_mbufs_in_use(), 0);
+	}
+}
+
 static CU_TestInfo tw_tests[] = {
 	{"timers run after the RX ring is drained", test_timer_after_rx},
+	{"on_readable once per RX burst (table)", test_rd_burst},
 	CU_TEST_INFO_NULL,
 };
 
