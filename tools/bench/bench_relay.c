@@ -61,6 +61,7 @@
 #include <rte_ring.h>
 #include "config/rb_cfg_route.h"
 #include "control/rb_route_ctl.h"
+#include "dataplane/net/cksum.h"
 #include "dataplane/net/neigh.h"
 #include "dataplane/proxy/proxy_priv.h"
 #include "dataplane/proxy/rb_proxy.h"
@@ -102,6 +103,20 @@ static unsigned run_no;
 static int with_proxy;
 static int with_ss;                   /* the inbound is shadowsocks (brs_set_method) */
 static uint32_t relay_sndbuf;         /* -S: the relay's TCP send buffer (0: its default) */
+static unsigned pool_cache = RB_POOL_CACHE; /* -C: per-lcore mbuf cache of both pools */
+static int nic_offload;               /* -O: the relay's ports model NICs with checksum offload */
+
+/* -V: variants of the relay's settings, run alternately in this process
+ * (-R rounds of each) so that their figures share the machine's state */
+struct variant {
+	char label[16];
+	uint8_t zc, burst;      /* tcp_params zc_tx, rd_burst of the relay */
+	unsigned cache;         /* mbuf pool cache of both dataplanes */
+	uint8_t ofl;            /* checksum offload model (-O) */
+};
+static struct variant vars[8];
+static unsigned n_vars, var_rounds = 3;
+static const struct variant *cur_var;
 static enum mode mode;
 
 /* ---- load-generating applications (on gen's stack, or on relay's for tcp-*) ---- */
@@ -444,7 +459,9 @@ static int side_init(struct side *s, int is_relay, char *err, size_t elen)
 	dp->n_ports = 2;
 	dp->flow_hash_seed = 1;
 	snprintf(name, sizeof(name), "bench_%s_pool%u", is_relay ? "r" : "g", run_no);
-	dp->pool = rte_pktmbuf_pool_create(name, 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	/* the dataplane's own pool, as ringbox-dataplane makes it (-C: its cache) */
+	dp->pool = rb_pool_create(&s->cfg, name, 65535, pool_cache, RTE_MBUF_DEFAULT_BUF_SIZE,
+				  (int)rte_socket_id());
 	dp->qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
 	if (dp->pool == NULL || dp->qsbr == NULL) {
 		snprintf(err, elen, "no mbuf pool or RCU memory");
@@ -495,6 +512,9 @@ static int side_init(struct side *s, int is_relay, char *err, size_t elen)
 		if (rb_port_start(dp, i, &s->cfg.dp.ports[i], err, elen) != 0)
 			return -1;
 		dp->ports[i].mac = mac;
+		if (is_relay && nic_offload) /* nic_rx/nic_tx below do the NIC's part */
+			dp->ports[i].tx_offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+						    RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
 	}
 	rb_workers_bind_ports(dp);
 	{
@@ -594,6 +614,10 @@ static int setup(int proxy, enum mode md)
 	gp->mem_limit = 4ull << 30;
 	if (relay_sndbuf)
 		tcp_params(relay.lc)->sndbuf = relay_sndbuf;
+	if (cur_var != NULL) {
+		tcp_params(relay.lc)->zc_tx = cur_var->zc;
+		tcp_params(relay.lc)->rd_burst = cur_var->burst;
+	}
 	if (proxy) {
 		if (proxy_lcore_init(relay.lc) != 0 || publish_routes(err, sizeof(err)) != 0) {
 			fprintf(stderr, "bench_relay: proxy set-up: %s\n", err);
@@ -665,7 +689,7 @@ static void diag(const char *what)
 }
 
 /* ---- the loop ---- */
-static uint64_t relay_cyc, relay_iters;
+static uint64_t relay_cyc, relay_iters, relay_iters_all;
 
 /* Not inlined: profiles tell the relay's iterations from the generator's. */
 static __attribute__((noinline)) void relay_iter(void)
@@ -674,16 +698,79 @@ static __attribute__((noinline)) void relay_iter(void)
 	__asm__ volatile("" ::: "memory");  /* no tail call: stays in the stack */
 }
 
+/*
+ * -O: the relay's two ports as NICs with TCP checksum offload, done here,
+ * outside the timed relay iterations, as hardware would: frames toward the
+ * relay are verified and flagged RX_L4_CKSUM_GOOD (or _BAD); frames the
+ * relay sent with RTE_MBUF_F_TX_TCP_CKSUM get their sum finished before the
+ * generator sees them.  (net_ring itself offers no offloads.)
+ */
+static void nic_rx(struct rte_ring *r, unsigned max)
+{
+	struct rte_mbuf *m[256];
+	unsigned n = rte_ring_dequeue_burst(r, (void **)m, RTE_MIN(max, (unsigned)RTE_DIM(m)), NULL);
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m[i], const struct rte_ether_hdr *);
+		uint64_t f = RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN;
+
+		if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
+		    rte_pktmbuf_is_contiguous(m[i])) {
+			const struct rte_ipv4_hdr *ih = (const struct rte_ipv4_hdr *)(eh + 1);
+
+			if (ih->next_proto_id == IPPROTO_TCP)
+				f = rte_ipv4_udptcp_cksum_verify(ih, (const uint8_t *)ih +
+									 rte_ipv4_hdr_len(ih)) == 0
+					    ? RTE_MBUF_F_RX_L4_CKSUM_GOOD
+					    : RTE_MBUF_F_RX_L4_CKSUM_BAD;
+		}
+		m[i]->ol_flags = (m[i]->ol_flags & ~RTE_MBUF_F_RX_L4_CKSUM_MASK) | f;
+	}
+	if (n && rte_ring_enqueue_bulk(r, (void **)m, n, NULL) != n)
+		rte_pktmbuf_free_bulk(m, n);
+}
+
+static void nic_tx(struct rte_ring *r, unsigned max)
+{
+	struct rte_mbuf *m[256];
+	unsigned n = rte_ring_dequeue_burst(r, (void **)m, RTE_MIN(max, (unsigned)RTE_DIM(m)), NULL);
+
+	for (unsigned i = 0; i < n; i++)
+		rb_cksum_tx_finish(m[i], m[i]->l2_len);
+	if (n && rte_ring_enqueue_bulk(r, (void **)m, n, NULL) != n)
+		rte_pktmbuf_free_bulk(m, n);
+}
+
+static void nic_model(int to_relay)
+{
+	if (!nic_offload)
+		return;
+	for (int i = 0; i < 2; i++) {
+		struct rte_ring *r = wire[2 * i + (to_relay ? 0 : 1)];
+
+		/* each frame once: taken from the head, put back at the tail */
+		for (unsigned k = rte_ring_count(r); k > 0; k = k > 256 ? k - 256 : 0) {
+			if (to_relay)
+				nic_rx(r, k);
+			else
+				nic_tx(r, k);
+		}
+	}
+}
+
 static void step(void)
 {
 	uint64_t t0, t1;
 
 	rb_worker_iter(gen.lc);
+	nic_model(1);
 	t0 = rte_rdtsc();
 	relay_iter();
 	t1 = rte_rdtsc();
+	nic_model(0);
 	relay_cyc += t1 - t0;
 	relay_iters++;
+	relay_iters_all++;
 	rte_rcu_qsbr_quiescent(relay.dp.qsbr, 0);
 }
 
@@ -721,9 +808,21 @@ static double last_socks_cpb = -1; /* the socks bulk figure of this invocation *
 
 /* bulk download (up = 0) or upload (up = 1, Shadowsocks only); *med: the
  * median cycles per byte */
+/* The relay's frames so far: rx on the client port, on the server port,
+ * tx on each. */
+static void frames_snap(uint64_t f[4])
+{
+	const struct rb_lcore_stats *s = relay.lc->stats;
+
+	f[0] = s->port[0].rx_packets;
+	f[1] = s->port[1].rx_packets;
+	f[2] = s->port[0].tx_packets;
+	f[3] = s->port[1].tx_packets;
+}
+
 static int run_bulk(int proxy, unsigned clients, uint64_t bytes, int up, double *med)
 {
-	uint64_t warm = 8u << 20, t0, b0, total = 0, deadline;
+	uint64_t warm = 8u << 20, t0, b0, total = 0, deadline, fr0[4], fr1[4];
 	double secs = 0, cpb[ROUNDS], oncpu[ROUNDS];
 	int r;
 
@@ -734,6 +833,8 @@ static int run_bulk(int proxy, unsigned clients, uint64_t bytes, int up, double 
 	deadline = rte_rdtsc() + (uint64_t)(30 * hz());
 	while (st.bytes < warm && rte_rdtsc() < deadline && st.failed == 0)
 		step();
+	frames_snap(fr0);
+	relay_iters_all = 0;
 	for (r = 0; r < ROUNDS; r++) {
 		double cpu0 = thread_cpu_s(), wall;
 
@@ -758,6 +859,7 @@ static int run_bulk(int proxy, unsigned clients, uint64_t bytes, int up, double 
 		teardown();
 		return -1;
 	}
+	frames_snap(fr1);
 	qsort(cpb, ROUNDS, sizeof(cpb[0]), cmp_double);
 	qsort(oncpu, ROUNDS, sizeof(oncpu[0]), cmp_double);
 	printf("%s %s, %u connection%s, %.0f MiB%s: cycles/byte on the relay core min %.3f "
@@ -770,6 +872,17 @@ static int run_bulk(int proxy, unsigned clients, uint64_t bytes, int up, double 
 	       : proxy ? " down through socks" : " down from the relay's stack",
 	       cpb[0], cpb[ROUNDS / 2], oncpu[0], oncpu[ROUNDS / 2],
 	       8.0 * hz() / cpb[ROUNDS / 2] / 1e9, 8.0 * (double)total / secs / 1e9);
+	{
+		/* what the relay core handled per full-sized segment's worth of
+		 * payload (1448 bytes: MSS 1460 less the timestamps) */
+		double segs = (double)total / 1448, rx_c = (double)(fr1[0] - fr0[0]) / segs,
+		       rx_s = (double)(fr1[1] - fr0[1]) / segs, tx_c = (double)(fr1[2] - fr0[2]) / segs,
+		       tx_s = (double)(fr1[3] - fr0[3]) / segs, it = (double)relay_iters_all / segs;
+
+		printf("  per 1448 bytes relayed: frames in %.2f (client side %.2f, server side %.2f), "
+		       "out %.2f (client side %.2f, server side %.2f); relay iterations %.3f\n",
+		       rx_c + rx_s, rx_c, rx_s, tx_c + tx_s, tx_c, tx_s, it);
+	}
 	if (!with_ss)
 		printf("RESULT %s_bulk_cpb %.3f\n", proxy ? "relay" : "tcp", cpb[ROUNDS / 2]);
 	if (proxy && !with_ss)
@@ -931,6 +1044,74 @@ static int run_ss(const char *methods, int down, int up, unsigned clients, uint6
 	return rc;
 }
 
+/* "label:zc=N:burst=N:cache=N" (defaults: the dataplane's) */
+static int variant_parse(const char *spec)
+{
+	char buf[128], *save = NULL, *tok;
+
+	for (const char *p = spec; p != NULL && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+		struct variant *v;
+		size_t n = strcspn(p, ",");
+
+		if (n_vars == RTE_DIM(vars) || n >= sizeof(buf))
+			return -1;
+		v = &vars[n_vars++];
+		*v = (struct variant){.zc = 2, .burst = 1, .cache = RB_POOL_CACHE};
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		tok = strtok_r(buf, ":", &save);
+		snprintf(v->label, sizeof(v->label), "%s", tok ? tok : "?");
+		while ((tok = strtok_r(NULL, ":", &save)) != NULL) {
+			if (strncmp(tok, "zc=", 3) == 0)
+				v->zc = (uint8_t)atoi(tok + 3);
+			else if (strncmp(tok, "burst=", 6) == 0)
+				v->burst = (uint8_t)atoi(tok + 6);
+			else if (strncmp(tok, "cache=", 6) == 0)
+				v->cache = (unsigned)atoi(tok + 6);
+			else if (strncmp(tok, "ofl=", 4) == 0)
+				v->ofl = (uint8_t)atoi(tok + 4);
+
+			else
+				return -1;
+		}
+	}
+	return n_vars ? 0 : -1;
+}
+
+/* Bulk relay runs of each variant in turn, var_rounds times; each run's
+ * median cycles per byte, then per variant the best and the median run. */
+static int run_variants(unsigned clients, uint64_t bytes)
+{
+	double med[RTE_DIM(vars)][16], cpb[2];
+	unsigned rounds = RTE_MIN(var_rounds, 16u);
+
+	for (unsigned r = 0; r < rounds; r++) {
+		for (unsigned v = 0; v < n_vars; v++) {
+			int rc;
+
+			cur_var = &vars[v];
+			pool_cache = vars[v].cache;
+			nic_offload = vars[v].ofl;
+
+			printf("[%s zc=%u burst=%u cache=%u ofl=%u] ", vars[v].label, vars[v].zc,
+			       vars[v].burst, vars[v].cache, vars[v].ofl);
+			rc = run_bulk(1, clients, bytes, 0, cpb);
+			cur_var = NULL;
+			if (rc != 0)
+				return rc;
+			med[v][r] = cpb[0];
+		}
+	}
+	printf("variants, %u alternated runs each (median c/B of each run):\n", rounds);
+	for (unsigned v = 0; v < n_vars; v++) {
+		qsort(med[v], rounds, sizeof(double), cmp_double);
+		printf("  %-12s runs best %.3f median %.3f worst %.3f\n", vars[v].label, med[v][0],
+		       med[v][rounds / 2], med[v][rounds - 1]);
+		printf("RESULT variant_%s_cpb %.3f\n", vars[v].label, med[v][rounds / 2]);
+	}
+	return 0;
+}
+
 /* name is one of the comma-separated items of list */
 static int listed(const char *list, const char *name)
 {
@@ -944,14 +1125,19 @@ static int listed(const char *list, const char *name)
 
 int main(int argc, char **argv)
 {
+	/* With RB_BENCH_HUGE=1 (tools/bench/run reserves pages) mbufs live in
+	 * 2 MB pages as in production; otherwise 4 KB pages (TLB misses on
+	 * every mbuf, and a level that moves from run to run). */
+	int huge = getenv("RB_BENCH_HUGE") && atoi(getenv("RB_BENCH_HUGE"));
 	char *eal[] = {"bench_relay", "--no-pci", "--no-telemetry", "--lcores=0@0,1@0",
-		       "--no-huge", "-m", "2048", "--no-shconf", "--log-level=error", NULL};
+		       huge ? "--in-memory" : "--no-huge", "-m", huge ? "1024" : "2048",
+		       "--log-level=error", huge ? NULL : "--no-shconf", NULL};
 	uint64_t mb = 256, cps_n = 100000;
 	unsigned idle_k = 2000, clients = 1, window = 64;
 	int opt, rc = 0;
 	const char *only = NULL, *methods = SS_METHODS;
 
-	while ((opt = getopt(argc, argv, "m:n:k:c:w:t:M:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:k:c:w:t:M:S:C:V:R:O")) != -1) {
 		if (opt == 'm')
 			mb = strtoull(optarg, NULL, 0);
 		else if (opt == 'n')
@@ -968,13 +1154,22 @@ int main(int argc, char **argv)
 			methods = optarg;
 		else if (opt == 'S')
 			relay_sndbuf = (uint32_t)strtoul(optarg, NULL, 0);
+		else if (opt == 'C')
+			pool_cache = (unsigned)atoi(optarg);
+		else if (opt == 'O')
+			nic_offload = 1;
+		else if (opt == 'V') {
+			if (variant_parse(optarg) != 0)
+				return 2;
+		} else if (opt == 'R')
+			var_rounds = (unsigned)atoi(optarg);
 		else
 			return 2;
 	}
 	if (idle_k == 0 || idle_k > MAX_APPS / 4 || clients == 0 || window == 0)
 		return 2;
 	rb_log_level = RB_LOG_WARN;
-	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0)
+	if (rte_eal_init(huge ? 8 : 9, eal) < 0)
 		return 1;
 	rb_meta_register();
 	apps = calloc(MAX_APPS, sizeof(*apps));
@@ -985,6 +1180,11 @@ int main(int argc, char **argv)
 	printf("bench_relay: TSC %.2f GHz, one thread; relay = rb_worker_iter of a dataplane "
 	       "with a socks (ss-*: shadowsocks) inbound and the direct outbound over net_ring ports (software "
 	       "checksums: net_ring offers no offloads)\n", hz() / 1e9);
+	if (n_vars) {
+		rc = run_variants(clients, mb << 20);
+		rte_eal_cleanup();
+		return rc ? 1 : 0;
+	}
 	/* a failed set-up (-2) leaves half-built state behind: stop there */
 	for (int i = 0; i < 6 && rc != -2; i++) {
 		static const char *const names[6] = {"bulk", "cps", "idle", "tcp-bulk", "tcp-cps",
