@@ -15,6 +15,7 @@
 #include "cksum.h"
 #include "neigh.h"
 #include "ip4.h"
+#include "frag_account.h"
 
 #define IP4_DEFAULT_TTL 64
 #define IP4_OPT_LSRR    131
@@ -204,11 +205,12 @@ uint16_t rb_ip4_input(struct rb_lcore *lc, struct rte_mbuf **m, uint16_t n)
 	return n;
 }
 
-/* Is death-row entry e a fragment of the datagram (src, dst, id) of key?
- * *mid: one with more after it and an offset (a middle fragment). */
-static bool frag4_of(const struct rte_mbuf *e, const struct rte_ipv4_hdr *key, bool *mid)
+/* rb_frag_of_fn for IPv4: is death-row entry e a fragment of the datagram
+ * (src, dst, id) of key (a struct rte_ipv4_hdr)? */
+static bool frag4_of(const struct rte_mbuf *e, const void *key_, bool *mid)
 {
 	const struct rte_ipv4_hdr *x = rte_pktmbuf_mtod(e, const struct rte_ipv4_hdr *);
+	const struct rte_ipv4_hdr *key = key_;
 	uint16_t fo;
 
 	if (rte_pktmbuf_data_len(e) < sizeof(*x) || (x->version_ihl >> 4) != 4 ||
@@ -218,42 +220,6 @@ static bool frag4_of(const struct rte_mbuf *e, const struct rte_ipv4_hdr *key, b
 	fo = rte_be_to_cpu_16(x->fragment_offset);
 	*mid = (fo & RTE_IPV4_HDR_MF_FLAG) && (fo & RTE_IPV4_HDR_OFFSET_MASK);
 	return true;
-}
-
-/*
- * What rte_ip_frag moved to the death row since `before` (ip6.c's
- * frag_account, the same rules): with `mine` refused, our datagram's
- * fragments are FRAG_TOO_MANY when it gave up RTE_LIBRTE_IP_FRAG_MAX_FRAG
- * - 1 middle fragments (only the "more fragments than slots" refusal holds
- * that many), else FRAG_BAD; `mine` alone: a full table; the rest timed
- * out (stale entries evicted on the way).
- */
-static void frag4_account(struct rb_lcore *lc, uint32_t before, const struct rte_mbuf *mine,
-			  const struct rte_ipv4_hdr *key)
-{
-	struct rte_ip_frag_death_row *dr = &lc->frag_dr;
-	uint32_t ours = 0, mids = 0;
-	bool refused = false, mid;
-
-	for (uint32_t k = before; k < dr->cnt; k++) {
-		if (frag4_of(dr->row[k], key, &mid)) {
-			ours++;
-			mids += mid;
-		}
-		for (const struct rte_mbuf *s = dr->row[k]; s != NULL; s = s->next)
-			if (s == mine)
-				refused = true;
-	}
-	for (uint32_t k = before; k < dr->cnt; k++) {
-		if (!refused || !frag4_of(dr->row[k], key, &mid))
-			rb_drop_count(lc, RB_DROP_FRAG_TIMEOUT);
-		else if (ours == 1 && dr->row[k] == mine)
-			rb_drop_count(lc, RB_DROP_FRAG_TABLE_FULL);
-		else if (mids >= RTE_LIBRTE_IP_FRAG_MAX_FRAG - 1)
-			rb_drop_count(lc, RB_DROP_FRAG_TOO_MANY);
-		else
-			rb_drop_count(lc, RB_DROP_FRAG_BAD);
-	}
 }
 
 /* Reassemble a fragment addressed to us; returns the datagram or NULL. */
@@ -278,7 +244,7 @@ struct rte_mbuf *rb_ip4_reassemble(struct rb_lcore *lc, struct rte_mbuf *m)
 	r = rte_ipv4_frag_reassemble_packet(lc->frag, &lc->frag_dr, m, lc->now, ih);
 	/* Whatever rte_ip_frag refused (overlap, table full, too many
 	 * fragments) was moved to the death row. */
-	frag4_account(lc, before, m, &key);
+	rb_frag_account(lc, before, m, frag4_of, &key); /* frag_account.h */
 	if (lc->frag_dr.cnt)
 		rte_ip_frag_free_death_row(&lc->frag_dr, 0);
 	if (r == NULL)

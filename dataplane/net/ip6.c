@@ -21,6 +21,7 @@
 #include "neigh.h"
 #include "ip6.h"
 #include "cksum.h"
+#include "frag_account.h"
 
 /* ---- addresses ---- */
 
@@ -274,11 +275,13 @@ uint16_t rb_ip6_input(struct rb_lcore *lc, struct rte_mbuf **m, uint16_t n)
 
 /* ---- reassembly ---- */
 
-/* Is e (data at an IPv6 header followed by a fragment header) a fragment
- * of the datagram with key (source, destination, identification)? */
-static bool frag_of(const struct rte_mbuf *e, const uint8_t key[36], bool *mid)
+/* rb_frag_of_fn for IPv6: is e (data at an IPv6 header followed by a
+ * fragment header) a fragment of the datagram with key (source,
+ * destination, identification: 36 bytes)? */
+static bool frag_of(const struct rte_mbuf *e, const void *key_, bool *mid)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(e, const uint8_t *);
+	const uint8_t *key = key_;
 	uint16_t fd;
 
 	if (!(rte_pktmbuf_data_len(e) >= RB_IP6_HDR_LEN + RB_IP6_FRAG_LEN && (p[0] >> 4) == 6 &&
@@ -288,45 +291,6 @@ static bool frag_of(const struct rte_mbuf *e, const uint8_t key[36], bool *mid)
 	fd = rte_cpu_to_be_16((uint16_t)(p[RB_IP6_HDR_LEN + 2] << 8 | p[RB_IP6_HDR_LEN + 3]));
 	*mid = RB_IP6_FRAG_MF(fd) && RB_IP6_FRAG_OFF(fd) != 0;
 	return true;
-}
-
-/*
- * Count what rte_ip_frag moved to the death row since `before`: fragments
- * of our datagram refused together with `mine` are FRAG_TOO_MANY when the
- * datagram needed more than RTE_LIBRTE_IP_FRAG_MAX_FRAG fragments (that
- * refusal is the only one that gives up RTE_LIBRTE_IP_FRAG_MAX_FRAG - 2
- * held middle fragments plus a middle `mine`: a datagram refused at its
- * end holds at most that many middles, `mine` among them), else FRAG_BAD
- * (overlap or duplicate per RFC 5722, a hole); `mine` alone is a full
- * table; anything else (evicted stale entries, IPv4 ones too, since the
- * table is shared) timed out.
- */
-static void frag_account(struct rb_lcore *lc, uint32_t before, const struct rte_mbuf *mine,
-			 const uint8_t key[36])
-{
-	struct rte_ip_frag_death_row *dr = &lc->frag_dr;
-	uint32_t ours = 0, mids = 0;
-	bool refused = false, mid;
-
-	for (uint32_t k = before; k < dr->cnt; k++) {
-		if (frag_of(dr->row[k], key, &mid)) {
-			ours++;
-			mids += mid;
-		}
-		for (const struct rte_mbuf *s = dr->row[k]; s != NULL; s = s->next)
-			if (s == mine)
-				refused = true;
-	}
-	for (uint32_t k = before; k < dr->cnt; k++) {
-		if (!refused || !frag_of(dr->row[k], key, &mid))
-			rb_drop_count(lc, RB_DROP_FRAG_TIMEOUT);
-		else if (ours == 1 && dr->row[k] == mine)
-			rb_drop_count(lc, RB_DROP_FRAG_TABLE_FULL);
-		else if (mids >= RTE_LIBRTE_IP_FRAG_MAX_FRAG - 1)
-			rb_drop_count(lc, RB_DROP_FRAG_TOO_MANY);
-		else
-			rb_drop_count(lc, RB_DROP_FRAG_BAD);
-	}
 }
 
 /*
@@ -406,7 +370,7 @@ struct rte_mbuf *rb_ip6_reassemble(struct rb_lcore *lc, struct rte_mbuf *m,
 	before = lc->frag_dr.cnt;
 	r = rte_ipv6_frag_reassemble_packet(lc->frag, &lc->frag_dr, m, lc->now, ip,
 					    (struct rte_ipv6_fragment_ext *)(uintptr_t)fh);
-	frag_account(lc, before, m, key);
+	rb_frag_account(lc, before, m, frag_of, key); /* frag_account.h */
 	if (lc->frag_dr.cnt)
 		rte_ip_frag_free_death_row(&lc->frag_dr, 0);
 	if (r == NULL)
