@@ -16,6 +16,7 @@
 #include "neigh.h"
 #include "ip4.h"
 #include "frag_account.h"
+#include "tso.h"
 
 #define IP4_DEFAULT_TTL 64
 #define IP4_OPT_LSRR    131
@@ -324,7 +325,14 @@ void rb_ip4_tx(struct rb_lcore *lc, uint16_t port, uint32_t nexthop, struct rte_
 	struct rte_ipv4_hdr *ih;
 	int n;
 
-	if (likely(rte_pktmbuf_pkt_len(m) <= p->mtu)) {
+	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+	    (p->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)) {
+		/* the NIC writes each segment's length and header checksum */
+		rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *)->hdr_checksum = 0;
+		m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+	}
+	/* a TSO frame reaches only a port that segments it (rb_ip4_route_out) */
+	if (likely(rte_pktmbuf_pkt_len(m) <= p->mtu || (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))) {
 		rb_neigh_output(lc, port, AF_INET, (const uint8_t *)&nexthop, m);
 		return;
 	}
@@ -349,6 +357,12 @@ void rb_ip4_tx(struct rb_lcore *lc, uint16_t port, uint32_t nexthop, struct rte_
 	}
 }
 
+static void ip4_route_piece(struct rb_lcore *lc, struct rte_mbuf *m, void *arg)
+{
+	(void)arg;
+	rb_ip4_route_out(lc, m);
+}
+
 /* Route a complete IPv4 packet (data at its header) that we originate. */
 int rb_ip4_route_out(struct rb_lcore *lc, struct rte_mbuf *m)
 {
@@ -360,6 +374,16 @@ int rb_ip4_route_out(struct rb_lcore *lc, struct rte_mbuf *m)
 	if (unlikely(nh == NULL || nh->kind == RB_NH_BLACKHOLE)) {
 		rb_drop(lc, m, RB_DROP_NO_ROUTE);
 		return -1;
+	}
+	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+	    ((nh->kind != RB_NH_CONNECTED && nh->kind != RB_NH_GATEWAY) ||
+	     !rb_tso_port_ok(lc->dp, nh->port, 0) ||
+	     m->l3_len + m->l4_len + m->tso_segsz > lc->dp->ports[nh->port].mtu)) {
+		/* a TCP super-segment on a route without TSO (tunnel, ourselves,
+		 * another port) or whose segments exceed the MTU (they take the
+		 * fragmentation path one by one): cut it here (net/tso.h) */
+		rb_count(lc, RB_EV_TCP_TSO_SOFT);
+		return rb_tso_segment(lc, m, ip4_route_piece, NULL) < 0 ? -1 : 0;
 	}
 	if (unlikely(nh->kind == RB_NH_ENDPOINT)) {
 		/* Originated into a WireGuard tunnel (dataplane/wireguard). */
@@ -402,6 +426,11 @@ int rb_ip4_output(struct rb_lcore *lc, struct rte_mbuf *m, uint32_t src, uint32_
 	ih->type_of_service = tos;
 	ih->total_length = rte_cpu_to_be_16((uint16_t)rte_pktmbuf_pkt_len(m));
 	ih->packet_id = rte_cpu_to_be_16(lc->ip_id++);
+	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && m->tso_segsz)
+		/* one ID per segment the super-segment becomes (net/tso.c, a
+		 * NIC's TSO: consecutive IDs from this one) */
+		lc->ip_id = (uint16_t)(lc->ip_id + (rte_pktmbuf_pkt_len(m) - sizeof(*ih) - m->l4_len - 1) /
+						   m->tso_segsz);
 	ih->fragment_offset = df ? rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) : 0;
 	ih->time_to_live = IP4_DEFAULT_TTL;
 	ih->next_proto_id = proto;

@@ -22,6 +22,7 @@
 #include "ip6.h"
 #include "cksum.h"
 #include "frag_account.h"
+#include "tso.h"
 
 /* ---- addresses ---- */
 
@@ -617,7 +618,8 @@ static void ip6_xmit(struct rb_lcore *lc, struct rte_mbuf *m, uint16_t port,
 	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv6_hdr *);
 	uint32_t mtu = lc->dp->ports[port].mtu;
 
-	if (likely(rte_pktmbuf_pkt_len(m) <= mtu)) {
+	/* a TSO frame reaches only a port that segments it (ip6_send) */
+	if (likely(rte_pktmbuf_pkt_len(m) <= mtu || (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))) {
 		ip6_tx_one(lc, m, port, nexthop);
 		return;
 	}
@@ -700,6 +702,30 @@ static void ip6_fix_l4_cksum(struct rte_mbuf *m, uint8_t proto, const uint8_t sr
 	*f = (proto == RB_IP6_NH_UDP && v == 0) ? 0xffff : v;
 }
 
+/* A finished packet we originate (data at its IPv6 header) along route r. */
+static void ip6_send(struct rb_lcore *lc, struct rte_mbuf *m, const struct ip6_route *r)
+{
+	if (unlikely(r->local)) {
+		/* To ourselves: deliver without touching a wire. */
+		m->port = r->port;
+		rb_loopback(lc, m, 6);
+		return;
+	}
+	if (unlikely(r->endpoint)) {
+		/* Into a WireGuard tunnel (dataplane/wireguard). */
+		const struct rb_nexthop enh = {.kind = RB_NH_ENDPOINT, .port = r->port};
+
+		lc->dp->wg_tx(lc, m, &enh);
+		return;
+	}
+	ip6_xmit(lc, m, r->port, r->nexthop);
+}
+
+static void ip6_send_piece(struct rb_lcore *lc, struct rte_mbuf *m, void *arg)
+{
+	ip6_send(lc, m, arg);
+}
+
 int rb_ip6_output_port(struct rb_lcore *lc, struct rte_mbuf *m, int port, const uint8_t src[16],
 		       const uint8_t dst[16], uint8_t proto, uint8_t tclass, uint8_t hlim)
 {
@@ -739,20 +765,15 @@ int rb_ip6_output_port(struct rb_lcore *lc, struct rte_mbuf *m, int port, const 
 	m->l2_len = 0;
 	m->l3_len = sizeof(*ip);
 	m->ol_flags |= RTE_MBUF_F_TX_IPV6;
-	if (unlikely(r.local)) {
-		/* To ourselves: deliver without touching a wire. */
-		m->port = r.port;
-		rb_loopback(lc, m, 6);
-		return 0;
+	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+	    (r.local || r.endpoint || !rb_tso_port_ok(lc->dp, r.port, 1) ||
+	     m->l3_len + m->l4_len + m->tso_segsz > lc->dp->ports[r.port].mtu)) {
+		/* a TCP super-segment on a route without TSO, or whose segments
+		 * exceed the MTU: cut it (net/tso.h) */
+		rb_count(lc, RB_EV_TCP_TSO_SOFT);
+		return rb_tso_segment(lc, m, ip6_send_piece, &r) < 0 ? -1 : 0;
 	}
-	if (unlikely(r.endpoint)) {
-		/* Into a WireGuard tunnel (dataplane/wireguard). */
-		const struct rb_nexthop enh = {.kind = RB_NH_ENDPOINT, .port = r.port};
-
-		lc->dp->wg_tx(lc, m, &enh);
-		return 0;
-	}
-	ip6_xmit(lc, m, r.port, r.nexthop);
+	ip6_send(lc, m, &r);
 	return 0;
 }
 

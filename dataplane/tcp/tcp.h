@@ -138,6 +138,10 @@ struct tcp_params {
 	 * the default: slower for MSS-sized segments, dataplane/tcp/README.md
 	 * "Measured"). */
 	uint8_t zc_tx;
+	/* 1: never send super-segments, even where the port offers TCP
+	 * segmentation offload (0, the default: up to 64 KiB per segment
+	 * handed to such a port, tcp_output.c) */
+	uint8_t no_tso;
 };
 
 struct tcp_params *tcp_params(struct rb_lcore *lc);
