@@ -26,6 +26,7 @@
 #include "proxy/rb_proxy.h"
 #include "worker.h"
 #include "route/rb_route_dp.h"
+#include "tcp/tcp.h"
 
 /*
  * An expired reassembly whose first fragment arrived gets a "fragment
@@ -91,7 +92,15 @@ static unsigned worker_rx_queue(struct rb_lcore *lc, const struct rb_rxq *q)
 		}
 		pc->rx_packets += n;
 		pc->rx_bytes += bytes;
-		rb_eth_input(lc, pkts, n);
+		if (lc->tcp != NULL) {
+			/* TCP's output and ACKs once per burst (tcp rx_burst) */
+			int br = tcp_rx_begin(lc);
+
+			rb_eth_input(lc, pkts, n);
+			tcp_rx_end(lc, br);
+		} else {
+			rb_eth_input(lc, pkts, n);
+		}
 		moved += n;
 		if (n < lc->burst)
 			break;
