@@ -58,7 +58,15 @@ static uint64_t time_seal(struct rb_aead_ctx *ctx, const struct rb_aead_key *k, 
 	return best;
 }
 
-/* EVP where it beat ipsec-mb by 5 % or more (ties stay on ipsec-mb). */
+/* Rounds of the pick: EVP is taken for an (algorithm, size class) only
+ * when it beat ipsec-mb by 5 % or more in PICK_WINS of PICK_ROUNDS
+ * alternated rounds (each the best of 9 seals per library).  One
+ * comparison of two minima, as before, flipped AES-GCM 16 KiB records to
+ * EVP in 2 of 12 process starts on the loaded 2-vCPU VM although EVP was
+ * 3-19 % slower there (bench_ss records); ties stay on ipsec-mb. */
+#define PICK_ROUNDS 5
+#define PICK_WINS   4
+
 static void pick_measure(void)
 {
 	struct rb_aead_ctx *imb = rb_aead_ctx_create(RB_AEAD_BACKEND_IPSEC_MB);
@@ -77,15 +85,22 @@ static void pick_measure(void)
 		if (rb_aead_key_init(&k, (enum rb_aead_alg)a, raw, rb_aead_key_len(a)) != 0)
 			continue;
 		for (unsigned c = 0; c < PICK_CLASSES; c++) {
-			uint64_t ti = time_seal(imb, &k, buf, pick_len[c]);
-			uint64_t te = time_seal(evp, &k, buf, pick_len[c]);
+			unsigned wins = 0;
 
-			/* twice, alternated: a shared machine preempts */
-			ti = ti < time_seal(imb, &k, buf, pick_len[c]) ? ti
-								       : time_seal(imb, &k, buf, pick_len[c]);
-			te = te < time_seal(evp, &k, buf, pick_len[c]) ? te
-								       : time_seal(evp, &k, buf, pick_len[c]);
-			pick_evp[a][c] = te != UINT64_MAX && te * 100 < ti * 95;
+			for (unsigned r = 0; r < PICK_ROUNDS; r++) {
+				uint64_t ti, te;
+
+				/* alternate which library goes first: a shared machine preempts */
+				if (r & 1) {
+					te = time_seal(evp, &k, buf, pick_len[c]);
+					ti = time_seal(imb, &k, buf, pick_len[c]);
+				} else {
+					ti = time_seal(imb, &k, buf, pick_len[c]);
+					te = time_seal(evp, &k, buf, pick_len[c]);
+				}
+				wins += te != UINT64_MAX && te * 100 < ti * 95;
+			}
+			pick_evp[a][c] = wins >= PICK_WINS;
 		}
 		rb_aead_key_wipe(&k);
 	}

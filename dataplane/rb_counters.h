@@ -66,7 +66,8 @@
 	X(PORT_UNREACH, port_unreach, "no listener on the destination port")               \
 	X(HANDOFF_FULL, handoff_full, "handoff ring to the owning lcore was full")         \
 	X(TX_FULL, tx_full, "NIC transmit queue full")                                     \
-	X(NO_MBUF, no_mbuf, "mbuf allocation failed")
+	X(NO_MBUF, no_mbuf, "mbuf allocation failed")                                     \
+	X(TSO_BAD, tso_bad, "TCP super-segment that cannot be cut (malformed headers)")
 
 #define RB_DROP_LIST(X) RB_DROP_L2L3(X) RB_DROP_TCP(X) RB_DROP_UDP(X) RB_DROP_WG(X) RB_DROP_PROXY(X) \
 	RB_DROP_SS(X) RB_DROP_SS_TCP(X) RB_DROP_SS_UOT(X)

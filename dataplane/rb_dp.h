@@ -41,6 +41,8 @@ struct rb_port {
 	uint16_t nb_rxq, nb_txq;
 	bool rss;                            /* more than one rx queue, RSS on */
 	uint64_t tx_offloads;                /* enabled TX offloads */
+	bool tso6;                           /* RTE_ETH_TX_OFFLOAD_TCP_TSO covers IPv6 too
+					      * (net_tap's rte_gso segments IPv4 only) */
 	uint8_t rss_key[64];                 /* Toeplitz key when rss */
 	uint8_t rss_key_len;
 	uint16_t reta_size;

@@ -26,6 +26,7 @@
 #include "proxy/rb_proxy.h"
 #include "worker.h"
 #include "route/rb_route_dp.h"
+#include "tcp/tcp.h"
 
 /*
  * An expired reassembly whose first fragment arrived gets a "fragment
@@ -91,9 +92,20 @@ static unsigned worker_rx_queue(struct rb_lcore *lc, const struct rb_rxq *q)
 		}
 		pc->rx_packets += n;
 		pc->rx_bytes += bytes;
-		tcp_rx_burst_begin(lc);
-		rb_eth_input(lc, pkts, n);
-		tcp_rx_burst_end(lc);
+		if (lc->tcp != NULL) {
+			/* TCP's output and ACKs once per burst (tcp rx_burst,
+			 * off by default); readable connections told once per
+			 * burst, at its end (rd_burst), so that a relay splices
+			 * a burst in one pass: before the deferred output runs */
+			int br = tcp_rx_begin(lc);
+
+			tcp_rx_burst_begin(lc);
+			rb_eth_input(lc, pkts, n);
+			tcp_rx_burst_end(lc);
+			tcp_rx_end(lc, br);
+		} else {
+			rb_eth_input(lc, pkts, n);
+		}
 		moved += n;
 		if (n < lc->burst)
 			break;
@@ -149,8 +161,15 @@ int rb_worker_main(void *arg)
 		rte_rcu_qsbr_quiescent(dp->qsbr, lc->worker);
 		if (moved) {
 			/* Work done per core: what a bench divides by (lc->now is
-			 * the iteration's start). */
-			lc->stats->busy_cycles += rte_rdtsc() - lc->now;
+			 * the iteration's start).  A thread moved to another CPU
+			 * may read a TSC a little behind the one it started on:
+			 * that iteration adds nothing, rather than wrapping the
+			 * unsigned delta (which would take the Prometheus counter
+			 * ringbox_lcore_busy_seconds_total backwards). */
+			uint64_t end = rte_rdtsc();
+
+			if (end > lc->now)
+				lc->stats->busy_cycles += end - lc->now;
 			lc->stats->busy_loops++;
 			idle = 0;
 		} else if (sleep_us && ++idle > 64) {

@@ -197,7 +197,17 @@ int rb_port_start(struct rb_dp *dp, int idx, const struct rb_cfg_port *cp, char 
 						       RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
 						       RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
 						       RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+	/* TCP segmentation offload (dataplane/tcp sends up to 64 KiB as one
+	 * chain): only with chains and the TCP checksum offload it builds on. */
+	if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
+	    (conf.txmode.offloads & (RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_TCP_CKSUM)) ==
+		    (RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_TCP_CKSUM))
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
 	p->tx_offloads = conf.txmode.offloads;
+	/* DPDK has no separate IPv6 TSO capability; net_tap (22.11) hands
+	 * TSO frames to rte_gso, which segments TCP over IPv4 only. */
+	p->tso6 = (p->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
+		  strcmp(info.driver_name, "net_tap") != 0;
 	/* Checksums verified by the device are flagged RTE_MBUF_F_RX_*_CKSUM_GOOD
 	 * / _BAD on each mbuf; the IP and L4 input code trusts the flags. */
 	conf.rxmode.offloads = info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |

@@ -15,6 +15,8 @@
 #include "cksum.h"
 #include "neigh.h"
 #include "ip4.h"
+#include "frag_account.h"
+#include "tso.h"
 
 #define IP4_DEFAULT_TTL 64
 #define IP4_OPT_LSRR    131
@@ -204,11 +206,12 @@ uint16_t rb_ip4_input(struct rb_lcore *lc, struct rte_mbuf **m, uint16_t n)
 	return n;
 }
 
-/* Is death-row entry e a fragment of the datagram (src, dst, id) of key?
- * *mid: one with more after it and an offset (a middle fragment). */
-static bool frag4_of(const struct rte_mbuf *e, const struct rte_ipv4_hdr *key, bool *mid)
+/* rb_frag_of_fn for IPv4: is death-row entry e a fragment of the datagram
+ * (src, dst, id) of key (a struct rte_ipv4_hdr)? */
+static bool frag4_of(const struct rte_mbuf *e, const void *key_, bool *mid)
 {
 	const struct rte_ipv4_hdr *x = rte_pktmbuf_mtod(e, const struct rte_ipv4_hdr *);
+	const struct rte_ipv4_hdr *key = key_;
 	uint16_t fo;
 
 	if (rte_pktmbuf_data_len(e) < sizeof(*x) || (x->version_ihl >> 4) != 4 ||
@@ -218,42 +221,6 @@ static bool frag4_of(const struct rte_mbuf *e, const struct rte_ipv4_hdr *key, b
 	fo = rte_be_to_cpu_16(x->fragment_offset);
 	*mid = (fo & RTE_IPV4_HDR_MF_FLAG) && (fo & RTE_IPV4_HDR_OFFSET_MASK);
 	return true;
-}
-
-/*
- * What rte_ip_frag moved to the death row since `before` (ip6.c's
- * frag_account, the same rules): with `mine` refused, our datagram's
- * fragments are FRAG_TOO_MANY when it gave up RTE_LIBRTE_IP_FRAG_MAX_FRAG
- * - 1 middle fragments (only the "more fragments than slots" refusal holds
- * that many), else FRAG_BAD; `mine` alone: a full table; the rest timed
- * out (stale entries evicted on the way).
- */
-static void frag4_account(struct rb_lcore *lc, uint32_t before, const struct rte_mbuf *mine,
-			  const struct rte_ipv4_hdr *key)
-{
-	struct rte_ip_frag_death_row *dr = &lc->frag_dr;
-	uint32_t ours = 0, mids = 0;
-	bool refused = false, mid;
-
-	for (uint32_t k = before; k < dr->cnt; k++) {
-		if (frag4_of(dr->row[k], key, &mid)) {
-			ours++;
-			mids += mid;
-		}
-		for (const struct rte_mbuf *s = dr->row[k]; s != NULL; s = s->next)
-			if (s == mine)
-				refused = true;
-	}
-	for (uint32_t k = before; k < dr->cnt; k++) {
-		if (!refused || !frag4_of(dr->row[k], key, &mid))
-			rb_drop_count(lc, RB_DROP_FRAG_TIMEOUT);
-		else if (ours == 1 && dr->row[k] == mine)
-			rb_drop_count(lc, RB_DROP_FRAG_TABLE_FULL);
-		else if (mids >= RTE_LIBRTE_IP_FRAG_MAX_FRAG - 1)
-			rb_drop_count(lc, RB_DROP_FRAG_TOO_MANY);
-		else
-			rb_drop_count(lc, RB_DROP_FRAG_BAD);
-	}
 }
 
 /* Reassemble a fragment addressed to us; returns the datagram or NULL. */
@@ -278,7 +245,7 @@ struct rte_mbuf *rb_ip4_reassemble(struct rb_lcore *lc, struct rte_mbuf *m)
 	r = rte_ipv4_frag_reassemble_packet(lc->frag, &lc->frag_dr, m, lc->now, ih);
 	/* Whatever rte_ip_frag refused (overlap, table full, too many
 	 * fragments) was moved to the death row. */
-	frag4_account(lc, before, m, &key);
+	rb_frag_account(lc, before, m, frag4_of, &key); /* frag_account.h */
 	if (lc->frag_dr.cnt)
 		rte_ip_frag_free_death_row(&lc->frag_dr, 0);
 	if (r == NULL)
@@ -358,7 +325,14 @@ void rb_ip4_tx(struct rb_lcore *lc, uint16_t port, uint32_t nexthop, struct rte_
 	struct rte_ipv4_hdr *ih;
 	int n;
 
-	if (likely(rte_pktmbuf_pkt_len(m) <= p->mtu)) {
+	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+	    (p->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)) {
+		/* the NIC writes each segment's length and header checksum */
+		rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *)->hdr_checksum = 0;
+		m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+	}
+	/* a TSO frame reaches only a port that segments it (rb_ip4_route_out) */
+	if (likely(rte_pktmbuf_pkt_len(m) <= p->mtu || (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))) {
 		rb_neigh_output(lc, port, AF_INET, (const uint8_t *)&nexthop, m);
 		return;
 	}
@@ -383,6 +357,12 @@ void rb_ip4_tx(struct rb_lcore *lc, uint16_t port, uint32_t nexthop, struct rte_
 	}
 }
 
+static void ip4_route_piece(struct rb_lcore *lc, struct rte_mbuf *m, void *arg)
+{
+	(void)arg;
+	rb_ip4_route_out(lc, m);
+}
+
 /* Route a complete IPv4 packet (data at its header) that we originate. */
 int rb_ip4_route_out(struct rb_lcore *lc, struct rte_mbuf *m)
 {
@@ -394,6 +374,16 @@ int rb_ip4_route_out(struct rb_lcore *lc, struct rte_mbuf *m)
 	if (unlikely(nh == NULL || nh->kind == RB_NH_BLACKHOLE)) {
 		rb_drop(lc, m, RB_DROP_NO_ROUTE);
 		return -1;
+	}
+	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+	    ((nh->kind != RB_NH_CONNECTED && nh->kind != RB_NH_GATEWAY) ||
+	     !rb_tso_port_ok(lc->dp, nh->port, 0) ||
+	     m->l3_len + m->l4_len + m->tso_segsz > lc->dp->ports[nh->port].mtu)) {
+		/* a TCP super-segment on a route without TSO (tunnel, ourselves,
+		 * another port) or whose segments exceed the MTU (they take the
+		 * fragmentation path one by one): cut it here (net/tso.h) */
+		rb_count(lc, RB_EV_TCP_TSO_SOFT);
+		return rb_tso_segment(lc, m, ip4_route_piece, NULL) < 0 ? -1 : 0;
 	}
 	if (unlikely(nh->kind == RB_NH_ENDPOINT)) {
 		/* Originated into a WireGuard tunnel (dataplane/wireguard). */
@@ -436,6 +426,11 @@ int rb_ip4_output(struct rb_lcore *lc, struct rte_mbuf *m, uint32_t src, uint32_
 	ih->type_of_service = tos;
 	ih->total_length = rte_cpu_to_be_16((uint16_t)rte_pktmbuf_pkt_len(m));
 	ih->packet_id = rte_cpu_to_be_16(lc->ip_id++);
+	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && m->tso_segsz)
+		/* one ID per segment the super-segment becomes (net/tso.c, a
+		 * NIC's TSO: consecutive IDs from this one) */
+		lc->ip_id = (uint16_t)(lc->ip_id + (rte_pktmbuf_pkt_len(m) - sizeof(*ih) - m->l4_len - 1) /
+						   m->tso_segsz);
 	ih->fragment_offset = df ? rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) : 0;
 	ih->time_to_live = IP4_DEFAULT_TTL;
 	ih->next_proto_id = proto;

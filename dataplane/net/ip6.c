@@ -21,6 +21,8 @@
 #include "neigh.h"
 #include "ip6.h"
 #include "cksum.h"
+#include "frag_account.h"
+#include "tso.h"
 
 /* ---- addresses ---- */
 
@@ -274,11 +276,13 @@ uint16_t rb_ip6_input(struct rb_lcore *lc, struct rte_mbuf **m, uint16_t n)
 
 /* ---- reassembly ---- */
 
-/* Is e (data at an IPv6 header followed by a fragment header) a fragment
- * of the datagram with key (source, destination, identification)? */
-static bool frag_of(const struct rte_mbuf *e, const uint8_t key[36], bool *mid)
+/* rb_frag_of_fn for IPv6: is e (data at an IPv6 header followed by a
+ * fragment header) a fragment of the datagram with key (source,
+ * destination, identification: 36 bytes)? */
+static bool frag_of(const struct rte_mbuf *e, const void *key_, bool *mid)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(e, const uint8_t *);
+	const uint8_t *key = key_;
 	uint16_t fd;
 
 	if (!(rte_pktmbuf_data_len(e) >= RB_IP6_HDR_LEN + RB_IP6_FRAG_LEN && (p[0] >> 4) == 6 &&
@@ -288,45 +292,6 @@ static bool frag_of(const struct rte_mbuf *e, const uint8_t key[36], bool *mid)
 	fd = rte_cpu_to_be_16((uint16_t)(p[RB_IP6_HDR_LEN + 2] << 8 | p[RB_IP6_HDR_LEN + 3]));
 	*mid = RB_IP6_FRAG_MF(fd) && RB_IP6_FRAG_OFF(fd) != 0;
 	return true;
-}
-
-/*
- * Count what rte_ip_frag moved to the death row since `before`: fragments
- * of our datagram refused together with `mine` are FRAG_TOO_MANY when the
- * datagram needed more than RTE_LIBRTE_IP_FRAG_MAX_FRAG fragments (that
- * refusal is the only one that gives up RTE_LIBRTE_IP_FRAG_MAX_FRAG - 2
- * held middle fragments plus a middle `mine`: a datagram refused at its
- * end holds at most that many middles, `mine` among them), else FRAG_BAD
- * (overlap or duplicate per RFC 5722, a hole); `mine` alone is a full
- * table; anything else (evicted stale entries, IPv4 ones too, since the
- * table is shared) timed out.
- */
-static void frag_account(struct rb_lcore *lc, uint32_t before, const struct rte_mbuf *mine,
-			 const uint8_t key[36])
-{
-	struct rte_ip_frag_death_row *dr = &lc->frag_dr;
-	uint32_t ours = 0, mids = 0;
-	bool refused = false, mid;
-
-	for (uint32_t k = before; k < dr->cnt; k++) {
-		if (frag_of(dr->row[k], key, &mid)) {
-			ours++;
-			mids += mid;
-		}
-		for (const struct rte_mbuf *s = dr->row[k]; s != NULL; s = s->next)
-			if (s == mine)
-				refused = true;
-	}
-	for (uint32_t k = before; k < dr->cnt; k++) {
-		if (!refused || !frag_of(dr->row[k], key, &mid))
-			rb_drop_count(lc, RB_DROP_FRAG_TIMEOUT);
-		else if (ours == 1 && dr->row[k] == mine)
-			rb_drop_count(lc, RB_DROP_FRAG_TABLE_FULL);
-		else if (mids >= RTE_LIBRTE_IP_FRAG_MAX_FRAG - 1)
-			rb_drop_count(lc, RB_DROP_FRAG_TOO_MANY);
-		else
-			rb_drop_count(lc, RB_DROP_FRAG_BAD);
-	}
 }
 
 /*
@@ -406,7 +371,7 @@ struct rte_mbuf *rb_ip6_reassemble(struct rb_lcore *lc, struct rte_mbuf *m,
 	before = lc->frag_dr.cnt;
 	r = rte_ipv6_frag_reassemble_packet(lc->frag, &lc->frag_dr, m, lc->now, ip,
 					    (struct rte_ipv6_fragment_ext *)(uintptr_t)fh);
-	frag_account(lc, before, m, key);
+	rb_frag_account(lc, before, m, frag_of, key); /* frag_account.h */
 	if (lc->frag_dr.cnt)
 		rte_ip_frag_free_death_row(&lc->frag_dr, 0);
 	if (r == NULL)
@@ -653,7 +618,8 @@ static void ip6_xmit(struct rb_lcore *lc, struct rte_mbuf *m, uint16_t port,
 	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv6_hdr *);
 	uint32_t mtu = lc->dp->ports[port].mtu;
 
-	if (likely(rte_pktmbuf_pkt_len(m) <= mtu)) {
+	/* a TSO frame reaches only a port that segments it (ip6_send) */
+	if (likely(rte_pktmbuf_pkt_len(m) <= mtu || (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))) {
 		ip6_tx_one(lc, m, port, nexthop);
 		return;
 	}
@@ -736,6 +702,30 @@ static void ip6_fix_l4_cksum(struct rte_mbuf *m, uint8_t proto, const uint8_t sr
 	*f = (proto == RB_IP6_NH_UDP && v == 0) ? 0xffff : v;
 }
 
+/* A finished packet we originate (data at its IPv6 header) along route r. */
+static void ip6_send(struct rb_lcore *lc, struct rte_mbuf *m, const struct ip6_route *r)
+{
+	if (unlikely(r->local)) {
+		/* To ourselves: deliver without touching a wire. */
+		m->port = r->port;
+		rb_loopback(lc, m, 6);
+		return;
+	}
+	if (unlikely(r->endpoint)) {
+		/* Into a WireGuard tunnel (dataplane/wireguard). */
+		const struct rb_nexthop enh = {.kind = RB_NH_ENDPOINT, .port = r->port};
+
+		lc->dp->wg_tx(lc, m, &enh);
+		return;
+	}
+	ip6_xmit(lc, m, r->port, r->nexthop);
+}
+
+static void ip6_send_piece(struct rb_lcore *lc, struct rte_mbuf *m, void *arg)
+{
+	ip6_send(lc, m, arg);
+}
+
 int rb_ip6_output_port(struct rb_lcore *lc, struct rte_mbuf *m, int port, const uint8_t src[16],
 		       const uint8_t dst[16], uint8_t proto, uint8_t tclass, uint8_t hlim)
 {
@@ -775,20 +765,15 @@ int rb_ip6_output_port(struct rb_lcore *lc, struct rte_mbuf *m, int port, const 
 	m->l2_len = 0;
 	m->l3_len = sizeof(*ip);
 	m->ol_flags |= RTE_MBUF_F_TX_IPV6;
-	if (unlikely(r.local)) {
-		/* To ourselves: deliver without touching a wire. */
-		m->port = r.port;
-		rb_loopback(lc, m, 6);
-		return 0;
+	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+	    (r.local || r.endpoint || !rb_tso_port_ok(lc->dp, r.port, 1) ||
+	     m->l3_len + m->l4_len + m->tso_segsz > lc->dp->ports[r.port].mtu)) {
+		/* a TCP super-segment on a route without TSO, or whose segments
+		 * exceed the MTU: cut it (net/tso.h) */
+		rb_count(lc, RB_EV_TCP_TSO_SOFT);
+		return rb_tso_segment(lc, m, ip6_send_piece, &r) < 0 ? -1 : 0;
 	}
-	if (unlikely(r.endpoint)) {
-		/* Into a WireGuard tunnel (dataplane/wireguard). */
-		const struct rb_nexthop enh = {.kind = RB_NH_ENDPOINT, .port = r.port};
-
-		lc->dp->wg_tx(lc, m, &enh);
-		return 0;
-	}
-	ip6_xmit(lc, m, r.port, r.nexthop);
+	ip6_send(lc, m, &r);
 	return 0;
 }
 

@@ -147,9 +147,25 @@ struct tcp_params {
 	 * worker loop), so that a relay splices and sends a burst in one pass;
 	 * 0: once per segment.  ACKs go per segment either way. */
 	uint8_t rd_burst;
+	/* 1: never send super-segments, even where the port offers TCP
+	 * segmentation offload (0, the default: up to 64 KiB per segment
+	 * handed to such a port, tcp_output.c) */
+	uint8_t no_tso;
+	/* 1: the worker brackets each RX burst (tcp_rx_begin/tcp_rx_end), so
+	 * deferred output and ACKs run once per burst instead of once per
+	 * segment (0, the default: the 5 % loss rows of the unit echo table
+	 * lose throughput with it, dataplane/tcp/README.md "Measured") */
+	uint8_t rx_burst;
 };
 
 struct tcp_params *tcp_params(struct rb_lcore *lc);
+
+/* Around one RX burst of the worker (dataplane/worker.c): with the
+ * rx_burst param, tcp_input's deferred work (output, ACKs) waits for
+ * tcp_rx_end.  tcp_rx_begin returns whether it opened the bracket; pass
+ * that to tcp_rx_end. */
+int tcp_rx_begin(struct rb_lcore *lc);
+void tcp_rx_end(struct rb_lcore *lc, int opened);
 
 struct tcp_listener *tcp_listen(struct rb_lcore *lc, const struct tcp_listen_params *p, int *err);
 void tcp_unlisten(struct tcp_listener *l);

@@ -29,10 +29,30 @@ static uint32_t half_flight(const struct tcp_conn *c)
 	return RTE_MAX(flight / 2, 2 * cc_smss(c));
 }
 
-static void slow_start(struct tcp_conn *c, uint32_t acked)
+/* Slow start by bytes acked (RFC 5681 eq. 2, RFC 3465 2.2); returns what
+ * is left of acked once cwnd reached ssthresh, for congestion avoidance
+ * (as Linux's tcp_slow_start).  RFC 3465's limit L = 2 SMSS per ACK is
+ * meant for an ACK of one or two segments; a stretch ACK (a receiver
+ * behind LRO/GRO, or one acknowledging a whole TSO super-segment, RFC
+ * 3449 5.2.1) stands for acked / 2 SMSS delayed ACKs, each of which L
+ * allows 2 SMSS: all of it counts, else a sender whose receiver ACKs
+ * every 64 KiB grows by 2 SMSS per 44 segments.  After a retransmission
+ * timeout (snd_una below the snd_max of the RTO, outside recovery) L is
+ * 1 SMSS (RFC 3465 2.3): a cumulative ACK over data the peer held all
+ * along must not release a burst. */
+static uint32_t slow_start(struct tcp_conn *c, uint32_t acked)
 {
-	/* RFC 5681 eq. 2 with RFC 3465 L = 2 SMSS */
-	c->cwnd += RTE_MIN(acked, 2 * cc_smss(c));
+	uint32_t smss = cc_smss(c), lim = acked, room;
+
+	if (!(c->flags & TF_RECOVERY) && seq_lt(c->snd_una, c->recover))
+		lim = RTE_MIN(acked, smss);
+	room = c->ssthresh > c->cwnd ? c->ssthresh - c->cwnd : 0;
+	if (lim <= room) {
+		c->cwnd += lim;
+		return 0;
+	}
+	c->cwnd += room;
+	return lim - room;
 }
 
 /* ---- NewReno ---- */
@@ -50,13 +70,17 @@ static void reno_cong_avoid(struct tcp_conn *c, const struct tcp_ack_sample *s)
 {
 	struct reno_priv *p = (struct reno_priv *)c->cc_priv;
 
+	uint32_t acked = s->acked;
+
 	if (c->cwnd < c->ssthresh) {
-		slow_start(c, s->acked);
-		return;
+		acked = slow_start(c, acked);
+		if (acked == 0)
+			return;
 	}
-	/* RFC 5681 3.1: one SMSS per RTT, by byte counting (RFC 3465) */
-	p->acc += s->acked;
-	if (p->acc >= c->cwnd) {
+	/* RFC 5681 3.1: one SMSS per RTT, by byte counting (RFC 3465 2.1):
+	 * a stretch ACK may complete more than one window's worth */
+	p->acc += acked;
+	while (p->acc >= c->cwnd) {
 		p->acc -= c->cwnd;
 		c->cwnd += cc_smss(c);
 	}
@@ -119,11 +143,12 @@ static double w_cubic(const struct cubic_priv *p, double t)
 static void cubic_cong_avoid(struct tcp_conn *c, const struct tcp_ack_sample *s)
 {
 	struct cubic_priv *p = (struct cubic_priv *)c->cc_priv;
-	double smss = cc_smss(c), cwnd, t, target, rtt, inc;
+	double smss = cc_smss(c), cwnd, t, target, rtt, inc, acked = s->acked;
 
 	if (c->cwnd < c->ssthresh) {
-		slow_start(c, s->acked);
-		return;
+		acked = slow_start(c, s->acked);
+		if (acked == 0)
+			return;
 	}
 	cwnd = c->cwnd / smss;
 	if (p->epoch_us == 0) {
@@ -146,7 +171,7 @@ static void cubic_cong_avoid(struct tcp_conn *c, const struct tcp_ack_sample *s)
 	if (target > 1.5 * cwnd)
 		target = 1.5 * cwnd;
 	/* RFC 9438 4.3 eq. 4: alpha = 3(1-beta)/(1+beta) */
-	p->w_est += 3.0 * (1 - CUBIC_BETA) / (1 + CUBIC_BETA) * ((double)s->acked / smss) / cwnd;
+	p->w_est += 3.0 * (1 - CUBIC_BETA) / (1 + CUBIC_BETA) * (acked / smss) / cwnd;
 	if (w_cubic(p, t) < p->w_est) {
 		/* Reno-friendly region */
 		if (p->w_est > cwnd) {
@@ -156,10 +181,13 @@ static void cubic_cong_avoid(struct tcp_conn *c, const struct tcp_ack_sample *s)
 		}
 	} else {
 		/* concave / convex region (4.4, 4.5) */
-		inc = (target - cwnd) / cwnd * (double)s->acked + p->frac;
+		inc = (target - cwnd) / cwnd * acked + p->frac;
 	}
 	if (inc >= 1) {
-		uint32_t add = (uint32_t)RTE_MIN(inc, (double)(4u * (uint32_t)smss));
+		/* at most 4 SMSS per 2 SMSS acked (a stretch ACK counts as the
+		 * ACKs it stands for, as in slow_start) */
+		double cap = 4.0 * smss * RTE_MAX(1.0, acked / (2.0 * smss));
+		uint32_t add = (uint32_t)RTE_MIN(inc, cap);
 
 		c->cwnd += add;
 		p->frac = inc - add;

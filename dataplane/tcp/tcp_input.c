@@ -1086,6 +1086,24 @@ uint16_t tcp_input(struct rb_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	return n;
 }
 
+int tcp_rx_begin(struct rb_lcore *lc)
+{
+	struct tcp_stack *st = lc->tcp;
+
+	if (st == NULL || !st->prm.rx_burst)
+		return 0;
+	st->in_input++;
+	return 1;
+}
+
+void tcp_rx_end(struct rb_lcore *lc, int opened)
+{
+	struct tcp_stack *st = lc->tcp;
+
+	if (opened && --st->in_input == 0)
+		tcp_deferred_run(st);
+}
+
 uint16_t tcp_input_foreign(struct rb_lcore *lc, struct rte_mbuf **pkts, uint16_t n,
 			   struct tcp_listener *l)
 {

@@ -15,6 +15,7 @@
 #include "tcp_priv.h"
 #include "../net/cksum.h"
 #include "tcp_psum.h"
+#include "../net/tso.h"
 
 /* ---- checksums ---- */
 /* The pseudo header's sum (RFC 9293 3.1, RFC 8200 8.1) as native 16-bit
@@ -93,7 +94,15 @@ int tcp_xmit_psum(struct rb_lcore *lc, uint16_t port, const struct tcp_key *k, s
 	uint64_t offl = port < RB_MAX_PORTS ? lc->dp->ports[port].tx_offloads : 0;
 
 	th->cksum = 0;
-	if (offl & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) {
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+		/* TSO (tcp_send_segment): DPDK wants the pseudo-header sum
+		 * without the length, which differs per wire segment */
+		th->cksum = fold(tcp_phdr_sum(k->family, k->laddr, k->raddr, 0));
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM |
+			       (k->family == AF_INET ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
+		m->l4_len = (uint64_t)(th->off >> 4) * 4;
+		rb_count(lc, RB_EV_TCP_TSO_OUT);
+	} else if (offl & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) {
 		/* The NIC finishes it from the pseudo-header sum (a chain too:
 		 * the port takes chains, or dataplane/net/tx.c linearises it
 		 * with its flags; paths to no NIC finish it in software,
@@ -570,8 +579,36 @@ static int tcp_payload_out(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
 	return len == 0 ? 0 : -1;
 }
 
-/* Build and send one segment of our connection.  len is payload bytes. */
-int tcp_send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+static uint32_t tcp_smss_now(const struct tcp_conn *c);
+
+/* TCP segmentation offload: the payload of one super-segment at most,
+ * whole segments of the current size (tcp_smss_now), so that the IPv4
+ * total length (options up to 40 bytes on both headers) and the IPv6
+ * payload length stay within 16 bits; tcp_smss_now() where the
+ * connection's port cannot segment (net/tso.h: a route elsewhere is cut
+ * in software by the IP layer).  RFC 9293 3.7.1 is kept on the wire: each
+ * segment the NIC cuts carries at most the MSS with our options. */
+#define TCP_TSO_BYTES (65535u - 60u - 60u)
+
+static uint32_t tcp_tso_max(const struct tcp_conn *c)
+{
+	uint32_t segsz = tcp_smss_now(c);
+
+	if (c->st->prm.no_tso || segsz == 0 ||
+	    !rb_tso_port_ok(c->st->lc->dp, c->port, c->key.family != AF_INET))
+		return segsz;
+	return TCP_TSO_BYTES / segsz * segsz;
+}
+
+/* Build and send one segment of our connection.  len is payload bytes;
+ * segsz > 0 (tcp_send_new only, where tcp_tso_max allows) makes it a TSO
+ * super-segment of len / segsz segments of segsz bytes and a shorter
+ * tail.  Retransmissions (tcp_send_segment, tcp_xmit_range) always go
+ * out one segment each: the scoreboard, RACK and the RTT sample work on
+ * sequence ranges, so new data may leave in any grouping, but a
+ * retransmission stays the one range recovery chose. */
+static int tcp_send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags,
+			uint32_t segsz)
 {
 	struct tcp_stack *st = c->st;
 	struct rb_lcore *lc = st->lc;
@@ -582,8 +619,12 @@ int tcp_send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t fla
 	uint16_t win, psum = 0;
 	int zc = len && tcp_zc_port(c), sw = len && tcp_sw_cksum(c);
 
-	optlen = (flags & TCP_SYN) ? tcp_syn_opts(c, opt) : tcp_data_opts(c, opt, flags, len);
-	if (zc)
+	if (len <= segsz || (flags & (TCP_SYN | TCP_RST)))
+		segsz = 0;
+	/* a super-segment's options are sized for each wire segment */
+	optlen = (flags & TCP_SYN) ? tcp_syn_opts(c, opt)
+				   : tcp_data_opts(c, opt, flags, segsz ? segsz : len);
+	if (zc && segsz == 0)
 		m = tcp_seg_inplace(c, seq, len, TCP_HDR_LEN + optlen, sw, &psum);
 	if (m != NULL) {
 		th = rte_pktmbuf_mtod(m, struct tcp_hdr *);
@@ -597,12 +638,19 @@ int tcp_send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t fla
 		if (th == NULL)
 			goto fail;
 		if (len && tcp_payload_out(c, m, seq, len, zc && st->prm.zc_tx == 1,
-					   sw ? &psum : NULL) < 0)
+					   sw && segsz == 0 ? &psum : NULL) < 0)
 			goto fail;
 	}
 	win = tcp_rcv_wnd_field(c, (flags & TCP_SYN) != 0);
 	tcp_fill_hdr(th, &c->key, seq, c->rcv_nxt, flags, win, TCP_HDR_LEN + optlen);
 	memcpy(th + 1, opt, optlen);
+	if (segsz) {
+		/* a super-segment: the port cuts it into segsz-byte segments,
+		 * each with these options (sized for segsz above) */
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+		m->tso_segsz = (uint16_t)segsz;
+		sw = 0; /* the port sums each segment (tcp_xmit) */
+	}
 	m->port = c->port;
 	if (flags & TCP_ACK) {
 		c->last_ack_sent = c->rcv_nxt;
@@ -626,6 +674,11 @@ int tcp_send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t fla
 fail:
 	rb_drop(lc, m, RB_DROP_NO_MBUF);
 	return -1;
+}
+
+int tcp_send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	return tcp_send_seg(c, seq, len, flags, 0);
 }
 
 void tcp_send_ack(struct tcp_conn *c)
@@ -774,10 +827,23 @@ static uint32_t tcp_send_new(struct tcp_conn *c, uint32_t usable, int force)
 {
 	uint32_t data_end = c->sndq_seq + c->sndq.bytes, smss = tcp_smss_now(c);
 	uint32_t avail = seq_gt(data_end, c->snd_nxt) ? data_end - c->snd_nxt : 0;
-	uint32_t len = RTE_MIN(avail, smss);
+	uint32_t len = RTE_MIN(avail, smss), tso, segsz = 0;
 	int fin = 0;
 	uint8_t flags = TCP_ACK;
 
+	if (avail > smss && usable >= 2 * smss && !(c->flags & TF_RECOVERY) &&
+	    (tso = tcp_tso_max(c)) > smss) {
+		/* TSO: as many whole segments as the windows allow (cwnd and
+		 * rwnd bound the super-segment as they would its segments);
+		 * the tail of the queue may end it short.  What is left of a
+		 * window below one segment is the SWS rule's below.  Not in
+		 * recovery: RFC 6675's loop there sends one SMSS per pipe
+		 * check. */
+		len = RTE_MIN(avail, tso);
+		if (len > usable)
+			len = usable - usable % smss;
+		segsz = smss;
+	}
 	if (len > usable) {
 		/* Sender SWS avoidance: a full segment, all queued data, or
 		 * half the largest window seen (RFC 9293 3.8.6.2.1). */
@@ -799,7 +865,7 @@ static uint32_t tcp_send_new(struct tcp_conn *c, uint32_t usable, int force)
 		c->rtt_seq = c->snd_nxt;
 		c->rtt_start = tcp_now(c->st);
 	}
-	if (tcp_send_segment(c, c->snd_nxt, len, flags) < 0)
+	if (tcp_send_seg(c, c->snd_nxt, len, flags, segsz) < 0)
 		return 0;
 	if (fin && !(c->flags & TF_FIN_SENT)) {
 		c->flags |= TF_FIN_SENT;

@@ -72,8 +72,19 @@ static void assert_both_freed(void)
 	}
 }
 
+#define OFFL_TSO_ECHO (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM | \
+		       RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_TCP_TSO)
+/* The echo table's port (test_echo_table_tso) and RX bursts
+ * (test_echo_table_burst): 0 / 1 for the plain table. */
+static uint64_t echo_offl;
+static unsigned echo_burst;
+static uint64_t echo_seed;
+
 static void test_echo_table(void)
 {
+	const char *seed = getenv("TH_ECHO_SEED");
+
+	echo_seed = seed != NULL ? strtoull(seed, NULL, 0) : 0;
 	for (unsigned i = 0; i < RTE_DIM(echo_cases); i++) {
 		const struct echo_case *ec = &echo_cases[i];
 		struct app a;
@@ -83,10 +94,13 @@ static void test_echo_table(void)
 		bool ok;
 
 		th_setup(2, true);
+		if (echo_offl)
+			th_port_model(echo_offl, true);
+		th.rx_burst = echo_burst;
 		th.loss_ppm = ec->loss_ppm;
 		th.dup_ppm = ec->dup_ppm;
 		th.reorder_ppm = ec->reorder_ppm;
-		th.rng += i;
+		th.rng += i + echo_seed * 0x1000193ull; /* TH_ECHO_SEED: other seeds */
 		set_opts(0, ec->sack, ec->ts, true);
 		app_init(&a);
 		a.tx = data;
@@ -97,11 +111,18 @@ static void test_echo_table(void)
 		ok = th_run_until(app_done, &a, 900 * SEC);
 		/* simulated goodput of the echo (both directions share the wire) */
 		fprintf(stderr, "\n  echo '%s': %zu B in %.3f s simulated, %.2f MB/s, RTOs %" PRIu64
-			", recoveries %" PRIu64, ec->name, ec->size, (double)(th.now - t0) / 1e9,
+			", recoveries %" PRIu64 ", TSO frames %" PRIu64, ec->name, ec->size,
+			(double)(th.now - t0) / 1e9,
 			(double)ec->size / ((double)(th.now - t0) / 1e9) / 1e6,
 			th_counter_ev(0, RB_EV_TCP_RTO) + th_counter_ev(1, RB_EV_TCP_RTO),
 			th_counter_ev(0, RB_EV_TCP_FAST_RECOVERY) +
-				th_counter_ev(1, RB_EV_TCP_FAST_RECOVERY));
+				th_counter_ev(1, RB_EV_TCP_FAST_RECOVERY),
+			th.tso_frames);
+		/* a TSO port gets super-segments, cut into wire segments */
+		CU_ASSERT(!(echo_offl & RTE_ETH_TX_OFFLOAD_TCP_TSO) ||
+			  (th.tso_frames > 0 && th.tso_pieces > th.tso_frames));
+		CU_ASSERT_EQUAL(th.nic_bad_flags, 0);
+		CU_ASSERT_EQUAL(th_counter_drop(0, RB_DROP_TSO_BAD) + th_counter_drop(1, RB_DROP_TSO_BAD), 0);
 		if (!ok || a.rx_len != ec->size)
 			fprintf(stderr, "\n  echo case '%s': done %d rx %zu/%zu closed %d err %d\n",
 				ec->name, ok, a.rx_len, ec->size, a.closed, a.close_err);
@@ -140,6 +161,30 @@ static void test_echo_table(void)
 		free(data);
 		CU_ASSERT_EQUAL(th_teardown(), 0);
 	}
+}
+
+/* The same table between two ports with checksum offload and TSO: the
+ * senders hand super-segments to their NICs (test_tcp_harness.c cuts
+ * them), the loss, duplication and reordering hit wire segments. */
+static void test_echo_table_tso(void)
+{
+	echo_offl = OFFL_TSO_ECHO;
+	test_echo_table();
+	echo_offl = 0;
+}
+
+/* The same table with each host's segments handed to tcp_input in RX
+ * bursts of up to 32 (th.rx_burst), as the worker's RX burst bracket
+ * (tcp_rx_begin/tcp_rx_end) does: output and ACKs once per burst, so
+ * the peers see stretch ACKs (tcp_cc.c takes them by byte counting). */
+static void test_echo_table_burst(void)
+{
+	echo_burst = 32;
+	test_echo_table();
+	echo_offl = OFFL_TSO_ECHO;
+	test_echo_table();
+	echo_offl = 0;
+	echo_burst = 0;
 }
 
 /* ---- deterministic loss: drop chosen data segments once ---- */
@@ -583,6 +628,9 @@ static void test_chargen_discard(void)
 /* ---- ports: checksum offload and zero-copy transmit ---- */
 #define OFFL_CKSUM (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM)
 #define OFFL_CHAINS RTE_ETH_TX_OFFLOAD_MULTI_SEGS
+/* TCP segmentation offload as drivers/port.c enables it: with chains and
+ * the checksum offload */
+#define OFFL_TSO (OFFL_CKSUM | OFFL_CHAINS | RTE_ETH_TX_OFFLOAD_TCP_TSO)
 
 struct port_case {
 	const char *name;
@@ -616,6 +664,15 @@ static const struct port_case port_cases[] = {
 	 AF_INET, 512 << 10},
 	{"2% corrupt, no offloads", true, 0, false, false, 10000, 0, 0, 20000, true, AF_INET6,
 	 256 << 10},
+	{"tso", true, OFFL_TSO, true, false, 0, 0, 0, 0, true, AF_INET, 1 << 20},
+	{"tso v6", true, OFFL_TSO, true, false, 0, 0, 0, 0, true, AF_INET6, 1 << 20},
+	{"tso, zc", true, OFFL_TSO, true, true, 0, 0, 0, 0, true, AF_INET, 1 << 20},
+	{"tso, 2% loss+reorder+dup, sack", true, OFFL_TSO, true, false, 20000, 20000, 20000, 0,
+	 true, AF_INET, 512 << 10},
+	{"tso, zc, 3% loss, no sack, v6", true, OFFL_TSO, true, true, 30000, 0, 0, 0, false,
+	 AF_INET6, 256 << 10},
+	{"tso, 2% corrupt, rx software", true, OFFL_TSO, false, false, 0, 0, 0, 20000, true,
+	 AF_INET, 512 << 10},
 	/* the receiver holds the sender's chains themselves (indirect mbufs
 	 * into its send queue), as a loop through one stack would */
 	{"zc, chains delivered as sent, 1% loss", false, OFFL_CHAINS, false, true, 10000, 10000, 0,
@@ -668,6 +725,11 @@ static void test_port_table(void)
 		CU_ASSERT_EQUAL(th.oversize, 0);
 		/* offload flags only where the port offers them */
 		CU_ASSERT_EQUAL(th.nic_bad_flags, 0);
+		/* super-segments exactly where the port offers TSO, every one
+		 * cut into more than one wire segment */
+		CU_ASSERT((pc->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO)
+				  ? th.tso_frames > 0 && th.tso_pieces > th.tso_frames
+				  : th.tso_frames == 0);
 		if (!pc->nic) {
 			/* not counted without the port model */
 		} else if (pc->tx_offloads & OFFL_CHAINS) {
@@ -769,6 +831,8 @@ void test_tcp_data_register(CU_pSuite s);
 void test_tcp_data_register(CU_pSuite s)
 {
 	CU_add_test(s, "echo under loss/dup/reorder (table)", test_echo_table);
+	CU_add_test(s, "echo table on TSO ports", test_echo_table_tso);
+	CU_add_test(s, "echo table with RX bursts, without and with TSO", test_echo_table_burst);
 	CU_add_test(s, "SACK and NewReno recovery (table)", test_recovery_table);
 	CU_add_test(s, "window scaling", test_window_scaling);
 	CU_add_test(s, "zero window probing", test_zero_window);
