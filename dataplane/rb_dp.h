@@ -43,6 +43,9 @@ struct rb_port {
 	uint64_t tx_offloads;                /* enabled TX offloads */
 	bool tso6;                           /* RTE_ETH_TX_OFFLOAD_TCP_TSO covers IPv6 too
 					      * (net_tap's rte_gso segments IPv4 only) */
+	uint8_t tso_hdr_slack;               /* bytes a TSO segment must leave under the
+					      * MTU beyond IP (net_tap 22.11 counts its
+					      * Ethernet header against the MTU) */
 	uint8_t rss_key[64];                 /* Toeplitz key when rss */
 	uint8_t rss_key_len;
 	uint16_t reta_size;

@@ -208,6 +208,11 @@ int rb_port_start(struct rb_dp *dp, int idx, const struct rb_cfg_port *cp, char 
 	 * TSO frames to rte_gso, which segments TCP over IPv4 only. */
 	p->tso6 = (p->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
 		  strcmp(info.driver_name, "net_tap") != 0;
+	/* net_tap (22.11, pmd_tx) refuses a TSO frame whose segment size
+	 * plus all headers, Ethernet included, exceeds the MTU: full-sized
+	 * segments came back unsent (tx_full).  Its segments are cut 14
+	 * bytes short of the MSS (net/tso.h rb_tso_segsz). */
+	p->tso_hdr_slack = strcmp(info.driver_name, "net_tap") == 0 ? RTE_ETHER_HDR_LEN : 0;
 	/* Checksums verified by the device are flagged RTE_MBUF_F_RX_*_CKSUM_GOOD
 	 * / _BAD on each mbuf; the IP and L4 input code trusts the flags. */
 	conf.rxmode.offloads = info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |

@@ -378,7 +378,8 @@ int rb_ip4_route_out(struct rb_lcore *lc, struct rte_mbuf *m)
 	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
 	    ((nh->kind != RB_NH_CONNECTED && nh->kind != RB_NH_GATEWAY) ||
 	     !rb_tso_port_ok(lc->dp, nh->port, 0) ||
-	     m->l3_len + m->l4_len + m->tso_segsz > lc->dp->ports[nh->port].mtu)) {
+	     m->l3_len + m->l4_len + m->tso_segsz + lc->dp->ports[nh->port].tso_hdr_slack >
+		     lc->dp->ports[nh->port].mtu)) {
 		/* a TCP super-segment on a route without TSO (tunnel, ourselves,
 		 * another port) or whose segments exceed the MTU (they take the
 		 * fragmentation path one by one): cut it here (net/tso.h) */

@@ -767,7 +767,8 @@ int rb_ip6_output_port(struct rb_lcore *lc, struct rte_mbuf *m, int port, const 
 	m->ol_flags |= RTE_MBUF_F_TX_IPV6;
 	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
 	    (r.local || r.endpoint || !rb_tso_port_ok(lc->dp, r.port, 1) ||
-	     m->l3_len + m->l4_len + m->tso_segsz > lc->dp->ports[r.port].mtu)) {
+	     m->l3_len + m->l4_len + m->tso_segsz + lc->dp->ports[r.port].tso_hdr_slack >
+		     lc->dp->ports[r.port].mtu)) {
 		/* a TCP super-segment on a route without TSO, or whose segments
 		 * exceed the MTU: cut it (net/tso.h) */
 		rb_count(lc, RB_EV_TCP_TSO_SOFT);

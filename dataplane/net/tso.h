@@ -28,6 +28,15 @@ static inline bool rb_tso_port_ok(const struct rb_dp *dp, uint16_t port, int v6)
 	return (p->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) && (!v6 || p->tso6);
 }
 
+/* The payload per wire segment of a super-segment to port for a
+ * connection whose full segment carries smss bytes. */
+static inline uint32_t rb_tso_segsz(const struct rb_dp *dp, uint16_t port, uint32_t smss)
+{
+	uint32_t slack = port < dp->n_ports ? dp->ports[port].tso_hdr_slack : 0;
+
+	return smss > 2 * slack ? smss - slack : smss;
+}
+
 /* Cut the TSO frame m (data at its IP header, l3_len and l4_len set) into
  * wire segments of at most tso_segsz payload bytes, each a single mbuf
  * with its own IP and TCP header (IPv4 id, length and header checksum,

@@ -579,29 +579,25 @@ static int tcp_payload_out(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
 	return len == 0 ? 0 : -1;
 }
 
-static uint32_t tcp_smss_now(const struct tcp_conn *c);
 
-/* TCP segmentation offload: the payload of one super-segment at most,
- * whole segments of the current size (tcp_smss_now), so that the IPv4
- * total length (options up to 40 bytes on both headers) and the IPv6
- * payload length stay within 16 bits; tcp_smss_now() where the
- * connection's port cannot segment (net/tso.h: a route elsewhere is cut
- * in software by the IP layer).  RFC 9293 3.7.1 is kept on the wire: each
- * segment the NIC cuts carries at most the MSS with our options. */
+/* TCP segmentation offload: at most this much payload per super-segment,
+ * so that the IPv4 total length (options up to 40 bytes on both headers)
+ * and the IPv6 payload length stay within 16 bits.  Super-segments go to
+ * a connection whose port offers TSO (for IPv4: net_tap offers it for
+ * IPv4 only, and its IPv6 super-segments are cut in software by the IP
+ * layer, one pass through the stack per 64 KiB all the same; so are
+ * those routed to a tunnel, to ourselves or to another port, net/tso.h).
+ * RFC 9293 3.7.1 is kept on the wire: each segment carries at most the
+ * MSS with our options. */
 #define TCP_TSO_BYTES (65535u - 60u - 60u)
 
-static uint32_t tcp_tso_max(const struct tcp_conn *c)
+static int tcp_tso_ok(const struct tcp_conn *c)
 {
-	uint32_t segsz = tcp_smss_now(c);
-
-	if (c->st->prm.no_tso || segsz == 0 ||
-	    !rb_tso_port_ok(c->st->lc->dp, c->port, c->key.family != AF_INET))
-		return segsz;
-	return TCP_TSO_BYTES / segsz * segsz;
+	return !c->st->prm.no_tso && rb_tso_port_ok(c->st->lc->dp, c->port, 0);
 }
 
 /* Build and send one segment of our connection.  len is payload bytes;
- * segsz > 0 (tcp_send_new only, where tcp_tso_max allows) makes it a TSO
+ * segsz > 0 (tcp_send_new only, where tcp_tso_ok) makes it a TSO
  * super-segment of len / segsz segments of segsz bytes and a shorter
  * tail.  Retransmissions (tcp_send_segment, tcp_xmit_range) always go
  * out one segment each: the scoreboard, RACK and the RTT sample work on
@@ -827,22 +823,21 @@ static uint32_t tcp_send_new(struct tcp_conn *c, uint32_t usable, int force)
 {
 	uint32_t data_end = c->sndq_seq + c->sndq.bytes, smss = tcp_smss_now(c);
 	uint32_t avail = seq_gt(data_end, c->snd_nxt) ? data_end - c->snd_nxt : 0;
-	uint32_t len = RTE_MIN(avail, smss), tso, segsz = 0;
+	uint32_t len = RTE_MIN(avail, smss), segsz = 0;
 	int fin = 0;
 	uint8_t flags = TCP_ACK;
 
-	if (avail > smss && usable >= 2 * smss && !(c->flags & TF_RECOVERY) &&
-	    (tso = tcp_tso_max(c)) > smss) {
+	if (avail > smss && usable >= 2 * smss && !(c->flags & TF_RECOVERY) && tcp_tso_ok(c)) {
 		/* TSO: as many whole segments as the windows allow (cwnd and
 		 * rwnd bound the super-segment as they would its segments);
 		 * the tail of the queue may end it short.  What is left of a
 		 * window below one segment is the SWS rule's below.  Not in
 		 * recovery: RFC 6675's loop there sends one SMSS per pipe
 		 * check. */
-		len = RTE_MIN(avail, tso);
+		segsz = rb_tso_segsz(c->st->lc->dp, c->port, smss);
+		len = RTE_MIN(avail, TCP_TSO_BYTES / segsz * segsz);
 		if (len > usable)
-			len = usable - usable % smss;
-		segsz = smss;
+			len = usable - usable % segsz;
 	}
 	if (len > usable) {
 		/* Sender SWS avoidance: a full segment, all queued data, or
