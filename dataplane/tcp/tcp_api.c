@@ -383,6 +383,9 @@ int tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m)
 		struct rte_mbuf *next = m->next, *t = q->tail;
 
 		m->next = NULL;
+		/* a payload sum comes into a send queue only by tcp_splice:
+		 * an application's mbuf may carry a stale flag (tcp_psum.h) */
+		tcp_psum_clear(m);
 		if (m->data_len == 0) {
 			rte_pktmbuf_free_seg(m);
 		} else if (t != NULL && m->data_len <= 512 && RTE_MBUF_DIRECT(t) &&
