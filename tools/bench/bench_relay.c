@@ -111,6 +111,7 @@ static int nic_offload;               /* -O: the relay's ports model NICs with c
 struct variant {
 	char label[16];
 	uint8_t zc, burst;      /* tcp_params zc_tx, rd_burst of the relay */
+	uint8_t rx;             /* tcp_params rx_burst of the relay (output once per burst) */
 	unsigned cache;         /* mbuf pool cache of both dataplanes */
 	uint8_t ofl;            /* checksum offload model (-O) */
 };
@@ -617,6 +618,7 @@ static int setup(int proxy, enum mode md)
 	if (cur_var != NULL) {
 		tcp_params(relay.lc)->zc_tx = cur_var->zc;
 		tcp_params(relay.lc)->rd_burst = cur_var->burst;
+		tcp_params(relay.lc)->rx_burst = cur_var->rx;
 	}
 	if (proxy) {
 		if (proxy_lcore_init(relay.lc) != 0 || publish_routes(err, sizeof(err)) != 0) {
@@ -1044,7 +1046,7 @@ static int run_ss(const char *methods, int down, int up, unsigned clients, uint6
 	return rc;
 }
 
-/* "label:zc=N:burst=N:cache=N" (defaults: the dataplane's) */
+/* "label:zc=N:burst=N:rx=N:cache=N:ofl=N" (defaults: the dataplane's) */
 static int variant_parse(const char *spec)
 {
 	char buf[128], *save = NULL, *tok;
@@ -1070,7 +1072,8 @@ static int variant_parse(const char *spec)
 				v->cache = (unsigned)atoi(tok + 6);
 			else if (strncmp(tok, "ofl=", 4) == 0)
 				v->ofl = (uint8_t)atoi(tok + 4);
-
+			else if (strncmp(tok, "rx=", 3) == 0)
+				v->rx = (uint8_t)atoi(tok + 3);
 			else
 				return -1;
 		}
@@ -1093,8 +1096,8 @@ static int run_variants(unsigned clients, uint64_t bytes)
 			pool_cache = vars[v].cache;
 			nic_offload = vars[v].ofl;
 
-			printf("[%s zc=%u burst=%u cache=%u ofl=%u] ", vars[v].label, vars[v].zc,
-			       vars[v].burst, vars[v].cache, vars[v].ofl);
+			printf("[%s zc=%u burst=%u rx=%u cache=%u ofl=%u] ", vars[v].label, vars[v].zc,
+			       vars[v].burst, vars[v].rx, vars[v].cache, vars[v].ofl);
 			rc = run_bulk(1, clients, bytes, 0, cpb);
 			cur_var = NULL;
 			if (rc != 0)
