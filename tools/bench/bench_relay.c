@@ -40,6 +40,9 @@
  *               [-c bulk clients] [-w cps window] [-M ss methods, comma-separated]
  *               [-S relay TCP send buffer bytes (default the stack's, 512 KiB):
  *                   how much a relay pass reads and seals at once]
+ *               [-B: the relay's tcp rx_burst param on: output, ACKs and
+ *                   on_readable once per RX burst (tcp.h), so a pass reads
+ *                   and seals what the burst brought]
  *               [-t bulk,cps,idle,tcp-bulk,tcp-cps,tcp-idle,ss-bulk,ss-up
  *                   (default all)]
  */
@@ -102,6 +105,7 @@ static unsigned run_no;
 static int with_proxy;
 static int with_ss;                   /* the inbound is shadowsocks (brs_set_method) */
 static uint32_t relay_sndbuf;         /* -S: the relay's TCP send buffer (0: its default) */
+static int relay_rx_burst;            /* -B: the relay's tcp rx_burst param on */
 static enum mode mode;
 
 /* ---- load-generating applications (on gen's stack, or on relay's for tcp-*) ---- */
@@ -594,6 +598,7 @@ static int setup(int proxy, enum mode md)
 	gp->mem_limit = 4ull << 30;
 	if (relay_sndbuf)
 		tcp_params(relay.lc)->sndbuf = relay_sndbuf;
+	tcp_params(relay.lc)->rx_burst = (uint8_t)relay_rx_burst;
 	if (proxy) {
 		if (proxy_lcore_init(relay.lc) != 0 || publish_routes(err, sizeof(err)) != 0) {
 			fprintf(stderr, "bench_relay: proxy set-up: %s\n", err);
@@ -951,7 +956,7 @@ int main(int argc, char **argv)
 	int opt, rc = 0;
 	const char *only = NULL, *methods = SS_METHODS;
 
-	while ((opt = getopt(argc, argv, "m:n:k:c:w:t:M:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:k:c:w:t:M:S:B")) != -1) {
 		if (opt == 'm')
 			mb = strtoull(optarg, NULL, 0);
 		else if (opt == 'n')
@@ -968,6 +973,8 @@ int main(int argc, char **argv)
 			methods = optarg;
 		else if (opt == 'S')
 			relay_sndbuf = (uint32_t)strtoul(optarg, NULL, 0);
+		else if (opt == 'B')
+			relay_rx_burst = 1;
 		else
 			return 2;
 	}
