@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
@@ -21,12 +22,14 @@
 #include "rb_ctl.h"
 #include "rb_route_ctl.h"
 #include "rb_wg_ctl.h"
+#include "metrics_mono.h"
 
 struct rb_metrics {
 	struct rb_ctl *c;
 	struct MHD_Daemon *d;
 	int epfd;
 	uint64_t scrapes;
+	struct rb_mono *mono;  /* "_total" series never go back (metrics_mono.h) */
 };
 
 static uint64_t scrapes_total;
@@ -192,7 +195,7 @@ void rb_ctl_metrics_render(struct rb_ctl *c, struct rb_json *o)
 	    "Time spent in worker loop iterations that moved packets, by lcore (CPU cost of the work done)");
 	for (w = 0; w < nw; w++)
 		rb_metrics_out(o, "ringbox_lcore_busy_seconds_total{lcore=\"%u\"} %.6f\n", h->worker_lcore[w],
-		    h->tsc_hz ? (double)st[w].busy_cycles / (double)h->tsc_hz : 0.0);
+		    rb_stats_tsc_seconds(st[w].busy_cycles, h->tsc_hz));
 	family(o, "ringbox_drops_total", "counter", "Packets dropped, by reason (ringboxctl help stats) and lcore");
 	for (i = 0; i < RB_DROP_MAX; i++)
 		for (w = 0; w < nw; w++)
@@ -217,6 +220,32 @@ void rb_ctl_metrics_render(struct rb_ctl *c, struct rb_json *o)
 	rb_wg_metrics_render(c, o);
 	rb_route_metrics_render(c, o);
 	rb_proxy_metrics_render(c, o);
+}
+
+/* The generation of the counters' sources: a new one whenever a counter
+ * may have been reset (this control process, each attach, each dataplane
+ * boot); a decrease within one generation is held, not taken as a reset. */
+static uint64_t mono_gen(const struct rb_ctl *c)
+{
+	uint64_t v[4] = { c->start_real_ns, (uint64_t)getpid(), c->boot_id, c->attaches };
+
+	return rb_mono_key((const char *)v, sizeof(v));
+}
+
+static void mono_render(const struct rb_metrics *m, struct rb_json *o)
+{
+	struct rb_mono_stats st;
+
+	if (!m->mono)
+		return;
+	st = rb_mono_get_stats(m->mono);
+	family(o, "ringbox_metrics_decreases_total", "counter",
+	    "Decreases of _total series before they are served, by action: continued (taken as a reset of the source: control or dataplane restart, re-attach) or held (the last value served again)");
+	rb_metrics_out(o, "ringbox_metrics_decreases_total{action=\"continued\"} %llu\n", (unsigned long long)st.resets);
+	rb_metrics_out(o, "ringbox_metrics_decreases_total{action=\"held\"} %llu\n", (unsigned long long)st.held);
+	family(o, "ringbox_metrics_unguarded_samples_total", "counter",
+	    "_total samples served unguarded: series table full or value not a number");
+	rb_metrics_out(o, "ringbox_metrics_unguarded_samples_total %llu\n", (unsigned long long)(st.full + st.bad));
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -244,8 +273,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		code = MHD_HTTP_NOT_FOUND;
 		rb_metrics_out(&o, "not found: try /metrics\n");
 	} else {
+		struct rb_json raw;
+
 		m->scrapes++;
-		rb_ctl_metrics_render(m->c, &o);
+		rb_json_init(&raw);
+		rb_ctl_metrics_render(m->c, &raw);
+		mono_render(m, &raw);
+		if (raw.err)
+			o.err = 1;
+		else
+			rb_mono_filter(m->mono, mono_gen(m->c), raw.buf ? raw.buf : "", raw.len, &o);
+		rb_json_free(&raw);
 	}
 	if (o.err || !o.buf) {
 		rb_json_free(&o);
@@ -321,6 +359,10 @@ struct rb_metrics *rb_metrics_start(struct rb_ctl *c, const char *listen, int ep
 	}
 	m->c = c;
 	m->epfd = epfd;
+	m->mono = rb_mono_open(c->shm_name, err, errlen);
+	if (err[0])
+		fprintf(stderr, "ringbox-control: %s\n", err);
+	err[0] = 0;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	m->d = MHD_start_daemon(flags, ntohs(((struct sockaddr_in *)&ss)->sin_port), NULL, NULL,
@@ -329,6 +371,7 @@ struct rb_metrics *rb_metrics_start(struct rb_ctl *c, const char *listen, int ep
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
 	if (!m->d) {
 		snprintf(err, errlen, "metrics: cannot listen on %s (address in use?)", listen);
+		rb_mono_close(m->mono);
 		free(m);
 		return NULL;
 	}
@@ -337,6 +380,7 @@ struct rb_metrics *rb_metrics_start(struct rb_ctl *c, const char *listen, int ep
 	if (!info || epoll_ctl(epfd, EPOLL_CTL_ADD, info->epoll_fd, &ev) < 0) {
 		snprintf(err, errlen, "metrics: epoll registration failed");
 		MHD_stop_daemon(m->d);
+		rb_mono_close(m->mono);
 		free(m);
 		return NULL;
 	}
@@ -364,5 +408,6 @@ void rb_metrics_stop(struct rb_metrics *m)
 	if (!m)
 		return;
 	MHD_stop_daemon(m->d);
+	rb_mono_close(m->mono);
 	free(m);
 }

@@ -31,4 +31,23 @@ struct rb_lcore_stats {
 	uint64_t events[RB_EV_MAX];
 } __attribute__((aligned(64)));
 
+/*
+ * Busy time of one worker iteration that started at TSC `start` and ended
+ * at `end`.  A thread moved to another CPU may read a TSC a little behind
+ * the one it started on: that iteration adds nothing, rather than wrapping
+ * the unsigned delta (which took ringbox_lcore_busy_seconds_total back).
+ */
+static inline void rb_stats_busy_add(struct rb_lcore_stats *s, uint64_t start, uint64_t end)
+{
+	if (end > start)
+		s->busy_cycles += end - start;
+}
+
+/* Cycles to seconds; 0 while the TSC rate is unknown.  Monotonic in cycles
+ * for a fixed hz (the dataplane's rte_get_tsc_hz(), fixed for its life). */
+static inline double rb_stats_tsc_seconds(uint64_t cycles, uint64_t hz)
+{
+	return hz ? (double)cycles / (double)hz : 0.0;
+}
+
 #endif

@@ -161,15 +161,9 @@ int rb_worker_main(void *arg)
 		rte_rcu_qsbr_quiescent(dp->qsbr, lc->worker);
 		if (moved) {
 			/* Work done per core: what a bench divides by (lc->now is
-			 * the iteration's start).  A thread moved to another CPU
-			 * may read a TSC a little behind the one it started on:
-			 * that iteration adds nothing, rather than wrapping the
-			 * unsigned delta (which would take the Prometheus counter
-			 * ringbox_lcore_busy_seconds_total backwards). */
-			uint64_t end = rte_rdtsc();
-
-			if (end > lc->now)
-				lc->stats->busy_cycles += end - lc->now;
+			 * the iteration's start; rb_stats.h says why a TSC read
+			 * behind it adds nothing). */
+			rb_stats_busy_add(lc->stats, lc->now, rte_rdtsc());
 			lc->stats->busy_loops++;
 			idle = 0;
 		} else if (sleep_us && ++idle > 64) {

@@ -956,7 +956,12 @@ void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
 		tcp_fin_in(c);
 	if (c->flags & TF_REAP)
 		return;
-	if ((c->flags & TF_NOTIFY_READ) && !tcp_rd_defer(c)) {
+	if ((c->flags & TF_NOTIFY_READ) && st->prm.rx_burst) {
+		/* rx_burst: on_readable once per input pass (tcp_deferred_run),
+		 * so a relay reads (and a Shadowsocks inbound seals) what the
+		 * whole burst brought, not one segment a call */
+		tcp_pending_add(c);
+	} else if ((c->flags & TF_NOTIFY_READ) && !tcp_rd_defer(c)) {
 		c->flags &= ~TF_NOTIFY_READ;
 		tcp_notify_readable(c);
 		if (c->flags & TF_REAP)

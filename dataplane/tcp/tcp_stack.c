@@ -520,6 +520,13 @@ void tcp_deferred_run(struct tcp_stack *st)
 	while ((c = TAILQ_FIRST(&st->pending)) != NULL) {
 		TAILQ_REMOVE(&st->pending, c, plink);
 		c->flags &= ~TF_PENDING;
+		if (c->flags & TF_NOTIFY_READ) {
+			/* deferred by tcp_conn_input under rx_burst */
+			c->flags &= ~TF_NOTIFY_READ;
+			tcp_notify_readable(c);
+			if (c->flags & TF_REAP)
+				continue;
+		}
 		tcp_output(c);
 	}
 	while ((c = TAILQ_FIRST(&st->reap)) != NULL) {

@@ -5,7 +5,10 @@
 #    restarted control takes over its socket and sees the dataplane up;
 #  - kill -9 of the dataplane is reported down (pid gone) within seconds;
 #    a new dataplane is attached (new boot id) and gets the routes again;
-#  - a clean dataplane stop is reported as an exit.
+#  - a clean dataplane stop is reported as an exit;
+#  - /metrics scraped every 0.1 s throughout (flood, control kill -9 and
+#    restart, dataplane kill -9 and restart): no "_total" series ever goes
+#    back (metrics_mono_check.py; control/README.md "Metrics").
 . "$(dirname "$0")/lib.sh"
 rb_init
 RB_CTL_BIN=${RB_CTL_BIN:-$RB_BUILD/control/ringbox-control}
@@ -34,6 +37,21 @@ rb_wait_for 10 dp_up || rb_fail "control did not see the dataplane up"
 rb_wait_for 10 routes_ok || rb_fail "routes not applied: $(rbctl --json routes)"
 boot1=$(status_field boot_id)
 rb_check_ping "$RB_NS_CLI" "$RB_SRV_IP4" 2
+
+# Scrape /metrics every 0.1 s until the end (the files, in order, are checked
+# last; a scrape while control is down leaves no file).
+mkdir -p "$RB_TMP/scrapes"
+scraper() {
+	local i=0
+	while [ ! -e "$RB_TMP/scrapes/stop" ]; do
+		i=$((i + 1))
+		curl -sf --max-time 2 -o "$RB_TMP/scrapes/$(printf %05d $i)" \
+			"http://127.0.0.1:$MPORT/metrics" || rm -f "$RB_TMP/scrapes/$(printf %05d $i)"
+		sleep 0.1
+	done
+}
+rb_bg "$RB_TMP/scraper.log" scraper
+SCRAPER=$RB_BG_PID
 
 # 1. kill -9 control under traffic; restart it.
 COUNT=1500
@@ -81,5 +99,10 @@ rb_dp_stop
 rb_wait_for 3 dp_down || rb_fail "clean dataplane stop not reported down"
 rb_expect_ok "status after stop" rbctl status
 rb_assert_match "$RB_OUT" "dataplane_reason +(dataplane exited|no segment)" "reason after a clean stop"
+touch "$RB_TMP/scrapes/stop"
+wait "$SCRAPER"
 kill "$CTL_PID"
-rb_pass "$COUNT/$COUNT echo replies across control kill -9; dataplane restart detected"
+mono=$(python3 "$(dirname "$0")/metrics_mono_check.py" "$RB_TMP"/scrapes/[0-9]*) ||
+	rb_fail "a counter went back on /metrics: $mono"
+rb_note "metrics: ${mono##*$'\n'}"
+rb_pass "$COUNT/$COUNT echo replies across control kill -9; dataplane restart detected; counters monotonic"

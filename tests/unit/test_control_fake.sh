@@ -25,7 +25,7 @@ cleanup() {
 	[ -n "$CTL_PID" ] && kill "$CTL_PID" 2>/dev/null
 	[ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null
 	wait 2>/dev/null
-	rm -f "/dev/shm${SHM}"
+	rm -f "/dev/shm${SHM}" "/dev/shm${SHM}.metrics"
 	rm -rf "$T"
 }
 trap cleanup EXIT

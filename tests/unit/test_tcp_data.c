@@ -187,6 +187,53 @@ static void test_echo_table_burst(void)
 	echo_burst = 0;
 }
 
+/* rx_burst (tcp param): on_readable once per input pass, not per segment
+ * (tcp_conn_input defers it to tcp_deferred_run).  The same 1 MiB echo
+ * in RX bursts of 32, param off then on for both hosts: byte-exact both
+ * times, and the client's on_readable calls drop to well under half
+ * (one per burst that carried data instead of one per segment). */
+static unsigned readable_pass_run(bool on, size_t size, const uint8_t *data)
+{
+	unsigned calls;
+	struct app a;
+	bool ok;
+
+	th_setup(2, true);
+	th.rx_burst = 32;
+	tcp_params(&th.h[0].lc)->rx_burst = on;
+	tcp_params(&th.h[1].lc)->rx_burst = on;
+	app_init(&a);
+	a.tx = data;
+	a.tx_len = size;
+	a.shut_after_tx = true;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 7, 0, NULL));
+	ok = th_run_until(app_done, &a, 60 * SEC);
+	CU_ASSERT(ok);
+	CU_ASSERT(a.eof);
+	CU_ASSERT(a.rx_len == size && memcmp(a.rx, data, size) == 0);
+	calls = a.readable_calls;
+	fprintf(stderr, "\n  rx_burst %d: %u on_readable calls for %zu B echoed", on, calls, size);
+	if (a.c)
+		tcp_close(a.c);
+	th_run(200 * SEC);
+	app_free(&a);
+	th.rx_burst = 0;
+	CU_ASSERT_EQUAL(th_teardown(), 0);
+	return calls;
+}
+
+static void test_readable_per_pass(void)
+{
+	const size_t size = 1 << 20;
+	uint8_t *data = pattern(size, 11);
+	unsigned off = readable_pass_run(false, size, data);
+	unsigned on = readable_pass_run(true, size, data);
+
+	CU_ASSERT(off >= size / 1500); /* about one per segment */
+	CU_ASSERT(on > 0 && on * 2 < off);
+	free(data);
+}
+
 /* ---- deterministic loss: drop chosen data segments once ---- */
 struct drop_plan {
 	int from; /* the host whose data segments are dropped */
@@ -833,6 +880,7 @@ void test_tcp_data_register(CU_pSuite s)
 	CU_add_test(s, "echo under loss/dup/reorder (table)", test_echo_table);
 	CU_add_test(s, "echo table on TSO ports", test_echo_table_tso);
 	CU_add_test(s, "echo table with RX bursts, without and with TSO", test_echo_table_burst);
+	CU_add_test(s, "rx_burst: on_readable once per input pass", test_readable_per_pass);
 	CU_add_test(s, "SACK and NewReno recovery (table)", test_recovery_table);
 	CU_add_test(s, "window scaling", test_window_scaling);
 	CU_add_test(s, "zero window probing", test_zero_window);

@@ -40,6 +40,9 @@
  *               [-c bulk clients] [-w cps window] [-M ss methods, comma-separated]
  *               [-S relay TCP send buffer bytes (default the stack's, 512 KiB):
  *                   how much a relay pass reads and seals at once]
+ *               [-B: the relay's tcp rx_burst param on: output, ACKs and
+ *                   on_readable once per RX burst (tcp.h), so a pass reads
+ *                   and seals what the burst brought]
  *               [-t bulk,cps,idle,tcp-bulk,tcp-cps,tcp-idle,ss-bulk,ss-up
  *                   (default all)]
  */
@@ -118,6 +121,7 @@ struct variant {
 static struct variant vars[8];
 static unsigned n_vars, var_rounds = 3;
 static const struct variant *cur_var;
+static int relay_rx_burst;            /* -B: the relay's tcp rx_burst param on */
 static enum mode mode;
 
 /* ---- load-generating applications (on gen's stack, or on relay's for tcp-*) ---- */
@@ -615,6 +619,7 @@ static int setup(int proxy, enum mode md)
 	gp->mem_limit = 4ull << 30;
 	if (relay_sndbuf)
 		tcp_params(relay.lc)->sndbuf = relay_sndbuf;
+	tcp_params(relay.lc)->rx_burst = (uint8_t)relay_rx_burst;
 	if (cur_var != NULL) {
 		tcp_params(relay.lc)->zc_tx = cur_var->zc;
 		tcp_params(relay.lc)->rd_burst = cur_var->burst;
@@ -1140,7 +1145,7 @@ int main(int argc, char **argv)
 	int opt, rc = 0;
 	const char *only = NULL, *methods = SS_METHODS;
 
-	while ((opt = getopt(argc, argv, "m:n:k:c:w:t:M:S:C:V:R:O")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:k:c:w:t:M:S:C:V:R:OB")) != -1) {
 		if (opt == 'm')
 			mb = strtoull(optarg, NULL, 0);
 		else if (opt == 'n')
@@ -1166,6 +1171,8 @@ int main(int argc, char **argv)
 				return 2;
 		} else if (opt == 'R')
 			var_rounds = (unsigned)atoi(optarg);
+		else if (opt == 'B')
+			relay_rx_burst = 1;
 		else
 			return 2;
 	}

@@ -35,9 +35,18 @@
 #             af_packet syscalls' kernel work, which on veth also runs the
 #             receiving namespaces' stack, left out: what a NIC would take)
 # then ratios ringbox/ss-server per method (goal of issue 6: >= 4x per
-# core), and the load average.  ringbox uses af_packet ports (RB_DRIVER):
-# over af_xdp a bulk transfer stalls in the PMD.  Informational: no
-# pass/fail.  Needs root, nginx, shadowsocks-libev, curl.
+# core), and the load average.  ringbox uses af_packet ports (RB_DRIVER);
+# RB_DRIVER=af_xdp (copy mode on veth) works since af_xdp ports got
+# busy_budget=0 (3b5a60c; before, a bulk transfer stalled in the PMD): 2 of
+# 2 byte-exact runs per method, and per-core ratios within the noise of
+# af_packet's (2026-11-29, dataplane/ss/README.md): on veth the
+# neighbours' receive path runs inside the TX kick either way.
+# What ss-server runs per method (ldd/nm of Debian's ss-server): aes-256-gcm
+# and chacha20-ietf-poly1305 on libsodium (AES-NI, precomputed key),
+# aes-128-gcm on mbedtls' GCM (13-16 c/B here, bench numbers in
+# dataplane/ss/README.md): its aes-128-gcm is its slowest method, so
+# aes-128 ratios flatter ringbox and "vs best" is the fair one.
+# Informational: no pass/fail.  Needs root, nginx, shadowsocks-libev, curl.
 #   RB_BUILD=build tools/bench/ss_peers.sh
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
