@@ -520,8 +520,9 @@ void tcp_deferred_run(struct tcp_stack *st)
 	while ((c = TAILQ_FIRST(&st->pending)) != NULL) {
 		TAILQ_REMOVE(&st->pending, c, plink);
 		c->flags &= ~TF_PENDING;
-		if (c->flags & TF_NOTIFY_READ) {
-			/* deferred by tcp_conn_input under rx_burst */
+		if ((c->flags & (TF_NOTIFY_READ | TF_RD_DEFER)) == TF_NOTIFY_READ) {
+			/* deferred by tcp_conn_input under rx_burst (one that
+			 * rd_burst keeps for the RX burst's end waits for it) */
 			c->flags &= ~TF_NOTIFY_READ;
 			tcp_notify_readable(c);
 			if (c->flags & TF_REAP)
