@@ -475,8 +475,32 @@ static void check_tags(const struct rb_config *cfg, const config_t *c, struct rb
 	free(tags);
 }
 
+/* dataplane.tcp: the retransmission timeout bounds in order (RFC 6298 2:
+ * the initial RTO and every later one lie between rto_min and rto_max);
+ * a bound left out takes the stack's default (200 ms, 60 s). */
+static void check_tcp(const struct rb_config *cfg, const config_t *c, struct rb_cfg_err *e)
+{
+	const struct rb_cfg_tcp *t = &cfg->dp.tcp;
+	int32_t lo = t->rto_min_ms >= 0 ? t->rto_min_ms : 200;
+	int32_t hi = t->rto_max_ms >= 0 ? t->rto_max_ms : 60000;
+
+	if (t->rto_min_ms >= 0 && t->rto_min_ms > hi)
+		rb_cfg_error(e, config_lookup(c, "dataplane.tcp.rto_min_ms"),
+			     "dataplane.tcp.rto_min_ms", "%d is above rto_max_ms (%d)",
+			     (int)t->rto_min_ms, (int)hi);
+	else if (t->rto_max_ms >= 0 && t->rto_max_ms < lo)
+		rb_cfg_error(e, config_lookup(c, "dataplane.tcp.rto_max_ms"),
+			     "dataplane.tcp.rto_max_ms", "%d is below rto_min_ms (%d)",
+			     (int)t->rto_max_ms, (int)lo);
+	if (t->rto_init_ms >= 0 && (t->rto_init_ms < lo || t->rto_init_ms > hi))
+		rb_cfg_error(e, config_lookup(c, "dataplane.tcp.rto_init_ms"),
+			     "dataplane.tcp.rto_init_ms", "%d is outside rto_min_ms..rto_max_ms (%d..%d)",
+			     (int)t->rto_init_ms, (int)lo, (int)hi);
+}
+
 void rb_cfg_cross_check(struct rb_config *cfg, const config_t *c, struct rb_cfg_err *e)
 {
+	check_tcp(cfg, c, e);
 	check_ports(cfg, c, e);
 	check_routes(cfg, c, e);
 	check_neighbors(cfg, c, e);

@@ -65,6 +65,19 @@ struct rb_cfg_neigh {
 	int line;
 };
 
+/* dataplane.tcp: the TCP stack's parameters (dataplane/tcp/tcp.h struct
+ * tcp_params), the same for every worker; -1 = the stack's default
+ * (dataplane/tcp/README.md "Tuning"). */
+struct rb_cfg_tcp {
+	int32_t sndbuf, rcvbuf;          /* per connection, bytes */
+	int32_t max_conns, max_time_wait, backlog;
+	int32_t rto_min_ms, rto_max_ms, rto_init_ms;
+	int32_t delack_ms, tlp_wcdelack_ms, tlp_slack_ms;
+	int32_t keepalive_ms;            /* 0 = off */
+	int32_t zc_tx;                   /* 0..2 */
+	int sack, timestamps, tso, rx_burst; /* booleans */
+};
+
 struct rb_cfg_dataplane {
 	int n_lcores;               /* worker lcores */
 	int lcores[RB_MAX_LCORES];  /* CPU ids, or -1 = let EAL pick */
@@ -80,6 +93,7 @@ struct rb_cfg_dataplane {
 	uint32_t idle_sleep_us;     /* sleep when idle; 0 = busy poll */
 	int main_cpu;               /* CPU of the main (housekeeping) lcore */
 	char shm_name[RB_NAME_LEN]; /* POSIX shm segment, default "/ringbox" */
+	struct rb_cfg_tcp tcp;      /* dataplane.tcp */
 	int n_ports;
 	struct rb_cfg_port ports[RB_MAX_PORTS];
 	int n_routes;

@@ -291,6 +291,32 @@ static const struct rb_schema_field eal_arg_el[] = {
 
 #define DP_INT(k, m, lo, hi, dflt) RB_SCHEMA_INT(k, struct rb_cfg_dataplane, m, lo, hi, dflt, 0)
 
+/* dataplane.tcp: absent keys stay -1, the stack's own default
+ * (dataplane/main.c applies the others to each worker's tcp_params) */
+#define TCP_INT(k, lo, hi) RB_SCHEMA_INT(#k, struct rb_cfg_tcp, k, lo, hi, -1, 0)
+#define TCP_BOOL(k) RB_SCHEMA_BOOL(#k, struct rb_cfg_tcp, k, -1)
+
+static const struct rb_schema_field tcp_tbl[] = {
+	TCP_INT(sndbuf, 4096, 1 << 28),
+	TCP_INT(rcvbuf, 4096, 1 << 28),
+	TCP_INT(max_conns, 16, 1 << 24),
+	TCP_INT(max_time_wait, 0, 1 << 24),
+	TCP_INT(backlog, 1, 1 << 20),
+	TCP_INT(rto_min_ms, 1, 60000),
+	TCP_INT(rto_max_ms, 100, 600000),
+	TCP_INT(rto_init_ms, 1, 60000),
+	TCP_INT(delack_ms, 1, 500),
+	TCP_INT(tlp_wcdelack_ms, 0, 1000),
+	TCP_INT(tlp_slack_ms, 0, 1000),
+	TCP_INT(keepalive_ms, 0, 86400000),
+	TCP_INT(zc_tx, 0, 2),
+	TCP_BOOL(sack),
+	TCP_BOOL(timestamps),
+	TCP_BOOL(tso),
+	TCP_BOOL(rx_burst),
+	RB_SCHEMA_TABLE_END,
+};
+
 static const struct rb_schema_field dataplane_tbl[] = {
 	{.key = "lcores", .type = RB_SCHEMA_CUSTOM, .offset = 0, .handler = h_lcores},
 	DP_INT("main_cpu", main_cpu, 0, 1023, 0),
@@ -307,6 +333,8 @@ static const struct rb_schema_field dataplane_tbl[] = {
 	DP_INT("frag_timeout_ms", frag_timeout_ms, 1, 60000, 2000),
 	DP_INT("icmp_rate", icmp_rate, 1, 1000000, 100),
 	DP_INT("idle_sleep_us", idle_sleep_us, 0, 10000, 0),
+	{.key = "tcp", .type = RB_SCHEMA_GROUP, .offset = offsetof(struct rb_cfg_dataplane, tcp),
+	 .sub = tcp_tbl},
 	{.key = "shm_name", .type = RB_SCHEMA_STRING, .min = 2,
 	 .offset = offsetof(struct rb_cfg_dataplane, shm_name), .size = RB_NAME_LEN,
 	 .def_str = "/ringbox", .handler = h_shm_name},

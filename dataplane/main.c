@@ -34,6 +34,7 @@
 #include "shm/rb_shm.h"
 #include "route/rb_route_dp.h"
 #include "worker.h"
+#include "tcp/tcp.h"
 #include "../drivers/rb_port.h"
 #include "wireguard/wg_dp.h"
 
@@ -373,6 +374,7 @@ int main(int argc, char **argv)
 			RB_ERR("worker %d: cannot initialise TCP/UDP", w);
 			goto out_ports;
 		}
+		tcp_params_from_cfg(tcp_params(lc), &cfg.dp.tcp); /* dataplane.tcp */
 		if (proxy_lcore_init(lc) != 0)
 			goto out_ports;
 	}

@@ -269,6 +269,25 @@ static const struct tcp_callbacks chain_cb = {
 	.on_closed = on_closed,
 };
 
+/* The innermost hop's detour is a wireguard outbound (rb_tcp_chain ends
+ * there): dial from the endpoint's tunnel address of the family, as
+ * proxy_out.c does; the FIB sends it to the peer whose allowed IPs match.
+ * -EADDRNOTAVAIL when the endpoint has no address of that family. */
+static int dial_bind(const struct proxy_tchain *t, uint8_t laddr[16])
+{
+	static const uint8_t zero[16];
+	const struct rb_cfg_proxy *p = t->cpl.cfg;
+	int k = p->outbounds[t->cs.hops[0]].detour_idx;
+	const struct rb_cfg_outbound *o;
+	size_t len = t->first.family == AF_INET ? 4 : 16;
+
+	if (k < 0 || k >= p->n_outbounds || p->outbounds[k].type != RB_OUT_WIREGUARD)
+		return 0;
+	o = &p->outbounds[k];
+	memcpy(laddr, t->first.family == AF_INET ? o->inet4_bind : o->inet6_bind, len);
+	return memcmp(laddr, zero, len) == 0 ? -EADDRNOTAVAIL : 0;
+}
+
 static int dial(struct proxy_tchain *t)
 {
 	struct tcp_connect_params cp = {
@@ -277,8 +296,10 @@ static int dial(struct proxy_tchain *t)
 		.cb = &chain_cb,
 		.user = t,
 	};
-	int err = 0;
+	int err = dial_bind(t, cp.laddr);
 
+	if (err != 0)
+		return err;
 	memcpy(cp.raddr, t->first.addr, 16);
 	t->cs.up = tcp_connect(t->cpl.lc, &cp, &err);
 	return t->cs.up ? 0 : (err ? err : -ENOMEM);

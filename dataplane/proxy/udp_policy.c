@@ -64,6 +64,10 @@ static int chain(const struct rb_cfg_proxy *p, int ob, uint16_t *hops, int max,
 		o = &p->outbounds[k];
 		if (o->type == RB_OUT_DIRECT)
 			break;
+		/* a TCP stream ends in a WireGuard tunnel as on direct: dialled
+		 * by the TCP stack from the endpoint's address (tcp_chain.c) */
+		if (o->type == RB_OUT_WIREGUARD && hop_ok == tcp_hop_ok)
+			break;
 		if (o->type == RB_OUT_BLOCK)
 			return -EACCES;
 		if (!hop_ok(o))

@@ -8,7 +8,8 @@
  *
  * The stream goes through the outbound's detour like its TCP connections
  * (tcp_chain.h, rb_tcp_chain: socks, http and shadowsocks hops down to
- * `direct`, as sing-box dials it with its detour dialer): dialled to the
+ * `direct` or a `wireguard` endpoint, whose TCP the stack dials inside the
+ * tunnel, as sing-box dials it with its detour dialer): dialled to the
  * innermost hop's server, each hop's handshake on it, then our Shadowsocks
  * header (ss_out.c's start) naming the magic domain, sealed and opened by
  * the hops below.  Without a detour the chain is our hop alone.
@@ -141,7 +142,7 @@ int ss_uot_out_open(struct udp_nat *n, uint16_t ob, void **st)
 
 	k = rb_tcp_chain(p, ob, hops, RB_MAX_CHAIN_HOPS);
 	if (k < 0)
-		return k == -EACCES ? -EACCES : -EOPNOTSUPP; /* a wireguard or udp-only hop */
+		return k == -EACCES ? -EACCES : -EOPNOTSUPP; /* a udp-only hop */
 	u = calloc(1, sizeof(*u));
 	if (u == NULL)
 		return -ENOMEM;

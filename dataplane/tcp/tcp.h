@@ -159,6 +159,10 @@ struct tcp_params {
 };
 
 struct tcp_params *tcp_params(struct rb_lcore *lc);
+/* dataplane.tcp from the config onto p: the keys it sets replace the
+ * defaults (tcp_cfg.c; dataplane/main.c after tcp_lcore_init). */
+struct rb_cfg_tcp;
+void tcp_params_from_cfg(struct tcp_params *p, const struct rb_cfg_tcp *t);
 
 /* Around one RX burst of the worker (dataplane/worker.c): with the
  * rx_burst param, tcp_input's deferred work (output, ACKs) waits for

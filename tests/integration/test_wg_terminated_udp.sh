@@ -6,7 +6,8 @@
 #  - 7000 -> direct: answered, srv sees ringbox's srv-side address; a
 #    3001-byte datagram (fragments in the tunnel), IPv4 and IPv6, is
 #    reassembled, terminated and answered the same way (the reply in
-#    fragments into the tunnel);
+#    fragments into the tunnel); over IPv6 also behind a Destination
+#    Options header before the Fragment header (wg_ext_udp.py, scapy);
 #  - 7100 -> block: the same kind of echo server never answers, the
 #    refusals count (drop.wg_udp_rejected), no session opens;
 #  - 7200 -> socks "dante" (UDP ASSOCIATE upstream): byte-exact echo, and
@@ -94,6 +95,18 @@ rb_assert_eq "$out" "$pl from [$dp6]" "a ${#pl}-byte IPv6 datagram in fragments 
 rb_dp_stats
 rb_assert_stat_delta_ge event.frag_reassembled 4
 rb_assert_eq "$(rb_stat_delta drop.wg_mtu)" 0 "wg_mtu drops of the IPv6 reply"
+# the same datagram behind a Destination Options header before the Fragment
+# header (RFC 8200 4.1 order; wg_ext_udp.py writes the 600-byte fragments
+# onto the peer's tun): the chain walked, reassembled (net/ip6.c),
+# terminated, the reply back in fragments, byte-exact
+rb_stats_mark
+out=$(printf '%s\n' "$pl" | ip netns exec "$RB_NS_CLI" "$RB_PY" "$RB_LIB_DIR/wg_ext_udp.py" \
+	"$RB_WG_IF" fd99::2 "$RB_SRV_IP6" 7000 45097 600 2>"$RB_TMP/ext_udp.err") ||
+	rb_fail "wg_ext_udp.py: $(cat "$RB_TMP/ext_udp.err")"
+rb_assert_eq "$out" "$pl from [$dp6]" "a ${#pl}-byte IPv6 datagram in fragments behind Destination Options"
+rb_note "behind Destination Options: $(cat "$RB_TMP/ext_udp.err")"
+rb_dp_stats
+rb_assert_stat_delta_ge event.frag_reassembled 2
 
 # block: refused and counted, nothing reaches the server
 rb_dp_stats

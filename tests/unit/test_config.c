@@ -342,6 +342,23 @@ static const struct bad_case {
 	  { "outbounds.[0].server_port: missing required key", "outbounds.[0].password: must not be empty" } },
 	{ DP("") "route = ( );\ndns = 1;\n", 2,
 	  { "t.cfg:2: route: expected a group { ... }, got a list", "t.cfg:3: dns: expected a group { ... }, got an integer" } },
+	/* dataplane.tcp: unknown key, ranges, types, RTO bounds out of order */
+	{ "dataplane = {\n ports = ( " PORT_LAN " );\n tcp = {\n  rto_mni_ms = 10;\n };\n};\n", 1,
+	  { "t.cfg:4: dataplane.tcp.rto_mni_ms: unknown key (did you mean 'rto_min_ms'?)" } },
+	{ DP("tcp = { rto_min_ms = 0; delack_ms = 501; sndbuf = 100; zc_tx = 3; };"), 4,
+	  { "dataplane.tcp.rto_min_ms: 0 is out of range 1..60000",
+	    "dataplane.tcp.delack_ms: 501 is out of range 1..500",
+	    "dataplane.tcp.sndbuf: 100 is out of range 4096..268435456",
+	    "dataplane.tcp.zc_tx: 3 is out of range 0..2" } },
+	{ DP("tcp = { sack = 1; tso = \"on\"; };"), 2,
+	  { "dataplane.tcp.sack: expected a boolean", "dataplane.tcp.tso: expected a boolean" } },
+	{ DP("tcp = { rto_min_ms = 500; rto_max_ms = 400; };"), 1,
+	  { "t.cfg:1: dataplane.tcp.rto_min_ms: 500 is above rto_max_ms (400)" } },
+	{ DP("tcp = { rto_max_ms = 150; };"), 1,
+	  { "dataplane.tcp.rto_max_ms: 150 is below rto_min_ms (200)" } },
+	{ DP("tcp = { rto_min_ms = 10; rto_init_ms = 5; };"), 1,
+	  { "dataplane.tcp.rto_init_ms: 5 is outside rto_min_ms..rto_max_ms (10..60000)" } },
+	{ DP("tcp = 1;"), 1, { "dataplane.tcp: expected a group { ... }, got an integer" } },
 	/* all errors, in line order */
 	{ "log = { level = \"x\"; };\n"
 	  "dataplane = {\n"
@@ -397,6 +414,42 @@ static void test_error_order(void)
 		prev = p;
 	}
 	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "t.cfg:7: bogus: unknown key\n"));
+	free(errs);
+}
+
+/* dataplane.tcp: absent keys stay -1 (the stack's default), set keys reach
+ * struct rb_cfg_tcp; tcp_params_from_cfg is tested in test_tcp. */
+static void test_tcp_group(void)
+{
+	struct rb_config cfg;
+	char *errs = NULL;
+	const struct rb_cfg_tcp *t = &cfg.dp.tcp;
+
+	CU_ASSERT_EQUAL_FATAL(load(DP(""), &cfg, &errs), 0);
+	CU_ASSERT(t->rto_min_ms == -1 && t->rto_max_ms == -1 && t->rto_init_ms == -1 &&
+		  t->delack_ms == -1 && t->tlp_wcdelack_ms == -1 && t->tlp_slack_ms == -1 &&
+		  t->sndbuf == -1 && t->rcvbuf == -1 && t->max_conns == -1 &&
+		  t->max_time_wait == -1 && t->backlog == -1 && t->keepalive_ms == -1 &&
+		  t->zc_tx == -1 && t->sack == -1 && t->timestamps == -1 && t->tso == -1 &&
+		  t->rx_burst == -1);
+	rb_config_free(&cfg);
+	free(errs);
+	errs = NULL;
+	CU_ASSERT_EQUAL_FATAL(load(DP("tcp = { rto_min_ms = 10; rto_max_ms = 2000; rto_init_ms = 100;"
+				      " delack_ms = 5; tlp_wcdelack_ms = 0; tlp_slack_ms = 1;"
+				      " sndbuf = 1048576; rcvbuf = 65536; max_conns = 1000;"
+				      " max_time_wait = 0; backlog = 64; keepalive_ms = 30000;"
+				      " zc_tx = 1; sack = false; timestamps = true; tso = false;"
+				      " rx_burst = true; };"),
+				   &cfg, &errs), 0);
+	CU_ASSERT_STRING_EQUAL(errs, "");
+	CU_ASSERT(t->rto_min_ms == 10 && t->rto_max_ms == 2000 && t->rto_init_ms == 100 &&
+		  t->delack_ms == 5 && t->tlp_wcdelack_ms == 0 && t->tlp_slack_ms == 1);
+	CU_ASSERT(t->sndbuf == 1048576 && t->rcvbuf == 65536 && t->max_conns == 1000 &&
+		  t->max_time_wait == 0 && t->backlog == 64 && t->keepalive_ms == 30000);
+	CU_ASSERT(t->zc_tx == 1 && t->sack == 0 && t->timestamps == 1 && t->tso == 0 &&
+		  t->rx_burst == 1);
+	rb_config_free(&cfg);
 	free(errs);
 }
 
@@ -988,6 +1041,7 @@ int main(int argc, char **argv)
 	if (s == NULL || !CU_add_test(s, "bad configs (table)", test_bad_table) ||
 	    !CU_add_test(s, "errors in line order", test_error_order) ||
 	    !CU_add_test(s, "defaults", test_defaults) ||
+	    !CU_add_test(s, "dataplane.tcp", test_tcp_group) ||
 	    !CU_add_test(s, "every field set", test_full) ||
 	    !CU_add_test(s, "route limit", test_route_limit) ||
 	    !CU_add_test(s, "udp_over_tcp values", test_uot_values) ||

@@ -14,6 +14,7 @@
 #include "test_tcp_harness.h"
 #include "test_tcp_app.h"
 #include "dataplane/tcp/tcp_priv.h"
+#include "config/rb_config.h"
 
 #define MS 1000000ull
 #define SEC 1000000000ull
@@ -539,6 +540,45 @@ static void test_bounds(void)
 	CU_ASSERT_EQUAL(th_teardown(), 0);
 }
 
+/* dataplane.tcp onto tcp_params (tcp_cfg.c): keys set (>= 0) replace the
+ * defaults, absent ones (-1) keep them; tso = false is no_tso. */
+static void test_params_from_cfg(void)
+{
+	struct tcp_params p, def;
+	struct rb_cfg_tcp t;
+
+	th_setup(1, false);
+	def = *tcp_params(&th.h[0].lc);
+	memset(&t, 0xff, sizeof(t)); /* every key absent: -1 */
+	p = def;
+	tcp_params_from_cfg(&p, &t);
+	CU_ASSERT(memcmp(&p, &def, sizeof(p)) == 0);
+	t.rto_min_ms = 4;
+	t.rto_init_ms = 100;
+	t.tlp_wcdelack_ms = 0;
+	t.delack_ms = 5;
+	t.sndbuf = 1 << 20;
+	t.max_time_wait = 0;
+	t.sack = 0;
+	t.tso = 0;
+	t.rx_burst = 1;
+	t.zc_tx = 1;
+	tcp_params_from_cfg(&p, &t);
+	CU_ASSERT_EQUAL(p.rto_min_ms, 4);
+	CU_ASSERT_EQUAL(p.rto_init_ms, 100);
+	CU_ASSERT_EQUAL(p.tlp_wcdelack_ms, 0);
+	CU_ASSERT_EQUAL(p.delack_ms, 5);
+	CU_ASSERT_EQUAL(p.sndbuf, 1u << 20);
+	CU_ASSERT_EQUAL(p.max_time_wait, 0);
+	CU_ASSERT(p.sack == 0 && p.no_tso == 1 && p.rx_burst == 1 && p.zc_tx == 1);
+	/* the rest untouched */
+	CU_ASSERT(p.rto_max_ms == def.rto_max_ms && p.rcvbuf == def.rcvbuf &&
+		  p.timestamps == def.timestamps && p.tlp_slack_ms == def.tlp_slack_ms &&
+		  p.max_conns == def.max_conns && p.backlog == def.backlog &&
+		  p.mem_limit == def.mem_limit && p.keepalive_ms == def.keepalive_ms);
+	CU_ASSERT_EQUAL(th_teardown(), 0);
+}
+
 int main(void)
 {
 	CU_pSuite s, d;
@@ -558,6 +598,7 @@ int main(void)
 	CU_add_test(s, "SYN cookies", test_syn_cookies);
 	CU_add_test(s, "TIME_WAIT", test_time_wait);
 	CU_add_test(s, "connection and memory bounds", test_bounds);
+	CU_add_test(s, "dataplane.tcp onto tcp_params", test_params_from_cfg);
 	d = CU_add_suite("tcp data", NULL, NULL);
 	test_tcp_data_register(d);
 	test_tcp_close_register(s);

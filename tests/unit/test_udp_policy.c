@@ -146,7 +146,11 @@ static const struct chain_case chain_cases[] = {
 	  { 2, 1, 0 }, 2 },
 	{ "tcp: ss over block", 2, { SS(1), BLOCK }, 0, 8, -EACCES, { 0 }, 2 },
 	{ "tcp: ss over socks over block", 3, { SS(1), S5(2), BLOCK }, 0, 8, -EACCES, { 0 }, 2 },
-	{ "tcp: ss over wireguard", 2, { SS(1), WG }, 0, 8, -EOPNOTSUPP, { 0 }, 2 },
+	/* a TCP stream ends in a WireGuard tunnel as on direct (tcp_chain.c
+	 * dials it from the endpoint's address) */
+	{ "tcp: ss over wireguard", 2, { SS(1), WG }, 0, 8, 1, { 0 }, 2 },
+	{ "tcp: ss over socks5 over wireguard", 3, { SS(1), S5(2), WG }, 0, 8, 2, { 1, 0 }, 2 },
+	{ "udp: socks5 over wireguard still refused", 2, { S5(1), WG }, 0, 8, -EOPNOTSUPP, { 0 }, 1 },
 	{ "tcp: longer than max", 3, { SS(1), S5(2), SS(-1) }, 0, 2, -EOPNOTSUPP, { 0 }, 2 },
 	{ "tcp: exactly max", 2, { SS(1), HTTP(-1) }, 0, 2, 2, { 1, 0 }, 2 },
 	{ "tcp: direct routed", 1, { DIRECT }, 0, 8, -EINVAL, { 0 }, 2 },

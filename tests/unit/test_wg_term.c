@@ -294,6 +294,18 @@ static const struct xcase xcases[] = {
 	{"dst + fragment of tcp", 60, "2c00 0104 00000000 0600 0001 12345678", 6, 0, WG_TERM_PASS,
 	 48, 0, 1, OK_, 1},
 	{"later fragment of tcp", 44, "0600 0100 12345678", 0xff, 0, WG_TERM_PASS, 40, 0, 1, OK_, 1},
+	/* behind the unfragmentable part's headers (RFC 8200 4.1 order): the
+	 * walk reaches the Fragment header, reassembly drops what came before */
+	{"hbh dst rt(left 0) + fragment of udp", 0, "3c00 0104 00000000 2b00 0104 00000000 "
+	 "2c00 0400 00000000 1100 0001 12345678", 17, 0, WG_TERM_PASS, 64, 0, 1, OK_, 1},
+	{"dst + later fragment of udp", 60, "2c00 0104 00000000 1100 0100 12345678", 0xff, 0,
+	 WG_TERM_PASS, 48, 0, 1, OK_, 1},
+	{"hbh not first, before a fragment", 60, "0000 0104 00000000 2c00 0104 00000000 "
+	 "1100 0001 12345678", 17, 0, WG_TERM_BAD_EXT, 0, 0, 0, RB_IP6W_WHY_HBH_POS, 1, 40},
+	{"8 dst + fragment of udp: 9 headers", 60, D8 D8 D8 D8 D8 D8 D8 "2c00 0104 00000000 "
+	 "1100 0001 12345678", 17, 0, WG_TERM_BAD_EXT, 0, 0, 0, RB_IP6W_WHY_COUNT, -1, 0},
+	{"routing left 1 before a fragment", 43, "2c00 0401 00000000 1100 0001 12345678", 17, 0,
+	 WG_TERM_BAD_EXT, 0, 0, 0, RB_IP6W_WHY_ROUTING, 0, 42},
 	{"fragment of dst options: not reassembled", 44, "3c00 0001 12345678", 0xff, 0,
 	 WG_TERM_PASS, 40, 0, 1, OK_, 0},
 	/* what the walk does not enter: left to the routed path */

@@ -31,6 +31,10 @@
 # which does not back off on random loss, so a loss comparison against it
 # compares congestion controllers rather than loss recovery.  (A namespace
 # may not set a default outside tcp_allowed_congestion_control: EPERM.)
+# BENCH_FLOORS=1: timer floors for the veth RTT on both ends, as
+# test_tcp_echo_bulk.sh: ringbox's dataplane.tcp (BENCH_TCP_CFG, default
+# rto_min_ms 4, tlp_wcdelack_ms 2, delack_ms 5) and the client's routes
+# (rto_min 10ms quickack 1); the Linux server keeps its own defaults.
 # RB_BUILD_B=dir: a second ringbox build ("ringbox_b"), run alternately with
 # RB_BUILD's in the same session (old/new binaries on a noisy machine);
 # BENCH_ALT=N repeats the ringbox[/ringbox_b]/linux round N times (default
@@ -55,7 +59,7 @@ if [ "${1:-}" != --one ]; then
 				grep -Ev '^(RESULT|RATE) ' || true
 		done
 	done
-	echo "loss ${BENCH_LOSS:-0} % each way, linux cc ${BENCH_LINUX_CC:-cubic}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "loss ${BENCH_LOSS:-0} % each way, floors ${BENCH_FLOORS:-0}, linux cc ${BENCH_LINUX_CC:-cubic}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	awk '
 	$1 == "RESULT" { okr[$2] += $4; tot[$2] += $5; if ($6 != "n/a") cpb[$2] = $6; n++ }
 	$1 == "RATE" { r[$2] = r[$2] " " $3; k = $2; m = ++cnt[k]; v[k, m] = $3 + 0 }
@@ -90,7 +94,14 @@ MB=${BENCH_MB:-256}
 RUNS=${BENCH_RUNS:-3}
 HZ=$(awk -F': ' '/^cpu MHz/ { printf "%d", $2 * 1e6; exit }' /proc/cpuinfo)
 RB_CFG_EXTRA='services = ( { type = "diag"; tag = "diag"; echo = 7; } );'
+[ "${BENCH_FLOORS:-0}" = 1 ] &&
+	RB_CFG_DP_EXTRA=${BENCH_TCP_CFG:-'tcp = { rto_min_ms = 4; tlp_wcdelack_ms = 2; delack_ms = 5; };'}
 rb_topo_two_hosts
+if [ "${BENCH_FLOORS:-0}" = 1 ]; then
+	ip -n "$RB_NS_CLI" -6 route replace "$RB_NET6:1::/64" dev "$RB_IF_CLI" rto_min 10ms quickack 1 &&
+		ip -n "$RB_NS_CLI" route replace "10.$RB_NET.1.0/24" dev "$RB_IF_CLI" rto_min 10ms quickack 1 ||
+		rb_fail "ip route rto_min/quickack in $RB_NS_CLI"
+fi
 if [ "$MODE" != linux ]; then
 	rb_dp_start
 else

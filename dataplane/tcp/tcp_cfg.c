@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dataplane.tcp (config/tables.c tcp_tbl, config/README.md) onto a worker's
+ * tcp_params: what the config sets replaces the stack's default, what it
+ * leaves out (-1) keeps it.  The loader has checked ranges and the order
+ * of the RTO bounds (config/checks.c).
+ */
+#include "tcp_priv.h"
+#include "../../config/rb_config.h"
+
+#define SET(field, v)                 \
+	do {                                   \
+		if ((v) >= 0)                   \
+			p->field = (uint32_t)(v); \
+	} while (0)
+
+void tcp_params_from_cfg(struct tcp_params *p, const struct rb_cfg_tcp *t)
+{
+	SET(sndbuf, t->sndbuf);
+	SET(rcvbuf, t->rcvbuf);
+	SET(max_conns, t->max_conns);
+	SET(max_time_wait, t->max_time_wait);
+	SET(backlog, t->backlog);
+	SET(rto_min_ms, t->rto_min_ms);
+	SET(rto_max_ms, t->rto_max_ms);
+	SET(rto_init_ms, t->rto_init_ms);
+	SET(delack_ms, t->delack_ms);
+	SET(tlp_wcdelack_ms, t->tlp_wcdelack_ms);
+	SET(tlp_slack_ms, t->tlp_slack_ms);
+	SET(keepalive_ms, t->keepalive_ms);
+	if (t->zc_tx >= 0)
+		p->zc_tx = (uint8_t)t->zc_tx;
+	if (t->sack >= 0)
+		p->sack = (uint8_t)t->sack;
+	if (t->timestamps >= 0)
+		p->timestamps = (uint8_t)t->timestamps;
+	if (t->rx_burst >= 0)
+		p->rx_burst = (uint8_t)t->rx_burst;
+	if (t->tso >= 0)
+		p->no_tso = !t->tso;
+}
