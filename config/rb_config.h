@@ -75,7 +75,7 @@ struct rb_cfg_tcp {
 	int32_t delack_ms, tlp_wcdelack_ms, tlp_slack_ms;
 	int32_t keepalive_ms;            /* 0 = off */
 	int32_t zc_tx;                   /* 0..2 */
-	int sack, timestamps, tso, rx_burst; /* booleans */
+	int sack, timestamps, tso, rx_burst, rd_burst; /* booleans */
 };
 
 struct rb_cfg_dataplane {

@@ -314,6 +314,7 @@ static const struct rb_schema_field tcp_tbl[] = {
 	TCP_BOOL(timestamps),
 	TCP_BOOL(tso),
 	TCP_BOOL(rx_burst),
+	TCP_BOOL(rd_burst),
 	RB_SCHEMA_TABLE_END,
 };
 

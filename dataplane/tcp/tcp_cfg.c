@@ -36,6 +36,8 @@ void tcp_params_from_cfg(struct tcp_params *p, const struct rb_cfg_tcp *t)
 		p->timestamps = (uint8_t)t->timestamps;
 	if (t->rx_burst >= 0)
 		p->rx_burst = (uint8_t)t->rx_burst;
+	if (t->rd_burst >= 0)
+		p->rd_burst = (uint8_t)t->rd_burst;
 	if (t->tso >= 0)
 		p->no_tso = !t->tso;
 }

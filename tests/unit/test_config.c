@@ -431,7 +431,7 @@ static void test_tcp_group(void)
 		  t->sndbuf == -1 && t->rcvbuf == -1 && t->max_conns == -1 &&
 		  t->max_time_wait == -1 && t->backlog == -1 && t->keepalive_ms == -1 &&
 		  t->zc_tx == -1 && t->sack == -1 && t->timestamps == -1 && t->tso == -1 &&
-		  t->rx_burst == -1);
+		  t->rx_burst == -1 && t->rd_burst == -1);
 	rb_config_free(&cfg);
 	free(errs);
 	errs = NULL;
@@ -440,7 +440,7 @@ static void test_tcp_group(void)
 				      " sndbuf = 1048576; rcvbuf = 65536; max_conns = 1000;"
 				      " max_time_wait = 0; backlog = 64; keepalive_ms = 30000;"
 				      " zc_tx = 1; sack = false; timestamps = true; tso = false;"
-				      " rx_burst = true; };"),
+				      " rx_burst = true; rd_burst = false; };"),
 				   &cfg, &errs), 0);
 	CU_ASSERT_STRING_EQUAL(errs, "");
 	CU_ASSERT(t->rto_min_ms == 10 && t->rto_max_ms == 2000 && t->rto_init_ms == 100 &&
@@ -448,7 +448,7 @@ static void test_tcp_group(void)
 	CU_ASSERT(t->sndbuf == 1048576 && t->rcvbuf == 65536 && t->max_conns == 1000 &&
 		  t->max_time_wait == 0 && t->backlog == 64 && t->keepalive_ms == 30000);
 	CU_ASSERT(t->zc_tx == 1 && t->sack == 0 && t->timestamps == 1 && t->tso == 0 &&
-		  t->rx_burst == 1);
+		  t->rx_burst == 1 && t->rd_burst == 0);
 	rb_config_free(&cfg);
 	free(errs);
 }
