@@ -21,7 +21,7 @@ void rb_json_free(struct rb_json *j)
 	memset(j, 0, sizeof(*j));
 }
 
-static void put(struct rb_json *j, const char *s, size_t n)
+void rb_json_raw(struct rb_json *j, const char *s, size_t n)
 {
 	if (j->err)
 		return;
@@ -46,7 +46,7 @@ static void put(struct rb_json *j, const char *s, size_t n)
 
 static void puts_(struct rb_json *j, const char *s)
 {
-	put(j, s, strlen(s));
+	rb_json_raw(j, s, strlen(s));
 }
 
 static void quoted(struct rb_json *j, const char *s)
@@ -54,7 +54,7 @@ static void quoted(struct rb_json *j, const char *s)
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 
-	put(j, "\"", 1);
+	rb_json_raw(j, "\"", 1);
 	for (; *p; p++) {
 		char esc[7] = "\\u00";
 
@@ -71,21 +71,21 @@ static void quoted(struct rb_json *j, const char *s)
 				esc[6] = 0;
 				puts_(j, esc);
 			} else {
-				put(j, (const char *)p, 1);
+				rb_json_raw(j, (const char *)p, 1);
 			}
 		}
 	}
-	put(j, "\"", 1);
+	rb_json_raw(j, "\"", 1);
 }
 
 static void member(struct rb_json *j, const char *key)
 {
 	if (!j->first[j->depth])
-		put(j, ",", 1);
+		rb_json_raw(j, ",", 1);
 	j->first[j->depth] = 0;
 	if (key) {
 		quoted(j, key);
-		put(j, ":", 1);
+		rb_json_raw(j, ":", 1);
 	}
 }
 

@@ -51,23 +51,7 @@ void rb_metrics_out(struct rb_json *o, const char *fmt, ...)
 		return;
 	if ((size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1;
-	if (o->len + (size_t)n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 4096;
-		char *b;
-
-		while (cap < o->len + (size_t)n + 1)
-			cap *= 2;
-		b = realloc(o->buf, cap);
-		if (!b) {
-			o->err = 1;
-			return;
-		}
-		o->buf = b;
-		o->cap = cap;
-	}
-	memcpy(o->buf + o->len, buf, (size_t)n);
-	o->len += (size_t)n;
-	o->buf[o->len] = 0;
+	rb_json_raw(o, buf, (size_t)n);
 }
 
 static void family(struct rb_json *o, const char *name, const char *type, const char *help)

@@ -194,29 +194,6 @@ struct rb_mono_stats rb_mono_get_stats(const struct rb_mono *m)
 	return m->h->st;
 }
 
-static void put(struct rb_json *o, const char *s, size_t n)
-{
-	if (o->err)
-		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 4096;
-		char *b;
-
-		while (cap < o->len + n + 1)
-			cap *= 2;
-		b = realloc(o->buf, cap);
-		if (!b) {
-			o->err = 1;
-			return;
-		}
-		o->buf = b;
-		o->cap = cap;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = 0;
-}
-
 /* One sample line (no newline).  Exposition format 0.0.4: name, optional
  * {labels} (quoted values may hold '}' or spaces), a space, the value, an
  * optional timestamp. */
@@ -245,7 +222,7 @@ static void sample(struct rb_mono *m, uint64_t gen, const char *l, size_t n, str
 	}
 	ser_end = i;
 	if (name_end < 6 || memcmp(l + name_end - 6, "_total", 6) || i >= n || l[i] != ' ') {
-		put(o, l, n);
+		rb_json_raw(o, l, n);
 		return;
 	}
 	v0 = i + 1;
@@ -254,7 +231,7 @@ static void sample(struct rb_mono *m, uint64_t gen, const char *l, size_t n, str
 			isf = 1;
 	if (v1 == v0 || v1 - v0 >= sizeof(num) || l[v0] == '-') {
 		m->h->st.bad++;
-		put(o, l, n);
+		rb_json_raw(o, l, n);
 		return;
 	}
 	memcpy(num, l + v0, v1 - v0);
@@ -265,7 +242,7 @@ static void sample(struct rb_mono *m, uint64_t gen, const char *l, size_t n, str
 
 		if (*end || errno || d != d || d < 0) {
 			m->h->st.bad++;
-			put(o, l, n);
+			rb_json_raw(o, l, n);
 			return;
 		}
 		snprintf(out, sizeof(out), "%.6f", rb_mono_dbl(m, rb_mono_key(l, ser_end), gen, d));
@@ -274,15 +251,15 @@ static void sample(struct rb_mono *m, uint64_t gen, const char *l, size_t n, str
 
 		if (*end || errno) {
 			m->h->st.bad++;
-			put(o, l, n);
+			rb_json_raw(o, l, n);
 			return;
 		}
 		snprintf(out, sizeof(out), "%llu",
 			 (unsigned long long)rb_mono_u64(m, rb_mono_key(l, ser_end), gen, u));
 	}
-	put(o, l, v0);
-	put(o, out, strlen(out));
-	put(o, l + v1, n - v1);
+	rb_json_raw(o, l, v0);
+	rb_json_raw(o, out, strlen(out));
+	rb_json_raw(o, l + v1, n - v1);
 }
 
 void rb_mono_filter(struct rb_mono *m, uint64_t gen, const char *in, size_t len,
@@ -295,13 +272,13 @@ void rb_mono_filter(struct rb_mono *m, uint64_t gen, const char *in, size_t len,
 		size_t n = nl ? (size_t)(nl - (in + i)) : len - i;
 
 		if (!m || n == 0 || in[i] == '#')
-			put(out, in + i, n);
+			rb_json_raw(out, in + i, n);
 		else
 			sample(m, gen, in + i, n, out);
 		if (nl)
-			put(out, "\n", 1);
+			rb_json_raw(out, "\n", 1);
 		i += n + (nl ? 1 : 0);
 	}
 	if (!out->buf)
-		put(out, "", 0);
+		rb_json_raw(out, "", 0);
 }

@@ -35,6 +35,9 @@ void rb_json_i64(struct rb_json *j, const char *key, int64_t v);
 void rb_json_dbl(struct rb_json *j, const char *key, double v);
 void rb_json_bool(struct rb_json *j, const char *key, int v);
 void rb_json_null(struct rb_json *j, const char *key);
+/* n bytes as they are, no separator (the Prometheus text writers;
+ * the buffer stays NUL-terminated). */
+void rb_json_raw(struct rb_json *j, const char *s, size_t n);
 
 /* ---- reader ---- */
 enum rb_jtype { RB_JNULL, RB_JBOOL, RB_JNUM, RB_JSTR, RB_JARR, RB_JOBJ };
