@@ -359,63 +359,9 @@ size_t tcp_write(struct tcp_conn *c, const void *buf, size_t len)
 	return done;
 }
 
-int tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m)
-{
-	struct tcp_stack *st = c->st;
-	struct tcp_mbq *q = &c->sndq;
-	uint32_t ts = 0;
-
-	if (!tcp_writable_state(c))
-		return -EPIPE;
-	if (tcp_send_space(c) == 0) {
-		c->flags |= TF_WANT_WRITE;
-		return -EAGAIN;
-	}
-	for (struct rte_mbuf *s = m; s != NULL; s = s->next)
-		ts += s->buf_len;
-	if (st->mem + ts > st->prm.mem_limit) {
-		rb_drop_count(st->lc, RB_DROP_TCP_MEM_LIMIT);
-		c->flags |= TF_WANT_WRITE;
-		tcp_mem_wait(c);
-		return -ENOBUFS;
-	}
-	while (m != NULL) {
-		struct rte_mbuf *next = m->next, *t = q->tail;
-
-		m->next = NULL;
-		/* a payload sum comes into a send queue only by tcp_splice:
-		 * an application's mbuf may carry a stale flag (tcp_psum.h) */
-		tcp_psum_clear(m);
-		if (m->data_len == 0) {
-			rte_pktmbuf_free_seg(m);
-		} else if (t != NULL && m->data_len <= 512 && RTE_MBUF_DIRECT(t) &&
-			   rte_mbuf_refcnt_read(t) == 1 && rte_pktmbuf_tailroom(t) >= m->data_len) {
-			/* coalesce small writes */
-			memcpy(rte_pktmbuf_mtod_offset(t, char *, t->data_len),
-			       rte_pktmbuf_mtod(m, char *), m->data_len);
-			t->data_len = (uint16_t)(t->data_len + m->data_len);
-			q->bytes += m->data_len;
-			rte_pktmbuf_free_seg(m);
-		} else {
-			m->nb_segs = 1;
-			m->pkt_len = m->data_len;
-			if (t)
-				t->next = m;
-			else
-				q->head = m;
-			q->tail = m;
-			q->bytes += m->data_len;
-			q->truesize += m->buf_len;
-			st->mem += m->buf_len;
-		}
-		m = next;
-	}
-	tcp_wrote(c);
-	return 0;
-}
-
-/* Append one buffer to the send queue: small ones are copied into the
- * queue's last buffer when nobody else references it (as tcp_write_mbuf). */
+/* Append one buffer, already charged to q and the lcore, to the send queue:
+ * a small one is copied into the queue's last buffer when nobody else
+ * references it (coalescing small writes) and its charge given back. */
 static void sndq_append(struct tcp_stack *st, struct tcp_mbq *q, struct rte_mbuf *m)
 {
 	struct rte_mbuf *t = q->tail;
@@ -437,6 +383,48 @@ static void sndq_append(struct tcp_stack *st, struct tcp_mbq *q, struct rte_mbuf
 		q->head = m;
 	q->tail = m;
 	q->bytes += m->data_len;
+}
+
+int tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m)
+{
+	struct tcp_stack *st = c->st;
+	struct tcp_mbq *q = &c->sndq;
+	uint32_t ts = 0;
+
+	if (!tcp_writable_state(c))
+		return -EPIPE;
+	if (tcp_send_space(c) == 0) {
+		c->flags |= TF_WANT_WRITE;
+		return -EAGAIN;
+	}
+	for (struct rte_mbuf *s = m; s != NULL; s = s->next)
+		ts += s->buf_len;
+	if (st->mem + ts > st->prm.mem_limit) {
+		rb_drop_count(st->lc, RB_DROP_TCP_MEM_LIMIT);
+		c->flags |= TF_WANT_WRITE;
+		tcp_mem_wait(c);
+		return -ENOBUFS;
+	}
+	while (m != NULL) {
+		struct rte_mbuf *next = m->next;
+
+		m->next = NULL;
+		/* a payload sum comes into a send queue only by tcp_splice:
+		 * an application's mbuf may carry a stale flag (tcp_psum.h) */
+		tcp_psum_clear(m);
+		if (m->data_len == 0) {
+			rte_pktmbuf_free_seg(m);
+		} else {
+			m->nb_segs = 1;
+			m->pkt_len = m->data_len;
+			q->truesize += m->buf_len;
+			st->mem += m->buf_len;
+			sndq_append(st, q, m);
+		}
+		m = next;
+	}
+	tcp_wrote(c);
+	return 0;
 }
 
 /*
