@@ -236,10 +236,6 @@ uint16_t udp_input(struct rb_lcore *lc, struct rte_mbuf **m, uint16_t n);
 int tcp_lcore_init(struct rb_lcore *lc);
 void tcp_lcore_fini(struct rb_lcore *lc);
 void tcp_lcore_poll(struct rb_lcore *lc);   /* timers etc., once per loop */
-/* Around one RX burst: connections that became readable during it are
- * told once, at its end (tcp_stack.c); ACKs still go per segment. */
-void tcp_rx_burst_begin(struct rb_lcore *lc);
-void tcp_rx_burst_end(struct rb_lcore *lc);
 int udp_lcore_init(struct rb_lcore *lc);
 void udp_lcore_fini(struct rb_lcore *lc);
 

@@ -83,6 +83,7 @@ static unsigned worker_rx_queue(struct rb_lcore *lc, const struct rb_rxq *q)
 	for (unsigned b = 0; b < RB_RX_DRAIN_BURSTS; b++) {
 		uint16_t n = rte_eth_rx_burst(q->port_id, q->queue, pkts, lc->burst);
 		uint64_t bytes = 0;
+		int br;
 
 		if (n == 0)
 			break;
@@ -92,20 +93,13 @@ static unsigned worker_rx_queue(struct rb_lcore *lc, const struct rb_rxq *q)
 		}
 		pc->rx_packets += n;
 		pc->rx_bytes += bytes;
-		if (lc->tcp != NULL) {
-			/* TCP's output and ACKs once per burst (tcp rx_burst,
-			 * off by default); readable connections told once per
-			 * burst, at its end (rd_burst), so that a relay splices
-			 * a burst in one pass: before the deferred output runs */
-			int br = tcp_rx_begin(lc);
-
-			tcp_rx_burst_begin(lc);
-			rb_eth_input(lc, pkts, n);
-			tcp_rx_burst_end(lc);
-			tcp_rx_end(lc, br);
-		} else {
-			rb_eth_input(lc, pkts, n);
-		}
+		/* readable connections told once per burst, at its end
+		 * (tcp rd_burst), so that a relay splices a burst in one
+		 * pass; TCP's output and ACKs once per burst too with
+		 * rx_burst (off by default) */
+		br = tcp_rx_begin(lc);
+		rb_eth_input(lc, pkts, n);
+		tcp_rx_end(lc, br);
 		moved += n;
 		if (n < lc->burst)
 			break;

@@ -165,9 +165,10 @@ struct rb_cfg_tcp;
 void tcp_params_from_cfg(struct tcp_params *p, const struct rb_cfg_tcp *t);
 
 /* Around one RX burst of the worker (dataplane/worker.c): with the
- * rx_burst param, tcp_input's deferred work (output, ACKs) waits for
- * tcp_rx_end.  tcp_rx_begin returns whether it opened the bracket; pass
- * that to tcp_rx_end. */
+ * rd_burst param, on_readable waits for tcp_rx_end; with rx_burst,
+ * tcp_input's deferred work (output, ACKs) does too.  tcp_rx_begin
+ * returns whether it opened the rx_burst bracket; pass that to
+ * tcp_rx_end. */
 int tcp_rx_begin(struct rb_lcore *lc);
 void tcp_rx_end(struct rb_lcore *lc, int opened);
 

@@ -1095,7 +1095,10 @@ int tcp_rx_begin(struct rb_lcore *lc)
 {
 	struct tcp_stack *st = lc->tcp;
 
-	if (st == NULL || !st->prm.rx_burst)
+	if (st == NULL)
+		return 0;
+	tcp_rx_burst_begin(lc); /* rd_burst */
+	if (!st->prm.rx_burst)
 		return 0;
 	st->in_input++;
 	return 1;
@@ -1105,6 +1108,9 @@ void tcp_rx_end(struct rb_lcore *lc, int opened)
 {
 	struct tcp_stack *st = lc->tcp;
 
+	if (st == NULL)
+		return;
+	tcp_rx_burst_end(lc); /* readable connections first, then the output */
 	if (opened && --st->in_input == 0)
 		tcp_deferred_run(st);
 }

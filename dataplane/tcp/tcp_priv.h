@@ -303,6 +303,10 @@ void tcp_rcv_promise_sync(struct tcp_conn *c);         /* after rcv_adv/rcv_nxt 
 void tcp_rcv_clamped(struct tcp_conn *c);              /* an offer was cut by the budget */
 void tcp_mbq_free(struct tcp_stack *st, struct tcp_mbq *q);
 void tcp_notify_readable(struct tcp_conn *c);
+/* rd_burst, inside tcp_rx_begin/tcp_rx_end: connections that became
+ * readable during a burst are told once, at its end (tcp_stack.c). */
+void tcp_rx_burst_begin(struct rb_lcore *lc);
+void tcp_rx_burst_end(struct rb_lcore *lc);
 int tcp_rd_defer(struct tcp_conn *c);                  /* on_readable at the burst's end */
 
 /* tcp_opt.c */
