@@ -57,6 +57,8 @@
 	X(TCP_TW_OVERFLOW, tcp_tw_overflow, "TCP closes without TIME_WAIT: table full")    \
 	X(TCP_CLOSED, tcp_closed, "TCP connections freed")                                 \
 	X(TCP_CONN_ALLOC, tcp_conn_alloc, "TCP connections allocated (open = this - closed)") \
+	X(TCP_RECOV_ALLOC, tcp_recov_alloc, "TCP loss-recovery tables taken (a connection's first reordering or loss since its tables were last empty)") \
+	X(TCP_RECOV_NOMEM, tcp_recov_nomem, "TCP loss-recovery tables wanted but no memory (out-of-order data dropped, SACK blocks not kept)") \
 	X(TCP_ZC_INPLACE, tcp_zc_inplace, "TCP segments sent in place (zero copy, headers in the buffer's headroom)") \
 	X(TCP_PSUM_REUSED, tcp_psum_reused, "TCP payload buffers sent with the sum taken on receive")
 

@@ -217,13 +217,13 @@ static void tcp_fin_in(struct tcp_conn *c)
 
 static void ooo_remove(struct tcp_conn *c, int i)
 {
-	memmove(&c->ooo[i], &c->ooo[i + 1], (size_t)(c->n_ooo - i - 1) * sizeof(c->ooo[0]));
+	memmove(&c->rv->ooo[i], &c->rv->ooo[i + 1], (size_t)(c->n_ooo - i - 1) * sizeof(c->rv->ooo[0]));
 	c->n_ooo--;
 }
 
 static void ooo_free(struct tcp_conn *c, int i)
 {
-	struct tcp_mbq q = {.head = c->ooo[i].head, .truesize = c->ooo[i].truesize};
+	struct tcp_mbq q = {.head = c->rv->ooo[i].head, .truesize = c->rv->ooo[i].truesize};
 
 	tcp_mbq_free(c->st, &q);
 	ooo_remove(c, i);
@@ -239,7 +239,7 @@ static void tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
 
 	/* Islands wholly inside the new segment are superseded by it. */
 	for (i = 0; i < c->n_ooo;) {
-		uint32_t os = c->ooo[i].seq, oe = os + c->ooo[i].len;
+		uint32_t os = c->rv->ooo[i].seq, oe = os + c->rv->ooo[i].len;
 
 		if (seq_le(seq, os) && seq_le(oe, end))
 			ooo_free(c, i);
@@ -248,7 +248,7 @@ static void tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
 	}
 	/* Trim against partial overlaps. */
 	for (i = 0; i < c->n_ooo; i++) {
-		uint32_t os = c->ooo[i].seq, oe = os + c->ooo[i].len;
+		uint32_t os = c->rv->ooo[i].seq, oe = os + c->rv->ooo[i].len;
 
 		if (seq_le(os, seq) && seq_lt(seq, oe)) {
 			if (seq_ge(oe, end)) {
@@ -272,10 +272,10 @@ static void tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
 		return;
 	}
 	/* Find the position; merge with neighbours that touch. */
-	for (i = 0; i < c->n_ooo && seq_lt(c->ooo[i].seq, seq); i++)
+	for (i = 0; i < c->n_ooo && seq_lt(c->rv->ooo[i].seq, seq); i++)
 		;
-	if (i > 0 && c->ooo[i - 1].seq + c->ooo[i - 1].len == seq) {
-		struct tcp_ooo *p = &c->ooo[i - 1];
+	if (i > 0 && c->rv->ooo[i - 1].seq + c->rv->ooo[i - 1].len == seq) {
+		struct tcp_ooo *p = &c->rv->ooo[i - 1];
 		uint32_t ts = segs_truesize(m);
 
 		p->tail->next = m;
@@ -283,15 +283,15 @@ static void tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
 		p->len += len;
 		p->truesize += ts;
 		st->mem += ts;
-		if (i < c->n_ooo && p->seq + p->len == c->ooo[i].seq) {
-			p->tail->next = c->ooo[i].head;
-			p->tail = c->ooo[i].tail;
-			p->len += c->ooo[i].len;
-			p->truesize += c->ooo[i].truesize;
+		if (i < c->n_ooo && p->seq + p->len == c->rv->ooo[i].seq) {
+			p->tail->next = c->rv->ooo[i].head;
+			p->tail = c->rv->ooo[i].tail;
+			p->len += c->rv->ooo[i].len;
+			p->truesize += c->rv->ooo[i].truesize;
 			ooo_remove(c, i);
 		}
-	} else if (i < c->n_ooo && end == c->ooo[i].seq) {
-		struct tcp_ooo *n = &c->ooo[i];
+	} else if (i < c->n_ooo && end == c->rv->ooo[i].seq) {
+		struct tcp_ooo *n = &c->rv->ooo[i];
 		uint32_t ts = segs_truesize(m);
 
 		segs_last(m)->next = n->head;
@@ -301,14 +301,14 @@ static void tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
 		n->truesize += ts;
 		st->mem += ts;
 	} else {
-		if (c->n_ooo >= TCP_OOO_MAX) {
+		if (c->n_ooo >= TCP_OOO_MAX || tcp_recov_get(c) == NULL) {
 			rb_drop(st->lc, m, RB_DROP_TCP_OOO_FULL);
 			return;
 		}
-		memmove(&c->ooo[i + 1], &c->ooo[i], (size_t)(c->n_ooo - i) * sizeof(c->ooo[0]));
-		c->ooo[i] = (struct tcp_ooo){.seq = seq, .len = len, .head = m, .tail = segs_last(m),
+		memmove(&c->rv->ooo[i + 1], &c->rv->ooo[i], (size_t)(c->n_ooo - i) * sizeof(c->rv->ooo[0]));
+		c->rv->ooo[i] = (struct tcp_ooo){.seq = seq, .len = len, .head = m, .tail = segs_last(m),
 					     .truesize = segs_truesize(m)};
-		st->mem += c->ooo[i].truesize;
+		st->mem += c->rv->ooo[i].truesize;
 		c->n_ooo++;
 	}
 	rb_count(st->lc, RB_EV_TCP_OOO_QUEUED);
@@ -336,8 +336,8 @@ static void tcp_data_in(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, ui
 	mbq_append(st, &c->rcvq, m);
 	c->rcv_nxt += len;
 	c->bytes_received += len;
-	while (c->n_ooo && seq_le(c->ooo[0].seq, c->rcv_nxt)) {
-		struct tcp_ooo *o = &c->ooo[0];
+	while (c->n_ooo && seq_le(c->rv->ooo[0].seq, c->rcv_nxt)) {
+		struct tcp_ooo *o = &c->rv->ooo[0];
 		uint32_t oe = o->seq + o->len;
 
 		if (seq_le(oe, c->rcv_nxt)) {
@@ -437,8 +437,8 @@ void tcp_enter_recovery(struct tcp_conn *c)
 		c->prr_delivered = 0;
 		c->prr_out = 0;
 		c->high_rxt = c->snd_una;
-		if (c->n_sb && seq_lt(c->sb[0].start, c->snd_una + len))
-			len = c->sb[0].start - c->snd_una;
+		if (c->n_sb && seq_lt(c->rv->sb[0].start, c->snd_una + len))
+			len = c->rv->sb[0].start - c->snd_una;
 	} else {
 		/* RFC 6582 3.2 (2)-(3) */
 		c->cwnd = c->ssthresh + 3 * smss(c);
@@ -740,7 +740,7 @@ static int tcp_acceptable(uint32_t seq, uint32_t seqlen, uint32_t rcv_nxt, uint3
 	       (seq_le(rcv_nxt, seq + seqlen - 1) && seq_lt(seq + seqlen - 1, rcv_nxt + wnd));
 }
 
-void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
+static void conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
 {
 	struct tcp_stack *st = c->st;
 	struct rb_lcore *lc = st->lc;
@@ -970,6 +970,13 @@ void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
 	if (c->flags & (TF_ACK_NOW | TF_DELACK))
 		tcp_pending_add(c);
 	tcp_timer_update(c);
+}
+
+void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
+{
+	conn_input(c, m, sg);
+	/* c stays allocated until tcp_deferred_run reaps it */
+	tcp_recov_trim(c);
 }
 
 /* ---- demultiplexing ---- */

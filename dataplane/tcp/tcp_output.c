@@ -213,7 +213,7 @@ static uint32_t tcp_rcv_buf_space(const struct tcp_conn *c)
 	uint32_t q = c->rcvq.bytes;
 
 	for (int i = 0; i < c->n_ooo; i++)
-		q += c->ooo[i].len;
+		q += c->rv->ooo[i].len;
 	return c->rcvbuf > q ? c->rcvbuf - q : 0;
 }
 
@@ -1004,8 +1004,8 @@ void tcp_rack_rxt_check(struct tcp_conn *c)
 		return;
 	if (tcp_rack_has(c, c->snd_una))
 		return; /* retransmitted and timed: tcp_rack_detect()'s */
-	if (c->n_sb && seq_lt(c->sb[0].start, c->snd_una + len))
-		len = c->sb[0].start - c->snd_una;
+	if (c->n_sb && seq_lt(c->rv->sb[0].start, c->snd_una + len))
+		len = c->rv->sb[0].start - c->snd_una;
 	if (len == 0)
 		return;
 	tcp_xmit_range(c, c->snd_una, len);

@@ -49,6 +49,24 @@ struct tcp_rxt {
 	uint8_t probed; /* sent again once without evidence (tcp_rack.c) */
 };
 
+/* The loss-recovery tables, out of line: most connections never reorder
+ * or lose a segment, and an idle one should cost little memory (issue 5:
+ * <= 4 KiB per idle relayed connection, two tcp_conns and a session).  A
+ * connection takes a block from its lcore's free list when it first keeps
+ * an out-of-order island, a SACK scoreboard range or a timed retransmission
+ * (tcp_recov_get), and gives it back once all three are empty again
+ * (tcp_recov_trim, at the end of each input and timer run).  Invariant:
+ * n_ooo, n_sb or n_rxt > 0 implies c->rv != NULL.  Without a block (the
+ * heap is exhausted) the tables have no room: out-of-order data is dropped
+ * as when they are full, SACK blocks are not kept (recovery falls back to
+ * NewReno's), retransmissions are not timed for RACK. */
+struct tcp_recov {
+	struct tcp_ooo ooo[TCP_OOO_MAX];       /* received out of order */
+	struct tcp_range sb[TCP_SB_MAX];       /* SACK scoreboard (RFC 6675) */
+	struct tcp_rxt rxt[TCP_RXT_MAX];       /* retransmissions for RACK */
+	struct tcp_recov *next;                /* free list */
+};
+
 struct tcp_key {
 	uint8_t laddr[16], raddr[16];
 	uint16_t lport, rport;  /* network order */
@@ -132,19 +150,17 @@ struct tcp_conn {
 	uint32_t scur_pos;              /* position of scur's first byte from sndq.head's */
 	uint32_t rfin_seq;              /* peer FIN seen out of order at this seq */
 	struct tcp_mbq rcvq;            /* in-order, not yet read */
-	struct tcp_ooo ooo[TCP_OOO_MAX];
+	struct tcp_recov *rv;           /* ooo, sb, rxt tables; NULL while all empty */
 	uint32_t sndbuf, rcvbuf;
 
 	/* SACK: scoreboard of what the peer holds above snd_una (RFC 6675),
 	 * and the blocks we report (RFC 2018 4, most recent first). */
-	struct tcp_range sb[TCP_SB_MAX];
 	uint32_t sacked_bytes;
 	struct tcp_range rsack[TCP_SACK_MAX_BLOCKS];
 	uint32_t high_rxt, rescue_rxt, recover;
 	uint32_t tlp_high;              /* snd_max when the last probe went out */
 	uint64_t rxt_una_ts;            /* tsc: snd_una's segment last retransmitted; 0 = not */
 	/* RACK (RFC 8985) over retransmissions: tcp_rack.c */
-	struct tcp_rxt rxt[TCP_RXT_MAX];
 	uint8_t n_rxt, rack_ts_valid;
 	uint32_t rack_ts, rack_end;     /* RACK.xmit_ts (us), .end_seq: delivered retransmission */
 	uint32_t rack_dlv_nxt, rack_dlv_at; /* its snd_max when sent; when its delivery was seen (us) */
@@ -197,6 +213,7 @@ struct tcp_listener {
 };
 
 struct tcp_slab;
+struct tcp_recov_slab;
 
 struct tcp_stack {
 	struct rb_lcore *lc;
@@ -235,6 +252,12 @@ struct tcp_stack {
 	/* free connections */
 	struct tcp_conn *free_list;
 	struct tcp_slab *slabs;
+	/* loss-recovery blocks (struct tcp_recov): free list, slabs, in use,
+	 * and at most in use (UINT32_MAX: bounded by the connections only;
+	 * the unit tests lower it to drive the no-memory path) */
+	struct tcp_recov *rv_free;
+	struct tcp_recov_slab *rv_slabs;
+	uint32_t n_recov, rv_max;
 	/* secrets: ISN (RFC 6528) and SYN cookies */
 	uint64_t isn_key[2], cookie_key[2];
 	uint16_t eph_next;
@@ -282,6 +305,16 @@ uint64_t tcp_siphash(const uint64_t key[2], const void *data, size_t len);
 
 /* tcp_stack.c */
 struct tcp_conn *tcp_conn_alloc(struct tcp_stack *st);
+/* c's loss-recovery tables, taken from the lcore's free list when c has
+ * none; NULL when none can be had (counted: tcp_recov_nomem). */
+struct tcp_recov *tcp_recov_get(struct tcp_conn *c);
+void tcp_recov_put(struct tcp_conn *c);
+/* Give c's block back once its tables are all empty. */
+static inline void tcp_recov_trim(struct tcp_conn *c)
+{
+	if (c->rv != NULL && (c->n_ooo | c->n_sb | c->n_rxt) == 0)
+		tcp_recov_put(c);
+}
 void tcp_conn_hash(struct tcp_conn *c);
 struct tcp_conn *tcp_conn_lookup(struct tcp_stack *st, const struct tcp_key *k);
 void tcp_conn_set_state(struct tcp_conn *c, int state);

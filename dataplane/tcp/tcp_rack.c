@@ -60,21 +60,23 @@ void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t len)
 	int i;
 
 	for (i = 0; i < c->n_rxt; i++)
-		if (c->rxt[i].seq == seq) {
-			e = &c->rxt[i];
+		if (c->rv->rxt[i].seq == seq) {
+			e = &c->rv->rxt[i];
 			break;
 		}
 	if (e == NULL) {
+		if (tcp_recov_get(c) == NULL)
+			return; /* not timed: it falls back to the RTO */
 		if (c->n_rxt == TCP_RXT_MAX) {
 			/* forget the oldest: it falls back to the RTO */
 			int old = 0;
 
 			for (i = 1; i < c->n_rxt; i++)
-				if ((int32_t)(c->rxt[i].ts - c->rxt[old].ts) < 0)
+				if ((int32_t)(c->rv->rxt[i].ts - c->rv->rxt[old].ts) < 0)
 					old = i;
-			c->rxt[old] = c->rxt[--c->n_rxt];
+			c->rv->rxt[old] = c->rv->rxt[--c->n_rxt];
 		}
-		e = &c->rxt[c->n_rxt++];
+		e = &c->rv->rxt[c->n_rxt++];
 		e->seq = seq;
 		e->probed = 0;
 	}
@@ -100,7 +102,7 @@ void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t len)
 int tcp_rack_has(const struct tcp_conn *c, uint32_t seq)
 {
 	for (int i = 0; i < c->n_rxt; i++)
-		if (seq_ge(seq, c->rxt[i].seq) && seq_lt(seq, c->rxt[i].end))
+		if (seq_ge(seq, c->rv->rxt[i].seq) && seq_lt(seq, c->rv->rxt[i].end))
 			return 1;
 	return 0;
 }
@@ -140,7 +142,7 @@ static void rack_orig(struct tcp_conn *c, uint32_t now, uint32_t reo, uint32_t *
 		c->rack_ev = 0;
 		return;
 	}
-	high = c->sb[c->n_sb - 1].end;
+	high = c->rv->sb[c->n_sb - 1].end;
 	if (c->rack_ev && now - c->rack_ev_ts >= reo) {
 		if (!c->rack_edge_ok || seq_gt(c->rack_ev_seq, c->rack_lost_edge))
 			c->rack_lost_edge = c->rack_ev_seq;
@@ -171,11 +173,11 @@ int tcp_rack_detect(struct tcp_conn *c)
 	uint32_t next = 0; /* earliest pending deadline, from now; 0 = none */
 	int i, sent = 0;
 
-	if (c->n_sb && seq_gt(c->sb[c->n_sb - 1].end, high))
-		high = c->sb[c->n_sb - 1].end;
+	if (c->n_sb && seq_gt(c->rv->sb[c->n_sb - 1].end, high))
+		high = c->rv->sb[c->n_sb - 1].end;
 	/* step 1-2: the delivered retransmissions advance RACK.xmit_ts */
 	for (i = 0; i < c->n_rxt;) {
-		struct tcp_rxt *e = &c->rxt[i];
+		struct tcp_rxt *e = &c->rv->rxt[i];
 
 		if (rxt_delivered(c, e)) {
 			if (!c->rack_ts_valid || sent_after(e->ts, e->end, c->rack_ts, c->rack_end)) {
@@ -187,7 +189,7 @@ int tcp_rack_detect(struct tcp_conn *c)
 				c->rack_dlv_at = now;
 			}
 			c->rack_ts_valid = 1;
-			*e = c->rxt[--c->n_rxt];
+			*e = c->rv->rxt[--c->n_rxt];
 			continue;
 		}
 		i++;
@@ -202,7 +204,7 @@ int tcp_rack_detect(struct tcp_conn *c)
 	/* step 5: a retransmission sent before something delivered is lost
 	 * once RACK.rtt + reo_wnd has passed since it went out */
 	for (i = 0; (c->flags & TF_RECOVERY) && i < c->n_rxt; i++) {
-		struct tcp_rxt *e = &c->rxt[i];
+		struct tcp_rxt *e = &c->rv->rxt[i];
 		uint32_t age = now - e->ts, s = seq_max(e->seq, c->snd_una), end, len;
 		int probe = 0;
 
@@ -230,8 +232,8 @@ int tcp_rack_detect(struct tcp_conn *c)
 			continue;
 		len = e->end - s;
 		for (int k = 0; k < c->n_sb; k++)
-			if (seq_gt(c->sb[k].start, s) && seq_lt(c->sb[k].start, e->end)) {
-				len = c->sb[k].start - s;
+			if (seq_gt(c->rv->sb[k].start, s) && seq_lt(c->rv->sb[k].start, e->end)) {
+				len = c->rv->sb[k].start - s;
 				break;
 			}
 		if (probe) {
@@ -264,9 +266,9 @@ int tcp_rack_detect(struct tcp_conn *c)
 				next = reo - age;
 		} else {
 			for (int k = 0; k < c->n_sb; k++)
-				if (seq_gt(c->sb[k].start, c->snd_una) &&
-				    seq_lt(c->sb[k].start, c->snd_una + len)) {
-					len = c->sb[k].start - c->snd_una;
+				if (seq_gt(c->rv->sb[k].start, c->snd_una) &&
+				    seq_lt(c->rv->sb[k].start, c->snd_una + len)) {
+					len = c->rv->sb[k].start - c->snd_una;
 					break;
 				}
 			if (tcp_xmit_range(c, c->snd_una, len) == 0) {

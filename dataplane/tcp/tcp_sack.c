@@ -10,7 +10,7 @@ static void sb_recount(struct tcp_conn *c)
 {
 	c->sacked_bytes = 0;
 	for (int i = 0; i < c->n_sb; i++)
-		c->sacked_bytes += c->sb[i].end - c->sb[i].start;
+		c->sacked_bytes += c->rv->sb[i].end - c->rv->sb[i].start;
 }
 
 static void sb_insert(struct tcp_conn *c, uint32_t s, uint32_t e)
@@ -19,7 +19,7 @@ static void sb_insert(struct tcp_conn *c, uint32_t s, uint32_t e)
 	int n = 0, placed = 0;
 
 	for (int i = 0; i < c->n_sb; i++) {
-		struct tcp_range r = c->sb[i];
+		struct tcp_range r = c->rv->sb[i];
 
 		if (seq_lt(r.end, s)) {
 			out[n++] = r;
@@ -40,7 +40,7 @@ static void sb_insert(struct tcp_conn *c, uint32_t s, uint32_t e)
 		out[n++] = (struct tcp_range){s, e};
 	if (n > TCP_SB_MAX)
 		n = TCP_SB_MAX;
-	memcpy(c->sb, out, (size_t)n * sizeof(out[0]));
+	memcpy(c->rv->sb, out, (size_t)n * sizeof(out[0]));
 	c->n_sb = (uint8_t)n;
 }
 
@@ -48,6 +48,9 @@ void tcp_sb_update(struct tcp_conn *c, const struct tcp_opts *o, uint32_t *newly
 {
 	uint32_t before = c->sacked_bytes;
 
+	*newly = 0;
+	if (o->n_sack == 0 || tcp_recov_get(c) == NULL)
+		return; /* no room to keep them: recovery without SACK */
 	for (int i = 0; i < o->n_sack; i++) {
 		uint32_t s = o->sack[i].start, e = o->sack[i].end;
 
@@ -68,13 +71,13 @@ void tcp_sb_advance(struct tcp_conn *c)
 	int j = 0;
 
 	for (int i = 0; i < c->n_sb; i++) {
-		struct tcp_range r = c->sb[i];
+		struct tcp_range r = c->rv->sb[i];
 
 		if (seq_le(r.end, c->snd_una))
 			continue;
 		if (seq_lt(r.start, c->snd_una))
 			r.start = c->snd_una;
-		c->sb[j++] = r;
+		c->rv->sb[j++] = r;
 	}
 	c->n_sb = (uint8_t)j;
 	sb_recount(c);
@@ -83,9 +86,9 @@ void tcp_sb_advance(struct tcp_conn *c)
 int tcp_sb_is_sacked(const struct tcp_conn *c, uint32_t seq, uint32_t *end)
 {
 	for (int i = 0; i < c->n_sb; i++)
-		if (seq_ge(seq, c->sb[i].start) && seq_lt(seq, c->sb[i].end)) {
+		if (seq_ge(seq, c->rv->sb[i].start) && seq_lt(seq, c->rv->sb[i].end)) {
 			if (end)
-				*end = c->sb[i].end;
+				*end = c->rv->sb[i].end;
 			return 1;
 		}
 	return 0;
@@ -105,17 +108,17 @@ uint32_t tcp_sb_lost_edge(const struct tcp_conn *c)
 	int cnt = 0;
 
 	for (int i = c->n_sb - 1; i >= 0; i--) {
-		acc += c->sb[i].end - c->sb[i].start;
+		acc += c->rv->sb[i].end - c->rv->sb[i].start;
 		cnt++;
 		if (cnt >= TCP_DUPTHRESH || acc > (TCP_DUPTHRESH - 1) * smss(c)) {
-			edge = c->sb[i].start;
+			edge = c->rv->sb[i].start;
 			break;
 		}
 	}
 	/* RACK (RFC 8985 6.2, tcp_rack.c): holes sent before data the peer
 	 * has held for longer than the reordering window are lost too */
 	if (c->rack_edge_ok && c->n_sb) {
-		uint32_t r = seq_min(c->rack_lost_edge, c->sb[c->n_sb - 1].end);
+		uint32_t r = seq_min(c->rack_lost_edge, c->rv->sb[c->n_sb - 1].end);
 
 		if (seq_gt(r, edge))
 			edge = r;
@@ -132,7 +135,7 @@ static uint32_t holes(const struct tcp_conn *c, uint32_t a, uint32_t b)
 		return 0;
 	n = b - a;
 	for (int i = 0; i < c->n_sb; i++) {
-		uint32_t s = seq_max(a, c->sb[i].start), e = seq_min(b, c->sb[i].end);
+		uint32_t s = seq_max(a, c->rv->sb[i].start), e = seq_min(b, c->rv->sb[i].end);
 
 		if (seq_lt(s, e))
 			n -= e - s;
@@ -172,8 +175,8 @@ int tcp_sb_next_seg(struct tcp_conn *c, uint32_t *seq, uint32_t *len)
 		return 0;
 	next = c->snd_max;
 	for (int i = 0; i < c->n_sb; i++)
-		if (seq_gt(c->sb[i].start, s)) {
-			next = c->sb[i].start;
+		if (seq_gt(c->rv->sb[i].start, s)) {
+			next = c->rv->sb[i].start;
 			break;
 		}
 	*seq = s;
@@ -181,7 +184,7 @@ int tcp_sb_next_seg(struct tcp_conn *c, uint32_t *seq, uint32_t *len)
 	edge = tcp_sb_lost_edge(c);
 	if (seq_lt(s, edge))
 		return 1;
-	if (seq_lt(s, c->sb[c->n_sb - 1].end))
+	if (seq_lt(s, c->rv->sb[c->n_sb - 1].end))
 		return 3;
 	return 0;
 }
@@ -217,7 +220,7 @@ void tcp_prr_ack(struct tcp_conn *c, uint32_t delivered)
 static int ooo_find(const struct tcp_conn *c, uint32_t s, uint32_t e)
 {
 	for (int i = 0; i < c->n_ooo; i++) {
-		uint32_t os = c->ooo[i].seq, oe = os + c->ooo[i].len;
+		uint32_t os = c->rv->ooo[i].seq, oe = os + c->rv->ooo[i].len;
 
 		if (seq_lt(s, oe) && seq_lt(os, e))
 			return i;
@@ -232,7 +235,7 @@ static void rsack_rebuild(struct tcp_conn *c, int first)
 	int n = 0;
 
 	if (first >= 0) {
-		out[n++] = (struct tcp_range){c->ooo[first].seq, c->ooo[first].seq + c->ooo[first].len};
+		out[n++] = (struct tcp_range){c->rv->ooo[first].seq, c->rv->ooo[first].seq + c->rv->ooo[first].len};
 		used[first] = 1;
 	}
 	for (int i = 0; i < c->n_rsack && n < TCP_SACK_MAX_BLOCKS; i++) {
@@ -241,13 +244,13 @@ static void rsack_rebuild(struct tcp_conn *c, int first)
 		if (k < 0 || used[k])
 			continue;
 		used[k] = 1;
-		out[n++] = (struct tcp_range){c->ooo[k].seq, c->ooo[k].seq + c->ooo[k].len};
+		out[n++] = (struct tcp_range){c->rv->ooo[k].seq, c->rv->ooo[k].seq + c->rv->ooo[k].len};
 	}
 	for (int k = 0; k < c->n_ooo && n < TCP_SACK_MAX_BLOCKS; k++) {
 		if (used[k])
 			continue;
 		used[k] = 1;
-		out[n++] = (struct tcp_range){c->ooo[k].seq, c->ooo[k].seq + c->ooo[k].len};
+		out[n++] = (struct tcp_range){c->rv->ooo[k].seq, c->rv->ooo[k].seq + c->rv->ooo[k].len};
 	}
 	memcpy(c->rsack, out, (size_t)n * sizeof(out[0]));
 	c->n_rsack = (uint8_t)n;

@@ -23,6 +23,13 @@ struct tcp_slab {
 	struct tcp_conn conns[TCP_SLAB_CONNS];
 };
 
+#define TCP_RECOV_SLAB 32
+
+struct tcp_recov_slab {
+	struct tcp_recov_slab *next;
+	struct tcp_recov rv[TCP_RECOV_SLAB];
+};
+
 static const struct tcp_params tcp_params_default = {
 	.max_conns = 65536,
 	.max_time_wait = 16384,
@@ -125,6 +132,7 @@ int tcp_lcore_init(struct rb_lcore *lc)
 	for (int i = 0; i < TCP_WHEEL_SLOTS; i++)
 		LIST_INIT(&st->wheel[i]);
 	st->wheel_tick = lc->now / st->tsc_ms;
+	st->rv_max = UINT32_MAX;
 	TAILQ_INIT(&st->pending);
 	TAILQ_INIT(&st->reap);
 	TAILQ_INIT(&st->mem_wait);
@@ -163,6 +171,12 @@ void tcp_lcore_fini(struct rb_lcore *lc)
 	while ((s = st->slabs) != NULL) {
 		st->slabs = s->next;
 		rte_free(s);
+	}
+	while (st->rv_slabs != NULL) {
+		struct tcp_recov_slab *r = st->rv_slabs;
+
+		st->rv_slabs = r->next;
+		rte_free(r);
 	}
 	explicit_bzero(st->isn_key, sizeof(st->isn_key));
 	explicit_bzero(st->cookie_key, sizeof(st->cookie_key));
@@ -205,8 +219,56 @@ struct tcp_conn *tcp_conn_alloc(struct tcp_stack *st)
 	return c;
 }
 
+/* ---- loss-recovery tables (struct tcp_recov, tcp_priv.h) ----
+ * Taken from a per-lcore free list, grown a slab at a time like the
+ * connections and bounded by them (one block per connection at most). */
+struct tcp_recov *tcp_recov_get(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+	struct tcp_recov *rv;
+
+	if (c->rv != NULL)
+		return c->rv;
+	if (st->n_recov >= st->rv_max) {
+		rb_count(st->lc, RB_EV_TCP_RECOV_NOMEM);
+		return NULL;
+	}
+	if (st->rv_free == NULL) {
+		struct tcp_recov_slab *s = rte_malloc("tcp_recov", sizeof(*s), RTE_CACHE_LINE_SIZE);
+
+		if (s == NULL) {
+			rb_count(st->lc, RB_EV_TCP_RECOV_NOMEM);
+			return NULL;
+		}
+		s->next = st->rv_slabs;
+		st->rv_slabs = s;
+		for (int i = TCP_RECOV_SLAB - 1; i >= 0; i--) {
+			s->rv[i].next = st->rv_free;
+			st->rv_free = &s->rv[i];
+		}
+	}
+	rv = st->rv_free;
+	st->rv_free = rv->next;
+	c->rv = rv;
+	st->n_recov++;
+	rb_count(st->lc, RB_EV_TCP_RECOV_ALLOC);
+	return rv;
+}
+
+void tcp_recov_put(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->st;
+
+	c->rv->next = st->rv_free;
+	st->rv_free = c->rv;
+	c->rv = NULL;
+	st->n_recov--;
+}
+
 static void tcp_conn_release(struct tcp_stack *st, struct tcp_conn *c)
 {
+	if (c->rv != NULL) /* tcp_conn_drop emptied the tables */
+		tcp_recov_put(c);
 	c->flags = TF_FREED;
 	c->hlink.le_next = st->free_list;
 	st->free_list = c;
@@ -480,11 +542,12 @@ void tcp_conn_drop(struct tcp_conn *c, int err)
 	tcp_mbq_free(st, &c->sndq);
 	tcp_mbq_free(st, &c->rcvq);
 	for (int i = 0; i < c->n_ooo; i++) {
-		struct tcp_mbq q = {.head = c->ooo[i].head, .truesize = c->ooo[i].truesize};
+		struct tcp_mbq q = {.head = c->rv->ooo[i].head, .truesize = c->rv->ooo[i].truesize};
 
 		tcp_mbq_free(st, &q);
 	}
-	c->n_ooo = 0;
+	c->n_ooo = c->n_sb = c->n_rxt = 0;
+	tcp_recov_trim(c);
 	tcp_mem_wait_remove(c);
 	tcp_rwnd_wait_remove(c);
 	if (c->flags & TF_PENDING) {
@@ -689,6 +752,7 @@ static void tcp_timers_fire(struct tcp_conn *c)
 		if (c->flags & TF_DELACK)
 			tcp_send_ack(c);
 	}
+	tcp_recov_trim(c);
 	tcp_timer_update(c);
 }
 

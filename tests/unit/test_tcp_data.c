@@ -353,10 +353,18 @@ static const struct recov_case recov_cases[] = {
 	 0, 1, 6},
 };
 
-static void test_recovery_table(void)
+/* no_tables: neither stack may take loss-recovery tables (struct
+ * tcp_recov, as when the heap is exhausted): out-of-order data is dropped,
+ * SACK blocks are not kept, so each hole costs the rest of its window and
+ * repairs go by NewReno's partial ACKs or the RTO; delivery must stay
+ * byte-exact, with every refusal counted. */
+static void run_recovery_table(bool no_tables)
 {
 	for (unsigned i = 0; i < RTE_DIM(recov_cases); i++) {
 		const struct recov_case *rc = &recov_cases[i];
+
+		if (no_tables && (rc->n > 3 || rc->max_fr))
+			continue; /* the rows about RACK and SACK timing */
 		struct drop_plan plan = {0};
 		const size_t size = 400 * 1448;
 		uint8_t *data = pattern(size, 77);
@@ -368,6 +376,8 @@ static void test_recovery_table(void)
 
 		th_setup(2, true);
 		set_opts(0, rc->sack, true, true);
+		if (no_tables)
+			th.h[0].lc.tcp->rv_max = th.h[1].lc.tcp->rv_max = 0;
 		plan.from = rc->from;
 		if (h)
 			plan.ack_data_until = (uint32_t)(size - 40 * 1448);
@@ -389,7 +399,33 @@ static void test_recovery_table(void)
 			ok = h ? a.rx_len >= size : info.bytes_acked >= size;
 		}
 		CU_ASSERT(ok);
+		if (no_tables) {
+			/* byte-exact without tables, every refusal counted */
+			if (h)
+				CU_ASSERT(a.rx_len == size && memcmp(a.rx, data, size) == 0);
+			CU_ASSERT(th_counter_ev(1 - h, RB_EV_TCP_RECOV_NOMEM) >= 1);
+			CU_ASSERT(th_counter_drop(1 - h, RB_DROP_TCP_OOO_FULL) >= 1);
+			CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_RECOV_ALLOC) +
+						th_counter_ev(1, RB_EV_TCP_RECOV_ALLOC),
+					0);
+			CU_ASSERT_EQUAL(th.h[0].lc.tcp->n_recov + th.h[1].lc.tcp->n_recov, 0);
+			tcp_abort(a.c);
+			th_run(SEC);
+			app_free(&a);
+			free(data);
+			CU_ASSERT_EQUAL(th_teardown(), 0);
+			continue;
+		}
 		CU_ASSERT_EQUAL(plan.dropped, rc->n);
+		/* the receiver took tables for its out-of-order islands (and the
+		 * SACK sender for its scoreboard) and both gave them back once the
+		 * holes were filled: an idle connection holds none */
+		CU_ASSERT(th_counter_ev(1 - h, RB_EV_TCP_RECOV_ALLOC) >= 1);
+		if (rc->sack)
+			CU_ASSERT(th_counter_ev(h, RB_EV_TCP_RECOV_ALLOC) >= 1);
+		th_run(100 * MS);
+		CU_ASSERT_EQUAL(th.h[0].lc.tcp->n_recov, 0);
+		CU_ASSERT_EQUAL(th.h[1].lc.tcp->n_recov, 0);
 		tcp_get_info(a.c, &info);
 		if (h) {
 			CU_ASSERT(a.rx_len == size && memcmp(a.rx, data, size) == 0);
@@ -435,6 +471,16 @@ static void test_recovery_table(void)
 		free(data);
 		CU_ASSERT_EQUAL(th_teardown(), 0);
 	}
+}
+
+static void test_recovery_table(void)
+{
+	run_recovery_table(false);
+}
+
+static void test_recovery_no_tables(void)
+{
+	run_recovery_table(true);
 }
 
 /* ---- window scaling: more than 64 KB in flight ---- */
@@ -882,6 +928,7 @@ void test_tcp_data_register(CU_pSuite s)
 	CU_add_test(s, "echo table with RX bursts, without and with TSO", test_echo_table_burst);
 	CU_add_test(s, "rx_burst: on_readable once per input pass", test_readable_per_pass);
 	CU_add_test(s, "SACK and NewReno recovery (table)", test_recovery_table);
+	CU_add_test(s, "recovery without loss-recovery tables (table)", test_recovery_no_tables);
 	CU_add_test(s, "window scaling", test_window_scaling);
 	CU_add_test(s, "zero window probing", test_zero_window);
 	CU_add_test(s, "RTO backoff and timeout", test_rto_timeout);

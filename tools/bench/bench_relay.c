@@ -960,7 +960,7 @@ static void idle_wait(void)
 
 static int run_idle(int proxy, unsigned k)
 {
-	uint64_t deadline, mem0, conns0, heap0;
+	uint64_t deadline, mem0, conns0, heap0, rv0;
 	struct tcp_stack *ts;
 	struct rte_malloc_socket_stats hs;
 	double per_conn, per_heap, bufs;
@@ -977,6 +977,7 @@ static int run_idle(int proxy, unsigned k)
 	idle_wait();
 	mem0 = ts->mem;
 	conns0 = ts->n_conns;
+	rv0 = ts->n_recov;
 	rte_malloc_get_socket_stats((int)rte_socket_id(), &hs);
 	heap0 = hs.heap_allocsz_bytes;
 	for (unsigned i = 0; i < k; i++)
@@ -987,17 +988,19 @@ static int run_idle(int proxy, unsigned k)
 	rte_malloc_get_socket_stats((int)rte_socket_id(), &hs);
 	sess = proxy ? sizeof(struct psess) + sizeof(struct rb_conn_info) : 0;
 	bufs = ((double)ts->mem - (double)mem0) / k;
-	per_conn = (double)((ts->n_conns - conns0) * sizeof(struct tcp_conn)) / k + bufs +
-		   (double)sess;
+	/* loss-recovery blocks still held (tcp_priv.h struct tcp_recov) */
+	per_conn = (double)((ts->n_conns - conns0) * sizeof(struct tcp_conn) +
+			    ((double)ts->n_recov - (double)rv0) * sizeof(struct tcp_recov)) / k +
+		   bufs + (double)sess;
 	/* the heap also holds the generator's slabs (two ends per connection
 	 * when proxied, one for tcp-only), grown on demand */
 	per_heap = (double)(hs.heap_allocsz_bytes - heap0) / k;
 	printf("%s idle: %u connections after one request each: %.0f tcp_conns on the relay "
-	       "(%zu B each), %.0f B of queued buffers, %zu B of session (psess %zu + conn "
+	       "(%zu B each; %.0f loss-recovery blocks held, %zu B each), %.0f B of queued buffers, %zu B of session (psess %zu + conn "
 	       "info %zu): %.0f B per idle %s connection; rte heap grew %.0f B/conn (both "
 	       "dataplanes)%s\n",
 	       proxy ? "relay" : "tcp  ", k, (double)(ts->n_conns - conns0), sizeof(struct tcp_conn),
-	       bufs, sess, proxy ? sizeof(struct psess) : 0,
+	       (double)ts->n_recov - (double)rv0, sizeof(struct tcp_recov), bufs, sess, proxy ? sizeof(struct psess) : 0,
 	       proxy ? sizeof(struct rb_conn_info) : 0, per_conn,
 	       proxy ? "relayed" : "established", per_heap,
 	       st.opened_idle < k + 1 ? " [NOT ALL OPENED]" : "");
