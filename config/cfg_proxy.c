@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cfg_priv.h"
 #include "rb_cfg_proxy.h"
 #include "rb_cfg_wg.h"
 #include "rb_config.h"
@@ -316,6 +317,24 @@ static int h_uot(const config_setting_t *s, void *dst, const struct rb_schema_fi
 	return 0;
 }
 
+/* tcp_congestion_control, tcp_syn_cookies: the generic check found the
+ * name in f->enums; store its index + 1 (0 stays "dataplane.tcp's"). */
+static int h_tcp_enum(const config_setting_t *s, void *dst, const struct rb_schema_field *f,
+		      const char *path, struct rb_cfg_err *e)
+{
+	const char *v = config_setting_get_string(s);
+
+	(void)path;
+	(void)e;
+	for (int i = 0; v && f->enums[i]; i++)
+		if (strcmp(v, f->enums[i]) == 0) {
+			if (dst)
+				*(uint8_t *)dst = (uint8_t)(i + 1);
+			return 0;
+		}
+	return 0;
+}
+
 /* ------------------------------------------------------------------ tables */
 
 #define USER_TBL(T)                                                                       \
@@ -328,6 +347,12 @@ static int h_uot(const config_setting_t *s, void *dst, const struct rb_schema_fi
 #define HOST(k, T, m, fl)                                                                 \
 	{.key = (k), .type = RB_SCHEMA_CUSTOM, .flags = (fl), .offset = offsetof(T, m),      \
 	 .handler = h_host}
+/* One of names, stored as its index + 1 into a uint8_t (absent: 0) by h_tcp_enum
+ * after the generic check of the string against names. */
+#define TCP_ENUM(k, m, names)                                                              \
+	{.key = (k), .type = RB_SCHEMA_STRING, .max = 15,                                   \
+	 .offset = offsetof(struct rb_cfg_inbound, m), .size = 1, .enums = (names),          \
+	 .handler = h_tcp_enum}
 #define IN_COMMON                                                                         \
 	RB_SCHEMA_STR("type", struct rb_cfg_inbound, type_name, 1, 0, NULL, RB_SF_REQUIRED), \
 	/* type and tag presence: the loader's generic check (config/tables.c) */         \
@@ -337,6 +362,9 @@ static int h_uot(const config_setting_t *s, void *dst, const struct rb_schema_fi
 	RB_SCHEMA_INT("listen_port", struct rb_cfg_inbound, listen_port, 1, 65535, 0,         \
 		      RB_SF_REQUIRED),                                                       \
 	DUR("handshake_timeout", struct rb_cfg_inbound, handshake_timeout_ms, 10000, 1),     \
+	TCP_ENUM("tcp_congestion_control", tcp_cc, rb_cfg_tcp_cc_names),                    \
+	TCP_ENUM("tcp_syn_cookies", tcp_cookies, rb_cfg_tcp_cookie_names),                 \
+	RB_SCHEMA_INT("tcp_backlog", struct rb_cfg_inbound, tcp_backlog, 1, 1 << 20, 0, 0),  \
 	RB_SCHEMA_LINE_F(struct rb_cfg_inbound, line)
 #define OUT_COMMON                                                                        \
 	RB_SCHEMA_STR("type", struct rb_cfg_outbound, type_name, 1, 0, NULL, RB_SF_REQUIRED),\
@@ -717,6 +745,16 @@ static void check_inbounds(struct rb_cfg_proxy *p, const config_setting_t *ls,
 			continue;
 		if (in->type == RB_IN_DIRECT && in->override_port == 0)
 			in->override_port = in->listen_port;
+		if (in->network == RB_CFG_NET_UDP &&
+		    (in->tcp_cc || in->tcp_cookies || in->tcp_backlog)) {
+			const char *k = in->tcp_cc        ? "tcp_congestion_control"
+					: in->tcp_cookies ? "tcp_syn_cookies"
+							  : "tcp_backlog";
+
+			snprintf(path, sizeof(path), "inbounds.[%d].%s", i, k);
+			rb_cfg_error(e, elem_member(ls, i, k), path,
+				     "the inbound has no TCP listener (network = \"udp\")");
+		}
 		if (in->type == RB_IN_SHADOWSOCKS) {
 			snprintf(path, sizeof(path), "inbounds.[%d]", i);
 			ss22_check(in->ss_method, in->password, in->network, 0, in->n_dests > 0, ls, i,

@@ -115,6 +115,11 @@ struct rb_cfg_inbound {
 	int n_dests;                        /* shadowsocks 2022 relay: destinations */
 	struct rb_cfg_ss_dest *dests;
 	uint32_t replay_capacity;           /* shadowsocks: salts a replay-filter generation */
+	/* the listener's TCP (dataplane/tcp/tcp.h tcp_listen_params), 0 =
+	 * dataplane.tcp's: tcp_congestion_control and tcp_syn_cookies as the
+	 * index + 1 into RB_CFG_TCP_CC_NAMES / RB_CFG_TCP_COOKIE_NAMES */
+	uint8_t tcp_cc, tcp_cookies;
+	uint32_t tcp_backlog;
 	int line;
 };
 

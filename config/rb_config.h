@@ -65,9 +65,17 @@ struct rb_cfg_neigh {
 	int line;
 };
 
+/* Congestion controls (dataplane/tcp/tcp_cc.c) and SYN cookie modes
+ * (enum tcp_cookie_mode from TCP_COOKIES_AUTO on) by name, in the order of
+ * the index the config stores: dataplane.tcp congestion_control and
+ * syn_cookies, an inbound's tcp_congestion_control and tcp_syn_cookies. */
+#define RB_CFG_TCP_CC_NAMES "cubic", "newreno"
+#define RB_CFG_TCP_COOKIE_NAMES "auto", "always", "never"
+
 /* dataplane.tcp: the TCP stack's parameters (dataplane/tcp/tcp.h struct
  * tcp_params), the same for every worker; -1 = the stack's default
- * (dataplane/tcp/README.md "Tuning"). */
+ * (dataplane/tcp/README.md "Tuning").  Every member is an int, so that
+ * all bytes 0xff is "nothing set". */
 struct rb_cfg_tcp {
 	int32_t sndbuf, rcvbuf;          /* per connection, bytes */
 	int32_t max_conns, max_time_wait, backlog;
@@ -76,6 +84,8 @@ struct rb_cfg_tcp {
 	int32_t keepalive_ms;            /* 0 = off */
 	int32_t zc_tx;                   /* 0..2 */
 	int sack, timestamps, tso, rx_burst, rd_burst; /* booleans */
+	int congestion_control;          /* index into RB_CFG_TCP_CC_NAMES */
+	int syn_cookies;                 /* index into RB_CFG_TCP_COOKIE_NAMES */
 };
 
 struct rb_cfg_dataplane {

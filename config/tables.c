@@ -295,6 +295,10 @@ static const struct rb_schema_field eal_arg_el[] = {
  * (dataplane/main.c applies the others to each worker's tcp_params) */
 #define TCP_INT(k, lo, hi) RB_SCHEMA_INT(#k, struct rb_cfg_tcp, k, lo, hi, -1, 0)
 #define TCP_BOOL(k) RB_SCHEMA_BOOL(#k, struct rb_cfg_tcp, k, -1)
+#define TCP_ENUM(k, names) RB_SCHEMA_ENUM(#k, struct rb_cfg_tcp, k, names, -1, 0)
+
+const char *const rb_cfg_tcp_cc_names[] = {RB_CFG_TCP_CC_NAMES, NULL};
+const char *const rb_cfg_tcp_cookie_names[] = {RB_CFG_TCP_COOKIE_NAMES, NULL};
 
 static const struct rb_schema_field tcp_tbl[] = {
 	TCP_INT(sndbuf, 4096, 1 << 28),
@@ -315,6 +319,8 @@ static const struct rb_schema_field tcp_tbl[] = {
 	TCP_BOOL(tso),
 	TCP_BOOL(rx_burst),
 	TCP_BOOL(rd_burst),
+	TCP_ENUM(congestion_control, rb_cfg_tcp_cc_names),
+	TCP_ENUM(syn_cookies, rb_cfg_tcp_cookie_names),
 	RB_SCHEMA_TABLE_END,
 };
 

@@ -40,6 +40,28 @@ static void str_or_null(struct rb_json *j, const char *key, const char *v)
 		rb_json_null(j, key);
 }
 
+/* One side's TCP connection, or null when there is none (yet). */
+static void tcp_json(struct rb_json *j, const char *key, const struct rb_conn_tcp *t)
+{
+	char b[sizeof(t->state) + 1];
+
+	if (t->cc[0] == '\0') {
+		rb_json_null(j, key);
+		return;
+	}
+	rb_json_obj(j, key);
+	snprintf(b, sizeof(b), "%.*s", (int)sizeof(t->cc), t->cc);
+	rb_json_str(j, "cc", b);
+	snprintf(b, sizeof(b), "%.*s", (int)sizeof(t->state), t->state);
+	rb_json_str(j, "state", b);
+	rb_json_u64(j, "srtt_us", t->srtt_us);
+	rb_json_u64(j, "rto_us", t->rto_us);
+	rb_json_u64(j, "cwnd", t->cwnd);
+	rb_json_u64(j, "mss", t->mss);
+	rb_json_u64(j, "retransmits", t->retransmits);
+	rb_json_obj_end(j);
+}
+
 static void row_json(struct rb_json *j, const struct rb_conn_row *r, uint64_t now_ns)
 {
 	const struct rb_conn_info *i = &r->info;
@@ -73,6 +95,8 @@ static void row_json(struct rb_json *j, const struct rb_conn_row *r, uint64_t no
 	strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	rb_json_str(j, "start", b);
 	rb_json_dbl(j, "age_s", now_ns > i->start_ns ? (double)(now_ns - i->start_ns) / 1e9 : 0);
+	tcp_json(j, "tcp", &i->cli_tcp);
+	tcp_json(j, "up_tcp", &i->up_tcp);
 	rb_json_obj_end(j);
 }
 

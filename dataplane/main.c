@@ -374,7 +374,6 @@ int main(int argc, char **argv)
 			RB_ERR("worker %d: cannot initialise TCP/UDP", w);
 			goto out_ports;
 		}
-		tcp_params_from_cfg(tcp_params(lc), &cfg.dp.tcp); /* dataplane.tcp */
 		if (proxy_lcore_init(lc) != 0)
 			goto out_ports;
 	}

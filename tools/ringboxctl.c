@@ -201,7 +201,12 @@ static void scalar(const struct rb_jv *v, char *b, size_t n)
 		if (!v->n)
 			snprintf(b, n, "-");
 		break;
-	case RB_JOBJ: snprintf(b, n, "{...}"); break;
+	case RB_JOBJ: /* in a table cell: its first member ("tcp": the cc) */
+		if (v->n && v->kid[0].type != RB_JOBJ)
+			scalar(&v->kid[0], b, n);
+		else
+			snprintf(b, n, "{...}");
+		break;
 	}
 }
 

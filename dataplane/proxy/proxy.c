@@ -118,6 +118,45 @@ void proxy_info_update(struct psess *s, uint8_t state)
 	info_end(i);
 }
 
+/* congestion control by the config's index (rb_cfg_inbound tcp_cc - 1) */
+static const char *const cc_names[] = {RB_CFG_TCP_CC_NAMES};
+
+static void tcp_row(struct rb_conn_tcp *t, const struct tcp_conn *c)
+{
+	struct tcp_info ti;
+
+	memset(t, 0, sizeof(*t));
+	if (c == NULL)
+		return;
+	tcp_get_info(c, &ti);
+	snprintf(t->cc, sizeof(t->cc), "%s", ti.cc ? ti.cc : "");
+	t->srtt_us = ti.srtt_us;
+	t->rto_us = ti.rto_us;
+	t->cwnd = ti.cwnd;
+	t->retransmits = ti.retransmits;
+	t->mss = ti.mss;
+	snprintf(t->state, sizeof(t->state), "%s", tcp_state_name(ti.state));
+}
+
+/* Every RB_CONN_TCP_REFRESH_MS: each session's TCP connections into its
+ * row (`ringboxctl conns`). */
+static void tcp_rows_refresh(struct proxy_lcore *pl)
+{
+	struct psess *s;
+
+	if (pl->lc->now < pl->next_scan)
+		return;
+	pl->next_scan = pl->lc->now + proxy_ms_tsc(pl, RB_CONN_TCP_REFRESH_MS);
+	TAILQ_FOREACH(s, &pl->active, link) {
+		if (s->info == NULL)
+			continue;
+		info_begin(s->info);
+		tcp_row(&s->info->cli_tcp, s->cli);
+		tcp_row(&s->info->up_tcp, s->up);
+		info_end(s->info);
+	}
+}
+
 void proxy_count_routed(struct psess *s)
 {
 	struct rb_conn_worker *wk = s->pl->wk;
@@ -705,6 +744,7 @@ void proxy_lcore_poll(struct rb_lcore *lc)
 	if (pl == NULL)
 		return;
 	close_requests(pl);
+	tcp_rows_refresh(pl);
 	rb_ss_udp_lcore_poll(lc);
 	TAILQ_FOREACH_SAFE(s, &pl->active, link, t) {
 		if (s->deadline && lc->now > s->deadline) {
@@ -785,11 +825,16 @@ int proxy_lcore_init(struct rb_lcore *lc)
 	proxy_lcores[lc->worker] = pl;
 	for (int i = 0; i < p->n_inbounds; i++) {
 		const struct rb_cfg_inbound *in = &p->inbounds[i];
+		/* tcp_* keys: 0 leaves the stack's own (dataplane.tcp) */
 		struct tcp_listen_params lp = {
 			.family = in->listen.family,
 			.port = in->listen_port,
 			.on_accept = on_accept,
 			.arg = (void *)(uintptr_t)i,
+			.cc = in->tcp_cc ? cc_names[in->tcp_cc - 1] : NULL,
+			.cookies = in->tcp_cookies ? (uint8_t)(TCP_COOKIES_AUTO + in->tcp_cookies - 1)
+						   : TCP_COOKIES_DEFAULT,
+			.backlog = in->tcp_backlog,
 		};
 
 		if ((in->type == RB_IN_DIRECT || in->type == RB_IN_SHADOWSOCKS) &&

@@ -27,7 +27,7 @@
 #include "proxy_parse.h"
 
 #define RB_CONN_SHM_MAGIC    0x314e4e4f43425252ULL /* "RRBCONN1" */
-#define RB_CONN_SHM_VER      2
+#define RB_CONN_SHM_VER      3
 #define RB_CONN_TAG_LEN      32
 #define RB_CONN_CLOSE_SLOTS  16
 #define RB_CONN_CLOSE_ALL    UINT64_MAX
@@ -42,6 +42,19 @@ enum rb_conn_state {
 	RB_CONN_DIALING,        /* routed; opening the upstream */
 	RB_CONN_RELAY,          /* both ends open, bytes flow */
 	RB_CONN_UDP,            /* a UDP association / session */
+};
+
+/* One TCP connection of a session as its stack sees it (tcp_get_info,
+ * dataplane/tcp/tcp.h), refreshed by the owning worker every
+ * RB_CONN_TCP_REFRESH_MS; cc "" = no such connection (yet). */
+#define RB_CONN_TCP_REFRESH_MS 100
+struct rb_conn_tcp {
+	char cc[12];                    /* congestion control: "cubic", "newreno" */
+	char state[14];                 /* tcp_state_name(): "ESTABLISHED", ... */
+	uint16_t mss;
+	uint32_t srtt_us, rto_us;
+	uint32_t cwnd;                  /* bytes */
+	uint32_t retransmits;           /* segments */
 };
 
 struct rb_conn_info {
@@ -61,6 +74,8 @@ struct rb_conn_info {
 	char domain[RB_DOMAIN_MAX + 1]; /* "" when the client gave an address */
 	char user[RB_USER_MAX + 1];
 	char in_tag[RB_CONN_TAG_LEN], out_tag[RB_CONN_TAG_LEN];
+	struct rb_conn_tcp cli_tcp;     /* the client's connection to the inbound */
+	struct rb_conn_tcp up_tcp;      /* the upstream dial (none for a UDP session) */
 } __attribute__((aligned(64)));
 
 /* Counters of one inbound or outbound on one worker.  Plain stores by the

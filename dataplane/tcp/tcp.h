@@ -43,7 +43,8 @@ struct tcp_callbacks {
 };
 
 enum tcp_cookie_mode {
-	TCP_COOKIES_AUTO = 0, /* when the SYN queue passes the backlog */
+	TCP_COOKIES_DEFAULT = 0, /* the stack's (struct tcp_params cookies) */
+	TCP_COOKIES_AUTO,       /* when the SYN queue passes the backlog */
 	TCP_COOKIES_ALWAYS,
 	TCP_COOKIES_NEVER,
 };
@@ -56,9 +57,11 @@ struct tcp_listen_params {
 	 * tcp_set_callbacks() and return 0, or return < 0 to refuse (RST). */
 	int (*on_accept)(struct tcp_conn *c, void *arg);
 	void *arg;
-	const char *cc;         /* congestion control: "cubic" (default), "newreno" */
-	uint8_t cookies;        /* enum tcp_cookie_mode */
-	uint32_t backlog;       /* SYN_RECEIVED connections before cookies; 0 = default */
+	/* congestion control: "cubic", "newreno"; NULL or "" = the stack's
+	 * (struct tcp_params cc) */
+	const char *cc;
+	uint8_t cookies;        /* enum tcp_cookie_mode; 0 = the stack's */
+	uint32_t backlog;       /* SYN_RECEIVED connections before cookies; 0 = the stack's */
 	/* Any destination address and port, whether ours or not, but only for
 	 * segments passed to tcp_input_foreign() (a tunnel's terminated flows);
 	 * addr and port are ignored and the normal lookup never sees it. */
@@ -73,7 +76,7 @@ struct tcp_connect_params {
 	uint16_t lport;         /* host order; 0 = pick one whose flow this lcore owns */
 	const struct tcp_callbacks *cb;
 	void *user;
-	const char *cc;
+	const char *cc;         /* NULL or "" = the stack's (struct tcp_params cc) */
 };
 
 enum tcp_state {
@@ -156,11 +159,21 @@ struct tcp_params {
 	 * segment (0, the default: the 5 % loss rows of the unit echo table
 	 * lose throughput with it, dataplane/tcp/README.md "Measured") */
 	uint8_t rx_burst;
+	/* Congestion control of every listener and active open that names
+	 * none (tcp_listen_params / tcp_connect_params cc NULL or ""):
+	 * "cubic" (the default) or "newreno" (tcp_cc_find); taken at
+	 * tcp_listen / tcp_connect time. */
+	const char *cc;
+	/* SYN cookie mode of listeners that leave theirs at
+	 * TCP_COOKIES_DEFAULT: TCP_COOKIES_AUTO (the default), _ALWAYS or
+	 * _NEVER; taken at tcp_listen time. */
+	uint8_t cookies;
 };
 
 struct tcp_params *tcp_params(struct rb_lcore *lc);
 /* dataplane.tcp from the config onto p: the keys it sets replace the
- * defaults (tcp_cfg.c; dataplane/main.c after tcp_lcore_init). */
+ * defaults (tcp_cfg.c; tcp_lcore_init applies lc->dp->cfg's before it
+ * sizes anything or opens the diag listeners). */
 struct rb_cfg_tcp;
 void tcp_params_from_cfg(struct tcp_params *p, const struct rb_cfg_tcp *t);
 

@@ -2,11 +2,16 @@
 /*
  * dataplane.tcp (config/tables.c tcp_tbl, config/README.md) onto a worker's
  * tcp_params: what the config sets replaces the stack's default, what it
- * leaves out (-1) keeps it.  The loader has checked ranges and the order
- * of the RTO bounds (config/checks.c).
+ * leaves out (-1) keeps it.  congestion_control and syn_cookies become
+ * the default of every listener and active open that chooses none.  The
+ * loader has checked ranges and the order of the RTO bounds
+ * (config/checks.c).
  */
 #include "tcp_priv.h"
 #include "../../config/rb_config.h"
+
+/* congestion_control's index: the names tcp_cc_find knows (test_tcp checks) */
+static const char *const cc_names[] = {RB_CFG_TCP_CC_NAMES};
 
 #define SET(field, v)                 \
 	do {                                   \
@@ -40,4 +45,9 @@ void tcp_params_from_cfg(struct tcp_params *p, const struct rb_cfg_tcp *t)
 		p->rd_burst = (uint8_t)t->rd_burst;
 	if (t->tso >= 0)
 		p->no_tso = !t->tso;
+	if (t->congestion_control >= 0 &&
+	    t->congestion_control < (int)(sizeof(cc_names) / sizeof(cc_names[0])))
+		p->cc = cc_names[t->congestion_control];
+	if (t->syn_cookies >= 0 && t->syn_cookies <= TCP_COOKIES_NEVER - TCP_COOKIES_AUTO)
+		p->cookies = (uint8_t)(TCP_COOKIES_AUTO + t->syn_cookies);
 }

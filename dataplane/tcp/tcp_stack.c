@@ -57,6 +57,8 @@ static const struct tcp_params tcp_params_default = {
 	.wscale = 1,
 	.zc_tx = 2, /* in place only (tcp_output.c): the relay's segments */
 	.rd_burst = 1,
+	.cc = "cubic",
+	.cookies = TCP_COOKIES_AUTO,
 };
 
 struct tcp_params *tcp_params(struct rb_lcore *lc)
@@ -115,6 +117,8 @@ int tcp_lcore_init(struct rb_lcore *lc)
 	st->lc = lc;
 	st->prm = tcp_params_default;
 	st->prm.mem_limit = tcp_mem_default(lc);
+	if (lc->dp->cfg) /* dataplane.tcp, before sizing and the diag listeners */
+		tcp_params_from_cfg(&st->prm, &lc->dp->cfg->dp.tcp);
 	st->hz = lc->dp->tsc_hz;
 	st->tsc_ms = st->hz / 1000 ? st->hz / 1000 : 1;
 	st->tsc_us = st->hz / 1000000 ? st->hz / 1000000 : 1;
@@ -836,7 +840,7 @@ struct tcp_listener *tcp_listen(struct rb_lcore *lc, const struct tcp_listen_par
 		e = -EINVAL;
 		goto out;
 	}
-	cc = tcp_cc_find(p->cc);
+	cc = tcp_cc_find(p->cc && p->cc[0] ? p->cc : st->prm.cc);
 	if (cc == NULL) {
 		e = -ENOENT;
 		goto out;
@@ -862,7 +866,7 @@ struct tcp_listener *tcp_listen(struct rb_lcore *lc, const struct tcp_listen_par
 	l->family = p->family;
 	memcpy(l->addr, p->addr, 16);
 	l->port = rte_cpu_to_be_16(p->port);
-	l->cookies = p->cookies;
+	l->cookies = p->cookies != TCP_COOKIES_DEFAULT ? p->cookies : st->prm.cookies;
 	l->backlog = p->backlog ? p->backlog : st->prm.backlog;
 	l->cc = cc;
 	l->on_accept = p->on_accept;

@@ -359,6 +359,27 @@ static const struct bad_case {
 	{ DP("tcp = { rto_min_ms = 10; rto_init_ms = 5; };"), 1,
 	  { "dataplane.tcp.rto_init_ms: 5 is outside rto_min_ms..rto_max_ms (10..60000)" } },
 	{ DP("tcp = 1;"), 1, { "dataplane.tcp: expected a group { ... }, got an integer" } },
+	/* congestion control and SYN cookies: dataplane.tcp and per inbound */
+	{ "dataplane = {\n ports = ( " PORT_LAN " );\n tcp = {\n  congestion_control = \"bbr\";\n"
+	  "  syn_cookies = \"sometimes\";\n };\n};\n", 2,
+	  { "t.cfg:4: dataplane.tcp.congestion_control: 'bbr' is not one of: cubic, newreno",
+	    "t.cfg:5: dataplane.tcp.syn_cookies: 'sometimes' is not one of: auto, always, never" } },
+	{ DP("tcp = { congestion_control = 1; syn_cookies = true; };"), 2,
+	  { "dataplane.tcp.congestion_control: expected a string, got an integer",
+	    "dataplane.tcp.syn_cookies: expected a string, got a boolean" } },
+	{ DP("tcp = { congestion_contorl = \"newreno\"; };"), 1,
+	  { "t.cfg:1: dataplane.tcp.congestion_contorl: unknown key (did you mean 'congestion_control'?)" } },
+#define SOCKSIN(x) "inbounds = (\n { type = \"socks\"; tag = \"s\"; listen_port = 1080;\n " x " }\n);\n"
+	{ DP("") SOCKSIN("tcp_congestion_control = \"vegas\"; tcp_syn_cookies = \"off\";"), 2,
+	  { "t.cfg:4: inbounds.[0].tcp_congestion_control: 'vegas' is not one of: cubic, newreno",
+	    "t.cfg:4: inbounds.[0].tcp_syn_cookies: 'off' is not one of: auto, always, never" } },
+	{ DP("") SOCKSIN("tcp_backlog = 0; tcp_congestion_control = \"\";"), 2,
+	  { "t.cfg:4: inbounds.[0].tcp_backlog: 0 is out of range 1..1048576",
+	    "t.cfg:4: inbounds.[0].tcp_congestion_control: '' is not one of: cubic, newreno" } },
+	{ DP("") SOCKSIN("tcp_cc = \"cubic\";"), 1, { "t.cfg:4: inbounds.[0].tcp_cc: unknown key" } },
+	{ DP("") "inbounds = ( { type = \"direct\"; tag = \"d\"; listen_port = 53; network = \"udp\";\n"
+	  " override_address = \"10.0.0.9\"; tcp_syn_cookies = \"never\"; } );\n", 1,
+	  { "t.cfg:3: inbounds.[0].tcp_syn_cookies: the inbound has no TCP listener (network = \"udp\")" } },
 	/* all errors, in line order */
 	{ "log = { level = \"x\"; };\n"
 	  "dataplane = {\n"
@@ -431,7 +452,8 @@ static void test_tcp_group(void)
 		  t->sndbuf == -1 && t->rcvbuf == -1 && t->max_conns == -1 &&
 		  t->max_time_wait == -1 && t->backlog == -1 && t->keepalive_ms == -1 &&
 		  t->zc_tx == -1 && t->sack == -1 && t->timestamps == -1 && t->tso == -1 &&
-		  t->rx_burst == -1 && t->rd_burst == -1);
+		  t->rx_burst == -1 && t->rd_burst == -1 && t->congestion_control == -1 &&
+		  t->syn_cookies == -1);
 	rb_config_free(&cfg);
 	free(errs);
 	errs = NULL;
@@ -440,7 +462,8 @@ static void test_tcp_group(void)
 				      " sndbuf = 1048576; rcvbuf = 65536; max_conns = 1000;"
 				      " max_time_wait = 0; backlog = 64; keepalive_ms = 30000;"
 				      " zc_tx = 1; sack = false; timestamps = true; tso = false;"
-				      " rx_burst = true; rd_burst = false; };"),
+				      " rx_burst = true; rd_burst = false;"
+				      " congestion_control = \"newreno\"; syn_cookies = \"never\"; };"),
 				   &cfg, &errs), 0);
 	CU_ASSERT_STRING_EQUAL(errs, "");
 	CU_ASSERT(t->rto_min_ms == 10 && t->rto_max_ms == 2000 && t->rto_init_ms == 100 &&
@@ -449,8 +472,56 @@ static void test_tcp_group(void)
 		  t->max_time_wait == 0 && t->backlog == 64 && t->keepalive_ms == 30000);
 	CU_ASSERT(t->zc_tx == 1 && t->sack == 0 && t->timestamps == 1 && t->tso == 0 &&
 		  t->rx_burst == 1 && t->rd_burst == 0);
+	CU_ASSERT(t->congestion_control == 1 && t->syn_cookies == 2); /* newreno, never */
 	rb_config_free(&cfg);
 	free(errs);
+}
+
+/* congestion_control / syn_cookies of dataplane.tcp and the inbounds' tcp_*
+ * keys: each name stored as its index (dataplane.tcp) or index + 1 (an
+ * inbound; 0 = dataplane.tcp's), in the order of RB_CFG_TCP_CC_NAMES /
+ * RB_CFG_TCP_COOKIE_NAMES (what the dataplane maps back to names). */
+static void test_tcp_cc_cookies(void)
+{
+	static const char *const cc[] = {RB_CFG_TCP_CC_NAMES};
+	static const char *const ck[] = {RB_CFG_TCP_COOKIE_NAMES};
+	static const struct {
+		const char *dp, *in;    /* dataplane.tcp keys, the inbound's */
+		int cc, cookies;        /* dataplane.tcp: index or -1 */
+		int in_cc, in_cookies;  /* inbound: index + 1 or 0 */
+		uint32_t in_backlog;
+	} rows[] = {
+		{"", "", -1, -1, 0, 0, 0},
+		{"congestion_control = \"cubic\";", "", 0, -1, 0, 0, 0},
+		{"congestion_control = \"newreno\"; syn_cookies = \"always\";", "", 1, 1, 0, 0, 0},
+		{"syn_cookies = \"auto\";", "tcp_syn_cookies = \"never\";", -1, 0, 0, 3, 0},
+		{"congestion_control = \"newreno\";",
+		 "tcp_congestion_control = \"cubic\"; tcp_syn_cookies = \"auto\"; tcp_backlog = 8;",
+		 1, -1, 1, 1, 8},
+		{"", "tcp_congestion_control = \"newreno\"; tcp_syn_cookies = \"always\";", -1, -1, 2,
+		 2, 0},
+	};
+	char text[1024];
+
+	CU_ASSERT_EQUAL(sizeof(cc) / sizeof(cc[0]), 2);
+	CU_ASSERT_STRING_EQUAL(cc[1], "newreno");
+	CU_ASSERT(sizeof(ck) / sizeof(ck[0]) == 3 && strcmp(ck[2], "never") == 0);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rb_config cfg;
+		char *errs = NULL;
+
+		snprintf(text, sizeof(text), DP("tcp = { %s };") SOCKSIN("%s"), rows[i].dp,
+			 rows[i].in);
+		CU_ASSERT_EQUAL_FATAL(load(text, &cfg, &errs), 0);
+		CU_ASSERT_STRING_EQUAL(errs, "");
+		CU_ASSERT_EQUAL(cfg.dp.tcp.congestion_control, rows[i].cc);
+		CU_ASSERT_EQUAL(cfg.dp.tcp.syn_cookies, rows[i].cookies);
+		CU_ASSERT_EQUAL(cfg.proxy->inbounds[0].tcp_cc, rows[i].in_cc);
+		CU_ASSERT_EQUAL(cfg.proxy->inbounds[0].tcp_cookies, rows[i].in_cookies);
+		CU_ASSERT_EQUAL(cfg.proxy->inbounds[0].tcp_backlog, rows[i].in_backlog);
+		rb_config_free(&cfg);
+		free(errs);
+	}
 }
 
 static int cidr_is(const struct rb_cidr *c, const char *text)
@@ -1042,6 +1113,7 @@ int main(int argc, char **argv)
 	    !CU_add_test(s, "errors in line order", test_error_order) ||
 	    !CU_add_test(s, "defaults", test_defaults) ||
 	    !CU_add_test(s, "dataplane.tcp", test_tcp_group) ||
+	    !CU_add_test(s, "tcp congestion control and SYN cookies", test_tcp_cc_cookies) ||
 	    !CU_add_test(s, "every field set", test_full) ||
 	    !CU_add_test(s, "route limit", test_route_limit) ||
 	    !CU_add_test(s, "udp_over_tcp values", test_uot_values) ||

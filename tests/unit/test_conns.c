@@ -80,6 +80,21 @@ static void fill(void)
 		snprintf(i->in_tag, sizeof(i->in_tag), "%s", r->in);
 		snprintf(i->out_tag, sizeof(i->out_tag), "%s", r->out);
 	}
+	/* the first row's TCP connections as the worker fills them; the
+	 * upstream's cc fills its field without a terminator */
+	{
+		struct rb_conn_info *i = rb_conn_shm_slot(&seg, rows[0].w, rows[0].k);
+
+		snprintf(i->cli_tcp.cc, sizeof(i->cli_tcp.cc), "newreno");
+		snprintf(i->cli_tcp.state, sizeof(i->cli_tcp.state), "ESTABLISHED");
+		i->cli_tcp.srtt_us = 1500;
+		i->cli_tcp.rto_us = 300000;
+		i->cli_tcp.cwnd = 14600;
+		i->cli_tcp.mss = 1460;
+		i->cli_tcp.retransmits = 3;
+		memcpy(i->up_tcp.cc, "abcdefghijkl", sizeof(i->up_tcp.cc));
+		memcpy(i->up_tcp.state, "FIN-WAIT-1", 11);
+	}
 }
 
 static int setup(void)
@@ -174,7 +189,7 @@ static void test_row_fields(void)
 {
 	int rc;
 	struct rb_jv *v = run("conns --dst files", &rc);
-	const struct rb_jv *d, *r;
+	const struct rb_jv *d, *r, *t;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
 	d = rb_jv_get(v, "data");
@@ -190,6 +205,25 @@ static void test_row_fields(void)
 	CU_ASSERT_STRING_EQUAL(rb_jv_get(r, "state")->s, "dialing");
 	CU_ASSERT_STRING_EQUAL(rb_jv_get(r, "up")->s, "300");
 	CU_ASSERT_STRING_EQUAL(rb_jv_get(r, "down")->s, "3000");
+	/* no TCP connection filled in: null */
+	CU_ASSERT_EQUAL(rb_jv_get(r, "tcp")->type, RB_JNULL);
+	CU_ASSERT_EQUAL(rb_jv_get(r, "up_tcp")->type, RB_JNULL);
+	rb_jv_free(v);
+	v = run("conns --dst example.com:443", &rc);
+	r = &rb_jv_get(v, "data")->kid[0];
+	t = rb_jv_get(r, "tcp");
+	CU_ASSERT_FATAL(t && t->type == RB_JOBJ);
+	CU_ASSERT_STRING_EQUAL(rb_jv_get(t, "cc")->s, "newreno");
+	CU_ASSERT_STRING_EQUAL(rb_jv_get(t, "state")->s, "ESTABLISHED");
+	CU_ASSERT_STRING_EQUAL(rb_jv_get(t, "srtt_us")->s, "1500");
+	CU_ASSERT_STRING_EQUAL(rb_jv_get(t, "rto_us")->s, "300000");
+	CU_ASSERT_STRING_EQUAL(rb_jv_get(t, "cwnd")->s, "14600");
+	CU_ASSERT_STRING_EQUAL(rb_jv_get(t, "mss")->s, "1460");
+	CU_ASSERT_STRING_EQUAL(rb_jv_get(t, "retransmits")->s, "3");
+	t = rb_jv_get(r, "up_tcp");
+	CU_ASSERT_FATAL(t && t->type == RB_JOBJ);
+	CU_ASSERT_STRING_EQUAL(rb_jv_get(t, "cc")->s, "abcdefghijkl");
+	CU_ASSERT_STRING_EQUAL(rb_jv_get(t, "state")->s, "FIN-WAIT-1");
 	rb_jv_free(v);
 	v = run("conns --inbound http-in", &rc);
 	r = &rb_jv_get(v, "data")->kid[0];

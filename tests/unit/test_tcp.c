@@ -581,6 +581,110 @@ static void test_params_from_cfg(void)
 	CU_ASSERT_EQUAL(th_teardown(), 0);
 }
 
+/* dataplane.tcp congestion_control / syn_cookies (through tcp_params_from_cfg)
+ * are the default of every listener and active open that names none; a
+ * listener's or connect's own choice wins.  Checked on the connections
+ * (tcp_get_info cc both ends) and on the SYN cookie counter. */
+static const struct cc_case {
+	const char *name;
+	int cfg_cc, cfg_cookies;       /* dataplane.tcp indexes, -1 = absent */
+	const char *listen_cc, *connect_cc;
+	uint8_t listen_cookies;
+	const char *want_srv, *want_cli;
+	int want_cookie;               /* the handshake went through a SYN cookie */
+} cc_cases[] = {
+	{"no key: cubic, auto", -1, -1, NULL, NULL, TCP_COOKIES_DEFAULT, "cubic", "cubic", 0},
+	{"newreno, always", 1, 1, NULL, NULL, TCP_COOKIES_DEFAULT, "newreno", "newreno", 1},
+	{"\"\" is the default too", 1, 1, "", "", TCP_COOKIES_DEFAULT, "newreno", "newreno", 1},
+	{"listener overrides: cubic, never", 1, 1, "cubic", NULL, TCP_COOKIES_NEVER, "cubic",
+	 "newreno", 0},
+	{"connect overrides", 1, 2, NULL, "cubic", TCP_COOKIES_DEFAULT, "newreno", "cubic", 0},
+	{"cubic, never; listener always", 0, 2, NULL, "newreno", TCP_COOKIES_ALWAYS, "cubic",
+	 "newreno", 1},
+};
+
+static void test_cc_cookie_defaults(void)
+{
+	for (unsigned k = 0; k < RTE_DIM(cc_cases); k++) {
+		const struct cc_case *cc = &cc_cases[k];
+		struct app_server srv = {0};
+		struct rb_cfg_tcp t;
+		struct tcp_info ia, ib;
+		struct app a;
+
+		th_setup(2, false);
+		memset(&t, 0xff, sizeof(t));
+		t.congestion_control = cc->cfg_cc;
+		t.syn_cookies = cc->cfg_cookies;
+		for (int h = 0; h < 2; h++)
+			tcp_params_from_cfg(tcp_params(&th.h[h].lc), &t);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(
+			app_listen(&srv, 1, 7100, cc->listen_cookies, 0, cc->listen_cc));
+		app_init(&a);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 7100, 0, cc->connect_cc));
+		th_run(SEC);
+		CU_ASSERT_EQUAL(a.connected, 1);
+		CU_ASSERT_EQUAL_FATAL(srv.n, 1);
+		tcp_get_info(a.c, &ia);
+		tcp_get_info(srv.apps[0].c, &ib);
+		printf("\n  %s: client %s, server %s, cookies sent %llu", cc->name, ia.cc, ib.cc,
+		       (unsigned long long)th_counter_ev(1, RB_EV_TCP_SYNCOOKIE_SENT));
+		CU_ASSERT_STRING_EQUAL(ia.cc, cc->want_cli);
+		CU_ASSERT_STRING_EQUAL(ib.cc, cc->want_srv);
+		CU_ASSERT_EQUAL(th_counter_ev(1, RB_EV_TCP_SYNCOOKIE_SENT), (uint64_t)cc->want_cookie);
+		CU_ASSERT_EQUAL(th_counter_ev(1, RB_EV_TCP_SYNCOOKIE_OK), (uint64_t)cc->want_cookie);
+		tcp_abort(srv.apps[0].c);
+		tcp_abort(a.c);
+		th_run(SEC);
+		for (int i = 0; i < srv.n; i++)
+			app_free(&srv.apps[i]);
+		app_free(&a);
+		CU_ASSERT_EQUAL(th_teardown(), 0);
+	}
+}
+
+static int refuse_accept(struct tcp_conn *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return -1;
+}
+
+/* Every name the config accepts for congestion_control is one the stack
+ * knows (tcp_cfg.c maps the index back to it), and an unknown default
+ * makes opens fail instead of picking something else. */
+static void test_cc_names(void)
+{
+	static const char *const names[] = {RB_CFG_TCP_CC_NAMES};
+	struct tcp_listen_params lp = {.port = 7200, .on_accept = refuse_accept};
+	struct rb_cfg_tcp t;
+	struct tcp_params p;
+	int err = 0;
+
+	for (unsigned i = 0; i < RTE_DIM(names); i++) {
+		CU_ASSERT_PTR_NOT_NULL(tcp_cc_find(names[i]));
+		memset(&t, 0xff, sizeof(t));
+		t.congestion_control = (int)i;
+		memset(&p, 0, sizeof(p));
+		tcp_params_from_cfg(&p, &t);
+		CU_ASSERT_STRING_EQUAL(p.cc, names[i]);
+		CU_ASSERT_STRING_EQUAL(tcp_cc_find(p.cc)->name, names[i]);
+	}
+	for (int i = 0; i < 3; i++) { /* auto, always, never */
+		memset(&t, 0xff, sizeof(t));
+		t.syn_cookies = i;
+		tcp_params_from_cfg(&p, &t);
+		CU_ASSERT_EQUAL(p.cookies, TCP_COOKIES_AUTO + i);
+	}
+	th_setup(1, false);
+	tcp_params(&th.h[0].lc)->cc = "vegas";
+	CU_ASSERT_PTR_NULL(tcp_listen(&th.h[0].lc, &lp, &err));
+	CU_ASSERT_EQUAL(err, -ENOENT);
+	lp.cc = "newreno";
+	CU_ASSERT_PTR_NOT_NULL(tcp_listen(&th.h[0].lc, &lp, &err));
+	CU_ASSERT_EQUAL(th_teardown(), 0);
+}
+
 int main(void)
 {
 	CU_pSuite s, d;
@@ -598,6 +702,8 @@ int main(void)
 	CU_add_test(s, "simultaneous open and close", test_simultaneous_open_close);
 	CU_add_test(s, "RFC 5961 RST/SYN/ACK checks (table)", test_rfc5961_table);
 	CU_add_test(s, "SYN cookies", test_syn_cookies);
+	CU_add_test(s, "dataplane.tcp cc and cookies reach opens (table)", test_cc_cookie_defaults);
+	CU_add_test(s, "congestion control names", test_cc_names);
 	CU_add_test(s, "TIME_WAIT", test_time_wait);
 	CU_add_test(s, "connection and memory bounds", test_bounds);
 	CU_add_test(s, "dataplane.tcp onto tcp_params", test_params_from_cfg);

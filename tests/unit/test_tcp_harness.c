@@ -87,6 +87,8 @@ void th_setup(int n, bool diag)
 			s->echo_port = 7;
 			s->discard_port = 9;
 			s->chargen_port = 19;
+			/* no dataplane.tcp key set (all -1): tcp_lcore_init applies it */
+			memset(&h->cfg.dp.tcp, 0xff, sizeof(h->cfg.dp.tcp));
 			h->dp.cfg = &h->cfg;
 		}
 		h->lc.dp = &h->dp;

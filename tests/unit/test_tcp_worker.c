@@ -21,6 +21,7 @@
 #include <rte_tcp.h>
 #include "dataplane/worker.h"
 #include "dataplane/tcp/tcp.h"
+#include "dataplane/tcp/tcp_priv.h"
 #include "dataplane/tcp/tcp_wire.h"
 #include "cunit_fixture.h"
 #include "net_fixture.h"
@@ -285,9 +286,90 @@ static void test_rd_burst(void)
 	}
 }
 
+/* ---- dataplane.tcp reaches the diag listeners ----
+ * tcp_lcore_init applies the config's dataplane.tcp before it opens the
+ * diag services, so their listener and every connection it accepts use
+ * congestion_control, syn_cookies, backlog and rto_min_ms from the file. */
+struct dc_case {
+	const char *tcp;         /* dataplane.tcp's keys */
+	const char *cc;
+	uint8_t cookies;         /* the listener's mode */
+	uint32_t backlog;
+	uint64_t cookies_sent;   /* of TW_CONNS SYNs */
+	/* every connection's RTO after the handshake: rto_min_ms over an
+	 * RTT sample of 100 us, or rto_init_ms (1 s) where the handshake went
+	 * through a cookie (no sample: the peers send no timestamps) */
+	uint32_t rto_lo_us, rto_hi_us;
+};
+
+static const struct dc_case dc_cases[] = {
+	{"", "cubic", TCP_COOKIES_AUTO, 1024, 0, 200000, 201000},
+	{"congestion_control = \"newreno\"; syn_cookies = \"always\";", "newreno",
+	 TCP_COOKIES_ALWAYS, 1024, TW_CONNS, 1000000, 1000000},
+	{"backlog = 16; congestion_control = \"cubic\";", "cubic", TCP_COOKIES_AUTO, 16,
+	 TW_CONNS - 16, 200000, 1000000},
+	{"congestion_control = \"newreno\"; rto_min_ms = 300; syn_cookies = \"never\";", "newreno",
+	 TCP_COOKIES_NEVER, 1024, 0, 300000, 301000},
+};
+
+static void test_diag_cfg(void)
+{
+	for (unsigned k = 0; k < RTE_DIM(dc_cases); k++) {
+		const struct dc_case *dc = &dc_cases[k];
+		char cfg[1024];
+		const uint8_t lo[4] = {10, 1, 0, 1};
+		struct tcp_listener *l;
+		struct fx_snap s0;
+		int n_cc = 0, n_rto = 0;
+
+		snprintf(cfg, sizeof(cfg),
+			 "dataplane = { lcores = 1; tcp = { %s };\n"
+			 " ports = ( { name = \"a\"; device = \"net_ring_fx0\"; addresses = [\"10.1.0.1/24\"]; } );\n"
+			 " neighbors = ( { ip = \"10.1.0.2\"; mac = \"02:00:00:00:00:02\"; port = \"a\"; } );\n"
+			 "};\n"
+			 "services = ( { type = \"diag\"; tag = \"diag\"; echo = 7; } );\n",
+			 dc->tcp);
+		CU_ASSERT_EQUAL_FATAL(fx_setup(cfg), 0);
+		fx_snap_take(&s0);
+		l = tcp_listener_lookup(fx_lc(0)->tcp, AF_INET, lo, rte_cpu_to_be_16(7));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+		CU_ASSERT_STRING_EQUAL(l->cc->name, dc->cc);
+		CU_ASSERT_EQUAL(l->cookies, dc->cookies);
+		CU_ASSERT_EQUAL(l->backlog, dc->backlog);
+		tw_open_and_echo(rte_rdtsc());
+		for (int i = 0; i < TW_CONNS; i++) {
+			struct tcp_key key = {.family = AF_INET,
+					      .lport = rte_cpu_to_be_16(7),
+					      .rport = rte_cpu_to_be_16(peers[i].sport)};
+			struct tcp_conn *c;
+			struct tcp_info ti;
+
+			memcpy(key.laddr, lo, 4);
+			memcpy(key.raddr, (const uint8_t[4]){10, 1, 0, 2}, 4);
+			c = tcp_conn_lookup(fx_lc(0)->tcp, &key);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+			tcp_get_info(c, &ti);
+			n_cc += strcmp(ti.cc, dc->cc) == 0;
+			n_rto += ti.rto_us >= dc->rto_lo_us && ti.rto_us <= dc->rto_hi_us;
+		}
+		printf("\n  dataplane.tcp { %s }: listener %s, %d/%d connections %s, %llu cookies,"
+		       " %d RTOs in %u..%u us",
+		       dc->tcp, l->cc->name, n_cc, TW_CONNS, dc->cc,
+		       (unsigned long long)fx_snap_event(&s0, RB_EV_TCP_SYNCOOKIE_SENT), n_rto,
+		       dc->rto_lo_us, dc->rto_hi_us);
+		CU_ASSERT_EQUAL(n_cc, TW_CONNS);
+		CU_ASSERT_EQUAL(n_rto, TW_CONNS);
+		CU_ASSERT_EQUAL(fx_snap_event(&s0, RB_EV_TCP_SYNCOOKIE_SENT), dc->cookies_sent);
+		CU_ASSERT_EQUAL(fx_snap_event(&s0, RB_EV_TCP_SYNCOOKIE_OK), dc->cookies_sent);
+		fx_teardown();
+		CU_ASSERT_EQUAL(fx_mbufs_in_use(), 0);
+	}
+}
+
 static CU_TestInfo tw_tests[] = {
 	{"timers run after the RX ring is drained", test_timer_after_rx},
 	{"on_readable once per RX burst (table)", test_rd_burst},
+	{"dataplane.tcp reaches the diag listeners (table)", test_diag_cfg},
 	CU_TEST_INFO_NULL,
 };
 
