@@ -340,7 +340,9 @@ struct rte_mbuf *rb_ip6_reassemble(struct rb_lcore *lc, struct rte_mbuf *m,
 			if (rc == RB_IP6W_BAD && f.trunc)
 				rb_icmp6_error(lc, m, RB_ICMP6_PARAM_PROBLEM,
 					       RB_ICMP6_PP_FIRSTFRAG, 0);
-			rb_drop(lc, m, RB_DROP_FRAG_BAD);
+			/* a chain over the limits is named as without fragments */
+			rb_drop(lc, m, rc == RB_IP6W_LIMIT ? (enum rb_drop)rb_ip6_walk_drop(&f)
+							   : RB_DROP_FRAG_BAD);
 			return NULL;
 		}
 	}

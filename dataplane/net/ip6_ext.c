@@ -158,8 +158,15 @@ int rb_ip6_walk(const uint8_t *pkt, uint32_t len, uint32_t off, uint32_t nh_off,
 				return rc;
 			w->has_frag = 1;
 			fh = (const struct rte_ipv6_fragment_ext *)(pkt + off);
-			if (RB_IP6_FRAG_OFF(fh->frag_data) != 0 || RB_IP6_FRAG_MF(fh->frag_data))
+			if (RB_IP6_FRAG_OFF(fh->frag_data) != 0 || RB_IP6_FRAG_MF(fh->frag_data)) {
+				/* 4.1, 4.5: a fragmentable part that begins with
+				 * Hop-by-Hop puts it after the Fragment header (every
+				 * fragment says so); reassembled, it would sit first */
+				if (pkt[off] == RB_IP6_NH_HOPOPTS)
+					return walk_bad(w, RB_IP6W_WHY_HBH_POS, RB_ICMP6_PP_NEXTHDR,
+							off);
 				return RB_IP6W_FRAG;
+			}
 			/* RFC 6946 4: an atomic fragment is processed in isolation. */
 			nh_off = off;
 			off += RB_IP6_FRAG_LEN;

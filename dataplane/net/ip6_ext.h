@@ -80,7 +80,8 @@ struct rb_ip6_walk {
  * must recognize to skip (RFC 6564: Mobility, HIP, Shim6, 253/254), which
  * no code here implements, so the caller answers them as an unrecognized
  * Next Header.  Headers may come in any order and number (RFC 8200 4.1:
- * receivers accept any), except Hop-by-Hop, only first.  Acts on
+ * receivers accept any), except Hop-by-Hop, only first (a fragment whose
+ * fragmentable part begins with it is BAD too).  Acts on
  * Hop-by-Hop and Destination options (4.2) and on Routing headers with
  * Segments Left != 0 (4.4) unless RB_IP6W_NO_OPTS.  Atomic fragments are
  * walked through (RFC 6946).  Bounded by RB_IP6_MAX_EXT and

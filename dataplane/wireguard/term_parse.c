@@ -120,6 +120,14 @@ int wg_term_frag_l4(const uint8_t *ip, const struct wg_term_pkt *p)
 			return 0;
 	} else if (!p->frag) {
 		return 0;
+	} else if (p->proto == RB_IP6_NH_DSTOPTS || p->proto == RB_IP6_NH_ROUTING ||
+		   p->proto == RB_IP6_NH_FRAGMENT) {
+		/* RFC 8200 4.5: the fragmentable part begins with an extension
+		 * header (every fragment's Next Header says so, the later ones
+		 * too): what follows it is known only once reassembled.
+		 * Hop-by-Hop there is refused by the walk; AH is left routed as
+		 * it is without fragments. */
+		return 1;
 	}
 	return p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP;
 }

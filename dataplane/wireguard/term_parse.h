@@ -44,9 +44,12 @@ enum wg_term_kind wg_term_classify(const uint8_t *ip, uint32_t len, struct wg_te
  * bytes past them is left to the caller (p->cksum_todo). */
 enum wg_term_kind wg_term_classify_seg(const uint8_t *ip, uint32_t len, uint32_t pkt_len,
 				       struct wg_term_pkt *p);
-/* After a WG_TERM_PASS: a fragment of TCP or UDP (IPv4; IPv6: the Fragment
- * header names TCP or UDP as the first header of the fragmentable part,
- * RFC 8200 4.5)?  Terminated mode reassembles those (wg_term.c). */
+/* After a WG_TERM_PASS: a fragment terminated mode reassembles (wg_term.c)?
+ * IPv4: of TCP or UDP; IPv6: the Fragment header names TCP, UDP or an
+ * extension header (Destination Options, Routing, Fragment) as the first
+ * header of the fragmentable part (RFC 8200 4.5); the datagram's chain is
+ * walked once reassembled (wg_term_classify_seg: TCP, UDP, or ICMPv6 for
+ * the echo relay; anything else is dropped, wg_frag_proto). */
 int wg_term_frag_l4(const uint8_t *ip, const struct wg_term_pkt *p);
 /* After a WG_TERM_PASS: is it ICMP (IPv4, fragments too) or ICMPv6 (after
  * any extension headers, or the first header of a fragment's fragmentable

@@ -37,7 +37,9 @@
 	  "WireGuard terminated ICMP echo: rejected by the route or routed to block")        \
 	X(WG_ICMP_UNSUPPORTED, wg_icmp_unsupported,                                         \
 	  "WireGuard terminated ICMP echo: routed to an outbound that cannot relay it (not direct)") \
-	X(WG_ICMP_FULL, wg_icmp_full, "WireGuard terminated ICMP echo: session table full")
+	X(WG_ICMP_FULL, wg_icmp_full, "WireGuard terminated ICMP echo: session table full") \
+	X(WG_FRAG_PROTO, wg_frag_proto,                                                     \
+	  "WireGuard terminated: IPv6 datagram reassembled behind extension headers, not TCP/UDP/ICMPv6")
 
 #define RB_EVENT_WG(X)                                                                      \
 	X(WG_RX_DATA, wg_rx_data, "WireGuard: data messages decrypted and delivered")          \

@@ -26,7 +26,10 @@
  * 4.5: the Fragment header names TCP or UDP) are reassembled in the
  * worker's table (net/ip4.c, ip6.c: rte_ip_frag) and the datagram, a chain
  * of segments, terminated as a whole: the destination we stand in for
- * reassembles before its transport sees anything.  Not terminated (left to
+ * reassembles before its transport sees anything.  IPv6 fragments whose
+ * fragmentable part begins with an extension header are reassembled too
+ * and the datagram's chain walked (TCP, UDP and ICMPv6 taken; anything
+ * else dropped, wg_frag_proto).  Not terminated (left to
  * the routed path): packets to our own addresses, other protocols (ESP and
  * AH included: end-to-end security cannot be terminated).
  */
@@ -151,10 +154,12 @@ static bool udp_chain_sum_ok(const struct rte_mbuf *m, const struct wg_term_pkt 
 }
 
 /*
- * A fragment of TCP or UDP to another address: into the worker's
- * reassembly table (the peer's fragments are all decrypted on its owner).
- * Returns the datagram, classified again (p), or NULL when the fragment was
- * kept for the rest or dropped and counted.
+ * A fragment of TCP or UDP, or IPv6 whose fragmentable part begins with an
+ * extension header, to another address: into the worker's reassembly table
+ * (the peer's fragments are all decrypted on its owner).  Returns the
+ * datagram, classified again (p: its chain walked as its destination
+ * would), or NULL when the fragment was kept for the rest or dropped and
+ * counted.  A WG_TERM_PASS datagram is ICMPv6 (wg_term_is_icmp).
  */
 static struct rte_mbuf *term_reassemble(struct rb_lcore *lc, struct rte_mbuf *m,
 					struct wg_term_pkt *p, enum wg_term_kind *k)
@@ -183,12 +188,35 @@ static struct rte_mbuf *term_reassemble(struct rb_lcore *lc, struct rte_mbuf *m,
 	*k = wg_term_classify_seg(ip, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m), p);
 	if (*k == WG_TERM_UDP && p->cksum_todo && !udp_chain_sum_ok(m, p))
 		*k = WG_TERM_BAD_L4;
-	if (*k == WG_TERM_PASS) {
-		/* a fragment inside the fragmentable part */
-		rb_drop(lc, m, RB_DROP_FRAG_BAD);
+	if (*k == WG_TERM_PASS && !wg_term_is_icmp(p)) {
+		/* a fragment inside the fragmentable part, or a chain ending
+		 * in what is not terminated (ESP, AH, No Next Header, unknown):
+		 * reassembled, it cannot take the routed path any more */
+		rb_drop(lc, m, p->frag ? RB_DROP_FRAG_BAD : RB_DROP_WG_FRAG_PROTO);
 		return NULL;
 	}
 	return m;
+}
+
+/* Does the TCP header at hl (its options too) run past m's first segment? */
+static bool tcp_hdr_split(const struct rte_mbuf *m, uint16_t hl)
+{
+	uint8_t b;
+	const uint8_t *o = rte_pktmbuf_read(m, hl + 12u, 1, &b);
+
+	return o == NULL || hl + (uint32_t)(*o >> 4) * 4 > rte_pktmbuf_data_len(m);
+}
+
+/* ICMP/ICMPv6 to an address that is not ours (wg_term_is_icmp): echo
+ * requests are relayed (wg_term_icmp.c); nothing is forwarded as it is
+ * (that would leak the peer's tunnel address past the endpoint). */
+static void term_icmp(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m,
+		      const struct wg_term_pkt *p)
+{
+	if (p->w.n_ext != 0)
+		rb_count(lc, RB_EV_WG_EXT_TAKEN);
+	if (!wg_term_icmp_input(lc, ep, m, p))
+		rb_drop(lc, m, RB_DROP_WG_ICMP_DROPPED);
 }
 
 bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
@@ -214,13 +242,7 @@ bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 		return true;
 	}
 	if (k == WG_TERM_PASS && wg_term_is_icmp(&p) && !dst_is_ours(lc, p.v4, ip)) {
-		if (p.w.n_ext != 0)
-			rb_count(lc, RB_EV_WG_EXT_TAKEN);
-		/* echo requests are relayed (wg_term_icmp.c); nothing is
-		 * forwarded as it is (that would leak the peer's tunnel address
-		 * past the endpoint) */
-		if (!wg_term_icmp_input(lc, ep, m, &p))
-			rb_drop(lc, m, RB_DROP_WG_ICMP_DROPPED);
+		term_icmp(lc, ep, m, &p);
 		return true;
 	}
 	if (k == WG_TERM_PASS && wg_term_frag_l4(ip, &p) && !dst_is_ours(lc, p.v4, ip)) {
@@ -230,6 +252,10 @@ bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 		ip = rte_pktmbuf_mtod(m, const uint8_t *);
 		if (k == WG_TERM_BAD_EXT) {
 			wg_term_ext_refuse(lc, m, &p.w);
+			return true;
+		}
+		if (k == WG_TERM_PASS) { /* ICMPv6 behind the fragmentable part's headers */
+			term_icmp(lc, ep, m, &p);
 			return true;
 		}
 	} else if (k == WG_TERM_PASS ||
@@ -249,6 +275,12 @@ bool wg_term_input(struct rb_lcore *lc, unsigned ep, struct rte_mbuf *m)
 		return wg_term_udp_input(lc, ep, m, &p);
 	default:
 		break;
+	}
+	/* the TCP stack reads the header, options included, from the first
+	 * segment: a reassembled SYN may have its options in a later one */
+	if (m->next != NULL && tcp_hdr_split(m, p.hl) && rte_pktmbuf_linearize(m) != 0) {
+		rb_drop(lc, m, RB_DROP_TCP_SHORT);
+		return true;
 	}
 	rb_count(lc, RB_EV_WG_TERMINATED);
 	m->l3_len = p.hl;

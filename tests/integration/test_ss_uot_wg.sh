@@ -12,13 +12,8 @@
 # checks: byte-exact 1/1000/1400-byte datagrams, ss_uot_out / ss_uot_in
 # counted, the socat in the tunnel saw the stream from 10.99.0.1, the
 # peer's transfer counters grew.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/proxy_lib.sh"
-. "$(dirname "$0")/../../dataplane/wireguard/wg_itest.sh"
-rb_init
-rb_require_cmd socat
-wg_keys
-rb_topo_two_hosts
+. "$(dirname "$0")/wg_lib.sh"
+wg_test_init socat
 K1=$(head -c 18 /dev/urandom | base64)
 wg_endpoint_cfg
 px_control_init

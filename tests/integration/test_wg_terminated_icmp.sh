@@ -20,15 +20,13 @@
 #    with nothing left, options before fragments are relayed and answered;
 #    a Routing header with segments left, an option with action 10 and
 #    Hop-by-Hop not first get the Parameter Problem RFC 8200 4 asks for from
-#    the pinged address; action 01 and 9 headers are dropped; each counted.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/proxy_lib.sh"
-. "$(dirname "$0")/../../dataplane/wireguard/wg_itest.sh"
-rb_init
-rb_require_cmd socat
-rb_require_cmd tcpdump
-wg_keys
-rb_topo_two_hosts
+#    the pinged address; action 01 and 9 headers are dropped; each counted;
+#    fragments whose fragmentable part begins with Destination Options
+#    (+ Routing) are reassembled and relayed; with an action-10 option or
+#    Hop-by-Hop there, Parameter Problems; 9 headers, a chain past the first
+#    fragment and one ending in an unknown Next Header: counted drops.
+. "$(dirname "$0")/wg_lib.sh"
+wg_test_init socat tcpdump
 BLK=10.$RB_NET.2.5      # srv answers it too: only the rules keep pings away
 REJ=10.$RB_NET.2.6
 SOX=10.$RB_NET.2.7
@@ -198,8 +196,8 @@ sys.exit(0 if any(c['outbound'] == 'ovr' for c in rows) else 1)" ||
 # (5) ICMPv6 behind extension headers, as its destination would take them
 rb_dp_stats
 rb_stats_mark
-out=$(ip netns exec "$RB_NS_CLI" "$RB_PY" "$RB_LIB_DIR/wg_ext_ping.py" "$RB_WG_IF" fd99::2 \
-	"$RB_SRV_IP6" 2>&1) || rb_fail "wg_ext_ping.py: $out"
+out=$(ip netns exec "$RB_NS_CLI" "$RB_PY" "$RB_LIB_DIR/wg_ext.py" ping "$RB_WG_IF" fd99::2 \
+	"$RB_SRV_IP6" 2>&1) || rb_fail "wg_ext.py ping: $out"
 rb_note "extension header pings: $(echo "$out" | tr '\n' ';')"
 rb_assert_eq "$out" "hbh reply
 dstopts reply
@@ -209,16 +207,28 @@ routing_segleft pp 0 42
 option_action_10 pp 2 42
 option_action_01 none
 hbh_not_first pp 1 40
-nine_headers none" "echo requests behind extension headers"
+nine_headers none
+fragments_then_dst reply
+fragments_then_dst_rt0 reply
+fragments_then_option_10 pp 2 42
+fragments_then_hbh pp 1 40
+fragments_then_nine none
+fragments_chain_past_first none
+fragments_then_unknown_nh none" "echo requests behind extension headers"
 rb_dp_stats
 rb_assert_eq "$(rb_stat_delta drop.ip6_routing_segleft)" 1 "Routing header with segments left"
-rb_assert_eq "$(rb_stat_delta drop.ip6_bad_option)" 2 "options with actions 10 and 01"
-rb_assert_eq "$(rb_stat_delta drop.ip6_hbh_not_first)" 1 "Hop-by-Hop not first"
-rb_assert_eq "$(rb_stat_delta drop.ip6_exthdr_limit)" 1 "9 extension headers"
-rb_assert_eq "$(rb_stat_delta event.wg_ext_param_problem)" 3 "Parameter Problems into the tunnel"
-rb_assert_stat_delta_ge event.wg_ext_taken 5 # 3 requests and 2 fragments
-rb_assert_stat_delta_ge event.wg_icmp_sessions 4 # relayed (their own ids), not routed
-rb_assert_stat_delta_ge event.wg_icmp_reply 4
+rb_assert_eq "$(rb_stat_delta drop.ip6_bad_option)" 3 "options with actions 10 (twice) and 01"
+# Hop-by-Hop not first: once unfragmented, and in each of 3 fragments
+rb_assert_eq "$(rb_stat_delta drop.ip6_hbh_not_first)" 4 "Hop-by-Hop not first"
+# 9 headers: unfragmented, and in the first fragment (the others wait)
+rb_assert_eq "$(rb_stat_delta drop.ip6_exthdr_limit)" 2 "9 extension headers"
+# the first fragment ends inside the chain (RFC 7112); the second waits
+rb_assert_eq "$(rb_stat_delta drop.frag_bad)" 1 "a chain past the first fragment"
+rb_assert_eq "$(rb_stat_delta drop.wg_frag_proto)" 1 "a reassembled chain ending in Next Header 253"
+rb_assert_ge "$(rb_stat_delta event.wg_ext_param_problem)" 5 "Parameter Problems into the tunnel"
+rb_assert_stat_delta_ge event.wg_ext_taken 7 # 3 requests, 2 fragments, 2 reassembled
+rb_assert_stat_delta_ge event.wg_icmp_sessions 6 # relayed (their own ids), not routed
+rb_assert_stat_delta_ge event.wg_icmp_reply 6
 rb_assert_eq "$(rb_stat_delta drop.wg_icmp_dropped)" 0 "echo requests dropped"
 grep -q "fd99::2" "$RB_TMP/srv_icmp.txt" &&
 	rb_fail "srv saw the peer's tunnel address: $(grep 'fd99::2' "$RB_TMP/srv_icmp.txt" | head -3)"

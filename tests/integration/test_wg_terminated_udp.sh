@@ -6,21 +6,17 @@
 #  - 7000 -> direct: answered, srv sees ringbox's srv-side address; a
 #    3001-byte datagram (fragments in the tunnel), IPv4 and IPv6, is
 #    reassembled, terminated and answered the same way (the reply in
-#    fragments into the tunnel); over IPv6 also behind a Destination
-#    Options header before the Fragment header (wg_ext_udp.py, scapy);
+#    fragments into the tunnel); over IPv6 also with Destination Options
+#    before the Fragment header, after it (the fragmentable part begins
+#    with it, Routing too) and both (wg_ext.py udp, scapy);
 #  - 7100 -> block: the same kind of echo server never answers, the
 #    refusals count (drop.wg_udp_rejected), no session opens;
 #  - 7200 -> socks "dante" (UDP ASSOCIATE upstream): byte-exact echo, and
 #    srv sees dante's external address (dante carried it); when dante
 #    stops, the sessions end with their control connections (if danted exists);
 #  - 7300 -> shadowsocks to ss-server -U: byte-exact echo (if ss-server exists).
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/proxy_lib.sh"
-. "$(dirname "$0")/../../dataplane/wireguard/wg_itest.sh"
-rb_init
-rb_require_cmd socat
-wg_keys
-rb_topo_two_hosts
+. "$(dirname "$0")/wg_lib.sh"
+wg_test_init socat
 HAVE_DANTE=0
 command -v danted >/dev/null && HAVE_DANTE=1
 HAVE_SS=0
@@ -95,18 +91,28 @@ rb_assert_eq "$out" "$pl from [$dp6]" "a ${#pl}-byte IPv6 datagram in fragments 
 rb_dp_stats
 rb_assert_stat_delta_ge event.frag_reassembled 4
 rb_assert_eq "$(rb_stat_delta drop.wg_mtu)" 0 "wg_mtu drops of the IPv6 reply"
-# the same datagram behind a Destination Options header before the Fragment
-# header (RFC 8200 4.1 order; wg_ext_udp.py writes the 600-byte fragments
-# onto the peer's tun): the chain walked, reassembled (net/ip6.c),
-# terminated, the reply back in fragments, byte-exact
+# the same datagram with extension headers (wg_ext.py writes the 600-byte
+# fragments onto the peer's tun): a Destination Options header before the
+# Fragment header (RFC 8200 4.1 order), and after it, where the
+# fragmentable part begins with Destination Options (+ Routing with nothing
+# left) (4.5); each walked, reassembled (net/ip6.c), the datagram's own
+# chain walked, terminated, the reply back in fragments, byte-exact
 rb_stats_mark
-out=$(printf '%s\n' "$pl" | ip netns exec "$RB_NS_CLI" "$RB_PY" "$RB_LIB_DIR/wg_ext_udp.py" \
-	"$RB_WG_IF" fd99::2 "$RB_SRV_IP6" 7000 45097 600 2>"$RB_TMP/ext_udp.err") ||
-	rb_fail "wg_ext_udp.py: $(cat "$RB_TMP/ext_udp.err")"
-rb_assert_eq "$out" "$pl from [$dp6]" "a ${#pl}-byte IPv6 datagram in fragments behind Destination Options"
-rb_note "behind Destination Options: $(cat "$RB_TMP/ext_udp.err")"
+sp=45097
+for chain in DF FD FDR DFD; do
+	out=$(printf '%s\n' "$pl" | ip netns exec "$RB_NS_CLI" "$RB_PY" "$RB_LIB_DIR/wg_ext.py" udp \
+		"$RB_WG_IF" fd99::2 "$RB_SRV_IP6" 7000 "$sp" 600 "$chain" 2>"$RB_TMP/ext_udp.err") ||
+		rb_fail "wg_ext.py udp $chain: $(cat "$RB_TMP/ext_udp.err")"
+	rb_assert_eq "$out" "$pl from [$dp6]" "a ${#pl}-byte IPv6 datagram in fragments, chain $chain"
+	rb_note "chain $chain: $(cat "$RB_TMP/ext_udp.err")"
+	sp=$((sp - 1))
+done
 rb_dp_stats
-rb_assert_stat_delta_ge event.frag_reassembled 2
+rb_assert_stat_delta_ge event.frag_reassembled 8   # 4 from the tunnel, srv's 4 replies
+rb_assert_stat_delta_ge event.wg_ext_taken 3       # the datagrams with a chain of their own
+for d in wg_frag_proto frag_bad wg_udp_bad wg_mtu; do
+	rb_assert_eq "$(rb_stat_delta drop.$d)" 0 "drop.$d with extension headers"
+done
 
 # block: refused and counted, nothing reaches the server
 rb_dp_stats

@@ -101,6 +101,14 @@ static void test_walk(void)
 		{"dst then frag", 60, "2c00 0104 00000000 1100 05a9 00000001", 0, RB_IP6W_FRAG, 44,
 		 48, -1, 0, 1},
 		{"frag truncated", 44, "060000", 0, RB_IP6W_BAD, 44, 40, -1, 0, 0},
+		/* RFC 8200 4.1: Hop-by-Hop as the fragmentable part's first header
+		 * is not first; every fragment says so in its Next Header */
+		{"first frag of hbh", 44, "0000 0001 12345678 0600 0104 00000000", 0, RB_IP6W_BAD, 44,
+		 40, 1, 40, 1},
+		{"later frag of hbh", 60, "2c00 0104 00000000 0000 00b8 12345678", 0, RB_IP6W_BAD, 44,
+		 48, 1, 48, 1},
+		{"atomic frag of hbh", 44, "0000 0000 12345678 0600 0104 00000000", 0, RB_IP6W_BAD, 0,
+		 48, 1, 40, 1},
 		{"hbh only", 0, "3c00 0104 00000000 0600 5e04 00000000", RB_IP6W_HBH_ONLY,
 		 RB_IP6W_OK, 60, 48, -1, 0, 0},
 		{"hbh only, none", 60, "0600 5e04 00000000", RB_IP6W_HBH_ONLY, RB_IP6W_OK, 60, 40,

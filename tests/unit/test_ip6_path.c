@@ -847,6 +847,20 @@ void test_reassembly(void)
 		CU_ASSERT_FATAL(n_caps == 1);
 		CU_ASSERT(cap_icmp(0)->type == 4 && cap_icmp(0)->code == 3);
 	}
+	/* a first fragment whose fragmentable part holds 9 extension headers:
+	 * named as the chain would be without fragments, nothing answered */
+	reset();
+	{
+		uint8_t b[128];
+		uint32_t pl = unhex("3c00 0001 00000009", b + 40);
+
+		for (int i = 0; i < 9; i++)
+			pl += unhex(i < 8 ? "3c00 0104 00000000" : "3a00 0104 00000000", b + 40 + pl);
+		pl += unhex("8000 0000 0001 0001", b + 40 + pl);
+		ip6_hdr(b, PEER_G1, OUR_G1, RB_IP6_NH_FRAGMENT, 64, (uint16_t)pl);
+		input(mk(b, 40 + pl, 2048));
+		CU_ASSERT(DROPS(IP6_EXTHDR_LIMIT) == 1 && total_drops() == 1 && n_caps == 0);
+	}
 	reset();
 }
 
