@@ -308,6 +308,7 @@ static int parse_outer(struct rb_wg *wg, struct rte_mbuf *m, struct outer *o, in
 	uint16_t dport, ulen;
 
 	*bad = 0;
+	o->off = o->len = 0; /* set on success only; GCC's -Wmaybe-uninitialized under ASan */
 	if (rte_pktmbuf_data_len(m) < l3 + sizeof(*u))
 		return -1;
 	u = (const struct rte_udp_hdr *)(ip + l3);
