@@ -64,6 +64,9 @@ struct tcp_recov {
 	struct tcp_ooo ooo[TCP_OOO_MAX];       /* received out of order */
 	struct tcp_range sb[TCP_SB_MAX];       /* SACK scoreboard (RFC 6675) */
 	struct tcp_rxt rxt[TCP_RXT_MAX];       /* retransmissions for RACK */
+	/* while rxt holds entries (tcp_rack.c): when new data last went out
+	 * after them, as seen from RACK's runs (us), and the last run */
+	uint32_t tx_at, look_at, look_max;
 	struct tcp_recov *next;                /* free list */
 };
 

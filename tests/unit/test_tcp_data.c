@@ -250,6 +250,13 @@ struct drop_plan {
 	uint32_t ack_data_until, iss0, sent0;
 	bool have_iss0;
 	uint64_t t_drop[8], t_rxt[8]; /* simulated time of the loss, of its repair */
+	/* The receiver's pure ACKs (the other host's segments without data,
+	 * SYN, FIN or RST) are dropped for ack_ns once loss ack_after - 1 has
+	 * been dropped (0: never): with a lost retransmission, the SACKs for
+	 * the data sent after it, the only evidence of its loss. */
+	int ack_after;
+	uint64_t ack_ns;
+	int acks_dropped;
 };
 
 static bool drop_filter(int from, struct rte_mbuf *m, void *arg)
@@ -259,6 +266,12 @@ static bool drop_filter(int from, struct rte_mbuf *m, void *arg)
 
 	if (!th_tcp_parse(m, &v))
 		return false;
+	if (dp->ack_after && from != dp->from && v.len == 0 &&
+	    !(v.flags & (TCP_SYN | TCP_FIN | TCP_RST)) && dp->done[dp->ack_after - 1] &&
+	    th.now - dp->t_drop[dp->ack_after - 1] < dp->ack_ns) {
+		dp->acks_dropped++;
+		return true;
+	}
 	if (from == 0 && dp->ack_data_until) {
 		if (v.flags & TCP_SYN) {
 			dp->iss0 = v.seq;
@@ -305,6 +318,9 @@ struct recov_case {
 	int from;      /* 0: the client's data to discard; 1: the echo's data back */
 	int max_fr;    /* most recovery episodes allowed; 0 = not checked */
 	int rep_delays; /* each loss repaired within this many one-way delays; 0 = 4 */
+	int ack_after;  /* drop_plan's: the receiver's pure ACKs dropped after loss ack_after - 1 */
+	int ack_ms;     /* ... for this long */
+	int tlp;        /* 1: at least one probe (RB_EV_TCP_TLP) expected, -1: none, 0: either */
 };
 
 static const struct recov_case recov_cases[] = {
@@ -351,6 +367,22 @@ static const struct recov_case recov_cases[] = {
 	 1, 6},
 	{"sack lost last segment and its retransmission", true, "cubic", 3, {396, 399, 399}, true,
 	 0, 1, 6},
+	/* The retransmission of 60 (150) is lost, new data goes out after it,
+	 * and every ACK the receiver sends for the next 3 delays is lost: the
+	 * SACKs for that new data, the only evidence RACK (RFC 8985 6.2) has of
+	 * the loss.  Nothing else comes back, so without a probe only the RTO
+	 * repaired it (212 ms after it was sent); probed once RACK.rtt +
+	 * reo_wnd + slack after the last transmission sent after it
+	 * (tcp_rack.c), its ACK ends the recovery.  (From about segment 200
+	 * on, everything is sent before the retransmission: the row "nothing
+	 * sent after it".) */
+	{"sack lost retransmission, sacks for the data after it lost", true, "cubic", 2, {60, 60},
+	 true, 0, 1, 6, 2, 30, 1},
+	{"sack lost retransmission, sacks for the data after it lost, later", true, "newreno", 2,
+	 {150, 150}, true, 0, 1, 6, 2, 30, 1},
+	/* The same with the SACKs arriving: RACK marks it lost, no probe. */
+	{"sack lost retransmission, sacks for the data after it arrive", true, "cubic", 2, {60, 60},
+	 true, 0, 1, 0, 0, 0, -1},
 };
 
 /* no_tables: neither stack may take loss-recovery tables (struct
@@ -382,6 +414,8 @@ static void run_recovery_table(bool no_tables)
 		if (h)
 			plan.ack_data_until = (uint32_t)(size - 40 * 1448);
 		plan.n = rc->n;
+		plan.ack_after = rc->ack_after;
+		plan.ack_ns = (uint64_t)rc->ack_ms * MS;
 		for (int k = 0; k < rc->n; k++)
 			plan.offs[k] = rc->segs[k] * 1448;
 		th.filter = drop_filter;
@@ -463,6 +497,19 @@ static void run_recovery_table(bool no_tables)
 		CU_ASSERT(rexmit >= (uint32_t)rc->n);
 		if (rc->expect_no_rto)
 			CU_ASSERT_EQUAL(rto, 0);
+		/* the ACKs were lost (ack_after), and a probe (counted as a TLP)
+		 * repaired the retransmission, not the RTO; or none was needed */
+		if ((rc->ack_after && plan.acks_dropped == 0) ||
+		    (rc->tlp > 0 && th_counter_ev(h, RB_EV_TCP_TLP) == 0) ||
+		    (rc->tlp < 0 && th_counter_ev(h, RB_EV_TCP_TLP) != 0))
+			fprintf(stderr, "\n  recovery '%s': %d ACKs dropped, %" PRIu64 " TLPs", rc->name,
+				plan.acks_dropped, th_counter_ev(h, RB_EV_TCP_TLP));
+		if (rc->ack_after)
+			CU_ASSERT(plan.acks_dropped > 0);
+		if (rc->tlp > 0)
+			CU_ASSERT(th_counter_ev(h, RB_EV_TCP_TLP) >= 1);
+		if (rc->tlp < 0)
+			CU_ASSERT_EQUAL(th_counter_ev(h, RB_EV_TCP_TLP), 0);
 		if (rc->sack)
 			CU_ASSERT(th_counter_ev(h, RB_EV_TCP_SACK_RECOVERY) >= 1);
 		tcp_abort(a.c);
