@@ -328,6 +328,14 @@ static void tcp_data_in(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, ui
 		return;
 	}
 	if (seq != c->rcv_nxt) {
+		/* In-order data not yet acknowledged (a delayed ACK, or one an
+		 * RX burst keeps for its end): acknowledge it first, on its
+		 * own, so that the ACK for this segment is a duplicate.  Merged
+		 * into one, the peer sees a new ACK and one duplicate less: a
+		 * sender without SACK and a small window then gets two where
+		 * it needs three (RFC 5681 3.2) and waits for its RTO. */
+		if (c->rcv_nxt != c->last_ack_sent)
+			tcp_send_ack(c);
 		tcp_ooo_insert(c, m, seq, len);
 		c->flags |= TF_ACK_NOW;
 		tcp_send_ack(c); /* a duplicate ACK per out-of-order segment */
@@ -975,6 +983,14 @@ static void conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *s
 void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
 {
 	conn_input(c, m, sg);
+	/* Inside an RX burst (several segments per deferral) a connection
+	 * without SACK does its deferred work now, segment by segment, as
+	 * outside one: its peer's loss detection counts ACKs (three
+	 * duplicates, NewReno's partial ACKs) and has no tail loss probe,
+	 * so one stretch ACK per burst (its loss, one duplicate fewer)
+	 * costs it RTOs (dataplane/tcp/README.md "Measured"). */
+	if (c->st->in_bracket && !(c->flags & (TF_SACK | TF_REAP)))
+		tcp_pending_run(c);
 	/* c stays allocated until tcp_deferred_run reaps it */
 	tcp_recov_trim(c);
 }
@@ -1091,8 +1107,10 @@ uint16_t tcp_input(struct rb_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		return n;
 	}
 	st->in_input++;
+	st->in_bracket += n > 1;
 	for (uint16_t i = 0; i < n; i++)
 		tcp_input_one(st, pkts[i], NULL);
+	st->in_bracket -= n > 1;
 	if (--st->in_input == 0)
 		tcp_deferred_run(st);
 	return n;
@@ -1108,6 +1126,7 @@ int tcp_rx_begin(struct rb_lcore *lc)
 	if (!st->prm.rx_burst)
 		return 0;
 	st->in_input++;
+	st->in_bracket++;
 	return 1;
 }
 
@@ -1117,6 +1136,8 @@ void tcp_rx_end(struct rb_lcore *lc, int opened)
 
 	if (st == NULL)
 		return;
+	if (opened)
+		st->in_bracket--;
 	tcp_rx_burst_end(lc); /* readable connections first, then the output */
 	if (opened && --st->in_input == 0)
 		tcp_deferred_run(st);

@@ -869,7 +869,14 @@ static uint32_t tcp_send_new(struct tcp_conn *c, uint32_t usable, int force)
 	c->snd_nxt += len + fin;
 	if (seq_gt(c->snd_nxt, c->snd_max))
 		c->snd_max = c->snd_nxt;
-	if (c->t_rexmt == 0 && c->t_persist == 0)
+	/* RFC 8985 7.2: (re)start the PTO after an original transmission, so
+	 * that it is computed over the flight as it now is: armed with a
+	 * flight's first segment it would keep WCDelAckT (+200 ms, for a
+	 * single segment out) for the whole flight, and after a stretch ACK
+	 * that acknowledges everything (an RX-burst receiver, Linux GRO)
+	 * every flight starts from one segment.  An RTO or RACK timer runs
+	 * on (RFC 6298 5.1). */
+	if (c->t_persist == 0 && (c->t_rexmt == 0 || (c->flags & TF_TLP_ARMED)))
 		tcp_pto_arm(c);
 	return len + fin;
 }
