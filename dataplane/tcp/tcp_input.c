@@ -329,12 +329,14 @@ static void tcp_data_in(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, ui
 	}
 	if (seq != c->rcv_nxt) {
 		/* In-order data not yet acknowledged (a delayed ACK, or one an
-		 * RX burst keeps for its end): acknowledge it first, on its
-		 * own, so that the ACK for this segment is a duplicate.  Merged
-		 * into one, the peer sees a new ACK and one duplicate less: a
-		 * sender without SACK and a small window then gets two where
-		 * it needs three (RFC 5681 3.2) and waits for its RTO. */
-		if (c->rcv_nxt != c->last_ack_sent)
+		 * RX burst keeps for its end): without SACK, acknowledge it
+		 * first, on its own, so that the ACK for this segment is a
+		 * duplicate.  Merged into one, the peer sees a new ACK and one
+		 * duplicate less: with a small window it then gets two where
+		 * it needs three (RFC 5681 3.2) and waits for its RTO.  With
+		 * SACK the merged ACK's block reports the segment, and the
+		 * peer counts SACKed segments (RFC 6675), as Linux sends it. */
+		if (!(c->flags & TF_SACK) && c->rcv_nxt != c->last_ack_sent)
 			tcp_send_ack(c);
 		tcp_ooo_insert(c, m, seq, len);
 		c->flags |= TF_ACK_NOW;
@@ -370,6 +372,7 @@ static void tcp_data_in(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, ui
 		c->flags |= TF_ACK_NOW;
 	else
 		c->flags |= TF_DELACK;
+
 	c->flags |= TF_NOTIFY_READ;
 }
 
@@ -988,8 +991,12 @@ void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
 	 * outside one: its peer's loss detection counts ACKs (three
 	 * duplicates, NewReno's partial ACKs) and has no tail loss probe,
 	 * so one stretch ACK per burst (its loss, one duplicate fewer)
-	 * costs it RTOs (dataplane/tcp/README.md "Measured"). */
-	if (c->st->in_bracket && !(c->flags & (TF_SACK | TF_REAP)))
+	 * costs it RTOs.  So does one with a hole in its receive queue or
+	 * in recovery: the peer's recovery, and ours (RFC 6675 and PRR send
+	 * per ACK), are clocked by ACKs (dataplane/tcp/README.md
+	 * "Measured"). */
+	if (c->st->in_bracket && !(c->flags & TF_REAP) &&
+	    (!(c->flags & TF_SACK) || c->n_ooo || (c->flags & TF_RECOVERY)))
 		tcp_pending_run(c);
 	/* c stays allocated until tcp_deferred_run reaps it */
 	tcp_recov_trim(c);
