@@ -104,7 +104,8 @@ enum {
 	TF_RWND_WAIT = 1 << 26,  /* window offer clamped by lcore memory: on rwnd_wait */
 	TF_RACK_ARMED = 1 << 27, /* t_rexmt holds the RACK reordering timer (RFC 8985 8) */
 	TF_RD_DEFER = 1 << 28,   /* on_readable owed at the end of the RX burst */
-	TF_PTO_AGAIN = 1 << 29,  /* new data went out: tcp_output restarts the PTO */
+	TF_PTO_AGAIN = 1 << 29,  /* the PTO holds WCDelAckT: tcp_output restarts it
+				    when the flight grows past one segment */
 };
 
 struct tcp_conn {
