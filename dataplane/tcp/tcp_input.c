@@ -328,6 +328,16 @@ static void tcp_data_in(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, ui
 		return;
 	}
 	if (seq != c->rcv_nxt) {
+		/* In-order data not yet acknowledged (a delayed ACK, or one an
+		 * RX burst keeps for its end): without SACK, acknowledge it
+		 * first, on its own, so that the ACK for this segment is a
+		 * duplicate.  Merged into one, the peer sees a new ACK and one
+		 * duplicate less: with a small window it then gets two where
+		 * it needs three (RFC 5681 3.2) and waits for its RTO.  With
+		 * SACK the merged ACK's block reports the segment, and the
+		 * peer counts SACKed segments (RFC 6675), as Linux sends it. */
+		if (!(c->flags & TF_SACK) && c->rcv_nxt != c->last_ack_sent)
+			tcp_send_ack(c);
 		tcp_ooo_insert(c, m, seq, len);
 		c->flags |= TF_ACK_NOW;
 		tcp_send_ack(c); /* a duplicate ACK per out-of-order segment */
@@ -362,6 +372,7 @@ static void tcp_data_in(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, ui
 		c->flags |= TF_ACK_NOW;
 	else
 		c->flags |= TF_DELACK;
+
 	c->flags |= TF_NOTIFY_READ;
 }
 
@@ -975,6 +986,18 @@ static void conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *s
 void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
 {
 	conn_input(c, m, sg);
+	/* Inside an RX burst (several segments per deferral) a connection
+	 * without SACK does its deferred work now, segment by segment, as
+	 * outside one: its peer's loss detection counts ACKs (three
+	 * duplicates, NewReno's partial ACKs) and has no tail loss probe,
+	 * so one stretch ACK per burst (its loss, one duplicate fewer)
+	 * costs it RTOs.  So does one with a hole in its receive queue or
+	 * in recovery: the peer's recovery, and ours (RFC 6675 and PRR send
+	 * per ACK), are clocked by ACKs (dataplane/tcp/README.md
+	 * "Measured"). */
+	if (c->st->in_bracket && !(c->flags & TF_REAP) &&
+	    (!(c->flags & TF_SACK) || c->n_ooo || (c->flags & TF_RECOVERY)))
+		tcp_pending_run(c);
 	/* c stays allocated until tcp_deferred_run reaps it */
 	tcp_recov_trim(c);
 }
@@ -1091,8 +1114,10 @@ uint16_t tcp_input(struct rb_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		return n;
 	}
 	st->in_input++;
+	st->in_bracket += n > 1;
 	for (uint16_t i = 0; i < n; i++)
 		tcp_input_one(st, pkts[i], NULL);
+	st->in_bracket -= n > 1;
 	if (--st->in_input == 0)
 		tcp_deferred_run(st);
 	return n;
@@ -1108,6 +1133,7 @@ int tcp_rx_begin(struct rb_lcore *lc)
 	if (!st->prm.rx_burst)
 		return 0;
 	st->in_input++;
+	st->in_bracket++;
 	return 1;
 }
 
@@ -1117,6 +1143,8 @@ void tcp_rx_end(struct rb_lcore *lc, int opened)
 
 	if (st == NULL)
 		return;
+	if (opened)
+		st->in_bracket--;
 	tcp_rx_burst_end(lc); /* readable connections first, then the output */
 	if (opened && --st->in_input == 0)
 		tcp_deferred_run(st);

@@ -759,10 +759,13 @@ void tcp_pto_arm(struct tcp_conn *c)
 		return;
 	}
 	pto = 2 * (uint64_t)c->srtt;
-	if (c->snd_max - c->snd_una <= tcp_smss(c))
+	c->flags &= ~TF_PTO_AGAIN;
+	if (c->snd_max - c->snd_una <= tcp_smss(c)) {
 		pto += (uint64_t)st->prm.tlp_wcdelack_ms * 1000;
-	else
+		c->flags |= TF_PTO_AGAIN; /* tcp_output: again if more goes */
+	} else {
 		pto += (uint64_t)st->prm.tlp_slack_ms * 1000;
+	}
 	rto = (uint64_t)c->rto;
 	if (pto > rto)
 		pto = rto;
@@ -948,6 +951,16 @@ int tcp_output(struct tcp_conn *c)
 		sent++;
 	}
 ack:
+	/* RFC 8985 7.2: a PTO armed with a flight's first segment holds
+	 * WCDelAckT (+200 ms, for a single segment out); restart it when
+	 * the pass sent more, so that it fits the flight as it now is.
+	 * After a stretch ACK that acknowledges everything (an RX-burst
+	 * receiver, Linux GRO) every flight starts from one segment.  An
+	 * RTO or RACK timer runs on (RFC 6298 5.1). */
+	if ((c->flags & (TF_PTO_AGAIN | TF_TLP_ARMED | TF_RECOVERY)) ==
+		    (TF_PTO_AGAIN | TF_TLP_ARMED) &&
+	    c->snd_max - c->snd_una > tcp_smss(c))
+		tcp_pto_arm(c);
 	data_end = c->sndq_seq + c->sndq.bytes;
 	/* Nothing in flight but data waiting on the peer's window: probe. */
 	if (c->snd_max == c->snd_una && c->t_rexmt == 0 &&

@@ -107,6 +107,8 @@ enum {
 	TF_RWND_WAIT = 1 << 26,  /* window offer clamped by lcore memory: on rwnd_wait */
 	TF_RACK_ARMED = 1 << 27, /* t_rexmt holds the RACK reordering timer (RFC 8985 8) */
 	TF_RD_DEFER = 1 << 28,   /* on_readable owed at the end of the RX burst */
+	TF_PTO_AGAIN = 1 << 29,  /* the PTO holds WCDelAckT: tcp_output restarts it
+				    when the flight grows past one segment */
 };
 
 struct tcp_conn {
@@ -245,6 +247,10 @@ struct tcp_stack {
 	/* receivers whose window offer memory clamped: window update once freed */
 	TAILQ_HEAD(, tcp_conn) rwnd_wait;
 	int in_input;
+	/* > 0 while tcp_input's deferral spans more than one segment (an
+	 * rx_burst bracket, or tcp_input given several): a connection
+	 * without SACK runs its deferred work per segment (tcp_conn_input) */
+	int in_bracket;
 	/* Inside an RX burst (tcp_rx_burst_begin/end): the connections whose
 	 * on_readable waits for its end, so that a relay splices once per
 	 * burst rather than once per segment.  A connection released in
@@ -326,6 +332,7 @@ void tcp_conn_init_vars(struct tcp_conn *c);
 void tcp_timer_update(struct tcp_conn *c);
 void tcp_pending_add(struct tcp_conn *c);
 void tcp_deferred_run(struct tcp_stack *st);
+void tcp_pending_run(struct tcp_conn *c); /* one connection's, now */
 struct tcp_listener *tcp_listener_lookup(struct tcp_stack *st, int family, const uint8_t *addr,
 					 uint16_t port);
 uint32_t tcp_isn(struct tcp_stack *st, const struct tcp_key *k);

@@ -580,23 +580,30 @@ void tcp_pending_add(struct tcp_conn *c)
 	TAILQ_INSERT_TAIL(&c->st->pending, c, plink);
 }
 
+/* c's deferred work (on_readable, output), taken off the pending list. */
+void tcp_pending_run(struct tcp_conn *c)
+{
+	if (!(c->flags & TF_PENDING))
+		return;
+	TAILQ_REMOVE(&c->st->pending, c, plink);
+	c->flags &= ~TF_PENDING;
+	if ((c->flags & (TF_NOTIFY_READ | TF_RD_DEFER)) == TF_NOTIFY_READ) {
+		/* deferred by tcp_conn_input under rx_burst (one that
+		 * rd_burst keeps for the RX burst's end waits for it) */
+		c->flags &= ~TF_NOTIFY_READ;
+		tcp_notify_readable(c);
+		if (c->flags & TF_REAP)
+			return;
+	}
+	tcp_output(c);
+}
+
 void tcp_deferred_run(struct tcp_stack *st)
 {
 	struct tcp_conn *c;
 
-	while ((c = TAILQ_FIRST(&st->pending)) != NULL) {
-		TAILQ_REMOVE(&st->pending, c, plink);
-		c->flags &= ~TF_PENDING;
-		if ((c->flags & (TF_NOTIFY_READ | TF_RD_DEFER)) == TF_NOTIFY_READ) {
-			/* deferred by tcp_conn_input under rx_burst (one that
-			 * rd_burst keeps for the RX burst's end waits for it) */
-			c->flags &= ~TF_NOTIFY_READ;
-			tcp_notify_readable(c);
-			if (c->flags & TF_REAP)
-				continue;
-		}
-		tcp_output(c);
-	}
+	while ((c = TAILQ_FIRST(&st->pending)) != NULL)
+		tcp_pending_run(c);
 	while ((c = TAILQ_FIRST(&st->reap)) != NULL) {
 		TAILQ_REMOVE(&st->reap, c, plink);
 		tcp_conn_release(st, c);

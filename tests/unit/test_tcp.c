@@ -22,6 +22,7 @@
 void test_tcp_data_register(CU_pSuite s);
 void test_tcp_close_register(CU_pSuite s);
 void test_tcp_persist_register(CU_pSuite s);
+void test_tcp_burst_register(CU_pSuite s);
 
 static void test_handshake(void)
 {
@@ -711,6 +712,7 @@ int main(void)
 	test_tcp_data_register(d);
 	test_tcp_close_register(s);
 	test_tcp_persist_register(s);
+	test_tcp_burst_register(d);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

@@ -118,6 +118,18 @@ static void test_echo_table(void)
 			th_counter_ev(0, RB_EV_TCP_FAST_RECOVERY) +
 				th_counter_ev(1, RB_EV_TCP_FAST_RECOVERY),
 			th.tso_frames);
+		if (getenv("TH_ECHO_VERBOSE"))
+			for (int h = 0; h < 2; h++)
+				fprintf(stderr,
+					"\n    host %d: segs out %" PRIu64 ", rexmits %" PRIu64
+					", TLPs %" PRIu64 ", lost rexmits %" PRIu64 ", dupACKs in %" PRIu64
+					", ooo queued %" PRIu64 ", recoveries %" PRIu64 ", RTOs %" PRIu64,
+					h, th_counter_ev(h, RB_EV_TCP_SEG_OUT),
+					th_counter_ev(h, RB_EV_TCP_RETRANSMIT), th_counter_ev(h, RB_EV_TCP_TLP),
+					th_counter_ev(h, RB_EV_TCP_LOST_RETRANSMIT),
+					th_counter_ev(h, RB_EV_TCP_DUPACK_RX),
+					th_counter_ev(h, RB_EV_TCP_OOO_QUEUED),
+					th_counter_ev(h, RB_EV_TCP_FAST_RECOVERY), th_counter_ev(h, RB_EV_TCP_RTO));
 		/* a TSO port gets super-segments, cut into wire segments */
 		CU_ASSERT(!(echo_offl & RTE_ETH_TX_OFFLOAD_TCP_TSO) ||
 			  (th.tso_frames > 0 && th.tso_pieces > th.tso_frames));

@@ -222,6 +222,56 @@ static void tso_piece(struct rb_lcore *lc, struct rte_mbuf *m, void *arg)
 }
 
 /* A packet leaves host `from` (data at the IP header). */
+/* TH_TRACE=1: one line per TCP segment the wire takes (time, sender,
+ * relative seq/ack, length, flags, SACK blocks; "lost" when dropped). */
+static void th_trace(int from, struct rte_mbuf *m, int lost)
+{
+	static int on = -1;
+	uint8_t b[120];
+	const uint8_t *ip, *t;
+	unsigned il, tl, plen = rte_pktmbuf_pkt_len(m);
+
+	if (on < 0)
+		on = getenv("TH_TRACE") != NULL;
+	if (!on)
+		return;
+	ip = rte_pktmbuf_read(m, 0, RTE_MIN(plen, (unsigned)sizeof(b)), b);
+	if (ip == NULL)
+		return;
+	if ((ip[0] >> 4) == 4) {
+		if (ip[9] != IPPROTO_TCP)
+			return;
+		il = (ip[0] & 0xfu) * 4;
+	} else {
+		if (ip[6] != IPPROTO_TCP)
+			return;
+		il = 40;
+	}
+	t = ip + il;
+	tl = (t[12] >> 4) * 4u;
+	fprintf(stderr, "T %9.3f ms h%d seq %10u ack %10u len %5u %c%c%c%c win %5u",
+		(double)th.now / 1e6, from, rte_be_to_cpu_32(*(const uint32_t *)(t + 4)),
+		rte_be_to_cpu_32(*(const uint32_t *)(t + 8)), plen - il - tl,
+		(t[13] & 2) ? 'S' : '.', (t[13] & 1) ? 'F' : '.', (t[13] & 0x10) ? 'A' : '.',
+		(t[13] & 4) ? 'R' : '.', rte_be_to_cpu_16(*(const uint16_t *)(t + 14)));
+	for (unsigned o = 20; o + 1 < tl && il + o + 1 < sizeof(b);) {
+		if (t[o] == 0)
+			break;
+		if (t[o] == 1) {
+			o++;
+			continue;
+		}
+		if (t[o] == 5)
+			for (unsigned k = o + 2; k + 8 <= o + t[o + 1] && il + k + 8 <= sizeof(b); k += 8)
+				fprintf(stderr, " sack %u-%u", rte_be_to_cpu_32(*(const uint32_t *)(t + k)),
+					rte_be_to_cpu_32(*(const uint32_t *)(t + k + 4)));
+		if (t[o + 1] < 2)
+			break;
+		o += t[o + 1];
+	}
+	fprintf(stderr, "%s\n", lost ? " LOST" : "");
+}
+
 static void th_send(int from, struct rte_mbuf *m, int may_frag)
 {
 	uint64_t at;
@@ -267,10 +317,12 @@ static void th_send(int from, struct rte_mbuf *m, int may_frag)
 	}
 	if (th.h[from].blackhole_tx || (th.filter && th.filter(from, m, th.filter_arg)) ||
 	    chance(th.loss_ppm)) {
+		th_trace(from, m, 1);
 		th.lost++;
 		rte_pktmbuf_free(m);
 		return;
 	}
+	th_trace(from, m, 0);
 	at = th.now + th.delay_ns;
 	if (th.rate_bps) {
 		uint64_t ser = (uint64_t)rte_pktmbuf_pkt_len(m) * 8 * 1000000000ull / th.rate_bps;
