@@ -84,7 +84,7 @@ def client(host, port, mode, www, urls):
             s.sendall(request(u))
         try:
             code, body, conn, _ = read_response(r, u.startswith("HEAD:"))
-        except (EOFError, ValueError, socket.timeout) as e:
+        except (EOFError, ValueError, OSError) as e:  # OSError: timeout, reset
             print("ERR %s: %s" % (u, e))
             return 1
         want = 304 if u.startswith("IMS:") else 502 if "/badlen" in u else 200
