@@ -18,11 +18,12 @@
 #include "config/rb_cfg_proxy.h"
 #include "config/rb_config.h"
 #include "config/schema.h"
+#include "test_config.h"
 
 static const char *examples_dir = "config/examples";
 
 /* Load text as "t.cfg"; return rc and the error output (caller frees). */
-static int load(const char *text, struct rb_config *cfg, char **errs)
+int test_config_load(const char *text, struct rb_config *cfg, char **errs)
 {
 	size_t len = 0;
 	FILE *f = open_memstream(errs, &len);
@@ -55,9 +56,7 @@ static int lines_well_formed(const char *s)
 	return 1;
 }
 
-#define PORT_LAN "{ name = \"lan\"; device = \"net_null0\"; addresses = [\"10.0.0.1/24\", \"fd00::1/64\"]; }"
 #define PORT_WAN "{ name = \"wan\"; device = \"net_null1\"; addresses = [\"192.0.2.2/29\"]; }"
-#define DP(x)    "dataplane = { ports = ( " PORT_LAN " ); " x " };\n"
 #define DP2(x)   "dataplane = { ports = ( " PORT_LAN ", " PORT_WAN " ); " x " };\n"
 #define PORTS(x) "dataplane = { ports = ( " x " ); };\n"
 #define ROUTE(x) DP2("routes = ( " x " );")
@@ -369,7 +368,6 @@ static const struct bad_case {
 	    "dataplane.tcp.syn_cookies: expected a string, got a boolean" } },
 	{ DP("tcp = { congestion_contorl = \"newreno\"; };"), 1,
 	  { "t.cfg:1: dataplane.tcp.congestion_contorl: unknown key (did you mean 'congestion_control'?)" } },
-#define SOCKSIN(x) "inbounds = (\n { type = \"socks\"; tag = \"s\"; listen_port = 1080;\n " x " }\n);\n"
 	{ DP("") SOCKSIN("tcp_congestion_control = \"vegas\"; tcp_syn_cookies = \"off\";"), 2,
 	  { "t.cfg:4: inbounds.[0].tcp_congestion_control: 'vegas' is not one of: cubic, newreno",
 	    "t.cfg:4: inbounds.[0].tcp_syn_cookies: 'off' is not one of: auto, always, never" } },
@@ -401,7 +399,7 @@ static void test_bad_table(void)
 	for (int i = 0; i < nbad; i++) {
 		struct rb_config cfg;
 		char *errs = NULL;
-		int rc = load(bad[i].text, &cfg, &errs);
+		int rc = test_config_load(bad[i].text, &cfg, &errs);
 		int ok = rc == -1 && count_lines(errs) == bad[i].n_lines && lines_well_formed(errs);
 
 		for (int k = 0; k < 4 && bad[i].want[k]; k++)
@@ -425,7 +423,7 @@ static void test_error_order(void)
 	char *errs = NULL;
 	const char *prev = NULL;
 
-	CU_ASSERT_EQUAL(load(b->text, &cfg, &errs), -1);
+	CU_ASSERT_EQUAL(test_config_load(b->text, &cfg, &errs), -1);
 	for (int k = 0; k < 4 && b->want[k]; k++) {
 		const char *p = strstr(errs, b->want[k]);
 
@@ -436,92 +434,6 @@ static void test_error_order(void)
 	}
 	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "t.cfg:7: bogus: unknown key\n"));
 	free(errs);
-}
-
-/* dataplane.tcp: absent keys stay -1 (the stack's default), set keys reach
- * struct rb_cfg_tcp; tcp_params_from_cfg is tested in test_tcp. */
-static void test_tcp_group(void)
-{
-	struct rb_config cfg;
-	char *errs = NULL;
-	const struct rb_cfg_tcp *t = &cfg.dp.tcp;
-
-	CU_ASSERT_EQUAL_FATAL(load(DP(""), &cfg, &errs), 0);
-	CU_ASSERT(t->rto_min_ms == -1 && t->rto_max_ms == -1 && t->rto_init_ms == -1 &&
-		  t->delack_ms == -1 && t->tlp_wcdelack_ms == -1 && t->tlp_slack_ms == -1 &&
-		  t->sndbuf == -1 && t->rcvbuf == -1 && t->max_conns == -1 &&
-		  t->max_time_wait == -1 && t->backlog == -1 && t->keepalive_ms == -1 &&
-		  t->zc_tx == -1 && t->sack == -1 && t->timestamps == -1 && t->tso == -1 &&
-		  t->rx_burst == -1 && t->rd_burst == -1 && t->congestion_control == -1 &&
-		  t->syn_cookies == -1);
-	rb_config_free(&cfg);
-	free(errs);
-	errs = NULL;
-	CU_ASSERT_EQUAL_FATAL(load(DP("tcp = { rto_min_ms = 10; rto_max_ms = 2000; rto_init_ms = 100;"
-				      " delack_ms = 5; tlp_wcdelack_ms = 0; tlp_slack_ms = 1;"
-				      " sndbuf = 1048576; rcvbuf = 65536; max_conns = 1000;"
-				      " max_time_wait = 0; backlog = 64; keepalive_ms = 30000;"
-				      " zc_tx = 1; sack = false; timestamps = true; tso = false;"
-				      " rx_burst = true; rd_burst = false;"
-				      " congestion_control = \"newreno\"; syn_cookies = \"never\"; };"),
-				   &cfg, &errs), 0);
-	CU_ASSERT_STRING_EQUAL(errs, "");
-	CU_ASSERT(t->rto_min_ms == 10 && t->rto_max_ms == 2000 && t->rto_init_ms == 100 &&
-		  t->delack_ms == 5 && t->tlp_wcdelack_ms == 0 && t->tlp_slack_ms == 1);
-	CU_ASSERT(t->sndbuf == 1048576 && t->rcvbuf == 65536 && t->max_conns == 1000 &&
-		  t->max_time_wait == 0 && t->backlog == 64 && t->keepalive_ms == 30000);
-	CU_ASSERT(t->zc_tx == 1 && t->sack == 0 && t->timestamps == 1 && t->tso == 0 &&
-		  t->rx_burst == 1 && t->rd_burst == 0);
-	CU_ASSERT(t->congestion_control == 1 && t->syn_cookies == 2); /* newreno, never */
-	rb_config_free(&cfg);
-	free(errs);
-}
-
-/* congestion_control / syn_cookies of dataplane.tcp and the inbounds' tcp_*
- * keys: each name stored as its index (dataplane.tcp) or index + 1 (an
- * inbound; 0 = dataplane.tcp's), in the order of RB_CFG_TCP_CC_NAMES /
- * RB_CFG_TCP_COOKIE_NAMES (what the dataplane maps back to names). */
-static void test_tcp_cc_cookies(void)
-{
-	static const char *const cc[] = {RB_CFG_TCP_CC_NAMES};
-	static const char *const ck[] = {RB_CFG_TCP_COOKIE_NAMES};
-	static const struct {
-		const char *dp, *in;    /* dataplane.tcp keys, the inbound's */
-		int cc, cookies;        /* dataplane.tcp: index or -1 */
-		int in_cc, in_cookies;  /* inbound: index + 1 or 0 */
-		uint32_t in_backlog;
-	} rows[] = {
-		{"", "", -1, -1, 0, 0, 0},
-		{"congestion_control = \"cubic\";", "", 0, -1, 0, 0, 0},
-		{"congestion_control = \"newreno\"; syn_cookies = \"always\";", "", 1, 1, 0, 0, 0},
-		{"syn_cookies = \"auto\";", "tcp_syn_cookies = \"never\";", -1, 0, 0, 3, 0},
-		{"congestion_control = \"newreno\";",
-		 "tcp_congestion_control = \"cubic\"; tcp_syn_cookies = \"auto\"; tcp_backlog = 8;",
-		 1, -1, 1, 1, 8},
-		{"", "tcp_congestion_control = \"newreno\"; tcp_syn_cookies = \"always\";", -1, -1, 2,
-		 2, 0},
-	};
-	char text[1024];
-
-	CU_ASSERT_EQUAL(sizeof(cc) / sizeof(cc[0]), 2);
-	CU_ASSERT_STRING_EQUAL(cc[1], "newreno");
-	CU_ASSERT(sizeof(ck) / sizeof(ck[0]) == 3 && strcmp(ck[2], "never") == 0);
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct rb_config cfg;
-		char *errs = NULL;
-
-		snprintf(text, sizeof(text), DP("tcp = { %s };") SOCKSIN("%s"), rows[i].dp,
-			 rows[i].in);
-		CU_ASSERT_EQUAL_FATAL(load(text, &cfg, &errs), 0);
-		CU_ASSERT_STRING_EQUAL(errs, "");
-		CU_ASSERT_EQUAL(cfg.dp.tcp.congestion_control, rows[i].cc);
-		CU_ASSERT_EQUAL(cfg.dp.tcp.syn_cookies, rows[i].cookies);
-		CU_ASSERT_EQUAL(cfg.proxy->inbounds[0].tcp_cc, rows[i].in_cc);
-		CU_ASSERT_EQUAL(cfg.proxy->inbounds[0].tcp_cookies, rows[i].in_cookies);
-		CU_ASSERT_EQUAL(cfg.proxy->inbounds[0].tcp_backlog, rows[i].in_backlog);
-		rb_config_free(&cfg);
-		free(errs);
-	}
 }
 
 static int cidr_is(const struct rb_cidr *c, const char *text)
@@ -537,7 +449,7 @@ static void test_defaults(void)
 	char *errs = NULL;
 	const struct rb_cfg_dataplane *d = &cfg.dp;
 
-	CU_ASSERT_EQUAL_FATAL(load(DP(""), &cfg, &errs), 0);
+	CU_ASSERT_EQUAL_FATAL(test_config_load(DP(""), &cfg, &errs), 0);
 	CU_ASSERT_STRING_EQUAL(errs, "");
 	CU_ASSERT_STRING_EQUAL(cfg.path, "t.cfg");
 	CU_ASSERT_EQUAL(cfg.log.level, RB_LOG_INFO);
@@ -618,7 +530,7 @@ static void test_full(void)
 	const uint8_t mac0[6] = {0x02, 0xab, 0xcd, 0, 0, 9};
 	char *errs = NULL;
 
-	CU_ASSERT_EQUAL_FATAL(load(full_cfg, &cfg, &errs), 0);
+	CU_ASSERT_EQUAL_FATAL(test_config_load(full_cfg, &cfg, &errs), 0);
 	CU_ASSERT_STRING_EQUAL(errs, "");
 	CU_ASSERT_EQUAL(cfg.log.level, RB_LOG_TRACE);
 	CU_ASSERT_EQUAL(cfg.log.timestamp, 1);
@@ -711,7 +623,7 @@ static void test_uot_values(void)
 				"server = \"10.0.0.2\"; server_port = 8388; method = \"aes-128-gcm\"; "
 				"password = \"p\"; %s } );\n",
 			 forms[i]);
-		CU_ASSERT_EQUAL_FATAL(load(text, &cfg, &errs), 0);
+		CU_ASSERT_EQUAL_FATAL(test_config_load(text, &cfg, &errs), 0);
 		CU_ASSERT_STRING_EQUAL(errs, "");
 		CU_ASSERT_PTR_NOT_NULL_FATAL(cfg.proxy);
 		CU_ASSERT_EQUAL(cfg.proxy->outbounds[0].uot_version, want[i]);
@@ -742,14 +654,14 @@ static void test_route_limit(void)
 	struct rb_config cfg;
 	char *errs = NULL, *t = routes_cfg(RB_MAX_ROUTES);
 
-	CU_ASSERT_EQUAL(load(t, &cfg, &errs), 0);
+	CU_ASSERT_EQUAL(test_config_load(t, &cfg, &errs), 0);
 	CU_ASSERT_EQUAL(cfg.dp.n_routes, RB_MAX_ROUTES);
 	CU_ASSERT(cidr_is(&cfg.dp.routes[RB_MAX_ROUTES - 1].prefix, "172.19.255.0/24"));
 	rb_config_free(&cfg);
 	free(errs);
 	free(t);
 	t = routes_cfg(RB_MAX_ROUTES + 1);
-	CU_ASSERT_EQUAL(load(t, &cfg, &errs), -1);
+	CU_ASSERT_EQUAL(test_config_load(t, &cfg, &errs), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "dataplane.routes: has 1025 entries, at most 1024 allowed"));
 	CU_ASSERT_EQUAL(count_lines(errs), 1);
 	free(errs);
@@ -1112,8 +1024,7 @@ int main(int argc, char **argv)
 	if (s == NULL || !CU_add_test(s, "bad configs (table)", test_bad_table) ||
 	    !CU_add_test(s, "errors in line order", test_error_order) ||
 	    !CU_add_test(s, "defaults", test_defaults) ||
-	    !CU_add_test(s, "dataplane.tcp", test_tcp_group) ||
-	    !CU_add_test(s, "tcp congestion control and SYN cookies", test_tcp_cc_cookies) ||
+	    test_config_tcp_register(s) != 0 ||
 	    !CU_add_test(s, "every field set", test_full) ||
 	    !CU_add_test(s, "route limit", test_route_limit) ||
 	    !CU_add_test(s, "udp_over_tcp values", test_uot_values) ||
