@@ -118,9 +118,6 @@ void proxy_info_update(struct psess *s, uint8_t state)
 	info_end(i);
 }
 
-/* congestion control by the config's index (rb_cfg_inbound tcp_cc - 1) */
-static const char *const cc_names[] = {RB_CFG_TCP_CC_NAMES};
-
 static void tcp_row(struct rb_conn_tcp *t, const struct tcp_conn *c)
 {
 	struct tcp_info ti;
@@ -831,9 +828,8 @@ int proxy_lcore_init(struct rb_lcore *lc)
 			.port = in->listen_port,
 			.on_accept = on_accept,
 			.arg = (void *)(uintptr_t)i,
-			.cc = in->tcp_cc ? cc_names[in->tcp_cc - 1] : NULL,
-			.cookies = in->tcp_cookies ? (uint8_t)(TCP_COOKIES_AUTO + in->tcp_cookies - 1)
-						   : TCP_COOKIES_DEFAULT,
+			.cc = tcp_cfg_cc_name(in->tcp_cc - 1),
+			.cookies = tcp_cfg_cookie_mode(in->tcp_cookies - 1),
 			.backlog = in->tcp_backlog,
 		};
 

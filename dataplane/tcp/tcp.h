@@ -176,6 +176,12 @@ struct tcp_params *tcp_params(struct rb_lcore *lc);
  * sizes anything or opens the diag listeners). */
 struct rb_cfg_tcp;
 void tcp_params_from_cfg(struct tcp_params *p, const struct rb_cfg_tcp *t);
+/* The config's congestion control and SYN cookie mode by the index it
+ * stores (config/rb_config.h RB_CFG_TCP_CC_NAMES, RB_CFG_TCP_COOKIE_NAMES):
+ * a name for tcp_listen/connect_params cc, an enum tcp_cookie_mode; NULL
+ * and TCP_COOKIES_DEFAULT for an index outside them (-1: not set). */
+const char *tcp_cfg_cc_name(int idx);
+uint8_t tcp_cfg_cookie_mode(int idx);
 
 /* Around one RX burst of the worker (dataplane/worker.c): with the
  * rd_burst param, on_readable waits for tcp_rx_end; with rx_burst,

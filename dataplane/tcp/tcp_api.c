@@ -108,7 +108,7 @@ struct tcp_conn *tcp_connect(struct rb_lcore *lc, const struct tcp_connect_param
 		e = -EINVAL;
 		goto fail;
 	}
-	cc = tcp_cc_find(p->cc && p->cc[0] ? p->cc : st->prm.cc);
+	cc = tcp_cc_pick(st, p->cc);
 	if (cc == NULL) {
 		e = -ENOENT;
 		goto fail;

@@ -45,9 +45,22 @@ void tcp_params_from_cfg(struct tcp_params *p, const struct rb_cfg_tcp *t)
 		p->rd_burst = (uint8_t)t->rd_burst;
 	if (t->tso >= 0)
 		p->no_tso = !t->tso;
-	if (t->congestion_control >= 0 &&
-	    t->congestion_control < (int)(sizeof(cc_names) / sizeof(cc_names[0])))
-		p->cc = cc_names[t->congestion_control];
-	if (t->syn_cookies >= 0 && t->syn_cookies <= TCP_COOKIES_NEVER - TCP_COOKIES_AUTO)
-		p->cookies = (uint8_t)(TCP_COOKIES_AUTO + t->syn_cookies);
+	if (tcp_cfg_cc_name(t->congestion_control) != NULL)
+		p->cc = tcp_cfg_cc_name(t->congestion_control);
+	if (tcp_cfg_cookie_mode(t->syn_cookies) != TCP_COOKIES_DEFAULT)
+		p->cookies = tcp_cfg_cookie_mode(t->syn_cookies);
+}
+
+const char *tcp_cfg_cc_name(int idx)
+{
+	if (idx < 0 || idx >= (int)(sizeof(cc_names) / sizeof(cc_names[0])))
+		return NULL;
+	return cc_names[idx];
+}
+
+uint8_t tcp_cfg_cookie_mode(int idx)
+{
+	if (idx < 0 || idx > TCP_COOKIES_NEVER - TCP_COOKIES_AUTO)
+		return TCP_COOKIES_DEFAULT;
+	return (uint8_t)(TCP_COOKIES_AUTO + idx);
 }

@@ -274,6 +274,13 @@ struct tcp_stack {
 };
 
 /* ---- helpers ---- */
+/* A listener's or connect's congestion control: the one it names, else
+ * the stack's (tcp_params cc); NULL for an unknown name. */
+static inline const struct tcp_cc_ops *tcp_cc_pick(const struct tcp_stack *st, const char *name)
+{
+	return tcp_cc_find(name != NULL && name[0] != '\0' ? name : st->prm.cc);
+}
+
 static inline uint32_t tcp_inflight_raw(const struct tcp_conn *c)
 {
 	return c->snd_max - c->snd_una;

@@ -847,7 +847,7 @@ struct tcp_listener *tcp_listen(struct rb_lcore *lc, const struct tcp_listen_par
 		e = -EINVAL;
 		goto out;
 	}
-	cc = tcp_cc_find(p->cc && p->cc[0] ? p->cc : st->prm.cc);
+	cc = tcp_cc_pick(st, p->cc);
 	if (cc == NULL) {
 		e = -ENOENT;
 		goto out;
