@@ -985,6 +985,16 @@ static void conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *s
 
 void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
 {
+	/* Inside an RX burst, what the burst's earlier segments left to do
+	 * (output the ACKs so far let out, ACKs) goes before a segment with
+	 * SACK blocks: a per-segment stack sent it before this segment
+	 * reported a hole.  Held past it, the new data lay above `recover`
+	 * (RFC 6675: HighData when recovery starts), so a loss among it
+	 * was a second recovery (a second cwnd reduction) where a
+	 * per-segment stack had one (dataplane/tcp/README.md "Measured"). */
+	if (c->st->in_bracket && (c->flags & (TF_PENDING | TF_SACK)) == (TF_PENDING | TF_SACK) &&
+	    sg->o.n_sack)
+		tcp_pending_run(c);
 	conn_input(c, m, sg);
 	/* Inside an RX burst (several segments per deferral) a connection
 	 * without SACK does its deferred work now, segment by segment, as

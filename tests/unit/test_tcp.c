@@ -714,7 +714,20 @@ int main(void)
 	test_tcp_persist_register(s);
 	test_tcp_burst_register(d);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
+	if (getenv("TH_TEST") != NULL) {
+		/* TH_TEST=name: that one test of the "tcp data" suite alone
+		 * (the echo tables over many TH_ECHO_SEEDs) */
+		CU_pTest t = CU_get_test_by_name(getenv("TH_TEST"), d);
+
+		if (t == NULL) {
+			fprintf(stderr, "no test '%s' in suite 'tcp data'\n", getenv("TH_TEST"));
+			CU_cleanup_registry();
+			return 1;
+		}
+		CU_basic_run_test(d, t);
+	} else {
+		CU_basic_run_tests();
+	}
 	fails = CU_get_number_of_failures();
 	CU_cleanup_registry();
 	return fails ? 1 : 0;

@@ -1,7 +1,8 @@
 /* RX bursts and the ACK clock (dataplane/tcp/README.md "Measured", the
  * RX-burst bracket's loss rows): the PTO over the whole flight, a
- * duplicate ACK of its own for an out-of-order segment without SACK, and
- * per-segment ACKs without SACK inside a burst. */
+ * duplicate ACK of its own for an out-of-order segment without SACK,
+ * per-segment ACKs without SACK inside a burst, and the output the
+ * burst's earlier ACKs let out sent before a SACK (one recovery). */
 #include <stdlib.h>
 #include <inttypes.h>
 #include <string.h>
@@ -14,9 +15,9 @@
 #define MS 1000000ull
 
 /* The harness filter: counts host 1's pure ACKs; drops host 0's data
- * segment number `drop_nth` (1-based, 0: none). */
+ * segments number `drop_nth` and `drop_nth2` (1-based, 0: none). */
 struct ack_count {
-	unsigned acks, data, drop_nth;
+	unsigned acks, data, drop_nth, drop_nth2;
 };
 
 static bool count_filter(int from, struct rte_mbuf *m, void *arg)
@@ -30,8 +31,10 @@ static bool count_filter(int from, struct rte_mbuf *m, void *arg)
 	tl = (ip[il + 12] >> 4) * 4u;
 	if (from == 1 && plen == il + tl && (ip[il + 13] & 0x10))
 		k->acks++;
-	if (from == 0 && plen > il + tl && ++k->data == k->drop_nth)
-		return true;
+	if (from == 0 && plen > il + tl) {
+		k->data++;
+		return k->data == k->drop_nth || k->data == k->drop_nth2;
+	}
 	return false;
 }
 
@@ -150,6 +153,41 @@ static void test_burst_acks_without_sack(void)
 	}
 }
 
+/* One recovery for one window's losses, with or without RX bursts.  In
+ * slow start host 0 sends segments 11-30 as its second flight; 15 is
+ * lost.  Host 1 acknowledges 11-14 with its first SACK (16), then one
+ * SACK per segment.  A per-segment sender sends new data (31-38) on the
+ * ACK for 11-14, then enters recovery on the third SACK with `recover`
+ * (RFC 6675 HighData) past it: 33 lost as well is part of the same
+ * recovery.  Inside a burst that new data waited for the burst's end,
+ * after the recovery had started with `recover` at 30: 33's loss was a
+ * second recovery and a second cwnd reduction (the 1 % loss row of the
+ * echo table, 7-15 % slower with bursts). */
+static void test_burst_one_recovery(void)
+{
+	static const unsigned bursts[] = {0, 32};
+	static uint8_t buf[120 * 1448];
+
+	for (unsigned i = 0; i < RTE_DIM(bursts); i++) {
+		struct ack_count k = {.drop_nth = 15, .drop_nth2 = 33};
+		struct app a;
+		uint64_t rec0;
+
+		setup_conn(&a, true);
+		rec0 = th_counter_ev(0, RB_EV_TCP_FAST_RECOVERY);
+		th.rx_burst = bursts[i];
+		th.filter = count_filter;
+		th.filter_arg = &k;
+		CU_ASSERT_EQUAL(tcp_write(a.c, buf, sizeof(buf)), sizeof(buf));
+		th_run(100 * MS);
+		fprintf(stderr, "\n  RX burst %u: %" PRIu64 " recoveries, cwnd %u after %u segments",
+			bursts[i], th_counter_ev(0, RB_EV_TCP_FAST_RECOVERY) - rec0, a.c->cwnd, k.data);
+		CU_ASSERT(a.c->snd_una == a.c->snd_max && a.c->sndq.bytes == 0);
+		CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_FAST_RECOVERY) - rec0, 1);
+		teardown_conn(&a);
+	}
+}
+
 void test_tcp_burst_register(CU_pSuite s);
 
 void test_tcp_burst_register(CU_pSuite s)
@@ -159,4 +197,6 @@ void test_tcp_burst_register(CU_pSuite s)
 		    test_ooo_own_dupack);
 	CU_add_test(s, "no SACK: per-segment ACKs inside an RX burst (table)",
 		    test_burst_acks_without_sack);
+	CU_add_test(s, "one recovery for one window's losses, with RX bursts (table)",
+		    test_burst_one_recovery);
 }

@@ -82,17 +82,20 @@ static uint64_t echo_seed;
 
 static void test_echo_table(void)
 {
-	const char *seed = getenv("TH_ECHO_SEED");
+	const char *seed = getenv("TH_ECHO_SEED"), *only = getenv("TH_ECHO_CASE");
 
 	echo_seed = seed != NULL ? strtoull(seed, NULL, 0) : 0;
 	for (unsigned i = 0; i < RTE_DIM(echo_cases); i++) {
 		const struct echo_case *ec = &echo_cases[i];
 		struct app a;
 		struct tcp_info info;
-		uint8_t *data = pattern(ec->size, i + 1);
+		uint8_t *data;
 		uint64_t t0;
 		bool ok;
 
+		if (only != NULL && strcmp(only, ec->name) != 0)
+			continue; /* TH_ECHO_CASE=name: that row alone */
+		data = pattern(ec->size, i + 1);
 		th_setup(2, true);
 		if (echo_offl)
 			th_port_model(echo_offl, true);
