@@ -548,6 +548,27 @@ static void tcp_ack_new(struct tcp_conn *c, const struct tcp_seg *sg, uint32_t n
 	tcp_pending_add(c);
 }
 
+/* An ACK at snd_una with data outstanding: is it a duplicate?  RFC 5681
+ * 2: a pure ACK that keeps the window.  With SACK (RFC 6675 2, its
+ * alternative): an ACK that SACKs new octets, data-carrying or not (in a
+ * bidirectional transfer the peer's ACKs carry data); a pure ACK without
+ * new SACK information is the answer to a duplicated segment (the
+ * receiver holds nothing out of order, else it would send blocks) or
+ * repeats what is known: counted, three duplicated segments in a window
+ * started a recovery and cut cwnd with nothing lost (Linux counts SACKed
+ * segments, not such ACKs).  Without loss-recovery tables to take (no
+ * scoreboard: tcp_recov_get would fail) a SACK connection counts as one
+ * without SACK. */
+static int tcp_dupack(const struct tcp_conn *c, const struct tcp_seg *sg, uint32_t wnd,
+		      uint32_t newly)
+{
+	int pure = sg->len == 0 && wnd == c->snd_wnd && wnd;
+
+	if (!(c->flags & TF_SACK) || (c->rv == NULL && c->st->n_recov >= c->st->rv_max))
+		return pure;
+	return newly != 0;
+}
+
 /* Returns 0 to go on with the segment, -1 when it was consumed. */
 static int tcp_ack_in(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
 {
@@ -580,8 +601,7 @@ static int tcp_ack_in(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg
 		    c->snd_max != c->snd_una && seq_lt(c->snd_una, tcp_sb_lost_edge(c)))
 			tcp_enter_recovery(c);
 	} else if (ack == c->snd_una && !(sg->flags & (TCP_SYN | TCP_FIN)) &&
-		   c->snd_max != c->snd_una &&
-		   ((sg->len == 0 && wnd == c->snd_wnd && wnd) || ((c->flags & TF_SACK) && newly))) {
+		   c->snd_max != c->snd_una && tcp_dupack(c, sg, wnd, newly)) {
 		/* RFC 5681 2: a duplicate ACK; with SACK, RFC 6675 2: any ACK
 		 * whose SACK blocks cover new octets, data-carrying or not
 		 * (in a bidirectional transfer the peer's ACKs carry data).

@@ -188,6 +188,42 @@ static void test_burst_one_recovery(void)
 	}
 }
 
+/* Every segment duplicated on the wire (data and ACKs), nothing lost: no
+ * recovery, no retransmission, with SACK.  The receiver answers each
+ * duplicated data segment with an immediate ACK at rcv_nxt and no SACK
+ * block (it holds nothing out of order); counted as duplicates (RFC 5681
+ * 2), three of them started a recovery and cut cwnd: the echo table's
+ * duplication row had 366 recoveries in 40 seeds with nothing lost. */
+static void test_sack_duplicates_no_recovery(void)
+{
+	static const unsigned bursts[] = {0, 32};
+	static uint8_t buf[200 * 1448];
+
+	for (unsigned i = 0; i < RTE_DIM(bursts); i++) {
+		struct app a;
+		uint64_t rec0, rxt0;
+
+		setup_conn(&a, true);
+		rec0 = th_counter_ev(0, RB_EV_TCP_FAST_RECOVERY);
+		rxt0 = th_counter_ev(0, RB_EV_TCP_RETRANSMIT);
+		th.rx_burst = bursts[i];
+		th.dup_ppm = 1000000;
+		CU_ASSERT_EQUAL(tcp_write(a.c, buf, sizeof(buf)), sizeof(buf));
+		th_run(100 * MS);
+		th.dup_ppm = 0;
+		fprintf(stderr, "\n  RX burst %u: %" PRIu64 " recoveries, %" PRIu64
+			" retransmissions, %" PRIu64 " duplicates dropped",
+			bursts[i], th_counter_ev(0, RB_EV_TCP_FAST_RECOVERY) - rec0,
+			th_counter_ev(0, RB_EV_TCP_RETRANSMIT) - rxt0,
+			th_counter_drop(1, RB_DROP_TCP_DUPLICATE));
+		CU_ASSERT(a.c->snd_una == a.c->snd_max && a.c->sndq.bytes == 0);
+		CU_ASSERT(th_counter_drop(1, RB_DROP_TCP_DUPLICATE) >= 100);
+		CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_FAST_RECOVERY) - rec0, 0);
+		CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_RETRANSMIT) - rxt0, 0);
+		teardown_conn(&a);
+	}
+}
+
 void test_tcp_burst_register(CU_pSuite s);
 
 void test_tcp_burst_register(CU_pSuite s)
@@ -199,4 +235,6 @@ void test_tcp_burst_register(CU_pSuite s)
 		    test_burst_acks_without_sack);
 	CU_add_test(s, "one recovery for one window's losses, with RX bursts (table)",
 		    test_burst_one_recovery);
+	CU_add_test(s, "SACK: duplicated segments start no recovery (table)",
+		    test_sack_duplicates_no_recovery);
 }
