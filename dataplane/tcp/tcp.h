@@ -154,10 +154,11 @@ struct tcp_params {
 	 * segmentation offload (0, the default: up to 64 KiB per segment
 	 * handed to such a port, tcp_output.c) */
 	uint8_t no_tso;
-	/* 1: the worker brackets each RX burst (tcp_rx_begin/tcp_rx_end), so
-	 * deferred output and ACKs run once per burst instead of once per
-	 * segment (0, the default: the 5 % loss rows of the unit echo table
-	 * lose throughput with it, dataplane/tcp/README.md "Measured") */
+	/* 1 (the default): the worker brackets each RX burst (tcp_rx_begin/
+	 * tcp_rx_end), so deferred output and ACKs run once per burst instead
+	 * of once per segment (a connection without SACK, or with a hole or
+	 * in recovery, still per segment: tcp_conn_input); 0: per segment
+	 * (dataplane/tcp/README.md "Measured", the bracket's loss rows) */
 	uint8_t rx_burst;
 	/* Congestion control of every listener and active open that names
 	 * none (tcp_listen_params / tcp_connect_params cc NULL or ""):

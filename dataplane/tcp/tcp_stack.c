@@ -57,6 +57,7 @@ static const struct tcp_params tcp_params_default = {
 	.wscale = 1,
 	.zc_tx = 2, /* in place only (tcp_output.c): the relay's segments */
 	.rd_burst = 1,
+	.rx_burst = 1, /* the worker's RX-burst bracket (tcp_input.c) */
 	.cc = "cubic",
 	.cookies = TCP_COOKIES_AUTO,
 };

@@ -289,6 +289,11 @@ static void th_send(int from, struct rte_mbuf *m, int may_frag)
 		uint64_t t0 = th.wire_timing ? rte_rdtsc() : 0;
 
 		th.tso_frames++;
+		for (const struct rte_mbuf *s = m; s != NULL; s = s->next)
+			if (RTE_MBUF_HAS_EXTBUF(s) || RTE_MBUF_CLONED(s)) {
+				th.tso_zc++;
+				break;
+			}
 		rb_tso_segment(&th.h[from].lc, m, tso_piece, &from);
 		if (th.wire_timing) {
 			/* the NIC's work (bench_tcp's nic column), not the wire's */

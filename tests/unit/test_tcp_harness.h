@@ -91,8 +91,10 @@ struct th_net {
 	uint64_t nic_cycles;
 	/* TSO (RTE_ETH_TX_OFFLOAD_TCP_TSO in port_tx_offloads): super-segments
 	 * the senders' NICs cut (net/tso.c) and the wire segments they made;
-	 * one sent to a port without TSO is counted in nic_bad_flags and lost */
-	uint64_t tso_frames, tso_pieces;
+	 * one sent to a port without TSO is counted in nic_bad_flags and lost;
+	 * tso_zc: super-segments with payload referenced in the send queue
+	 * (an indirect mbuf in the chain: zero copy) */
+	uint64_t tso_frames, tso_pieces, tso_zc;
 	/* > 1: TCP segments reaching a host within one step (100 us) go to
 	 * tcp_input in bursts of up to this many (at most 32), so that ACKs
 	 * and output run once per burst; 0/1: one at a time (as ip4/ip6 do) */

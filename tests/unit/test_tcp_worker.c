@@ -222,21 +222,24 @@ static void test_timer_after_rx(void)
 	}
 }
 
-/* ---- on_readable once per RX burst (tcp_params rd_burst) ----
+/* ---- on_readable once per RX burst (tcp_params rd_burst, rx_burst) ----
  * Two peers' data interleaved in one RX burst, six 100-byte segments each:
- * with rd_burst the echo service is told once per connection at the
- * burst's end and echoes 600 bytes in one segment; without, once per
+ * with rd_burst (or rx_burst, the default, whose bracket defers
+ * on_readable too) the echo service is told once per connection at the
+ * burst's end and echoes 600 bytes in one segment; with neither, once per
  * segment, six echoes of 100 bytes.  Either way every byte comes back in
  * order. */
 struct rb_case {
 	const char *name;
-	uint8_t rd_burst;
+	uint8_t rd_burst, rx_burst;
 	int segs_per_peer;       /* echo segments each peer gets */
 };
 
 static const struct rb_case rb_cases[] = {
-	{"rd_burst 1: one on_readable per connection and burst", 1, 1},
-	{"rd_burst 0: one on_readable per segment", 0, 6},
+	{"rd_burst 1: one on_readable per connection and burst", 1, 0, 1},
+	{"rd_burst 0: one on_readable per segment", 0, 0, 6},
+	{"rd_burst 0, rx_burst 1: once per connection and burst", 0, 1, 1},
+	{"rd_burst 1, rx_burst 1 (the defaults)", 1, 1, 1},
 };
 
 static void test_rd_burst(void)
@@ -250,6 +253,7 @@ static void test_rd_burst(void)
 
 		CU_ASSERT_EQUAL_FATAL(fx_setup(tw_cfg), 0);
 		tcp_params(fx_lc(0))->rd_burst = rc->rd_burst;
+		tcp_params(fx_lc(0))->rx_burst = rc->rx_burst;
 		tw_open_and_echo(rte_rdtsc());
 		fx_snap_take(&s0);
 		for (int j = 0; j < 6; j++) {
