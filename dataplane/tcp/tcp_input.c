@@ -1025,9 +1025,21 @@ void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
 	 * in recovery: the peer's recovery, and ours (RFC 6675 and PRR send
 	 * per ACK), are clocked by ACKs (dataplane/tcp/README.md
 	 * "Measured"). */
-	if (c->st->in_bracket && !(c->flags & TF_REAP) &&
-	    (!(c->flags & TF_SACK) || c->n_ooo || (c->flags & TF_RECOVERY)))
-		tcp_pending_run(c);
+	if (c->st->in_bracket && !(c->flags & TF_REAP)) {
+		if (!(c->flags & TF_SACK) || c->n_ooo || (c->flags & TF_RECOVERY)) {
+			tcp_pending_run(c);
+		} else if ((c->flags & (TF_ACK_NOW | TF_BURST_ACK)) == TF_ACK_NOW) {
+			/* The first ACK due in the burst goes now, the rest
+			 * at its end: the peer's ACK clock survives the loss
+			 * of the one stretch ACK (it sends on the early one,
+			 * and the next flight's ACK covers the rest) where a
+			 * lone stretch ACK lost cost it a tail loss probe,
+			 * whose single new segment then waited for our
+			 * delayed ACK (the 5 % SACK row). */
+			c->flags |= TF_BURST_ACK;
+			tcp_send_ack(c);
+		}
+	}
 	/* c stays allocated until tcp_deferred_run reaps it */
 	tcp_recov_trim(c);
 }

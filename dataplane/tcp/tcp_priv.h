@@ -109,6 +109,8 @@ enum {
 	TF_RD_DEFER = 1 << 28,   /* on_readable owed at the end of the RX burst */
 	TF_PTO_AGAIN = 1 << 29,  /* the PTO holds WCDelAckT: tcp_output restarts it
 				    when the flight grows past one segment */
+	TF_BURST_ACK = 1 << 30,  /* an ACK went early in this RX burst; the rest
+				    is acknowledged at its end (tcp_conn_input) */
 };
 
 struct tcp_conn {

@@ -588,6 +588,13 @@ void tcp_pending_run(struct tcp_conn *c)
 		return;
 	TAILQ_REMOVE(&c->st->pending, c, plink);
 	c->flags &= ~TF_PENDING;
+	if (c->flags & TF_BURST_ACK) {
+		/* an ACK went early in the burst (tcp_conn_input): the burst's
+		 * end acknowledges all the rest now, as it would have */
+		c->flags &= ~TF_BURST_ACK;
+		if (c->flags & TF_DELACK)
+			c->flags |= TF_ACK_NOW;
+	}
 	if ((c->flags & (TF_NOTIFY_READ | TF_RD_DEFER)) == TF_NOTIFY_READ) {
 		/* deferred by tcp_conn_input under rx_burst (one that
 		 * rd_burst keeps for the RX burst's end waits for it) */

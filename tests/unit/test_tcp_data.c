@@ -105,6 +105,10 @@ static void test_echo_table(void)
 		th.reorder_ppm = ec->reorder_ppm;
 		th.rng += i + echo_seed * 0x1000193ull; /* TH_ECHO_SEED: other seeds */
 		set_opts(0, ec->sack, ec->ts, true);
+		if (getenv("TH_ECHO_RXB_PARAM")) /* 0/1: both hosts' rx_burst param */
+			for (int h = 0; h < 2; h++)
+				tcp_params(&th.h[h].lc)->rx_burst =
+					(uint8_t)atoi(getenv("TH_ECHO_RXB_PARAM"));
 		app_init(&a);
 		a.tx = data;
 		a.tx_len = ec->size;
