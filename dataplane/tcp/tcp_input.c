@@ -1029,10 +1029,10 @@ void tcp_conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg)
 		if (!(c->flags & TF_SACK) || c->n_ooo || (c->flags & TF_RECOVERY)) {
 			tcp_pending_run(c);
 		} else if ((c->flags & (TF_ACK_NOW | TF_BURST_ACK)) == TF_ACK_NOW &&
-			   c->state == TCPS_ESTABLISHED &&
 			   c->rcv_nxt - c->last_ack_sent >= 2u * c->rcv_mss) {
 			/* The first ACK due in the burst for two full
-			 * segments of data goes now, the rest at its end:
+			 * segments of data (ESTABLISHED, or FIN-WAIT after
+			 * our half-close) goes now, the rest at its end:
 			 * the peer's ACK clock survives the loss of the one
 			 * stretch ACK (it sends on the early one, and the
 			 * next flight's ACK covers the rest) where a lone
