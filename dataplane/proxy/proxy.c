@@ -118,33 +118,63 @@ void proxy_info_update(struct psess *s, uint8_t state)
 	info_end(i);
 }
 
+/* A fixed name (tcp_state_name, a congestion control's name) into a row's
+ * field, cut to fit: no format parsing per row. */
+static void name_copy(char *dst, size_t len, const char *src)
+{
+	size_t n = src ? strnlen(src, len - 1) : 0;
+
+	memcpy(dst, src, n);
+	memset(dst + n, 0, len - n);
+}
+
 static void tcp_row(struct rb_conn_tcp *t, const struct tcp_conn *c)
 {
 	struct tcp_info ti;
 
-	memset(t, 0, sizeof(*t));
-	if (c == NULL)
+	if (c == NULL) {
+		memset(t, 0, sizeof(*t));
 		return;
+	}
 	tcp_get_info(c, &ti);
-	snprintf(t->cc, sizeof(t->cc), "%s", ti.cc ? ti.cc : "");
+	name_copy(t->cc, sizeof(t->cc), ti.cc);
+	name_copy(t->state, sizeof(t->state), tcp_state_name(ti.state));
 	t->srtt_us = ti.srtt_us;
 	t->rto_us = ti.rto_us;
 	t->cwnd = ti.cwnd;
 	t->retransmits = ti.retransmits;
 	t->mss = ti.mss;
-	snprintf(t->state, sizeof(t->state), "%s", tcp_state_name(ti.state));
 }
 
-/* Every RB_CONN_TCP_REFRESH_MS: each session's TCP connections into its
- * row (`ringboxctl conns`). */
+/* The TCP rows of `ringboxctl conns` (each session's connections as its
+ * stack sees them), refreshed in sweeps over the active list: a sweep
+ * starts at most every RB_CONN_TCP_REFRESH_MS and refreshes rows_slice
+ * sessions (RB_CONN_TCP_ROWS_PER_MS; the RB_CONNS_ROWS_SLICE environment
+ * variable sets it, for tests) per millisecond since the previous call
+ * (the worker polls every 10 ms; at most 16 ms' worth), from a cursor that
+ * proxy_sess_free moves past a session it frees.  So a poll costs at most
+ * 16 slices, and a row is at most max(RB_CONN_TCP_REFRESH_MS,
+ * active / rows_slice ms) old, plus a poll interval. */
 static void tcp_rows_refresh(struct proxy_lcore *pl)
 {
+	uint64_t now = pl->lc->now, ms = proxy_ms_tsc(pl, 1), n;
 	struct psess *s;
 
-	if (pl->lc->now < pl->next_scan)
+	if (now < pl->rows_next)
 		return;
-	pl->next_scan = pl->lc->now + proxy_ms_tsc(pl, RB_CONN_TCP_REFRESH_MS);
-	TAILQ_FOREACH(s, &pl->active, link) {
+	s = pl->rows_cur;
+	if (s == NULL) {
+		if (now < pl->sweep_next)
+			return;
+		pl->sweep_next = now + proxy_ms_tsc(pl, RB_CONN_TCP_REFRESH_MS);
+		pl->rows_last = now - ms; /* a sweep begins with one slice */
+		s = TAILQ_FIRST(&pl->active);
+	}
+	n = (now - pl->rows_last) / ms;
+	n = (n < 1 ? 1 : n > 16 ? 16 : n) * pl->rows_slice;
+	pl->rows_last = now;
+	pl->rows_next = now + ms;
+	for (; s != NULL && n > 0; s = TAILQ_NEXT(s, link), n--) {
 		if (s->info == NULL)
 			continue;
 		info_begin(s->info);
@@ -152,6 +182,8 @@ static void tcp_rows_refresh(struct proxy_lcore *pl)
 		tcp_row(&s->info->up_tcp, s->up);
 		info_end(s->info);
 	}
+	pl->rows_cur = s;
+	pl->rows_swept += s == NULL;
 }
 
 void proxy_count_routed(struct psess *s)
@@ -257,6 +289,8 @@ void proxy_sess_free(struct psess *s)
 	rb_count(pl->lc, RB_EV_PROXY_CLOSED);
 	explicit_bzero(&s->in, sizeof(s->in));
 	s->state = PS_FREE;
+	if (pl->rows_cur == s)
+		pl->rows_cur = TAILQ_NEXT(s, link); /* the TCP rows' sweep goes on after it */
 	TAILQ_REMOVE(&pl->active, s, link);
 	pl->wk->active--;
 	pl->free_list[pl->n_free++] = s->idx;
@@ -810,6 +844,9 @@ int proxy_lcore_init(struct rb_lcore *lc)
 	pl->lc = lc;
 	pl->cfg = p;
 	pl->n_sess = PROXY_SESS_PER_LCORE;
+	pl->rows_slice = RB_CONN_TCP_ROWS_PER_MS;
+	if (getenv("RB_CONNS_ROWS_SLICE") && atoi(getenv("RB_CONNS_ROWS_SLICE")) > 0)
+		pl->rows_slice = (uint32_t)atoi(getenv("RB_CONNS_ROWS_SLICE")); /* a test knob */
 	pl->sess = calloc(pl->n_sess, sizeof(*pl->sess));
 	pl->free_list = calloc(pl->n_sess, sizeof(*pl->free_list));
 	if (pl->sess == NULL || pl->free_list == NULL)

@@ -168,7 +168,13 @@ struct proxy_lcore {
 	TAILQ_HEAD(, psess) active;
 	struct rb_conn_worker *wk;
 	uint64_t seq;
-	uint64_t next_scan;
+	/* the TCP rows' sweep (tcp_rows_refresh, proxy.c) */
+	struct psess *rows_cur;         /* next session of the sweep; NULL: between sweeps */
+	uint64_t rows_next;             /* TSC: the next slice, not before */
+	uint64_t rows_last;             /* TSC: the last slice */
+	uint64_t sweep_next;            /* TSC: the next sweep, not before */
+	uint32_t rows_slice;            /* sessions per millisecond */
+	uint64_t rows_swept;            /* sweeps completed */
 	uint32_t n_udp;                 /* UDP NAT sessions on this lcore */
 };
 
