@@ -50,8 +50,10 @@
 #   What was measured (dataplane/wireguard/README.md): af_xdp copy-mode TX
 #   builds one skb per frame and __dev_direct_xmit re-enables bh per frame,
 #   so srv's NAPI runs per frame inside ringbox's sendto and GRO merges
-#   almost nothing there; wireguard-go's forwarded GSO/GRO batches reach
-#   srv's veth as one xmit list and merge.
+#   almost nothing there.  wireguard-go 0.0.20220316 has no TUN GSO: it
+#   writes one packet per write() (perf stat: 203 k writes for ~193 k
+#   packets), each forwarded to srv inside that syscall, so GRO merges
+#   nothing for it either; the setting moves neither figure.
 # Every run also pings srv from the load's namespace through the tunnel, 10
 # a second while iperf3 runs ("ping avg/max", ms: queueing behind iperf3's
 # TCP included, so it shows what the endpoint's batching adds under load).
@@ -62,6 +64,8 @@
 #                  during runs C and D
 #   WG_DEVARGS=S   appended to every ringbox port's device string, both
 #                  ringboxes (RB_DRIVER=af_packet WG_DEVARGS=,qdisc_bypass=1)
+#   WG_CLIENT_SLEEP_US  idle_sleep_us of the load-source ringbox (default 0:
+#                  it busy-polls CPU 0, so iperf3 and srv's stack crowd CPU 1)
 #   RB_DP_BIN      the dataplane binary (lib.sh), to compare two builds
 # Then bench_wg: the in-memory batched encrypt/decrypt against the bare
 # ChaCha20-Poly1305 ceiling.
@@ -196,7 +200,7 @@ GEN_NET=$PL_GEN_NET
 ip -n "$RB_NS_SRV" route add "$GEN_NET.0/24" via "$RB_DP_SRV_IP4"
 cat >"$RB_TMP/client.cfg" <<CFG
 log = { level = "info"; };
-$(pl_client_dp_cfg "[ 0 ]")
+$(pl_client_dp_cfg "[ 0 ]" "${WG_CLIENT_SLEEP_US:-0}")
 endpoints = ( { type = "wireguard"; tag = "wgc"; address = [ "10.99.0.2/24" ];
   private_key = "$RB_WG_PEER_PRIV"; listen_port = $WG_PEER_PORT;
   peers = ( { address = "$RB_DP_CLI_IP4"; port = $WG_PORT; public_key = "$RB_WG_DP_PUB";
