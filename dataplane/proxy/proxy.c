@@ -27,6 +27,7 @@
 #endif
 
 #define PROXY_SESS_PER_LCORE 16384
+#define PROXY_WALK_PER_POLL  2048  /* sessions proxy_lcore_poll visits a poll */
 
 static struct proxy_lcore *proxy_lcores[RB_MAX_LCORES];
 static struct rb_conn_shm conn_shm;
@@ -292,6 +293,12 @@ void proxy_sess_free(struct psess *s)
 	s->state = PS_FREE;
 	if (pl->rows_cur == s)
 		pl->rows_cur = TAILQ_NEXT(s, link); /* the TCP rows' sweep goes on after it */
+	if (pl->walk_cur == s)
+		pl->walk_cur = TAILQ_NEXT(s, link); /* so does the poll's walk */
+	if (s->on_pend) {
+		TAILQ_REMOVE(&pl->pend_q, s, pend_link);
+		s->on_pend = 0;
+	}
 	TAILQ_REMOVE(&pl->active, s, link);
 	pl->wk->active--;
 	pl->free_list[pl->n_free++] = s->idx;
@@ -419,6 +426,7 @@ static int pump(struct psess *s, int upward)
 		rc = tcp_write_mbuf(dst, m);
 		if (rc == -EAGAIN || rc == -ENOBUFS) {
 			*pend = m; /* retried on on_writable or the next poll */
+			proxy_pend_watch(s);
 			if (rc == -ENOBUFS)
 				rb_count(s->pl->lc, RB_EV_PROXY_ENOBUFS);
 			break;
@@ -768,6 +776,55 @@ static void close_requests(struct proxy_lcore *pl)
 	}
 }
 
+void proxy_pend_watch(struct psess *s)
+{
+	if (!s->on_pend && s->state != PS_FREE) {
+		TAILQ_INSERT_TAIL(&s->pl->pend_q, s, pend_link);
+		s->on_pend = 1;
+	}
+}
+
+/* A session's turn in the poll's walk: its deadline, UDP and UoT flows, and
+ * a pending write that is not on pend_q. */
+static void poll_one(struct proxy_lcore *pl, struct psess *s)
+{
+	struct rb_lcore *lc = pl->lc;
+
+	if (s->deadline && lc->now > s->deadline) {
+		if (s->state == PS_SNIFF) {
+			s->deadline = 0;
+			proxy_sniff_input(s, 1); /* sniff time over: route as it is */
+		} else if (s->state == PS_HANDSHAKE) {
+			/* an idle keep-alive connection ends quietly */
+			proxy_fail(s, (s->ka_idle || s->quiet) && s->blen == 0 ? RB_PERR_NONE
+										: RB_PERR_TIMEOUT);
+		} else if (s->in_ops && s->cli) {
+			if (s->state >= PS_DIAL && s->state <= PS_OUT_HS)
+				rb_count(lc, RB_EV_PROXY_DIAL_FAIL); /* as dial_failed */
+			if (s->state >= PS_DIAL && s->outbound < RB_CONN_MAX_TAGS)
+				pl->wk->out[s->outbound].dial_fail++;
+			proxy_reply(s, -ETIMEDOUT);
+			proxy_fail(s, RB_PERR_NONE);
+		} else {
+			proxy_sess_free(s);
+		}
+		return;
+	}
+	if (s->state == PS_UDP)
+		proxy_udp_poll(s);
+	else if (s->state == PS_UOT)
+		ss_uot_in_poll(s);
+	if (s->state == PS_RELAY && !s->on_pend && (s->pend_up || s->pend_down)) {
+		if (pump(s, 1) == 0)
+			pump(s, 0);
+	}
+}
+
+/* Every 10 ms (the worker's housekeeping): close requests, the TCP rows'
+ * slice, pending writes (pend_q), then the walk: at most walk_max sessions
+ * (PROXY_WALK_PER_POLL) from where the last poll stopped, so that a
+ * timeout fires at most ceil(active / walk_max) polls late (80 ms for a
+ * full 16384-session table) and a poll's cost stays bounded. */
 void proxy_lcore_poll(struct rb_lcore *lc)
 {
 	struct proxy_lcore *pl = lc->worker < RB_MAX_LCORES ? proxy_lcores[lc->worker] : NULL;
@@ -778,36 +835,22 @@ void proxy_lcore_poll(struct rb_lcore *lc)
 	close_requests(pl);
 	tcp_rows_refresh(pl);
 	rb_ss_udp_lcore_poll(lc);
-	TAILQ_FOREACH_SAFE(s, &pl->active, link, t) {
-		if (s->deadline && lc->now > s->deadline) {
-			if (s->state == PS_SNIFF) {
-				s->deadline = 0;
-				proxy_sniff_input(s, 1); /* sniff time over: route as it is */
-			} else if (s->state == PS_HANDSHAKE) {
-				/* an idle keep-alive connection ends quietly */
-				proxy_fail(s, (s->ka_idle || s->quiet) && s->blen == 0 ? RB_PERR_NONE
-									  : RB_PERR_TIMEOUT);
-			} else if (s->in_ops && s->cli) {
-				if (s->state >= PS_DIAL && s->state <= PS_OUT_HS)
-					rb_count(lc, RB_EV_PROXY_DIAL_FAIL); /* as dial_failed */
-				if (s->state >= PS_DIAL && s->outbound < RB_CONN_MAX_TAGS)
-					pl->wk->out[s->outbound].dial_fail++;
-				proxy_reply(s, -ETIMEDOUT);
-				proxy_fail(s, RB_PERR_NONE);
-			} else {
-				proxy_sess_free(s);
-			}
-			continue;
-		}
-		if (s->state == PS_UDP)
-			proxy_udp_poll(s);
-		else if (s->state == PS_UOT)
-			ss_uot_in_poll(s);
-		if (s->state == PS_RELAY && (s->pend_up || s->pend_down)) {
-			if (pump(s, 1) == 0)
-				pump(s, 0);
+	TAILQ_FOREACH_SAFE(s, &pl->pend_q, pend_link, t) {
+		if (s->state != PS_RELAY || (!s->pend_up && !s->pend_down)) {
+			TAILQ_REMOVE(&pl->pend_q, s, pend_link);
+			s->on_pend = 0;
+		} else if (pump(s, 1) == 0) {
+			pump(s, 0); /* (s may be freed: then off pend_q) */
 		}
 	}
+	s = pl->walk_cur ? pl->walk_cur : TAILQ_FIRST(&pl->active);
+	for (uint32_t n = 0; s != NULL && n < pl->walk_max; n++) {
+		/* proxy_sess_free moves walk_cur past any session it frees */
+		pl->walk_cur = TAILQ_NEXT(s, link);
+		poll_one(pl, s);
+		s = pl->walk_cur;
+	}
+	pl->walk_cur = s;
 }
 
 int proxy_lcore_init(struct rb_lcore *lc)
@@ -856,6 +899,10 @@ int proxy_lcore_init(struct rb_lcore *lc)
 		pl->free_list[i] = pl->n_sess - 1 - i;
 	pl->n_free = pl->n_sess;
 	TAILQ_INIT(&pl->active);
+	TAILQ_INIT(&pl->pend_q);
+	pl->walk_max = PROXY_WALK_PER_POLL;
+	if (getenv("RB_PROXY_WALK_SLICE") && atoi(getenv("RB_PROXY_WALK_SLICE")) > 0)
+		pl->walk_max = (uint32_t)atoi(getenv("RB_PROXY_WALK_SLICE")); /* a test knob */
 	pl->wk = rb_conn_shm_worker(&conn_shm, lc->worker);
 	proxy_lcores[lc->worker] = pl;
 	for (int i = 0; i < p->n_inbounds; i++) {

@@ -18,7 +18,8 @@
  * points at is freed and its slot reused at the tail (the sweep goes on
  * from the next one instead of jumping to the tail), and a sweep starts no
  * more often than every RB_CONN_TCP_REFRESH_MS.  A row's refreshes are
- * counted by its seqlock (two per write).
+ * counted by its seqlock (two per write).  The poll's walk over the
+ * sessions (deadlines) is bounded the same way (RB_PROXY_WALK_SLICE).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,53 @@ static void test_tcp_rows(void)
 		rows_case(&rows_cases[i]);
 }
 
+/* The poll's walk (proxy_lcore_poll) with RB_PROXY_WALK_SLICE=3: ten
+ * sessions past their deadline end three a poll; with the walk's cursor
+ * session freed between polls and its slot reused at the tail (no
+ * deadline), the walk goes on from the next one. */
+static void test_poll_walk(void)
+{
+	const uint8_t src[4] = {10, 1, 0, 2};
+	static const uint64_t left[2][4] = {
+		{7, 4, 1, 0},   /* after each poll */
+		{7, 4, 1, 1},   /* cursor's session freed after poll 1, a new one opened */
+	};
+	struct psess *ss[ROWS_N];
+
+	for (int c = 0; c < 2; c++) {
+		struct rb_conn_worker *wk;
+		struct rb_lcore *lc;
+
+		CU_ASSERT_EQUAL_FATAL(fx_setup(cfg), 0);
+		lc = fx_lc(0);
+		setenv("RB_PROXY_WALK_SLICE", "3", 1);
+		CU_ASSERT_EQUAL_FATAL(proxy_lcore_init(lc), 0);
+		unsetenv("RB_PROXY_WALK_SLICE");
+		for (int i = 0; i < ROWS_N; i++) {
+			ss[i] = proxy_sess_open(lc, 0, AF_INET, src, (uint16_t)(4000 + i));
+			CU_ASSERT_PTR_NOT_NULL_FATAL(ss[i]);
+			ss[i]->deadline = fx_now() + 1; /* PS_HANDSHAKE: a timeout */
+		}
+		wk = ss[0]->pl->wk;
+		for (int p = 0; p < 4; p++) {
+			fx_advance_ms(10);
+			proxy_lcore_poll(lc);
+			if (p == 0 && c == 1) {
+				CU_ASSERT_PTR_EQUAL(ss[0]->pl->walk_cur, ss[3]);
+				proxy_sess_free(ss[3]);
+				CU_ASSERT_PTR_EQUAL(proxy_sess_open(lc, 0, AF_INET, src, 3000), ss[3]);
+			}
+			if (wk->active != left[c][p])
+				fprintf(stderr, "\nwalk case %d: %lu sessions after poll %d\n", c,
+					(unsigned long)wk->active, p + 1);
+			CU_ASSERT_EQUAL(wk->active, left[c][p]);
+		}
+		CU_ASSERT_EQUAL(wk->in[0].errors[RB_PERR_TIMEOUT], (uint64_t)(ROWS_N - c));
+		proxy_lcore_fini(lc);
+		fx_teardown();
+	}
+}
+
 static void test_sess_table(void)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -185,6 +233,7 @@ static int sess_register(void)
 	su = CU_add_suite("proxy sessions opened by another layer", NULL, NULL);
 	CU_add_test(su, "open / free table", test_sess_table);
 	CU_add_test(su, "conns TCP rows: bounded sweep", test_tcp_rows);
+	CU_add_test(su, "poll walk: bounded, cursor past a freed session", test_poll_walk);
 	return 0;
 }
 

@@ -47,6 +47,7 @@
  *               [-B: the relay's tcp rx_burst param on: output, ACKs and
  *                   on_readable once per RX burst (tcp.h), so a pass reads
  *                   and seals what the burst brought]
+ *               [-p: idle also times the proxy's poll alone, once a ms]
  *               [-t bulk,cps,idle,tcp-bulk,tcp-cps,tcp-idle,ss-bulk,ss-up
  *                   (default all)]
  */
@@ -702,6 +703,7 @@ static void diag(const char *what)
 /* ---- the loop ---- */
 static uint64_t relay_cyc, relay_iters, relay_iters_all;
 static uint64_t *iter_samp;           /* idle: each relay iteration's cycles */
+static int direct_poll;               /* -p: idle also times proxy_lcore_poll once a ms */
 static size_t n_samp, cap_samp;
 
 /* Not inlined: profiles tell the relay's iterations from the generator's. */
@@ -988,9 +990,10 @@ static void samp_report(const char *what, uint64_t *v, size_t n, double per_s)
 /* One second with k idle relayed connections open: the relay's
  * iterations (everything the worker does: RX polls, timers, and every
  * 10 ms its housekeeping with the proxy's poll over its sessions and the
- * `conns` TCP rows' refresh), and the proxy's poll alone
- * (proxy_lcore_poll, called once a millisecond between iterations: its
- * walk of the active sessions and a slice of the TCP rows).  Preempted
+ * `conns` TCP rows' refresh), and with -p the proxy's poll alone
+ * (proxy_lcore_poll, also called once a millisecond between iterations:
+ * its walk of the sessions and a slice of the TCP rows; the worker's own
+ * polls then find less to do).  Preempted
  * iterations (2 shared vCPUs) show as outliers: compare the 10th worst
  * and the share of a core. */
 static void idle_iters(unsigned k)
@@ -1012,7 +1015,7 @@ static void idle_iters(unsigned k)
 	n_samp = 0;
 	for (end = rte_rdtsc() + (uint64_t)hz(); rte_rdtsc() < end;) {
 		step();
-		if (with_proxy && rte_rdtsc() >= next && n_poll < 2000) {
+		if (direct_poll && with_proxy && rte_rdtsc() >= next && n_poll < 2000) {
 			uint64_t t0 = rte_rdtsc();
 
 			proxy_lcore_poll(relay.lc);
@@ -1233,7 +1236,7 @@ int main(int argc, char **argv)
 	int opt, rc = 0;
 	const char *only = NULL, *methods = SS_METHODS;
 
-	while ((opt = getopt(argc, argv, "m:n:k:c:w:t:M:S:C:V:R:OB")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:k:c:w:t:M:S:C:V:R:OBp")) != -1) {
 		if (opt == 'm')
 			mb = strtoull(optarg, NULL, 0);
 		else if (opt == 'n')
@@ -1261,6 +1264,8 @@ int main(int argc, char **argv)
 			var_rounds = (unsigned)atoi(optarg);
 		else if (opt == 'B')
 			relay_rx_burst = 1;
+		else if (opt == 'p')
+			direct_poll = 1;
 		else
 			return 2;
 	}
