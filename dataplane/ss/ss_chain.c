@@ -18,6 +18,9 @@
  *     through ss_dec (small copies).  On a failed tag the plaintext written
  *     so far is wiped with the chain.
  * So payload bytes are read once and written once (no linear buffers).
+ * ChaCha20-Poly1305 records instead take one AEAD call each (a chunk
+ * gathered into a linear buffer and the result copied: one_call_records,
+ * its streams' updates cost more than the copies).
  * Until the 2022 headers are through, the linear path below gathers into
  * sl->tmp_in, runs ss_enc / ss_dec and scatters sl->tmp_out.
  */
