@@ -49,6 +49,7 @@ static const struct chain_case cases[] = {
 	 * one_call_records): gathered, sealed/opened in a linear buffer */
 	{"xchacha20-ietf-poly1305", 0x3FFF + 300, 331},
 	{"chacha20-ietf-poly1305", 200, 1},
+	{"2022-blake3-chacha20-poly1305", 0xFFFF + 9, 2999},
 	{"2022-blake3-aes-128-gcm", 100, 1},
 	{"2022-blake3-aes-256-gcm", 0xFFFF + 9, 2999},
 };
