@@ -31,8 +31,13 @@
  * of the response came (it closed the idle connection as the request went
  * out, RFC 9112 9.3.1) is sent again, once, on a new connection when its
  * method is idempotent (RFC 9110 9.2.2) and all of it that went up is in
- * `rq` (a copy kept for this, up to RQ_CAP); otherwise the client gets 502
- * (proxy_http_retry, proxy_http_no_retry).  An upstream that ends before
+ * `rq` (a copy kept for this, up to RQ_CAP: 2 x max_header_size + 320
+ * bytes, 16.7 kB by default); otherwise the client gets 502
+ * (proxy_http_retry, proxy_http_no_retry; of those, idempotent requests
+ * longer than the copy also proxy_http_no_retry_long).  As HAProxy's
+ * retries (only what is still in its buffer goes again) and unlike nginx
+ * (which spools whole request bodies to disk first), a request is never
+ * held back or buffered whole for a retry that may not come.  An upstream that ends before
  * any response byte on a new connection is answered 502 too.
  * A response delimited by the origin's close, 101 and responses after which
  * the client's connection ends are relayed to the end as before (the
@@ -67,6 +72,7 @@ struct proxy_http_ka {
 	uint8_t on_kept;                /* sent on a kept upstream: may go again, once */
 	uint8_t resp_seen;              /* a byte of the response came */
 	uint8_t rq_ok;                  /* rq holds all of the request sent so far */
+	uint8_t rq_long;                /* idempotent, but longer than rq: no second try */
 	uint32_t rq_len;
 	uint8_t *rq;                    /* that copy (RQ_CAP bytes, allocated on first use) */
 	struct rb_http_body body;       /* where the response body ends */
@@ -154,7 +160,7 @@ int proxy_http_ka_begin(struct psess *s, const struct rb_http_srv *h, uint32_t f
 	ka->idempotent = h->idempotent;
 	ka->active = 1;
 	ka->head_done = ka->reuse_ok = ka->cli_eof = 0;
-	ka->req_err = ka->on_kept = ka->resp_seen = ka->rq_ok = 0;
+	ka->req_err = ka->on_kept = ka->resp_seen = ka->rq_ok = ka->rq_long = 0;
 	ka->rlen = ka->rq_len = 0;
 	memset(&ka->req_dst, 0, sizeof(ka->req_dst));
 	return 0;
@@ -195,8 +201,12 @@ uint32_t proxy_http_ka_split(struct psess *s, const uint8_t *p, uint32_t n)
 static void rq_save(struct proxy_http_ka *ka, const uint8_t *p, uint32_t n)
 {
 	ka->rq_ok = 0;
-	if (!ka->idempotent || n > RQ_CAP(ka))
+	if (!ka->idempotent)
 		return;
+	if (n > RQ_CAP(ka)) {
+		ka->rq_long = 1;
+		return;
+	}
 	if (ka->rq == NULL && (ka->rq = malloc(RQ_CAP(ka))) == NULL)
 		return;
 	memcpy(ka->rq, p, n);
@@ -210,6 +220,7 @@ static void rq_append(struct proxy_http_ka *ka, const uint8_t *p, uint32_t n)
 		return;
 	if (n > RQ_CAP(ka) - ka->rq_len) {
 		ka->rq_ok = 0; /* too long to send again */
+		ka->rq_long = 1;
 		return;
 	}
 	memcpy(ka->rq + ka->rq_len, p, n);
@@ -410,6 +421,8 @@ static int ka_no_response(struct psess *s, int closed)
 	if (!kept || !ka->idempotent || !ka->rq_ok || s->cli == NULL ||
 	    ka->rq_len < ka->fwd_len || (e = malloc(ka->rq_len)) == NULL) {
 		rb_count(pl->lc, kept ? RB_EV_PROXY_HTTP_NO_RETRY : RB_EV_PROXY_HTTP_BAD_RESP);
+		if (kept && ka->rq_long)
+			rb_count(pl->lc, RB_EV_PROXY_HTTP_NO_RETRY_LONG);
 		answer(s, 502);
 		proxy_fail(s, RB_PERR_NONE);
 		return -1;

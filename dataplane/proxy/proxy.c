@@ -27,6 +27,7 @@
 #endif
 
 #define PROXY_SESS_PER_LCORE 16384
+#define PROXY_WALK_PER_POLL  2048  /* sessions proxy_lcore_poll visits a poll */
 
 static struct proxy_lcore *proxy_lcores[RB_MAX_LCORES];
 static struct rb_conn_shm conn_shm;
@@ -86,6 +87,17 @@ static void info_end(struct rb_conn_info *i)
 	__atomic_store_n(&i->seq, i->seq + 1, __ATOMIC_RELEASE);
 }
 
+/* A string into a slot's field, cut to fit and NUL-terminated: no format
+ * parsing per connection or row (snprintf "%s" was ~1 % of the worker's
+ * time in the conn/s run). */
+static void name_copy(char *dst, size_t len, const char *src)
+{
+	size_t n = src ? strnlen(src, len - 1) : 0;
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 void proxy_info_update(struct psess *s, uint8_t state)
 {
 	struct rb_conn_info *i = s->info;
@@ -98,8 +110,8 @@ void proxy_info_update(struct psess *s, uint8_t state)
 	i->network = s->req.cmd == RB_CMD_UDP_ASSOCIATE || s->req.cmd == RB_CMD_UOT ? RB_NET_UDP
 		     : s->req.cmd == RB_CMD_ICMP_ECHO  ? RB_NET_ICMP
 						       : RB_NET_TCP;
-	snprintf(i->domain, sizeof(i->domain), "%s", s->req.dst.domain);
-	snprintf(i->user, sizeof(i->user), "%s", s->req.user);
+	name_copy(i->domain, sizeof(i->domain), s->req.dst.domain);
+	name_copy(i->user, sizeof(i->user), s->req.user);
 	if (s->target.family) {
 		i->dst_family = s->target.family;
 		memcpy(i->dst, s->target.addr, 16);
@@ -112,8 +124,8 @@ void proxy_info_update(struct psess *s, uint8_t state)
 	if (state >= RB_CONN_DIALING) {
 		i->outbound = s->outbound;
 		i->rule = s->route.rule;
-		snprintf(i->out_tag, sizeof(i->out_tag), "%s",
-			 s->outbound < p->n_outbounds ? p->outbounds[s->outbound].tag : "");
+		name_copy(i->out_tag, sizeof(i->out_tag),
+			  s->outbound < p->n_outbounds ? p->outbounds[s->outbound].tag : "");
 	}
 	info_end(i);
 }
@@ -122,29 +134,49 @@ static void tcp_row(struct rb_conn_tcp *t, const struct tcp_conn *c)
 {
 	struct tcp_info ti;
 
-	memset(t, 0, sizeof(*t));
-	if (c == NULL)
+	if (c == NULL) {
+		memset(t, 0, sizeof(*t));
 		return;
+	}
 	tcp_get_info(c, &ti);
-	snprintf(t->cc, sizeof(t->cc), "%s", ti.cc ? ti.cc : "");
+	name_copy(t->cc, sizeof(t->cc), ti.cc);
+	name_copy(t->state, sizeof(t->state), tcp_state_name(ti.state));
 	t->srtt_us = ti.srtt_us;
 	t->rto_us = ti.rto_us;
 	t->cwnd = ti.cwnd;
 	t->retransmits = ti.retransmits;
 	t->mss = ti.mss;
-	snprintf(t->state, sizeof(t->state), "%s", tcp_state_name(ti.state));
 }
 
-/* Every RB_CONN_TCP_REFRESH_MS: each session's TCP connections into its
- * row (`ringboxctl conns`). */
+/* The TCP rows of `ringboxctl conns` (each session's connections as its
+ * stack sees them), refreshed in sweeps over the active list: a sweep
+ * starts at most every RB_CONN_TCP_REFRESH_MS and refreshes rows_slice
+ * sessions (RB_CONN_TCP_ROWS_PER_MS; the RB_CONNS_ROWS_SLICE environment
+ * variable sets it, for tests) per millisecond since the previous call
+ * (the worker polls every 10 ms; at most 16 ms' worth), from a cursor that
+ * proxy_sess_free moves past a session it frees.  So a poll costs at most
+ * 16 slices, and a row is at most max(RB_CONN_TCP_REFRESH_MS,
+ * active / rows_slice ms) old, plus a poll interval. */
 static void tcp_rows_refresh(struct proxy_lcore *pl)
 {
+	uint64_t now = pl->lc->now, ms = proxy_ms_tsc(pl, 1), n;
 	struct psess *s;
 
-	if (pl->lc->now < pl->next_scan)
+	if (now < pl->rows_next)
 		return;
-	pl->next_scan = pl->lc->now + proxy_ms_tsc(pl, RB_CONN_TCP_REFRESH_MS);
-	TAILQ_FOREACH(s, &pl->active, link) {
+	s = pl->rows_cur;
+	if (s == NULL) {
+		if (now < pl->sweep_next)
+			return;
+		pl->sweep_next = now + proxy_ms_tsc(pl, RB_CONN_TCP_REFRESH_MS);
+		pl->rows_last = now - ms; /* a sweep begins with one slice */
+		s = TAILQ_FIRST(&pl->active);
+	}
+	n = (now - pl->rows_last) / ms;
+	n = (n < 1 ? 1 : n > 16 ? 16 : n) * pl->rows_slice;
+	pl->rows_last = now;
+	pl->rows_next = now + ms;
+	for (; s != NULL && n > 0; s = TAILQ_NEXT(s, link), n--) {
 		if (s->info == NULL)
 			continue;
 		info_begin(s->info);
@@ -152,6 +184,8 @@ static void tcp_rows_refresh(struct proxy_lcore *pl)
 		tcp_row(&s->info->up_tcp, s->up);
 		info_end(s->info);
 	}
+	pl->rows_cur = s;
+	pl->rows_swept += s == NULL;
 }
 
 void proxy_count_routed(struct psess *s)
@@ -257,6 +291,14 @@ void proxy_sess_free(struct psess *s)
 	rb_count(pl->lc, RB_EV_PROXY_CLOSED);
 	explicit_bzero(&s->in, sizeof(s->in));
 	s->state = PS_FREE;
+	if (pl->rows_cur == s)
+		pl->rows_cur = TAILQ_NEXT(s, link); /* the TCP rows' sweep goes on after it */
+	if (pl->walk_cur == s)
+		pl->walk_cur = TAILQ_NEXT(s, link); /* so does the poll's walk */
+	if (s->on_pend) {
+		TAILQ_REMOVE(&pl->pend_q, s, pend_link);
+		s->on_pend = 0;
+	}
 	TAILQ_REMOVE(&pl->active, s, link);
 	pl->wk->active--;
 	pl->free_list[pl->n_free++] = s->idx;
@@ -384,6 +426,7 @@ static int pump(struct psess *s, int upward)
 		rc = tcp_write_mbuf(dst, m);
 		if (rc == -EAGAIN || rc == -ENOBUFS) {
 			*pend = m; /* retried on on_writable or the next poll */
+			proxy_pend_watch(s);
 			if (rc == -ENOBUFS)
 				rb_count(s->pl->lc, RB_EV_PROXY_ENOBUFS);
 			break;
@@ -657,7 +700,7 @@ static void sess_begin(struct psess *s, uint16_t inbound, int family, const uint
 	memcpy(s->info->src, src, family == AF_INET ? 4 : 16);
 	s->info->src_port = sport;
 	s->info->src_family = (uint8_t)family;
-	snprintf(s->info->in_tag, sizeof(s->info->in_tag), "%s", pl->cfg->inbounds[inbound].tag);
+	name_copy(s->info->in_tag, sizeof(s->info->in_tag), pl->cfg->inbounds[inbound].tag);
 	info_end(s->info);
 }
 
@@ -733,6 +776,55 @@ static void close_requests(struct proxy_lcore *pl)
 	}
 }
 
+void proxy_pend_watch(struct psess *s)
+{
+	if (!s->on_pend && s->state != PS_FREE) {
+		TAILQ_INSERT_TAIL(&s->pl->pend_q, s, pend_link);
+		s->on_pend = 1;
+	}
+}
+
+/* A session's turn in the poll's walk: its deadline, UDP and UoT flows, and
+ * a pending write that is not on pend_q. */
+static void poll_one(struct proxy_lcore *pl, struct psess *s)
+{
+	struct rb_lcore *lc = pl->lc;
+
+	if (s->deadline && lc->now > s->deadline) {
+		if (s->state == PS_SNIFF) {
+			s->deadline = 0;
+			proxy_sniff_input(s, 1); /* sniff time over: route as it is */
+		} else if (s->state == PS_HANDSHAKE) {
+			/* an idle keep-alive connection ends quietly */
+			proxy_fail(s, (s->ka_idle || s->quiet) && s->blen == 0 ? RB_PERR_NONE
+										: RB_PERR_TIMEOUT);
+		} else if (s->in_ops && s->cli) {
+			if (s->state >= PS_DIAL && s->state <= PS_OUT_HS)
+				rb_count(lc, RB_EV_PROXY_DIAL_FAIL); /* as dial_failed */
+			if (s->state >= PS_DIAL && s->outbound < RB_CONN_MAX_TAGS)
+				pl->wk->out[s->outbound].dial_fail++;
+			proxy_reply(s, -ETIMEDOUT);
+			proxy_fail(s, RB_PERR_NONE);
+		} else {
+			proxy_sess_free(s);
+		}
+		return;
+	}
+	if (s->state == PS_UDP)
+		proxy_udp_poll(s);
+	else if (s->state == PS_UOT)
+		ss_uot_in_poll(s);
+	if (s->state == PS_RELAY && !s->on_pend && (s->pend_up || s->pend_down)) {
+		if (pump(s, 1) == 0)
+			pump(s, 0);
+	}
+}
+
+/* Every 10 ms (the worker's housekeeping): close requests, the TCP rows'
+ * slice, pending writes (pend_q), then the walk: at most walk_max sessions
+ * (PROXY_WALK_PER_POLL) from where the last poll stopped, so that a
+ * timeout fires at most ceil(active / walk_max) polls late (80 ms for a
+ * full 16384-session table) and a poll's cost stays bounded. */
 void proxy_lcore_poll(struct rb_lcore *lc)
 {
 	struct proxy_lcore *pl = lc->worker < RB_MAX_LCORES ? proxy_lcores[lc->worker] : NULL;
@@ -743,36 +835,22 @@ void proxy_lcore_poll(struct rb_lcore *lc)
 	close_requests(pl);
 	tcp_rows_refresh(pl);
 	rb_ss_udp_lcore_poll(lc);
-	TAILQ_FOREACH_SAFE(s, &pl->active, link, t) {
-		if (s->deadline && lc->now > s->deadline) {
-			if (s->state == PS_SNIFF) {
-				s->deadline = 0;
-				proxy_sniff_input(s, 1); /* sniff time over: route as it is */
-			} else if (s->state == PS_HANDSHAKE) {
-				/* an idle keep-alive connection ends quietly */
-				proxy_fail(s, (s->ka_idle || s->quiet) && s->blen == 0 ? RB_PERR_NONE
-									  : RB_PERR_TIMEOUT);
-			} else if (s->in_ops && s->cli) {
-				if (s->state >= PS_DIAL && s->state <= PS_OUT_HS)
-					rb_count(lc, RB_EV_PROXY_DIAL_FAIL); /* as dial_failed */
-				if (s->state >= PS_DIAL && s->outbound < RB_CONN_MAX_TAGS)
-					pl->wk->out[s->outbound].dial_fail++;
-				proxy_reply(s, -ETIMEDOUT);
-				proxy_fail(s, RB_PERR_NONE);
-			} else {
-				proxy_sess_free(s);
-			}
-			continue;
-		}
-		if (s->state == PS_UDP)
-			proxy_udp_poll(s);
-		else if (s->state == PS_UOT)
-			ss_uot_in_poll(s);
-		if (s->state == PS_RELAY && (s->pend_up || s->pend_down)) {
-			if (pump(s, 1) == 0)
-				pump(s, 0);
+	TAILQ_FOREACH_SAFE(s, &pl->pend_q, pend_link, t) {
+		if (s->state != PS_RELAY || (!s->pend_up && !s->pend_down)) {
+			TAILQ_REMOVE(&pl->pend_q, s, pend_link);
+			s->on_pend = 0;
+		} else if (pump(s, 1) == 0) {
+			pump(s, 0); /* (s may be freed: then off pend_q) */
 		}
 	}
+	s = pl->walk_cur ? pl->walk_cur : TAILQ_FIRST(&pl->active);
+	for (uint32_t n = 0; s != NULL && n < pl->walk_max; n++) {
+		/* proxy_sess_free moves walk_cur past any session it frees */
+		pl->walk_cur = TAILQ_NEXT(s, link);
+		poll_one(pl, s);
+		s = pl->walk_cur;
+	}
+	pl->walk_cur = s;
 }
 
 int proxy_lcore_init(struct rb_lcore *lc)
@@ -810,6 +888,9 @@ int proxy_lcore_init(struct rb_lcore *lc)
 	pl->lc = lc;
 	pl->cfg = p;
 	pl->n_sess = PROXY_SESS_PER_LCORE;
+	pl->rows_slice = RB_CONN_TCP_ROWS_PER_MS;
+	if (getenv("RB_CONNS_ROWS_SLICE") && atoi(getenv("RB_CONNS_ROWS_SLICE")) > 0)
+		pl->rows_slice = (uint32_t)atoi(getenv("RB_CONNS_ROWS_SLICE")); /* a test knob */
 	pl->sess = calloc(pl->n_sess, sizeof(*pl->sess));
 	pl->free_list = calloc(pl->n_sess, sizeof(*pl->free_list));
 	if (pl->sess == NULL || pl->free_list == NULL)
@@ -818,6 +899,10 @@ int proxy_lcore_init(struct rb_lcore *lc)
 		pl->free_list[i] = pl->n_sess - 1 - i;
 	pl->n_free = pl->n_sess;
 	TAILQ_INIT(&pl->active);
+	TAILQ_INIT(&pl->pend_q);
+	pl->walk_max = PROXY_WALK_PER_POLL;
+	if (getenv("RB_PROXY_WALK_SLICE") && atoi(getenv("RB_PROXY_WALK_SLICE")) > 0)
+		pl->walk_max = (uint32_t)atoi(getenv("RB_PROXY_WALK_SLICE")); /* a test knob */
 	pl->wk = rb_conn_shm_worker(&conn_shm, lc->worker);
 	proxy_lcores[lc->worker] = pl;
 	for (int i = 0; i < p->n_inbounds; i++) {

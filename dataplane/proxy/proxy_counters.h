@@ -72,6 +72,8 @@
 	X(PROXY_HTTP_RETRY, proxy_http_retry,                                              \
 	  "proxy: idempotent HTTP requests sent again on a new upstream, the kept one closed before answering") \
 	X(PROXY_HTTP_NO_RETRY, proxy_http_no_retry,                                        \
-	  "proxy: HTTP requests answered 502, a kept upstream closed before answering and they could not be sent again")
+	  "proxy: HTTP requests answered 502, a kept upstream closed before answering and they could not be sent again") \
+	X(PROXY_HTTP_NO_RETRY_LONG, proxy_http_no_retry_long,                              \
+	  "proxy: of proxy_http_no_retry, idempotent requests longer than the copy kept to send them again")
 
 #endif

@@ -167,8 +167,10 @@ static void upstream_ready(struct psess *s)
 			rte_pktmbuf_free(m);
 		else if (tcp_write_mbuf(s->cli, m) == 0)
 			proxy_count_bytes(s, 0, n);
-		else
+		else {
 			s->pend_down = m; /* the relay sends it first (and counts it) */
+			proxy_pend_watch(s);
+		}
 	}
 	proxy_start_relay(s);
 	return;

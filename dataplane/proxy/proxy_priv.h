@@ -124,6 +124,7 @@ struct psess {
 	uint8_t quiet;                  /* in HANDSHAKE: its failure is counted already (a
 					 * drained Shadowsocks probe): EOF or timeout end it
 					 * without another error */
+	uint8_t on_pend;                /* on the lcore's pend_q (proxy_pend_watch) */
 	uint16_t inbound;
 	uint8_t n_hops, hop;            /* protocol outbounds in the chain, current one */
 	uint16_t hops[PROXY_MAX_HOPS];  /* innermost (dialled first) .. routed outbound */
@@ -156,6 +157,7 @@ struct psess {
 	struct proxy_udp_assoc *udp;    /* PS_UDP: the association */
 	void *uot;                      /* PS_UOT: the stream's flows (ss/ss_uot_in.c) */
 	struct proxy_http_ka *ka;       /* plain-HTTP keep-alive (http_ka.c); NULL = none */
+	TAILQ_ENTRY(psess) pend_link;   /* pend_q, while on_pend */
 };
 
 struct proxy_lcore {
@@ -168,7 +170,20 @@ struct proxy_lcore {
 	TAILQ_HEAD(, psess) active;
 	struct rb_conn_worker *wk;
 	uint64_t seq;
-	uint64_t next_scan;
+	/* the TCP rows' sweep (tcp_rows_refresh, proxy.c) */
+	struct psess *rows_cur;         /* next session of the sweep; NULL: between sweeps */
+	uint64_t rows_next;             /* TSC: the next slice, not before */
+	uint64_t rows_last;             /* TSC: the last slice */
+	uint64_t sweep_next;            /* TSC: the next sweep, not before */
+	uint32_t rows_slice;            /* sessions per millisecond */
+	uint64_t rows_swept;            /* sweeps completed */
+	/* proxy_lcore_poll's walk: PROXY_WALK_PER_POLL sessions a poll from
+	 * walk_cur (NULL: from the head), so its cost stays bounded with many
+	 * idle sessions; sessions holding a pending write are also on pend_q,
+	 * retried every poll */
+	struct psess *walk_cur;
+	uint32_t walk_max;              /* sessions a poll (RB_PROXY_WALK_SLICE, tests) */
+	TAILQ_HEAD(, psess) pend_q;
 	uint32_t n_udp;                 /* UDP NAT sessions on this lcore */
 };
 
@@ -195,6 +210,9 @@ void proxy_count_routed(struct psess *s);
  * outbound, rule and the connections table. */
 void proxy_count_bytes(struct psess *s, int upward, uint32_t n);
 uint64_t proxy_ms_tsc(const struct proxy_lcore *pl, uint32_t ms);
+/* s->pend_up or pend_down was set: retry it every poll until it has gone
+ * (without this the poll's walk still finds it, within a sweep). */
+void proxy_pend_watch(struct psess *s);
 /* More client bytes for a session in PS_HANDSHAKE. */
 void proxy_handshake_input(struct psess *s);
 extern const struct tcp_callbacks proxy_up_cb;

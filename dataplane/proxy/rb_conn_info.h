@@ -45,9 +45,14 @@ enum rb_conn_state {
 };
 
 /* One TCP connection of a session as its stack sees it (tcp_get_info,
- * dataplane/tcp/tcp.h), refreshed by the owning worker every
- * RB_CONN_TCP_REFRESH_MS; cc "" = no such connection (yet). */
+ * dataplane/tcp/tcp.h), refreshed by the owning worker in sweeps that
+ * start at most every RB_CONN_TCP_REFRESH_MS and cover at most
+ * RB_CONN_TCP_ROWS_PER_MS sessions per millisecond: a row is at most
+ * max(100 ms, active sessions / 128 ms) old, plus the worker's 10 ms poll
+ * interval (138 ms for a full worker's 16384 sessions; 100 k would take
+ * 790 ms); cc "" = no such connection (yet). */
 #define RB_CONN_TCP_REFRESH_MS 100
+#define RB_CONN_TCP_ROWS_PER_MS 128
 struct rb_conn_tcp {
 	char cc[12];                    /* congestion control: "cubic", "newreno" */
 	char state[14];                 /* tcp_state_name(): "ESTABLISHED", ... */

@@ -18,6 +18,9 @@
  *     through ss_dec (small copies).  On a failed tag the plaintext written
  *     so far is wiped with the chain.
  * So payload bytes are read once and written once (no linear buffers).
+ * ChaCha20-Poly1305 records instead take one AEAD call each (a chunk
+ * gathered into a linear buffer and the result copied: one_call_records,
+ * its streams' updates cost more than the copies).
  * Until the 2022 headers are through, the linear path below gathers into
  * sl->tmp_in, runs ss_enc / ss_dec and scatters sl->tmp_out.
  */
@@ -287,8 +290,45 @@ static void free_wiped(struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
-static struct rte_mbuf *seal_direct(struct rb_lcore *lc, struct ss_cipher *x, struct rte_mbuf *m,
-				    int *err)
+/* Whether x's records go through one AEAD call each (gathered into a
+ * linear buffer, a copy) rather than an update per mbuf segment: the
+ * ChaCha20-Poly1305 streams pay ~300 cycles an update (ipsec-mb 1.3 on Zen
+ * 4 with AVX-512: a 16 KiB record in 1448-byte updates 0.89 c/B against
+ * 0.66 in one; AES-GCM 0.235 against 0.208, less than the copy), and its
+ * 2-byte length record costs 811 cycles as a stream against 442 as a job
+ * (bench_ss records). */
+static int one_call_records(const struct ss_cipher *x)
+{
+	return x->m->alg == RB_AEAD_CHACHA20_POLY1305 || x->m->alg == RB_AEAD_XCHACHA20_POLY1305;
+}
+
+/* One chunk of n bytes from the chain at p sealed in two AEAD calls (the
+ * length record, the payload gathered into lin) into o.  0, or -ENOBUFS /
+ * -EIO. */
+static int seal_chunk_once(struct rb_lcore *lc, struct ss_cipher *x, struct obuf *o,
+			   struct ipos *p, uint8_t *lin, uint32_t n)
+{
+	uint8_t nonce[SS_MAX_NONCE], hdr[SS_LEN_LEN + SS_TAG_LEN], tag[SS_TAG_LEN];
+
+	hdr[0] = (uint8_t)(n >> 8);
+	hdr[1] = (uint8_t)n;
+	ss_nonce_take(x, nonce);
+	if (rb_aead_seal(lc->aead, &x->key, nonce, NULL, 0, hdr, hdr, SS_LEN_LEN,
+			 hdr + SS_LEN_LEN) != RB_AEAD_OK)
+		return -EIO;
+	ipos_copy(p, lin, n);
+	ss_nonce_take(x, nonce);
+	if (rb_aead_seal(lc->aead, &x->key, nonce, NULL, 0, lin, lin, n, tag) != RB_AEAD_OK)
+		return -EIO;
+	if (obuf_put(lc, o, hdr, sizeof(hdr)) != 0 || obuf_put(lc, o, lin, n) != 0 ||
+	    obuf_put(lc, o, tag, sizeof(tag)) != 0)
+		return -ENOBUFS;
+	x->chunks++;
+	return 0;
+}
+
+static struct rte_mbuf *seal_direct(struct rb_lcore *lc, struct ss_cipher *x, uint8_t *lin,
+				    struct rte_mbuf *m, int *err)
 {
 	struct obuf o = {0};
 	struct ipos p = {m, 0, m->pkt_len};
@@ -306,6 +346,12 @@ static struct rte_mbuf *seal_direct(struct rb_lcore *lc, struct ss_cipher *x, st
 	while (p.left) {
 		uint32_t n = p.left < x->m->max_payload ? p.left : x->m->max_payload;
 
+		if (lin != NULL && one_call_records(x)) {
+			rc = seal_chunk_once(lc, x, &o, &p, lin, n);
+			if (rc != 0)
+				goto fail;
+			continue;
+		}
 		/* SIP004 4.2: [encrypted length][length tag][encrypted payload][payload tag] */
 		hdr[0] = (uint8_t)(n >> 8);
 		hdr[1] = (uint8_t)n;
@@ -378,6 +424,25 @@ static int open_payload(struct rb_lcore *lc, struct ss_cipher *x, struct obuf *o
 	return 0;
 }
 
+/* The payload in x->pend (plen bytes and its tag) opened there in one
+ * AEAD call (one_call_records) and copied into o. */
+static int open_pend_once(struct rb_lcore *lc, struct ss_cipher *x, struct obuf *o)
+{
+	uint8_t nonce[SS_MAX_NONCE];
+	int rc;
+
+	ss_nonce_take(x, nonce);
+	rc = rb_aead_open(lc->aead, &x->key, nonce, NULL, 0, x->pend, x->pend, x->plen,
+			  x->pend + x->plen);
+	if (rc != RB_AEAD_OK)
+		return rc == RB_AEAD_EAUTH ? -EBADMSG : -EIO; /* pend zeroed */
+	if (obuf_put(lc, o, x->pend, x->plen) != 0)
+		return -ENOBUFS;
+	x->chunks++;
+	x->st = SS_ST_LEN;
+	return 0;
+}
+
 static struct rte_mbuf *open_direct(struct rb_lcore *lc, struct ss_cipher *x, struct rte_mbuf *m,
 				    int *err)
 {
@@ -411,7 +476,7 @@ static struct rte_mbuf *open_direct(struct rb_lcore *lc, struct ss_cipher *x, st
 			continue;
 		}
 		need = (uint32_t)x->plen + SS_TAG_LEN;
-		if (x->pend_len == 0 && p.left >= need) {
+		if (x->pend_len == 0 && p.left >= need && !one_call_records(x)) {
 			rc = open_payload(lc, x, &o, &p, NULL);
 		} else {
 			uint32_t k = need - x->pend_len;
@@ -423,7 +488,8 @@ static struct rte_mbuf *open_direct(struct rb_lcore *lc, struct ss_cipher *x, st
 			if (x->pend_len < need)
 				break;
 			x->pend_len = 0;
-			rc = open_payload(lc, x, &o, &p, x->pend);
+			rc = one_call_records(x) ? open_pend_once(lc, x, &o)
+						 : open_payload(lc, x, &o, &p, x->pend);
 		}
 		if (rc != 0)
 			goto fail;
@@ -447,7 +513,8 @@ struct rte_mbuf *ss_mbuf_seal(struct rb_lcore *lc, struct ss_lcore *sl, struct s
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
-	return x != NULL ? seal_direct(lc, x, m, err) : seal_linear(lc, sl, c, m, err);
+	return x != NULL ? seal_direct(lc, x, sl ? sl->tmp_in : NULL, m, err)
+			 : seal_linear(lc, sl, c, m, err);
 }
 
 struct rte_mbuf *ss_mbuf_open(struct rb_lcore *lc, struct ss_lcore *sl, struct ss_cipher *c,

@@ -9,6 +9,9 @@
 # filters select them; `conns close ID` cuts the first (the client's
 # kernel takes the reset, its curl fails) while the second keeps going;
 # `conns close --all` ends the second.
+# The TCP rows (tcp, up_tcp) are refreshed in bounded slices: with one
+# session a millisecond (RB_CONNS_ROWS_SLICE=1, a test knob) both sessions'
+# rows must fill, so the sweep's cursor moves past the first slice.
 # The client's receive buffer is capped (rb_ns_rcvbuf_max): with an
 # autotuned multi-MB buffer curl --limit-rate reads a burst and sleeps for
 # seconds, and a reset reaches curl only after the bytes queued before it.
@@ -19,6 +22,7 @@ rb_require_cmd curl dnsmasq
 PX_BIG=${PX_BIG:-16}
 RATE=200 # KiB/s, each curl
 RCVBUF=262144
+export RB_CONNS_ROWS_SLICE=1
 rb_topo_two_hosts
 rb_ns_rcvbuf_max "$RB_NS_CLI" "$RCVBUF"
 RB_DIAG_NS=$RB_NS_CLI
@@ -86,7 +90,17 @@ rb_bg "$RB_TMP/curl_b.log" ip netns exec "$RB_NS_CLI" curl -sS --limit-rate ${RA
 B_PID=$RB_BG_PID
 rb_wait_for 10 sh -c "'${RB_CTLCLI:-$RB_BUILD/tools/ringboxctl}' -s '$PX_SOCK' --json conns | grep -o '\"state\":\"relay\"' | wc -l | grep -qx 2" ||
 	rb_fail "two relayed connections never showed: $(rbctl conns 2>&1)"
+# both sessions' TCP rows (client, upstream) within 1 s: a row is at most
+# max(100 ms, sessions / slice ms) + 10 ms old (dataplane/proxy/README.md)
+tcp_states() {
+	rbctl conns --json | "$RB_PY" -c "
+import json, sys
+st = lambda t: (t or {}).get('state') or '-'
+print(' '.join(sorted(st(c.get('tcp')) + '/' + st(c.get('up_tcp')) for c in json.load(sys.stdin)['data'])))"
+}
 sleep 1
+rb_assert_eq "$(tcp_states)" "ESTABLISHED/ESTABLISHED ESTABLISHED/ESTABLISHED" \
+	"both sessions' TCP rows filled, one row a millisecond"
 
 # the table
 rb_expect_ok "conns" rbctl conns

@@ -16,7 +16,9 @@
 # it reaches the origin.  Retry: an origin that reads the second request
 # of each connection and closes (FIN, or a reset) without a byte: GETs
 # and a chunked PUT are answered from a new connection (proxy_http_retry),
-# a POST gets 502 and reaches the origin once (proxy_http_no_retry).
+# a POST gets 502 and reaches the origin once (proxy_http_no_retry); a
+# short PUT goes again, a PUT longer than the copy kept for that (16.7 kB)
+# gets 502 (proxy_http_no_retry_long) and reaches the origin once.
 # An origin with a 1 s keep-alive timeout and a client pausing about that
 # long between GETs: all answered 200.
 . "$(dirname "$0")/lib.sh"
@@ -159,6 +161,39 @@ rb_assert_eq "$(grep -c 'POST /post' "$RB_TMP/f.log")" 1 "the POST reached the o
 rb_assert_eq "$(evd proxy_http_no_retry)" 1 "502s counted"
 rb_assert_eq "$(evd proxy_http_retry)" 0 "no retry of a POST"
 
+# 5b. a PUT (idempotent, Content-Length) on the kept upstream that closes:
+# a short one (all of it in the copy kept for a second try) is sent again;
+# a long one (20 kB: past the copy, 2 x max_header_size + 320 = 16.7 kB) is
+# not: 502, counted in proxy_http_no_retry and proxy_http_no_retry_long,
+# and it reached the origin once
+head -c 2000 /dev/urandom >"$RB_TMP/short"
+head -c 20000 /dev/urandom >"$RB_TMP/long"
+for sz in short long; do
+	: >"$RB_TMP/f.log"
+	px_scrape "$RB_TMP/m1.txt"
+	cli curl -sS -v --max-time 20 -x "$P" "$F/a" --next -x "$P" -H 'Expect:' -T "$RB_TMP/$sz" \
+		"$F/$sz" >"$RB_TMP/out5$sz" 2>"$RB_TMP/err5$sz"
+	px_scrape "$RB_TMP/m2.txt"
+	rb_assert_eq "$(grep -c 'Re-using existing connection' "$RB_TMP/err5$sz")" 1 \
+		"$sz PUT: curl kept its connection"
+	rb_assert_eq "$(awk '$5 == "dropped" { print $3 $4 }' "$RB_TMP/f.log")" "PUT/$sz" \
+		"$sz PUT: dropped by the origin on the kept upstream"
+	if [ $sz = short ]; then
+		rb_assert_eq "$(grep -c '^< HTTP/1.1 200' "$RB_TMP/err5$sz")" 2 "short PUT: answers"
+		rb_assert_eq "$(awk '$3 == "PUT" && $5 == "length" { print $6 }' "$RB_TMP/f.log")" \
+			"$(sha "$RB_TMP/$sz")" "short PUT: sent again, its body byte-exact"
+		rb_assert_eq "$(evd proxy_http_retry)" 1 "short PUT: retried"
+		rb_assert_eq "$(evd proxy_http_no_retry)" 0 "short PUT: 502s"
+	else
+		rb_assert_eq "$(grep -c '^< HTTP/1.1 502' "$RB_TMP/err5$sz")" 1 "long PUT: 502"
+		rb_assert_eq "$(grep -c 'PUT /long' "$RB_TMP/f.log")" 1 "long PUT: reached the origin once"
+		rb_assert_eq "$(evd proxy_http_retry)" 0 "long PUT: not retried"
+		rb_assert_eq "$(evd proxy_http_no_retry)" 1 "long PUT: 502s counted"
+	fi
+	rb_assert_eq "$(evd proxy_http_no_retry_long)" "$([ $sz = long ] && echo 1 || echo 0)" \
+		"$sz PUT: counted too long to send again"
+done
+
 # 6. an origin's keep-alive timeout (1 s) against a client that pauses
 # about that long between GETs: the kept upstream closes before, after or
 # as a request goes out; every answer is a 200 (a close seen first
@@ -175,4 +210,4 @@ rb_note "idle timeout: $(evd proxy_http_reuse) reuses, $(evd proxy_http_dial) di
 px_scrape_idle http-in
 rb_assert_eq "$(px_val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" 0 "sessions left"
 rb_dp_stop
-rb_pass "chunked uploads byte-exact on one origin connection (curl 3 reuses), pipelined chunked with trailers, $n broken bodies 400, kept-upstream close: GETs and chunked PUT retried (FIN and reset), POST 502, GETs across a 1 s origin idle timeout all 200"
+rb_pass "chunked uploads byte-exact on one origin connection (curl 3 reuses), pipelined chunked with trailers, $n broken bodies 400, kept-upstream close: GETs and chunked PUT retried (FIN and reset), POST 502, short PUT retried, 20 kB PUT 502 (too long), GETs across a 1 s origin idle timeout all 200"

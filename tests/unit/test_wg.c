@@ -162,6 +162,139 @@ static void test_allowedips(void)
 	wg_aip_free(&t);
 }
 
+/* Longest match by brute force over the inserted prefixes (the reference
+ * for the path-compressed trie): the last insertion of a prefix owns it. */
+struct aip_ref {
+	int fam;
+	uint8_t a[16], plen;
+	void *peer;
+};
+
+static bool aip_ref_in(const struct aip_ref *r, int fam, const uint8_t *a)
+{
+	unsigned full = r->plen / 8, rest = r->plen % 8;
+
+	if (r->fam != fam || memcmp(r->a, a, full) != 0)
+		return false;
+	return rest == 0 || ((r->a[full] ^ a[full]) & (0xff00 >> rest)) == 0;
+}
+
+static void *aip_ref_lookup(const struct aip_ref *r, unsigned n, int fam, const uint8_t *a)
+{
+	void *best = NULL;
+	int best_len = -1;
+
+	for (unsigned i = 0; i < n; i++)
+		if (r[i].peer != NULL && aip_ref_in(&r[i], fam, a) && r[i].plen >= best_len) {
+			best = r[i].peer;
+			best_len = r[i].plen;
+		}
+	return best;
+}
+
+static uint64_t aip_rng = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t aip_rand(void)
+{
+	aip_rng = aip_rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(aip_rng >> 33);
+}
+
+/* An address near a few fixed bases (so that prefixes nest and part at
+ * every depth): a base with some of its bits flipped. */
+static void aip_rand_addr(int fam, uint8_t *a)
+{
+	static const uint8_t base[3][16] = {
+		{10, 1, 2, 3, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 1},
+		{192, 168, 200, 7, 0x26, 0x07, 0x53, 0, 0, 0x60, 0x6, 0xb0, 0xc0, 0x5f, 5, 0x43},
+		{0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0},
+	};
+	unsigned len = fam == AF_INET ? 4 : 16, flips = aip_rand() % 4;
+
+	memcpy(a, base[aip_rand() % 3], len);
+	while (flips--) {
+		unsigned bit = aip_rand() % (len * 8);
+
+		a[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+	}
+}
+
+static void aip_check_all(const struct wg_allowedips *t, const struct aip_ref *r, unsigned n,
+			  unsigned rounds)
+{
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < rounds; i++) {
+		int fam = aip_rand() % 2 ? AF_INET : AF_INET6;
+		uint8_t a[16] = {0};
+		void *want, *got;
+
+		aip_rand_addr(fam, a);
+		want = aip_ref_lookup(r, n, fam, a);
+		got = wg_aip_lookup(t, fam, a);
+		if (got != want && bad++ < 5)
+			fprintf(stderr, "allowedips random: got %p want %p\n", got, want);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+static unsigned aip_ref_count(const struct aip_ref *r, unsigned n)
+{
+	unsigned c = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		c += r[i].peer != NULL;
+	return c;
+}
+
+static void test_allowedips_random(void)
+{
+	enum { N = 400 };
+	static struct aip_ref r[N];
+	void *peers[4] = {PA, PB, PC, (void *)0x4000};
+	struct wg_allowedips t, c;
+	unsigned n = 0;
+
+	wg_aip_init(&t);
+	for (unsigned i = 0; i < N; i++) {
+		struct aip_ref x = {.fam = aip_rand() % 2 ? AF_INET : AF_INET6};
+		unsigned max = x.fam == AF_INET ? 32 : 128, k;
+
+		aip_rand_addr(x.fam, x.a);
+		x.plen = (uint8_t)(aip_rand() % (max + 1));
+		for (unsigned b = x.plen; b < max; b++) /* masked, as the config does */
+			x.a[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+		x.peer = peers[aip_rand() % 4];
+		CU_ASSERT_EQUAL(wg_aip_insert(&t, x.fam, x.a, x.plen, x.peer), 0);
+		for (k = 0; k < n; k++) /* the same prefix again: a new owner */
+			if (r[k].fam == x.fam && r[k].plen == x.plen && !memcmp(r[k].a, x.a, 16))
+				break;
+		if (k < n)
+			r[k].peer = x.peer;
+		else
+			r[n++] = x;
+		if (i % 50 == 0)
+			aip_check_all(&t, r, n, 200);
+	}
+	CU_ASSERT_EQUAL(t.n_entries, aip_ref_count(r, n));
+	aip_check_all(&t, r, n, 5000);
+	/* a copy, then peers removed one by one from it */
+	CU_ASSERT_EQUAL(wg_aip_clone(&c, &t), 0);
+	aip_check_all(&c, r, n, 1000);
+	for (unsigned p = 0; p < 4; p++) {
+		wg_aip_remove_peer(&c, peers[p]);
+		for (unsigned k = 0; k < n; k++)
+			if (r[k].peer == peers[p])
+				r[k].peer = NULL;
+		CU_ASSERT_EQUAL(c.n_entries, aip_ref_count(r, n));
+		aip_check_all(&c, r, n, 2000);
+	}
+	CU_ASSERT_PTR_NULL(c.root4);
+	CU_ASSERT_PTR_NULL(c.root6);
+	wg_aip_free(&c);
+	wg_aip_free(&t);
+}
+
 /* ---- base64 keys: RFC 7748 section 6.1 ---- */
 static void test_keys(void)
 {
@@ -727,6 +860,7 @@ int main(void)
 	s = CU_add_suite("wireguard", NULL, NULL);
 	CU_add_test(s, "replay window (kernel counter table)", test_replay_table);
 	CU_add_test(s, "allowed IPs", test_allowedips);
+	CU_add_test(s, "allowed IPs against brute force (random)", test_allowedips_random);
 	CU_add_test(s, "base64 keys (RFC 7748 6.1)", test_keys);
 	CU_add_test(s, "handshake and data", test_handshake_and_data);
 	CU_add_test(s, "roaming", test_roaming);

@@ -25,7 +25,11 @@
  *   cps    connect, SOCKS5 greeting + CONNECT, one 100-byte request and a
  *          100-byte response, client close; W at a time.
  *   idle   K relayed connections after one request/response, then idle:
- *          the relay's memory per connection.
+ *          the relay's memory per connection; then one second of the
+ *          relay's iterations with them open: cycles per iteration (median,
+ *          p99, the 10th worst) and of the proxy's poll alone (its walk of
+ *          the sessions, the `conns` TCP rows' refresh; at most 16384
+ *          sessions per worker: -k 16000).
  *   tcp-*  the same applications against a server on the relay's own TCP
  *          stack (no proxy): the TCP-only figures of issue 4.
  *   ss-bulk, ss-up  the relay with a `shadowsocks` inbound instead of
@@ -43,6 +47,7 @@
  *               [-B: the relay's tcp rx_burst param on: output, ACKs and
  *                   on_readable once per RX burst (tcp.h), so a pass reads
  *                   and seals what the burst brought]
+ *               [-p: idle also times the proxy's poll alone, once a ms]
  *               [-t bulk,cps,idle,tcp-bulk,tcp-cps,tcp-idle,ss-bulk,ss-up
  *                   (default all)]
  */
@@ -697,6 +702,9 @@ static void diag(const char *what)
 
 /* ---- the loop ---- */
 static uint64_t relay_cyc, relay_iters, relay_iters_all;
+static uint64_t *iter_samp;           /* idle: each relay iteration's cycles */
+static int direct_poll;               /* -p: idle also times proxy_lcore_poll once a ms */
+static size_t n_samp, cap_samp;
 
 /* Not inlined: profiles tell the relay's iterations from the generator's. */
 static __attribute__((noinline)) void relay_iter(void)
@@ -776,6 +784,8 @@ static void step(void)
 	t1 = rte_rdtsc();
 	nic_model(0);
 	relay_cyc += t1 - t0;
+	if (n_samp < cap_samp)
+		iter_samp[n_samp++] = t1 - t0;
 	relay_iters++;
 	relay_iters_all++;
 	rte_rcu_qsbr_quiescent(relay.dp.qsbr, 0);
@@ -950,6 +960,83 @@ static int run_cps(int proxy, uint64_t total, unsigned window)
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void samp_report(const char *what, uint64_t *v, size_t n, double per_s)
+{
+	double us = hz() / 1e6, sum = 0;
+	size_t over = 0;
+
+	if (n < 10)
+		return;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (size_t i = 0; i < n; i++) {
+		sum += (double)v[i];
+		over += v[i] > 100 * us;
+	}
+	printf("    %s: %zu, cycles mean %.0f median %lu p99 %lu p99.9 %lu, 10th worst %lu "
+	       "(%.1f us), worst %lu (%.1f us); %zu over 100 us; %.2f %% of a core\n",
+	       what, n, sum / (double)n, (unsigned long)v[n / 2], (unsigned long)v[n * 99 / 100],
+	       (unsigned long)v[n * 999 / 1000], (unsigned long)v[n - 10], (double)v[n - 10] / us,
+	       (unsigned long)v[n - 1], (double)v[n - 1] / us, over,
+	       100.0 * sum / (double)n * per_s / hz());
+}
+
+/* One second with k idle relayed connections open: the relay's
+ * iterations (everything the worker does: RX polls, timers, and every
+ * 10 ms its housekeeping with the proxy's poll over its sessions and the
+ * `conns` TCP rows' refresh), and with -p the proxy's poll alone
+ * (proxy_lcore_poll, also called once a millisecond between iterations:
+ * its walk of the sessions and a slice of the TCP rows; the worker's own
+ * polls then find less to do).  Preempted
+ * iterations (2 shared vCPUs) show as outliers: compare the 10th worst
+ * and the share of a core. */
+static void idle_iters(unsigned k)
+{
+	uint64_t end, next = 0, *poll = NULL;
+	size_t n_poll = 0;
+	uint64_t ms = (uint64_t)(hz() / 1e3);
+
+	cap_samp = 1u << 23;
+	iter_samp = malloc(cap_samp * sizeof(*iter_samp));
+	poll = malloc(2000 * sizeof(*poll));
+	if (iter_samp == NULL || poll == NULL) {
+		free(iter_samp);
+		free(poll);
+		iter_samp = NULL;
+		cap_samp = 0;
+		return;
+	}
+	n_samp = 0;
+	for (end = rte_rdtsc() + (uint64_t)hz(); rte_rdtsc() < end;) {
+		step();
+		if (direct_poll && with_proxy && rte_rdtsc() >= next && n_poll < 2000) {
+			uint64_t t0 = rte_rdtsc();
+
+			proxy_lcore_poll(relay.lc);
+			poll[n_poll++] = rte_rdtsc() - t0;
+			next = t0 + ms;
+		}
+	}
+	cap_samp = 0;
+	printf("  %u idle, one second:\n", k);
+	samp_report("relay iterations", iter_samp, n_samp, (double)n_samp);
+	samp_report("proxy polls (1 a ms)", poll, n_poll, 1000.0);
+	if (n_samp >= 10)
+		printf("RESULT relay_idle_iter_10th_worst_cyc %lu\n",
+		       (unsigned long)iter_samp[n_samp - 10]);
+	if (n_poll >= 10)
+		printf("RESULT relay_idle_poll_worst_cyc %lu\n", (unsigned long)poll[n_poll - 10]);
+	free(iter_samp);
+	free(poll);
+	iter_samp = NULL;
+}
+
 /* Idle for 200 ms: delayed ACKs and the last window updates go out, the
  * acknowledged send buffers are freed. */
 static void idle_wait(void)
@@ -1005,6 +1092,7 @@ static int run_idle(int proxy, unsigned k)
 	       proxy ? "relayed" : "established", per_heap,
 	       st.opened_idle < k + 1 ? " [NOT ALL OPENED]" : "");
 	printf("RESULT %s_idle_bytes %.0f\n", proxy ? "relay" : "tcp", per_conn);
+	idle_iters(k);
 	teardown();
 	return st.opened_idle < k + 1 ? -1 : 0;
 }
@@ -1148,7 +1236,7 @@ int main(int argc, char **argv)
 	int opt, rc = 0;
 	const char *only = NULL, *methods = SS_METHODS;
 
-	while ((opt = getopt(argc, argv, "m:n:k:c:w:t:M:S:C:V:R:OB")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:k:c:w:t:M:S:C:V:R:OBp")) != -1) {
 		if (opt == 'm')
 			mb = strtoull(optarg, NULL, 0);
 		else if (opt == 'n')
@@ -1176,6 +1264,8 @@ int main(int argc, char **argv)
 			var_rounds = (unsigned)atoi(optarg);
 		else if (opt == 'B')
 			relay_rx_burst = 1;
+		else if (opt == 'p')
+			direct_poll = 1;
 		else
 			return 2;
 	}

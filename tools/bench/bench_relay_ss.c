@@ -412,8 +412,10 @@ fail:
 
 void brs_report(const char *name, int open, double cpb, double oncpu, double copy, double socks)
 {
-	/* the codec on a fresh AEAD context (the relay's is torn down) */
-	struct rb_aead_ctx *ctx = rb_aead_ctx_create(RB_AEAD_BACKEND_AUTO);
+	/* the codec on a fresh AEAD context (the relay's is torn down);
+	 * BRS_NO_BREAKDOWN set: none (a profile of the relay alone) */
+	struct rb_aead_ctx *ctx =
+		getenv("BRS_NO_BREAKDOWN") ? NULL : rb_aead_ctx_create(RB_AEAD_BACKEND_AUTO);
 	double codec = ctx ? brs_codec_cpb(ctx, open, 32, 7) : -1;
 
 	double ch1 = ctx ? brs_chain_cpb(ctx, open, 1448, 1, 16, 5) : -1;

@@ -51,6 +51,12 @@
 #          ~24 % its own code and the PMD; a kernel peer pays its receivers'
 #          stacks the same way, so the "core" ratio cannot reach 5x here
 #          (tools/README.md, "conn/s: where a connection's cost goes").
+# Each conn/s run also prints the frames per connection through the veths'
+# kernel ends (what the proxy sent to the client and to nginx, what they
+# sent), and with BENCH_PERF=1 ringbox's worker's sendto (TX kicks) and
+# recvfrom calls per connection (perf stat syscall tracepoints);
+# BENCH_PERF=record: perf record -g of that thread during each conn/s run,
+# into BENCH_PERF_DATA.socks5 / .http (default /tmp/proxy_peers.perf.*).
 # then ratios ringbox/peer of each.  BENCH_ONLY=cps skips the downloads (MB/s
 # columns "-"), BENCH_ONLY=mbps the conn/s runs.  Informational: no pass/fail.  Needs
 # root, nginx, danted, microsocks, tinyproxy, curl; RB_BUILD picks the build
@@ -156,17 +162,41 @@ tput() { # name curl-args...
 	if [ "$ONLY" = cps ]; then echo "- 0/0 - -"; else pl_tput "$@"; fi
 }
 
+# Frames through the kernel ends of the two veths: what the proxy sent to
+# the client (cli's rx), the client sent (cli's tx), the proxy sent to
+# nginx (srv's rx), nginx sent (srv's tx)
+frames() {
+	local d=/sys/class/net
+	echo "$(ip netns exec "$RB_NS_CLI" cat $d/$RB_IF_CLI/statistics/rx_packets \
+		$d/$RB_IF_CLI/statistics/tx_packets) $(ip netns exec "$RB_NS_SRV" cat \
+		$d/$RB_IF_SRV/statistics/rx_packets $d/$RB_IF_SRV/statistics/tx_packets)" | tr '\n' ' '
+}
 # "conn/s core-conn/s user-conn/s": cps with the connections per CPU second
-# of the proxy under test (PL_COST, PL_INFO_COST: cost commands as pl_tput's)
+# of the proxy under test (PL_COST, PL_INFO_COST: cost commands as pl_tput's);
+# on stderr also the frames per connection on each side (BENCH_PERF=1 and a
+# PERF_TID: the TX kicks, sendto, of that thread per connection)
 cps_cost() { # kind port
-	local c0 c1 u0 u1 r
+	local c0 c1 u0 u1 r f0 f1 pf=
 	[ "$ONLY" = mbps ] && { echo "- - -"; return; }
 	c0=$($PL_COST)
 	u0=$($PL_INFO_COST)
+	f0=$(frames)
+	if [ "${BENCH_PERF:-0}" = 1 ] && [ -n "${PERF_TID:-}" ]; then
+		pf=$RB_TMP/perf.stat
+		perf stat -x, -e syscalls:sys_enter_sendto,syscalls:sys_enter_recvfrom -t "$PERF_TID" \
+			-o "$pf" -- sleep "$SECS" &
+	elif [ "${BENCH_PERF:-0}" = record ] && [ -n "${PERF_TID:-}" ]; then
+		perf record -q -F 4000 -g -t "$PERF_TID" -o "${BENCH_PERF_DATA:-/tmp/proxy_peers.perf}.$1" \
+			-- sleep "$SECS" 2>/dev/null &
+	fi
 	r=$(cps "$1" "$2")
+	wait
 	c1=$($PL_COST)
 	u1=$($PL_INFO_COST)
+	f1=$(frames)
 	echo "  $1 on $2: ${r#* } connections, CPU seconds $(pl_cost_all "$c0" "$c1") (core), $(pl_cost_all "$u0" "$u1") (user)" >&2
+	echo "$f0 $f1 ${r#* }" | awk '$9 > 0 { printf "    frames per connection: proxy->client %.2f, client->proxy %.2f, proxy->origin %.2f, origin->proxy %.2f\n", ($5 - $1) / $9, ($6 - $2) / $9, ($7 - $3) / $9, ($8 - $4) / $9 }' >&2
+	[ -n "$pf" ] && awk -F, -v n="${r#* }" 'n > 0 && $3 ~ /syscalls/ { printf "    %s per connection: %.2f\n", $3, $1 / n }' "$pf" >&2
 	echo "${r% *} $(pl_per_cpu "${r#* }" "$c0" "$c1") $(pl_per_cpu "${r#* }" "$u0" "$u1")"
 }
 
@@ -180,6 +210,9 @@ outbounds = ( { type = \"direct\"; tag = \"direct\"; } );"
 	px_wait_proxy "socks5://$P:1080"
 	PL_COST=pl_rb_cost
 	PL_INFO_COST="pl_worker_cpu_s $RB_DP_PID user"
+	for t in /proc/"$RB_DP_PID"/task/*; do
+		[[ $(cat "$t/comm") == rte-worker-* ]] && PERF_TID=${t##*/}
+	done
 	# conn/s first: a stalled download can leave the dataplane unable to
 	# serve anyone (see the notes on issue 5)
 	c5=$(cps_cost socks5 1080)

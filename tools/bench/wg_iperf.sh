@@ -50,8 +50,23 @@
 #   What was measured (dataplane/wireguard/README.md): af_xdp copy-mode TX
 #   builds one skb per frame and __dev_direct_xmit re-enables bh per frame,
 #   so srv's NAPI runs per frame inside ringbox's sendto and GRO merges
-#   almost nothing there; wireguard-go's forwarded GSO/GRO batches reach
-#   srv's veth as one xmit list and merge.
+#   almost nothing there.  wireguard-go 0.0.20220316 has no TUN GSO: it
+#   writes one packet per write() (perf stat: 203 k writes for ~193 k
+#   packets), each forwarded to srv inside that syscall, so GRO merges
+#   nothing for it either; the setting moves neither figure.
+# Every run also pings srv from the load's namespace through the tunnel, 10
+# a second while iperf3 runs ("ping avg/max", ms: queueing behind iperf3's
+# TCP included, so it shows what the endpoint's batching adds under load).
+# Knobs for looking closer (informational):
+#   WG_PERF=DIR    perf record -g (DIR/C.data, DIR/D.data) and perf stat
+#                  (DIR/C.stat, D.stat: task clock, context switches, the
+#                  send/receive/sleep syscalls) of the server under test
+#                  during runs C and D
+#   WG_DEVARGS=S   appended to every ringbox port's device string, both
+#                  ringboxes (RB_DRIVER=af_packet WG_DEVARGS=,qdisc_bypass=1)
+#   WG_CLIENT_SLEEP_US  idle_sleep_us of the load-source ringbox (default 0:
+#                  it busy-polls CPU 0, so iperf3 and srv's stack crowd CPU 1)
+#   RB_DP_BIN      the dataplane binary (lib.sh), to compare two builds
 # Then bench_wg: the in-memory batched encrypt/decrypt against the bare
 # ChaCha20-Poly1305 ceiling.
 RB_TEST_NAME=bench_wg_iperf
@@ -59,6 +74,9 @@ RB_TEST_NAME=bench_wg_iperf
 . "$(dirname "$0")/../../dataplane/wireguard/wg_itest.sh"
 . "$(dirname "$0")/peers_lib.sh"
 SECS=${1:-5}
+# WG_DEVARGS (header)
+eval "$(declare -f rb_dp_device | sed '1s/rb_dp_device/wg_dp_device_base/')"
+rb_dp_device() { echo "$(wg_dp_device_base "$@")${WG_DEVARGS:-}"; }
 STREAMS=${WG_STREAMS:-4}
 rb_init
 rb_require_cmd iperf3 taskset
@@ -78,14 +96,38 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 # cumulative CPU seconds, as peers_lib's PL_COST; "-" where unset).
 COST=
 USER_COST=
-iperf() { # label [ns [streams]]
-	local out ns=${2:-$RB_NS_CLI} p=${3:-1} c0='' c1='' u0='' u1='' mbps mbit
+PERF_ARGS=()
+iperf() { # label [ns [streams [perf-name]]]
+	local out ns=${2:-$RB_NS_CLI} p=${3:-1} c0='' c1='' u0='' u1='' mbps mbit perf='' ping rtt
 	rb_bg "$RB_TMP/iperf_srv.out" ip netns exec "$RB_NS_SRV" iperf3 -s -1 -B "$RB_SRV_IP4" -p 5201
 	sleep 0.5
+	if [ -n "${WG_PERF:-}" ] && [ -n "${4:-}" ] && [ ${#PERF_ARGS[@]} -gt 0 ]; then
+		# WG_PERF=DIR: perf record -g and perf stat (syscalls, context
+		# switches) of the server under test during C and D
+		mkdir -p "$WG_PERF"
+		rb_bg "$RB_TMP/perf.out" perf record -q -e cpu-clock -g -o "$WG_PERF/$4.data" "${PERF_ARGS[@]}" \
+			-- sleep "$((SECS + 1))"
+		perf=$RB_BG_PID
+		rb_bg "$RB_TMP/perfstat.out" perf stat -x, -o "$WG_PERF/$4.stat" \
+			-e task-clock,context-switches,syscalls:sys_enter_sendto \
+			-e syscalls:sys_enter_recvfrom,syscalls:sys_enter_clock_nanosleep \
+			-e syscalls:sys_enter_write,syscalls:sys_enter_sendmmsg \
+			-e syscalls:sys_enter_recvmmsg,syscalls:sys_enter_read \
+			"${PERF_ARGS[@]}" -- sleep "$((SECS + 1))"
+		perf="$perf $RB_BG_PID"
+	fi
 	[ -n "$COST" ] && c0=$($COST) && u0=$($USER_COST)
+	# the round trip through the tunnel while it is loaded (ms, avg/max)
+	ip netns exec "$ns" ping -q -c "$((SECS * 10 - 5))" -i 0.1 "$RB_SRV_IP4" \
+		>"$RB_TMP/ping_load.out" 2>&1 &
+	ping=$!
 	out=$(ip netns exec "$ns" timeout $((SECS + 20)) iperf3 -c "$RB_SRV_IP4" -p 5201 \
 		-t "$SECS" -P "$p" -f m 2>&1) || rb_fail "iperf3 ($1): $out"
 	[ -n "$COST" ] && c1=$($COST) && u1=$($USER_COST)
+	wait "$ping"
+	rtt=$(awk -F/ '/^rtt/ { printf "%s/%s", $5, $6 }' "$RB_TMP/ping_load.out")
+	# shellcheck disable=SC2086 # the perf PIDs
+	[ -n "$perf" ] && wait $perf
 	if [ "$p" -gt 1 ]; then
 		mbps=$(echo "$out" | awk '/SUM.*receiver/ {print $(NF-2)}')
 	else
@@ -96,15 +138,19 @@ iperf() { # label [ns [streams]]
 		for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+-[0-9.]+$/) { split($i, t, "-"); s = t[2] } }
 		END { printf "%.1f", r * s }')
 	if [ -n "$COST" ]; then
-		echo "  $1: $mbit Mbit, server CPU seconds $(pl_cost_all "$c0" "$c1") (core), $(pl_cost_all "$u0" "$u1") (user)" >&2
-		echo "$mbps $(pl_per_cpu "$mbit" "$c0" "$c1") $(pl_per_cpu "$mbit" "$u0" "$u1")"
+		echo "  $1: $mbit Mbit, server CPU seconds $(pl_cost_all "$c0" "$c1") (core), $(pl_cost_all "$u0" "$u1") (user), ping ${rtt:--} ms" >&2
+		echo "$mbps $(pl_per_cpu "$mbit" "$c0" "$c1") $(pl_per_cpu "$mbit" "$u0" "$u1") ${rtt:--}"
 	else
-		echo "$mbps - -"
+		echo "$mbps - - ${rtt:--}"
 	fi
 }
 # the server under test: ringbox's worker, or wireguard-go's process
-cost_ringbox() { COST=pl_rb_stats_cost; USER_COST="pl_worker_cpu_s $RB_DP_PID user"; }
-cost_go() { COST="rb_proc_cpu_seconds $1"; USER_COST="pl_tree_user_s $1"; }
+cost_ringbox() {
+	COST=pl_rb_stats_cost
+	USER_COST="pl_worker_cpu_s $RB_DP_PID user"
+	PERF_ARGS=(-t "$(grep -l '^rte-worker' /proc/"$RB_DP_PID"/task/*/comm | head -n 1 | cut -d/ -f5)")
+}
+cost_go() { COST="rb_proc_cpu_seconds $1"; USER_COST="pl_tree_user_s $1"; PERF_ARGS=(-p "$1"); }
 
 # A: ringbox.
 rb_dp_start
@@ -154,7 +200,7 @@ GEN_NET=$PL_GEN_NET
 ip -n "$RB_NS_SRV" route add "$GEN_NET.0/24" via "$RB_DP_SRV_IP4"
 cat >"$RB_TMP/client.cfg" <<CFG
 log = { level = "info"; };
-$(pl_client_dp_cfg "[ 0 ]")
+$(pl_client_dp_cfg "[ 0 ]" "${WG_CLIENT_SLEEP_US:-0}")
 endpoints = ( { type = "wireguard"; tag = "wgc"; address = [ "10.99.0.2/24" ];
   private_key = "$RB_WG_PEER_PRIV"; listen_port = $WG_PEER_PORT;
   peers = ( { address = "$RB_DP_CLI_IP4"; port = $WG_PORT; public_key = "$RB_WG_DP_PUB";
@@ -170,7 +216,7 @@ client_start
 rb_wait_for 10 ip netns exec "$NS_GEN" ping -q -c 1 -W 1 "$RB_SRV_IP4" ||
 	rb_fail "gen -> client ringbox -> wireguard-go -> srv: no ping"
 cost_go "$GO_DP_PID"
-D=$(iperf "ringbox client, wireguard-go server" "$NS_GEN" "$STREAMS")
+D=$(iperf "ringbox client, wireguard-go server" "$NS_GEN" "$STREAMS" D)
 client_stop
 kill "$GO_DP_PID" 2>/dev/null
 wait "$GO_DP_PID" 2>/dev/null
@@ -188,12 +234,12 @@ client_start
 rb_wait_for 10 ip netns exec "$NS_GEN" ping -q -c 1 -W 1 "$RB_SRV_IP4" ||
 	rb_fail "gen -> client ringbox -> ringbox -> srv: no ping"
 cost_ringbox
-C=$(iperf "ringbox client, ringbox server" "$NS_GEN" "$STREAMS")
+C=$(iperf "ringbox client, ringbox server" "$NS_GEN" "$STREAMS" C)
 client_stop
 rb_dp_stop
 
 # one row: label "Mbit/s core user"
-row() { set -- "$1" $2; printf "  %-42s %9s %10s %10s\n" "$1" "$2" "$3" "$4"; }
+row() { set -- "$1" $2; printf "  %-42s %9s %10s %10s %13s\n" "$1" "$2" "$3" "$4" "$5"; }
 # ratio row: label "a-row" "b-row"
 ratios() {
 	awk -v l="$1" -v a="$2" -v b="$3" -v note="$4" '
@@ -201,10 +247,11 @@ ratios() {
 	BEGIN { split(a, x, " "); split(b, y, " ")
 		printf "  %-42s %9s %10s %10s  %s\n", l, r(x[1], y[1]), r(x[2], y[2]), r(x[3], y[3]), note }'
 }
-hdr() { printf "  %-42s %9s %10s %10s\n" "" "Mbit/s" "core" "user"; }
+hdr() { printf "  %-42s %9s %10s %10s %13s\n" "" "Mbit/s" "core" "user" "ping avg/max"; }
 echo "== WireGuard iperf3 TCP cli -> srv, inner MTU 1420, $SECS s each, same testbed"
 echo "   load average $LOAD0 -> $(cut -d' ' -f1-3 /proc/loadavg); srv veth GRO $([ "$GRO" = 1 ] && echo on || echo off) (WG_GRO)"
-echo "   (core, user: Mbit per CPU second of the server under test; see the header)"
+echo "   (core, user: Mbit per CPU second of the server under test; see the header;"
+echo "    ping: ms through the tunnel during the run, 10 a second)"
 hdr
 row "through ringbox (1 worker lcore, CPU 1)" "$A"
 row "through wireguard-go (pinned to CPU 1)" "$B"
