@@ -96,7 +96,7 @@ static unsigned worker_rx_queue(struct rb_lcore *lc, const struct rb_rxq *q)
 		/* readable connections told once per burst, at its end
 		 * (tcp rd_burst), so that a relay splices a burst in one
 		 * pass; TCP's output and ACKs once per burst too with
-		 * rx_burst (off by default) */
+		 * rx_burst (on by default) */
 		br = tcp_rx_begin(lc);
 		rb_eth_input(lc, pkts, n);
 		tcp_rx_end(lc, br);
