@@ -101,6 +101,7 @@ struct rb_cfg_dataplane {
 	uint32_t frag_timeout_ms;
 	uint32_t icmp_rate;         /* ICMP errors per second per lcore */
 	uint32_t idle_sleep_us;     /* sleep when idle; 0 = busy poll */
+	uint32_t max_sessions;      /* relayed sessions per worker (proxy) */
 	int main_cpu;               /* CPU of the main (housekeeping) lcore */
 	char shm_name[RB_NAME_LEN]; /* POSIX shm segment, default "/ringbox" */
 	struct rb_cfg_tcp tcp;      /* dataplane.tcp */

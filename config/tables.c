@@ -340,6 +340,7 @@ static const struct rb_schema_field dataplane_tbl[] = {
 	DP_INT("frag_timeout_ms", frag_timeout_ms, 1, 60000, 2000),
 	DP_INT("icmp_rate", icmp_rate, 1, 1000000, 100),
 	DP_INT("idle_sleep_us", idle_sleep_us, 0, 10000, 0),
+	DP_INT("max_sessions", max_sessions, 16, 1 << 20, 16384),
 	{.key = "tcp", .type = RB_SCHEMA_GROUP, .offset = offsetof(struct rb_cfg_dataplane, tcp),
 	 .sub = tcp_tbl},
 	{.key = "shm_name", .type = RB_SCHEMA_STRING, .min = 2,

@@ -26,7 +26,6 @@
 	     (var) = (tvar))
 #endif
 
-#define PROXY_SESS_PER_LCORE 16384
 #define PROXY_WALK_PER_POLL  2048  /* sessions proxy_lcore_poll visits a poll */
 
 static struct proxy_lcore *proxy_lcores[RB_MAX_LCORES];
@@ -823,8 +822,9 @@ static void poll_one(struct proxy_lcore *pl, struct psess *s)
 /* Every 10 ms (the worker's housekeeping): close requests, the TCP rows'
  * slice, pending writes (pend_q), then the walk: at most walk_max sessions
  * (PROXY_WALK_PER_POLL) from where the last poll stopped, so that a
- * timeout fires at most ceil(active / walk_max) polls late (80 ms for a
- * full 16384-session table) and a poll's cost stays bounded. */
+ * timeout fires at most ceil(active / walk_max) polls late (80 ms for
+ * 16384 sessions, the default dataplane.max_sessions) and a poll's cost
+ * stays bounded. */
 void proxy_lcore_poll(struct rb_lcore *lc)
 {
 	struct proxy_lcore *pl = lc->worker < RB_MAX_LCORES ? proxy_lcores[lc->worker] : NULL;
@@ -866,7 +866,7 @@ int proxy_lcore_init(struct rb_lcore *lc)
 
 		rb_conn_shm_name(lc->dp->cfg->dp.shm_name, name, sizeof(name));
 		err = rb_conn_shm_create(&conn_shm, name, (unsigned)lc->dp->n_workers,
-					 PROXY_SESS_PER_LCORE);
+					 lc->dp->cfg->dp.max_sessions);
 		if (err != 0) {
 			RB_ERR("proxy: cannot create %s: %s", name, strerror(-err));
 			conn_shm_users = 0;
@@ -887,7 +887,7 @@ int proxy_lcore_init(struct rb_lcore *lc)
 		return -1;
 	pl->lc = lc;
 	pl->cfg = p;
-	pl->n_sess = PROXY_SESS_PER_LCORE;
+	pl->n_sess = lc->dp->cfg->dp.max_sessions; /* dataplane.max_sessions */
 	pl->rows_slice = RB_CONN_TCP_ROWS_PER_MS;
 	if (getenv("RB_CONNS_ROWS_SLICE") && atoi(getenv("RB_CONNS_ROWS_SLICE")) > 0)
 		pl->rows_slice = (uint32_t)atoi(getenv("RB_CONNS_ROWS_SLICE")); /* a test knob */

@@ -49,8 +49,8 @@ enum rb_conn_state {
  * start at most every RB_CONN_TCP_REFRESH_MS and cover at most
  * RB_CONN_TCP_ROWS_PER_MS sessions per millisecond: a row is at most
  * max(100 ms, active sessions / 128 ms) old, plus the worker's 10 ms poll
- * interval (138 ms for a full worker's 16384 sessions; 100 k would take
- * 790 ms); cc "" = no such connection (yet). */
+ * interval (138 ms for 16384 sessions, the default dataplane.max_sessions;
+ * 790 ms for 100 k); cc "" = no such connection (yet). */
 #define RB_CONN_TCP_REFRESH_MS 100
 #define RB_CONN_TCP_ROWS_PER_MS 128
 struct rb_conn_tcp {

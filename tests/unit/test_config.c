@@ -116,6 +116,8 @@ static const struct bad_case {
 	  { "burst: 65 is out of range 1..64", "frag_max_flows: 0 is out of range",
 	    "frag_timeout_ms: 60001 is out of range", "icmp_rate: 0 is out of range" } },
 	{ DP("main_cpu = -1;"), 1, { "dataplane.main_cpu: -1 is out of range 0..1023" } },
+	{ DP("max_sessions = 15;"), 1, { "dataplane.max_sessions: 15 is out of range 16..1048576" } },
+	{ DP("max_sessions = 1048577;"), 1, { "max_sessions: 1048577 is out of range" } },
 	{ DP("mbufs = 100;"), 1, { "dataplane.mbufs: 100 is too small (0 = derived, or at least 1024)" } },
 	/* libconfig 1.5 would read 4294968796 as 1500: must be caught in the text */
 	{ "dataplane = {\n ports = ( { name = \"a\"; device = \"d\";\n mtu = 4294968796; } );\n};\n", 1,
@@ -467,6 +469,7 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(d->frag_timeout_ms, 2000);
 	CU_ASSERT_EQUAL(d->icmp_rate, 100);
 	CU_ASSERT_EQUAL(d->idle_sleep_us, 0);
+	CU_ASSERT_EQUAL(d->max_sessions, 16384);
 	CU_ASSERT_STRING_EQUAL(d->shm_name, "/ringbox");
 	CU_ASSERT_EQUAL(d->n_ports, 1);
 	CU_ASSERT_STRING_EQUAL(d->ports[0].name, "lan");
@@ -502,6 +505,7 @@ static const char full_cfg[] =
 	"  mbufs = 65535L;\n"
 	"  burst = 64; tx_drain_us = 50; neigh_timeout_s = 60; frag_max_flows = 1024;\n"
 	"  frag_timeout_ms = 500; icmp_rate = 10; idle_sleep_us = 20; shm_name = \"/rb-test\";\n"
+	"  max_sessions = 100000;"
 	"  ports = (\n"
 	"    { name = \"lan\"; device = \"net_null0\"; queues = 4; mtu = 9000; addresses = [\"10.0.0.1/24\", \"fd00::1/64\"]; },\n"
 	"    { name = \"wan-1\"; device = \"0000:3b:00.1\"; vlan = 4094; mtu = 68; addresses = [\"192.0.2.2/31\"]; }\n"
@@ -549,6 +553,7 @@ static void test_full(void)
 	CU_ASSERT_EQUAL(d->frag_timeout_ms, 500);
 	CU_ASSERT_EQUAL(d->icmp_rate, 10);
 	CU_ASSERT_EQUAL(d->idle_sleep_us, 20);
+	CU_ASSERT_EQUAL(d->max_sessions, 100000);
 	CU_ASSERT_STRING_EQUAL(d->shm_name, "/rb-test");
 	CU_ASSERT_EQUAL_FATAL(d->n_ports, 2);
 	CU_ASSERT_EQUAL(d->ports[0].queues, 4);
