@@ -77,9 +77,23 @@ rb_note() { echo "[$RB_TEST_NAME] $*" >&2; }
 # ---------------------------------------------------------------------------
 # Results and cleanup
 
+rb__descendants() { # pid: its children, theirs, ...
+	local c
+	for c in $(pgrep -P "$1" 2>/dev/null); do
+		echo "$c"
+		rb__descendants "$c"
+	done
+}
+
+# pid and what it started: rb_bg of a shell function runs a subshell whose
+# child (ip netns exec ... python3) SIGTERM to the subshell does not reach;
+# left alone it outlived the test (test_proxy_many_idle's holder sleeps an
+# hour).  The descendants are listed before the parent dies (after, they
+# belong to init and cannot be told from anyone else's).
 rb__kill_pid() {
-	local pid=$1 i
+	local pid=$1 i k kids
 	kill -0 "$pid" 2>/dev/null || return 0
+	kids=$(rb__descendants "$pid")
 	kill -TERM "$pid" 2>/dev/null
 	for ((i = 0; i < 50; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -90,6 +104,19 @@ rb__kill_pid() {
 		kill -KILL "$pid" 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null
+	for k in $kids; do
+		kill -TERM "$k" 2>/dev/null
+	done
+	for ((i = 0; i < 30; i++)); do
+		for k in $kids; do
+			kill -0 "$k" 2>/dev/null && break
+		done
+		kill -0 "$k" 2>/dev/null || break
+		sleep 0.1
+	done
+	for k in $kids; do
+		kill -KILL "$k" 2>/dev/null
+	done
 	return 0
 }
 
