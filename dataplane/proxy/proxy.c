@@ -853,6 +853,16 @@ void proxy_lcore_poll(struct rb_lcore *lc)
 	pl->walk_cur = s;
 }
 
+/* A slice size from the environment, for tests (a positive integer), else
+ * dflt. */
+static uint32_t test_knob(const char *name, uint32_t dflt)
+{
+	const char *v = getenv(name);
+	int n = v ? atoi(v) : 0;
+
+	return n > 0 ? (uint32_t)n : dflt;
+}
+
 int proxy_lcore_init(struct rb_lcore *lc)
 {
 	const struct rb_cfg_proxy *p = lc->dp->cfg->proxy;
@@ -888,9 +898,7 @@ int proxy_lcore_init(struct rb_lcore *lc)
 	pl->lc = lc;
 	pl->cfg = p;
 	pl->n_sess = lc->dp->cfg->dp.max_sessions; /* dataplane.max_sessions */
-	pl->rows_slice = RB_CONN_TCP_ROWS_PER_MS;
-	if (getenv("RB_CONNS_ROWS_SLICE") && atoi(getenv("RB_CONNS_ROWS_SLICE")) > 0)
-		pl->rows_slice = (uint32_t)atoi(getenv("RB_CONNS_ROWS_SLICE")); /* a test knob */
+	pl->rows_slice = test_knob("RB_CONNS_ROWS_SLICE", RB_CONN_TCP_ROWS_PER_MS);
 	pl->sess = calloc(pl->n_sess, sizeof(*pl->sess));
 	pl->free_list = calloc(pl->n_sess, sizeof(*pl->free_list));
 	if (pl->sess == NULL || pl->free_list == NULL)
@@ -900,9 +908,7 @@ int proxy_lcore_init(struct rb_lcore *lc)
 	pl->n_free = pl->n_sess;
 	TAILQ_INIT(&pl->active);
 	TAILQ_INIT(&pl->pend_q);
-	pl->walk_max = PROXY_WALK_PER_POLL;
-	if (getenv("RB_PROXY_WALK_SLICE") && atoi(getenv("RB_PROXY_WALK_SLICE")) > 0)
-		pl->walk_max = (uint32_t)atoi(getenv("RB_PROXY_WALK_SLICE")); /* a test knob */
+	pl->walk_max = test_knob("RB_PROXY_WALK_SLICE", PROXY_WALK_PER_POLL);
 	pl->wk = rb_conn_shm_worker(&conn_shm, lc->worker);
 	proxy_lcores[lc->worker] = pl;
 	for (int i = 0; i < p->n_inbounds; i++) {
