@@ -606,16 +606,26 @@ void tcp_pending_run(struct tcp_conn *c)
 	tcp_output(c);
 }
 
+/* Runs the callbacks deferred work owes (on_readable, on_closed) with
+ * in_input raised: an application that closes, reads or shuts down a
+ * connection from one of them only queues work, which this loop then
+ * runs.  Running it there instead, nested, would call other connections'
+ * callbacks from inside the application's own teardown (a UDP chain
+ * freeing a detour's state while closing it). */
 void tcp_deferred_run(struct tcp_stack *st)
 {
 	struct tcp_conn *c;
 
-	while ((c = TAILQ_FIRST(&st->pending)) != NULL)
-		tcp_pending_run(c);
-	while ((c = TAILQ_FIRST(&st->reap)) != NULL) {
-		TAILQ_REMOVE(&st->reap, c, plink);
-		tcp_conn_release(st, c);
-	}
+	st->in_input++;
+	do {
+		while ((c = TAILQ_FIRST(&st->pending)) != NULL)
+			tcp_pending_run(c);
+		while ((c = TAILQ_FIRST(&st->reap)) != NULL) {
+			TAILQ_REMOVE(&st->reap, c, plink);
+			tcp_conn_release(st, c);
+		}
+	} while (!TAILQ_EMPTY(&st->pending));
+	st->in_input--;
 }
 
 /* Inside an RX burst: keep c's on_readable for its end (TF_NOTIFY_READ

@@ -543,7 +543,10 @@ rb_dp_stats() {
 	rb_dp_alive || rb_fail "dataplane is not running (stats requested)"
 	off=$(stat -c %s "$RB_TMP/dp.out")
 	kill -USR1 "$RB_DP_PID"
-	block=$(rb__stats_block_after "$off" 5) || rb_fail "no stats block 5 s after SIGUSR1"
+	block=$(rb__stats_block_after "$off" 5) || {
+		rb_dp_alive || rb_fail "the dataplane died (stderr below) before its stats block"
+		rb_fail "no stats block 5 s after SIGUSR1"
+	}
 	rb__parse_stats <<<"$block"
 }
 

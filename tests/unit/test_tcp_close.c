@@ -474,6 +474,114 @@ static void test_seg_piggyback(void)
 	}
 }
 
+/* A connection closed, shut down or aborted from inside another's
+ * callback runs no third connection's callback from within it: the stack
+ * only queues the work, and the deferred-work loop it is in runs it next
+ * (a UDP chain closing its detour's control connection from on_readable
+ * was re-entered by the detour's own teardown and freed it twice). */
+enum nest_act { NEST_CLOSE, NEST_SHUTDOWN, NEST_ABORT };
+
+static const struct nest_case {
+	const char *name;
+	enum nest_act act;
+} nest_cases[] = {
+	{"tcp_close", NEST_CLOSE},
+	{"tcp_shutdown", NEST_SHUTDOWN},
+	{"tcp_abort", NEST_ABORT},
+};
+
+static struct nest_state {
+	enum nest_act act;
+	struct app *target;     /* closed by the first on_readable */
+	int depth, max_depth;
+	unsigned calls;
+} nest;
+
+static void nest_readable(struct tcp_conn *c)
+{
+	struct app *a = tcp_user(c);
+
+	nest.depth++;
+	nest.max_depth = RTE_MAX(nest.max_depth, nest.depth);
+	nest.calls++;
+	app_read(a);
+	if (nest.target != NULL && nest.target->c != NULL) {
+		struct tcp_conn *t = nest.target->c;
+
+		if (nest.act != NEST_SHUTDOWN)
+			nest.target->c = NULL;
+		if (nest.act == NEST_CLOSE)
+			tcp_close(t);
+		else if (nest.act == NEST_SHUTDOWN)
+			tcp_shutdown(t);
+		else
+			tcp_abort(t);
+		nest.target = NULL;
+	}
+	nest.depth--;
+}
+
+static struct tcp_callbacks nest_cb;
+
+static void test_close_from_callback(void)
+{
+	nest_cb = app_cb;
+	nest_cb.on_readable = nest_readable;
+	for (unsigned ci = 0; ci < RTE_DIM(nest_cases); ci++) {
+		const struct nest_case *nc = &nest_cases[ci];
+		struct app_server srv = {0};
+		struct app cl[3];
+		uint8_t *data = pattern(100, 9);
+
+		th_setup(2, false);
+		th.rx_burst = 8;
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app_listen(&srv, 1, 7002, TCP_COOKIES_NEVER, 0, NULL));
+		for (int i = 0; i < 3; i++) {
+			app_init(&cl[i]);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&cl[i], 0, 1, AF_INET, 7002, 0, NULL));
+		}
+		th_run(100 * MS);
+		CU_ASSERT_EQUAL_FATAL(srv.n, 3);
+		for (int i = 0; i < 2; i++)
+			tcp_set_callbacks(srv.apps[i].c, &nest_cb, &srv.apps[i]);
+		memset(&nest, 0, sizeof(nest));
+		nest.act = nc->act;
+		nest.target = &srv.apps[2];
+		/* one RX burst at host 1 makes both readable at its end */
+		CU_ASSERT_EQUAL(tcp_write(cl[0].c, data, 100), 100);
+		CU_ASSERT_EQUAL(tcp_write(cl[1].c, data, 100), 100);
+		th_run(100 * MS);
+		if (nest.max_depth != 1 || nest.calls < 2)
+			printf("\n  %s from on_readable: %u calls, depth %d", nc->name, nest.calls,
+			       nest.max_depth);
+		CU_ASSERT_EQUAL(nest.max_depth, 1);
+		CU_ASSERT(nest.calls >= 2);
+		CU_ASSERT_PTR_NULL(nest.target);
+		CU_ASSERT_EQUAL(srv.apps[0].rx_len, 100);
+		CU_ASSERT_EQUAL(srv.apps[1].rx_len, 100);
+		/* the target's peer saw the close (FIN or RST) */
+		CU_ASSERT(cl[2].eof || cl[2].closed);
+		th.rx_burst = 0;
+		for (int i = 0; i < 3; i++) {
+			if (cl[i].c)
+				tcp_abort(cl[i].c);
+			cl[i].c = NULL;
+			if (srv.apps[i].c)
+				tcp_abort(srv.apps[i].c);
+			srv.apps[i].c = NULL;
+		}
+		th_run(2 * SEC);
+		stack_idle(0, NULL, nc->name);
+		stack_idle(1, srv.l, nc->name);
+		for (int i = 0; i < 3; i++) {
+			app_free(&cl[i]);
+			app_free(&srv.apps[i]);
+		}
+		free(data);
+		CU_ASSERT_EQUAL(th_teardown(), 0);
+	}
+}
+
 void test_tcp_close_register(CU_pSuite s);
 
 void test_tcp_close_register(CU_pSuite s)
@@ -482,4 +590,6 @@ void test_tcp_close_register(CU_pSuite s)
 	CU_add_test(s, "timers fire across loop stalls (table)", test_wheel_jumps);
 	CU_add_test(s, "late final ACK of a passive close (table)", test_late_final_ack);
 	CU_add_test(s, "ACKs ride on data and FINs (table)", test_seg_piggyback);
+	CU_add_test(s, "a close from a callback nests no other callback (table)",
+		    test_close_from_callback);
 }
