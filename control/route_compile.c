@@ -15,16 +15,12 @@
 
 #include "rb_route_ctl.h"
 #include "route_kwq.h"
+#include "route_cc.h"
 #include "../dataplane/route/rb_route.h"
 
 /* ------------------------------------------------------------ buffers */
 
-struct vec {
-	void *p;
-	size_t n, cap, sz;
-};
-
-static int vgrow(struct vec *v, size_t add)
+int rb_rc_vgrow(struct rc_vec *v, size_t add)
 {
 	if (v->n + add > v->cap) {
 		size_t nc = v->cap ? v->cap * 2 : 256;
@@ -41,44 +37,19 @@ static int vgrow(struct vec *v, size_t add)
 	return 0;
 }
 
-static void *vpush(struct vec *v)
+void *rb_rc_vpush(struct rc_vec *v)
 {
-	if (vgrow(v, 1))
+	if (rb_rc_vgrow(v, 1))
 		return NULL;
 	return (char *)v->p + v->sz * v->n++;
 }
 
-struct cc {
-	const struct rb_cfg_routing *r;
-	struct vec nodes;            /* struct rb_rt_node */
-	struct vec cfgn;             /* const struct rb_cfg_rule * per node */
-	struct vec pool;             /* uint32_t */
-	struct vec strs;             /* char */
-	struct vec doms;             /* struct dkey */
-	struct vec kws;              /* struct rb_route_kw */
-	struct vec pfx[RB_RT_NIMAP]; /* struct pkey */
-	struct vec rx;               /* struct rb_rt_rx */
-	int oom;
-	uint32_t ac_root_off;
-	char *err;
-	size_t errlen;
-};
 
-struct dkey {
-	const char *s;               /* without the leading dot of ".a.com" */
-	uint32_t len, flags, node;   /* RB_RT_DOM_WHOLE / RB_RT_DOM_SUB */
-};
-
-struct pkey {
-	unsigned __int128 start;
-	uint32_t plen, node;
-};
-
-static uint32_t pool_add(struct cc *c, const uint32_t *v, size_t n)
+uint32_t rb_rc_pool_add(struct rc_ctx *c, const uint32_t *v, size_t n)
 {
 	uint32_t off = (uint32_t)c->pool.n;
 
-	if (vgrow(&c->pool, n)) {
+	if (rb_rc_vgrow(&c->pool, n)) {
 		c->oom = 1;
 		return 0;
 	}
@@ -88,12 +59,12 @@ static uint32_t pool_add(struct cc *c, const uint32_t *v, size_t n)
 	return off;
 }
 
-static uint32_t str_add(struct cc *c, const char *s)
+static uint32_t str_add(struct rc_ctx *c, const char *s)
 {
 	size_t n = strlen(s) + 1;
 	uint32_t off = (uint32_t)c->strs.n;
 
-	if (vgrow(&c->strs, n)) {
+	if (rb_rc_vgrow(&c->strs, n)) {
 		c->oom = 1;
 		return 0;
 	}
@@ -110,7 +81,7 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* Sort and dedupe n ids in place; returns the new count. */
-static size_t uniq(uint32_t *v, size_t n)
+size_t rb_rc_uniq(uint32_t *v, size_t n)
 {
 	size_t k = 0;
 
@@ -132,10 +103,10 @@ static int find_tag(char (*tags)[RB_NAME_LEN], int n, const char *t)
 
 /* ------------------------------------------------------------ nodes */
 
-static void prefix_add(struct cc *c, const struct rb_cidr *p, int src, uint32_t node)
+static void prefix_add(struct rc_ctx *c, const struct rb_cidr *p, int src, uint32_t node)
 {
 	int v6 = p->family == AF_INET6;
-	struct pkey *k = vpush(&c->pfx[(src ? RB_RT_SRC4 : RB_RT_DST4) + v6]);
+	struct pkey *k = rb_rc_vpush(&c->pfx[(src ? RB_RT_SRC4 : RB_RT_DST4) + v6]);
 	unsigned __int128 a = 0;
 
 	if (!k) {
@@ -149,7 +120,7 @@ static void prefix_add(struct cc *c, const struct rb_cidr *p, int src, uint32_t 
 	k->node = node;
 }
 
-static uint32_t ports_add(struct cc *c, const struct rb_cfg_ports *a, const struct rb_cfg_ports *b,
+static uint32_t ports_add(struct rc_ctx *c, const struct rb_cfg_ports *a, const struct rb_cfg_ports *b,
 			  uint32_t *n)
 {
 	uint32_t off = (uint32_t)c->pool.n;
@@ -161,7 +132,7 @@ static uint32_t ports_add(struct cc *c, const struct rb_cfg_ports *a, const stru
 		for (int i = 0; i < p->n; i++) {
 			uint32_t r = (uint32_t)p->v[i][0] << 16 | p->v[i][1];
 
-			pool_add(c, &r, 1);
+			rb_rc_pool_add(c, &r, 1);
 			(*n)++;
 		}
 	}
@@ -169,7 +140,7 @@ static uint32_t ports_add(struct cc *c, const struct rb_cfg_ports *a, const stru
 }
 
 /* A domain index key; an empty one (from ".") can match no query. */
-static int dom_key(struct cc *c, const struct rb_cfg_rule *x, const char *s, uint32_t flags,
+static int dom_key(struct rc_ctx *c, const struct rb_cfg_rule *x, const char *s, uint32_t flags,
 		   uint32_t id)
 {
 	size_t len = strlen(s);
@@ -182,14 +153,14 @@ static int dom_key(struct cc *c, const struct rb_cfg_rule *x, const char *s, uin
 	}
 	if (!len)
 		return 0;
-	k = vpush(&c->doms);
+	k = rb_rc_vpush(&c->doms);
 	if (!k)
 		return -1;
 	*k = (struct dkey){s, (uint32_t)len, flags, id};
 	return 0;
 }
 
-static int build_node(struct cc *c, uint32_t id, const struct rb_cfg_rule *x)
+static int build_node(struct rc_ctx *c, uint32_t id, const struct rb_cfg_rule *x)
 {
 	struct rb_rt_node *n = (struct rb_rt_node *)c->nodes.p + id;
 	const struct rb_cfg_routing *r = c->r;
@@ -217,8 +188,8 @@ static int build_node(struct cc *c, uint32_t id, const struct rb_cfg_rule *x)
 			}
 			v[i] = (uint32_t)t;
 		}
-		k = uniq(v, (size_t)x->inbound.n);
-		n->inbound.off = pool_add(c, v, k);
+		k = rb_rc_uniq(v, (size_t)x->inbound.n);
+		n->inbound.off = rb_rc_pool_add(c, v, k);
 		n->inbound.n = (uint32_t)k;
 		n->items |= RB_RTI_INBOUND;
 		free(v);
@@ -231,7 +202,7 @@ static int build_node(struct cc *c, uint32_t id, const struct rb_cfg_rule *x)
 		n->auth_user.off = (uint32_t)c->pool.n;
 		for (int i = 0; i < x->auth_user.n; i++) {
 			tmp = str_add(c, x->auth_user.v[i]);
-			pool_add(c, &tmp, 1);
+			rb_rc_pool_add(c, &tmp, 1);
 		}
 		n->auth_user.n = (uint32_t)x->auth_user.n;
 		n->items |= RB_RTI_AUTH_USER;
@@ -267,12 +238,12 @@ static int build_node(struct cc *c, uint32_t id, const struct rb_cfg_rule *x)
 					 x->line);
 				return -2;
 			}
-			k = vpush(&c->kws);
+			k = rb_rc_vpush(&c->kws);
 			if (!k)
 				return -1;
 			tmp = str_add(c, x->domain_keyword.v[i]);
 			*k = (struct rb_route_kw){x->domain_keyword.v[i], id, tmp};
-			pool_add(c, &tmp, 1);
+			rb_rc_pool_add(c, &tmp, 1);
 		}
 		n->keyword.n = (uint32_t)x->domain_keyword.n;
 		n->items |= RB_RTI_KEYWORD;
@@ -280,14 +251,14 @@ static int build_node(struct cc *c, uint32_t id, const struct rb_cfg_rule *x)
 	if (x->domain_regex.n) {
 		n->regex.off = (uint32_t)c->pool.n;
 		for (int i = 0; i < x->domain_regex.n; i++) {
-			struct rb_rt_rx *rx = vpush(&c->rx);
+			struct rb_rt_rx *rx = rb_rc_vpush(&c->rx);
 
 			if (!rx)
 				return -1;
 			rx->node = id;
 			rx->pattern = str_add(c, x->domain_regex.v[i]);
 			tmp = (uint32_t)c->rx.n - 1;
-			pool_add(c, &tmp, 1);
+			rb_rc_pool_add(c, &tmp, 1);
 		}
 		n->regex.n = (uint32_t)x->domain_regex.n;
 		n->items |= RB_RTI_REGEX;
@@ -343,14 +314,14 @@ static int build_node(struct cc *c, uint32_t id, const struct rb_cfg_rule *x)
 
 /* Number the rules (top level first, sub-rules after their parents) and
  * build every node. */
-static int build_nodes(struct cc *c)
+static int build_nodes(struct rc_ctx *c)
 {
 	const struct rb_cfg_routing *r = c->r;
 	size_t i;
 	int rc;
 
 	for (int k = 0; k < r->n_rules; k++) {
-		const struct rb_cfg_rule **p = vpush(&c->cfgn);
+		const struct rb_cfg_rule **p = rb_rc_vpush(&c->cfgn);
 
 		if (!p)
 			return -1;
@@ -362,13 +333,13 @@ static int build_nodes(struct cc *c)
 		uint32_t first = (uint32_t)c->cfgn.n;
 
 		for (int k = 0; k < x->n_rules; k++) {
-			const struct rb_cfg_rule **p = vpush(&c->cfgn);
+			const struct rb_cfg_rule **p = rb_rc_vpush(&c->cfgn);
 
 			if (!p)
 				return -1;
 			*p = &x->rules[k];
 		}
-		if (!vpush(&c->nodes))
+		if (!rb_rc_vpush(&c->nodes))
 			return -1;
 		n = (struct rb_rt_node *)c->nodes.p + i;
 		memset(n, 0, sizeof(*n));
@@ -383,7 +354,7 @@ static int build_nodes(struct cc *c)
 			for (uint32_t k = 0; k < (uint32_t)x->n_rules; k++) {
 				uint32_t ch = first + k;
 
-				pool_add(c, &ch, 1);
+				rb_rc_pool_add(c, &ch, 1);
 			}
 		}
 	}
@@ -422,7 +393,7 @@ static int same_key(const struct dkey *a, const struct dkey *b)
 
 /* One entry per distinct key; its ids are node << RB_RT_DOM_SHIFT | the
  * union of the flags that node gave the key. */
-static struct rb_rt_dom *build_domhash(struct cc *c, uint64_t seed, uint32_t *mask_out,
+static struct rb_rt_dom *build_domhash(struct rc_ctx *c, uint64_t seed, uint32_t *mask_out,
 				       uint8_t **tags_out)
 {
 	struct dkey *d = c->doms.p;
@@ -458,7 +429,7 @@ static struct rb_rt_dom *build_domhash(struct cc *c, uint64_t seed, uint32_t *ma
 				ids[cnt - 1] |= d[j].flags;
 				continue;
 			}
-			pool_add(c, &x, 1);
+			rb_rc_pool_add(c, &x, 1);
 			if (c->oom)
 				break;
 			cnt++;
@@ -482,262 +453,7 @@ static struct rb_rt_dom *build_domhash(struct cc *c, uint64_t seed, uint32_t *ma
 	return t;
 }
 
-/* ------------------------------------------------------------ keywords (Aho-Corasick) */
-
-struct acb {                      /* build-time state */
-	uint32_t *edges;          /* byte << 24 | target, sorted */
-	uint32_t n_edges, cap;
-	uint32_t fail, out_next, depth;
-	uint32_t *ids;
-	uint32_t n_ids, cap_ids;
-};
-
-static int u32_append(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t x)
-{
-	if (*n == *cap) {
-		uint32_t nc = *cap ? *cap * 2 : 2;
-		uint32_t *p = realloc(*v, nc * 4);
-
-		if (!p)
-			return -1;
-		*v = p;
-		*cap = nc;
-	}
-	(*v)[(*n)++] = x;
-	return 0;
-}
-
-static int64_t ac_find(const struct acb *s, unsigned char ch)
-{
-	uint32_t lo = 0, hi = s->n_edges;
-
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-
-		if ((s->edges[mid] >> 24) < ch)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < s->n_edges && (s->edges[lo] >> 24) == ch)
-		return s->edges[lo] & 0xffffff;
-	return -1 - (int64_t)lo;
-}
-
-static struct rb_rt_ac *build_ac(struct cc *c, uint32_t *n_out)
-{
-	struct rb_route_kw *kw = c->kws.p;
-	struct vec st = {.sz = sizeof(struct acb)};
-	struct rb_rt_ac *out = NULL;
-	uint32_t *order = NULL, *newid = NULL, nq = 0;
-
-	*n_out = 0;
-	if (!c->kws.n)
-		return NULL;
-	if (!vpush(&st))
-		goto oom;
-	memset(st.p, 0, sizeof(struct acb));
-	for (size_t i = 0; i < c->kws.n; i++) {
-		const unsigned char *kb = (const unsigned char *)kw[i].s;
-		uint32_t s = 0;
-
-		/* reversed: the matcher reads the name right to left */
-		for (const unsigned char *p = kb + strlen(kw[i].s); p-- > kb;) {
-			struct acb *cur = (struct acb *)st.p + s;
-			int64_t f = ac_find(cur, *p);
-
-			if (f >= 0) {
-				s = (uint32_t)f;
-				continue;
-			}
-			{
-				uint32_t pos = (uint32_t)(-1 - f), ns = (uint32_t)st.n;
-				struct acb *nn;
-
-				if (ns >= (1u << 24) || !vpush(&st))
-					goto oom;
-				nn = (struct acb *)st.p + ns;
-				memset(nn, 0, sizeof(*nn));
-				cur = (struct acb *)st.p + s;
-				nn->depth = cur->depth + 1;
-				if (u32_append(&cur->edges, &cur->n_edges, &cur->cap, 0))
-					goto oom;
-				memmove(cur->edges + pos + 1, cur->edges + pos,
-					(cur->n_edges - 1 - pos) * 4);
-				cur->edges[pos] = (uint32_t)*p << 24 | ns;
-				s = ns;
-			}
-		}
-		{
-			struct acb *end = (struct acb *)st.p + s;
-
-			if (u32_append(&end->ids, &end->n_ids, &end->cap_ids, kw[i].node))
-				goto oom;
-		}
-	}
-	/* BFS: order, fail links, output links */
-	order = malloc(st.n * 4);
-	newid = malloc(st.n * 4);
-	if (!order || !newid)
-		goto oom;
-	order[nq++] = 0;
-	for (uint32_t qi = 0; qi < nq; qi++) {
-		uint32_t s = order[qi];
-		struct acb *S = (struct acb *)st.p + s;
-
-		for (uint32_t e = 0; e < S->n_edges; e++) {
-			uint32_t ch = S->edges[e] >> 24, t = S->edges[e] & 0xffffff, f;
-			struct acb *T = (struct acb *)st.p + t;
-
-			order[nq++] = t;
-			if (s == 0) {
-				f = 0;
-			} else {
-				uint32_t x = S->fail;
-				int64_t g;
-
-				for (;;) {
-					g = ac_find((struct acb *)st.p + x, (unsigned char)ch);
-					if (g >= 0 || x == 0)
-						break;
-					x = ((struct acb *)st.p)[x].fail;
-				}
-				f = g >= 0 ? (uint32_t)g : 0;
-			}
-			T->fail = f;
-			{
-				struct acb *F = (struct acb *)st.p + f;
-
-				T->out_next = F->n_ids ? f : F->out_next;
-			}
-		}
-	}
-	for (uint32_t i = 0; i < nq; i++)
-		newid[order[i]] = i;
-	out = calloc(st.n, sizeof(*out));
-	if (!out)
-		goto oom;
-	for (uint32_t i = 0; i < nq; i++) {
-		struct acb *S = (struct acb *)st.p + order[i];
-		struct rb_rt_ac *o = &out[i];
-
-		for (uint32_t e = 0; e < S->n_edges; e++)
-			S->edges[e] = (S->edges[e] & 0xff000000u) | newid[S->edges[e] & 0xffffff];
-		o->edge_off = pool_add(c, S->edges, S->n_edges);
-		o->n_edges = S->n_edges;
-		o->fail = newid[S->fail];
-		o->out_next = S->out_next ? newid[S->out_next] : 0;
-		if (S->n_ids) {
-			size_t k = uniq(S->ids, S->n_ids);
-
-			o->ids.off = pool_add(c, S->ids, k);
-			o->ids.n = (uint32_t)k;
-		}
-	}
-	{
-		uint32_t root[256] = {0};
-		const struct rb_rt_ac *r0 = &out[0];
-
-		for (uint32_t e = 0; e < r0->n_edges; e++) {
-			uint32_t x = ((uint32_t *)c->pool.p)[r0->edge_off + e];
-
-			root[x >> 24] = x & 0xffffff;
-		}
-		c->ac_root_off = pool_add(c, root, 256);
-	}
-	*n_out = (uint32_t)st.n;
-oom:
-	if (!out)
-		c->oom = 1;
-	for (size_t i = 0; i < st.n; i++) {
-		free(((struct acb *)st.p)[i].edges);
-		free(((struct acb *)st.p)[i].ids);
-	}
-	free(st.p);
-	free(order);
-	free(newid);
-	return out;
-}
-
-size_t rb_route_kw_dfa_max = RB_RT_KW_DFA_MAX;
 size_t rb_route_kwq_min = RB_ROUTE_KWQ_MIN;
-
-/* The automaton as a DFA over byte classes (bytes that occur in no keyword
- * share class 0) for its first n_dense states in BFS order, the shallow
- * ones, as many as fit in rb_route_kw_dfa_max bytes (all of them unless
- * there are tens of thousands of keywords).  A row holds, per class, the
- * next state's row offset, or RB_RT_KW_SPARSE | its automaton state when
- * that one is deeper (the matcher walks the sparse automaton from there).
- * Dense states without output are numbered first, so "has output" is one
- * compare (>= out_row) and the next-state load is all that is on the
- * critical path; map[] takes a row back to its automaton state, row_of[]
- * the other way.  BFS order puts every fail link before its state, so a
- * missing edge copies the fail state's finished row. */
-static uint32_t *build_kw_dfa(struct cc *c, const struct rb_rt_ac *ac, uint32_t n_ac,
-			      uint8_t cls[256], uint32_t *n_cls_out, uint32_t **map_out,
-			      uint32_t **row_of_out, uint32_t *n_dense_out, uint32_t *out_row)
-{
-	const uint32_t *pool = c->pool.p;
-	uint32_t n_cls = 1, *t = NULL, *perm = NULL, *map = NULL, n_plain = 0, np = 0, nd;
-	unsigned char rep[256];
-
-	memset(cls, 0, 256);
-	for (uint32_t s = 0; s < n_ac; s++)
-		for (uint32_t e = 0; e < ac[s].n_edges; e++)
-			cls[pool[ac[s].edge_off + e] >> 24] = 1;
-	for (int b = 0; b < 256; b++)
-		if (cls[b]) {
-			rep[n_cls] = (unsigned char)b;
-			cls[b] = (uint8_t)n_cls++;
-		}
-	*n_cls_out = n_cls;
-	nd = (uint32_t)(rb_route_kw_dfa_max / ((size_t)n_cls * 4));
-	if (nd > n_ac)
-		nd = n_ac;
-	if (nd == 0)
-		nd = 1; /* the root's row at least */
-	t = calloc((size_t)nd * n_cls, 4);
-	perm = malloc((size_t)nd * 4);
-	map = malloc((size_t)nd * 4);
-	if (!t || !perm || !map)
-		goto oom;
-	/* dense states without output (the root among them) first */
-	for (uint32_t pass = 0; pass < 2; pass++)
-		for (uint32_t s = 0; s < nd; s++)
-			if ((!ac[s].ids.n && !ac[s].out_next) == !pass) {
-				n_plain += !pass;
-				perm[s] = np * n_cls;
-				map[np++] = s;
-			}
-	for (uint32_t s = 0; s < nd; s++) {
-		uint32_t *row = t + perm[s];
-		const uint32_t *e = pool + ac[s].edge_off;
-		uint32_t k = 0;
-
-		if (s)
-			memcpy(row, t + perm[ac[s].fail], n_cls * 4);
-		/* edges are sorted by byte, classes are numbered in byte order */
-		for (uint32_t x = 1; x < n_cls && k < ac[s].n_edges; x++) {
-			uint32_t to;
-
-			if ((e[k] >> 24) != rep[x])
-				continue;
-			to = e[k++] & 0xffffff;
-			row[x] = to < nd ? perm[to] : RB_RT_KW_SPARSE | to;
-		}
-	}
-	*map_out = map;
-	*row_of_out = perm;
-	*n_dense_out = nd;
-	*out_row = n_plain * n_cls;
-	return t;
-oom:
-	c->oom = 1;
-	free(t);
-	free(perm);
-	free(map);
-	return NULL;
-}
 
 /* ------------------------------------------------------------ address interval maps */
 
@@ -757,7 +473,7 @@ struct ivb {
 	struct rb_rt_list ids;
 };
 
-static int iv_emit(struct vec *iv, unsigned __int128 start, struct rb_rt_list ids)
+static int iv_emit(struct rc_vec *iv, unsigned __int128 start, struct rb_rt_list ids)
 {
 	struct ivb *last = iv->n ? (struct ivb *)iv->p + iv->n - 1 : NULL, *e;
 
@@ -767,7 +483,7 @@ static int iv_emit(struct vec *iv, unsigned __int128 start, struct rb_rt_list id
 	}
 	if (last && last->ids.off == ids.off && last->ids.n == ids.n)
 		return 0;
-	e = vpush(iv);
+	e = rb_rc_vpush(iv);
 	if (!e)
 		return -1;
 	e->start = start;
@@ -776,7 +492,7 @@ static int iv_emit(struct vec *iv, unsigned __int128 start, struct rb_rt_list id
 }
 
 /* A new pool list: the union of list a and the ids v[0..n). */
-static struct rb_rt_list list_union(struct cc *c, struct rb_rt_list a, const uint32_t *v, size_t n)
+static struct rb_rt_list list_union(struct rc_ctx *c, struct rb_rt_list a, const uint32_t *v, size_t n)
 {
 	struct rb_rt_list r = {0, 0};
 	uint32_t *tmp = malloc((a.n + n) * 4 + 4);
@@ -790,16 +506,16 @@ static struct rb_rt_list list_union(struct cc *c, struct rb_rt_list a, const uin
 		memcpy(tmp, (uint32_t *)c->pool.p + a.off, a.n * 4);
 	if (n)
 		memcpy(tmp + a.n, v, n * 4);
-	k = uniq(tmp, a.n + n);
-	r.off = pool_add(c, tmp, k);
+	k = rb_rc_uniq(tmp, a.n + n);
+	r.off = rb_rc_pool_add(c, tmp, k);
 	r.n = (uint32_t)k;
 	free(tmp);
 	return r;
 }
 
-static int build_imap(struct cc *c, int m, struct vec *iv_out, uint32_t *idx_off)
+static int build_imap(struct rc_ctx *c, int m, struct rc_vec *iv_out, uint32_t *idx_off)
 {
-	struct vec *pv = &c->pfx[m];
+	struct rc_vec *pv = &c->pfx[m];
 	struct pkey *p = pv->p;
 	int bits = m == RB_RT_DST6 || m == RB_RT_SRC6 ? 128 : 32;
 	unsigned __int128 maxv = bits == 128 ? ~(unsigned __int128)0
@@ -811,7 +527,7 @@ static int build_imap(struct cc *c, int m, struct vec *iv_out, uint32_t *idx_off
 	struct rb_rt_list empty = {0, 0};
 	uint32_t *ids;
 	int sp = 0;
-	struct vec *iv = iv_out;
+	struct rc_vec *iv = iv_out;
 
 	iv->sz = sizeof(struct ivb);
 	if (!pv->n)
@@ -874,7 +590,7 @@ static int build_imap(struct cc *c, int m, struct vec *iv_out, uint32_t *idx_off
 				idx[t] = k;
 			}
 		}
-		*idx_off = pool_add(c, idx, 65537);
+		*idx_off = rb_rc_pool_add(c, idx, 65537);
 	}
 	return c->oom ? -1 : 0;
 }
@@ -895,13 +611,13 @@ static int gated(const struct rb_rt_node *n)
 int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64_t seed,
 		     void **blob_out, size_t *len_out, char *err, size_t errlen)
 {
-	struct cc c = {
+	struct rc_ctx c = {
 		.r = r, .nodes = {.sz = sizeof(struct rb_rt_node)},
 		.cfgn = {.sz = sizeof(void *)}, .pool = {.sz = 4}, .strs = {.sz = 1},
 		.doms = {.sz = sizeof(struct dkey)}, .kws = {.sz = sizeof(struct rb_route_kw)},
 		.rx = {.sz = sizeof(struct rb_rt_rx)}, .err = err, .errlen = errlen,
 	};
-	struct vec iv[RB_RT_NIMAP];
+	struct rc_vec iv[RB_RT_NIMAP];
 	uint32_t idx_off[RB_RT_NIMAP] = {0}, dom_mask = 0, n_ac = 0, lin_off, n_lin = 0;
 	uint32_t tags_off, final = 0, kw_off, n_kw = 0;
 	struct rb_rt_dom *dom = NULL;
@@ -937,15 +653,15 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 
 		if (rb_route_kwq_build(c.kws.p, c.kws.n, &kwq))
 			goto out;
-		ids_off = pool_add(&c, kwq.ids, kwq.n_ids);
+		ids_off = rb_rc_pool_add(&c, kwq.ids, kwq.n_ids);
 		for (uint32_t i = 0; i < kwq.n_ent; i++)
 			kwq.ent[i].ids.off += ids_off;
 	} else {
-		ac = build_ac(&c, &n_ac);
+		ac = rb_rc_build_ac(&c, &n_ac);
 		if (c.kws.n && !ac)
 			goto out;
 	}
-	if (ac && !(dfa = build_kw_dfa(&c, ac, n_ac, kw_cls, &n_cls, &dfa_map, &dfa_row_of,
+	if (ac && !(dfa = rb_rc_build_kw_dfa(&c, ac, n_ac, kw_cls, &n_cls, &dfa_map, &dfa_row_of,
 				       &n_dense, &out_row)))
 		goto out;
 	for (int m = 0; m < RB_RT_NIMAP; m++)
@@ -958,7 +674,7 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 		const struct rb_rt_node *x = (struct rb_rt_node *)c.nodes.p + i;
 
 		if (gated(x) && (x->items & RB_RTI_KEYWORD)) {
-			pool_add(&c, &i, 1);
+			rb_rc_pool_add(&c, &i, 1);
 			n_kw++;
 		}
 	}
@@ -966,7 +682,7 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	lin_off = (uint32_t)c.pool.n;
 	for (uint32_t i = 0; i < (uint32_t)r->n_rules; i++)
 		if (!gated((struct rb_rt_node *)c.nodes.p + i)) {
-			pool_add(&c, &i, 1);
+			rb_rc_pool_add(&c, &i, 1);
 			n_lin++;
 		}
 	/* tags: inbounds then outbounds ("direct" when there are none, as
@@ -975,12 +691,12 @@ int rb_route_compile(const struct rb_cfg_routing *r, uint32_t generation, uint64
 	for (int i = 0; i < r->n_inbounds; i++) {
 		uint32_t s = str_add(&c, r->inbounds[i]);
 
-		pool_add(&c, &s, 1);
+		rb_rc_pool_add(&c, &s, 1);
 	}
 	for (int i = 0; i < (r->n_outbounds ? r->n_outbounds : 1); i++) {
 		uint32_t s = str_add(&c, r->n_outbounds ? r->outbounds[i] : "direct");
 
-		pool_add(&c, &s, 1);
+		rb_rc_pool_add(&c, &s, 1);
 	}
 	if (r->final[0]) {
 		int t = find_tag(r->outbounds, r->n_outbounds, r->final);
