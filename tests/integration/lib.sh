@@ -172,6 +172,15 @@ rb__diag() {
 		echo "--- dataplane stdout (last 40 lines) ---" >&2
 		tail -n 40 "$RB_TMP/dp.out" >&2
 	fi
+	# every counter at the failure (the tail above may hold an older block)
+	if [ "$RB_DP_KERNEL" != 1 ] && [ -s "$RB_TMP/dp.out" ] && rb_dp_alive; then
+		local off
+		off=$(stat -c %s "$RB_TMP/dp.out")
+		kill -USR1 "$RB_DP_PID" 2>/dev/null &&
+			echo "--- dataplane counters at the failure ---" >&2 &&
+			rb__stats_block_after "$off" 2 | grep -E '^stats: (drop|event)' | tr '\n' ';' | sed 's/stats: //g' >&2
+		echo >&2
+	fi
 	return 0
 }
 
