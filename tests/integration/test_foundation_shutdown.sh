@@ -34,7 +34,11 @@ for sig in TERM INT; do
 		xdp_on "$ifc" && rb_fail "round $round: XDP program left on $ifc after SIG$sig: $(ip -d -n "$RB_NS_DP" link show dev "$ifc" | grep -E 'xdp')"
 	done
 	shm_now=$(find /dev/shm -mindepth 1 -maxdepth 1 -printf "%f\n" | sort)
-	new=$(comm -13 <(echo "$shm_before") <(echo "$shm_now") | tr '\n' ' ')
+	# new names, but not other runs' segments (rb + 7 hex digits, another
+	# RB_ID: tests running at the same time)
+	new=$(comm -13 <(echo "$shm_before") <(echo "$shm_now") |
+		grep -Ev "^rb[0-9a-f]{7}" | tr '\n' ' ')
+	new+=$(comm -13 <(echo "$shm_before") <(echo "$shm_now") | grep "^$RB_ID" | tr '\n' ' ')
 	[ -z "$new" ] || rb_fail "round $round: shared memory left in /dev/shm: $new"
 	rb_note "round $round (SIG$sig): exit 0, nothing left"
 done
