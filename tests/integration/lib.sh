@@ -54,6 +54,10 @@ RB_LCORES=${RB_LCORES:-1}
 RB_SRV_MTU=${RB_SRV_MTU:-1500}
 RB_DP_READY_TIMEOUT=${RB_DP_READY_TIMEOUT:-30}
 RB_DP_KERNEL=${RB_DP_KERNEL:-0}
+# LeakSanitizer options for every dataplane a test starts (sanitizer builds:
+# known third-party leaks only, lsan.supp); a script that starts one itself
+# (not with rb_dp_start) puts LSAN_OPTIONS="$RB_DP_LSAN" in its environment.
+RB_DP_LSAN=${LSAN_OPTIONS:-suppressions=$RB_LIB_DIR/lsan.supp:print_suppressions=0}
 
 # Unique per run: "rb" + 5 hex digits of the PID + 2 random hex digits
 # (9 chars), so that "${RB_ID}dc" etc. stay well under IFNAMSIZ-1 = 15.
@@ -480,8 +484,7 @@ rb_dp_start() {
 	fi
 	: >"$RB_TMP/dp.out"
 	: >"$RB_TMP/dp.err"
-	# Sanitizer builds: known third-party leaks only (lsan.supp).
-	LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$RB_LIB_DIR/lsan.supp:print_suppressions=0} \
+	LSAN_OPTIONS=$RB_DP_LSAN \
 		ip netns exec "$RB_NS_DP" "$RB_DP_BIN" -c "$RB_CFG" "$@" \
 		>"$RB_TMP/dp.out" 2>"$RB_TMP/dp.err" </dev/null &
 	RB_DP_PID=$!

@@ -49,7 +49,7 @@ dp_cfg B mem "net_memif0,role=client,id=0,socket=$SOCK,socket-abstract=no" 10.$N
 	10.$N.1.0/24 10.$N.9.1 mem
 
 start_dp() { # name ns -> DP_PID
-	rb_bg "$RB_TMP/$1.out" ip netns exec "$2" "$RB_DP_BIN" -c "$RB_TMP/$1.cfg"
+	rb_bg "$RB_TMP/$1.out" env LSAN_OPTIONS="$RB_DP_LSAN" ip netns exec "$2" "$RB_DP_BIN" -c "$RB_TMP/$1.cfg"
 	DP_PID=$RB_BG_PID
 	rb_wait_for 30 grep -q '^ringbox-dataplane: ready' "$RB_TMP/$1.out" ||
 		rb_fail "dataplane $1 not ready: $(grep -v '^EAL' "$RB_TMP/$1.out" | tail -n 3 | tr '\n' ' ')"
