@@ -361,12 +361,15 @@ size_t tcp_write(struct tcp_conn *c, const void *buf, size_t len)
 
 /* Append one buffer, already charged to q and the lcore, to the send queue:
  * a small one is copied into the queue's last buffer when nobody else
- * references it (coalescing small writes) and its charge given back. */
-static void sndq_append(struct tcp_stack *st, struct tcp_mbq *q, struct rte_mbuf *m)
+ * references it (coalescing small writes) and its charge given back; not
+ * beyond fill_max bytes there (a shaped write: tcp_tx_shape). */
+static void sndq_append(struct tcp_stack *st, struct tcp_mbq *q, struct rte_mbuf *m,
+			uint32_t fill_max)
 {
 	struct rte_mbuf *t = q->tail;
 
-	if (t != NULL && m->data_len <= 512 && RTE_MBUF_DIRECT(t) &&
+	if (t != NULL && m->data_len <= 512 && t->data_len + m->data_len <= fill_max &&
+	    RTE_MBUF_DIRECT(t) &&
 	    rte_mbuf_refcnt_read(t) == 1 && rte_pktmbuf_tailroom(t) >= m->data_len) {
 		memcpy(rte_pktmbuf_mtod_offset(t, char *, t->data_len),
 		       rte_pktmbuf_mtod(m, char *), m->data_len);
@@ -385,11 +388,12 @@ static void sndq_append(struct tcp_stack *st, struct tcp_mbq *q, struct rte_mbuf
 	q->bytes += m->data_len;
 }
 
-int tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m)
+static int tcp_write_chain(struct tcp_conn *c, struct rte_mbuf *m, int shaped)
 {
 	struct tcp_stack *st = c->st;
 	struct tcp_mbq *q = &c->sndq;
-	uint32_t ts = 0;
+	uint32_t ts = 0, fill_max = UINT32_MAX;
+	int sum;
 
 	if (!tcp_writable_state(c))
 		return -EPIPE;
@@ -405,6 +409,10 @@ int tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m)
 		tcp_mem_wait(c);
 		return -ENOBUFS;
 	}
+	if (shaped && (fill_max = tcp_tx_shape(c, &sum)) != 0)
+		c->flags |= TF_SHAPED;
+	else
+		fill_max = UINT32_MAX;
 	while (m != NULL) {
 		struct rte_mbuf *next = m->next;
 
@@ -419,12 +427,22 @@ int tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m)
 			m->pkt_len = m->data_len;
 			q->truesize += m->buf_len;
 			st->mem += m->buf_len;
-			sndq_append(st, q, m);
+			sndq_append(st, q, m, fill_max);
 		}
 		m = next;
 	}
 	tcp_wrote(c);
 	return 0;
+}
+
+int tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m)
+{
+	return tcp_write_chain(c, m, 0);
+}
+
+int tcp_write_mbuf_shaped(struct tcp_conn *c, struct rte_mbuf *m)
+{
+	return tcp_write_chain(c, m, 1);
 }
 
 /*
@@ -460,7 +478,7 @@ uint32_t tcp_splice(struct tcp_conn *src, struct tcp_conn *dst)
 				m->nb_segs = 1;
 				q->truesize += m->buf_len;
 				st->mem += m->buf_len;
-				sndq_append(st, q, m);
+				sndq_append(st, q, m, UINT32_MAX);
 			}
 			break;
 		}
@@ -477,7 +495,7 @@ uint32_t tcp_splice(struct tcp_conn *src, struct tcp_conn *dst)
 		s->nb_segs = 1;
 		s->pkt_len = s->data_len;
 		q->truesize += s->buf_len;
-		sndq_append(st, q, s);
+		sndq_append(st, q, s, UINT32_MAX);
 	}
 	if (rq->head == NULL)
 		rq->tail = NULL;
