@@ -422,9 +422,7 @@ static int pump(struct psess *s, int upward)
 			}
 		}
 		len = m->pkt_len;
-		/* an unwrap's output cut to dst's segments (ss_in.c: tcp_tx_shape) */
-		rc = s->xform_shaped ? tcp_write_mbuf_shaped(dst, m) : tcp_write_mbuf(dst, m);
-		s->xform_shaped = 0;
+		rc = tcp_write_mbuf(dst, m);
 		if (rc == -EAGAIN || rc == -ENOBUFS) {
 			*pend = m; /* retried on on_writable or the next poll */
 			proxy_pend_watch(s);

@@ -112,8 +112,6 @@ struct psess {
 	uint8_t in_type;                /* enum rb_in_type after mixed decided */
 	uint8_t shut_up, shut_down;     /* EOF propagated client->up / up->client */
 	uint8_t xform_err;              /* a wrap/unwrap failed: close (proxy_layer.c) */
-	uint8_t xform_shaped;           /* the unwrap cut its output to the upstream's
-					   segments (tcp_tx_shape): a shaped write */
 	uint8_t resolving;              /* a rb_resolve_start() callback is pending */
 	uint8_t route_resolving;        /* for a resolve rule (then match again) */
 	uint8_t replied;                /* the client got its success answer (sniffing) */

@@ -38,65 +38,37 @@
 _Static_assert(SS_PASS_MAX <= SS_LIN_MAX, "a pass fits tmp_in");
 
 
-/* The output chain.  Shaped (ss_mbuf_open_shaped): each segment holds at
- * most seg bytes. */
 struct obuf {
 	struct rte_mbuf *head, *tail;
 	uint32_t len;
 	uint16_t nseg;
-	uint16_t seg;
 };
-
-/* Room in segment t as o shapes it. */
-static uint32_t obuf_seg_room(const struct obuf *o, const struct rte_mbuf *t)
-{
-	uint32_t room = (uint32_t)rte_pktmbuf_tailroom(t);
-
-	if (o->seg) {
-		uint32_t left = o->seg > t->data_len ? (uint32_t)(o->seg - t->data_len) : 0;
-
-		if (left < room)
-			room = left;
-	}
-	return room;
-}
-
-/* A new tail segment (its room), or 0 without mbufs. */
-static uint32_t obuf_new(struct rb_lcore *lc, struct obuf *o)
-{
-	struct rte_mbuf *t = rte_pktmbuf_alloc(lc->dp->pool);
-
-	if (t == NULL) {
-		rb_drop_count(lc, RB_DROP_NO_MBUF);
-		return 0;
-	}
-	if (o->tail)
-		o->tail->next = t;
-	else
-		o->head = t;
-	o->tail = t;
-	o->nseg++;
-	return obuf_seg_room(o, t);
-}
-
-/* k bytes were written at the tail's end: account them. */
-static void obuf_grow(struct obuf *o, uint32_t k)
-{
-	o->tail->data_len = (uint16_t)(o->tail->data_len + k);
-	o->len += k;
-}
 
 static int obuf_put(struct rb_lcore *lc, struct obuf *o, const uint8_t *p, size_t n)
 {
 	while (n) {
-		uint32_t room = o->tail ? obuf_seg_room(o, o->tail) : 0;
+		struct rte_mbuf *t = o->tail;
+		uint32_t room = t ? (uint32_t)rte_pktmbuf_tailroom(t) : 0;
 		uint32_t k;
 
-		if (room == 0 && (room = obuf_new(lc, o)) == 0)
-			return -ENOBUFS;
+		if (room == 0) {
+			t = rte_pktmbuf_alloc(lc->dp->pool);
+			if (t == NULL) {
+				rb_drop_count(lc, RB_DROP_NO_MBUF);
+				return -ENOBUFS;
+			}
+			if (o->tail)
+				o->tail->next = t;
+			else
+				o->head = t;
+			o->tail = t;
+			o->nseg++;
+			room = (uint32_t)rte_pktmbuf_tailroom(t);
+		}
 		k = n < room ? (uint32_t)n : room;
-		memcpy(rte_pktmbuf_mtod_offset(o->tail, uint8_t *, o->tail->data_len), p, k);
-		obuf_grow(o, k);
+		memcpy(rte_pktmbuf_mtod_offset(t, uint8_t *, t->data_len), p, k);
+		t->data_len = (uint16_t)(t->data_len + k);
+		o->len += k;
 		p += k;
 		n -= k;
 	}
@@ -216,14 +188,31 @@ fail:
  * 0 without mbufs. */
 static uint32_t obuf_room(struct rb_lcore *lc, struct obuf *o, uint8_t **at, uint32_t want)
 {
-	uint32_t room = o->tail ? obuf_seg_room(o, o->tail) : 0;
+	struct rte_mbuf *t = o->tail;
+	uint32_t room = t ? (uint32_t)rte_pktmbuf_tailroom(t) : 0;
 
-	if (o->seg)
-		want = 1; /* shaped: segments filled to seg, pieces cut */
-	if (room < want && (room = obuf_new(lc, o)) == 0)
-		return 0;
-	*at = rte_pktmbuf_mtod_offset(o->tail, uint8_t *, o->tail->data_len);
+	if (room < want) {
+		t = rte_pktmbuf_alloc(lc->dp->pool);
+		if (t == NULL) {
+			rb_drop_count(lc, RB_DROP_NO_MBUF);
+			return 0;
+		}
+		if (o->tail)
+			o->tail->next = t;
+		else
+			o->head = t;
+		o->tail = t;
+		o->nseg++;
+		room = (uint32_t)rte_pktmbuf_tailroom(t);
+	}
+	*at = rte_pktmbuf_mtod_offset(t, uint8_t *, t->data_len);
 	return room;
+}
+
+static void obuf_grow(struct obuf *o, uint32_t k)
+{
+	o->tail->data_len = (uint16_t)(o->tail->data_len + k);
+	o->len += k;
 }
 
 /* Where the walk over the input chain is: segment, offset in it, bytes
@@ -455,9 +444,9 @@ static int open_pend_once(struct rb_lcore *lc, struct ss_cipher *x, struct obuf 
 }
 
 static struct rte_mbuf *open_direct(struct rb_lcore *lc, struct ss_cipher *x, struct rte_mbuf *m,
-				    uint32_t seg, int *err)
+				    int *err)
 {
-	struct obuf o = {.seg = (uint16_t)RTE_MIN(seg, (uint32_t)UINT16_MAX)};
+	struct obuf o = {0};
 	struct ipos p = {m, 0, m->pkt_len};
 	int rc = 0;
 
@@ -534,16 +523,5 @@ struct rte_mbuf *ss_mbuf_open(struct rb_lcore *lc, struct ss_lcore *sl, struct s
 	struct ss_cipher *x = ss22c_stream(c);
 
 	*err = 0;
-	return x != NULL ? open_direct(lc, x, m, 0, err) : open_linear(lc, sl, c, m, err);
-}
-
-struct rte_mbuf *ss_mbuf_open_shaped(struct rb_lcore *lc, struct ss_lcore *sl,
-				     struct ss_cipher *c, struct rte_mbuf *m, uint32_t seg,
-				     int *err)
-{
-	struct ss_cipher *x = ss22c_stream(c);
-
-	*err = 0;
-	return x != NULL ? open_direct(lc, x, m, seg, err)
-			 : open_linear(lc, sl, c, m, err);
+	return x != NULL ? open_direct(lc, x, m, err) : open_linear(lc, sl, c, m, err);
 }

@@ -263,25 +263,12 @@ static struct rte_mbuf *ss_in_unwrap(struct psess *s, struct rte_mbuf *m)
 {
 	struct ss_conn *x = s->xin;
 	struct ss_lcore *sl;
-	uint32_t seg;
-	int err, sw_sum;
+	int err;
 
 	if (x == NULL || x->m == NULL) /* a relay, or method none: as it is */
 		return m;
 	sl = lcore_of(s);
-	if (s->up != NULL && !proxy_layer_xform(s, s->n_hops) &&
-	    (seg = tcp_tx_shape(s->up, &sw_sum)) != 0 && !sw_sum) {
-		/* the plaintext goes straight to the upstream (proxy.c pump's
-		 * shaped write) whose port sums the segments: cut to its
-		 * segments, they go out in place, without a copy.  Where the
-		 * segments are summed in software it is not cut: taking the
-		 * sums here cost more than the copy saved (dataplane/ss/README.md,
-		 * issue 6) */
-		m = ss_mbuf_open_shaped(s->pl->lc, sl, &x->dec, m, seg, &err);
-		s->xform_shaped = m != NULL;
-	} else {
-		m = ss_mbuf_open(s->pl->lc, sl, &x->dec, m, &err);
-	}
+	m = ss_mbuf_open(s->pl->lc, sl, &x->dec, m, &err);
 	if (m == NULL && err)
 		s->xform_err = 1;
 	return m;

@@ -81,12 +81,5 @@ struct rte_mbuf *ss_mbuf_seal(struct rb_lcore *lc, struct ss_lcore *sl, struct s
 			      struct rte_mbuf *m, int *err);
 struct rte_mbuf *ss_mbuf_open(struct rb_lcore *lc, struct ss_lcore *sl, struct ss_cipher *c,
 			      struct rte_mbuf *m, int *err);
-/* As ss_mbuf_open, for a chain that goes straight to a TCP connection's
- * tcp_write_mbuf_shaped: the plaintext cut into buffers of seg bytes
- * (the connection's tcp_tx_shape; the last of a call may be shorter), so
- * that its segments go out in place. */
-struct rte_mbuf *ss_mbuf_open_shaped(struct rb_lcore *lc, struct ss_lcore *sl,
-				     struct ss_cipher *c, struct rte_mbuf *m, uint32_t seg,
-				     int *err);
 
 #endif

@@ -226,19 +226,6 @@ size_t tcp_write(struct tcp_conn *c, const void *buf, size_t len);
  * taken), -EAGAIN (no space), -EPIPE (after shutdown/close or reset) or
  * -ENOBUFS (lcore memory limit); m is not taken on error. */
 int tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m);
-/* For a writer that builds its own buffers (the relay's transforms: a
- * Shadowsocks open): returns the payload bytes a buffer should hold so
- * that each of c's full segments goes out as one whole buffer, in place
- * (no copy; tcp_output.c "In place"), or 0 when c's segments are copied
- * anyway (zc_tx 0, TSO, ports without chains).  *sw_sum: 1 when c's TCP
- * checksums are summed in software (each segment's payload read once
- * more: cutting saves less there). */
-uint32_t tcp_tx_shape(const struct tcp_conn *c, int *sw_sum);
-/* As tcp_write_mbuf, for chains cut to tcp_tx_shape's size: a small
- * buffer is copied into the one before only where both fit one segment
- * (else every later segment's start would move off a buffer's), and
- * tcp_output ends a segment at the end of such a buffer. */
-int tcp_write_mbuf_shaped(struct tcp_conn *c, struct rte_mbuf *m);
 /* Move src's in-order data (as much as dst's send space takes) to dst's
  * send queue without a copy: tcp_read(src, tcp_send_space(dst)) and
  * tcp_write_mbuf(dst, m) in one step, for a relay that passes bytes on

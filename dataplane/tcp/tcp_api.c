@@ -361,15 +361,12 @@ size_t tcp_write(struct tcp_conn *c, const void *buf, size_t len)
 
 /* Append one buffer, already charged to q and the lcore, to the send queue:
  * a small one is copied into the queue's last buffer when nobody else
- * references it (coalescing small writes) and its charge given back; not
- * beyond fill_max bytes there (a shaped write: tcp_tx_shape). */
-static void sndq_append(struct tcp_stack *st, struct tcp_mbq *q, struct rte_mbuf *m,
-			uint32_t fill_max)
+ * references it (coalescing small writes) and its charge given back. */
+static void sndq_append(struct tcp_stack *st, struct tcp_mbq *q, struct rte_mbuf *m)
 {
 	struct rte_mbuf *t = q->tail;
 
-	if (t != NULL && m->data_len <= 512 && t->data_len + m->data_len <= fill_max &&
-	    RTE_MBUF_DIRECT(t) &&
+	if (t != NULL && m->data_len <= 512 && RTE_MBUF_DIRECT(t) &&
 	    rte_mbuf_refcnt_read(t) == 1 && rte_pktmbuf_tailroom(t) >= m->data_len) {
 		memcpy(rte_pktmbuf_mtod_offset(t, char *, t->data_len),
 		       rte_pktmbuf_mtod(m, char *), m->data_len);
@@ -388,12 +385,11 @@ static void sndq_append(struct tcp_stack *st, struct tcp_mbq *q, struct rte_mbuf
 	q->bytes += m->data_len;
 }
 
-static int tcp_write_chain(struct tcp_conn *c, struct rte_mbuf *m, int shaped)
+int tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m)
 {
 	struct tcp_stack *st = c->st;
 	struct tcp_mbq *q = &c->sndq;
-	uint32_t ts = 0, fill_max = UINT32_MAX;
-	int sum;
+	uint32_t ts = 0;
 
 	if (!tcp_writable_state(c))
 		return -EPIPE;
@@ -409,10 +405,6 @@ static int tcp_write_chain(struct tcp_conn *c, struct rte_mbuf *m, int shaped)
 		tcp_mem_wait(c);
 		return -ENOBUFS;
 	}
-	if (shaped && (fill_max = tcp_tx_shape(c, &sum)) != 0)
-		c->flags |= TF_SHAPED;
-	else
-		fill_max = UINT32_MAX;
 	while (m != NULL) {
 		struct rte_mbuf *next = m->next;
 
@@ -427,22 +419,12 @@ static int tcp_write_chain(struct tcp_conn *c, struct rte_mbuf *m, int shaped)
 			m->pkt_len = m->data_len;
 			q->truesize += m->buf_len;
 			st->mem += m->buf_len;
-			sndq_append(st, q, m, fill_max);
+			sndq_append(st, q, m);
 		}
 		m = next;
 	}
 	tcp_wrote(c);
 	return 0;
-}
-
-int tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m)
-{
-	return tcp_write_chain(c, m, 0);
-}
-
-int tcp_write_mbuf_shaped(struct tcp_conn *c, struct rte_mbuf *m)
-{
-	return tcp_write_chain(c, m, 1);
 }
 
 /*
@@ -478,7 +460,7 @@ uint32_t tcp_splice(struct tcp_conn *src, struct tcp_conn *dst)
 				m->nb_segs = 1;
 				q->truesize += m->buf_len;
 				st->mem += m->buf_len;
-				sndq_append(st, q, m, UINT32_MAX);
+				sndq_append(st, q, m);
 			}
 			break;
 		}
@@ -495,7 +477,7 @@ uint32_t tcp_splice(struct tcp_conn *src, struct tcp_conn *dst)
 		s->nb_segs = 1;
 		s->pkt_len = s->data_len;
 		q->truesize += s->buf_len;
-		sndq_append(st, q, s, UINT32_MAX);
+		sndq_append(st, q, s);
 	}
 	if (rq->head == NULL)
 		rq->tail = NULL;

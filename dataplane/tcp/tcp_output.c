@@ -479,8 +479,7 @@ static struct rte_mbuf *tcp_seg_inplace(struct tcp_conn *c, uint32_t seq, uint32
 	    !RTE_MBUF_DIRECT(s) || rte_mbuf_refcnt_read(s) != 1 ||
 	    s->data_off < hlen + TCP_ZC_L2L3)
 		return NULL;
-	if (s == c->sndq.tail && rte_pktmbuf_tailroom(s) != 0 && !(c->flags & TF_SHAPED) &&
-	    !tcp_psum_get(s, &ps))
+	if (s == c->sndq.tail && rte_pktmbuf_tailroom(s) != 0 && !tcp_psum_get(s, &ps))
 		return NULL; /* a local writer's open buffer */
 	r = rte_pktmbuf_alloc(c->st->lc->dp->pool);
 	if (r == NULL)
@@ -803,16 +802,6 @@ static uint32_t tcp_smss(const struct tcp_conn *c)
 	return c->mss - ((c->flags & TF_TS) ? 12 : 0);
 }
 
-uint32_t tcp_tx_shape(const struct tcp_conn *c, int *sw_sum)
-{
-	*sw_sum = tcp_sw_cksum(c);
-	/* in place: tcp_send_seg's segments without TSO (super-segments are
-	 * copied) on a port that takes chains */
-	if (!tcp_zc_port(c) || tcp_tso_ok(c))
-		return 0;
-	return tcp_smss(c);
-}
-
 /* The payload of a new full-sized segment now: the MSS less the options
  * it will carry, SACK blocks included while the receive side holds
  * out-of-order data (RFC 2018 4: every ACK that does not acknowledge the
@@ -829,22 +818,6 @@ static uint32_t tcp_smss_now(const struct tcp_conn *c)
 		smss -= RTE_MIN(smss / 2, 4 + 8 * nblk);
 	}
 	return smss;
-}
-
-/* A shaped connection's segment of len bytes from snd_nxt ends at the end
- * of the send-queue buffer it starts in when that buffer holds at most
- * one segment: the next segment then starts a buffer again, and goes out
- * in place (a chunk's short tail costs one short segment, not a copy of
- * every segment after it). */
-static uint32_t tcp_shaped_len(struct tcp_conn *c, uint32_t len, uint32_t smss)
-{
-	uint32_t pos = c->sndq_off + (c->snd_nxt - c->sndq_seq), base, end;
-	struct rte_mbuf *s = tcp_sndq_at(c, pos, &base);
-
-	if (s == NULL || s->data_len > smss)
-		return len;
-	end = base + s->data_len - pos;
-	return end < len ? end : len;
 }
 
 /* Send one segment of data from snd_nxt if windows and SWS rules allow;
@@ -869,8 +842,6 @@ static uint32_t tcp_send_new(struct tcp_conn *c, uint32_t usable, int force)
 		if (len > usable)
 			len = usable - usable % segsz;
 	}
-	if (segsz == 0 && (c->flags & TF_SHAPED) && len)
-		len = tcp_shaped_len(c, len, smss);
 	if (len > usable) {
 		/* Sender SWS avoidance: a full segment, all queued data, or
 		 * half the largest window seen (RFC 9293 3.8.6.2.1). */

@@ -111,9 +111,6 @@ enum {
 				    when the flight grows past one segment */
 	TF_BURST_ACK = 1 << 30,  /* an ACK went early in this RX burst; the rest
 				    is acknowledged at its end (tcp_conn_input) */
-	TF_SHAPED = 1u << 31,    /* buffers cut to segments were queued
-				    (tcp_write_mbuf_shaped): tcp_send_new ends a
-				    segment at such a buffer's end */
 };
 
 struct tcp_conn {

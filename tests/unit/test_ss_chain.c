@@ -227,123 +227,6 @@ static void test_chains(void)
 	free(pt), free(ct), free(got);
 }
 
-/* ---- shaped open (ss_mbuf_open_shaped): segments of seg bytes ---- */
-struct shaped_case {
-	const char *method;
-	uint32_t len;   /* plaintext bytes */
-	uint32_t piece; /* ciphertext bytes a call (0: all in one, cut at odd points) */
-	uint32_t seg;   /* 0: segments as full as they hold */
-};
-
-static const struct shaped_case shaped_cases[] = {
-	{"aes-128-gcm", 3 * 0x3FFF + 77, 1448, 1448},
-	{"aes-128-gcm", 3 * 0x3FFF + 77, 0, 1448},     /* straight from the chain */
-	{"aes-256-gcm", 2 * 0x3FFF + 5, 0, 1001},      /* pieces at odd offsets */
-	{"aes-128-gcm", 2 * 0x3FFF + 5, 2896, 1448},
-	{"aes-128-gcm", 0x3FFF, 700, 0},               /* not cut: full segments */
-	{"chacha20-ietf-poly1305", 2 * 0x3FFF + 9, 1448, 1448},
-	{"2022-blake3-aes-128-gcm", 0xFFFF + 300, 4000, 1436},
-	{"aes-128-gcm", 100, 7, 1448},                 /* small chunks in small pieces */
-};
-
-/* Check one output chain of the shaped open; its bytes go to got. */
-static size_t shaped_check(const struct shaped_case *c, struct rte_mbuf *o, uint8_t *got,
-			   unsigned *bad)
-{
-	size_t n = 0;
-
-	for (struct rte_mbuf *s = o; s != NULL; s = s->next) {
-		/* every segment but the call's last holds exactly seg bytes;
-		 * not cut: every one but the last is full */
-		if (c->seg && (s->data_len > c->seg || (s->next != NULL && s->data_len != c->seg)))
-			(*bad)++;
-		if (!c->seg && s->next != NULL && rte_pktmbuf_tailroom(s) != 0)
-			(*bad)++;
-		memcpy(got + n, rte_pktmbuf_mtod(s, const uint8_t *), s->data_len);
-		n += s->data_len;
-	}
-	rte_pktmbuf_free(o);
-	return n;
-}
-
-static void test_shaped(void)
-{
-	static struct ss_cipher e, d;
-	static uint8_t pend[SS2022_MAX_PAYLOAD + SS_TAG_LEN];
-	size_t cap = 4 * 0xFFFF;
-	uint8_t *pt = malloc(cap), *ct = malloc(cap), *got = malloc(cap);
-	uint8_t salt[SS_MAX_SALT] = {1, 2, 3};
-	struct ss_lcore *sl;
-	struct rb_lcore *lc;
-	unsigned in_use;
-
-	CU_ASSERT_FATAL(pt && ct && got);
-	CU_ASSERT_EQUAL_FATAL(fx_setup(cfg), 0);
-	lc = fx_lc(0);
-	sl = ss_lcore_get(lc, lc->dp->cfg->proxy);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(sl);
-	in_use = fx_mbufs_in_use();
-	for (size_t i = 0; i < RTE_DIM(shaped_cases); i++) {
-		const struct shaped_case *c = &shaped_cases[i];
-		const struct ss_method *m = method_of(c->method);
-		unsigned bad = 0;
-		size_t n = 0;
-		long clen;
-		int err;
-
-		for (uint32_t k = 0; k < c->len; k++)
-			pt[k] = (uint8_t)(k * 11 + (k >> 9));
-		keyed(m, &e, &d, pend, salt);
-		clen = ss_enc(lc->aead, &e, pt, c->len, ct);
-		CU_ASSERT_FATAL(clen > 0 && (size_t)clen <= cap);
-		if (c->piece == 0) {
-			uint32_t cuts[3] = {1, 2001, 4001}; /* odd: pieces at odd offsets */
-			struct rte_mbuf *o = ss_mbuf_open_shaped(
-				lc, sl, &d, chain_cut(ct, (uint32_t)clen, cuts, 3), c->seg, &err);
-
-			CU_ASSERT_EQUAL(err, 0);
-			if (o != NULL)
-				n = shaped_check(c, o, got, &bad);
-		}
-		for (uint32_t at = 0; c->piece && at < (uint32_t)clen; at += c->piece) {
-			uint32_t k = (uint32_t)clen - at < c->piece ? (uint32_t)clen - at : c->piece;
-			struct rte_mbuf *o = ss_mbuf_open_shaped(lc, sl, &d, chain_cut(ct + at, k, NULL, 0),
-								 c->seg, &err);
-
-			CU_ASSERT_EQUAL_FATAL(err, 0);
-			if (o != NULL)
-				n += shaped_check(c, o, got + n, &bad);
-		}
-		if (bad || n != c->len || memcmp(got, pt, c->len) != 0)
-			fprintf(stderr, "\n  shaped %s len %u piece %u seg %u: %u bad, %zu B\n",
-				c->method, c->len, c->piece, c->seg, bad, n);
-		CU_ASSERT_EQUAL(bad, 0);
-		CU_ASSERT_EQUAL(n, c->len);
-		CU_ASSERT_EQUAL(memcmp(got, pt, c->len), 0);
-		/* a flipped bit still fails the shaped open, nothing comes out */
-		ss_cipher_wipe(&e);
-		ss_cipher_wipe(&d);
-		keyed(m, &e, &d, pend, salt);
-		ct[clen / 2] ^= 1;
-		{
-			struct rte_mbuf *o = ss_mbuf_open_shaped(
-				lc, sl, &d, chain_cut(ct, (uint32_t)clen, NULL, 0), c->seg, &err);
-
-			CU_ASSERT(err < 0);
-			/* chunks before the damaged one may come out; not past it */
-			CU_ASSERT(o == NULL);
-			rte_pktmbuf_free(o);
-		}
-		ct[clen / 2] ^= 1;
-		ss_cipher_wipe(&e);
-		ss_cipher_wipe(&d);
-	}
-	CU_ASSERT_EQUAL(fx_mbufs_in_use(), in_use);
-	proxy_lcore_fini(lc);
-	fx_teardown();
-	free(pt), free(ct), free(got);
-}
-
 static int chain_register(void)
 {
 	CU_pSuite su;
@@ -354,7 +237,6 @@ static int chain_register(void)
 		return -1;
 	su = CU_add_suite("ss mbuf chains vs the linear codec", NULL, NULL);
 	CU_add_test(su, "seal/open at every split point, pieces, damage", test_chains);
-	CU_add_test(su, "shaped open: segments of seg bytes (table)", test_shaped);
 	return 0;
 }
 

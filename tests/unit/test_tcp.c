@@ -23,7 +23,6 @@ void test_tcp_data_register(CU_pSuite s);
 void test_tcp_close_register(CU_pSuite s);
 void test_tcp_persist_register(CU_pSuite s);
 void test_tcp_burst_register(CU_pSuite s);
-void test_tcp_shaped_register(CU_pSuite s);
 
 static void test_handshake(void)
 {
@@ -714,7 +713,6 @@ int main(void)
 	test_tcp_close_register(s);
 	test_tcp_persist_register(s);
 	test_tcp_burst_register(d);
-	test_tcp_shaped_register(d);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (getenv("TH_TEST") != NULL) {
 		/* TH_TEST=name: that one test of the "tcp data" suite alone
