@@ -11,10 +11,12 @@ origin ADDR PORT LOG [--drop-after N] [--rst] [--idle SECONDS]
     <conn> <req>".  GET: "conn=<conn> req=<req>".  Each request is logged
     in LOG as "<conn> <req> <method> <path> <framing> <sha256> <trailers>"
     (conn: a number per TCP connection, req: its requests).  --drop-after
-    N: on a connection's request N + 1 the origin reads it and closes
-    without a byte of response (FIN; --rst: a reset), as an origin that
-    closes an idle keep-alive connection just as the next request comes;
-    logged with framing "dropped".  --idle: a connection idle that long
+    N: on a connection's request N + 1 the origin reads it, its body
+    included, and closes without a byte of response (FIN; --rst: a reset),
+    as an origin that closes an idle keep-alive connection just as the next
+    request comes; logged with framing "dropped".  A path starting with
+    /early is dropped as soon as its head is read: the proxy may still be
+    sending the body then.  --idle: a connection idle that long
     is closed (a keep-alive timeout, as nginx's keepalive_timeout).
 pipe PROXY_HOST PROXY_PORT ORIGIN
     One connection to the proxy: a chunked POST with extensions and
@@ -25,6 +27,11 @@ pipe PROXY_HOST PROXY_PORT ORIGIN
 idle PROXY_HOST PROXY_PORT URL PAUSE...
     One connection to the proxy: a GET for URL, then after each PAUSE
     (seconds) another; prints each status, exits 1 unless all are 200.
+slowput PROXY_HOST PROXY_PORT URL_GET URL_PUT FILE FIRST
+    One connection to the proxy: a GET for URL_GET, then a PUT of FILE
+    (Content-Length) to URL_PUT: its head with the body's first FIRST
+    bytes, the rest 0.3 s later.  Prints both statuses and answers; exits
+    1 unless both are 200 and the PUT's answer is the sha256 of FILE.
 raw PROXY_HOST PROXY_PORT HEX_PARTS...
     Sends each part (hex) on one connection, 0.3 s apart, then prints what
     came back (repr) until the proxy closes (or 10 s).
@@ -96,6 +103,14 @@ class H(BaseHTTPRequestHandler):
 
     def drop(self):
         self.nreq += 1
+        if not self.path.startswith("/early"):
+            # the whole request first: the proxy has sent all of it before
+            # the close, whatever the timing (its copy for a second try is
+            # then all it could have kept, or less)
+            try:
+                self.read_body()
+            except (ValueError, OSError):
+                pass
         self.log(self.command, self.path, "dropped", "-", "-")
         if self.server.rst:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
@@ -117,20 +132,24 @@ class H(BaseHTTPRequestHandler):
         self.log("GET", self.path, "none", "-", "-")
         self.answer(b"conn=%d req=%d\n" % (self.cid, self.nreq))
 
+    def read_body(self):
+        """The request's body as its head frames it: (body, wire bytes,
+        trailer names, framing)."""
+        te = self.headers.get("Transfer-Encoding", "")
+        if te:
+            if te.split(",")[-1].strip().lower() != "chunked":
+                raise ValueError("TE " + te)
+            body, wire, names = read_chunked(self.rfile)
+            return body, wire, names, "chunked"
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        return body, body, [], "length"
+
     def do_POST(self):
         if self.dropping():
             return self.drop()
         self.nreq += 1
-        te = self.headers.get("Transfer-Encoding", "")
         try:
-            if te:
-                if te.split(",")[-1].strip().lower() != "chunked":
-                    raise ValueError("TE " + te)
-                body, wire, names = read_chunked(self.rfile)
-                framing = "chunked"
-            else:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                wire, names, framing = body, [], "length"
+            body, wire, names, framing = self.read_body()
         except (ValueError, OSError) as e:
             self.log(self.command, self.path, "bad", "-", str(e).replace(" ", "_"))
             self.send_response(400)
@@ -241,6 +260,30 @@ def idle(host, port, url, pauses):
     return 1 if bad else 0
 
 
+def slowput(host, port, url_get, url_put, path, first):
+    with open(path, "rb") as f:
+        data = f.read()
+    host_hdr = url_get.split("/")[2].encode()
+    s = socket.create_connection((host, int(port)), timeout=20)
+    r, out = Reader(s), []
+    try:
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (url_get.encode(), host_hdr))
+        out.append(read_response(r)[:2])
+        s.sendall(b"PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n"
+                  % (url_put.encode(), host_hdr, len(data)) + data[:first])
+        time.sleep(0.3)
+        s.sendall(data[first:])
+        out.append(read_response(r)[:2])
+    except (EOFError, ValueError, OSError) as e:
+        print("ERR after %d answers: %s" % (len(out), e))
+        return 1
+    s.close()
+    for status, body in out:
+        print("%d %s" % (status, body.decode().strip()))
+    sha = hashlib.sha256(data).hexdigest().encode()
+    return 0 if [x[0] for x in out] == [200, 200] and out[1][1].split()[0] == sha else 1
+
+
 def raw(host, port, parts):
     s = socket.create_connection((host, int(port)), timeout=10)
     out = b""
@@ -268,5 +311,7 @@ if __name__ == "__main__":
         sys.exit(pipe(a[1], a[2], a[3].encode()))
     elif a[0] == "idle":
         sys.exit(idle(a[1], a[2], a[3], a[4:]))
+    elif a[0] == "slowput":
+        sys.exit(slowput(a[1], a[2], a[3], a[4], a[5], int(a[6])))
     elif a[0] == "raw":
         sys.exit(raw(a[1], a[2], a[3:]))

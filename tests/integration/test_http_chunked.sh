@@ -194,6 +194,23 @@ for sz in short long; do
 		"$sz PUT: counted too long to send again"
 done
 
+# 5c. a 20 kB PUT whose body is still on its way when the kept upstream
+# closes (the origin drops /early... as soon as it has read the head; the
+# client sends 2000 body bytes with the head, the other 18000 0.3 s later):
+# all that went up is in the copy, so it goes again on a new connection,
+# the rest follows there, and the origin gets the body byte-exact
+: >"$RB_TMP/f.log"
+px_scrape "$RB_TMP/m1.txt"
+cli python3 "$PY" slowput "$RB_DP_CLI_IP4" 3128 "$F/a" "$F/early-long" "$RB_TMP/long" 2000 \
+	>"$RB_TMP/out5c" 2>&1 || rb_fail "PUT still sending when the kept upstream closed: $(cat "$RB_TMP/out5c")"
+px_scrape "$RB_TMP/m2.txt"
+rb_assert_eq "$(awk '$5 == "dropped" { print $3 $4 }' "$RB_TMP/f.log")" "PUT/early-long" \
+	"early close: dropped by the origin on the kept upstream"
+rb_assert_eq "$(awk '$3 == "PUT" && $5 == "length" { print $6 }' "$RB_TMP/f.log")" \
+	"$(sha "$RB_TMP/long")" "early close: sent again, its body byte-exact"
+rb_assert_eq "$(evd proxy_http_retry)" 1 "early close: retried"
+rb_assert_eq "$(evd proxy_http_no_retry)" 0 "early close: 502s"
+
 # 6. an origin's keep-alive timeout (1 s) against a client that pauses
 # about that long between GETs: the kept upstream closes before, after or
 # as a request goes out; every answer is a 200 (a close seen first
@@ -210,4 +227,4 @@ rb_note "idle timeout: $(evd proxy_http_reuse) reuses, $(evd proxy_http_dial) di
 px_scrape_idle http-in
 rb_assert_eq "$(px_val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" 0 "sessions left"
 rb_dp_stop
-rb_pass "chunked uploads byte-exact on one origin connection (curl 3 reuses), pipelined chunked with trailers, $n broken bodies 400, kept-upstream close: GETs and chunked PUT retried (FIN and reset), POST 502, short PUT retried, 20 kB PUT 502 (too long), GETs across a 1 s origin idle timeout all 200"
+rb_pass "chunked uploads byte-exact on one origin connection (curl 3 reuses), pipelined chunked with trailers, $n broken bodies 400, kept-upstream close: GETs and chunked PUT retried (FIN and reset), POST 502, short PUT retried, 20 kB PUT 502 (too long), 20 kB PUT closed under early retried byte-exact, GETs across a 1 s origin idle timeout all 200"
