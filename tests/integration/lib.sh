@@ -95,7 +95,7 @@ rb__descendants() { # pid: its children, theirs, ...
 # hour).  The descendants are listed before the parent dies (after, they
 # belong to init and cannot be told from anyone else's).
 rb__kill_pid() {
-	local pid=$1 i k kids
+	local pid=$1 i k kids alive
 	kill -0 "$pid" 2>/dev/null || return 0
 	kids=$(rb__descendants "$pid")
 	kill -TERM "$pid" 2>/dev/null
@@ -112,10 +112,11 @@ rb__kill_pid() {
 		kill -TERM "$k" 2>/dev/null
 	done
 	for ((i = 0; i < 30; i++)); do
+		alive=0
 		for k in $kids; do
-			kill -0 "$k" 2>/dev/null && break
+			kill -0 "$k" 2>/dev/null && { alive=1; break; }
 		done
-		kill -0 "$k" 2>/dev/null || break
+		[ $alive = 1 ] || break
 		sleep 0.1
 	done
 	for k in $kids; do

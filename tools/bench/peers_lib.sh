@@ -20,6 +20,8 @@
 #   pl_tree_user_s PID           user seconds of a process tree
 #   pl_cost_d A B, pl_per_cpu    the smallest increase of cost snapshots; an
 #                                amount per CPU second of it
+#   pl_rps                       BENCH_RPS: the neighbours' receive steered off
+#                                the relay's CPU
 #   pl_gen_topo                  a gen namespace behind cli (a second ringbox
 #                                in cli as the load source)
 #   pl_client_start CFG [ctl]    that ringbox (and its control: pl_client_ctl_init),
@@ -32,6 +34,24 @@ PL_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PL_LIB=$(cd "$PL_HERE/../../tests/integration" && pwd)
 
 pl_loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# BENCH_RPS=MASK (hex CPU mask, e.g. 1 for CPU 0): Receive Packet Steering on
+# the kernel ends of the cli and srv veths, so that the clients' and the
+# origin's receive path runs on those CPUs (softirq after an IPI) instead of
+# inside the sender's syscall on the relay's CPU.  The relay under test then
+# pays neither for its neighbours' stacks, ringbox's TX kick no more than a
+# kernel peer's sendmsg: what a NIC would take off both.  Unset: nothing
+# changes (the neighbours' receive is billed to whoever sends to them).
+pl_rps() {
+	local ns ifc
+	[ -n "${BENCH_RPS:-}" ] || return 0
+	for ns in "$RB_NS_CLI:$RB_IF_CLI" "$RB_NS_SRV:$RB_IF_SRV"; do
+		ifc=${ns#*:}
+		ip netns exec "${ns%%:*}" sh -c "echo $BENCH_RPS > /sys/class/net/$ifc/queues/rx-0/rps_cpus" ||
+			rb_fail "rps_cpus on $ifc"
+	done
+	echo "RPS: the cli and srv veths' receive on CPU mask $BENCH_RPS" >&2
+}
 
 pl_main() { # script awk-program modes...
 	local script=$1 prog=$2 out mode rc name

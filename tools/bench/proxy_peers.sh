@@ -106,6 +106,7 @@ SECS=${BENCH_SECS:-5}
 CONC=${BENCH_CONC:-8}
 PROCS=${BENCH_PROCS:-1}
 rb_topo_two_hosts
+pl_rps
 P=$RB_DP_CLI_IP4
 URL=http://$RB_SRV_IP4:8080
 

@@ -93,6 +93,7 @@ rb_require_cmd curl nginx taskset
 PX_BIG=${BENCH_MB:-64}
 RUNS=${BENCH_RUNS:-2}
 rb_topo_two_hosts
+pl_rps
 P=$RB_DP_CLI_IP4
 URL=http://$RB_SRV_IP4:8080
 PW="bench-$RANDOM$RANDOM"

@@ -85,6 +85,7 @@ wg_endpoint_cfg
 # shellcheck disable=SC2034 # read by lib.sh's rb_dp_config
 RB_CFG_DP_EXTRA="  idle_sleep_us = ${WG_RB_SLEEP_US:-20};"
 rb_topo_two_hosts
+pl_rps
 GRO=${WG_GRO:-0}
 if [ "$GRO" = 1 ]; then
 	rb_ns "$RB_NS_SRV" ethtool -K "$RB_IF_SRV" gro on >/dev/null || rb_fail "ethtool gro on"
