@@ -375,6 +375,40 @@ static int ka_plain(struct psess *s)
 	return 0;
 }
 
+/* Bytes for the client from this layer (a response head, the start of its
+ * body): what the client's send space takes goes now (counted), the rest
+ * waits in pend_down, which pump sends first and counts (the short write
+ * armed on_writable; proxy_pend_watch retries it too).  A full send queue
+ * is no error: a pipelining client may not have taken the last of the
+ * previous response when the next head comes, and a head may be longer
+ * than dataplane.tcp.sndbuf.  Returns -1 only without a client or mbufs. */
+static int ka_cli_send(struct psess *s, const uint8_t *p, uint32_t n)
+{
+	struct rte_mbuf *m;
+	size_t w = 0;
+
+	if (n == 0)
+		return 0;
+	if (s->cli == NULL)
+		return -1;
+	if (s->pend_down == NULL) {
+		w = tcp_write(s->cli, p, n);
+		proxy_count_bytes(s, 0, (uint32_t)w);
+		if (w == n)
+			return 0;
+	}
+	if ((m = proxy_mbuf_from(s->pl->lc, p + w, n - w)) == NULL)
+		return -1;
+	if (s->pend_down == NULL)
+		s->pend_down = m;
+	else if (rte_pktmbuf_chain(s->pend_down, m) != 0) {
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	proxy_pend_watch(s);
+	return 0;
+}
+
 /* Bytes of the response body (from the head buffer): pass on what belongs
  * to it; anything after the response is dropped and the upstream not kept. */
 static int ka_body_bytes(struct psess *s, const uint8_t *p, uint32_t n)
@@ -391,11 +425,10 @@ static int ka_body_bytes(struct psess *s, const uint8_t *p, uint32_t n)
 		rb_count(s->pl->lc, RB_EV_PROXY_HTTP_BAD_RESP);
 		ka->reuse_ok = 0;
 	}
-	if (proxy_send(s->cli, p, b) != 0) {
+	if (ka_cli_send(s, p, (uint32_t)b) != 0) {
 		proxy_sess_free(s);
 		return -1;
 	}
-	proxy_count_bytes(s, 0, (uint32_t)b);
 	return 0;
 }
 
@@ -478,9 +511,8 @@ int proxy_http_ka_head(struct psess *s)
 		if (rc == RB_PARSE_ERR) {
 			/* not a response we understand: pass it on as it is, and
 			 * end the client connection with the upstream */
-			if (proxy_send(s->cli, ka->rbuf, ka->rlen) != 0)
+			if (ka_cli_send(s, ka->rbuf, ka->rlen) != 0)
 				goto fail;
-			proxy_count_bytes(s, 0, ka->rlen);
 			return ka_plain(s);
 		}
 		if (r.bad_length) {
@@ -494,9 +526,8 @@ int proxy_http_ka_head(struct psess *s)
 			proxy_fail(s, RB_PERR_NONE);
 			return -1;
 		}
-		if (proxy_send(s->cli, out, olen) != 0)
+		if (ka_cli_send(s, out, (uint32_t)olen) != 0)
 			goto fail;
-		proxy_count_bytes(s, 0, (uint32_t)olen);
 		rest = ka->rlen - (uint32_t)used;
 		memmove(ka->rbuf, ka->rbuf + used, rest);
 		ka->rlen = rest;
@@ -506,9 +537,8 @@ int proxy_http_ka_head(struct psess *s)
 		ka->rlen = 0;
 		if (!r.keep_alive) {
 			/* the start of the body (or the tunnel's first bytes) */
-			if (proxy_send(s->cli, ka->rbuf, rest) != 0)
+			if (ka_cli_send(s, ka->rbuf, rest) != 0)
 				goto fail;
-			proxy_count_bytes(s, 0, rest);
 			return ka_plain(s);
 		}
 		ka->reuse_ok = !r.origin_close && !r.suspect;

@@ -19,8 +19,9 @@ flood PROXY_HOST PROXY_PORT URL COUNT
     how many its TCP acknowledged), within 20 s.
 origin ADDR PORT LOG
     A scripted origin: /chunked answers with a chunked body (extensions,
-    trailers) and keeps the connection; /close answers without framing and
-    closes.  Each request is logged as "conn-id request-no path" in LOG.
+    trailers) and keeps the connection; /bighead answers with a 6000-byte
+    header field (a head longer than a small dataplane.tcp.sndbuf) and
+    keeps it; /close answers without framing and closes.  Each request is logged as "conn-id request-no path" in LOG.
 """
 import os
 import socket
@@ -32,6 +33,7 @@ from http_read import Reader, read_response
 
 CHUNKED_BODY = b"hello, " * 300 + b"chunked world\n"
 CLOSE_BODY = b"no framing here, read me until the close\n" * 50
+BIGHEAD_BODY = b"a body behind a 6 kB head\n" * 40
 
 
 def chunked_wire():
@@ -61,6 +63,8 @@ def expected(www, url):
         return CHUNKED_BODY
     if path == "close":
         return CLOSE_BODY
+    if path == "bighead":
+        return BIGHEAD_BODY
     with open(os.path.join(www, path), "rb") as f:
         return f.read()
 
@@ -175,6 +179,9 @@ def origin(addr, port, log):
                 if path.startswith("/chunked"):
                     c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                               b"Transfer-Encoding: chunked\r\n\r\n" + chunked_wire())
+                elif path.startswith("/bighead"):
+                    c.sendall(b"HTTP/1.1 200 OK\r\nX-Pad: " + b"p" * 6000 +
+                              b"\r\nContent-Length: %d\r\n\r\n" % len(BIGHEAD_BODY) + BIGHEAD_BODY)
                 elif path.startswith("/badlen"):
                     c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\nhello")
                 elif path.startswith("/close"):

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Plain-HTTP proxy with kept upstreams: a response head, or the start of a
+# body that came with it, that the client's send queue cannot take at once
+# waits for room instead of ending the session.  dataplane.tcp.sndbuf is
+# 4096 bytes and the scripted origin's /bighead answers with a 6000-byte
+# header field (http_pipeline.py), so every head is a short write: one at a
+# time and pipelined (the same wait a pipelining client meets when the last
+# of a large body still fills the send queue as the next head comes: seen
+# once in a loaded full run of test_http_pipeline, "Connection reset by
+# peer" under f3m).  Checked: every response 200 and byte-exact, one origin
+# connection for each run, the upstream reused, no session left.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+rb_init
+rb_require_cmd python3
+RB_CFG_DP_EXTRA="tcp = { sndbuf = 4096; };"
+rb_topo_two_hosts
+px_control_init
+px_config "
+$PX_CTL
+$(px_http_cfg)
+"
+PY=$(dirname "$0")/http_pipeline.py
+O=http://$RB_SRV_IP4:8082
+px_start
+rb_bg "$RB_TMP/origin.out" ip netns exec "$RB_NS_SRV" python3 "$PY" origin "$RB_SRV_IP4" 8082 \
+	"$RB_TMP/origin.log"
+rb_wait_for 5 ip netns exec "$RB_NS_SRV" python3 -c "import socket; socket.create_connection(('$RB_SRV_IP4', 8082), 1)" ||
+	rb_fail "origin did not come up: $(cat "$RB_TMP/origin.out")"
+P=http://$RB_DP_CLI_IP4:3128
+px_wait_proxy "$P"
+
+ev() { awk -v k="ringbox_events_total{event=\"$2\"," 'index($1, k) == 1 { s += $2 } END { print s + 0 }' "$1"; }
+evd() { echo $(($(ev "$RB_TMP/m2.txt" "$1") - $(ev "$RB_TMP/m1.txt" "$1"))); }
+
+for mode in seq pipe; do
+	: >"$RB_TMP/origin.log"
+	px_scrape "$RB_TMP/m1.txt"
+	ip netns exec "$RB_NS_CLI" python3 "$PY" client "$RB_DP_CLI_IP4" 3128 "$mode" "$RB_TMP" \
+		"$O/bighead?1" "$O/bighead?2" "$O/chunked" "$O/bighead?3" "$O/bighead?4" \
+		>"$RB_TMP/$mode.out" 2>&1 || rb_fail "$mode: $(grep -v '^200 ' "$RB_TMP/$mode.out" | head -3)"
+	px_scrape "$RB_TMP/m2.txt"
+	rb_assert_eq "$(grep -c '^200 ' "$RB_TMP/$mode.out")" 5 "$mode: answers"
+	rb_assert_eq "$(awk '{ print $1 }' "$RB_TMP/origin.log" | sort -u | wc -l)" 1 "$mode: origin connections"
+	rb_assert_eq "$(awk '{ print $2 }' "$RB_TMP/origin.log" | tr '\n' ' ')" "1 2 3 4 5 " "$mode: requests on it"
+	rb_assert_eq "$(evd proxy_http_reuse)" 4 "$mode: reuses"
+done
+px_scrape_idle http-in
+rb_assert_eq "$(px_val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" 0 "sessions left"
+rb_dp_stop
+rb_pass "6 kB response heads through a 4 KiB send buffer: 5 answers byte-exact one at a time and pipelined, one origin connection each"
