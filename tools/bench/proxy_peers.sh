@@ -57,6 +57,10 @@
 # recvfrom calls per connection (perf stat syscall tracepoints);
 # BENCH_PERF=record: perf record -g of that thread during each conn/s run,
 # into BENCH_PERF_DATA.socks5 / .http (default /tmp/proxy_peers.perf.*).
+# BENCH_RPS=MASK (peers_lib.sh pl_rps): the cli and srv veths' receive path
+# runs on the CPUs of MASK (1: CPU 0, the load side) by RPS instead of
+# inside the sender's syscall; neither the relay under test (ringbox's TX
+# kick, a kernel peer's sendmsg) pays for its neighbours' stacks then.
 # then ratios ringbox/peer of each.  BENCH_ONLY=cps skips the downloads (MB/s
 # columns "-"), BENCH_ONLY=mbps the conn/s runs.  Informational: no pass/fail.  Needs
 # root, nginx, danted, microsocks, tinyproxy, curl; RB_BUILD picks the build

@@ -34,6 +34,10 @@
 #   user      ringbox only: the same over its worker's user time alone (the
 #             af_packet syscalls' kernel work, which on veth also runs the
 #             receiving namespaces' stack, left out: what a NIC would take)
+# BENCH_RPS=MASK (peers_lib.sh pl_rps): the cli and srv veths' receive path
+# runs on the CPUs of MASK (1: CPU 0, the load side) by RPS instead of
+# inside the sender's syscall; neither the relay under test (ringbox's TX
+# kick, a kernel peer's sendmsg) pays for its neighbours' stacks then.
 # then ratios ringbox/ss-server per method (goal of issue 6: >= 4x per
 # core), and the load average.  ringbox uses af_packet ports (RB_DRIVER);
 # RB_DRIVER=af_xdp (copy mode on veth) works since af_xdp ports got

@@ -57,6 +57,10 @@
 # Every run also pings srv from the load's namespace through the tunnel, 10
 # a second while iperf3 runs ("ping avg/max", ms: queueing behind iperf3's
 # TCP included, so it shows what the endpoint's batching adds under load).
+# BENCH_RPS=MASK (peers_lib.sh pl_rps): the cli and srv veths' receive path
+# runs on the CPUs of MASK (1: CPU 0, the load side) by RPS instead of
+# inside the sender's syscall; neither the relay under test (ringbox's TX
+# kick, a kernel peer's sendmsg) pays for its neighbours' stacks then.
 # Knobs for looking closer (informational):
 #   WG_PERF=DIR    perf record -g (DIR/C.data, DIR/D.data) and perf stat
 #                  (DIR/C.stat, D.stat: task clock, context switches, the
