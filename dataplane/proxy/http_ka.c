@@ -486,6 +486,20 @@ int proxy_http_ka_head(struct psess *s)
 
 	if (ka == NULL || !ka->active || ka->head_done)
 		return 0;
+	if (s->pend_down) {
+		/* an interim response (100 Continue) that waited for send
+		 * space goes before the final head is read: the client may be
+		 * waiting for it to send the body the origin waits for */
+		uint32_t len = s->pend_down->pkt_len;
+		int rc = s->cli ? tcp_write_mbuf(s->cli, s->pend_down) : -EPIPE;
+
+		if (rc == 0) {
+			s->pend_down = NULL;
+			proxy_count_bytes(s, 0, len);
+		} else if (rc != -EAGAIN && rc != -ENOBUFS) {
+			goto fail;
+		}
+	}
 	out = ka->rbuf + ka->max_head;
 	for (;;) {
 		struct rb_http_resp r;

@@ -21,8 +21,11 @@ origin ADDR PORT LOG
     A scripted origin: /chunked answers with a chunked body (extensions,
     trailers) and keeps the connection; /bighead answers with a 6000-byte
     header field (a head longer than a small dataplane.tcp.sndbuf) and
-    keeps it; /close answers without framing and closes.  Each request is logged as "conn-id request-no path" in LOG.
+    keeps it; /continue answers 100 Continue with that field, reads the
+    Content-Length body and answers "<length> <sha256>"; /close answers
+    without framing and closes.  Each request is logged as "conn-id request-no path" in LOG.
 """
+import hashlib
 import os
 import socket
 import sys
@@ -170,8 +173,12 @@ def origin(addr, port, log):
         try:
             while True:
                 ln = r.line()
-                while r.line():
-                    pass
+                hdrs = []
+                while True:
+                    h = r.line()
+                    if not h:
+                        break
+                    hdrs.append(h.lower())
                 k += 1
                 path = ln.split(b" ")[1].decode()
                 with lock:
@@ -182,6 +189,12 @@ def origin(addr, port, log):
                 elif path.startswith("/bighead"):
                     c.sendall(b"HTTP/1.1 200 OK\r\nX-Pad: " + b"p" * 6000 +
                               b"\r\nContent-Length: %d\r\n\r\n" % len(BIGHEAD_BODY) + BIGHEAD_BODY)
+                elif path.startswith("/continue"):
+                    n = next((int(h.split(b":", 1)[1]) for h in hdrs
+                              if h.startswith(b"content-length:")), 0)
+                    c.sendall(b"HTTP/1.1 100 Continue\r\nX-Pad: " + b"p" * 6000 + b"\r\n\r\n")
+                    body = b"%d %s\n" % (n, hashlib.sha256(r.take(n)).hexdigest().encode())
+                    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
                 elif path.startswith("/badlen"):
                     c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\nhello")
                 elif path.startswith("/close"):

@@ -9,7 +9,9 @@
 # of a large body still fills the send queue as the next head comes: seen
 # once in a loaded full run of test_http_pipeline, "Connection reset by
 # peer" under f3m).  Checked: every response 200 and byte-exact, one origin
-# connection for each run, the upstream reused, no session left.
+# connection for each run, the upstream reused, no session left; an
+# interim 100 Continue with such a head reaches curl, which only then sends
+# its body.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
@@ -46,7 +48,17 @@ for mode in seq pipe; do
 	rb_assert_eq "$(awk '{ print $2 }' "$RB_TMP/origin.log" | tr '\n' ' ')" "1 2 3 4 5 " "$mode: requests on it"
 	rb_assert_eq "$(evd proxy_http_reuse)" 4 "$mode: reuses"
 done
+# an interim 100 Continue with such a head: it waits for room like any
+# other, and must reach the client while the final head is still to come
+# (curl sends the body only after it; its own wait is longer than
+# --max-time, so a 100 that stayed behind would fail the request)
+head -c 3000 /dev/urandom >"$RB_TMP/cbody"
+ip netns exec "$RB_NS_CLI" curl -sS --max-time 15 --expect100-timeout 60 -x "$P" \
+	-H 'Expect: 100-continue' --data-binary @"$RB_TMP/cbody" "$O/continue" >"$RB_TMP/cont.out" 2>&1 ||
+	rb_fail "100 Continue behind a full send queue: $(tail -2 "$RB_TMP/cont.out")"
+rb_assert_eq "$(cat "$RB_TMP/cont.out")" "3000 $(sha256sum <"$RB_TMP/cbody" | cut -d' ' -f1)" \
+	"100 Continue: the body reached the origin"
 px_scrape_idle http-in
 rb_assert_eq "$(px_val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" 0 "sessions left"
 rb_dp_stop
-rb_pass "6 kB response heads through a 4 KiB send buffer: 5 answers byte-exact one at a time and pipelined, one origin connection each"
+rb_pass "6 kB response heads through a 4 KiB send buffer: 5 answers byte-exact one at a time and pipelined, one origin connection each; a 6 kB 100 Continue delivered before the final head"
