@@ -355,6 +355,49 @@ int proxy_http_ka_cli_eof(struct psess *s)
 	return 1;
 }
 
+/* Bytes this layer writes itself: to the client (a response head, the
+ * start of its body) or upward (pipelined bytes behind a response that ends
+ * the keep-alive).  What the connection's send space takes goes now
+ * (counted); the rest waits in pend_down / pend_up, which pump sends first
+ * and counts (the short write armed on_writable; proxy_pend_watch retries
+ * it too).  A full send queue is no error: a pipelining client may not
+ * have taken the last of the previous response when the next head comes,
+ * a head may be longer than dataplane.tcp.sndbuf.  Returns -1 only
+ * without the connection or mbufs. */
+static int ka_send(struct psess *s, int upward, const uint8_t *p, uint32_t n)
+{
+	struct tcp_conn *c = upward ? s->up : s->cli;
+	struct rte_mbuf **pend = upward ? &s->pend_up : &s->pend_down;
+	struct rte_mbuf *m;
+	size_t w = 0;
+
+	if (n == 0)
+		return 0;
+	if (c == NULL)
+		return -1;
+	if (*pend == NULL) {
+		w = tcp_write(c, p, n);
+		proxy_count_bytes(s, upward, (uint32_t)w);
+		if (w == n)
+			return 0;
+	}
+	if ((m = proxy_mbuf_from(s->pl->lc, p + w, n - w)) == NULL)
+		return -1;
+	if (*pend == NULL)
+		*pend = m;
+	else if (rte_pktmbuf_chain(*pend, m) != 0) {
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	proxy_pend_watch(s);
+	return 0;
+}
+
+static int ka_cli_send(struct psess *s, const uint8_t *p, uint32_t n)
+{
+	return ka_send(s, 0, p, n);
+}
+
 /* The final response ends the client's connection (or turns it into a
  * tunnel, 101): relay the rest as is; pipelined bytes follow upstream. */
 static int ka_plain(struct psess *s)
@@ -362,50 +405,13 @@ static int ka_plain(struct psess *s)
 	struct proxy_http_ka *ka = s->ka;
 	int rc = 0;
 
-	if (ka->plen) {
-		rc = proxy_send(s->up, ka->pipe, ka->plen);
-		if (rc == 0)
-			proxy_count_bytes(s, 1, ka->plen);
-	}
+	if (ka->plen)
+		rc = ka_send(s, 1, ka->pipe, ka->plen);
 	proxy_http_ka_free(s);
 	if (rc != 0) {
 		proxy_sess_free(s);
 		return -1;
 	}
-	return 0;
-}
-
-/* Bytes for the client from this layer (a response head, the start of its
- * body): what the client's send space takes goes now (counted), the rest
- * waits in pend_down, which pump sends first and counts (the short write
- * armed on_writable; proxy_pend_watch retries it too).  A full send queue
- * is no error: a pipelining client may not have taken the last of the
- * previous response when the next head comes, and a head may be longer
- * than dataplane.tcp.sndbuf.  Returns -1 only without a client or mbufs. */
-static int ka_cli_send(struct psess *s, const uint8_t *p, uint32_t n)
-{
-	struct rte_mbuf *m;
-	size_t w = 0;
-
-	if (n == 0)
-		return 0;
-	if (s->cli == NULL)
-		return -1;
-	if (s->pend_down == NULL) {
-		w = tcp_write(s->cli, p, n);
-		proxy_count_bytes(s, 0, (uint32_t)w);
-		if (w == n)
-			return 0;
-	}
-	if ((m = proxy_mbuf_from(s->pl->lc, p + w, n - w)) == NULL)
-		return -1;
-	if (s->pend_down == NULL)
-		s->pend_down = m;
-	else if (rte_pktmbuf_chain(s->pend_down, m) != 0) {
-		rte_pktmbuf_free(m);
-		return -1;
-	}
-	proxy_pend_watch(s);
 	return 0;
 }
 

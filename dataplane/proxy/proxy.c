@@ -365,6 +365,12 @@ static int pump(struct psess *s, int upward)
 
 		if (k)
 			return k < 0 ? -1 : 0;
+		/* that response ended the keep-alive (101, read to the close):
+		 * what the client sent behind its request and the pipe did not
+		 * hold waits in its receive queue, and no event will come for
+		 * it (a client that sent all of it at once) */
+		if (s->ka == NULL && pump(s, 1) < 0)
+			return -1;
 	}
 	if (upward && s->ka && proxy_http_ka_pipe_check(s) < 0)
 		return -1; /* too many bytes pipelined behind the request */

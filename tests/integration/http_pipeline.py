@@ -22,7 +22,8 @@ origin ADDR PORT LOG
     trailers) and keeps the connection; /bighead answers with a 6000-byte
     header field (a head longer than a small dataplane.tcp.sndbuf) and
     keeps it; /continue answers 100 Continue with that field, reads the
-    Content-Length body and answers "<length> <sha256>"; /close answers
+    Content-Length body and answers "<length> <sha256>"; /upgrade answers
+    101 and echoes the X-Echo-Len bytes that follow, then closes; /close answers
     without framing and closes.  Each request is logged as "conn-id request-no path" in LOG.
 """
 import hashlib
@@ -195,6 +196,13 @@ def origin(addr, port, log):
                     c.sendall(b"HTTP/1.1 100 Continue\r\nX-Pad: " + b"p" * 6000 + b"\r\n\r\n")
                     body = b"%d %s\n" % (n, hashlib.sha256(r.take(n)).hexdigest().encode())
                     c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+                elif path.startswith("/upgrade"):
+                    n = next((int(h.split(b":", 1)[1]) for h in hdrs
+                              if h.startswith(b"x-echo-len:")), 0)
+                    c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
+                              b"Connection: Upgrade\r\n\r\n")
+                    c.sendall(r.take(n))
+                    break
                 elif path.startswith("/badlen"):
                     c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\nhello")
                 elif path.startswith("/close"):

@@ -11,7 +11,8 @@
 # peer" under f3m).  Checked: every response 200 and byte-exact, one origin
 # connection for each run, the upstream reused, no session left; an
 # interim 100 Continue with such a head reaches curl, which only then sends
-# its body.
+# its body; 6000 bytes pipelined behind an upgrade request go up after the
+# 101 (in two writes) and come back from the echoing origin.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
@@ -58,7 +59,17 @@ ip netns exec "$RB_NS_CLI" curl -sS --max-time 15 --expect100-timeout 60 -x "$P"
 	rb_fail "100 Continue behind a full send queue: $(tail -2 "$RB_TMP/cont.out")"
 rb_assert_eq "$(cat "$RB_TMP/cont.out")" "3000 $(sha256sum <"$RB_TMP/cbody" | cut -d' ' -f1)" \
 	"100 Continue: the body reached the origin"
+# a 101 with 6000 tunnel bytes sent behind the request at once: they wait
+# in the proxy (pipelined) until the 101 ends the keep-alive, then go up
+# through the 4 KiB send queue in two writes; the origin echoes them back
+printf 'GET %s/upgrade HTTP/1.1\r\nHost: o\r\nUpgrade: echo\r\nConnection: Upgrade\r\nX-Echo-Len: 6000\r\n\r\n' \
+	"$O" >"$RB_TMP/up.req"
+for ((i = 0; i < 750; i++)); do printf 'echo-me '; done >>"$RB_TMP/up.req"
+ip netns exec "$RB_NS_CLI" python3 "$PY" raw "$RB_DP_CLI_IP4" 3128 "$RB_TMP/up.req" >"$RB_TMP/up.out"
+out=$(cat "$RB_TMP/up.out")
+rb_assert_match "$out" "^b'HTTP/1.1 101 " "upgrade: 101"
+rb_assert_eq "$(grep -o 'echo-me' <<<"$out" | wc -l)" 750 "upgrade: pipelined tunnel bytes echoed (8-byte words)"
 px_scrape_idle http-in
 rb_assert_eq "$(px_val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" 0 "sessions left"
 rb_dp_stop
-rb_pass "6 kB response heads through a 4 KiB send buffer: 5 answers byte-exact one at a time and pipelined, one origin connection each; a 6 kB 100 Continue delivered before the final head"
+rb_pass "6 kB response heads through a 4 KiB send buffer: 5 answers byte-exact one at a time and pipelined, one origin connection each; a 6 kB 100 Continue delivered before the final head, 6000 pipelined tunnel bytes after a 101 echoed"
