@@ -44,7 +44,9 @@ static void test_flat(void)
 				      65, 20, 40, 60, 536, 1447, 1448, 1449, 1460, 4096, 9000,
 				      /* around the AVX2 path's threshold and block (CPUs
 				       * with AVX2: 64-byte blocks from 256 bytes on) */
-				      255, 256, 257, 319, 320, 383, 8191, 9216};
+				      255, 256, 257, 319, 320, 383, 8191, 9216,
+				      /* AVX-512F: 128-byte blocks from 512 bytes on */
+				      511, 512, 513, 575, 639, 640, 767, 1408};
 	static const enum pat pats[] = {P_ZERO, P_ONES, P_RAND, P_ALT};
 	unsigned bad = 0;
 
