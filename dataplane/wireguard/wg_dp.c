@@ -738,6 +738,7 @@ static void tx_flush(struct wg_lc *w)
 		h->counter = htole64(ctr);
 		pl = (uint8_t *)(h + 1);
 		pend[ok] = *pd;
+		pend[ok].m = m; /* the private copy, when one was taken (pd->m is freed) */
 		pend[ok].len = (uint16_t)len;
 		wg_counter_nonce(w->nonce[ok], ctr);
 		rb_aead_batch_add_seal(b, &kp->send, w->nonce[ok], NULL, 0, pl, pl, plen, pl + plen,
