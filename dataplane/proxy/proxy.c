@@ -470,6 +470,44 @@ void proxy_buf_release(struct psess *s)
 	}
 }
 
+/* The client's payload that came with its request (s->early: the bytes
+ * behind a SOCKS/HTTP CONNECT request, a forwarded HTTP request with the
+ * start of its body, or a request sent again from its kept copy, up to
+ * 16.7 kB).  Unchanged bytes go to the upstream as far as its send space
+ * takes them, and the rest waits in pend_up, which pump sends first (and
+ * counts) once there is room: an upstream send queue smaller than the
+ * payload (dataplane.tcp.sndbuf down to 4096) is no error.  Through
+ * transforms, the sealed chain is queued whole (tcp_write_mbuf). */
+static int early_send(struct psess *s)
+{
+	struct rte_mbuf *m;
+	size_t w;
+
+	if (proxy_layer_xform(s, s->n_hops)) {
+		if (proxy_layer_send(s, s->n_hops, s->early, s->elen) != 0)
+			return -1;
+		proxy_count_bytes(s, 1, s->elen);
+		return 0;
+	}
+	if (s->up == NULL)
+		return -1;
+	w = s->pend_up == NULL ? tcp_write(s->up, s->early, s->elen) : 0;
+	proxy_count_bytes(s, 1, (uint32_t)w);
+	if (w == s->elen)
+		return 0;
+	m = proxy_mbuf_from(s->pl->lc, s->early + w, s->elen - w);
+	if (m == NULL)
+		return -1;
+	if (s->pend_up == NULL) {
+		s->pend_up = m;
+	} else if (rte_pktmbuf_chain(s->pend_up, m) != 0) {
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	proxy_pend_watch(s);
+	return 0;
+}
+
 void proxy_start_relay(struct psess *s)
 {
 	proxy_buf_release(s);
@@ -480,11 +518,10 @@ void proxy_start_relay(struct psess *s)
 	proxy_http_ka_relay(s);
 	if (s->early) {
 		/* the client's payload: sealed by the chain's transforms */
-		if (proxy_layer_send(s, s->n_hops, s->early, s->elen) != 0) {
+		if (early_send(s) != 0) {
 			proxy_sess_free(s);
 			return;
 		}
-		proxy_count_bytes(s, 1, s->elen);
 		free(s->early);
 		s->early = NULL;
 		s->elen = 0;

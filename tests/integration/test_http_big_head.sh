@@ -12,11 +12,14 @@
 # connection for each run, the upstream reused, no session left; an
 # interim 100 Continue with such a head reaches curl, which only then sends
 # its body; 6000 bytes pipelined behind an upgrade request go up after the
-# 101 (in two writes) and come back from the echoing origin.
+# 101 (in two writes) and come back from the echoing origin; a 12 kB PUT
+# that the proxy sends again from its copy, after its kept upstream closed,
+# goes through the new upstream's 4 KiB send queue on the client's one
+# connection, byte-exact.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 rb_init
-rb_require_cmd python3
+rb_require_cmd python3 curl
 RB_CFG_DP_EXTRA="tcp = { sndbuf = 4096; };"
 rb_topo_two_hosts
 px_control_init
@@ -69,7 +72,34 @@ ip netns exec "$RB_NS_CLI" python3 "$PY" raw "$RB_DP_CLI_IP4" 3128 "$RB_TMP/up.r
 out=$(cat "$RB_TMP/up.out")
 rb_assert_match "$out" "^b'HTTP/1.1 101 " "upgrade: 101"
 rb_assert_eq "$(grep -o 'echo-me' <<<"$out" | wc -l)" 750 "upgrade: pipelined tunnel bytes echoed (8-byte words)"
+# a request sent again from the proxy's copy (12000-byte PUT, idempotent,
+# under the 16.7 kB copy) after its kept upstream closed under it
+# (http_chunked.py --drop-after 1): the whole request is what goes to the
+# new upstream at once (s->early), three times its 4 KiB send queue; the
+# rest waits for room (it used to end the session: curl saw the reset)
+F=http://$RB_SRV_IP4:8083
+rb_bg "$RB_TMP/f.out" ip netns exec "$RB_NS_SRV" python3 "$(dirname "$0")/http_chunked.py" origin \
+	"$RB_SRV_IP4" 8083 "$RB_TMP/f.log" --drop-after 1
+rb_wait_for 5 ip netns exec "$RB_NS_SRV" curl -s -o /dev/null "$F/up" ||
+	rb_fail "dropping origin did not come up: $(cat "$RB_TMP/f.out")"
+: >"$RB_TMP/f.log"
+head -c 12000 /dev/urandom >"$RB_TMP/pbody"
+px_scrape "$RB_TMP/m1.txt"
+ip netns exec "$RB_NS_CLI" curl -sS -v --max-time 20 -x "$P" "$F/a" --next -x "$P" -H 'Expect:' \
+	-T "$RB_TMP/pbody" "$F/put" >"$RB_TMP/put.out" 2>"$RB_TMP/put.err" ||
+	rb_fail "12 kB PUT sent again: $(grep -E '^curl|^< HTTP' "$RB_TMP/put.err" | tr '\n' ' ')"
+px_scrape "$RB_TMP/m2.txt"
+rb_assert_eq "$(awk '$5 == "dropped" { print $3 $4 }' "$RB_TMP/f.log")" "PUT/put" \
+	"12 kB PUT: dropped by the origin on the kept upstream"
+rb_assert_eq "$(evd proxy_http_retry)" 1 "12 kB PUT: sent again"
+# by the proxy, on the client's one connection: curl itself sends a request
+# again on a fresh connection when a reused one dies under it, which would
+# hide a reset
+rb_assert_eq "$(grep -c '^\* Connected to' "$RB_TMP/put.err")" 1 "12 kB PUT: client connections"
+rb_assert_eq "$(grep -c 'Connection died' "$RB_TMP/put.err")" 0 "12 kB PUT: curl's own retries"
+rb_assert_eq "$(awk '$3 == "PUT" && $5 == "length" { print $6 }' "$RB_TMP/f.log")" \
+	"$(sha256sum <"$RB_TMP/pbody" | cut -d' ' -f1)" "12 kB PUT: its body at the origin, byte-exact"
 px_scrape_idle http-in
 rb_assert_eq "$(px_val "$RB_TMP/m2.txt" 'ringbox_proxy_conns_active{inbound="http-in"}')" 0 "sessions left"
 rb_dp_stop
-rb_pass "6 kB response heads through a 4 KiB send buffer: 5 answers byte-exact one at a time and pipelined, one origin connection each; a 6 kB 100 Continue delivered before the final head, 6000 pipelined tunnel bytes after a 101 echoed"
+rb_pass "6 kB response heads through a 4 KiB send buffer: 5 answers byte-exact one at a time and pipelined, one origin connection each; a 6 kB 100 Continue delivered before the final head, 6000 pipelined tunnel bytes after a 101 echoed; a 12 kB PUT sent again from its copy reached the origin byte-exact"
