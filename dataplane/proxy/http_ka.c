@@ -355,58 +355,13 @@ int proxy_http_ka_cli_eof(struct psess *s)
 	return 1;
 }
 
-/* Bytes this layer writes itself: to the client (a response head, the
- * start of its body) or upward (pipelined bytes behind a response that ends
- * the keep-alive).  What the connection's send space takes goes now
- * (counted); the rest waits in pend_down / pend_up, which pump sends first
- * and counts (the short write armed on_writable; proxy_pend_watch retries
- * it too).  A full send queue is no error: a pipelining client may not
- * have taken the last of the previous response when the next head comes,
- * a head may be longer than dataplane.tcp.sndbuf.  Returns -1 only
- * without the connection or mbufs. */
-static int ka_send(struct psess *s, int upward, const uint8_t *p, uint32_t n)
-{
-	struct tcp_conn *c = upward ? s->up : s->cli;
-	struct rte_mbuf **pend = upward ? &s->pend_up : &s->pend_down;
-	struct rte_mbuf *m;
-	size_t w = 0;
-
-	if (n == 0)
-		return 0;
-	if (c == NULL)
-		return -1;
-	if (*pend == NULL) {
-		w = tcp_write(c, p, n);
-		proxy_count_bytes(s, upward, (uint32_t)w);
-		if (w == n)
-			return 0;
-	}
-	if ((m = proxy_mbuf_from(s->pl->lc, p + w, n - w)) == NULL)
-		return -1;
-	if (*pend == NULL)
-		*pend = m;
-	else if (rte_pktmbuf_chain(*pend, m) != 0) {
-		rte_pktmbuf_free(m);
-		return -1;
-	}
-	proxy_pend_watch(s);
-	return 0;
-}
-
-static int ka_cli_send(struct psess *s, const uint8_t *p, uint32_t n)
-{
-	return ka_send(s, 0, p, n);
-}
-
 /* The final response ends the client's connection (or turns it into a
  * tunnel, 101): relay the rest as is; pipelined bytes follow upstream. */
 static int ka_plain(struct psess *s)
 {
 	struct proxy_http_ka *ka = s->ka;
-	int rc = 0;
+	int rc = proxy_send_pend(s, 1, ka->pipe, ka->plen);
 
-	if (ka->plen)
-		rc = ka_send(s, 1, ka->pipe, ka->plen);
 	proxy_http_ka_free(s);
 	if (rc != 0) {
 		proxy_sess_free(s);
@@ -431,7 +386,7 @@ static int ka_body_bytes(struct psess *s, const uint8_t *p, uint32_t n)
 		rb_count(s->pl->lc, RB_EV_PROXY_HTTP_BAD_RESP);
 		ka->reuse_ok = 0;
 	}
-	if (ka_cli_send(s, p, (uint32_t)b) != 0) {
+	if (proxy_send_pend(s, 0, p, (uint32_t)b) != 0) {
 		proxy_sess_free(s);
 		return -1;
 	}
@@ -531,7 +486,7 @@ int proxy_http_ka_head(struct psess *s)
 		if (rc == RB_PARSE_ERR) {
 			/* not a response we understand: pass it on as it is, and
 			 * end the client connection with the upstream */
-			if (ka_cli_send(s, ka->rbuf, ka->rlen) != 0)
+			if (proxy_send_pend(s, 0, ka->rbuf, ka->rlen) != 0)
 				goto fail;
 			return ka_plain(s);
 		}
@@ -546,7 +501,7 @@ int proxy_http_ka_head(struct psess *s)
 			proxy_fail(s, RB_PERR_NONE);
 			return -1;
 		}
-		if (ka_cli_send(s, out, (uint32_t)olen) != 0)
+		if (proxy_send_pend(s, 0, out, (uint32_t)olen) != 0)
 			goto fail;
 		rest = ka->rlen - (uint32_t)used;
 		memmove(ka->rbuf, ka->rbuf + used, rest);
@@ -557,7 +512,7 @@ int proxy_http_ka_head(struct psess *s)
 		ka->rlen = 0;
 		if (!r.keep_alive) {
 			/* the start of the body (or the tunnel's first bytes) */
-			if (ka_cli_send(s, ka->rbuf, rest) != 0)
+			if (proxy_send_pend(s, 0, ka->rbuf, rest) != 0)
 				goto fail;
 			return ka_plain(s);
 		}

@@ -65,6 +65,40 @@ int proxy_send(struct tcp_conn *c, const void *buf, size_t len)
 	return 0;
 }
 
+/* Bytes for the upstream (upward) or the client that a full send queue
+ * must not fail: what the connection's send space takes goes now (counted);
+ * the rest waits in pend_up / pend_down, which pump sends first and counts
+ * (the short write armed on_writable; proxy_pend_watch retries it too).
+ * Returns -1 only without the connection or mbufs. */
+int proxy_send_pend(struct psess *s, int upward, const uint8_t *p, uint32_t n)
+{
+	struct tcp_conn *c = upward ? s->up : s->cli;
+	struct rte_mbuf **pend = upward ? &s->pend_up : &s->pend_down;
+	struct rte_mbuf *m;
+	size_t w = 0;
+
+	if (n == 0)
+		return 0;
+	if (c == NULL)
+		return -1;
+	if (*pend == NULL) {
+		w = tcp_write(c, p, n);
+		proxy_count_bytes(s, upward, (uint32_t)w);
+		if (w == n)
+			return 0;
+	}
+	if ((m = proxy_mbuf_from(s->pl->lc, p + w, n - w)) == NULL)
+		return -1;
+	if (*pend == NULL) {
+		*pend = m;
+	} else if (rte_pktmbuf_chain(*pend, m) != 0) {
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	proxy_pend_watch(s);
+	return 0;
+}
+
 /* ---------------------------------------------------------- conn table */
 
 static uint64_t real_ns(void)
@@ -473,38 +507,17 @@ void proxy_buf_release(struct psess *s)
 /* The client's payload that came with its request (s->early: the bytes
  * behind a SOCKS/HTTP CONNECT request, a forwarded HTTP request with the
  * start of its body, or a request sent again from its kept copy, up to
- * 16.7 kB).  Unchanged bytes go to the upstream as far as its send space
- * takes them, and the rest waits in pend_up, which pump sends first (and
- * counts) once there is room: an upstream send queue smaller than the
- * payload (dataplane.tcp.sndbuf down to 4096) is no error.  Through
- * transforms, the sealed chain is queued whole (tcp_write_mbuf). */
+ * 16.7 kB): unchanged bytes through proxy_send_pend (an upstream send
+ * queue smaller than the payload, dataplane.tcp.sndbuf down to 4096, is no
+ * error); through transforms, the sealed chain is queued whole
+ * (tcp_write_mbuf). */
 static int early_send(struct psess *s)
 {
-	struct rte_mbuf *m;
-	size_t w;
-
-	if (proxy_layer_xform(s, s->n_hops)) {
-		if (proxy_layer_send(s, s->n_hops, s->early, s->elen) != 0)
-			return -1;
-		proxy_count_bytes(s, 1, s->elen);
-		return 0;
-	}
-	if (s->up == NULL)
+	if (!proxy_layer_xform(s, s->n_hops))
+		return proxy_send_pend(s, 1, s->early, s->elen);
+	if (proxy_layer_send(s, s->n_hops, s->early, s->elen) != 0)
 		return -1;
-	w = s->pend_up == NULL ? tcp_write(s->up, s->early, s->elen) : 0;
-	proxy_count_bytes(s, 1, (uint32_t)w);
-	if (w == s->elen)
-		return 0;
-	m = proxy_mbuf_from(s->pl->lc, s->early + w, s->elen - w);
-	if (m == NULL)
-		return -1;
-	if (s->pend_up == NULL) {
-		s->pend_up = m;
-	} else if (rte_pktmbuf_chain(s->pend_up, m) != 0) {
-		rte_pktmbuf_free(m);
-		return -1;
-	}
-	proxy_pend_watch(s);
+	proxy_count_bytes(s, 1, s->elen);
 	return 0;
 }
 

@@ -194,6 +194,9 @@ void proxy_start_relay(struct psess *s);
 /* wipe and free the handshake buffer (request bytes, credentials) */
 void proxy_buf_release(struct psess *s);
 int proxy_send(struct tcp_conn *c, const void *buf, size_t len);
+/* Bytes that a full send queue must not fail (a response head, a client's
+ * early payload): what fits now, the rest in pend_up / pend_down (proxy.c). */
+int proxy_send_pend(struct psess *s, int upward, const uint8_t *p, uint32_t n);
 void proxy_info_update(struct psess *s, uint8_t state);
 /* A session that does not begin with a TCP accept (WireGuard's terminated
  * UDP, wireguard/wg_term_udp.c): on lc's proxy lcore, counted as accepted on
