@@ -95,34 +95,33 @@ rb__descendants() { # pid: its children, theirs, ...
 # hour).  The descendants are listed before the parent dies (after, they
 # belong to init and cannot be told from anyone else's).
 rb__kill_pid() {
-	local pid=$1 i k kids alive
+	local pid=$1 kids
 	kill -0 "$pid" 2>/dev/null || return 0
 	kids=$(rb__descendants "$pid")
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		rb_note "pid $pid ignored SIGTERM for 5 s; sending SIGKILL"
-		kill -KILL "$pid" 2>/dev/null
-	fi
+	rb__term_wait 50 "$pid"
 	wait "$pid" 2>/dev/null
-	for k in $kids; do
-		kill -TERM "$k" 2>/dev/null
-	done
-	for ((i = 0; i < 30; i++)); do
-		alive=0
-		for k in $kids; do
-			kill -0 "$k" 2>/dev/null && { alive=1; break; }
+	[ -z "$kids" ] || rb__term_wait 30 $kids
+	return 0
+}
+
+# SIGTERM the PIDs, wait up to tenths/10 s for all to end, SIGKILL the rest.
+rb__term_wait() { # tenths pid...
+	local n=$1 i p alive
+	shift
+	kill -TERM "$@" 2>/dev/null
+	for ((i = 0; i < n; i++)); do
+		alive=
+		for p in "$@"; do
+			kill -0 "$p" 2>/dev/null && { alive=$p; break; }
 		done
-		[ $alive = 1 ] || break
+		[ -n "$alive" ] || return 0
 		sleep 0.1
 	done
-	for k in $kids; do
-		kill -KILL "$k" 2>/dev/null
+	for p in "$@"; do
+		kill -0 "$p" 2>/dev/null || continue
+		rb_note "pid $p ignored SIGTERM for $((n / 10)) s; sending SIGKILL"
+		kill -KILL "$p" 2>/dev/null
 	done
-	return 0
 }
 
 # Kill what we started (by PID only) and delete our namespaces.
@@ -179,11 +178,8 @@ rb__diag() {
 	fi
 	# every counter at the failure (the tail above may hold an older block)
 	if [ "$RB_DP_KERNEL" != 1 ] && [ -s "$RB_TMP/dp.out" ] && rb_dp_alive; then
-		local off
-		off=$(stat -c %s "$RB_TMP/dp.out")
-		kill -USR1 "$RB_DP_PID" 2>/dev/null &&
-			echo "--- dataplane counters at the failure ---" >&2 &&
-			rb__stats_block_after "$off" 2 | grep -E '^stats: (drop|event)' | tr '\n' ';' | sed 's/stats: //g' >&2
+		echo "--- dataplane counters at the failure ---" >&2
+		rb__stats_request 2 | grep -E '^stats: (drop|event)' | tr '\n' ';' | sed 's/stats: //g' >&2
 		echo >&2
 	fi
 	return 0
@@ -545,18 +541,25 @@ rb__stats_block_after() { # offset timeout_s
 	return 1
 }
 
+# SIGUSR1 the dataplane and print the stats block it writes in reply
+# (status 1: none within timeout_s).
+rb__stats_request() { # timeout_s
+	local off
+	off=$(stat -c %s "$RB_TMP/dp.out")
+	kill -USR1 "$RB_DP_PID" 2>/dev/null || return 1
+	rb__stats_block_after "$off" "$1"
+}
+
 # SIGUSR1 the dataplane and parse its stats block into RB_STATS.
 rb_dp_stats() {
-	local off block
+	local block
 	if [ "$RB_DP_KERNEL" = 1 ]; then
 		RB_STATS=()
 		RB_STATS_VALID=0
 		return 0
 	fi
 	rb_dp_alive || rb_fail "dataplane is not running (stats requested)"
-	off=$(stat -c %s "$RB_TMP/dp.out")
-	kill -USR1 "$RB_DP_PID"
-	block=$(rb__stats_block_after "$off" 5) || {
+	block=$(rb__stats_request 5) || {
 		rb_dp_alive || rb_fail "the dataplane died (stderr below) before its stats block"
 		rb_fail "no stats block 5 s after SIGUSR1"
 	}
