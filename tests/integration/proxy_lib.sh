@@ -149,18 +149,22 @@ px_dns_cfg() { # [strategy, default ipv4_only]
 };"
 }
 
-# The http proxy tests' config after $PX_CTL: http inbound "http-in" on
-# $RB_DP_CLI_IP4:3128, outbound "direct" then EXTRA_OUTBOUNDS (list items,
+# A proxy test's config after $PX_CTL: one inbound of TYPE tagged TAG on
+# $RB_DP_CLI_IP4:PORT, outbound "direct" then EXTRA_OUTBOUNDS (list items,
 # "" for none), route RULES (e.g. "rules = ( ... );") with final "direct".
-px_http_cfg() { # [extra-outbounds] [rules]
+px__one_inbound_cfg() { # type tag port [extra-outbounds] [rules]
 	echo "inbounds = (
-  { type = \"http\"; tag = \"http-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 3128; }
+  { type = \"$1\"; tag = \"$2\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = $3; }
 );
-outbounds = ( { type = \"direct\"; tag = \"direct\"; }${1:+, $1} );
-route = {${2:+
-  $2
+outbounds = ( { type = \"direct\"; tag = \"direct\"; }${4:+, $4} );
+route = {${5:+
+  $5
 } final = \"direct\"; };"
 }
+# the http tests': inbound "http-in" on port 3128
+px_http_cfg() { px__one_inbound_cfg http http-in 3128 "$@"; } # [extra-outbounds] [rules]
+# the socks tests': inbound "socks-in" on port 1080
+px_socks_cfg() { px__one_inbound_cfg socks socks-in 1080 "$@"; } # [extra-outbounds] [rules]
 
 # dnsmasq in srv on $RB_SRV_IP4:53: every name under example.test is
 # $RB_SRV_IP4; queries are logged in $RB_TMP/dnsmasq.log.

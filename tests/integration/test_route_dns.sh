@@ -21,11 +21,7 @@ MPORT=$((20000 + RANDOM % 20000))
 rb_topo_two_hosts
 px_config "
 control = { ctl_socket = \"$SOCK\"; metrics_listen = \"127.0.0.1:$MPORT\"; };
-inbounds = (
-  { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; }
-);
-outbounds = ( { type = \"direct\"; tag = \"direct\"; } );
-route = { final = \"direct\"; };
+$(px_socks_cfg)
 dns = {
   servers = ( { tag = \"lan\"; type = \"udp\"; server = \"$RB_SRV_IP4\"; server_port = 53; } );
   strategy = \"ipv4_only\";

@@ -18,11 +18,7 @@ rb_topo_two_hosts
 px_control_init
 px_config "
 $PX_CTL
-inbounds = (
-  { type = \"socks\"; tag = \"socks-in\"; listen = \"$RB_DP_CLI_IP4\"; listen_port = 1080; }
-);
-outbounds = ( { type = \"direct\"; tag = \"direct\"; } );
-route = { final = \"direct\"; };
+$(px_socks_cfg)
 "
 px_start
 px_dnsmasq_start
