@@ -161,6 +161,11 @@ def flood(host, port, url, count):
     return 0 if end in ("reset", "stalled") else 1
 
 
+def header_int(hdrs, name):
+    """The integer value of header `name` among the lowered header lines, or 0."""
+    return next((int(h.split(b":", 1)[1]) for h in hdrs if h.startswith(name + b":")), 0)
+
+
 def origin(addr, port, log):
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -191,14 +196,12 @@ def origin(addr, port, log):
                     c.sendall(b"HTTP/1.1 200 OK\r\nX-Pad: " + b"p" * 6000 +
                               b"\r\nContent-Length: %d\r\n\r\n" % len(BIGHEAD_BODY) + BIGHEAD_BODY)
                 elif path.startswith("/continue"):
-                    n = next((int(h.split(b":", 1)[1]) for h in hdrs
-                              if h.startswith(b"content-length:")), 0)
+                    n = header_int(hdrs, b"content-length")
                     c.sendall(b"HTTP/1.1 100 Continue\r\nX-Pad: " + b"p" * 6000 + b"\r\n\r\n")
                     body = b"%d %s\n" % (n, hashlib.sha256(r.take(n)).hexdigest().encode())
                     c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
                 elif path.startswith("/upgrade"):
-                    n = next((int(h.split(b":", 1)[1]) for h in hdrs
-                              if h.startswith(b"x-echo-len:")), 0)
+                    n = header_int(hdrs, b"x-echo-len")
                     c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
                               b"Connection: Upgrade\r\n\r\n")
                     c.sendall(r.take(n))
