@@ -46,6 +46,8 @@ struct rb_port {
 	uint8_t tso_hdr_slack;               /* bytes a TSO segment must leave under the
 					      * MTU beyond IP (net_tap 22.11 counts its
 					      * Ethernet header against the MTU) */
+	uint16_t tx_seg_max;                 /* mbufs per TX frame, TSO frames too
+					      * (tx_desc_lim.nb_seg_max); 0 = no bound */
 	uint8_t rss_key[64];                 /* Toeplitz key when rss */
 	uint8_t rss_key_len;
 	uint16_t reta_size;

@@ -199,7 +199,7 @@ int rb_port_start(struct rb_dp *dp, int idx, const struct rb_cfg_port *cp, char 
 						       RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
 	/* TCP segmentation offload (dataplane/tcp sends up to 64 KiB as one
 	 * chain): only with chains and the TCP checksum offload it builds on. */
-	if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
+	if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) && info.tx_desc_lim.nb_seg_max >= 4 &&
 	    (conf.txmode.offloads & (RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_TCP_CKSUM)) ==
 		    (RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_TCP_CKSUM))
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
@@ -213,6 +213,10 @@ int rb_port_start(struct rb_dp *dp, int idx, const struct rb_cfg_port *cp, char 
 	 * segments came back unsent (tx_full).  Its segments are cut 14
 	 * bytes short of the MSS (net/tso.h rb_tso_segsz). */
 	p->tso_hdr_slack = strcmp(info.driver_name, "net_tap") == 0 ? RTE_ETHER_HDR_LEN : 0;
+	/* a TSO chain (up to 64 KiB referenced in the send queue, ~45 mbufs
+	 * of relayed 1448-byte buffers) stays within what the PMD takes in
+	 * one frame (ixgbe 40, DPDK's default UINT16_MAX) */
+	p->tx_seg_max = info.tx_desc_lim.nb_seg_max;
 	/* Checksums verified by the device are flagged RTE_MBUF_F_RX_*_CKSUM_GOOD
 	 * / _BAD on each mbuf; the IP and L4 input code trusts the flags. */
 	conf.rxmode.offloads = info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |

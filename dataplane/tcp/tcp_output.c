@@ -516,11 +516,14 @@ static struct rte_mbuf *tcp_ref_seg(struct rte_mempool *mp, struct rte_mbuf *s, 
 }
 
 /* Append len bytes of the send queue starting at seq to m: referenced
- * (zc) or copied (chaining new segments when the last is full).  With
- * psum: the payload's folded sum there. */
+ * (zc) or copied (chaining new segments when the last is full), in at
+ * most seg_max mbufs in all (0: no bound).  Returns the bytes appended
+ * (short of len only where seg_max stopped it), -1 without an mbuf.
+ * With psum: the payload's folded sum there. */
 static int tcp_payload_out(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len,
-			   int zc, uint16_t *psum)
+			   int zc, uint16_t *psum, uint32_t seg_max)
 {
+	uint32_t want = len;
 	struct rte_mempool *mp = c->st->lc->dp->pool;
 	uint32_t pos = c->sndq_off + (seq - c->sndq_seq), base, poff = 0;
 	struct rte_mbuf *s, *last = rte_pktmbuf_lastseg(m);
@@ -532,8 +535,11 @@ static int tcp_payload_out(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
 
 		if (zc && n >= TCP_ZC_MIN &&
 		    (s != c->sndq.tail || rte_pktmbuf_tailroom(s) == 0)) {
-			struct rte_mbuf *r = tcp_ref_seg(mp, s, off, n);
+			struct rte_mbuf *r;
 
+			if (seg_max && m->nb_segs >= seg_max)
+				break;
+			r = tcp_ref_seg(mp, s, off, n);
 			if (r == NULL)
 				return -1;
 			last->next = r;
@@ -543,8 +549,11 @@ static int tcp_payload_out(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
 			uint32_t room = RTE_MBUF_DIRECT(last) ? rte_pktmbuf_tailroom(last) : 0;
 
 			if (room == 0) {
-				struct rte_mbuf *nm = rte_pktmbuf_alloc(mp);
+				struct rte_mbuf *nm;
 
+				if (seg_max && m->nb_segs >= seg_max)
+					break;
+				nm = rte_pktmbuf_alloc(mp);
 				if (nm == NULL)
 					return -1;
 				last->next = nm;
@@ -576,7 +585,28 @@ static int tcp_payload_out(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
 	}
 	if (psum)
 		*psum = rb_cksum_fold(acc);
-	return len == 0 ? 0 : -1;
+	if (len != 0 && (s == NULL || seg_max == 0))
+		return -1; /* the queue ended short: a caller's bug */
+	return (int)(want - len);
+}
+
+/* Cut chain m back to len bytes in all (len <= its pkt_len, > 0). */
+static void tcp_chain_trim(struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *s = m, *rest;
+	uint32_t at = 0;
+
+	while (at + s->data_len < len) {
+		at += s->data_len;
+		s = s->next;
+	}
+	s->data_len = (uint16_t)(len - at);
+	rest = s->next;
+	s->next = NULL;
+	m->pkt_len = len;
+	for (struct rte_mbuf *t = rest; t != NULL; t = t->next)
+		m->nb_segs--;
+	rte_pktmbuf_free(rest);
 }
 
 
@@ -633,9 +663,36 @@ static int tcp_send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t 
 		th = (struct tcp_hdr *)rte_pktmbuf_append(m, (uint16_t)(TCP_HDR_LEN + optlen));
 		if (th == NULL)
 			goto fail;
-		if (len && tcp_payload_out(c, m, seq, len, zc && st->prm.zc_tx == 1,
-					   sw && segsz == 0 ? &psum : NULL) < 0)
-			goto fail;
+		if (len) {
+			/* a super-segment references the send queue wherever
+			 * zero copy is on (zc_tx 1 and 2): 64 KiB in one pass,
+			 * the NIC gathers; within the port's mbufs per frame */
+			uint32_t seg_max = segsz ? lc->dp->ports[c->port].tx_seg_max : 0;
+			int got = tcp_payload_out(c, m, seq, len,
+						  zc && (st->prm.zc_tx == 1 || segsz),
+						  sw && segsz == 0 ? &psum : NULL, seg_max);
+
+			if (got < 0)
+				goto fail;
+			if ((uint32_t)got < len) {
+				/* the frame's mbufs ran out first: whole segments
+				 * only (or what one took, as a plain segment: a
+				 * TSO port sums in hardware, sw is 0), the rest
+				 * (and any FIN) next time */
+				if ((uint32_t)got >= 2 * segsz)
+					got -= got % (int)segsz;
+				else if ((uint32_t)got > segsz)
+					got = (int)segsz;
+				if ((uint32_t)got <= segsz)
+					segsz = 0;
+				if (got == 0)
+					goto fail;
+				tcp_chain_trim(m, TCP_HDR_LEN + optlen + (uint32_t)got);
+				len = (uint32_t)got;
+				flags &= (uint8_t)~(TCP_FIN | TCP_PSH);
+				rb_count(lc, RB_EV_TCP_TSO_SEG_MAX);
+			}
+		}
 	}
 	win = tcp_rcv_wnd_field(c, (flags & TCP_SYN) != 0);
 	tcp_fill_hdr(th, &c->key, seq, c->rcv_nxt, flags, win, TCP_HDR_LEN + optlen);
@@ -666,7 +723,7 @@ static int tcp_send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t 
 	c->bytes_sent += len;
 	c->segs_out++;
 	tcp_xmit_psum(lc, c->port, &c->key, m, sw, psum);
-	return 0;
+	return (int)len;
 fail:
 	rb_drop(lc, m, RB_DROP_NO_MBUF);
 	return -1;
@@ -674,7 +731,7 @@ fail:
 
 int tcp_send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 {
-	return tcp_send_seg(c, seq, len, flags, 0);
+	return tcp_send_seg(c, seq, len, flags, 0) < 0 ? -1 : 0;
 }
 
 void tcp_send_ack(struct tcp_conn *c)
@@ -827,7 +884,7 @@ static uint32_t tcp_send_new(struct tcp_conn *c, uint32_t usable, int force)
 	uint32_t data_end = c->sndq_seq + c->sndq.bytes, smss = tcp_smss_now(c);
 	uint32_t avail = seq_gt(data_end, c->snd_nxt) ? data_end - c->snd_nxt : 0;
 	uint32_t len = RTE_MIN(avail, smss), segsz = 0;
-	int fin = 0;
+	int fin = 0, n;
 	uint8_t flags = TCP_ACK;
 
 	if (avail > smss && usable >= 2 * smss && !(c->flags & TF_RECOVERY) && tcp_tso_ok(c)) {
@@ -863,8 +920,13 @@ static uint32_t tcp_send_new(struct tcp_conn *c, uint32_t usable, int force)
 		c->rtt_seq = c->snd_nxt;
 		c->rtt_start = tcp_now(c->st);
 	}
-	if (tcp_send_seg(c, c->snd_nxt, len, flags, segsz) < 0)
+	n = tcp_send_seg(c, c->snd_nxt, len, flags, segsz);
+	if (n < 0)
 		return 0;
+	if ((uint32_t)n < len) {
+		len = (uint32_t)n; /* shortened by the port's mbufs per frame */
+		fin = 0;
+	}
 	if (fin && !(c->flags & TF_FIN_SENT)) {
 		c->flags |= TF_FIN_SENT;
 		c->fin_seq = c->snd_nxt + len;

@@ -800,6 +800,10 @@ struct port_case {
 	bool sack;
 	int family;
 	size_t size;
+	/* zc_tx 2, the default (else zc: 1, or 0): in place, and TSO
+	 * super-segments referenced in the send queue */
+	bool zc_default;
+	uint16_t seg_max; /* the port's mbufs per frame (0: no bound) */
 };
 
 static const struct port_case port_cases[] = {
@@ -832,6 +836,17 @@ static const struct port_case port_cases[] = {
 	 AF_INET6, 256 << 10},
 	{"tso, 2% corrupt, rx software", true, OFFL_TSO, false, false, 0, 0, 0, 20000, true,
 	 AF_INET, 512 << 10},
+	{"tso, default zc", true, OFFL_TSO, true, true, 0, 0, 0, 0, true, AF_INET, 1 << 20, true},
+	{"tso, default zc, v6, 2% loss+reorder+dup", true, OFFL_TSO, true, true, 20000, 20000,
+	 20000, 0, true, AF_INET6, 512 << 10, true},
+	/* a PMD's tx_desc_lim.nb_seg_max: super-segments shortened to whole
+	 * segments within it (tcp_tso_seg_max), none refused */
+	{"tso, default zc, 3 mbufs a frame", true, OFFL_TSO, true, true, 0, 0, 0, 0, true, AF_INET,
+	 1 << 20, true, 3},
+	{"tso, zc, 4 mbufs a frame, 2% loss, no sack", true, OFFL_TSO, true, true, 20000, 0, 0, 0,
+	 false, AF_INET, 512 << 10, false, 4},
+	{"tso, copy, 3 mbufs a frame", true, OFFL_TSO, true, false, 0, 0, 0, 0, true, AF_INET6,
+	 512 << 10, false, 3},
 	/* the receiver holds the sender's chains themselves (indirect mbufs
 	 * into its send queue), as a loop through one stack would */
 	{"zc, chains delivered as sent, 1% loss", false, OFFL_CHAINS, false, true, 10000, 10000, 0,
@@ -848,6 +863,7 @@ static void test_port_table(void)
 		bool ok;
 
 		th_setup(2, true);
+		th.port_seg_max = pc->seg_max;
 		if (pc->nic)
 			th_port_model(pc->tx_offloads, pc->rx_cksum);
 		else
@@ -860,7 +876,7 @@ static void test_port_table(void)
 		th.rng += i;
 		for (int h = 0; h < 2; h++) {
 			set_opts(h, pc->sack, true, true);
-			tcp_params(&th.h[h].lc)->zc_tx = pc->zc;
+			tcp_params(&th.h[h].lc)->zc_tx = pc->zc_default ? 2 : pc->zc;
 		}
 		app_init(&a);
 		a.tx = data;
@@ -873,11 +889,14 @@ static void test_port_table(void)
 		fprintf(stderr,
 			"\n  port '%s': done %d rx %zu/%zu, chains %" PRIu64 ", corrupted %" PRIu64
 			", flagged bad %" PRIu64 ", bad checksum drops %" PRIu64
-			", retransmits %" PRIu64,
+			", retransmits %" PRIu64 ", longest frame %" PRIu64 " mbufs, shortened %" PRIu64
+			"/%" PRIu64,
 			pc->name, ok, a.rx_len, pc->size, th.tx_chains, th.corrupted,
 			th.rx_cksum_bad, bad_csum,
 			th_counter_ev(0, RB_EV_TCP_RETRANSMIT) +
-				th_counter_ev(1, RB_EV_TCP_RETRANSMIT));
+				th_counter_ev(1, RB_EV_TCP_RETRANSMIT),
+			th.tx_seg_most, th_counter_ev(0, RB_EV_TCP_TSO_SEG_MAX),
+			th_counter_ev(1, RB_EV_TCP_TSO_SEG_MAX));
 		CU_ASSERT(ok);
 		CU_ASSERT(a.rx_len == pc->size && memcmp(a.rx, data, pc->size) == 0);
 		CU_ASSERT(a.eof);
@@ -911,6 +930,19 @@ static void test_port_table(void)
 					th_counter_drop(1, RB_DROP_TCP_SHORT),
 				th.corrupted);
 		CU_ASSERT_EQUAL(th.rx_cksum_bad, pc->rx_cksum ? th.corrupted : 0);
+		/* no frame over the port's mbufs; shortened super-segments
+		 * exactly where a bound made the copy or the references
+		 * need more */
+		CU_ASSERT_EQUAL(th.tx_seg_over, 0);
+		if (pc->seg_max) {
+			CU_ASSERT(th.tx_seg_most <= pc->seg_max);
+			CU_ASSERT(th_counter_ev(0, RB_EV_TCP_TSO_SEG_MAX) > 0);
+		} else {
+			CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_TSO_SEG_MAX), 0);
+		}
+		/* the default zero copy references super-segments */
+		if (pc->zc_default && (pc->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO))
+			CU_ASSERT(th.tso_zc > 0);
 		if (a.c)
 			tcp_close(a.c);
 		th.loss_ppm = th.dup_ppm = th.reorder_ppm = th.corrupt_ppm = 0;

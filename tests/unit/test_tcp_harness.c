@@ -276,6 +276,16 @@ static void th_send(int from, struct rte_mbuf *m, int may_frag)
 {
 	uint64_t at;
 
+	if (th.nic) {
+		if (m->nb_segs > th.tx_seg_most)
+			th.tx_seg_most = m->nb_segs;
+		if (th.port_seg_max && m->nb_segs > th.port_seg_max) {
+			th.tx_seg_over++; /* the PMD refuses the frame */
+			th.lost++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
 	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
 		/* the sender's NIC cuts a super-segment into wire segments
 		 * (with net/tso.c: what test_tso checks against its own
@@ -357,6 +367,7 @@ void th_port_model(uint64_t tx_offloads, bool rx_cksum)
 	for (int i = 0; i < th.n_hosts; i++) {
 		th.h[i].dp.ports[0].tx_offloads = tx_offloads;
 		th.h[i].dp.ports[0].tso6 = (tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) != 0;
+		th.h[i].dp.ports[0].tx_seg_max = th.port_seg_max;
 	}
 }
 

@@ -95,6 +95,12 @@ struct th_net {
 	 * tso_zc: super-segments with payload referenced in the send queue
 	 * (an indirect mbuf in the chain: zero copy) */
 	uint64_t tso_frames, tso_pieces, tso_zc;
+	/* port_seg_max > 0 (set before th_port_model): the ports take frames,
+	 * super-segments too, of at most this many mbufs (a PMD's
+	 * tx_desc_lim.nb_seg_max); a longer chain is refused and lost,
+	 * counted in tx_seg_over.  tx_seg_most: the longest chain seen. */
+	uint16_t port_seg_max;
+	uint64_t tx_seg_over, tx_seg_most;
 	/* > 1: TCP segments reaching a host within one step (100 us) go to
 	 * tcp_input in bursts of up to this many (at most 32), so that ACKs
 	 * and output run once per burst; 0/1: one at a time (as ip4/ip6 do) */
