@@ -3,7 +3,9 @@
  * ICMP for IPv4 (RFC 792): echo replies, and error generation per RFC 1812
  * 4.3.2 (never about ICMP errors, non-first fragments, or multicast and
  * broadcast packets; quote as much of the offending datagram as fits in
- * 576 bytes; rate limited by a per-lcore token bucket).
+ * 576 bytes; rate limited by a per-lcore token bucket).  Destination
+ * Unreachable about our TCP segments goes to TCP on the flow's owner
+ * (dataplane/tcp/tcp_icmp.h: PMTU, hard and soft errors).
  */
 #include <string.h>
 #include <netinet/in.h>
@@ -12,6 +14,7 @@
 #include "../rb_lcore.h"
 #include "ip4.h"
 #include "cksum.h"
+#include "../tcp/tcp_icmp.h"
 
 #define ICMP4_ERR_MAX 576
 
@@ -47,6 +50,37 @@ static uint16_t cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 	return c;
 }
 
+/* Destination Unreachable about one of our TCP segments (tcp_icmp.h): to
+ * the lcore that owns the quoted flow, there to its connection. */
+static void icmp4_to_tcp(struct rb_lcore *lc, struct rte_mbuf *m)
+{
+	uint32_t hl = (uint32_t)m->l3_len, len = rte_pktmbuf_pkt_len(m) - hl;
+	uint8_t buf[TCP_ICMP_MSG_MAX];
+	const uint8_t *msg;
+	struct tcp_icmp_err e;
+	uint32_t raddr, laddr;
+	unsigned owner;
+	int rc;
+
+	len = RTE_MIN(len, (uint32_t)sizeof(buf));
+	msg = rte_pktmbuf_read(m, hl, len, buf);
+	rc = msg != NULL ? tcp_icmp_parse(AF_INET, msg, len, &e) : TCP_ICMP_P_BAD;
+	if (rc != 0) {
+		rb_drop(lc, m, rc == TCP_ICMP_P_OTHER ? RB_DROP_ICMP_UNHANDLED
+						      : RB_DROP_TCP_ICMP_QUOTE_BAD);
+		return;
+	}
+	memcpy(&raddr, e.raddr, 4);
+	memcpy(&laddr, e.laddr, 4);
+	owner = rb_flow_owner4(lc->dp, m->port, raddr, laddr, e.rport, e.lport);
+	if (owner != lc->worker && rb_meta(m)->kind != RB_MK_L3) {
+		rb_handoff(lc, owner, m);
+		return;
+	}
+	tcp_icmp_input(lc, &e);
+	rte_pktmbuf_free(m);
+}
+
 void rb_icmp4_input(struct rb_lcore *lc, struct rte_mbuf *m)
 {
 	struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
@@ -64,6 +98,10 @@ void rb_icmp4_input(struct rb_lcore *lc, struct rte_mbuf *m)
 	if (ic->icmp_type == RB_ICMP_ECHO_REPLY && lc->dp->wg_icmp_reply != NULL &&
 	    lc->dp->wg_icmp_reply(lc, m))
 		return;
+	if (ic->icmp_type == RB_ICMP_DEST_UNREACH) {
+		icmp4_to_tcp(lc, m);
+		return;
+	}
 	if (ic->icmp_type != RB_ICMP_ECHO_REQUEST || ic->icmp_code != 0) {
 		rb_drop(lc, m, RB_DROP_ICMP_UNHANDLED);
 		return;

@@ -12,6 +12,7 @@
 #include <rte_ip.h>
 #include "../rb_lcore.h"
 #include "ip6.h"
+#include "../tcp/tcp_icmp.h"
 
 bool rb_icmp6_is_error(const struct rte_mbuf *m)
 {
@@ -123,6 +124,35 @@ static void icmp6_echo(struct rb_lcore *lc, struct rte_mbuf *m)
 	rb_ip6_output_port(lc, m, m->port, src, dst, RB_IP6_NH_ICMPV6, 0, RB_IP6_DEFAULT_HLIM);
 }
 
+/* Destination Unreachable and Packet Too Big about one of our TCP
+ * segments (tcp_icmp.h): to the lcore that owns the quoted flow, there to
+ * its connection. */
+static void icmp6_to_tcp(struct rb_lcore *lc, struct rte_mbuf *m)
+{
+	uint32_t off = (uint32_t)m->l3_len, len = rte_pktmbuf_pkt_len(m) - off;
+	uint8_t buf[TCP_ICMP_MSG_MAX];
+	const uint8_t *msg;
+	struct tcp_icmp_err e;
+	unsigned owner;
+	int rc;
+
+	len = RTE_MIN(len, (uint32_t)sizeof(buf));
+	msg = rte_pktmbuf_read(m, off, len, buf);
+	rc = msg != NULL ? tcp_icmp_parse(AF_INET6, msg, len, &e) : TCP_ICMP_P_BAD;
+	if (rc != 0) {
+		rb_drop(lc, m, rc == TCP_ICMP_P_OTHER ? RB_DROP_ICMP6_UNHANDLED
+						      : RB_DROP_TCP_ICMP_QUOTE_BAD);
+		return;
+	}
+	owner = rb_flow_owner6(lc->dp, m->port, e.raddr, e.laddr, e.rport, e.lport);
+	if (owner != lc->worker && rb_meta(m)->kind != RB_MK_L3) {
+		rb_handoff(lc, owner, m);
+		return;
+	}
+	tcp_icmp_input(lc, &e);
+	rte_pktmbuf_free(m);
+}
+
 void rb_icmp6_input(struct rb_lcore *lc, struct rte_mbuf *m, int fragmented)
 {
 	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv6_hdr *);
@@ -147,6 +177,10 @@ void rb_icmp6_input(struct rb_lcore *lc, struct rte_mbuf *m, int fragmented)
 			return;
 		rb_drop(lc, m, RB_DROP_ICMP6_UNHANDLED);
 		return;
+	case RB_ICMP6_DEST_UNREACH:
+	case RB_ICMP6_PACKET_TOO_BIG:
+		icmp6_to_tcp(lc, m);
+		return;
 	case RB_ICMP6_NEIGH_SOL:
 	case RB_ICMP6_NEIGH_ADV:
 		/* RFC 6980 5: ND messages never come with a fragment header. */
@@ -157,9 +191,9 @@ void rb_icmp6_input(struct rb_lcore *lc, struct rte_mbuf *m, int fragmented)
 		rb_nd_input(lc, m, 0);
 		return;
 	default:
-		/* Router Solicitation/Advertisement, Redirect, MLD, echo
-		 * replies and errors: the appliance is configured statically
-		 * and its TCP does not take ICMP hints. */
+		/* Router Solicitation/Advertisement, Redirect, MLD, and the
+		 * errors TCP takes no hint from (Time Exceeded, Parameter
+		 * Problem): the appliance is configured statically. */
 		rb_drop(lc, m, RB_DROP_ICMP6_UNHANDLED);
 		return;
 	}

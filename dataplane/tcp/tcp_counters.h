@@ -25,7 +25,11 @@
 	X(TCP_DUPLICATE, tcp_duplicate, "TCP segment carried only duplicate data")         \
 	X(TCP_AFTER_CLOSE, tcp_after_close, "TCP data after the application closed")       \
 	X(TCP_NO_ACK, tcp_no_ack, "TCP segment without ACK on a synchronised state")       \
-	X(TCP_STATE_DROP, tcp_state_drop, "TCP segment not acceptable in this state")
+	X(TCP_STATE_DROP, tcp_state_drop, "TCP segment not acceptable in this state")      \
+	X(TCP_ICMP_QUOTE_BAD, tcp_icmp_quote_bad, "ICMP error about TCP with a truncated or malformed quote") \
+	X(TCP_ICMP_NO_CONN, tcp_icmp_no_conn, "ICMP error about no TCP connection of ours") \
+	X(TCP_ICMP_BAD_SEQ, tcp_icmp_bad_seq, "ICMP error quoting a sequence number not in flight (RFC 5927 4.1)") \
+	X(TCP_ICMP_PMTU_IGNORED, tcp_icmp_pmtu_ignored, "ICMP Frag Needed / Packet Too Big not below the path MTU (or under 68)")
 
 #define RB_EVENT_TCP(X)                                                                    \
 	X(TCP_SEG_IN, tcp_seg_in, "TCP segments received")                                 \
@@ -61,6 +65,10 @@
 	X(TCP_RECOV_ALLOC, tcp_recov_alloc, "TCP loss-recovery tables taken (a connection's first reordering or loss since its tables were last empty)") \
 	X(TCP_RECOV_NOMEM, tcp_recov_nomem, "TCP loss-recovery tables wanted but no memory (out-of-order data dropped, SACK blocks not kept)") \
 	X(TCP_ZC_INPLACE, tcp_zc_inplace, "TCP segments sent in place (zero copy, headers in the buffer's headroom)") \
-	X(TCP_PSUM_REUSED, tcp_psum_reused, "TCP payload buffers sent with the sum taken on receive")
+	X(TCP_PSUM_REUSED, tcp_psum_reused, "TCP payload buffers sent with the sum taken on receive") \
+	X(TCP_ICMP_RCVD, tcp_icmp_rcvd, "ICMP/ICMPv6 errors about TCP segments taken to their connection's lcore") \
+	X(TCP_PMTU_LOWERED, tcp_pmtu_lowered, "TCP MSS lowered by Frag Needed / Packet Too Big (RFC 1191, 8201)") \
+	X(TCP_ICMP_HARD, tcp_icmp_hard, "TCP connects aborted by an ICMP hard error (RFC 1122 4.2.3.9)") \
+	X(TCP_ICMP_SOFT, tcp_icmp_soft, "ICMP soft errors kept by a TCP connection (RFC 5927)")
 
 #endif

@@ -1095,7 +1095,8 @@ void tcp_rexmt_timeout(struct tcp_conn *c)
 	if (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED) {
 		if (++c->backoff > st->prm.syn_retries) {
 			rb_count(st->lc, RB_EV_TCP_TIMEOUT);
-			tcp_conn_drop(c, -ETIMEDOUT);
+			/* RFC 1122 4.2.3.9: an ICMP soft error seen meanwhile */
+			tcp_conn_drop(c, c->soft_err ? -(int)c->soft_err : -ETIMEDOUT);
 			return;
 		}
 		c->flags &= ~TF_RTT_TIMING;

@@ -131,6 +131,7 @@ struct tcp_conn {
 	uint8_t n_ooo, n_sb, n_rsack;
 	uint8_t keep_probes;
 	uint8_t persist_backoff;
+	uint8_t soft_err;                /* errno of the last ICMP soft error (tcp_icmp.c) */
 	uint16_t port;                  /* rb port index for output */
 	uint16_t mss;                   /* send MSS (payload, without options) */
 	uint16_t rcv_mss;               /* the MSS we announced */

@@ -114,6 +114,17 @@ uint16_t tcp_input(struct rb_lcore *l, struct rte_mbuf **m, uint16_t n)
 	return n;
 }
 
+/* ICMPv6 errors icmp6.c hands to TCP (dataplane/tcp/tcp_icmp.h). */
+struct tcp_icmp_err icmp_tcp_last;
+unsigned n_icmp_tcp;
+
+void tcp_icmp_input(struct rb_lcore *l, const struct tcp_icmp_err *e)
+{
+	(void)l;
+	icmp_tcp_last = *e;
+	n_icmp_tcp++;
+}
+
 uint16_t udp_input(struct rb_lcore *l, struct rte_mbuf **m, uint16_t n)
 {
 	(void)l;

@@ -9,6 +9,7 @@
 #include "dataplane/rb_lcore.h"
 #include "dataplane/net/neigh.h"
 #include "dataplane/net/ip6.h"
+#include "dataplane/tcp/tcp_icmp.h"
 
 /* What the code under test handed to the doubles, in order. */
 enum { CAP_IP6_TX, CAP_L2, CAP_HANDOFF, CAP_TCP, CAP_UDP };
@@ -42,6 +43,9 @@ extern struct rb_lcore_stats st;
 extern uint8_t OUR_LL[16], OUR_G1[16], OUR_G2[16], PEER_LL[16], PEER_G1[16], FAR[16],
 	NOROUTE[16], ALL_NODES[16], GW3[16], VIA3[16];
 extern const uint8_t OUR_MAC[6], PEER_MAC[6];
+/* what icmp6.c last handed to TCP (tcp_icmp_input), and how often */
+extern struct tcp_icmp_err icmp_tcp_last;
+extern unsigned n_icmp_tcp;
 
 #define DROPS(r)  (st.drops[RB_DROP_##r])
 #define EVENTS(e) (st.events[RB_EV_##e])

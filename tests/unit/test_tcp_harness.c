@@ -14,6 +14,7 @@
 #include "dataplane/tcp/tcp_wire.h"
 #include "dataplane/net/cksum.h"
 #include "dataplane/net/tso.h"
+#include "dataplane/tcp/tcp_icmp.h"
 
 struct th_net th;
 
@@ -490,6 +491,26 @@ static void rx_burst_flush(int host)
 	}
 }
 
+/* An ICMP/ICMPv6 error (data at the ICMP header) to TCP, as
+ * dataplane/net/icmp.c and icmp6.c hand it on (checksum and flow owner
+ * aside: one lcore a host). */
+static void icmp_to_tcp(struct th_host *h, struct rte_mbuf *m, int family)
+{
+	uint8_t b[TCP_ICMP_MSG_MAX];
+	uint32_t n = RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(b));
+	const uint8_t *p = rte_pktmbuf_read(m, 0, n, b);
+	struct tcp_icmp_err e;
+
+	if (p != NULL && tcp_icmp_parse(family, p, n, &e) == 0)
+		tcp_icmp_input(&h->lc, &e);
+	rte_pktmbuf_free(m);
+}
+
+void th_inject(struct rte_mbuf *m)
+{
+	wire_push(m, th.now + th.delay_ns);
+}
+
 static void deliver(int host, struct rte_mbuf *m, uint64_t rxfl)
 {
 	struct th_host *h = &th.h[host];
@@ -531,6 +552,8 @@ static void deliver(int host, struct rte_mbuf *m, uint64_t rxfl)
 		tcp_input(&h->lc, &m, 1);
 	else if (proto == IPPROTO_UDP)
 		udp_input(&h->lc, &m, 1);
+	else if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+		icmp_to_tcp(h, m, proto == IPPROTO_ICMP ? AF_INET : AF_INET6);
 	else
 		rte_pktmbuf_free(m);
 }

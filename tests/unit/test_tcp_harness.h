@@ -134,6 +134,10 @@ void th_run(uint64_t ns);
 bool th_run_until(bool (*cond)(void *), void *arg, uint64_t ns);
 uint64_t th_counter_drop(int host, enum rb_drop d);
 uint64_t th_counter_ev(int host, enum rb_event e);
+/* Put m (data at the IP header) on the wire, to the host its destination
+ * address names, one delay from now: what a router answers with (ICMP
+ * errors go to TCP as dataplane/net/icmp.c hands them on). */
+void th_inject(struct rte_mbuf *m);
 /* Deliver m (data at the IP header) to host i now. */
 void th_deliver(int host, struct rte_mbuf *m);
 /* Build a TCP segment from (src, sport) to host `to`, IPv4. */
