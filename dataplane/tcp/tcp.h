@@ -137,11 +137,12 @@ struct tcp_params {
 	uint16_t mss_default;          /* our MSS when the port MTU is unknown */
 	uint8_t sack, timestamps, wscale; /* offer these options */
 	/* Zero-copy transmit where the port takes mbuf chains (tcp_output.c):
-	 * 0 = off (a copy per segment); 2 (the default) = in place only: a
+	 * 0 = off (a copy per segment); 2 (the default) = in place: a
 	 * segment that starts a send-queue buffer nobody else references goes
 	 * out as one indirect mbuf with its headers in that buffer's headroom
-	 * (what tcp_splice queues: the relay's segments); 1 = also any other
-	 * piece of 256 bytes or more referenced behind a header mbuf (slower
+	 * (what tcp_splice queues: the relay's segments), and a TSO
+	 * super-segment's pieces are referenced behind its header mbuf; 1 =
+	 * also any other piece of 256 bytes or more in a plain segment (slower
 	 * for MSS-sized segments of locally written data,
 	 * dataplane/tcp/README.md "Measured"). */
 	uint8_t zc_tx;

@@ -381,7 +381,9 @@ static unsigned tcp_data_opts(struct tcp_conn *c, uint8_t *p, uint8_t flags, uin
 }
 
 /* ---- payload ---- */
-/* Zero-copy transmit (`zc_tx` 1): a segment's payload is referenced where
+/* Zero-copy transmit (`zc_tx` 1; a TSO super-segment's under the default
+ * 2 too, up to the port's mbufs per frame): a segment's payload is
+ * referenced where
  * it lies in the send queue (indirect mbufs chained behind the header
  * mbuf, each holding a reference on the queue's buffer, so the data
  * outlives the queue's own reference until the NIC is done with it) when
