@@ -78,6 +78,7 @@ void test_echo(void);
 void test_forward(void);
 void test_validate(void);
 void test_local_l4(void);
+void test_icmp6_to_tcp(void);
 void test_reassembly(void);
 void test_output(void);
 void test_no_leak(void);

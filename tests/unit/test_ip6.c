@@ -412,6 +412,7 @@ int main(void)
 		{"forwarding", test_forward},
 		{"header validation", test_validate},
 		{"local delivery", test_local_l4},
+		{"ICMPv6 errors to TCP, on the flow's owner", test_icmp6_to_tcp},
 		{"reassembly", test_reassembly},
 		{"output", test_output},
 		{"no mbuf leaked", test_no_leak},

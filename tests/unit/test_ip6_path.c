@@ -562,6 +562,67 @@ void test_validate(void)
 	reset();
 }
 
+/* Destination Unreachable and Packet Too Big quoting a TCP segment of ours
+ * go to TCP (tcp_icmp_input) on the worker that owns the quoted flow:
+ * handed over at L3 when another one does, parsed again there. */
+void test_icmp6_to_tcp(void)
+{
+	static const struct {
+		const char *name;
+		uint8_t type, code, proto;
+		uint32_t word, quote;   /* quoted bytes: IPv6 header + TCP */
+		unsigned owner;
+		int tcp;                /* handed to TCP */
+		int drop;               /* -1 none, else the drop reason */
+	} rows[] = {
+		{"PTB 1280", 2, 0, RB_IP6_NH_TCP, 1280, 60, 0, 1, -1},
+		{"port unreachable", 1, 4, RB_IP6_NH_TCP, 0, 48, 0, 1, -1},
+		{"PTB, another worker's flow", 2, 0, RB_IP6_NH_TCP, 1400, 60, 3, 1, -1},
+		{"quote of UDP", 1, 4, RB_IP6_NH_UDP, 0, 48, 0, 0, RB_DROP_ICMP6_UNHANDLED},
+		{"quote cut in the TCP ports", 2, 0, RB_IP6_NH_TCP, 1280, 44, 0, 0,
+		 RB_DROP_TCP_ICMP_QUOTE_BAD},
+		{"time exceeded", 3, 0, RB_IP6_NH_TCP, 0, 60, 0, 0, RB_DROP_ICMP6_UNHANDLED},
+	};
+	uint8_t q[60], b[160];
+
+	for (size_t i = 0; i < RTE_DIM(rows); i++) {
+		struct rte_mbuf *m;
+		uint32_t n;
+
+		reset();
+		n_icmp_tcp = 0;
+		flow_owner = rows[i].owner;
+		memset(q, 0, sizeof(q));
+		/* the segment we sent: OUR_G1:40000 -> FAR:443, seq 77 */
+		ip6_hdr(q, OUR_G1, FAR, rows[i].proto, 64, 20);
+		q[40] = 0x9c, q[41] = 0x40, q[42] = 0x01, q[43] = 0xbb, q[47] = 77;
+		n = icmp6_pkt(b, PEER_G1, OUR_G1, 64, rows[i].type, rows[i].code, rows[i].word, q,
+			      rows[i].quote);
+		input(mk(b, n, 2048));
+		if (rows[i].owner != 0) {
+			CU_ASSERT_FATAL(n_caps == 1 && caps[0].kind == CAP_HANDOFF &&
+					caps[0].owner == rows[i].owner);
+			CU_ASSERT_EQUAL(n_icmp_tcp, 0);
+			m = caps[0].m;
+			n_caps = 0;
+			rb_ip6_local(&lc, m); /* on the owner */
+		}
+		CU_ASSERT_EQUAL(n_caps, 0);
+		CU_ASSERT_EQUAL(n_icmp_tcp, (unsigned)rows[i].tcp);
+		if (rows[i].drop >= 0)
+			CU_ASSERT_EQUAL(st.drops[rows[i].drop], 1);
+		if (!rows[i].tcp || n_icmp_tcp != 1)
+			continue;
+		CU_ASSERT(memcmp(icmp_tcp_last.laddr, OUR_G1, 16) == 0);
+		CU_ASSERT(memcmp(icmp_tcp_last.raddr, FAR, 16) == 0);
+		CU_ASSERT(rte_be_to_cpu_16(icmp_tcp_last.lport) == 40000 &&
+			  rte_be_to_cpu_16(icmp_tcp_last.rport) == 443 && icmp_tcp_last.seq == 77);
+		CU_ASSERT(icmp_tcp_last.kind == (rows[i].type == 2 ? TCP_ICMP_PMTU : TCP_ICMP_HARD));
+		CU_ASSERT(rows[i].type != 2 || icmp_tcp_last.mtu == rows[i].word);
+	}
+	reset();
+}
+
 void test_local_l4(void)
 {
 	uint8_t b[256];
