@@ -233,6 +233,19 @@ static void cubic_on_rto(struct tcp_conn *c)
 	p->epoch_us = 0;
 }
 
+/* A spurious reduction undone: W_max and the fast-convergence memory
+ * as they were before it (the reduction moved both down), and a new
+ * epoch from the restored cwnd (RFC 9438 4.2). */
+static void cubic_undo(struct tcp_conn *c, const void *prior)
+{
+	struct cubic_priv *p = (struct cubic_priv *)c->cc_priv;
+	const struct cubic_priv *o = prior;
+
+	p->w_max = RTE_MAX(p->w_max, o->w_max);
+	p->w_last_max = RTE_MAX(p->w_last_max, o->w_last_max);
+	p->epoch_us = 0;
+}
+
 const struct tcp_cc_ops tcp_cc_cubic = {
 	.name = "cubic",
 	.init = cubic_init,
@@ -240,6 +253,7 @@ const struct tcp_cc_ops tcp_cc_cubic = {
 	.ssthresh = cubic_ssthresh,
 	.exit_recovery = cubic_exit_recovery,
 	.on_rto = cubic_on_rto,
+	.undo = cubic_undo,
 };
 
 const struct tcp_cc_ops *tcp_cc_find(const char *name)

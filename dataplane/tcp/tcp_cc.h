@@ -40,6 +40,11 @@ struct tcp_cc_ops {
 	/* Every ACK, also during recovery (rate sampling for model-based CCs);
 	 * may be NULL. */
 	void (*on_ack)(struct tcp_conn *c, const struct tcp_ack_sample *s);
+	/* The last recovery or timeout was spurious (tcp_undo.c, RFC 4015):
+	 * cwnd and ssthresh are back to at least their values before it;
+	 * restore what the controller keeps of its own.  prior: c->cc_priv
+	 * as it was before ssthresh()/on_rto() of that episode.  May be NULL. */
+	void (*undo)(struct tcp_conn *c, const void *prior);
 };
 
 extern const struct tcp_cc_ops tcp_cc_newreno;

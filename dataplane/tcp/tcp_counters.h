@@ -66,6 +66,11 @@
 	X(TCP_RECOV_NOMEM, tcp_recov_nomem, "TCP loss-recovery tables wanted but no memory (out-of-order data dropped, SACK blocks not kept)") \
 	X(TCP_ZC_INPLACE, tcp_zc_inplace, "TCP segments sent in place (zero copy, headers in the buffer's headroom)") \
 	X(TCP_PSUM_REUSED, tcp_psum_reused, "TCP payload buffers sent with the sum taken on receive") \
+	X(TCP_DSACK_SENT, tcp_dsack_sent, "TCP DSACK blocks sent for duplicate segments (RFC 2883)") \
+	X(TCP_DSACK_RCVD, tcp_dsack_rcvd, "TCP DSACK blocks received and believed (RFC 2883)") \
+	X(TCP_DSACK_BAD, tcp_dsack_bad, "TCP DSACK blocks ignored: outside the window (RFC 2883 4)") \
+	X(TCP_UNDO_RECOVERY, tcp_undo_recovery, "TCP fast recoveries undone as spurious (DSACK or timestamps)") \
+	X(TCP_UNDO_RTO, tcp_undo_rto, "TCP retransmission timeouts undone as spurious (DSACK or timestamps)") \
 	X(TCP_ICMP_RCVD, tcp_icmp_rcvd, "ICMP/ICMPv6 errors about TCP segments taken to their connection's lcore") \
 	X(TCP_PMTU_LOWERED, tcp_pmtu_lowered, "TCP MSS lowered by Frag Needed / Packet Too Big (RFC 1191, 8201)") \
 	X(TCP_ICMP_HARD, tcp_icmp_hard, "TCP connects aborted by an ICMP hard error (RFC 1122 4.2.3.9)") \

@@ -130,6 +130,8 @@ void tcp_rtt_sample(struct tcp_conn *c, uint32_t r)
 
 	if (r == 0)
 		r = 1;
+	if (c->min_rtt == 0 || r < c->min_rtt)
+		c->min_rtt = r; /* RACK's reo_wnd (tcp_rack.c) */
 	if (c->srtt == 0) {
 		c->srtt = r;
 		c->rttvar = r / 2;
@@ -233,9 +235,10 @@ static void tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
 	for (i = 0; i < c->n_ooo;) {
 		uint32_t os = c->rv->ooo[i].seq, oe = os + c->rv->ooo[i].len;
 
-		if (seq_le(seq, os) && seq_le(oe, end))
+		if (seq_le(seq, os) && seq_le(oe, end)) {
+			tcp_dsack_set(c, os, oe); /* RFC 2883 4: held already */
 			ooo_free(c, i);
-		else
+		} else
 			i++;
 	}
 	/* Trim against partial overlaps. */
@@ -244,15 +247,18 @@ static void tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
 
 		if (seq_le(os, seq) && seq_lt(seq, oe)) {
 			if (seq_ge(oe, end)) {
+				tcp_dsack_set(c, seq, end);
 				rb_drop(st->lc, m, RB_DROP_TCP_DUPLICATE);
 				tcp_rsack_update(c, os, oe);
 				return;
 			}
+			tcp_dsack_set(c, seq, oe);
 			m = segs_trim_front(m, oe - seq);
 			len -= oe - seq;
 			seq = oe;
 		}
 		if (seq_lt(os, end) && seq_le(end, oe)) {
+			tcp_dsack_set(c, os, end);
 			m = segs_trim_back(m, os - seq);
 			len = os - seq;
 			end = os;
@@ -342,6 +348,8 @@ static void tcp_data_in(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, ui
 		struct tcp_ooo *o = &c->rv->ooo[0];
 		uint32_t oe = o->seq + o->len;
 
+		if (seq_lt(o->seq, seq + len)) /* RFC 2883 4: this segment repeated it */
+			tcp_dsack_set(c, o->seq, seq_min(oe, seq + len));
 		if (seq_le(oe, c->rcv_nxt)) {
 			ooo_free(c, 0);
 			continue;
@@ -424,6 +432,7 @@ void tcp_enter_recovery(struct tcp_conn *c)
 	struct tcp_stack *st = c->st;
 	uint32_t len = RTE_MIN(smss(c), c->snd_max - c->snd_una);
 
+	tcp_undo_begin(c, 0); /* before the reduction (tcp_undo.c) */
 	c->ssthresh = c->cc->ssthresh(c);
 	c->recover = c->snd_max;
 	c->flags |= TF_RECOVERY;
@@ -567,6 +576,7 @@ static int tcp_ack_in(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg
 	struct tcp_stack *st = c->st;
 	uint32_t ack = sg->ack, newly = 0, wnd;
 	uint32_t old_una = c->snd_una, old_sacked = c->sacked_bytes;
+	int dsack = 0;
 
 	if (seq_gt(ack, c->snd_max)) {
 		tcp_send_ack(c);
@@ -579,8 +589,10 @@ static int tcp_ack_in(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg
 		rb_drop(st->lc, m, RB_DROP_TCP_BAD_ACK);
 		return -1;
 	}
-	if ((c->flags & TF_SACK) && sg->o.n_sack)
-		tcp_sb_update(c, &sg->o, &newly);
+	if ((c->flags & TF_SACK) && sg->o.n_sack) {
+		dsack = tcp_dsack_in(c, sg); /* RFC 2883: block 0, never SACKed data */
+		tcp_sb_update(c, &sg->o, dsack, &newly);
+	}
 	wnd = (uint32_t)sg->wnd << c->snd_ws;
 	if (seq_gt(ack, c->snd_una)) {
 		tcp_ack_new(c, sg, newly);
@@ -621,6 +633,9 @@ static int tcp_ack_in(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg
 			tcp_pending_add(c);
 		}
 	}
+	/* RFC 3708 / RFC 3522: was the episode spurious? (tcp_undo.c) */
+	if (c->flags & TF_UNDO)
+		tcp_undo_check(c, sg, old_una);
 	/* RFC 8985 6.2: every ACK may reveal a lost segment */
 	if ((c->n_rxt || c->n_sb || c->rack_ev) && tcp_rack_detect(c))
 		tcp_pending_add(c);
@@ -771,6 +786,7 @@ static void conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *s
 
 	c->segs_in++;
 	c->last_rcv = tcp_now(st);
+	st->dsack_c = NULL; /* a DSACK goes with the ACK for its segment only */
 	c->keep_probes = 0;
 	if (c->state == TCPS_SYN_SENT) {
 		tcp_synsent_input(c, m, sg);
@@ -809,10 +825,15 @@ static void conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *s
 				rb_drop(lc, m, RB_DROP_TCP_RST_IGNORED);
 				return;
 			}
-			if (sg->flags & TCP_SYN)
+			if (sg->flags & TCP_SYN) {
 				tcp_challenge_ack(c);
-			else
+			} else {
+				/* RFC 2883 4: report the duplicate */
+				if (sg->len && seq_le(sg->seq + seqlen, c->rcv_nxt))
+					tcp_dsack_set(c, sg->seq, sg->seq + sg->len);
 				tcp_send_ack(c);
+				c->st->dsack_c = NULL;
+			}
 			rb_drop(lc, m,
 				seq_le(sg->seq + seqlen, c->rcv_nxt) ? RB_DROP_TCP_DUPLICATE
 								      : RB_DROP_TCP_OUT_OF_WINDOW);
@@ -831,6 +852,7 @@ static void conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *s
 		if (d > sg->len)
 			d = sg->len;
 		if (d) {
+			tcp_dsack_set(c, sg->seq, sg->seq + d); /* RFC 2883 4: partly old */
 			m = segs_trim_front(m, d);
 			sg->len -= d;
 			sg->seq += d;
@@ -979,6 +1001,7 @@ static void conn_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *s
 		tcp_fin_in(c);
 	if (c->flags & TF_REAP)
 		return;
+	tcp_dsack_flush(c); /* a duplicate's ACK goes now, its DSACK first */
 	if ((c->flags & TF_NOTIFY_READ) && st->prm.rx_burst) {
 		/* rx_burst: on_readable once per input pass (tcp_deferred_run),
 		 * so a relay reads (and a Shadowsocks inbound seals) what the

@@ -348,7 +348,8 @@ unsigned tcp_syn_opts(struct tcp_conn *c, uint8_t *p)
  * when space is short). */
 static unsigned tcp_data_opts(struct tcp_conn *c, uint8_t *p, uint8_t flags, uint32_t len)
 {
-	unsigned n = 0, nblk, room;
+	unsigned n = 0, nblk = 0, room;
+	struct tcp_range blk[4];
 
 	if (c->flags & TF_TS) {
 		p[n++] = TCPOPT_NOP;
@@ -359,12 +360,9 @@ static unsigned tcp_data_opts(struct tcp_conn *c, uint8_t *p, uint8_t flags, uin
 		wr32(p + n + 4, c->ts_recent);
 		n += 8;
 	}
-	if ((c->flags & TF_SACK) && c->n_rsack && (flags & TCP_ACK) && !(flags & TCP_RST)) {
-		nblk = RTE_MIN((unsigned)c->n_rsack, (c->flags & TF_TS) ? 3u : 4u);
+	if ((c->flags & TF_SACK) && (flags & TCP_ACK) && !(flags & TCP_RST)) {
 		room = c->mss > len + n + 4 ? c->mss - len - n - 4 : 0;
-		nblk = RTE_MIN(nblk, room / 8);
-	} else {
-		nblk = 0;
+		nblk = tcp_sack_opt_blocks(c, blk, RTE_MIN((c->flags & TF_TS) ? 3u : 4u, room / 8));
 	}
 	if (nblk) {
 		p[n++] = TCPOPT_NOP;
@@ -372,8 +370,8 @@ static unsigned tcp_data_opts(struct tcp_conn *c, uint8_t *p, uint8_t flags, uin
 		p[n++] = TCPOPT_SACK;
 		p[n++] = (uint8_t)(2 + 8 * nblk);
 		for (unsigned i = 0; i < nblk; i++) {
-			wr32(p + n, c->rsack[i].start);
-			wr32(p + n + 4, c->rsack[i].end);
+			wr32(p + n, blk[i].start);
+			wr32(p + n + 4, blk[i].end);
 			n += 8;
 		}
 	}
@@ -717,6 +715,7 @@ static int tcp_send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t 
 		rb_count(lc, RB_EV_TCP_RETRANSMIT);
 		if ((c->flags & (TF_SACK | TF_RECOVERY)) == (TF_SACK | TF_RECOVERY))
 			tcp_rack_sent(c, seq, len);
+		tcp_undo_rxt(c, seq, len);
 	}
 	if (c->flags & TF_RECOVERY)
 		c->prr_out += len; /* RFC 6937 */
@@ -1130,6 +1129,7 @@ void tcp_rexmt_timeout(struct tcp_conn *c)
 	if (c->backoff == 1 || !(c->flags & TF_RECOVERY)) {
 		uint32_t th = c->ssthresh;
 
+		tcp_undo_begin(c, 1);
 		c->cc->on_rto(c);
 		/* In recovery ssthresh was set for this loss already: keep it
 		 * rather than cut the reduced window again (Linux's

@@ -67,6 +67,16 @@ struct tcp_recov {
 	/* while rxt holds entries (tcp_rack.c): when new data last went out
 	 * after them, as seen from RACK's runs (us), and the last run */
 	uint32_t tx_at, look_at, look_max;
+	/* A recovery episode that may be undone (tcp_undo.c; TF_UNDO): the
+	 * snd_una it started at, the end of the highest retransmission, the
+	 * retransmitted segments not yet reported by DSACK (RFC 3708 2), the
+	 * TSval of the first retransmission (RFC 3522), how the episode
+	 * started and the congestion controller's state before it. */
+	uint32_t undo_marker, undo_high, undo_stamp, undo_end;
+	uint16_t undo_left, undo_nrxt;
+	uint8_t undo_rto, undo_over;
+	uint64_t undo_idle_at;                 /* tsc: nothing in flight, give up then */
+	uint64_t undo_cc[TCP_CC_PRIV_SIZE / 8];
 	struct tcp_recov *next;                /* free list */
 };
 
@@ -111,6 +121,8 @@ enum {
 				    when the flight grows past one segment */
 	TF_BURST_ACK = 1 << 30,  /* an ACK went early in this RX burst; the rest
 				    is acknowledged at its end (tcp_conn_input) */
+	TF_UNDO = 1u << 31,      /* a recovery episode may still be undone: its
+				    state is in c->rv (tcp_undo.c) */
 };
 
 struct tcp_conn {
@@ -149,6 +161,7 @@ struct tcp_conn {
 	uint32_t ts_recent, ts_offset;
 	uint64_t ts_recent_age;         /* tsc */
 	uint32_t last_ack_sent;
+	uint32_t min_rtt;               /* lowest RTT sample (us), 0 = none (RACK reo_wnd) */
 
 	/* buffers */
 	struct tcp_mbq sndq;            /* unacknowledged and unsent data */
@@ -167,14 +180,17 @@ struct tcp_conn {
 	struct tcp_range rsack[TCP_SACK_MAX_BLOCKS];
 	uint32_t high_rxt, rescue_rxt, recover;
 	uint32_t tlp_high;              /* snd_max when the last probe went out */
+	uint32_t dsack_round;           /* RACK.dsack_round (RFC 8985 6.2 step 4) */
 	uint64_t rxt_una_ts;            /* tsc: snd_una's segment last retransmitted; 0 = not */
 	/* RACK (RFC 8985) over retransmissions: tcp_rack.c */
 	uint8_t n_rxt, rack_ts_valid;
+	uint8_t reo_wnd_mult, reo_wnd_persist; /* RACK.reo_wnd_mult (0 = 1), .reo_wnd_persist */
 	uint32_t rack_ts, rack_end;     /* RACK.xmit_ts (us), .end_seq: delivered retransmission */
 	uint32_t rack_dlv_nxt, rack_dlv_at; /* its snd_max when sent; when its delivery was seen (us) */
 	uint32_t rack_ev_seq, rack_ev_ts; /* highest SACKed end when seen (us): pending evidence */
 	uint32_t rack_lost_edge;        /* original transmissions below are lost (RACK) */
 	uint8_t rack_ev, rack_edge_ok;
+	uint8_t dsack_round_on;         /* dsack_round valid */
 	/* PRR (RFC 6937): the flight at recovery entry, delivered and sent since */
 	uint32_t prr_recover_fs, prr_delivered, prr_out;
 
@@ -185,7 +201,7 @@ struct tcp_conn {
 
 	/* congestion control */
 	uint32_t cwnd, ssthresh;
-	uint32_t prior_cwnd;
+	uint32_t prior_cwnd, prior_ssthresh; /* before the episode (undo, tcp_undo.c) */
 	uint64_t pacing_rate;           /* bytes/s, 0 = unpaced (for rate-based CCs) */
 	uint64_t delivered;
 	const struct tcp_cc_ops *cc;
@@ -273,6 +289,10 @@ struct tcp_stack {
 	/* secrets: ISN (RFC 6528) and SYN cookies */
 	uint64_t isn_key[2], cookie_key[2];
 	uint16_t eph_next;
+	/* A DSACK block (RFC 2883 4) for dsack_c's next ACK: set when a
+	 * duplicate arrives, sent at once (tcp_sack.c tcp_dsack_set) */
+	struct tcp_conn *dsack_c;
+	struct tcp_range dsack;
 	void *diag;                     /* tcp_diag.c state */
 };
 
@@ -331,7 +351,7 @@ void tcp_recov_put(struct tcp_conn *c);
 /* Give c's block back once its tables are all empty. */
 static inline void tcp_recov_trim(struct tcp_conn *c)
 {
-	if (c->rv != NULL && (c->n_ooo | c->n_sb | c->n_rxt) == 0)
+	if (c->rv != NULL && (c->n_ooo | c->n_sb | c->n_rxt) == 0 && !(c->flags & TF_UNDO))
 		tcp_recov_put(c);
 }
 void tcp_conn_hash(struct tcp_conn *c);
@@ -431,7 +451,8 @@ void tcp_listen_input(struct tcp_stack *st, struct tcp_listener *l, struct rte_m
 		      struct tcp_seg *sg, const struct tcp_key *k, uint16_t port);
 
 /* tcp_sack.c */
-void tcp_sb_update(struct tcp_conn *c, const struct tcp_opts *o, uint32_t *newly);
+/* SACK blocks from index first on (block 0 may be a DSACK: tcp_dsack_in) */
+void tcp_sb_update(struct tcp_conn *c, const struct tcp_opts *o, int first, uint32_t *newly);
 void tcp_sb_advance(struct tcp_conn *c);                /* drop ranges below snd_una */
 int tcp_sb_is_sacked(const struct tcp_conn *c, uint32_t seq, uint32_t *end);
 int tcp_sb_next_seg(struct tcp_conn *c, uint32_t *seq, uint32_t *len);
@@ -439,6 +460,27 @@ uint32_t tcp_sb_lost_edge(const struct tcp_conn *c);
 void tcp_prr_ack(struct tcp_conn *c, uint32_t delivered);  /* RFC 6937 3 */
 void tcp_rsack_update(struct tcp_conn *c, uint32_t start, uint32_t end);
 void tcp_rsack_trim(struct tcp_conn *c);
+/* DSACK (RFC 2883 4), receiver: report [s, e) as duplicate in c's next
+ * ACK (the first duplicate range of a segment only); flush sends that ACK
+ * now if it is still owed.  tcp_sack_opt_blocks: the blocks of an ACK, the
+ * DSACK first (consumed), at most max. */
+void tcp_dsack_set(struct tcp_conn *c, uint32_t s, uint32_t e);
+void tcp_dsack_flush(struct tcp_conn *c);
+unsigned tcp_sack_opt_blocks(struct tcp_conn *c, struct tcp_range *out, unsigned max);
+/* Sender: is the first SACK block of this ACK a DSACK?  Valid ones are
+ * counted and passed to tcp_undo_dsack; returns 1 when block 0 is a DSACK
+ * (valid or not: never SACKed data). */
+int tcp_dsack_in(struct tcp_conn *c, const struct tcp_seg *sg);
+
+/* tcp_undo.c: spurious recoveries (RFC 3708, RFC 3522, RFC 4015) */
+void tcp_undo_begin(struct tcp_conn *c, int rto);    /* before cwnd/ssthresh are cut */
+void tcp_undo_rxt(struct tcp_conn *c, uint32_t seq, uint32_t len); /* a retransmission */
+void tcp_undo_dsack(struct tcp_conn *c, uint32_t s, uint32_t e, uint32_t ack);
+/* After an ACK's processing: undo if every retransmission was reported
+ * by DSACK or the ACK echoes a TSval older than the first one; returns 1
+ * when it undid. */
+int tcp_undo_check(struct tcp_conn *c, const struct tcp_seg *sg, uint32_t old_una);
+void tcp_undo_timer(struct tcp_conn *c);            /* rv->undo_idle_at passed */
 
 /* tcp_rack.c: RACK over retransmissions (RFC 8985 6.2, 8) */
 void tcp_rack_reset(struct tcp_conn *c);
@@ -446,6 +488,9 @@ void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t len);
 int tcp_rack_has(const struct tcp_conn *c, uint32_t seq);
 int tcp_rack_detect(struct tcp_conn *c);
 void tcp_rack_timeout(struct tcp_conn *c);
+uint32_t tcp_rack_reo_wnd(const struct tcp_conn *c);   /* us, RFC 8985 6.2 step 4 */
+void tcp_rack_dsack(struct tcp_conn *c);               /* a DSACK arrived */
+void tcp_rack_recovery_done(struct tcp_conn *c);       /* a recovery episode ended */
 
 /* tcp_cookie.c */
 uint32_t tcp_cookie_make(struct tcp_stack *st, const struct tcp_key *k, uint32_t peer_isn,

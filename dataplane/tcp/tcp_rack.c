@@ -14,9 +14,21 @@
  * what RFC 6675 alone lacks: it has no way to learn a retransmission was
  * lost short of the RTO (Linux: TCPLostRetransmit).
  *
- * RACK.rtt is SRTT here and reo_wnd SRTT/4 (RFC 8985 6.2 step 4 suggests
- * min_RTT/4; the smoothed value is the conservative choice), at least the
- * 1 ms the timer wheel resolves.
+ * RACK.rtt is SRTT here.  The reordering window adapts to the reordering
+ * seen (RFC 8985 6.2 step 4, RACK_update_reo_wnd; tcp_rack_reo_wnd):
+ * reo_wnd = min(RACK.reo_wnd_mult * min_RTT / 4, SRTT), at least the 1 ms
+ * the timer wheel resolves, min_RTT the lowest RTT sample of the
+ * connection (c->min_rtt; the RFC's windowed minimum is not kept).
+ * RACK.reo_wnd_mult (c->reo_wnd_mult, starting at 1) grows by one for
+ * each round trip in which a DSACK arrived (RACK.dsack_round: the first
+ * DSACK sets it to snd_nxt; DSACKs before snd_una passes it count no
+ * more) and RACK.reo_wnd_persist is then 16; each recovery episode that
+ * ends (fast recovery or RTO, tcp_undo.c) takes one off reo_wnd_persist,
+ * and at 0 reo_wnd_mult is 1 again: 16 recoveries without a DSACK.
+ * A DSACK shows a retransmission that was not needed (RFC 2883, 8985
+ * 6.2): reordering beyond the window, which a wider one then waits for.
+ * What RFC 8985 calls RACK.reord (reo_wnd 0 until reordering is seen) is
+ * not done: the window applies from the start.
  *
  * A retransmission that nothing was sent after (the window allowed no new
  * data, as in a small-window echo) can never be shown lost that way: no
@@ -55,12 +67,45 @@ static uint32_t rack_now_us(const struct tcp_conn *c)
 	return (uint32_t)tcp_now_us(c->st);
 }
 
+/* RACK.reo_wnd in microseconds (RFC 8985 6.2 step 4) */
+uint32_t tcp_rack_reo_wnd(const struct tcp_conn *c)
+{
+	uint64_t base = c->min_rtt ? c->min_rtt : c->srtt;
+	uint64_t w = (uint64_t)RTE_MAX(c->reo_wnd_mult, 1) * base / 4;
+
+	w = RTE_MIN(w, (uint64_t)c->srtt);
+	return (uint32_t)RTE_MAX(w, 1000u);
+}
+
 /* RACK.rtt + RACK.reo_wnd in microseconds */
 static uint32_t rack_wait_us(const struct tcp_conn *c)
 {
-	uint32_t w = c->srtt + c->srtt / 4;
+	return c->srtt + tcp_rack_reo_wnd(c);
+}
 
-	return RTE_MAX(w, 1000u);
+/* RFC 8985 6.2 step 4: a DSACK arrived. */
+void tcp_rack_dsack(struct tcp_conn *c)
+{
+	if (c->dsack_round_on && seq_ge(c->snd_una, c->dsack_round))
+		c->dsack_round_on = 0;
+	if (c->dsack_round_on)
+		return; /* this round trip counted already */
+	c->dsack_round_on = 1;
+	c->dsack_round = c->snd_nxt;
+	if (c->reo_wnd_mult == 0)
+		c->reo_wnd_mult = 1;
+	if (c->reo_wnd_mult < UINT8_MAX)
+		c->reo_wnd_mult++;
+	c->reo_wnd_persist = 16;
+}
+
+/* RFC 8985 6.2 step 4: exiting fast or RTO recovery. */
+void tcp_rack_recovery_done(struct tcp_conn *c)
+{
+	if (c->reo_wnd_persist > 0)
+		c->reo_wnd_persist--;
+	if (c->reo_wnd_persist == 0)
+		c->reo_wnd_mult = 1;
 }
 
 void tcp_rack_reset(struct tcp_conn *c)
@@ -244,7 +289,7 @@ int tcp_rack_detect(struct tcp_conn *c)
 	}
 	if (!(c->flags & TF_SACK) || c->srtt == 0 || c->snd_una == c->snd_max)
 		return 0;
-	rack_orig(c, now, RTE_MAX(c->srtt / 4, 1000u), &next);
+	rack_orig(c, now, tcp_rack_reo_wnd(c), &next);
 	if (!(c->flags & TF_RECOVERY) && c->n_sb && seq_lt(c->snd_una, tcp_sb_lost_edge(c))) {
 		tcp_enter_recovery(c);
 		sent++;
@@ -315,7 +360,7 @@ int tcp_rack_detect(struct tcp_conn *c)
 	if ((c->flags & TF_RECOVERY) && c->rack_ts_valid && seq_gt(c->rack_dlv_nxt, c->snd_una) &&
 	    !tcp_rack_has(c, c->snd_una) && !tcp_sb_is_sacked(c, c->snd_una, NULL) &&
 	    !seq_gt(c->high_rxt, c->snd_una)) {
-		uint32_t reo = RTE_MAX(c->srtt / 4, 1000u), age = now - c->rack_dlv_at;
+		uint32_t reo = tcp_rack_reo_wnd(c), age = now - c->rack_dlv_at;
 		uint32_t len = RTE_MIN((uint32_t)c->mss - ((c->flags & TF_TS) ? 12u : 0u),
 				       c->rack_dlv_nxt - c->snd_una);
 

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SACK: the sender's scoreboard and RFC 6675 loss recovery helpers
- * (IsLost, SetPipe, NextSeg), and the receiver's SACK blocks (RFC 2018 4).
+ * (IsLost, SetPipe, NextSeg), and the receiver's SACK blocks (RFC 2018 4);
+ * DSACK (RFC 2883) both ways: a receiver reports a duplicate segment's
+ * range as the first block of the ACK it sends at once; a sender takes a
+ * first block below the cumulative ACK, or inside the second block, as a
+ * DSACK, never as SACKed data, and passes it on (undo, RACK's reo_wnd).
  */
 #include <string.h>
 #include "tcp_priv.h"
@@ -44,18 +48,18 @@ static void sb_insert(struct tcp_conn *c, uint32_t s, uint32_t e)
 	c->n_sb = (uint8_t)n;
 }
 
-void tcp_sb_update(struct tcp_conn *c, const struct tcp_opts *o, uint32_t *newly)
+void tcp_sb_update(struct tcp_conn *c, const struct tcp_opts *o, int first, uint32_t *newly)
 {
 	uint32_t before = c->sacked_bytes;
 
 	*newly = 0;
-	if (o->n_sack == 0 || tcp_recov_get(c) == NULL)
+	if (o->n_sack <= first || tcp_recov_get(c) == NULL)
 		return; /* no room to keep them: recovery without SACK */
-	for (int i = 0; i < o->n_sack; i++) {
+	for (int i = first; i < o->n_sack; i++) {
 		uint32_t s = o->sack[i].start, e = o->sack[i].end;
 
-		/* RFC 2018 3 / RFC 2883: ignore blocks at or below the cumulative
-		 * ACK (D-SACK) and blocks for data never sent. */
+		/* RFC 2018 3: ignore blocks at or below the cumulative ACK and
+		 * blocks for data never sent (DSACKs are tcp_dsack_in's). */
 		if (!seq_lt(s, e) || seq_le(e, c->snd_una) || seq_gt(e, c->snd_max))
 			continue;
 		if (seq_lt(s, c->snd_una))
@@ -264,4 +268,70 @@ void tcp_rsack_update(struct tcp_conn *c, uint32_t start, uint32_t end)
 void tcp_rsack_trim(struct tcp_conn *c)
 {
 	rsack_rebuild(c, -1);
+}
+
+/* ---- DSACK (RFC 2883) ---- */
+void tcp_dsack_set(struct tcp_conn *c, uint32_t s, uint32_t e)
+{
+	struct tcp_stack *st = c->st;
+
+	if (!(c->flags & TF_SACK) || !seq_lt(s, e) || st->dsack_c == c)
+		return; /* one DSACK per duplicate segment: its first range */
+	st->dsack_c = c;
+	st->dsack = (struct tcp_range){s, e};
+}
+
+void tcp_dsack_flush(struct tcp_conn *c)
+{
+	if (c->st->dsack_c == c)
+		tcp_send_ack(c); /* RFC 5681 4.2: a duplicate is acknowledged at once */
+	if (c->st->dsack_c == c)
+		c->st->dsack_c = NULL; /* the ACK could not go: not in a later one */
+}
+
+/* RFC 2883 4: the DSACK block first, then the blocks of RFC 2018 4. */
+unsigned tcp_sack_opt_blocks(struct tcp_conn *c, struct tcp_range *out, unsigned max)
+{
+	struct tcp_stack *st = c->st;
+	unsigned n = 0;
+
+	if (max == 0)
+		return 0;
+	if (st->dsack_c == c) {
+		out[n++] = st->dsack;
+		st->dsack_c = NULL;
+		rb_count(st->lc, RB_EV_TCP_DSACK_SENT);
+	}
+	for (unsigned i = 0; i < c->n_rsack && n < max; i++)
+		out[n++] = c->rsack[i];
+	return n;
+}
+
+/* RFC 2883 4 (sender): the first block is a DSACK when it lies below the
+ * cumulative ACK or inside the second block.  It is believed only inside
+ * [snd_una - the largest window, snd_max) and shorter than that window
+ * (else counted tcp_dsack_bad and ignored); a believed one is counted
+ * tcp_dsack_rcvd and goes to undo and RACK. */
+int tcp_dsack_in(struct tcp_conn *c, const struct tcp_seg *sg)
+{
+	struct rb_lcore *lc = c->st->lc;
+	const struct tcp_opts *o = &sg->o;
+	uint32_t s, e, wmax = RTE_MAX(c->max_snd_wnd, (uint32_t)c->mss);
+
+	if (o->n_sack == 0)
+		return 0;
+	s = o->sack[0].start;
+	e = o->sack[0].end;
+	if (!seq_lt(s, sg->ack) &&
+	    !(o->n_sack > 1 && seq_ge(s, o->sack[1].start) && seq_le(e, o->sack[1].end)))
+		return 0;
+	if (!seq_lt(s, e) || e - s > wmax || seq_lt(s, c->snd_una - wmax) ||
+	    seq_gt(e, c->snd_max)) {
+		rb_count(lc, RB_EV_TCP_DSACK_BAD);
+		return 1;
+	}
+	rb_count(lc, RB_EV_TCP_DSACK_RCVD);
+	tcp_rack_dsack(c);
+	tcp_undo_dsack(c, s, e, sg->ack);
+	return 1;
 }

@@ -274,6 +274,8 @@ static void tcp_conn_release(struct tcp_stack *st, struct tcp_conn *c)
 {
 	if (c->rv != NULL) /* tcp_conn_drop emptied the tables */
 		tcp_recov_put(c);
+	if (st->dsack_c == c)
+		st->dsack_c = NULL;
 	c->flags = TF_FREED;
 	c->hlink.le_next = st->free_list;
 	st->free_list = c;
@@ -701,7 +703,10 @@ void tcp_timer_update(struct tcp_conn *c)
 	t = c->t_persist - 1 < t ? c->t_persist - 1 : t;
 	t = c->t_delack - 1 < t ? c->t_delack - 1 : t;
 	t = c->t_keep - 1 < t ? c->t_keep - 1 : t;
-	t = (c->t_conn - 1 < t ? c->t_conn - 1 : t) + 1;
+	t = c->t_conn - 1 < t ? c->t_conn - 1 : t;
+	if (c->flags & TF_UNDO) /* an undo episode's idle end (tcp_undo.c) */
+		t = c->rv->undo_idle_at - 1 < t ? c->rv->undo_idle_at - 1 : t;
+	t++;
 	if (t == 0) {
 		tcp_wheel_remove(c);
 		return;
@@ -781,6 +786,9 @@ static void tcp_timers_fire(struct tcp_conn *c)
 		if (c->flags & TF_DELACK)
 			tcp_send_ack(c);
 	}
+	if ((c->flags & (TF_REAP | TF_UNDO)) == TF_UNDO && c->rv->undo_idle_at &&
+	    c->rv->undo_idle_at <= now)
+		tcp_undo_timer(c);
 	tcp_recov_trim(c);
 	tcp_timer_update(c);
 }
