@@ -20,6 +20,7 @@
 #define SEC 1000000000ull
 
 void test_tcp_data_register(CU_pSuite s);
+void test_tcp_port_register(CU_pSuite s);
 void test_tcp_close_register(CU_pSuite s);
 void test_tcp_persist_register(CU_pSuite s);
 void test_tcp_burst_register(CU_pSuite s);
@@ -710,6 +711,7 @@ int main(void)
 	CU_add_test(s, "dataplane.tcp onto tcp_params", test_params_from_cfg);
 	d = CU_add_suite("tcp data", NULL, NULL);
 	test_tcp_data_register(d);
+	test_tcp_port_register(d);
 	test_tcp_close_register(s);
 	test_tcp_persist_register(s);
 	test_tcp_burst_register(d);

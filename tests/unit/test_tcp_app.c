@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include "test_tcp_app.h"
 #include "test_tcp_harness.h"
+#include "dataplane/tcp/tcp_priv.h"
 
 static void on_connected(struct tcp_conn *c, int err)
 {
@@ -190,4 +191,28 @@ uint8_t *pattern(size_t n, uint32_t seed)
 		p[i] = (uint8_t)((x * 2685821657736338717ull) >> 56);
 	}
 	return p;
+}
+
+bool app_finished(void *arg)
+{
+	struct app *a = arg;
+
+	return a->closed || (a->eof && a->tx_off == a->tx_len);
+}
+
+void app_set_opts(int host, bool sack, bool ts, bool ws)
+{
+	struct tcp_params *p = tcp_params(&th.h[host].lc);
+
+	p->sack = sack;
+	p->timestamps = ts;
+	p->wscale = ws;
+}
+
+bool app_all_freed(void)
+{
+	for (int h = 0; h < 2; h++)
+		if (th.h[h].lc.tcp->n_conns != 0 || th.h[h].lc.tcp->mem != 0)
+			return false;
+	return true;
 }

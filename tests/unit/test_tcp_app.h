@@ -47,5 +47,11 @@ struct tcp_listener *app_listen(struct app_server *s, int host, uint16_t port, u
 				uint32_t backlog, const char *cc);
 
 uint8_t *pattern(size_t n, uint32_t seed);
+/* th_run_until's condition: the app closed, or saw EOF with all of tx sent */
+bool app_finished(void *arg);
+/* Options host offers from now on (tcp_params sack, timestamps, wscale) */
+void app_set_opts(int host, bool sack, bool ts, bool ws);
+/* Every connection closed and its memory returned on hosts 0 and 1? */
+bool app_all_freed(void);
 
 #endif
