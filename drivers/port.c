@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <rte_ethdev.h>
 #include <rte_bus_vdev.h>
+#include "rb_afp.h"
 #include "rb_port.h"
 #include "../dataplane/rb_log.h"
 
@@ -174,6 +175,19 @@ int rb_port_start(struct rb_dp *dp, int idx, const struct rb_cfg_port *cp, char 
 	if (rc != 0) {
 		snprintf(err, len, "port %s: cannot get device info: %s", cp->name, rte_strerror(-rc));
 		return -1;
+	}
+	/* before the port starts: af_packet.c */
+	if (strcmp(info.driver_name, "net_af_packet") == 0) {
+		char why[256];
+		int n = rb_afp_nodefrag(cp->device, why, sizeof(why));
+
+		if (n > 0)
+			RB_INFO("port %s: %d af_packet queue socket(s) reopened without the kernel's "
+				"IPv4 reassembly (PACKET_FANOUT_FLAG_DEFRAG)", cp->name, n);
+		else if (n < 0)
+			RB_WARN("port %s: af_packet sockets keep the kernel's IPv4 reassembly, so "
+				"fragmented datagrams over the ring's frame are lost (ip4_bad_len): %s",
+				cp->name, why);
 	}
 	p->port_id = pid;
 	p->index = (uint16_t)idx;
