@@ -37,6 +37,7 @@
 	X(TCP_TSO_OUT, tcp_tso_out, "TCP super-segments sent for segmentation (TSO)")      \
 	X(TCP_TSO_SOFT, tcp_tso_soft, "TCP super-segments cut in software (no TSO on path)")\
 	X(TCP_TSO_SEG_MAX, tcp_tso_seg_max, "TCP super-segments shortened to the port's mbufs per frame")\
+	X(TCP_TSO_ZC, tcp_tso_zc, "TCP super-segments sent with their payload referenced (zero copy)")\
 	X(TCP_ACTIVE_OPEN, tcp_active_open, "TCP active opens started")                    \
 	X(TCP_PASSIVE_OPEN, tcp_passive_open, "TCP connections accepted")                  \
 	X(TCP_ESTABLISHED, tcp_established, "TCP connections reaching ESTABLISHED")        \

@@ -703,6 +703,8 @@ static int tcp_send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t 
 		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
 		m->tso_segsz = (uint16_t)segsz;
 		sw = 0; /* the port sums each segment (tcp_xmit) */
+		if (zc)
+			rb_count(lc, RB_EV_TCP_TSO_ZC);
 	}
 	m->port = c->port;
 	if (flags & TCP_ACK) {

@@ -13,8 +13,15 @@
 # to 64 KiB: tcp_tso_out), and not for IPv6 (rb_port.tso6: the IPv6 echo's
 # super-segments are cut in software by net/tso.c: tcp_tso_soft); both
 # echoes must hash right and the client's kernel count no checksum error.
+# The relay on the same port: curl fetches a file from nginx (both in the
+# client's namespace, behind the tap) through the dataplane's socks
+# inbound; the relay splices what nginx sent and sends it on as
+# super-segments that reference those buffers (tcp_tso_zc, the default
+# zc_tx 2), within net_tap's mbufs per frame: the file must hash right.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
 rb_init
+rb_require_cmd curl
 [ "$RB_DP_KERNEL" = 1 ] && rb_skip "needs the dataplane"
 rb_require_cmd nstat
 BYTES=${RB_TCP_TAP_BYTES:-16777216}
@@ -28,8 +35,11 @@ DP4=10.$RB_NET.1.1
 CLI4=10.$RB_NET.1.2
 DP6=$RB_NET6:1::1
 CLI6=$RB_NET6:1::2
+WWW4=10.$RB_NET.1.3 # nginx, beside the client
 RB_CFG=$RB_TMP/ringbox.cfg
+px_control_init
 cat >"$RB_CFG" <<CFG
+$PX_CTL
 log = { level = "info"; };
 dataplane = {
   lcores = 1;
@@ -38,12 +48,16 @@ dataplane = {
               addresses = [ "$DP4/24", "$DP6/64" ]; } );
 };
 services = ( { type = "diag"; tag = "diag"; echo = 7; chargen = 19; } );
+inbounds = ( { type = "socks"; tag = "socks-in"; listen = "$DP4"; listen_port = 1080; } );
+outbounds = ( { type = "direct"; tag = "direct"; } );
 CFG
 rb_dp_start
+px_control_start
 # The PMD created the tap in the dataplane's namespace: hand it to the client.
 ip -n "$RB_NS_DP" link set "$TAP" netns "$RB_NS_CLI" || rb_fail "cannot move $TAP"
 ip -n "$RB_NS_CLI" addr add "$CLI4/24" dev "$TAP"
 ip -n "$RB_NS_CLI" -6 addr add "$CLI6/64" dev "$TAP" nodad
+ip -n "$RB_NS_CLI" addr add "$WWW4/24" dev "$TAP"
 ip -n "$RB_NS_CLI" link set "$TAP" up
 
 offl=$(sed -n 's/.*port cli: .* offloads tx \(0x[0-9a-f]*\) rx \(0x[0-9a-f]*\).*/\1 \2/p' \
@@ -103,5 +117,19 @@ rb_assert_eq "${csum_err:-0}" 0 "TCP checksum errors counted by the client's ker
 rb_dp_stats
 rb_assert_stat_delta_ge event.tcp_passive_open 2
 rb_assert_eq "$(rb_stat_delta drop.tcp_bad_csum)" 0 "segments the dataplane dropped for a bad checksum"
+# The relay: nginx -> tap -> splice -> referenced super-segments -> tap -> curl
+PX_BIG=${PX_BIG:-32}
+RB_NS_SRV=$RB_NS_CLI RB_SRV_IP4=$WWW4 RB_SRV_IP6=$CLI6 px_nginx_start
+rb_stats_mark
+got=$(ip netns exec "$RB_NS_CLI" curl -sS --max-time 60 -x "socks5://$DP4:1080" \
+	"http://$WWW4:8080/big.bin" | sha256sum | cut -d' ' -f1)
+[ "$got" = "$PX_BIG_SHA" ] || rb_fail "$PX_BIG MiB via the socks relay: sha256 $got != $PX_BIG_SHA"
+rb_dp_stats
+zc=$(rb_stat_delta event.tcp_tso_zc)
+rb_note "relay of $PX_BIG MiB: tcp_tso_out $(rb_stat_delta event.tcp_tso_out), tcp_tso_zc $zc, tcp_tso_seg_max $(rb_stat_delta event.tcp_tso_seg_max), tcp_zc_inplace $(rb_stat_delta event.tcp_zc_inplace)"
+rb_assert_ge "$zc" 16 "relayed super-segments sent with their payload referenced (tcp_tso_zc)"
+rb_assert_eq "$(rb_stat_delta drop.tx_full)" 0 "frames net_tap refused (tx_full)"
+csum_err=$(rb_ns "$RB_NS_CLI" nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ { print $2 }')
+rb_assert_eq "${csum_err:-0}" 0 "TCP checksum errors counted by the client's kernel after the relay"
 rb_dp_stop
 rb_pass
