@@ -27,13 +27,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <linux/if_ether.h>
+#include <linux/ethtool.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -43,6 +46,7 @@
 #define FANOUT_FLAGS_SHIFT 24 /* PACKET_FANOUT: id | type << 16 | flags << 24 */
 #define FLAG_DEFRAG (PACKET_FANOUT_FLAG_DEFRAG >> 8)
 
+__attribute__((format(printf, 3, 4)))
 static int fail(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
@@ -341,4 +345,86 @@ int rb_afp_nodefrag(const char *dev, char *err, size_t len)
 		return fail(err, len, "fanout without DEFRAG: %s (kept the PMD's)", strerror(e));
 	}
 	return n;
+}
+
+/*
+ * GRO (and LRO) on the interface merge received TCP segments (and, with
+ * rx-udp-gro-forwarding, UDP datagrams) into super-packets of up to 64 KiB
+ * before packet sockets see them; a TPACKET ring cuts them to its frame
+ * (drop ip4_bad_len) and TCP sends them again, to be merged again.  The
+ * kernel segments them for no packet socket (without PACKET_VNET_HDR, which
+ * the PMD does not set).  Turned off while the port runs, restored at stop.
+ */
+static struct {
+	char iface[IF_NAMESIZE];
+	int done; /* RB_AFP_GRO | RB_AFP_LRO: turned off here, back on at stop */
+} nogro[RB_AFP_MAX_PORTS];
+static int n_nogro;
+
+static int ethtool(int s, const char *iface, uint32_t cmd, uint32_t *v)
+{
+	struct ethtool_value ev = {.cmd = cmd, .data = *v};
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
+	ifr.ifr_data = (void *)&ev;
+	if (ioctl(s, SIOCETHTOOL, &ifr) != 0)
+		return -1;
+	*v = ev.data;
+	return 0;
+}
+
+int rb_afp_nogro(const char *iface, char *err, size_t len)
+{
+	uint32_t gro = 0, flags = 0, v = 0;
+	int s, rc = 0, done = 0;
+
+	if (n_nogro == RB_AFP_MAX_PORTS)
+		return fail(err, len, "more than %d af_packet ports", RB_AFP_MAX_PORTS);
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0)
+		return fail(err, len, "socket: %s", strerror(errno));
+	if (ethtool(s, iface, ETHTOOL_GGRO, &gro) != 0) {
+		if (errno != EOPNOTSUPP)
+			rc = fail(err, len, "reading GRO of %s: %s", iface, strerror(errno));
+	} else if (gro) {
+		if (ethtool(s, iface, ETHTOOL_SGRO, &v) != 0)
+			rc = fail(err, len, "turning GRO off on %s: %s", iface, strerror(errno));
+		else
+			done |= RB_AFP_GRO;
+	}
+	if (rc == 0 && ethtool(s, iface, ETHTOOL_GFLAGS, &flags) == 0 && (flags & ETH_FLAG_LRO)) {
+		v = flags & ~(uint32_t)ETH_FLAG_LRO;
+		if (ethtool(s, iface, ETHTOOL_SFLAGS, &v) != 0)
+			rc = fail(err, len, "turning LRO off on %s: %s", iface, strerror(errno));
+		else
+			done |= RB_AFP_LRO;
+	}
+	close(s);
+	if (done) {
+		snprintf(nogro[n_nogro].iface, sizeof(nogro[n_nogro].iface), "%s", iface);
+		nogro[n_nogro++].done = done;
+	}
+	return rc ? rc : done;
+}
+
+void rb_afp_restore(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	for (int i = 0; s >= 0 && i < n_nogro; i++) {
+		uint32_t v = 1, flags = 0;
+
+		if (nogro[i].done & RB_AFP_GRO)
+			ethtool(s, nogro[i].iface, ETHTOOL_SGRO, &v);
+		if ((nogro[i].done & RB_AFP_LRO) &&
+		    ethtool(s, nogro[i].iface, ETHTOOL_GFLAGS, &flags) == 0) {
+			flags |= ETH_FLAG_LRO;
+			ethtool(s, nogro[i].iface, ETHTOOL_SFLAGS, &flags);
+		}
+	}
+	n_nogro = 0;
+	if (s >= 0)
+		close(s);
 }

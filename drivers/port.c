@@ -144,6 +144,24 @@ static uint16_t min3(unsigned a, unsigned b, unsigned c)
 	return (uint16_t)(m < c ? m : c);
 }
 
+/* GRO/LRO off on an af_packet port's interface (af_packet.c rb_afp_nogro). */
+static void port_afp_nogro(const struct rb_cfg_port *cp)
+{
+	char iface[IF_NAMESIZE + 8], why[256];
+	int n;
+
+	dev_arg(cp->device, "iface", iface, sizeof(iface));
+	n = rb_afp_nogro(iface, why, sizeof(why));
+	if (n > 0)
+		RB_INFO("port %s: %s%s%s turned off on %s while the port runs (super-packets the "
+			"af_packet ring would cut short)", cp->name, n & RB_AFP_GRO ? "GRO" : "",
+			n == (RB_AFP_GRO | RB_AFP_LRO) ? " and " : "", n & RB_AFP_LRO ? "LRO" : "",
+			iface);
+	else if (n < 0)
+		RB_WARN("port %s: %s: TCP super-packets will be cut short (ip4_bad_len)", cp->name,
+			why);
+}
+
 /* Assign rx queues round-robin over workers, continuing across ports so
  * that single-queue ports spread over workers too. */
 static unsigned next_worker;
@@ -188,6 +206,7 @@ int rb_port_start(struct rb_dp *dp, int idx, const struct rb_cfg_port *cp, char 
 			RB_WARN("port %s: af_packet sockets keep the kernel's IPv4 reassembly, so "
 				"fragmented datagrams over the ring's frame are lost (ip4_bad_len): %s",
 				cp->name, why);
+		port_afp_nogro(cp);
 	}
 	p->port_id = pid;
 	p->index = (uint16_t)idx;
@@ -330,4 +349,5 @@ void rb_port_stop_all(struct rb_dp *dp)
 		rte_eth_dev_stop(pid);
 		rte_eth_dev_close(pid);
 	}
+	rb_afp_restore();
 }

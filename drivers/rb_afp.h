@@ -12,6 +12,9 @@
 #include <stdint.h>
 
 #define RB_AFP_MAX_QUEUES 16
+#define RB_AFP_MAX_PORTS 32
+#define RB_AFP_GRO 1
+#define RB_AFP_LRO 2
 
 /* The ring the PMD makes for a device string (its defaults and its checks). */
 struct rb_afp_geom {
@@ -32,5 +35,11 @@ int rb_afp_map_line(const char *line, unsigned long ino, uintptr_t *addr, size_t
  * the interface reassembles, or -1 and a message (the PMD's sockets then
  * work as before, reassembly included, unless the message says otherwise). */
 int rb_afp_nodefrag(const char *dev, char *err, size_t len);
+/* Turn GRO and LRO off on `iface` (super-packets a ring cuts short);
+ * returns what was turned off (RB_AFP_GRO | RB_AFP_LRO, 0: both were off),
+ * or -1 and a message. */
+int rb_afp_nogro(const char *iface, char *err, size_t len);
+/* Turn back on what rb_afp_nogro turned off, on every interface. */
+void rb_afp_restore(void);
 
 #endif

@@ -14,13 +14,16 @@
  *   - two queues: both reopened, in one group;
  *   - a device string whose ring does not match the mapping: refused,
  *     sockets left as they were.
+ * And GRO turned off on an interface and back on (rb_afp_nogro).
  * Tables: the device-string parse (the PMD's defaults and checks) and the
  * /proc/self/maps line match.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/ethtool.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -424,6 +427,42 @@ static void test_nodefrag_queues(void)
 	pmd_close(&q[1]);
 }
 
+static int gro_of(const char *iface, int set)
+{
+	struct ethtool_value ev = {.cmd = set >= 0 ? ETHTOOL_SGRO : ETHTOOL_GGRO,
+				   .data = set > 0};
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM, 0), rc;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
+	ifr.ifr_data = (void *)&ev;
+	rc = ioctl(s, SIOCETHTOOL, &ifr);
+	close(s);
+	return rc != 0 ? -1 : set >= 0 ? 0 : (int)ev.data;
+}
+
+/* GRO off while the port runs, back on at stop; a missing interface is an
+ * error.  (End to end: test_foundation_af_packet_gro.) */
+static void test_nogro(void)
+{
+	char err[256] = "";
+
+	if (!live_ready())
+		return;
+	CU_ASSERT_EQUAL_FATAL(gro_of("lo", 1), 0);
+	CU_ASSERT_EQUAL(gro_of("lo", -1), 1);
+	CU_ASSERT_EQUAL(rb_afp_nogro("lo", err, sizeof(err)), RB_AFP_GRO);
+	CU_ASSERT_EQUAL(gro_of("lo", -1), 0);
+	CU_ASSERT_EQUAL(rb_afp_nogro("lo", err, sizeof(err)), 0); /* already off */
+	CU_ASSERT_EQUAL(rb_afp_nogro("rbafp-none0", err, sizeof(err)), -1);
+	CU_ASSERT(strstr(err, "rbafp-none0") != NULL);
+	rb_afp_restore();
+	CU_ASSERT_EQUAL(gro_of("lo", -1), 1);
+	rb_afp_restore(); /* nothing left to restore */
+	CU_ASSERT_EQUAL(gro_of("lo", -1), 1);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -437,6 +476,7 @@ int main(void)
 	CU_add_test(s, "PMD socket reassembles (premise)", test_pmd_reassembles);
 	CU_add_test(s, "reopened without DEFRAG", test_nodefrag);
 	CU_add_test(s, "two queues, mismatched ring", test_nodefrag_queues);
+	CU_add_test(s, "GRO off, restored", test_nogro);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
