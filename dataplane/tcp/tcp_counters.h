@@ -75,6 +75,9 @@
 	X(TCP_ICMP_RCVD, tcp_icmp_rcvd, "ICMP/ICMPv6 errors about TCP segments taken to their connection's lcore") \
 	X(TCP_PMTU_LOWERED, tcp_pmtu_lowered, "TCP MSS lowered by Frag Needed / Packet Too Big (RFC 1191, 8201)") \
 	X(TCP_ICMP_HARD, tcp_icmp_hard, "TCP connects aborted by an ICMP hard error (RFC 1122 4.2.3.9)") \
-	X(TCP_ICMP_SOFT, tcp_icmp_soft, "ICMP soft errors kept by a TCP connection (RFC 5927)")
+	X(TCP_ICMP_SOFT, tcp_icmp_soft, "ICMP soft errors kept by a TCP connection (RFC 5927)") \
+	X(TCP_PMTU_CACHED, tcp_pmtu_cached, "TCP path MTUs recorded in the lcore's destination cache") \
+	X(TCP_PMTU_CACHE_HIT, tcp_pmtu_cache_hit, "TCP connections opened with a cached path MTU") \
+	X(TCP_PMTU_EVICT, tcp_pmtu_evict, "TCP destination cache entries evicted before expiry (table full)")
 
 #endif

@@ -74,6 +74,7 @@ static void tcp_icmp_pmtu(struct tcp_conn *c, const struct tcp_icmp_err *e)
 	}
 	c->mss = (uint16_t)(mtu - hdr);
 	rb_count(lc, RB_EV_TCP_PMTU_LOWERED);
+	tcp_pmtu_learn(c->st, c->key.family, c->key.raddr, mtu); /* for the next ones */
 	tcp_icmp_resend(c);
 }
 

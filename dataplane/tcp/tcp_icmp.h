@@ -65,4 +65,14 @@ void tcp_icmp_input(struct rb_lcore *lc, const struct tcp_icmp_err *e);
  * 5 and 7): the largest plateau below the quoted datagram's length. */
 uint32_t tcp_icmp_plateau(uint32_t quoted_len);
 
+/* Inside the stack (tcp_pmtu.c): the destination cache of path MTUs.
+ * tcp_pmtu_learn records one (tcp_icmp.c, after lowering an MSS);
+ * tcp_pmtu_get returns it, 0 when none or expired; tcp_pmtu_apply lowers
+ * a new connection's MSS to it (tcp_negotiate). */
+struct tcp_stack;
+struct tcp_conn;
+void tcp_pmtu_learn(struct tcp_stack *st, int family, const uint8_t *addr, uint32_t mtu);
+uint32_t tcp_pmtu_get(struct tcp_stack *st, int family, const uint8_t *addr);
+void tcp_pmtu_apply(struct tcp_conn *c);
+
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include "tcp_priv.h"
+#include "tcp_icmp.h"
 
 /* ---- connection set-up ---- */
 uint16_t tcp_local_mss(struct tcp_stack *st, uint16_t port, int family)
@@ -28,6 +29,7 @@ void tcp_negotiate(struct tcp_conn *c, const struct tcp_opts *o)
 	uint16_t mss = RTE_MIN(peer, c->rcv_mss);
 
 	c->mss = RTE_MAX(mss, 88); /* floor against tiny-MSS resource attacks */
+	tcp_pmtu_apply(c); /* a path MTU learnt from ICMP (tcp_pmtu.c) */
 	if (st->prm.wscale && o->has_ws) {
 		c->flags |= TF_WS;
 		c->snd_ws = o->ws;

@@ -239,6 +239,17 @@ struct tcp_listener {
 struct tcp_slab;
 struct tcp_recov_slab;
 
+/* Path MTUs learnt from ICMP by destination (tcp_pmtu.c, RFC 1191 6.3,
+ * RFC 8201 5.2): TCP_PMTU_SETS sets of TCP_PMTU_WAYS, per lcore. */
+#define TCP_PMTU_SETS 64
+#define TCP_PMTU_WAYS 4
+struct tcp_pmtu_ent {
+	uint64_t expire;                /* tsc; 0 = free */
+	uint8_t addr[16];
+	uint16_t mtu;
+	uint8_t family;
+};
+
 struct tcp_stack {
 	struct rb_lcore *lc;
 	struct tcp_params prm;
@@ -293,6 +304,10 @@ struct tcp_stack {
 	 * duplicate arrives, sent at once (tcp_sack.c tcp_dsack_set) */
 	struct tcp_conn *dsack_c;
 	struct tcp_range dsack;
+	/* path MTU cache (tcp_pmtu.c): entries, how many in use, and their
+	 * lifetime (0: 10 minutes, RFC 1191 6.3; the unit tests shorten it) */
+	struct tcp_pmtu_ent pmtu[TCP_PMTU_SETS * TCP_PMTU_WAYS];
+	uint32_t n_pmtu, pmtu_expire_ms;
 	void *diag;                     /* tcp_diag.c state */
 };
 

@@ -476,6 +476,121 @@ static void test_router_table(void)
 	free(data);
 }
 
+/* ---- the destination cache (tcp_pmtu.c) ---- */
+struct cache_row {
+	const char *name;
+	int family;
+	int second_to;          /* the second connection's host */
+	uint32_t expire_ms;     /* the cache's lifetime (0: 10 minutes) */
+	uint64_t wait_ns;       /* between the two connections */
+	bool hit;               /* the second starts with the learnt MSS */
+};
+
+static const struct cache_row cache_rows[] = {
+	{"v4 same destination: starts lowered", AF_INET, 1, 0, 0, true},
+	{"v6 same destination: starts lowered", AF_INET6, 1, 0, 0, true},
+	{"v4 another destination: full MSS", AF_INET, 2, 0, 0, false},
+	{"v4 after the lifetime: full MSS, learnt again", AF_INET, 1, 50, 100 * MS, false},
+};
+
+static uint64_t drops_from0;
+
+/* The router only on the way to host 1 (1280). */
+static bool cache_filter(int from, struct rte_mbuf *m, void *arg)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	int v4 = (ip[0] >> 4) == 4;
+
+	(void)arg;
+	if (rte_pktmbuf_pkt_len(m) <= 1280 ||
+	    memcmp(v4 ? ip + 16 : ip + 24, v4 ? th.h[1].addr4 : th.h[1].addr6, v4 ? 4 : 16) != 0)
+		return false;
+	drops_from0 += from == 0;
+	th_inject(icmp_about(v4 ? AF_INET : AF_INET6, from, m, v4 ? 3 : 2, v4 ? 4 : 0, 1280));
+	return true;
+}
+
+static void echo_once(struct app *a, int to, int family, const uint8_t *data, size_t size)
+{
+	app_init(a);
+	a->tx = data;
+	a->tx_len = size;
+	a->shut_after_tx = true;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(a, 0, to, family, 7, 0, NULL));
+	CU_ASSERT(th_run_until(echo_done, a, 30 * SEC));
+	CU_ASSERT(a->rx_len == size && memcmp(a->rx, data, size) == 0);
+}
+
+static void test_cache_table(void)
+{
+	size_t size = 100000;
+	uint8_t *data = pattern(size, 5);
+
+	for (size_t i = 0; i < RTE_DIM(cache_rows); i++) {
+		const struct cache_row *r = &cache_rows[i];
+		uint16_t full = r->family == AF_INET ? 1460 : 1440, low = r->family == AF_INET ? 1240 : 1220;
+		struct app a, b;
+		struct tcp_info info;
+		uint64_t d0;
+
+		th_setup(3, true);
+		th.filter = cache_filter;
+		drops_from0 = 0;
+		th.h[0].lc.tcp->pmtu_expire_ms = r->expire_ms;
+		echo_once(&a, 1, r->family, data, size);
+		CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_PMTU_LOWERED), 1);
+		CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_PMTU_CACHED), 1);
+		CU_ASSERT(drops_from0 > 0);
+		th_run(r->wait_ns);
+		d0 = drops_from0;
+		echo_once(&b, r->second_to, r->family, data, size);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b.c);
+		tcp_get_info(b.c, &info);
+		if (info.mss != (r->second_to == 1 || r->hit ? low : full))
+			fprintf(stderr, "\n  cache row '%s': mss %u\n", r->name, info.mss);
+		CU_ASSERT_EQUAL(info.mss, r->second_to == 1 || r->hit ? low : full);
+		CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_PMTU_CACHE_HIT), r->hit);
+		/* a hit loses nothing to the router; a miss to host 1 learns again */
+		CU_ASSERT_EQUAL(drops_from0 == d0, r->hit || r->second_to != 1);
+		CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_PMTU_LOWERED),
+				1u + (!r->hit && r->second_to == 1));
+		tcp_close(a.c);
+		tcp_close(b.c);
+		th_run(100 * SEC);
+		th.filter = NULL;
+		app_free(&a);
+		app_free(&b);
+		CU_ASSERT_EQUAL(th_teardown(), 0);
+	}
+	free(data);
+}
+
+/* Bounded: 1000 destinations into 64 x 4 entries, the evictions counted,
+ * the latest ones found. */
+static void test_cache_bound(void)
+{
+	struct tcp_stack *st;
+	uint8_t a[16] = {0};
+	uint32_t found = 0;
+
+	th_setup(1, false);
+	st = th.h[0].lc.tcp;
+	for (uint32_t i = 0; i < 1000; i++) {
+		a[0] = 198, a[1] = 18, a[2] = (uint8_t)(i >> 8), a[3] = (uint8_t)i;
+		tcp_pmtu_learn(st, AF_INET, a, 1000 + i % 200);
+		CU_ASSERT_EQUAL(tcp_pmtu_get(st, AF_INET, a), 1000 + i % 200);
+	}
+	CU_ASSERT(st->n_pmtu <= TCP_PMTU_SETS * TCP_PMTU_WAYS && st->n_pmtu > 200);
+	CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_PMTU_CACHED), 1000);
+	CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_PMTU_EVICT), 1000 - st->n_pmtu);
+	for (uint32_t i = 0; i < 1000; i++) {
+		a[2] = (uint8_t)(i >> 8), a[3] = (uint8_t)i;
+		found += tcp_pmtu_get(st, AF_INET, a) != 0;
+	}
+	CU_ASSERT_EQUAL(found, st->n_pmtu);
+	CU_ASSERT_EQUAL(th_teardown(), 0);
+}
+
 /* ---- connects answered with ICMP ---- */
 struct refuse_row {
 	const char *name;
@@ -568,6 +683,9 @@ int main(void)
 	CU_add_test(s, "connection's reaction (table)", test_react_table);
 	CU_add_test(s, "router below the MTU: echo byte-exact (table)", test_router_table);
 	CU_add_test(s, "connects answered with ICMP (table)", test_refuse_table);
+	CU_add_test(s, "destination cache: the next connection starts lowered (table)",
+		    test_cache_table);
+	CU_add_test(s, "destination cache: bounded, evictions counted", test_cache_bound);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
