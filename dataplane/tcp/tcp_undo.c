@@ -40,8 +40,11 @@
  * The episode is over (no undo any more) once every byte sent before
  * recovery or the timeout ended has been acknowledged beyond (snd_una >
  * undo_end): a DSACK for a retransmission arrives before the ACK of
- * data sent after it.  Each episode's end counts for RACK's reo_wnd
- * (tcp_rack_recovery_done).
+ * data sent after it.  When nothing is in flight no such ACK will come:
+ * the episode then ends 2 SRTT + tlp_slack_ms after the flight drained
+ * (rv->undo_idle_at, a deadline tcp_timer_update and tcp_timers_fire in
+ * tcp_stack.c honour), so that an idle connection gives its tables back.
+ * Each episode's end counts for RACK's reo_wnd (tcp_rack_recovery_done).
  */
 #include <string.h>
 #include "tcp_priv.h"

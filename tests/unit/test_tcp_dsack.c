@@ -375,6 +375,90 @@ static void test_dsack_receive(void)
 	}
 }
 
+/* An ACK from host 1 to c: ack and SACK blocks [s, e) in RU units from
+ * base (n blocks). */
+static void craft_ack(struct tcp_conn *c, uint32_t base, int ack, const int (*blk)[2], int n)
+{
+	uint8_t opt[4 + 32];
+	unsigned k = 0;
+
+	opt[k++] = 1;
+	opt[k++] = 1;
+	opt[k++] = 5;
+	opt[k++] = (uint8_t)(2 + 8 * n);
+	for (int b = 0; b < n; b++)
+		for (int j = 0; j < 2; j++) {
+			uint32_t v = base + (uint32_t)blk[b][j] * RU;
+
+			opt[k++] = (uint8_t)(v >> 24);
+			opt[k++] = (uint8_t)(v >> 16);
+			opt[k++] = (uint8_t)(v >> 8);
+			opt[k++] = (uint8_t)v;
+		}
+	th_deliver(0, th_tcp_seg(0, th.h[1].addr4, rte_be_to_cpu_16(c->key.rport),
+				 rte_be_to_cpu_16(c->key.lport), c->rcv_nxt, base + (uint32_t)ack * RU,
+				 TCP_ACK, 65535, opt, k, NULL, 0));
+}
+
+/* Hostile DSACKs: a flood outside any episode changes nothing; inside
+ * one, forged DSACKs for its retransmission undo it, but only back to
+ * the cwnd and ssthresh it had before, and no second time. */
+static void test_dsack_hostile(void)
+{
+	static const int sack_hi[1][2] = {{5, 20}};
+	static const int dsack_lo[1][2] = {{0, 5}};
+	static const int dsack_old[1][2] = {{-2, -1}}; /* below snd_una */
+	const size_t size = 20 * RU;
+	uint8_t *data = pattern(size, 13);
+	struct tcp_conn *c;
+	struct app a;
+	uint32_t base, cwnd0, ss0;
+
+	th_setup(2, true);
+	th.delay_ns = 5 * MS;
+	set_opts(0, true, false);
+	app_init(&a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 9, 0, "cubic"));
+	th_run(50 * MS);
+	c = a.c;
+	CU_ASSERT_FATAL(c->state == TCPS_ESTABLISHED);
+	th.h[1].blackhole_rx = true;
+	a.tx = data;
+	a.tx_len = size;
+	app_pump(&a);
+	th_run(MS);
+	CU_ASSERT_EQUAL_FATAL(c->snd_max - c->snd_una, size);
+	base = c->snd_una;
+	cwnd0 = c->cwnd;
+	ss0 = c->ssthresh;
+	/* a flood of in-window DSACKs, no episode: nothing to undo */
+	for (int k = 0; k < 50; k++)
+		craft_ack(c, base, 0, dsack_old, 1);
+	CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_DSACK_RCVD), 50);
+	CU_ASSERT_EQUAL(c->cwnd, cwnd0);
+	CU_ASSERT_EQUAL(c->ssthresh, ss0);
+	/* units 5-19 SACKed: recovery, 0-4 retransmitted, cwnd cut */
+	craft_ack(c, base, 0, sack_hi, 1);
+	CU_ASSERT_FATAL(c->flags & TF_RECOVERY);
+	CU_ASSERT(c->ssthresh < ss0 && c->cwnd < cwnd0);
+	/* forged: the retransmission reported as a duplicate */
+	craft_ack(c, base, 5, dsack_lo, 1);
+	CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_UNDO_RECOVERY), 1);
+	CU_ASSERT_EQUAL(c->cwnd, cwnd0);
+	CU_ASSERT_EQUAL(c->ssthresh, ss0);
+	for (int k = 0; k < 50; k++)
+		craft_ack(c, base, 5, dsack_lo, 1);
+	CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_UNDO_RECOVERY), 1);
+	CU_ASSERT(c->cwnd <= cwnd0);
+	CU_ASSERT_EQUAL(c->ssthresh, ss0);
+	th.h[1].blackhole_rx = false;
+	tcp_abort(a.c);
+	th_run(SEC);
+	app_free(&a);
+	free(data);
+	CU_ASSERT_EQUAL(th_teardown(), 0);
+}
+
 /* ---- 3. spurious recoveries undone ---- */
 struct undo_case {
 	const char *name;
@@ -606,6 +690,7 @@ int main(void)
 	CU_add_test(s, "receiver: DSACK first for a duplicate (table)", test_dsack_generate);
 	CU_add_test(s, "sender: DSACKs believed, never SACKed, forged ignored (table)",
 		    test_dsack_receive);
+	CU_add_test(s, "hostile DSACKs: no undo beyond the values before", test_dsack_hostile);
 	CU_add_test(s, "spurious recovery and RTO undone (table)", test_undo);
 	CU_add_test(s, "RACK reo_wnd_mult follows DSACKs (table)", test_reo_wnd);
 	CU_add_test(s, "RACK reo_wnd widened by a spurious retransmission's DSACK", test_reo_wnd_wire);
