@@ -395,7 +395,7 @@ static const struct router_row router_rows[] = {
 };
 
 static const struct router_row *router;
-static uint64_t router_drops;
+static uint64_t router_drops, router_no_df;
 
 static bool router_filter(int from, struct rte_mbuf *m, void *arg)
 {
@@ -403,6 +403,9 @@ static bool router_filter(int from, struct rte_mbuf *m, void *arg)
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 
 	(void)arg;
+	/* RFC 1191 works on DF segments: every IPv4 TCP frame carries it */
+	if ((ip[0] >> 4) == 4 && ip[9] == IPPROTO_TCP && !(ip[6] & 0x40))
+		router_no_df++;
 	if (len <= router->path_mtu)
 		return false;
 	router_drops++;
@@ -436,7 +439,7 @@ static void test_router_table(void)
 		for (int h = 0; h < 2; h++)
 			tcp_params(&th.h[h].lc)->sack = r->sack;
 		router = r;
-		router_drops = 0;
+		router_drops = router_no_df = 0;
 		th.filter = router_filter;
 		app_init(&a);
 		a.tx = data;
@@ -456,6 +459,7 @@ static void test_router_table(void)
 		CU_ASSERT(a.eof);
 		CU_ASSERT(a.rx_len == size && memcmp(a.rx, data, size) == 0);
 		CU_ASSERT(router_drops > 0);
+		CU_ASSERT_EQUAL(router_no_df, 0);
 		/* the sender learnt the path (the echo answers in the sizes it gets) */
 		CU_ASSERT(th_counter_ev(0, RB_EV_TCP_PMTU_LOWERED) >= 1);
 		/* sent again at once, never waited for the timer */
