@@ -517,4 +517,20 @@ int tcp_cookie_check(struct tcp_stack *st, const struct tcp_key *k, uint32_t pee
 int tcp_diag_start(struct rb_lcore *lc);
 void tcp_diag_stop(struct rb_lcore *lc);
 
+/* tcp_payload.c: a segment's payload (tcp_output.c's tcp_send_seg) */
+/* Zero copy applies (zc_tx set, the port takes chains)? */
+int tcp_zc_port(const struct tcp_conn *c);
+/* Will tcp_xmit sum this connection's segments in software? */
+int tcp_sw_cksum(const struct tcp_conn *c);
+/* The in-place segment for len bytes at seq behind hlen header bytes, or
+ * NULL; *psum its payload's sum when sum */
+struct rte_mbuf *tcp_seg_inplace(struct tcp_conn *c, uint32_t seq, uint32_t len,
+				 unsigned hlen, int sum, uint16_t *psum);
+/* len bytes at seq appended to m, referenced (zc) or copied, in at most
+ * seg_max mbufs (0: no bound): bytes appended, -1 without an mbuf */
+int tcp_payload_out(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len,
+		    int zc, uint16_t *psum, uint32_t seg_max);
+/* chain m cut back to len bytes */
+void tcp_chain_trim(struct rte_mbuf *m, uint32_t len);
+
 #endif
