@@ -3,7 +3,9 @@
  * Unit tests of the configuration loader (config/): a table of bad configs
  * with the error lines each must produce (and how many), good configs
  * checked field by field, every file in config/examples (argv[1]) and the
- * embedded default, the CIDR helpers and the exported schema walker.
+ * embedded default. The dataplane.tcp tests are in test_config_tcp.c; the
+ * CIDR helpers, log levels and the exported schema walker in
+ * test_config_api.c.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -44,7 +46,7 @@ static int count_lines(const char *s)
 }
 
 /* Every line is "t.cfg:LINE: ..." or "t.cfg: ...". */
-static int lines_well_formed(const char *s)
+int test_config_lines_well_formed(const char *s)
 {
 	while (*s) {
 		const char *nl = strchr(s, '\n');
@@ -402,7 +404,8 @@ static void test_bad_table(void)
 		struct rb_config cfg;
 		char *errs = NULL;
 		int rc = test_config_load(bad[i].text, &cfg, &errs);
-		int ok = rc == -1 && count_lines(errs) == bad[i].n_lines && lines_well_formed(errs);
+		int ok = rc == -1 && count_lines(errs) == bad[i].n_lines &&
+			 test_config_lines_well_formed(errs);
 
 		for (int k = 0; k < 4 && bad[i].want[k]; k++)
 			ok &= strstr(errs, bad[i].want[k]) != NULL;
@@ -438,7 +441,7 @@ static void test_error_order(void)
 	free(errs);
 }
 
-static int cidr_is(const struct rb_cidr *c, const char *text)
+int test_config_cidr_is(const struct rb_cidr *c, const char *text)
 {
 	char b[64];
 
@@ -479,9 +482,9 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(d->ports[0].vlan, 0);
 	CU_ASSERT_EQUAL(d->ports[0].line, 1);
 	CU_ASSERT_EQUAL(d->ports[0].n_addrs, 2);
-	CU_ASSERT(cidr_is(&d->ports[0].addrs[0], "10.0.0.1/24"));
+	CU_ASSERT(test_config_cidr_is(&d->ports[0].addrs[0], "10.0.0.1/24"));
 	CU_ASSERT_EQUAL(d->ports[0].addrs[0].family, AF_INET);
-	CU_ASSERT(cidr_is(&d->ports[0].addrs[1], "fd00::1/64"));
+	CU_ASSERT(test_config_cidr_is(&d->ports[0].addrs[1], "fd00::1/64"));
 	CU_ASSERT_EQUAL(d->ports[0].addrs[1].family, AF_INET6);
 	CU_ASSERT_EQUAL(d->n_routes, 0);
 	CU_ASSERT_PTR_NULL(d->routes);
@@ -564,22 +567,22 @@ static void test_full(void)
 	CU_ASSERT_EQUAL(d->ports[1].vlan, 4094);
 	CU_ASSERT_EQUAL(d->ports[1].mtu, 68);
 	CU_ASSERT_EQUAL(d->ports[1].n_addrs, 1);
-	CU_ASSERT(cidr_is(&d->ports[1].addrs[0], "192.0.2.2/31"));
+	CU_ASSERT(test_config_cidr_is(&d->ports[1].addrs[0], "192.0.2.2/31"));
 	CU_ASSERT_EQUAL(d->ports[1].line, 11);
 	CU_ASSERT_EQUAL_FATAL(d->n_routes, 3);
-	CU_ASSERT(cidr_is(&d->routes[0].prefix, "0.0.0.0/0"));
-	CU_ASSERT(d->routes[0].has_via && cidr_is(&d->routes[0].via, "192.0.2.3"));
+	CU_ASSERT(test_config_cidr_is(&d->routes[0].prefix, "0.0.0.0/0"));
+	CU_ASSERT(d->routes[0].has_via && test_config_cidr_is(&d->routes[0].via, "192.0.2.3"));
 	CU_ASSERT_EQUAL(d->routes[0].via.plen, 32);
 	CU_ASSERT_EQUAL(d->routes[0].port, 1);
 	CU_ASSERT_EQUAL(d->routes[0].line, 14);
-	CU_ASSERT(cidr_is(&d->routes[1].prefix, "fd01::/48"));
-	CU_ASSERT(d->routes[1].has_via && cidr_is(&d->routes[1].via, "fe80::1"));
+	CU_ASSERT(test_config_cidr_is(&d->routes[1].prefix, "fd01::/48"));
+	CU_ASSERT(d->routes[1].has_via && test_config_cidr_is(&d->routes[1].via, "fe80::1"));
 	CU_ASSERT_EQUAL(d->routes[1].via.plen, 128);
 	CU_ASSERT_EQUAL(d->routes[1].port, 0);
 	CU_ASSERT_EQUAL(d->routes[2].has_via, 0);
 	CU_ASSERT_EQUAL(d->routes[2].port, 0);
 	CU_ASSERT_EQUAL_FATAL(d->n_neighbors, 2);
-	CU_ASSERT(cidr_is(&d->neighbors[0].ip, "10.0.0.9"));
+	CU_ASSERT(test_config_cidr_is(&d->neighbors[0].ip, "10.0.0.9"));
 	CU_ASSERT_EQUAL(memcmp(d->neighbors[0].mac, mac0, 6), 0);
 	CU_ASSERT_EQUAL(d->neighbors[0].port, 0);
 	CU_ASSERT_EQUAL(d->neighbors[1].ip.family, AF_INET6);
@@ -592,10 +595,10 @@ static void test_full(void)
 	CU_ASSERT(cfg.services[0].echo_port == 7 && cfg.services[0].discard_port == 9 &&
 		  cfg.services[0].chargen_port == 19);
 	CU_ASSERT(cfg.services[0].fetch_port == 8007 && cfg.services[0].fetch_server_port == 8000);
-	CU_ASSERT(cidr_is(&cfg.services[0].fetch_server, "192.0.2.9"));
+	CU_ASSERT(test_config_cidr_is(&cfg.services[0].fetch_server, "192.0.2.9"));
 	CU_ASSERT(cfg.services[1].fetch_port == 0 && cfg.services[1].fetch_server.family == 0);
 	CU_ASSERT_STRING_EQUAL(cfg.services[1].tag, "d2");
-	CU_ASSERT(cidr_is(&cfg.services[1].listen, "fd00::1"));
+	CU_ASSERT(test_config_cidr_is(&cfg.services[1].listen, "fd00::1"));
 	CU_ASSERT(cfg.services[1].echo_port == 1007 && cfg.services[1].discard_port == 0);
 	CU_ASSERT_EQUAL(cfg.services[1].line, 23);
 	/* The later modules' sections are kept in the tree. */
@@ -661,7 +664,7 @@ static void test_route_limit(void)
 
 	CU_ASSERT_EQUAL(test_config_load(t, &cfg, &errs), 0);
 	CU_ASSERT_EQUAL(cfg.dp.n_routes, RB_MAX_ROUTES);
-	CU_ASSERT(cidr_is(&cfg.dp.routes[RB_MAX_ROUTES - 1].prefix, "172.19.255.0/24"));
+	CU_ASSERT(test_config_cidr_is(&cfg.dp.routes[RB_MAX_ROUTES - 1].prefix, "172.19.255.0/24"));
 	rb_config_free(&cfg);
 	free(errs);
 	free(t);
@@ -754,8 +757,8 @@ static void test_default(void)
 	CU_ASSERT_STRING_EQUAL(cfg.dp.ports[0].name, "lan");
 	CU_ASSERT_PTR_NOT_NULL(strstr(cfg.dp.ports[0].device, "iface=rbdemo-dp"));
 	CU_ASSERT_EQUAL(cfg.dp.ports[0].n_addrs, 2);
-	CU_ASSERT(cidr_is(&cfg.dp.ports[0].addrs[0], "10.77.0.1/24"));
-	CU_ASSERT(cidr_is(&cfg.dp.ports[0].addrs[1], "fd77::1/64"));
+	CU_ASSERT(test_config_cidr_is(&cfg.dp.ports[0].addrs[0], "10.77.0.1/24"));
+	CU_ASSERT(test_config_cidr_is(&cfg.dp.ports[0].addrs[1], "fd77::1/64"));
 	rb_config_free(&cfg);
 	free(errs);
 	/* rb_config_load(NULL) is the default too */
@@ -817,205 +820,6 @@ static void test_files(void)
 	rmdir(dir);
 }
 
-static void test_cidr(void)
-{
-	static const struct {
-		const char *in;
-		int rc;
-		const char *out;
-		int family, plen;
-	} t[] = {
-		{ "10.0.0.1/24", 0, "10.0.0.1/24", AF_INET, 24 },
-		{ "10.0.0.1", 0, "10.0.0.1", AF_INET, 32 },
-		{ "0.0.0.0/0", 0, "0.0.0.0/0", AF_INET, 0 },
-		{ "10.0.0.1/32", 0, "10.0.0.1", AF_INET, 32 },
-		{ "fd00::1/64", 0, "fd00::1/64", AF_INET6, 64 },
-		{ "FD00:0::1/64", 0, "fd00::1/64", AF_INET6, 64 },
-		{ "::/0", 0, "::/0", AF_INET6, 0 },
-		{ "::ffff:10.0.0.1/128", 0, "::ffff:10.0.0.1", AF_INET6, 128 },
-		{ "10.0.0.1/33", -1, NULL, 0, 0 },
-		{ "fd00::/129", -1, NULL, 0, 0 },
-		{ "10.0.0.1/", -1, NULL, 0, 0 },
-		{ "/8", -1, NULL, 0, 0 },
-		{ "", -1, NULL, 0, 0 },
-		{ "10.0.0.1/24 ", -1, NULL, 0, 0 },
-		{ " 10.0.0.1", -1, NULL, 0, 0 },
-		{ "10.0.0.1/+8", -1, NULL, 0, 0 },
-		{ "10.0.0.1/08", -1, NULL, 0, 0 },
-		{ "10.0.0.1/99999999999", -1, NULL, 0, 0 },
-		{ "10.0.0", -1, NULL, 0, 0 },
-		{ "010.0.0.1", -1, NULL, 0, 0 },
-		{ "fe80::1%eth0", -1, NULL, 0, 0 },
-		{ "10.0.0.1/24/24", -1, NULL, 0, 0 },
-		{ "hello", -1, NULL, 0, 0 },
-	};
-	struct rb_cidr c, a, b;
-	char buf[64];
-
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		int rc = rb_cidr_parse(t[i].in, &c);
-
-		CU_ASSERT_EQUAL(rc, t[i].rc);
-		CU_ASSERT_EQUAL(rb_cidr_error(t[i].in) == NULL, t[i].rc == 0);
-		if (rc == 0) {
-			CU_ASSERT_STRING_EQUAL(rb_cidr_format(&c, buf, sizeof(buf)), t[i].out);
-			CU_ASSERT_EQUAL(c.family, t[i].family);
-			CU_ASSERT_EQUAL(c.plen, t[i].plen);
-		} else {
-			CU_ASSERT_EQUAL(c.family, 0);
-		}
-	}
-	CU_ASSERT_EQUAL(rb_cidr_parse(NULL, &c), -1);
-	rb_cidr_parse("10.0.0.0/8", &a);
-	rb_cidr_parse("10.255.1.2", &b);
-	CU_ASSERT(rb_cidr_contains(&a, &b));
-	rb_cidr_parse("11.0.0.1", &b);
-	CU_ASSERT(!rb_cidr_contains(&a, &b));
-	rb_cidr_parse("10.0.0.0/9", &a);
-	rb_cidr_parse("10.128.0.1", &b);
-	CU_ASSERT(!rb_cidr_contains(&a, &b));
-	rb_cidr_parse("0.0.0.0/0", &a);
-	CU_ASSERT(rb_cidr_contains(&a, &b));
-	rb_cidr_parse("::/0", &a);
-	CU_ASSERT(!rb_cidr_contains(&a, &b)); /* family differs */
-	rb_cidr_parse("fd00::/63", &a);
-	rb_cidr_parse("fd00:0:0:1::5", &b);
-	CU_ASSERT(rb_cidr_contains(&a, &b));
-	rb_cidr_parse("fd00:0:0:2::5", &b);
-	CU_ASSERT(!rb_cidr_contains(&a, &b));
-	rb_cidr_parse("10.1.2.3/16", &a);
-	CU_ASSERT(!rb_cidr_host_bits_zero(&a));
-	rb_cidr_network(&a, &b);
-	CU_ASSERT(cidr_is(&b, "10.1.0.0/16") && rb_cidr_host_bits_zero(&b));
-	rb_cidr_parse("10.1.255.255/16", &a);
-	CU_ASSERT(rb_cidr_host_bits_ones(&a));
-	memset(&c, 0, sizeof(c));
-	CU_ASSERT_STRING_EQUAL(rb_cidr_format(&c, buf, sizeof(buf)), "-");
-}
-
-static void test_log_level(void)
-{
-	enum rb_log_level l;
-
-	for (int i = RB_LOG_ERROR; i <= RB_LOG_TRACE; i++) {
-		CU_ASSERT_EQUAL(rb_log_level_parse(rb_log_level_name((enum rb_log_level)i), &l), 0);
-		CU_ASSERT_EQUAL(l, i);
-	}
-	CU_ASSERT_EQUAL(rb_log_level_parse("DEBUG", &l), 0);
-	CU_ASSERT_EQUAL(l, RB_LOG_DEBUG);
-	CU_ASSERT_EQUAL(rb_log_level_parse("verbose", &l), -1);
-	CU_ASSERT_EQUAL(rb_log_level_parse("", &l), -1);
-	CU_ASSERT_EQUAL(rb_log_level_parse(NULL, &l), -1);
-	CU_ASSERT_STRING_EQUAL(rb_log_level_name(RB_LOG_WARN), "warn");
-	CU_ASSERT_STRING_EQUAL(rb_log_level_name((enum rb_log_level)42), "unknown");
-}
-
-/* The exported walker, as a later module would use it on its own section. */
-struct t_item {
-	char *name;
-	int64_t weight;
-	int line;
-};
-struct t_sect {
-	int mode;
-	uint8_t small;
-	char label[8];
-	int n_items;
-	struct t_item *items;
-	int n_tags;
-	char *tags[4];
-	struct rb_cidr net;
-};
-
-static const char *const t_modes[] = {"off", "on", "auto", NULL};
-static const struct rb_schema_field t_tag_el[] = {
-	{ .type = RB_SCHEMA_STRING, .flags = RB_SF_DUP | RB_SF_NONEMPTY, .size = sizeof(char *) },
-};
-static const struct rb_schema_field t_item_tbl[] = {
-	{ .key = "name", .type = RB_SCHEMA_STRING, .flags = RB_SF_REQUIRED | RB_SF_DUP,
-	  .offset = offsetof(struct t_item, name), .size = sizeof(char *), .def_str = NULL },
-	RB_SCHEMA_INT("weight", struct t_item, weight, -5, 5000000000LL, 1, 0),
-	RB_SCHEMA_LINE_F(struct t_item, line),
-	RB_SCHEMA_TABLE_END,
-};
-static const struct rb_schema_field t_tbl[] = {
-	RB_SCHEMA_ENUM("mode", struct t_sect, mode, t_modes, 2, 0),
-	RB_SCHEMA_INT("small", struct t_sect, small, 0, 255, 7, 0),
-	RB_SCHEMA_STR("label", struct t_sect, label, 0, 0, "none", 0),
-	{ .key = "items", .type = RB_SCHEMA_LIST, .flags = RB_SF_ALLOC, .max = 3,
-	  .offset = offsetof(struct t_sect, items), .size = sizeof(struct t_item),
-	  .count_off = offsetof(struct t_sect, n_items), .sub = t_item_tbl },
-	{ .key = "tags", .type = RB_SCHEMA_ARRAY, .max = 4, .offset = offsetof(struct t_sect, tags),
-	  .count_off = offsetof(struct t_sect, n_tags), .sub = t_tag_el },
-	RB_SCHEMA_CIDR_F("net", struct t_sect, net, RB_SF_NET),
-	RB_SCHEMA_TABLE_END,
-};
-
-static int t_schema(const char *text, struct t_sect *out, char **errs)
-{
-	config_t c;
-	size_t len = 0;
-	FILE *f = open_memstream(errs, &len);
-	struct rb_cfg_err e = RB_CFG_ERR_INIT(f, "m.cfg"), e2 = RB_CFG_ERR_INIT(NULL, "m.cfg");
-	int n;
-
-	config_init(&c);
-	CU_ASSERT_FATAL(config_read_string(&c, text) == CONFIG_TRUE);
-	memset(out, 0, sizeof(*out));
-	n = rb_schema_load(config_lookup(&c, "sect"), t_tbl, out, "sect", &e);
-	CU_ASSERT_EQUAL(n, e.count);
-	/* check-only finds the same problems (and stores nothing) */
-	CU_ASSERT_EQUAL(rb_schema_check(config_lookup(&c, "sect"), t_tbl, "sect", &e2), n);
-	CU_ASSERT_EQUAL(e2.count, n);
-	config_destroy(&c);
-	fclose(f);
-	return n;
-}
-
-static void test_schema_api(void)
-{
-	struct t_sect s;
-	char *errs = NULL;
-
-	/* absent section: all defaults */
-	CU_ASSERT_EQUAL(t_schema("other = 1;", &s, &errs), 0);
-	CU_ASSERT(s.mode == 2 && s.small == 7 && strcmp(s.label, "none") == 0);
-	CU_ASSERT(s.n_items == 0 && s.items == NULL && s.n_tags == 0 && s.net.family == 0);
-	free(errs);
-	rb_schema_free(t_tbl, &s);
-
-	CU_ASSERT_EQUAL(t_schema("sect = { mode = \"on\"; small = 255; label = \"abcdefg\";\n"
-				 " items = ( { name = \"x\"; weight = 4000000000L; },\n { name = \"y\"; } );\n"
-				 " tags = [\"a\", \"b\"]; net = \"10.0.0.0/8\"; };", &s, &errs), 0);
-	CU_ASSERT_STRING_EQUAL(errs, "");
-	CU_ASSERT(s.mode == 1 && s.small == 255 && strcmp(s.label, "abcdefg") == 0);
-	CU_ASSERT_EQUAL_FATAL(s.n_items, 2);
-	CU_ASSERT(strcmp(s.items[0].name, "x") == 0 && s.items[0].weight == 4000000000LL);
-	CU_ASSERT(strcmp(s.items[1].name, "y") == 0 && s.items[1].weight == 1 && s.items[1].line == 3);
-	CU_ASSERT(s.n_tags == 2 && strcmp(s.tags[1], "b") == 0);
-	CU_ASSERT(cidr_is(&s.net, "10.0.0.0/8"));
-	rb_schema_free(t_tbl, &s);
-	CU_ASSERT(s.items == NULL && s.tags[0] == NULL);
-	free(errs);
-
-	CU_ASSERT_EQUAL(t_schema("sect = { mode = \"maybe\"; small = 256; label = \"abcdefgh\";\n"
-				 " items = ( { weight = -6; }, {name=\"a\";}, {name=\"b\";}, {name=\"c\";} );\n"
-				 " tags = [\"\"]; net = \"10.0.0.1/8\"; extra = 1; };", &s, &errs), 9);
-	CU_ASSERT(lines_well_formed(errs) == 0); /* "m.cfg", not "t.cfg" */
-	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "m.cfg:1: sect.mode: 'maybe' is not one of: off, on, auto\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "m.cfg:1: sect.small: 256 is out of range 0..255\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "sect.label: 'abcdefgh' is too long (8 characters, at most 7)"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "m.cfg:2: sect.items.[0].name: missing required key"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "sect.items.[0].weight: -6 is out of range -5..5000000000"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "sect.items: has 4 entries, at most 3 allowed"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "sect.tags.[0]: must not be empty"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "sect.net: '10.0.0.1/8' has host bits set"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "sect.extra: unknown key"));
-	CU_ASSERT(s.n_items <= 3);
-	rb_schema_free(t_tbl, &s);
-	free(errs);
-}
-
 int main(int argc, char **argv)
 {
 	CU_pSuite s;
@@ -1036,8 +840,7 @@ int main(int argc, char **argv)
 	    !CU_add_test(s, "config/examples", test_examples) ||
 	    !CU_add_test(s, "embedded default", test_default) ||
 	    !CU_add_test(s, "files: missing, include, NUL, syntax", test_files) ||
-	    !CU_add_test(s, "cidr", test_cidr) || !CU_add_test(s, "log level", test_log_level) ||
-	    !CU_add_test(s, "schema API", test_schema_api)) {
+	    test_config_api_register(s) != 0) {
 		CU_cleanup_registry();
 		return 2;
 	}
