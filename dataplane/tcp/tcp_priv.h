@@ -517,6 +517,15 @@ int tcp_cookie_check(struct tcp_stack *st, const struct tcp_key *k, uint32_t pee
 int tcp_diag_start(struct rb_lcore *lc);
 void tcp_diag_stop(struct rb_lcore *lc);
 
+/* tcp_rcv.c: the receive side of tcp_input.c */
+/* drop the first n bytes of segment list m / keep its first keep bytes */
+struct rte_mbuf *tcp_segs_trim_front(struct rte_mbuf *m, uint32_t n);
+struct rte_mbuf *tcp_segs_trim_back(struct rte_mbuf *m, uint32_t keep);
+void tcp_enter_time_wait(struct tcp_conn *c);
+void tcp_fin_in(struct tcp_conn *c);
+/* len bytes of text at seq (m: the segment list holding them) */
+void tcp_data_in(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len);
+
 /* tcp_payload.c: a segment's payload (tcp_output.c's tcp_send_seg) */
 /* Zero copy applies (zc_tx set, the port takes chains)? */
 int tcp_zc_port(const struct tcp_conn *c);
