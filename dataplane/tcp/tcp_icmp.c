@@ -39,17 +39,8 @@ static void tcp_icmp_resend(struct tcp_conn *c)
 	}
 	if (c->snd_una == c->snd_max)
 		return;
-	c->flags &= ~(TF_RECOVERY | TF_RTT_TIMING | TF_TLP_OUT);
-	c->dupacks = 0;
-	c->rxt_una_ts = 0;
-	tcp_rack_reset(c);
-	c->recover = c->snd_max;
-	c->n_sb = 0;
-	c->sacked_bytes = 0;
+	tcp_go_back(c);
 	tcp_recov_trim(c);
-	c->high_rxt = c->snd_una;
-	c->snd_nxt = c->snd_una;
-	tcp_rexmt_arm(c);
 	tcp_pending_add(c); /* tcp_output at the end of this input */
 }
 

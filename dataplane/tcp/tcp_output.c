@@ -907,18 +907,26 @@ void tcp_rexmt_timeout(struct tcp_conn *c)
 		if (c->flags & TF_RECOVERY)
 			c->ssthresh = th;
 	}
+	tcp_go_back(c);
+	tcp_output(c);
+}
+
+/* Everything from snd_una is to be sent again (after an RTO, or with a new
+ * MSS after an ICMP error, tcp_icmp.c): recovery, RACK and the SACK
+ * scoreboard forgotten (RFC 2018 8: after a timeout), go-back-N from
+ * snd_una with the retransmission timer armed.  cwnd is the caller's. */
+void tcp_go_back(struct tcp_conn *c)
+{
 	c->flags &= ~(TF_RECOVERY | TF_RTT_TIMING | TF_TLP_OUT);
 	c->dupacks = 0;
 	c->rxt_una_ts = 0;
 	tcp_rack_reset(c);
 	c->recover = c->snd_max;
-	/* RFC 2018 8: forget SACKed state after a timeout */
 	c->n_sb = 0;
 	c->sacked_bytes = 0;
 	c->high_rxt = c->snd_una;
 	c->snd_nxt = c->snd_una;
 	tcp_rexmt_arm(c);
-	tcp_output(c);
 }
 
 /* Zero-window probe, or SWS override (RFC 9293 3.8.6.1, 3.8.6.2.1). */
