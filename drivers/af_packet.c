@@ -42,6 +42,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "rb_afp.h"
+#include "devarg.h"
 
 #define FANOUT_FLAGS_SHIFT 24 /* PACKET_FANOUT: id | type << 16 | flags << 24 */
 #define FLAG_DEFRAG (PACKET_FANOUT_FLAG_DEFRAG >> 8)
@@ -57,34 +58,12 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 	return -1;
 }
 
-/* key=value in a vdev argument string into out; 1 if present */
-static int kv(const char *dev, const char *key, char *out, size_t len)
-{
-	size_t kl = strlen(key);
-	const char *p = strchr(dev, ',');
-
-	while (p != NULL) {
-		p++;
-		if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
-			size_t n = strcspn(p + kl + 1, ",");
-
-			if (n >= len)
-				n = len - 1;
-			memcpy(out, p + kl + 1, n);
-			out[n] = '\0';
-			return 1;
-		}
-		p = strchr(p, ',');
-	}
-	return 0;
-}
-
 static int kv_uint(const char *dev, const char *key, unsigned *v, char *err, size_t len)
 {
 	char s[32], *end;
 	unsigned long x;
 
-	if (!kv(dev, key, s, sizeof(s)))
+	if (!rb_devarg(dev, key, s, sizeof(s)))
 		return 0;
 	errno = 0;
 	x = strtoul(s, &end, 10);
@@ -105,7 +84,7 @@ int rb_afp_geom_parse(const char *dev, struct rb_afp_geom *g, char *err, size_t 
 	g->frame_size = 1u << 11;
 	g->frame_nr = 1u << 9;
 	g->qdisc_bypass = 1;
-	if (!kv(dev, "iface", g->iface, sizeof(g->iface)) || g->iface[0] == '\0')
+	if (!rb_devarg(dev, "iface", g->iface, sizeof(g->iface)) || g->iface[0] == '\0')
 		return fail(err, len, "no iface=");
 	if (kv_uint(dev, "qpairs", &g->qpairs, err, len) ||
 	    kv_uint(dev, "blocksz", &g->block_size, err, len) ||

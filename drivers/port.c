@@ -9,6 +9,7 @@
 #include <rte_ethdev.h>
 #include <rte_bus_vdev.h>
 #include "rb_afp.h"
+#include "devarg.h"
 #include "rb_port.h"
 #include "../dataplane/rb_log.h"
 
@@ -33,28 +34,6 @@ void rb_dev_name(const char *dev, char *out, size_t len)
 		n = len - 1;
 	memcpy(out, dev, n);
 	out[n] = '\0';
-}
-
-/* Value of key= in a vdev argument string, or "" */
-static void dev_arg(const char *dev, const char *key, char *out, size_t len)
-{
-	size_t kl = strlen(key);
-	const char *p = strchr(dev, ',');
-
-	out[0] = '\0';
-	while (p != NULL) {
-		p++;
-		if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
-			size_t n = strcspn(p + kl + 1, ",");
-
-			if (n >= len)
-				n = len - 1;
-			memcpy(out, p + kl + 1, n);
-			out[n] = '\0';
-			return;
-		}
-		p = strchr(p, ',');
-	}
 }
 
 static const char *const known_vdevs[] = {
@@ -83,7 +62,7 @@ int rb_dev_precheck(const struct rb_cfg_port *p, char *err, size_t len)
 		return -1;
 	}
 	if (strncmp(name, "net_af_xdp", 10) == 0 || strncmp(name, "net_af_packet", 13) == 0) {
-		dev_arg(p->device, "iface", iface, sizeof(iface));
+		rb_devarg(p->device, "iface", iface, sizeof(iface));
 		if (iface[0] == '\0') {
 			snprintf(err, len, "port %s: device '%s' needs iface=<interface>", p->name,
 				 p->device);
@@ -150,7 +129,7 @@ static void port_afp_nogro(const struct rb_cfg_port *cp)
 	char iface[IF_NAMESIZE + 8], why[256];
 	int n;
 
-	dev_arg(cp->device, "iface", iface, sizeof(iface));
+	rb_devarg(cp->device, "iface", iface, sizeof(iface));
 	n = rb_afp_nogro(iface, why, sizeof(why));
 	if (n > 0)
 		RB_INFO("port %s: %s%s%s turned off on %s while the port runs (super-packets the "
