@@ -21,78 +21,52 @@ static uint32_t rd32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* IPv4 Destination Unreachable (RFC 792, RFC 1122 3.2.2.1, RFC 1812
+/* What TCP does with each error, by family, type and code (ANY: every
+ * code).  IPv4 Destination Unreachable (RFC 792, RFC 1122 3.2.2.1, RFC 1812
  * 5.2.7.1): codes 2 and 3 are hard errors (RFC 1122 4.2.3.9), 9, 10 and
  * 13 (administratively prohibited) too, as Linux treats them; 0, 1, 5
- * soft; 4 is PMTU (RFC 1191). */
-static int v4_kind(uint8_t type, uint8_t code, struct tcp_icmp_err *e)
-{
-	if (type != 3)
-		return TCP_ICMP_P_OTHER;
-	switch (code) {
-	case 0:
-		e->kind = TCP_ICMP_SOFT;
-		e->err = -ENETUNREACH;
-		return 0;
-	case 1:
-	case 5:
-		e->kind = TCP_ICMP_SOFT;
-		e->err = -EHOSTUNREACH;
-		return 0;
-	case 2:
-	case 3:
-		e->kind = TCP_ICMP_HARD;
-		e->err = -ECONNREFUSED;
-		return 0;
-	case 4:
-		e->kind = TCP_ICMP_PMTU;
-		return 0;
-	case 9:
-	case 10:
-	case 13:
-		e->kind = TCP_ICMP_HARD;
-		e->err = -EHOSTUNREACH;
-		return 0;
-	default:
-		return TCP_ICMP_P_OTHER;
-	}
-}
+ * soft; 4 is PMTU (RFC 1191).  ICMPv6 Destination Unreachable (RFC 4443
+ * 3.1): no route (0), beyond scope (2) and address unreachable (3) soft;
+ * port unreachable (4) hard, ECONNREFUSED; administratively prohibited
+ * (1), source address policy (5) and reject route (6) hard, EHOSTUNREACH.
+ * Packet Too Big (3.2): PMTU.  Anything else is no error TCP takes. */
+#define ANY 0xffff
+static const struct {
+	uint8_t v6, type;
+	uint16_t code;
+	uint8_t kind;
+	int err;
+} kinds[] = {
+	{0, 3, 0, TCP_ICMP_SOFT, -ENETUNREACH},
+	{0, 3, 1, TCP_ICMP_SOFT, -EHOSTUNREACH},
+	{0, 3, 5, TCP_ICMP_SOFT, -EHOSTUNREACH},
+	{0, 3, 2, TCP_ICMP_HARD, -ECONNREFUSED},
+	{0, 3, 3, TCP_ICMP_HARD, -ECONNREFUSED},
+	{0, 3, 4, TCP_ICMP_PMTU, 0},
+	{0, 3, 9, TCP_ICMP_HARD, -EHOSTUNREACH},
+	{0, 3, 10, TCP_ICMP_HARD, -EHOSTUNREACH},
+	{0, 3, 13, TCP_ICMP_HARD, -EHOSTUNREACH},
+	{1, 2, ANY, TCP_ICMP_PMTU, 0},
+	{1, 1, 0, TCP_ICMP_SOFT, -ENETUNREACH},
+	{1, 1, 2, TCP_ICMP_SOFT, -EHOSTUNREACH},
+	{1, 1, 3, TCP_ICMP_SOFT, -EHOSTUNREACH},
+	{1, 1, 4, TCP_ICMP_HARD, -ECONNREFUSED},
+	{1, 1, 1, TCP_ICMP_HARD, -EHOSTUNREACH},
+	{1, 1, 5, TCP_ICMP_HARD, -EHOSTUNREACH},
+	{1, 1, 6, TCP_ICMP_HARD, -EHOSTUNREACH},
+};
 
-/* ICMPv6 Destination Unreachable (RFC 4443 3.1): no route (0) and address
- * unreachable (3) and beyond scope (2) soft; port unreachable (4) hard,
- * ECONNREFUSED; administratively prohibited (1), source address policy
- * (5) and reject route (6) hard, EHOSTUNREACH.  Packet Too Big (3.2). */
-static int v6_kind(uint8_t type, uint8_t code, struct tcp_icmp_err *e)
+static int err_kind(int v6, uint8_t type, uint8_t code, struct tcp_icmp_err *e)
 {
-	if (type == 2) {
-		e->kind = TCP_ICMP_PMTU;
-		return 0;
-	}
-	if (type != 1)
-		return TCP_ICMP_P_OTHER;
-	switch (code) {
-	case 0:
-		e->kind = TCP_ICMP_SOFT;
-		e->err = -ENETUNREACH;
-		return 0;
-	case 2:
-	case 3:
-		e->kind = TCP_ICMP_SOFT;
-		e->err = -EHOSTUNREACH;
-		return 0;
-	case 4:
-		e->kind = TCP_ICMP_HARD;
-		e->err = -ECONNREFUSED;
-		return 0;
-	case 1:
-	case 5:
-	case 6:
-		e->kind = TCP_ICMP_HARD;
-		e->err = -EHOSTUNREACH;
-		return 0;
-	default:
-		return TCP_ICMP_P_OTHER;
-	}
+	for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i].v6 == v6 && kinds[i].type == type &&
+		    (kinds[i].code == ANY || kinds[i].code == code)) {
+			e->kind = kinds[i].kind;
+			if (kinds[i].err)
+				e->err = kinds[i].err;
+			return 0;
+		}
+	return TCP_ICMP_P_OTHER;
 }
 
 int tcp_icmp_parse(int family, const uint8_t *msg, uint32_t len, struct tcp_icmp_err *e)
@@ -104,7 +78,7 @@ int tcp_icmp_parse(int family, const uint8_t *msg, uint32_t len, struct tcp_icmp
 	memset(e, 0, sizeof(*e));
 	if (len < 8)
 		return TCP_ICMP_P_BAD;
-	rc = family == AF_INET ? v4_kind(msg[0], msg[1], e) : v6_kind(msg[0], msg[1], e);
+	rc = err_kind(family != AF_INET, msg[0], msg[1], e);
 	if (rc != 0)
 		return rc;
 	q = msg + 8;
