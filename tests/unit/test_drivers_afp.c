@@ -176,8 +176,9 @@ static int pmd_open(struct pmd_q *q, uint16_t group)
 	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
 				  .sll_ifindex = lo_ifindex};
 	int ver = TPACKET_V2, one = 1;
-	int fo = group | (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG |
-			  PACKET_FANOUT_FLAG_ROLLOVER) << 16;
+	/* the PMD's int shift overflows (DEFRAG is bit 31 of the argument) */
+	int fo = (int)(group | (uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG |
+					 PACKET_FANOUT_FLAG_ROLLOVER) << 16);
 
 	if (rb_afp_geom_parse(RING_DEV, &g, err, sizeof(err)) != 0)
 		return -1;
