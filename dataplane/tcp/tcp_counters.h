@@ -70,6 +70,7 @@
 	X(TCP_DSACK_SENT, tcp_dsack_sent, "TCP DSACK blocks sent for duplicate segments (RFC 2883)") \
 	X(TCP_DSACK_RCVD, tcp_dsack_rcvd, "TCP DSACK blocks received and believed (RFC 2883)") \
 	X(TCP_DSACK_BAD, tcp_dsack_bad, "TCP DSACK blocks ignored: outside the window (RFC 2883 4)") \
+	X(TCP_DSACK_REPEAT, tcp_dsack_repeat, "TCP DSACK blocks not taken toward an undo again: the same as the one before") \
 	X(TCP_UNDO_RECOVERY, tcp_undo_recovery, "TCP fast recoveries undone as spurious (DSACK or timestamps)") \
 	X(TCP_UNDO_RTO, tcp_undo_rto, "TCP retransmission timeouts undone as spurious (DSACK or timestamps)") \
 	X(TCP_ICMP_RCVD, tcp_icmp_rcvd, "ICMP/ICMPv6 errors about TCP segments taken to their connection's lcore") \

@@ -74,6 +74,7 @@ struct tcp_recov {
 	 * started and the congestion controller's state before it. */
 	uint32_t undo_marker, undo_high, undo_stamp, undo_end;
 	uint16_t undo_left, undo_nrxt;
+	uint32_t dsack_s, dsack_e;             /* the last DSACK taken (tcp_undo_dsack) */
 	uint8_t undo_rto, undo_over;
 	uint64_t undo_idle_at;                 /* tsc: nothing in flight, give up then */
 	uint64_t undo_cc[TCP_CC_PRIV_SIZE / 8];

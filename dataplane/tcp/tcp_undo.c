@@ -18,7 +18,9 @@
  * RTO did not allow for) and is undone when
  * - DSACK (RFC 3708 2): every retransmission was reported as a duplicate:
  *   DSACK blocks below the cumulative ACK and inside
- *   [undo_marker, undo_high) take the segments they cover off undo_left;
+ *   [undo_marker, undo_high) take the segments they cover off undo_left
+ *   (a block the same as the one before counts once, tcp_dsack_repeat:
+ *   Linux's TSO copies an ACK's options onto every segment it cuts);
  *   when it reaches 0 the episode is undone, in recovery or after it; or
  * - timestamps (Eifel detection, RFC 3522 3.2): the ACK that first covers
  *   every retransmission (snd_una >= undo_high) echoes a TSval older than
@@ -77,6 +79,7 @@ void tcp_undo_begin(struct tcp_conn *c, int rto)
 	rv->undo_stamp = 0;
 	rv->undo_left = 0;
 	rv->undo_nrxt = 0;
+	rv->dsack_s = rv->dsack_e = 0;
 	rv->undo_rto = (uint8_t)rto;
 	rv->undo_over = 0;
 	rv->undo_idle_at = 0;
@@ -112,6 +115,15 @@ void tcp_undo_dsack(struct tcp_conn *c, uint32_t s, uint32_t e, uint32_t ack)
 	 * acknowledged (Linux's tcp_check_dsack: not one in an island) */
 	if (seq_lt(s, rv->undo_marker) || seq_gt(e, rv->undo_high) || seq_gt(e, ack))
 		return;
+	/* the one before again: a TSO sender's copies of one ACK's options
+	 * (Linux's GSO puts them on every segment it cuts) report one
+	 * duplicate, not several */
+	if (s == rv->dsack_s && e == rv->dsack_e) {
+		rb_count(c->st->lc, RB_EV_TCP_DSACK_REPEAT);
+		return;
+	}
+	rv->dsack_s = s;
+	rv->dsack_e = e;
 	segs = (e - s + undo_smss(c) - 1) / undo_smss(c);
 	rv->undo_left = (uint16_t)(rv->undo_left > segs ? rv->undo_left - segs : 0);
 }

@@ -459,6 +459,55 @@ static void test_dsack_hostile(void)
 	CU_ASSERT_EQUAL(th_teardown(), 0);
 }
 
+/* The same DSACK block again (a Linux sender's TSO copies the ACK's
+ * options onto every segment it cuts, so one DSACK can arrive several
+ * times) stands for one duplicate, not several: a recovery with more
+ * than one retransmission is not undone by one of them reported over and
+ * over. */
+static void test_dsack_repeated(void)
+{
+	static const int sack_hi[1][2] = {{11, 23}};
+	static const int dsack_one[1][2] = {{0, 1}};
+	const size_t size = 23 * RU; /* the peer's first window: 4 segments */
+	uint8_t *data = pattern(size, 17);
+	struct tcp_conn *c;
+	struct app a;
+	uint32_t base, left;
+
+	th_setup(2, true);
+	th.delay_ns = 5 * MS;
+	set_opts(0, true, false);
+	app_init(&a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 9, 0, "cubic"));
+	th_run(50 * MS);
+	c = a.c;
+	CU_ASSERT_FATAL(c->state == TCPS_ESTABLISHED);
+	th.h[1].blackhole_rx = true;
+	a.tx = data;
+	a.tx_len = size;
+	app_pump(&a);
+	th_run(MS);
+	base = c->snd_una;
+	craft_ack(c, base, 0, sack_hi, 1);
+	CU_ASSERT_FATAL(c->flags & TF_RECOVERY);
+	CU_ASSERT_FATAL(c->flags & TF_UNDO);
+	left = c->rv->undo_left;
+	fprintf(stderr, "\n  repeated DSACK: %u segments retransmitted", left);
+	CU_ASSERT_FATAL(left >= 2);
+	for (int k = 0; k < 8; k++)
+		craft_ack(c, base, 1, dsack_one, 1);
+	CU_ASSERT_EQUAL(c->rv->undo_left, left - 1);
+	CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_DSACK_REPEAT), 7);
+	CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_UNDO_RECOVERY), 0);
+	CU_ASSERT(c->flags & TF_RECOVERY);
+	th.h[1].blackhole_rx = false;
+	tcp_abort(a.c);
+	th_run(SEC);
+	app_free(&a);
+	free(data);
+	CU_ASSERT_EQUAL(th_teardown(), 0);
+}
+
 /* ---- 3. spurious recoveries undone ---- */
 struct undo_case {
 	const char *name;
@@ -691,6 +740,7 @@ int main(void)
 	CU_add_test(s, "sender: DSACKs believed, never SACKed, forged ignored (table)",
 		    test_dsack_receive);
 	CU_add_test(s, "hostile DSACKs: no undo beyond the values before", test_dsack_hostile);
+	CU_add_test(s, "the same DSACK again counts once", test_dsack_repeated);
 	CU_add_test(s, "spurious recovery and RTO undone (table)", test_undo);
 	CU_add_test(s, "RACK reo_wnd_mult follows DSACKs (table)", test_reo_wnd);
 	CU_add_test(s, "RACK reo_wnd widened by a spurious retransmission's DSACK", test_reo_wnd_wire);
