@@ -10,7 +10,9 @@
  * one.  Authenticated inner packets (allowed-IPs source check) enter
  * rb_ip4_input/rb_ip6_input as if received on the outer packet's port.
  * Handshake messages are checked statelessly where they arrive (mac1,
- * cookie mode, rate limit) and consumed on the peer's owner.
+ * cookie mode, rate limit) and consumed on the peer's owner.  The receive
+ * side past the hook (outer parse, handshakes, the batched open) is in
+ * wg_dp_rx.c.
  *
  * Transmit: a FIB route of kind RB_NH_ENDPOINT (the endpoint's address
  * prefixes and every peer's allowed IPs) calls wg_tx; the peer is the
@@ -43,8 +45,6 @@
 #include "wg_counters.h"
 #include "wg_term.h"
 
-enum { TAG_RX = 0, TAG_HS = 1, TAG_TX = 2, TAG_REMOVE = 3 };
-
 struct wg_staged {
 	uint16_t head, n;
 	struct rte_mbuf *m[WG_MAX_STAGED];
@@ -71,11 +71,6 @@ uint64_t wg_dp_now(const struct rb_dp *dp)
 		now_hz = hz;
 	}
 	return (uint64_t)(((unsigned __int128)t * now_mult) >> 32);
-}
-
-static inline struct rb_wg *WG(const struct rb_lcore *lc)
-{
-	return lc->dp->wg;
 }
 
 /* ---- retire (RCU) ---- */
@@ -293,193 +288,19 @@ void wg_dp_peer_init(struct rb_wg *wg, struct wg_peer *p)
 
 /* ---- handoff ---- */
 
-static void handoff(struct rb_lcore *lc, unsigned owner, void *ptr, unsigned tag)
+void wg_dp_handoff(struct rb_lcore *lc, unsigned owner, void *ptr, unsigned tag)
 {
 	struct rb_wg *wg = WG(lc);
 
 	if (rte_ring_mp_enqueue(wg->lcs[owner].inbox, (void *)((uintptr_t)ptr | tag)) != 0) {
-		if (tag != TAG_REMOVE)
+		if (tag != WG_DP_TAG_REMOVE)
 			rb_drop(lc, ptr, RB_DROP_HANDOFF_FULL);
 		return;
 	}
 	rb_count(lc, RB_EV_WG_HANDOFF);
 }
 
-/* ---- receive ---- */
-
-struct outer {
-	struct wg_endpoint from;
-	uint16_t off, len;       /* WireGuard message: offset from the IP header, length */
-	int ep;
-};
-
-/* Parse IP + UDP (data at the IP header); -1 when not to a WG port. */
-static int parse_outer(struct rb_wg *wg, struct rte_mbuf *m, struct outer *o, int *bad)
-{
-	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t l3 = (uint32_t)m->l3_len, dlen;
-	const struct rte_udp_hdr *u;
-	uint16_t dport, ulen;
-
-	*bad = 0;
-	o->off = o->len = 0; /* set on success only; GCC's -Wmaybe-uninitialized under ASan */
-	if (rte_pktmbuf_data_len(m) < l3 + sizeof(*u))
-		return -1;
-	u = (const struct rte_udp_hdr *)(ip + l3);
-	dport = rte_be_to_cpu_16(u->dst_port);
-	o->ep = -1;
-	for (int i = 0; i < wg->n_eps; i++)
-		if (wg->ep[i].listen_port == dport) {
-			o->ep = i;
-			break;
-		}
-	if (o->ep < 0)
-		return -1;
-	ulen = rte_be_to_cpu_16(u->dgram_len);
-	dlen = rte_pktmbuf_data_len(m) - l3;
-	*bad = 1;
-	if (!rte_pktmbuf_is_contiguous(m) || ulen < sizeof(*u) + 4 || ulen > dlen)
-		return 0;
-	memset(&o->from, 0, sizeof(o->from));
-	if ((ip[0] >> 4) == 4) {
-		const struct rte_ipv4_hdr *ih = (const struct rte_ipv4_hdr *)ip;
-
-		if (u->dgram_cksum && rte_ipv4_udptcp_cksum_verify(ih, u) != 0)
-			return 0;
-		o->from.family = AF_INET;
-		memcpy(o->from.addr, &ih->src_addr, 4);
-		memcpy(o->from.laddr, &ih->dst_addr, 4);
-	} else {
-		const struct rte_ipv6_hdr *ih = (const struct rte_ipv6_hdr *)ip;
-
-		if (rte_ipv6_udptcp_cksum_verify(ih, u) != 0)
-			return 0;
-		o->from.family = AF_INET6;
-		memcpy(o->from.addr, ih->src_addr, 16);
-		memcpy(o->from.laddr, ih->dst_addr, 16);
-	}
-	o->from.port = rte_be_to_cpu_16(u->src_port);
-	o->off = (uint16_t)(l3 + sizeof(*u));
-	o->len = (uint16_t)(ulen - sizeof(*u));
-	*bad = 0;
-	return 0;
-}
-
-/* Which drop a failed handshake message counts as (from the stats delta). */
-static enum rb_drop hs_drop(const struct wg_device_stats *a, const struct wg_device_stats *b)
-{
-	if (b->hs_fail_mac != a->hs_fail_mac)
-		return RB_DROP_WG_BAD_MAC;
-	if (b->cookies_sent != a->cookies_sent)
-		return RB_DROP_WG_COOKIE_REPLIED;
-	if (b->hs_fail_ratelimit != a->hs_fail_ratelimit)
-		return RB_DROP_WG_RATELIMIT;
-	if (b->hs_fail_unknown_peer != a->hs_fail_unknown_peer)
-		return RB_DROP_WG_HS_UNKNOWN_PEER;
-	if (b->hs_fail_replay != a->hs_fail_replay)
-		return RB_DROP_WG_HS_REPLAY;
-	if (b->hs_fail_flood != a->hs_fail_flood)
-		return RB_DROP_WG_HS_FLOOD;
-	if (b->hs_fail_decrypt != a->hs_fail_decrypt || b->cookie_bad != a->cookie_bad)
-		return RB_DROP_WG_HS_DECRYPT;
-	if (b->hs_fail_index != a->hs_fail_index)
-		return RB_DROP_WG_UNKNOWN_INDEX;
-	return RB_DROP_WG_HS_STATE;
-}
-
-static bool under_load(struct wg_lc *w, const struct wg_ep *ep)
-{
-	uint64_t now = w->x.now;
-
-	if (now - w->hs_window >= WG_NSEC) {
-		w->hs_window = now;
-		w->hs_count = 0;
-	}
-	if (++w->hs_count > ep->cookie_threshold) {
-		if (w->last_under_load == 0 || now - w->last_under_load >= WG_NSEC)
-			rb_count(w->lc, RB_EV_WG_UNDER_LOAD);
-		w->last_under_load = now;
-	}
-	return w->last_under_load && now - w->last_under_load < WG_NSEC;
-}
-
-static void rx_handshake(struct wg_lc *w, struct rte_mbuf *m, const struct outer *o, bool owner_side)
-{
-	struct rb_lcore *lc = w->lc;
-	struct wg_ep *ep = &WG(lc)->ep[o->ep];
-	uint8_t *msg = rte_pktmbuf_mtod_offset(m, uint8_t *, o->off);
-	struct wg_device_stats before = w->st;
-	struct wg_peer *p;
-	enum wg_rx_verdict v;
-	bool load = owner_side ? false : under_load(w, ep);
-
-	v = wg_rx_classify(&ep->dev, &w->x, &w->cc[o->ep], &w->rl, msg, o->len, &o->from, load,
-			   &p);
-	if (v != WG_RX_PEER) {
-		rb_drop(lc, m, hs_drop(&before, &w->st));
-		return;
-	}
-	if (p->owner != lc->worker) {
-		handoff(lc, p->owner, m, TAG_HS);
-		return;
-	}
-	if (wg_rx_handshake(p, &w->x, msg, o->len, &o->from) != 0) {
-		rb_drop(lc, m, hs_drop(&before, &w->st));
-		return;
-	}
-	rte_pktmbuf_free(m);
-}
-
-static void rx_flush(struct wg_lc *w);
-
-static void rx_one(struct wg_lc *w, struct rte_mbuf *m, bool from_inbox)
-{
-	struct rb_lcore *lc = w->lc;
-	struct rb_wg *wg = WG(lc);
-	struct outer o;
-	const uint8_t *msg;
-	struct wg_keypair *kp;
-	struct wg_pend *pd;
-	int bad;
-
-	if (parse_outer(wg, m, &o, &bad) < 0 || bad) {
-		rb_drop(lc, m, RB_DROP_WG_BAD_MSG);
-		return;
-	}
-	msg = rte_pktmbuf_mtod_offset(m, const uint8_t *, o.off);
-	if (!wg_msg_len_ok(msg, o.len)) {
-		rb_drop(lc, m, RB_DROP_WG_BAD_MSG);
-		return;
-	}
-	if (msg[0] != WG_MSG_DATA) {
-		rx_handshake(w, m, &o, from_inbox);
-		return;
-	}
-	kp = wg_index_lookup(&wg->ep[o.ep].dev, le32toh(((const struct wg_msg_data *)msg)->receiver),
-			     WG_IDX_KEYPAIR);
-	if (kp == NULL) {
-		rb_drop(lc, m, RB_DROP_WG_UNKNOWN_INDEX);
-		return;
-	}
-	if (kp->peer->owner != lc->worker) {
-		handoff(lc, kp->peer->owner, m, TAG_RX);
-		return;
-	}
-	if (!wg_keypair_rx_valid(&wg->ep[o.ep].dev, kp, w->x.now)) {
-		rb_drop(lc, m, RB_DROP_WG_KEY_EXPIRED);
-		return;
-	}
-	pd = &w->rx[w->nrx++];
-	pd->m = m;
-	pd->obj = kp;
-	pd->off = o.off;
-	pd->len = o.len;
-	pd->ep = (uint8_t)o.ep;
-	pd->ctr = le64toh(((const struct wg_msg_data *)msg)->counter);
-	pd->from = o.from;
-	if (w->nrx == RB_AEAD_BATCH_MAX)
-		rx_flush(w);
-}
+/* ---- receive (the rest is in wg_dp_rx.c) ---- */
 
 static int hook_rx(struct rb_lcore *lc, struct rte_mbuf *m)
 {
@@ -500,98 +321,8 @@ static int hook_rx(struct rb_lcore *lc, struct rte_mbuf *m)
 		return 0;
 	cur = w;
 	w->x.now = wg_dp_now(lc->dp);
-	rx_one(w, m, false);
+	wg_dp_rx_one(w, m, false);
 	return 1;
-}
-
-static void rx_flush(struct wg_lc *w)
-{
-	struct rb_lcore *lc = w->lc;
-	struct rb_wg *wg = WG(lc);
-	struct rb_aead_batch *b = &w->batch;
-	struct rte_mbuf *in4[RB_AEAD_BATCH_MAX], *in6[RB_AEAD_BATCH_MAX];
-	uint16_t n4 = 0, n6 = 0, n = w->nrx;
-
-	if (n == 0)
-		return;
-	w->nrx = 0;
-	rb_aead_batch_reset(b);
-	for (uint16_t i = 0; i < n; i++) {
-		struct wg_pend *pd = &w->rx[i];
-		struct wg_keypair *kp = pd->obj;
-		uint8_t *pl = rte_pktmbuf_mtod_offset(pd->m, uint8_t *, pd->off + WG_DATA_HDR_LEN);
-		uint32_t plen = pd->len - WG_DATA_MIN_LEN;
-
-		wg_counter_nonce(w->nonce[i], pd->ctr);
-		rb_aead_batch_add_open(b, &kp->recv, w->nonce[i], NULL, 0, pl, pl, plen, pl + plen,
-				       pd);
-	}
-	rb_aead_batch_run(lc->aead, b);
-	for (uint16_t i = 0; i < n; i++) {
-		struct wg_pend *pd = &w->rx[i];
-		struct wg_keypair *kp = pd->obj;
-		struct wg_peer *p = kp->peer;
-		struct rte_mbuf *m = pd->m;
-		uint32_t plen = pd->len - WG_DATA_MIN_LEN;
-		const uint8_t *pl;
-		int r;
-
-		if (unlikely(b->op[i].status != RB_AEAD_OK)) {
-			rb_drop(lc, m, RB_DROP_WG_DECRYPT);
-			continue;
-		}
-		if (wg_data_post(p, kp, &w->x, pd->ctr, &pd->from, plen) != 0) {
-			rb_drop(lc, m, RB_DROP_WG_REPLAY);
-			continue;
-		}
-		if (plen == 0) {
-			rb_count(lc, RB_EV_WG_RX_KEEPALIVE);
-			rte_pktmbuf_free(m);
-			continue;
-		}
-		pl = rte_pktmbuf_mtod_offset(m, const uint8_t *, pd->off + WG_DATA_HDR_LEN);
-		r = wg_inner_check(&wg->ep[pd->ep].dev, p, pl, plen);
-		if (r < 0) {
-			rb_drop(lc, m, r == -1 ? RB_DROP_WG_INNER_BAD : RB_DROP_WG_SRC_NOT_ALLOWED);
-			continue;
-		}
-		p->st.rx_packets++;
-		p->st.rx_bytes += (uint64_t)r;
-		rb_count(lc, RB_EV_WG_RX_DATA);
-		{
-			/* Keep the inner header at the outer one's alignment (mod 8),
-			 * as a received frame's would be: the L3 path hashes and
-			 * loads addresses in place. */
-			uint16_t o0 = m->data_off, shift = (uint16_t)((pd->off + WG_DATA_HDR_LEN) & 7);
-
-			rte_pktmbuf_adj(m, (uint16_t)(pd->off + WG_DATA_HDR_LEN));
-			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - (uint32_t)r));
-			if (shift && m->data_off - shift >= o0) {
-				memmove(rte_pktmbuf_mtod(m, uint8_t *) - shift,
-					rte_pktmbuf_mtod(m, uint8_t *), (size_t)r);
-				m->data_off = (uint16_t)(m->data_off - shift);
-			}
-			pl = rte_pktmbuf_mtod(m, const uint8_t *);
-		}
-		m->l2_len = 0;
-		m->ol_flags = 0;
-		rb_meta(m)->kind = RB_MK_RX;
-		if (wg_mss_clamp(m, wg->ep[pd->ep].mtu))
-			rb_count(lc, RB_EV_WG_MSS_CLAMPED);
-		if (wg_term_input(lc, pd->ep, m))
-			continue;
-		if ((pl[0] >> 4) == 4) {
-			rb_meta(m)->l3 = 4;
-			in4[n4++] = m;
-		} else {
-			rb_meta(m)->l3 = 6;
-			in6[n6++] = m;
-		}
-	}
-	if (n4)
-		rb_ip4_input(lc, in4, n4);
-	if (n6)
-		rb_ip6_input(lc, in6, n6);
 }
 
 /* ---- transmit ---- */
@@ -711,7 +442,7 @@ static void tx_flush(struct wg_lc *w)
 				stage(lc, p, m);
 			} else {
 				m->hash.usr = pd->ep;
-				handoff(lc, p->owner, m, TAG_TX);
+				wg_dp_handoff(lc, p->owner, m, WG_DP_TAG_TX);
 			}
 			continue;
 		}
@@ -782,11 +513,11 @@ static void inbox_one(struct wg_lc *w, void *e)
 	struct rb_wg *wg = WG(w->lc);
 
 	switch (tag) {
-	case TAG_RX:
-	case TAG_HS:
-		rx_one(w, ptr, true);
+	case WG_DP_TAG_RX:
+	case WG_DP_TAG_HS:
+		wg_dp_rx_one(w, ptr, true);
 		break;
-	case TAG_TX: {
+	case WG_DP_TAG_TX: {
 		struct rte_mbuf *m = ptr;
 		unsigned ep = m->hash.usr;
 		const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -803,7 +534,7 @@ static void inbox_one(struct wg_lc *w, void *e)
 		tx_queue(w, p, m, ep);
 		break;
 	}
-	case TAG_REMOVE: {
+	case WG_DP_TAG_REMOVE: {
 		struct wg_peer *p = ptr;
 
 		env_clear_staged(NULL, p);
@@ -839,7 +570,7 @@ static unsigned hook_poll(struct rb_lcore *lc)
 	n = rte_ring_sc_dequeue_burst(w->inbox, e, RB_BURST_MAX, NULL);
 	for (unsigned i = 0; i < n; i++)
 		inbox_one(w, e[i]);
-	rx_flush(w);
+	wg_dp_rx_flush(w);
 	tx_flush(w);
 	wg_term_udp_poll(lc);
 	wg_term_icmp_poll(lc);
@@ -865,7 +596,8 @@ static unsigned hook_poll(struct rb_lcore *lc)
 
 int wg_dp_post_remove(struct rb_wg *wg, struct wg_peer *p)
 {
-	if (rte_ring_mp_enqueue(wg->lcs[p->owner].inbox, (void *)((uintptr_t)p | TAG_REMOVE)) != 0)
+	if (rte_ring_mp_enqueue(wg->lcs[p->owner].inbox,
+				 (void *)((uintptr_t)p | WG_DP_TAG_REMOVE)) != 0)
 		return -1;
 	return 0;
 }
@@ -1069,7 +801,7 @@ void rb_wg_fini(struct rb_dp *dp)
 		while (rte_ring_dequeue(wg->lcs[w].inbox, &e) == 0) {
 			unsigned tag = (unsigned)((uintptr_t)e & 3);
 
-			if (tag != TAG_REMOVE)
+			if (tag != WG_DP_TAG_REMOVE)
 				rte_pktmbuf_free((void *)((uintptr_t)e & ~(uintptr_t)3));
 		}
 		rte_ring_free(wg->lcs[w].inbox);

@@ -86,7 +86,22 @@ int rb_wg_peer_add(struct rb_dp *dp, const char *tag, const struct rb_cfg_wg_pee
 int rb_wg_peer_remove(struct rb_dp *dp, const char *tag, const uint8_t pub[32], char *err,
 		      size_t errlen);
 
-/* internal, shared by wg_dp.c and wg_ctl.c */
+/* internal, shared by wg_dp.c, wg_dp_rx.c and wg_ctl.c */
+
+/* What a pointer on a worker's inbox ring carries, in its low two bits. */
+enum { WG_DP_TAG_RX = 0, WG_DP_TAG_HS = 1, WG_DP_TAG_TX = 2, WG_DP_TAG_REMOVE = 3 };
+
+static inline struct rb_wg *WG(const struct rb_lcore *lc)
+{
+	return lc->dp->wg;
+}
+
+/* Hand ptr (an mbuf, or a peer for WG_DP_TAG_REMOVE) to worker owner's inbox. */
+void wg_dp_handoff(struct rb_lcore *lc, unsigned owner, void *ptr, unsigned tag);
+/* wg_dp_rx.c: one received datagram to an endpoint's port (from the hook,
+ * or from the inbox when from_inbox), and the batched open of what it queued. */
+void wg_dp_rx_one(struct wg_lc *w, struct rte_mbuf *m, bool from_inbox);
+void wg_dp_rx_flush(struct wg_lc *w);
 void wg_dp_peer_init(struct rb_wg *wg, struct wg_peer *p);
 int wg_dp_build_routes(struct rb_wg *wg);
 uint64_t wg_dp_now(const struct rb_dp *dp);
