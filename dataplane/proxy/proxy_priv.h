@@ -190,9 +190,6 @@ struct proxy_lcore {
 /* proxy.c */
 void proxy_sess_free(struct psess *s);
 void proxy_fail(struct psess *s, enum rb_proxy_err why);
-void proxy_start_relay(struct psess *s);
-/* wipe and free the handshake buffer (request bytes, credentials) */
-void proxy_buf_release(struct psess *s);
 int proxy_send(struct tcp_conn *c, const void *buf, size_t len);
 /* Bytes that a full send queue must not fail (a response head, a client's
  * early payload): what fits now, the rest in pend_up / pend_down (proxy.c). */
@@ -219,6 +216,14 @@ void proxy_pend_watch(struct psess *s);
 /* More client bytes for a session in PS_HANDSHAKE. */
 void proxy_handshake_input(struct psess *s);
 extern const struct tcp_callbacks proxy_up_cb;
+
+/* proxy_relay.c */
+void proxy_start_relay(struct psess *s);
+/* wipe and free the handshake buffer (request bytes, credentials) */
+void proxy_buf_release(struct psess *s);
+/* Move what one side has and the other can take; propagate EOF.  -1 when
+ * the session was freed. */
+int proxy_pump(struct psess *s, int upward);
 
 /* proxy_in.c */
 extern const struct rb_inbound_ops *const proxy_inbound_ops[RB_IN_TYPE_MAX];
@@ -260,9 +265,9 @@ struct rte_mbuf *proxy_layer_unwrap(struct psess *s, int level, struct rte_mbuf 
  * in the _mbuf form.  0 or -errno (-EIO: a transform failed). */
 int proxy_layer_send(struct psess *s, int level, const void *p, size_t n);
 int proxy_layer_send_mbuf(struct psess *s, int level, struct rte_mbuf *m);
-/* The relay's transforms (proxy.c pump): upward the inbound's unwrap, then
- * the chain's wraps; downward the chain's unwraps, then the inbound's wrap.
- * relay_has: any of them at all (else mbufs move untouched). */
+/* The relay's transforms (proxy_relay.c, proxy_pump): upward the inbound's
+ * unwrap, then the chain's wraps; downward the chain's unwraps, then the
+ * inbound's wrap.  relay_has: any of them at all (else mbufs move untouched). */
 int proxy_layer_relay_has(const struct psess *s);
 struct rte_mbuf *proxy_layer_relay(struct psess *s, int upward, struct rte_mbuf *m);
 /* Bytes p[0..n) as a new chain (NULL without mbufs, counted). */
