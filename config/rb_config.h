@@ -83,6 +83,7 @@ struct rb_cfg_tcp {
 	int32_t delack_ms, tlp_wcdelack_ms, tlp_slack_ms;
 	int32_t keepalive_ms;            /* 0 = off */
 	int32_t zc_tx;                   /* 0..2 */
+	int32_t mtu_probing;             /* 0..1 */
 	int sack, timestamps, tso, rx_burst, rd_burst; /* booleans */
 	int congestion_control;          /* index into RB_CFG_TCP_CC_NAMES */
 	int syn_cookies;                 /* index into RB_CFG_TCP_COOKIE_NAMES */

@@ -314,6 +314,7 @@ static const struct rb_schema_field tcp_tbl[] = {
 	TCP_INT(tlp_slack_ms, 0, 1000),
 	TCP_INT(keepalive_ms, 0, 86400000),
 	TCP_INT(zc_tx, 0, 2),
+	TCP_INT(mtu_probing, 0, 1),
 	TCP_BOOL(sack),
 	TCP_BOOL(timestamps),
 	TCP_BOOL(tso),

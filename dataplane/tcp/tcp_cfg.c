@@ -43,6 +43,8 @@ void tcp_params_from_cfg(struct tcp_params *p, const struct rb_cfg_tcp *t)
 		p->rx_burst = (uint8_t)t->rx_burst;
 	if (t->rd_burst >= 0)
 		p->rd_burst = (uint8_t)t->rd_burst;
+	if (t->mtu_probing >= 0)
+		p->mtu_probing = (uint8_t)t->mtu_probing;
 	if (t->tso >= 0)
 		p->no_tso = !t->tso;
 	if (tcp_cfg_cc_name(t->congestion_control) != NULL)

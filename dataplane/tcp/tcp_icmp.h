@@ -75,4 +75,13 @@ void tcp_pmtu_learn(struct tcp_stack *st, int family, const uint8_t *addr, uint3
 uint32_t tcp_pmtu_get(struct tcp_stack *st, int family, const uint8_t *addr);
 void tcp_pmtu_apply(struct tcp_conn *c);
 
+/* PMTU black-hole detection (RFC 4821 2, Linux's tcp_mtu_probing 1), from
+ * the RTO (tcp_rexmt_timeout, before the go-back): with mtu_probing on,
+ * the second timeout in a row (backoff >= 2) of an established
+ * connection whose segment at snd_una is full-sized halves its MSS, not
+ * below TCP_BASE_MSS (Linux's tcp_base_mss) nor the family's minimum
+ * (IPv6: 1220), counted tcp_pmtu_blackhole.  The lower MSS stays. */
+#define TCP_BASE_MSS 1024u
+void tcp_pmtu_blackhole(struct tcp_conn *c);
+
 #endif

@@ -15,6 +15,7 @@
 #include "tcp_priv.h"
 #include "../net/cksum.h"
 #include "tcp_psum.h"
+#include "tcp_icmp.h"
 #include "../net/tso.h"
 
 /* ---- checksums ---- */
@@ -907,6 +908,7 @@ void tcp_rexmt_timeout(struct tcp_conn *c)
 		if (c->flags & TF_RECOVERY)
 			c->ssthresh = th;
 	}
+	tcp_pmtu_blackhole(c); /* the same full-sized data twice: a PMTU black hole? */
 	tcp_go_back(c);
 	tcp_output(c);
 }

@@ -94,3 +94,24 @@ void tcp_pmtu_apply(struct tcp_conn *c)
 	c->mss = (uint16_t)(mtu - hdr);
 	rb_count(c->st->lc, RB_EV_TCP_PMTU_CACHE_HIT);
 }
+
+/* See tcp_icmp.h.  A black hole loses every full-sized segment while the
+ * smaller ones (and the peer's ACKs) pass; two timeouts in a row of the
+ * same full-sized data are the sign Linux takes too (it waits for
+ * tcp_retries1, 3, and drops to tcp_base_mss at once; halving reaches
+ * 1024 from 1460 in one step and from a 9000-byte path in four). */
+void tcp_pmtu_blackhole(struct tcp_conn *c)
+{
+	uint32_t base = c->key.family == AF_INET ? TCP_BASE_MSS : RTE_MAX(TCP_BASE_MSS, 1220u);
+	uint32_t data_end = c->sndq_seq + c->sndq.bytes, ts = (c->flags & TF_TS) ? 12u : 0u;
+	uint32_t flight = (seq_lt(data_end, c->snd_max) ? data_end : c->snd_max) - c->snd_una;
+
+	if (!c->st->prm.mtu_probing || c->backoff < 2 || c->mss <= base)
+		return;
+	if (c->state < TCPS_ESTABLISHED) /* the RTO calls with data in flight */
+		return;
+	if (seq_lt(data_end, c->snd_una) || flight < c->mss - ts) /* not full-sized */
+		return;
+	c->mss = (uint16_t)RTE_MAX(base, (uint32_t)c->mss / 2);
+	rb_count(c->st->lc, RB_EV_TCP_PMTU_BLACKHOLE);
+}

@@ -55,6 +55,7 @@ static const struct tcp_params tcp_params_default = {
 	.sack = 1,
 	.timestamps = 1,
 	.wscale = 1,
+	.mtu_probing = 1, /* black-hole detection (tcp_pmtu.c) */
 	.zc_tx = 2, /* in place only (tcp_output.c): the relay's segments */
 	.rd_burst = 1,
 	.rx_burst = 1, /* the worker's RX-burst bracket (tcp_input.c) */

@@ -15,6 +15,10 @@
 #      and the socks connections to far start lowered (tcp_pmtu_cache_hit).
 #      With a dataplane that ignores the ICMP (RB_DP_BIN of an older
 #      build) the reads stall and the test fails.
+#  (0) before (a), the same reads (1 MiB each) through a black hole: srv's
+#      nftables drops the ICMP errors it sends (output hook); the dataplane
+#      halves its MSS after two RTOs in a row (tcp_pmtu_blackhole >= 2,
+#      tcp_icmp_rcvd 0) and the pattern still checks.
 #  (b) cli connects through the socks and http inbounds to far ports that
 #      far's nftables rejects with ICMP port unreachable and srv's with
 #      administratively prohibited: the socks reply is 5 (refused) / 4
@@ -121,6 +125,34 @@ ok = bytes(buf[:n]) == want
 print("chargen", addr, len(buf), "ok" if ok else "BAD-PATTERN", "%.2f s" % (time.monotonic() - t0))
 sys.exit(0 if ok else 1)
 PY
+
+# (0) a PMTU black hole first (far's addresses not yet in the destination
+# cache): srv's nftables drops the Fragmentation Needed / Packet Too Big it
+# sends, so the dataplane's full-sized segments vanish without a word; two
+# RTOs in a row halve the MSS (mtu_probing, default 1) and the reads finish
+rb_ns "$RB_NS_SRV" nft -f - <<EOF || rb_fail "nft black hole in srv"
+table inet rbbh {
+  chain c_out {
+    type filter hook output priority 0;
+    icmp type destination-unreachable icmp code frag-needed counter drop
+    icmpv6 type packet-too-big counter drop
+  }
+}
+EOF
+for dst in "$RB_DP_SRV_IP4" "$RB_DP_SRV_IP6"; do
+	out=$(rb_ns "$NS_FAR" timeout 20 "$RB_PY" "$CHARGEN" "$dst" $((1 << 20)) 2>&1) ||
+		{ rb_tcp_diag "$NS_FAR"; rb_fail "chargen from $dst through the black hole: $out"; }
+	rb_note "black hole: $out"
+done
+bh_drops=$(rb_ns "$RB_NS_SRV" nft list table inet rbbh | grep -o 'packets [0-9]*' | awk '{ s += $2 } END { print s + 0 }')
+rb_ns "$RB_NS_SRV" nft delete table inet rbbh || rb_fail "nft delete rbbh"
+rb_dp_stats
+rb_note "black hole: ICMP errors dropped by srv $bh_drops, tcp_pmtu_blackhole $(rb_stat_delta event.tcp_pmtu_blackhole), RTOs $(rb_stat_delta event.tcp_rto)"
+rb_assert_ge "$bh_drops" 2 "ICMP errors srv dropped"
+rb_assert_stat_delta_ge event.tcp_pmtu_blackhole 2
+[ "$RB_DP_KERNEL" = 1 ] || rb_assert_eq "$(rb_stat_delta event.tcp_icmp_rcvd)" 0 "ICMP errors to TCP in the black hole"
+rb_stats_mark
+
 for dst in "$RB_DP_SRV_IP4" "$RB_DP_SRV_IP6"; do
 	out=$(rb_ns "$NS_FAR" timeout 30 "$RB_PY" "$CHARGEN" "$dst" $((3 << 20)) 2>&1) ||
 		{ rb_tcp_diag "$NS_FAR"; rb_fail "chargen from $dst over the 1280 link: $out"; }

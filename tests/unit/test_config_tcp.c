@@ -22,7 +22,7 @@ static void test_tcp_group(void)
 		  t->delack_ms == -1 && t->tlp_wcdelack_ms == -1 && t->tlp_slack_ms == -1 &&
 		  t->sndbuf == -1 && t->rcvbuf == -1 && t->max_conns == -1 &&
 		  t->max_time_wait == -1 && t->backlog == -1 && t->keepalive_ms == -1 &&
-		  t->zc_tx == -1 && t->sack == -1 && t->timestamps == -1 && t->tso == -1 &&
+		  t->zc_tx == -1 && t->mtu_probing == -1 && t->sack == -1 && t->timestamps == -1 && t->tso == -1 &&
 		  t->rx_burst == -1 && t->rd_burst == -1 && t->congestion_control == -1 &&
 		  t->syn_cookies == -1);
 	rb_config_free(&cfg);
@@ -32,7 +32,7 @@ static void test_tcp_group(void)
 				      " delack_ms = 5; tlp_wcdelack_ms = 0; tlp_slack_ms = 1;"
 				      " sndbuf = 1048576; rcvbuf = 65536; max_conns = 1000;"
 				      " max_time_wait = 0; backlog = 64; keepalive_ms = 30000;"
-				      " zc_tx = 1; sack = false; timestamps = true; tso = false;"
+				      " zc_tx = 1; mtu_probing = 0; sack = false; timestamps = true; tso = false;"
 				      " rx_burst = true; rd_burst = false;"
 				      " congestion_control = \"newreno\"; syn_cookies = \"never\"; };"),
 				   &cfg, &errs), 0);
@@ -41,7 +41,7 @@ static void test_tcp_group(void)
 		  t->delack_ms == 5 && t->tlp_wcdelack_ms == 0 && t->tlp_slack_ms == 1);
 	CU_ASSERT(t->sndbuf == 1048576 && t->rcvbuf == 65536 && t->max_conns == 1000 &&
 		  t->max_time_wait == 0 && t->backlog == 64 && t->keepalive_ms == 30000);
-	CU_ASSERT(t->zc_tx == 1 && t->sack == 0 && t->timestamps == 1 && t->tso == 0 &&
+	CU_ASSERT(t->zc_tx == 1 && t->mtu_probing == 0 && t->sack == 0 && t->timestamps == 1 && t->tso == 0 &&
 		  t->rx_burst == 1 && t->rd_burst == 0);
 	CU_ASSERT(t->congestion_control == 1 && t->syn_cookies == 2); /* newreno, never */
 	rb_config_free(&cfg);

@@ -566,6 +566,7 @@ static void test_params_from_cfg(void)
 	t.rx_burst = 0;
 	t.rd_burst = 0;
 	t.zc_tx = 1;
+	t.mtu_probing = 0;
 	tcp_params_from_cfg(&p, &t);
 	CU_ASSERT_EQUAL(p.rto_min_ms, 4);
 	CU_ASSERT_EQUAL(p.rto_init_ms, 100);
@@ -575,6 +576,7 @@ static void test_params_from_cfg(void)
 	CU_ASSERT_EQUAL(p.max_time_wait, 0);
 	CU_ASSERT(p.sack == 0 && p.no_tso == 1 && p.rx_burst == 0 && p.zc_tx == 1 &&
 		  p.rd_burst == 0 && def.rd_burst == 1 && def.rx_burst == 1);
+	CU_ASSERT(p.mtu_probing == 0 && def.mtu_probing == 1);
 	/* the rest untouched */
 	CU_ASSERT(p.rto_max_ms == def.rto_max_ms && p.rcvbuf == def.rcvbuf &&
 		  p.timestamps == def.timestamps && p.tlp_slack_ms == def.tlp_slack_ms &&

@@ -5,7 +5,9 @@
  * MSS lowered or not, sequence check, soft errors in ESTABLISHED), a
  * "router" on the simulated wire that drops frames over a path MTU and
  * answers Fragmentation Needed / Packet Too Big (echo byte-exact, the MSS
- * lowered, no RTO), and connects ended by port unreachable and friends.
+ * lowered, no RTO), the same router silent (a PMTU black hole: mtu_probing
+ * 1 completes with the MSS halved, 0 stalls in RTOs), and connects ended
+ * by port unreachable and friends.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -480,6 +482,100 @@ static void test_router_table(void)
 	free(data);
 }
 
+/* ---- a black hole: the router drops what is over its MTU and sends no
+ * ICMP (filtered on the way).  mtu_probing 1: two RTOs in a row of the
+ * same full-sized data halve the MSS (not below 1024, IPv6 1220) and the
+ * echo completes; 0: only RTOs, nothing over the MTU ever passes. ---- */
+struct blackhole_row {
+	const char *name;
+	int family;
+	uint8_t mtu_probing;
+	bool sack;
+	uint16_t mss;           /* both ends' MSS afterwards (0: stalled) */
+};
+
+static const struct blackhole_row blackhole_rows[] = {
+	{"v4 1280 silent, mtu_probing 1", AF_INET, 1, true, 1024},
+	{"v4 1280 silent, mtu_probing 1, no SACK", AF_INET, 1, false, 1024},
+	{"v6 1280 silent, mtu_probing 1", AF_INET6, 1, true, 1220},
+	{"v4 1280 silent, mtu_probing 0", AF_INET, 0, true, 0},
+	{"v6 1280 silent, mtu_probing 0", AF_INET6, 0, true, 0},
+};
+
+static uint64_t silent_drops;
+
+static bool silent_filter(int from, struct rte_mbuf *m, void *arg)
+{
+	(void)from, (void)arg;
+	if (rte_pktmbuf_pkt_len(m) <= 1280)
+		return false;
+	silent_drops++;
+	return true;
+}
+
+static void test_blackhole_table(void)
+{
+	size_t size = 200000;
+	uint8_t *data = pattern(size, 7);
+
+	for (size_t i = 0; i < RTE_DIM(blackhole_rows); i++) {
+		const struct blackhole_row *r = &blackhole_rows[i];
+		struct app a;
+		bool ok;
+
+		th_setup(2, true);
+		for (int h = 0; h < 2; h++) {
+			tcp_params(&th.h[h].lc)->sack = r->sack;
+			tcp_params(&th.h[h].lc)->mtu_probing = r->mtu_probing;
+		}
+		silent_drops = 0;
+		th.filter = silent_filter;
+		app_init(&a);
+		a.tx = data;
+		a.tx_len = size;
+		a.shut_after_tx = true;
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, r->family, 7, 0, NULL));
+		ok = th_run_until(echo_done, &a, 30 * SEC);
+		fprintf(stderr, "\n  black hole '%s': %zu/%zu B echoed, silent drops %lu, "
+			"black holes %lu/%lu, RTOs %lu/%lu", r->name, a.rx_len, size,
+			(unsigned long)silent_drops,
+			(unsigned long)th_counter_ev(0, RB_EV_TCP_PMTU_BLACKHOLE),
+			(unsigned long)th_counter_ev(1, RB_EV_TCP_PMTU_BLACKHOLE),
+			(unsigned long)th_counter_ev(0, RB_EV_TCP_RTO),
+			(unsigned long)th_counter_ev(1, RB_EV_TCP_RTO));
+		CU_ASSERT_EQUAL(a.connected, 1);
+		CU_ASSERT(silent_drops > 0);
+		CU_ASSERT(th_counter_ev(0, RB_EV_TCP_RTO) >= 2);
+		CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_PMTU_LOWERED), 0);
+		if (r->mss) {
+			struct tcp_info info;
+
+			CU_ASSERT(ok);
+			CU_ASSERT(a.eof);
+			CU_ASSERT(a.rx_len == size && memcmp(a.rx, data, size) == 0);
+			/* one halving: 1460 -> 1024 (the floor), 1440 -> 1220 (the
+			 * echo answers in the sizes it gets, so never full-sized) */
+			CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_PMTU_BLACKHOLE), 1);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(a.c);
+			tcp_get_info(a.c, &info);
+			CU_ASSERT_EQUAL(info.mss, r->mss);
+			tcp_close(a.c);
+		} else {
+			CU_ASSERT(!ok);
+			CU_ASSERT(a.rx_len < size && !a.eof);
+			CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_PMTU_BLACKHOLE) +
+					th_counter_ev(1, RB_EV_TCP_PMTU_BLACKHOLE), 0);
+			if (a.c != NULL)
+				tcp_abort(a.c);
+		}
+		th_run(100 * SEC);
+		th.filter = NULL;
+		app_free(&a);
+		CU_ASSERT_EQUAL(th_teardown(), 0);
+	}
+	free(data);
+}
+
 /* ---- the destination cache (tcp_pmtu.c) ---- */
 struct cache_row {
 	const char *name;
@@ -686,6 +782,8 @@ int main(void)
 	CU_add_test(s, "RFC 1191 plateaus (table)", test_plateau);
 	CU_add_test(s, "connection's reaction (table)", test_react_table);
 	CU_add_test(s, "router below the MTU: echo byte-exact (table)", test_router_table);
+	CU_add_test(s, "black hole (no ICMP): mtu_probing halves the MSS (table)",
+		    test_blackhole_table);
 	CU_add_test(s, "connects answered with ICMP (table)", test_refuse_table);
 	CU_add_test(s, "destination cache: the next connection starts lowered (table)",
 		    test_cache_table);
