@@ -137,9 +137,9 @@ struct tcp_params {
 	uint16_t mss_default;          /* our MSS when the port MTU is unknown */
 	uint8_t sack, timestamps, wscale; /* offer these options */
 	/* PMTU black-hole detection (tcp_pmtu.c tcp_pmtu_blackhole, Linux's
-	 * tcp_mtu_probing 1): 1 (the default) = the second RTO in a row of
-	 * full-sized data on an established connection halves its MSS, not
-	 * below TCP_BASE_MSS (1024; IPv6 1220); 0 = off. */
+	 * tcp_mtu_probing 1): 1 (the default) = the third RTO in a row of
+	 * full-sized data on a synchronised connection halves its MSS, not
+	 * below 1024 (IPv6 1220); 0 = off. */
 	uint8_t mtu_probing;
 	/* Zero-copy transmit where the port takes mbuf chains (tcp_output.c):
 	 * 0 = off (a copy per segment); 2 (the default) = in place: a

@@ -80,6 +80,6 @@
 	X(TCP_PMTU_CACHED, tcp_pmtu_cached, "TCP path MTUs recorded in the lcore's destination cache") \
 	X(TCP_PMTU_CACHE_HIT, tcp_pmtu_cache_hit, "TCP connections opened with a cached path MTU") \
 	X(TCP_PMTU_EVICT, tcp_pmtu_evict, "TCP destination cache entries evicted before expiry (table full)") \
-	X(TCP_PMTU_BLACKHOLE, tcp_pmtu_blackhole, "TCP MSS halved after two RTOs in a row of full-sized data (PMTU black hole, mtu_probing)")
+	X(TCP_PMTU_BLACKHOLE, tcp_pmtu_blackhole, "TCP MSS halved after three RTOs in a row of full-sized data (PMTU black hole, mtu_probing)")
 
 #endif

@@ -908,7 +908,7 @@ void tcp_rexmt_timeout(struct tcp_conn *c)
 		if (c->flags & TF_RECOVERY)
 			c->ssthresh = th;
 	}
-	tcp_pmtu_blackhole(c); /* the same full-sized data twice: a PMTU black hole? */
+	tcp_pmtu_blackhole(c); /* the same full-sized data lost again: a PMTU black hole? */
 	tcp_go_back(c);
 	tcp_output(c);
 }

@@ -96,17 +96,17 @@ void tcp_pmtu_apply(struct tcp_conn *c)
 }
 
 /* See tcp_icmp.h.  A black hole loses every full-sized segment while the
- * smaller ones (and the peer's ACKs) pass; two timeouts in a row of the
- * same full-sized data are the sign Linux takes too (it waits for
- * tcp_retries1, 3, and drops to tcp_base_mss at once; halving reaches
- * 1024 from 1460 in one step and from a 9000-byte path in four). */
+ * smaller ones (and the peer's ACKs) pass; timeouts in a row of the same
+ * full-sized data are the sign Linux takes too (after tcp_retries1, 3, it
+ * drops to tcp_base_mss at once; halving reaches 1024 from 1460 in one
+ * step and from a 9000-byte path in four). */
 void tcp_pmtu_blackhole(struct tcp_conn *c)
 {
 	uint32_t base = c->key.family == AF_INET ? TCP_BASE_MSS : RTE_MAX(TCP_BASE_MSS, 1220u);
 	uint32_t data_end = c->sndq_seq + c->sndq.bytes, ts = (c->flags & TF_TS) ? 12u : 0u;
 	uint32_t flight = (seq_lt(data_end, c->snd_max) ? data_end : c->snd_max) - c->snd_una;
 
-	if (!c->st->prm.mtu_probing || c->backoff < 2 || c->mss <= base)
+	if (!c->st->prm.mtu_probing || c->backoff < TCP_BLACKHOLE_RTOS || c->mss <= base)
 		return;
 	if (c->state < TCPS_ESTABLISHED) /* the RTO calls with data in flight */
 		return;

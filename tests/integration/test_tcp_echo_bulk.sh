@@ -76,7 +76,7 @@ rb_assert_stat_delta_ge event.tcp_retransmit 1
 lx_ds_rcv=$(($(lx_mib TcpExtTCPDSACKRecv TcpExtTCPDSACKOfoRecv) - lx_ds_rcv0))
 lx_ds_snt=$(($(lx_mib TcpExtTCPDSACKOldSent TcpExtTCPDSACKOfoSent) - lx_ds_snt0))
 rb_ns "$RB_NS_CLI" nft delete table inet "${RB_ID}loss"
-rb_note "5 % loss: retransmits $(rb_stat_delta event.tcp_retransmit) rto $(rb_stat_delta event.tcp_rto) tlp $(rb_stat_delta event.tcp_tlp) sack_recovery $(rb_stat_delta event.tcp_sack_recovery) load $(cut -d" " -f1 /proc/loadavg)"
+rb_note "5 % loss: retransmits $(rb_stat_delta event.tcp_retransmit) rto $(rb_stat_delta event.tcp_rto) tlp $(rb_stat_delta event.tcp_tlp) sack_recovery $(rb_stat_delta event.tcp_sack_recovery) pmtu_blackhole $(rb_stat_delta event.tcp_pmtu_blackhole) load $(cut -d" " -f1 /proc/loadavg)"
 rb_note "5 % loss, DSACK: ringbox sent $(rb_stat_delta event.tcp_dsack_sent), Linux counted $lx_ds_rcv; Linux sent $lx_ds_snt, ringbox counted $(rb_stat_delta event.tcp_dsack_rcvd) (bad $(rb_stat_delta event.tcp_dsack_bad)); undone: recoveries $(rb_stat_delta event.tcp_undo_recovery) rto $(rb_stat_delta event.tcp_undo_rto)"
 if [ "$RB_DP_KERNEL" != 1 ]; then
 	# Linux's duplicates (retransmissions whose ACK was lost) are reported,

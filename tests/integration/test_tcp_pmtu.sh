@@ -17,7 +17,7 @@
 #      build) the reads stall and the test fails.
 #  (0) before (a), the same reads (1 MiB each) through a black hole: srv's
 #      nftables drops the ICMP errors it sends (output hook); the dataplane
-#      halves its MSS after two RTOs in a row (tcp_pmtu_blackhole >= 2,
+#      halves its MSS after three RTOs in a row (tcp_pmtu_blackhole >= 2,
 #      tcp_icmp_rcvd 0) and the pattern still checks.
 #  (b) cli connects through the socks and http inbounds to far ports that
 #      far's nftables rejects with ICMP port unreachable and srv's with
@@ -128,7 +128,7 @@ PY
 
 # (0) a PMTU black hole first (far's addresses not yet in the destination
 # cache): srv's nftables drops the Fragmentation Needed / Packet Too Big it
-# sends, so the dataplane's full-sized segments vanish without a word; two
+# sends, so the dataplane's full-sized segments vanish without a word; three
 # RTOs in a row halve the MSS (mtu_probing, default 1) and the reads finish
 rb_ns "$RB_NS_SRV" nft -f - <<EOF || rb_fail "nft black hole in srv"
 table inet rbbh {
