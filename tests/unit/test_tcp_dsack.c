@@ -177,15 +177,6 @@ static void script_init(struct script *sc)
 	sc->off_hold = sc->off_dup = sc->off_drop = -1;
 }
 
-static void set_opts(int host, bool sack, bool ts)
-{
-	struct tcp_params *p = tcp_params(&th.h[host].lc);
-
-	p->sack = sack;
-	p->timestamps = ts;
-	p->wscale = true;
-}
-
 static bool acked_all(void *arg)
 {
 	struct app *a = arg;
@@ -227,7 +218,7 @@ static void test_dsack_generate(void)
 
 		th_setup(2, true);
 		th.delay_ns = 5 * MS;
-		set_opts(0, gc->sack, false);
+		app_set_opts(0, gc->sack, false, true);
 		script_init(&sc);
 		sc.off_dup = (int64_t)gc->dup_seg * SEG;
 		sc.dup_late = gc->late;
@@ -305,6 +296,29 @@ static const struct rcv_case rcv_cases[] = {
 /* units of the crafted blocks: 20 of them fit the first flight */
 #define RU 250u
 
+/* Host 0 connected to host 1's discard port (SACK, no timestamps, 5 ms
+ * one way), then size bytes of data sent as one flight that host 1 never
+ * acknowledges (its RX a black hole): the sender's connection, with the
+ * whole flight out. */
+static struct tcp_conn *flight_unacked(struct app *a, const uint8_t *data, size_t size)
+{
+	struct tcp_conn *c;
+
+	app_set_opts(0, true, false, true);
+	app_init(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(a, 0, 1, AF_INET, 9, 0, "cubic"));
+	th_run(50 * MS);
+	c = a->c;
+	CU_ASSERT_FATAL(c->state == TCPS_ESTABLISHED);
+	th.h[1].blackhole_rx = true;
+	a->tx = data;
+	a->tx_len = size;
+	app_pump(a);
+	th_run(MS);
+	CU_ASSERT_EQUAL_FATAL(c->snd_max - c->snd_una, size);
+	return c;
+}
+
 static void test_dsack_receive(void)
 {
 	for (unsigned i = 0; i < RTE_DIM(rcv_cases); i++) {
@@ -320,22 +334,10 @@ static void test_dsack_receive(void)
 
 		th_setup(2, true);
 		th.delay_ns = 5 * MS;
-		set_opts(0, true, false);
 		script_init(&sc);
 		th.filter = script_filter;
 		th.filter_arg = &sc;
-		app_init(&a);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 9, 0, "cubic"));
-		th_run(50 * MS);
-		c = a.c;
-		CU_ASSERT_FATAL(c->state == TCPS_ESTABLISHED);
-		/* a window in flight that host 1 never acknowledges */
-		th.h[1].blackhole_rx = true;
-		a.tx = data;
-		a.tx_len = size;
-		app_pump(&a);
-		th_run(MS);
-		CU_ASSERT_EQUAL_FATAL(c->snd_max - c->snd_una, size);
+		c = flight_unacked(&a, data, size);
 		base = c->snd_una;
 		opt[n++] = 1;
 		opt[n++] = 1;
@@ -416,18 +418,7 @@ static void test_dsack_hostile(void)
 
 	th_setup(2, true);
 	th.delay_ns = 5 * MS;
-	set_opts(0, true, false);
-	app_init(&a);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 9, 0, "cubic"));
-	th_run(50 * MS);
-	c = a.c;
-	CU_ASSERT_FATAL(c->state == TCPS_ESTABLISHED);
-	th.h[1].blackhole_rx = true;
-	a.tx = data;
-	a.tx_len = size;
-	app_pump(&a);
-	th_run(MS);
-	CU_ASSERT_EQUAL_FATAL(c->snd_max - c->snd_una, size);
+	c = flight_unacked(&a, data, size);
 	base = c->snd_una;
 	cwnd0 = c->cwnd;
 	ss0 = c->ssthresh;
@@ -476,17 +467,7 @@ static void test_dsack_repeated(void)
 
 	th_setup(2, true);
 	th.delay_ns = 5 * MS;
-	set_opts(0, true, false);
-	app_init(&a);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 9, 0, "cubic"));
-	th_run(50 * MS);
-	c = a.c;
-	CU_ASSERT_FATAL(c->state == TCPS_ESTABLISHED);
-	th.h[1].blackhole_rx = true;
-	a.tx = data;
-	a.tx_len = size;
-	app_pump(&a);
-	th_run(MS);
+	c = flight_unacked(&a, data, size);
 	base = c->snd_una;
 	craft_ack(c, base, 0, sack_hi, 1);
 	CU_ASSERT_FATAL(c->flags & TF_RECOVERY);
@@ -549,7 +530,7 @@ static void test_undo(void)
 
 		th_setup(2, true);
 		th.delay_ns = 10 * MS;
-		set_opts(0, true, uc->ts);
+		app_set_opts(0, true, uc->ts, true);
 		script_init(&sc);
 		if (!uc->late_acks)
 			sc.off_hold = 40 * SEG;
@@ -694,7 +675,7 @@ static void test_reo_wnd_wire(void)
 
 	th_setup(2, true);
 	th.delay_ns = 10 * MS;
-	set_opts(0, true, false);
+	app_set_opts(0, true, false, true);
 	script_init(&sc);
 	sc.off_hold = 40 * SEG;
 	th.filter = script_filter;
