@@ -27,17 +27,7 @@
 /* Send what is in flight again with the new MSS (see the top). */
 static void tcp_icmp_resend(struct tcp_conn *c)
 {
-	switch (c->state) {
-	case TCPS_ESTABLISHED:
-	case TCPS_CLOSE_WAIT:
-	case TCPS_FIN_WAIT_1:
-	case TCPS_CLOSING:
-	case TCPS_LAST_ACK:
-		break;
-	default:
-		return;
-	}
-	if (c->snd_una == c->snd_max)
+	if (!tcp_can_send_data(c) || c->snd_una == c->snd_max)
 		return;
 	tcp_go_back(c);
 	tcp_recov_trim(c);

@@ -555,7 +555,6 @@ static uint64_t tcp_rto_tsc(const struct tcp_conn *c, unsigned backoff)
 	return tcp_us2tsc(c->st, us);
 }
 
-static int tcp_can_send_data(const struct tcp_conn *c);
 static uint32_t tcp_smss(const struct tcp_conn *c);
 
 void tcp_rexmt_arm(struct tcp_conn *c)
@@ -711,7 +710,7 @@ static uint32_t tcp_send_new(struct tcp_conn *c, uint32_t usable, int force)
 	return len + fin;
 }
 
-static int tcp_can_send_data(const struct tcp_conn *c)
+int tcp_can_send_data(const struct tcp_conn *c)
 {
 	switch (c->state) {
 	case TCPS_ESTABLISHED:

@@ -436,6 +436,8 @@ int tcp_rcv_wnd_update_due(const struct tcp_conn *c);
 void tcp_rexmt_arm(struct tcp_conn *c);
 /* send everything from snd_una again, recovery state forgotten (tcp_output.c) */
 void tcp_go_back(struct tcp_conn *c);
+/* a state that sends data: ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK */
+int tcp_can_send_data(const struct tcp_conn *c);
 void tcp_pto_arm(struct tcp_conn *c);                   /* PTO where TLP applies, else RTO */
 void tcp_rack_rxt_check(struct tcp_conn *c);            /* lost retransmission at snd_una */
 void tcp_rexmt_timeout(struct tcp_conn *c);
