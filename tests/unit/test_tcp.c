@@ -315,11 +315,7 @@ static void test_syn_cookies(void)
 
 	th_setup(2, false);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(app_listen(&srv, 1, 7000, TCP_COOKIES_ALWAYS, 0, NULL));
-	app_init(&a);
-	a.tx = data;
-	a.tx_len = size;
-	a.shut_after_tx = true;
-	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 7000, 0, NULL));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_send_all(&a, AF_INET, 7000, NULL, data, size));
 	th.loss_ppm = 10000;
 	th_run(3 * SEC);
 	th.loss_ppm = 0;

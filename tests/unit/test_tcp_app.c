@@ -216,3 +216,13 @@ bool app_all_freed(void)
 			return false;
 	return true;
 }
+
+struct tcp_conn *app_send_all(struct app *a, int family, uint16_t port, const char *cc,
+			      const uint8_t *data, size_t n)
+{
+	app_init(a);
+	a->tx = data;
+	a->tx_len = n;
+	a->shut_after_tx = true;
+	return app_connect(a, 0, 1, family, port, 0, cc);
+}

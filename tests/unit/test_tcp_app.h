@@ -47,6 +47,11 @@ struct tcp_listener *app_listen(struct app_server *s, int host, uint16_t port, u
 				uint32_t backlog, const char *cc);
 
 uint8_t *pattern(size_t n, uint32_t seed);
+/* a, started, connects from host 0 to (family, host 1, port) with
+ * congestion control cc (NULL: the stack's), sends the n bytes of data
+ * and half-closes (shut_after_tx): app_connect's connection */
+struct tcp_conn *app_send_all(struct app *a, int family, uint16_t port, const char *cc,
+			      const uint8_t *data, size_t n);
 /* th_run_until's condition: the app closed, or saw EOF with all of tx sent */
 bool app_finished(void *arg);
 /* Options host offers from now on (tcp_params sack, timestamps, wscale) */

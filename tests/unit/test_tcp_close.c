@@ -316,11 +316,7 @@ static void test_late_final_ack(void)
 		th.delay_ns = 1 * MS;
 		th.filter = late_ack_filter;
 		th.filter_arg = &la;
-		app_init(&a);
-		a.tx = data;
-		a.tx_len = 4096;
-		a.shut_after_tx = true;
-		CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 7, 0, NULL));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app_send_all(&a, AF_INET, 7, NULL, data, 4096));
 		rx0 = th_counter_ev(1, RB_EV_TCP_RETRANSMIT);
 		rst0 = th_counter_ev(1, RB_EV_TCP_RST_TX);
 		bad0 = th_counter_drop(1, RB_DROP_TCP_COOKIE_BAD);

@@ -84,11 +84,7 @@ static void test_echo_table(void)
 			for (int h = 0; h < 2; h++)
 				tcp_params(&th.h[h].lc)->rx_burst =
 					(uint8_t)atoi(getenv("TH_ECHO_RXB_PARAM"));
-		app_init(&a);
-		a.tx = data;
-		a.tx_len = ec->size;
-		a.shut_after_tx = true;
-		CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, ec->family, 7, 0, ec->cc));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app_send_all(&a, ec->family, 7, ec->cc, data, ec->size));
 		t0 = th.now;
 		ok = th_run_until(app_finished, &a, 900 * SEC);
 		/* simulated goodput of the echo (both directions share the wire) */
@@ -196,11 +192,7 @@ static unsigned readable_pass_run(bool on, size_t size, const uint8_t *data)
 	th.rx_burst = 32;
 	tcp_params(&th.h[0].lc)->rx_burst = on;
 	tcp_params(&th.h[1].lc)->rx_burst = on;
-	app_init(&a);
-	a.tx = data;
-	a.tx_len = size;
-	a.shut_after_tx = true;
-	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 7, 0, NULL));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_send_all(&a, AF_INET, 7, NULL, data, size));
 	ok = th_run_until(app_finished, &a, 60 * SEC);
 	CU_ASSERT(ok);
 	CU_ASSERT(a.eof);
@@ -576,11 +568,7 @@ static void test_zero_window(void)
 	tcp_params(&th.h[1].lc)->rcvbuf = 64 << 10;
 	srv.tmpl.no_read = true;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(app_listen(&srv, 1, 5000, TCP_COOKIES_NEVER, 0, NULL));
-	app_init(&a);
-	a.tx = data;
-	a.tx_len = size;
-	a.shut_after_tx = true;
-	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 5000, 0, NULL));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_send_all(&a, AF_INET, 5000, NULL, data, size));
 	th_run(20 * SEC);
 	tcp_get_info(a.c, &info);
 	CU_ASSERT_EQUAL(info.snd_wnd, 0);
@@ -678,11 +666,7 @@ static void test_half_close(void)
 
 	th_setup(2, false);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(app_listen(&srv, 1, 6000, TCP_COOKIES_NEVER, 0, NULL));
-	app_init(&a);
-	a.tx = d_up;
-	a.tx_len = up;
-	a.shut_after_tx = true;
-	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, AF_INET, 6000, 0, NULL));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_send_all(&a, AF_INET, 6000, NULL, d_up, up));
 	th_run(2 * SEC);
 	CU_ASSERT_EQUAL_FATAL(srv.n, 1);
 	CU_ASSERT(srv.apps[0].eof);
@@ -740,11 +724,7 @@ static void test_chargen_discard(void)
 		}
 	}
 	tcp_abort(a.c);
-	app_init(&b);
-	b.tx = data;
-	b.tx_len = 100000;
-	b.shut_after_tx = true;
-	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&b, 0, 1, AF_INET, 9, 0, NULL));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app_send_all(&b, AF_INET, 9, NULL, data, 100000));
 	th_run(2 * SEC);
 	CU_ASSERT(b.eof);
 	CU_ASSERT_EQUAL(b.rx_len, 0);

@@ -418,13 +418,6 @@ static bool router_filter(int from, struct rte_mbuf *m, void *arg)
 	return true;
 }
 
-static bool echo_done(void *arg)
-{
-	struct app *a = arg;
-
-	return a->closed || (a->eof && a->tx_off == a->tx_len);
-}
-
 static void test_router_table(void)
 {
 	size_t size = 300000;
@@ -443,12 +436,8 @@ static void test_router_table(void)
 		router = r;
 		router_drops = router_no_df = 0;
 		th.filter = router_filter;
-		app_init(&a);
-		a.tx = data;
-		a.tx_len = size;
-		a.shut_after_tx = true;
-		CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, r->family, 7, 0, NULL));
-		ok = th_run_until(echo_done, &a, 60 * SEC);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app_send_all(&a, r->family, 7, NULL, data, size));
+		ok = th_run_until(app_finished, &a, 60 * SEC);
 		fprintf(stderr, "\n  router '%s': %zu/%zu B echoed, router drops %lu, lowered %lu/%lu, "
 			"RTOs %lu/%lu, TSO frames %lu", r->name, a.rx_len, size,
 			(unsigned long)router_drops,
@@ -530,12 +519,8 @@ static void test_blackhole_table(void)
 		}
 		silent_drops = 0;
 		th.filter = silent_filter;
-		app_init(&a);
-		a.tx = data;
-		a.tx_len = size;
-		a.shut_after_tx = true;
-		CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, r->family, 7, 0, NULL));
-		ok = th_run_until(echo_done, &a, 30 * SEC);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app_send_all(&a, r->family, 7, NULL, data, size));
+		ok = th_run_until(app_finished, &a, 30 * SEC);
 		fprintf(stderr, "\n  black hole '%s': %zu/%zu B echoed, silent drops %lu, "
 			"black holes %lu/%lu, RTOs %lu/%lu", r->name, a.rx_len, size,
 			(unsigned long)silent_drops,
@@ -617,7 +602,7 @@ static void echo_once(struct app *a, int to, int family, const uint8_t *data, si
 	a->tx_len = size;
 	a->shut_after_tx = true;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(a, 0, to, family, 7, 0, NULL));
-	CU_ASSERT(th_run_until(echo_done, a, 30 * SEC));
+	CU_ASSERT(th_run_until(app_finished, a, 30 * SEC));
 	CU_ASSERT(a->rx_len == size && memcmp(a->rx, data, size) == 0);
 }
 

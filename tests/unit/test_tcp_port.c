@@ -113,11 +113,7 @@ static void test_port_table(void)
 			app_set_opts(h, pc->sack, true, true);
 			tcp_params(&th.h[h].lc)->zc_tx = pc->zc_default ? 2 : pc->zc;
 		}
-		app_init(&a);
-		a.tx = data;
-		a.tx_len = pc->size;
-		a.shut_after_tx = true;
-		CU_ASSERT_PTR_NOT_NULL_FATAL(app_connect(&a, 0, 1, pc->family, 7, 0, NULL));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app_send_all(&a, pc->family, 7, NULL, data, pc->size));
 		ok = th_run_until(app_finished, &a, 900 * SEC);
 		bad_csum = th_counter_drop(0, RB_DROP_TCP_BAD_CSUM) +
 			   th_counter_drop(1, RB_DROP_TCP_BAD_CSUM);
