@@ -688,13 +688,8 @@ static void test_cc_names(void)
 int main(void)
 {
 	CU_pSuite s, d;
-	unsigned fails;
 
-	if (th_eal_init() < 0) {
-		fprintf(stderr, "EAL init failed\n");
-		return 1;
-	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
+	if (th_cunit_begin() < 0)
 		return 1;
 	s = CU_add_suite("tcp state machine", NULL, NULL);
 	CU_add_test(s, "handshake and options", test_handshake);
@@ -713,22 +708,5 @@ int main(void)
 	test_tcp_close_register(s);
 	test_tcp_persist_register(s);
 	test_tcp_burst_register(d);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (getenv("TH_TEST") != NULL) {
-		/* TH_TEST=name: that one test of the "tcp data" suite alone
-		 * (the echo tables over many TH_ECHO_SEEDs) */
-		CU_pTest t = CU_get_test_by_name(getenv("TH_TEST"), d);
-
-		if (t == NULL) {
-			fprintf(stderr, "no test '%s' in suite 'tcp data'\n", getenv("TH_TEST"));
-			CU_cleanup_registry();
-			return 1;
-		}
-		CU_basic_run_test(d, t);
-	} else {
-		CU_basic_run_tests();
-	}
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return th_cunit_end();
 }

@@ -708,13 +708,8 @@ static void test_reo_wnd_wire(void)
 int main(void)
 {
 	CU_pSuite s;
-	unsigned fails;
 
-	if (th_eal_init() < 0) {
-		fprintf(stderr, "EAL init failed\n");
-		return 1;
-	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
+	if (th_cunit_begin() < 0)
 		return 1;
 	s = CU_add_suite("tcp dsack", NULL, NULL);
 	CU_add_test(s, "receiver: DSACK first for a duplicate (table)", test_dsack_generate);
@@ -725,9 +720,5 @@ int main(void)
 	CU_add_test(s, "spurious recovery and RTO undone (table)", test_undo);
 	CU_add_test(s, "RACK reo_wnd_mult follows DSACKs (table)", test_reo_wnd);
 	CU_add_test(s, "RACK reo_wnd widened by a spurious retransmission's DSACK", test_reo_wnd_wire);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return th_cunit_end();
 }

@@ -120,6 +120,12 @@ static inline void th_section_add(uint64_t *acc, uint64_t dt)
 }
 
 int th_eal_init(void);
+/* tests/unit/th_cunit.c (test binaries only, not bench_tcp or fuzz_tcp):
+ * th_cunit_begin() before CU_add_suite (0, or -1 to exit 1), then return
+ * th_cunit_end(): runs every suite (or TH_TEST=<name> alone), 1 on a
+ * failure. */
+int th_cunit_begin(void);
+int th_cunit_end(void);
 /* Fresh network of n hosts (10.0.0.1.., fd00::1..); host i gets the diag
  * services when diag is true. */
 void th_setup(int n, bool diag);

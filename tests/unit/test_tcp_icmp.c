@@ -754,13 +754,8 @@ static void test_refuse_table(void)
 int main(void)
 {
 	CU_pSuite s;
-	unsigned fails;
 
-	if (th_eal_init() < 0) {
-		fprintf(stderr, "EAL init failed\n");
-		return 1;
-	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
+	if (th_cunit_begin() < 0)
 		return 1;
 	s = CU_add_suite("tcp icmp", NULL, NULL);
 	CU_add_test(s, "ICMP/ICMPv6 error parser (table)", test_parse_table);
@@ -773,9 +768,5 @@ int main(void)
 	CU_add_test(s, "destination cache: the next connection starts lowered (table)",
 		    test_cache_table);
 	CU_add_test(s, "destination cache: bounded, evictions counted", test_cache_bound);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return th_cunit_end();
 }

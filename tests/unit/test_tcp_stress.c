@@ -763,22 +763,13 @@ static void test_fanin(void)
 int main(void)
 {
 	CU_pSuite s;
-	unsigned fails;
 
-	if (th_eal_init() < 0) {
-		fprintf(stderr, "EAL init failed\n");
-		return 1;
-	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
+	if (th_cunit_begin() < 0)
 		return 1;
 	s = CU_add_suite("tcp stress", NULL, NULL);
 	CU_add_test(s, "relay soak: slow reader, loss/dup/reorder (table)", test_relay_soak);
 	CU_add_test(s, "memory: queues never drain the mbuf pool (table)", test_mem_pool);
 	CU_add_test(s, "memory: a refused writer is woken when memory frees", test_mem_waiter);
 	CU_add_test(s, "memory: fan-in windows stay within the lcore budget (table)", test_fanin);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return th_cunit_end();
 }

@@ -236,20 +236,13 @@ static void test_malformed(void)
 int main(void)
 {
 	CU_pSuite s;
-	unsigned fails;
 
-	if (th_eal_init() < 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
+	if (th_cunit_begin() < 0)
 		return 1;
 	s = CU_add_suite("udp", NULL, NULL);
 	CU_add_test(s, "diag echo over IPv4 and IPv6", test_echo);
 	CU_add_test(s, "bind, specificity, port unreachable", test_bind_and_unreachable);
 	CU_add_test(s, "flow-owned ephemeral ports (UDP and TCP)", test_flow_owned_ports);
 	CU_add_test(s, "malformed datagrams (table)", test_malformed);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return th_cunit_end();
 }
