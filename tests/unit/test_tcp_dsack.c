@@ -186,6 +186,17 @@ static bool acked_all(void *arg)
 	return info.bytes_acked >= a->tx_len;
 }
 
+/* End a row: abort a's connection, let both hosts settle, free a and
+ * data, and check the harness gives back every mbuf. */
+static void abort_and_teardown(struct app *a, uint8_t *data)
+{
+	tcp_abort(a->c);
+	th_run(SEC);
+	app_free(a);
+	free(data);
+	CU_ASSERT_EQUAL(th_teardown(), 0);
+}
+
 /* ---- 1. the receiver: DSACK first for a duplicate ---- */
 struct gen_case {
 	const char *name;
@@ -260,11 +271,7 @@ static void test_dsack_generate(void)
 			CU_ASSERT_EQUAL(sc.dsacks, 0);
 		}
 		CU_ASSERT(th_counter_drop(1, RB_DROP_TCP_DUPLICATE) >= 1);
-		tcp_abort(a.c);
-		th_run(SEC);
-		app_free(&a);
-		free(data);
-		CU_ASSERT_EQUAL(th_teardown(), 0);
+		abort_and_teardown(&a, data);
 	}
 }
 
@@ -369,11 +376,7 @@ static void test_dsack_receive(void)
 		if (c->sacked_bytes != rc->sacked_segs * RU)
 			fprintf(stderr, "\n  '%s': sacked %u\n", rc->name, c->sacked_bytes);
 		th.h[1].blackhole_rx = false;
-		tcp_abort(a.c);
-		th_run(SEC);
-		app_free(&a);
-		free(data);
-		CU_ASSERT_EQUAL(th_teardown(), 0);
+		abort_and_teardown(&a, data);
 	}
 }
 
@@ -443,11 +446,7 @@ static void test_dsack_hostile(void)
 	CU_ASSERT(c->cwnd <= cwnd0);
 	CU_ASSERT_EQUAL(c->ssthresh, ss0);
 	th.h[1].blackhole_rx = false;
-	tcp_abort(a.c);
-	th_run(SEC);
-	app_free(&a);
-	free(data);
-	CU_ASSERT_EQUAL(th_teardown(), 0);
+	abort_and_teardown(&a, data);
 }
 
 /* The same DSACK block again (a Linux sender's TSO copies the ACK's
@@ -482,11 +481,7 @@ static void test_dsack_repeated(void)
 	CU_ASSERT_EQUAL(th_counter_ev(0, RB_EV_TCP_UNDO_RECOVERY), 0);
 	CU_ASSERT(c->flags & TF_RECOVERY);
 	th.h[1].blackhole_rx = false;
-	tcp_abort(a.c);
-	th_run(SEC);
-	app_free(&a);
-	free(data);
-	CU_ASSERT_EQUAL(th_teardown(), 0);
+	abort_and_teardown(&a, data);
 }
 
 /* ---- 3. spurious recoveries undone ---- */
@@ -589,11 +584,7 @@ static void test_undo(void)
 		th_run(SEC);
 		/* the episode is over: its tables went back */
 		CU_ASSERT_EQUAL(th.h[0].lc.tcp->n_recov, 0);
-		tcp_abort(a.c);
-		th_run(SEC);
-		app_free(&a);
-		free(data);
-		CU_ASSERT_EQUAL(th_teardown(), 0);
+		abort_and_teardown(&a, data);
 	}
 }
 
@@ -698,11 +689,7 @@ static void test_reo_wnd_wire(void)
 	CU_ASSERT(th_counter_ev(0, RB_EV_TCP_DSACK_RCVD) >= 1);
 	CU_ASSERT_EQUAL(a.c->reo_wnd_mult, 2); /* one round trip with DSACKs */
 	CU_ASSERT(tcp_rack_reo_wnd(a.c) > reo0);
-	tcp_abort(a.c);
-	th_run(SEC);
-	app_free(&a);
-	free(data);
-	CU_ASSERT_EQUAL(th_teardown(), 0);
+	abort_and_teardown(&a, data);
 }
 
 int main(void)
